@@ -1,0 +1,53 @@
+// blocknode 는 챕터 2(브로드캐스트)의 블록체인 노드를 Go 로 옮긴 것이다.
+// HTTP API 로 블록을 캐고, 웹소켓으로 다른 노드(Go 든 챕터의 자바스크립트든)와 체인을 나눈다.
+package main
+
+import (
+	"context"
+	"flag"
+	"log"
+	"os"
+	"strings"
+	"time"
+)
+
+// 챕터처럼 포트는 HTTP_PORT, P2P_PORT 환경 변수나 3001, 6001 이다.
+var (
+	httpHost = flag.String("http_host", "127.0.0.1", "HTTP API 가 들을 주소 (블록을 캐고 노드를 멈출 수 있으므로 기본은 이 기계에서만)")
+	httpPort = flag.String("http_port", envOr("HTTP_PORT", "3001"), "HTTP API 포트 (0 이면 빈 포트 아무거나)")
+	p2pHost  = flag.String("p2p_host", "", "P2P 웹소켓 서버가 들을 주소 (기본은 모든 주소)")
+	p2pPort  = flag.String("p2p_port", envOr("P2P_PORT", "6001"), "P2P 웹소켓 포트 (0 이면 빈 포트 아무거나)")
+	peers    = flag.String("peers", "", "시작할 때 연결할 피어들, 쉼표로 구분 (예: ws://127.0.0.1:6002,ws://127.0.0.1:6003)")
+)
+
+// envOr 는 환경 변수 name 의 값을, 없으면 def 를 돌려준다 (process.env.HTTP_PORT || 3001).
+func envOr(name, def string) string {
+	if v := os.Getenv(name); v != "" {
+		return v
+	}
+	return def
+}
+
+// main 은 HTTP 서버와 P2P 서버를 열고, 처음 피어들에 연결한 뒤, POST /stop 을 기다린다.
+func main() {
+	flag.Parse()
+
+	httpServer, err := initHttpServer(*httpHost, *httpPort)
+	if err != nil {
+		log.Fatal(err)
+	}
+	p2pServer, err := initP2PServer(*p2pHost, *p2pPort)
+	if err != nil {
+		log.Fatal(err)
+	}
+	if *peers != "" {
+		connectToPeers(strings.Split(*peers, ","))
+	}
+
+	<-stopping
+	// /stop 의 답이 나갈 시간을 조금 준 뒤 두 서버를 닫는다.
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+	defer cancel()
+	httpServer.Shutdown(ctx)
+	p2pServer.Close() // 열려 있는 웹소켓들은 프로세스가 끝나며 닫힌다
+}

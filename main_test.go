@@ -758,3 +758,427 @@ func TestPeersListsConnectedAndDropsClosed(t *testing.T) {
 	waitFor(t, "A to drop B", func() bool { return len(a.peers()) == 0 })
 	a.waitLog("Connection failed to peer: 127.0.0.1:")
 }
+
+// ---------- 나쁜 입력: 노드는 죽지 않고, 체인은 그대로이다 ----------
+
+// blockJSON 은 블록 하나를 JSON 으로 만든다 (나쁜 입력을 만들 때 쓴다).
+func blockJSON(b Block) string {
+	out, _ := json.Marshal(b)
+	return string(out)
+}
+
+// response 는 blocks 를 담은 RESPONSE_BLOCKCHAIN 메시지(data 는 JSON 문자열)를 만든다.
+func response(blocks string) string {
+	quoted, _ := json.Marshal(blocks)
+	return `{"type":2,"data":` + string(quoted) + `}`
+}
+
+// badFrames 는 피어가 보낼 수 있는 나쁜 메시지들과 노드가 남겨야 할 로그이다. 퍼즈 테스트의 씨앗으로도 쓴다.
+func badFrames() []struct{ name, frame, wantLog string } {
+	chain := makeChain(2, "bad")
+	next := chain[1] // 제네시스 바로 다음 블록의 꼴
+	withHeader := func(field, value string) string {
+		var m map[string]any
+		json.Unmarshal([]byte(blockJSON(next)), &m)
+		m["header"].(map[string]any)[field] = json.RawMessage(value)
+		out, _ := json.Marshal([]any{m})
+		return response(string(out))
+	}
+	foreign := makeChain(2, "foreign")
+	foreign[0].Data = []string{"another genesis"}
+	broken := makeChain(3, "broken")
+	broken[2].Header.PreviousHash = h("nothing")
+	wrongMerkle := next
+	wrongMerkle.Data = []string{"not what the root says"}
+	deep := strings.Repeat("[", 100000) + strings.Repeat("]", 100000)
+	chainJSON := func(blocks ...Block) string { out, _ := json.Marshal(blocks); return string(out) }
+	return []struct{ name, frame, wantLog string }{
+		{"not JSON", `hello`, "Ignored message"},
+		{"JSON array, not an object", `[1,2]`, "Ignored message"},
+		{"JSON string, not an object", `"QUERY_ALL"`, "Ignored message"},
+		{"JSON null", `null`, "unknown type -1"},
+		{"unknown type", `{"type":7,"data":null}`, "unknown type 7"},
+		{"type missing", `{"data":null}`, "unknown type -1"},
+		{"type as a string", `{"type":"0","data":null}`, "Ignored message"},
+		{"type not an integer", `{"type":0.5,"data":null}`, "Ignored message"},
+		{"data missing", `{"type":2}`, "data is not a string"},
+		{"data null", `{"type":2,"data":null}`, "data is not a string"},
+		{"data a number", `{"type":2,"data":5}`, "Ignored message"},
+		{"data an array, not a string", `{"type":2,"data":[` + blockJSON(next) + `]}`, "Ignored message"},
+		{"data a string that is not JSON", response(`hello`), "Ignored RESPONSE_BLOCKCHAIN"},
+		{"data a JSON object, not an array", response(`{}`), "Ignored RESPONSE_BLOCKCHAIN"},
+		{"data an empty array", response(`[]`), "no blocks"},
+		{"data JSON null", response(`null`), "no blocks"},
+		{"block without a header", response(`[{"data":[]}]`), "invalid block structure"},
+		{"block that is a number", response(`[1]`), "Ignored RESPONSE_BLOCKCHAIN"},
+		{"index as a string", withHeader("index", `"1"`), "Ignored RESPONSE_BLOCKCHAIN"},
+		{"index not an integer", withHeader("index", `1.5`), "Ignored RESPONSE_BLOCKCHAIN"},
+		{"index beyond int64", withHeader("index", `1e30`), "Ignored RESPONSE_BLOCKCHAIN"},
+		{"index above 2^53-1", withHeader("index", `9007199254740992`), "invalid block structure"},
+		{"index negative", withHeader("index", `-1`), "invalid block structure"},
+		{"timestamp not an integer", withHeader("timestamp", `1.5`), "Ignored RESPONSE_BLOCKCHAIN"},
+		{"timestamp as a string", withHeader("timestamp", `"now"`), "Ignored RESPONSE_BLOCKCHAIN"},
+		{"timestamp negative", withHeader("timestamp", `-5`), "invalid block structure"},
+		{"version a number", withHeader("version", `1`), "Ignored RESPONSE_BLOCKCHAIN"},
+		{"previousHash lowercase", withHeader("previousHash", `"`+strings.ToLower(next.Header.PreviousHash)+`"`), "invalid block structure"},
+		{"data null in a block", response(strings.Replace(chainJSON(next), `"data":["bad block 1"]`, `"data":null`, 1)), "invalid block structure"},
+		{"data not an array", response(strings.Replace(chainJSON(next), `"data":["bad block 1"]`, `"data":"x"`, 1)), "Ignored RESPONSE_BLOCKCHAIN"},
+		{"data of numbers", response(strings.Replace(chainJSON(next), `"data":["bad block 1"]`, `"data":[1,2]`, 1)), "Ignored RESPONSE_BLOCKCHAIN"},
+		{"next block with a wrong merkle root", response(chainJSON(wrongMerkle)), "Invalid merkleRoot"},
+		{"chain on a foreign genesis", response(chainJSON(foreign...)), "Received blockchain invalid"},
+		{"chain with a broken link", response(chainJSON(broken...)), "Received blockchain invalid"},
+		{"deeply nested JSON", deep, "Ignored message"},
+		{"deeply nested JSON inside data", response(deep), "Ignored RESPONSE_BLOCKCHAIN"},
+	}
+}
+
+func TestBadPeerFramesAreLoggedAndIgnored(t *testing.T) {
+	n := startLocalNode(t)
+	ws := dialWS(t, n.p2p)
+	if m := receive(t, ws); m.Type != QUERY_LATEST {
+		t.Fatalf("first message: got type %d, want QUERY_LATEST", m.Type)
+	}
+	genesis := getGenesisBlock()
+	for _, tt := range badFrames() {
+		before := n.countLog(tt.wantLog)
+		send(t, ws, tt.frame)
+		// 같은 연결이 아직 쓸 만하고, 체인은 제네시스 그대로여야 한다.
+		send(t, ws, `{"type":0,"data":null}`)
+		if got := receiveBlocks(t, ws); len(got) != 1 || !blockEqual(got[0], genesis) {
+			t.Errorf("%s: after the frame the latest block is %+v, want the genesis block", tt.name, got)
+		}
+		if n.countLog(tt.wantLog) <= before {
+			t.Errorf("%s: got no log line with %q; log:\n%s", tt.name, tt.wantLog, n.logText())
+		}
+		if got := getBlockchain(); len(got) != 1 {
+			t.Errorf("%s: chain length %d, want 1", tt.name, len(got))
+		}
+	}
+	// 바이너리 프레임도 무시하고 연결은 그대로 쓴다.
+	if err := websocket.Message.Send(ws, []byte(`{"type":0,"data":null}`)); err != nil {
+		t.Fatal(err)
+	}
+	send(t, ws, `{"type":0,"data":null}`)
+	receiveBlocks(t, ws)
+	n.waitLog("binary frame")
+	if got := len(getSockets()); got != 1 {
+		t.Errorf("sockets after bad frames: got %d, want 1 (the connection stays usable)", got)
+	}
+}
+
+func TestFrameAboveLimitClosesOnlyThatConnection(t *testing.T) {
+	n := startLocalNode(t)
+	good := dialWS(t, n.p2p)
+	receive(t, good)
+	conn, r := rawDial(t, n.p2p)
+	waitFor(t, "two sockets", func() bool { return len(getSockets()) == 2 })
+	// 머리만 보내도 된다: 노드는 길이를 보고 내용을 읽기 전에 끊는다.
+	conn.Write(rawFrameHeader(1, maxFrameBytes+1))
+	for {
+		if _, _, err := readRawFrame(r); err != nil {
+			break // 연결이 닫혔다
+		}
+	}
+	waitFor(t, "the big-frame socket to leave", func() bool { return len(getSockets()) == 1 })
+	n.waitLog(fmt.Sprintf("frame larger than %d bytes", maxFrameBytes))
+	send(t, good, `{"type":0,"data":null}`)
+	if got := receiveBlocks(t, good); len(got) != 1 {
+		t.Errorf("the other connection: got %d blocks, want 1", len(got))
+	}
+}
+
+// 블록 10만 개짜리 체인(블록마다 데이터 하나)의 RESPONSE_BLOCKCHAIN 이 프레임 한계 안에 드는지 본다.
+func TestFrameLimitFitsAChainOf100000Blocks(t *testing.T) {
+	chain := makeChain(100000, "fit")
+	frame, err := json.Marshal(Message{Type: RESPONSE_BLOCKCHAIN, Data: blocksJSON(chain)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(frame) > maxFrameBytes {
+		t.Errorf("a 100,000-block chain is %d bytes, above the %d-byte frame limit", len(frame), maxFrameBytes)
+	}
+	t.Logf("a 100,000-block chain is %.1f MiB on the wire (limit %d MiB)", float64(len(frame))/(1<<20), maxFrameBytes>>20)
+}
+
+func TestBadHTTPInputIsRefused(t *testing.T) {
+	n := startLocalNode(t)
+	big := `{"data":["` + strings.Repeat("x", maxBodyBytes) + `"]}`
+	tests := []struct {
+		method, path, body string
+		want               int
+	}{
+		{"POST", "/mineBlock", `{`, 400},
+		{"POST", "/mineBlock", `{"data":"abc"}`, 400},
+		{"POST", "/mineBlock", `{"data":[1,2]}`, 400},
+		{"POST", "/mineBlock", `{"data":[["nested"]]}`, 400},
+		{"POST", "/mineBlock", `[]`, 400},
+		{"POST", "/mineBlock", `"data"`, 400},
+		{"POST", "/mineBlock", `{"data":[]} trailing`, 400},
+		{"POST", "/mineBlock", big, 413},
+		{"POST", "/addPeers", `{"peers":"ws://127.0.0.1:1"}`, 400},
+		{"POST", "/addPeers", `{"peers":[1]}`, 400},
+		{"POST", "/addpeers", `nope`, 400},
+		{"POST", "/addPeers", big, 413},
+	}
+	for _, tt := range tests {
+		status, body := httpDo(t, tt.method, n.http+tt.path, tt.body)
+		var e struct{ Error string }
+		if status != tt.want || json.Unmarshal([]byte(body), &e) != nil || e.Error == "" || strings.Count(body, "\n") != 1 {
+			t.Errorf("%s %s %.30q: got %d %q, want %d and one line {\"error\":…}", tt.method, tt.path, tt.body, status, body, tt.want)
+		}
+	}
+	for _, tt := range []struct {
+		method, path string
+		want         int
+	}{
+		{"GET", "/nothing", 404},
+		{"GET", "/mineBlock", 405},
+		{"DELETE", "/blocks", 405},
+		{"GET", "/stop", 405},
+	} {
+		if status, _ := httpDo(t, tt.method, n.http+tt.path, ""); status != tt.want {
+			t.Errorf("%s %s: got %d, want %d", tt.method, tt.path, status, tt.want)
+		}
+	}
+	if got := len(getBlockchain()); got != 1 {
+		t.Errorf("chain after bad requests: got %d blocks, want 1", got)
+	}
+	// 몸체가 없거나 data 가 없거나 null 이면 빈 블록을 캔다 (챕터의 req.body.data || []).
+	for i, body := range []string{``, `{}`, `{"data":null}`} {
+		status, resp := httpDo(t, "POST", n.http+"/mineBlock", body)
+		if status != 200 || !strings.Contains(resp, `"index":`+strconv.Itoa(i+1)+`,`) || !strings.HasSuffix(resp, `"data":[]}`+"\n") {
+			t.Errorf("POST /mineBlock %q: got %d %s, want block %d with \"data\":[]", body, status, resp, i+1)
+		}
+	}
+}
+
+func TestAddPeersSkipsBadSelfAndDuplicatePeers(t *testing.T) {
+	n := startLocalNode(t)
+	other := startNode(t, "other")
+	ownPort := strings.TrimPrefix(n.p2p, "ws://127.0.0.1:")
+	otherPort := strings.TrimPrefix(other.p2p, "ws://127.0.0.1:")
+	n.addPeers(other.p2p)
+	waitFor(t, "the first connection", func() bool { return len(n.peers()) == 1 })
+	n.addPeers("not a url", "http://127.0.0.1:1", "ws://", "ws://127.0.0.1:1",
+		n.p2p, "ws://localhost:"+ownPort, other.p2p, "ws://localhost:"+otherPort)
+	n.waitLog("connection failed: not a url")
+	n.waitLog("connection failed: http://127.0.0.1:1: want an address like ws://host:port")
+	n.waitLog("connection failed: ws://: want an address like ws://host:port")
+	n.waitLog("connection failed: ws://127.0.0.1:1: dial tcp 127.0.0.1:1: connect: connection refused")
+	waitFor(t, "both self addresses to be skipped", func() bool { return n.countLog("that address is this node") == 2 })
+	waitFor(t, "both duplicates to be skipped", func() bool { return n.countLog("already connected to that peer") == 2 })
+	if got := n.peers(); !slices.Equal(got, []string{"127.0.0.1:" + otherPort}) {
+		t.Errorf("peers: got %v, want only the other node", got)
+	}
+	if got := len(other.peers()); got != 1 {
+		t.Errorf("the other node's peers: got %d, want 1", got)
+	}
+}
+
+// ---------- 동시성 ----------
+
+func TestConcurrentMiningLosesNothingAndBroadcastsInOrder(t *testing.T) {
+	n := startLocalNode(t)
+	peer := startNode(t, "peer", n.p2p)
+	watcher := dialWS(t, n.p2p)
+	receive(t, watcher) // QUERY_LATEST
+	waitFor(t, "both peers", func() bool { return len(getSockets()) == 2 })
+
+	const requests = 300
+	mined := make([]Block, requests)
+	var wg sync.WaitGroup
+	for i := range requests {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			body := fmt.Sprintf(`{"data":["request %d"]}`, i)
+			status, resp := httpDo(t, "POST", n.http+"/mineBlock", body)
+			if status != 200 {
+				t.Errorf("request %d: got %d %s, want 200", i, status, resp)
+				return
+			}
+			json.Unmarshal([]byte(resp), &mined[i])
+		}()
+	}
+	wg.Wait()
+
+	chain := getBlockchain()
+	if len(chain) != requests+1 || !isValidChain(chain) {
+		t.Fatalf("chain: got %d blocks (valid %v), want %d valid blocks", len(chain), isValidChain(chain), requests+1)
+	}
+	for i, b := range mined {
+		if b.Header.Index < 1 || b.Header.Index > requests || !blockEqual(chain[b.Header.Index], b) {
+			t.Errorf("request %d: its block (index %d) is not in the chain", i, b.Header.Index)
+		}
+	}
+	// 웹소켓으로 지켜보는 쪽은 블록 1, 2, 3, … 을 빈틈 없이 차례로 받는다.
+	for want := int64(1); want <= requests; want++ {
+		m := receive(t, watcher)
+		if m.Type != RESPONSE_BLOCKCHAIN {
+			t.Fatalf("watcher: got message type %d, want RESPONSE_BLOCKCHAIN only", m.Type)
+		}
+		var blocks []Block
+		json.Unmarshal([]byte(*m.Data), &blocks)
+		if len(blocks) != 1 || blocks[0].Header.Index != want {
+			t.Fatalf("watcher: got %d blocks ending at index %d, want block %d alone", len(blocks), blocks[len(blocks)-1].Header.Index, want)
+		}
+	}
+	// 진짜 피어도 모든 블록을 받고, 빈틈이 없었으니 체인 전체를 물은 적이 없다.
+	waitSameChain(t, n, peer)
+	if c := peer.countLog("We have to query the chain from our peer"); c != 0 {
+		t.Errorf("peer sent QUERY_ALL %d times, want 0", c)
+	}
+	if c := peer.countLog("Received blockchain is longer"); c != 0 {
+		t.Errorf("peer received a whole chain %d times, want 0", c)
+	}
+}
+
+// 잠금 경쟁이 심하도록 mineBlock 을 여러 고루틴에서 바로 부른다: 알림은 그래도 체인 순서대로 나가야 한다.
+func TestBroadcastsLeaveInChainOrder(t *testing.T) {
+	n := startLocalNode(t)
+	watcher := dialWS(t, n.p2p)
+	receive(t, watcher) // QUERY_LATEST
+	waitFor(t, "the watcher", func() bool { return len(getSockets()) == 1 })
+	const workers, perWorker = 8, 250
+	received := make(chan error, 1)
+	go func() {
+		for want := int64(1); want <= workers*perWorker; want++ {
+			watcher.SetReadDeadline(time.Now().Add(20 * time.Second))
+			var data string
+			if err := websocket.Message.Receive(watcher, &data); err != nil {
+				received <- err
+				return
+			}
+			var m Message
+			var blocks []Block
+			json.Unmarshal([]byte(data), &m)
+			json.Unmarshal([]byte(*m.Data), &blocks)
+			if len(blocks) != 1 || blocks[0].Header.Index != want {
+				received <- fmt.Errorf("got index %d, want %d", blocks[len(blocks)-1].Header.Index, want)
+				return
+			}
+		}
+		received <- nil
+	}()
+	var wg sync.WaitGroup
+	for w := range workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range perWorker {
+				if mineBlock([]string{fmt.Sprint(w, i)}) == nil {
+					t.Errorf("mineBlock failed")
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	if err := <-received; err != nil {
+		t.Fatalf("watcher: %v", err)
+	}
+	if got := len(getBlockchain()); got != workers*perWorker+1 {
+		t.Errorf("chain: got %d blocks, want %d", got, workers*perWorker+1)
+	}
+}
+
+func TestMiningWhileChainsArriveFromSeveralPeers(t *testing.T) {
+	n := startLocalNode(t)
+	b := startNode(t, "B", n.p2p)
+	c := startNode(t, "C", n.p2p)
+	waitFor(t, "B and C to connect", func() bool { return len(getSockets()) == 2 })
+	var wg sync.WaitGroup
+	for _, node := range []*testNode{n, n, b, c} {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range 40 {
+				node.mine(fmt.Sprintf("%s %d", node.name, i))
+			}
+		}()
+	}
+	wg.Wait()
+	for _, node := range []*testNode{n, b, c} {
+		if chain := node.blocks(); !isValidChain(chain) {
+			t.Errorf("%s's chain is not valid after concurrent mining", node.name)
+		}
+	}
+	// 같은 길이의 두 갈래는 챕터의 규칙(더 긴 체인)으로 가를 수 없다: 한 블록을 더 캐서 가른다.
+	converged := func() bool {
+		deadline := time.Now().Add(5 * time.Second)
+		for time.Now().Before(deadline) {
+			x, y, z := n.blocks(), b.blocks(), c.blocks()
+			if slices.EqualFunc(x, y, blockEqual) && slices.EqualFunc(x, z, blockEqual) {
+				return true
+			}
+			time.Sleep(10 * time.Millisecond)
+		}
+		return false
+	}
+	for attempt := 1; ; attempt++ {
+		n.mine("tie breaker")
+		if converged() {
+			break
+		}
+		if attempt == 5 {
+			t.Fatalf("nodes did not converge after %d tie-breaking blocks", attempt)
+		}
+	}
+	if !isValidChain(getBlockchain()) {
+		t.Error("final chain is not valid")
+	}
+}
+
+func TestClosedSocketLeavesExactlyOnce(t *testing.T) {
+	n := startLocalNode(t)
+	var clients []*websocket.Conn
+	for range 3 {
+		ws := dialWS(t, n.p2p)
+		receive(t, ws)
+		clients = append(clients, ws)
+	}
+	waitFor(t, "three sockets", func() bool { return len(n.peers()) == 3 })
+	// 가운데 클라이언트를 닫는다: 그 소켓만, 한 번만 빠져야 한다.
+	before := n.peers()
+	clients[1].Close()
+	waitFor(t, "the closed socket to leave", func() bool { return len(n.peers()) == 2 })
+	after := n.peers()
+	gone := slices.DeleteFunc(slices.Clone(before), func(a string) bool { return slices.Contains(after, a) })
+	if len(gone) != 1 || n.countLog("Connection failed to peer: "+gone[0]) != 1 {
+		t.Fatalf("got %v gone and log:\n%s\nwant one socket gone, logged once", gone, n.logText())
+	}
+	// 남은 두 클라이언트는 여전히 연결되어 브로드캐스트를 받는다.
+	mined := n.mine("after close")
+	for _, i := range []int{0, 2} {
+		if got := receiveBlocks(t, clients[i]); len(got) != 1 || !blockEqual(got[0], mined) {
+			t.Errorf("client %d: did not receive the new block", i)
+		}
+	}
+}
+
+// ---------- 퍼즈 테스트 ----------
+
+// FuzzHandleMessage 는 아무 바이트나 메시지로 넣어도 노드가 죽지 않고 체인이 올바른지 본다.
+func FuzzHandleMessage(f *testing.F) {
+	for _, tt := range badFrames() {
+		f.Add([]byte(tt.frame))
+	}
+	chain := makeChain(3, "seed")
+	f.Add([]byte(response(func() string { out, _ := json.Marshal(chain); return string(out) }())))
+	f.Add([]byte(response(blockJSON(chain[1]))))
+	f.Add([]byte(`{"type":0,"data":null}`))
+	f.Add([]byte(`{"type":1,"data":null}`))
+	log.SetOutput(io.Discard)
+	f.Cleanup(func() { log.SetOutput(os.Stderr); resetChain() })
+	ws := &socket{addr: "fuzz", outbox: make(chan []byte, maxQueued), closed: make(chan struct{})}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		resetChain()
+		handleMessage(ws, data)
+		for len(ws.outbox) > 0 {
+			<-ws.outbox
+		}
+		ws.queued.Store(0)
+		if chain := getBlockchain(); !isValidChain(chain) {
+			t.Fatalf("chain became invalid after %q", data)
+		}
+	})
+}

@@ -15,10 +15,12 @@ import (
 	"net/http"
 	"os"
 	"os/exec"
+	"runtime"
 	"slices"
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -1181,4 +1183,199 @@ func FuzzHandleMessage(f *testing.F) {
 			t.Fatalf("chain became invalid after %q", data)
 		}
 	})
+}
+
+// ---------- 벤치마크: go test -bench . -benchmem -run '^$' ----------
+
+func BenchmarkCalculateHash(b *testing.B) {
+	g := getGenesisBlock()
+	b.ReportAllocs()
+	for b.Loop() {
+		calculateHashForBlock(g)
+	}
+}
+
+func BenchmarkMerkleRoot(b *testing.B) {
+	for _, leaves := range []int{1, 3, 100} {
+		data := make([]string, leaves)
+		for i := range data {
+			data[i] = fmt.Sprintf("transaction %d", i)
+		}
+		b.Run(fmt.Sprintf("leaves=%d", leaves), func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				calculateMerkleRoot(data)
+			}
+		})
+	}
+}
+
+func BenchmarkIsValidChain(b *testing.B) {
+	chain := makeChain(10000, "bench")
+	b.Run("blocks=10000", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			if !isValidChain(chain) {
+				b.Fatal("chain not valid")
+			}
+		}
+	})
+}
+
+// chainFrame 은 blocks 개 블록의 체인을 담은 RESPONSE_BLOCKCHAIN 프레임이다 (체인 전체를 받는 쪽이 보는 바이트).
+func chainFrame(blocks int) []byte {
+	frame, _ := json.Marshal(Message{Type: RESPONSE_BLOCKCHAIN, Data: blocksJSON(makeChain(blocks, "bench"))})
+	return frame
+}
+
+// decodeOnly 는 받는 쪽이 프레임에서 블록들을 꺼내는 JSON 디코딩만 한다 (검증도, 교체도 없이).
+func decodeOnly(frame []byte) []Block {
+	var m Message
+	var blocks []Block
+	json.Unmarshal(frame, &m)
+	json.Unmarshal([]byte(*m.Data), &blocks)
+	return blocks
+}
+
+// BenchmarkReceiveChain 은 새 노드가 체인 전체를 RESPONSE_BLOCKCHAIN 하나로 받아 검증하고 바꾸는 데 드는 시간이다.
+// 같은 반복 안에서 같은 바이트를 디코딩만 하는 시간도 재어 decode-ns/op 와 그 비(receive/decode)를 함께 보인다.
+func BenchmarkReceiveChain(b *testing.B) {
+	log.SetOutput(io.Discard)
+	b.Cleanup(func() { log.SetOutput(os.Stderr); resetChain() })
+	ws := &socket{addr: "bench", outbox: make(chan []byte, maxQueued), closed: make(chan struct{})}
+	for _, blocks := range []int{10000, 40000} {
+		frame := chainFrame(blocks)
+		b.Run(fmt.Sprintf("blocks=%d", blocks), func(b *testing.B) {
+			var decode, receive time.Duration
+			b.SetBytes(int64(len(frame)))
+			for b.Loop() {
+				start := time.Now()
+				if got := decodeOnly(frame); len(got) != blocks+1 {
+					b.Fatalf("decoded %d blocks", len(got))
+				}
+				decode += time.Since(start)
+
+				resetChain()
+				start = time.Now()
+				handleMessage(ws, frame)
+				receive += time.Since(start)
+				if got := len(getBlockchain()); got != blocks+1 {
+					b.Fatalf("chain has %d blocks after receiving, want %d", got, blocks+1)
+				}
+			}
+			b.ReportMetric(float64(receive.Nanoseconds())/float64(b.N), "receive-ns/op")
+			b.ReportMetric(float64(decode.Nanoseconds())/float64(b.N), "decode-ns/op")
+			b.ReportMetric(float64(receive)/float64(decode), "receive/decode")
+		})
+	}
+}
+
+// waitQuick 는 벤치마크에서 짧은 간격으로 조건을 기다린다.
+func waitQuick(b *testing.B, what string, cond func() bool) {
+	deadline := time.Now().Add(60 * time.Second)
+	for !cond() {
+		if time.Now().After(deadline) {
+			b.Fatalf("timed out waiting for %s", what)
+		}
+		time.Sleep(100 * time.Microsecond)
+	}
+}
+
+// closeAllSockets 는 이 프로세스 노드의 모든 소켓을 닫고 다 빠질 때까지 기다린다.
+func closeAllSockets(b *testing.B) {
+	for _, ws := range getSockets() {
+		closeSocket(ws, errors.New("benchmark round finished"))
+	}
+	waitQuick(b, "sockets to close", func() bool { return len(getSockets()) == 0 })
+}
+
+// BenchmarkSyncFromPeer 는 새 노드(이 프로세스)가 블록 10,000 개를 가진 피어(자식 프로세스)에
+// 연결해 QUERY_LATEST, QUERY_ALL, 체인 교체를 거쳐 같은 체인을 가질 때까지의 시간이다.
+func BenchmarkSyncFromPeer(b *testing.B) {
+	const blocks = 10000
+	n := startLocalNode(b)
+	setBlockchain(makeChain(blocks, "sync"))
+	peer := startNode(b, "peer", n.p2p) // 피어가 이 노드에서 체인을 받아 간다
+	peer.waitLog("Replacing current blockchain")
+	closeAllSockets(b)
+	for b.Loop() {
+		b.StopTimer()
+		resetChain()
+		b.StartTimer()
+		connectToPeers([]string{peer.p2p})
+		waitQuick(b, "the chain to sync", func() bool { return len(getBlockchain()) == blocks+1 })
+		b.StopTimer()
+		closeAllSockets(b)
+		b.StartTimer()
+	}
+}
+
+// BenchmarkMineOverHTTP 는 자식 프로세스 노드에 POST /mineBlock 을 1 개, 8 개의 클라이언트로 동시에 보내
+// 연결된 피어(이 프로세스)가 모든 블록을 가질 때까지의 처리량이다. 피어는 한 번도 QUERY_ALL 을 보내거나 체인 전체를 받지 않아야 한다.
+func BenchmarkMineOverHTTP(b *testing.B) {
+	for _, clients := range []int{1, 8} {
+		b.Run(fmt.Sprintf("clients=%d", clients), func(b *testing.B) {
+			peer := startLocalNode(b)
+			miner := startNode(b, "miner", peer.p2p)
+			waitQuick(b, "the miner to connect", func() bool { return len(getSockets()) == 1 })
+			hc := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: clients}}
+			start := getLatestBlock().Header.Index
+			var next atomic.Int64
+			var wg sync.WaitGroup
+			b.ResetTimer()
+			began := time.Now()
+			for range clients {
+				wg.Add(1)
+				go func() {
+					defer wg.Done()
+					for next.Add(1) <= int64(b.N) {
+						resp, err := hc.Post(miner.http+"/mineBlock", "application/json", strings.NewReader(`{"data":["bench"]}`))
+						if err != nil {
+							b.Error(err)
+							return
+						}
+						io.Copy(io.Discard, resp.Body)
+						resp.Body.Close()
+						if resp.StatusCode != 200 {
+							b.Errorf("POST /mineBlock: %d", resp.StatusCode)
+							return
+						}
+					}
+				}()
+			}
+			wg.Wait()
+			waitQuick(b, "the peer to hold every block", func() bool { return getLatestBlock().Header.Index == start+int64(b.N) })
+			b.StopTimer()
+			b.ReportMetric(float64(b.N)/time.Since(began).Seconds(), "blocks/s")
+			if c := peer.countLog("We have to query the chain from our peer") + peer.countLog("Received blockchain is longer"); c != 0 {
+				b.Errorf("steady mining: the peer sent QUERY_ALL or received a whole chain %d times, want 0", c)
+			}
+			hc.CloseIdleConnections()
+		})
+	}
+}
+
+// BenchmarkChainMemory 는 받은 체인(블록마다 짧은 데이터 하나)을 들고 있는 노드의 힙 크기이다.
+func BenchmarkChainMemory(b *testing.B) {
+	log.SetOutput(io.Discard)
+	b.Cleanup(func() { log.SetOutput(os.Stderr); resetChain() })
+	const blocks = 40000
+	frame := chainFrame(blocks)
+	ws := &socket{addr: "bench", outbox: make(chan []byte, maxQueued), closed: make(chan struct{})}
+	var held uint64
+	for b.Loop() {
+		resetChain()
+		var before, after runtime.MemStats
+		runtime.GC()
+		runtime.ReadMemStats(&before)
+		handleMessage(ws, frame)
+		runtime.GC()
+		runtime.ReadMemStats(&after)
+		if len(getBlockchain()) != blocks+1 {
+			b.Fatal("chain not replaced")
+		}
+		held = after.HeapAlloc - before.HeapAlloc
+	}
+	b.ReportMetric(float64(held)/(1<<20), "MiB-for-40000-blocks")
+	b.ReportMetric(float64(held)/blocks, "B/block")
 }

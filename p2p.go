@@ -35,7 +35,7 @@ type Message struct {
 
 // 챕터와 다른 점: 믿을 수 없는 피어를 위한 한계들.
 const (
-	maxFrameBytes  = 64 << 20         // 받는 프레임 하나의 최대 크기: 블록 10만 개짜리 체인(약 25 MiB)이 넉넉히 들어간다
+	maxFrameBytes  = 64 << 20         // 받는 프레임 하나의 최대 크기: 블록 10만 개짜리 체인(약 27 MiB)이 넉넉히 들어간다
 	maxQueued      = 1024             // 한 소켓에 보낼 차례를 기다리는 메시지 수의 한계
 	maxQueuedBytes = 128 << 20        // 한 소켓에 보낼 차례를 기다리는 바이트 수의 한계
 	writeTimeout   = 30 * time.Second // 프레임 하나를 보내는 데 기다리는 최대 시간
@@ -61,7 +61,7 @@ var (
 	outbound  = map[string]bool{} // 우리가 연결한(또는 연결 중인) 피어의 "주소:포트": 같은 피어에 두 번 연결하지 않는다
 )
 
-// p2pAddr 는 이 노드의 P2P 서버가 듣는 주소이다. 자기 자신에게 연결하지 않도록 connectToPeers 가 본다.
+// p2pAddr 는 이 노드의 P2P 서버가 듣는 주소이다. 자기 자신에게 연결하지 않도록 claimPeer 가 본다.
 var p2pAddr atomic.Pointer[net.TCPAddr]
 
 // initP2PServer 는 웹소켓 서버를 열고 들어오는 연결마다 initConnection 을 부른다.
@@ -94,105 +94,18 @@ func getSockets() []*socket {
 func initConnection(conn *websocket.Conn, addr, peerURL string) {
 	ws := &socket{conn: conn, addr: addr, url: peerURL,
 		outbox: make(chan []byte, maxQueued), closed: make(chan struct{})}
-	conn.MaxPayloadBytes = maxFrameBytes
-	socketsMu.Lock()
-	sockets = append(sockets, ws) // sockets.push(ws)
-	socketsMu.Unlock()
-	go writeLoop(ws)
+	conn.MaxPayloadBytes = maxFrameBytes // 챕터와 다른 점: 받는 프레임 크기에 한계를 둔다
+	go writeLoop(ws)                     // 챕터와 다른 점: 이 소켓의 outbox 를 차례로 보내는 고루틴
 
-	initErrorHandler(ws)
-	write(ws, queryChainLengthMsg())
+	socketsMu.Lock()
+	sockets = append(sockets, ws) // 소켓을 소켓 배열에 넣는다 (sockets.push(ws))
+	socketsMu.Unlock()
+	initErrorHandler(ws)             // 소켓의 에러 핸들러를 초기화한다
+	write(ws, queryChainLengthMsg()) // 상대에게 최신 블록을 묻는다
+	// 소켓의 메시지 핸들러를 초기화한다.
 	// 챕터와 다른 점: Go 에는 ws.on("message") 같은 이벤트가 없어 initMessageHandler 가 읽기 루프이다.
-	// 연결이 닫힐 때까지 돌기 때문에 맨 마지막에 부른다.
+	// 연결이 닫힐 때까지 돌기 때문에 챕터와 달리 맨 마지막에 부른다.
 	initMessageHandler(ws)
-}
-
-// textFrames 는 텍스트 프레임만 받는 코덱이다. 바이너리 프레임은 errNotText 로 알린다.
-var textFrames = websocket.Codec{Unmarshal: func(data []byte, payloadType byte, v any) error {
-	if payloadType != websocket.TextFrame {
-		return errNotText
-	}
-	*v.(*[]byte) = data
-	return nil
-}}
-
-var errNotText = errors.New("not a text frame")
-
-// initMessageHandler 는 소켓에서 메시지를 하나씩 읽어 handleMessage 로 처리한다.
-func initMessageHandler(ws *socket) {
-	for {
-		var data []byte
-		err := textFrames.Receive(ws.conn, &data)
-		switch {
-		case err == nil:
-			handleMessage(ws, data)
-		case errors.Is(err, errNotText):
-			// 챕터와 다른 점: 바이너리 프레임은 로그만 남기고 무시한다. 연결은 그대로 쓴다.
-			log.Printf("Ignored message from %s: binary frame", ws.addr)
-		case errors.Is(err, websocket.ErrFrameTooLarge):
-			// 챕터와 다른 점: 너무 큰 프레임은 그 연결만 닫는다.
-			closeSocket(ws, fmt.Errorf("frame larger than %d bytes", maxFrameBytes))
-			return
-		default:
-			closeSocket(ws, err)
-			return
-		}
-	}
-}
-
-// handleMessage 는 챕터의 ws.on("message", function (data) {…}) 의 몸통이다: 메시지를 풀어 종류에 따라 처리한다.
-func handleMessage(ws *socket, data []byte) {
-	// 챕터와 다른 점: JSON.parse 가 실패하거나 JSON 객체가 아니면 노드가 죽지 않고 로그만 남긴다.
-	// type 이 빠진 메시지가 0(QUERY_LATEST)으로 읽히지 않도록 -1 로 시작한다.
-	message := Message{Type: -1}
-	if err := json.Unmarshal(data, &message); err != nil {
-		log.Printf("Ignored message from %s: %v", ws.addr, err)
-		return
-	}
-
-	switch message.Type {
-	case QUERY_LATEST:
-		write(ws, responseLatestMsg())
-	case QUERY_ALL:
-		write(ws, responseChainMsg())
-	case RESPONSE_BLOCKCHAIN:
-		handleBlockchainResponse(message)
-	default:
-		log.Printf("Ignored message from %s: unknown type %d", ws.addr, message.Type)
-	}
-}
-
-// initErrorHandler 는 소켓이 닫히거나 에러가 나면 closeConnection 이 한 번 불리도록 한다.
-// 챕터와 다른 점: 'close' 와 'error' 이벤트 대신, 읽기나 쓰기가 실패하면 closeSocket 이 ws.closed 를 닫는다.
-// 챕터처럼 두 이벤트가 모두 와도 closeConnection 은 한 번만 불린다.
-func initErrorHandler(ws *socket) {
-	go func() {
-		<-ws.closed
-		closeConnection(ws)
-	}()
-}
-
-// closeSocket 은 소켓이 실패했다고 표시한다. 처음 한 번만 효과가 있다.
-func closeSocket(ws *socket, reason error) {
-	ws.once.Do(func() {
-		log.Printf("Closing connection to %s: %v", ws.addr, reason)
-		// 지금 막혀 있는 읽기와 쓰기를 바로 끝낸다.
-		ws.conn.SetDeadline(time.Now())
-		close(ws.closed)
-	})
-}
-
-// closeConnection 은 닫힌 소켓을 소켓 배열에서 뺀다.
-// 챕터와 다른 점: 챕터는 sockets.indexOf(ws) 가 -1 일 때 마지막 소켓을 지운다. 여기서는 그 소켓만, 한 번만 뺀다.
-func closeConnection(ws *socket) {
-	log.Println("Connection failed to peer: " + ws.addr)
-	socketsMu.Lock()
-	sockets = slices.DeleteFunc(sockets, func(s *socket) bool { return s == ws })
-	if ws.url != "" {
-		delete(outbound, ws.addr)
-	}
-	socketsMu.Unlock()
-	ws.conn.Close()
 }
 
 // connectToPeers 는 받은 피어 주소마다 웹소켓을 열고, 열리면 initConnection 을 부른다.
@@ -272,6 +185,53 @@ func releasePeer(addr string) {
 	socketsMu.Unlock()
 }
 
+// mineBlock 은 blockData 로 새 블록을 만들어 체인에 붙이고, 성공하면 모든 피어에게 알린다. 실패하면 nil 이다.
+func mineBlock(blockData []string) *Block {
+	// 챕터와 다른 점: 만들기, 붙이기, 알리기를 체인 잠금 하나 안에서 한다. 동시에 여러 요청이 와도
+	// 블록마다 다른 index 를 얻고, 알림은 체인 순서대로 줄을 선다.
+	blockchainMu.Lock()
+	defer blockchainMu.Unlock()
+	newBlock := generateNextBlock(blockData)
+
+	if addBlock(newBlock) {
+		broadcast(responseLatestMsg())
+		return &newBlock
+	}
+	return nil
+}
+
+// queryAllMsg 는 상대의 블록체인 전체를 달라는 메시지이다.
+func queryAllMsg() Message {
+	return Message{Type: QUERY_ALL, Data: nil}
+}
+
+// queryChainLengthMsg 는 상대의 최신 블록을 달라는 메시지이다.
+func queryChainLengthMsg() Message {
+	return Message{Type: QUERY_LATEST, Data: nil}
+}
+
+// responseChainMsg 는 내 블록체인 전체를 JSON 문자열로 담은 응답이다.
+// 챕터와 다른 점: 노트의 JSON.stringify([getBlockchain()]) 는 체인을 배열로 한 번 더 감싼다. 챕터처럼 체인 자체를 보낸다.
+func responseChainMsg() Message {
+	return Message{Type: RESPONSE_BLOCKCHAIN, Data: blocksJSON(getBlockchain())}
+}
+
+// responseLatestMsg 는 내 최신 블록 하나를 배열에 담아 JSON 문자열로 만든 응답이다.
+func responseLatestMsg() Message {
+	return Message{Type: RESPONSE_BLOCKCHAIN, Data: blocksJSON([]Block{getLatestBlock()})}
+}
+
+// blocksJSON 은 블록 배열을 JSON.stringify 처럼 문자열로 만든다.
+func blocksJSON(blocks []Block) *string {
+	data, err := json.Marshal(blocks)
+	if err != nil { // 블록은 문자열과 정수뿐이라 일어나지 않는다
+		log.Printf("blocksJSON: %v", err)
+		data = []byte("[]")
+	}
+	s := string(data)
+	return &s
+}
+
 // write 는 메시지를 JSON 으로 바꿔 그 소켓으로 보낸다.
 // 챕터와 다른 점: 바로 보내지 않고 소켓의 outbox 에 줄을 세운다. 그래서 체인 잠금을 잡은 채로 불러도
 // 소켓 입출력을 기다리지 않고, 보낸 순서 그대로 상대에게 간다.
@@ -319,36 +279,93 @@ func broadcast(message Message) {
 	}
 }
 
-// queryAllMsg 는 상대의 블록체인 전체를 달라는 메시지이다.
-func queryAllMsg() Message {
-	return Message{Type: QUERY_ALL, Data: nil}
-}
-
-// queryChainLengthMsg 는 상대의 최신 블록을 달라는 메시지이다.
-func queryChainLengthMsg() Message {
-	return Message{Type: QUERY_LATEST, Data: nil}
-}
-
-// responseChainMsg 는 내 블록체인 전체를 JSON 문자열로 담은 응답이다.
-// 챕터와 다른 점: 노트의 JSON.stringify([getBlockchain()]) 는 체인을 배열로 한 번 더 감싼다. 챕터처럼 체인 자체를 보낸다.
-func responseChainMsg() Message {
-	return Message{Type: RESPONSE_BLOCKCHAIN, Data: blocksJSON(getBlockchain())}
-}
-
-// responseLatestMsg 는 내 최신 블록 하나를 배열에 담아 JSON 문자열로 만든 응답이다.
-func responseLatestMsg() Message {
-	return Message{Type: RESPONSE_BLOCKCHAIN, Data: blocksJSON([]Block{getLatestBlock()})}
-}
-
-// blocksJSON 은 블록 배열을 JSON.stringify 처럼 문자열로 만든다.
-func blocksJSON(blocks []Block) *string {
-	data, err := json.Marshal(blocks)
-	if err != nil { // 블록은 문자열과 정수뿐이라 일어나지 않는다
-		log.Printf("blocksJSON: %v", err)
-		data = []byte("[]")
+// textFrames 는 텍스트 프레임만 받는 코덱이다. 바이너리 프레임은 errNotText 로 알린다.
+var textFrames = websocket.Codec{Unmarshal: func(data []byte, payloadType byte, v any) error {
+	if payloadType != websocket.TextFrame {
+		return errNotText
 	}
-	s := string(data)
-	return &s
+	*v.(*[]byte) = data
+	return nil
+}}
+
+// errNotText 는 텍스트가 아닌 프레임(바이너리 등)을 받았다는 에러이다.
+var errNotText = errors.New("not a text frame")
+
+// initMessageHandler 는 소켓에서 메시지를 하나씩 읽어 handleMessage 로 처리한다.
+func initMessageHandler(ws *socket) {
+	for {
+		var data []byte
+		err := textFrames.Receive(ws.conn, &data)
+		switch {
+		case err == nil:
+			handleMessage(ws, data)
+		case errors.Is(err, errNotText):
+			// 챕터와 다른 점: 바이너리 프레임은 로그만 남기고 무시한다. 연결은 그대로 쓴다.
+			log.Printf("Ignored message from %s: binary frame", ws.addr)
+		case errors.Is(err, websocket.ErrFrameTooLarge):
+			// 챕터와 다른 점: 너무 큰 프레임은 그 연결만 닫는다.
+			closeSocket(ws, fmt.Errorf("frame larger than %d bytes", maxFrameBytes))
+			return
+		default:
+			closeSocket(ws, err)
+			return
+		}
+	}
+}
+
+// handleMessage 는 챕터의 ws.on("message", function (data) {…}) 의 몸통이다: 메시지를 풀어 종류에 따라 처리한다.
+func handleMessage(ws *socket, data []byte) {
+	// 챕터와 다른 점: JSON.parse 가 실패하거나 JSON 객체가 아니면 노드가 죽지 않고 로그만 남긴다.
+	// type 이 빠진 메시지가 0(QUERY_LATEST)으로 읽히지 않도록 -1 로 시작한다.
+	message := Message{Type: -1}
+	if err := json.Unmarshal(data, &message); err != nil {
+		log.Printf("Ignored message from %s: %v", ws.addr, err)
+		return
+	}
+
+	switch message.Type {
+	case QUERY_LATEST:
+		write(ws, responseLatestMsg())
+	case QUERY_ALL:
+		write(ws, responseChainMsg())
+	case RESPONSE_BLOCKCHAIN:
+		handleBlockchainResponse(message)
+	default:
+		log.Printf("Ignored message from %s: unknown type %d", ws.addr, message.Type)
+	}
+}
+
+// initErrorHandler 는 소켓이 닫히거나 에러가 나면 closeConnection 이 한 번 불리도록 한다.
+// 챕터와 다른 점: 'close' 와 'error' 이벤트 대신, 읽기나 쓰기가 실패하면 closeSocket 이 ws.closed 를 닫는다.
+// 챕터처럼 두 이벤트가 모두 와도 closeConnection 은 한 번만 불린다.
+func initErrorHandler(ws *socket) {
+	go func() {
+		<-ws.closed
+		closeConnection(ws)
+	}()
+}
+
+// closeSocket 은 소켓이 실패했다고 표시한다. 처음 한 번만 효과가 있다.
+func closeSocket(ws *socket, reason error) {
+	ws.once.Do(func() {
+		log.Printf("Closing connection to %s: %v", ws.addr, reason)
+		// 지금 막혀 있는 읽기와 쓰기를 바로 끝낸다.
+		ws.conn.SetDeadline(time.Now())
+		close(ws.closed)
+	})
+}
+
+// closeConnection 은 닫힌 소켓을 소켓 배열에서 뺀다.
+// 챕터와 다른 점: 챕터는 sockets.indexOf(ws) 가 -1 일 때 마지막 소켓을 지운다. 여기서는 그 소켓만, 한 번만 뺀다.
+func closeConnection(ws *socket) {
+	log.Println("Connection failed to peer: " + ws.addr)
+	socketsMu.Lock()
+	sockets = slices.DeleteFunc(sockets, func(s *socket) bool { return s == ws })
+	socketsMu.Unlock()
+	if ws.url != "" {
+		releasePeer(ws.addr)
+	}
+	ws.conn.Close()
 }
 
 // handleBlockchainResponse 는 받은 블록들을 보고 내 체인에 붙일지, 체인 전체를 물을지, 체인을 바꿀지 정한다.
@@ -397,19 +414,4 @@ func handleBlockchainResponse(message Message) {
 	} else {
 		log.Println("Received blockchain is not longer than current blockchain. Do nothing")
 	}
-}
-
-// mineBlock 은 blockData 로 새 블록을 만들어 체인에 붙이고, 성공하면 모든 피어에게 알린다. 실패하면 nil 이다.
-func mineBlock(blockData []string) *Block {
-	// 챕터와 다른 점: 만들기, 붙이기, 알리기를 체인 잠금 하나 안에서 한다. 동시에 여러 요청이 와도
-	// 블록마다 다른 index 를 얻고, 알림은 체인 순서대로 줄을 선다.
-	blockchainMu.Lock()
-	defer blockchainMu.Unlock()
-	newBlock := generateNextBlock(blockData)
-
-	if addBlock(newBlock) {
-		broadcast(responseLatestMsg())
-		return &newBlock
-	}
-	return nil
 }

@@ -1383,3 +1383,62 @@ func BenchmarkChainMemory(b *testing.B) {
 	b.ReportMetric(float64(held)/(1<<20), "MiB-for-40000-blocks")
 	b.ReportMetric(float64(held)/blocks, "B/block")
 }
+
+// ---------- README ----------
+
+// TestReadmeFunctionTable 은 README 의 「챕터의 함수와 Go 함수」 표가 가리키는 파일:줄에 정말 그 함수가 있는지,
+// 그리고 챕터의 함수가 모두 표에 있는지 본다.
+func TestReadmeFunctionTable(t *testing.T) {
+	readme, err := os.ReadFile("README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, table, ok := strings.Cut(string(readme), "<!-- function-table -->")
+	table, _, ok2 := strings.Cut(table, "<!-- /function-table -->")
+	if !ok || !ok2 {
+		t.Fatal("README.md has no <!-- function-table --> … <!-- /function-table --> section")
+	}
+	files := map[string][]string{}
+	listed := map[string]bool{}
+	for _, row := range strings.Split(strings.TrimSpace(table), "\n")[2:] { // 머리 두 줄을 건너뛴다
+		cells := strings.Split(row, "|")
+		if len(cells) != 5 {
+			t.Errorf("table row %q: want 3 cells", row)
+			continue
+		}
+		name := strings.Trim(cells[2], " `")
+		file, lineText, _ := strings.Cut(strings.Trim(cells[3], " `"), ":")
+		line, err := strconv.Atoi(lineText)
+		if err != nil {
+			t.Errorf("table row %q: bad line number", row)
+			continue
+		}
+		if files[file] == nil {
+			src, err := os.ReadFile(file)
+			if err != nil {
+				t.Errorf("table row %q: %v", row, err)
+				continue
+			}
+			files[file] = strings.Split(string(src), "\n")
+		}
+		src := files[file]
+		if line < 1 || line > len(src) || !strings.HasPrefix(src[line-1], "func "+name+"(") {
+			got := ""
+			if line >= 1 && line <= len(src) {
+				got = src[line-1]
+			}
+			t.Errorf("README says %s is at %s:%d, but that line is %q", name, file, line, got)
+		}
+		listed[name] = true
+	}
+	for _, name := range []string{"initP2PServer", "initConnection", "initMessageHandler", "initErrorHandler",
+		"connectToPeers", "write", "broadcast", "queryAllMsg", "queryChainLengthMsg", "responseChainMsg",
+		"responseLatestMsg", "handleBlockchainResponse", "mineBlock", "replaceChain", "getBlockchain",
+		"getLatestBlock", "getGenesisBlock", "generateNextBlock", "calculateHash", "calculateHashForBlock",
+		"isValidNewBlock", "isValidBlockStructure", "isValidChain", "addBlock", "getSockets", "initHttpServer",
+		"getCurrentTimestamp", "getCurrentVersion", "closeConnection"} {
+		if !listed[name] {
+			t.Errorf("README's function table has no row for %s", name)
+		}
+	}
+}

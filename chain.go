@@ -44,6 +44,7 @@ var (
 	blockchain   atomic.Pointer[[]Block] // the chain; each Store publishes a new snapshot
 )
 
+// init 은 체인을 제네시스 블록 하나로 시작한다 (챕터의 var blockchain = [getGenesisBlock()]).
 func init() { setBlockchain([]Block{getGenesisBlock()}) }
 
 // setBlockchain 은 새 체인 스냅숏을 내건다 (챕터의 blockchain = …).
@@ -78,11 +79,6 @@ func generateNextBlock(blockData []string) Block {
 	nextIndex := previousBlock.Header.Index + 1
 	previousHash := calculateHashForBlock(previousBlock)
 	nextTimestamp := getCurrentTimestamp()
-
-	// 챕터와 다른 점: 데이터 없이 캔 블록도 JSON 에서 null 이 아닌 [] 가 되도록 빈 배열을 넣는다.
-	if blockData == nil {
-		blockData = []string{}
-	}
 	merkleRoot := calculateMerkleRoot(blockData)
 	newBlockHeader := BlockHeader{currentVersion, nextIndex, previousHash, nextTimestamp, merkleRoot}
 	return Block{newBlockHeader, blockData}

@@ -664,19 +664,27 @@ func TestMessages(t *testing.T) {
 	}
 }
 
-func TestMinedBlockDataIsNeverNull(t *testing.T) {
+func TestMineBlock(t *testing.T) {
 	resetChain()
 	t.Cleanup(resetChain)
-	b := mineBlock(nil)
+	b := mineBlock([]string{})
 	if b == nil {
-		t.Fatal("mineBlock(nil): got nil, want a block")
+		t.Fatal("mineBlock([]): got nil, want a block")
 	}
 	got, _ := json.Marshal(b)
 	if !strings.HasSuffix(string(got), `"data":[]}`) {
 		t.Errorf("block mined with no data: got %s, want \"data\":[]", got)
 	}
-	if b.Header.Index != 1 || b.Header.PreviousHash != calculateHashForBlock(getGenesisBlock()) || b.Header.Version != nodeVersion {
+	if b.Header.Index != 1 || b.Header.PreviousHash != calculateHashForBlock(getGenesisBlock()) ||
+		b.Header.Version != nodeVersion || b.Header.MerkleRoot != zeroHash {
 		t.Errorf("mined block header: got %+v", b.Header)
+	}
+	// data 가 null 인 블록은 만들지 않는다: HTTP 가 빠진 data 를 [] 로 바꾸고, 그래도 nil 이 오면 검증이 거절한다.
+	if b := mineBlock(nil); b != nil {
+		t.Errorf("mineBlock(nil): got a block %+v, want nil", b)
+	}
+	if got := len(getBlockchain()); got != 2 {
+		t.Errorf("chain: got %d blocks, want 2", got)
 	}
 }
 

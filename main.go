@@ -28,6 +28,17 @@ func envOr(name, def string) string {
 	return def
 }
 
+// initialPeers 는 쉼표로 구분한 피어 주소들을 나눈다. 빈 칸과 빈 항목은 버린다.
+func initialPeers(list string) []string {
+	var peers []string
+	for _, p := range strings.Split(list, ",") {
+		if p = strings.TrimSpace(p); p != "" {
+			peers = append(peers, p)
+		}
+	}
+	return peers
+}
+
 // main 은 HTTP 서버와 P2P 서버를 열고, 처음 피어들에 연결한 뒤, POST /stop 을 기다린다.
 func main() {
 	flag.Parse()
@@ -40,9 +51,7 @@ func main() {
 	if err != nil {
 		log.Fatal(err)
 	}
-	if *peers != "" {
-		connectToPeers(strings.Split(*peers, ","))
-	}
+	connectToPeers(initialPeers(*peers))
 
 	<-stopping
 	// /stop 의 답이 나갈 시간을 조금 준 뒤 두 서버를 닫는다.

@@ -688,6 +688,22 @@ func TestMineBlock(t *testing.T) {
 	}
 }
 
+func TestInitialPeers(t *testing.T) {
+	for _, tt := range []struct {
+		flag string
+		want []string
+	}{
+		{"", nil},
+		{"ws://127.0.0.1:6001", []string{"ws://127.0.0.1:6001"}},
+		{"ws://127.0.0.1:6001, ws://127.0.0.1:6002,", []string{"ws://127.0.0.1:6001", "ws://127.0.0.1:6002"}},
+		{" , ", nil},
+	} {
+		if got := initialPeers(tt.flag); !slices.Equal(got, tt.want) {
+			t.Errorf("initialPeers(%q): got %q, want %q", tt.flag, got, tt.want)
+		}
+	}
+}
+
 // ---------- 여러 노드: 진짜 HTTP 와 웹소켓 ----------
 
 func TestBlockMinedOnAReachesB(t *testing.T) {

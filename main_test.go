@@ -79,17 +79,16 @@ func makeChain(n int, tag string) []Block {
 
 // testNode 는 테스트가 다루는 노드 하나이다: 자식 프로세스이거나(cmd != nil) 이 프로세스 안의 노드이다.
 type testNode struct {
-	t        testing.TB
-	name     string
-	http     string // "http://127.0.0.1:port"
-	p2p      string // "ws://127.0.0.1:port"
-	cmd      *exec.Cmd
-	exited   chan struct{}
-	stopped  bool
-	mu       sync.Mutex // protects lines
-	lines    []string   // 노드가 남긴 로그 줄
-	partial  []byte
-	httpPort string
+	t       testing.TB
+	name    string
+	http    string // "http://127.0.0.1:port"
+	p2p     string // "ws://127.0.0.1:port"
+	cmd     *exec.Cmd
+	exited  chan struct{}
+	stopped bool
+	mu      sync.Mutex // protects lines
+	lines   []string   // 노드가 남긴 로그 줄
+	partial []byte
 }
 
 // Write 는 이 프로세스 안의 노드의 로그를 받아 줄로 모은다 (log.SetOutput 용).
@@ -200,7 +199,7 @@ func startNode(t testing.TB, name string, peers ...string) *testNode {
 	}()
 	httpPort := n.waitPort("Listening http port on: ")
 	p2pPort := n.waitPort("Listening websocket p2p port on: ")
-	n.http, n.p2p, n.httpPort = "http://127.0.0.1:"+httpPort, "ws://127.0.0.1:"+p2pPort, httpPort
+	n.http, n.p2p = "http://127.0.0.1:"+httpPort, "ws://127.0.0.1:"+p2pPort
 	t.Cleanup(func() { n.stop() })
 	return n
 }

@@ -969,6 +969,18 @@ func TestBadHTTPInputIsRefused(t *testing.T) {
 	if got := len(getBlockchain()); got != 1 {
 		t.Errorf("chain after bad requests: got %d blocks, want 1", got)
 	}
+	// curl -d 처럼 Content-Type 없이(form 으로) 보낸 JSON 몸체도 읽는다.
+	resp, err := client.Post(n.http+"/mineBlock", "application/x-www-form-urlencoded", strings.NewReader(`{"data":["no header"]}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var formBlock Block
+	json.NewDecoder(resp.Body).Decode(&formBlock)
+	resp.Body.Close()
+	if resp.StatusCode != 200 || !slices.Equal(formBlock.Data, []string{"no header"}) {
+		t.Errorf("POST /mineBlock without a JSON Content-Type: got %d %v, want 200 and data [no header]", resp.StatusCode, formBlock.Data)
+	}
+	resetChain()
 	// 몸체가 없거나 data 가 없거나 null 이면 빈 블록을 캔다 (챕터의 req.body.data || []).
 	for i, body := range []string{``, `{}`, `{"data":null}`} {
 		status, resp := httpDo(t, "POST", n.http+"/mineBlock", body)

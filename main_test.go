@@ -133,6 +133,20 @@ func (n *testNode) waitLog(substr string) {
 	waitFor(n.t, fmt.Sprintf("%s to log %q", n.name, substr), func() bool { return n.countLog(substr) > 0 })
 }
 
+// closeAllSockets 는 이 프로세스 노드의 모든 소켓을 닫고 다 빠질 때까지 기다린다.
+func closeAllSockets(t testing.TB) {
+	t.Helper()
+	for _, ws := range getSockets() {
+		closeSocket(ws, errors.New("closed by the test"))
+	}
+	waitFor(t, "all sockets to close", func() bool { return len(getSockets()) == 0 })
+}
+
+// newTestSocket 은 연결 없이 outbox 만 있는 소켓이다: handleMessage 를 바로 부를 때 쓴다 (답은 outbox 에 쌓인다).
+func newTestSocket(addr string) *socket {
+	return &socket{addr: addr, outbox: make(chan []byte, maxQueued), closed: make(chan struct{})}
+}
+
 var localNodeMu sync.Mutex // 이 프로세스 안의 노드는 한 번에 하나만
 
 // startLocalNode 는 이 테스트 프로세스 안에서 노드를 연다 (127.0.0.1 의 빈 포트 둘).
@@ -154,10 +168,7 @@ func startLocalNode(t testing.TB) *testNode {
 	t.Cleanup(func() {
 		httpSrv.Close()
 		p2pSrv.Close()
-		for _, ws := range getSockets() {
-			closeSocket(ws, errors.New("test finished"))
-		}
-		waitFor(t, "all sockets to close", func() bool { return len(getSockets()) == 0 })
+		closeAllSockets(t)
 		log.SetOutput(os.Stderr)
 		resetChain()
 		localNodeMu.Unlock()
@@ -817,7 +828,7 @@ func badFrames() []struct{ name, frame, wantLog string } {
 	wrongMerkle := next
 	wrongMerkle.Data = []string{"not what the root says"}
 	deep := strings.Repeat("[", 100000) + strings.Repeat("]", 100000)
-	chainJSON := func(blocks ...Block) string { out, _ := json.Marshal(blocks); return string(out) }
+	chainJSON := func(blocks ...Block) string { return *blocksJSON(blocks) }
 	return []struct{ name, frame, wantLog string }{
 		{"not JSON", `hello`, "Ignored message"},
 		{"JSON array, not an object", `[1,2]`, "Ignored message"},
@@ -1205,13 +1216,13 @@ func FuzzHandleMessage(f *testing.F) {
 		}
 	}
 	chain := makeChain(3, "seed")
-	f.Add([]byte(response(func() string { out, _ := json.Marshal(chain); return string(out) }())))
-	f.Add([]byte(response(blockJSON(chain[1]))))
+	f.Add([]byte(response(*blocksJSON(chain))))      // 체인 전체
+	f.Add([]byte(response(*blocksJSON(chain[1:2])))) // 제네시스 바로 다음 블록 하나
 	f.Add([]byte(`{"type":0,"data":null}`))
 	f.Add([]byte(`{"type":1,"data":null}`))
 	log.SetOutput(io.Discard)
 	f.Cleanup(func() { log.SetOutput(os.Stderr); resetChain() })
-	ws := &socket{addr: "fuzz", outbox: make(chan []byte, maxQueued), closed: make(chan struct{})}
+	ws := newTestSocket("fuzz")
 	f.Fuzz(func(t *testing.T, data []byte) {
 		resetChain()
 		handleMessage(ws, data)
@@ -1283,7 +1294,7 @@ func decodeOnly(frame []byte) []Block {
 func BenchmarkReceiveChain(b *testing.B) {
 	log.SetOutput(io.Discard)
 	b.Cleanup(func() { log.SetOutput(os.Stderr); resetChain() })
-	ws := &socket{addr: "bench", outbox: make(chan []byte, maxQueued), closed: make(chan struct{})}
+	ws := newTestSocket("bench")
 	for _, blocks := range []int{10000, 40000} {
 		frame := chainFrame(blocks)
 		b.Run(fmt.Sprintf("blocks=%d", blocks), func(b *testing.B) {
@@ -1322,14 +1333,6 @@ func waitQuick(b *testing.B, what string, cond func() bool) {
 		}
 		time.Sleep(100 * time.Microsecond)
 	}
-}
-
-// closeAllSockets 는 이 프로세스 노드의 모든 소켓을 닫고 다 빠질 때까지 기다린다.
-func closeAllSockets(b *testing.B) {
-	for _, ws := range getSockets() {
-		closeSocket(ws, errors.New("benchmark round finished"))
-	}
-	waitQuick(b, "sockets to close", func() bool { return len(getSockets()) == 0 })
 }
 
 // BenchmarkSyncFromPeer 는 새 노드(이 프로세스)가 블록 10,000 개를 가진 피어(자식 프로세스)에
@@ -1404,7 +1407,7 @@ func BenchmarkChainMemory(b *testing.B) {
 	b.Cleanup(func() { log.SetOutput(os.Stderr); resetChain() })
 	const blocks = 40000
 	frame := chainFrame(blocks)
-	ws := &socket{addr: "bench", outbox: make(chan []byte, maxQueued), closed: make(chan struct{})}
+	ws := newTestSocket("bench")
 	var held uint64
 	for b.Loop() {
 		resetChain()

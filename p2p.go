@@ -233,6 +233,9 @@ func blocksJSON(blocks []Block) *string {
 	return &s
 }
 
+// errTooSlow 는 보낼 줄이 넘쳐 연결을 끊을 때의 까닭이다.
+var errTooSlow = errors.New("peer too slow: outbox full")
+
 // write 는 메시지를 JSON 으로 바꿔 그 소켓으로 보낸다.
 // 챕터와 다른 점: 바로 보내지 않고 소켓의 outbox 에 줄을 세운다. 그래서 체인 잠금을 잡은 채로 불러도
 // 소켓 입출력을 기다리지 않고, 보낸 순서 그대로 상대에게 간다.
@@ -244,14 +247,14 @@ func write(ws *socket, message Message) {
 	}
 	// 챕터와 다른 점: 받아 가지 못하는 느린 피어는 줄이 끝없이 길어지는 대신 연결을 끊는다.
 	if ws.queued.Add(int64(len(data))) > maxQueuedBytes {
-		closeSocket(ws, errors.New("peer too slow: outbox full"))
+		closeSocket(ws, errTooSlow)
 		return
 	}
 	select {
 	case ws.outbox <- data:
 	case <-ws.closed:
 	default:
-		closeSocket(ws, errors.New("peer too slow: outbox full"))
+		closeSocket(ws, errTooSlow)
 	}
 }
 

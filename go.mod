@@ -1,5 +1,5 @@
 module blocknode
 
-go 1.26.8
+go 1.25.0
 
-require golang.org/x/net v0.62.0
+require golang.org/x/net v0.58.0

@@ -1,10 +1,11 @@
-// http.go 는 챕터 2 의 HTTP API(Express 의 app.get / app.post)를 옮긴 것이다.
+// http.go 는 챕터 2 의 HTTP API(Express 의 app.get, app.post)를 옮긴 것이다.
 package main
 
 import (
 	"bytes"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"log"
 	"net"
@@ -13,8 +14,114 @@ import (
 	"time"
 )
 
+// initHttpServer 는 HTTP API 를 열고, 리슨하는 주소를 Addr 에 담은 서버를 돌려준다.
+// 핸들러마다 챕터의 로직은 mu 를 잡고 돌리고(chain.go), 답을 쓰는 일은 mu 를 놓은 뒤에 한다.
+func initHttpServer(host, port string) (*http.Server, error) {
+	mux := http.NewServeMux()
+
+	// GET /blocks: 블록체인 전체
+	mux.HandleFunc("GET /blocks", func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		blocks := chainJSON() // res.send(getBlockchain()) 의 JSON.stringify
+		mu.Unlock()
+		w.Header().Set("Content-Type", "application/json; charset=utf-8")
+		io.WriteString(w, blocks)
+	})
+
+	// POST /mineBlock {"data":[…]}: 새 블록을 생성해 돌려준다
+	mux.HandleFunc("POST /mineBlock", func(w http.ResponseWriter, r *http.Request) {
+		var body struct {
+			Data []*string `json:"data"` // null 을 알아보려고 포인터로 푼다
+		}
+		if !readJSON(w, r, &body) {
+			return
+		}
+		data, err := dataOf(body.Data)
+		if err != nil {
+			sendError(w, http.StatusBadRequest, err.Error())
+			return
+		}
+		if data == nil {
+			data = []string{} // req.body.data || []
+		}
+		mu.Lock()
+		newBlock := mineBlock(data)
+		mu.Unlock()
+		if newBlock == nil {
+			w.Header().Set("Content-Type", "text/html; charset=utf-8")
+			w.WriteHeader(http.StatusBadRequest)
+			io.WriteString(w, "Bad Request")
+			return
+		}
+		sendJSON(w, http.StatusOK, newBlock)
+	})
+
+	// GET /version: 이 노드의 버전 문자열 (res.send 에 문자열을 주면 Express 는 text/html 로 보낸다)
+	mux.HandleFunc("GET /version", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/html; charset=utf-8")
+		io.WriteString(w, getCurrentVersion())
+	})
+
+	// POST /stop: 답한 뒤 프로세스를 끝낸다
+	mux.HandleFunc("POST /stop", func(w http.ResponseWriter, r *http.Request) {
+		sendJSON(w, http.StatusOK, map[string]string{"msg": "Stopping server"})
+		// 챕터와 다른 점: 챕터는 process.exit() 로 바로 끝낸다. 여기서는 main 이 이 답이 나가기를 기다렸다가
+		// 두 서버를 닫고 끝난다 (종료 코드 0).
+		stopOnce.Do(func() { close(stopping) })
+	})
+
+	// GET /peers: 연결된 소켓마다 "주소:포트"
+	mux.HandleFunc("GET /peers", func(w http.ResponseWriter, r *http.Request) {
+		peers := []string{}
+		mu.Lock()
+		for _, s := range getSockets() {
+			peers = append(peers, s.addr) // s._socket.remoteAddress + ':' + s._socket.remotePort
+		}
+		mu.Unlock()
+		sendJSON(w, http.StatusOK, peers)
+	})
+
+	// POST /addPeers {"peers":[…]}: 피어마다 웹소켓을 연다.
+	// 노트와 다른 점: 노트의 철자 /addpeers 도 같은 일을 한다.
+	addPeers := func(w http.ResponseWriter, r *http.Request) {
+		var body struct {
+			Peers []string `json:"peers"`
+		}
+		if !readJSON(w, r, &body) {
+			return
+		}
+		// 챕터와 다른 점: 요청 하나에 피어 주소는 maxPeers 개까지이다.
+		if len(body.Peers) > maxPeers {
+			sendError(w, http.StatusBadRequest, fmt.Sprintf("at most %d peers in one request", maxPeers))
+			return
+		}
+		mu.Lock()
+		connectToPeers(body.Peers) // req.body.peers || []
+		mu.Unlock()
+		w.WriteHeader(http.StatusOK) // res.send()
+	}
+	mux.HandleFunc("POST /addPeers", addPeers)
+	mux.HandleFunc("POST /addpeers", addPeers)
+
+	// 챕터와 다른 점: 없는 경로에는 404, 맞지 않는 메서드에는 405 를 Go 의 ServeMux 가 글자로 답한다 (Express 는 둘 다 HTML 404).
+
+	ln, err := net.Listen("tcp", net.JoinHostPort(host, port))
+	if err != nil {
+		return nil, err
+	}
+	// 챕터와 다른 점: 다른 사이트의 웹 페이지가 브라우저를 시켜 보내는 POST(블록 생성, /stop)는 403 으로 거절한다.
+	// curl 같은 브라우저가 아닌 클라이언트는 그대로 쓸 수 있다. 요청을 읽고 답을 쓰는 시간에도 한계를 둔다.
+	srv := &http.Server{Addr: ln.Addr().String(), Handler: http.NewCrossOriginProtection().Handler(mux),
+		ReadHeaderTimeout: 10 * time.Second, ReadTimeout: time.Minute, WriteTimeout: time.Minute}
+	go srv.Serve(ln)
+	log.Printf("Listening http port on: %d", ln.Addr().(*net.TCPAddr).Port)
+	return srv, nil
+}
+
+// ---- 챕터에 없는 것 ----
+
 // maxBodyBytes 는 HTTP 요청 몸체의 최대 크기이다.
-// 챕터와 다른 점: 챕터(body-parser)의 기본값 100 KB 보다 넉넉하게 1 MiB 까지 받고, 넘으면 413 으로 답한다.
+// 챕터와 다른 점: 챕터(body-parser)의 기본 한계 100 KB 보다 넉넉히 1 MiB 까지 받고, 넘으면 413 으로 답한다.
 const maxBodyBytes = 1 << 20
 
 // stopping 은 POST /stop 이 오면 닫힌다. main 이 이것을 기다렸다가 서버들을 닫고 끝난다.
@@ -23,89 +130,15 @@ var (
 	stopOnce sync.Once
 )
 
-// initHttpServer 는 HTTP API 를 열고, 들은 주소를 Addr 에 담은 서버를 돌려준다.
-func initHttpServer(host, port string) (*http.Server, error) {
-	mux := http.NewServeMux()
-
-	// GET /blocks: 블록체인 전체
-	mux.HandleFunc("GET /blocks", func(w http.ResponseWriter, r *http.Request) {
-		sendJSON(w, http.StatusOK, getBlockchain())
-	})
-
-	// POST /mineBlock {"data":[…]}: 새 블록을 캐서 돌려준다 (data 가 없으면 [])
-	mux.HandleFunc("POST /mineBlock", func(w http.ResponseWriter, r *http.Request) {
-		var body struct {
-			Data []string `json:"data"`
-		}
-		if !readJSON(w, r, &body) {
-			return
-		}
-		data := body.Data // req.body.data || []
-		if data == nil {
-			data = []string{}
-		}
-		newBlock := mineBlock(data)
-		if newBlock == nil {
-			sendError(w, http.StatusBadRequest, "Bad Request")
-			return
-		}
-		sendJSON(w, http.StatusOK, newBlock)
-	})
-
-	// GET /peers: 연결된 소켓마다 "주소:포트"
-	mux.HandleFunc("GET /peers", func(w http.ResponseWriter, r *http.Request) {
-		peers := []string{}
-		for _, s := range getSockets() {
-			peers = append(peers, s.addr)
-		}
-		sendJSON(w, http.StatusOK, peers)
-	})
-
-	// POST /addPeers {"peers":[…]}: 피어마다 웹소켓을 연다.
-	// 챕터와 다른 점: 노트의 철자 /addpeers 도 같은 일을 한다.
-	addPeers := func(w http.ResponseWriter, r *http.Request) {
-		var body struct {
-			Peers []string `json:"peers"`
-		}
-		if !readJSON(w, r, &body) {
-			return
-		}
-		connectToPeers(body.Peers) // req.body.peers || []
-		w.WriteHeader(http.StatusOK)
-	}
-	mux.HandleFunc("POST /addPeers", addPeers)
-	mux.HandleFunc("POST /addpeers", addPeers)
-
-	// GET /version: 이 노드의 버전 문자열 (챕터의 res.send(getCurrentVersion()) 처럼 글자 그대로)
-	mux.HandleFunc("GET /version", func(w http.ResponseWriter, r *http.Request) {
-		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
-		io.WriteString(w, getCurrentVersion())
-	})
-
-	// POST /stop: 답한 뒤 두 서버를 닫고 프로세스를 끝낸다
-	mux.HandleFunc("POST /stop", func(w http.ResponseWriter, r *http.Request) {
-		sendJSON(w, http.StatusOK, map[string]string{"msg": "Stopping server"})
-		stopOnce.Do(func() { close(stopping) })
-	})
-
-	ln, err := net.Listen("tcp", net.JoinHostPort(host, port))
-	if err != nil {
-		return nil, err
-	}
-	srv := &http.Server{Addr: ln.Addr().String(), Handler: mux,
-		ReadHeaderTimeout: 10 * time.Second, ReadTimeout: time.Minute}
-	go srv.Serve(ln)
-	log.Printf("Listening http port on: %d", ln.Addr().(*net.TCPAddr).Port)
-	return srv, nil
-}
-
 // readJSON 은 요청 몸체를 v 로 풀고, 안 되면 400 이나 413 으로 답하고 false 를 돌려준다.
-// 챕터와 다른 점: 빈 몸체는 {} 로 본다(body-parser 처럼). 잘못된 JSON 이나 잘못된 꼴의 값은 체인을 건드리지 않고 400 이다.
+// 챕터와 다른 점: body-parser 는 Content-Type 이 JSON 일 때만 몸체를 읽지만 여기서는 늘 JSON 으로 읽는다
+// (curl -d 에 헤더를 빠뜨려도 된다). 빈 몸체는 body-parser 처럼 {} 이다. 잘못된 JSON, 틀린 꼴의 값
+// (문자열이 아닌 data, [] 같은 객체가 아닌 몸체)은 체인을 건드리지 않고 400 이다.
 func readJSON(w http.ResponseWriter, r *http.Request, v any) bool {
 	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxBodyBytes))
 	var tooBig *http.MaxBytesError
 	if errors.As(err, &tooBig) {
-		sendError(w, http.StatusRequestEntityTooLarge, "request body larger than 1 MiB")
+		sendError(w, http.StatusRequestEntityTooLarge, fmt.Sprintf("request body larger than %d bytes", maxBodyBytes))
 		return false
 	}
 	if err != nil {
@@ -122,16 +155,15 @@ func readJSON(w http.ResponseWriter, r *http.Request, v any) bool {
 	return true
 }
 
-// sendJSON 은 v 를 JSON 으로 답한다. 자바스크립트의 JSON.stringify 처럼 <, >, & 를 바꾸지 않는다.
+// sendJSON 은 v 를 JSON.stringify 한 글로 답한다 (Express 의 res.send(객체) 처럼 끝에 줄바꿈이 없다).
 func sendJSON(w http.ResponseWriter, status int, v any) {
 	w.Header().Set("Content-Type", "application/json; charset=utf-8")
 	w.WriteHeader(status)
-	enc := json.NewEncoder(w)
-	enc.SetEscapeHTML(false)
-	enc.Encode(v)
+	w.Write(stringify(v))
 }
 
-// sendError 는 {"error":"…"} 한 줄로 답한다.
+// sendError 는 {"error":"…"} 로 답한다.
+// 챕터와 다른 점: 잘못된 몸체에 Express 는 HTML 에러 쪽을 보낸다. 여기서는 까닭을 담은 JSON 한 줄이다.
 func sendError(w http.ResponseWriter, status int, msg string) {
 	sendJSON(w, status, map[string]string{"error": msg})
 }

@@ -1,5 +1,5 @@
-// blocknode 는 챕터 2(브로드캐스트)의 블록체인 노드를 Go 로 옮긴 것이다.
-// HTTP API 로 블록을 캐고, 웹소켓으로 다른 노드(Go 든 챕터의 자바스크립트든)와 체인을 나눈다.
+// blocknode 는 책의 챕터 2(브로드캐스트) 블록체인 노드를 Go 로 옮긴 것이다.
+// HTTP API 로 블록을 생성하고, 웹소켓으로 다른 노드(Go 든 챕터의 자바스크립트든)와 체인을 나눈다.
 package main
 
 import (
@@ -12,34 +12,18 @@ import (
 )
 
 // 챕터처럼 포트는 HTTP_PORT, P2P_PORT 환경 변수나 3001, 6001 이다.
+// 챕터와 다른 점: 플래그가 있다. -http_host 의 기본은 이 기계(127.0.0.1)이다: 챕터는 모든 주소에서 리슨하지만,
+// 이 API 로는 누구든 블록을 생성하고 노드를 멈출 수 있다. -p2p_host 와 -peers 도 챕터에 없다.
 var (
-	httpHost = flag.String("http_host", "127.0.0.1", "HTTP API 가 들을 주소 (블록을 캐고 노드를 멈출 수 있으므로 기본은 이 기계에서만)")
+	httpHost = flag.String("http_host", "127.0.0.1", "HTTP API 가 리슨할 주소")
 	httpPort = flag.String("http_port", envOr("HTTP_PORT", "3001"), "HTTP API 포트 (0 이면 빈 포트 아무거나)")
-	p2pHost  = flag.String("p2p_host", "", "P2P 웹소켓 서버가 들을 주소 (기본은 모든 주소)")
+	p2pHost  = flag.String("p2p_host", "", "P2P 웹소켓 서버가 리슨할 주소 (기본은 모든 주소)")
 	p2pPort  = flag.String("p2p_port", envOr("P2P_PORT", "6001"), "P2P 웹소켓 포트 (0 이면 빈 포트 아무거나)")
-	peers    = flag.String("peers", "", "시작할 때 연결할 피어들, 쉼표로 구분 (예: ws://127.0.0.1:6002,ws://127.0.0.1:6003)")
+	peers    = flag.String("peers", "", "시작할 때 한 번 연결할 피어들, 쉼표로 구분 (예: ws://127.0.0.1:6002,ws://127.0.0.1:6003)")
 )
 
-// envOr 는 환경 변수 name 의 값을, 없으면 def 를 돌려준다 (process.env.HTTP_PORT || 3001).
-func envOr(name, def string) string {
-	if v := os.Getenv(name); v != "" {
-		return v
-	}
-	return def
-}
-
-// initialPeers 는 쉼표로 구분한 피어 주소들을 나눈다. 빈 칸과 빈 항목은 버린다.
-func initialPeers(list string) []string {
-	var peers []string
-	for _, p := range strings.Split(list, ",") {
-		if p = strings.TrimSpace(p); p != "" {
-			peers = append(peers, p)
-		}
-	}
-	return peers
-}
-
 // main 은 HTTP 서버와 P2P 서버를 열고, 처음 피어들에 연결한 뒤, POST /stop 을 기다린다.
+// 챕터와 다른 점: 로그(console.log 대신 Go 의 log)는 줄마다 날짜와 시각이 붙고 표준 에러로 나간다.
 func main() {
 	flag.Parse()
 
@@ -51,12 +35,33 @@ func main() {
 	if err != nil {
 		log.Fatal(err)
 	}
+	mu.Lock()
 	connectToPeers(initialPeers(*peers))
+	mu.Unlock()
 
 	<-stopping
-	// /stop 의 답이 나갈 시간을 조금 준 뒤 두 서버를 닫는다.
+	// Shutdown 은 새 요청을 받지 않고, 진행 중인 답(/stop 의 답도)이 다 나가기를 2초까지 기다린다.
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
 	defer cancel()
 	httpServer.Shutdown(ctx)
 	p2pServer.Close() // 열려 있는 웹소켓들은 프로세스가 끝나며 닫힌다
+}
+
+// envOr 는 환경 변수 name 의 값을, 없으면 def 를 돌려준다 (process.env.HTTP_PORT || 3001).
+func envOr(name, def string) string {
+	if v := os.Getenv(name); v != "" {
+		return v
+	}
+	return def
+}
+
+// initialPeers 는 쉼표로 구분한 피어 주소들을 나눈다. 둘레의 빈칸과 빈 항목은 버린다.
+func initialPeers(list string) []string {
+	var peers []string
+	for _, p := range strings.Split(list, ",") {
+		if p = strings.TrimSpace(p); p != "" {
+			peers = append(peers, p)
+		}
+	}
+	return peers
 }

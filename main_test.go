@@ -486,7 +486,7 @@ func TestClosedSocketLeavesExactlyOnce(t *testing.T) {
 // badFrames 는 피어가 보낼 수 있는 나쁜 메시지들과 노드가 남겨야 할 로그이다. 퍼즈 테스트의 씨앗으로도 쓴다.
 func badFrames() []struct{ name, frame, wantLog string } {
 	chain := makeChain(2, "bad")
-	next := chain[1] // 제네시스 바로 다음 블록의 꼴
+	next := chain[1] // 제네시스 바로 다음 블록
 	withHeader := func(field, value string) string {
 		var m map[string]any
 		if err := json.Unmarshal(stringify(next), &m); err != nil {
@@ -786,7 +786,7 @@ func TestBroadcastEncodesOnceAndLimitsBlockData(t *testing.T) {
 // 새로 온 정직한 노드는 그래도 체인을 받는다 (가장 오래 답을 받아 가지 않은 피어가 닫힌다).
 func TestQueuedAnswersAreBounded(t *testing.T) {
 	n := startLocalNode(t)
-	chain := makeChain(2000, "q")
+	chain := makeChain(20000, "q") // 답 하나(약 5 MiB)가 커널의 보내기 버퍼(많아야 4 MiB)보다 커서 다 나가지 못한다
 	setChain(chain)
 	reply := len(chainFrame(chain))
 	mu.Lock()
@@ -799,6 +799,7 @@ func TestQueuedAnswersAreBounded(t *testing.T) {
 	var names []string
 	for range attackers {
 		conn, _ := rawDial(t, n.p2p) // 답을 읽지 않는다
+		conn.(*net.TCPConn).SetReadBuffer(4096) // 커널의 버퍼가 답들을 받아 두지 못하도록 작게
 		names = append(names, conn.LocalAddr().String())
 		for range queries {
 			writeRawFrame(t, conn, `{"type":1,"data":null}`)
@@ -1549,8 +1550,8 @@ func BenchmarkChainMemory(b *testing.B) {
 
 // ---------- README ----------
 
-// TestReadmeFunctionTable 은 README 의 「챕터의 함수와 Go 함수」 표가 가리키는 파일에 정말 그 Go 함수가 있는지,
-// 그리고 챕터의 함수가 모두 표에 있는지 본다.
+// TestReadmeFunctionTable 은 README 의 「챕터의 함수와 Go 함수」 표에 적힌 Go 함수가 정말 그 파일에 있는지,
+// 그리고 챕터의 함수가 모두 표에 있는지 본다. 표의 첫 칸에서 `이름` 처럼 적힌 것이 함수 이름이다.
 func TestReadmeFunctionTable(t *testing.T) {
 	readme, err := os.ReadFile("README.md")
 	if err != nil {
@@ -1561,28 +1562,29 @@ func TestReadmeFunctionTable(t *testing.T) {
 	if !ok || !ok2 {
 		t.Fatal("README.md has no <!-- function-table --> … <!-- /function-table --> section")
 	}
-	listed := map[string]bool{}
 	rows := strings.Split(strings.TrimSpace(table), "\n")
 	if len(rows) < 3 {
 		t.Fatalf("the function table has %d lines, want a header, a separator and rows", len(rows))
 	}
+	listed := map[string]bool{}
 	for _, row := range rows[2:] {
 		cells := strings.Split(row, "|")
-		if len(cells) != 5 {
-			t.Errorf("table row %q: want 3 cells", row)
+		if len(cells) != 4 {
+			t.Errorf("table row %q: want 2 cells", row)
 			continue
 		}
-		chapter, name, file := cells[1], strings.Trim(cells[2], " `"), strings.Trim(cells[3], " `")
+		file := strings.Trim(cells[2], " `")
 		src, err := os.ReadFile(file)
 		if err != nil {
 			t.Errorf("table row %q: %v", row, err)
 			continue
 		}
-		if !regexp.MustCompile(`(?m)^func ` + regexp.QuoteMeta(name) + `\(`).Match(src) {
-			t.Errorf("README says %s is in %s, but %s has no func %s", name, file, file, name)
-		}
-		if m := regexp.MustCompile("`([^`(]+)").FindStringSubmatch(chapter); m != nil {
-			listed[m[1]] = true // 챕터 칸의 첫 이름
+		for _, m := range regexp.MustCompile("`([A-Za-z_][A-Za-z0-9_]*)`").FindAllStringSubmatch(cells[1], -1) {
+			name := m[1]
+			if !regexp.MustCompile(`(?m)^func ` + name + `\(`).Match(src) {
+				t.Errorf("README says %s is in %s, but %s has no func %s", name, file, file, name)
+			}
+			listed[name] = true
 		}
 	}
 	for _, name := range []string{"initHttpServer", "initP2PServer", "getSockets", "initConnection", "initMessageHandler",
@@ -1827,7 +1829,7 @@ func closeAllSockets(t testing.TB) {
 // newTestSocket 은 연결도 쓰기 고루틴도 없이 대기열만 있는 소켓이다: handleMessage 를 바로 부를 때 쓴다.
 // 보낸 것은 대기열에 쌓이고 drain 으로 꺼낸다.
 func newTestSocket(addr string) *socket {
-	return &socket{addr: addr, queue: make(chan outgoing, maxQueued), closed: make(chan struct{}), later: -1}
+	return &socket{addr: addr, queue: make(chan outgoing, maxQueued), closed: make(chan struct{}), counters: counters{replying: -1}}
 }
 
 // drain 은 소켓의 대기열에 쌓인 프레임들을 꺼낸다 (writeLoop 가 보낸 것처럼 센 값도 줄인다).

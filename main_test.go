@@ -798,7 +798,7 @@ func TestQueuedAnswersAreBounded(t *testing.T) {
 	const attackers, queries = 16, 20
 	var names []string
 	for range attackers {
-		conn, _ := rawDial(t, n.p2p) // 답을 읽지 않는다
+		conn, _ := rawDial(t, n.p2p)            // 답을 읽지 않는다
 		conn.(*net.TCPConn).SetReadBuffer(4096) // 커널의 버퍼가 답들을 받아 두지 못하도록 작게
 		names = append(names, conn.LocalAddr().String())
 		for range queries {

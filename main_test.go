@@ -972,6 +972,9 @@ func TestBlocksShareOneEncoding(t *testing.T) {
 	for range 20 {
 		get() // 답을 읽지 않는다
 	}
+	if n, err := io.Copy(io.Discard, get()); err != nil || n < int64(body) { // 체인의 JSON 을 처음 만든다
+		t.Fatalf("GET /blocks: read %d bytes (%v), want the %d-byte chain", n, err, body)
+	}
 	const requests = 20
 	before := allocated()
 	for range requests {

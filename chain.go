@@ -285,8 +285,8 @@ func stringify(v any) []byte {
 	return js
 }
 
-// decodeBlocks 는 블록 배열을 담은 JSON 문자열(RESPONSE_BLOCKCHAIN 의 data)을 앞에서부터 블록 하나씩 푼다. 블록이 아닌 것을 만나면 바로 멈추므로
-// [0,0,0,…] 같은 큰 프레임도 프레임 크기만큼의 메모리로 거절한다.
+// decodeBlocks 는 블록 배열을 담은 JSON 문자열(RESPONSE_BLOCKCHAIN 의 data)을 앞에서부터 블록 하나씩 푼다.
+// 블록이 아닌 것을 만나면 바로 멈추므로 [0,0,0,…] 같은 큰 프레임도 프레임 크기의 몇 배 안의 메모리로 거절한다.
 // 블록은 null 이 든 data 나 maxBlockDataBytes 보다 큰 data 를 가질 수 없고, isValidBlockStructure 를 통과해야 한다.
 func decodeBlocks(text *string) ([]Block, error) {
 	if text == nil {

@@ -758,7 +758,7 @@ func TestBroadcastEncodesOnceAndLimitsBlockData(t *testing.T) {
 	}
 	waitFor(t, "all peers", func() bool { return len(socketsNow()) == peers })
 	mined, withPeers := mine()
-	frame := len(stringify(Message{RESPONSE_BLOCKCHAIN, ptr(string(stringify([]Block{mined})))}))
+	frame := len(chainFrame([]Block{mined}))
 	t.Logf("mining a %d-byte block allocated %.1f MiB alone and %.1f MiB with %d peers (the broadcast frame is %d bytes)",
 		len(data), float64(alone)/(1<<20), float64(withPeers)/(1<<20), peers, frame)
 	if extra := int64(withPeers) - int64(alone); extra > int64(peers/4*frame) {
@@ -772,10 +772,10 @@ func TestBroadcastEncodesOnceAndLimitsBlockData(t *testing.T) {
 	chain := chainNow()
 	tip := chain[len(chain)-1]
 	tooBig := nextBlock(tip, strings.Repeat("y", maxBlockDataBytes+1))
-	send(t, ws, response(string(stringify([]Block{tooBig}))))
+	send(t, ws, string(chainFrame([]Block{tooBig})))
 	n.waitLog(fmt.Sprintf("data larger than %d bytes", maxBlockDataBytes))
 	fits := nextBlock(tip, strings.Repeat("y", maxBlockDataBytes))
-	send(t, ws, response(string(stringify([]Block{fits}))))
+	send(t, ws, string(chainFrame([]Block{fits})))
 	waitFor(t, "the 1 MiB block to be appended", func() bool { return len(chainNow()) == len(chain)+1 })
 	if got := chainNow()[len(chain)]; !blockEqual(got, fits) {
 		t.Errorf("the appended block has %d bytes of data, want the one with exactly %d", len(got.Data[0]), maxBlockDataBytes)
@@ -852,7 +852,7 @@ func TestFakeTipsDoNotCutHonestPeers(t *testing.T) {
 	receive(t, attacker)
 	for i := range 80 {
 		fake := Block{BlockHeader{"2.1.0", 1_000_000_000 + int64(i), h(fmt.Sprint("fake ", i)), 1700000000, h("x")}, []string{"x"}}
-		send(t, attacker, response(string(stringify([]Block{fake}))))
+		send(t, attacker, string(chainFrame([]Block{fake})))
 	}
 	// 각 연결에 QUERY_LATEST 를 보내 그 답이 올 때까지 받은 것을 센다: 그 사이에 노드가 보낸 QUERY_ALL 이 다 보인다.
 	queriesTo := func(ws *websocket.Conn) int {
@@ -1200,8 +1200,8 @@ func FuzzHandleMessage(f *testing.F) {
 		}
 	}
 	chain := makeChain(3, "seed")
-	f.Add([]byte(response(string(stringify(chain)))))      // 체인 전체
-	f.Add([]byte(response(string(stringify(chain[1:2]))))) // 제네시스 바로 다음 블록 하나
+	f.Add(chainFrame(chain))      // 체인 전체
+	f.Add(chainFrame(chain[1:2])) // 제네시스 바로 다음 블록 하나
 	f.Add([]byte(`{"type":0,"data":null}`))
 	f.Add([]byte(`{"type":1,"data":null}`))
 	log.SetOutput(io.Discard)
@@ -1217,12 +1217,12 @@ func FuzzHandleMessage(f *testing.F) {
 		}
 		latest := chain[len(chain)-1]
 		handleMessage(ws, []byte(`{"type":0,"data":null}`))
-		want := string(stringify(Message{RESPONSE_BLOCKCHAIN, ptr(string(stringify([]Block{latest})))}))
+		want := string(chainFrame([]Block{latest}))
 		if got := drain(ws); len(got) != 1 || got[0] != want {
 			t.Fatalf("after %q, QUERY_LATEST got %q, want %s", data, got, want)
 		}
 		next := nextBlock(latest, "fuzz")
-		handleMessage(ws, []byte(response(string(stringify([]Block{next})))))
+		handleMessage(ws, chainFrame([]Block{next}))
 		drain(ws)
 		if got := chainNow(); len(got) != len(chain)+1 || !blockEqual(got[len(got)-1], next) {
 			t.Fatalf("after %q, a valid next block was not appended (chain has %d blocks, want %d)", data, len(got), len(chain)+1)
@@ -1682,10 +1682,8 @@ func nextBlock(prev Block, data ...string) Block {
 
 func blockEqual(a, b Block) bool { return a.Header == b.Header && slices.Equal(a.Data, b.Data) }
 
-// chainFrame 은 chain 을 담은 RESPONSE_BLOCKCHAIN 프레임이다 (체인 전체를 받는 쪽이 보는 바이트).
-func chainFrame(chain []Block) []byte {
-	return stringify(Message{RESPONSE_BLOCKCHAIN, ptr(string(stringify(chain)))})
-}
+// chainFrame 은 blocks 를 담은 RESPONSE_BLOCKCHAIN 프레임이다 (받는 쪽이 보는 바이트).
+func chainFrame(blocks []Block) []byte { return []byte(response(string(stringify(blocks)))) }
 
 // response 는 blocks(JSON 글)를 data 문자열에 담은 RESPONSE_BLOCKCHAIN 메시지이다.
 func response(blocks string) string {

@@ -1,20 +1,24 @@
-// chain.go 는 챕터 1 의 블록 구조를 옮긴 것이다: 블록, 해시, 머클 루트, 검증, 블록 추가와 체인 교체.
+// chain.go 는 챕터 1 의 블록 구조를 옮긴 것이다: 블록, 해시, 머클 루트, 검증, 블록 추가.
+// 챕터 2 의 replaceChain 은 챕터에서처럼 p2p.go 의 끝(mineBlock 다음)에 있다.
 package main
 
 import (
 	"bytes"
+	"cmp"
 	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"log"
-	"math/rand/v2"
+	"regexp"
 	"slices"
 	"strconv"
 	"strings"
 	"sync"
 	"time"
+	"unicode/utf8"
 )
 
 // BlockHeader 는 챕터의 class BlockHeader 이다. JSON 키 순서도 챕터와 같다.
@@ -26,19 +30,23 @@ type BlockHeader struct {
 	MerkleRoot   string `json:"merkleRoot"`
 }
 
-// Block 은 챕터의 class Block 이다: 헤더와 데이터(문자열 배열).
+// Block 은 챕터의 class Block 이다: 헤더와 데이터. data 는 챕터처럼 아무 JSON 값(문자열, 수, true, null, 객체, 배열)의
+// 배열이고, 값마다 JSON.stringify 가 쓰는 글 그대로 둔다 (문자열이면 따옴표까지: "abc").
 type Block struct {
-	Header BlockHeader `json:"header"`
-	Data   []string    `json:"data"`
+	Header BlockHeader       `json:"header"`
+	Data   []json.RawMessage `json:"data"`
+	// 챕터에 없는 것: 받은 블록이면 mu 를 잡기 전에 구해 둔 블록 해시, 머클 루트, QUERY_ALL 의 답에서 차지할 바이트 수
+	// (prepareBlocks). 비어 있으면 쓸 때 구한다.
+	hash, root string
+	size       int
 }
 
-// 챕터와 다른 점: Node 는 핸들러를 한 번에 하나씩 돌리므로(이벤트 루프) 챕터는 전역 변수를 그냥 쓴다.
-// Go 에서는 HTTP 요청과 받은 메시지가 저마다 고루틴에서 동시에 돈다. 그래서 잠금 mu 하나가 이벤트 루프 노릇을 한다:
-// 챕터의 로직(HTTP 핸들러 하나, 받은 메시지 하나, 연결이 열리고 닫힐 때)은 모두 mu 를 잡고 돈다.
-// 이 규칙 하나 덕분에 blockchain 과 sockets(p2p.go)는 챕터처럼 보통 전역 변수이다. 챕터에 없는 값들 가운데
-// 「mu 가 지킨다」고 적힌 것(소켓마다 센 값, 연결한 피어의 목록 등)도 같은 잠금 아래에 있다.
+// 챕터와 다른 점: Node 는 핸들러를 한 번에 하나씩 돌리므로(이벤트 루프) 챕터는 전역 변수를 그냥 쓴다. Go 에서는 HTTP 요청과
+// 받은 메시지가 저마다 고루틴에서 동시에 돈다. 그래서 잠금 mu 하나가 이벤트 루프 노릇을 한다: 챕터의 로직(HTTP 핸들러의 몸통,
+// 받은 메시지 하나)은 mu 를 잡고 돈다. 받은 메시지를 풀고 해시를 구하는 일은 그 전에, mu 없이 그 소켓의 고루틴이 한다.
+// 이 규칙 하나 덕분에 blockchain 과 sockets(p2p.go)는 챕터처럼 보통 전역 변수이다.
 var (
-	mu         sync.Mutex // Node 의 이벤트 루프 노릇: blockchain 과 sockets 를 지킨다
+	mu         sync.Mutex // Node 의 이벤트 루프 노릇: blockchain, sockets, 그리고 「mu 가 지킨다」고 적힌 값을 지킨다
 	blockchain = []Block{getGenesisBlock()}
 )
 
@@ -48,22 +56,22 @@ func getBlockchain() []Block { return blockchain }
 // getLatestBlock 은 블록체인의 마지막 블록을 돌려준다.
 func getLatestBlock() Block { return blockchain[len(blockchain)-1] }
 
-// getGenesisBlock 은 비트코인 제네시스 블록의 날짜와 글귀로 만든 첫 블록을 돌려준다.
+// getGenesisBlock 은 비트코인 제네시스 블록의 날짜와 문자열로 만든 첫 블록을 돌려준다.
 func getGenesisBlock() Block {
 	const version = "1.0.0"
 	const index = 0
 	previousHash := strings.Repeat("0", 64)
 	const timestamp = 1231006505 // 2009/01/03 6:15pm (UTC)
-	data := []string{"The Times 03/Jan/2009 Chancellor on brink of second bailout for banks"}
+	data := []json.RawMessage{[]byte(`"The Times 03/Jan/2009 Chancellor on brink of second bailout for banks"`)}
 
 	merkleRoot := merkleRootOf(data) // merkle("sha256").sync(data).root() || '0'.repeat(64)
 
 	header := BlockHeader{version, index, previousHash, timestamp, merkleRoot}
-	return Block{header, data}
+	return Block{Header: header, Data: data}
 }
 
 // generateNextBlock 은 마지막 블록 다음에 올 새 블록을 blockData 로 생성한다.
-func generateNextBlock(blockData []string) Block {
+func generateNextBlock(blockData []json.RawMessage) Block {
 	previousBlock := getLatestBlock()
 	currentVersion := getCurrentVersion()
 	nextIndex := previousBlock.Header.Index + 1
@@ -73,7 +81,7 @@ func generateNextBlock(blockData []string) Block {
 	merkleRoot := merkleRootOf(blockData)
 
 	newBlockHeader := BlockHeader{currentVersion, nextIndex, previousHash, nextTimestamp, merkleRoot}
-	return Block{newBlockHeader, blockData}
+	return Block{Header: newBlockHeader, Data: blockData}
 }
 
 // getCurrentVersion 은 이 노드가 생성하는 블록의 버전이다. 챕터 2 의 package.json 처럼 "2.1.0" 이다 (제네시스 블록만 "1.0.0").
@@ -87,7 +95,8 @@ func getCurrentTimestamp() int64 {
 
 // addBlock 은 새 블록이 마지막 블록 위에 올 수 있으면 체인에 붙이고 true 를 돌려준다.
 func addBlock(newBlock Block) bool {
-	if isValidNewBlock(newBlock, getLatestBlock()) {
+	// 챕터와 다른 점: QUERY_ALL 의 답이 프레임 한계(maxFrameBytes)를 넘게 될 블록은 붙이지 않는다 (fitsOneFrame).
+	if isValidNewBlock(newBlock, getLatestBlock()) && fitsOneFrame(newBlock) {
 		blockchain = append(blockchain, newBlock)
 		return true
 	}
@@ -96,18 +105,14 @@ func addBlock(newBlock Block) bool {
 
 // calculateHash 는 version + index + previousHash + timestamp + merkleRoot 문자열의 SHA-256 을 대문자 16진수로 돌려준다.
 func calculateHash(version string, index int64, previousHash string, timestamp int64, merkleRoot string) string {
-	// 문자열을 + 로 잇는 대신 버퍼 하나에 차례로 붙인다: 블록마다 두 번 부르는 곳이라 빠르게 (upperHex 의 측정값).
-	text := make([]byte, 0, 192)
-	text = append(text, version...)
-	text = strconv.AppendInt(text, index, 10)
-	text = append(text, previousHash...)
-	text = strconv.AppendInt(text, timestamp, 10)
-	text = append(text, merkleRoot...)
-	return upperHex(sha256.Sum256(text))
+	return sha256Upper(version + strconv.FormatInt(index, 10) + previousHash + strconv.FormatInt(timestamp, 10) + merkleRoot)
 }
 
 // calculateHashForBlock 은 블록 헤더의 다섯 값으로 블록 해시를 구한다.
 func calculateHashForBlock(block Block) string {
+	if block.hash != "" { // 챕터와 다른 점: 받은 블록은 mu 를 잡기 전에 구해 둔 해시를 쓴다 (prepareBlocks)
+		return block.hash
+	}
 	return calculateHash(
 		block.Header.Version,
 		block.Header.Index,
@@ -129,7 +134,7 @@ func isValidNewBlock(newBlock Block, previousBlock Block) bool {
 	} else if calculateHashForBlock(previousBlock) != newBlock.Header.PreviousHash {
 		log.Println("Invalid previousHash")
 		return false
-	} else if merkleRootOf(newBlock.Data) != newBlock.Header.MerkleRoot {
+	} else if blockRoot(newBlock) != newBlock.Header.MerkleRoot { // 챕터와 다른 점: 받은 블록은 구해 둔 머클 루트를 쓴다
 		// 데이터가 없으면 머클 루트는 '0' 64개여야 한다 (merkleRootOf 가 그 값을 돌려준다).
 		log.Println("Invalid merkleRoot")
 		return false
@@ -137,29 +142,17 @@ func isValidNewBlock(newBlock Block, previousBlock Block) bool {
 	return true
 }
 
-// isValidBlockStructure 는 블록의 각 값이 맞는 형식인지 검사한다.
-// 챕터와 다른 점: 챕터는 typeof 만 본다. Go 의 JSON 디코더는 빠진 값을 빈 값으로 채우므로
-// 빈 version, 1 보다 작은 timestamp, null 이거나 빠진 data 는 빠진 것으로 보고 거절한다.
-// 정수는 자바스크립트가 같은 10진수 글자로 해시하는 2^53-1 까지만 받고, 해시 칸은 64글자 대문자 16진수여야 한다.
+// isValidBlockStructure 는 블록의 각 값이 맞는 형식인지 검사한다. 챕터의 typeof 검사는 Go 의 타입이 대신한다.
+// 챕터와 다른 점: 두 정수는 자바스크립트의 수가 정확히 나타내는 ±(2^53-1) 안이어야 하고(그래야 해시하는 10진수 문자열이 같다),
+// data 는 null 이 아닌 배열로 JSON 1 MiB(maxBlockDataBytes)까지이다.
 func isValidBlockStructure(block Block) bool {
-	return block.Header.Version != "" &&
-		block.Header.Index >= 0 && block.Header.Index <= maxSafeInteger &&
-		isUpperHexHash(block.Header.PreviousHash) &&
-		block.Header.Timestamp > 0 && block.Header.Timestamp <= maxSafeInteger &&
-		isUpperHexHash(block.Header.MerkleRoot) &&
-		block.Data != nil
+	return isSafeInteger(block.Header.Index) && isSafeInteger(block.Header.Timestamp) &&
+		block.Data != nil && dataBytes(block.Data) <= maxBlockDataBytes
 }
 
 // isValidChain 은 첫 블록이 제네시스 블록과 같고 모든 블록이 앞 블록 위에 맞게 올라가 있는지 검사한다.
 func isValidChain(blockchainToValidate []Block) bool {
-	// 챕터와 다른 점: 빈 체인은 첫 블록이 없으므로 틀린 체인이다 (챕터는 여기서 예외를 던진다).
-	if len(blockchainToValidate) == 0 {
-		return false
-	}
-	// 챕터는 JSON.stringify 한 글을 비교한다. Go 에서는 헤더와 데이터를 그대로 비교한다.
-	genesis := getGenesisBlock()
-	first := blockchainToValidate[0]
-	if first.Header != genesis.Header || !slices.Equal(first.Data, genesis.Data) {
+	if string(stringify(blockchainToValidate[0])) != string(stringify(getGenesisBlock())) {
 		return false
 	}
 	// 챕터의 tempBlocks 배열은 검사를 마친 블록들이다: 바로 앞 블록과 비교하는 것과 같다.
@@ -171,47 +164,45 @@ func isValidChain(blockchainToValidate []Block) bool {
 	return true
 }
 
-// replaceChain 은 받은 체인이 올바르고 지금 체인보다 길면(같은 길이면 동전을 던져) 바꾸고 새 마지막 블록을 알린다.
-// 챕터 2 의 마지막 함수이지만 체인을 바꾸는 일이라 addBlock 과 함께 이 파일에 둔다.
-// 교체했으면 true 를 돌려준다.
-func replaceChain(newBlocks []Block) bool {
-	// 같은 길이의 체인은 handleBlockchainResponse 에서 오지 않는다: 받은 마지막 index 가 더 클 때만 부르기 때문이다.
-	if isValidChain(newBlocks) &&
-		(len(newBlocks) > len(blockchain) || (len(newBlocks) == len(blockchain) && rand.N(2) == 0)) {
-		log.Println("Received blockchain is valid. Replacing current blockchain with received blockchain")
-		blockchain = newBlocks
-		broadcast(responseLatestMsg())
-		return true
-	}
-	log.Println("Received blockchain invalid")
-	return false
-}
-
 // ---- 챕터에 없는 것 ----
 
-// maxBlockDataBytes 는 피어가 보낸 블록 하나의 data 의 최대 크기이다 (문자열 바이트의 합). HTTP 몸체의 한계와 같다.
-// 챕터와 다른 점: 챕터에는 한계가 없다.
+// maxBlockDataBytes 는 블록 하나의 data 를 JSON 으로 쓴 크기의 한계이다 (값마다 따옴표와 쉼표까지 센다). HTTP 몸체의 한계와 같다.
 const maxBlockDataBytes = maxBodyBytes
 
 // maxSafeInteger 는 자바스크립트가 정확히 다루는 가장 큰 정수(2^53-1)이다.
 const maxSafeInteger = 1<<53 - 1
 
+// maxDepth 는 data 의 값 안에 배열과 객체가 겹칠 수 있는 깊이의 한계이다.
+const maxDepth = 64
+
+// isSafeInteger 는 n 이 자바스크립트의 Number.isSafeInteger 를 만족하는지 알려준다.
+func isSafeInteger(n int64) bool { return -maxSafeInteger <= n && n <= maxSafeInteger }
+
+// dataBytes 는 data 를 JSON 으로 쓴 바이트 수이다: [값,값,…].
+func dataBytes(data []json.RawMessage) int {
+	size := 1
+	for _, v := range data {
+		size += len(v) + 1
+	}
+	return max(size, 2)
+}
+
 // merkleRootOf 는 npm merkle 0.6.0 의 merkle("sha256").sync(data).root() || '0'.repeat(64) 와 같은 값을 구한다.
-func merkleRootOf(data []string) string {
+func merkleRootOf(data []json.RawMessage) string {
 	// 데이터가 없으면 루트는 '0' 64개이다.
 	if len(data) == 0 {
 		return strings.Repeat("0", 64)
 	}
-	// 잎: 이미 64글자 대문자 16진수면 그대로, 아니면 그 UTF-8 글의 SHA-256 (빈 문자열도 해시한다).
+	// 잎: 값을 String(value) 로 바꾼 문자열이 이미 64글자 대문자 16진수면 그대로, 아니면 그 SHA-256 (빈 문자열도 해시한다).
 	level := make([]string, len(data))
-	for i, leaf := range data {
-		if isUpperHexHash(leaf) {
+	for i, value := range data {
+		if leaf := leafText(value); isUpperHexHash(leaf) {
 			level[i] = leaf
 		} else {
 			level[i] = sha256Upper(leaf)
 		}
 	}
-	// 한 층씩 올라간다: 이웃 둘의 16진수 글을 이어 붙여 해시하고, 홀수로 남은 마지막 노드는 그대로 올라간다.
+	// 한 층씩 올라간다: 이웃 둘의 16진수 문자열을 이어 붙여 해시하고, 홀수로 남은 마지막 노드는 그대로 올라간다.
 	for len(level) > 1 {
 		var parents []string
 		for i := 0; i+1 < len(level); i += 2 {
@@ -225,18 +216,46 @@ func merkleRootOf(data []string) string {
 	return level[0]
 }
 
-// sha256Upper 는 text 의 SHA-256 을 대문자 16진수로 돌려준다 (crypto-js 의 SHA256(text).toString().toUpperCase()).
-func sha256Upper(text string) string { return upperHex(sha256.Sum256([]byte(text))) }
-
-// upperHex 는 해시를 64글자 대문자 16진수로 쓴다: strings.ToUpper(hex.EncodeToString(sum[:])) 와 같은 값이다.
-// 손으로 다듬은 곳은 이것과 calculateHash 뿐이다: 블록 1만 개 체인 받기가 64 ms 에서 56 ms 로 준다 (README 「벤치마크」).
-func upperHex(sum [32]byte) string {
-	const digits = "0123456789ABCDEF"
-	var out [64]byte
-	for i, b := range sum {
-		out[2*i], out[2*i+1] = digits[b>>4], digits[b&0x0f]
+// leafText 는 JSON 값 하나(JSON.stringify 가 쓴 글)를 자바스크립트의 String(value) 로 바꾼다: npm merkle 이 잎을 바꾸는 방법.
+// 문자열은 그 자신, 수와 true, false, null 은 JSON.stringify 가 쓴 글 그대로, 객체는 "[object Object]",
+// 배열은 원소들의 문자열을 쉼표로 이은 것이다 (원소 null 은 빈 문자열, 안쪽 배열도 같은 규칙으로 편다).
+func leafText(value json.RawMessage) string {
+	switch value[0] {
+	case '"':
+		if !bytes.ContainsRune(value, '\\') {
+			return string(value[1 : len(value)-1])
+		}
+		var s string
+		json.Unmarshal(value, &s)
+		return s
+	case '{':
+		return "[object Object]"
+	case '[':
+		var items []json.RawMessage
+		json.Unmarshal(value, &items)
+		texts := make([]string, len(items))
+		for i, item := range items {
+			if string(item) != "null" {
+				texts[i] = leafText(item)
+			}
+		}
+		return strings.Join(texts, ",")
 	}
-	return string(out[:])
+	return string(value)
+}
+
+// blockRoot 는 블록의 data 로 구한 머클 루트이다: 받은 블록이면 구해 둔 값을 쓴다.
+func blockRoot(block Block) string {
+	if block.root != "" {
+		return block.root
+	}
+	return merkleRootOf(block.Data)
+}
+
+// sha256Upper 는 text 의 SHA-256 을 대문자 16진수로 돌려준다 (crypto-js 의 SHA256(text).toString().toUpperCase()).
+func sha256Upper(text string) string {
+	sum := sha256.Sum256([]byte(text))
+	return strings.ToUpper(hex.EncodeToString(sum[:]))
 }
 
 // isUpperHexHash 는 s 가 64글자 대문자 16진수(이미 해시인 값)인지 알려준다.
@@ -252,14 +271,117 @@ func isUpperHexHash(s string) bool {
 	return true
 }
 
+// canonicalJSON 은 JSON.stringify(JSON.parse(raw)) 이다: 자바스크립트가 읽고 다시 쓴 글. 빈칸이 없어지고, 수는 자바스크립트의
+// 꼴이 되고(1.0 → 1, 1e21 → 1e+21), 객체의 같은 키는 뒤의 값이 앞의 자리에 남고, 배열 첨자 같은 키("0", "1", …)는
+// 자바스크립트의 객체처럼 앞에 작은 차례로 온다.
+// 챕터와 다른 점: 자바스크립트가 다르게 다루는 값은 거절한다: Infinity 가 되는 수(JSON.stringify 가 null 로 쓴다),
+// 서로게이트 이스케이프(\ud800), UTF-8 이 아닌 바이트, String() 이 예외를 던지는 "toString" 키, maxDepth 보다 깊은 값.
+func canonicalJSON(raw []byte) (json.RawMessage, error) {
+	if !utf8.Valid(raw) || hasSurrogateEscape(raw) {
+		return nil, errors.New("not UTF-8, or a \\ud800-\\udfff escape")
+	}
+	dec := json.NewDecoder(bytes.NewReader(raw))
+	dec.UseNumber()
+	value, err := canonicalValue(dec, 0)
+	if _, end := dec.Token(); err == nil && end != io.EOF {
+		err = errors.New("more after the JSON value")
+	}
+	if err != nil {
+		return nil, err
+	}
+	return value, nil
+}
+
+// hasSurrogateEscape 는 JSON 글에 \ud800-\udfff 이스케이프가 있는지 알려준다: Go 는 그것을 U+FFFD 로 읽지만 자바스크립트는
+// 그대로 둔다. 앞의 역슬래시가 짝수 개일 때만 이스케이프이다(\\ud800 은 역슬래시 문자와 "ud800"). 정규식은 \ud 가 있을 때만 돌린다.
+func hasSurrogateEscape(text []byte) bool {
+	return (bytes.Contains(text, []byte(`\ud`)) || bytes.Contains(text, []byte(`\uD`))) && surrogateEscape.Match(text)
+}
+
+var surrogateEscape = regexp.MustCompile(`(^|[^\\])(\\\\)*\\u[dD][89abcdefABCDEF]`)
+
+// canonicalValue 는 dec 에서 JSON 값 하나를 읽어 canonicalJSON 의 꼴로 쓴다.
+func canonicalValue(dec *json.Decoder, depth int) ([]byte, error) {
+	token, err := dec.Token()
+	if err != nil || depth > maxDepth {
+		return nil, cmp.Or(err, fmt.Errorf("nested deeper than %d", maxDepth))
+	}
+	switch token := token.(type) {
+	case json.Number:
+		f, err := token.Float64()
+		if err != nil {
+			return nil, fmt.Errorf("number %s is not finite in JavaScript", shorten([]byte(token)))
+		}
+		return json.Marshal(f + 0) // encoding/json 은 수를 ES6 의 number-to-string 처럼 쓴다. + 0 은 -0 을 0 으로 만든다
+	case json.Delim:
+		if token == '[' {
+			out := []byte{'['}
+			for dec.More() {
+				value, err := canonicalValue(dec, depth+1)
+				if err != nil {
+					return nil, err
+				}
+				if len(out) > 1 {
+					out = append(out, ',')
+				}
+				out = append(out, value...)
+			}
+			dec.Token()
+			return append(out, ']'), nil
+		}
+		var keys []string
+		values := map[string][]byte{}
+		for dec.More() {
+			key, _ := dec.Token()
+			value, err := canonicalValue(dec, depth+1)
+			if err != nil || key == "toString" {
+				return nil, cmp.Or(err, errors.New(`an object with a "toString" key: String() throws in JavaScript`))
+			}
+			if _, seen := values[key.(string)]; !seen {
+				keys = append(keys, key.(string))
+			}
+			values[key.(string)] = value
+		}
+		dec.Token()
+		slices.SortStableFunc(keys, func(a, b string) int { // 배열 첨자인 키가 먼저, 작은 차례로
+			i, aIsIndex := arrayIndex(a)
+			j, bIsIndex := arrayIndex(b)
+			if aIsIndex != bIsIndex && aIsIndex {
+				return -1
+			} else if aIsIndex != bIsIndex {
+				return 1
+			}
+			return cmp.Compare(i, j)
+		})
+		out := []byte{'{'}
+		for i, key := range keys {
+			if i > 0 {
+				out = append(out, ',')
+			}
+			out = append(append(append(out, stringify(key)...), ':'), values[key]...)
+		}
+		return append(out, '}'), nil
+	}
+	return stringify(token), nil // 문자열, true, false, null
+}
+
+// arrayIndex 는 key 가 자바스크립트의 배열 첨자(0 … 2^32-2 를 10진수로 쓴 것)인지와 그 값을 알려준다.
+func arrayIndex(key string) (uint64, bool) {
+	n, err := strconv.ParseUint(key, 10, 32)
+	if err != nil || n == 1<<32-1 || strconv.FormatUint(n, 10) != key {
+		return 0, false
+	}
+	return n, true
+}
+
 // stringify 는 자바스크립트의 JSON.stringify 처럼 v 를 JSON 으로 바꾼다. 그래서 Go 노드가 보내는 바이트는
-// 같은 메시지에 대해 자바스크립트 노드의 바이트와 같다. encoding/json 과 다른 두 가지를 맞춘다:
+// 정직한 노드가 보내는 같은 메시지에 대해 자바스크립트 노드의 바이트와 같다. encoding/json 과 다른 두 가지를 맞춘다:
 // <, >, & 를 \u003c 처럼 바꾸지 않고(SetEscapeHTML(false)), 줄 구분 문자 U+2028, U+2029 를 그대로 둔다.
 func stringify(v any) []byte {
 	var buf bytes.Buffer
 	enc := json.NewEncoder(&buf)
 	enc.SetEscapeHTML(false)
-	if err := enc.Encode(v); err != nil { // 블록과 메시지는 문자열과 정수뿐이라 일어나지 않는다
+	if err := enc.Encode(v); err != nil { // 블록과 메시지의 값은 늘 JSON 으로 쓸 수 있어 일어나지 않는다
 		log.Printf("stringify: %v", err)
 		return []byte("null")
 	}
@@ -267,7 +389,7 @@ func stringify(v any) []byte {
 	if !bytes.Contains(out, []byte(`\u202`)) {
 		return out
 	}
-	// \u2028, \u2029 를 글자 그대로 되돌린다. \\u2028 은 역슬래시 글자 뒤의 "u2028" 이므로 건드리지 않는다.
+	// \u2028, \u2029 를 문자 그대로 되돌린다. \\u2028 은 역슬래시 문자 뒤의 "u2028" 이므로 건드리지 않는다.
 	var js []byte
 	for i := 0; i < len(out); i++ {
 		rest := out[i:]
@@ -277,7 +399,7 @@ func stringify(v any) []byte {
 		case bytes.HasPrefix(rest, []byte(`\u2029`)):
 			js, i = append(js, "\u2029"...), i+5
 		case out[i] == '\\':
-			js, i = append(js, out[i], out[i+1]), i+1 // \\, \" 같은 두 글자짜리 이스케이프
+			js, i = append(js, out[i], out[i+1]), i+1 // \\, \" 같은 두 문자짜리 이스케이프
 		default:
 			js = append(js, out[i])
 		}
@@ -285,95 +407,7 @@ func stringify(v any) []byte {
 	return js
 }
 
-// decodeBlocks 는 블록 배열을 담은 JSON 문자열(RESPONSE_BLOCKCHAIN 의 data)을 앞에서부터 블록 하나씩 푼다.
-// 블록이 아닌 것을 만나면 바로 멈추므로 [0,0,0,…] 같은 큰 프레임도 프레임 크기의 몇 배 안의 메모리로 거절한다.
-// 블록은 null 이 든 data 나 maxBlockDataBytes 보다 큰 data 를 가질 수 없고, isValidBlockStructure 를 통과해야 한다.
-func decodeBlocks(text *string) ([]Block, error) {
-	if text == nil {
-		return nil, errors.New("data is not a string")
-	}
-	dec := json.NewDecoder(strings.NewReader(*text))
-	if t, err := dec.Token(); err != nil || t != json.Delim('[') {
-		return nil, errors.New("data is not a JSON array of blocks")
-	}
-	var blocks []Block
-	for dec.More() {
-		var b struct {
-			Header BlockHeader `json:"header"`
-			Data   []*string   `json:"data"` // null 을 알아보려고 포인터로 푼다 (문자열이면 ""와 null 이 같아진다)
-		}
-		if err := dec.Decode(&b); err != nil {
-			return nil, fmt.Errorf("block %d: %v", len(blocks), err)
-		}
-		block, err := blockOf(b.Header, b.Data)
-		if err != nil {
-			return nil, fmt.Errorf("block %d: %v", len(blocks), err)
-		}
-		blocks = append(blocks, block)
-	}
-	if _, err := dec.Token(); err != nil { // 배열을 닫는 ]
-		return nil, err
-	}
-	if _, err := dec.Token(); err != io.EOF {
-		return nil, errors.New("data has more after the array of blocks")
-	}
-	if len(blocks) == 0 {
-		return nil, errors.New("no blocks")
-	}
-	return blocks, nil
-}
-
-// blockOf 는 헤더와 data 로 블록을 만든다. data 에 null 이 있거나 data 가 maxBlockDataBytes 보다 크거나
-// 블록의 형식이 틀리면 에러이다.
-func blockOf(header BlockHeader, data []*string) (Block, error) {
-	strs, err := dataOf(data)
-	if err != nil {
-		return Block{}, err
-	}
-	block := Block{header, strs}
-	size := 0
-	for _, s := range strs {
-		size += len(s)
-	}
-	if size > maxBlockDataBytes {
-		return block, fmt.Errorf("data larger than %d bytes", maxBlockDataBytes)
-	}
-	if !isValidBlockStructure(block) {
-		return block, fmt.Errorf("invalid block structure: %s", shorten(stringify(block)))
-	}
-	return block, nil
-}
-
-// dataOf 는 JSON 에서 포인터로 푼 data 를 문자열 배열로 만든다. null 인 항목이 있으면 에러이고, data 가 null 이면 nil 이다.
-func dataOf(data []*string) ([]string, error) {
-	if data == nil {
-		return nil, nil
-	}
-	strs := make([]string, len(data))
-	for i, s := range data {
-		if s == nil {
-			return nil, errors.New("null in data: want an array of strings")
-		}
-		strs[i] = *s
-	}
-	return strs, nil
-}
-
-// lastChainJSON 은 chainJSON 이 마지막으로 만든 글과, 그때 체인의 마지막 블록 해시이다 (mu 가 지킨다).
-var lastChainJSON struct{ tip, text string }
-
-// chainJSON 은 JSON.stringify(getBlockchain()) 이다. 체인이 바뀌기 전까지는 한 번 만든 글을 나눠 쓰므로
-// GET /blocks 와 QUERY_ALL 의 답이 요청마다 체인 전체를 다시 인코딩하지 않는다.
-// 블록마다 앞 블록의 해시를 담으므로 마지막 블록의 해시가 같으면 체인 전체가 같다.
-func chainJSON() string {
-	tip := calculateHashForBlock(getLatestBlock())
-	if lastChainJSON.tip != tip {
-		lastChainJSON.tip, lastChainJSON.text = tip, string(stringify(blockchain))
-	}
-	return lastChainJSON.text
-}
-
-// shorten 은 로그에 찍을 글을 200 바이트까지로 줄인다: 피어가 보낸 큰 블록이 로그를 키우지 않도록.
+// shorten 은 로그에 찍을 문자열을 200 바이트까지로 줄인다: 피어가 보낸 큰 블록이 로그를 키우지 않도록.
 func shorten(text []byte) string {
 	if len(text) <= 200 {
 		return string(text)

@@ -12,17 +12,18 @@ import (
 	"net/http"
 	"sync"
 	"time"
+	"unicode/utf8"
 )
 
-// initHttpServer 는 HTTP API 를 열고, 리슨하는 주소를 Addr 에 담은 서버를 돌려준다.
+// initHttpServer 는 리슨하는 ln 에서 HTTP API 를 연다.
 // 핸들러마다 챕터의 로직은 mu 를 잡고 돌리고(chain.go), 답을 쓰는 일은 mu 를 놓은 뒤에 한다.
-func initHttpServer(host, port string) (*http.Server, error) {
+func initHttpServer(ln net.Listener) *http.Server {
 	mux := http.NewServeMux()
 
 	// GET /blocks: 블록체인 전체
 	mux.HandleFunc("GET /blocks", func(w http.ResponseWriter, r *http.Request) {
 		mu.Lock()
-		blocks := chainJSON() // res.send(getBlockchain()) 의 JSON.stringify
+		blocks := *chainJSON() // res.send(getBlockchain()) 의 JSON.stringify
 		mu.Unlock()
 		w.Header().Set("Content-Type", "application/json; charset=utf-8")
 		io.WriteString(w, blocks)
@@ -30,19 +31,14 @@ func initHttpServer(host, port string) (*http.Server, error) {
 
 	// POST /mineBlock {"data":[…]}: 새 블록을 생성해 돌려준다
 	mux.HandleFunc("POST /mineBlock", func(w http.ResponseWriter, r *http.Request) {
-		var body struct {
-			Data []*string `json:"data"` // null 을 알아보려고 포인터로 푼다
-		}
-		if !readJSON(w, r, &body) {
+		body, ok := readBody(w, r)
+		if !ok {
 			return
 		}
-		data, err := dataOf(body.Data)
+		data, err := dataOf(body["data"]) // req.body.data || []
 		if err != nil {
 			sendError(w, http.StatusBadRequest, err.Error())
 			return
-		}
-		if data == nil {
-			data = []string{} // req.body.data || []
 		}
 		mu.Lock()
 		newBlock := mineBlock(data)
@@ -66,7 +62,7 @@ func initHttpServer(host, port string) (*http.Server, error) {
 	mux.HandleFunc("POST /stop", func(w http.ResponseWriter, r *http.Request) {
 		sendJSON(w, http.StatusOK, map[string]string{"msg": "Stopping server"})
 		// 챕터와 다른 점: 챕터는 process.exit() 로 바로 끝낸다. 여기서는 main 이 이 답이 나가기를 기다렸다가
-		// 두 서버를 닫고 끝난다 (종료 코드 0).
+		// 두 서버를 닫고 끝난다 (종료 코드 0, Ctrl-C 와 같은 길).
 		stopOnce.Do(func() { close(stopping) })
 	})
 
@@ -86,39 +82,40 @@ func initHttpServer(host, port string) (*http.Server, error) {
 	// POST /addPeers {"peers":[…]}: 피어마다 웹소켓을 연다. Express 는 경로의 대소문자를 가리지 않아
 	// 챕터에서는 노트의 철자 /addpeers 도 된다. Go 의 ServeMux 는 가리므로 두 철자를 다 등록한다.
 	addPeers := func(w http.ResponseWriter, r *http.Request) {
-		var body struct {
-			Peers []string `json:"peers"`
-		}
-		if !readJSON(w, r, &body) {
+		body, ok := readBody(w, r)
+		if !ok {
 			return
 		}
-		// 챕터와 다른 점: 요청 하나에 피어 주소는 maxPeers 개까지이다.
-		if len(body.Peers) > maxPeers {
+		var peers []string // req.body.peers || []
+		if isTruthy(body["peers"]) && json.Unmarshal(body["peers"], &peers) != nil {
+			// 챕터와 다른 점: 챕터는 문자열이 아닌 주소에 예외를 던진다(500). 여기서는 400 이다.
+			sendError(w, http.StatusBadRequest, `peers must be an array of addresses, like {"peers":["ws://127.0.0.1:6002"]}`)
+			return
+		} else if len(peers) > maxPeers { // 챕터와 다른 점: 요청 하나에 피어 주소는 maxPeers 개까지이다.
 			sendError(w, http.StatusBadRequest, fmt.Sprintf("at most %d peers in one request", maxPeers))
 			return
 		}
 		mu.Lock()
-		connectToPeers(body.Peers) // req.body.peers || []
+		connectToPeers(peers)
 		mu.Unlock()
 		w.WriteHeader(http.StatusOK) // res.send()
 	}
 	mux.HandleFunc("POST /addPeers", addPeers)
 	mux.HandleFunc("POST /addpeers", addPeers)
 
-	// 챕터와 다른 점: 없는 경로에는 404, 맞지 않는 메서드에는 405 를 Go 의 ServeMux 가 글자로 답한다 (Express 는 둘 다 HTML 404).
+	// 챕터와 다른 점: 없는 경로에는 404, 맞지 않는 메서드에는 405 를 Go 의 ServeMux 가 문자열로 답한다 (Express 는 둘 다 HTML 404).
 	// 위에 없는 대소문자(/Blocks)나 끝에 / 를 붙인 경로도 404 이다 (Express 는 받는다).
 
-	ln, err := net.Listen("tcp", net.JoinHostPort(host, port))
-	if err != nil {
-		return nil, err
-	}
 	// 챕터와 다른 점: 다른 사이트의 웹 페이지가 브라우저를 시켜 보내는 POST(블록 생성, /stop)는 403 으로 거절한다.
 	// curl 같은 브라우저가 아닌 클라이언트는 그대로 쓸 수 있다. 요청을 읽고 답을 쓰는 시간에도 한계를 둔다.
-	srv := &http.Server{Addr: ln.Addr().String(), Handler: http.NewCrossOriginProtection().Handler(mux),
-		ReadHeaderTimeout: 10 * time.Second, ReadTimeout: time.Minute, WriteTimeout: time.Minute}
+	protection := http.NewCrossOriginProtection()
+	protection.SetDenyHandler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		sendError(w, http.StatusForbidden, "cross-origin request from a web page refused")
+	}))
+	srv := &http.Server{Addr: ln.Addr().String(), Handler: protection.Handler(mux), ReadHeaderTimeout: 10 * time.Second, ReadTimeout: time.Minute, WriteTimeout: time.Minute}
 	go srv.Serve(ln)
 	log.Printf("Listening http port on: %d", ln.Addr().(*net.TCPAddr).Port)
-	return srv, nil
+	return srv
 }
 
 // ---- 챕터에 없는 것 ----
@@ -133,27 +130,61 @@ var (
 	stopOnce sync.Once
 )
 
-// readJSON 은 요청 몸체를 v 로 풀고, 안 되면 400 이나 413 으로 답하고 false 를 돌려준다.
+// readBody 는 요청 몸체를 body-parser 의 json() 과 JSON.parse 처럼 읽는다: 빈 몸체는 {}, 객체가 아닌 배열 몸체도 키가 없는 것과 같고,
+// 키는 대소문자까지 같아야 하며 같은 키는 뒤의 것이다. 안 되면 400 이나 413 으로 답하고 false 를 돌려준다.
 // 챕터와 다른 점: body-parser 는 Content-Type 이 JSON 일 때만 몸체를 읽지만 여기서는 늘 JSON 으로 읽는다
-// (curl -d 에 헤더를 빠뜨려도 된다). 빈 몸체는 body-parser 처럼 {} 이다. 잘못된 JSON, 틀린 형식의 값
-// (문자열 배열이 아닌 data, [] 같은 객체가 아닌 몸체)은 체인을 건드리지 않고 400 이다.
-func readJSON(w http.ResponseWriter, r *http.Request, v any) bool {
+// (curl -d 에 헤더를 빠뜨려도 된다). 몸체는 1 MiB 까지이고(body-parser 는 100 KB), UTF-8 이 아니면 400 이다.
+func readBody(w http.ResponseWriter, r *http.Request) (map[string]json.RawMessage, bool) {
 	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxBodyBytes))
 	var tooBig *http.MaxBytesError
 	if errors.As(err, &tooBig) {
 		sendError(w, http.StatusRequestEntityTooLarge, fmt.Sprintf("request body larger than %d bytes", maxBodyBytes))
-		return false
-	}
-	if err != nil {
+		return nil, false
+	} else if err != nil {
 		sendError(w, http.StatusBadRequest, err.Error())
-		return false
+		return nil, false
 	}
-	if len(bytes.TrimSpace(body)) == 0 {
-		return true
+	fields := map[string]json.RawMessage{}
+	switch body = bytes.TrimSpace(body); {
+	case len(body) == 0:
+	case !utf8.Valid(body) || body[0] != '{' && body[0] != '[': // body-parser 의 strict: 객체나 배열만 받는다
+		sendError(w, http.StatusBadRequest, `the body must be a JSON object, like {"data":["hello"]}`)
+		return nil, false
+	case body[0] == '[' && json.Valid(body):
+	default:
+		if err := json.Unmarshal(body, &fields); err != nil {
+			sendError(w, http.StatusBadRequest, "the body is not valid JSON: "+err.Error())
+			return nil, false
+		}
 	}
-	if err := json.Unmarshal(body, v); err != nil {
-		sendError(w, http.StatusBadRequest, "invalid JSON body: "+err.Error())
+	return fields, true
+}
+
+// dataOf 는 req.body.data || [] 이다: 값이 없거나 거짓(null, false, 0, "")이면 [], 아니면 배열의 값마다 canonicalJSON 으로 쓴다.
+// 챕터와 다른 점: 배열이 아닌 data 에 챕터는 500(TypeError)으로 답한다. 여기서는 400 이다.
+func dataOf(raw json.RawMessage) ([]json.RawMessage, error) {
+	data := []json.RawMessage{}
+	if !isTruthy(raw) {
+		return data, nil
+	}
+	value, err := canonicalJSON(raw)
+	if err != nil {
+		return nil, fmt.Errorf("data: %v", err)
+	} else if value[0] != '[' {
+		return nil, errors.New(`data must be a JSON array, like {"data":["hello"]}`)
+	}
+	json.Unmarshal(value, &data) // canonicalJSON 이 쓴 배열이라 원소마다 이미 그 꼴이다
+	return data, nil
+}
+
+// isTruthy 는 JSON 값이 자바스크립트에서 참인지 알려준다: 없거나 null, false, 0, "" 이면 거짓이다.
+func isTruthy(raw json.RawMessage) bool {
+	var number float64
+	switch text := string(bytes.TrimSpace(raw)); {
+	case text == "" || text == "null" || text == "false" || text == `""`:
 		return false
+	case json.Unmarshal(raw, &number) == nil:
+		return number != 0
 	}
 	return true
 }

@@ -5,48 +5,63 @@ package main
 import (
 	"context"
 	"flag"
+	"fmt"
 	"log"
+	"net"
 	"os"
+	"os/signal"
 	"strings"
+	"syscall"
 	"time"
 )
 
 // 챕터처럼 포트는 HTTP_PORT, P2P_PORT 환경 변수나 3001, 6001 이다.
 // 챕터와 다른 점: 플래그가 있다. -http_host 의 기본은 이 기계(127.0.0.1)이다: 챕터는 모든 주소에서 리슨하지만,
-// 이 API 로는 누구든 블록을 생성하고 노드를 멈출 수 있다. -p2p_host 와 -peers 도 챕터에 없다.
+// 이 API 로는 누구든 블록을 생성하고 노드를 멈출 수 있다. -p2p_host, -peers, -trace 도 챕터에 없다.
 var (
 	httpHost = flag.String("http_host", "127.0.0.1", "HTTP API 가 리슨할 주소")
 	httpPort = flag.String("http_port", envOr("HTTP_PORT", "3001"), "HTTP API 포트 (0 이면 빈 포트 아무거나)")
 	p2pHost  = flag.String("p2p_host", "", "P2P 웹소켓 서버가 리슨할 주소 (기본은 모든 주소)")
 	p2pPort  = flag.String("p2p_port", envOr("P2P_PORT", "6001"), "P2P 웹소켓 포트 (0 이면 빈 포트 아무거나)")
 	peers    = flag.String("peers", "", "시작할 때 한 번 연결할 피어들, 쉼표로 구분 (예: ws://127.0.0.1:6002,ws://127.0.0.1:6003)")
+	tracing  = flag.Bool("trace", false, "P2P 메시지를 보내고 받을 때마다 한 줄씩 찍는다 (방향, 피어, 종류, 블록 범위)")
 )
 
-// main 은 HTTP 서버와 P2P 서버를 열고, 처음 피어들에 연결한 뒤, POST /stop 을 기다린다.
+// main 은 두 포트에서 리슨한 뒤 HTTP 서버와 P2P 서버를 열고, 처음 피어들에 연결하고, POST /stop 이나 Ctrl-C 를 기다린다.
 // 챕터와 다른 점: 로그(console.log 대신 Go 의 log)는 줄마다 날짜와 시각이 붙고 표준 에러로 나간다.
 // 챕터에서는 app.listen 의 콜백이 나중에 돌아 P2P 줄이 먼저 찍히지만, 여기서는 HTTP 줄이 먼저이다.
 func main() {
 	flag.Parse()
 
-	httpServer, err := initHttpServer(*httpHost, *httpPort)
+	httpListener, err := listen(*httpHost, *httpPort, "-http_port", "HTTP_PORT")
 	if err != nil {
 		log.Fatal(err)
 	}
-	p2pServer, err := initP2PServer(*p2pHost, *p2pPort)
+	p2pListener, err := listen(*p2pHost, *p2pPort, "-p2p_port", "P2P_PORT")
 	if err != nil {
 		log.Fatal(err)
 	}
+	httpServer := initHttpServer(httpListener)
+	p2pServer := initP2PServer(p2pListener)
 	mu.Lock()
 	connectToPeers(initialPeers(*peers))
 	mu.Unlock()
 
-	<-stopping
+	interrupted, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	select {
+	case <-stopping:
+	case <-interrupted.Done():
+	}
+	log.Println("Stopping server")
 	// Shutdown 은 새 요청을 받지 않고, 진행 중인 답(/stop 의 답도)이 다 나가기를 2초까지 기다린다.
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
 	defer cancel()
 	httpServer.Shutdown(ctx)
 	p2pServer.Close() // 열려 있는 웹소켓들은 프로세스가 끝나며 닫힌다
 }
+
+// ---- 챕터에 없는 것 ----
 
 // envOr 는 환경 변수 name 의 값을, 없으면 def 를 돌려준다 (process.env.HTTP_PORT || 3001).
 func envOr(name, def string) string {
@@ -65,4 +80,13 @@ func initialPeers(list string) []string {
 		}
 	}
 	return peers
+}
+
+// listen 은 host:port 에서 TCP 로 리슨한다. 안 되면(포트를 이미 쓰고 있으면) 어느 플래그나 환경 변수로 포트를 바꾸는지 덧붙인다.
+func listen(host, port, flagName, envName string) (net.Listener, error) {
+	ln, err := net.Listen("tcp", net.JoinHostPort(host, port))
+	if err != nil {
+		return nil, fmt.Errorf("%v (choose another port with %s or %s)", err, flagName, envName)
+	}
+	return ln, nil
 }

@@ -1,4 +1,4 @@
-// p2p.go 는 챕터 2 를 옮긴 것이다: 웹소켓, 메시지, 브로드캐스트, handleBlockchainResponse.
+// p2p.go 는 챕터 2 를 옮긴 것이다: 웹소켓, 메시지, 브로드캐스트, handleBlockchainResponse, mineBlock, replaceChain.
 package main
 
 import (
@@ -6,12 +6,17 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"log"
+	"math/rand/v2"
 	"net"
 	"net/http"
 	"slices"
+	"strconv"
+	"strings"
 	"sync"
 	"time"
+	"unicode/utf8"
 
 	"golang.org/x/net/netutil"
 	"golang.org/x/net/websocket"
@@ -31,53 +36,43 @@ const (
 type Message struct {
 	Type MessageType `json:"type"`
 	Data *string     `json:"data"`
+	// 챕터에 없는 것: RESPONSE_BLOCKCHAIN 을 받았으면 mu 를 잡기 전에 data 에서 풀어 둔 블록들 (readMessage)
+	blocks []Block
 }
 
 // sockets 는 연결된 웹소켓들이다 (챕터의 var sockets = []). blockchain 처럼 mu 가 지킨다(chain.go 의 규칙):
 // 이 파일의 챕터 함수들은 모두 mu 를 잡은 쪽이 부른다.
 var sockets []*socket
 
-// socket 은 연결된 웹소켓 하나이다 (챕터의 ws). ws.send 는 보낼 것을 대기열에 넣기만 하고 Node 가 차례로 보낸다.
-// Go 에서는 소켓마다 대기열(채널) 하나와 그것을 보내는 쓰기 고루틴(writeLoop) 하나가 그 일을 한다.
+// socket 은 연결된 웹소켓 하나이다 (챕터의 ws). gorilla/websocket 의 chat 예제처럼 연결마다 읽는 고루틴(readPump)과
+// 쓰는 고루틴(writePump)이 하나씩 있다. ws.send 는 보낼 프레임을 대기열 send 에 넣기만 하고, writePump 가 차례로 보낸다.
 type socket struct {
-	conn     *websocket.Conn
-	addr     string        // "remoteAddress:remotePort": GET /peers 에 보이는 값
-	url      string        // 우리가 연결한 피어면 그 주소(ws.url), 들어온 연결이면 ""
-	queue    chan outgoing // ws.send 의 대기열: 넣은 차례대로 writeLoop 가 하나씩 보낸다
-	closed   chan struct{} // 소켓이 닫히면 닫힌다 (close 가 once 로 한 번만 닫는다)
-	once     sync.Once
-	counters // 한계를 지키려고 세는 값들 (아래 「챕터에 없는 것」)
+	conn    *websocket.Conn
+	addr    string          // "remoteAddress:remotePort": GET /peers 에 보이는 값
+	url     string          // 우리가 연결한 피어면 그 주소(ws.url), 들어온 연결이면 ""
+	send    chan *frame     // ws.send 의 대기열
+	closed  chan struct{}   // 소켓이 닫히면 닫힌다 (close 가 한 번만 닫는다)
+	once    sync.Once       // close 를 한 번만
+	reason  error           // 닫힌 까닭 (close 가 closed 를 닫기 전에 적는다)
+	handler func(Message)   // ws.on("message", …) 로 붙인 함수
+	queued  map[*frame]bool // 대기열에 있거나 보내는 중인 프레임들 (mu 가 지킨다)
+	since   time.Time       // queued 가 비어 있지 않게 된 때: 가장 오래 밀린 소켓을 고를 때 쓴다 (mu 가 지킨다)
+	bad     int             // 이 피어가 보낸 나쁜 메시지 수 (mu 가 지킨다)
 }
 
 // getSockets 는 연결된 소켓들을 돌려준다.
 func getSockets() []*socket { return sockets }
 
-// initP2PServer 는 웹소켓 서버를 열고, 연결이 들어올 때마다 initConnection 을 부른다.
-func initP2PServer(host, port string) (*http.Server, error) {
-	ln, err := net.Listen("tcp", net.JoinHostPort(host, port))
-	if err != nil {
-		return nil, err
-	}
-	p2pPort := ln.Addr().(*net.TCPAddr).Port
-	mu.Lock()
-	ownP2PPort = p2pPort // 자기 자신에게 연결하지 않도록 dialPeer 가 본다
-	mu.Unlock()
-	// 챕터와 다른 점: 들어온 연결은 maxPeers 개까지만 받는다. 더 오는 연결은 자리가 날 때까지 기다린다
-	// (연결이 너무 많아 HTTP API 가 새 연결을 받지 못하는 일이 없도록).
-	limited := netutil.LimitListener(ln, maxPeers)
-	// npm ws 는 Origin 헤더 없이 연결한다. websocket.Handler 는 그런 연결을 거절하므로, Origin 을 검사하는
-	// Handshake 함수를 비워 둔 websocket.Server 로 받는다.
-	server := websocket.Server{Handler: func(conn *websocket.Conn) {
-		ws := newSocket(conn, conn.Request().RemoteAddr, "")
-		mu.Lock()
-		initConnection(ws) // server.on("connection", …)
-		mu.Unlock()
-		<-ws.closed // 이 함수가 돌아오면 연결이 닫히므로, 소켓이 닫힐 때까지 기다린다
-	}}
+// initP2PServer 는 리슨하는 ln 에서 웹소켓 서버를 열고, 연결이 들어올 때마다 initConnection 을 부른다.
+// 챕터와 다른 점: 리슨은 main 이 미리 해 둔다. 들어온 연결은 maxPeers 개까지 받고(더 오는 연결은 자리가 날 때까지 기다린다),
+// 핸드셰이크는 dialTimeout 안에 마쳐야 하며, 자기 자신에게서 온 연결은 받지 않는다 (isSelf).
+func initP2PServer(ln net.Listener) *http.Server {
+	// new WebSocket.Server(…) 와 server.on("connection", function (ws) { initConnection(ws); })
+	server := websocket.Server{Handshake: isSelf, Handler: func(conn *websocket.Conn) { accept(conn, initConnection) }}
 	srv := &http.Server{Addr: ln.Addr().String(), Handler: server, ReadHeaderTimeout: dialTimeout}
-	go srv.Serve(limited)
-	log.Printf("Listening websocket p2p port on: %d", p2pPort)
-	return srv, nil
+	go srv.Serve(eofListener{netutil.LimitListener(ln, maxPeers)})
+	log.Printf("Listening websocket p2p port on: %d", ln.Addr().(*net.TCPAddr).Port)
+	return srv
 }
 
 // initConnection 은 새 연결을 sockets 에 넣고, 핸들러들을 붙이고, 상대에게 최신 블록을 묻는다.
@@ -88,72 +83,36 @@ func initConnection(ws *socket) {
 	write(ws, queryChainLengthMsg()) // 상대의 최신 블록을 묻는다
 }
 
-// initMessageHandler 는 소켓에 메시지가 올 때마다 handleMessage 로 처리한다.
-// Go 에는 ws.on("message", …) 가 없어, 메시지를 하나씩 읽는 고루틴을 띄운다. 챕터처럼 텍스트 프레임과
-// 바이너리 프레임을 똑같이 JSON 으로 읽는다.
+// initMessageHandler 는 소켓에 메시지가 올 때마다 그 종류에 따라 처리하게 한다.
+// 챕터와 다른 점: const message = JSON.parse(data) 는 mu 를 잡기 전에 readPump 가 한다. 블록 배열(message.data)도 그때 풀고
+// 해시와 머클 루트까지 구해 둔다. JSON 이 아니거나 형식이 틀리거나 type 을 모르는 메시지에 챕터의 노드는 죽거나(예외) 조용히
+// 넘어간다. 여기서는 이 함수에 오기 전에 한 줄 남기고 나쁜 메시지로 센다 (badMessage).
 func initMessageHandler(ws *socket) {
-	go func() {
-		for {
-			var data []byte
-			err := websocket.Message.Receive(ws.conn, &data)
-			if errors.Is(err, websocket.ErrFrameTooLarge) {
-				err = fmt.Errorf("frame larger than %d bytes", maxFrameBytes)
-			}
-			if err != nil {
-				ws.close(err)
-				return
-			}
-			handleMessage(ws, data)
+	ws.on("message", func(message Message) {
+		switch message.Type {
+		case QUERY_LATEST:
+			write(ws, responseLatestMsg())
+		case QUERY_ALL:
+			write(ws, responseChainMsg())
+		case RESPONSE_BLOCKCHAIN:
+			handleBlockchainResponse(ws, message)
 		}
-	}()
+	})
 }
 
-// handleMessage 는 ws.on("message", function (data) {…}) 의 몸통이다: 메시지를 풀어 종류에 따라 처리한다.
-func handleMessage(ws *socket, data []byte) {
-	// const message = JSON.parse(data). 블록 배열(message.data)도 여기서 푼다: 공유하는 것이 없는 일이라
-	// mu 를 잡기 전에 해서, 큰 체인을 푸는 동안 HTTP 와 다른 소켓을 막지 않는다.
-	message, receivedBlocks, err := parseMessage(data)
-
-	mu.Lock()
-	defer mu.Unlock()
-	if err != nil {
-		// 챕터와 다른 점: JSON 이 아니거나 형식이 틀리거나 type 을 모르는 메시지에 챕터의 노드는 죽거나(예외)
-		// 조용히 넘어간다. 여기서는 한 줄 남기고 나쁜 메시지로 센다 (badMessage).
-		badMessage(ws, err)
-		return
-	}
-	if message.Type != RESPONSE_BLOCKCHAIN && !mayReply(ws, message.Type) {
-		return // 챕터와 다른 점: 앞선 답이 아직 대기열에 있으면 이 질의에는 답하지 않는다 (mayReply)
-	}
-	switch message.Type {
-	case QUERY_LATEST:
-		write(ws, responseLatestMsg())
-	case QUERY_ALL:
-		write(ws, responseChainMsg())
-	case RESPONSE_BLOCKCHAIN:
-		handleBlockchainResponse(ws, receivedBlocks)
-	}
-}
-
-// initErrorHandler 는 소켓이 닫히거나 에러가 나면 closeConnection 을 부른다 (ws.on("close"), ws.on("error")).
-// 챕터와 다른 점: 챕터는 close 와 error 가 둘 다 오면 closeConnection 을 두 번 부른다. 여기서는 읽기나 쓰기가
-// 실패하면 ws.close 가 ws.closed 를 한 번만 닫으므로 closeConnection 도 한 번만 불리고, 그 소켓만 뺀다.
+// initErrorHandler 는 소켓이 닫히거나 에러가 나면 closeConnection 을 부른다.
+// 챕터와 다른 점: 챕터는 ws.on("close") 와 ws.on("error") 가 둘 다 오면 closeConnection 을 두 번 부른다.
+// 여기서는 둘을 하나("close")로 받아 한 번만 부른다.
 func initErrorHandler(ws *socket) {
-	go func() {
-		<-ws.closed
-		mu.Lock()
-		closeConnection(ws)
-		mu.Unlock()
-		ws.conn.Close() // 닫는 프레임을 보내느라 기다릴 수 있으므로 mu 를 놓은 뒤에 닫는다
-	}()
+	ws.on("close", func(Message) { closeConnection(ws) })
 }
 
 // closeConnection 은 닫힌 소켓을 sockets 에서 뺀다.
 func closeConnection(ws *socket) {
-	// 챕터와 다른 점: 챕터는 ws.url 을 찍는데, 들어온 연결이면 undefined 이다. 여기서는 상대의 "주소:포트" 를 찍는다.
-	log.Println("Connection failed to peer: " + cmp.Or(ws.url, ws.addr))
+	// 챕터와 다른 점: 챕터는 ws.url 을 찍는데, 들어온 연결이면 undefined 이다. 여기서는 상대의 "주소:포트" 와 닫힌 까닭을 찍는다.
+	log.Printf("Connection failed to peer: %s (%v)", cmp.Or(ws.url, ws.addr), ws.reason)
 	sockets = slices.DeleteFunc(sockets, func(s *socket) bool { return s == ws }) // sockets.splice(sockets.indexOf(ws), 1)
-	releaseSocket(ws)
+	release(ws)
 }
 
 // connectToPeers 는 받은 피어 주소마다 웹소켓을 열고, 열리면 initConnection 을 부른다.
@@ -163,8 +122,8 @@ func connectToPeers(newPeers []string) {
 		go func() {
 			ws, err := dialPeer(peer) // new WebSocket(peer)
 			if err != nil {
-				// 챕터와 다른 점: 어느 주소가 왜 실패했는지도 찍는다. ws:// 가 아닌 주소, 이 노드 자신, 이미 연결한 피어에는
-				// 연결하지 않는다 (챕터는 잘못된 주소에 예외를 던져 /addPeers 가 500 으로 끝난다).
+				// 챕터와 다른 점: 어느 주소가 왜 실패했는지도 찍는다. ws:// 가 아닌 주소, 이 노드 자신, 이미 연결한 피어,
+				// 한계(maxPeers, maxDials)를 넘는 연결은 건너뛰고 그 까닭을 찍는다 (챕터는 잘못된 주소에 예외를 던진다).
 				log.Printf("Connection failed: %s: %v", peer, err) // ws.on("error", …)
 				return
 			}
@@ -176,16 +135,10 @@ func connectToPeers(newPeers []string) {
 }
 
 // handleBlockchainResponse 는 받은 블록들을 보고 내 체인에 붙일지, 체인 전체를 물을지, 체인을 바꿀지 정한다.
-// 챕터와 다른 점: 챕터는 message 를 받아 여기서 JSON.parse(message.data) 를 한다. 여기서는 handleMessage 가 미리 푼
-// 블록들(적어도 하나, 모두 isValidBlockStructure 를 통과한 것)과 보낸 소켓을 받는다. 그래서 형식이 틀린 블록은
-// index 를 견주기 전에 거절되고, 로그도 "Ignored message from …" 한 줄이다.
-func handleBlockchainResponse(ws *socket, receivedBlocks []Block) {
+func handleBlockchainResponse(ws *socket, message Message) {
+	receivedBlocks := message.blocks // 챕터와 다른 점: JSON.parse(message.data) 는 readMessage 가 mu 를 잡기 전에 했다
 	latestBlockReceived := receivedBlocks[len(receivedBlocks)-1]
 	latestBlockHeld := getLatestBlock()
-	// 챕터와 다른 점: 이 피어에게 물은 체인을 기다리는 동안 그 피어가 보낸, 붙일 수 없는 블록 하나짜리 알림은 로그 없이 넘긴다.
-	if waitingForChain(ws, receivedBlocks, latestBlockHeld) {
-		return
-	}
 
 	if latestBlockReceived.Header.Index > latestBlockHeld.Header.Index {
 		log.Printf("Blockchain possibly behind. We got: %d,  Peer got: %d",
@@ -195,25 +148,17 @@ func handleBlockchainResponse(ws *socket, receivedBlocks []Block) {
 			log.Println("We can append the received block to our chain")
 			if addBlock(latestBlockReceived) {
 				broadcast(responseLatestMsg())
-			} else {
-				// 챕터와 다른 점: 붙일 수 없는 블록은 나쁜 메시지로 센다 (다섯 번째면 연결을 닫는다).
-				badMessage(ws, errors.New("a block that does not fit on our chain"))
 			}
 		} else if len(receivedBlocks) == 1 {
-			// 블록 하나만 받았는데 붙일 수 없다: 사이의 블록들을 놓쳤으니 체인 전체를 묻는다.
+			// 블록 하나만 받았는데 붙일 수 없다: 사이의 블록들을 놓쳤거나 다른 갈래(포크)이니 체인 전체를 묻는다.
 			log.Println("We have to query the chain from our peer")
 			// 챕터와 다른 점: 챕터는 broadcast(queryAllMsg()) 로 모든 피어에게 묻는다. 그러면 가짜 블록을 보내는 피어 하나가
-			// 정직한 이웃들이 체인 전체를 거듭 보내게 만들어, 대기열이 넘친 이웃들이 이 노드와의 연결을 끊는다.
-			// 여기서는 그 블록을 보낸 피어에게만, 답이 오기 전에는 다시 묻지 않는다.
-			ws.askedAll = true
+			// 정직한 이웃들이 저마다 체인 전체를 보내게 만든다. 여기서는 그 블록을 보낸 피어에게만 묻는다.
 			write(ws, queryAllMsg())
 		} else {
 			// 여러 블록(체인 전체)을 받았다: 더 길고 올바르면 바꾼다.
 			log.Println("Received blockchain is longer than current blockchain")
-			if !replaceChain(receivedBlocks) {
-				// 챕터와 다른 점: 올바르지 않은 체인은 나쁜 메시지로 센다 (다섯 번째면 연결을 닫는다).
-				badMessage(ws, errors.New("an invalid chain"))
-			}
+			replaceChain(receivedBlocks)
 		}
 	} else {
 		log.Println("Received blockchain is not longer than current blockchain. Do nothing")
@@ -233,34 +178,31 @@ func queryChainLengthMsg() Message {
 // responseChainMsg 는 내 블록체인 전체를 JSON 문자열로 담은 응답이다.
 // 노트와 다른 점: 노트의 JSON.stringify([getBlockchain()]) 는 체인을 배열로 한 번 더 감싼다. 챕터처럼 체인 자체를 보낸다.
 func responseChainMsg() Message {
-	data := chainJSON() // JSON.stringify(getBlockchain())
-	return Message{Type: RESPONSE_BLOCKCHAIN, Data: &data}
+	return Message{Type: RESPONSE_BLOCKCHAIN, Data: chainJSON()} // JSON.stringify(getBlockchain())
 }
 
 // responseLatestMsg 는 내 최신 블록 하나를 배열에 담아 JSON 문자열로 만든 응답이다.
 func responseLatestMsg() Message {
-	data := string(stringify([]Block{getLatestBlock()}))
-	return Message{Type: RESPONSE_BLOCKCHAIN, Data: &data}
+	return Message{Type: RESPONSE_BLOCKCHAIN, Data: latestJSON()} // JSON.stringify([getLatestBlock()])
 }
 
 // write 는 메시지를 JSON 문자열로 바꿔 그 소켓으로 보낸다 (ws.send(JSON.stringify(message))).
-// ws.send 처럼 소켓의 대기열에 넣기만 하고 돌아온다. 대기열은 그 소켓의 쓰기 고루틴(writeLoop)이 차례로 보낸다.
+// ws.send 처럼 소켓의 대기열에 넣기만 하고 돌아온다. JSON 으로 바꾸는 일도 그 소켓의 writePump 가 mu 밖에서 한다.
 func write(ws *socket, message Message) {
-	isAnswer := message.Type == RESPONSE_BLOCKCHAIN // 한 소켓에 쓰는 RESPONSE_BLOCKCHAIN 은 질의에 대한 답이다
-	enqueue(ws, stringify(message), isAnswer)
+	enqueue(ws, trace("→ "+ws.addr, frameOf(message)))
 }
 
 // broadcast 는 연결된 모든 소켓(들어온 것과 나간 것 모두)에 메시지를 보낸다.
+// 챕터는 소켓마다 write 로 JSON.stringify 를 한다. 여기서는 프레임 하나를 모든 대기열이 나눠 가진다.
 func broadcast(message Message) {
-	// 챕터는 소켓마다 write 로 JSON.stringify 를 한다. 여기서는 한 번만 바꾸고 같은 바이트를 모든 대기열에 넣는다.
-	frame := stringify(message)
+	frame := trace(fmt.Sprintf("→ * (broadcast to %d)", len(sockets)), frameOf(message))
 	for _, socket := range sockets {
-		enqueue(socket, frame, false) // write(socket, message)
+		enqueue(socket, frame) // write(socket, message)
 	}
 }
 
 // mineBlock 은 blockData 로 새 블록을 생성해 체인에 붙이고, 성공하면 모든 피어에게 알린다. 실패하면 nil 이다.
-func mineBlock(blockData []string) *Block {
+func mineBlock(blockData []json.RawMessage) *Block {
 	newBlock := generateNextBlock(blockData)
 
 	if addBlock(newBlock) {
@@ -270,52 +212,446 @@ func mineBlock(blockData []string) *Block {
 	return nil
 }
 
+// replaceChain 은 받은 체인이 올바르고 지금 체인보다 길면(같은 길이면 동전을 던져) 바꾸고 새 마지막 블록을 알린다.
+// 같은 길이의 체인은 handleBlockchainResponse 에서 오지 않는다: 받은 마지막 index 가 더 클 때만 부르기 때문이다.
+func replaceChain(newBlocks []Block) {
+	if isValidChain(newBlocks) &&
+		(len(newBlocks) > len(blockchain) || (len(newBlocks) == len(blockchain) && rand.N(2) == 0)) {
+		log.Println("Received blockchain is valid. Replacing current blockchain with received blockchain")
+		blockchain = newBlocks
+		broadcast(responseLatestMsg())
+	} else {
+		log.Println("Received blockchain invalid")
+	}
+}
+
 // ---- 챕터에 없는 것 ----
 
 // 챕터와 다른 점: 믿을 수 없는 피어를 위한 한계들 (README 의 「지키는 한계」). 챕터에는 한계가 없다.
 const (
 	maxPeers       = 64               // 들어온 연결 수, 나간 연결 수, /addPeers 요청 하나의 주소 수의 한계
 	maxDials       = 16               // 동시에 연결을 시도하는 피어 수의 한계
-	maxFrameBytes  = 64 << 20         // 받는 프레임 하나의 최대 크기 (짧은 데이터의 블록 10만 개 체인이 약 27 MiB)
-	maxQueued      = 1024             // 한 소켓의 대기열에 기다리는 메시지 수의 한계
-	maxQueuedBytes = 128 << 20        // 한 소켓의 대기열에 기다리는 바이트 수의 한계
+	maxFrameBytes  = 64 << 20         // 받는 프레임 하나, 그리고 체인 전체를 담은 답 프레임의 최대 크기
+	maxQueued      = 1024             // 한 소켓의 대기열에 기다리는 프레임 수의 한계
+	maxLeaves      = 1 << 20          // 받은 프레임 하나에서 머클 잎으로 해시하는 값 수의 한계
 	maxBadMessages = 5                // 한 피어가 보낸 나쁜 메시지가 이만큼이면 연결을 닫는다
 	writeTimeout   = 30 * time.Second // 프레임 하나를 보내는 최대 시간
 	dialTimeout    = 5 * time.Second  // 피어에 연결하고 웹소켓 핸드셰이크를 마치는 최대 시간
 )
 
-// maxReplyBytes 는 모든 소켓의 대기열에 기다리는 답(질의에 대한 RESPONSE_BLOCKCHAIN)의 바이트 수의 한계이다.
+// maxQueuedBytes 는 모든 대기열에 있는 서로 다른 프레임의 바이트 수의 한계이다 (여러 소켓이 나눠 가진 프레임은 한 번 센다).
 // 상수가 아닌 까닭: 테스트가 작은 값으로 바꿔 한계를 넘겨 본다.
-var maxReplyBytes = 256 << 20
-
-// counters 는 socket 이 한계를 지키려고 세는 값들이다. mu 가 지킨다.
-type counters struct {
-	queuedBytes int         // 대기열에 있는 바이트 수
-	replying    MessageType // 대기열에 답이 있는 질의 (QUERY_LATEST 나 QUERY_ALL, 없으면 -1)
-	replySince  time.Time   // 그 답을 대기열에 넣은 때
-	askedAll    bool        // 이 피어에게 QUERY_ALL 을 보내고 체인을 기다린다
-	bad         int         // 이 피어가 보낸 나쁜 메시지 수
-}
-
-// outgoing 은 대기열의 한 칸이다: 보낼 프레임과, 그것이 질의에 대한 답인지.
-type outgoing struct {
-	frame  []byte
-	answer bool
-}
+var maxQueuedBytes = 256 << 20
 
 var (
-	replyBytes int                             // 모든 소켓의 대기열에 있는 답의 바이트 수 (mu 가 지킨다)
-	ownP2PPort int                             // 이 노드의 P2P 포트 (mu 가 지킨다)
-	dialed     = map[string]bool{}             // 우리가 연결한 피어의 "주소:포트" (mu 가 지킨다)
-	dialSlots  = make(chan struct{}, maxDials) // 연결을 시도하는 고루틴마다 한 칸
+	queuedBytes int                             // 대기열들에 있는 서로 다른 프레임의 바이트 수 (mu 가 지킨다)
+	dialed      = map[string]bool{}             // 우리가 연결한 피어의 "주소:포트" (mu 가 지킨다)
+	ownEnds     = map[string]bool{}             // 우리가 연결하는 중인 연결의 이쪽 "주소:포트", 자기 자신이면 true (mu 가 지킨다)
+	dialSlots   = make(chan struct{}, maxDials) // 연결을 시도하는 고루틴마다 한 칸
+	errClosed   = errors.New("connection closed")
 )
 
-// newSocket 은 연결 하나로 소켓을 만들고, 대기열을 보내는 쓰기 고루틴을 띄운다.
+// frame 은 보낼 프레임 하나이다. 같은 메시지를 보내는 소켓들의 대기열이 같은 frame 을 나눠 가진다.
+type frame struct {
+	message Message
+	size    int    // JSON.stringify(message) 의 바이트 수: 만들기 전에 센다
+	summary string // -trace 에 찍을 종류와 블록 범위
+	once    sync.Once
+	bytes   []byte // JSON.stringify(message): 처음 보내는 writePump 가 mu 밖에서 한 번 만든다
+	holders int    // 이 프레임을 대기열에 두었거나 보내는 중인 소켓 수 (mu 가 지킨다)
+}
+
+// jsonCache 는 체인 한 판(마지막 블록의 해시)에 대해 한 번 쓴 JSON 문자열과 그것을 담은 RESPONSE_BLOCKCHAIN 프레임이다.
+type jsonCache struct {
+	blocks int    // text 에 든 블록 수
+	tip    string // 그 마지막 블록의 해시
+	text   string
+	frame  *frame
+}
+
+// chainCache 와 latestCache 는 지금 체인의 JSON.stringify(getBlockchain()) 와 JSON.stringify([getLatestBlock()]) 이다 (mu 가 지킨다).
+var chainCache, latestCache = &jsonCache{}, &jsonCache{}
+
+// chainJSON 은 JSON.stringify(getBlockchain()) 이다. 체인이 바뀌기 전까지 같은 문자열을 돌려주고, 블록이 붙기만 했으면 붙은 블록만 더 쓴다.
+func chainJSON() *string {
+	tip := calculateHashForBlock(getLatestBlock())
+	if c := chainCache; c.tip != tip {
+		next := &jsonCache{blocks: len(blockchain), tip: tip}
+		if c.blocks > 0 && c.blocks < len(blockchain) && calculateHashForBlock(blockchain[c.blocks-1]) == c.tip {
+			next.text = c.text[:len(c.text)-1] + "," + string(stringify(blockchain[c.blocks:])[1:])
+		} else {
+			next.text = string(stringify(blockchain))
+		}
+		chainCache = next
+	}
+	return &chainCache.text
+}
+
+// latestJSON 은 JSON.stringify([getLatestBlock()]) 이다. 체인이 바뀌기 전까지 같은 문자열을 돌려준다.
+func latestJSON() *string {
+	if tip := calculateHashForBlock(getLatestBlock()); latestCache.tip != tip {
+		latestCache = &jsonCache{blocks: 1, tip: tip, text: string(stringify(blockchain[len(blockchain)-1:]))}
+	}
+	return &latestCache.text
+}
+
+// frameOf 는 메시지의 프레임을 만든다. 지금 체인에 대한 두 답은 체인이 바뀌기 전까지 한 번 만든 프레임을 모든 소켓이 나눠 쓴다.
+func frameOf(message Message) *frame {
+	for _, c := range []*jsonCache{chainCache, latestCache} {
+		if message.Data == &c.text {
+			if c.frame == nil {
+				c.frame = newFrame(message, describe(RESPONSE_BLOCKCHAIN, blockchain[len(blockchain)-c.blocks:]))
+			}
+			return c.frame
+		}
+	}
+	return newFrame(message, describe(message.Type, nil))
+}
+
+// newFrame 은 message 의 프레임이다. 바이트는 아직 만들지 않고 그 수만 센다 (answerSize).
+func newFrame(message Message, summary string) *frame {
+	size := len(`{"type":0,"data":null}`)
+	if message.Data != nil {
+		size = len(`{"type":2,"data":""}`) + answerSize(*message.Data)
+	}
+	return &frame{message: message, size: size, summary: summary}
+}
+
+// trace 는 -trace 일 때 보내는 프레임 하나를 한 줄로 찍고 그 프레임을 돌려준다.
+func trace(to string, f *frame) *frame {
+	if *tracing {
+		log.Printf("%s %s", to, f.summary)
+	}
+	return f
+}
+
+// describe 는 메시지를 -trace 의 한 줄로 줄인다: 종류와, 블록들이면 그 수와 index 범위 (data 는 찍지 않는다).
+func describe(t MessageType, blocks []Block) string {
+	name := [...]string{"QUERY_LATEST", "QUERY_ALL", "RESPONSE_BLOCKCHAIN"}[t]
+	if len(blocks) == 1 {
+		return fmt.Sprintf("%s 1 block [%d]", name, blocks[0].Header.Index)
+	} else if len(blocks) > 1 {
+		return fmt.Sprintf("%s %d blocks [%d…%d]", name, len(blocks), blocks[0].Header.Index, blocks[len(blocks)-1].Header.Index)
+	}
+	return name
+}
+
+// fitsOneFrame 은 newBlock 을 붙여도 체인 전체를 담은 QUERY_ALL 의 답이 maxFrameBytes 안인지 알려준다.
+// 넘는 체인은 받을 수는 있어도 다른 Go 노드에 보낼 수 없으므로 만들지 않는다.
+func fitsOneFrame(newBlock Block) bool {
+	size := len(`{"type":2,"data":"[]"}`) + answerBytes(&newBlock)
+	for i := range blockchain {
+		size += answerBytes(&blockchain[i]) + 1
+	}
+	if size > maxFrameBytes {
+		log.Printf("Not adding block %d: the whole chain would no longer fit in one %d MiB frame", newBlock.Header.Index, maxFrameBytes>>20)
+	}
+	return size <= maxFrameBytes
+}
+
+// answerBytes 는 블록이 QUERY_ALL 의 답 프레임에서 차지하는 바이트 수이다 (처음 한 번 세어 블록에 적어 둔다).
+func answerBytes(block *Block) int {
+	if block.size == 0 {
+		block.size = answerSize(string(stringify(block)))
+	}
+	return block.size
+}
+
+// on 은 ws.on(event, handler) 이다: "message" 면 읽는 고루틴(readPump)을, "close" 면 닫히기를 기다리는 고루틴을 띄운다.
+// 둘 다 handler 를 mu 를 잡고 부른다. 연결이 없는 소켓(테스트)에는 읽는 고루틴을 띄우지 않는다.
+func (ws *socket) on(event string, handler func(Message)) {
+	switch {
+	case event == "message":
+		ws.handler = handler
+		if ws.conn != nil {
+			go readPump(ws)
+		}
+	case event == "close":
+		go func() {
+			<-ws.closed
+			mu.Lock()
+			handler(Message{})
+			mu.Unlock()
+			if ws.conn != nil {
+				ws.conn.Close() // 닫는 프레임을 보내느라 기다릴 수 있으므로 mu 를 놓은 뒤에 닫는다
+			}
+		}()
+	}
+}
+
+// readPump 는 소켓에서 프레임을 하나씩 읽어 receive 로 처리한다. 챕터처럼 텍스트 프레임과 바이너리 프레임을 똑같이 읽는다.
+func readPump(ws *socket) {
+	for {
+		var data []byte
+		err := websocket.Message.Receive(ws.conn, &data)
+		if errors.Is(err, websocket.ErrFrameTooLarge) {
+			err = fmt.Errorf("frame larger than %d bytes", maxFrameBytes)
+		}
+		if err != nil {
+			ws.close(err)
+			return
+		}
+		receive(ws, data)
+	}
+}
+
+// receive 는 받은 프레임 하나를 처리한다: mu 없이 readMessage 로 풀고 해시를 구한 뒤, mu 를 잡고 챕터의 처리(ws.handler)를 부른다.
+func receive(ws *socket, data []byte) {
+	message, err := readMessage(data)
+	mu.Lock()
+	defer mu.Unlock()
+	if err != nil {
+		badMessage(ws, err)
+		return
+	}
+	if *tracing {
+		log.Printf("← %s %s", ws.addr, describe(message.Type, message.blocks))
+	}
+	ws.handler(message)
+	// 받은 체인으로 바꿨으면 받은 JSON 문자열이 곧 JSON.stringify(getBlockchain()) 이다 (decodeBlocks 가 그 꼴만 받는다).
+	if len(message.blocks) > 1 && &blockchain[0] == &message.blocks[0] {
+		chainCache = &jsonCache{blocks: len(blockchain), tip: calculateHashForBlock(getLatestBlock()), text: *message.Data}
+	}
+}
+
+// readMessage 는 받은 프레임을 자바스크립트의 JSON.parse 처럼 읽는다: 키는 대소문자까지 같아야 하고, 같은 키가 둘이면 뒤의 것이다.
+// RESPONSE_BLOCKCHAIN 이면 data 의 블록 배열도 풀고(decodeBlocks) 해시와 머클 루트를 구해 검사한다(prepareBlocks).
+// 챕터와 다른 점: UTF-8 이 아닌 프레임, 문자열이 아닌 data, 블록 배열이 아닌 data, 자기 data 와 머클 루트가 맞지 않는 블록,
+// 올바르지 않은 체인(블록 여럿)은 나쁜 메시지이다. 질의(0, 1)의 data 는 챕터처럼 보지 않는다.
+func readMessage(data []byte) (message Message, err error) {
+	var fields map[string]json.RawMessage
+	if !utf8.Valid(data) || hasSurrogateEscape(data) {
+		return message, errors.New("not UTF-8 text, or a \\ud800-\\udfff escape")
+	} else if err = json.Unmarshal(data, &fields); err != nil {
+		return message, err
+	}
+	var number float64 // {"type":1.0} 도 자바스크립트에서는 1 이다
+	if json.Unmarshal(fields["type"], &number) != nil || number != 0 && number != 1 && number != 2 {
+		return message, fmt.Errorf("unknown type %s", cmp.Or(shorten(fields["type"]), "(none)"))
+	}
+	message.Type = MessageType(number)
+	if message.Type != RESPONSE_BLOCKCHAIN {
+		return message, nil
+	}
+	if err = json.Unmarshal(fields["data"], &message.Data); err != nil || message.Data == nil {
+		return message, errors.New("RESPONSE_BLOCKCHAIN: data is not a string")
+	}
+	if message.blocks, err = decodeBlocks(*message.Data); err == nil {
+		err = prepareBlocks(message.blocks)
+	}
+	if err != nil {
+		err = fmt.Errorf("RESPONSE_BLOCKCHAIN: %v", err)
+	}
+	return message, err
+}
+
+// prepareBlocks 는 받은 블록마다 해시, 머클 루트, 답 프레임에서 차지할 바이트 수를 mu 밖에서 구해 블록에 적어 두고, 블록 하나면
+// 그 머클 루트가, 여럿이면 체인 전체가 맞는지 본다. 머클 잎은 프레임 하나에 maxLeaves 개까지만 해시한다.
+func prepareBlocks(blocks []Block) error {
+	leaves := 0
+	for i := range blocks {
+		if leaves += len(blocks[i].Data); leaves > maxLeaves {
+			return fmt.Errorf("more than %d data values to hash", maxLeaves)
+		}
+		blocks[i].root = merkleRootOf(blocks[i].Data)
+		blocks[i].hash = calculateHashForBlock(blocks[i])
+	}
+	if len(blocks) == 1 && blocks[0].root != blocks[0].Header.MerkleRoot {
+		return errors.New("the block's merkleRoot does not match its data")
+	} else if len(blocks) > 1 && !isValidChain(blocks) {
+		return errors.New("an invalid chain")
+	}
+	return nil
+}
+
+// decodeBlocks 는 블록 배열을 담은 JSON 문자열(RESPONSE_BLOCKCHAIN 의 data)을 앞에서부터 블록 하나씩 읽는다.
+// 자바스크립트의 노드는 이 문자열을 늘 JSON.stringify 로 쓰므로, 그 꼴(키의 이름과 차례, 빈칸 없음, 수와 문자열의 꼴) 그대로인
+// 것만 받는다: 그러면 Go 가 읽은 값이 자바스크립트가 읽은 값과 같고, 받은 문자열이 곧 JSON.stringify(blocks) 이다.
+// 그 꼴을 아는 덕분에 encoding/json 보다 몇 배 빨리 읽고(README 「벤치마크」), 블록이 아닌 것을 만나면 바로 멈춘다.
+// 챕터와 다른 점: 다른 꼴로 쓴 블록(키의 차례나 빈칸이 다르거나, 키가 더 있거나, 1.0 처럼 쓴 정수)은 자바스크립트는 받지만
+// 여기서는 거절한다. 정직한 노드는 그런 블록을 보내지 않는다.
+func decodeBlocks(text string) ([]Block, error) {
+	r := &jsonReader{s: text}
+	r.expect("[")
+	var blocks []Block
+	for r.err == nil && (len(blocks) == 0 || r.next(',')) {
+		rest := r.s
+		var b Block
+		r.expect(`{"header":{"version":`)
+		_, b.Header.Version = r.str()
+		r.expect(`,"index":`)
+		b.Header.Index = r.integer()
+		r.expect(`,"previousHash":`)
+		_, b.Header.PreviousHash = r.str()
+		r.expect(`,"timestamp":`)
+		b.Header.Timestamp = r.integer()
+		r.expect(`,"merkleRoot":`)
+		_, b.Header.MerkleRoot = r.str()
+		r.expect(`},"data":[`)
+		for b.Data = []json.RawMessage{}; r.err == nil && !r.next(']'); {
+			if len(b.Data) > 0 {
+				r.expect(",")
+			}
+			b.Data = append(b.Data, r.value())
+		}
+		if r.expect("}"); r.err == nil && !isValidBlockStructure(b) {
+			r.err = errors.New("invalid block structure")
+		}
+		if r.err != nil {
+			return nil, fmt.Errorf("block %d: %v", len(blocks), r.err)
+		}
+		b.size = answerSize(rest[:len(rest)-len(r.s)])
+		blocks = append(blocks, b)
+	}
+	if r.expect("]"); r.err == nil && r.s != "" {
+		r.err = errors.New("more after the array of blocks")
+	}
+	return blocks, r.err
+}
+
+// answerSize 는 JSON 문자열 text 를 RESPONSE_BLOCKCHAIN 의 data 문자열 안에 다시 쓴 바이트 수이다: " 와 \ 가 두 바이트가 된다
+// (text 는 JSON.stringify 가 쓴 것이라 제어 문자가 그대로 들어 있지 않다).
+func answerSize(text string) int {
+	return len(text) + strings.Count(text, `"`) + strings.Count(text, `\`)
+}
+
+// jsonReader 는 JSON.stringify 가 쓴 꼴의 JSON 문자열을 앞에서부터 읽는다. 처음 틀린 곳에서 err 를 적고, 그 뒤로는 읽지 않는다.
+type jsonReader struct {
+	s   string // 아직 읽지 않은 나머지
+	err error
+}
+
+// fail 은 처음 틀린 곳을 err 에 적는다 (나머지의 앞 20 문자까지).
+func (r *jsonReader) fail(want string) {
+	if r.err == nil {
+		r.err = fmt.Errorf("want %s at %.20q", want, r.s)
+	}
+}
+
+// expect 는 나머지가 lit 로 시작하면 그만큼 읽고, 아니면 틀린 곳으로 적는다.
+func (r *jsonReader) expect(lit string) {
+	if r.err == nil && strings.HasPrefix(r.s, lit) {
+		r.s = r.s[len(lit):]
+	} else {
+		r.fail(lit)
+	}
+}
+
+// next 는 다음 바이트가 c 이면 읽고 true 를 돌려준다.
+func (r *jsonReader) next(c byte) bool {
+	if r.err == nil && r.s != "" && r.s[0] == c {
+		r.s = r.s[1:]
+		return true
+	}
+	return false
+}
+
+// str 은 문자열 하나를 읽어 그 JSON 글(따옴표까지)과 값을 돌려준다. 이스케이프는 JSON.stringify 가 쓰는 꼴만 받는다.
+func (r *jsonReader) str() (raw, value string) {
+	s := r.s
+	if !strings.HasPrefix(s, `"`) {
+		r.fail("a string")
+		return `""`, ""
+	}
+	end := skipString(s)
+	if end >= len(s) {
+		r.fail("a whole string")
+		return `""`, ""
+	}
+	r.s, raw, value = s[end+1:], s[:end+1], s[1:end]
+	if strings.Contains(raw, `\`) {
+		value = ""
+		if json.Unmarshal([]byte(raw), &value) != nil || string(stringify(value)) != raw {
+			r.err = fmt.Errorf("string %s is not as JSON.stringify writes it", shorten([]byte(raw)))
+		}
+	}
+	return raw, value
+}
+
+// skipString 은 s[0] 의 " 로 시작하는 문자열을 닫는 " 의 자리이다 (없으면 len(s) 이상).
+func skipString(s string) int {
+	i := 1
+	for ; i < len(s) && s[i] != '"'; i++ {
+		if s[i] == '\\' {
+			i++
+		} else if s[i] < 0x20 { // 제어 문자는 JSON 문자열 안에 그대로 들어갈 수 없다
+			return len(s)
+		}
+	}
+	return i
+}
+
+// integer 는 정수 하나를 읽는다: JSON.stringify 가 쓰는 꼴(앞의 0 이나 소수점, 지수가 없는 것)만 받는다.
+func (r *jsonReader) integer() int64 {
+	end := 0
+	for end < len(r.s) && strings.IndexByte("-0123456789", r.s[end]) >= 0 {
+		end++
+	}
+	n, err := strconv.ParseInt(r.s[:end], 10, 64)
+	if err != nil || strconv.FormatInt(n, 10) != r.s[:end] {
+		r.fail("an integer")
+	} else if r.err == nil {
+		r.s = r.s[end:]
+	}
+	return n
+}
+
+// value 는 data 의 값 하나를 읽는다. 문자열이 아닌 값은 canonicalJSON 으로 다시 써 보아 JSON.stringify 의 꼴인지 본다.
+func (r *jsonReader) value() json.RawMessage {
+	if strings.HasPrefix(r.s, `"`) {
+		raw, _ := r.str()
+		return json.RawMessage(raw)
+	}
+	end, depth := 0, 0
+	for ; end < len(r.s); end++ {
+		c := r.s[end]
+		if c == '"' {
+			end += skipString(r.s[end:])
+		} else if depth == 0 && (c == ',' || c == ']' || c == '}') {
+			break
+		} else if c == '[' || c == '{' {
+			depth++
+		} else if c == ']' || c == '}' {
+			depth--
+		}
+	}
+	value, err := canonicalJSON([]byte(r.s[:end]))
+	if err != nil || string(value) != r.s[:end] {
+		r.fail("a value as JSON.stringify writes it")
+	} else if r.err == nil {
+		r.s = r.s[end:]
+	}
+	return value
+}
+
+// accept 는 들어온 연결 하나를 소켓으로 만들어 init(initConnection)에 넘기고, 소켓이 닫힐 때까지 기다린다
+// (websocket.Server 는 Handler 가 돌아오면 연결을 닫는다).
+func accept(conn *websocket.Conn, init func(*socket)) {
+	ws := newSocket(conn, conn.Request().RemoteAddr, "")
+	mu.Lock()
+	init(ws)
+	mu.Unlock()
+	<-ws.closed
+}
+
+// isSelf 는 들어온 연결이 우리가 연결하는 중인 연결(ownEnds)의 다른 쪽 끝인지 본다: 그러면 이 노드가 자기 자신에게 연결한 것이다.
+// 그 연결은 핸드셰이크에서 거절하고(403), 연결한 쪽(dialPeer)이 그것을 보고 건너뛴다. 어느 이름(127.0.0.2, localhost …)으로 연결했든 같다.
+// npm ws 는 Origin 헤더 없이 연결하므로 Origin 은 보지 않는다 (websocket.Handler 는 그런 연결을 거절한다).
+func isSelf(_ *websocket.Config, req *http.Request) error {
+	mu.Lock()
+	defer mu.Unlock()
+	if _, ours := ownEnds[req.RemoteAddr]; ours {
+		ownEnds[req.RemoteAddr] = true
+		return errors.New("a connection from this node itself")
+	}
+	return nil
+}
+
+// newSocket 은 연결 하나로 소켓을 만들고, 대기열을 보내는 writePump 를 띄운다.
 func newSocket(conn *websocket.Conn, addr, url string) *socket {
 	conn.MaxPayloadBytes = maxFrameBytes
-	ws := &socket{conn: conn, addr: addr, url: url, queue: make(chan outgoing, maxQueued), closed: make(chan struct{})}
-	ws.replying = -1
-	go writeLoop(ws)
+	ws := &socket{conn: conn, addr: addr, url: url, send: make(chan *frame, maxQueued), closed: make(chan struct{}), queued: map[*frame]bool{}}
+	go writePump(ws)
 	return ws
 }
 
@@ -329,59 +665,32 @@ func (ws *socket) isClosed() bool {
 	}
 }
 
-// close 는 소켓이 실패한 까닭을 한 줄 남기고 ws.closed 를 닫는다. 처음 한 번만 효과가 있고, 기다리는 일이 없다.
-// 챕터와 다른 점: 챕터는 연결이 닫힌 까닭을 찍지 않는다.
+// close 는 소켓이 닫힌 까닭을 적고 ws.closed 를 닫는다. 처음 한 번만 효과가 있고, 기다리는 일이 없다.
 func (ws *socket) close(reason error) {
 	ws.once.Do(func() {
-		log.Printf("Closing connection to %s: %v", ws.addr, reason)
-		ws.conn.SetDeadline(time.Now()) // 막혀 있는 읽기와 쓰기를 바로 끝낸다
+		ws.reason = reason
+		if ws.conn != nil {
+			ws.conn.SetDeadline(time.Now()) // 막혀 있는 읽기와 쓰기를 바로 끝낸다
+		}
 		close(ws.closed)
 	})
 }
 
-// enqueue 는 프레임을 소켓의 대기열에 넣는다.
-// 챕터와 다른 점: 대기열이 maxQueued 개나 maxQueuedBytes 를 넘으면 받아 가지 못하는 느린 피어로 보고 연결을 닫는다.
-// 닫힌 소켓에 보내는 것은 버린다 (챕터의 ws.send 는 예외를 던진다).
-func enqueue(ws *socket, frame []byte, answer bool) {
-	if ws.isClosed() {
-		return
-	}
-	select {
-	case ws.queue <- outgoing{frame, answer}:
-		ws.queuedBytes += len(frame)
-		if answer {
-			replyBytes += len(frame)
-		}
-		if ws.queuedBytes > maxQueuedBytes {
-			ws.close(fmt.Errorf("peer too slow: more than %d MiB waiting to be sent", maxQueuedBytes>>20))
-		}
-	default:
-		ws.close(fmt.Errorf("peer too slow: %d messages waiting to be sent", maxQueued))
-	}
-}
-
-// dequeued 는 대기열에서 나간(보냈거나 버린) 프레임을 센 값에서 뺀다.
-func dequeued(ws *socket, out outgoing) {
-	ws.queuedBytes -= len(out.frame)
-	if out.answer {
-		replyBytes -= len(out.frame)
-		ws.replying = -1
-	}
-}
-
-// writeLoop 는 소켓의 대기열에 들어온 프레임을 차례로 하나씩 보낸다. 그래서 알림은 체인 순서대로 나간다.
-// 보내는 동안에는 mu 를 잡지 않고, 센 값을 줄일 때만 잡는다.
-func writeLoop(ws *socket) {
+// writePump 는 소켓의 대기열에 들어온 프레임을 차례로 하나씩 보낸다. 그래서 알림은 체인 순서대로 나간다.
+// 프레임의 바이트를 만들고 보내는 동안에는 mu 를 잡지 않고, 센 값을 줄일 때만 잡는다.
+func writePump(ws *socket) {
 	for {
 		select {
-		case out := <-ws.queue:
+		case f := <-ws.send:
 			var err error
 			if !ws.isClosed() { // 닫힌 뒤에는 보내지 않는다: 새 시간 제한이 close 가 건 "지금" 제한을 덮어쓰지 않도록
+				f.once.Do(func() { f.bytes = stringify(f.message) })
 				ws.conn.SetWriteDeadline(time.Now().Add(writeTimeout))
-				_, err = ws.conn.Write(out.frame) // 텍스트 프레임 하나
+				_, err = ws.conn.Write(f.bytes)       // 텍스트 프레임 하나
+				ws.conn.SetWriteDeadline(time.Time{}) // 핑에 답하는 퐁도 이 연결로 나가므로 지난 시간 제한을 남기지 않는다
 			}
 			mu.Lock()
-			dequeued(ws, out)
+			sent(ws, f)
 			mu.Unlock()
 			if err != nil {
 				ws.close(err)
@@ -393,60 +702,74 @@ func writeLoop(ws *socket) {
 	}
 }
 
-// releaseSocket 은 닫힌 소켓의 대기열에 남은 몫을 센 값에서 빼고, 그 피어에 다시 연결할 수 있게 한다.
-func releaseSocket(ws *socket) {
+// enqueue 는 ws.send 이다: 프레임을 소켓의 대기열에 넣기만 하고 돌아온다.
+// 챕터와 다른 점: 닫힌 소켓에 보내는 것은 버리고(챕터의 ws.send 는 예외를 던진다), 같은 프레임이 이미 대기열에 있으면 그것이 이
+// 질의의 답도 되므로 다시 넣지 않는다. 대기열에 maxQueued 개가 차 있으면 받아 가지 못하는 느린 피어로 보고 닫는다. 새 프레임으로
+// 모든 대기열의 프레임이 maxQueuedBytes 를 넘게 되면, 넣기 전에 가장 오래 밀린 소켓부터 닫아 자리를 만들고, 그래도 안 되면 넣지 않는다.
+func enqueue(ws *socket, f *frame) {
+	for f.holders == 0 && queuedBytes+f.size > maxQueuedBytes && !ws.isClosed() {
+		slowest := slowestSocket()
+		if slowest == nil {
+			log.Printf("Not sending to %s: %d MiB wait to be sent", ws.addr, queuedBytes>>20)
+			return
+		}
+		slowest.close(fmt.Errorf("peer too slow: its frames waited longest while %d MiB waited to be sent", queuedBytes>>20))
+		release(slowest)
+	}
+	switch {
+	case ws.isClosed() || ws.queued[f]:
+	case len(ws.send) == cap(ws.send):
+		ws.close(fmt.Errorf("peer too slow: %d frames waiting to be sent", maxQueued))
+		release(ws)
+	default:
+		if f.holders++; f.holders == 1 {
+			queuedBytes += f.size
+		}
+		if len(ws.queued) == 0 {
+			ws.since = time.Now()
+		}
+		ws.queued[f] = true
+		ws.send <- f
+	}
+}
+
+// sent 는 대기열에서 나간(보냈거나 버린) 프레임을 센 값에서 뺀다.
+func sent(ws *socket, f *frame) {
+	if !ws.queued[f] { // release 가 이미 뺐다
+		return
+	}
+	delete(ws.queued, f)
+	if f.holders--; f.holders == 0 {
+		queuedBytes -= f.size
+	}
+}
+
+// release 는 닫힌 소켓의 대기열에 남은 프레임과 보내던 프레임을 바로 센 값에서 빼고, 그 피어에 다시 연결할 수 있게 한다.
+func release(ws *socket) {
 	if ws.url != "" {
 		delete(dialed, ws.addr)
 	}
+	for f := range ws.queued {
+		sent(ws, f)
+	}
 	for {
 		select {
-		case out := <-ws.queue:
-			dequeued(ws, out)
+		case <-ws.send: // 위에서 이미 뺀 프레임들이다
 		default:
 			return
 		}
 	}
 }
 
-// mayReply 는 ws 의 질의(query)에 지금 답해도 되는지 알려주고, 된다면 그 질의에 답하는 중으로 적는다.
-// 챕터와 다른 점: 한 소켓의 대기열에는 같은 질의의 답을 하나만 둔다. 체인 전체(QUERY_ALL 의 답)는 최신 블록도 담으므로,
-// QUERY_ALL(1) 의 답이 있으면 QUERY_LATEST(0) 에도 답한 셈이다: 그래서 replying >= query 이면 답하지 않는다.
-// 모든 소켓의 답이 maxReplyBytes 를 넘게 되면 답을 가장 오래 받아 가지 않은 소켓을 느린 피어로 보고 닫는다.
-func mayReply(ws *socket, query MessageType) bool {
-	if ws.replying >= query {
-		return false
-	}
-	size := 0
-	if query == QUERY_ALL {
-		size = len(chainJSON())
-	}
-	if replyBytes+size > maxReplyBytes {
-		var slowest *socket
-		for _, s := range sockets {
-			if s.replying >= 0 && !s.isClosed() && (slowest == nil || s.replySince.Before(slowest.replySince)) {
-				slowest = s
-			}
+// slowestSocket 은 보낼 프레임이 가장 오래 밀려 있는, 아직 열린 소켓이다 (없으면 nil).
+func slowestSocket() *socket {
+	var slowest *socket
+	for _, s := range sockets {
+		if len(s.queued) > 0 && !s.isClosed() && (slowest == nil || s.since.Before(slowest.since)) {
+			slowest = s
 		}
-		if slowest == nil {
-			log.Printf("Not answering %s: %d MiB of answers wait to be sent", ws.addr, replyBytes>>20)
-			return false
-		}
-		slowest.close(errors.New("peer too slow: its answer waited longest while answers were over the limit"))
 	}
-	ws.replying, ws.replySince = query, time.Now()
-	return true
-}
-
-// waitingForChain 은 ws 에게 물은 체인을 아직 기다리는데 ws 가 또 붙일 수 없는 블록 하나를 보냈는지 알려준다.
-// 그 블록은 곧 올 체인에 들어 있으므로 다시 묻지 않는다. 블록 여럿(체인)이 오면 기다림이 끝난다.
-func waitingForChain(ws *socket, receivedBlocks []Block, latestBlockHeld Block) bool {
-	if len(receivedBlocks) > 1 {
-		ws.askedAll = false
-		return false
-	}
-	received := receivedBlocks[0].Header
-	return ws.askedAll && received.Index > latestBlockHeld.Header.Index &&
-		received.PreviousHash != calculateHashForBlock(latestBlockHeld)
+	return slowest
 }
 
 // badMessage 는 피어가 보낸 나쁜 메시지를 한 줄 남기고 센다. maxBadMessages 번째에는 연결을 닫는다.
@@ -458,26 +781,8 @@ func badMessage(ws *socket, err error) {
 	}
 }
 
-// parseMessage 는 받은 프레임을 Message 로 풀고, RESPONSE_BLOCKCHAIN 이면 data 의 블록 배열도 푼다.
-func parseMessage(data []byte) (message Message, blocks []Block, err error) {
-	message.Type = -1 // type 이 빠진 메시지가 0(QUERY_LATEST)으로 읽히지 않도록
-	if err = json.Unmarshal(data, &message); err != nil {
-		return
-	}
-	switch message.Type {
-	case QUERY_LATEST, QUERY_ALL:
-	case RESPONSE_BLOCKCHAIN:
-		if blocks, err = decodeBlocks(message.Data); err != nil {
-			err = fmt.Errorf("RESPONSE_BLOCKCHAIN: %v", err)
-		}
-	default:
-		err = fmt.Errorf("unknown type %d", message.Type)
-	}
-	return
-}
-
 // dialPeer 는 new WebSocket(peer) 이다: 주소를 검사하고, 시간 제한 안에 TCP 로 연결해 웹소켓 핸드셰이크를 한다.
-// 자기 자신(상대가 같은 IP 의 우리 P2P 포트), 이미 연결한 피어, 한계를 넘는 연결에는 연결하지 않는다.
+// 이미 연결한 피어, 한계를 넘는 연결, 이 노드 자신(isSelf 가 알아본다)에는 연결하지 않는다.
 func dialPeer(peer string) (*socket, error) {
 	config, err := websocket.NewConfig(peer, "http://localhost/")
 	if err != nil {
@@ -497,17 +802,15 @@ func dialPeer(peer string) (*socket, error) {
 	if err != nil {
 		return nil, err
 	}
-	remote, local := tcp.RemoteAddr().(*net.TCPAddr), tcp.LocalAddr().(*net.TCPAddr)
+	remote, local := tcp.RemoteAddr().String(), tcp.LocalAddr().String()
 	mu.Lock()
 	switch {
-	case remote.Port == ownP2PPort && remote.IP.Equal(local.IP):
-		err = errors.New("skipped: that address is this node")
-	case dialed[remote.String()]:
+	case dialed[remote]:
 		err = errors.New("skipped: already connected to that peer")
 	case len(dialed) >= maxPeers:
 		err = fmt.Errorf("skipped: already connected to %d peers", maxPeers)
 	default:
-		dialed[remote.String()] = true
+		dialed[remote], ownEnds[local] = true, false
 	}
 	mu.Unlock()
 	if err != nil {
@@ -515,14 +818,45 @@ func dialPeer(peer string) (*socket, error) {
 		return nil, err
 	}
 	tcp.SetDeadline(time.Now().Add(dialTimeout))
-	conn, err := websocket.NewClient(config, tcp)
+	conn, err := websocket.NewClient(config, eofConn{tcp})
+	tcp.SetDeadline(time.Time{})
+	mu.Lock()
+	if ownEnds[local] {
+		err = errors.New("skipped: that address is this node")
+	}
+	delete(ownEnds, local)
+	if err != nil {
+		delete(dialed, remote)
+	}
+	mu.Unlock()
 	if err != nil {
 		tcp.Close()
-		mu.Lock()
-		delete(dialed, remote.String())
-		mu.Unlock()
 		return nil, err
 	}
-	tcp.SetDeadline(time.Time{})
-	return newSocket(conn, remote.String(), peer), nil
+	return newSocket(conn, remote, peer), nil
+}
+
+// eofListener 와 eofConn 은 연결이 닫혀 읽기가 끝날 때 io.EOF 대신 errClosed 를 돌려준다. x/net/websocket 은 프레임 중간에서
+// io.EOF 를 만나면 잘린 내용을 온전한 메시지처럼 넘기지만, 다른 에러면 메시지 대신 그 에러를 돌려준다.
+type (
+	eofListener struct{ net.Listener }
+	eofConn     struct{ net.Conn }
+)
+
+// Accept 는 받은 연결을 eofConn 으로 감싼다.
+func (l eofListener) Accept() (net.Conn, error) {
+	conn, err := l.Listener.Accept()
+	if err != nil {
+		return nil, err
+	}
+	return eofConn{conn}, nil
+}
+
+// Read 는 io.EOF 를 errClosed 로 바꾼다.
+func (c eofConn) Read(p []byte) (int, error) {
+	n, err := c.Conn.Read(p)
+	if err == io.EOF {
+		err = errClosed
+	}
+	return n, err
 }

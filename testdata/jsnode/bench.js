@@ -30,7 +30,7 @@ const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 const httpUrl = (s) => (/^\d+$/.test(s) ? "http://127.0.0.1:" + s : s);
 const wsUrl = (s) => (/^\d+$/.test(s) ? "ws://127.0.0.1:" + s : s);
 
-// ---------- building a valid chain (SPEC.md rules) ----------
+// ---------- building a valid chain (the chapter's rules) ----------
 
 const sha = (text) => crypto.createHash("sha256").update(text, "utf8").digest("hex").toUpperCase();
 
@@ -52,7 +52,7 @@ function buildChain(n) {
     const genesis = makeBlock("1.0.0", 0, "0".repeat(64), 1231006505,
         ["The Times 03/Jan/2009 Chancellor on brink of second bailout for banks"]);
     if (hashBlock(genesis) !== "C8CD3F1A0BCF8EE28A559D2DE7A4A871E684BFAFEEAAF996C8FCFA5B247B6129") {
-        throw new Error("genesis hash differs from SPEC.md");
+        throw new Error("genesis hash differs from the chapter's genesis block");
     }
     const chain = [genesis];
     for (let i = 1; i <= n; i++) {

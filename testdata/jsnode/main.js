@@ -1,10 +1,17 @@
 // The interop test's stand-in for the chapter-2 ("broadcast") node of the book
 // 《컴퓨터과학으로 배우는 블록체인 원리와 구현》 (repository lukepark327/onechain, branch chapter-2).
-// It is our own code, written from the protocol rules in SPEC.md (not copied from the book), and it runs
-// on the chapter's npm versions: ws 1.x, crypto-js 3.x, merkle 0.6.0, express 4.x, body-parser 1.x.
+// It is our own code, written from the chapter's rules as the book's node implements them in that
+// repository's src/main.js (not copied from it), and it runs on the chapter's npm versions: ws 1.x,
+// crypto-js 3.x, merkle 0.6.0, express 4.x, body-parser 1.x.
+// Block data is handled as the book's node handles it: POST /mineBlock mines `req.body.data || []` as it
+// comes (strings, numbers, true/false, null, objects, nested arrays), and a received block's data may be
+// any JSON array; npm merkle turns each leaf into String(leaf) before hashing it.
 // Where it knowingly differs from the book's node: HTTP_PORT/P2P_PORT may be 0 (a free port; the real one
 // is logged), HOST may pin the listening address, a malformed message is logged instead of crashing the
-// process, a closed socket leaves the list once, and replaceChain takes only a longer chain.
+// process, a closed socket leaves the list once, replaceChain takes only a longer chain, block data must
+// be an array (the book's node takes any object, and throws on a non-array when it computes the merkle
+// root), and data whose leaves String() cannot convert (an object with its own "toString" key) is
+// refused with 400 when mining and makes a received block invalid, where the book's node throws.
 "use strict";
 const http = require("http");
 const CryptoJS = require("crypto-js");
@@ -23,7 +30,9 @@ const MessageType = { QUERY_LATEST: 0, QUERY_ALL: 1, RESPONSE_BLOCKCHAIN: 2 };
 // ---------- blocks (chapter 1's rules) ----------
 
 function merkleRoot(data) {
-    return merkle("sha256").sync(data).root() || ZERO_HASH; // no leaves: 64 zeros
+    // merkle calls String(leaf) on each leaf, which throws for an object with its own "toString" key.
+    try { return merkle("sha256").sync(data).root() || ZERO_HASH; } // no leaves: 64 zeros
+    catch (e) { console.log("Cannot compute merkleRoot: " + e.message); return null; }
 }
 
 function newBlock(version, index, previousHash, timestamp, data) {
@@ -50,14 +59,15 @@ function hasBlockShape(b) {
     return h !== null && typeof h === "object"
         && typeof h.version === "string" && Number.isInteger(h.index)
         && typeof h.previousHash === "string" && Number.isInteger(h.timestamp)
-        && typeof h.merkleRoot === "string" && isStringArray(b.data);
+        && typeof h.merkleRoot === "string" && Array.isArray(b.data); // any JSON values, as in the book
 }
 
 function isValidNewBlock(block, prev) {
     if (!hasBlockShape(block)) { console.log("Invalid block structure"); return false; }
     if (block.header.index !== prev.header.index + 1) { console.log("Invalid index"); return false; }
     if (block.header.previousHash !== hashBlock(prev)) { console.log("Invalid previousHash"); return false; }
-    if (block.header.merkleRoot !== merkleRoot(block.data)) { console.log("Invalid merkleRoot"); return false; }
+    const root = merkleRoot(block.data);
+    if (root === null || block.header.merkleRoot !== root) { console.log("Invalid merkleRoot"); return false; }
     return true;
 }
 
@@ -85,7 +95,7 @@ function replaceChain(chain) {
 function mineBlock(data) {
     const prev = latestBlock();
     const block = newBlock(VERSION, prev.header.index + 1, hashBlock(prev), Math.round(Date.now() / 1000), data);
-    if (!addBlock(block)) return null;
+    if (block.header.merkleRoot === null || !addBlock(block)) return null;
     broadcast(responseLatestMsg());
     return block;
 }
@@ -174,8 +184,8 @@ const app = express();
 app.use(bodyParser.json());
 app.get("/blocks", (req, res) => res.send(blockchain)); // express sends objects with JSON.stringify
 app.post("/mineBlock", (req, res) => {
-    const data = req.body.data || [];
-    const block = isStringArray(data) ? mineBlock(data) : null;
+    const data = req.body.data || []; // mined as it comes, as in the book
+    const block = Array.isArray(data) ? mineBlock(data) : null;
     if (block === null) res.status(400).send("Bad Request");
     else res.send(block);
 });

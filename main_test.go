@@ -18,6 +18,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"runtime"
+	"runtime/debug"
 	"slices"
 	"strings"
 	"sync"
@@ -597,6 +598,7 @@ func TestStringifyMatchesJSONStringify(t *testing.T) {
 		{"<, >, & stay as they are", "<&>", `"<&>"`},
 		{"line and paragraph separators stay as they are", "\u2028|\u2029", "\"\u2028|\u2029\""},
 		{"a backslash before u2028 is text", `\u2028`, `"\\u2028"`},
+		{"separators side by side", "\u2028\u2029\u2028", "\"\u2028\u2029\u2028\""},
 		{"control characters", "a\b\f\n\r\t\x01\x1f\x7f", "\"a\\b\\f\\n\\r\\t\\u0001\\u001f\x7f\""},
 		{"Korean", "한글", `"한글"`},
 		{"quote, backslash, slash", `"\/`, `"\"\\/"`},
@@ -993,6 +995,93 @@ func TestAddPeersSkipsBadSelfAndDuplicatePeers(t *testing.T) {
 }
 
 // ---------- 믿을 수 없는 피어와 웹 페이지: 무엇이 와도 노드는 한계 안에 머문다 ----------
+
+// raceEnabled 는 이 테스트 바이너리가 경쟁 탐지기(-race)로 빌드되었는지 알려준다.
+func raceEnabled() bool {
+	info, ok := debug.ReadBuildInfo()
+	return ok && slices.Contains(info.Settings, debug.BuildSetting{Key: "-race", Value: "true"})
+}
+
+// lockProbe 는 stop 이 닫힐 때까지 mu 를 잡았다 놓기를 거듭하며, mu 를 기다린 가장 긴 시간을 돌려준다: 다른 고루틴이
+// mu 를 잡고 있던 가장 긴 시간쯤이다 (HTTP 요청이 기다리는 시간).
+func lockProbe(stop <-chan struct{}) <-chan time.Duration {
+	longest := make(chan time.Duration, 1)
+	go func() {
+		var most time.Duration
+		for {
+			select {
+			case <-stop:
+				longest <- most
+				return
+			default:
+			}
+			start := time.Now()
+			mu.Lock()
+			most = max(most, time.Since(start))
+			mu.Unlock()
+			time.Sleep(100 * time.Microsecond)
+		}
+	}()
+	return longest
+}
+
+// 프레임 한계를 거의 채우는 가장 긴 체인(짧은 data 의 블록 20만 개쯤)을 받아도, 풀기와 해시와 머클 루트는 그 소켓의
+// 고루틴이 mu 없이 하므로 mu 는 잠깐만 잡힌다. 그 체인에 대한 QUERY_ALL 의 답과 GET /blocks 도, 블록을 하나 더 붙인 뒤의
+// 답도 그렇다.
+func TestLargestChainHoldsTheLockBriefly(t *testing.T) {
+	if raceEnabled() {
+		t.Skip("the race detector makes every step several times slower; .ci/run runs this test without -race")
+	}
+	resetChain()
+	t.Cleanup(func() { mu.Lock(); sockets = nil; mu.Unlock(); resetChain() })
+	log.SetOutput(io.Discard)
+	t.Cleanup(func() { log.SetOutput(os.Stderr) })
+	perBlock := len(chainFrame(makeChain(2, "x"))) - len(chainFrame(makeChain(1, "x")))
+	chain := makeChain(maxFrameBytes/perBlock, "x") // 뒤의 블록은 index 가 길어 조금 더 크다: 넘친 만큼 줄인다
+	chain = chain[:int64(len(chain))*maxFrameBytes*98/100/int64(len(chainFrame(chain)))]
+	frame := chainFrame(chain)
+	if len(frame) > maxFrameBytes || len(frame) < maxFrameBytes*9/10 {
+		t.Fatalf("test chain: %d bytes, want just under the %d-byte frame limit", len(frame), maxFrameBytes)
+	}
+	ws := newTestSocket("big")
+	mu.Lock()
+	sockets = []*socket{ws}
+	mu.Unlock()
+	for _, step := range []struct {
+		name string
+		do   func()
+	}{
+		{"receive the chain", func() { receive(ws, frame) }},
+		{"answer QUERY_ALL", func() { receive(ws, []byte(`{"type":1,"data":null}`)) }},
+		{"append a block", func() { receive(ws, chainFrame([]Block{nextBlock(chain[len(chain)-1], "one more")})) }},
+		{"answer QUERY_ALL for the longer chain", func() { receive(ws, []byte(`{"type":1,"data":null}`)) }},
+	} {
+		stop := make(chan struct{})
+		longest := lockProbe(stop)
+		start := time.Now()
+		step.do()
+		took := time.Since(start)
+		close(stop)
+		held := <-longest
+		t.Logf("%s (%d blocks, %.1f MiB): %v in all, mu held at most %v", step.name, len(chain), float64(len(frame))/(1<<20), took.Round(time.Millisecond), held.Round(100*time.Microsecond))
+		if held > 25*time.Millisecond {
+			t.Errorf("%s: mu was held for %v of %v, want about 10 ms at most", step.name, held, took)
+		}
+	}
+	if got := len(chainNow()); got != len(chain)+1 {
+		t.Errorf("chain: got %d blocks, want %d", got, len(chain)+1)
+	}
+	// 나눠 쓰는 답 프레임의 크기는 만들기 전에 센 값과 같고, 프레임 한계 안이다.
+	mu.Lock()
+	f := frameOf(responseChainMsg())
+	mu.Unlock()
+	f.once.Do(func() { f.bytes = stringify(f.message) })
+	if f.size != len(f.bytes) || f.size > maxFrameBytes {
+		t.Errorf("answer frame: counted %d bytes, built %d, want the same and at most %d", f.size, len(f.bytes), maxFrameBytes)
+	}
+	drain(ws)
+}
+
 
 // 블록이 아닌 것으로 가득 찬 큰 프레임: 배열을 앞에서부터 풀다가 첫 항목에서 멈추므로, 드는 메모리는 프레임 크기의 몇 배를 넘지 않는다
 // (프레임 전체를 []Block 으로 먼저 풀면 [0,0,…] 에 프레임의 170 배가 들었다).

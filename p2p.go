@@ -266,33 +266,36 @@ type jsonCache struct {
 	blocks int    // text 에 든 블록 수
 	tip    string // 그 마지막 블록의 해시
 	text   string
+	size   int // answerSize(text): 다시 세지 않도록 적어 둔다
 	frame  *frame
 }
 
 // chainCache 와 latestCache 는 지금 체인의 JSON.stringify(getBlockchain()) 와 JSON.stringify([getLatestBlock()]) 이다 (mu 가 지킨다).
 var chainCache, latestCache = &jsonCache{}, &jsonCache{}
 
-// chainJSON 은 JSON.stringify(getBlockchain()) 이다. 체인이 바뀌기 전까지 같은 문자열을 돌려주고, 블록이 붙기만 했으면 붙은 블록만 더 쓴다.
-func chainJSON() *string {
-	tip := calculateHashForBlock(getLatestBlock())
-	if c := chainCache; c.tip != tip {
-		next := &jsonCache{blocks: len(blockchain), tip: tip}
-		if c.blocks > 0 && c.blocks < len(blockchain) && calculateHashForBlock(blockchain[c.blocks-1]) == c.tip {
-			next.text = c.text[:len(c.text)-1] + "," + string(stringify(blockchain[c.blocks:])[1:])
-		} else {
-			next.text = string(stringify(blockchain))
-		}
-		chainCache = next
-	}
-	return &chainCache.text
-}
+// chainJSON 은 JSON.stringify(getBlockchain()) 이다. 체인이 바뀌기 전까지 같은 문자열(같은 포인터)을 돌려주므로
+// frameOf 가 그 답의 프레임을 나눠 쓴다.
+func chainJSON() *string { return cachedJSON(&chainCache, blockchain) }
 
-// latestJSON 은 JSON.stringify([getLatestBlock()]) 이다. 체인이 바뀌기 전까지 같은 문자열을 돌려준다.
-func latestJSON() *string {
-	if tip := calculateHashForBlock(getLatestBlock()); latestCache.tip != tip {
-		latestCache = &jsonCache{blocks: 1, tip: tip, text: string(stringify(blockchain[len(blockchain)-1:]))}
+// latestJSON 은 JSON.stringify([getLatestBlock()]) 이다. chainJSON 처럼 체인이 바뀌기 전까지 같은 문자열을 돌려준다.
+func latestJSON() *string { return cachedJSON(&latestCache, blockchain[len(blockchain)-1:]) }
+
+// cachedJSON 은 blocks 를 JSON.stringify 한 문자열을 *cache 에 두고 돌려준다. 마지막 블록이 바뀌었을 때만 다시 쓰고,
+// 블록이 뒤에 붙기만 했으면 붙은 블록만 더 쓴다 (블록마다 앞 블록의 해시를 담으므로 해시가 같으면 그 앞도 같다).
+func cachedJSON(cache **jsonCache, blocks []Block) *string {
+	old, tip := *cache, calculateHashForBlock(blocks[len(blocks)-1])
+	if old.tip != tip {
+		next := &jsonCache{blocks: len(blocks), tip: tip}
+		if old.blocks > 0 && old.blocks < len(blocks) && calculateHashForBlock(blocks[old.blocks-1]) == old.tip {
+			more := string(stringify(blocks[old.blocks:])[1:])
+			next.text, next.size = old.text[:len(old.text)-1]+","+more, old.size+answerSize(more)
+		} else {
+			next.text = string(stringify(blocks))
+			next.size = answerSize(next.text)
+		}
+		*cache = next
 	}
-	return &latestCache.text
+	return &(*cache).text
 }
 
 // frameOf 는 메시지의 프레임을 만든다. 지금 체인에 대한 두 답은 체인이 바뀌기 전까지 한 번 만든 프레임을 모든 소켓이 나눠 쓴다.
@@ -300,7 +303,8 @@ func frameOf(message Message) *frame {
 	for _, c := range []*jsonCache{chainCache, latestCache} {
 		if message.Data == &c.text {
 			if c.frame == nil {
-				c.frame = newFrame(message, describe(RESPONSE_BLOCKCHAIN, blockchain[len(blockchain)-c.blocks:]))
+				summary := describe(RESPONSE_BLOCKCHAIN, blockchain[len(blockchain)-c.blocks:])
+				c.frame = &frame{message: message, size: len(`{"type":2,"data":""}`) + c.size, summary: summary}
 			}
 			return c.frame
 		}
@@ -360,23 +364,22 @@ func answerBytes(block *Block) int {
 // on 은 ws.on(event, handler) 이다: "message" 면 읽는 고루틴(readPump)을, "close" 면 닫히기를 기다리는 고루틴을 띄운다.
 // 둘 다 handler 를 mu 를 잡고 부른다. 연결이 없는 소켓(테스트)에는 읽는 고루틴을 띄우지 않는다.
 func (ws *socket) on(event string, handler func(Message)) {
-	switch {
-	case event == "message":
+	if event == "message" {
 		ws.handler = handler
 		if ws.conn != nil {
 			go readPump(ws)
 		}
-	case event == "close":
-		go func() {
-			<-ws.closed
-			mu.Lock()
-			handler(Message{})
-			mu.Unlock()
-			if ws.conn != nil {
-				ws.conn.Close() // 닫는 프레임을 보내느라 기다릴 수 있으므로 mu 를 놓은 뒤에 닫는다
-			}
-		}()
+		return
 	}
+	go func() {
+		<-ws.closed
+		mu.Lock()
+		handler(Message{})
+		mu.Unlock()
+		if ws.conn != nil {
+			ws.conn.Close() // 닫는 프레임을 보내느라 기다릴 수 있으므로 mu 를 놓은 뒤에 닫는다
+		}
+	}()
 }
 
 // readPump 는 소켓에서 프레임을 하나씩 읽어 receive 로 처리한다. 챕터처럼 텍스트 프레임과 바이너리 프레임을 똑같이 읽는다.
@@ -410,7 +413,11 @@ func receive(ws *socket, data []byte) {
 	ws.handler(message)
 	// 받은 체인으로 바꿨으면 받은 JSON 문자열이 곧 JSON.stringify(getBlockchain()) 이다 (decodeBlocks 가 그 꼴만 받는다).
 	if len(message.blocks) > 1 && &blockchain[0] == &message.blocks[0] {
-		chainCache = &jsonCache{blocks: len(blockchain), tip: calculateHashForBlock(getLatestBlock()), text: *message.Data}
+		size := 1
+		for _, b := range blockchain {
+			size += b.size + 1
+		}
+		chainCache = &jsonCache{len(blockchain), calculateHashForBlock(getLatestBlock()), *message.Data, size, nil}
 	}
 }
 

@@ -10,6 +10,7 @@ import (
 	"log"
 	"net"
 	"net/http"
+	"slices"
 	"sync"
 	"time"
 	"unicode/utf8"
@@ -35,9 +36,10 @@ func initHttpServer(ln net.Listener) *http.Server {
 		if !ok {
 			return
 		}
-		data, err := dataOf(body["data"]) // req.body.data || []
-		if err != nil {
-			sendError(w, http.StatusBadRequest, err.Error())
+		var data []json.RawMessage
+		// 챕터와 다른 점: 배열이 아닌 data 에 챕터는 500(TypeError)으로 답한다. 여기서는 400 이다.
+		if err := orEmpty(body["data"], &data); err != nil { // req.body.data || []
+			sendError(w, http.StatusBadRequest, `want {"data":[values]}: data `+err.Error())
 			return
 		}
 		mu.Lock()
@@ -86,10 +88,10 @@ func initHttpServer(ln net.Listener) *http.Server {
 		if !ok {
 			return
 		}
-		var peers []string // req.body.peers || []
-		if isTruthy(body["peers"]) && json.Unmarshal(body["peers"], &peers) != nil {
-			// 챕터와 다른 점: 챕터는 문자열이 아닌 주소에 예외를 던진다(500). 여기서는 400 이다.
-			sendError(w, http.StatusBadRequest, `peers must be an array of addresses, like {"peers":["ws://127.0.0.1:6002"]}`)
+		var peers []string
+		// 챕터와 다른 점: 챕터는 문자열이 아닌 주소에 예외를 던진다(500). 여기서는 400 이다.
+		if err := orEmpty(body["peers"], &peers); err != nil { // req.body.peers || []
+			sendError(w, http.StatusBadRequest, `want {"peers":["ws://127.0.0.1:6002"]}: peers `+err.Error())
 			return
 		} else if len(peers) > maxPeers { // 챕터와 다른 점: 요청 하나에 피어 주소는 maxPeers 개까지이다.
 			sendError(w, http.StatusBadRequest, fmt.Sprintf("at most %d peers in one request", maxPeers))
@@ -160,33 +162,19 @@ func readBody(w http.ResponseWriter, r *http.Request) (map[string]json.RawMessag
 	return fields, true
 }
 
-// dataOf 는 req.body.data || [] 이다: 값이 없거나 거짓(null, false, 0, "")이면 [], 아니면 배열의 값마다 canonicalJSON 으로 쓴다.
-// 챕터와 다른 점: 배열이 아닌 data 에 챕터는 500(TypeError)으로 답한다. 여기서는 400 이다.
-func dataOf(raw json.RawMessage) ([]json.RawMessage, error) {
-	data := []json.RawMessage{}
-	if !isTruthy(raw) {
-		return data, nil
-	}
+// orEmpty 는 자바스크립트의 req.body.X || [] 를 v 에 푼다: 값이 없거나 거짓(null, false, 0, "")이면 [] 이고, 아니면 그 값을
+// JSON.stringify(JSON.parse(…)) 의 꼴(canonicalJSON)로 읽는다. 배열이 아니면 에러이다.
+func orEmpty(raw json.RawMessage, v any) error {
 	value, err := canonicalJSON(raw)
-	if err != nil {
-		return nil, fmt.Errorf("data: %v", err)
-	} else if value[0] != '[' {
-		return nil, errors.New(`data must be a JSON array, like {"data":["hello"]}`)
+	if raw == nil || slices.Contains([]string{"null", "false", "0", `""`}, string(value)) {
+		value, err = json.RawMessage(`[]`), nil
+	} else if err == nil && value[0] != '[' {
+		err = errors.New("is not a JSON array")
 	}
-	json.Unmarshal(value, &data) // canonicalJSON 이 쓴 배열이라 원소마다 이미 그 꼴이다
-	return data, nil
-}
-
-// isTruthy 는 JSON 값이 자바스크립트에서 참인지 알려준다: 없거나 null, false, 0, "" 이면 거짓이다.
-func isTruthy(raw json.RawMessage) bool {
-	var number float64
-	switch text := string(bytes.TrimSpace(raw)); {
-	case text == "" || text == "null" || text == "false" || text == `""`:
-		return false
-	case json.Unmarshal(raw, &number) == nil:
-		return number != 0
+	if err == nil {
+		err = json.Unmarshal(value, v)
 	}
-	return true
+	return err
 }
 
 // sendJSON 은 v 를 JSON.stringify 한 글로 답한다 (Express 의 res.send(객체) 처럼 끝에 줄바꿈이 없다).

@@ -575,7 +575,7 @@ func (r *jsonReader) str() (raw, value string) {
 	return raw, value
 }
 
-// skipString 은 s[0] 의 " 로 시작하는 문자열을 닫는 " 의 자리이다 (없으면 len(s) 이상).
+// skipString 은 s[0] 의 " 로 시작하는 문자열을 닫는 " 의 자리이다 (없으면 len(s)).
 func skipString(s string) int {
 	i := 1
 	for ; i < len(s) && s[i] != '"'; i++ {
@@ -585,7 +585,7 @@ func skipString(s string) int {
 			return len(s)
 		}
 	}
-	return i
+	return min(i, len(s))
 }
 
 // integer 는 정수 하나를 읽는다: JSON.stringify 가 쓰는 꼴(앞의 0 이나 소수점, 지수가 없는 것)만 받는다.
@@ -622,6 +622,7 @@ func (r *jsonReader) value() json.RawMessage {
 			depth--
 		}
 	}
+	end = min(end, len(r.s)) // 닫히지 않은 문자열이 끝을 넘겼을 수 있다
 	value, err := canonicalJSON([]byte(r.s[:end]))
 	if err != nil || string(value) != r.s[:end] {
 		r.fail("a value as JSON.stringify writes it")

@@ -31,20 +31,20 @@ type BlockHeader struct {
 }
 
 // Block 은 챕터의 class Block 이다: 헤더와 데이터. data 는 챕터처럼 아무 JSON 값(문자열, 수, true, null, 객체, 배열)의
-// 배열이고, 값마다 JSON.stringify 가 쓰는 글 그대로 둔다 (문자열이면 따옴표까지: "abc").
+// 배열이고, 값마다 JSON.stringify 가 쓰는 JSON 문자열 그대로 둔다 (문자열 값이면 따옴표까지: "abc").
 type Block struct {
 	Header BlockHeader       `json:"header"`
 	Data   []json.RawMessage `json:"data"`
-	// 챕터에 없는 것: 받은 블록이면 mu 를 잡기 전에 구해 둔 블록 해시, 머클 루트, QUERY_ALL 의 답에서 차지할 바이트 수
-	// (prepareBlocks). 비어 있으면 쓸 때 구한다.
+	// 챕터에 없는 것: 받은 블록이면 mu 를 잡기 전에 구해 둔 블록 해시와 머클 루트(prepareBlocks), 그리고 QUERY_ALL 의 답에서
+	// 차지할 바이트 수(decodeBlocks, answerBytes). 비어 있으면 쓸 때 구한다.
 	hash, root string
 	size       int
 }
 
-// 챕터와 다른 점: Node 는 핸들러를 한 번에 하나씩 돌리므로(이벤트 루프) 챕터는 전역 변수를 그냥 쓴다. Go 에서는 HTTP 요청과
-// 받은 메시지가 저마다 고루틴에서 동시에 돈다. 그래서 잠금 mu 하나가 이벤트 루프 노릇을 한다: 챕터의 로직(HTTP 핸들러의 몸통,
-// 받은 메시지 하나)은 mu 를 잡고 돈다. 받은 메시지를 풀고 해시를 구하는 일은 그 전에, mu 없이 그 소켓의 고루틴이 한다.
-// 이 규칙 하나 덕분에 blockchain 과 sockets(p2p.go)는 챕터처럼 보통 전역 변수이다.
+// Node 는 핸들러를 한 번에 하나씩 돌리므로(이벤트 루프) 챕터는 전역 변수를 그냥 쓴다. Go 에서는 HTTP 요청과 받은 메시지가
+// 저마다 고루틴에서 동시에 돈다. 그래서 잠금 mu 하나가 이벤트 루프 노릇을 한다: 챕터의 로직(HTTP 핸들러의 몸통, 받은 메시지 하나,
+// 연결이 열리고 닫힐 때)은 mu 를 잡고 돈다. 받은 메시지를 풀고 해시와 머클 루트를 구하는 일은 그 전에, mu 없이 그 소켓의
+// 고루틴이 한다. 이 규칙 하나 덕분에 blockchain 과 sockets(p2p.go)는 챕터처럼 보통 전역 변수이다.
 var (
 	mu         sync.Mutex // Node 의 이벤트 루프 노릇: blockchain, sockets, 그리고 「mu 가 지킨다」고 적힌 값을 지킨다
 	blockchain = []Block{getGenesisBlock()}
@@ -110,7 +110,7 @@ func calculateHash(version string, index int64, previousHash string, timestamp i
 
 // calculateHashForBlock 은 블록 헤더의 다섯 값으로 블록 해시를 구한다.
 func calculateHashForBlock(block Block) string {
-	if block.hash != "" { // 챕터와 다른 점: 받은 블록은 mu 를 잡기 전에 구해 둔 해시를 쓴다 (prepareBlocks)
+	if block.hash != "" { // 받은 블록은 mu 를 잡기 전에 구해 둔 해시를 쓴다 (prepareBlocks)
 		return block.hash
 	}
 	return calculateHash(
@@ -134,7 +134,7 @@ func isValidNewBlock(newBlock Block, previousBlock Block) bool {
 	} else if calculateHashForBlock(previousBlock) != newBlock.Header.PreviousHash {
 		log.Println("Invalid previousHash")
 		return false
-	} else if blockRoot(newBlock) != newBlock.Header.MerkleRoot { // 챕터와 다른 점: 받은 블록은 구해 둔 머클 루트를 쓴다
+	} else if blockRoot(newBlock) != newBlock.Header.MerkleRoot { // 받은 블록은 mu 를 잡기 전에 구해 둔 머클 루트를 쓴다
 		// 데이터가 없으면 머클 루트는 '0' 64개여야 한다 (merkleRootOf 가 그 값을 돌려준다).
 		log.Println("Invalid merkleRoot")
 		return false
@@ -216,8 +216,8 @@ func merkleRootOf(data []json.RawMessage) string {
 	return level[0]
 }
 
-// leafText 는 JSON 값 하나(JSON.stringify 가 쓴 글)를 자바스크립트의 String(value) 로 바꾼다: npm merkle 이 잎을 바꾸는 방법.
-// 문자열은 그 자신, 수와 true, false, null 은 JSON.stringify 가 쓴 글 그대로, 객체는 "[object Object]",
+// leafText 는 JSON 값 하나(JSON.stringify 가 쓴 문자열)를 자바스크립트의 String(value) 로 바꾼다: npm merkle 이 잎을 바꾸는 방법.
+// 문자열 값은 그 자신, 수와 true, false, null 은 JSON.stringify 가 쓴 그대로, 객체는 "[object Object]",
 // 배열은 원소들의 문자열을 쉼표로 이은 것이다 (원소 null 은 빈 문자열, 안쪽 배열도 같은 규칙으로 편다).
 func leafText(value json.RawMessage) string {
 	switch value[0] {
@@ -261,11 +261,12 @@ func sha256Upper(text string) string {
 // isUpperHexHash 는 s 가 64글자 대문자 16진수(이미 해시인 값)인지 알려준다.
 func isUpperHexHash(s string) bool { return len(s) == 64 && strings.Trim(s, "0123456789ABCDEF") == "" }
 
-// canonicalJSON 은 JSON.stringify(JSON.parse(raw)) 이다: 자바스크립트가 읽고 다시 쓴 글. 빈칸이 없어지고, 수는 자바스크립트의
-// 꼴이 되고(1.0 → 1, 1e21 → 1e+21), 객체의 같은 키는 뒤의 값이 앞의 자리에 남고, 배열 첨자 같은 키("0", "1", …)는
+// canonicalJSON 은 JSON.stringify(JSON.parse(raw)) 이다: 자바스크립트가 읽고 다시 쓴 문자열. 공백이 없어지고, 수는 자바스크립트의
+// 형식이 되고(1.0 → 1, 1e21 → 1e+21), 객체의 같은 키는 뒤의 값이 앞의 자리에 남고, 배열 인덱스 같은 키("0", "1", …)는
 // 자바스크립트의 객체처럼 앞에 작은 차례로 온다.
-// 챕터와 다른 점: 자바스크립트가 다르게 다루는 값은 거절한다: Infinity 가 되는 수(JSON.stringify 가 null 로 쓴다),
-// 서로게이트 이스케이프(\ud800), UTF-8 이 아닌 바이트, String() 이 예외를 던지는 "toString" 키, maxDepth 보다 깊은 값.
+// 챕터와 다른 점: Go 가 자바스크립트와 같게 읽을 수 없는 값은 거절한다: Infinity 가 되는 수(JSON.stringify 가 null 로 쓴다),
+// 서로게이트 이스케이프(\ud800), UTF-8 이 아닌 바이트, maxDepth 보다 깊은 값. "toString" 키가 있는 객체도 어디에 있든 거절한다:
+// 잎이 되면 String() 이 예외를 던져 챕터의 노드가 죽는다.
 func canonicalJSON(raw []byte) (json.RawMessage, error) {
 	if !utf8.Valid(raw) || hasSurrogateEscape(raw) {
 		return nil, errors.New("not UTF-8, or a \\ud800-\\udfff escape")
@@ -282,7 +283,7 @@ func canonicalJSON(raw []byte) (json.RawMessage, error) {
 	return value, nil
 }
 
-// hasSurrogateEscape 는 JSON 글에 \ud800-\udfff 이스케이프가 있는지 알려준다: Go 는 그것을 U+FFFD 로 읽지만 자바스크립트는
+// hasSurrogateEscape 는 JSON 문자열에 \ud800-\udfff 이스케이프가 있는지 알려준다: Go 는 그것을 U+FFFD 로 읽지만 자바스크립트는
 // 그대로 둔다. 앞의 역슬래시가 짝수 개일 때만 이스케이프이다(\\ud800 은 역슬래시 문자와 "ud800"). 정규식은 \ud 가 있을 때만 돌린다.
 func hasSurrogateEscape(text []byte) bool {
 	return (bytes.Contains(text, []byte(`\ud`)) || bytes.Contains(text, []byte(`\uD`))) && surrogateEscape.Match(text)
@@ -290,7 +291,7 @@ func hasSurrogateEscape(text []byte) bool {
 
 var surrogateEscape = regexp.MustCompile(`(^|[^\\])(\\\\)*\\u[dD][89abcdefABCDEF]`)
 
-// canonicalValue 는 dec 에서 JSON 값 하나를 읽어 canonicalJSON 의 꼴로 쓴다.
+// canonicalValue 는 dec 에서 JSON 값 하나를 읽어 canonicalJSON 의 형식으로 쓴다.
 func canonicalValue(dec *json.Decoder, depth int) ([]byte, error) {
 	token, err := dec.Token()
 	if err != nil || depth > maxDepth {
@@ -333,7 +334,7 @@ func canonicalValue(dec *json.Decoder, depth int) ([]byte, error) {
 			values[key.(string)] = value
 		}
 		dec.Token()
-		slices.SortStableFunc(keys, func(a, b string) int { // 배열 첨자인 키가 먼저, 작은 차례로
+		slices.SortStableFunc(keys, func(a, b string) int { // 배열 인덱스인 키가 먼저, 작은 차례로
 			i, aIsIndex := arrayIndex(a)
 			j, bIsIndex := arrayIndex(b)
 			if aIsIndex != bIsIndex && aIsIndex {
@@ -355,7 +356,7 @@ func canonicalValue(dec *json.Decoder, depth int) ([]byte, error) {
 	return stringify(token), nil // 문자열, true, false, null
 }
 
-// arrayIndex 는 key 가 자바스크립트의 배열 첨자(0 … 2^32-2 를 10진수로 쓴 것)인지와 그 값을 알려준다.
+// arrayIndex 는 key 가 자바스크립트의 배열 인덱스(0 … 2^32-2 를 10진수로 쓴 것)인지와 그 값을 알려준다.
 func arrayIndex(key string) (uint64, bool) {
 	n, err := strconv.ParseUint(key, 10, 32)
 	if err != nil || n == 1<<32-1 || strconv.FormatUint(n, 10) != key {

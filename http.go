@@ -73,9 +73,10 @@ func initHttpServer(ln net.Listener) *http.Server {
 		peers := []string{}
 		mu.Lock()
 		for _, s := range getSockets() {
-			// s._socket.remoteAddress + ':' + s._socket.remotePort
-			// 챕터와 다른 점: Node 는 IPv4 주소를 "::ffff:127.0.0.1" 처럼 보인다. Go 는 "127.0.0.1" 이다.
-			peers = append(peers, s.addr)
+			// s._socket.remoteAddress + ':' + s._socket.remotePort (IPv6 주소도 챕터처럼 [ ] 없이 "::1:6002")
+			// 챕터와 다른 점: Node 는 들어온 연결의 IPv4 주소를 "::ffff:127.0.0.1" 처럼 보인다. Go 는 "127.0.0.1" 이다.
+			host, port, _ := net.SplitHostPort(s.addr)
+			peers = append(peers, host+":"+port)
 		}
 		mu.Unlock()
 		sendJSON(w, http.StatusOK, peers)
@@ -108,7 +109,7 @@ func initHttpServer(ln net.Listener) *http.Server {
 	// 챕터와 다른 점: 없는 경로에는 404, 맞지 않는 메서드에는 405 를 Go 의 ServeMux 가 문자열로 답한다 (Express 는 둘 다 HTML 404).
 	// 위에 없는 대소문자(/Blocks)나 끝에 / 를 붙인 경로도 404 이다 (Express 는 받는다).
 
-	// 챕터와 다른 점: 다른 사이트의 웹 페이지가 브라우저를 시켜 보내는 POST(블록 생성, /stop)는 403 으로 거절한다.
+	// 챕터와 다른 점: 다른 사이트의 웹 페이지가 브라우저를 시켜 보내는 POST(블록 생성, 피어 추가, /stop)는 403 으로 거절한다.
 	// curl 같은 브라우저가 아닌 클라이언트는 그대로 쓸 수 있다. 요청을 읽고 답을 쓰는 시간에도 한계를 둔다.
 	protection := http.NewCrossOriginProtection()
 	protection.SetDenyHandler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -163,7 +164,7 @@ func readBody(w http.ResponseWriter, r *http.Request) (map[string]json.RawMessag
 }
 
 // orEmpty 는 자바스크립트의 req.body.X || [] 를 v 에 푼다: 값이 없거나 거짓(null, false, 0, "")이면 [] 이고, 아니면 그 값을
-// JSON.stringify(JSON.parse(…)) 의 꼴(canonicalJSON)로 읽는다. 배열이 아니면 에러이다.
+// JSON.stringify(JSON.parse(…)) 의 형식(canonicalJSON)으로 읽는다. 배열이 아니면 에러이다.
 func orEmpty(raw json.RawMessage, v any) error {
 	value, err := canonicalJSON(raw)
 	if raw == nil || slices.Contains([]string{"null", "false", "0", `""`}, string(value)) {
@@ -177,7 +178,7 @@ func orEmpty(raw json.RawMessage, v any) error {
 	return err
 }
 
-// sendJSON 은 v 를 JSON.stringify 한 글로 답한다 (Express 의 res.send(객체) 처럼 끝에 줄바꿈이 없다).
+// sendJSON 은 v 를 JSON.stringify 한 문자열로 답한다 (Express 의 res.send(객체) 처럼 끝에 줄바꿈이 없다).
 func sendJSON(w http.ResponseWriter, status int, v any) {
 	w.Header().Set("Content-Type", "application/json; charset=utf-8")
 	w.WriteHeader(status)

@@ -53,7 +53,7 @@ func main() {
 	case <-stopping:
 	case <-interrupted.Done():
 	}
-	log.Println("Stopping server")
+	log.Println("Stopping server") // 챕터와 다른 점: 챕터는 /stop 에 아무것도 찍지 않고 바로 끝나며, Ctrl-C 에는 시그널로 죽는다
 	// Shutdown 은 새 요청을 받지 않고, 진행 중인 답(/stop 의 답도)이 다 나가기를 2초까지 기다린다.
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
 	defer cancel()
@@ -71,7 +71,7 @@ func envOr(name, def string) string {
 	return def
 }
 
-// initialPeers 는 쉼표로 구분한 피어 주소들을 나눈다. 둘레의 빈칸과 빈 항목은 버린다.
+// initialPeers 는 쉼표로 구분한 피어 주소들을 나눈다. 앞뒤의 공백과 빈 항목은 버린다.
 func initialPeers(list string) []string {
 	var peers []string
 	for _, p := range strings.Split(list, ",") {

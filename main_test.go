@@ -816,10 +816,10 @@ func badFrames() []struct{ name, frame, wantLog string } {
 		{"data object with a toString key", withData(`[{"toString":1}]`), "a value as JSON.stringify writes it"},
 		{"data string with a lone surrogate", withData(`["\ud800"]`), "not as JSON.stringify writes it"},
 		{"data string with a control character", withData("[\"a\x01\"]"), "block 0: want a whole string"},
-		{"data of numbers: the merkle root does not match", withData(`[1,2]`), "merkleRoot does not match its data"},
-		{"next block with a wrong merkle root", response(blocks(wrongMerkle)), "merkleRoot does not match its data"},
-		{"chain on a foreign genesis", response(blocks(foreign...)), "an invalid chain"},
-		{"chain with a broken link", response(blocks(broken...)), "an invalid chain"},
+		{"data of numbers: the merkle root does not match", withData(`[1,2]`), "Invalid merkleRoot"},
+		{"next block with a wrong merkle root", response(blocks(wrongMerkle)), "Invalid merkleRoot"},
+		{"chain on a foreign genesis", response(blocks(foreign...)), "Received blockchain invalid"},
+		{"chain with a broken link", response(blocks(broken...)), "Invalid previousHash"},
 		{"deeply nested JSON", deep, "exceeded max depth"},
 		{"deeply nested JSON inside data", response(deep), `block 0: want {"header"`},
 	}
@@ -1360,7 +1360,7 @@ func TestBlocksShareOneEncoding(t *testing.T) {
 	}
 }
 
-// /addPeers 는 요청 하나에 maxPeers 개의 주소까지 받고, 동시에 연결을 시도하는 피어는 maxDials 개까지이다.
+// /addPeers 는 요청 하나에 maxPeers 개의 주소까지 받고, 연결했거나 연결하는 중인 피어는 모두 합쳐 maxPeers 개까지이다.
 func TestAddPeersLimitsURLsAndDials(t *testing.T) {
 	n := startLocalNode(t)
 	tooMany := make([]string, maxPeers+1)
@@ -1371,12 +1371,12 @@ func TestAddPeersLimitsURLsAndDials(t *testing.T) {
 	if status, resp := httpDo(t, "POST", n.http+"/addPeers", body); status != 400 || !strings.Contains(resp, "at most") {
 		t.Errorf("POST /addPeers with %d peers: got %d %s, want 400", len(tooMany), status, resp)
 	}
-	// 핸드셰이크에 답하지 않는 리스너 40 개: 연결 시도는 dialTimeout 까지 걸려 있다.
+	// 핸드셰이크에 답하지 않는 리스너 80 개: 연결 시도는 dialTimeout 까지 걸려 있다. 두 요청으로 나눠 보낸다.
 	var accepted atomic.Int32
 	var held []net.Conn
 	var heldMu sync.Mutex
 	var urls []string
-	for range 40 {
+	for range 80 {
 		ln, err := net.Listen("tcp", "127.0.0.1:0")
 		if err != nil {
 			t.Fatal(err)
@@ -1396,19 +1396,20 @@ func TestAddPeersLimitsURLsAndDials(t *testing.T) {
 			}
 		}()
 	}
-	n.addPeers(urls...)
-	skipped := fmt.Sprintf("already dialing %d peers", maxDials)
-	waitFor(t, "the dials over the limit to be skipped", func() bool { return n.countLog(skipped) == 40-maxDials })
-	waitFor(t, "maxDials connections", func() bool { return accepted.Load() == maxDials })
+	n.addPeers(urls[:40]...)
+	n.addPeers(urls[40:]...)
+	skipped := fmt.Sprintf("already connected or connecting to %d peers", maxPeers)
+	waitFor(t, "the dials over the limit to be skipped", func() bool { return n.countLog(skipped) == 80-maxPeers })
+	waitFor(t, "maxPeers connections", func() bool { return accepted.Load() == maxPeers })
 	// 리스너가 연결을 닫으면 시도가 끝나고 자리가 빈다.
 	heldMu.Lock()
 	for _, c := range held {
 		c.Close()
 	}
 	heldMu.Unlock()
-	waitFor(t, "the dials to end", func() bool { return len(dialSlots) == 0 })
-	if got := accepted.Load(); got != maxDials {
-		t.Errorf("connections the node opened: got %d, want %d", got, maxDials)
+	waitFor(t, "the dials to end", func() bool { mu.Lock(); defer mu.Unlock(); return dialing == 0 })
+	if got := accepted.Load(); got != maxPeers {
+		t.Errorf("connections the node opened: got %d, want %d", got, maxPeers)
 	}
 }
 

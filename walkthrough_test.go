@@ -112,7 +112,7 @@ func TestNoteWalkthrough(t *testing.T) {
 	}
 	w.end(4, "4. 브로드캐스트 — 노드 3 이 깨어나 POST /addPeers 로 노드 2 에 연결한다(노트 2 의 /addpeers). 받은 최신 블록(2번)은"+
 		" previousHash 가 맞지 않고 하나뿐이라 노드 2 에게 체인 전체를 묻고(QUERY_ALL, 둘째 갈래), 받은 체인이 올바르고 더 길어"+
-		" 바꾼다(셋째 갈래). 노드 1 은 이 일을 모른다.")
+		" 바꾼다(셋째 갈래). 노드 1 은 이 일을 모른다.", 3, 2, 1)
 
 	// 노드 3 에서 생성한 블록은 노드 2 를 거쳐 노드 1 까지 간다.
 	w.begin()
@@ -128,14 +128,15 @@ func TestNoteWalkthrough(t *testing.T) {
 	if got := len(waitSameChain(t, n1, n2, n3)); got != 4 {
 		t.Errorf("after 노드 3 mined: got %d blocks, want 4", got)
 	}
-	w.end(4, "4. 브로드캐스트 — 노드 3 에서 생성한 블록이 노드 2 를 거쳐(broadcast to 2) 노드 1 까지 간다.")
+	w.end(4, "4. 브로드캐스트 — 노드 3 에서 생성한 블록이 노드 2 를 거쳐(broadcast to 2) 노드 1 까지 간다."+
+		" 노드 1 이 다시 알린 블록은 노드 2 에게 이미 있어 Do nothing.", 3, 2, 1)
 
 	// 노드 3 을 POST /stop 으로 멈춘다: 노드 2 가 그 소켓을 뺀다.
 	w.begin()
 	n3.stop()
 	w.inOrder(3, "Stopping server")
 	w.waitCount(2, "Connection failed to peer: "+e3+" (", 1)
-	w.end(4, "노드 3 을 POST /stop 으로 멈춘다. 노드 2 는 그 소켓을 빼며 Connection failed to peer 를 찍는다.")
+	w.end(4, "끝내기 — 노드 3 을 POST /stop 으로 멈춘다. 노드 2 는 그 소켓을 빼며 Connection failed to peer 를 찍는다.", 3, 2, 1)
 
 	// A→B 와 B→A: 노드 1 도 노드 2 에 연결하면 소켓이 둘이라, 챕터처럼 브로드캐스트가 두 번씩 온다.
 	w.begin()
@@ -155,7 +156,7 @@ func TestNoteWalkthrough(t *testing.T) {
 	if got := w.count(1, "← "); got != 4 { // 연결할 때의 QUERY_LATEST 와 답, 그리고 노드 2 가 두 소켓으로 알린 블록 4
 		t.Errorf("노드 1 received %d messages, want 4:\n%s", got, strings.Join(w.since(1), "\n"))
 	}
-	w.end(4, "노드 1 도 POST /addPeers 로 노드 2 에 연결한다(A→B 와 B→A). 소켓이 둘이 되어, 노드 1 에서 생성한 블록 4 가 노드 2 에"+
+	w.end(4, "4. 브로드캐스트 — 노드 1 도 POST /addPeers 로 노드 2 에 연결한다(A→B 와 B→A). 소켓이 둘이 되어, 노드 1 에서 생성한 블록 4 가 노드 2 에"+
 		" 두 번 온다(한 번은 붙이고 한 번은 Do nothing). 노드 2 가 다시 알린 것도 노드 1 에 두 번 온다.")
 
 	// 노드 2 는 Ctrl-C(SIGINT)로, 노드 1 은 POST /stop 으로 멈춘다.
@@ -165,7 +166,8 @@ func TestNoteWalkthrough(t *testing.T) {
 	n1.stop()
 	w.inOrder(2, "Stopping server")
 	w.inOrder(1, "Connection failed to peer: ", "Connection failed to peer: ", "Stopping server")
-	w.end(4, "노드 2 는 Ctrl-C(SIGINT), 노드 1 은 POST /stop 으로 멈춘다. 둘 다 Stopping server 를 찍고 종료 코드 0 으로 끝난다.")
+	w.end(4, "끝내기 — 노드 2 는 Ctrl-C(SIGINT), 노드 1 은 POST /stop 으로 멈춘다. 둘 다 Stopping server 를 찍고 종료 코드 0 으로"+
+		" 끝난다. 노드 1 은 노드 2 와의 소켓 둘을 뺀다.", 2, 1, 3)
 
 	w.checkReadme()
 }
@@ -260,18 +262,32 @@ func (w *walkthrough) waitCount(num int, substr string, want int) {
 }
 
 // inOrder 는 노드 num 이 이 단계에서 want 의 줄들을 이 차례대로 찍었는지 본다 (줄마다 want 의 글이 들어 있으면 된다).
+// 한 번에 찍은 줄들도 파이프로는 나뉘어 올 수 있으므로, 다 올 때까지 10 초까지 기다린 뒤에 본다.
 func (w *walkthrough) inOrder(num int, want ...string) {
 	w.t.Helper()
-	got, i := w.since(num), 0
-	for _, l := range got {
+	deadline := time.Now().Add(10 * time.Second)
+	waitFor(w.t, fmt.Sprintf("노드 %d to log %q", num, want), func() bool {
+		return walkthroughMissing(w.since(num), want) < 0 || time.Now().After(deadline)
+	})
+	got := w.since(num)
+	if i := walkthroughMissing(got, want); i >= 0 {
+		w.t.Errorf("노드 %d: got these lines:\n%s\nwant lines with these, in this order (missing from %q on):\n%s",
+			num, strings.Join(got, "\n"), want[i], strings.Join(want, "\n"))
+	}
+}
+
+// walkthroughMissing 은 lines 에 want 의 글들이 차례대로 들어 있지 않으면 처음 빠진 것의 번호를, 다 있으면 -1 을 돌려준다.
+func walkthroughMissing(lines, want []string) int {
+	i := 0
+	for _, l := range lines {
 		if i < len(want) && strings.Contains(l, want[i]) {
 			i++
 		}
 	}
 	if i < len(want) {
-		w.t.Errorf("노드 %d: got these lines:\n%s\nwant lines with these, in this order (missing from %q on):\n%s",
-			num, strings.Join(got, "\n"), want[i], strings.Join(want, "\n"))
+		return i
 	}
+	return -1
 }
 
 // interrupt 는 노드를 Ctrl-C 처럼 SIGINT 로 멈추고, 종료 코드 0 으로 끝나는지 본다.
@@ -297,13 +313,17 @@ func (w *walkthrough) interrupt(n *testNode) {
 	}
 }
 
-// end 는 단계를 끝낸다: 노드마다 이 단계의 줄을 모아 두고, -v 이면 설명과 그 줄들을 보인다.
-func (w *walkthrough) end(part int, narration string) {
+// end 는 단계를 끝낸다: 노드마다 이 단계의 줄을 모아 두고, -v 이면 설명과 그 줄들을 노드 order 의 차례로
+// (없으면 노드 1, 2, 3) 보인다. 일이 일어난 차례대로 읽히도록, 먼저 움직인 노드를 앞에 둔다.
+func (w *walkthrough) end(part int, narration string, order ...int) {
 	w.t.Helper()
+	if len(order) == 0 {
+		order = []int{1, 2, 3}
+	}
 	step := walkthroughStep{part: part}
 	var b strings.Builder
 	b.WriteString(narration)
-	for num := 1; num <= 3; num++ {
+	for _, num := range order {
 		for _, l := range w.since(num) {
 			l = w.display(l)
 			step.lines[num] = append(step.lines[num], l)
@@ -315,9 +335,9 @@ func (w *walkthrough) end(part int, narration string) {
 }
 
 var (
-	walkthroughStamp = regexp.MustCompile(`^\d{4}/\d{2}/\d{2} \d{2}:\d{2}:\d{2} `) // Go 의 log 가 붙이는 날짜와 시각
-	walkthroughPort  = regexp.MustCompile(`(127\.0\.0\.1:|port on: )(\d+)`)
-	readmePorts      = []string{"3001", "3002", "3003", "6001", "6002", "6003"}
+	walkthroughStamp       = regexp.MustCompile(`^\d{4}/\d{2}/\d{2} \d{2}:\d{2}:\d{2} `) // Go 의 log 가 붙이는 날짜와 시각
+	walkthroughPort        = regexp.MustCompile(`(127\.0\.0\.1:|port on: )(\d+)`)
+	walkthroughReadmePorts = []string{"3001", "3002", "3003", "6001", "6002", "6003"}
 )
 
 // display 는 로그 한 줄에서 시각을 빼고, 노드들의 진짜 포트를 README 의 포트로 바꾼다. 임시 포트는 그대로 둔다.
@@ -342,7 +362,7 @@ func walkthroughComparable(lines []string) []string {
 		l = walkthroughStamp.ReplaceAllString(strings.TrimRight(l, " \t\r"), "")
 		out[i] = walkthroughPort.ReplaceAllStringFunc(l, func(m string) string {
 			sub := walkthroughPort.FindStringSubmatch(m)
-			if sub[1] != "127.0.0.1:" || slices.Contains(readmePorts, sub[2]) {
+			if sub[1] != "127.0.0.1:" || slices.Contains(walkthroughReadmePorts, sub[2]) {
 				return m
 			}
 			if names[sub[2]] == "" {

@@ -743,9 +743,9 @@ func TestNoteWalkthrough(t *testing.T) {
 	}
 	w.waitCount(2, appendLine, 1)
 	w.waitCount(1, nothing, 1)
-	w.inOrder(1, "→ * (broadcast to 1) RESPONSE_BLOCKCHAIN 1 block [1]", "← "+e2+" RESPONSE_BLOCKCHAIN 1 block [1]", nothing)
+	w.inOrder(1, "→ * RESPONSE_BLOCKCHAIN 1 block [1] (broadcast to 1)", "← "+e2+" RESPONSE_BLOCKCHAIN 1 block [1]", nothing)
 	w.inOrder(2, "← "+p1+" RESPONSE_BLOCKCHAIN 1 block [1]", behind+"0,  Peer got: 1", appendLine,
-		"→ * (broadcast to 1) RESPONSE_BLOCKCHAIN 1 block [1]")
+		"→ * RESPONSE_BLOCKCHAIN 1 block [1] (broadcast to 1)")
 	w.end(3, "3. 블록생성 — 노드 1 에 POST /mineBlock. mineBlock 이 블록을 붙이고 broadcast(responseLatestMsg()) 로 알린다."+
 		" 노드 2 는 previousHash 가 자기 최신 블록의 해시라 바로 붙이고(4. 브로드캐스트의 첫 갈래) 다시 알린다. 노드 1 은 Do nothing.")
 
@@ -754,9 +754,9 @@ func TestNoteWalkthrough(t *testing.T) {
 	n1.mine("두 번째", "블록")
 	w.waitCount(2, appendLine, 1)
 	w.waitCount(1, nothing, 1)
-	w.inOrder(1, "→ * (broadcast to 1) RESPONSE_BLOCKCHAIN 1 block [2]", "← "+e2+" RESPONSE_BLOCKCHAIN 1 block [2]", nothing)
+	w.inOrder(1, "→ * RESPONSE_BLOCKCHAIN 1 block [2] (broadcast to 1)", "← "+e2+" RESPONSE_BLOCKCHAIN 1 block [2]", nothing)
 	w.inOrder(2, "← "+p1+" RESPONSE_BLOCKCHAIN 1 block [2]", behind+"1,  Peer got: 2", appendLine,
-		"→ * (broadcast to 1) RESPONSE_BLOCKCHAIN 1 block [2]")
+		"→ * RESPONSE_BLOCKCHAIN 1 block [2] (broadcast to 1)")
 	w.end(4, "4. 브로드캐스트 — 노드 3 이 아직 연결하지 않은 동안 노드 1 에서 두 번째 블록을 생성한다. 노드 2 는 또 바로 붙인다.")
 
 	// 노드 3 이 챕터처럼 환경 변수로 깨어나 POST /addPeers 로 노드 2 에 연결한다.
@@ -772,7 +772,7 @@ func TestNoteWalkthrough(t *testing.T) {
 		"→ "+p2+" QUERY_ALL", "← "+p2+" RESPONSE_BLOCKCHAIN 3 blocks [0…2]", behind+"0,  Peer got: 2",
 		"Received blockchain is longer than current blockchain",
 		"Received blockchain is valid. Replacing current blockchain with received blockchain",
-		"→ * (broadcast to 1) RESPONSE_BLOCKCHAIN 1 block [2]")
+		"→ * RESPONSE_BLOCKCHAIN 1 block [2] (broadcast to 1)")
 	w.inOrder(2, "→ "+e3+" QUERY_LATEST", "← "+e3+" QUERY_LATEST", "→ "+e3+" RESPONSE_BLOCKCHAIN 1 block [2]",
 		"← "+e3+" RESPONSE_BLOCKCHAIN 1 block [0]", nothing, "← "+e3+" QUERY_ALL",
 		"→ "+e3+" RESPONSE_BLOCKCHAIN 3 blocks [0…2]", "← "+e3+" RESPONSE_BLOCKCHAIN 1 block [2]", nothing)
@@ -792,11 +792,11 @@ func TestNoteWalkthrough(t *testing.T) {
 	w.waitCount(1, appendLine, 1)
 	w.waitCount(2, nothing, 1)
 	w.waitCount(3, nothing, 1)
-	w.inOrder(3, "→ * (broadcast to 1) RESPONSE_BLOCKCHAIN 1 block [3]", "← "+p2+" RESPONSE_BLOCKCHAIN 1 block [3]", nothing)
+	w.inOrder(3, "→ * RESPONSE_BLOCKCHAIN 1 block [3] (broadcast to 1)", "← "+p2+" RESPONSE_BLOCKCHAIN 1 block [3]", nothing)
 	w.inOrder(2, "← "+e3+" RESPONSE_BLOCKCHAIN 1 block [3]", behind+"2,  Peer got: 3", appendLine,
-		"→ * (broadcast to 2) RESPONSE_BLOCKCHAIN 1 block [3]", "← "+p1+" RESPONSE_BLOCKCHAIN 1 block [3]", nothing)
+		"→ * RESPONSE_BLOCKCHAIN 1 block [3] (broadcast to 2)", "← "+p1+" RESPONSE_BLOCKCHAIN 1 block [3]", nothing)
 	w.inOrder(1, "← "+e2+" RESPONSE_BLOCKCHAIN 1 block [3]", behind+"2,  Peer got: 3", appendLine,
-		"→ * (broadcast to 1) RESPONSE_BLOCKCHAIN 1 block [3]")
+		"→ * RESPONSE_BLOCKCHAIN 1 block [3] (broadcast to 1)")
 	if got := len(waitSameChain(t, n1, n2, n3)); got != 4 {
 		t.Errorf("after 노드 3 mined: got %d blocks, want 4", got)
 	}

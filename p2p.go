@@ -199,13 +199,13 @@ func responseLatestMsg() Message {
 // ws.send 처럼 소켓의 대기열에 넣기만 하고 돌아온다. 메시지를 프레임으로 쓰는 일은 그 소켓의 writePump 가 mu 밖에서 한다.
 // 챕터와 다른 점: 같은 프레임이 이미 그 대기열에 있으면 다시 넣지 않고, 대기열이 넘치는 느린 피어는 닫는다 (enqueue).
 func write(ws *socket, message Message) {
-	enqueue(ws, trace("→ "+ws.addr, frameOf(message)))
+	enqueue(ws, trace("→ "+ws.addr, frameOf(message), ""))
 }
 
 // broadcast 는 연결된 모든 소켓(들어온 것과 나간 것 모두)에 메시지를 보낸다.
 // 챕터는 소켓마다 write 로 JSON.stringify 를 한다. 여기서는 프레임 하나를 모든 대기열이 나눠 가진다 (enqueue 의 한계도 같다).
 func broadcast(message Message) {
-	frame := trace(fmt.Sprintf("→ * (broadcast to %d)", len(sockets)), frameOf(message))
+	frame := trace("→ *", frameOf(message), fmt.Sprintf(" (broadcast to %d)", len(sockets)))
 	for _, socket := range sockets {
 		enqueue(socket, frame) // write(socket, message)
 	}
@@ -332,10 +332,10 @@ func newFrame(message Message, summary string) *frame {
 	return &frame{message: message, size: size, summary: summary}
 }
 
-// trace 는 -trace 일 때 보내는 프레임 하나를 한 줄로 찍고 그 프레임을 돌려준다.
-func trace(to string, f *frame) *frame {
+// trace 는 -trace 일 때 보내는 프레임 하나를 한 줄로 찍고 그 프레임을 돌려준다: 받는 쪽, 종류와 블록 범위, 덧붙일 말.
+func trace(to string, f *frame, note string) *frame {
 	if *tracing {
-		log.Printf("%s %s", to, f.summary)
+		log.Printf("%s %s%s", to, f.summary, note)
 	}
 	return f
 }

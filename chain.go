@@ -217,31 +217,37 @@ func merkleRootOf(data []json.RawMessage) string {
 }
 
 // leafText 는 JSON 값 하나(JSON.stringify 가 쓴 문자열)를 자바스크립트의 String(value) 로 바꾼다: npm merkle 이 잎을 바꾸는 방법.
-// 문자열 값은 그 자신, 수와 true, false, null 은 JSON.stringify 가 쓴 그대로, 객체는 "[object Object]",
-// 배열은 원소들의 문자열을 쉼표로 이은 것이다 (원소 null 은 빈 문자열, 안쪽 배열도 같은 규칙으로 편다).
 func leafText(value json.RawMessage) string {
-	switch value[0] {
-	case '"':
-		if !bytes.ContainsRune(value, '\\') {
-			return string(value[1 : len(value)-1])
-		}
-		var s string
-		json.Unmarshal(value, &s)
-		return s
-	case '{':
+	if value[0] == '"' && !bytes.ContainsRune(value, '\\') { // 대부분의 잎: 이스케이프가 없는 문자열
+		return string(value[1 : len(value)-1])
+	}
+	var v any
+	dec := json.NewDecoder(bytes.NewReader(value))
+	dec.UseNumber()
+	dec.Decode(&v)
+	return jsString(v, "null")
+}
+
+// jsString 은 JSON 에서 읽은 값 v 의 String(v) 이다. 문자열은 그 자신, 수와 true, false 는 JSON.stringify 가 쓴 그대로,
+// 객체는 "[object Object]", 배열은 원소들의 문자열을 쉼표로 이은 것이다 (Array.prototype.join: 원소 null 은 빈 문자열).
+func jsString(v any, null string) string {
+	switch v := v.(type) {
+	case string:
+		return v
+	case json.Number:
+		return string(v)
+	case bool:
+		return strconv.FormatBool(v)
+	case map[string]any:
 		return "[object Object]"
-	case '[':
-		var items []json.RawMessage
-		json.Unmarshal(value, &items)
-		texts := make([]string, len(items))
-		for i, item := range items {
-			if string(item) != "null" {
-				texts[i] = leafText(item)
-			}
+	case []any:
+		texts := make([]string, len(v))
+		for i, item := range v {
+			texts[i] = jsString(item, "")
 		}
 		return strings.Join(texts, ",")
 	}
-	return string(value)
+	return null
 }
 
 // blockRoot 는 블록의 data 로 구한 머클 루트이다: 받은 블록이면 구해 둔 값을 쓴다.
@@ -265,15 +271,18 @@ func isUpperHexHash(s string) bool { return len(s) == 64 && strings.Trim(s, "012
 // 형식이 되고(1.0 → 1, 1e21 → 1e+21), 객체의 같은 키는 뒤의 값이 앞의 자리에 남고, 배열 인덱스 같은 키("0", "1", …)는
 // 자바스크립트의 객체처럼 앞에 작은 차례로 온다.
 // 챕터와 다른 점: Go 가 자바스크립트와 같게 읽을 수 없는 값은 거절한다: Infinity 가 되는 수(JSON.stringify 가 null 로 쓴다),
-// 서로게이트 이스케이프(\ud800), UTF-8 이 아닌 바이트, maxDepth 보다 깊은 값. "toString" 키가 있는 객체도 어디에 있든 거절한다:
-// 잎이 되면 String() 이 예외를 던져 챕터의 노드가 죽는다.
+// 서로게이트 이스케이프(\ud800), UTF-8 이 아닌 바이트, maxDepth 보다 깊은 값. String() 이 닿는 곳(맨 위나 배열 안)의 객체에
+// "toString" 키가 있어도 거절한다: 챕터의 노드는 그 잎의 String() 이 던진 예외로 죽는다.
 func canonicalJSON(raw []byte) (json.RawMessage, error) {
 	if !utf8.Valid(raw) || hasSurrogateEscape(raw) {
 		return nil, errors.New("not UTF-8, or a \\ud800-\\udfff escape")
 	}
+	if len(raw) > 0 && (raw[0] == '-' || '0' <= raw[0] && raw[0] <= '9') && json.Valid(raw) { // 수 하나는 디코더 없이
+		return jsNumber(string(raw))
+	}
 	dec := json.NewDecoder(bytes.NewReader(raw))
 	dec.UseNumber()
-	value, err := canonicalValue(dec, 0)
+	value, err := canonicalValue(dec, 0, true)
 	if _, end := dec.Token(); err == nil && end != io.EOF {
 		err = errors.New("more after the JSON value")
 	}
@@ -291,24 +300,20 @@ func hasSurrogateEscape(text []byte) bool {
 
 var surrogateEscape = regexp.MustCompile(`(^|[^\\])(\\\\)*\\u[dD][89abcdefABCDEF]`)
 
-// canonicalValue 는 dec 에서 JSON 값 하나를 읽어 canonicalJSON 의 형식으로 쓴다.
-func canonicalValue(dec *json.Decoder, depth int) ([]byte, error) {
+// canonicalValue 는 dec 에서 JSON 값 하나를 읽어 canonicalJSON 의 형식으로 쓴다. leaf 는 이 값에 String() 이 닿는지이다.
+func canonicalValue(dec *json.Decoder, depth int, leaf bool) ([]byte, error) {
 	token, err := dec.Token()
 	if err != nil || depth > maxDepth {
 		return nil, cmp.Or(err, fmt.Errorf("nested deeper than %d", maxDepth))
 	}
 	switch token := token.(type) {
 	case json.Number:
-		f, err := token.Float64()
-		if err != nil {
-			return nil, fmt.Errorf("number %s is not finite in JavaScript", shorten([]byte(token)))
-		}
-		return json.Marshal(f + 0) // encoding/json 은 수를 ES6 의 number-to-string 처럼 쓴다. + 0 은 -0 을 0 으로 만든다
+		return jsNumber(string(token))
 	case json.Delim:
 		if token == '[' {
 			out := []byte{'['}
 			for dec.More() {
-				value, err := canonicalValue(dec, depth+1)
+				value, err := canonicalValue(dec, depth+1, leaf)
 				if err != nil {
 					return nil, err
 				}
@@ -324,8 +329,8 @@ func canonicalValue(dec *json.Decoder, depth int) ([]byte, error) {
 		values := map[string][]byte{}
 		for dec.More() {
 			key, _ := dec.Token()
-			value, err := canonicalValue(dec, depth+1)
-			if err != nil || key == "toString" {
+			value, err := canonicalValue(dec, depth+1, false)
+			if err != nil || leaf && key == "toString" {
 				return nil, cmp.Or(err, errors.New(`an object with a "toString" key: String() throws in JavaScript`))
 			}
 			if _, seen := values[key.(string)]; !seen {
@@ -354,6 +359,15 @@ func canonicalValue(dec *json.Decoder, depth int) ([]byte, error) {
 		return append(out, '}'), nil
 	}
 	return stringify(token), nil // 문자열, true, false, null
+}
+
+// jsNumber 는 JSON 의 수 하나를 자바스크립트가 읽고 다시 쓴 형식으로 쓴다 (1.0 → 1, 1e21 → 1e+21, -0 → 0).
+func jsNumber(number string) ([]byte, error) {
+	f, err := strconv.ParseFloat(number, 64)
+	if err != nil {
+		return nil, fmt.Errorf("number %s is not finite in JavaScript", shorten([]byte(number)))
+	}
+	return json.Marshal(f + 0) // encoding/json 은 수를 ES6 의 number-to-string 처럼 쓴다. + 0 은 -0 을 0 으로 만든다
 }
 
 // arrayIndex 는 key 가 자바스크립트의 배열 인덱스(0 … 2^32-2 를 10진수로 쓴 것)인지와 그 값을 알려준다.

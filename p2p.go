@@ -2,6 +2,7 @@
 package main
 
 import (
+	"bytes"
 	"cmp"
 	"encoding/json"
 	"errors"
@@ -11,6 +12,7 @@ import (
 	"math/rand/v2"
 	"net"
 	"net/http"
+	"os"
 	"slices"
 	"strconv"
 	"strings"
@@ -56,6 +58,7 @@ type socket struct {
 	reason  error           // 닫힌 까닭 (close 가 closed 를 닫기 전에 적는다)
 	handler func(Message)   // ws.on("message", …) 로 올린 함수
 	queued  map[*frame]bool // 대기열에 있거나 보내는 중인 프레임들 (mu 가 지킨다)
+	given   [2]uint64       // 이 소켓에 가장 최근에 넣은 프레임 둘의 id: 같은 답을 두 번 보내지 않는다 (mu 가 지킨다)
 	since   time.Time       // queued 가 비어 있지 않게 된 때: 가장 오래 밀린 소켓을 고를 때 쓴다 (mu 가 지킨다)
 	bad     int             // 이 피어가 보낸 잘못된 메시지 수 (mu 가 지킨다)
 }
@@ -197,7 +200,7 @@ func responseLatestMsg() Message {
 
 // write 는 메시지를 JSON 문자열로 바꿔 그 소켓으로 보낸다 (ws.send(JSON.stringify(message))).
 // ws.send 처럼 소켓의 대기열에 넣기만 하고 돌아온다. 메시지를 프레임으로 쓰는 일은 그 소켓의 writePump 가 mu 밖에서 한다.
-// 챕터와 다른 점: 같은 프레임이 이미 그 대기열에 있으면 다시 넣지 않고, 대기열이 넘치는 느린 피어는 닫는다 (enqueue).
+// 챕터와 다른 점: 같은 프레임을 그 소켓에 이미 넣었으면 다시 넣지 않고, 대기열이 넘치는 느린 피어는 닫는다 (enqueue).
 func write(ws *socket, message Message) {
 	enqueue(ws, trace("→ "+ws.addr, frameOf(message), ""))
 }
@@ -240,13 +243,17 @@ func replaceChain(newBlocks []Block) {
 
 // 챕터와 다른 점: 믿을 수 없는 피어를 위한 한계들 (README 의 「지키는 한계」). 챕터에는 ws 1.x 의 프레임 한계(100 MiB)만 있다.
 const (
-	maxPeers       = 64               // 들어온 연결 수, 나가는(연결했거나 연결하는 중인) 연결 수, /addPeers 요청 하나의 주소 수의 한계
-	maxFrameBytes  = 64 << 20         // 받는 프레임 하나, 그리고 체인 전체를 담은 답 프레임의 최대 크기 (챕터의 ws 1.x 는 100 MiB)
-	maxQueued      = 1024             // 한 소켓의 대기열에 기다리는 프레임 수의 한계
-	maxLeaves      = 1 << 20          // 받은 프레임 하나에서 머클 잎으로 해시하는 값 수의 한계
-	maxBadMessages = 5                // 한 피어가 보낸 잘못된 메시지가 이만큼이면 연결을 닫는다
-	writeTimeout   = 30 * time.Second // 프레임 하나를 보내는 최대 시간
-	dialTimeout    = 5 * time.Second  // TCP 연결, 웹소켓 핸드셰이크, 들어온 연결의 HTTP 요청 머리에 저마다 주는 최대 시간
+	maxPeers       = 64       // 들어온 연결 수, 나가는(연결했거나 연결하는 중인) 연결 수, /addPeers 요청 하나의 주소 수의 한계
+	maxFrameBytes  = 64 << 20 // 받는 프레임 하나, 그리고 체인 전체를 담은 답 프레임의 최대 크기 (챕터의 ws 1.x 는 100 MiB)
+	maxQueued      = 1024     // 한 소켓의 대기열에 기다리는 프레임 수의 한계
+	maxLeaves      = 1 << 20  // 받은 프레임 하나에서 머클 잎으로 해시하는 값 수의 한계
+	maxBadMessages = 5        // 한 피어가 보낸 잘못된 메시지가 이만큼이면 연결을 닫는다
+)
+
+// 시간 제한들. 상수가 아닌 까닭: 테스트의 자식 노드가 짧게 줄인다 (시작할 때 한 번).
+var (
+	writeTimeout = 30 * time.Second // 프레임 하나를 보내는 최대 시간
+	dialTimeout  = 5 * time.Second  // TCP 연결, 웹소켓 핸드셰이크, 들어온 연결의 HTTP 요청 머리와 첫 메시지에 저마다 주는 최대 시간
 )
 
 // maxQueuedBytes 는 모든 대기열에 있는 서로 다른 프레임의 바이트 수의 한계이다 (여러 소켓이 나눠 가진 프레임은 한 번 센다).
@@ -255,6 +262,7 @@ var maxQueuedBytes = 256 << 20
 
 var (
 	queuedBytes int                 // 대기열들에 있는 서로 다른 프레임의 바이트 수 (mu 가 지킨다)
+	frames      uint64              // 지금까지 만든 프레임 수: 다음 프레임의 id (mu 가 지킨다)
 	dialed      = map[string]bool{} // 우리가 연결한 피어의 "주소:포트" (mu 가 지킨다)
 	ownEnds     = map[string]bool{} // 우리가 연결하는 중인 연결의 이쪽 "주소:포트", 자기 자신이면 true (mu 가 지킨다)
 	dialing     int                 // 연결을 시도하는 중인 수 (mu 가 지킨다)
@@ -263,6 +271,7 @@ var (
 
 // frame 은 보낼 웹소켓 프레임 하나이다. 같은 메시지를 보내는 소켓들의 대기열이 같은 frame 을 나눠 가진다.
 type frame struct {
+	id      uint64 // 프레임마다 다른 번호: 소켓이 받은 프레임을 기억할 때 쓴다 (프레임을 붙잡아 두지 않도록 포인터 대신)
 	message Message
 	size    int    // JSON.stringify(message) 의 바이트 수: 만들기 전에 센다
 	summary string // -trace 에 찍을 종류와 블록 범위
@@ -315,7 +324,7 @@ func frameOf(message Message) *frame {
 		if message.Data == &c.text {
 			if c.frame == nil {
 				summary := describe(RESPONSE_BLOCKCHAIN, blockchain[len(blockchain)-c.blocks:])
-				c.frame = &frame{message: message, size: len(`{"type":2,"data":""}`) + c.size, summary: summary}
+				c.frame = newFrame(message, summary)
 			}
 			return c.frame
 		}
@@ -323,13 +332,16 @@ func frameOf(message Message) *frame {
 	return newFrame(message, describe(message.Type, nil))
 }
 
-// newFrame 은 message 의 프레임이다. 바이트는 아직 만들지 않고 그 수만 센다 (answerSize).
+// newFrame 은 message 의 프레임이다. 바이트는 아직 만들지 않고 그 수만 센다 (answerSize, 캐시의 답은 적어 둔 값).
 func newFrame(message Message, summary string) *frame {
 	size := len(`{"type":0,"data":null}`)
-	if message.Data != nil {
+	if c := chainCache; message.Data == &c.text {
+		size = len(`{"type":2,"data":""}`) + c.size
+	} else if message.Data != nil {
 		size = len(`{"type":2,"data":""}`) + answerSize(*message.Data)
 	}
-	return &frame{message: message, size: size, summary: summary}
+	frames++
+	return &frame{id: frames, message: message, size: size, summary: summary}
 }
 
 // trace 는 -trace 일 때 보내는 프레임 하나를 한 줄로 찍고 그 프레임을 돌려준다: 받는 쪽, 종류와 블록 범위, 덧붙일 말.
@@ -394,17 +406,23 @@ func (ws *socket) on(event string, handler func(Message)) {
 }
 
 // readPump 는 소켓에서 프레임을 하나씩 읽어 receive 로 처리한다. 챕터처럼 텍스트 프레임과 바이너리 프레임을 똑같이 읽는다.
+// 챕터의 노드는 연결하자마자 QUERY_LATEST 를 보내므로 첫 메시지가 dialTimeout 안에 오지 않는 연결은 닫는다: 말없이 자리만
+// 차지하는 연결이 들어오는 자리(maxPeers)를 채우지 못하도록.
 func readPump(ws *socket) {
+	ws.conn.SetReadDeadline(time.Now().Add(dialTimeout))
 	for {
 		var data []byte
 		err := websocket.Message.Receive(ws.conn, &data)
 		if errors.Is(err, websocket.ErrFrameTooLarge) {
 			err = fmt.Errorf("frame larger than %d bytes", maxFrameBytes)
+		} else if errors.Is(err, os.ErrDeadlineExceeded) {
+			err = fmt.Errorf("no message within %v", dialTimeout)
 		}
 		if err != nil {
 			ws.close(err)
 			return
 		}
+		ws.conn.SetReadDeadline(time.Time{})
 		receive(ws, data)
 	}
 }
@@ -438,44 +456,71 @@ func receive(ws *socket, data []byte) {
 // 챕터와 다른 점: UTF-8 이 아니거나 \ud800 같은 서로게이트 이스케이프가 든 프레임(자바스크립트는 U+FFFD 나 그 문자로 읽는다),
 // 문자열이 아닌 data, JSON.stringify 의 형식으로 쓴 블록 배열이 아닌 data 는 잘못된 메시지이다. 질의(0, 1)의 data 는 챕터처럼 보지 않는다.
 func readMessage(data []byte) (message Message, err error) {
-	var fields map[string]json.RawMessage
 	if !utf8.Valid(data) || hasSurrogateEscape(data) {
 		return message, errors.New("not UTF-8 text, or a \\ud800-\\udfff escape")
-	} else if err = json.Unmarshal(data, &fields); err != nil {
+	}
+	typ, body, err := readFields(data)
+	if err != nil {
 		return message, err
 	}
 	var number float64 // {"type":1.0} 도 자바스크립트에서는 1 이다
-	if json.Unmarshal(fields["type"], &number) != nil || number != 0 && number != 1 && number != 2 {
-		return message, fmt.Errorf("unknown type %s", cmp.Or(shorten(fields["type"]), "(none)"))
+	if json.Unmarshal(typ, &number) != nil || number != 0 && number != 1 && number != 2 {
+		return message, fmt.Errorf("unknown type %s", cmp.Or(shorten(typ), "(none)"))
 	}
 	message.Type = MessageType(number)
 	if message.Type != RESPONSE_BLOCKCHAIN {
 		return message, nil
 	}
-	if err = json.Unmarshal(fields["data"], &message.Data); err != nil || message.Data == nil {
+	if err = json.Unmarshal(body, &message.Data); err != nil || message.Data == nil {
 		return message, errors.New("RESPONSE_BLOCKCHAIN: data is not a string")
 	}
-	if message.blocks, err = decodeBlocks(*message.Data); err == nil {
-		err = prepareBlocks(message.blocks)
+	if message.blocks, err = decodeBlocks(*message.Data); err != nil {
+		return message, fmt.Errorf("RESPONSE_BLOCKCHAIN: %v", err)
 	}
-	if err != nil {
-		err = fmt.Errorf("RESPONSE_BLOCKCHAIN: %v", err)
+	prepareBlocks(message.blocks)
+	return message, nil
+}
+
+// readFields 는 메시지 {"type":…,"data":…} 의 두 값을 JSON.parse 처럼 읽는다: 키는 대소문자까지 같아야 하고, 같은 키가 둘이면
+// 뒤의 것이며, 다른 키의 값은 하나씩 읽고 버린다(키가 아무리 많아도 모아 두지 않는다). 정직한 노드가 보내는 형식
+// {"type":2,"data":"…"} 이면 data 를 그대로 잘라 낸다: 큰 체인을 한 번 덜 복사한다.
+func readFields(data []byte) (typ, body json.RawMessage, err error) {
+	if prefix := `{"type":2,"data":`; bytes.HasPrefix(data, []byte(prefix)) && bytes.HasSuffix(data, []byte(`"}`)) {
+		if body = data[len(prefix) : len(data)-1]; body[0] == '"' && json.Valid(body) {
+			return json.RawMessage("2"), body, nil
+		}
 	}
-	return message, err
+	dec := json.NewDecoder(bytes.NewReader(data))
+	if token, err := dec.Token(); err != nil || token != json.Delim('{') {
+		return nil, nil, cmp.Or(err, errors.New("not a JSON object"))
+	}
+	var value json.RawMessage // 값마다 같은 버퍼에 읽는다
+	for dec.More() {
+		key, _ := dec.Token()
+		if err := dec.Decode(&value); err != nil {
+			return nil, nil, err
+		}
+		if key == "type" {
+			typ = slices.Clone(value)
+		} else if key == "data" {
+			body = slices.Clone(value)
+		}
+	}
+	if _, err := dec.Token(); err != nil { // 객체를 닫는 }
+		return nil, nil, err
+	} else if _, err := dec.Token(); err != io.EOF {
+		return nil, nil, errors.New("more after the JSON object")
+	}
+	return typ, body, nil
 }
 
 // prepareBlocks 는 받은 블록마다 머클 루트와 블록 해시를 mu 밖에서 구해 블록에 적어 둔다: 그러면 mu 를 잡은 챕터의 검증은
-// 비교만 한다. 머클 잎은 프레임 하나에 maxLeaves 개까지만 해시한다.
-func prepareBlocks(blocks []Block) error {
-	leaves := 0
+// 비교만 한다. 머클 잎은 decodeBlocks 가 프레임 하나에 maxLeaves 개까지만 읽는다.
+func prepareBlocks(blocks []Block) {
 	for i := range blocks {
-		if leaves += len(blocks[i].Data); leaves > maxLeaves {
-			return fmt.Errorf("more than %d data values to hash", maxLeaves)
-		}
 		blocks[i].root = merkleRootOf(blocks[i].Data)
 		blocks[i].hash = calculateHashForBlock(blocks[i])
 	}
-	return nil
 }
 
 // decodeBlocks 는 블록 배열을 담은 JSON 문자열(RESPONSE_BLOCKCHAIN 의 data)을 앞에서부터 블록 하나씩 읽는다.
@@ -488,6 +533,7 @@ func decodeBlocks(text string) ([]Block, error) {
 	r := &jsonReader{s: text}
 	r.expect("[")
 	var blocks []Block
+	var start int
 	for r.err == nil && (len(blocks) == 0 || r.next(',')) {
 		rest := r.s
 		var b Block
@@ -502,11 +548,15 @@ func decodeBlocks(text string) ([]Block, error) {
 		r.expect(`,"merkleRoot":`)
 		_, b.Header.MerkleRoot = r.str()
 		r.expect(`},"data":[`)
-		for b.Data = []json.RawMessage{}; r.err == nil && !r.next(']'); {
+		for b.Data, start = []json.RawMessage{}, len(r.s); r.err == nil && !r.next(']'); {
 			if len(b.Data) > 0 {
 				r.expect(",")
 			}
 			b.Data = append(b.Data, r.value())
+			// data 는 읽는 동안 센다: 1 MiB 나 프레임의 maxLeaves 를 넘는 순간 멈추므로, 값이 아무리 많아도 그만큼의 메모리만 든다.
+			if r.leaves++; r.err == nil && (start-len(r.s) > maxBlockDataBytes || r.leaves > maxLeaves) {
+				r.err = fmt.Errorf("data larger than %d bytes, or more than %d values in a frame", maxBlockDataBytes, maxLeaves)
+			}
 		}
 		if r.expect("}"); r.err == nil && !isValidBlockStructure(b) {
 			r.err = errors.New("invalid block structure")
@@ -531,8 +581,9 @@ func answerSize(text string) int {
 
 // jsonReader 는 JSON.stringify 가 쓴 형식의 JSON 문자열을 앞에서부터 읽는다. 처음 틀린 곳에서 err 를 적고, 그 뒤로는 읽지 않는다.
 type jsonReader struct {
-	s   string // 아직 읽지 않은 나머지
-	err error
+	s      string // 아직 읽지 않은 나머지
+	err    error
+	leaves int // 지금까지 읽은 data 의 값 수 (머클 잎)
 }
 
 // fail 은 처음 틀린 곳을 err 에 적는다 (나머지의 앞 20 문자까지).
@@ -699,7 +750,7 @@ func writePump(ws *socket) {
 		case f := <-ws.send:
 			var err error
 			if !ws.isClosed() { // 닫힌 뒤에는 보내지 않는다: 새 시간 제한이 close 가 건 "지금" 제한을 덮어쓰지 않도록
-				f.once.Do(func() { f.bytes = stringify(f.message) })
+				f.once.Do(func() { f.bytes, f.message = stringify(f.message), Message{} }) // 만든 뒤에는 체인의 문자열을 놓아 준다
 				ws.conn.SetWriteDeadline(time.Now().Add(writeTimeout))
 				_, err = ws.conn.Write(f.bytes)       // 텍스트 프레임 하나
 				ws.conn.SetWriteDeadline(time.Time{}) // 핑에 답하는 퐁도 이 연결로 나가므로 지난 시간 제한을 남기지 않는다
@@ -718,8 +769,8 @@ func writePump(ws *socket) {
 }
 
 // enqueue 는 ws.send 이다: 프레임을 소켓의 대기열에 넣기만 하고 돌아온다.
-// 챕터와 다른 점: 닫힌 소켓에 보내는 것은 버리고(챕터의 ws.send 는 예외를 던진다), 같은 프레임이 이미 대기열에 있으면 그것이 이
-// 질의의 답도 되므로 다시 넣지 않는다. 대기열에 maxQueued 개가 차 있으면 받아 가지 못하는 느린 피어로 보고 닫는다. 새 프레임으로
+// 챕터와 다른 점: 닫힌 소켓에 보내는 것은 버리고(챕터의 ws.send 는 예외를 던진다), 같은 프레임을 이미 넣었으면(보냈거나
+// 보낼 참이면) 다시 넣지 않는다: 체인이 바뀌기 전까지 QUERY_ALL 을 거듭 보내도 답은 한 번이다. 대기열에 maxQueued 개가 차 있으면 받아 가지 못하는 느린 피어로 보고 닫는다. 새 프레임으로
 // 모든 대기열의 프레임이 maxQueuedBytes 를 넘게 되면, 넣기 전에 가장 오래 밀린 소켓부터 닫아 자리를 만들고, 그래도 안 되면 넣지 않는다.
 func enqueue(ws *socket, f *frame) {
 	for f.holders == 0 && queuedBytes+f.size > maxQueuedBytes && !ws.isClosed() {
@@ -732,7 +783,7 @@ func enqueue(ws *socket, f *frame) {
 		release(slowest)
 	}
 	switch {
-	case ws.isClosed() || ws.queued[f]:
+	case ws.isClosed() || slices.Contains(ws.given[:], f.id): // 같은 프레임을 이미 넣었으면 그것이 이 질의의 답도 된다
 	case len(ws.send) == cap(ws.send):
 		ws.close(fmt.Errorf("peer too slow: %d frames waiting to be sent", maxQueued))
 		release(ws)
@@ -743,7 +794,7 @@ func enqueue(ws *socket, f *frame) {
 		if len(ws.queued) == 0 {
 			ws.since = time.Now()
 		}
-		ws.queued[f] = true
+		ws.queued[f], ws.given = true, [2]uint64{f.id, ws.given[0]}
 		ws.send <- f
 	}
 }

@@ -38,7 +38,7 @@ import (
 
 // ---------- 챕터 1: 블록과 해시 (main.js 의 차례) ----------
 
-// genesisHash 는 SPEC 에 적힌 제네시스 블록의 해시이다.
+// genesisHash 는 챕터의 노드가 만드는 제네시스 블록의 해시이다.
 const genesisHash = "C8CD3F1A0BCF8EE28A559D2DE7A4A871E684BFAFEEAAF996C8FCFA5B247B6129"
 
 func TestGetGenesisBlock(t *testing.T) {
@@ -119,7 +119,7 @@ func TestCalculateHash(t *testing.T) {
 }
 
 // TestMerkleRoot 는 merkleRootOf 를 npm merkle 0.6.0 이 낸 값(testdata/jsnode/vectors.js 를 node 로 돌려 만든
-// merkle-vectors.json)과, SPEC 의 규칙대로 이 테스트에서 따로 계산한 값에 견준다.
+// merkle-vectors.json)과, 챕터의 규칙대로 이 테스트에서 따로 계산한 값에 견준다.
 func TestMerkleRoot(t *testing.T) {
 	raw, err := os.ReadFile("testdata/jsnode/merkle-vectors.json")
 	if err != nil {
@@ -1837,6 +1837,37 @@ func TestConnectionLimitKeepsHTTPAnswering(t *testing.T) {
 	}
 }
 
+// 연결이 프레임 중간에서 닫히면 잘린 내용은 메시지로 읽지 않는다: 읽기 에러로 연결을 닫을 뿐이다.
+func TestTruncatedFrameIsNotAMessage(t *testing.T) {
+	n := startLocalNode(t)
+	conn, _ := rawDial(t, n.p2p)
+	waitFor(t, "the socket", func() bool { return len(socketsNow()) == 1 })
+	part := `{"type":0,"da` // 메시지의 앞부분만: 읽어 보면 JSON 이 아니다
+	conn.Write(append(rawFrameHeader(1, uint64(len(part))+100), part...)) // 머리는 100 바이트를 더 보낸다고 한다
+	conn.Close()
+	waitFor(t, "the socket to close", func() bool { return len(socketsNow()) == 0 })
+	n.waitLog("(connection closed)")
+	if c := n.countLog("Ignored message"); c != 0 {
+		t.Errorf("a truncated frame was read as a message: %d \"Ignored message\" lines; log:\n%s", c, n.logText())
+	}
+}
+
+// 포트를 이미 쓰고 있으면 노드는 어느 플래그나 환경 변수를 바꿀지 말하고 0 이 아닌 코드로 끝난다. Listening 줄은 찍지 않는다.
+func TestPortInUseSaysWhichFlag(t *testing.T) {
+	taken, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer taken.Close()
+	port := strconv.Itoa(taken.Addr().(*net.TCPAddr).Port)
+	cmd := exec.Command(os.Args[0], "-http_port=0", "-p2p_host=127.0.0.1", "-p2p_port="+port)
+	cmd.Env = append(os.Environ(), childEnv+"=1")
+	out, err := cmd.CombinedOutput()
+	if err == nil || !strings.Contains(string(out), "-p2p_port or P2P_PORT") || strings.Contains(string(out), "Listening") {
+		t.Errorf("P2P port in use: got %v and %q, want a non-zero exit that names -p2p_port or P2P_PORT and no Listening line", err, out)
+	}
+}
+
 // 쓰기의 시간 제한은 프레임을 보낸 뒤 지운다: 노드가 마지막으로 쓴 뒤 그 시간 제한보다 오래 조용하던 피어가 핑을 보내도 퐁이
 // 나가고 연결은 그대로이다 (지우지 않던 때는 퐁을 쓰다가 i/o timeout 으로 연결이 닫혔다).
 func TestPingAfterAQuietSpellKeepsTheConnection(t *testing.T) {
@@ -2260,7 +2291,7 @@ func TestInteropWithJSNode(t *testing.T) {
 	cases := []struct {
 		name string
 		data []string
-		root string // SPEC 의 규칙대로 따로 계산한 머클 루트
+		root string // 챕터의 규칙대로 따로 계산한 머클 루트
 	}{
 		{"Korean", []string{"한글 데이터: 안녕하세요, 블록체인"}, h("한글 데이터: 안녕하세요, 블록체인")},
 		{"<&>", []string{"<&>"}, h("<&>")},
@@ -2320,7 +2351,7 @@ func TestInteropWithJSNode(t *testing.T) {
 }
 
 // interopCase 는 POST /mineBlock 에 그대로 보내는 몸체 하나와, 두 노드가 모두 적어야 할 data 의 JSON
-// (JSON.stringify(JSON.parse(몸체).data || [])), 그리고 SPEC 의 규칙(잎은 String(value))대로 따로 계산한 머클 루트이다.
+// (JSON.stringify(JSON.parse(몸체).data || [])), 그리고 챕터의 규칙(잎은 String(value))대로 따로 계산한 머클 루트이다.
 type interopCase struct {
 	body, wantData, wantRoot string
 }
@@ -2765,7 +2796,7 @@ func TestMain(m *testing.M) {
 	os.Exit(m.Run())
 }
 
-// h 는 s 의 SHA-256 을 대문자 16진수로 돌려준다. 기대값을 SPEC 의 규칙대로 따로 계산할 때 쓴다.
+// h 는 s 의 SHA-256 을 대문자 16진수로 돌려준다. 기대값을 챕터의 규칙대로 따로 계산할 때 쓴다.
 func h(s string) string {
 	sum := sha256.Sum256([]byte(s))
 	return strings.ToUpper(hex.EncodeToString(sum[:]))
@@ -3367,7 +3398,7 @@ func writeRawFrame(t testing.TB, conn net.Conn, text string) {
 	}
 }
 
-// jsNodeDir 는 테스트가 띄우는 자바스크립트 노드의 자리이다: 챕터의 npm 버전으로 돌고, SPEC 의 규칙대로 우리가 쓴 노드이다.
+// jsNodeDir 는 테스트가 띄우는 자바스크립트 노드의 자리이다: 챕터의 npm 버전으로 돌고, 챕터의 규칙대로 우리가 쓴 노드이다.
 const jsNodeDir = "testdata/jsnode"
 
 // requireJSNode 는 node 와 jsNodeDir 의 패키지가 있는지 보고 node 의 경로를 돌려준다.

@@ -1842,7 +1842,7 @@ func TestTruncatedFrameIsNotAMessage(t *testing.T) {
 	n := startLocalNode(t)
 	conn, _ := rawDial(t, n.p2p)
 	waitFor(t, "the socket", func() bool { return len(socketsNow()) == 1 })
-	part := `{"type":0,"da` // 메시지의 앞부분만: 읽어 보면 JSON 이 아니다
+	part := `{"type":0,"da`                                               // 메시지의 앞부분만: 읽어 보면 JSON 이 아니다
 	conn.Write(append(rawFrameHeader(1, uint64(len(part))+100), part...)) // 머리는 100 바이트를 더 보낸다고 한다
 	conn.Close()
 	waitFor(t, "the socket to close", func() bool { return len(socketsNow()) == 0 })

@@ -815,15 +815,8 @@ func release(ws *socket) {
 	if ws.url != "" {
 		delete(dialed, ws.addr)
 	}
-	for f := range ws.queued {
+	for f := range ws.queued { // 대기열에 남은 프레임은 소켓과 함께 버려진다
 		sent(ws, f)
-	}
-	for {
-		select {
-		case <-ws.send: // 위에서 이미 뺀 프레임들이다
-		default:
-			return
-		}
 	}
 }
 

@@ -41,8 +41,8 @@ type Block struct {
 	size       int
 }
 
-// Node 는 핸들러를 한 번에 하나씩 돌리므로(이벤트 루프) 챕터는 전역 변수를 그냥 쓴다. Go 에서는 HTTP 요청과 받은 메시지가
-// 저마다 고루틴에서 동시에 돈다. 그래서 잠금 mu 하나가 이벤트 루프 노릇을 한다: 챕터의 로직(HTTP 핸들러의 몸통, 받은 메시지 하나,
+// 잠금 mu 는 Node.js 의 이벤트 루프 노릇을 한다. Node.js 는 핸들러를 한 번에 하나씩 돌리므로 챕터는 전역 변수를 그냥 쓰지만,
+// Go 에서는 HTTP 요청과 받은 메시지가 저마다 고루틴에서 동시에 돈다. 그래서 챕터의 로직(HTTP 핸들러의 몸통, 받은 메시지 하나,
 // 연결이 열리고 닫힐 때)은 mu 를 잡고 돈다. 받은 메시지를 풀고 해시와 머클 루트를 구하는 일은 그 전에, mu 없이 그 소켓의
 // 고루틴이 한다. 이 규칙 하나 덕분에 blockchain 과 sockets(p2p.go)는 챕터처럼 보통 전역 변수이다.
 var (
@@ -230,7 +230,7 @@ func leafText(value json.RawMessage) string {
 
 // jsString 은 JSON 에서 읽은 값 v 의 String(v) 이다. 문자열은 그 자신, 수와 true, false 는 JSON.stringify 가 쓴 그대로,
 // 객체는 "[object Object]", 배열은 원소들의 문자열을 쉼표로 이은 것이다 (Array.prototype.join: 원소 null 은 빈 문자열).
-func jsString(v any, null string) string {
+func jsString(v any, ifNull string) string {
 	switch v := v.(type) {
 	case string:
 		return v
@@ -247,7 +247,7 @@ func jsString(v any, null string) string {
 		}
 		return strings.Join(texts, ",")
 	}
-	return null
+	return ifNull
 }
 
 // blockRoot 는 블록의 data 로 구한 머클 루트이다: 받은 블록이면 구해 둔 값을 쓴다.

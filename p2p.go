@@ -58,7 +58,7 @@ type socket struct {
 	reason  error           // 닫힌 까닭 (close 가 closed 를 닫기 전에 적는다)
 	handler func(Message)   // ws.on("message", …) 로 올린 함수
 	queued  map[*frame]bool // 대기열에 있거나 보내는 중인 프레임들 (mu 가 지킨다)
-	given   [2]uint64       // 이 소켓에 가장 최근에 넣은 프레임 둘의 id: 같은 답을 두 번 보내지 않는다 (mu 가 지킨다)
+	given   [2]uint64       // 이 소켓에 가장 최근에 넣은 답 둘(최신 블록, 체인 전체)의 id: 같은 답을 두 번 보내지 않는다 (mu 가 지킨다)
 	since   time.Time       // queued 가 비어 있지 않게 된 때: 가장 오래 밀린 소켓을 고를 때 쓴다 (mu 가 지킨다)
 	bad     int             // 이 피어가 보낸 잘못된 메시지 수 (mu 가 지킨다)
 }
@@ -66,9 +66,9 @@ type socket struct {
 // getSockets 는 연결된 소켓들을 돌려준다.
 func getSockets() []*socket { return sockets }
 
-// initP2PServer 는 리슨하는 ln 에서 웹소켓 서버를 열고, 연결이 들어올 때마다 initConnection 을 부른다.
-// 챕터와 다른 점: 리슨은 main 이 미리 해 둔다. 들어온 연결은 maxPeers 개까지 받고(더 오는 연결은 자리가 날 때까지 기다린다),
-// HTTP 요청 머리는 dialTimeout 안에 와야 하며, 자기 자신에게서 온 연결은 받지 않는다 (isSelf).
+// initP2PServer 는 리슨하는 ln(main 이 미리 열어 둔다)에서 웹소켓 서버를 열고, 연결이 들어올 때마다 initConnection 을 부른다.
+// 챕터와 다른 점: 들어온 연결은 maxPeers 개까지 받고(더 오는 연결은 자리가 날 때까지 기다린다), HTTP 요청 헤더는 dialTimeout 안에
+// 와야 하며, 자기 자신에게서 온 연결은 받지 않는다 (isSelf).
 func initP2PServer(ln net.Listener) *http.Server {
 	// new WebSocket.Server(…) 와 server.on("connection", function (ws) { initConnection(ws); })
 	server := websocket.Server{Handshake: isSelf, Handler: func(conn *websocket.Conn) { accept(conn, initConnection) }}
@@ -90,7 +90,8 @@ func initConnection(ws *socket) {
 // initMessageHandler 는 소켓에 메시지가 올 때마다 그 종류에 따라 처리하게 한다 (노트의 intiMessageHandler).
 // const message = JSON.parse(data) 는 readPump 가 mu 를 잡기 전에 한다 (readMessage: 블록 배열도 그때 풀고 해시를 구해 둔다).
 // 챕터와 다른 점: JSON 이 아니거나 형식이 틀리거나 type 이 0, 1, 2 가 아닌 메시지에 챕터의 노드는 죽거나(예외) 조용히 넘어간다.
-// 여기서는 이 함수에 오기 전에 한 줄 남기고 잘못된 메시지로 센다 (badMessage).
+// 여기서는 이 함수에 오기 전에 한 줄 남기고 잘못된 메시지로 세며, 5 개(maxBadMessages)면 연결을 닫는다 (badMessage).
+// 첫 메시지가 dialTimeout 안에 오지 않는 연결도 닫는다 (readPump).
 func initMessageHandler(ws *socket) {
 	ws.on("message", func(message Message) {
 		switch message.Type { // 노트의 MassgeType 은 MessageType 이다
@@ -117,7 +118,7 @@ func closeConnection(ws *socket) {
 	log.Printf("Connection failed to peer: %s (%v)", cmp.Or(ws.url, ws.addr), ws.reason)
 	// 챕터와 다른 점: 챕터에서 두 번째로 불리면 indexOf 가 -1 이라 splice(-1, 1) 이 다른(마지막) 소켓을 뺀다. 여기서는 그 소켓만 뺀다.
 	sockets = slices.DeleteFunc(sockets, func(s *socket) bool { return s == ws }) // sockets.splice(sockets.indexOf(ws), 1)
-	release(ws)
+	release(ws)                                                                   // 챕터에 없는 것: 대기열에 남은 프레임과 연결한 피어의 목록에서도 뺀다
 }
 
 // connectToPeers 는 받은 피어 주소마다 웹소켓을 열고, 열리면 initConnection 을 부른다.
@@ -130,7 +131,8 @@ func connectToPeers(newPeers []string) {
 				// 챕터와 다른 점: 어느 주소가 왜 실패했는지도 찍는다. 챕터(ws 1.x)는 호스트가 없는 주소에 예외를 던져 /addPeers 가
 				// 500 으로 끝나고 뒤의 주소는 시도하지 않으며, http:// 나 wss:// 주소에도 연결한다. 여기서는 ws:// 가 아닌 주소,
 				// 이 노드 자신, 이미 연결한 피어, maxPeers 를 넘는 연결을 건너뛰고 그 까닭을 찍는다. 열린 뒤의 에러에는
-				// 이 줄 대신 closeConnection 의 줄 하나만 찍는다. 노트와 다른 점: 노트는 "connection failed" 로 적었다.
+				// 이 줄 대신 closeConnection 의 줄 하나만 찍는다.
+				// 노트와 다른 점: 노트는 "connection failed" 로 적었다. 챕터의 main.js 를 따른다.
 				log.Printf("Connection failed: %s: %v", peer, err) // ws.on("error", …)
 				return
 			}
@@ -142,7 +144,8 @@ func connectToPeers(newPeers []string) {
 }
 
 // handleBlockchainResponse 는 받은 블록들을 보고 내 체인에 붙일지, 체인 전체를 물을지, 체인을 교체할지 정한다.
-// 블록들은 readMessage 가 mu 를 잡기 전에 풀어 해시와 머클 루트까지 구해 둔 것이다. 보낸 소켓 ws 는 체인 전체를 물을 때 쓴다.
+// 블록들은 readMessage 가 mu 를 잡기 전에 풀어 해시와 머클 루트까지 구해 둔 것이다.
+// 챕터와 다른 점: 보낸 소켓 ws 를 더 받는다: 체인 전체는 그 피어에게만 묻는다 (아래).
 func handleBlockchainResponse(ws *socket, message Message) {
 	receivedBlocks := message.blocks // JSON.parse(message.data): readMessage 가 이미 했다
 	latestBlockReceived := receivedBlocks[len(receivedBlocks)-1]
@@ -159,7 +162,7 @@ func handleBlockchainResponse(ws *socket, message Message) {
 				broadcast(responseLatestMsg())
 			}
 		} else if len(receivedBlocks) == 1 {
-			// 블록 하나만 받았는데 붙일 수 없다: 사이의 블록들을 놓쳤거나 다른 갈래(포크)일 것이니 체인 전체를 묻는다.
+			// 블록 하나만 받았는데 붙일 수 없다: 사이의 블록들을 놓쳤거나 다른 포크일 것이니 체인 전체를 묻는다.
 			log.Println("We have to query the chain from our peer")
 			// 챕터와 다른 점: 챕터는 broadcast(queryAllMsg()) 로 모든 피어에게 묻는다. 그러면 가짜 블록을 보내는 피어 하나가
 			// 정직한 이웃들이 저마다 체인 전체를 보내게 만든다. 여기서는 그 블록을 보낸 피어에게만 묻는다.
@@ -176,13 +179,13 @@ func handleBlockchainResponse(ws *socket, message Message) {
 }
 
 // queryAllMsg 는 상대의 블록체인 전체를 달라는 질의이다 (data 는 없다).
-// 노트와 다른 점: 노트는 "모든 블럭의 데이터를 객체로 보낸다" 고 하지만, 이것은 데이터가 아니라 요청이다.
+// 노트와 다른 점: 노트의 코드 주석은 "모든 블럭의 데이터를 객체로 보낸다" 이지만, 데이터가 아니라 요청을 보낸다.
 func queryAllMsg() Message {
 	return Message{Type: QUERY_ALL, Data: nil}
 }
 
-// queryChainLengthMsg 는 상대의 최신 블록을 달라는 질의이다.
-// 노트와 다른 점: 노트는 블록 길이나 최신 블록의 데이터를 보낸다고 하지만, 이름과 달리 상대의 최신 블록을 묻는 요청이다.
+// queryChainLengthMsg 는 상대의 최신 블록을 달라는 질의이다 (이름과 달리 길이가 아니라 최신 블록을 묻는다).
+// 노트와 다른 점: 노트의 코드 주석은 "최신 블럭의 데이터를 객체로 보낸다" 이지만, 데이터가 아니라 요청을 보낸다.
 func queryChainLengthMsg() Message {
 	return Message{Type: QUERY_LATEST, Data: nil}
 }
@@ -250,7 +253,7 @@ const (
 	maxBadMessages = 5        // 한 피어가 보낸 잘못된 메시지가 이만큼이면 연결을 닫는다
 )
 
-// 시간 제한들. 상수가 아닌 까닭: 테스트의 자식 노드가 짧게 줄인다 (시작할 때 한 번).
+// 챕터와 다른 점: 시간 제한들 (챕터에는 없다). 상수가 아닌 까닭: 테스트의 자식 노드가 짧게 줄인다 (시작할 때 한 번).
 var (
 	writeTimeout = 30 * time.Second // 프레임 하나를 보내는 최대 시간
 	dialTimeout  = 5 * time.Second  // TCP 연결, 웹소켓 핸드셰이크, 들어온 연결의 HTTP 요청 머리와 첫 메시지에 저마다 주는 최대 시간
@@ -271,7 +274,8 @@ var (
 
 // frame 은 보낼 웹소켓 프레임 하나이다. 같은 메시지를 보내는 소켓들의 대기열이 같은 frame 을 나눠 가진다.
 type frame struct {
-	id      uint64 // 프레임마다 다른 번호: 소켓이 받은 프레임을 기억할 때 쓴다 (프레임을 붙잡아 두지 않도록 포인터 대신)
+	id      uint64 // 프레임마다 다른 번호: 소켓이 받은 답을 기억할 때 쓴다 (프레임을 붙잡아 두지 않도록 포인터 대신)
+	shared  bool   // 지금 체인에 대한 답(chainCache, latestCache 의 프레임)인지
 	message Message
 	size    int    // JSON.stringify(message) 의 바이트 수: 만들기 전에 센다
 	summary string // -trace 에 찍을 종류와 블록 범위
@@ -325,6 +329,7 @@ func frameOf(message Message) *frame {
 			if c.frame == nil {
 				summary := describe(RESPONSE_BLOCKCHAIN, blockchain[len(blockchain)-c.blocks:])
 				c.frame = newFrame(message, summary)
+				c.frame.shared = true
 			}
 			return c.frame
 		}
@@ -384,8 +389,8 @@ func answerBytes(block *Block) int {
 	return block.size
 }
 
-// on 은 ws.on(event, handler) 이다. 노트의 말로는 handler 를 그 이벤트의 대기열에 올린다: "message" 면 읽는 고루틴(readPump)이
-// 메시지마다, "close" 면 닫히기를 기다리는 고루틴이 한 번 handler 를 mu 를 잡고 부른다. 연결이 없는 소켓(테스트)은 읽지 않는다.
+// on 은 ws.on(event, handler) 이다: handler 를 그 이벤트에 등록한다. "message" 면 읽는 고루틴(readPump)이 메시지마다,
+// "close" 면 닫히기를 기다리는 고루틴이 한 번, mu 를 잡고 handler 를 부른다. 연결이 없는 소켓(테스트)은 읽지 않는다.
 func (ws *socket) on(event string, handler func(Message)) {
 	if event == "message" {
 		ws.handler = handler
@@ -399,15 +404,16 @@ func (ws *socket) on(event string, handler func(Message)) {
 		mu.Lock()
 		handler(Message{})
 		mu.Unlock()
-		if ws.conn != nil {
-			ws.conn.Close() // 닫는 프레임을 보내느라 기다릴 수 있으므로 mu 를 놓은 뒤에 닫는다
+		if ws.conn != nil { // 닫는 프레임을 1초까지 보내 본 뒤 닫는다: 기다릴 수 있으므로 mu 를 놓은 뒤에
+			ws.conn.SetWriteDeadline(time.Now().Add(time.Second))
+			ws.conn.Close()
 		}
 	}()
 }
 
 // readPump 는 소켓에서 프레임을 하나씩 읽어 receive 로 처리한다. 챕터처럼 텍스트 프레임과 바이너리 프레임을 똑같이 읽는다.
-// 챕터의 노드는 연결하자마자 QUERY_LATEST 를 보내므로 첫 메시지가 dialTimeout 안에 오지 않는 연결은 닫는다: 말없이 자리만
-// 차지하는 연결이 들어오는 자리(maxPeers)를 채우지 못하도록.
+// 챕터와 다른 점: 챕터의 노드는 연결하자마자 QUERY_LATEST 를 보내므로 첫 메시지가 dialTimeout 안에 오지 않는 연결은 닫는다:
+// 말없이 자리만 차지하는 연결이 들어오는 자리(maxPeers)를 채우지 못하도록.
 func readPump(ws *socket) {
 	ws.conn.SetReadDeadline(time.Now().Add(dialTimeout))
 	for {
@@ -482,36 +488,23 @@ func readMessage(data []byte) (message Message, err error) {
 }
 
 // readFields 는 메시지 {"type":…,"data":…} 의 두 값을 JSON.parse 처럼 읽는다: 키는 대소문자까지 같아야 하고, 같은 키가 둘이면
-// 뒤의 것이며, 다른 키의 값은 하나씩 읽고 버린다(키가 아무리 많아도 모아 두지 않는다). 정직한 노드가 보내는 형식
-// {"type":2,"data":"…"} 이면 data 를 그대로 잘라 낸다: 큰 체인을 한 번 덜 복사한다.
+// 뒤의 것이며, 다른 키는 보지 않는다. 정직한 노드가 보내는 형식 {"type":2,"data":"…"} 이면 data 를 그대로 잘라 낸다(큰 체인을
+// 한 번 덜 복사한다). 챕터와 다른 점: 그 형식이 아닌 메시지는 64 KiB 까지만 읽는다: 키가 많은 큰 객체가 메모리를 쓰지 못하도록.
 func readFields(data []byte) (typ, body json.RawMessage, err error) {
 	if prefix := `{"type":2,"data":`; bytes.HasPrefix(data, []byte(prefix)) && bytes.HasSuffix(data, []byte(`"}`)) {
 		if body = data[len(prefix) : len(data)-1]; body[0] == '"' && json.Valid(body) {
 			return json.RawMessage("2"), body, nil
 		}
 	}
-	dec := json.NewDecoder(bytes.NewReader(data))
-	if token, err := dec.Token(); err != nil || token != json.Delim('{') {
-		return nil, nil, cmp.Or(err, errors.New("not a JSON object"))
-	}
-	var value json.RawMessage // 값마다 같은 버퍼에 읽는다
-	for dec.More() {
-		key, _ := dec.Token()
-		if err := dec.Decode(&value); err != nil {
-			return nil, nil, err
-		}
-		if key == "type" {
-			typ = slices.Clone(value)
-		} else if key == "data" {
-			body = slices.Clone(value)
-		}
-	}
-	if _, err := dec.Token(); err != nil { // 객체를 닫는 }
+	var fields map[string]json.RawMessage
+	if trimmed := bytes.TrimSpace(data); len(trimmed) == 0 || trimmed[0] != '{' {
+		return nil, nil, errors.New("not a JSON object")
+	} else if len(data) > 64<<10 {
+		return nil, nil, errors.New(`a message over 64 KiB that is not {"type":2,"data":"…"} as JSON.stringify writes it`)
+	} else if err := json.Unmarshal(data, &fields); err != nil {
 		return nil, nil, err
-	} else if _, err := dec.Token(); err != io.EOF {
-		return nil, nil, errors.New("more after the JSON object")
 	}
-	return typ, body, nil
+	return fields["type"], fields["data"], nil
 }
 
 // prepareBlocks 는 받은 블록마다 머클 루트와 블록 해시를 mu 밖에서 구해 블록에 적어 둔다: 그러면 mu 를 잡은 챕터의 검증은
@@ -529,6 +522,8 @@ func prepareBlocks(blocks []Block) {
 // 그 형식을 아는 덕분에 encoding/json 보다 몇 배 빨리 읽고(README 「벤치마크」), 블록이 아닌 것을 만나면 바로 멈춘다.
 // 챕터와 다른 점: 다른 형식으로 쓴 블록(키의 차례나 공백이 다르거나, 키가 더 있거나, 1.0 처럼 쓴 정수)은 자바스크립트는 받지만
 // 여기서는 거절한다. 챕터의 노드가 생성한 블록은 늘 이 형식이다 (남이 보낸 다른 형식의 블록은 자바스크립트 노드가 그대로 전한다).
+// isValidBlockStructure 에 맞지 않는 블록(2^53 을 넘는 정수, 1 MiB 를 넘는 data)도 여기서 메시지째 거절한다: 챕터는 index 를
+// 견준 뒤에야 isValidNewBlock 이 거절한다.
 func decodeBlocks(text string) ([]Block, error) {
 	r := &jsonReader{s: text}
 	r.expect("[")
@@ -769,8 +764,8 @@ func writePump(ws *socket) {
 }
 
 // enqueue 는 ws.send 이다: 프레임을 소켓의 대기열에 넣기만 하고 돌아온다.
-// 챕터와 다른 점: 닫힌 소켓에 보내는 것은 버리고(챕터의 ws.send 는 예외를 던진다), 같은 프레임을 이미 넣었으면(보냈거나
-// 보낼 참이면) 다시 넣지 않는다: 체인이 바뀌기 전까지 QUERY_ALL 을 거듭 보내도 답은 한 번이다. 대기열에 maxQueued 개가 차 있으면 받아 가지 못하는 느린 피어로 보고 닫는다. 새 프레임으로
+// 챕터와 다른 점: 닫힌 소켓에 보내는 것은 버리고(챕터의 ws.send 는 예외를 던진다), 지금 체인에 대한 같은 답을 이미 넣었으면
+// (보냈거나 보낼 참이면) 다시 넣지 않는다: 체인이 바뀌기 전까지 QUERY_ALL 을 거듭 보내도 답은 한 번이다. 대기열에 maxQueued 개가 차 있으면 받아 가지 못하는 느린 피어로 보고 닫는다. 새 프레임으로
 // 모든 대기열의 프레임이 maxQueuedBytes 를 넘게 되면, 넣기 전에 가장 오래 밀린 소켓부터 닫아 자리를 만들고, 그래도 안 되면 넣지 않는다.
 func enqueue(ws *socket, f *frame) {
 	for f.holders == 0 && queuedBytes+f.size > maxQueuedBytes && !ws.isClosed() {
@@ -783,7 +778,7 @@ func enqueue(ws *socket, f *frame) {
 		release(slowest)
 	}
 	switch {
-	case ws.isClosed() || slices.Contains(ws.given[:], f.id): // 같은 프레임을 이미 넣었으면 그것이 이 질의의 답도 된다
+	case ws.isClosed() || f.shared && slices.Contains(ws.given[:], f.id): // 같은 답을 이미 넣었으면 그것이 이 질의의 답도 된다
 	case len(ws.send) == cap(ws.send):
 		ws.close(fmt.Errorf("peer too slow: %d frames waiting to be sent", maxQueued))
 		release(ws)
@@ -794,7 +789,9 @@ func enqueue(ws *socket, f *frame) {
 		if len(ws.queued) == 0 {
 			ws.since = time.Now()
 		}
-		ws.queued[f], ws.given = true, [2]uint64{f.id, ws.given[0]}
+		if ws.queued[f] = true; f.shared {
+			ws.given = [2]uint64{f.id, ws.given[0]}
+		}
 		ws.send <- f
 	}
 }

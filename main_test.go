@@ -350,6 +350,9 @@ func TestInitMessageHandler(t *testing.T) {
 		{"QUERY_LATEST", `{"type":0,"data":null}`, []string{string(chainFrame(chain[1:2]))}},
 		{"QUERY_ALL with 1.0 as type and data it does not read", `{"data":5,"type":1.0}`, []string{string(chainFrame(chain[:2]))}},
 		{"QUERY_ALL again: the same answer is not sent twice", `{"type":1,"data":null}`, nil},
+		{"a block that is not on ours: the chain is asked of its sender", string(chainFrame(makeChain(5, "other")[5:])), []string{`{"type":1,"data":null}`}},
+		{"QUERY_LATEST and QUERY_ALL after other frames: still not sent twice", `{"type":0,"data":null}`, nil},
+		{"QUERY_ALL once more", `{"type":1,"data":null}`, nil},
 		{"RESPONSE_BLOCKCHAIN: the next block is appended and broadcast", string(chainFrame(chain[2:])), nil},
 		{"type the chapter does not know", `{"type":3,"data":null}`, nil},
 		{"TYPE is not type", `{"TYPE":1,"data":null}`, nil},
@@ -518,8 +521,18 @@ func TestBroadcast(t *testing.T) {
 	if queuedBytes != frames[0].size {
 		t.Errorf("queued bytes: got %d, want the shared frame's %d once", queuedBytes, frames[0].size)
 	}
+	// 대기열에 있는 프레임은 같은 소켓에 다시 들어가지 않는다: 센 값이 두 번 늘면 한 번만 줄어 예산이 영영 새어 나간다.
+	extra := newFrame(queryAllMsg(), "")
+	enqueue(peers[0], extra)
+	enqueue(peers[0], extra)
+	if len(peers[0].send) != 1 || extra.holders != 1 {
+		t.Errorf("the same frame enqueued twice: %d frames waiting and %d holders, want 1 and 1", len(peers[0].send), extra.holders)
+	}
 	for _, ws := range peers {
-		sent(ws, frames[0])
+		release(ws)
+	}
+	if queuedBytes != 0 {
+		t.Errorf("queued bytes after every socket let its frames go: got %d, want 0", queuedBytes)
 	}
 }
 

@@ -778,7 +778,7 @@ func enqueue(ws *socket, f *frame) {
 		release(slowest)
 	}
 	switch {
-	case ws.isClosed() || f.shared && slices.Contains(ws.given[:], f.id): // 같은 답을 이미 넣었으면 그것이 이 질의의 답도 된다
+	case ws.isClosed() || ws.queued[f] || f.shared && slices.Contains(ws.given[:], f.id): // 같은 답을 이미 넣었으면 그것이 이 질의의 답도 된다
 	case len(ws.send) == cap(ws.send):
 		ws.close(fmt.Errorf("peer too slow: %d frames waiting to be sent", maxQueued))
 		release(ws)

@@ -1582,8 +1582,9 @@ func TestLargestChainHoldsTheLockBriefly(t *testing.T) {
 		close(stop)
 		held := <-longest
 		t.Logf("%s (%d blocks, %.1f MiB): %v in all, mu held at most %v", step.name, len(chain), float64(len(frame))/(1<<20), took.Round(time.Millisecond), held.Round(100*time.Microsecond))
-		if held > 25*time.Millisecond {
-			t.Errorf("%s: mu was held for %v of %v, want about 10 ms at most", step.name, held, took)
+		// 보통 15 ms 쯤이다. 기계가 바쁠 때를 넉넉히 보아 50 ms 를 넘으면 실패한다: 해시를 mu 안에서 구하던 때는 200 ms 가 넘었다.
+		if held > 50*time.Millisecond {
+			t.Errorf("%s: mu was held for %v of %v, want about 10–20 ms", step.name, held, took)
 		}
 	}
 	if got := len(chainNow()); got != len(chain)+1 {

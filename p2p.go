@@ -261,7 +261,7 @@ var (
 
 // maxQueuedBytes 는 모든 대기열에 있는 서로 다른 프레임의 바이트 수의 한계이다 (여러 소켓이 나눠 가진 프레임은 한 번 센다).
 // 상수가 아닌 까닭: 테스트가 작은 값으로 바꿔 한계를 넘겨 본다.
-var maxQueuedBytes = 256 << 20
+var maxQueuedBytes = 128 << 20
 
 var (
 	queuedBytes int                 // 대기열들에 있는 서로 다른 프레임의 바이트 수 (mu 가 지킨다)

@@ -85,8 +85,7 @@ func TestAddBlock(t *testing.T) {
 	chain := makeChain(4, "r")
 	huge := chain[3]
 	huge.size = maxFrameBytes - len(chainFrame(chain[:3])) - 1 // 이 블록이 든 체인의 QUERY_ALL 답은 프레임 한계에 꼭 맞는다
-	log.SetOutput(io.Discard)
-	t.Cleanup(func() { log.SetOutput(os.Stderr) })
+	discardLog(t)
 	mu.Lock()
 	defer mu.Unlock()
 	for _, tt := range []struct {
@@ -168,8 +167,7 @@ func TestMerkleRoot(t *testing.T) {
 func TestIsValidNewBlock(t *testing.T) {
 	genesis := getGenesisBlock()
 	valid := makeChain(1, "v")[1]
-	log.SetOutput(io.Discard)
-	t.Cleanup(func() { log.SetOutput(os.Stderr) })
+	discardLog(t)
 	for _, tt := range []struct {
 		name   string
 		change func(b *Block)
@@ -234,8 +232,7 @@ func TestIsValidChain(t *testing.T) {
 	genesisData := makeChain(1, "g")
 	genesisData[0].Data = vals("other genesis text")
 	chain := makeChain(3, "c")
-	log.SetOutput(io.Discard)
-	t.Cleanup(func() { log.SetOutput(os.Stderr) })
+	discardLog(t)
 	for _, tt := range []struct {
 		name  string
 		chain []Block
@@ -338,8 +335,7 @@ func TestInitConnection(t *testing.T) {
 func TestInitMessageHandler(t *testing.T) {
 	resetChain()
 	t.Cleanup(resetChain)
-	log.SetOutput(io.Discard)
-	t.Cleanup(func() { log.SetOutput(os.Stderr) })
+	discardLog(t)
 	chain := makeChain(2, "m")
 	setChain(chain[:2])
 	ws := newTestSocket("peer") // initMessageHandler 를 불러 둔 소켓
@@ -570,8 +566,7 @@ func TestMineBlock(t *testing.T) {
 func TestReplaceChain(t *testing.T) {
 	resetChain()
 	t.Cleanup(resetChain)
-	log.SetOutput(io.Discard)
-	t.Cleanup(func() { log.SetOutput(os.Stderr) })
+	discardLog(t)
 	long, other := makeChain(3, "long"), makeChain(3, "other")
 	mu.Lock()
 	defer mu.Unlock()
@@ -1552,8 +1547,7 @@ func TestLargestChainHoldsTheLockBriefly(t *testing.T) {
 	}
 	resetChain()
 	t.Cleanup(func() { mu.Lock(); sockets = nil; mu.Unlock(); resetChain() })
-	log.SetOutput(io.Discard)
-	t.Cleanup(func() { log.SetOutput(os.Stderr) })
+	discardLog(t)
 	perBlock := len(chainFrame(makeChain(2, "x"))) - len(chainFrame(makeChain(1, "x")))
 	chain := makeChain(maxFrameBytes/perBlock, "x") // 뒤의 블록은 index 가 길어 조금 더 크다: 넘친 만큼 줄인다
 	chain = chain[:int64(len(chain))*maxFrameBytes*98/100/int64(len(chainFrame(chain)))]
@@ -2862,6 +2856,12 @@ func allocated() uint64 {
 	var m runtime.MemStats
 	runtime.ReadMemStats(&m)
 	return m.TotalAlloc
+}
+
+// discardLog 는 이 프로세스 노드의 로그를 테스트가 끝날 때까지 버린다.
+func discardLog(t testing.TB) {
+	log.SetOutput(io.Discard)
+	t.Cleanup(func() { log.SetOutput(os.Stderr) })
 }
 
 // captureLog 는 이 프로세스 노드의 로그를 테스트가 끝날 때까지 모은다.

@@ -1588,9 +1588,9 @@ func TestLargestChainHoldsTheLockBriefly(t *testing.T) {
 	mu.Lock()
 	f := frameOf(responseChainMsg())
 	mu.Unlock()
-	f.once.Do(func() { f.bytes = stringify(f.message) })
-	if f.size != len(f.bytes) || f.size > maxFrameBytes {
-		t.Errorf("answer frame: counted %d bytes, built %d, want the same and at most %d", f.size, len(f.bytes), maxFrameBytes)
+	built := f.build()
+	if f.size != len(built) || f.size > maxFrameBytes || string(built) != string(stringify(f.message)) {
+		t.Errorf("answer frame: counted %d bytes, built %d, want the same, at most %d and JSON.stringify(message)", f.size, len(built), maxFrameBytes)
 	}
 	drain(ws)
 }
@@ -3089,7 +3089,7 @@ func drain(ws *socket) []string {
 		select {
 		case f := <-ws.send:
 			sent(ws, f)
-			frames = append(frames, string(stringify(f.message)))
+			frames = append(frames, string(f.build()))
 		default:
 			return frames
 		}

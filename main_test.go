@@ -518,7 +518,7 @@ func TestBroadcast(t *testing.T) {
 		t.Errorf("queued bytes: got %d, want the shared frame's %d once", queuedBytes, frames[0].size)
 	}
 	// 대기열에 있는 프레임은 같은 소켓에 다시 들어가지 않는다: 센 값이 두 번 늘면 한 번만 줄어 예산이 영영 새어 나간다.
-	extra := newFrame(queryAllMsg(), "")
+	extra := newFrame(queryAllMsg(), 0, "")
 	enqueue(peers[0], extra)
 	enqueue(peers[0], extra)
 	if len(peers[0].send) != 1 || extra.holders != 1 {

@@ -328,22 +328,21 @@ func frameOf(message Message) *frame {
 		if message.Data == &c.text {
 			if c.frame == nil {
 				summary := describe(RESPONSE_BLOCKCHAIN, blockchain[len(blockchain)-c.blocks:])
-				c.frame = newFrame(message, summary)
+				c.frame = newFrame(message, c.size, summary)
 				c.frame.shared = true
 			}
 			return c.frame
 		}
 	}
-	return newFrame(message, describe(message.Type, nil))
+	return newFrame(message, 0, describe(message.Type, nil)) // 질의: data 가 없다
 }
 
-// newFrame 은 message 의 프레임이다. 바이트는 아직 만들지 않고 그 수만 센다 (answerSize, 캐시의 답은 적어 둔 값).
-func newFrame(message Message, summary string) *frame {
+// newFrame 은 message 의 프레임이다. 바이트는 아직 만들지 않고 그 수만 센다: dataSize 는 data 문자열의 answerSize 이다
+// (캐시가 적어 둔 값이라 mu 를 잡은 채 큰 문자열을 다시 세지 않는다).
+func newFrame(message Message, dataSize int, summary string) *frame {
 	size := len(`{"type":0,"data":null}`)
-	if c := chainCache; message.Data == &c.text {
-		size = len(`{"type":2,"data":""}`) + c.size
-	} else if message.Data != nil {
-		size = len(`{"type":2,"data":""}`) + answerSize(*message.Data)
+	if message.Data != nil {
+		size = len(`{"type":2,"data":""}`) + dataSize
 	}
 	frames++
 	return &frame{id: frames, message: message, size: size, summary: summary}
@@ -387,14 +386,20 @@ func describe(t MessageType, blocks []Block) string {
 // fitsOneFrame 은 newBlock 을 붙여도 체인 전체를 담은 QUERY_ALL 의 답이 maxFrameBytes 안인지 알려준다.
 // 넘는 체인은 다른 Go 노드가 한 프레임으로 받을 수 없으므로 만들지 않는다.
 func fitsOneFrame(newBlock Block) bool {
-	size := len(`{"type":2,"data":"[]"}`) + answerBytes(&newBlock)
-	for i := range blockchain {
-		size += answerBytes(&blockchain[i]) + 1
-	}
+	size := len(`{"type":2,"data":""}`) + chainSize(blockchain) + answerBytes(&newBlock) + 1 // 쉼표 하나와 새 블록
 	if size > maxFrameBytes {
 		log.Printf("Not adding block %d: the whole chain would no longer fit in one %d MiB frame", newBlock.Header.Index, maxFrameBytes>>20)
 	}
 	return size <= maxFrameBytes
+}
+
+// chainSize 는 JSON.stringify(blocks) 를 답 프레임의 data 문자열에 다시 쓴 바이트 수이다: [블록,블록,…].
+func chainSize(blocks []Block) int {
+	size := 1
+	for i := range blocks {
+		size += answerBytes(&blocks[i]) + 1
+	}
+	return size
 }
 
 // answerBytes 는 블록이 QUERY_ALL 의 답 프레임에서 차지하는 바이트 수이다 (처음 한 번 세어 블록에 적어 둔다).
@@ -465,11 +470,7 @@ func receive(ws *socket, data []byte) {
 	ws.handler(message)
 	// 받은 체인으로 교체했으면 받은 JSON 문자열이 곧 JSON.stringify(getBlockchain()) 이다 (decodeBlocks 가 그 형식만 받는다).
 	if len(message.blocks) > 1 && &blockchain[0] == &message.blocks[0] {
-		size := 1
-		for _, b := range blockchain {
-			size += b.size + 1
-		}
-		chainCache = &jsonCache{len(blockchain), calculateHashForBlock(getLatestBlock()), *message.Data, size, nil}
+		chainCache = &jsonCache{len(blockchain), calculateHashForBlock(getLatestBlock()), *message.Data, chainSize(blockchain), nil}
 	}
 }
 

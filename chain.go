@@ -25,26 +25,22 @@ import (
 type BlockHeader struct {
 	Version      string `json:"version"`
 	Index        int64  `json:"index"`
-	PreviousHash string `json:"previousHash"`
+	PreviousHash Hash   `json:"previousHash"` // JSON 에서는 챕터처럼 64글자 대문자 16진수 문자열이다 (Hash 는 아래 「챕터에 없는 것」)
 	Timestamp    int64  `json:"timestamp"`
-	MerkleRoot   string `json:"merkleRoot"`
+	MerkleRoot   Hash   `json:"merkleRoot"`
 }
 
-// Block 은 챕터의 class Block 이다: 헤더와 데이터. data 는 챕터처럼 아무 JSON 값(문자열, 수, true, null, 객체, 배열)의
-// 배열이고, 값마다 JSON.stringify 가 쓰는 JSON 문자열 그대로 둔다 (문자열 값이면 따옴표까지: "abc").
+// Block 은 챕터의 class Block 이다: 헤더와 데이터.
 type Block struct {
-	Header BlockHeader       `json:"header"`
-	Data   []json.RawMessage `json:"data"`
-	// 챕터에 없는 것: 받은 블록이면 mu 를 잡기 전에 구해 둔 블록 해시와 머클 루트(prepareBlocks), 그리고 QUERY_ALL 의 답에서
-	// 차지할 바이트 수(decodeBlocks, answerBytes). 비어 있으면 쓸 때 구한다.
-	hash, root string
-	size       int
+	Header BlockHeader `json:"header"`
+	Data   json.RawMessage `json:"data"` // 챕터의 data 배열: JSON.stringify 가 쓴 [값,값,…] 문자열 그대로 둔다
+	memo                   // 챕터에 없는 것: 이 블록까지의 체인을 보내는 데 드는 바이트 수 (아래)
 }
 
 // 잠금 mu 는 Node.js 의 이벤트 루프 노릇을 한다. Node.js 는 핸들러를 한 번에 하나씩 돌리므로 챕터는 전역 변수를 그냥 쓰지만,
 // Go 에서는 HTTP 요청과 받은 메시지가 저마다 고루틴에서 동시에 돈다. 그래서 챕터의 로직(HTTP 핸들러의 몸통, 받은 메시지 하나,
-// 연결이 열리고 닫힐 때)은 mu 를 잡고 돈다. 받은 메시지를 풀고 해시와 머클 루트를 구하는 일은 그 전에, mu 없이 그 소켓의
-// 고루틴이 한다. 이 규칙 하나 덕분에 blockchain 과 sockets(p2p.go)는 챕터처럼 보통 전역 변수이다.
+// 연결이 열리고 닫힐 때)은 mu 를 잡고 돈다. 받은 것을 파싱하고 해시와 머클 루트를 구하는 일은 그 전에 mu 없이 한다.
+// 이 규칙 하나 덕분에 blockchain 과 sockets(p2p.go)는 챕터처럼 보통 전역 변수이다.
 var (
 	mu         sync.Mutex // Node 의 이벤트 루프 노릇: blockchain, sockets, 그리고 「mu 가 지킨다」고 적힌 값을 지킨다
 	blockchain = []Block{getGenesisBlock()}
@@ -60,9 +56,9 @@ func getLatestBlock() Block { return blockchain[len(blockchain)-1] }
 func getGenesisBlock() Block {
 	const version = "1.0.0"
 	const index = 0
-	previousHash := strings.Repeat("0", 64)
+	previousHash := Hash{}       // '0'.repeat(64)
 	const timestamp = 1231006505 // 2009/01/03 6:15pm (UTC)
-	data := []json.RawMessage{[]byte(`"The Times 03/Jan/2009 Chancellor on brink of second bailout for banks"`)}
+	data := json.RawMessage(`["The Times 03/Jan/2009 Chancellor on brink of second bailout for banks"]`)
 
 	merkleRoot := merkleRootOf(data) // merkle("sha256").sync(data).root() || '0'.repeat(64)
 
@@ -71,14 +67,14 @@ func getGenesisBlock() Block {
 }
 
 // generateNextBlock 은 마지막 블록 다음에 올 새 블록을 blockData 로 생성한다.
-func generateNextBlock(blockData []json.RawMessage) Block {
+func generateNextBlock(blockData json.RawMessage) Block {
 	previousBlock := getLatestBlock()
 	currentVersion := getCurrentVersion()
 	nextIndex := previousBlock.Header.Index + 1
 	previousHash := calculateHashForBlock(previousBlock)
 	nextTimestamp := getCurrentTimestamp()
 
-	merkleRoot := merkleRootOf(blockData)
+	merkleRoot := merkleRootOf(blockData) // merkle("sha256").sync(blockData).root() || '0'.repeat(64)
 
 	newBlockHeader := BlockHeader{currentVersion, nextIndex, previousHash, nextTimestamp, merkleRoot}
 	return Block{Header: newBlockHeader, Data: blockData}
@@ -95,8 +91,9 @@ func getCurrentTimestamp() int64 {
 
 // addBlock 은 새 블록이 마지막 블록 위에 올 수 있으면 체인에 붙이고 true 를 돌려준다.
 func addBlock(newBlock Block) bool {
-	// 챕터와 다른 점: QUERY_ALL 의 답이 프레임 한계(maxFrameBytes)를 넘게 될 블록은 붙이지 않는다 (fitsOneFrame).
-	if isValidNewBlock(newBlock, getLatestBlock()) && fitsOneFrame(newBlock) {
+	// 챕터와 다른 점: 체인 전체를 담은 QUERY_ALL 의 답이 Go 노드가 프레임 하나로 받는 한계(64 MiB, data 값 2^20 개)를
+	// 넘게 할 블록은 붙이지 않는다 (fits): 가진 체인은 언제나 보낼 수 있고, 보낸 체인은 Go 노드가 받을 수 있다.
+	if isValidNewBlock(newBlock, getLatestBlock()) && fits(&newBlock) {
 		blockchain = append(blockchain, newBlock)
 		return true
 	}
@@ -104,14 +101,14 @@ func addBlock(newBlock Block) bool {
 }
 
 // calculateHash 는 version + index + previousHash + timestamp + merkleRoot 문자열의 SHA-256 을 대문자 16진수로 돌려준다.
-func calculateHash(version string, index int64, previousHash string, timestamp int64, merkleRoot string) string {
-	return sha256Upper(version + strconv.FormatInt(index, 10) + previousHash + strconv.FormatInt(timestamp, 10) + merkleRoot)
+func calculateHash(version string, index int64, previousHash Hash, timestamp int64, merkleRoot Hash) Hash {
+	return sha256.Sum256([]byte(version + strconv.FormatInt(index, 10) + previousHash.String() + strconv.FormatInt(timestamp, 10) + merkleRoot.String()))
 }
 
 // calculateHashForBlock 은 블록 헤더의 다섯 값으로 블록 해시를 구한다.
-func calculateHashForBlock(block Block) string {
-	if block.hash != "" { // 받은 블록은 mu 를 잡기 전에 구해 둔 해시를 쓴다 (prepareBlocks)
-		return block.hash
+func calculateHashForBlock(block Block) Hash {
+	if hash, ok := known.hashes[block.Header]; ok { // 받은 블록의 해시는 mu 를 잡기 전에 구해 두었다 (known)
+		return hash
 	}
 	return calculateHash(
 		block.Header.Version,
@@ -125,7 +122,7 @@ func calculateHashForBlock(block Block) string {
 // isValidNewBlock 은 newBlock 이 previousBlock 바로 다음 블록으로 맞는지 검사한다.
 func isValidNewBlock(newBlock Block, previousBlock Block) bool {
 	if !isValidBlockStructure(newBlock) {
-		// 챕터와 다른 점: 피어가 보낸 큰 블록이 로그를 키우지 않도록 블록의 JSON 은 200 바이트까지만 찍는다.
+		// 챕터와 다른 점: 큰 블록이 로그를 키우지 않도록 블록의 JSON 은 200 바이트까지만 찍는다.
 		log.Printf("invalid block structure: %s", shorten(stringify(newBlock)))
 		return false
 	} else if previousBlock.Header.Index+1 != newBlock.Header.Index {
@@ -134,20 +131,19 @@ func isValidNewBlock(newBlock Block, previousBlock Block) bool {
 	} else if calculateHashForBlock(previousBlock) != newBlock.Header.PreviousHash {
 		log.Println("Invalid previousHash")
 		return false
-	} else if blockRoot(newBlock) != newBlock.Header.MerkleRoot { // 받은 블록은 mu 를 잡기 전에 구해 둔 머클 루트를 쓴다
-		// 데이터가 없으면 머클 루트는 '0' 64개여야 한다 (merkleRootOf 가 그 값을 돌려준다).
+	} else if merkleRootOf(newBlock.Data) != newBlock.Header.MerkleRoot { // data 가 없으면 '0' 64개이다
 		log.Println("Invalid merkleRoot")
 		return false
 	}
 	return true
 }
 
-// isValidBlockStructure 는 블록의 각 값이 맞는 형식인지 검사한다. 챕터의 typeof 검사는 Go 의 타입이 대신한다.
-// 챕터와 다른 점: 두 정수는 자바스크립트의 수가 정확히 나타내는 ±(2^53-1) 안이어야 하고(그래야 해시하는 10진수 문자열이 같다),
-// data 는 null 이 아닌 배열로 JSON 1 MiB(maxBlockDataBytes)까지이다.
+// isValidBlockStructure 는 블록의 각 값이 맞는 형식인지 검사한다. typeof 가 'string' 과 'number' 인지는 Go 의 타입이 보장한다.
+// 챕터와 다른 점: typeof 가 'number' 이면 받는 1.5 나 1e300 은 Go 의 정수에 들지 않아 받을 때 거절하고(readMessage),
+// 두 정수는 자바스크립트가 정확히 나타내는 ±(2^53-1) 안이어야 한다(그래야 해시하는 10진수 문자열이 같다).
+// data 는 typeof 가 'object' 인 null 이나 객체가 아니라 배열이어야 하고, JSON 으로 1 MiB(maxBlockDataBytes)까지이다.
 func isValidBlockStructure(block Block) bool {
-	return isSafeInteger(block.Header.Index) && isSafeInteger(block.Header.Timestamp) &&
-		block.Data != nil && dataBytes(block.Data) <= maxBlockDataBytes
+	return isSafeInteger(block.Header.Index) && isSafeInteger(block.Header.Timestamp) && isDataArray(block.Data)
 }
 
 // isValidChain 은 첫 블록이 제네시스 블록과 같고 모든 블록이 앞 블록 위에 맞게 올라가 있는지 검사한다.
@@ -166,47 +162,171 @@ func isValidChain(blockchainToValidate []Block) bool {
 
 // ---- 챕터에 없는 것 ----
 
-// maxBlockDataBytes 는 블록 하나의 data 를 JSON 으로 쓴 크기의 한계이다 (값마다 따옴표와 쉼표까지 센다). HTTP 몸체의 한계와 같다.
-const maxBlockDataBytes = maxBodyBytes
+const (
+	maxBlockDataBytes = 1 << 20   // 블록 하나의 data 를 JSON 으로 쓴 크기의 한계 (HTTP 몸체 100 KB 로 생성할 수 있는 어떤 data 보다 크다)
+	maxSafeInteger    = 1<<53 - 1 // 자바스크립트가 정확히 다루는 가장 큰 정수
+	maxDepth          = 64        // data 의 값 안에 배열과 객체가 겹칠 수 있는 깊이의 한계
+	maxFrameBytes     = 64 << 20  // 받는 프레임 하나, 그리고 체인 전체를 담은 답 프레임의 최대 크기 (챕터의 ws 1.x 는 100 MiB)
+	maxLeaves         = 1 << 20   // 프레임 하나, 그리고 체인 전체의 답에서 머클 잎으로 해시하는 data 값 수의 한계
+)
 
-// maxSafeInteger 는 자바스크립트가 정확히 다루는 가장 큰 정수(2^53-1)이다.
-const maxSafeInteger = 1<<53 - 1
+// Hash 는 SHA-256 값이다. 챕터는 해시를 64글자 대문자 16진수 문자열로 다루고, JSON 에서도 그렇게 쓰고 읽는다.
+// 메모리에서는 32바이트로 두어 블록 하나가 문자열 둘(128 바이트)을 덜 쓴다.
+type Hash [32]byte
 
-// maxDepth 는 data 의 값 안에 배열과 객체가 겹칠 수 있는 깊이의 한계이다.
-const maxDepth = 64
+// String 은 64글자 대문자 16진수이다 (crypto-js 의 SHA256(…).toString().toUpperCase()).
+func (h Hash) String() string {
+	const digits = "0123456789ABCDEF"
+	text := make([]byte, 64)
+	for i, b := range h {
+		text[2*i], text[2*i+1] = digits[b>>4], digits[b&15]
+	}
+	return string(text)
+}
+
+// MarshalJSON 은 해시를 JSON 문자열로 쓴다.
+func (h Hash) MarshalJSON() ([]byte, error) { return []byte(`"` + h.String() + `"`), nil }
+
+// UnmarshalJSON 은 64글자 대문자 16진수 JSON 문자열만 읽는다.
+// 챕터와 다른 점: 챕터의 previousHash 와 merkleRoot 는 아무 문자열이나 되지만, 다른 문자열인 블록은 올바를 수 없다 (해시와 견주므로).
+// 여기서는 그 블록을 파싱할 때 거절한다.
+func (h *Hash) UnmarshalJSON(text []byte) error {
+	if len(text) != 66 || !isUpperHexHash(string(text[1:65])) {
+		return fmt.Errorf("hash %s is not 64 uppercase hex digits", shorten(text))
+	}
+	_, err := hex.Decode(h[:], text[1:65])
+	return err
+}
+
+// memo 는 블록에 적어 두는 비용이다: 답 프레임의 크기를 체인을 다시 돌지 않고 안다 (fits 와 prepareBlock 이 적는다).
+type memo struct {
+	own   cost // 이 블록 하나가 답 프레임에 더하는 비용 (0 이면 아직 세지 않았다)
+	total cost // 제네시스부터 이 블록까지의 체인을 답 프레임 하나로 보낼 때의 비용
+}
+
+// cost 는 블록들을 RESPONSE_BLOCKCHAIN 프레임 하나로 보낼 때의 비용이다: 프레임의 바이트 수와 머클 잎으로 해시할 data 값의 수.
+// 받는 쪽은 프레임 하나에, 가진 쪽은 체인 전체의 답에 같은 한계(within)를 둔다. int32 는 블록마다 메모리를 아끼려고이다 (64 MiB 안).
+type cost struct{ bytes, values int32 }
+
+// plus 는 두 비용의 합이다.
+func (c cost) plus(d cost) cost { return cost{c.bytes + d.bytes, c.values + d.values} }
+
+// within 은 비용이 Go 노드가 프레임 하나로 받는 한계 안인지 알려준다.
+func (c cost) within() bool { return c.bytes <= maxFrameBytes && c.values <= maxLeaves }
+
+// facts 는 mu 를 잡기 전에 구해 둔 것들이다: 블록 헤더의 해시, data 의 머클 루트와 값의 수.
+// data 는 그 바이트의 자리로 찾는다: 받은 블록과 생성할 블록의 data 는 저마다 따로 만든 배열이고 바뀌지 않는다.
+type facts struct {
+	hashes map[BlockHeader]Hash
+	data   map[*byte]dataFacts
+}
+
+// dataFacts 는 data 하나의 머클 루트와 값의 수이다.
+type dataFacts struct {
+	root   Hash
+	values int
+}
+
+// known 은 mu 를 잡은 챕터의 코드가 지금 다루는 메시지나 요청에 대해 구해 둔 것이다 (mu 가 지킨다).
+// 챕터의 함수(calculateHashForBlock, merkleRootOf)는 여기 있는 값이면 다시 구하지 않는다.
+var known facts
+
+// blockCost 는 블록 하나가 답 프레임에 더하는 비용이다 (블록 뒤의 쉼표 하나까지).
+func blockCost(block Block) cost {
+	if block.own != (cost{}) {
+		return block.own
+	}
+	size := answerSize(string(stringify(block.Header))) + len(`{"header":,"data":}`) + answerSize(string(block.Data))
+	return cost{int32(size + 1), int32(factsOf(block.Data).values)}
+}
+
+// chainCost 는 blocks 를 답 프레임 하나로 보낼 때의 비용이다. 체인이면 마지막 블록에 적어 둔 값을 쓴다.
+func chainCost(blocks []Block) cost {
+	if last := blocks[len(blocks)-1]; len(blocks) > 1 && last.total != (cost{}) {
+		return last.total
+	}
+	c := cost{bytes: int32(len(`{"type":2,"data":"[]"}`) - 1)} // 블록마다 쉼표 하나를 더해 세므로 하나를 뺀다
+	for i := range blocks {
+		c = c.plus(blockCost(blocks[i]))
+	}
+	return c
+}
+
+// fits 는 newBlock 을 붙인 체인 전체의 답이 한계 안인지 알려주고, 그 비용을 newBlock 에 적어 둔다.
+func fits(newBlock *Block) bool {
+	newBlock.own = blockCost(*newBlock)
+	newBlock.total = chainCost(blockchain).plus(newBlock.own)
+	if !newBlock.total.within() {
+		log.Printf("Not adding block %d: the whole chain would no longer fit in one frame (%d MiB, %d data values)",
+			newBlock.Header.Index, maxFrameBytes>>20, maxLeaves)
+	}
+	return newBlock.total.within()
+}
 
 // isSafeInteger 는 n 이 자바스크립트의 Number.isSafeInteger 를 만족하는지 알려준다.
 func isSafeInteger(n int64) bool { return -maxSafeInteger <= n && n <= maxSafeInteger }
 
-// dataBytes 는 data 를 JSON 으로 쓴 바이트 수이다: [값,값,…].
-func dataBytes(data []json.RawMessage) int {
-	size := 1
-	for _, v := range data {
-		size += len(v) + 1
+// isDataArray 는 data 가 JSON 배열이고 maxBlockDataBytes 안인지 알려준다.
+func isDataArray(data json.RawMessage) bool {
+	return len(data) >= 2 && data[0] == '[' && len(data) <= maxBlockDataBytes
+}
+
+// factsOf 는 data 의 머클 루트와 값의 수이다: 구해 둔 것이 있으면(known) 그것을, 없으면 구한다 (제네시스 블록처럼 작은 data).
+func factsOf(data json.RawMessage) dataFacts {
+	if len(data) > 0 {
+		if f, ok := known.data[&data[0]]; ok {
+			return f
+		}
 	}
-	return max(size, 2)
+	f, _ := prepareData(data, maxLeaves)
+	return f
 }
 
 // merkleRootOf 는 npm merkle 0.6.0 의 merkle("sha256").sync(data).root() || '0'.repeat(64) 와 같은 값을 구한다.
-func merkleRootOf(data []json.RawMessage) string {
-	// 데이터가 없으면 루트는 '0' 64개이다.
-	if len(data) == 0 {
-		return strings.Repeat("0", 64)
+func merkleRootOf(data json.RawMessage) Hash { return factsOf(data).root }
+
+// prepareData 는 data 배열의 머클 루트와 값의 수를 구한다. 값마다 JSON.stringify 가 쓰는 형식인지도 보고(canonicalJSON),
+// 값이 limit 개를 넘으면 그 자리에서 멈춘다. 잎은 값을 String(value) 로 바꾼 문자열이 이미 64글자 대문자 16진수면 그 값,
+// 아니면 그 문자열의 SHA-256 이다 (빈 문자열도 해시한다).
+func prepareData(data json.RawMessage, limit int) (dataFacts, error) {
+	dec := json.NewDecoder(bytes.NewReader(data))
+	if token, err := dec.Token(); err != nil || token != json.Delim('[') {
+		return dataFacts{}, errors.New("data is not a JSON array")
 	}
-	// 잎: 값을 String(value) 로 바꾼 문자열이 이미 64글자 대문자 16진수면 그대로, 아니면 그 SHA-256 (빈 문자열도 해시한다).
-	level := make([]string, len(data))
-	for i, value := range data {
-		if leaf := leafText(value); isUpperHexHash(leaf) {
-			level[i] = leaf
-		} else {
-			level[i] = sha256Upper(leaf)
+	var leaves []Hash
+	for dec.More() {
+		var value json.RawMessage
+		if err := dec.Decode(&value); err != nil {
+			return dataFacts{}, err
+		} else if len(leaves) == limit {
+			return dataFacts{}, fmt.Errorf("more than %d data values in one frame", maxLeaves)
 		}
+		if value[0] != '"' || bytes.IndexByte(value, '\\') >= 0 { // 이스케이프가 없는 문자열은 늘 그 형식이다
+			if canonical, err := canonicalJSON(value); err != nil || !bytes.Equal(canonical, value) {
+				return dataFacts{}, cmp.Or(err, fmt.Errorf("data value %s is not as JSON.stringify writes it", shorten(value)))
+			}
+		}
+		var leaf Hash
+		if text := leafText(value); isUpperHexHash(text) {
+			hex.Decode(leaf[:], []byte(text))
+		} else {
+			leaf = sha256.Sum256([]byte(text))
+		}
+		leaves = append(leaves, leaf)
 	}
-	// 한 층씩 올라간다: 이웃 둘의 16진수 문자열을 이어 붙여 해시하고, 홀수로 남은 마지막 노드는 그대로 올라간다.
+	return dataFacts{rootOf(leaves), len(leaves)}, nil
+}
+
+// rootOf 는 잎들로 머클 루트를 구한다. 한 층씩 올라가며 이웃 둘의 대문자 16진수 문자열을 이어 붙여 해시하고, 홀수로 남은 마지막
+// 노드는 그대로 올라간다. 잎이 없으면 '0' 64개이다.
+func rootOf(level []Hash) Hash {
+	if len(level) == 0 {
+		return Hash{}
+	}
 	for len(level) > 1 {
-		var parents []string
+		parents := level[:0] // 읽은 자리 뒤에만 쓰므로 같은 배열에 쓴다
 		for i := 0; i+1 < len(level); i += 2 {
-			parents = append(parents, sha256Upper(level[i]+level[i+1]))
+			parents = append(parents, sha256.Sum256([]byte(level[i].String()+level[i+1].String())))
 		}
 		if len(level)%2 == 1 {
 			parents = append(parents, level[len(level)-1])
@@ -250,35 +370,23 @@ func jsString(v any, ifNull string) string {
 	return ifNull
 }
 
-// blockRoot 는 블록의 data 로 구한 머클 루트이다: 받은 블록이면 구해 둔 값을 쓴다.
-func blockRoot(block Block) string {
-	if block.root != "" {
-		return block.root
-	}
-	return merkleRootOf(block.Data)
-}
-
-// sha256Upper 는 text 의 SHA-256 을 대문자 16진수로 돌려준다 (crypto-js 의 SHA256(text).toString().toUpperCase()).
-func sha256Upper(text string) string {
-	sum := sha256.Sum256([]byte(text))
-	return strings.ToUpper(hex.EncodeToString(sum[:]))
-}
-
 // isUpperHexHash 는 s 가 64글자 대문자 16진수(이미 해시인 값)인지 알려준다.
 func isUpperHexHash(s string) bool { return len(s) == 64 && strings.Trim(s, "0123456789ABCDEF") == "" }
 
+// answerSize 는 JSON 문자열 text 를 RESPONSE_BLOCKCHAIN 의 data 문자열 안에 다시 쓴 바이트 수이다: " 와 \ 가 두 바이트가 된다
+// (JSON.stringify 가 쓴 JSON 에는 제어 문자가 그대로 들어 있지 않다).
+func answerSize(text string) int {
+	return len(text) + strings.Count(text, `"`) + strings.Count(text, `\`)
+}
+
 // canonicalJSON 은 JSON.stringify(JSON.parse(raw)) 이다: 자바스크립트가 읽고 다시 쓴 문자열. 공백이 없어지고, 수는 자바스크립트의
 // 형식이 되고(1.0 → 1, 1e21 → 1e+21), 객체의 같은 키는 뒤의 값이 앞의 자리에 남고, 배열 인덱스 같은 키("0", "1", …)는
-// 자바스크립트의 객체처럼 앞에 작은 차례로 온다.
-// 챕터와 다른 점: Go 가 자바스크립트와 같게 읽을 수 없는 값은 거절한다: Infinity 가 되는 수(JSON.stringify 가 null 로 쓴다),
-// 서로게이트 이스케이프(\ud800), UTF-8 이 아닌 바이트, maxDepth 보다 깊은 값. String() 이 닿는 곳(맨 위나 배열 안)의 객체에
-// "toString" 키가 있어도 거절한다: 챕터의 노드는 그 잎의 String() 이 던진 예외로 죽는다.
+// 자바스크립트의 객체처럼 앞에 작은 차례로 온다. Go 가 자바스크립트와 같게 읽을 수 없는 값은 에러이다: Infinity 가 되는 수,
+// 서로게이트 이스케이프(\ud800), UTF-8 이 아닌 바이트, maxDepth 보다 깊은 값, String() 이 닿는 곳(맨 위나 배열 안)의 객체에 있는
+// "toString" 키(그 String() 은 자바스크립트에서 예외를 던진다). 부르는 곳(/mineBlock, readMessage)이 그 차이를 적어 둔다.
 func canonicalJSON(raw []byte) (json.RawMessage, error) {
 	if !utf8.Valid(raw) || hasSurrogateEscape(raw) {
 		return nil, errors.New("not UTF-8, or a \\ud800-\\udfff escape")
-	}
-	if len(raw) > 0 && (raw[0] == '-' || '0' <= raw[0] && raw[0] <= '9') && json.Valid(raw) { // 수 하나는 디코더 없이
-		return jsNumber(string(raw))
 	}
 	dec := json.NewDecoder(bytes.NewReader(raw))
 	dec.UseNumber()

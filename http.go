@@ -1,49 +1,72 @@
-// http.go 는 챕터 2 의 HTTP API(Express 의 app.get, app.post)를 옮긴 것이다.
+// http.go 는 챕터 2 의 HTTP API(Express 의 app.get, app.post)를 옮긴 것이다. 노드의 페이지(page.html)도 여기서 보낸다.
 package main
 
 import (
 	"bytes"
+	_ "embed"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"log"
+	"mime"
 	"net"
 	"net/http"
 	"slices"
+	"strings"
 	"sync"
 	"time"
-	"unicode/utf8"
+
+	"golang.org/x/net/netutil"
 )
 
-// initHttpServer 는 리슨하는 ln 에서 HTTP API 를 연다.
-// 핸들러마다 챕터의 로직은 mu 를 잡고 돌리고(chain.go), 답을 쓰는 일은 mu 를 놓은 뒤에 한다.
+// initHttpServer 는 리슨하는 ln 에서 HTTP API 를 연다. 핸들러마다 챕터의 로직은 mu 를 잡고 돌리고(chain.go),
+// 몸체를 읽고 파싱하는 일과 답을 쓰는 일은 mu 밖에서 한다.
+// 챕터와 다른 점: 없는 경로에는 404, 맞지 않는 메서드에는 405 를 Go 의 ServeMux 가 문자열로 답하고(Express 는 둘 다 HTML 404),
+// 대소문자가 다른 경로(/Blocks)나 끝에 / 를 붙인 경로도 404 이다(Express 는 받는다). Express 가 붙이는 ETag 와 그에 따른 304,
+// OPTIONS 에 대한 자동 답도 없다. 다른 사이트의 웹 페이지가 브라우저를 시켜 보내는 POST 는 403 이다 (curl 은 그대로 된다).
+// 연결은 maxHTTPConns 개까지, 요청 머리는 4 KiB 까지이고, 요청을 읽고 답을 쓰는 시간에도 한계가 있다.
 func initHttpServer(ln net.Listener) *http.Server {
 	mux := http.NewServeMux()
 
 	// GET /blocks: 블록체인 전체
 	mux.HandleFunc("GET /blocks", func(w http.ResponseWriter, r *http.Request) {
+		// 챕터와 다른 점: 체인을 보내는 요청은 한 번에 maxWriters 개까지이다 (나머지는 기다린다).
+		if !take(r, writers) {
+			return
+		}
+		defer func() { <-writers }()
 		mu.Lock()
-		blocks := *chainJSON() // res.send(getBlockchain()) 의 JSON.stringify
+		blocks := chainText() // res.send(getBlockchain()) 의 JSON.stringify: 체인의 버전마다 한 번 쓰고 나눠 쓴다
 		mu.Unlock()
 		w.Header().Set("Content-Type", "application/json; charset=utf-8")
-		io.WriteString(w, blocks)
+		w.Write(blocks.text())
 	})
 
 	// POST /mineBlock {"data":[…]}: 새 블록을 생성해 돌려준다
+	// 챕터와 다른 점: 몸체를 읽고 블록을 생성하는 요청은 한 번에 maxBusy 개까지이다 (나머지는 기다린다). 몸체가 있는데 Content-Type 이
+	// JSON 이 아니면 415 이다 (챕터는 그 몸체를 읽지 않고 data 가 없는 빈 블록을 생성한다). 자바스크립트와 같게 읽을 수 없는 data 는
+	// 400 이다: 1e400 처럼 Infinity 가 되는 수(챕터는 null 로 쓴다), 64 겹보다 깊은 값, \ud800 같은 서로게이트 이스케이프와
+	// UTF-8 이 아닌 바이트(챕터는 받는다), String() 이 닿는 객체의 "toString" 키와 배열이 아닌 data(챕터는 500 이나 400 이다).
+	// 머클 루트는 mu 를 잡기 전에 한 번 구한다 (blockData).
 	mux.HandleFunc("POST /mineBlock", func(w http.ResponseWriter, r *http.Request) {
+		if !take(r, busy) {
+			return
+		}
+		defer func() { <-busy }()
 		body, ok := readBody(w, r)
 		if !ok {
 			return
 		}
-		var data []json.RawMessage
-		// 챕터와 다른 점: 배열이 아닌 data 에 챕터는 500(TypeError)으로 답한다. 여기서는 400 이다.
-		if err := orEmpty(body["data"], &data); err != nil { // req.body.data || []
+		data, prepared, err := blockData(body["data"]) // const data = req.body.data || []
+		if err != nil {
 			sendError(w, http.StatusBadRequest, `want {"data":[values]}: data `+err.Error())
 			return
 		}
 		mu.Lock()
+		known = prepared // mu 밖에서 구해 둔 머클 루트: mineBlock 은 다시 구하지 않는다
 		newBlock := mineBlock(data)
+		known = facts{}
 		mu.Unlock()
 		if newBlock == nil {
 			w.Header().Set("Content-Type", "text/html; charset=utf-8")
@@ -84,17 +107,22 @@ func initHttpServer(ln net.Listener) *http.Server {
 
 	// POST /addPeers {"peers":[…]}: 피어마다 웹소켓을 연다. Express 는 경로의 대소문자를 가리지 않아
 	// 챕터에서는 노트의 철자 /addpeers 도 된다. Go 의 ServeMux 는 가리므로 두 철자를 다 등록한다.
+	// 챕터와 다른 점: /mineBlock 처럼 한 번에 maxBusy 개까지이고 Content-Type 이 JSON 이어야 한다. 문자열이 아닌 주소(챕터는 500)나
+	// maxPeers 개를 넘는 주소는 400 이다.
 	addPeers := func(w http.ResponseWriter, r *http.Request) {
+		if !take(r, busy) {
+			return
+		}
+		defer func() { <-busy }()
 		body, ok := readBody(w, r)
 		if !ok {
 			return
 		}
 		var peers []string
-		// 챕터와 다른 점: 챕터는 문자열이 아닌 주소에 예외를 던진다(500). 여기서는 400 이다.
-		if err := orEmpty(body["peers"], &peers); err != nil { // req.body.peers || []
+		if err := orEmpty(body["peers"], &peers); err != nil { // const peers = req.body.peers || []
 			sendError(w, http.StatusBadRequest, `want {"peers":["ws://127.0.0.1:6002"]}: peers `+err.Error())
 			return
-		} else if len(peers) > maxPeers { // 챕터와 다른 점: 요청 하나에 피어 주소는 maxPeers 개까지이다.
+		} else if len(peers) > maxPeers {
 			sendError(w, http.StatusBadRequest, fmt.Sprintf("at most %d peers in one request", maxPeers))
 			return
 		}
@@ -106,37 +134,58 @@ func initHttpServer(ln net.Listener) *http.Server {
 	mux.HandleFunc("POST /addPeers", addPeers)
 	mux.HandleFunc("POST /addpeers", addPeers)
 
-	// 챕터와 다른 점: 없는 경로에는 404, 맞지 않는 메서드에는 405 를 Go 의 ServeMux 가 문자열로 답한다 (Express 는 둘 다 HTML 404).
-	// 위에 없는 대소문자(/Blocks)나 끝에 / 를 붙인 경로도 404 이다 (Express 는 받는다).
+	// 챕터에 없는 것: 노드의 페이지와, 그 페이지가 보는 P2P 메시지의 스트림 (아래).
+	mux.HandleFunc("GET /{$}", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/html; charset=utf-8")
+		w.Write(page)
+	})
+	mux.HandleFunc("GET /events", events)
 
-	// 챕터와 다른 점: 다른 사이트의 웹 페이지가 브라우저를 시켜 보내는 POST(블록 생성, 피어 추가, /stop)는 403 으로 거절한다.
-	// curl 같은 브라우저가 아닌 클라이언트는 그대로 쓸 수 있다. 요청을 읽고 답을 쓰는 시간에도 한계를 둔다.
 	protection := http.NewCrossOriginProtection()
 	protection.SetDenyHandler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		sendError(w, http.StatusForbidden, "cross-origin request from a web page refused")
 	}))
-	srv := &http.Server{Addr: ln.Addr().String(), Handler: protection.Handler(mux), ReadHeaderTimeout: 10 * time.Second, ReadTimeout: time.Minute, WriteTimeout: time.Minute}
-	go srv.Serve(ln)
+	srv := &http.Server{Handler: protection.Handler(mux), MaxHeaderBytes: maxHeaderBytes,
+		ReadHeaderTimeout: 10 * time.Second, ReadTimeout: time.Minute, WriteTimeout: time.Minute, IdleTimeout: time.Minute}
+	go srv.Serve(netutil.LimitListener(ln, maxHTTPConns))
 	log.Printf("Listening http port on: %d", ln.Addr().(*net.TCPAddr).Port)
 	return srv
 }
 
 // ---- 챕터에 없는 것 ----
 
-// maxBodyBytes 는 HTTP 요청 몸체의 최대 크기이다.
-// 챕터와 다른 점: 챕터(body-parser)의 기본 한계 100 KB 보다 넉넉히 1 MiB 까지 받고, 넘으면 413 으로 답한다.
-const maxBodyBytes = 1 << 20
-
-// stopping 은 POST /stop 이 오면 닫힌다. main 이 이것을 기다렸다가 서버들을 닫고 끝난다.
-var (
-	stopping = make(chan struct{})
-	stopOnce sync.Once
+const (
+	maxBodyBytes = 100 << 10 // HTTP 요청 몸체의 최대 크기: body-parser 의 기본 한계 100 KB 와 같다 (넘으면 413)
+	maxHTTPConns = 64        // HTTP 연결 수의 한계 (더 오는 연결은 자리가 날 때까지 기다린다)
+	maxStreams   = 4         // 노드의 페이지가 여는 이벤트 스트림 수의 한계
+	streamBuffer = 64        // 스트림 하나가 보내지 못하고 쌓아 둘 수 있는 이벤트 수: 넘게 뒤처진 스트림은 닫는다
 )
 
+var (
+	busy     = make(chan struct{}, 4) // 몸체를 읽고 일하는 요청(/mineBlock, /addPeers)의 자리: 몸체와 파싱한 값을 쥔 요청 수의 한계
+	writers  = make(chan struct{}, 2) // GET /blocks 의 답을 쓰는 자리: 느린 클라이언트가 저마다 체인의 한 버전을 쥐지 못하도록
+	stopping = make(chan struct{})    // POST /stop 이 오면 닫힌다. main 이 이것을 기다렸다가 서버들을 닫고 끝난다
+	stopOnce sync.Once
+	streams  = map[chan string]bool{} // 노드의 페이지가 연 이벤트 스트림들 (mu 가 지킨다)
+)
+
+// page 는 노드의 페이지이다: 체인을 카드로, 피어들, 블록 생성과 피어 추가, 이 노드가 주고받는 P2P 메시지를 보여 준다.
+//
+//go:embed page.html
+var page []byte
+
+// take 는 slots 에 자리가 날 때까지 기다려 하나를 차지한다. 그 전에 요청이 끝나면 false 이다.
+func take(r *http.Request, slots chan struct{}) bool {
+	select {
+	case slots <- struct{}{}:
+		return true
+	case <-r.Context().Done():
+		return false
+	}
+}
+
 // readBody 는 요청 몸체를 body-parser 의 json() 과 JSON.parse 처럼 읽는다: 빈 몸체는 {}, 객체가 아닌 배열 몸체도 키가 없는 것과 같고,
-// 키는 대소문자까지 같아야 하며 같은 키는 뒤의 것이다. 안 되면 400 이나 413 으로 답하고 false 를 돌려준다.
-// 챕터와 다른 점: body-parser 는 Content-Type 이 JSON 일 때만 몸체를 읽지만 여기서는 늘 JSON 으로 읽는다
-// (curl -d 에 헤더를 빠뜨려도 된다). 몸체는 1 MiB 까지이고(body-parser 는 100 KB), UTF-8 이 아니면 400 이다.
+// 키는 대소문자까지 같아야 하며 같은 키는 뒤의 것이다. 안 되면 400, 413, 415 로 답하고 false 를 돌려준다.
 func readBody(w http.ResponseWriter, r *http.Request) (map[string]json.RawMessage, bool) {
 	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxBodyBytes))
 	var tooBig *http.MaxBytesError
@@ -148,9 +197,13 @@ func readBody(w http.ResponseWriter, r *http.Request) (map[string]json.RawMessag
 		return nil, false
 	}
 	fields := map[string]json.RawMessage{}
+	mediaType, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))
 	switch body = bytes.TrimSpace(body); {
 	case len(body) == 0:
-	case !utf8.Valid(body) || body[0] != '{' && body[0] != '[': // body-parser 의 strict: 객체나 배열만 받는다
+	case mediaType != "application/json" && !strings.HasSuffix(mediaType, "+json"):
+		sendError(w, http.StatusUnsupportedMediaType, "send the body with Content-Type: application/json")
+		return nil, false
+	case body[0] != '{' && body[0] != '[': // body-parser 의 strict: 객체나 배열만 받는다
 		sendError(w, http.StatusBadRequest, `the body must be a JSON object, like {"data":["hello"]}`)
 		return nil, false
 	case body[0] == '[' && json.Valid(body):
@@ -178,6 +231,16 @@ func orEmpty(raw json.RawMessage, v any) error {
 	return err
 }
 
+// blockData 는 req.body.data || [] 를 블록의 data 로 읽고, mu 를 잡기 전에 머클 루트와 값의 수를 구해 둔다.
+func blockData(raw json.RawMessage) (json.RawMessage, facts, error) {
+	var data json.RawMessage
+	if err := orEmpty(raw, &data); err != nil {
+		return nil, facts{}, err
+	}
+	f, err := prepareData(data, maxLeaves)
+	return data, facts{data: map[*byte]dataFacts{&data[0]: f}}, err
+}
+
 // sendJSON 은 v 를 JSON.stringify 한 문자열로 답한다 (Express 의 res.send(객체) 처럼 끝에 줄바꿈이 없다).
 func sendJSON(w http.ResponseWriter, status int, v any) {
 	w.Header().Set("Content-Type", "application/json; charset=utf-8")
@@ -189,4 +252,67 @@ func sendJSON(w http.ResponseWriter, status int, v any) {
 // 챕터와 다른 점: 잘못된 몸체에 Express 는 HTML 에러 페이지를 보낸다. 여기서는 까닭을 담은 JSON 한 줄이다.
 func sendError(w http.ResponseWriter, status int, msg string) {
 	sendJSON(w, status, map[string]string{"error": msg})
+}
+
+// events 는 GET /events 이다: 이 노드가 주고받는 P2P 메시지의 요약(-trace 의 한 줄과 같다, data 는 없다)을 Server-Sent Events 로
+// 보낸다. 스트림은 maxStreams 개까지이고, 다른 사이트의 페이지가 연 스트림은 거절하며, streamBuffer 개 넘게 뒤처지면 닫는다.
+func events(w http.ResponseWriter, r *http.Request) {
+	if site := r.Header.Get("Sec-Fetch-Site"); site != "" && site != "same-origin" && site != "none" {
+		sendError(w, http.StatusForbidden, "cross-site event stream refused")
+		return
+	}
+	stream := make(chan string, streamBuffer)
+	mu.Lock()
+	full := len(streams) >= maxStreams
+	if !full {
+		streams[stream] = true
+	}
+	mu.Unlock()
+	if full {
+		sendError(w, http.StatusServiceUnavailable, fmt.Sprintf("at most %d event streams", maxStreams))
+		return
+	}
+	defer func() {
+		mu.Lock()
+		delete(streams, stream)
+		mu.Unlock()
+	}()
+	w.Header().Set("Content-Type", "text/event-stream")
+	w.Header().Set("Cache-Control", "no-cache")
+	rc := http.NewResponseController(w)
+	rc.SetReadDeadline(time.Time{}) // 스트림은 서버의 ReadTimeout 보다 오래 열려 있다
+	w.WriteHeader(http.StatusOK)
+	if rc.Flush() != nil {
+		return
+	}
+	for {
+		select {
+		case event, open := <-stream:
+			if !open {
+				return
+			}
+			rc.SetWriteDeadline(time.Now().Add(writeTimeout))
+			if _, err := fmt.Fprintf(w, "data: %s\n\n", event); err != nil || rc.Flush() != nil {
+				return
+			}
+		case <-r.Context().Done():
+			return
+		}
+	}
+}
+
+// publish 는 P2P 에서 일어난 일 하나를 열린 스트림마다 넣는다. 넣을 자리가 없는(뒤처진) 스트림은 닫는다. mu 를 잡고 부른다.
+func publish(dir, peer, text string) {
+	if len(streams) == 0 {
+		return
+	}
+	event := string(stringify(map[string]string{"dir": dir, "peer": peer, "text": text}))
+	for stream := range streams {
+		select {
+		case stream <- event:
+		default:
+			delete(streams, stream)
+			close(stream)
+		}
+	}
 }

@@ -32,7 +32,7 @@ type BlockHeader struct {
 
 // Block 은 챕터의 class Block 이다: 헤더와 데이터.
 type Block struct {
-	Header BlockHeader `json:"header"`
+	Header BlockHeader     `json:"header"`
 	Data   json.RawMessage `json:"data"` // 챕터의 data 배열: JSON.stringify 가 쓴 [값,값,…] 문자열 그대로 둔다
 	memo                   // 챕터에 없는 것: 이 블록까지의 체인을 보내는 데 드는 바이트 수 (아래)
 }

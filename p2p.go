@@ -557,7 +557,7 @@ func writePump(ws *socket) {
 			var err error
 			if !ws.isClosed() { // 닫힌 뒤에는 보내지 않는다: 새 시간 제한이 close 가 건 "지금" 제한을 덮어쓰지 않도록
 				ws.ws.SetWriteDeadline(time.Now().Add(writeTimeout))
-				_, err = ws.ws.Write(f.text())       // 텍스트 프레임 하나
+				_, err = ws.ws.Write(f.text())      // 텍스트 프레임 하나
 				ws.ws.SetWriteDeadline(time.Time{}) // 핑에 답하는 퐁도 이 연결로 나가므로 지난 시간 제한을 남기지 않는다
 			}
 			mu.Lock()

@@ -175,14 +175,7 @@ const (
 type Hash [32]byte
 
 // String 은 64글자 대문자 16진수이다 (crypto-js 의 SHA256(…).toString().toUpperCase()).
-func (h Hash) String() string {
-	const digits = "0123456789ABCDEF"
-	text := make([]byte, 64)
-	for i, b := range h {
-		text[2*i], text[2*i+1] = digits[b>>4], digits[b&15]
-	}
-	return string(text)
-}
+func (h Hash) String() string { return strings.ToUpper(hex.EncodeToString(h[:])) }
 
 // MarshalJSON 은 해시를 JSON 문자열로 쓴다.
 func (h Hash) MarshalJSON() ([]byte, error) { return []byte(`"` + h.String() + `"`), nil }
@@ -236,7 +229,7 @@ func blockCost(block Block) cost {
 	if block.own != (cost{}) {
 		return block.own
 	}
-	size := answerSize(string(stringify(block.Header))) + len(`{"header":,"data":}`) + answerSize(string(block.Data))
+	size := answerSize(`{"header":,"data":}`+string(stringify(block.Header))) + answerSize(string(block.Data))
 	return cost{int32(size + 1), int32(factsOf(block.Data).values)}
 }
 
@@ -280,6 +273,12 @@ func factsOf(data json.RawMessage) dataFacts {
 	}
 	f, _ := prepareData(data, maxLeaves)
 	return f
+}
+
+// factsFor 는 생성할 블록의 data 에 대해 mu 밖에서 구해 둔 것이다.
+func factsFor(data json.RawMessage) facts {
+	f, _ := prepareData(data, maxLeaves)
+	return facts{data: map[*byte]dataFacts{&data[0]: f}}
 }
 
 // merkleRootOf 는 npm merkle 0.6.0 의 merkle("sha256").sync(data).root() || '0'.repeat(64) 와 같은 값을 구한다.
@@ -413,60 +412,54 @@ func canonicalValue(dec *json.Decoder, depth int, leaf bool) ([]byte, error) {
 	token, err := dec.Token()
 	if err != nil || depth > maxDepth {
 		return nil, cmp.Or(err, fmt.Errorf("nested deeper than %d", maxDepth))
+	} else if number, ok := token.(json.Number); ok {
+		return jsNumber(string(number))
+	} else if token != json.Delim('[') && token != json.Delim('{') {
+		return stringify(token), nil // 문자열, true, false, null
 	}
-	switch token := token.(type) {
-	case json.Number:
-		return jsNumber(string(token))
-	case json.Delim:
-		if token == '[' {
-			out := []byte{'['}
-			for dec.More() {
-				value, err := canonicalValue(dec, depth+1, leaf)
-				if err != nil {
-					return nil, err
-				}
-				if len(out) > 1 {
-					out = append(out, ',')
-				}
-				out = append(out, value...)
+	var items [][]byte            // 배열의 값들
+	var keys []string             // 객체의 키들: 처음 나온 차례
+	values := map[string][]byte{} // 객체의 값들: 같은 키는 뒤의 값
+	for dec.More() {
+		if token == json.Delim('[') {
+			value, err := canonicalValue(dec, depth+1, leaf)
+			if err != nil {
+				return nil, err
 			}
-			dec.Token()
-			return append(out, ']'), nil
+			items = append(items, value)
+			continue
 		}
-		var keys []string
-		values := map[string][]byte{}
-		for dec.More() {
-			key, _ := dec.Token()
-			value, err := canonicalValue(dec, depth+1, false)
-			if err != nil || leaf && key == "toString" {
-				return nil, cmp.Or(err, errors.New(`an object with a "toString" key: String() throws in JavaScript`))
-			}
-			if _, seen := values[key.(string)]; !seen {
-				keys = append(keys, key.(string))
-			}
-			values[key.(string)] = value
+		token, _ := dec.Token()
+		key := token.(string)
+		value, err := canonicalValue(dec, depth+1, false)
+		if err != nil || leaf && key == "toString" {
+			return nil, cmp.Or(err, errors.New(`an object with a "toString" key: String() throws in JavaScript`))
+		} else if _, seen := values[key]; !seen {
+			keys = append(keys, key)
 		}
-		dec.Token()
-		slices.SortStableFunc(keys, func(a, b string) int { // 배열 인덱스인 키가 먼저, 작은 차례로
-			i, aIsIndex := arrayIndex(a)
-			j, bIsIndex := arrayIndex(b)
-			if aIsIndex != bIsIndex && aIsIndex {
-				return -1
-			} else if aIsIndex != bIsIndex {
-				return 1
-			}
+		values[key] = value
+	}
+	dec.Token()
+	if token == json.Delim('[') {
+		return append(append([]byte{'['}, bytes.Join(items, []byte(","))...), ']'), nil
+	}
+	slices.SortStableFunc(keys, func(a, b string) int { // 배열 인덱스인 키가 먼저, 작은 차례로 (자바스크립트의 객체)
+		i, aIsIndex := arrayIndex(a)
+		j, bIsIndex := arrayIndex(b)
+		switch {
+		case aIsIndex && bIsIndex:
 			return cmp.Compare(i, j)
-		})
-		out := []byte{'{'}
-		for i, key := range keys {
-			if i > 0 {
-				out = append(out, ',')
-			}
-			out = append(append(append(out, stringify(key)...), ':'), values[key]...)
+		case aIsIndex:
+			return -1
+		case bIsIndex:
+			return 1
 		}
-		return append(out, '}'), nil
+		return 0
+	})
+	for i, key := range keys {
+		keys[i] = string(stringify(key)) + ":" + string(values[key])
 	}
-	return stringify(token), nil // 문자열, true, false, null
+	return []byte("{" + strings.Join(keys, ",") + "}"), nil
 }
 
 // jsNumber 는 JSON 의 수 하나를 자바스크립트가 읽고 다시 쓴 형식으로 쓴다 (1.0 → 1, 1e21 → 1e+21, -0 → 0).

@@ -3,6 +3,7 @@ package main
 
 import (
 	"bytes"
+	"cmp"
 	_ "embed"
 	"encoding/json"
 	"errors"
@@ -30,39 +31,27 @@ func initHttpServer(ln net.Listener) *http.Server {
 	mux := http.NewServeMux()
 
 	// GET /blocks: 블록체인 전체
-	mux.HandleFunc("GET /blocks", func(w http.ResponseWriter, r *http.Request) {
-		// 챕터와 다른 점: 체인을 보내는 요청은 한 번에 maxWriters 개까지이다 (나머지는 기다린다).
-		if !take(r, writers) {
-			return
-		}
-		defer func() { <-writers }()
+	// 챕터와 다른 점: 체인을 보내는 요청은 한 번에 둘까지이다 (나머지는 기다린다: slots).
+	mux.HandleFunc("GET /blocks", slots(writers, func(w http.ResponseWriter, r *http.Request) {
 		mu.Lock()
 		blocks := chainText() // res.send(getBlockchain()) 의 JSON.stringify: 체인의 버전마다 한 번 쓰고 나눠 쓴다
 		mu.Unlock()
 		w.Header().Set("Content-Type", "application/json; charset=utf-8")
 		w.Write(blocks.text())
-	})
+	}))
 
 	// POST /mineBlock {"data":[…]}: 새 블록을 생성해 돌려준다
-	// 챕터와 다른 점: 몸체를 읽고 블록을 생성하는 요청은 한 번에 maxBusy 개까지이다 (나머지는 기다린다). 몸체가 있는데 Content-Type 이
+	// 챕터와 다른 점: 몸체를 읽고 블록을 생성하는 요청은 한 번에 넷까지이다 (나머지는 기다린다: slots). 몸체가 있는데 Content-Type 이
 	// JSON 이 아니면 415 이다 (챕터는 그 몸체를 읽지 않고 data 가 없는 빈 블록을 생성한다). 자바스크립트와 같게 읽을 수 없는 data 는
 	// 400 이다: 1e400 처럼 Infinity 가 되는 수(챕터는 null 로 쓴다), 64 겹보다 깊은 값, \ud800 같은 서로게이트 이스케이프와
 	// UTF-8 이 아닌 바이트(챕터는 받는다), String() 이 닿는 객체의 "toString" 키와 배열이 아닌 data(챕터는 500 이나 400 이다).
 	// 머클 루트는 mu 를 잡기 전에 한 번 구한다 (blockData).
-	mux.HandleFunc("POST /mineBlock", func(w http.ResponseWriter, r *http.Request) {
-		if !take(r, busy) {
+	mux.HandleFunc("POST /mineBlock", slots(busy, func(w http.ResponseWriter, r *http.Request) {
+		var data json.RawMessage
+		if !readBody(w, r, "data", &data) { // const data = req.body.data || []
 			return
 		}
-		defer func() { <-busy }()
-		body, ok := readBody(w, r)
-		if !ok {
-			return
-		}
-		data, prepared, err := blockData(body["data"]) // const data = req.body.data || []
-		if err != nil {
-			sendError(w, http.StatusBadRequest, `want {"data":[values]}: data `+err.Error())
-			return
-		}
+		prepared := factsFor(data)
 		mu.Lock()
 		known = prepared // mu 밖에서 구해 둔 머클 루트: mineBlock 은 다시 구하지 않는다
 		newBlock := mineBlock(data)
@@ -75,7 +64,7 @@ func initHttpServer(ln net.Listener) *http.Server {
 			return
 		}
 		sendJSON(w, http.StatusOK, newBlock)
-	})
+	}))
 
 	// GET /version: 이 노드의 버전 문자열 (res.send 에 문자열을 주면 Express 는 text/html 로 보낸다)
 	mux.HandleFunc("GET /version", func(w http.ResponseWriter, r *http.Request) {
@@ -107,20 +96,11 @@ func initHttpServer(ln net.Listener) *http.Server {
 
 	// POST /addPeers {"peers":[…]}: 피어마다 웹소켓을 연다. Express 는 경로의 대소문자를 가리지 않아
 	// 챕터에서는 노트의 철자 /addpeers 도 된다. Go 의 ServeMux 는 가리므로 두 철자를 다 등록한다.
-	// 챕터와 다른 점: /mineBlock 처럼 한 번에 maxBusy 개까지이고 Content-Type 이 JSON 이어야 한다. 문자열이 아닌 주소(챕터는 500)나
+	// 챕터와 다른 점: /mineBlock 처럼 한 번에 넷까지이고 Content-Type 이 JSON 이어야 한다. 문자열이 아닌 주소(챕터는 500)나
 	// maxPeers 개를 넘는 주소는 400 이다.
-	addPeers := func(w http.ResponseWriter, r *http.Request) {
-		if !take(r, busy) {
-			return
-		}
-		defer func() { <-busy }()
-		body, ok := readBody(w, r)
-		if !ok {
-			return
-		}
+	addPeers := slots(busy, func(w http.ResponseWriter, r *http.Request) {
 		var peers []string
-		if err := orEmpty(body["peers"], &peers); err != nil { // const peers = req.body.peers || []
-			sendError(w, http.StatusBadRequest, `want {"peers":["ws://127.0.0.1:6002"]}: peers `+err.Error())
+		if !readBody(w, r, "peers", &peers) { // const peers = req.body.peers || []
 			return
 		} else if len(peers) > maxPeers {
 			sendError(w, http.StatusBadRequest, fmt.Sprintf("at most %d peers in one request", maxPeers))
@@ -130,7 +110,7 @@ func initHttpServer(ln net.Listener) *http.Server {
 		connectToPeers(peers)
 		mu.Unlock()
 		w.WriteHeader(http.StatusOK) // res.send()
-	}
+	})
 	mux.HandleFunc("POST /addPeers", addPeers)
 	mux.HandleFunc("POST /addpeers", addPeers)
 
@@ -145,7 +125,7 @@ func initHttpServer(ln net.Listener) *http.Server {
 	protection.SetDenyHandler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		sendError(w, http.StatusForbidden, "cross-origin request from a web page refused")
 	}))
-	srv := &http.Server{Handler: protection.Handler(mux), MaxHeaderBytes: maxHeaderBytes,
+	srv := &http.Server{Addr: ln.Addr().String(), Handler: protection.Handler(mux), MaxHeaderBytes: maxHeaderBytes,
 		ReadHeaderTimeout: 10 * time.Second, ReadTimeout: time.Minute, WriteTimeout: time.Minute, IdleTimeout: time.Minute}
 	go srv.Serve(netutil.LimitListener(ln, maxHTTPConns))
 	log.Printf("Listening http port on: %d", ln.Addr().(*net.TCPAddr).Port)
@@ -174,71 +154,46 @@ var (
 //go:embed page.html
 var page []byte
 
-// take 는 slots 에 자리가 날 때까지 기다려 하나를 차지한다. 그 전에 요청이 끝나면 false 이다.
-func take(r *http.Request, slots chan struct{}) bool {
-	select {
-	case slots <- struct{}{}:
-		return true
-	case <-r.Context().Done():
-		return false
-	}
-}
-
-// readBody 는 요청 몸체를 body-parser 의 json() 과 JSON.parse 처럼 읽는다: 빈 몸체는 {}, 객체가 아닌 배열 몸체도 키가 없는 것과 같고,
-// 키는 대소문자까지 같아야 하며 같은 키는 뒤의 것이다. 안 되면 400, 413, 415 로 답하고 false 를 돌려준다.
-func readBody(w http.ResponseWriter, r *http.Request) (map[string]json.RawMessage, bool) {
-	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxBodyBytes))
-	var tooBig *http.MaxBytesError
-	if errors.As(err, &tooBig) {
-		sendError(w, http.StatusRequestEntityTooLarge, fmt.Sprintf("request body larger than %d bytes", maxBodyBytes))
-		return nil, false
-	} else if err != nil {
-		sendError(w, http.StatusBadRequest, err.Error())
-		return nil, false
-	}
-	fields := map[string]json.RawMessage{}
-	mediaType, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))
-	switch body = bytes.TrimSpace(body); {
-	case len(body) == 0:
-	case mediaType != "application/json" && !strings.HasSuffix(mediaType, "+json"):
-		sendError(w, http.StatusUnsupportedMediaType, "send the body with Content-Type: application/json")
-		return nil, false
-	case body[0] != '{' && body[0] != '[': // body-parser 의 strict: 객체나 배열만 받는다
-		sendError(w, http.StatusBadRequest, `the body must be a JSON object, like {"data":["hello"]}`)
-		return nil, false
-	case body[0] == '[' && json.Valid(body):
-	default:
-		if err := json.Unmarshal(body, &fields); err != nil {
-			sendError(w, http.StatusBadRequest, "the body is not valid JSON: "+err.Error())
-			return nil, false
+// slots 는 places 에 자리가 날 때까지 기다렸다가 handler 를 부른다: 한 번에 cap(places) 개까지 돈다.
+func slots(places chan struct{}, handler http.HandlerFunc) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		select {
+		case places <- struct{}{}:
+			defer func() { <-places }()
+			handler(w, r)
+		case <-r.Context().Done():
 		}
 	}
-	return fields, true
 }
 
-// orEmpty 는 자바스크립트의 req.body.X || [] 를 v 에 푼다: 값이 없거나 거짓(null, false, 0, "")이면 [] 이고, 아니면 그 값을
-// JSON.stringify(JSON.parse(…)) 의 형식(canonicalJSON)으로 읽는다. 배열이 아니면 에러이다.
-func orEmpty(raw json.RawMessage, v any) error {
-	value, err := canonicalJSON(raw)
-	if raw == nil || slices.Contains([]string{"null", "false", "0", `""`}, string(value)) {
-		value, err = json.RawMessage(`[]`), nil
-	} else if err == nil && value[0] != '[' {
-		err = errors.New("is not a JSON array")
+// readBody 는 req.body[key] || [] 를 v 에 읽는다. 몸체는 body-parser 의 json() 과 JSON.parse 처럼 읽는다: 빈 몸체는 {} 이고,
+// 배열 몸체에는 key 가 없고, 키는 대소문자까지 같아야 하며 같은 키는 뒤의 것이다. 값이 없거나 거짓(null, false, 0, "")이면 [] 이고,
+// 아니면 JSON.stringify(JSON.parse(…)) 의 형식(canonicalJSON)으로 읽는다. 안 되면 400, 413, 415 로 답하고 false 를 돌려준다.
+func readBody(w http.ResponseWriter, r *http.Request, key string, v any) bool {
+	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxBodyBytes))
+	fields, status := map[string]json.RawMessage{}, http.StatusBadRequest
+	mediaType, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))
+	switch body = bytes.TrimSpace(body); {
+	case errors.As(err, new(*http.MaxBytesError)):
+		status, err = http.StatusRequestEntityTooLarge, fmt.Errorf("request body larger than %d bytes", maxBodyBytes)
+	case err != nil, len(body) == 0:
+	case mediaType != "application/json" && !strings.HasSuffix(mediaType, "+json"):
+		status, err = http.StatusUnsupportedMediaType, errors.New("send the body with Content-Type: application/json")
+	case body[0] != '{' && body[0] != '[': // body-parser 의 strict: 객체나 배열만 받는다
+		err = errors.New(`the body must be a JSON object, like {"data":["hello"]}`)
+	case body[0] == '{' || !json.Valid(body):
+		err = json.Unmarshal(body, &fields)
 	}
-	if err == nil {
-		err = json.Unmarshal(value, v)
+	value, canonicalErr := canonicalJSON(fields[key])
+	if fields[key] == nil || slices.Contains([]string{"null", "false", "0", `""`}, string(value)) {
+		value, canonicalErr = json.RawMessage(`[]`), nil
+	} else if canonicalErr == nil && value[0] != '[' {
+		canonicalErr = fmt.Errorf("%s is not a JSON array", key)
 	}
-	return err
-}
-
-// blockData 는 req.body.data || [] 를 블록의 data 로 읽고, mu 를 잡기 전에 머클 루트와 값의 수를 구해 둔다.
-func blockData(raw json.RawMessage) (json.RawMessage, facts, error) {
-	var data json.RawMessage
-	if err := orEmpty(raw, &data); err != nil {
-		return nil, facts{}, err
+	if err = cmp.Or(err, canonicalErr, json.Unmarshal(value, v)); err != nil {
+		sendError(w, status, err.Error())
 	}
-	f, err := prepareData(data, maxLeaves)
-	return data, facts{data: map[*byte]dataFacts{&data[0]: f}}, err
+	return err == nil
 }
 
 // sendJSON 은 v 를 JSON.stringify 한 문자열로 답한다 (Express 의 res.send(객체) 처럼 끝에 줄바꿈이 없다).
@@ -278,23 +233,15 @@ func events(w http.ResponseWriter, r *http.Request) {
 		mu.Unlock()
 	}()
 	w.Header().Set("Content-Type", "text/event-stream")
-	w.Header().Set("Cache-Control", "no-cache")
 	rc := http.NewResponseController(w)
 	rc.SetReadDeadline(time.Time{}) // 스트림은 서버의 ReadTimeout 보다 오래 열려 있다
-	w.WriteHeader(http.StatusOK)
-	if rc.Flush() != nil {
-		return
-	}
-	for {
+	for event, open := ": stream open", true; open; {
+		rc.SetWriteDeadline(time.Now().Add(writeTimeout))
+		if _, err := fmt.Fprintf(w, "%s\n\n", event); err != nil || rc.Flush() != nil {
+			return
+		}
 		select {
-		case event, open := <-stream:
-			if !open {
-				return
-			}
-			rc.SetWriteDeadline(time.Now().Add(writeTimeout))
-			if _, err := fmt.Fprintf(w, "data: %s\n\n", event); err != nil || rc.Flush() != nil {
-				return
-			}
+		case event, open = <-stream: // 뒤처져서 닫힌 스트림이면 open 이 false 이다
 		case <-r.Context().Done():
 			return
 		}
@@ -306,7 +253,7 @@ func publish(dir, peer, text string) {
 	if len(streams) == 0 {
 		return
 	}
-	event := string(stringify(map[string]string{"dir": dir, "peer": peer, "text": text}))
+	event := "data: " + string(stringify(map[string]string{"dir": dir, "peer": peer, "text": text}))
 	for stream := range streams {
 		select {
 		case stream <- event:

@@ -73,13 +73,7 @@ func envOr(name, def string) string {
 
 // initialPeers 는 쉼표로 구분한 피어 주소들을 나눈다. 앞뒤의 공백과 빈 항목은 버린다.
 func initialPeers(list string) []string {
-	var peers []string
-	for _, p := range strings.Split(list, ",") {
-		if p = strings.TrimSpace(p); p != "" {
-			peers = append(peers, p)
-		}
-	}
-	return peers
+	return strings.FieldsFunc(list, func(r rune) bool { return r == ',' || r == ' ' })
 }
 
 // listen 은 host:port 에서 TCP 로 리슨한다. 안 되면(포트를 이미 쓰고 있으면) 어느 플래그나 환경 변수로 포트를 바꾸는지 덧붙인다.

@@ -180,7 +180,9 @@ func responseLatestMsg() Message {
 // JSON.stringify 와 보내는 일은 그 소켓의 고루틴이 mu 밖에서 하고, 체인의 한 버전에 대한 답은 모든 소켓이 한 번 쓴 바이트를 나눠 보낸다.
 // 챕터와 다른 점: 닫힌 소켓에 보내는 것은 버리고(챕터의 ws.send 는 예외를 던진다), 같은 답이 이미 대기열에 있으면 다시 넣지 않고,
 // 대기열이 넘치는 느린 피어는 닫는다. 모든 대기열이 128 MiB 를 넘으면 가장 오래 밀린 소켓을 닫고, 그래도 자리가 없으면 보내지 않는다.
-func write(ws *socket, message Message) { ws.send(message) } // ws.send(JSON.stringify(message))
+func write(ws *socket, message Message) {
+	ws.send(message) // ws.send(JSON.stringify(message))
+}
 
 // broadcast 는 연결된 모든 소켓(들어온 것과 나간 것 모두)에 메시지를 보낸다.
 // 챕터와 다른 점: write 의 한계가 소켓마다 같게 걸린다 (느린 피어는 닫히고, 자리가 없으면 보내지 않는다).
@@ -245,8 +247,7 @@ type conn struct {
 	closed   chan struct{}            // 소켓이 닫히면 닫힌다
 	once     sync.Once                // closed 를 한 번만 닫는다
 	reason   error                    // 닫힌 까닭 (closed 를 닫기 전에 적는다)
-	queued   map[*frame]bool          // 대기열에 있거나 보내는 중인 프레임 (mu 가 지킨다)
-	since    time.Time                // queued 가 비어 있지 않게 된 때: 가장 오래 밀린 소켓을 고른다 (mu 가 지킨다)
+	backlog  int                      // 대기열에 있거나 보내는 중인 프레임의 바이트 수 (mu 가 지킨다)
 	bad      int                      // 이 피어가 보낸 잘못된 메시지 수 (mu 가 지킨다)
 }
 
@@ -343,15 +344,14 @@ func newServer(ln net.Listener, onConnection func(*socket)) *http.Server {
 			<-s.closed // websocket.Server 는 Handler 가 돌아오면 연결을 닫는다
 		},
 	}
-	srv := &http.Server{Handler: server, ReadHeaderTimeout: dialTimeout, MaxHeaderBytes: maxHeaderBytes}
+	srv := &http.Server{Addr: ln.Addr().String(), Handler: server, ReadHeaderTimeout: dialTimeout, MaxHeaderBytes: maxHeaderBytes}
 	go srv.Serve(netutil.LimitListener(ln, maxPeers))
 	return srv
 }
 
-// newSocket 은 열린 연결 하나로 소켓을 만든다 (ws 가 nil 이면 연결하는 중인 소켓).
+// newSocket 은 소켓을 만든다. 열린 연결이면(ws 가 nil 이 아니면) open 한다.
 func newSocket(ws *websocket.Conn, addr, url string) *socket {
-	s := &socket{url, &conn{addr: addr, handlers: map[string]func(Message){}, queue: make(chan *frame, maxQueued),
-		closed: make(chan struct{}), queued: map[*frame]bool{}}}
+	s := &socket{url, &conn{handlers: map[string]func(Message){}, queue: make(chan *frame, maxQueued), closed: make(chan struct{})}}
 	if ws != nil {
 		s.open(ws, addr)
 	}
@@ -370,14 +370,13 @@ func (s *socket) open(ws *websocket.Conn, addr string) {
 func newWebSocket(peer string) *socket {
 	ws := newSocket(nil, "", peer)
 	config, err := websocket.NewConfig(peer, "http://localhost/")
-	if err == nil && (config.Location.Scheme != "ws" || config.Location.Hostname() == "") {
+	switch {
+	case err != nil:
+	case config.Location.Scheme != "ws" || config.Location.Hostname() == "":
 		err = errors.New("want an address like ws://host:port")
-	} else if err == nil && dialed[config.Location.Host] != nil {
-		err = errors.New("skipped: already connected or connecting to that address")
-	} else if err == nil && len(dialed) >= maxPeers {
-		err = fmt.Errorf("skipped: already connected or connecting to %d peers", maxPeers)
-	}
-	if err == nil {
+	case dialed[config.Location.Host] != nil || len(dialed) >= maxPeers:
+		err = fmt.Errorf("skipped: already connected or connecting to that address, or to %d peers", maxPeers)
+	default:
 		dialed[config.Location.Host] = ws
 	}
 	go func() {
@@ -386,13 +385,13 @@ func newWebSocket(peer string) *socket {
 		}
 		mu.Lock()
 		defer mu.Unlock()
+		event := "open"
 		if err != nil {
 			ws.close(err)
 			release(ws)
-			ws.handlers["error"](Message{})
-		} else {
-			ws.handlers["open"](Message{})
+			event = "error"
 		}
+		ws.handlers[event](Message{})
 	}()
 	return ws
 }
@@ -401,24 +400,23 @@ func newWebSocket(peer string) *socket {
 // 핸드셰이크에 Node-Id 를 보내므로 이 노드 자신에게 연결하면 받는 쪽(newServer)이 거절한다 (어느 이름과 주소로 연결했든).
 func dial(ws *socket, config *websocket.Config) error {
 	config.Header = http.Header{"Node-Id": {nodeID}}
-	d := net.Dialer{Timeout: dialTimeout}
-	tcp, err := d.Dial("tcp", net.JoinHostPort(config.Location.Hostname(), cmp.Or(config.Location.Port(), "80")))
+	tcp, err := net.DialTimeout("tcp", net.JoinHostPort(config.Location.Hostname(), cmp.Or(config.Location.Port(), "80")), dialTimeout)
 	if err != nil {
 		return err
 	}
 	limited := &limitedConn{tcp, io.LimitedReader{R: tcp, N: maxHeaderBytes}}
 	tcp.SetDeadline(time.Now().Add(dialTimeout))
 	conn, err := websocket.NewClient(config, limited)
-	tcp.SetDeadline(time.Time{})
 	if errors.Is(err, websocket.ErrBadStatus) {
 		err = errors.New("handshake refused (403 when the address is this node itself)")
-	} else if limited.r.N == 0 {
+	} else if err != nil && limited.r.N == 0 {
 		err = fmt.Errorf("handshake answer longer than %d bytes", maxHeaderBytes)
 	}
 	if err != nil {
 		tcp.Close()
 		return err
 	}
+	tcp.SetDeadline(time.Time{})
 	limited.r.N = math.MaxInt64 // 핸드셰이크 뒤의 프레임은 MaxPayloadBytes 가 제한한다
 	ws.open(conn, tcp.RemoteAddr().String())
 	return nil
@@ -484,68 +482,67 @@ func (ws *socket) close(reason error) {
 	})
 }
 
-// enqueue 는 프레임을 소켓의 대기열에 넣는다. 닫힌 소켓이나 그 프레임이 이미 대기열에 있는 소켓에는 넣지 않는다.
-// 대기열에 maxQueued 개가 차 있으면 받아 가지 못하는 느린 피어로 보고 닫는다. 새 프레임으로 모든 대기열의 프레임이
-// maxQueuedBytes 를 넘게 되면, 넣기 전에 가장 오래 밀린 소켓부터 닫아 자리를 만들고, 그래도 안 되면 넣지 않는다. mu 를 잡고 부른다.
+// enqueue 는 프레임을 소켓의 대기열에 넣는다. 대기열에 maxQueued 개가 차 있으면 받아 가지 못하는 느린 피어로 보고 닫는다.
+// 새 프레임으로 모든 대기열의 서로 다른 프레임이 maxQueuedBytes 를 넘게 되면, 넣기 전에 가장 많이 밀린 소켓부터 닫아 자리를 만들고,
+// 그래도 안 되면 넣지 않는다. mu 를 잡고 부른다.
 func enqueue(ws *socket, f *frame) {
 	for f.holders == 0 && queuedBytes+f.size > maxQueuedBytes && !ws.isClosed() {
-		slowest := slowestSocket()
-		if slowest == nil {
+		fullest := fullestSocket()
+		if fullest == nil {
 			log.Printf("Not sending to %s: %d MiB wait to be sent", ws.addr, queuedBytes>>20)
 			return
 		}
-		slowest.close(fmt.Errorf("peer too slow: its frames waited longest while %d MiB waited to be sent", queuedBytes>>20))
-		release(slowest)
+		fullest.close(fmt.Errorf("peer too slow: %d MiB of frames wait to be sent to it", fullest.backlog>>20))
+		release(fullest)
 	}
-	switch {
-	case ws.isClosed() || ws.queued[f]:
-	case len(ws.queue) == cap(ws.queue):
-		ws.close(fmt.Errorf("peer too slow: %d frames waiting to be sent", maxQueued))
+	if ws.isClosed() {
+		return
+	} else if len(ws.queue) == cap(ws.queue) {
+		ws.close(fmt.Errorf("peer too slow: %d frames wait to be sent to it", maxQueued))
 		release(ws)
-	default:
-		if f.holders++; f.holders == 1 {
-			queuedBytes += f.size
-		}
-		if len(ws.queued) == 0 {
-			ws.since = time.Now()
-		}
-		ws.queued[f] = true
-		ws.queue <- f
+		return
 	}
+	if f.holders++; f.holders == 1 {
+		queuedBytes += f.size
+	}
+	ws.backlog += f.size
+	ws.queue <- f
 }
 
 // sent 는 대기열에서 나간(보냈거나 버린) 프레임만큼 센 값을 줄인다. mu 를 잡고 부른다.
 func sent(ws *socket, f *frame) {
-	if !ws.queued[f] { // release 가 이미 뺐다
-		return
-	}
-	delete(ws.queued, f)
+	ws.backlog -= f.size
 	if f.holders--; f.holders == 0 {
 		queuedBytes -= f.size
 	}
 }
 
-// release 는 닫힌 소켓의 대기열에 남은 프레임만큼 센 값을 바로 줄이고, 그 피어 주소에 다시 연결할 수 있게 한다. mu 를 잡고 부른다.
+// release 는 닫힌 소켓의 대기열에 남은 프레임을 버리고, 그 피어 주소에 다시 연결할 수 있게 한다. mu 를 잡고 부른다.
 func release(ws *socket) {
 	for address, s := range dialed {
 		if s == ws {
 			delete(dialed, address)
 		}
 	}
-	for f := range ws.queued {
-		sent(ws, f)
+	for {
+		select {
+		case f := <-ws.queue:
+			sent(ws, f)
+		default:
+			return
+		}
 	}
 }
 
-// slowestSocket 은 보낼 프레임이 가장 오래 밀려 있는, 아직 열린 소켓이다 (없으면 nil).
-func slowestSocket() *socket {
-	var slowest *socket
+// fullestSocket 은 보낼 프레임이 가장 많이 밀려 있는, 아직 열린 소켓이다 (없으면 nil).
+func fullestSocket() *socket {
+	var fullest *socket
 	for _, s := range sockets {
-		if len(s.queued) > 0 && !s.isClosed() && (slowest == nil || s.since.Before(slowest.since)) {
-			slowest = s
+		if s.backlog > 0 && !s.isClosed() && (fullest == nil || s.backlog > fullest.backlog) {
+			fullest = s
 		}
 	}
-	return slowest
+	return fullest
 }
 
 // writePump 는 소켓의 대기열에 들어온 프레임을 차례로 하나씩 보낸다. 그래서 알림은 체인 순서대로 나간다.
@@ -581,14 +578,11 @@ func readPump(ws *socket) {
 	ws.ws.SetReadDeadline(time.Now().Add(dialTimeout))
 	for {
 		var data []byte
-		err := websocket.Message.Receive(ws.ws, &data)
-		if errors.Is(err, websocket.ErrFrameTooLarge) {
-			err = fmt.Errorf("frame larger than %d bytes", maxFrameBytes)
-		} else if errors.Is(err, os.ErrDeadlineExceeded) {
-			err = fmt.Errorf("no message within %v", dialTimeout)
-		}
-		if err != nil {
-			ws.close(err)
+		if err := websocket.Message.Receive(ws.ws, &data); err != nil {
+			if errors.Is(err, os.ErrDeadlineExceeded) {
+				err = fmt.Errorf("no message within %v", dialTimeout)
+			}
+			ws.close(err) // 먼저 닫힌 소켓이면 그 까닭이 남는다
 			return
 		}
 		ws.ws.SetReadDeadline(time.Time{})
@@ -615,40 +609,23 @@ func receive(ws *socket, data []byte) {
 // 파싱한 값을 다시 쓴 바이트가 받은 바이트와 같아야 한다. 그러면 키는 대소문자까지 같고, 같은 키가 둘이거나 다른 키가 있을 수
 // 없고, 수는 자바스크립트의 형식이며, 잘린 프레임은 JSON 이 아니다. 그래서 Go 가 읽은 값이 자바스크립트가 읽은 값과 같다.
 // RESPONSE_BLOCKCHAIN 이면 data 의 블록 배열도 그렇게 파싱하고, 머클 루트와 해시를 구해 둔다 (decodeBlocks).
-func readMessage(frame []byte) (Message, facts, error) {
+func readMessage(frame []byte) (message Message, prepared facts, err error) {
 	var wire struct {
 		Type MessageType `json:"type"`
 		Data *string     `json:"data"`
 	}
-	if !utf8.Valid(frame) || hasSurrogateEscape(frame) {
-		return Message{}, facts{}, errors.New("not UTF-8 text, or a \\ud800-\\udfff escape")
-	} else if err := json.Unmarshal(frame, &wire); err != nil {
-		return Message{}, facts{}, err
-	} else if !sameAsStringify(frame, wire.Type, wire.Data) {
-		return Message{}, facts{}, fmt.Errorf("%s is not a message as JSON.stringify writes it", shorten(frame))
-	} else if wire.Type < QUERY_LATEST || wire.Type > RESPONSE_BLOCKCHAIN {
-		return Message{}, facts{}, fmt.Errorf("unknown type %d", wire.Type)
-	} else if wire.Type != RESPONSE_BLOCKCHAIN {
-		return Message{Type: wire.Type}, facts{}, nil
-	} else if wire.Data == nil {
-		return Message{}, facts{}, errors.New("RESPONSE_BLOCKCHAIN without data")
+	switch {
+	case !utf8.Valid(frame) || hasSurrogateEscape(frame):
+		err = errors.New("not UTF-8 text, or a \\ud800-\\udfff escape")
+	case json.Unmarshal(frame, &wire) != nil || !bytes.Equal(stringify(wire), frame):
+		err = fmt.Errorf("%s is not a message as JSON.stringify writes it", shorten(frame))
+	case wire.Type < QUERY_LATEST || wire.Type > RESPONSE_BLOCKCHAIN:
+		err = fmt.Errorf("unknown type %d", wire.Type)
+	case wire.Type == RESPONSE_BLOCKCHAIN:
+		message.Data, prepared, err = decodeBlocks(*cmp.Or(wire.Data, new(string)))
 	}
-	blocks, prepared, err := decodeBlocks(*wire.Data)
-	if err != nil {
-		return Message{}, facts{}, fmt.Errorf("RESPONSE_BLOCKCHAIN: %v", err)
-	}
-	return Message{Type: RESPONSE_BLOCKCHAIN, Data: blocks}, prepared, nil
-}
-
-// sameAsStringify 는 frame 이 {"type":typ,"data":data} 를 JSON.stringify 가 쓴 바이트와 같은지 알려준다. 큰 data 문자열은 다시
-// 쓰지 않고 길이로 견준다: JSON.stringify 는 그 문자열을 따옴표와 " 와 \ 의 이스케이프만 더해 쓰고(answerSize, 블록 배열의
-// JSON 에는 제어 문자가 없다), 같은 문자열을 다르게 쓴 것(다른 이스케이프, 공백, 키를 더 쓴 것)은 모두 그보다 길다.
-func sameAsStringify(frame []byte, typ MessageType, data *string) bool {
-	if data == nil {
-		return string(frame) == fmt.Sprintf(`{"type":%d,"data":null}`, typ)
-	}
-	prefix := fmt.Appendf(nil, `{"type":%d,"data":"`, typ)
-	return bytes.HasPrefix(frame, prefix) && bytes.HasSuffix(frame, []byte(`"}`)) && len(frame) == len(prefix)+answerSize(*data)+2
+	message.Type = wire.Type
+	return message, prepared, err
 }
 
 // decodeBlocks 는 블록 배열의 JSON 문자열(RESPONSE_BLOCKCHAIN 의 data)을 json.Decoder 로 블록 하나씩 파싱한다. 블록마다
@@ -659,27 +636,28 @@ func sameAsStringify(frame []byte, typ MessageType, data *string) bool {
 func decodeBlocks(text string) ([]Block, facts, error) {
 	prepared := facts{hashes: map[BlockHeader]Hash{}, data: map[*byte]dataFacts{}}
 	dec := json.NewDecoder(strings.NewReader(text))
-	if token, err := dec.Token(); err != nil || token != json.Delim('[') || text[0] != '[' {
+	if token, err := dec.Token(); err != nil || token != json.Delim('[') || !strings.HasPrefix(text, "[") {
 		return nil, prepared, errors.New("data is not a JSON array of blocks")
 	}
 	var blocks []Block
 	total := cost{bytes: int32(len(`{"type":2,"data":"[]"}`) - 1)}
-	for dec.More() {
-		start := dec.InputOffset()
+	for end := int64(1); ; end = dec.InputOffset() { // end: 앞 블록이 끝난 곳 (처음에는 '[' 다음)
+		if !dec.More() || dec.InputOffset() != end { // 블록 앞의 공백은 More 가 건너뛰므로 자리로 본다
+			if len(blocks) == 0 || text[end:] != "]" {
+				return nil, prepared, errors.New("data is not a non-empty JSON array of blocks as JSON.stringify writes it")
+			}
+			return blocks, prepared, nil
+		}
 		var block Block
 		err := dec.Decode(&block)
 		if err == nil {
-			err = prepareBlock(&block, strings.TrimPrefix(text[start:dec.InputOffset()], ","), &total, prepared)
+			err = prepareBlock(&block, strings.TrimPrefix(text[end:dec.InputOffset()], ","), &total, prepared)
 		}
 		if err != nil {
-			return nil, prepared, fmt.Errorf("block %d: %v", len(blocks), err)
+			return nil, prepared, fmt.Errorf("RESPONSE_BLOCKCHAIN block %d: %v", len(blocks), err)
 		}
 		blocks = append(blocks, block)
 	}
-	if len(blocks) == 0 || text[dec.InputOffset():] != "]" {
-		return nil, prepared, errors.New("data is not a non-empty JSON array of blocks as JSON.stringify writes it")
-	}
-	return blocks, prepared, nil
 }
 
 // prepareBlock 은 받은 블록 하나를 검사하고, mu 밖에서 머클 루트, 해시, 크기를 구해 둔다. raw 는 받은 블록의 JSON 이고,

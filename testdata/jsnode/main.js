@@ -165,7 +165,7 @@ function handleBlockchainResponse(data) {
         return;
     }
     console.log("Blockchain possibly behind. We got: " + latestHeld.header.index
-        + ", Peer got: " + latestReceived.header.index);
+        + ",  Peer got: " + latestReceived.header.index);
     if (latestReceived.header.previousHash === hashBlock(latestHeld)) {
         console.log("We can append the received block to our chain");
         if (addBlock(latestReceived)) broadcast(responseLatestMsg());

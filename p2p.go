@@ -351,7 +351,7 @@ func newServer(ln net.Listener, onConnection func(*socket)) *http.Server {
 
 // newSocket 은 소켓을 만든다. 열린 연결이면(ws 가 nil 이 아니면) open 한다.
 func newSocket(ws *websocket.Conn, addr, url string) *socket {
-	s := &socket{url, &conn{handlers: map[string]func(Message){}, queue: make(chan *frame, maxQueued), closed: make(chan struct{})}}
+	s := &socket{url, &conn{addr: addr, handlers: map[string]func(Message){}, queue: make(chan *frame, maxQueued), closed: make(chan struct{})}}
 	if ws != nil {
 		s.open(ws, addr)
 	}

@@ -250,9 +250,6 @@ func events(w http.ResponseWriter, r *http.Request) {
 
 // publish 는 P2P 에서 일어난 일 하나를 열린 스트림마다 넣는다. 넣을 자리가 없는(뒤처진) 스트림은 닫는다. mu 를 잡고 부른다.
 func publish(dir, peer, text string) {
-	if len(streams) == 0 {
-		return
-	}
 	event := "data: " + string(stringify(map[string]string{"dir": dir, "peer": peer, "text": text}))
 	for stream := range streams {
 		select {

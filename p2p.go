@@ -4,6 +4,7 @@ package main
 import (
 	"bytes"
 	"cmp"
+	"context"
 	"crypto/rand"
 	"encoding/json"
 	"errors"
@@ -20,6 +21,7 @@ import (
 	"sync"
 	"time"
 	"unicode/utf8"
+	"unique"
 
 	"golang.org/x/net/netutil"
 	"golang.org/x/net/websocket"
@@ -100,7 +102,7 @@ func initErrorHandler(ws *socket) {
 // closeConnection 은 닫힌 소켓을 sockets 에서 뺀다.
 func closeConnection(ws *socket) {
 	// 챕터와 다른 점: 챕터는 ws.url 을 찍는데, 들어온 연결이면 undefined 이다. 여기서는 상대의 "주소:포트" 와 닫힌 까닭을 찍는다.
-	log.Printf("Connection failed to peer: %s (%v)", cmp.Or(ws.url, ws.addr), ws.reason)
+	log.Printf("Connection failed to peer: %s (%v)", cmp.Or(ws.url, ws.addr), ws.reason())
 	// 챕터와 다른 점: 챕터에서 두 번째로 불리면 indexOf 가 -1 이라 splice(-1, 1) 이 다른(마지막) 소켓을 뺀다. 여기서는 그 소켓만 뺀다.
 	sockets = slices.DeleteFunc(sockets, func(s *socket) bool { return s == ws }) // sockets.splice(sockets.indexOf(ws), 1)
 }
@@ -115,7 +117,7 @@ func connectToPeers(newPeers []string) {
 		ws.on("open", func(Message) { initConnection(ws) })
 		// 노트와 다른 점: 노트는 "connection failed" 로 적었다. 챕터의 main.js 를 따른다.
 		// 챕터와 다른 점: 어느 주소가 왜 실패했는지도 찍는다. 열린 뒤의 에러에는 이 줄 대신 closeConnection 의 줄 하나만 찍는다.
-		ws.on("error", func(Message) { log.Printf("Connection failed: %s: %v", peer, ws.reason) })
+		ws.on("error", func(Message) { log.Printf("Connection failed: %s: %v", peer, ws.reason()) })
 	}
 }
 
@@ -244,11 +246,10 @@ type conn struct {
 	addr     string                   // "remoteAddress:remotePort": GET /peers 와 로그에 보이는 값
 	handlers map[string]func(Message) // ws.on(event, handler) 로 올린 핸들러들 (mu 가 지킨다)
 	queue    chan *frame              // ws.send 의 대기열
-	closed   chan struct{}            // 소켓이 닫히면 닫힌다
-	once     sync.Once                // closed 를 한 번만 닫는다
-	reason   error                    // 닫힌 까닭 (closed 를 닫기 전에 적는다)
-	backlog  int                      // 대기열에 있거나 보내는 중인 프레임의 바이트 수 (mu 가 지킨다)
-	bad      int                      // 이 피어가 보낸 잘못된 메시지 수 (mu 가 지킨다)
+	ctx      context.Context          // 소켓이 닫히면 끝난다: context.Cause 가 처음 닫힌 까닭이다
+	cancel   context.CancelCauseFunc
+	backlog  int // 대기열에 있거나 보내는 중인 프레임의 바이트 수 (mu 가 지킨다)
+	bad      int // 이 피어가 보낸 잘못된 메시지 수 (mu 가 지킨다)
 }
 
 // frame 은 보낼 웹소켓 프레임 하나이다. 체인의 한 버전에 대한 같은 답은 모든 소켓의 대기열이 같은 frame 을 나눠 가진다.
@@ -261,17 +262,11 @@ type frame struct {
 	holders int // 이 프레임을 대기열에 두었거나 보내는 중인 소켓 수 (mu 가 지킨다)
 }
 
-// answerKey 는 체인의 한 버전에 대한 답이다: 종류, 블록 수, 마지막 블록의 해시. 체인은 바뀔 때마다 길어지므로 버전마다 다르다.
-type answerKey struct {
-	kind   string
-	blocks int
-	tip    Hash
-}
-
 var (
-	answers     = map[answerKey]*frame{} // 지금 체인에 대한 답들 (mu 가 지킨다)
-	queuedBytes int                      // 대기열들에 있는 서로 다른 프레임의 바이트 수 (mu 가 지킨다)
-	dialed      = map[string]*socket{}   // 연결했거나 연결하는 중인 피어 주소와 그 소켓 (mu 가 지킨다)
+	answers     = map[string]*frame{}  // 지금 체인(마지막 블록의 해시 answered)에 대한 답들: 종류와 블록 수로 찾는다 (mu 가 지킨다)
+	answered    Hash                   // answers 가 답하는 체인의 마지막 블록 해시 (mu 가 지킨다)
+	queuedBytes int                    // 대기열들에 있는 서로 다른 프레임의 바이트 수 (mu 가 지킨다)
+	dialed      = map[string]*socket{} // 연결했거나 연결하는 중인 피어 주소와 그 소켓 (mu 가 지킨다)
 )
 
 // text 는 프레임의 바이트이다: 처음 부른 고루틴이 만들고, 만든 뒤에는 블록들을 놓아 준다.
@@ -282,16 +277,14 @@ func (f *frame) text() []byte {
 
 // answer 는 blocks 에 대한 답 프레임을 돌려준다: 체인의 같은 버전이면 전에 만든 것을 나눠 쓴다. mu 를 잡고 부른다.
 func answer(kind string, blocks []Block, size int, build func() []byte) *frame {
-	key := answerKey{kind, len(blocks), calculateHashForBlock(blocks[len(blocks)-1])}
-	if f := answers[key]; f != nil {
-		return f
+	if tip := calculateHashForBlock(blocks[len(blocks)-1]); tip != answered { // 체인은 바뀔 때마다 길어지므로 버전마다 다르다
+		clear(answers)
+		answered = tip
 	}
-	for old := range answers {
-		if old.tip != key.tip {
-			delete(answers, old)
-		}
+	key := fmt.Sprint(kind, len(blocks))
+	if answers[key] == nil {
+		answers[key] = &frame{size: size, summary: describe(RESPONSE_BLOCKCHAIN, blocks), build: build}
 	}
-	answers[key] = &frame{size: size, summary: describe(RESPONSE_BLOCKCHAIN, blocks), build: build}
 	return answers[key]
 }
 
@@ -303,27 +296,32 @@ func frameOf(message Message) *frame {
 	}
 	blocks := message.Data
 	size := int(chainCost(blocks).bytes)
-	return answer("frame", blocks, size, func() []byte {
-		out := append(make([]byte, 0, size), `{"type":2,"data":"[`...)
-		for i := range blocks {
-			if i > 0 {
-				out = append(out, ',')
-			}
-			for _, c := range stringify(blocks[i]) { // JSON.stringify 한 문자열을 다시 JSON 문자열로: " 와 \ 만 이스케이프한다
-				if c == '"' || c == '\\' {
-					out = append(out, '\\')
-				}
-				out = append(out, c)
-			}
+	return answer("frame", blocks, size, func() []byte { return blocksText(blocks, size, `{"type":2,"data":"[`, `]"}`, escape) })
+}
+
+// escape 는 JSON.stringify 가 쓴 JSON 을 JSON 문자열 안에 다시 쓴다: " 와 \ 만 이스케이프하면 된다 (제어 문자는 이미 이스케이프되어 있다).
+var escape = strings.NewReplacer(`"`, `\"`, `\`, `\\`)
+
+// blocksText 는 블록마다 JSON.stringify 해 escape 를 거쳐 쉼표로 잇고 prefix 와 suffix 로 감싼다. 크기를 아는 버퍼 하나에
+// 블록 하나씩 쓰므로, 64 MiB 의 답도 encoding/json 의 자라는 버퍼 없이 그만큼만 든다.
+func blocksText(blocks []Block, size int, prefix, suffix string, escape *strings.Replacer) []byte {
+	out := bytes.NewBuffer(make([]byte, 0, size))
+	out.WriteString(prefix)
+	for i := range blocks {
+		if i > 0 {
+			out.WriteByte(',')
 		}
-		return append(out, `]"}`...)
-	})
+		escape.WriteString(out, string(stringify(blocks[i])))
+	}
+	out.WriteString(suffix)
+	return out.Bytes()
 }
 
 // chainText 는 JSON.stringify(getBlockchain()) 이다: GET /blocks 의 몸체. 체인의 버전마다 한 번 쓰고 나눠 쓴다.
 func chainText() *frame {
 	blocks := getBlockchain()
-	return answer("text", blocks, 0, func() []byte { return stringify(blocks) })
+	size := int(chainCost(blocks).bytes) // 이스케이프하지 않으므로 이보다 작다
+	return answer("text", blocks, size, func() []byte { return blocksText(blocks, size, "[", "]", strings.NewReplacer()) })
 }
 
 // newServer 는 ln 에서 웹소켓 서버를 열고, 연결마다 소켓을 만들어 onConnection 에 넘긴다 (mu 를 잡고).
@@ -341,7 +339,7 @@ func newServer(ln net.Listener, onConnection func(*socket)) *http.Server {
 			mu.Lock()
 			onConnection(s)
 			mu.Unlock()
-			<-s.closed // websocket.Server 는 Handler 가 돌아오면 연결을 닫는다
+			<-s.ctx.Done() // websocket.Server 는 Handler 가 돌아오면 연결을 닫는다
 		},
 	}
 	srv := &http.Server{Addr: ln.Addr().String(), Handler: server, ReadHeaderTimeout: dialTimeout, MaxHeaderBytes: maxHeaderBytes}
@@ -351,7 +349,8 @@ func newServer(ln net.Listener, onConnection func(*socket)) *http.Server {
 
 // newSocket 은 소켓을 만든다. 열린 연결이면(ws 가 nil 이 아니면) open 한다.
 func newSocket(ws *websocket.Conn, addr, url string) *socket {
-	s := &socket{url, &conn{addr: addr, handlers: map[string]func(Message){}, queue: make(chan *frame, maxQueued), closed: make(chan struct{})}}
+	s := &socket{url, &conn{addr: addr, handlers: map[string]func(Message){}, queue: make(chan *frame, maxQueued)}}
+	s.ctx, s.cancel = context.WithCancelCause(context.Background())
 	if ws != nil {
 		s.open(ws, addr)
 	}
@@ -440,10 +439,10 @@ func (ws *socket) on(event string, handler func(Message)) {
 		go readPump(ws)
 	} else if event == "close" {
 		go func() {
-			<-ws.closed
+			<-ws.ctx.Done()
 			mu.Lock()
 			release(ws)
-			note("-", ws.addr, fmt.Sprint(ws.reason))
+			note("-", ws.addr, fmt.Sprint(ws.reason()))
 			handler(Message{})
 			mu.Unlock()
 			if ws.ws != nil { // 닫는 프레임을 1초까지 보내 본 뒤 닫는다: 기다릴 수 있으므로 mu 를 놓은 뒤에
@@ -462,24 +461,17 @@ func (ws *socket) send(message Message) {
 }
 
 // isClosed 는 소켓이 닫혔는지 알려준다.
-func (ws *socket) isClosed() bool {
-	select {
-	case <-ws.closed:
-		return true
-	default:
-		return false
-	}
-}
+func (ws *socket) isClosed() bool { return ws.ctx.Err() != nil }
 
-// close 는 소켓이 닫힌 까닭을 적고 closed 를 닫는다. 처음 한 번만 효과가 있고, 기다리는 일이 없다.
+// reason 은 소켓이 닫힌 까닭이다.
+func (ws *socket) reason() error { return context.Cause(ws.ctx) }
+
+// close 는 소켓을 닫는다: 처음 부른 까닭이 남고, 기다리는 일이 없다.
 func (ws *socket) close(reason error) {
-	ws.once.Do(func() {
-		ws.reason = reason
-		if ws.ws != nil {
-			ws.ws.SetDeadline(time.Now()) // 막혀 있는 읽기와 쓰기를 바로 끝낸다
-		}
-		close(ws.closed)
-	})
+	ws.cancel(reason)
+	if ws.ws != nil {
+		ws.ws.SetDeadline(time.Now()) // 막혀 있는 읽기와 쓰기를 바로 끝낸다
+	}
 }
 
 // enqueue 는 프레임을 소켓의 대기열에 넣는다. 대기열에 maxQueued 개가 차 있으면 받아 가지 못하는 느린 피어로 보고 닫는다.
@@ -564,7 +556,7 @@ func writePump(ws *socket) {
 				ws.close(err)
 				return
 			}
-		case <-ws.closed:
+		case <-ws.ctx.Done():
 			return
 		}
 	}
@@ -617,8 +609,8 @@ func readMessage(frame []byte) (message Message, prepared facts, err error) {
 	switch {
 	case !utf8.Valid(frame) || hasSurrogateEscape(frame):
 		err = errors.New("not UTF-8 text, or a \\ud800-\\udfff escape")
-	case json.Unmarshal(frame, &wire) != nil || !bytes.Equal(stringify(wire), frame):
-		err = fmt.Errorf("%s is not a message as JSON.stringify writes it", shorten(frame))
+	case json.Unmarshal(frame, &wire) != nil || !sameAsStringify(frame, wire.Type, wire.Data):
+		err = fmt.Errorf("%.200s is not a message as JSON.stringify writes it", frame)
 	case wire.Type < QUERY_LATEST || wire.Type > RESPONSE_BLOCKCHAIN:
 		err = fmt.Errorf("unknown type %d", wire.Type)
 	case wire.Type == RESPONSE_BLOCKCHAIN:
@@ -626,6 +618,17 @@ func readMessage(frame []byte) (message Message, prepared facts, err error) {
 	}
 	message.Type = wire.Type
 	return message, prepared, err
+}
+
+// sameAsStringify 는 frame 이 {"type":typ,"data":data} 를 JSON.stringify 가 쓴 바이트와 같은지 알려준다. 큰 data 문자열은 다시
+// 쓰지 않고 길이로 견준다: JSON.stringify 는 그 문자열에 따옴표를 붙이고 " 와 \ 만 이스케이프해 쓰며(answerSize: 블록 배열의 JSON
+// 에는 제어 문자가 없다), 같은 문자열을 다르게 쓴 것(다른 이스케이프, 공백, 키를 더 쓴 것)은 모두 그보다 길다.
+func sameAsStringify(frame []byte, typ MessageType, data *string) bool {
+	if data == nil {
+		return string(frame) == fmt.Sprintf(`{"type":%d,"data":null}`, typ)
+	}
+	prefix := fmt.Appendf(nil, `{"type":%d,"data":"`, typ)
+	return bytes.HasPrefix(frame, prefix) && bytes.HasSuffix(frame, []byte(`"}`)) && len(frame) == len(prefix)+answerSize(*data)+2
 }
 
 // decodeBlocks 는 블록 배열의 JSON 문자열(RESPONSE_BLOCKCHAIN 의 data)을 json.Decoder 로 블록 하나씩 파싱한다. 블록마다
@@ -665,16 +668,14 @@ func decodeBlocks(text string) ([]Block, facts, error) {
 func prepareBlock(block *Block, raw string, total *cost, prepared facts) error {
 	if !isValidBlockStructure(*block) {
 		return errors.New("invalid block structure (index or timestamp beyond 2^53-1, or data not an array of at most 1 MiB)")
-	} else if string(stringify(*block)) != raw {
-		return fmt.Errorf("%s is not a block as JSON.stringify writes it", shorten([]byte(raw)))
+	} else if data, err := canonicalJSON(block.Data); string(stringify(*block)) != raw || err != nil || string(data) != string(block.Data) {
+		return cmp.Or(err, fmt.Errorf("%.200s is not a block as JSON.stringify writes it", raw))
 	}
 	data, err := prepareData(block.Data, maxLeaves-int(total.values))
 	if err != nil {
 		return err
 	}
-	if block.Header.Version == getCurrentVersion() { // 블록마다 같은 문자열을 따로 두지 않는다
-		block.Header.Version = getCurrentVersion()
-	}
+	block.Header.Version = unique.Make(block.Header.Version).Value() // 블록마다 같은 문자열("2.1.0")을 따로 두지 않는다
 	prepared.data[&block.Data[0]] = data
 	prepared.hashes[block.Header] = calculateHashForBlock(*block)
 	block.own = cost{int32(answerSize(raw) + 1), int32(data.values)} // 블록과 그 뒤의 쉼표 (blockCost)

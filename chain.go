@@ -387,10 +387,7 @@ func canonicalJSON(raw []byte) (json.RawMessage, error) {
 	if _, end := dec.Token(); err == nil && end != io.EOF {
 		err = errors.New("more after the JSON value")
 	}
-	if err != nil {
-		return nil, err
-	}
-	return value, nil
+	return value, err
 }
 
 // hasSurrogateEscape 는 JSON 문자열에 \ud800-\udfff 이스케이프가 있는지 알려준다: Go 는 그것을 U+FFFD 로 읽지만 자바스크립트는

@@ -244,6 +244,8 @@ func events(w http.ResponseWriter, r *http.Request) {
 		case event, open = <-stream: // 뒤처져서 닫힌 스트림이면 open 이 false 이다
 		case <-r.Context().Done():
 			return
+		case <-stopping: // 노드가 멈추면 스트림도 끝낸다: 서버의 Shutdown 은 열린 스트림을 기다린다
+			return
 		}
 	}
 }

@@ -124,10 +124,7 @@ func interopWaitTip(t *testing.T, nodes []*testNode, b Block, what string) {
 	}
 }
 
-// TestInteropWithJSNode 는 Go 노드와 자바스크립트 노드(testdata/jsnode)를 진짜 프로세스로 한 네트워크에 둔다. 연결의 모양마다:
-// 첫 노드가 자기 갈래의 블록 둘을, 나머지가 하나씩을 생성한 뒤 차례로 연결하면 다른 갈래의 노드가 따라잡는다. 그다음 모든 종류의
-// data 를 양쪽에서 생성하면 블록의 바이트(data, merkleRoot, 앞 블록의 해시)가 따로 계산한 값과 같고 모두에게 퍼지며, 끝에 모든 노드의
-// GET /blocks 와 QUERY_ALL 에 대한 RESPONSE_BLOCKCHAIN 프레임이 바이트까지 같고, 어느 쪽도 거절한 로그가 없다.
+// TestInteropWithJSNode 는 연결의 모양마다 다른 갈래의 노드가 따라잡고, 양쪽에서 생성한 모든 종류의 data 가 블록, GET /blocks, QUERY_ALL 의 답까지 바이트로 같은지 본다.
 func TestInteropWithJSNode(t *testing.T) {
 	node := requireJSNode(t)
 	topologies := []struct {
@@ -227,9 +224,7 @@ func TestInteropWithJSNode(t *testing.T) {
 
 // ---------- 노트를 따라 해 보기 (README 의 <!-- walkthrough: 4 --> 블록) ----------
 
-// TestNoteWalkthrough 는 노트의 네 부분을 진짜 노드 세 프로세스(-trace)로 차례대로 돌리고, 단계마다 노드마다 챕터의 로그 줄과
-// -trace 의 줄(보낸 것 →, 받은 것 ←, 소켓마다 한 줄)이 이 차례로 나왔는지 본다. -v 이면 단계마다 설명과 세 노드가 찍은 줄을 보인다.
-// 끝에 README 의 <!-- walkthrough: 4 --> 블록의 줄들이 (시각과 포트를 빼고) 그 노드의 로그에 차례대로 있는지 본다.
+// TestNoteWalkthrough 는 노트의 네 부분을 -trace 로 띄운 노드 셋으로 따라 하며 노드마다 챕터의 로그 줄이 차례대로 나오는지 본다.
 func TestNoteWalkthrough(t *testing.T) {
 	w := &walk{t: t, ports: map[string]string{}}
 	t.Cleanup(func() { // 노드들이 멈춘 뒤에 돈다: 실패하면 세 노드의 로그 전체
@@ -436,8 +431,8 @@ func (w *walk) checkReadme(t *testing.T) {
 	if !ok {
 		t.Skip("README.md has no <!-- walkthrough: 4 --> line yet: no log block to check against this run")
 	}
-	block, ok := strings.CutPrefix(rest, "```\n")
-	if block, _, ok = strings.Cut(block, "\n```"); !ok || !strings.HasPrefix(rest, "```\n") {
+	block, fenced := strings.CutPrefix(rest, "```\n")
+	if block, _, ok = strings.Cut(block, "\n```"); !fenced || !ok {
 		t.Fatal("README.md: got <!-- walkthrough: 4 --> without a ``` block right below it, want a fenced block of log lines")
 	}
 	want, num, count := [4][]string{}, 0, 0

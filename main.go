@@ -3,6 +3,7 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"flag"
 	"fmt"
@@ -33,12 +34,9 @@ var (
 func main() {
 	flag.Parse()
 
-	httpListener, err := listen(*httpHost, *httpPort, "-http_port", "HTTP_PORT")
-	if err != nil {
-		log.Fatal(err)
-	}
-	p2pListener, err := listen(*p2pHost, *p2pPort, "-p2p_port", "P2P_PORT")
-	if err != nil {
+	httpListener, httpErr := listen(*httpHost, *httpPort, "-http_port", "HTTP_PORT")
+	p2pListener, p2pErr := listen(*p2pHost, *p2pPort, "-p2p_port", "P2P_PORT")
+	if err := cmp.Or(httpErr, p2pErr); err != nil {
 		log.Fatal(err)
 	}
 	httpServer := initHttpServer(httpListener)
@@ -52,6 +50,7 @@ func main() {
 	select {
 	case <-stopping:
 	case <-interrupted.Done():
+		stopOnce.Do(func() { close(stopping) }) // 열려 있는 이벤트 스트림들도 이것을 보고 끝난다
 	}
 	log.Println("Stopping server") // 챕터와 다른 점: 챕터는 /stop 에 아무것도 찍지 않고 바로 끝나며, Ctrl-C 에는 시그널로 죽는다
 	// Shutdown 은 새 요청을 받지 않고, 진행 중인 답(/stop 의 답도)이 다 나가기를 2초까지 기다린다.

@@ -15,7 +15,6 @@ import (
 	mathrand "math/rand/v2"
 	"net"
 	"net/http"
-	"os"
 	"slices"
 	"strings"
 	"sync"
@@ -571,10 +570,7 @@ func readPump(ws *socket) {
 	for {
 		var data []byte
 		if err := websocket.Message.Receive(ws.ws, &data); err != nil {
-			if errors.Is(err, os.ErrDeadlineExceeded) {
-				err = fmt.Errorf("no message within %v", dialTimeout)
-			}
-			ws.close(err) // 먼저 닫힌 소켓이면 그 까닭이 남는다
+			ws.close(err) // 먼저 닫힌 소켓이면 그 까닭이 남는다 (첫 메시지를 기다리다 끝났으면 i/o timeout)
 			return
 		}
 		ws.ws.SetReadDeadline(time.Time{})

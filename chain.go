@@ -390,8 +390,8 @@ func canonicalJSON(raw []byte) (json.RawMessage, error) {
 	return value, err
 }
 
-// hasSurrogateEscape 는 JSON 문자열에 \ud800-\udfff 이스케이프가 있는지 알려준다: Go 는 그것을 U+FFFD 로 읽지만 자바스크립트는
-// 그대로 둔다. 앞의 역슬래시가 짝수 개일 때만 이스케이프이다(\\ud800 은 역슬래시 문자와 "ud800"). 정규식은 \ud 가 있을 때만 돌린다.
+// hasSurrogateEscape 는 JSON 문자열에 \ud800-\udfff 이스케이프가 있는지 알려준다: 짝이 없는 것을 Go 는 U+FFFD 로 읽지만
+// 자바스크립트는 그대로 둔다. 짝을 이룬 것(이모지)도 함께 거절한다: 그 문자는 이스케이프 없이 쓰면 된다 (JSON.stringify 도 그렇게 쓴다). 앞의 역슬래시가 짝수 개일 때만 이스케이프이다(\\ud800 은 역슬래시 문자와 "ud800"). 정규식은 \ud 가 있을 때만 돌린다.
 func hasSurrogateEscape(text []byte) bool {
 	return (bytes.Contains(text, []byte(`\ud`)) || bytes.Contains(text, []byte(`\uD`))) && surrogateEscape.Match(text)
 }

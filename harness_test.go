@@ -143,9 +143,15 @@ func makeChain(n int, tag string) []Block {
 
 // nextBlock 은 prev 바로 다음에 올 올바른 블록이다.
 func nextBlock(prev Block, data ...string) Block {
-	header := BlockHeader{"2.1.0", prev.Header.Index + 1, calculateHashForBlock(prev),
-		1700000000 + prev.Header.Index + 1, merkleRootOf(vals(data...))}
+	facts, _ := prepareData(vals(data...), maxLeaves)
+	header := BlockHeader{"2.1.0", prev.Header.Index + 1, hashOf(prev), 1700000000 + prev.Header.Index + 1, facts.root}
 	return Block{Header: header, Data: vals(data...)}
+}
+
+// hashOf 는 블록의 해시이다. calculateHashForBlock 과 달리 노드가 mu 를 잡고 쓰는 known 을 보지 않아 아무 고루틴에서나 부를 수 있다.
+func hashOf(b Block) Hash {
+	h := b.Header
+	return calculateHash(h.Version, h.Index, h.PreviousHash, h.Timestamp, h.MerkleRoot)
 }
 
 // vals 는 문자열들을 JSON 문자열 값의 배열(블록의 data)로 만든다.
@@ -510,7 +516,7 @@ func (n *testNode) addPeers(peers ...string) {
 func (n *testNode) tip() string {
 	n.t.Helper()
 	chain := n.blocks()
-	return calculateHashForBlock(chain[len(chain)-1]).String()
+	return hashOf(chain[len(chain)-1]).String()
 }
 
 // waitSameChain 은 모든 노드의 체인이 똑같아질 때까지 기다린다.

@@ -1,4 +1,3 @@
-//go:build interop
 
 package main
 
@@ -107,7 +106,7 @@ func interopMine(t *testing.T, n *testNode, body string) (Block, string) {
 // interopWaitTip 은 모든 노드의 마지막 블록이 b 가 될 때까지 기다린다. 어느 노드든 거절한 로그를 남기면 바로 멈춘다.
 func interopWaitTip(t *testing.T, nodes []*testNode, b Block, what string) {
 	t.Helper()
-	hash := calculateHashForBlock(b).String()
+	hash := hashOf(b).String()
 	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(2 * time.Millisecond) {
 		done := true
 		for _, n := range nodes {
@@ -185,7 +184,7 @@ func TestInteropWithJSNode(t *testing.T) {
 					n := nodes[m]
 					b, raw := interopMine(t, n, k.body)
 					wantRaw := fmt.Sprintf(`{"header":{"version":"2.1.0","index":%d,"previousHash":"%s","timestamp":%d,"merkleRoot":"%s"},"data":%s}`,
-						tip.Header.Index+1, calculateHashForBlock(tip), b.Header.Timestamp, interopRoot(k.leaves), k.data)
+						tip.Header.Index+1, hashOf(tip), b.Header.Timestamp, interopRoot(k.leaves), k.data)
 					if raw != wantRaw {
 						t.Errorf("%s mining %s %s: %s", n.name, k.name, k.body, firstDiff(raw, wantRaw))
 					}

@@ -611,9 +611,9 @@ func TestLineOfFourNodesRelaysEndToEnd(t *testing.T) {
 		return len(a.peers()) == 1 && len(b.peers()) == 2 && len(c.peers()) == 2 && len(d.peers()) == 1
 	})
 	fromA := a.mine("from A")
-	waitFor(t, "D to receive A's block", func() bool { return d.tip() == calculateHashForBlock(fromA).String() })
+	waitFor(t, "D to receive A's block", func() bool { return d.tip() == hashOf(fromA).String() })
 	fromD := d.mine("from D")
-	waitFor(t, "A to receive D's block", func() bool { return a.tip() == calculateHashForBlock(fromD).String() })
+	waitFor(t, "A to receive D's block", func() bool { return a.tip() == hashOf(fromD).String() })
 	if chain := waitSameChain(t, a, b, c, d); len(chain) != 3 {
 		t.Errorf("chain length: got %d, want 3", len(chain))
 	}
@@ -673,7 +673,7 @@ func TestCanonicalJSON(t *testing.T) {
 		{`[1] 2`, ``},
 	} {
 		got, err := canonicalJSON([]byte(tt.raw))
-		if string(got) != tt.want || (err == nil) != (tt.want != "") {
+		if (err == nil) != (tt.want != "") || err == nil && string(got) != tt.want {
 			t.Errorf("canonicalJSON(%.40s): got %s (%v), want %q", tt.raw, got, err, tt.want)
 		}
 	}

@@ -673,7 +673,8 @@ func prepareBlock(block *Block, raw string, total *cost, prepared facts) error {
 	}
 	block.Header.Version = unique.Make(block.Header.Version).Value() // 블록마다 같은 문자열("2.1.0")을 따로 두지 않는다
 	prepared.data[&block.Data[0]] = data
-	prepared.hashes[block.Header] = calculateHashForBlock(*block)
+	h := block.Header // calculateHashForBlock 은 mu 가 지키는 known 을 보므로 여기서는 calculateHash 를 부른다
+	prepared.hashes[h] = calculateHash(h.Version, h.Index, h.PreviousHash, h.Timestamp, h.MerkleRoot)
 	block.own = cost{int32(answerSize(raw) + 1), int32(data.values)} // 블록과 그 뒤의 쉼표 (blockCost)
 	*total = total.plus(block.own)
 	block.total = *total

@@ -143,7 +143,8 @@ func isValidNewBlock(newBlock Block, previousBlock Block) bool {
 // 두 정수는 자바스크립트가 정확히 나타내는 ±(2^53-1) 안이어야 한다(그래야 해시하는 10진수 문자열이 같다).
 // data 는 typeof 가 'object' 인 null 이나 객체가 아니라 배열이어야 하고, JSON 으로 1 MiB(maxBlockDataBytes)까지이다.
 func isValidBlockStructure(block Block) bool {
-	return isSafeInteger(block.Header.Index) && isSafeInteger(block.Header.Timestamp) && isDataArray(block.Data)
+	return isSafeInteger(block.Header.Index) && isSafeInteger(block.Header.Timestamp) &&
+		len(block.Data) >= 2 && block.Data[0] == '[' && len(block.Data) <= maxBlockDataBytes
 }
 
 // isValidChain 은 첫 블록이 제네시스 블록과 같고 모든 블록이 앞 블록 위에 맞게 올라가 있는지 검사한다.
@@ -187,8 +188,8 @@ func (h *Hash) UnmarshalText(text []byte) error {
 	if !isUpperHexHash(string(text)) {
 		return fmt.Errorf("hash %.80q is not 64 uppercase hex digits", text)
 	}
-	_, err := hex.Decode(h[:], text)
-	return err
+	hex.Decode(h[:], text)
+	return nil
 }
 
 // memo 는 블록에 적어 두는 비용이다: 답 프레임의 크기를 체인을 다시 돌지 않고 안다 (fits 와 prepareBlock 이 적는다).
@@ -259,11 +260,6 @@ func fits(newBlock *Block) bool {
 // isSafeInteger 는 n 이 자바스크립트의 Number.isSafeInteger 를 만족하는지 알려준다.
 func isSafeInteger(n int64) bool { return -maxSafeInteger <= n && n <= maxSafeInteger }
 
-// isDataArray 는 data 가 JSON 배열이고 maxBlockDataBytes 안인지 알려준다.
-func isDataArray(data json.RawMessage) bool {
-	return len(data) >= 2 && data[0] == '[' && len(data) <= maxBlockDataBytes
-}
-
 // factsOf 는 data 의 머클 루트와 값의 수이다: 구해 둔 것이 있으면(known) 그것을, 없으면 구한다 (제네시스 블록처럼 작은 data).
 func factsOf(data json.RawMessage) dataFacts {
 	if len(data) > 0 {
@@ -273,12 +269,6 @@ func factsOf(data json.RawMessage) dataFacts {
 	}
 	f, _ := prepareData(data, maxLeaves)
 	return f
-}
-
-// factsFor 는 생성할 블록의 data 에 대해 mu 밖에서 구해 둔 것이다.
-func factsFor(data json.RawMessage) facts {
-	f, _ := prepareData(data, maxLeaves)
-	return facts{data: map[*byte]dataFacts{&data[0]: f}}
 }
 
 // merkleRootOf 는 npm merkle 0.6.0 의 merkle("sha256").sync(data).root() || '0'.repeat(64) 와 같은 값을 구한다.
@@ -299,10 +289,8 @@ func prepareData(data json.RawMessage, limit int) (dataFacts, error) {
 		} else if len(leaves) == limit {
 			return dataFacts{}, fmt.Errorf("more than %d data values in one frame", maxLeaves)
 		}
-		var leaf Hash
-		if text := leafText(value); isUpperHexHash(text) {
-			hex.Decode(leaf[:], []byte(text))
-		} else {
+		var leaf Hash // 이미 64글자 대문자 16진수인 잎은 그 값, 아니면 그 문자열의 SHA-256
+		if text := leafText(value); leaf.UnmarshalText([]byte(text)) != nil {
 			leaf = sha256.Sum256([]byte(text))
 		}
 		leaves = append(leaves, leaf)
@@ -404,7 +392,11 @@ func canonicalValue(dec *json.Decoder, depth int, leaf bool) ([]byte, error) {
 	if err != nil || depth > maxDepth {
 		return nil, cmp.Or(err, fmt.Errorf("nested deeper than %d", maxDepth))
 	} else if number, ok := token.(json.Number); ok {
-		return jsNumber(string(number))
+		f, err := number.Float64() // 자바스크립트의 수는 float64 이다. 1e400 은 Infinity 가 되어 JSON.stringify 가 null 로 쓴다
+		if err != nil {
+			return nil, fmt.Errorf("number %.200s is not finite in JavaScript", number)
+		}
+		return json.Marshal(f + 0) // encoding/json 은 수를 ES6 의 number-to-string 처럼 쓴다 (1.0 → 1, 1e21 → 1e+21). + 0 은 -0 을 0 으로
 	} else if token != json.Delim('[') && token != json.Delim('{') {
 		return stringify(token), nil // 문자열, true, false, null
 	}
@@ -434,18 +426,8 @@ func canonicalValue(dec *json.Decoder, depth int, leaf bool) ([]byte, error) {
 	if token == json.Delim('[') {
 		return append(append([]byte{'['}, bytes.Join(items, []byte(","))...), ']'), nil
 	}
-	slices.SortStableFunc(keys, func(a, b string) int { // 배열 인덱스인 키가 먼저, 작은 차례로 (자바스크립트의 객체)
-		i, aIsIndex := arrayIndex(a)
-		j, bIsIndex := arrayIndex(b)
-		switch {
-		case aIsIndex && bIsIndex:
-			return cmp.Compare(i, j)
-		case aIsIndex:
-			return -1
-		case bIsIndex:
-			return 1
-		}
-		return 0
+	slices.SortStableFunc(keys, func(a, b string) int { // 배열 인덱스인 키가 먼저 작은 차례로, 나머지는 처음 나온 차례로
+		return cmp.Compare(arrayIndex(a), arrayIndex(b))
 	})
 	for i, key := range keys {
 		keys[i] = string(stringify(key)) + ":" + string(values[key])
@@ -453,22 +435,13 @@ func canonicalValue(dec *json.Decoder, depth int, leaf bool) ([]byte, error) {
 	return []byte("{" + strings.Join(keys, ",") + "}"), nil
 }
 
-// jsNumber 는 JSON 의 수 하나를 자바스크립트가 읽고 다시 쓴 형식으로 쓴다 (1.0 → 1, 1e21 → 1e+21, -0 → 0).
-func jsNumber(number string) ([]byte, error) {
-	f, err := strconv.ParseFloat(number, 64)
-	if err != nil {
-		return nil, fmt.Errorf("number %.200s is not finite in JavaScript", number)
-	}
-	return json.Marshal(f + 0) // encoding/json 은 수를 ES6 의 number-to-string 처럼 쓴다. + 0 은 -0 을 0 으로 만든다
-}
-
-// arrayIndex 는 key 가 자바스크립트의 배열 인덱스(0 … 2^32-2 를 10진수로 쓴 것)인지와 그 값을 알려준다.
-func arrayIndex(key string) (uint64, bool) {
+// arrayIndex 는 key 가 자바스크립트의 배열 인덱스(0 … 2^32-2 를 10진수로 쓴 것)이면 그 값이고, 아니면 2^32 이다.
+func arrayIndex(key string) uint64 {
 	n, err := strconv.ParseUint(key, 10, 32)
 	if err != nil || n == 1<<32-1 || strconv.FormatUint(n, 10) != key {
-		return 0, false
+		return 1 << 32
 	}
-	return n, true
+	return n
 }
 
 // stringify 는 자바스크립트의 JSON.stringify 처럼 v 를 JSON 으로 바꾼다. 그래서 Go 노드가 보내는 바이트는

@@ -51,9 +51,9 @@ func initHttpServer(ln net.Listener) *http.Server {
 		if !readBody(w, r, "data", &data) { // const data = req.body.data || []
 			return
 		}
-		prepared := factsFor(data)
+		root, _ := prepareData(data, maxLeaves) // 머클 루트는 mu 밖에서 한 번 구한다: mineBlock 은 known 에서 찾는다
 		mu.Lock()
-		known = prepared // mu 밖에서 구해 둔 머클 루트: mineBlock 은 다시 구하지 않는다
+		known = facts{data: map[*byte]dataFacts{&data[0]: root}}
 		newBlock := mineBlock(data)
 		known = facts{}
 		mu.Unlock()

@@ -228,15 +228,18 @@ const (
 	maxHeaderBytes = 4 << 10 // 웹소켓 핸드셰이크(HTTP)의 요청 머리와 답 머리의 크기 한계
 )
 
-// 시간 제한들과 대기열의 바이트 한계. 상수가 아닌 까닭: 테스트가 짧게, 작게 줄인다 (시작할 때 한 번).
+// 시간 제한들과 대기열의 바이트 한계는 상수가 아니다: 테스트가 짧게, 작게 줄인다 (시작할 때 한 번).
+// nodeID 는 이 노드를 알아보는 무작위 문자열이다: 연결할 때 핸드셰이크 머리 Node-Id 로 보내, 받은 쪽이 자기 것이면 거절한다.
 var (
 	writeTimeout   = 30 * time.Second // 프레임 하나를 보내는 최대 시간
 	dialTimeout    = 5 * time.Second  // TCP 연결과 핸드셰이크, 들어온 연결의 요청 머리와 첫 메시지에 저마다 주는 최대 시간
 	maxQueuedBytes = 128 << 20        // 모든 대기열에 있는 서로 다른 프레임의 바이트 수의 한계 (나눠 가진 프레임은 한 번 센다)
+	nodeID         = rand.Text()
+	answers        = map[string]*frame{}  // 지금 체인에 대한 답들: 종류와 블록 수로 찾는다 (mu 가 지킨다)
+	answered       Hash                   // answers 가 답하는 체인의 마지막 블록 해시 (mu 가 지킨다)
+	queuedBytes    int                    // 대기열들에 있는 서로 다른 프레임의 바이트 수 (mu 가 지킨다)
+	dialed         = map[string]*socket{} // 연결했거나 연결하는 중인 피어 주소와 그 소켓 (mu 가 지킨다)
 )
-
-// nodeID 는 이 노드를 알아보는 무작위 문자열이다: 연결할 때 핸드셰이크 머리 Node-Id 로 보내, 받은 쪽이 자기 것이면 거절한다.
-var nodeID = rand.Text()
 
 // conn 은 소켓 하나의 연결과 대기열이다. 짜임은 gorilla/websocket 의 chat 예제와 같다: 연결마다 읽는 고루틴(readPump)과
 // 쓰는 고루틴(writePump)이 하나씩 있고, ws.send 는 프레임을 대기열에 넣기만 하며 writePump 가 차례로 보낸다.
@@ -254,19 +257,11 @@ type conn struct {
 // frame 은 보낼 웹소켓 프레임 하나이다. 체인의 한 버전에 대한 같은 답은 모든 소켓의 대기열이 같은 frame 을 나눠 가진다.
 type frame struct {
 	size    int           // 만들 바이트 수: 만들기 전에 센다
-	summary string        // -trace 와 노드의 페이지에 보이는 종류와 블록 범위
 	build   func() []byte // JSON.stringify(message): 처음 보내는 고루틴이 mu 밖에서 한 번 부른다
 	once    sync.Once
 	bytes   []byte
 	holders int // 이 프레임을 대기열에 두었거나 보내는 중인 소켓 수 (mu 가 지킨다)
 }
-
-var (
-	answers     = map[string]*frame{}  // 지금 체인(마지막 블록의 해시 answered)에 대한 답들: 종류와 블록 수로 찾는다 (mu 가 지킨다)
-	answered    Hash                   // answers 가 답하는 체인의 마지막 블록 해시 (mu 가 지킨다)
-	queuedBytes int                    // 대기열들에 있는 서로 다른 프레임의 바이트 수 (mu 가 지킨다)
-	dialed      = map[string]*socket{} // 연결했거나 연결하는 중인 피어 주소와 그 소켓 (mu 가 지킨다)
-)
 
 // text 는 프레임의 바이트이다: 처음 부른 고루틴이 만들고, 만든 뒤에는 블록들을 놓아 준다.
 func (f *frame) text() []byte {
@@ -282,7 +277,7 @@ func answer(kind string, blocks []Block, size int, build func() []byte) *frame {
 	}
 	key := fmt.Sprint(kind, len(blocks))
 	if answers[key] == nil {
-		answers[key] = &frame{size: size, summary: describe(RESPONSE_BLOCKCHAIN, blocks), build: build}
+		answers[key] = &frame{size: size, build: build}
 	}
 	return answers[key]
 }
@@ -291,7 +286,7 @@ func answer(kind string, blocks []Block, size int, build func() []byte) *frame {
 func frameOf(message Message) *frame {
 	if message.Data == nil {
 		text := stringify(message)
-		return &frame{size: len(text), summary: describe(message.Type, nil), build: func() []byte { return text }}
+		return &frame{size: len(text), build: func() []byte { return text }}
 	}
 	blocks := message.Data
 	size := int(chainCost(blocks).bytes)
@@ -454,9 +449,8 @@ func (ws *socket) on(event string, handler func(Message)) {
 
 // send 는 ws.send(JSON.stringify(message)) 이다: 메시지의 프레임을 소켓의 대기열에 넣기만 하고 돌아온다. mu 를 잡고 부른다.
 func (ws *socket) send(message Message) {
-	f := frameOf(message)
-	note("→", ws.addr, f.summary)
-	enqueue(ws, f)
+	note("→", ws.addr, describe(message.Type, message.Data))
+	enqueue(ws, frameOf(message))
 }
 
 // isClosed 는 소켓이 닫혔는지 알려준다.

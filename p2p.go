@@ -82,9 +82,9 @@ func initMessageHandler(ws *socket) {
 	ws.on("message", func(message Message) {
 		switch message.Type {
 		case QUERY_LATEST: // 노트의 MassgeType.QUERY_LATEST
-			write(ws, responseLatestMsg()) // 챕터와 다른 점: 같은 답이 이 소켓의 대기열에 있으면 다시 넣지 않는다 (write)
+			write(ws, responseLatestMsg()) // 챕터와 다른 점: 받아 가지 못하고 밀린 피어는 보내는 대신 닫는다 (write)
 		case QUERY_ALL:
-			write(ws, responseChainMsg()) // 챕터와 다른 점: 위와 같다
+			write(ws, responseChainMsg()) // 챕터와 다른 점: 위와 같다. 체인은 늘 프레임 하나에 든다 (addBlock)
 		case RESPONSE_BLOCKCHAIN:
 			handleBlockchainResponse(ws, message) // 챕터와 다른 점: 보낸 소켓도 넘긴다 (체인 전체를 그 피어에게만 묻는다)
 		}
@@ -179,8 +179,8 @@ func responseLatestMsg() Message {
 
 // write 는 메시지를 JSON 문자열로 바꿔 그 소켓으로 보낸다. ws.send 는 챕터의 ws.send 처럼 보낼 것을 넣기만 하고 돌아온다:
 // JSON.stringify 와 보내는 일은 그 소켓의 고루틴이 mu 밖에서 하고, 체인의 한 버전에 대한 답은 모든 소켓이 한 번 쓴 바이트를 나눠 보낸다.
-// 챕터와 다른 점: 닫힌 소켓에 보내는 것은 버리고(챕터의 ws.send 는 예외를 던진다), 같은 답이 이미 대기열에 있으면 다시 넣지 않고,
-// 대기열이 넘치는 느린 피어는 닫는다. 모든 대기열이 128 MiB 를 넘으면 가장 오래 밀린 소켓을 닫고, 그래도 자리가 없으면 보내지 않는다.
+// 챕터와 다른 점: 닫힌 소켓에 보내는 것은 버린다(챕터의 ws.send 는 예외를 던진다). 1024 개가 밀린 소켓은 느린 피어로 보고 닫는다.
+// 모든 대기열의 서로 다른 프레임이 128 MiB 를 넘게 되면 가장 많이 밀린 소켓부터 닫고, 그래도 자리가 없으면 보내지 않는다.
 func write(ws *socket, message Message) {
 	ws.send(message) // ws.send(JSON.stringify(message))
 }

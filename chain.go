@@ -168,7 +168,7 @@ const (
 	maxSafeInteger    = 1<<53 - 1 // 자바스크립트가 정확히 다루는 가장 큰 정수
 	maxDepth          = 64        // data 의 값 안에 배열과 객체가 겹칠 수 있는 깊이의 한계
 	maxFrameBytes     = 64 << 20  // 받는 프레임 하나, 그리고 체인 전체를 담은 답 프레임의 최대 크기 (챕터의 ws 1.x 는 100 MiB)
-	maxLeaves         = 1 << 20   // 프레임 하나, 그리고 체인 전체의 답에서 머클 잎으로 해시하는 data 값 수의 한계
+	maxLeaves         = 1 << 20   // 프레임 하나, 그리고 체인 전체의 답에서 머클 리프 노드로 해시하는 data 값 수의 한계
 )
 
 // Hash 는 SHA-256 값이다. 챕터는 해시를 64글자 대문자 16진수 문자열로 다루고, JSON 에서도 그렇게 쓰고 읽는다.
@@ -198,7 +198,7 @@ type memo struct {
 	total cost // 제네시스부터 이 블록까지의 체인을 답 프레임 하나로 보낼 때의 비용
 }
 
-// cost 는 블록들을 RESPONSE_BLOCKCHAIN 프레임 하나로 보낼 때의 비용이다: 프레임의 바이트 수와 머클 잎으로 해시할 data 값의 수.
+// cost 는 블록들을 RESPONSE_BLOCKCHAIN 프레임 하나로 보낼 때의 비용이다: 프레임의 바이트 수와 머클 리프 노드로 해시할 data 값의 수.
 // 받는 쪽은 프레임 하나에, 가진 쪽은 체인 전체의 답에 같은 한계(within)를 둔다. int32 는 블록마다 메모리를 아끼려고이다 (64 MiB 안).
 type cost struct{ bytes, values int32 }
 
@@ -271,10 +271,16 @@ func factsOf(data json.RawMessage) dataFacts {
 	return f
 }
 
+// factsFor 는 생성할 블록의 data 에 대해 mu 밖에서 구해 둔 것이다: 머클 루트와 값의 수.
+func factsFor(data json.RawMessage) facts {
+	f, _ := prepareData(data, maxLeaves)
+	return facts{data: map[*byte]dataFacts{&data[0]: f}}
+}
+
 // merkleRootOf 는 npm merkle 0.6.0 의 merkle("sha256").sync(data).root() || '0'.repeat(64) 와 같은 값을 구한다.
 func merkleRootOf(data json.RawMessage) Hash { return factsOf(data).root }
 
-// prepareData 는 data 배열의 머클 루트와 값의 수를 구한다. 값이 limit 개를 넘으면 그 자리에서 멈춘다. 잎은 값을 String(value) 로 바꾼 문자열이 이미 64글자 대문자 16진수면 그 값,
+// prepareData 는 data 배열의 머클 루트와 값의 수를 구한다. 값이 limit 개를 넘으면 그 자리에서 멈춘다. 리프 노드는 값을 String(value) 로 바꾼 문자열이 이미 64글자 대문자 16진수면 그 값,
 // 아니면 그 문자열의 SHA-256 이다 (빈 문자열도 해시한다).
 func prepareData(data json.RawMessage, limit int) (dataFacts, error) {
 	dec := json.NewDecoder(bytes.NewReader(data))
@@ -289,7 +295,7 @@ func prepareData(data json.RawMessage, limit int) (dataFacts, error) {
 		} else if len(leaves) == limit {
 			return dataFacts{}, fmt.Errorf("more than %d data values in one frame", maxLeaves)
 		}
-		var leaf Hash // 이미 64글자 대문자 16진수인 잎은 그 값, 아니면 그 문자열의 SHA-256
+		var leaf Hash // 이미 64글자 대문자 16진수인 리프 노드는 그 값, 아니면 그 문자열의 SHA-256
 		if text := leafText(value); leaf.UnmarshalText([]byte(text)) != nil {
 			leaf = sha256.Sum256([]byte(text))
 		}
@@ -298,8 +304,8 @@ func prepareData(data json.RawMessage, limit int) (dataFacts, error) {
 	return dataFacts{rootOf(leaves), len(leaves)}, nil
 }
 
-// rootOf 는 잎들로 머클 루트를 구한다. 한 층씩 올라가며 이웃 둘의 대문자 16진수 문자열을 이어 붙여 해시하고, 홀수로 남은 마지막
-// 노드는 그대로 올라간다. 잎이 없으면 '0' 64개이다.
+// rootOf 는 리프 노드들로 머클 루트를 구한다. 한 층씩 올라가며 이웃 둘의 대문자 16진수 문자열을 이어 붙여 해시하고, 홀수로 남은 마지막
+// 노드는 그대로 올라간다. 리프 노드가 없으면 '0' 64개이다.
 func rootOf(level []Hash) Hash {
 	if len(level) == 0 {
 		return Hash{}
@@ -317,9 +323,9 @@ func rootOf(level []Hash) Hash {
 	return level[0]
 }
 
-// leafText 는 JSON 값 하나(JSON.stringify 가 쓴 문자열)를 자바스크립트의 String(value) 로 바꾼다: npm merkle 이 잎을 바꾸는 방법.
+// leafText 는 JSON 값 하나(JSON.stringify 가 쓴 문자열)를 자바스크립트의 String(value) 로 바꾼다: npm merkle 이 리프 노드를 만드는 방법.
 func leafText(value json.RawMessage) string {
-	if value[0] == '"' && !bytes.ContainsRune(value, '\\') { // 대부분의 잎: 이스케이프가 없는 문자열
+	if value[0] == '"' && !bytes.ContainsRune(value, '\\') { // 대부분의 리프 노드: 이스케이프가 없는 문자열
 		return string(value[1 : len(value)-1])
 	}
 	var v any

@@ -44,16 +44,16 @@ func initHttpServer(ln net.Listener) *http.Server {
 	// 챕터와 다른 점: 몸체를 읽고 블록을 생성하는 요청은 한 번에 넷까지이다 (나머지는 기다린다: slots). 몸체가 있는데 Content-Type 이
 	// JSON 이 아니면 415 이다 (챕터는 그 몸체를 읽지 않고 data 가 없는 빈 블록을 생성한다). 자바스크립트와 같게 읽을 수 없는 data 는
 	// 400 이다: 1e400 처럼 Infinity 가 되는 수(챕터는 null 로 쓴다), 64 겹보다 깊은 값, \ud800 같은 서로게이트 이스케이프와
-	// UTF-8 이 아닌 바이트(챕터는 받는다), String() 이 닿는 객체의 "toString" 키와 배열이 아닌 data(챕터는 500 이나 400 이다).
-	// 머클 루트는 mu 를 잡기 전에 한 번 구한다 (blockData).
+	// UTF-8 이 아닌 바이트(챕터는 받는다), String() 이 닿는 객체의 "toString" 키와 배열이 아닌 data(챕터는 500 이다).
+	// 머클 루트는 mu 를 잡기 전에 한 번 구한다 (factsFor).
 	mux.HandleFunc("POST /mineBlock", slots(busy, func(w http.ResponseWriter, r *http.Request) {
 		var data json.RawMessage
 		if !readBody(w, r, "data", &data) { // const data = req.body.data || []
 			return
 		}
-		root, _ := prepareData(data, maxLeaves) // 머클 루트는 mu 밖에서 한 번 구한다: mineBlock 은 known 에서 찾는다
+		prepared := factsFor(data)
 		mu.Lock()
-		known = facts{data: map[*byte]dataFacts{&data[0]: root}}
+		known = prepared // mu 밖에서 구해 둔 머클 루트: mineBlock 은 다시 구하지 않는다
 		newBlock := mineBlock(data)
 		known = facts{}
 		mu.Unlock()

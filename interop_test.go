@@ -122,7 +122,7 @@ func interopWaitTip(t *testing.T, nodes []*testNode, b Block, what string) {
 	}
 }
 
-// TestInteropWithJSNode 는 연결의 모양마다 다른 갈래의 노드가 따라잡고, 양쪽에서 생성한 모든 종류의 data 가 블록, GET /blocks, QUERY_ALL 의 답까지 바이트로 같은지 본다.
+// TestInteropWithJSNode 는 연결의 모양마다 다른 포크의 노드가 따라잡고, 양쪽에서 생성한 모든 종류의 data 가 블록, GET /blocks, QUERY_ALL 의 답까지 바이트로 같은지 본다.
 func TestInteropWithJSNode(t *testing.T) {
 	node := requireJSNode(t)
 	topologies := []struct {
@@ -156,7 +156,7 @@ func TestInteropWithJSNode(t *testing.T) {
 			}
 			began := time.Now().Unix()
 
-			// 갈래: 첫 노드는 블록 둘, 나머지는 하나. 연결하는 쪽이 앞선 갈래를 따라잡는다 (QUERY_ALL, replaceChain).
+			// 포크: 첫 노드는 블록 둘, 나머지는 하나. 연결하는 쪽이 앞선 포크를 따라잡는다 (QUERY_ALL, replaceChain).
 			var mined []string // 살아남을 블록들의 POST /mineBlock 답
 			for i, n := range nodes {
 				for k := range max(2-i, 1) { // 첫 노드는 둘, 나머지는 하나
@@ -256,14 +256,14 @@ func TestNoteWalkthrough(t *testing.T) {
 	w.step("2. 다른 피어가 연결 요청 — 노드 2 가 -peers 로 노드 1 에 연결한다. 양쪽의 initConnection 이 상대의 최신 블록을 묻고(QUERY_LATEST)," +
 		" 받은 제네시스는 더 길지 않아 둘 다 Do nothing.")
 
-	// 3. 블록생성: 노드 1 에 POST /mineBlock. 노드 2 는 바로 붙이고 다시 알린다 (4 의 첫 갈래).
+	// 3. 블록생성: 노드 1 에 POST /mineBlock. 노드 2 는 바로 붙이고 다시 알린다 (4 의 첫째 분기).
 	if b, _ := interopMine(t, n1, `{"data":["첫 번째 블록"]}`); b.Header.Index != 1 {
 		t.Errorf("노드 1 POST /mineBlock: got block %d, want block 1", b.Header.Index)
 	}
 	w.expect(1, "→ "+e2+" RESPONSE_BLOCKCHAIN 1 block [1]", "← "+e2+" RESPONSE_BLOCKCHAIN 1 block [1]", nothing)
 	w.expect(2, "← "+p1+" RESPONSE_BLOCKCHAIN 1 block [1]", behind+"0,  Peer got: 1", appended, "→ "+p1+" RESPONSE_BLOCKCHAIN 1 block [1]")
 	w.step("3. 블록생성 — 노드 1 에 POST /mineBlock. mineBlock 이 블록을 붙이고 broadcast(responseLatestMsg()) 로 알린다." +
-		" 노드 2 는 previousHash 가 자기 최신 블록의 해시라 바로 붙이고(첫 갈래) 다시 알린다. 노드 1 은 Do nothing.")
+		" 노드 2 는 previousHash 가 자기 최신 블록의 해시라 바로 붙이고(첫째 분기) 다시 알린다. 노드 1 은 Do nothing.")
 
 	// 4. 브로드캐스트: 노드 1 의 두 번째 블록을 노드 2 가 붙인다. 그다음 노드 3 이 POST /addPeers 로 노드 2 에 연결한다.
 	interopMine(t, n1, `{"data":["두 번째","블록"]}`)
@@ -282,9 +282,9 @@ func TestNoteWalkthrough(t *testing.T) {
 	if got := len(waitSameChain(t, n1, n2, n3)); got != 3 {
 		t.Errorf("after 노드 3 joined: got %d blocks, want 3", got)
 	}
-	w.step("4. 브로드 캐스트 — 노드 1 의 두 번째 블록도 노드 2 가 바로 붙인다(첫 갈래). 노드 3 이 깨어나 POST /addPeers 로 노드 2 에"+
-		" 연결한다. 받은 최신 블록 [2] 는 붙일 수 없고 하나뿐이라 노드 2 에게 체인 전체를 묻고(QUERY_ALL, 둘째 갈래), 받은 체인이"+
-		" 올바르고 더 길어 바꾼다(셋째 갈래).", 1, 2, 3)
+	w.step("4. 브로드 캐스트 — 노드 1 의 두 번째 블록도 노드 2 가 바로 붙인다(첫째 분기). 노드 3 이 깨어나 POST /addPeers 로 노드 2 에"+
+		" 연결한다. 받은 최신 블록 [2] 는 붙일 수 없고 하나뿐이라 노드 2 에게 체인 전체를 묻고(QUERY_ALL, 둘째 분기), 받은 체인이"+
+		" 올바르고 더 길어 바꾼다(셋째 분기).", 1, 2, 3)
 
 	// 노드 3 에서 생성한 블록은 노드 2 를 거쳐 노드 1 까지 간다. 노드 2 는 두 소켓에 한 줄씩 보낸다.
 	interopMine(t, n3, `{"data":["셋째"]}`)

@@ -392,7 +392,7 @@ func TestConnectToPeers(t *testing.T) {
 	}
 }
 
-// TestHandleBlockchainResponse 는 챕터의 세 갈래와 else 를 하나씩 본다: 받은 블록을 붙이기, 체인 전체를 묻기, 체인을 교체하기,
+// TestHandleBlockchainResponse 는 챕터의 세 분기와 else 를 하나씩 본다: 받은 블록을 붙이기, 체인 전체를 묻기, 체인을 교체하기,
 // 더 길지 않으면 아무것도 하지 않기. 보낸 피어와 다른 피어가 무엇을 받았는지, 챕터의 어떤 로그를 남겼는지 본다.
 func TestHandleBlockchainResponse(t *testing.T) {
 	t.Cleanup(func() { mu.Lock(); sockets = nil; mu.Unlock(); resetChain() })

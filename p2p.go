@@ -59,6 +59,7 @@ func getSockets() []*socket { return sockets }
 // 챕터와 다른 점: 들어온 연결은 maxPeers 개까지 받고(더 오는 연결은 자리가 날 때까지 기다린다), 핸드셰이크의 HTTP 요청 머리는
 // 4 KiB 와 dialTimeout 안이어야 하며, 이 노드 자신이 연결한 것(nodeID)은 거절한다.
 func initP2PServer(ln net.Listener) *http.Server {
+	// 노트와 다른 점: 노트는 server.on 이 연결을 "대기열"에 올린다고 적었다. 핸들러를 등록할 뿐이고, 연결이 올 때마다 불린다.
 	server := newServer(ln, func(ws *socket) { initConnection(ws) }) // new WebSocket.Server(…), server.on("connection", …)
 	// 노트와 다른 점: 노트는 "listeing websocket p2p port on:" 으로 적었다. 챕터의 main.js 를 따른다.
 	log.Printf("Listening websocket p2p port on: %d", ln.Addr().(*net.TCPAddr).Port)
@@ -70,7 +71,7 @@ func initConnection(ws *socket) {
 	sockets = append(sockets, ws)    // sockets.push(ws)
 	initMessageHandler(ws)           // 메시지가 오면 처리한다 (노트의 intiMessageHandler)
 	initErrorHandler(ws)             // 닫히거나 에러가 나면 closeConnection
-	write(ws, queryChainLengthMsg()) // 상대의 최신 블록을 묻는다
+	write(ws, queryChainLengthMsg()) // 상대의 최신 블록을 묻는다 (노트와 다른 점: 노트는 "블럭 길이를 보낸다"고 적었다)
 }
 
 // initMessageHandler 는 소켓에 메시지가 올 때마다 그 종류에 따라 처리하게 한다 (노트의 intiMessageHandler).
@@ -79,13 +80,15 @@ func initMessageHandler(ws *socket) {
 	// 챕터와 다른 점: 챕터는 JSON 이면 어떤 형식이든(공백, 다른 키 차례, 대소문자가 다른 키, 1.0) 처리하고, JSON 이 아니거나 블록이
 	// 없는 메시지에는 예외로 죽고, 모르는 type 은 넘어간다. 여기서는 JSON.stringify 가 쓰는 형식 그대로인 메시지만 이 함수에 온다:
 	// 나머지는 한 줄 남기고 잘못된 메시지로 세며, 5 개(maxBadMessages)면 연결을 닫는다. 여러 프레임으로 나눈 메시지도 그렇다.
+	// 블록 배열이 비었거나 isValidBlockStructure 에 맞지 않는 블록이 든 메시지도 여기 오지 않는다: 챕터는 handleBlockchainResponse 에서
+	// "Blockchain possibly behind" 를 찍은 뒤에야 "invalid block structure" 로 거절한다 (빈 배열에는 예외로 죽는다).
 	ws.on("message", func(message Message) {
 		switch message.Type {
-		case QUERY_LATEST: // 노트의 MassgeType.QUERY_LATEST
+		case QUERY_LATEST:
 			write(ws, responseLatestMsg()) // 챕터와 다른 점: 받아 가지 못하고 밀린 피어는 보내는 대신 닫는다 (write)
 		case QUERY_ALL:
 			write(ws, responseChainMsg()) // 챕터와 다른 점: 위와 같다. 체인은 늘 프레임 하나에 든다 (addBlock)
-		case RESPONSE_BLOCKCHAIN:
+		case RESPONSE_BLOCKCHAIN: // 노트의 MassgeType.RESPONSE_BLOCKCHAIN
 			handleBlockchainResponse(ws, message) // 챕터와 다른 점: 보낸 소켓도 넘긴다 (체인 전체를 그 피어에게만 묻는다)
 		}
 	})
@@ -139,6 +142,7 @@ func handleBlockchainResponse(ws *socket, message Message) {
 			}
 		} else if len(receivedBlocks) == 1 {
 			// 블록 하나만 받았는데 붙일 수 없다: 사이의 블록들을 놓쳤거나 다른 포크일 것이니 체인 전체를 묻는다.
+			// 노트와 다른 점: 노트는 "블록의 오류가 발생한 것"이라 적었다. 오류가 아니라 피어가 최신 블록 하나만 보낸 것이다.
 			log.Println("We have to query the chain from our peer")
 			// 챕터와 다른 점: 챕터는 broadcast(queryAllMsg()) 로 모든 피어에게 묻는다. 그러면 가짜 블록을 보내는 피어 하나가
 			// 정직한 이웃들이 저마다 체인 전체를 보내게 만든다. 여기서는 그 블록을 보낸 피어에게만 묻는다.
@@ -172,7 +176,7 @@ func responseChainMsg() Message {
 	return Message{Type: RESPONSE_BLOCKCHAIN, Data: getBlockchain()} // "data": JSON.stringify(getBlockchain())
 }
 
-// responseLatestMsg 는 내 최신 블록 하나를 배열에 담은 응답이다 (노트의 responselaatestMsg).
+// responseLatestMsg 는 내 최신 블록 하나를 배열에 담은 응답이다.
 func responseLatestMsg() Message {
 	return Message{Type: RESPONSE_BLOCKCHAIN, Data: []Block{getLatestBlock()}} // "data": JSON.stringify([getLatestBlock()])
 }
@@ -181,6 +185,7 @@ func responseLatestMsg() Message {
 // JSON.stringify 와 보내는 일은 그 소켓의 고루틴이 mu 밖에서 하고, 체인의 한 버전에 대한 답은 모든 소켓이 한 번 쓴 바이트를 나눠 보낸다.
 // 챕터와 다른 점: 닫힌 소켓에 보내는 것은 버린다(챕터의 ws.send 는 예외를 던진다). 1024 개가 밀린 소켓은 느린 피어로 보고 닫는다.
 // 모든 대기열의 서로 다른 프레임이 128 MiB 를 넘게 되면 가장 많이 밀린 소켓부터 닫고, 그래도 자리가 없으면 보내지 않는다.
+// 노트와 다른 점: 노트는 "서버 소켓이 클라이언트에게" 보낸다고 적었다. 연결한 쪽과 받은 쪽이 똑같이 write 를 부른다.
 func write(ws *socket, message Message) {
 	ws.send(message) // ws.send(JSON.stringify(message))
 }
@@ -198,7 +203,7 @@ func mineBlock(blockData json.RawMessage) *Block {
 	newBlock := generateNextBlock(blockData)
 
 	if addBlock(newBlock) {
-		broadcast(responseLatestMsg())
+		broadcast(responseLatestMsg()) // 노트와 다른 점: 노트는 responselaatestMsg 로 적었다
 		return &newBlock
 	}
 	return nil
@@ -209,7 +214,7 @@ func mineBlock(blockData json.RawMessage) *Block {
 // 같은 길이의 동전 던지기는 챕터에서도 쓰이지 않는다.
 func replaceChain(newBlocks []Block) {
 	if isValidChain(newBlocks) &&
-		(len(newBlocks) > len(blockchain) || (len(newBlocks) == len(blockchain) && mathrand.N(2) == 0)) {
+		(len(newBlocks) > len(blockchain) || (len(newBlocks) == len(blockchain) && mathrand.N(2) == 0)) { // random.boolean()
 		log.Println("Received blockchain is valid. Replacing current blockchain with received blockchain")
 		blockchain = newBlocks
 		broadcast(responseLatestMsg())

@@ -142,8 +142,9 @@ func isValidNewBlock(newBlock Block, previousBlock Block) bool {
 // 챕터와 다른 점: typeof 가 'number' 이면 받는 1.5 나 1e300 은 Go 의 정수에 들지 않아 받을 때 거절하고(readMessage),
 // 두 정수는 자바스크립트가 정확히 나타내는 ±(2^53-1) 안이어야 한다(그래야 해시하는 10진수 문자열이 같다).
 // data 는 typeof 가 'object' 인 null 이나 객체가 아니라 배열이어야 하고, JSON 으로 1 MiB(maxBlockDataBytes)까지이다.
+// version 은 256 바이트까지이다: 블록 해시를 구할 때마다 통째로 해시하므로, 긴 version 은 mu 를 오래 잡게 한다.
 func isValidBlockStructure(block Block) bool {
-	return isSafeInteger(block.Header.Index) && isSafeInteger(block.Header.Timestamp) &&
+	return isSafeInteger(block.Header.Index) && isSafeInteger(block.Header.Timestamp) && len(block.Header.Version) <= 256 &&
 		len(block.Data) >= 2 && block.Data[0] == '[' && len(block.Data) <= maxBlockDataBytes
 }
 
@@ -400,7 +401,7 @@ func canonicalValue(dec *json.Decoder, depth int, leaf bool) ([]byte, error) {
 	} else if number, ok := token.(json.Number); ok {
 		f, err := number.Float64() // 자바스크립트의 수는 float64 이다. 1e400 은 Infinity 가 되어 JSON.stringify 가 null 로 쓴다
 		if err != nil {
-			return nil, fmt.Errorf("number %.200s is not finite in JavaScript", number)
+			return nil, fmt.Errorf("number %.200q is not finite in JavaScript", number)
 		}
 		return json.Marshal(f + 0) // encoding/json 은 수를 ES6 의 number-to-string 처럼 쓴다 (1.0 → 1, 1e21 → 1e+21). + 0 은 -0 을 0 으로
 	} else if token != json.Delim('[') && token != json.Delim('{') {

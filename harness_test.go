@@ -316,7 +316,7 @@ func closeAllSockets(t testing.TB) {
 // newTestSocket 은 연결도 쓰기 고루틴도 없이 대기열만 있는 소켓이다: receive 나 챕터의 함수를 바로 부를 때 쓴다.
 // 보낸 것은 대기열에 쌓이고 drain 으로 꺼낸다.
 func newTestSocket(addr string) *socket {
-	ws := newSocket(nil, addr, "")
+	ws := newSocket(nil, nil, addr, "")
 	mu.Lock()
 	initMessageHandler(ws)
 	initErrorHandler(ws)

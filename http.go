@@ -13,6 +13,7 @@ import (
 	"mime"
 	"net"
 	"net/http"
+	"net/url"
 	"slices"
 	"strings"
 	"sync"
@@ -25,7 +26,8 @@ import (
 // 몸체를 읽고 파싱하는 일과 답을 쓰는 일은 mu 밖에서 한다.
 // 챕터와 다른 점: 없는 경로에는 404, 맞지 않는 메서드에는 405 를 Go 의 ServeMux 가 문자열로 답하고(Express 는 둘 다 HTML 404),
 // 대소문자가 다른 경로(/Blocks)나 끝에 / 를 붙인 경로도 404 이다(Express 는 받는다). Express 가 붙이는 ETag 와 그에 따른 304,
-// OPTIONS 에 대한 자동 답도 없다. 다른 사이트의 웹 페이지가 브라우저를 시켜 보내는 POST 는 403 이다 (curl 은 그대로 된다).
+// OPTIONS 에 대한 자동 답도 없다. 다른 사이트의 웹 페이지가 브라우저를 시켜 보내는 POST 는 403 이고, IP 주소나 localhost 가 아닌
+// 이름으로 온 요청(DNS 리바인딩으로 그 이름이 이 기계를 가리키게 한 웹 페이지)은 421 이다 (curl 은 그대로 된다).
 // 연결은 maxHTTPConns 개까지, 요청 머리는 4 KiB 까지이고, 요청을 읽고 답을 쓰는 시간에도 한계가 있다.
 func initHttpServer(ln net.Listener) *http.Server {
 	mux := http.NewServeMux()
@@ -125,8 +127,15 @@ func initHttpServer(ln net.Listener) *http.Server {
 	protection.SetDenyHandler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		sendError(w, http.StatusForbidden, "cross-origin request from a web page refused")
 	}))
-	srv := &http.Server{Addr: ln.Addr().String(), Handler: protection.Handler(mux), MaxHeaderBytes: maxHeaderBytes,
-		ReadHeaderTimeout: 10 * time.Second, ReadTimeout: time.Minute, WriteTimeout: time.Minute, IdleTimeout: time.Minute}
+	guarded := protection.Handler(mux)
+	srv := &http.Server{Addr: ln.Addr().String(), Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if host := (&url.URL{Host: r.Host}).Hostname(); net.ParseIP(host) == nil && host != "localhost" { // DNS 리바인딩
+			sendError(w, http.StatusMisdirectedRequest, "use an IP address or localhost as the host")
+			return
+		}
+		guarded.ServeHTTP(w, r)
+	}), MaxHeaderBytes: maxHeaderBytes, ReadHeaderTimeout: 5 * time.Second, ReadTimeout: time.Minute, WriteTimeout: time.Minute,
+		IdleTimeout: 5 * time.Second}
 	go srv.Serve(netutil.LimitListener(ln, maxHTTPConns))
 	log.Printf("Listening http port on: %d", ln.Addr().(*net.TCPAddr).Port)
 	return srv

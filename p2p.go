@@ -85,7 +85,7 @@ func initMessageHandler(ws *socket) {
 	ws.on("message", func(message Message) {
 		switch message.Type {
 		case QUERY_LATEST:
-			write(ws, responseLatestMsg()) // 챕터와 다른 점: 받아 가지 못하고 밀린 피어는 보내는 대신 닫는다 (write)
+			write(ws, responseLatestMsg()) // 챕터와 다른 점: 같은 답이 아직 대기열에 있으면 또 넣지 않고, 밀린 피어는 닫는다 (write)
 		case QUERY_ALL:
 			write(ws, responseChainMsg()) // 챕터와 다른 점: 위와 같다. 체인은 늘 프레임 하나에 든다 (addBlock)
 		case RESPONSE_BLOCKCHAIN: // 노트의 MassgeType.RESPONSE_BLOCKCHAIN
@@ -183,7 +183,8 @@ func responseLatestMsg() Message {
 
 // write 는 메시지를 JSON 문자열로 바꿔 그 소켓으로 보낸다. ws.send 는 챕터의 ws.send 처럼 보낼 것을 넣기만 하고 돌아온다:
 // JSON.stringify 와 보내는 일은 그 소켓의 고루틴이 mu 밖에서 하고, 체인의 한 버전에 대한 답은 모든 소켓이 한 번 쓴 바이트를 나눠 보낸다.
-// 챕터와 다른 점: 닫힌 소켓에 보내는 것은 버린다(챕터의 ws.send 는 예외를 던진다). 1024 개가 밀린 소켓은 느린 피어로 보고 닫는다.
+// 챕터와 다른 점: 닫힌 소켓에 보내는 것은 버린다(챕터의 ws.send 는 예외를 던진다). 같은 답이 아직 대기열에 있으면 또 넣지 않는다.
+// 1024 개가 밀린 소켓은 느린 피어로 보고 닫는다.
 // 모든 대기열의 서로 다른 프레임이 128 MiB 를 넘게 되면 가장 많이 밀린 소켓부터 닫고, 그래도 자리가 없으면 보내지 않는다.
 // 노트와 다른 점: 노트는 "서버 소켓이 클라이언트에게" 보낸다고 적었다. 연결한 쪽과 받은 쪽이 똑같이 write 를 부른다.
 func write(ws *socket, message Message) {
@@ -250,13 +251,15 @@ var (
 // 쓰는 고루틴(writePump)이 하나씩 있고, ws.send 는 프레임을 대기열에 넣기만 하며 writePump 가 차례로 보낸다.
 type conn struct {
 	ws       *websocket.Conn          // 연결하는 중에는 nil
+	raw      *limitedConn             // ws 아래의 연결: 읽는 바이트를 센다
 	addr     string                   // "remoteAddress:remotePort": GET /peers 와 로그에 보이는 값
 	handlers map[string]func(Message) // ws.on(event, handler) 로 올린 핸들러들 (mu 가 지킨다)
 	queue    chan *frame              // ws.send 의 대기열
 	ctx      context.Context          // 소켓이 닫히면 끝난다: context.Cause 가 처음 닫힌 까닭이다
 	cancel   context.CancelCauseFunc
-	backlog  int // 대기열에 있거나 보내는 중인 프레임의 바이트 수 (mu 가 지킨다)
-	bad      int // 이 피어가 보낸 잘못된 메시지 수 (mu 가 지킨다)
+	backlog  int    // 대기열에 있거나 보내는 중인 프레임의 바이트 수 (mu 가 지킨다)
+	last     *frame // 마지막으로 넣은 프레임: 아직 대기열에 있으면 같은 답을 또 넣지 않는다 (mu 가 지킨다)
+	bad      int    // 이 피어가 보낸 잘못된 메시지 수 (mu 가 지킨다)
 }
 
 // frame 은 보낼 웹소켓 프레임 하나이다. 체인의 한 버전에 대한 같은 답은 모든 소켓의 대기열이 같은 frame 을 나눠 가진다.
@@ -334,39 +337,41 @@ func newServer(ln net.Listener, onConnection func(*socket)) *http.Server {
 			return nil
 		},
 		Handler: func(ws *websocket.Conn) {
-			s := newSocket(ws, ws.Request().RemoteAddr, "")
+			s := newSocket(ws, ws.Request().Context().Value(rawKey{}).(*limitedConn), ws.Request().RemoteAddr, "")
 			mu.Lock()
 			onConnection(s)
 			mu.Unlock()
 			<-s.ctx.Done() // websocket.Server 는 Handler 가 돌아오면 연결을 닫는다
 		},
 	}
-	srv := &http.Server{Addr: ln.Addr().String(), Handler: server, ReadHeaderTimeout: dialTimeout, MaxHeaderBytes: maxHeaderBytes}
-	go srv.Serve(netutil.LimitListener(ln, maxPeers))
+	srv := &http.Server{Addr: ln.Addr().String(), Handler: server, ReadHeaderTimeout: dialTimeout, MaxHeaderBytes: maxHeaderBytes,
+		ConnContext: func(ctx context.Context, c net.Conn) context.Context { return context.WithValue(ctx, rawKey{}, c) }}
+	go srv.Serve(rawListener{netutil.LimitListener(ln, maxPeers)})
 	return srv
 }
 
 // newSocket 은 소켓을 만든다. 열린 연결이면(ws 가 nil 이 아니면) open 한다.
-func newSocket(ws *websocket.Conn, addr, url string) *socket {
+func newSocket(ws *websocket.Conn, raw *limitedConn, addr, url string) *socket {
 	s := &socket{url, &conn{addr: addr, handlers: map[string]func(Message){}, queue: make(chan *frame, maxQueued)}}
 	s.ctx, s.cancel = context.WithCancelCause(context.Background())
 	if ws != nil {
-		s.open(ws, addr)
+		s.open(ws, raw, addr)
 	}
 	return s
 }
 
 // open 은 소켓에 열린 연결을 달고, 대기열을 보내는 writePump 를 띄운다.
-func (s *socket) open(ws *websocket.Conn, addr string) {
+func (s *socket) open(ws *websocket.Conn, raw *limitedConn, addr string) {
 	ws.MaxPayloadBytes = maxFrameBytes
-	s.ws, s.addr = ws, addr
+	s.ws, s.raw, s.addr = ws, raw, addr
+	raw.done() // 핸드셰이크에 읽은 바이트는 메시지가 아니다
 	go writePump(s)
 }
 
 // newWebSocket 은 new WebSocket(peer) 이다: 소켓을 만들고 연결은 고루틴이 한다. 열리면 "open", 못 열면 "error" 핸들러를
 // mu 를 잡고 부른다: 부른 쪽(connectToPeers)이 mu 를 잡고 있으므로 핸들러를 다 올린 뒤이다.
 func newWebSocket(peer string) *socket {
-	ws := newSocket(nil, "", peer)
+	ws := newSocket(nil, nil, "", peer)
 	config, err := websocket.NewConfig(peer, "http://localhost/")
 	switch {
 	case err != nil:
@@ -402,7 +407,7 @@ func dial(ws *socket, config *websocket.Config) error {
 	if err != nil {
 		return err
 	}
-	limited := &limitedConn{tcp, io.LimitedReader{R: tcp, N: maxHeaderBytes}}
+	limited := &limitedConn{Conn: tcp, r: io.LimitedReader{R: tcp, N: maxHeaderBytes}}
 	tcp.SetDeadline(time.Now().Add(dialTimeout))
 	conn, err := websocket.NewClient(config, limited)
 	if errors.Is(err, websocket.ErrBadStatus) {
@@ -416,18 +421,61 @@ func dial(ws *socket, config *websocket.Config) error {
 	}
 	tcp.SetDeadline(time.Time{})
 	limited.r.N = math.MaxInt64 // 핸드셰이크 뒤의 프레임은 MaxPayloadBytes 가 제한한다
-	ws.open(conn, tcp.RemoteAddr().String())
+	ws.open(conn, limited, tcp.RemoteAddr().String())
 	return nil
 }
 
-// limitedConn 은 읽기를 r 로 하는 연결이다: 연결한 피어의 핸드셰이크 답을 maxHeaderBytes 까지만 읽는다.
+// limitedConn 은 읽는 바이트를 세는 연결이다. 연결한 피어의 핸드셰이크 답은 r.N(maxHeaderBytes)까지만 읽고, 메시지 하나가
+// 16 KiB 를 넘으면 bigReads 의 자리를 얻은 뒤에야 더 읽는다: 큰 메시지를 읽고 파싱하는 메모리는 연결이 몇 개든 둘 몫이다.
 type limitedConn struct {
 	net.Conn
-	r io.LimitedReader
+	r    io.LimitedReader
+	read int  // 지금 메시지에서 읽은 바이트 수 (그 소켓의 읽는 고루틴만 쓴다)
+	big  bool // bigReads 의 자리를 쥐었는지
 }
 
-// Read 는 r 에서 읽는다.
-func (c *limitedConn) Read(p []byte) (int, error) { return c.r.Read(p) }
+// bigReads 는 16 KiB 를 넘는 메시지를 읽고 처리하는 자리 둘이다.
+var bigReads = make(chan struct{}, 2)
+
+// Read 는 r 에서 읽는다. 메시지가 16 KiB 를 넘으면 자리를 얻고, 그 메시지의 나머지는 writeTimeout 안에 와야 한다.
+func (c *limitedConn) Read(p []byte) (int, error) {
+	if c.read > 16<<10 && !c.big {
+		select {
+		case bigReads <- struct{}{}:
+			c.big = true
+			c.SetReadDeadline(time.Now().Add(writeTimeout))
+		case <-time.After(writeTimeout):
+			return 0, errors.New("no room to read a large message")
+		}
+	}
+	n, err := c.r.Read(p)
+	c.read += n
+	return n, err
+}
+
+// done 은 메시지 하나를 처리한 뒤에 부른다: 센 바이트를 지우고, 쥔 자리를 놓는다.
+func (c *limitedConn) done() {
+	if c.read = 0; c.big {
+		c.big = false
+		c.SetReadDeadline(time.Time{})
+		<-bigReads
+	}
+}
+
+// rawKey 는 들어온 연결의 limitedConn 을 요청의 context 에서 찾는 열쇠이다 (websocket.Conn 은 아래의 연결을 보이지 않는다).
+type rawKey struct{}
+
+// rawListener 는 받은 연결마다 limitedConn 으로 감싼다.
+type rawListener struct{ net.Listener }
+
+// Accept 는 연결 하나를 받아 감싼다.
+func (l rawListener) Accept() (net.Conn, error) {
+	c, err := l.Listener.Accept()
+	if err != nil {
+		return nil, err
+	}
+	return &limitedConn{Conn: c, r: io.LimitedReader{R: c, N: math.MaxInt64}}, nil
+}
 
 // on 은 ws.on(event, handler) 이다: handler 를 그 이벤트에 올린다. "message" 면 읽는 고루틴(readPump)을 띄우고,
 // "close" 면 소켓이 닫히기를 기다리는 고루틴을 띄운다. 핸들러는 늘 mu 를 잡고 불린다. mu 를 잡고 부른다.
@@ -485,7 +533,7 @@ func enqueue(ws *socket, f *frame) {
 		fullest.close(fmt.Errorf("peer too slow: %d MiB of frames wait to be sent to it", fullest.backlog>>20))
 		release(fullest)
 	}
-	if ws.isClosed() {
+	if ws.isClosed() || f == ws.last {
 		return
 	} else if len(ws.queue) == cap(ws.queue) {
 		ws.close(fmt.Errorf("peer too slow: %d frames wait to be sent to it", maxQueued))
@@ -495,13 +543,15 @@ func enqueue(ws *socket, f *frame) {
 	if f.holders++; f.holders == 1 {
 		queuedBytes += f.size
 	}
-	ws.backlog += f.size
+	ws.backlog, ws.last = ws.backlog+f.size, f
 	ws.queue <- f
 }
 
 // sent 는 대기열에서 나간(보냈거나 버린) 프레임만큼 센 값을 줄인다. mu 를 잡고 부른다.
 func sent(ws *socket, f *frame) {
-	ws.backlog -= f.size
+	if ws.backlog -= f.size; ws.last == f {
+		ws.last = nil
+	}
 	if f.holders--; f.holders == 0 {
 		queuedBytes -= f.size
 	}
@@ -574,6 +624,7 @@ func readPump(ws *socket) {
 		}
 		ws.ws.SetReadDeadline(time.Time{})
 		receive(ws, data)
+		ws.raw.done()
 	}
 }
 
@@ -605,7 +656,7 @@ func readMessage(frame []byte) (message Message, prepared facts, err error) {
 	case !utf8.Valid(frame) || hasSurrogateEscape(frame):
 		err = errors.New("not UTF-8 text, or a \\ud800-\\udfff escape")
 	case json.Unmarshal(frame, &wire) != nil || !sameAsStringify(frame, wire.Type, wire.Data):
-		err = fmt.Errorf("%.200s is not a message as JSON.stringify writes it", frame)
+		err = fmt.Errorf("%.200q is not a message as JSON.stringify writes it", frame)
 	case wire.Type < QUERY_LATEST || wire.Type > RESPONSE_BLOCKCHAIN:
 		err = fmt.Errorf("unknown type %d", wire.Type)
 	case wire.Type == RESPONSE_BLOCKCHAIN:
@@ -664,7 +715,7 @@ func prepareBlock(block *Block, raw string, total *cost, prepared facts) error {
 	if !isValidBlockStructure(*block) {
 		return errors.New("invalid block structure (index or timestamp beyond 2^53-1, or data not an array of at most 1 MiB)")
 	} else if data, err := canonicalJSON(block.Data); string(stringify(*block)) != raw || err != nil || string(data) != string(block.Data) {
-		return cmp.Or(err, fmt.Errorf("%.200s is not a block as JSON.stringify writes it", raw))
+		return cmp.Or(err, fmt.Errorf("%.200q is not a block as JSON.stringify writes it", raw))
 	}
 	data, err := prepareData(block.Data, maxLeaves-int(total.values))
 	if err != nil {

@@ -177,7 +177,14 @@ const (
 type Hash [32]byte
 
 // String 은 64글자 대문자 16진수이다 (crypto-js 의 SHA256(…).toString().toUpperCase()).
-func (h Hash) String() string { return strings.ToUpper(hex.EncodeToString(h[:])) }
+func (h Hash) String() string {
+	const digits = "0123456789ABCDEF"
+	text := make([]byte, 0, 64)
+	for _, b := range h {
+		text = append(text, digits[b>>4], digits[b&15])
+	}
+	return string(text)
+}
 
 // MarshalText 는 해시를 JSON 문자열로 쓴다.
 func (h Hash) MarshalText() ([]byte, error) { return []byte(h.String()), nil }
@@ -281,28 +288,36 @@ func factsFor(data json.RawMessage) facts {
 // merkleRootOf 는 npm merkle 0.6.0 의 merkle("sha256").sync(data).root() || '0'.repeat(64) 와 같은 값을 구한다.
 func merkleRootOf(data json.RawMessage) Hash { return factsOf(data).root }
 
-// prepareData 는 data 배열의 머클 루트와 값의 수를 구한다. 값이 limit 개를 넘으면 그 자리에서 멈춘다. 리프 노드는 값을 String(value) 로 바꾼 문자열이 이미 64글자 대문자 16진수면 그 값,
+// prepareData 는 data 배열의 머클 루트와 값의 수를 구한다. 값마다 JSON.stringify 가 쓰는 형식인지도 보고(canonicalJSON),
+// 값이 limit 개를 넘으면 그 자리에서 멈춘다. 리프 노드는 값을 String(value) 로 바꾼 문자열이 이미 64글자 대문자 16진수면 그 값,
 // 아니면 그 문자열의 SHA-256 이다 (빈 문자열도 해시한다).
 func prepareData(data json.RawMessage, limit int) (dataFacts, error) {
-	dec := json.NewDecoder(bytes.NewReader(data))
-	if token, err := dec.Token(); err != nil || token != json.Delim('[') {
-		return dataFacts{}, errors.New("data is not a JSON array")
-	}
-	var leaves []Hash
-	for dec.More() {
-		var value json.RawMessage
-		if err := dec.Decode(&value); err != nil {
-			return dataFacts{}, err
-		} else if len(leaves) == limit {
-			return dataFacts{}, fmt.Errorf("more than %d data values in one frame", maxLeaves)
+	var texts []string // 값마다 String(value). 대부분의 data 는 이스케이프 없는 문자열들이라 한 번에 읽는다 (String() 은 그 자신)
+	if bytes.IndexByte(data, '\\') >= 0 || bytes.Contains(data, []byte("null")) || json.Unmarshal(data, &texts) != nil {
+		dec := json.NewDecoder(bytes.NewReader(data))
+		if token, err := dec.Token(); err != nil || token != json.Delim('[') {
+			return dataFacts{}, errors.New("data is not a JSON array")
 		}
-		var leaf Hash // 이미 64글자 대문자 16진수인 리프 노드는 그 값, 아니면 그 문자열의 SHA-256
-		if text := leafText(value); leaf.UnmarshalText([]byte(text)) != nil {
-			leaf = sha256.Sum256([]byte(text))
+		for texts = nil; dec.More(); {
+			var value json.RawMessage
+			if err := dec.Decode(&value); err != nil || len(texts) > limit {
+				return dataFacts{}, cmp.Or(err, fmt.Errorf("more than %d data values in one frame", maxLeaves))
+			} else if canonical, err := canonicalJSON(value); err != nil || !bytes.Equal(canonical, value) {
+				return dataFacts{}, cmp.Or(err, fmt.Errorf("data value %.200q is not as JSON.stringify writes it", value))
+			}
+			texts = append(texts, leafText(value))
 		}
-		leaves = append(leaves, leaf)
 	}
-	return dataFacts{rootOf(leaves), len(leaves)}, nil
+	if len(texts) > limit {
+		return dataFacts{}, fmt.Errorf("more than %d data values in one frame", maxLeaves)
+	}
+	leaves := make([]Hash, len(texts)) // 이미 64글자 대문자 16진수인 리프 노드는 그 값, 아니면 그 문자열의 SHA-256
+	for i, text := range texts {
+		if leaves[i].UnmarshalText([]byte(text)) != nil {
+			leaves[i] = sha256.Sum256([]byte(text))
+		}
+	}
+	return dataFacts{rootOf(leaves), len(texts)}, nil
 }
 
 // rootOf 는 리프 노드들로 머클 루트를 구한다. 한 층씩 올라가며 이웃 둘의 대문자 16진수 문자열을 이어 붙여 해시하고, 홀수로 남은 마지막

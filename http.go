@@ -121,7 +121,7 @@ func initHttpServer(ln net.Listener) *http.Server {
 		w.Header().Set("Content-Type", "text/html; charset=utf-8")
 		w.Write(page)
 	})
-	mux.HandleFunc("GET /events", events)
+	mux.HandleFunc("GET /events", slots(streamSlots, events))
 
 	protection := http.NewCrossOriginProtection()
 	protection.SetDenyHandler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -151,11 +151,12 @@ const (
 )
 
 var (
-	busy     = make(chan struct{}, 4) // 몸체를 읽고 일하는 요청(/mineBlock, /addPeers)의 자리: 몸체와 파싱한 값을 쥔 요청 수의 한계
-	writers  = make(chan struct{}, 2) // GET /blocks 의 답을 쓰는 자리: 느린 클라이언트가 저마다 체인의 한 버전을 쥐지 못하도록
-	stopping = make(chan struct{})    // POST /stop 이 오면 닫힌다. main 이 이것을 기다렸다가 서버들을 닫고 끝난다
-	stopOnce sync.Once
-	streams  = map[chan string]bool{} // 노드의 페이지가 연 이벤트 스트림들 (mu 가 지킨다)
+	busy        = make(chan struct{}, 4)          // 몸체를 읽고 일하는 요청(/mineBlock, /addPeers)의 자리: 몸체와 파싱한 값을 쥔 요청 수의 한계
+	streamSlots = make(chan struct{}, maxStreams) // 노드의 페이지가 여는 이벤트 스트림의 자리
+	writers     = make(chan struct{}, 2)          // GET /blocks 의 답을 쓰는 자리: 느린 클라이언트가 저마다 체인의 한 버전을 쥐지 못하도록
+	stopping    = make(chan struct{})             // POST /stop 이 오면 닫힌다. main 이 이것을 기다렸다가 서버들을 닫고 끝난다
+	stopOnce    sync.Once
+	streams     = map[chan string]bool{} // 노드의 페이지가 연 이벤트 스트림들 (mu 가 지킨다)
 )
 
 // page 는 노드의 페이지이다: 체인을 카드로, 피어들, 블록 생성과 피어 추가, 이 노드가 주고받는 P2P 메시지를 보여 준다.
@@ -219,7 +220,8 @@ func sendError(w http.ResponseWriter, status int, msg string) {
 }
 
 // events 는 GET /events 이다: 이 노드가 주고받는 P2P 메시지의 요약(-trace 의 한 줄과 같다, data 는 없다)을 Server-Sent Events 로
-// 보낸다. 스트림은 maxStreams 개까지이고, 다른 사이트의 페이지가 연 스트림은 거절하며, streamBuffer 개 넘게 뒤처지면 닫는다.
+// 보낸다. 스트림은 maxStreams 개까지이고(더 여는 페이지는 자리가 날 때까지 기다린다), 다른 사이트의 페이지가 연 스트림은 거절하며,
+// streamBuffer 개 넘게 뒤처지면 닫는다.
 func events(w http.ResponseWriter, r *http.Request) {
 	if site := r.Header.Get("Sec-Fetch-Site"); site != "" && site != "same-origin" && site != "none" {
 		sendError(w, http.StatusForbidden, "cross-site event stream refused")
@@ -227,15 +229,8 @@ func events(w http.ResponseWriter, r *http.Request) {
 	}
 	stream := make(chan string, streamBuffer)
 	mu.Lock()
-	full := len(streams) >= maxStreams
-	if !full {
-		streams[stream] = true
-	}
+	streams[stream] = true
 	mu.Unlock()
-	if full {
-		sendError(w, http.StatusServiceUnavailable, fmt.Sprintf("at most %d event streams", maxStreams))
-		return
-	}
 	defer func() {
 		mu.Lock()
 		delete(streams, stream)

@@ -42,7 +42,7 @@ func main() {
 	httpServer := initHttpServer(httpListener)
 	p2pServer := initP2PServer(p2pListener)
 	mu.Lock()
-	connectToPeers(initialPeers(*peers))
+	connectToPeers(strings.FieldsFunc(*peers, func(r rune) bool { return r == ',' || r == ' ' })) // 쉼표로 구분한 주소들
 	mu.Unlock()
 
 	interrupted, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
@@ -61,11 +61,6 @@ func main() {
 }
 
 // ---- 챕터에 없는 것 ----
-
-// initialPeers 는 쉼표로 구분한 피어 주소들을 나눈다. 앞뒤의 공백과 빈 항목은 버린다.
-func initialPeers(list string) []string {
-	return strings.FieldsFunc(list, func(r rune) bool { return r == ',' || r == ' ' })
-}
 
 // listen 은 host:port 에서 TCP 로 리슨한다. 안 되면(포트를 이미 쓰고 있으면) 어느 플래그나 환경 변수로 포트를 바꾸는지 덧붙인다.
 func listen(host, port, flagName, envName string) (net.Listener, error) {

@@ -711,21 +711,6 @@ func TestReadMessage(t *testing.T) {
 	}
 }
 
-func TestInitialPeers(t *testing.T) {
-	for _, tt := range []struct {
-		flag string
-		want []string
-	}{
-		{"", nil},
-		{"ws://127.0.0.1:6001, ws://127.0.0.1:6002,", []string{"ws://127.0.0.1:6001", "ws://127.0.0.1:6002"}},
-		{" , ", nil},
-	} {
-		if got := initialPeers(tt.flag); !slices.Equal(got, tt.want) {
-			t.Errorf("initialPeers(%q): got %q, want %q", tt.flag, got, tt.want)
-		}
-	}
-}
-
 // ---------- 동시성 ----------
 
 // 여러 클라이언트가 동시에 블록을 생성해도 잃는 블록이 없고, 연결된 피어는 모든 블록을 체인 순서대로 받는다.

@@ -107,8 +107,8 @@ func calculateHash(version string, index int64, previousHash Hash, timestamp int
 
 // calculateHashForBlock 은 블록 헤더의 다섯 값으로 블록 해시를 구한다.
 func calculateHashForBlock(block Block) Hash {
-	if hash, ok := known.hashes[block.Header]; ok { // 받은 블록의 해시는 mu 를 잡기 전에 구해 두었다 (known)
-		return hash
+	if f, _ := known.of(block.Data); f.hash != (Hash{}) { // 받은 블록의 해시는 mu 를 잡기 전에 구해 두었다 (known)
+		return f.hash
 	}
 	return calculateHash(
 		block.Header.Version,
@@ -216,17 +216,23 @@ func (c cost) plus(d cost) cost { return cost{c.bytes + d.bytes, c.values + d.va
 // within 은 비용이 Go 노드가 프레임 하나로 받는 한계 안인지 알려준다.
 func (c cost) within() bool { return c.bytes <= maxFrameBytes && c.values <= maxLeaves }
 
-// facts 는 mu 를 잡기 전에 구해 둔 것들이다: 블록 헤더의 해시, data 의 머클 루트와 값의 수.
-// data 는 그 바이트의 자리로 찾는다: 받은 블록과 생성할 블록의 data 는 저마다 따로 만든 배열이고 바뀌지 않는다.
-type facts struct {
-	hashes map[BlockHeader]Hash
-	data   map[*byte]dataFacts
+// facts 는 mu 를 잡기 전에 블록마다 구해 둔 것들이다. 블록은 그 data 의 바이트 자리로 찾는다: 받은 블록과 생성할 블록의
+// data 는 저마다 따로 만든 배열이고, 블록은 만든 뒤에 바뀌지 않는다.
+type facts map[*byte]dataFacts
+
+// dataFacts 는 블록 하나의 해시(생성할 블록이면 아직 0), data 의 머클 루트와 값의 수이다.
+type dataFacts struct {
+	hash, root Hash
+	values     int
 }
 
-// dataFacts 는 data 하나의 머클 루트와 값의 수이다.
-type dataFacts struct {
-	root   Hash
-	values int
+// of 는 data 의 블록에 대해 구해 둔 것이다.
+func (f facts) of(data json.RawMessage) (dataFacts, bool) {
+	if len(data) == 0 {
+		return dataFacts{}, false
+	}
+	found, ok := f[&data[0]]
+	return found, ok
 }
 
 // known 은 mu 를 잡은 챕터의 코드가 지금 다루는 메시지나 요청에 대해 구해 둔 것이다 (mu 가 지킨다).
@@ -270,10 +276,8 @@ func isSafeInteger(n int64) bool { return -maxSafeInteger <= n && n <= maxSafeIn
 
 // factsOf 는 data 의 머클 루트와 값의 수이다: 구해 둔 것이 있으면(known) 그것을, 없으면 구한다 (제네시스 블록처럼 작은 data).
 func factsOf(data json.RawMessage) dataFacts {
-	if len(data) > 0 {
-		if f, ok := known.data[&data[0]]; ok {
-			return f
-		}
+	if f, ok := known.of(data); ok {
+		return f
 	}
 	f, _ := prepareData(data, maxLeaves)
 	return f
@@ -282,7 +286,7 @@ func factsOf(data json.RawMessage) dataFacts {
 // factsFor 는 생성할 블록의 data 에 대해 mu 밖에서 구해 둔 것이다: 머클 루트와 값의 수.
 func factsFor(data json.RawMessage) facts {
 	f, _ := prepareData(data, maxLeaves)
-	return facts{data: map[*byte]dataFacts{&data[0]: f}}
+	return facts{&data[0]: f}
 }
 
 // merkleRootOf 는 npm merkle 0.6.0 의 merkle("sha256").sync(data).root() || '0'.repeat(64) 와 같은 값을 구한다.
@@ -317,7 +321,7 @@ func prepareData(data json.RawMessage, limit int) (dataFacts, error) {
 			leaves[i] = sha256.Sum256([]byte(text))
 		}
 	}
-	return dataFacts{rootOf(leaves), len(texts)}, nil
+	return dataFacts{root: rootOf(leaves), values: len(texts)}, nil
 }
 
 // rootOf 는 리프 노드들로 머클 루트를 구한다. 한 층씩 올라가며 이웃 둘의 대문자 16진수 문자열을 이어 붙여 해시하고, 홀수로 남은 마지막

@@ -615,6 +615,7 @@ func writePump(ws *socket) {
 // x/net/websocket 은 프레임의 FIN 을 보여 주지 않는다 (npm ws 는 이어 붙인다. 챕터의 노드는 메시지를 나누어 보내지 않는다).
 // 챕터의 노드는 연결하자마자 QUERY_LATEST 를 보내므로 첫 메시지가 dialTimeout 안에 오지 않는 연결은 닫는다.
 func readPump(ws *socket) {
+	defer ws.raw.done() // 읽다가 끊긴 큰 메시지의 자리도 놓는다
 	ws.ws.SetReadDeadline(time.Now().Add(dialTimeout))
 	for {
 		var data []byte
@@ -683,7 +684,7 @@ func sameAsStringify(frame []byte, typ MessageType, data *string) bool {
 // 메시지째 거절한다. 챕터의 노드가 보내는 블록은 늘 이 형식이다. 빈 배열(챕터는 예외로 죽는다)과 isValidBlockStructure 에 맞지 않는
 // 블록도 메시지째 거절한다: 챕터는 index 를 견준 뒤에야 isValidNewBlock 이 거절한다.
 func decodeBlocks(text string) ([]Block, facts, error) {
-	prepared := facts{hashes: map[BlockHeader]Hash{}, data: map[*byte]dataFacts{}}
+	prepared := facts{}
 	dec := json.NewDecoder(strings.NewReader(text))
 	if token, err := dec.Token(); err != nil || token != json.Delim('[') || !strings.HasPrefix(text, "[") {
 		return nil, prepared, errors.New("data is not a JSON array of blocks")
@@ -722,9 +723,9 @@ func prepareBlock(block *Block, raw string, total *cost, prepared facts) error {
 		return err
 	}
 	block.Header.Version = unique.Make(block.Header.Version).Value() // 블록마다 같은 문자열("2.1.0")을 따로 두지 않는다
-	prepared.data[&block.Data[0]] = data
-	h := block.Header // calculateHashForBlock 은 mu 가 지키는 known 을 보므로 여기서는 calculateHash 를 부른다
-	prepared.hashes[h] = calculateHash(h.Version, h.Index, h.PreviousHash, h.Timestamp, h.MerkleRoot)
+	h := block.Header                                                // calculateHashForBlock 은 mu 가 지키는 known 을 보므로 여기서는 calculateHash 를 부른다
+	data.hash = calculateHash(h.Version, h.Index, h.PreviousHash, h.Timestamp, h.MerkleRoot)
+	prepared[&block.Data[0]] = data
 	block.own = cost{int32(answerSize(raw) + 1), int32(data.values)} // 블록과 그 뒤의 쉼표 (blockCost)
 	*total = total.plus(block.own)
 	block.total = *total

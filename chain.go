@@ -107,7 +107,7 @@ func calculateHash(version string, index int64, previousHash Hash, timestamp int
 
 // calculateHashForBlock 은 블록 헤더의 다섯 값으로 블록 해시를 구한다.
 func calculateHashForBlock(block Block) Hash {
-	if f, _ := known.of(block.Data); f.hash != (Hash{}) { // 받은 블록의 해시는 mu 를 잡기 전에 구해 두었다 (known)
+	if f, _ := knownFacts(block.Data); f.hash != (Hash{}) { // 받은 블록의 해시는 mu 를 잡기 전에 구해 두었다 (known)
 		return f.hash
 	}
 	return calculateHash(
@@ -216,28 +216,35 @@ func (c cost) plus(d cost) cost { return cost{c.bytes + d.bytes, c.values + d.va
 // within 은 비용이 Go 노드가 프레임 하나로 받는 한계 안인지 알려준다.
 func (c cost) within() bool { return c.bytes <= maxFrameBytes && c.values <= maxLeaves }
 
-// facts 는 mu 를 잡기 전에 블록마다 구해 둔 것들이다. 블록은 그 data 의 바이트 자리로 찾는다: 받은 블록과 생성할 블록의
-// data 는 저마다 따로 만든 배열이고, 블록은 만든 뒤에 바뀌지 않는다.
-type facts map[*byte]dataFacts
+// facts 는 mu 를 잡기 전에 블록마다(받은 차례대로) 구해 둔 것들이다. 블록은 그 data 의 바이트 자리로 찾는다: 받은 블록과
+// 생성할 블록의 data 는 저마다 따로 만든 배열이고, 블록은 만든 뒤에 바뀌지 않는다.
+type facts []dataFacts
 
-// dataFacts 는 블록 하나의 해시(생성할 블록이면 아직 0), data 의 머클 루트와 값의 수이다.
+// dataFacts 는 블록 하나의 data 자리, 해시(생성할 블록이면 아직 0), data 의 머클 루트와 값의 수이다.
 type dataFacts struct {
+	data       *byte
 	hash, root Hash
 	values     int
 }
 
-// of 는 data 의 블록에 대해 구해 둔 것이다.
-func (f facts) of(data json.RawMessage) (dataFacts, bool) {
-	if len(data) == 0 {
-		return dataFacts{}, false
+// knownFacts 는 data 의 블록에 대해 known 에 구해 둔 것이다. 챕터의 검증은 블록을 차례로 보므로 지난번에 찾은 자리(knownNext)나
+// 그 다음에서 대개 찾는다. mu 를 잡고 부른다.
+func knownFacts(data json.RawMessage) (dataFacts, bool) {
+	for i := 0; len(data) > 0 && i < len(known); i++ {
+		if j := (knownNext + i) % len(known); known[j].data == &data[0] {
+			knownNext = j
+			return known[j], true
+		}
 	}
-	found, ok := f[&data[0]]
-	return found, ok
+	return dataFacts{}, false
 }
 
 // known 은 mu 를 잡은 챕터의 코드가 지금 다루는 메시지나 요청에 대해 구해 둔 것이다 (mu 가 지킨다).
 // 챕터의 함수(calculateHashForBlock, merkleRootOf)는 여기 있는 값이면 다시 구하지 않는다.
-var known facts
+var (
+	known     facts
+	knownNext int
+)
 
 // blockCost 는 블록 하나가 답 프레임에 더하는 비용이다 (블록 뒤의 쉼표 하나까지).
 func blockCost(block Block) cost {
@@ -276,7 +283,7 @@ func isSafeInteger(n int64) bool { return -maxSafeInteger <= n && n <= maxSafeIn
 
 // factsOf 는 data 의 머클 루트와 값의 수이다: 구해 둔 것이 있으면(known) 그것을, 없으면 구한다 (제네시스 블록처럼 작은 data).
 func factsOf(data json.RawMessage) dataFacts {
-	if f, ok := known.of(data); ok {
+	if f, ok := knownFacts(data); ok {
 		return f
 	}
 	f, _ := prepareData(data, maxLeaves)
@@ -286,7 +293,8 @@ func factsOf(data json.RawMessage) dataFacts {
 // factsFor 는 생성할 블록의 data 에 대해 mu 밖에서 구해 둔 것이다: 머클 루트와 값의 수.
 func factsFor(data json.RawMessage) facts {
 	f, _ := prepareData(data, maxLeaves)
-	return facts{&data[0]: f}
+	f.data = &data[0]
+	return facts{f}
 }
 
 // merkleRootOf 는 npm merkle 0.6.0 의 merkle("sha256").sync(data).root() || '0'.repeat(64) 와 같은 값을 구한다.

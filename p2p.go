@@ -684,7 +684,7 @@ func sameAsStringify(frame []byte, typ MessageType, data *string) bool {
 // 메시지째 거절한다. 챕터의 노드가 보내는 블록은 늘 이 형식이다. 빈 배열(챕터는 예외로 죽는다)과 isValidBlockStructure 에 맞지 않는
 // 블록도 메시지째 거절한다: 챕터는 index 를 견준 뒤에야 isValidNewBlock 이 거절한다.
 func decodeBlocks(text string) ([]Block, facts, error) {
-	prepared := facts{}
+	var prepared facts
 	dec := json.NewDecoder(strings.NewReader(text))
 	if token, err := dec.Token(); err != nil || token != json.Delim('[') || !strings.HasPrefix(text, "[") {
 		return nil, prepared, errors.New("data is not a JSON array of blocks")
@@ -701,7 +701,7 @@ func decodeBlocks(text string) ([]Block, facts, error) {
 		var block Block
 		err := dec.Decode(&block)
 		if err == nil {
-			err = prepareBlock(&block, strings.TrimPrefix(text[end:dec.InputOffset()], ","), &total, prepared)
+			err = prepareBlock(&block, strings.TrimPrefix(text[end:dec.InputOffset()], ","), &total, &prepared)
 		}
 		if err != nil {
 			return nil, prepared, fmt.Errorf("RESPONSE_BLOCKCHAIN block %d: %v", len(blocks), err)
@@ -712,7 +712,7 @@ func decodeBlocks(text string) ([]Block, facts, error) {
 
 // prepareBlock 은 받은 블록 하나를 검사하고, mu 밖에서 머클 루트, 해시, 크기를 구해 둔다. raw 는 받은 블록의 JSON 이고,
 // total 은 그 프레임에서 이 블록까지의 비용이다: 프레임의 data 값은 maxLeaves 개까지만 읽는다.
-func prepareBlock(block *Block, raw string, total *cost, prepared facts) error {
+func prepareBlock(block *Block, raw string, total *cost, prepared *facts) error {
 	if !isValidBlockStructure(*block) {
 		return errors.New("invalid block structure (index or timestamp beyond 2^53-1, or data not an array of at most 1 MiB)")
 	} else if string(stringify(*block)) != raw {
@@ -725,7 +725,8 @@ func prepareBlock(block *Block, raw string, total *cost, prepared facts) error {
 	block.Header.Version = unique.Make(block.Header.Version).Value() // 블록마다 같은 문자열("2.1.0")을 따로 두지 않는다
 	h := block.Header                                                // calculateHashForBlock 은 mu 가 지키는 known 을 보므로 여기서는 calculateHash 를 부른다
 	data.hash = calculateHash(h.Version, h.Index, h.PreviousHash, h.Timestamp, h.MerkleRoot)
-	prepared[&block.Data[0]] = data
+	data.data = &block.Data[0]
+	*prepared = append(*prepared, data)
 	block.own = cost{int32(answerSize(raw) + 1), int32(data.values)} // 블록과 그 뒤의 쉼표 (blockCost)
 	*total = total.plus(block.own)
 	block.total = *total

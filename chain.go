@@ -177,14 +177,7 @@ const (
 type Hash [32]byte
 
 // String 은 64글자 대문자 16진수이다 (crypto-js 의 SHA256(…).toString().toUpperCase()).
-func (h Hash) String() string {
-	const digits = "0123456789ABCDEF"
-	text := make([]byte, 0, 64)
-	for _, b := range h {
-		text = append(text, digits[b>>4], digits[b&15])
-	}
-	return string(text)
-}
+func (h Hash) String() string { return fmt.Sprintf("%X", h[:]) }
 
 // MarshalText 는 해시를 JSON 문자열로 쓴다.
 func (h Hash) MarshalText() ([]byte, error) { return []byte(h.String()), nil }

@@ -1,23 +1,35 @@
 package main
 
 import (
+	"bufio"
 	"bytes"
+	"cmp"
 	"crypto/sha256"
+	"encoding/binary"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"log"
+	"net"
 	"net/http"
 	"os"
+	"os/exec"
+	"path/filepath"
 	"regexp"
 	"runtime"
+	"runtime/debug"
+	"runtime/metrics"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"golang.org/x/net/websocket"
 )
 
 // 이 파일은 챕터의 차례를 따른다. 먼저 챕터의 함수마다 그 이름의 테스트가 main.js 의 차례대로 있고(TestGetGenesisBlock …
@@ -631,6 +643,245 @@ func TestPeersListsConnectedAndDropsClosed(t *testing.T) {
 	a.waitLog("Connection failed to peer: 127.0.0.1:")
 }
 
+// ---------- 노트를 따라 해 보기 (README 의 <!-- walkthrough: 4 --> 블록) ----------
+
+// TestNoteWalkthrough 는 노트의 네 부분을 -trace 로 띄운 노드 셋으로 따라 하며 노드마다 챕터의 로그 줄이 차례대로 나오는지 본다.
+func TestNoteWalkthrough(t *testing.T) {
+	w := &walk{t: t, ports: map[string]string{}}
+	t.Cleanup(func() { // 노드들이 멈춘 뒤에 돈다: 실패하면 세 노드의 로그 전체
+		for num, n := range w.nodes {
+			if n != nil && t.Failed() {
+				t.Logf("노드 %d 의 로그 전체:\n%s", num, n.logText())
+			}
+		}
+	})
+	const (
+		behind   = "Blockchain possibly behind. We got: "
+		nothing  = "Received blockchain is not longer than current blockchain. Do nothing"
+		appended = "We can append the received block to our chain"
+		replaced = "Received blockchain is valid. Replacing current blockchain with received blockchain"
+	)
+
+	// 1. 최초의 피어 깨어남: 노드 1 이 두 포트에서 리슨한다.
+	n1 := w.start(1, nil, "-http_port=0", "-p2p_port=0")
+	p1 := w.addr(n1)
+	w.expect(1, "Listening http port on: "+walkPort(n1.http), "Listening websocket p2p port on: "+walkPort(n1.p2p))
+	w.step("1. 최초의 피어 깨어남 — 노드 1 을 띄운다. initHttpServer 와 initP2PServer 가 리슨한다.")
+
+	// 2. 다른 피어가 연결 요청: 노드 2 가 -peers 로 연결하면 양쪽이 QUERY_LATEST 로 묻고, 받은 제네시스에 Do nothing.
+	n2 := w.start(2, nil, "-http_port=0", "-p2p_port=0", "-peers="+n1.p2p)
+	p2 := w.addr(n2)
+	e2 := w.inbound(n1, nil) // 노드 1 이 보는 노드 2: 노드 2 가 연결할 때 쓴 임시 포트
+	for num, peer := range map[int]string{2: p1, 1: e2} {
+		w.expect(num, "→ "+peer+" QUERY_LATEST", "← "+peer+" QUERY_LATEST", "→ "+peer+" RESPONSE_BLOCKCHAIN 1 block [0]",
+			"← "+peer+" RESPONSE_BLOCKCHAIN 1 block [0]", nothing)
+	}
+	w.step("2. 다른 피어가 연결 요청 — 노드 2 가 -peers 로 노드 1 에 연결한다. 양쪽의 initConnection 이 상대의 최신 블록을 묻고(QUERY_LATEST)," +
+		" 받은 제네시스는 더 길지 않아 둘 다 Do nothing.")
+
+	// 3. 블록생성: 노드 1 에 POST /mineBlock. 노드 2 는 바로 붙이고 다시 알린다 (4 의 첫째 분기).
+	if b, _ := interopMine(t, n1, `{"data":["첫 번째 블록"]}`); b.Header.Index != 1 {
+		t.Errorf("노드 1 POST /mineBlock: got block %d, want block 1", b.Header.Index)
+	}
+	w.expect(1, "→ "+e2+" RESPONSE_BLOCKCHAIN 1 block [1]", "← "+e2+" RESPONSE_BLOCKCHAIN 1 block [1]", nothing)
+	w.expect(2, "← "+p1+" RESPONSE_BLOCKCHAIN 1 block [1]", behind+"0,  Peer got: 1", appended, "→ "+p1+" RESPONSE_BLOCKCHAIN 1 block [1]")
+	w.step("3. 블록생성 — 노드 1 에 POST /mineBlock. mineBlock 이 블록을 붙이고 broadcast(responseLatestMsg()) 로 알린다." +
+		" 노드 2 는 previousHash 가 자기 최신 블록의 해시라 바로 붙이고(첫째 분기) 다시 알린다. 노드 1 은 Do nothing.")
+
+	// 4. 브로드캐스트: 노드 1 의 두 번째 블록을 노드 2 가 붙인다. 그다음 노드 3 이 POST /addPeers 로 노드 2 에 연결한다.
+	interopMine(t, n1, `{"data":["두 번째","블록"]}`)
+	w.expect(1, "→ "+e2+" RESPONSE_BLOCKCHAIN 1 block [2]", "← "+e2+" RESPONSE_BLOCKCHAIN 1 block [2]", nothing)
+	w.expect(2, "← "+p1+" RESPONSE_BLOCKCHAIN 1 block [2]", behind+"1,  Peer got: 2", appended, "→ "+p1+" RESPONSE_BLOCKCHAIN 1 block [2]")
+	n3 := w.start(3, []string{"HTTP_PORT=0", "P2P_PORT=0"}) // 챕터처럼 환경 변수로
+	n3.addPeers(n2.p2p)
+	e3 := w.inbound(n2, []string{p1}) // 노드 2 가 보는 노드 3
+	w.expect(3, "→ "+p2+" QUERY_LATEST", "← "+p2+" QUERY_LATEST", "→ "+p2+" RESPONSE_BLOCKCHAIN 1 block [0]",
+		"← "+p2+" RESPONSE_BLOCKCHAIN 1 block [2]", behind+"0,  Peer got: 2", "We have to query the chain from our peer",
+		"→ "+p2+" QUERY_ALL", "← "+p2+" RESPONSE_BLOCKCHAIN 3 blocks [0…2]", behind+"0,  Peer got: 2",
+		"Received blockchain is longer than current blockchain", replaced, "→ "+p2+" RESPONSE_BLOCKCHAIN 1 block [2]")
+	w.expect(2, "→ "+e3+" QUERY_LATEST", "← "+e3+" QUERY_LATEST", "→ "+e3+" RESPONSE_BLOCKCHAIN 1 block [2]",
+		"← "+e3+" RESPONSE_BLOCKCHAIN 1 block [0]", nothing, "← "+e3+" QUERY_ALL", "→ "+e3+" RESPONSE_BLOCKCHAIN 3 blocks [0…2]",
+		"← "+e3+" RESPONSE_BLOCKCHAIN 1 block [2]", nothing)
+	if got := len(waitSameChain(t, n1, n2, n3)); got != 3 {
+		t.Errorf("after 노드 3 joined: got %d blocks, want 3", got)
+	}
+	w.step("4. 브로드 캐스트 — 노드 1 의 두 번째 블록도 노드 2 가 바로 붙인다(첫째 분기). 노드 3 이 깨어나 POST /addPeers 로 노드 2 에"+
+		" 연결한다. 받은 최신 블록 [2] 는 붙일 수 없고 하나뿐이라 노드 2 에게 체인 전체를 묻고(QUERY_ALL, 둘째 분기), 받은 체인이"+
+		" 올바르고 더 길어 바꾼다(셋째 분기).", 1, 2, 3)
+
+	// 노드 3 에서 생성한 블록은 노드 2 를 거쳐 노드 1 까지 간다. 노드 2 는 두 소켓에 한 줄씩 보낸다.
+	interopMine(t, n3, `{"data":["셋째"]}`)
+	w.expect(3, "→ "+p2+" RESPONSE_BLOCKCHAIN 1 block [3]", "← "+p2+" RESPONSE_BLOCKCHAIN 1 block [3]", nothing)
+	w.expect(2, "← "+e3+" RESPONSE_BLOCKCHAIN 1 block [3]", behind+"2,  Peer got: 3", appended,
+		"→ "+p1+" RESPONSE_BLOCKCHAIN 1 block [3]", "→ "+e3+" RESPONSE_BLOCKCHAIN 1 block [3]")
+	w.expect(1, "← "+e2+" RESPONSE_BLOCKCHAIN 1 block [3]", behind+"2,  Peer got: 3", appended, "→ "+e2+" RESPONSE_BLOCKCHAIN 1 block [3]")
+	if got := len(waitSameChain(t, n1, n2, n3)); got != 4 {
+		t.Errorf("after 노드 3 mined: got %d blocks, want 4", got)
+	}
+	w.step("4. 브로드 캐스트 — 노드 3 에서 생성한 블록이 노드 2 를 거쳐(노드 2 는 소켓마다 한 줄) 노드 1 까지 간다. 되돌아온 알림에는 Do nothing.", 3, 2, 1)
+
+	// 끝내기: 노드 3 을 POST /stop 으로 멈추면 노드 2 가 그 소켓을 뺀다.
+	w.nodes[3].stop()
+	w.expect(3, "Stopping server")
+	w.expect(2, "Connection failed to peer: "+e3+" (…")
+	w.step("끝내기 — 노드 3 을 POST /stop 으로 멈춘다. 노드 2 는 그 소켓을 빼며 Connection failed to peer 를 찍는다.", 3, 2, 1)
+
+	t.Run("README", w.checkReadme)
+}
+
+// walk 는 TestNoteWalkthrough 의 노드 셋과, 지금 단계가 시작할 때 노드마다 있던 로그 줄 수이다.
+type walk struct {
+	t     *testing.T
+	nodes [4]*testNode      // nodes[1], nodes[2], nodes[3]
+	mark  [4]int            // 지금 단계가 시작할 때의 줄 수
+	ports map[string]string // 진짜 포트 → README 의 포트 (노드 N 의 HTTP 는 300N, P2P 는 600N): -v 의 이야기용
+}
+
+var (
+	walkStamp  = regexp.MustCompile(`^\d{4}/\d{2}/\d{2} \d{2}:\d{2}:\d{2} `) // Go 의 log 가 붙이는 날짜와 시각
+	walkPorts  = regexp.MustCompile(`(127\.0\.0\.1:|port on: )(\d+)`)
+	walkHeader = regexp.MustCompile(`^# 노드 ([123])\b`)
+)
+
+// walkPort 는 "http://127.0.0.1:port" 나 "ws://127.0.0.1:port" 의 포트이다.
+func walkPort(url string) string { return url[strings.LastIndex(url, ":")+1:] }
+
+// start 는 노드 num 을 -trace 로 띄운다. env 는 더 붙일 환경 변수이다.
+func (w *walk) start(num int, env []string, args ...string) *testNode {
+	w.t.Helper()
+	cmd := exec.Command(os.Args[0], append(args, "-p2p_host=127.0.0.1", "-trace")...)
+	cmd.Env = append(append(os.Environ(), env...), childEnv+"=1")
+	n := startProcess(w.t, fmt.Sprintf("노드 %d", num), cmd)
+	w.nodes[num] = n
+	w.ports[walkPort(n.http)], w.ports[walkPort(n.p2p)] = strconv.Itoa(3000+num), strconv.Itoa(6000+num)
+	return n
+}
+
+// addr 는 다른 노드가 n 에 연결했을 때 -trace 에 보이는 n 의 주소이다.
+func (w *walk) addr(n *testNode) string { return "127.0.0.1:" + walkPort(n.p2p) }
+
+// inbound 는 n 의 GET /peers 에 known 말고 하나 더 있는 주소이다: n 에 연결해 온 노드의 "주소:임시 포트".
+func (w *walk) inbound(n *testNode, known []string) string {
+	w.t.Helper()
+	var peer string
+	waitFor(w.t, n.name+" to list a new peer", func() bool {
+		peers := n.peers()
+		i := slices.IndexFunc(peers, func(p string) bool { return !slices.Contains(known, p) })
+		if i >= 0 {
+			peer = peers[i]
+		}
+		return i >= 0
+	})
+	return peer
+}
+
+// log 는 노드 num 이 찍은 줄들에서 시각을 뺀 것이다 (from 번째 줄부터).
+func (w *walk) log(num, from int) []string {
+	n := w.nodes[num]
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	var out []string
+	for _, l := range n.lines[min(from, len(n.lines)):] {
+		out = append(out, walkStamp.ReplaceAllString(strings.TrimRight(l, "\r"), ""))
+	}
+	return out
+}
+
+// walkMissing 은 want 의 줄들이 lines 에 이 차례로 있으면 -1 을, 아니면 처음 빠진 줄의 번호를 돌려준다.
+// "…" 로 끝나는 줄은 그 앞까지로 시작하는 줄이면 된다.
+func walkMissing(lines, want []string) int {
+	i := 0
+	for _, l := range lines {
+		if i < len(want) && (l == want[i] || strings.HasSuffix(want[i], "…") && strings.HasPrefix(l, strings.TrimSuffix(want[i], "…"))) {
+			i++
+		}
+	}
+	if i < len(want) {
+		return i
+	}
+	return -1
+}
+
+// expect 는 노드 num 이 이 단계에서 want 의 줄들을 이 차례로 찍기를 10 초까지 기다린다.
+func (w *walk) expect(num int, want ...string) {
+	w.t.Helper()
+	for deadline := time.Now().Add(10 * time.Second); walkMissing(w.log(num, w.mark[num]), want) >= 0; time.Sleep(5 * time.Millisecond) {
+		if got := w.log(num, w.mark[num]); time.Now().After(deadline) {
+			w.t.Fatalf("노드 %d: got these lines in this step:\n%s\nwant these in this order (missing from %q on):\n%s",
+				num, strings.Join(got, "\n"), want[walkMissing(got, want)], strings.Join(want, "\n"))
+		}
+	}
+}
+
+// step 은 단계를 끝낸다: -v 이면 설명과, 노드마다 이 단계에 찍은 줄을 order 의 차례로(포트는 README 의 것으로) 보인다.
+func (w *walk) step(narration string, order ...int) {
+	if len(order) == 0 {
+		order = []int{1, 2, 3}
+	}
+	var b strings.Builder
+	b.WriteString(narration)
+	for _, num := range order {
+		if w.nodes[num] == nil {
+			continue
+		}
+		lines := w.log(num, w.mark[num])
+		for _, l := range lines {
+			fmt.Fprintf(&b, "\n    노드 %d | %s", num, walkPorts.ReplaceAllStringFunc(l, func(m string) string {
+				sub := walkPorts.FindStringSubmatch(m)
+				return sub[1] + cmp.Or(w.ports[sub[2]], sub[2])
+			}))
+		}
+		w.mark[num] += len(lines)
+	}
+	w.t.Log(b.String())
+}
+
+// walkNormal 은 줄의 시각을 빼고 포트를 PORT 로 바꾼다: README 의 줄과 노드의 줄을 이렇게 견준다.
+func walkNormal(line string) string {
+	return walkPorts.ReplaceAllString(walkStamp.ReplaceAllString(strings.TrimRight(line, " \r"), ""), "${1}PORT")
+}
+
+// checkReadme 는 README 의 <!-- walkthrough: 4 --> 바로 다음 ``` 블록에서, "# 노드 N…" 주석 아래의 줄들이 (시각과 포트를 빼고)
+// 노드 N 의 로그에 이 차례로 있는지 본다. "# " 로 시작하는 다른 줄은 주석이다.
+func (w *walk) checkReadme(t *testing.T) {
+	readme, err := os.ReadFile("README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, rest, ok := strings.Cut(strings.ReplaceAll(string(readme), "\r\n", "\n"), "<!-- walkthrough: 4 -->\n")
+	if !ok {
+		t.Skip("README.md has no <!-- walkthrough: 4 --> line yet: no log block to check against this run")
+	}
+	block, fenced := strings.CutPrefix(rest, "```\n")
+	if block, _, ok = strings.Cut(block, "\n```"); !fenced || !ok {
+		t.Fatal("README.md: got <!-- walkthrough: 4 --> without a ``` block right below it, want a fenced block of log lines")
+	}
+	want, num, count := [4][]string{}, 0, 0
+	for _, l := range strings.Split(block, "\n") {
+		if m := walkHeader.FindStringSubmatch(l); m != nil {
+			num, _ = strconv.Atoi(m[1])
+		} else if l = walkNormal(l); l != "" && !strings.HasPrefix(l, "# ") {
+			if num == 0 {
+				t.Fatalf("README.md walkthrough block: got %q before any «# 노드 N:» line, want a node for every line", l)
+			}
+			want[num], count = append(want[num], l), count+1
+		}
+	}
+	if count == 0 {
+		t.Fatal("README.md walkthrough block: got no log lines, want some")
+	}
+	for num := 1; num <= 3; num++ {
+		var got []string
+		for _, l := range w.log(num, 0) {
+			got = append(got, walkNormal(l))
+		}
+		if i := walkMissing(got, want[num]); i >= 0 {
+			t.Errorf("README.md walkthrough block, 노드 %d: got no %q after the lines above it in 노드 %d's log, want every line in this order.\n"+
+				"노드 %d's log (normalized):\n%s", num, want[num][i], num, num, strings.Join(got, "\n"))
+		}
+	}
+}
+
 // ---- 챕터에 없는 것 ----
 
 // ---------- JSON 을 자바스크립트처럼 ----------
@@ -743,6 +994,1015 @@ func TestConcurrentMiningLosesNothing(t *testing.T) {
 	}
 }
 
+
+const (
+	limQueryLatest = `{"type":0,"data":null}`
+	limQueryAll    = `{"type":1,"data":null}`
+	limUpgrade     = "GET / HTTP/1.1\r\nHost: localhost\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n" +
+		"Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n"
+)
+
+// ---------- 한계: README 의 「지키는 한계」 한 줄마다 한 행 ----------
+
+// TestLimits 는 README 의 「지키는 한계」 표의 행마다 한 행이다: 한계를 넘겨 보고 그 결과(체인, 피어가 받은 것, 연결, 힙, mu 를
+// 잡은 시간)를 본다. 행마다 그 한계를 없앤 복사본에서 실패하는 것을 확인했다.
+func TestLimits(t *testing.T) {
+	for _, row := range []struct {
+		name string
+		run  func(t *testing.T)
+	}{
+		// 64 MiB 를 넘는 프레임을 보낸 연결만 닫히고, 다른 연결은 계속 답을 받는다.
+		{"받는 웹소켓 프레임 하나", func(t *testing.T) {
+			n := startLocalNode(t)
+			good := dialWS(t, n.p2p)
+			conn, _ := rawDial(t, n.p2p)
+			waitFor(t, "two sockets", func() bool { return len(socketsNow()) == 2 })
+			conn.Write(rawFrameHeader(1, maxFrameBytes+1)) // 머리만 보낸다: 노드는 길이를 보고 끊는다
+			if !limClosed(conn, 5*time.Second) {
+				t.Errorf("after a frame header of %d bytes: got the connection open, want it closed", maxFrameBytes+1)
+			}
+			waitFor(t, "the big frame's socket to leave", func() bool { return len(socketsNow()) == 1 })
+			send(t, good, limQueryLatest)
+			if got := limBlocks(t, good); len(got) != 1 {
+				t.Errorf("the other connection: got %d blocks, want 1", len(got))
+			}
+		}},
+
+		// 16 KiB 를 넘는 메시지는 둘씩만 읽는다: 4 MiB 프레임 16 개가 한꺼번에 와도 힙은 하나일 때의 네 배 안이고,
+		// 둘이 자리를 쥐면 다음 큰 메시지는 기다렸다가 둘이 끊기면 읽힌다.
+		{"16 KiB 를 넘는 메시지", func(t *testing.T) {
+			n := startLocalNode(t)
+			junk := append(rawFrameHeader(1, 4<<20), strings.Repeat("x", 4<<20)...)
+			peak := func(peers int) uint64 { // 잘못된 4 MiB 프레임을 peers 개가 한꺼번에 보낼 때 힙이 자란 가장 큰 값
+				var conns []net.Conn
+				for range peers {
+					conn, _ := rawDial(t, n.p2p)
+					conns = append(conns, conn)
+				}
+				defer closeAllSockets(t)
+				return limHeap(func() {
+					for _, c := range conns {
+						go c.Write(junk)
+					}
+					waitFor(t, "every junk frame to be refused", func() bool {
+						return !slices.ContainsFunc(conns, func(c net.Conn) bool { return limBad(limSocket(c.LocalAddr().String())) != 1 })
+					})
+				})
+			}
+			one, many := peak(1), peak(16)
+			t.Logf("4 MiB junk frames: the heap grew by %.1f MiB for one peer, %.1f MiB for 16 at once", float64(one)/(1<<20), float64(many)/(1<<20))
+			if many > 4*one {
+				t.Errorf("16 peers sending 4 MiB frames at once grew the heap by %d bytes, want under 4× one peer's %d", many, one)
+			}
+			limSet(t, &writeTimeout, time.Second) // 자리를 기다리는 시간
+			var stalled []net.Conn
+			for range 2 { // 1 MiB 라 하고 20 KiB 만 보낸다
+				conn, r := rawDial(t, n.p2p)
+				readRawFrame(r)
+				conn.Write(append(rawFrameHeader(1, 1<<20), make([]byte, 20<<10)...))
+				stalled = append(stalled, conn)
+			}
+			waitFor(t, "both places to be taken", func() bool { return len(bigReads) == 2 })
+			chain := makeChain(200, "big") // 약 50 KiB
+			honest, r := rawDial(t, n.p2p)
+			readRawFrame(r)
+			writeRawFrame(t, honest, string(chainFrame(chain)))
+			for _, c := range stalled {
+				c.(*net.TCPConn).SetLinger(0) // RST: 노드의 읽기가 에러로 끝난다
+				c.Close()
+			}
+			waitFor(t, "the honest chain or its socket to go", func() bool {
+				return len(chainNow()) == len(chain) || limSocket(honest.LocalAddr().String()) == nil
+			})
+			if got := len(chainNow()); got != len(chain) {
+				t.Errorf("an honest 55 KB chain after two peers broke off big messages: got %d blocks, want %d", got, len(chain))
+			}
+		}},
+
+		// 체인 전체의 답이 2^20 개의 값이나 64 MiB 를 넘게 할 블록은 붙이지 않고(/mineBlock 은 400), 가진 체인은 새 Go 노드가 받는다.
+		{"가진 체인 전체의 QUERY_ALL 답", func(t *testing.T) {
+			n := startLocalNode(t)
+			ws := limTestSocket(t, "peer")
+			tip := func() Block { c := chainNow(); return c[len(c)-1] }
+			// 값 쪽: 제네시스의 값 1 개 + 300,000 개(["","",…]) 블록 3 개는 2^20 안이고, 4 번째는 넘는다.
+			for i := 1; i <= 4; i++ {
+				receive(ws, chainFrame([]Block{limBlock(tip(), limValues(`""`, 300000), limValuesRoot("", 300000))}))
+				if got, want := len(chainNow()), min(i, 3)+1; got != want {
+					t.Fatalf("after block %d of 300,000 values: got %d blocks, want %d", i, got, want)
+				}
+			}
+			receive(ws, chainFrame([]Block{limBlock(tip(), limValues(`""`, 120000), limValuesRoot("", 120000))}))
+			left := maxLeaves - (1 + 3*300000 + 120000) // /mineBlock 한 번(100 KB)으로 채울 수 있는 값 수
+			for _, tt := range []struct{ values, status int }{{left + 1, 400}, {left, 200}} {
+				if got := request(t, "POST", n.http+"/mineBlock", `{"data":`+limValues(`""`, tt.values)+`}`, nil); got.status != tt.status {
+					t.Errorf("POST /mineBlock with %d values, %d left: got %d, want %d", tt.values, left, got.status, tt.status)
+				}
+			}
+			want := chainNow()
+			fresh := startNode(t, "fresh", n.p2p)
+			waitFor(t, "the fresh node to sync", func() bool { return len(fresh.blocks()) == len(want) })
+			if got := fresh.blocks(); !slices.EqualFunc(got, want, blockEqual) {
+				t.Errorf("the fresh node: got a chain of %d blocks unlike the node's %d", len(got), len(want))
+			}
+			fresh.stop()
+			if limRace() {
+				t.Log("the 64 MiB side is checked without -race (.ci/run)")
+				return
+			}
+			// 바이트 쪽: 답에서 2 MB 인 블록(역슬래시 52만 개) 32 개로 채우고, 남은 바이트를 딱 채우는 블록은 붙이고 한 바이트 더 큰 블록은 거절한다.
+			fill := `["` + strings.Repeat(`\\`, 520000) + `"]`
+			chain, root := []Block{getGenesisBlock()}, limRoot(fill)
+			for range 32 {
+				chain = append(chain, limBlock(chain[len(chain)-1], fill, root))
+			}
+			setChain(chain)
+			xs := func(m int) string { return `["` + strings.Repeat("x", m) + `"]` }
+			own := len(chainFrame([]Block{getGenesisBlock(), limBlock(tip(), xs(0), Hash{})})) - len(chainFrame([]Block{getGenesisBlock()}))
+			m := maxFrameBytes - len(chainFrame(chain)) - own
+			receive(ws, chainFrame([]Block{limBlock(tip(), xs(m+1), limRoot(xs(m+1)))}))
+			if got := len(chainNow()); got != 33 {
+				t.Errorf("a block making the answer %d bytes: got %d blocks, want 33 (not added)", maxFrameBytes+1, got)
+			}
+			receive(ws, chainFrame([]Block{limBlock(tip(), xs(m), limRoot(xs(m)))}))
+			if answer := chainFrame(chainNow()); len(answer) != maxFrameBytes {
+				t.Errorf("a block making the answer %d bytes: got an answer of %d bytes, want it added", maxFrameBytes, len(answer))
+			} else if _, _, err := readMessage(answer); err != nil {
+				t.Errorf("the %d-byte answer: a Go receiver got %v, want it taken", len(answer), err)
+			}
+			if got := request(t, "POST", n.http+"/mineBlock", `{"data":[]}`, nil); got.status != 400 || got.body != "Bad Request" {
+				t.Errorf("POST /mineBlock on the full chain: got %d %q, want 400 \"Bad Request\"", got.status, got.body)
+			}
+		}},
+
+		// data 가 1 MiB 를 넘거나, version 이 256 바이트를 넘거나, index 가 2^53 이거나, 해시가 소문자인 블록이 든 체인은 통째로 거절되고
+		// 잘못된 메시지로 센다. 딱 한계인 블록(data 1 MiB, version 256 바이트)은 받는다.
+		{"블록 하나", func(t *testing.T) {
+			startLocalNode(t)
+			ws := limTestSocket(t, "peer")
+			g, b1 := getGenesisBlock(), limNext(getGenesisBlock(), "first")
+			ys := func(size int) string { return `["` + strings.Repeat("y", size-4) + `"]` }
+			chain := func(data string, version string, index int64) string { // 제네시스, b1, 그 다음 블록의 JSON
+				b := limBlock(b1, data, limRoot(data))
+				b.Header.Version, b.Header.Index = version, index
+				return string(stringify([]Block{g, b1, b}))
+			}
+			lower := strings.Replace(chain(`[]`, "2.1.0", 2), hashOf(b1).String(), strings.ToLower(hashOf(b1).String()), 1)
+			for i, tt := range []struct {
+				chain  string
+				blocks int
+			}{
+				{chain(ys(maxBlockDataBytes+1), "2.1.0", 2), 1},
+				{chain(`[]`, strings.Repeat("v", 257), 2), 1},
+				{chain(`[]`, "2.1.0", 1<<53), 1},
+				{lower, 1},
+				{chain(ys(maxBlockDataBytes), strings.Repeat("v", 256), 2), 3},
+			} {
+				receive(ws, []byte(response(tt.chain)))
+				if got, bad := len(chainNow()), limBad(ws); got != tt.blocks || bad != min(i+1, 4) {
+					t.Errorf("case %d: got %d blocks and %d bad messages, want %d and %d", i, got, bad, tt.blocks, min(i+1, 4))
+				}
+			}
+		}},
+
+		// 프레임의 data 값이 2^20 개를 넘으면 그 자리에서 읽기를 멈추고 거절한다: 1 MiB 블록 16 개인 프레임도 블록 넷까지만 읽는다.
+		{"프레임 하나의 data 값", func(t *testing.T) {
+			startLocalNode(t)
+			ws := limTestSocket(t, "peer")
+			frame := func(blocks int) []byte { // 1 MiB 의 ["","",…] 블록들: 셋이면 2^20 개에 조금 못 미친다 (헤더는 아무래도 된다)
+				var b []Block
+				for i := range blocks {
+					b = append(b, Block{Header: BlockHeader{"2.1.0", int64(i + 1), Hash{}, 1700000000, Hash{}}, Data: json.RawMessage(limValues(`""`, maxBlockDataBytes/3))})
+				}
+				return chainFrame(b)
+			}
+			one, big := frame(1), frame(16)
+			before := allocated()
+			receive(ws, one) // 블록 하나를 끝까지 읽는 데 드는 할당
+			perBlock, before := allocated()-before, allocated()
+			grew := limHeap(func() { receive(ws, big) })
+			used := allocated() - before
+			t.Logf("one block: allocated %d MiB; 16 blocks: allocated %d MiB, the heap grew by %d MiB at most", perBlock>>20, used>>20, grew>>20)
+			if got, bad := len(chainNow()), limBad(ws); got != 1 || bad != 1 {
+				t.Errorf("a frame of %d data values: got %d blocks and %d bad messages, want 1 and 1", 16*(maxBlockDataBytes/3), got, bad)
+			}
+			if used > 6*perBlock || grew > 16*uint64(len(big)) { // 멈추면 블록 넷만큼, 다 읽으면 16 개만큼 든다
+				t.Errorf("refusing a %d-byte frame allocated %d bytes and grew the heap by %d; want under 6 blocks' reading (%d) and 16 frames", len(big), used, grew, 6*perBlock)
+			}
+		}},
+
+		// 프레임에서 2 MiB 인 쓰레기 블록 뒤의 작은 다음 블록을 붙여도, 노드는 프레임이 아닌 그 블록의 복사본만 쥔다.
+		{"받은 블록이 쥐는 메모리", func(t *testing.T) {
+			startLocalNode(t)
+			ws := limTestSocket(t, "peer")
+			junk := Block{Data: json.RawMessage(`["` + strings.Repeat(`\\`, maxBlockDataBytes/2-2) + `"]`)} // 프레임에서 역슬래시가 두 배가 된다
+			grew := limGrowth(func() {
+				for i := range 10 {
+					receive(ws, chainFrame([]Block{junk, limNext(chainNow()[i], fmt.Sprint("small ", i))}))
+				}
+			})
+			runtime.KeepAlive(junk)
+			if got := len(chainNow()); got != 11 || grew > 4<<20 {
+				t.Errorf("after 10 frames of 2 MiB each ending in a next block: got %d blocks and the heap grew by %d bytes, want 11 and under 4 MiB", got, grew)
+			}
+		}},
+
+		// 1 MiB 의 ["","",…] 블록 둘을 받아 쥐면 힙은 그 JSON 글만큼(2 MiB 쯤) 자란다: 값마다 따로 두지 않는다.
+		{"저장한 data 의 메모리", func(t *testing.T) {
+			startLocalNode(t)
+			ws := limTestSocket(t, "peer")
+			const values = maxBlockDataBytes / 3 // 349,525 개
+			b1 := limBlock(getGenesisBlock(), limValues(`""`, values), limValuesRoot("", values))
+			f1, f2 := chainFrame([]Block{b1}), chainFrame([]Block{limBlock(b1, limValues(`""`, values), limValuesRoot("", values))})
+			grew := limGrowth(func() { receive(ws, f1); receive(ws, f2) })
+			runtime.KeepAlive(f1)
+			runtime.KeepAlive(f2)
+			t.Logf("two blocks of %d values: the heap grew by %.1f MiB", values, float64(grew)/(1<<20))
+			if got := len(chainNow()); got != 3 || grew > 8<<20 {
+				t.Errorf("two blocks of 1 MiB: got %d blocks and the heap grew by %d bytes, want 3 and under 8 MiB", got, grew)
+			}
+		}},
+
+		// 프레임 한계 안의 가장 긴 체인을 받고, 그 QUERY_ALL 에 답하고, 블록 하나를 더 붙여도 mu 는 50 ms 안에 놓인다.
+		{"받은 메시지 하나가 mu 를 잡는 시간", func(t *testing.T) {
+			if limRace() || testing.Short() {
+				t.Skip("a timing on the largest chain: .ci/run runs it without -race")
+			}
+			startLocalNode(t)
+			chain := makeChain(242000, "x")
+			size, n := len(`{"type":2,"data":"[]"}`)-1, 0 // 답의 크기: 머리와 끝, 블록마다 다시 쓴 JSON 과 쉼표
+			for ; n < len(chain); n++ {
+				text := stringify(chain[n])
+				if size += len(text) + strings.Count(string(text), `"`) + 1; size > maxFrameBytes {
+					break
+				}
+			}
+			frame := chainFrame(chain[:n-1]) // 마지막 한 블록은 따로 붙인다
+			ws := limTestSocket(t, "peer")
+			for _, step := range []struct {
+				name  string
+				frame []byte
+			}{
+				{"receive the chain", frame},
+				{"answer QUERY_ALL", []byte(limQueryAll)},
+				{"append a block", chainFrame(chain[n-1 : n])},
+				{"answer QUERY_ALL on the longer chain", []byte(limQueryAll)},
+			} {
+				start := time.Now()
+				held := limHeld(func() { receive(ws, step.frame) })
+				t.Logf("%s (%d blocks, %.1f MiB): %v in all, mu held at most %v", step.name, n, float64(len(frame))/(1<<20), time.Since(start).Round(time.Millisecond), held)
+				if held > 50*time.Millisecond {
+					t.Errorf("%s: mu held for %v, want at most 50 ms", step.name, held)
+				}
+			}
+			if answers := drain(ws); len(chainNow()) != n || len(answers) != 2 || answers[0] != string(frame) || len(answers[1]) > maxFrameBytes {
+				t.Errorf("got %d blocks and %d answers, want %d, the received frame and one of at most %d bytes", len(chainNow()), len(answers), n, maxFrameBytes)
+			}
+		}},
+
+		// 잘못된 메시지 4 개로는 연결이 그대로이고, 5 번째에 닫힌다.
+		{"한 피어의 잘못된 메시지", func(t *testing.T) {
+			n := startLocalNode(t)
+			ws := dialWS(t, n.p2p)
+			for range maxBadMessages - 1 {
+				send(t, ws, `hello`)
+			}
+			send(t, ws, limQueryLatest)
+			limBlocks(t, ws) // 아직 열려 있다
+			send(t, ws, `hello`)
+			ws.SetReadDeadline(time.Now().Add(5 * time.Second))
+			var data string
+			if err := websocket.Message.Receive(ws, &data); err == nil || errors.Is(err, os.ErrDeadlineExceeded) {
+				t.Errorf("after %d bad messages: got %q (%v), want the connection closed", maxBadMessages, data, err)
+			}
+			waitFor(t, "the socket to leave", func() bool { return len(socketsNow()) == 0 })
+		}},
+
+		// 시간 제한이 1 초인 노드에서: 끝나지 않는 요청 머리, 4 KiB 를 넘는 요청 머리, 첫 메시지가 없는 연결은 닫히고 말하는 연결은 남는다.
+		{"들어온 연결의 핸드셰이크 요청 머리, 첫 메시지", func(t *testing.T) {
+			q := startQuickNode(t, "quick")
+			talking := dialWS(t, q.p2p)
+			send(t, talking, limQueryLatest)
+			silent, _ := rawDial(t, q.p2p)
+			head := limDial(t, q.p2p, 0)
+			io.WriteString(head, "GET / HTTP/1.1\r\nHost: localhost\r\n") // 머리를 끝내지 않는다
+			big := limDial(t, q.p2p, 0)
+			io.WriteString(big, limUpgrade+"X-Junk: "+strings.Repeat("j", 2*maxHeaderBytes+1024)+"\r\n\r\n")
+			if status := limStatus(big, 5*time.Second); strings.Contains(status, " 101 ") || !limClosed(big, 4*time.Second) {
+				t.Errorf("a handshake request with a 9 KiB header: got %q and the connection open, want it closed", status)
+			}
+			for what, c := range map[string]net.Conn{"an unfinished handshake request": head, "a connection that sends no message": silent} {
+				if !limClosed(c, 4*time.Second) {
+					t.Errorf("%s: got it open after 4 s, want it closed after 1 s", what)
+				}
+			}
+			limBlocks(t, talking)
+			waitFor(t, "only the talking peer", func() bool { return len(q.peers()) == 1 })
+		}},
+
+		// 연결한 피어가 101 뒤에 끝없는 머리 줄을 보내도 4 KiB 에서 곧 끊고, 답이 없는 피어는 dialTimeout 에 끊는다.
+		{"연결한 피어의 핸드셰이크 답", func(t *testing.T) {
+			n := startLocalNode(t)
+			var written atomic.Int64
+			done := make(chan struct{})
+			endless := limFake(t, func(c net.Conn) {
+				defer close(done)
+				io.WriteString(c, "HTTP/1.1 101 Switching Protocols\r\nX-Endless: ")
+				chunk := []byte(strings.Repeat("a", 32<<10))
+				for written.Load() < 256<<20 { // 한계가 없으면 이만큼을 보낸다
+					k, err := c.Write(chunk)
+					if written.Add(int64(k)); err != nil {
+						return
+					}
+				}
+			})
+			start, took := time.Now(), time.Duration(0)
+			grew := limHeap(func() {
+				n.addPeers(endless)
+				waitFor(t, "the dial to fail", func() bool { return limDialed() == 0 })
+				took = time.Since(start)
+				<-done
+			})
+			if took > 2*time.Second || written.Load() > 16<<20 || grew > 32<<20 {
+				t.Errorf("endless handshake answer: failed after %v, peer wrote %d bytes, heap grew %d bytes; want under 2 s (dialTimeout %v), 16 MiB and 32 MiB", took, written.Load(), grew, dialTimeout)
+			}
+			limSet(t, &dialTimeout, 300*time.Millisecond)
+			silent := limFake(t, func(c net.Conn) { io.Copy(io.Discard, c) })
+			start = time.Now()
+			n.addPeers(silent)
+			waitFor(t, "the silent dial to fail", func() bool { return limDialed() == 0 })
+			if took := time.Since(start); took < 300*time.Millisecond || took > 3*time.Second || len(socketsNow()) != 0 {
+				t.Errorf("a peer that never answers the handshake: the dial failed after %v with %d sockets, want after dialTimeout (300 ms) and 0", took, len(socketsNow()))
+			}
+		}},
+
+		// /addPeers 는 주소 64 개까지, 나가는 연결은 64 개까지이고, 65 번째로 들어온 연결은 자리가 날 때까지 답을 받지 못한다.
+		{"들어온 P2P 연결, 나가는 연결, addPeers 의 주소", func(t *testing.T) {
+			n := startLocalNode(t)
+			var accepted atomic.Int32
+			release := make(chan struct{})
+			var urls []string
+			for range maxPeers + 16 { // 연결을 받고 핸드셰이크에 답하지 않는 피어들
+				urls = append(urls, limFake(t, func(net.Conn) { accepted.Add(1); <-release }))
+			}
+			if got := request(t, "POST", n.http+"/addPeers", string(stringify(map[string][]string{"peers": urls[:maxPeers+1]})), nil); got.status != 400 {
+				t.Errorf("POST /addPeers with %d peers: got %d, want 400", maxPeers+1, got.status)
+			}
+			n.addPeers(urls[:maxPeers]...)
+			n.addPeers(urls[maxPeers:]...)
+			if got := limDialed(); got != maxPeers {
+				t.Errorf("dials after asking for %d peers: got %d, want %d", len(urls), got, maxPeers)
+			}
+			waitFor(t, "maxPeers connections", func() bool { return accepted.Load() >= maxPeers })
+			close(release)
+			waitFor(t, "the dials to fail", func() bool { return limDialed() == 0 })
+			if got := accepted.Load(); got != maxPeers {
+				t.Errorf("connections the node opened: got %d, want %d", got, maxPeers)
+			}
+			var in []net.Conn
+			for range maxPeers {
+				conn, _ := rawDial(t, n.p2p)
+				writeRawFrame(t, conn, limQueryLatest)
+				in = append(in, conn)
+			}
+			waitFor(t, "maxPeers sockets", func() bool { return len(socketsNow()) == maxPeers })
+			extra := limDial(t, n.p2p, 0)
+			io.WriteString(extra, limUpgrade+"\r\n")
+			if status := limStatus(extra, 300*time.Millisecond); status != "" {
+				t.Errorf("connection %d: got %q, want no answer while %d are open", maxPeers+1, status, maxPeers)
+			}
+			in[0].Close()
+			if status := limStatus(extra, 5*time.Second); !strings.HasPrefix(status, "HTTP/1.1 101") {
+				t.Errorf("connection %d after one closed: got %q, want HTTP/1.1 101", maxPeers+1, status)
+			}
+		}},
+
+		// 노드는 자기 Node-Id 로 온 연결을 어느 주소로 왔든 거절해 소켓이 생기지 않고, 다른 Node-Id 는 받는다.
+		{"자기 자신에게 연결", func(t *testing.T) {
+			n := startLocalNode(t)
+			port := n.p2p[strings.LastIndex(n.p2p, ":"):]
+			n.addPeers("ws://127.0.0.1"+port, "ws://127.0.0.2"+port, "ws://localhost"+port)
+			waitFor(t, "the three dials to end", func() bool { return limDialed() == 0 })
+			if got := len(socketsNow()); got != 0 {
+				t.Errorf("sockets after connecting to itself three ways: got %d, want 0", got)
+			}
+			for _, tt := range []struct{ id, want string }{{nodeID, "HTTP/1.1 403"}, {"another node", "HTTP/1.1 101"}} {
+				c := limDial(t, n.p2p, 0)
+				io.WriteString(c, limUpgrade+"Node-Id: "+tt.id+"\r\n\r\n")
+				if status := limStatus(c, 5*time.Second); !strings.HasPrefix(status, tt.want) {
+					t.Errorf("handshake with Node-Id %q: got %q, want %s", tt.id, status, tt.want)
+				}
+			}
+		}},
+
+		// 읽지 않는 소켓에 같은 답은 한 번만 쌓이고, 프레임 1024 개가 밀린 소켓은 하나 더 보내면 닫힌다.
+		{"한 소켓의 대기열", func(t *testing.T) {
+			startLocalNode(t)
+			ws := limTestSocket(t, "reader")
+			for range 10 {
+				receive(ws, []byte(limQueryAll))
+			}
+			if got := drain(ws); len(got) != 1 || got[0] != string(chainFrame(chainNow())) {
+				t.Errorf("ten QUERY_ALL unread: got %d frames queued, want the one answer", len(got))
+			}
+			slow := limTestSocket(t, "slow")
+			mu.Lock()
+			sockets = append(sockets, slow)
+			for i := range maxQueued {
+				mineBlock(vals(fmt.Sprint(i))) // 블록마다 새 알림 프레임
+			}
+			full, open := len(slow.queue), !slow.isClosed()
+			mineBlock(vals("one more"))
+			closed := slow.isClosed()
+			mu.Unlock()
+			if full != maxQueued || !open || !closed {
+				t.Errorf("a socket that reads nothing: got %d frames queued (open %v), then closed %v; want %d, open, then closed", full, open, closed, maxQueued)
+			}
+		}},
+
+		// 모든 대기열의 서로 다른 프레임이 한계를 넘게 되면 가장 많이 밀린 소켓부터 닫고, 정직한 피어는 체인을 받는다.
+		{"모든 대기열의 서로 다른 프레임", func(t *testing.T) {
+			n := startLocalNode(t)
+			setChain(makeChain(2000, "q"))
+			limSet(t, &maxQueuedBytes, len(chainFrame(chainNow()))*5/2) // 체인 전체의 답 두 개 반
+			s := []*socket{limTestSocket(t, "s1"), limTestSocket(t, "s2"), limTestSocket(t, "s3")}
+			mu.Lock()
+			sockets = append(sockets, s...)
+			mu.Unlock()
+			for i, ws := range []*socket{s[0], s[0], s[1], s[2]} { // 저마다 체인의 다른 판을 묻고 읽지 않는다: s1 은 두 판
+				receive(ws, []byte(limQueryAll))
+				n.mine(fmt.Sprint("version ", i))
+			}
+			closed := func() []bool {
+				mu.Lock()
+				defer mu.Unlock()
+				return []bool{s[0].isClosed(), s[1].isClosed(), s[2].isClosed()}
+			}
+			if got := closed(); !slices.Equal(got, []bool{true, false, false}) {
+				t.Errorf("closed after four answers: got %v, want only s1 (two answers waiting)", got)
+			}
+			want := chainNow()
+			honest := startNode(t, "honest", n.p2p)
+			waitFor(t, "the honest node to sync", func() bool { return len(honest.blocks()) == len(want) })
+			if got := honest.blocks(); !slices.EqualFunc(got, want, blockEqual) {
+				t.Errorf("the honest node: got %d blocks unlike the node's %d", len(got), len(want))
+			}
+			if got := closed(); !slices.Equal(got, []bool{true, false, true}) {
+				t.Errorf("closed after the honest node's answer: got %v, want s1 and s3 (the larger of two single answers)", got)
+			}
+		}},
+
+		// 보낸 프레임을 writeTimeout 안에 받아 가지 않는 피어는 닫힌다 (시간 제한을 0.5 초로 줄인 노드).
+		{"프레임 하나 보내기", func(t *testing.T) {
+			n := startLocalNode(t)
+			limSet(t, &writeTimeout, 500*time.Millisecond)
+			setChain(makeChain(40000, "w")) // 답이 10 MiB 쯤: 커널의 버퍼에 다 들지 않는다
+			slow := limDial(t, n.p2p, 4096)
+			io.WriteString(slow, limUpgrade+"\r\n")
+			limStatus(slow, 5*time.Second)
+			start := time.Now()
+			writeRawFrame(t, slow, limQueryAll) // 답을 읽지 않는다
+			waitFor(t, "the slow peer to be closed", func() bool { return len(socketsNow()) == 0 })
+			if took := time.Since(start); took > 5*time.Second {
+				t.Errorf("a peer that reads nothing: closed after %v, want about writeTimeout (0.5 s)", took)
+			}
+		}},
+
+		// HTTP 연결은 64 개까지이고(더 오는 연결은 기다린다), 8 KiB 가 넘는 요청 머리는 431, 5 초 안에 끝나지 않는 머리와 5 초 쉰 연결은
+		// 닫히며, 끝나지 않는 2 MiB 의 머리를 보내는 연결 100 개도 힙을 키우지 못하고 GET /peers 는 답한다.
+		{"HTTP 연결, 요청 머리, 쉬는 연결", func(t *testing.T) {
+			n := startLocalNode(t)
+			const get = "GET /version HTTP/1.1\r\nHost: localhost\r\n"
+			var idle []net.Conn
+			for range maxHTTPConns {
+				idle = append(idle, limDial(t, n.http, 0))
+			}
+			extra := limDial(t, n.http, 0)
+			io.WriteString(extra, get+"\r\n")
+			if status := limStatus(extra, 300*time.Millisecond); status != "" {
+				t.Errorf("HTTP connection %d: got %q, want no answer while %d are open", maxHTTPConns+1, status, maxHTTPConns)
+			}
+			idle[0].Close()
+			if status := limStatus(extra, 5*time.Second); !strings.HasPrefix(status, "HTTP/1.1 200") {
+				t.Errorf("HTTP connection %d after one closed: got %q, want 200", maxHTTPConns+1, status)
+			}
+			for _, c := range idle {
+				c.Close()
+			}
+			for _, tt := range []struct {
+				size int
+				want string
+			}{{3 << 10, " 200 "}, {2*maxHeaderBytes + 1<<10, " 431 "}} {
+				c := limDial(t, n.http, 0)
+				io.WriteString(c, get+"X-Junk: "+strings.Repeat("j", tt.size)+"\r\n\r\n")
+				if status := limStatus(c, 5*time.Second); !strings.Contains(status, tt.want) {
+					t.Errorf("a %d-byte header: got %q, want%s", tt.size, status, tt.want)
+				}
+			}
+			unfinished, rested := limDial(t, n.http, 0), limDial(t, n.http, 0)
+			io.WriteString(unfinished, get)
+			io.WriteString(rested, get+"\r\n")
+			for what, c := range map[string]net.Conn{"an unfinished header": unfinished, "a connection resting after its answer": rested} {
+				if !limClosed(c, 8*time.Second) {
+					t.Errorf("%s: got the connection open after 8 s, want it closed after 5 s", what)
+				}
+			}
+			var peers reply
+			grew := limHeap(func() {
+				var wg sync.WaitGroup
+				chunk := []byte(strings.Repeat("j", 32<<10))
+				for range 100 {
+					c := limDial(t, n.http, 0)
+					wg.Go(func() {
+						c.SetWriteDeadline(time.Now().Add(10 * time.Second))
+						io.WriteString(c, get+"X-Junk: ")
+						for range 64 {
+							if _, err := c.Write(chunk); err != nil {
+								return
+							}
+						}
+					})
+				}
+				peers = request(t, "GET", n.http+"/peers", "", nil)
+				wg.Wait()
+			})
+			if peers.status != 200 || grew > 16<<20 {
+				t.Errorf("100 connections sending 2 MiB headers: GET /peers got %d, heap grew %d bytes; want 200 and under 16 MiB", peers.status, grew)
+			}
+		}},
+
+		// 몸체가 102,400 바이트면 블록을 만들고, 한 바이트 더 크면 413 이고 체인은 그대로이다.
+		{"HTTP 몸체", func(t *testing.T) {
+			n := startLocalNode(t)
+			body := func(size int) string { return `{"data":["` + strings.Repeat("x", size-len(`{"data":[""]}`)) + `"]}` }
+			for _, tt := range []struct{ size, status, blocks int }{{maxBodyBytes + 1, 413, 1}, {maxBodyBytes, 200, 2}} {
+				got := request(t, "POST", n.http+"/mineBlock", body(tt.size), nil)
+				if blocks := len(chainNow()); got.status != tt.status || blocks != tt.blocks {
+					t.Errorf("a %d-byte body: got %d and %d blocks, want %d and %d", tt.size, got.status, blocks, tt.status, tt.blocks)
+				}
+			}
+		}},
+
+		// 100 KB 의 수를 담은 /mineBlock 은 mu 를 잠깐만 잡고(머클 루트는 mu 밖에서), 한꺼번에 온 100 개도 힙을 키우지 못하며
+		// GET /peers 는 곧 답한다.
+		{"몸체를 읽고 일하는 요청", func(t *testing.T) {
+			n := startLocalNode(t)
+			body := `{"data":[` + strings.Repeat("9007199254740991,", (maxBodyBytes-len(`{"data":[]}`))/17) + `1]}` // 수 6,000 개
+			var got reply
+			start := time.Now()
+			held := limHeld(func() { got = request(t, "POST", n.http+"/mineBlock", body, nil) })
+			took := time.Since(start)
+			if limit := limScale(20 * time.Millisecond); got.status != 200 || held > limit {
+				t.Errorf("POST /mineBlock with 100 KB of numbers: got %d, mu held %v of %v; want 200 and at most %v", got.status, held, took, limit)
+			}
+			own := &http.Client{Transport: &http.Transport{}} // GET /peers 는 미리 연 자기 연결로
+			if resp, err := own.Get(n.http + "/peers"); err == nil {
+				resp.Body.Close()
+			}
+			var slowest time.Duration
+			var failed atomic.Int32
+			grew := limHeap(func() {
+				var wg sync.WaitGroup
+				for range 100 {
+					wg.Go(func() {
+						if r := request(t, "POST", n.http+"/mineBlock", body, nil); r.status != 200 {
+							failed.Add(1)
+						}
+					})
+				}
+				done := make(chan struct{})
+				go func() { wg.Wait(); close(done) }()
+				for running := true; running; {
+					select {
+					case <-done:
+						running = false
+					default:
+					}
+					start := time.Now()
+					if resp, err := own.Get(n.http + "/peers"); err == nil {
+						io.Copy(io.Discard, resp.Body)
+						resp.Body.Close()
+					}
+					slowest = max(slowest, time.Since(start))
+				}
+			})
+			t.Logf("one request: %v in all, mu held %v; 100 at once: the heap grew by %d MiB, GET /peers took %v at most", took, held, grew>>20, slowest)
+			if limit := limScale(500 * time.Millisecond); failed.Load() != 0 || len(chainNow()) != 102 || grew > 64<<20 || slowest > limit {
+				t.Errorf("100 at once: %d failed, %d blocks, heap grew %d bytes, GET /peers took %v; want 0, 102, under 64 MiB and %v", failed.Load(), len(chainNow()), grew, slowest, limit)
+			}
+		}},
+
+		// 답을 읽지 않는 GET /blocks 30 개가 저마다 체인의 다른 판을 물어도 답을 쓰는 것은 둘뿐이라 힙은 두어 판만큼만 자란다.
+		{"GET blocks 의 답을 쓰는 요청", func(t *testing.T) {
+			n := startLocalNode(t)
+			chain := []Block{getGenesisBlock()}
+			for range 8 {
+				chain = append(chain, limNext(chain[len(chain)-1], strings.Repeat("x", 1<<20-8)))
+			}
+			setChain(chain)
+			body := len(stringify(chain))
+			grew := limGrowth(func() {
+				for i := range 30 {
+					c := limDial(t, n.http, 4096)
+					io.WriteString(c, "GET /blocks HTTP/1.1\r\nHost: localhost\r\n\r\n")
+					waitFor(t, "the request to be taken", func() bool { return len(writers) == min(i+1, cap(writers)) })
+					n.mine(fmt.Sprint("version ", i))
+				}
+			})
+			if grew > int64(5*body) {
+				t.Errorf("30 unread GET /blocks, each of a new version: the heap grew by %d bytes, want under 5 bodies (%d)", grew, 5*body)
+			}
+		}},
+
+		// 다른 사이트의 웹 페이지가 보낸 POST 와 이벤트 스트림은 403, IP 주소나 localhost 가 아닌 호스트는 421 이고 체인은 그대로이다.
+		{"다른 사이트의 웹 페이지, IP 주소나 localhost 가 아닌 호스트", func(t *testing.T) {
+			n := startLocalNode(t)
+			for _, tt := range []struct {
+				method, path, header, value string
+				want                        int
+			}{
+				{"POST", "/mineBlock", "Sec-Fetch-Site", "cross-site", 403},
+				{"POST", "/mineBlock", "Origin", "http://evil.example", 403},
+				{"POST", "/addPeers", "Sec-Fetch-Site", "cross-site", 403},
+				{"GET", "/events", "Sec-Fetch-Site", "cross-site", 403},
+				{"POST", "/mineBlock", "Sec-Fetch-Site", "same-origin", 200},
+			} {
+				body := map[string]string{"POST": `{"data":["from a web page"]}`}[tt.method]
+				if got := request(t, tt.method, n.http+tt.path, body, map[string]string{tt.header: tt.value}); got.status != tt.want {
+					t.Errorf("%s %s with %s: %s: got %d, want %d", tt.method, tt.path, tt.header, tt.value, got.status, tt.want)
+				}
+			}
+			c := limDial(t, n.http, 0)
+			io.WriteString(c, "POST /mineBlock HTTP/1.1\r\nHost: evil.example\r\nContent-Type: application/json\r\nContent-Length: 11\r\n\r\n{\"data\":[]}")
+			if status := limStatus(c, 5*time.Second); !strings.Contains(status, " 421 ") || len(chainNow()) != 2 {
+				t.Errorf("POST /mineBlock to Host evil.example: got %q and %d blocks, want 421 and 2 (only the same-origin POST)", status, len(chainNow()))
+			}
+		}},
+
+		// 스트림은 4 개까지이고(5 번째는 자리가 날 때까지 기다린다), 이벤트 64 개보다 더 뒤처진 스트림은 닫혀 자리를 내준다.
+		{"노드의 페이지가 여는 이벤트 스트림", func(t *testing.T) {
+			n := startLocalNode(t)
+			var counts [maxStreams - 1]atomic.Int32
+			for i := range counts {
+				resp := limEvents(t, n.http)
+				go func() {
+					sc := bufio.NewScanner(resp.Body)
+					for sc.Buffer(nil, 1<<20); sc.Scan(); {
+						if strings.HasPrefix(sc.Text(), "data: ") {
+							counts[i].Add(1)
+						}
+					}
+				}()
+			}
+			stalled := limEvents(t, n.http) // 머리만 읽고 더 읽지 않는다
+			fifth := limDial(t, n.http, 0)
+			io.WriteString(fifth, "GET /events HTTP/1.1\r\nHost: localhost\r\n\r\n")
+			if status := limStatus(fifth, 300*time.Millisecond); status != "" {
+				t.Errorf("stream %d: got %q, want no answer while %d are open", maxStreams+1, status, maxStreams)
+			}
+			text, sent := strings.Repeat("e", 64<<10), int32(0)
+			for batch := 0; limStreams() == maxStreams && batch < 200; batch++ {
+				mu.Lock()
+				for range 32 {
+					publish("→", "test", text)
+				}
+				mu.Unlock()
+				sent += 32
+				waitFor(t, "the reading streams to get every event", func() bool {
+					return counts[0].Load() == sent && counts[1].Load() == sent && counts[2].Load() == sent
+				})
+			}
+			if got := limStreams(); got != maxStreams-1 {
+				t.Errorf("after %d events of 64 KiB: got %d streams, want %d (the unread one closed)", sent, got, maxStreams-1)
+			}
+			if _, err := io.Copy(io.Discard, stalled.Body); err != nil {
+				t.Errorf("reading the unread stream: got %v, want it to end", err)
+			}
+			if status := limStatus(fifth, 5*time.Second); !strings.HasPrefix(status, "HTTP/1.1 200") {
+				t.Errorf("stream %d after the unread one was closed: got %q, want 200", maxStreams+1, status)
+			}
+		}},
+	} {
+		t.Run(row.name, row.run)
+	}
+}
+
+// TestHostilePeersCostTheirOwnGoroutine 은 적대적인 피어가 시키는 일이 그 피어의 고루틴에서 일어날 뿐, mu 와 힙과 정직한 피어는
+// 지켜지는지 본다.
+func TestHostilePeersCostTheirOwnGoroutine(t *testing.T) {
+	base, steps := 20000, 6 // 프레임 하나가 5 MiB 쯤
+	if limRace() {
+		base = 4000
+	}
+	for _, row := range []struct {
+		name string
+		run  func(t *testing.T)
+	}{
+		// 두 피어가 번갈아 한 블록씩 더 긴 다른 포크를 보낸다.
+		{"번갈아 더 긴 두 포크", func(t *testing.T) {
+			forks := [2][]Block{makeChain(base+steps, "A"), makeChain(base+steps, "B")}
+			n, honest := limHonest(t)
+			var peers [2]net.Conn
+			for i := range peers {
+				peers[i], _ = rawDial(t, n.p2p)
+			}
+			limAttack(t, honest, len(chainFrame(forks[0])), steps, func(i int) int {
+				writeRawFrame(t, peers[i%2], string(chainFrame(forks[i%2][:base+i+2])))
+				return base + i + 2
+			})
+		}},
+
+		// 피어가 QUERY_ALL 을 받을 때마다 전보다 한 블록 긴 체인으로 답한다 (묻게 하려고 붙일 수 없는 블록을 먼저 보낸다).
+		{"QUERY_ALL 마다 한 블록 더 긴 체인", func(t *testing.T) {
+			chain := makeChain(base+steps, "C")
+			n, honest := limHonest(t)
+			conn, r := rawDial(t, n.p2p)
+			limAttack(t, honest, len(chainFrame(chain)), steps, func(i int) int {
+				fake := Block{Header: BlockHeader{"2.1.0", 1 << 40, sha256.Sum256([]byte{byte(i)}), 1700000000, Hash{}}, Data: json.RawMessage(`[]`)}
+				writeRawFrame(t, conn, string(chainFrame([]Block{fake})))
+				conn.SetReadDeadline(time.Now().Add(20 * time.Second))
+				for {
+					if _, payload, err := readRawFrame(r); err != nil {
+						t.Fatalf("waiting for QUERY_ALL: %v", err)
+					} else if string(payload) == limQueryAll {
+						break
+					}
+				}
+				writeRawFrame(t, conn, string(chainFrame(chain[:base+i+2])))
+				return base + i + 2
+			})
+		}},
+
+		// 텍스트 프레임과 이어지는 프레임으로 나눈 메시지는 이어 붙이지 않는다: 두 조각은 잘못된 메시지 둘이고 체인과 답은 그대로이다
+		// (npm ws 는 이어 붙인다).
+		{"나눈 메시지", func(t *testing.T) {
+			msg := chainFrame([]Block{limNext(getGenesisBlock(), "split")})
+			n := startLocalNode(t)
+			conn, r := rawDial(t, n.p2p)
+			readRawFrame(r) // 노드의 QUERY_LATEST
+			conn.Write(append(limFrame(false, 1, msg[:len(msg)/2]), limFrame(true, 0, msg[len(msg)/2:])...))
+			writeRawFrame(t, conn, limQueryLatest)
+			conn.SetReadDeadline(time.Now().Add(20 * time.Second))
+			_, answer, err := readRawFrame(r)
+			blocks, _ := blocksOf(string(answer))
+			if err != nil || len(blocks) != 1 || blocks[0].Header.Index != 0 {
+				t.Errorf("the answer after the split message: got %.80q (%v), want the genesis block", answer, err)
+			}
+			if got, bad := len(chainNow()), limBad(limSocket(conn.LocalAddr().String())); got != 1 || bad != 2 {
+				t.Errorf("after a message split in two frames: got %d blocks and %d bad messages, want 1 and 2", got, bad)
+			}
+		}},
+	} {
+		t.Run(row.name, row.run)
+	}
+}
+
+// ---------- 한계 표의 도우미 ----------
+
+// limRace 는 이 테스트 바이너리가 경쟁 탐지기(-race)로 빌드되었는지 알려준다.
+func limRace() bool {
+	info, ok := debug.ReadBuildInfo()
+	return ok && slices.Contains(info.Settings, debug.BuildSetting{Key: "-race", Value: "true"})
+}
+
+// limScale 은 시간 한계를 경쟁 탐지기가 켜져 있으면 열 배로 늘린다.
+func limScale(d time.Duration) time.Duration {
+	if limRace() {
+		return 10 * d
+	}
+	return d
+}
+
+// limSet 은 노드의 한계 변수를 mu 를 잡고 바꾸고, 테스트가 끝나면 소켓들을 닫고 보내던 프레임이 끝나기를 기다려 되돌린다.
+func limSet[T any](t *testing.T, v *T, value T) {
+	mu.Lock()
+	old := *v
+	*v = value
+	mu.Unlock()
+	t.Cleanup(func() {
+		closeAllSockets(t)
+		waitFor(t, "frames in flight", func() bool { mu.Lock(); defer mu.Unlock(); return queuedBytes == 0 })
+		mu.Lock()
+		*v = old
+		mu.Unlock()
+	})
+}
+
+// limHeld 는 f 가 도는 동안 mu 를 잡았다 놓기를 거듭해, mu 를 기다린 가장 긴 시간(누가 mu 를 잡고 있던 가장 긴 시간쯤)을 돌려준다.
+func limHeld(f func()) (held time.Duration) {
+	stop, longest := make(chan struct{}), make(chan time.Duration)
+	go func() {
+		var most time.Duration
+		for {
+			select {
+			case <-stop:
+				longest <- most
+				return
+			default:
+			}
+			start := time.Now()
+			mu.Lock()
+			most = max(most, time.Since(start))
+			mu.Unlock()
+			time.Sleep(100 * time.Microsecond) // 재는 간격
+		}
+	}()
+	defer func() { close(stop); held = <-longest }()
+	f()
+	return
+}
+
+// limHeap 은 f 가 도는 동안 힙이 GC 뒤의 값보다 가장 많이 자란 바이트 수이다 (아직 치우지 않은 쓰레기 포함).
+func limHeap(f func()) (grew uint64) {
+	limGC()
+	base, stop := heapNow(), make(chan struct{})
+	peak := heapPeak(stop)
+	defer func() { close(stop); grew = max(<-peak, base) - base }()
+	f()
+	return
+}
+
+// limGrowth 는 f 의 앞과 뒤에 GC 를 하고 재어, f 가 남긴 힙의 바이트 수이다.
+func limGrowth(f func()) int64 {
+	limGC()
+	before := heapNow()
+	f()
+	limGC()
+	return int64(heapNow()) - int64(before)
+}
+
+// limGC 는 GC 를 두 번 한다: sync.Pool 이 쥔 것(encoding/json 의 버퍼)은 두 번째 GC 에 풀린다.
+func limGC() { runtime.GC(); runtime.GC() }
+
+// limValues 는 JSON 값 value 가 n 개인 data 배열이다 (limValues("0", 3) 은 [0,0,0]).
+func limValues(value string, n int) string { return "[" + strings.Repeat(value+",", n-1) + value + "]" }
+
+// limValuesRoot 는 String(value) 가 text 인 값 n 개의 머클 루트이다: 리프 노드가 모두 SHA-256(text) 이다 (노드가 값마다 읽는 것보다 빠르다).
+func limValuesRoot(text string, n int) Hash {
+	return rootOf(slices.Repeat([]Hash{sha256.Sum256([]byte(text))}, n))
+}
+
+// limRoot 는 data 배열의 머클 루트이다.
+func limRoot(data string) Hash {
+	f, err := prepareData(json.RawMessage(data), maxLeaves)
+	if err != nil {
+		panic(err)
+	}
+	return f.root
+}
+
+// limBlock 은 prev 다음에 올 블록이다: data 는 JSON 배열 글, root 는 그 머클 루트. 노드가 구해 둔 것(known)을 읽지 않는다.
+func limBlock(prev Block, data string, root Hash) Block {
+	return Block{Header: BlockHeader{"2.1.0", prev.Header.Index + 1, hashOf(prev), 1700000000 + prev.Header.Index + 1, root}, Data: json.RawMessage(data)}
+}
+
+// limNext 는 prev 다음에 올, 문자열 값 하나를 data 로 가진 블록이다.
+func limNext(prev Block, value string) Block {
+	data := string(vals(value))
+	return limBlock(prev, data, limRoot(data))
+}
+
+// limFrame 은 가림 키 0 인 클라이언트 프레임이다. fin 이 거짓이면 뒤에 이어지는 프레임이 온다는 뜻이다.
+func limFrame(fin bool, opcode byte, payload []byte) []byte {
+	frame := append(rawFrameHeader(opcode, uint64(len(payload))), payload...)
+	if !fin {
+		frame[0] &^= 0x80
+	}
+	return frame
+}
+
+// limTestSocket 은 newTestSocket 이다: 테스트가 끝나면 닫고 대기열에 남은 것을 버린다 (노드의 뒷정리가 기다리지 않도록).
+func limTestSocket(t *testing.T, addr string) *socket {
+	ws := newTestSocket(addr)
+	t.Cleanup(func() { mu.Lock(); ws.close(errors.New("test over")); release(ws); mu.Unlock() })
+	return ws
+}
+
+// limBlocks 는 RESPONSE_BLOCKCHAIN 이 올 때까지 읽고(질의는 건너뛴다) 그 블록들을 돌려준다.
+func limBlocks(t *testing.T, ws *websocket.Conn) []Block {
+	t.Helper()
+	ws.SetReadDeadline(time.Now().Add(20 * time.Second))
+	for {
+		var text string
+		if err := websocket.Message.Receive(ws, &text); err != nil {
+			t.Fatalf("waiting for RESPONSE_BLOCKCHAIN: %v", err)
+		}
+		if blocks, err := blocksOf(text); err == nil {
+			return blocks
+		}
+	}
+}
+
+// limDial 은 주소(ws:// 나 http:// 도 된다)에 TCP 로 연결한다. rcvbuf 가 0 이 아니면 받는 버퍼를 그만큼으로 줄인다.
+func limDial(t *testing.T, addr string, rcvbuf int) net.Conn {
+	t.Helper()
+	c, err := net.DialTimeout("tcp", strings.TrimPrefix(strings.TrimPrefix(addr, "ws://"), "http://"), 5*time.Second)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rcvbuf > 0 {
+		c.(*net.TCPConn).SetReadBuffer(rcvbuf)
+	}
+	t.Cleanup(func() { c.Close() })
+	return c
+}
+
+// limStatus 는 d 안에 온 답의 첫 줄이다 (오지 않으면 "").
+func limStatus(c net.Conn, d time.Duration) string {
+	c.SetReadDeadline(time.Now().Add(d))
+	line, _ := bufio.NewReader(c).ReadString('\n')
+	return line
+}
+
+// limClosed 는 d 안에 상대가 연결을 닫는지 알려준다 (그때까지 오는 것은 버린다).
+func limClosed(c net.Conn, d time.Duration) bool {
+	c.SetReadDeadline(time.Now().Add(d))
+	_, err := io.Copy(io.Discard, c)
+	return !errors.Is(err, os.ErrDeadlineExceeded)
+}
+
+// limEvents 는 GET /events 스트림을 제 연결로 열고(200 이어야 한다) 그 답을 돌려준다. 연결은 30 초 뒤에 읽기를 멈춘다.
+func limEvents(t *testing.T, url string) *http.Response {
+	t.Helper()
+	c := limDial(t, url, 0)
+	io.WriteString(c, "GET /events HTTP/1.1\r\nHost: localhost\r\n\r\n")
+	c.SetReadDeadline(time.Now().Add(30 * time.Second))
+	resp, err := http.ReadResponse(bufio.NewReader(c), nil)
+	if err != nil || resp.StatusCode != 200 {
+		t.Fatalf("GET /events: got %v (%v), want 200", resp, err)
+	}
+	return resp
+}
+
+// limFake 는 연결마다 serve 를 돌리는 가짜 피어를 열고 그 ws:// 주소를 돌려준다.
+func limFake(t *testing.T, serve func(net.Conn)) string {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { ln.Close() })
+	go func() {
+		for c, err := ln.Accept(); err == nil; c, err = ln.Accept() {
+			go func() { defer c.Close(); serve(c) }()
+		}
+	}()
+	return "ws://" + ln.Addr().String()
+}
+
+// limDialed, limStreams, limBad, limSocket 은 노드의 값을 mu 를 잡고 읽는다 (limBad 는 소켓이 없으면 -1).
+func limDialed() int  { mu.Lock(); defer mu.Unlock(); return len(dialed) }
+func limStreams() int { mu.Lock(); defer mu.Unlock(); return len(streams) }
+func limBad(ws *socket) int {
+	mu.Lock()
+	defer mu.Unlock()
+	if ws == nil {
+		return -1
+	}
+	return ws.bad
+}
+func limSocket(addr string) *socket {
+	mu.Lock()
+	defer mu.Unlock()
+	if i := slices.IndexFunc(sockets, func(s *socket) bool { return s.addr == addr }); i >= 0 {
+		return sockets[i]
+	}
+	return nil
+}
+
+// limHonest 는 이 프로세스의 노드와, 그 노드에 연결한 정직한 자식 노드를 연다.
+func limHonest(t *testing.T) (*testNode, *testNode) {
+	n := startLocalNode(t)
+	honest := startNode(t, "honest", n.p2p)
+	waitFor(t, "the honest node to connect", func() bool { return len(socketsNow()) == 1 })
+	return n, honest
+}
+
+// limAttack 은 step 을 차례로 돌리며(돌 때마다 체인이 step 이 돌려준 블록 수가 될 때까지 기다린다) mu 를 잡은 가장 긴 시간,
+// 힙이 자란 가장 큰 값과 GC 뒤에 남은 값을 보고, 끝에 정직한 피어가 같은 체인을 가졌는지 본다. frame 은 가장 큰 프레임의 크기이다.
+func limAttack(t *testing.T, honest *testNode, frame, steps int, step func(i int) int) {
+	var held time.Duration
+	var peak uint64
+	kept := limGrowth(func() {
+		peak = limHeap(func() {
+			held = limHeld(func() {
+				for i := range steps {
+					want := step(i)
+					waitFor(t, fmt.Sprintf("a chain of %d blocks", want), func() bool { return len(chainNow()) == want })
+				}
+			})
+		})
+	})
+	runtime.KeepAlive(step) // 테스트가 만든 체인들은 재는 동안 산 채로 둔다
+	t.Logf("%d frames of %.1f MiB: mu held at most %v, the heap grew by %d MiB at most and kept %d MiB", steps, float64(frame)/(1<<20), held, peak>>20, kept>>20)
+	if limit := limScale(50 * time.Millisecond); held > limit || peak > 24*uint64(frame) || kept > 3*int64(frame) {
+		t.Errorf("mu held for %v, the heap grew by %d bytes and kept %d; want at most %v, 24 and 3 frames (%d bytes each)", held, peak, kept, limit, frame)
+	}
+	want := chainNow()
+	waitFor(t, "the honest node to hold the final chain", func() bool { return len(honest.blocks()) == len(want) })
+	if got := honest.blocks(); !slices.EqualFunc(got, want, blockEqual) {
+		t.Errorf("the honest node: got %d blocks unlike the node's %d", len(got), len(want))
+	}
+}
+
 // ---------- 퍼즈 테스트 ----------
 
 // FuzzReceive 는 아무 바이트나 받은 프레임으로 넣어 본다. 그 뒤에도 노드의 체인은 올바르고, 노드는 QUERY_LATEST 에
@@ -776,6 +2036,448 @@ func FuzzReceive(f *testing.F) {
 			t.Fatalf("after %q, a valid next block was not appended (chain has %d blocks, want %d)", data, len(got), len(chain)+1)
 		}
 	})
+}
+
+// ---------- 챕터의 자바스크립트 노드와 한 네트워크 (testdata/jsnode) ----------
+
+// interopGenesisHash 는 제네시스 블록의 해시이다: 64글자 대문자 16진수라 머클 잎으로 그대로 쓰인다.
+const interopGenesisHash = "C8CD3F1A0BCF8EE28A559D2DE7A4A871E684BFAFEEAAF996C8FCFA5B247B6129"
+
+// interopKind 는 POST /mineBlock 의 몸체 하나와, 두 노드가 모두 적어야 할 data(JSON.stringify 의 꼴), 그리고 잎의 String() 이다.
+type interopKind struct {
+	name, body, data string
+	leaves           []string
+}
+
+// interopKinds 는 챕터의 노드가 생성하는 data 의 종류이다. 기대값은 node 의 JSON.stringify 와 String() 이 내는 값이다.
+var interopKinds = []interopKind{
+	{"한글", `{"data":["한글 데이터: 안녕하세요"]}`, `["한글 데이터: 안녕하세요"]`, []string{"한글 데이터: 안녕하세요"}},
+	// <, >, & 와 U+2028, U+2029 는 JSON.stringify 가 그대로 쓴다.
+	{"<&> U+2028", `{"data":["<&>","\u2028\u2029","😀"]}`, "[\"<&>\",\"\u2028\u2029\",\"😀\"]", []string{"<&>", "\u2028\u2029", "😀"}},
+	// 제어 문자는 짧은 이스케이프나 \u00XX 로, DEL 은 그대로, 글자 그대로의 \u2028 은 \\u2028 로 쓴다.
+	{"escapes", `{"data":["t\t n\n r\r q\" s\\ a\u0007 b\b f\f u\u001f d\u007f \\u2028"]}`,
+		`["t\t n\n r\r q\" s\\ a\u0007 b\b f\f u\u001f d` + "\x7f" + ` \\u2028"]`, []string{"t\t n\n r\r q\" s\\ a\a b\b f\f u\x1f d\x7f \\u2028"}},
+	// 64글자 대문자 16진수인 잎은 해시하지 않고, 소문자인 것은 해시한다.
+	{"hex leaf", `{"data":["` + interopGenesisHash + `"]}`, `["` + interopGenesisHash + `"]`, []string{interopGenesisHash}},
+	{"hex leaves", `{"data":["` + strings.ToLower(interopGenesisHash) + `","` + interopGenesisHash + `","x"]}`,
+		`["` + strings.ToLower(interopGenesisHash) + `","` + interopGenesisHash + `","x"]`,
+		[]string{strings.ToLower(interopGenesisHash), interopGenesisHash, "x"}},
+	// 수는 자바스크립트가 읽고 다시 쓴 꼴이다 (1.0 → 1, 1e21 → 1e+21, -0 → 0).
+	{"numbers", `{"data":[1.0, 1e21, -0, 1e-7, 0.1, 123456789012345678901234567890]}`, `[1,1e+21,0,1e-7,0.1,1.2345678901234568e+29]`,
+		[]string{"1", "1e+21", "0", "1e-7", "0.1", "1.2345678901234568e+29"}},
+	{"null true false", `{"data":[null,true,false]}`, `[null,true,false]`, []string{"null", "true", "false"}},
+	// 같은 키는 뒤의 값이 앞의 자리에 남고, 배열 인덱스인 키(2^32-2 까지)가 작은 차례로 먼저 온다.
+	{"objects", `{"data":[{"b":1,"2":2,"1":3,"b":5,"01":0,"4294967295":7,"4294967294":6,"a":{"x":null}},{}]}`,
+		`[{"1":3,"2":2,"4294967294":6,"b":5,"01":0,"4294967295":7,"a":{"x":null}},{}]`, []string{"[object Object]", "[object Object]"}},
+	// 배열의 String() 은 원소들을 쉼표로 잇는다 (null 은 빈 글, 겹친 배열은 펼친다).
+	{"nested arrays", `{"data":[[1,[2,null]],[],[[]],["a",["b"]]]}`, `[[1,[2,null]],[],[[]],["a",["b"]]]`, []string{"1,2,", "", "", "a,b"}},
+	{"empty data", `{"data":[]}`, `[]`, nil},
+	{"no data", `{}`, `[]`, nil}, // req.body.data || []
+	{"null data", `{"data":null}`, `[]`, nil},
+}
+
+// interopRoot 는 잎들(String() 한 글)의 머클 루트를 챕터의 규칙대로 따로 구한다.
+func interopRoot(texts []string) string {
+	if len(texts) == 0 {
+		return strings.Repeat("0", 64)
+	}
+	var level []string
+	for _, s := range texts {
+		if len(s) != 64 || strings.Trim(s, "0123456789ABCDEF") != "" {
+			s = h(s)
+		}
+		level = append(level, s)
+	}
+	for len(level) > 1 {
+		var up []string
+		for i := 0; i+1 < len(level); i += 2 {
+			up = append(up, h(level[i]+level[i+1]))
+		}
+		if len(level)%2 == 1 {
+			up = append(up, level[len(level)-1])
+		}
+		level = up
+	}
+	return level[0]
+}
+
+// interopRejections 는 어느 쪽이든 블록이나 메시지를 거절했을 때 남기는 로그이다 (소문자로 견준다).
+var interopRejections = []string{"ignored", "invalid", "cannot compute", "not adding", "not sending", "send failed"}
+
+// interopRejected 는 노드의 로그에서 interopRejections 의 하나가 든 줄들이다.
+func interopRejected(n *testNode) []string {
+	var found []string
+	for _, line := range strings.Split(n.logText(), "\n") {
+		if slices.ContainsFunc(interopRejections, func(bad string) bool { return strings.Contains(strings.ToLower(line), bad) }) {
+			found = append(found, line)
+		}
+	}
+	return found
+}
+
+// interopMine 은 POST /mineBlock 에 body 를 (Content-Type: application/json 으로) 보내고 답한 블록과 그 바이트를 돌려준다.
+func interopMine(t *testing.T, n *testNode, body string) (Block, string) {
+	t.Helper()
+	status, resp := httpDo(t, "POST", n.http+"/mineBlock", body)
+	var b Block
+	if err := json.Unmarshal([]byte(resp), &b); status != 200 || err != nil {
+		t.Fatalf("%s POST /mineBlock %s: got %d %s (%v), want 200 and a block", n.name, body, status, resp, err)
+	}
+	return b, resp
+}
+
+// interopWaitTip 은 모든 노드의 마지막 블록이 b 가 될 때까지 기다린다. 어느 노드든 거절한 로그를 남기면 바로 멈춘다.
+func interopWaitTip(t *testing.T, nodes []*testNode, b Block, what string) {
+	t.Helper()
+	hash := hashOf(b).String()
+	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(2 * time.Millisecond) {
+		done := true
+		for _, n := range nodes {
+			if lines := interopRejected(n); len(lines) > 0 {
+				t.Fatalf("%s: got %s logging %q, want nothing rejected", what, n.name, lines)
+			}
+			done = done && n.tip() == hash
+		}
+		if done {
+			return
+		} else if time.Now().After(deadline) {
+			t.Fatalf("%s: got no common tip %s within 10 s, want every node to hold it", what, hash)
+		}
+	}
+}
+
+// TestInteropWithJSNode 는 연결의 모양마다 다른 포크의 노드가 따라잡고, 양쪽에서 생성한 모든 종류의 data 가 블록, GET /blocks, QUERY_ALL 의 답까지 바이트로 같은지 본다.
+func TestInteropWithJSNode(t *testing.T) {
+	node := requireJSNode(t)
+	topologies := []struct {
+		name   string
+		kinds  string   // 노드마다 J(자바스크립트)나 G(Go)
+		edges  [][2]int // {연결하는 노드, 연결받는 노드}, 이 차례로
+		miners []int    // data 의 종류마다 이 노드들이 차례로 생성한다
+	}{
+		{"Go dials JS", "JG", [][2]int{{1, 0}}, []int{0, 1}},                        // Go 가 앞선 JS 에 연결해 따라잡는다
+		{"JS dials Go", "GJ", [][2]int{{1, 0}}, []int{0, 1}},                        // JS 가 앞선 Go 에 연결해 따라잡는다
+		{"line J1-G1-J2-G2", "JGJG", [][2]int{{1, 0}, {2, 1}, {3, 2}}, []int{0, 3}}, // 끝의 블록이 JS 와 Go 를 모두 거친다
+	}
+	for _, top := range topologies {
+		t.Run(top.name, func(t *testing.T) {
+			t.Parallel()
+			var nodes []*testNode
+			t.Cleanup(func() { // 노드들이 멈춘 뒤에 돈다
+				for _, n := range nodes {
+					if t.Failed() {
+						t.Logf("---- %s's log ----\n%s", n.name, n.logText())
+					}
+				}
+			})
+			for i, kind := range top.kinds {
+				name := fmt.Sprintf("%c%d", kind, strings.Count(top.kinds[:i+1], string(kind)))
+				if kind == 'J' {
+					nodes = append(nodes, startJSNode(t, node, name))
+				} else {
+					nodes = append(nodes, startNode(t, name))
+				}
+			}
+			began := time.Now().Unix()
+
+			// 포크: 첫 노드는 블록 둘, 나머지는 하나. 연결하는 쪽이 앞선 포크를 따라잡는다 (QUERY_ALL, replaceChain).
+			var mined []string // 살아남을 블록들의 POST /mineBlock 답
+			for i, n := range nodes {
+				for k := range max(2-i, 1) { // 첫 노드는 둘, 나머지는 하나
+					_, raw := interopMine(t, n, fmt.Sprintf(`{"data":["%s fork %d"]}`, n.name, k+1))
+					if i == 0 {
+						mined = append(mined, raw)
+					}
+				}
+			}
+			want := nodes[0].blocks()
+			for _, e := range top.edges {
+				dialer, dialed := nodes[e[0]], nodes[e[1]]
+				dialer.addPeers(dialed.p2p)
+				if got := waitSameChain(t, dialer, dialed); !slices.EqualFunc(got, want, blockEqual) {
+					t.Errorf("%s after dialing %s: got %d blocks, want %s's %d blocks", dialer.name, dialed.name, len(got), nodes[0].name, len(want))
+				}
+				dialer.waitLog("Received blockchain is valid. Replacing current blockchain with received blockchain")
+			}
+
+			// data 의 종류마다 miners 가 차례로 생성한다: 블록의 바이트가 따로 계산한 값과 같고, 모든 노드에 퍼진다.
+			tip := want[len(want)-1]
+			for _, k := range interopKinds {
+				for _, m := range top.miners {
+					n := nodes[m]
+					b, raw := interopMine(t, n, k.body)
+					wantRaw := fmt.Sprintf(`{"header":{"version":"2.1.0","index":%d,"previousHash":"%s","timestamp":%d,"merkleRoot":"%s"},"data":%s}`,
+						tip.Header.Index+1, hashOf(tip), b.Header.Timestamp, interopRoot(k.leaves), k.data)
+					if raw != wantRaw {
+						t.Errorf("%s mining %s %s: %s", n.name, k.name, k.body, firstDiff(raw, wantRaw))
+					}
+					if now := time.Now().Unix(); b.Header.Timestamp < began-1 || b.Header.Timestamp > now+1 {
+						t.Errorf("%s mining %s: got timestamp %d, want between %d and %d", n.name, k.name, b.Header.Timestamp, began-1, now+1)
+					}
+					interopWaitTip(t, nodes, b, fmt.Sprintf("%s's %s block", n.name, k.name))
+					mined, tip = append(mined, raw), b
+				}
+			}
+
+			// 끝: 모두 같은 체인이고, GET /blocks 는 생성한 블록들을 이은 바이트, QUERY_ALL 의 답은 그것을 data 문자열에 담은 프레임이다.
+			if got, want := len(waitSameChain(t, nodes...)), 3+len(interopKinds)*len(top.miners); got != want {
+				t.Errorf("chain length: got %d, want %d", got, want)
+			}
+			wantBody := "[" + string(stringify(getGenesisBlock())) + "," + strings.Join(mined, ",") + "]"
+			for _, n := range nodes {
+				if got := n.getRaw("/blocks"); got != wantBody {
+					t.Errorf("%s GET /blocks: %s", n.name, firstDiff(got, wantBody))
+				}
+				if got := n.countLog("Connection failed"); got != 0 { // chainFrameOf 의 연결이 닫히기 전에 본다
+					t.Errorf("%s: got %d \"Connection failed\" lines, want 0", n.name, got)
+				}
+			}
+			for _, n := range nodes {
+				if got, want := chainFrameOf(t, n), response(wantBody); got != want {
+					t.Errorf("%s's RESPONSE_BLOCKCHAIN to QUERY_ALL: %s", n.name, firstDiff(got, want))
+				}
+				if lines := interopRejected(n); len(lines) > 0 {
+					t.Errorf("%s: got %q, want no line with any of %q", n.name, lines, interopRejections)
+				}
+			}
+		})
+	}
+}
+
+// ---------- 헤드리스 Chromium 도우미 (DevTools 프로토콜) ----------
+
+// browserPage 는 헤드리스 Chromium 의 탭 하나이다. 명령은 테스트의 고루틴에서만 보낸다.
+type browserPage struct {
+	ws     *websocket.Conn
+	lastID int
+	errs   []string // 페이지의 잡히지 않은 예외와 console.error: call 이 답을 기다리며 모은다
+}
+
+// browserMsg 는 DevTools 의 답(ID, Result, Error)이나 이벤트(Method, Params)이다.
+type browserMsg struct {
+	ID     int
+	Result json.RawMessage
+	Error  *struct{ Message string }
+	Method string
+	Params struct { // Runtime.exceptionThrown 과 Runtime.consoleAPICalled 에서 쓰는 것만
+		ExceptionDetails browserException
+		Type             string
+		Args             []struct {
+			Value       any
+			Description string
+		}
+	}
+}
+
+// browserException 은 DevTools 가 알려 주는 예외이다 (Runtime.ExceptionDetails).
+type browserException struct {
+	Text      string
+	Exception struct{ Description string }
+}
+
+func (e browserException) String() string { return cmp.Or(e.Exception.Description, e.Text) }
+
+// browserRequire 는 chromium 의 경로를 돌려준다. 없으면 건너뛰고, BROWSER=1 이면(CI) 실패한다.
+func browserRequire(t *testing.T) string {
+	t.Helper()
+	path, err := exec.LookPath("chromium")
+	if err != nil && os.Getenv("BROWSER") == "1" {
+		t.Fatalf("BROWSER=1 but %v (apt-get install -y chromium)", err)
+	} else if err != nil {
+		t.Skipf("skipping the browser test: %v (apt-get install -y chromium; BROWSER=1 makes this a failure)", err)
+	}
+	return path
+}
+
+// browserOpen 은 헤드리스 Chromium 을 띄워 탭 하나를 url 로 보낸다. 테스트가 끝나면 브라우저를 끝낸다 (프로필은 t.TempDir).
+func browserOpen(t *testing.T, chromium, url string) *browserPage {
+	t.Helper()
+	dir := t.TempDir()                // 이 정리는 아래의 정리보다 나중에 돈다: 브라우저가 끝난 뒤에 지운다
+	const origin = "http://127.0.0.1" // x/net/websocket 이 늘 보내는 Origin: DevTools 가 받도록 허락한다
+	cmd := exec.Command(chromium, "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+		"--disable-background-networking", "--disable-component-update", "--disable-sync", "--window-size=1280,900",
+		"--remote-debugging-port=0", "--remote-allow-origins="+origin, "--user-data-dir="+dir, "about:blank")
+	logs := &testNode{t: t, name: "chromium"} // 브라우저의 출력: 실패 메시지에 붙인다
+	cmd.Stdout, cmd.Stderr, cmd.WaitDelay = logs, logs, 2*time.Second
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	exited := make(chan error, 1)
+	go func() { exited <- cmd.Wait() }()
+	t.Cleanup(func() { // DevTools 의 Browser.close 가 자식 프로세스까지 닫는다. 안 되면 5초 뒤에 죽인다
+		select {
+		case <-exited:
+		case <-time.After(5 * time.Second):
+			cmd.Process.Kill()
+			<-exited
+		}
+	})
+	// DevToolsActivePort 의 첫 줄이 DevTools 의 포트이다. 그 포트의 /json/list 에서 탭을 찾는다.
+	var wsURL string
+	waitFor(t, "chromium to open DevTools", func() bool {
+		first, _ := os.ReadFile(filepath.Join(dir, "DevToolsActivePort"))
+		var targets []struct{ Type, WebSocketDebuggerURL string }
+		if port, _, ok := strings.Cut(string(first), "\n"); ok {
+			json.Unmarshal([]byte(request(t, "GET", "http://127.0.0.1:"+port+"/json/list", "", nil).body), &targets)
+		}
+		for _, tg := range targets {
+			if tg.Type == "page" {
+				wsURL = tg.WebSocketDebuggerURL
+			}
+		}
+		return wsURL != "" || len(exited) > 0 // 브라우저가 먼저 끝나면 아래 Dial 이 그 출력과 함께 실패한다
+	})
+	ws, err := websocket.Dial(wsURL, "", origin)
+	if err != nil {
+		t.Fatalf("connect to DevTools at %q: %v\n%s", wsURL, err, logs.logText())
+	}
+	p := &browserPage{ws: ws}
+	t.Cleanup(func() { p.call("Browser.close", nil); ws.Close() })
+	if _, err := p.call("Runtime.enable", nil); err != nil {
+		t.Fatal(err)
+	} else if _, err := p.call("Page.navigate", map[string]any{"url": url}); err != nil {
+		t.Fatal(err)
+	}
+	p.waitUntil(t, url+" to load", fmt.Sprintf(`(location.href === %s && document.readyState === "complete") || location.href`, stringify(url)))
+	return p
+}
+
+// call 은 DevTools 명령 하나를 보내고 그 result 를 기다린다 (10초까지). 그 사이에 온 이벤트에서 페이지의 에러를 모은다.
+func (p *browserPage) call(method string, params map[string]any) (json.RawMessage, error) {
+	p.lastID++
+	p.ws.SetDeadline(time.Now().Add(10 * time.Second))
+	if err := websocket.JSON.Send(p.ws, map[string]any{"id": p.lastID, "method": method, "params": params}); err != nil {
+		return nil, fmt.Errorf("%s: %w", method, err)
+	}
+	for {
+		var data []byte
+		var m browserMsg
+		if err := websocket.Message.Receive(p.ws, &data); err != nil {
+			return nil, fmt.Errorf("%s: %w", method, err)
+		}
+		json.Unmarshal(data, &m) // 모양이 다른 이벤트는 맞는 필드만 채워진다
+		switch ev := m.Params; {
+		case m.ID == p.lastID && m.Error != nil:
+			return nil, fmt.Errorf("%s: %s", method, m.Error.Message)
+		case m.ID == p.lastID:
+			return m.Result, nil
+		case m.Method == "Runtime.exceptionThrown":
+			p.errs = append(p.errs, "uncaught "+ev.ExceptionDetails.String())
+		case m.Method == "Runtime.consoleAPICalled" && (ev.Type == "error" || ev.Type == "assert"):
+			msg := "console." + ev.Type
+			for _, a := range ev.Args {
+				msg += " " + cmp.Or(a.Description, fmt.Sprint(a.Value))
+			}
+			p.errs = append(p.errs, msg)
+		}
+	}
+}
+
+// eval 은 페이지에서 식 js 를 계산해(프라미스는 기다린다) 그 값을 v 에 푼다 (v 가 nil 이면 버린다). 던진 예외는 에러이다.
+func (p *browserPage) eval(js string, v any) error {
+	res, err := p.call("Runtime.evaluate", map[string]any{"expression": js, "returnByValue": true, "awaitPromise": true})
+	var r struct {
+		Result           struct{ Value json.RawMessage }
+		ExceptionDetails *browserException
+	}
+	if err = cmp.Or(err, json.Unmarshal(res, &r)); err != nil {
+		return err
+	} else if r.ExceptionDetails != nil {
+		return errors.New(r.ExceptionDetails.String())
+	} else if v == nil || r.Result.Value == nil { // 값을 버리거나 undefined 이다
+		return nil
+	}
+	return json.Unmarshal(r.Result.Value, v)
+}
+
+// waitUntil 은 js 가 true 가 될 때까지 기다린다. 15초 안에 안 되면 js 의 마지막 값(참이 아닐 때 돌려준 상태)으로 멈춘다.
+func (p *browserPage) waitUntil(t *testing.T, what, js string) {
+	t.Helper()
+	for deadline := time.Now().Add(15 * time.Second); ; time.Sleep(20 * time.Millisecond) {
+		var last any
+		err := p.eval(js, &last)
+		if err == nil && last == true {
+			return
+		} else if time.Now().After(deadline) {
+			t.Fatalf("%s: got %s (error %v), want true\npage errors: %q", what, stringify(last), err, p.errs)
+		}
+	}
+}
+
+// ---------- 노드의 페이지를 브라우저에서 ----------
+
+// browserCard 는 페이지에 그려진 블록 카드 하나이다.
+type browserCard struct {
+	Index, Hash, Prev string
+	Broken            bool
+}
+
+const browserCardsJS = `[...document.querySelectorAll("#chain .card")].map((c) => ({ index: c.dataset.index,
+	hash: c.querySelector(".hash").textContent, prev: c.querySelector(".prev").textContent, broken: c.classList.contains("broken") }))`
+
+// TestNodePageInBrowser 는 B 의 페이지를 진짜 브라우저로 열고, A 가 채굴한 블록이 카드와 실시간 메시지로 나타나는지,
+// 페이지의 폼으로 채굴한 블록이 A 에 닿는지 본다.
+func TestNodePageInBrowser(t *testing.T) {
+	chromium := browserRequire(t)
+	a := startNode(t, "A")
+	b := startNode(t, "B", a.p2p)
+	waitFor(t, "A and B to list each other", func() bool { return len(a.peers()) == 1 && len(b.peers()) == 1 })
+	peerA := strings.TrimPrefix(a.p2p, "ws://") // B 가 연결한 A 의 주소
+	p := browserOpen(t, chromium, b.http+"/")   // 정리는 거꾸로 돈다: 브라우저가 닫힌 뒤에 노드들이 멈춘다
+
+	// 제네시스 카드, 피어 A, 열린 이벤트 스트림을 기다린다 (스트림이 열린 뒤에 채굴해야 메시지를 놓치지 않는다).
+	genesis := calculateHashForBlock(getGenesisBlock()).String()
+	p.waitUntil(t, "B's page to show the genesis card, peer A and an open stream", fmt.Sprintf(`(() => {
+		const s = { cards: %s.map((c) => c.index + " " + c.hash), peers: [...document.querySelectorAll("#peers li")].map((li) => li.textContent),
+			status: document.querySelector("#status").className };
+		return (s.cards.join() === %s && s.peers.join() === %s && s.status === "ok") || s })()`,
+		browserCardsJS, stringify("0 "+genesis), stringify(peerA)))
+
+	// A 가 채굴한 블록이 B 의 페이지에 두 번째 카드로 나타난다.
+	mined := a.mine("브라우저에서 보기")
+	want := calculateHashForBlock(mined).String()
+	p.waitUntil(t, "B's page to show 2 cards", `document.querySelectorAll("#chain .card").length === 2 || document.querySelector("#chain-info").textContent`)
+	var cards []browserCard
+	if err := p.eval(browserCardsJS, &cards); err != nil || len(cards) != 2 {
+		t.Fatalf("cards: got %+v (error %v), want 2", cards, err)
+	}
+	if cards[1].Index != "1" || cards[1].Hash != want {
+		t.Errorf("card 1: got index %s hash %s, want index 1 and A's block hash %s", cards[1].Index, cards[1].Hash, want)
+	}
+	if cards[1].Prev != cards[0].Hash || cards[0].Hash != genesis {
+		t.Errorf("card 1 .prev: got %s, want card 0 .hash %s (the genesis hash %s)", cards[1].Prev, cards[0].Hash, genesis)
+	}
+	if cards[0].Broken || cards[1].Broken {
+		t.Errorf("broken cards: got %+v, want none broken", cards)
+	}
+	feedJS := `[...document.querySelectorAll("#feed li")].map((li) => [...li.children].slice(1).map((s) => s.textContent.trim()).join(" "))`
+	p.waitUntil(t, "B's feed to show the block received from A", fmt.Sprintf(`%s.includes(%s) || %[1]s`,
+		feedJS, stringify("← "+peerA+" RESPONSE_BLOCKCHAIN 1 block [1]")))
+
+	// B 의 페이지의 폼으로 채굴한다: 같은 출처의 POST 는 다른 출처를 막는 검사를 지나고, 블록은 A 에 닿는다.
+	if err := p.eval(`document.querySelector("#mine-form input").value = "페이지의 폼에서"; document.querySelector("#mine-form button").click()`, nil); err != nil {
+		t.Fatalf("submit the mine form: got %v, want nil", err)
+	}
+	p.waitUntil(t, "the mine form's result", `(() => { const r = document.querySelector("#mine-result"); return (r.className === "result" && r.textContent.startsWith("블록 #2 ")) || r.className + ": " + r.textContent })()`)
+	waitFor(t, "A to receive the block mined on B's page", func() bool { return len(a.blocks()) == 3 })
+	if got, fromB := a.blocks()[2], b.blocks()[2]; !blockEqual(got, fromB) || string(got.Data) != `["페이지의 폼에서"]` {
+		t.Errorf("A's block 2: got data %s, want B's block with data [\"페이지의 폼에서\"]", got.Data)
+	}
+	p.waitUntil(t, "B's page to show 3 linked cards", fmt.Sprintf(`(() => { const c = %s;
+		return (c.length === 3 && c.every((x, i) => !x.broken && (i === 0 || x.prev === c[i-1].hash))) || c })()`, browserCardsJS))
+	if len(p.errs) > 0 {
+		t.Errorf("page errors: got %q, want none", p.errs)
+	}
+	if path := os.Getenv("SCREENSHOT"); path != "" { // README 에 쓸 B 의 페이지
+		var shot struct{ Data []byte } // base64 는 encoding/json 이 []byte 로 푼다
+		res, err := p.call("Page.captureScreenshot", map[string]any{"format": "png"})
+		if err == nil && json.Unmarshal(res, &shot) == nil {
+			err = os.WriteFile(path, shot.Data, 0o644)
+		}
+		if err != nil || len(shot.Data) == 0 {
+			t.Errorf("screenshot %s: got %v and %d bytes, want a PNG", path, err, len(shot.Data))
+		}
+	}
 }
 
 // ---------- 벤치마크: go test -bench . -benchmem -run '^$' ----------
@@ -940,3 +2642,709 @@ func TestReadmeFunctionTable(t *testing.T) {
 func hh(s string) Hash { return sha256.Sum256([]byte(s)) }
 
 var _ = bytes.Equal
+
+
+// 챕터의 전역 변수(blockchain, sockets) 때문에 한 프로세스에는 노드가 하나뿐이다. 그래서 테스트는 이 테스트 프로세스 안의
+// 노드(startLocalNode) 하나와, 같은 테스트 바이너리를 자식 프로세스로 띄운 노드들(startNode)을 함께 쓴다.
+const childEnv, timeoutEnv = "BLOCKNODE_TEST_CHILD", "BLOCKNODE_TEST_TIMEOUT"
+
+func TestMain(m *testing.M) {
+	if os.Getenv(childEnv) == "1" {
+		if d, err := time.ParseDuration(os.Getenv(timeoutEnv)); err == nil {
+			writeTimeout, dialTimeout = d, d // 시간 제한을 시험하는 자식 노드: 고루틴이 하나도 돌기 전에 바꾼다
+		}
+		main() // 자식 프로세스: 진짜 노드로 돈다
+		os.Exit(0)
+	}
+	os.Exit(m.Run())
+}
+
+// h 는 s 의 SHA-256 을 대문자 16진수로 돌려준다. 기대값을 챕터의 규칙대로 따로 계산할 때 쓴다.
+func h(s string) string {
+	sum := sha256.Sum256([]byte(s))
+	return strings.ToUpper(hex.EncodeToString(sum[:]))
+}
+
+func ptr(s string) *string { return &s }
+
+// waitFor 는 cond 가 참이 될 때까지 짧은 간격(점점 길게, 10ms 까지)으로 기다리고, 30초 안에 안 되면 테스트를 멈춘다.
+func waitFor(t testing.TB, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(30 * time.Second)
+	for pause := 50 * time.Microsecond; !cond(); pause = min(2*pause, 10*time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out waiting for %s", what)
+		}
+		time.Sleep(pause)
+	}
+}
+
+// heapNow 는 힙에 있는 객체의 바이트 수(아직 치우지 않은 쓰레기 포함)이다: 프로세스의 메모리(RSS)에 가깝다.
+func heapNow() uint64 {
+	sample := []metrics.Sample{{Name: "/memory/classes/heap/objects:bytes"}}
+	metrics.Read(sample)
+	return sample[0].Value.Uint64()
+}
+
+// heapPeak 은 stop 이 닫힐 때까지 heapNow 를 자주 재어 가장 큰 값을 돌려준다.
+func heapPeak(stop <-chan struct{}) <-chan uint64 {
+	peak := make(chan uint64, 1)
+	go func() {
+		var most uint64
+		for {
+			most = max(most, heapNow())
+			select {
+			case <-stop:
+				peak <- most
+				return
+			case <-time.After(200 * time.Microsecond):
+			}
+		}
+	}()
+	return peak
+}
+
+// allocated 는 이 프로세스가 지금까지 할당한 바이트 수이다.
+func allocated() uint64 {
+	var m runtime.MemStats
+	runtime.ReadMemStats(&m)
+	return m.TotalAlloc
+}
+
+// discardLog 는 이 프로세스 노드의 로그를 테스트가 끝날 때까지 버린다.
+func discardLog(t testing.TB) {
+	log.SetOutput(io.Discard)
+	t.Cleanup(func() { log.SetOutput(os.Stderr) })
+}
+
+// captureLog 는 이 프로세스 노드의 로그를 테스트가 끝날 때까지 모은다.
+func captureLog(t testing.TB) *testNode {
+	n := &testNode{t: t, name: "log"}
+	log.SetOutput(n)
+	t.Cleanup(func() { log.SetOutput(os.Stderr) })
+	return n
+}
+
+// resetChain 은 이 프로세스의 체인을 제네시스 블록 하나로 되돌린다.
+func resetChain() { setChain([]Block{getGenesisBlock()}) }
+
+func setChain(chain []Block) {
+	mu.Lock()
+	blockchain = chain
+	mu.Unlock()
+}
+
+// chainNow 와 socketsNow 는 이 프로세스 노드의 체인과 소켓을 mu 를 잡고 읽는다.
+func chainNow() []Block {
+	mu.Lock()
+	defer mu.Unlock()
+	return slices.Clone(getBlockchain())
+}
+
+func socketsNow() []*socket {
+	mu.Lock()
+	defer mu.Unlock()
+	return slices.Clone(getSockets())
+}
+
+// makeChain 은 제네시스 위에 n 개의 블록을 올린 올바른 체인을 만든다 (전역 체인은 건드리지 않는다).
+func makeChain(n int, tag string) []Block {
+	chain := []Block{getGenesisBlock()}
+	for i := 1; i <= n; i++ {
+		chain = append(chain, nextBlock(chain[i-1], fmt.Sprintf("%s block %d", tag, i)))
+	}
+	return chain
+}
+
+// nextBlock 은 prev 바로 다음에 올 올바른 블록이다.
+func nextBlock(prev Block, data ...string) Block {
+	facts, _ := prepareData(vals(data...), maxLeaves)
+	header := BlockHeader{"2.1.0", prev.Header.Index + 1, hashOf(prev), 1700000000 + prev.Header.Index + 1, facts.root}
+	return Block{Header: header, Data: vals(data...)}
+}
+
+// hashOf 는 블록의 해시이다. calculateHashForBlock 과 달리 노드가 mu 를 잡고 쓰는 known 을 보지 않아 아무 고루틴에서나 부를 수 있다.
+func hashOf(b Block) Hash {
+	h := b.Header
+	return calculateHash(h.Version, h.Index, h.PreviousHash, h.Timestamp, h.MerkleRoot)
+}
+
+// vals 는 문자열들을 JSON 문자열 값의 배열(블록의 data)로 만든다.
+func vals(strs ...string) json.RawMessage {
+	if strs == nil {
+		strs = []string{}
+	}
+	return stringify(strs)
+}
+
+func blockEqual(a, b Block) bool { return a.Header == b.Header && bytes.Equal(a.Data, b.Data) }
+
+// chainFrame 은 blocks 를 담은 RESPONSE_BLOCKCHAIN 프레임이다 (받는 쪽이 보는 바이트).
+func chainFrame(blocks []Block) []byte { return []byte(response(string(stringify(blocks)))) }
+
+// response 는 blocks(JSON 글)를 data 문자열에 담은 RESPONSE_BLOCKCHAIN 메시지이다: encoding/json 으로 따로 쓴다.
+func response(blocks string) string {
+	return `{"type":2,"data":` + string(stringify(blocks)) + `}`
+}
+
+// blocksOf 는 RESPONSE_BLOCKCHAIN 프레임을 encoding/json 으로 그냥 풀어 그 블록들을 돌려준다.
+func blocksOf(frame string) ([]Block, error) {
+	var m struct {
+		Type MessageType
+		Data *string
+	}
+	if err := json.Unmarshal([]byte(frame), &m); err != nil {
+		return nil, err
+	}
+	if m.Type != RESPONSE_BLOCKCHAIN || m.Data == nil {
+		return nil, fmt.Errorf("not a RESPONSE_BLOCKCHAIN with data: %.60q", frame)
+	}
+	var blocks []Block
+	if err := json.Unmarshal([]byte(*m.Data), &blocks); err != nil {
+		return nil, err
+	}
+	if len(blocks) == 0 {
+		return nil, errors.New("no blocks")
+	}
+	return blocks, nil
+}
+
+// testNode 는 테스트가 다루는 노드 하나이다: 자식 프로세스이거나(cmd != nil) 이 프로세스 안의 노드이다.
+type testNode struct {
+	t       testing.TB
+	name    string
+	http    string // "http://127.0.0.1:port"
+	p2p     string // "ws://127.0.0.1:port"
+	cmd     *exec.Cmd
+	exited  chan struct{}
+	stopped bool
+	mu      sync.Mutex // lines 와 partial 을 지킨다
+	lines   []string   // 노드가 남긴 로그 줄
+	partial []byte
+}
+
+// Write 는 노드의 로그를 받아 줄로 모은다 (log.SetOutput 과 자식 프로세스의 출력).
+func (n *testNode) Write(p []byte) (int, error) {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	n.partial = append(n.partial, p...)
+	for {
+		i := bytes.IndexByte(n.partial, '\n')
+		if i < 0 {
+			break
+		}
+		n.lines = append(n.lines, string(n.partial[:i]))
+		n.partial = n.partial[i+1:]
+	}
+	return len(p), nil
+}
+
+// countLog 는 substr 이 든 로그 줄의 수이다.
+func (n *testNode) countLog(substr string) int {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	c := 0
+	for _, l := range n.lines {
+		if strings.Contains(l, substr) {
+			c++
+		}
+	}
+	return c
+}
+
+// logText 는 지금까지의 로그 전체이다 (실패 메시지용).
+func (n *testNode) logText() string {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	return strings.Join(n.lines, "\n")
+}
+
+// waitLog 는 substr 이 든 로그 줄이 나올 때까지 기다린다.
+func (n *testNode) waitLog(substr string) {
+	n.t.Helper()
+	waitFor(n.t, fmt.Sprintf("%s to log %q", n.name, substr), func() bool { return n.countLog(substr) > 0 })
+}
+
+// waitPort 는 노드가 로그에 남긴 포트 번호를 읽는다.
+func (n *testNode) waitPort(prefix string) string {
+	n.t.Helper()
+	var port string
+	waitFor(n.t, n.name+" to listen", func() bool {
+		n.mu.Lock()
+		defer n.mu.Unlock()
+		for _, l := range n.lines {
+			if _, after, ok := strings.Cut(l, prefix); ok {
+				port = after
+				return true
+			}
+		}
+		return false
+	})
+	return port
+}
+
+var localNodeMu sync.Mutex // 이 프로세스 안의 노드는 한 번에 하나만
+
+// startLocalNode 는 이 테스트 프로세스 안에서 노드를 연다 (127.0.0.1 의 빈 포트 둘).
+// 끝날 때 모든 소켓을 닫고, 대기열의 답이 센 바이트가 0 으로 돌아왔는지 본다.
+func startLocalNode(t testing.TB) *testNode {
+	t.Helper()
+	localNodeMu.Lock()
+	resetChain()
+	n := &testNode{t: t, name: "local node"}
+	log.SetOutput(n)
+	httpListener, err := listen("127.0.0.1", "0", "-http_port", "HTTP_PORT")
+	if err != nil {
+		t.Fatal(err)
+	}
+	p2pListener, err := listen("", "0", "-p2p_port", "P2P_PORT") // 모든 주소: 127.0.0.2 같은 다른 루프백 이름으로도 닿는다
+	if err != nil {
+		t.Fatal(err)
+	}
+	httpSrv, p2pSrv := initHttpServer(httpListener), initP2PServer(p2pListener)
+	n.http, n.p2p = "http://"+httpSrv.Addr, fmt.Sprintf("ws://127.0.0.1:%d", p2pListener.Addr().(*net.TCPAddr).Port)
+	t.Cleanup(func() {
+		httpSrv.Close()
+		p2pSrv.Close()
+		closeAllSockets(t)
+		waitFor(t, "queued answers to be released", func() bool {
+			mu.Lock()
+			defer mu.Unlock()
+			return queuedBytes == 0
+		})
+		log.SetOutput(os.Stderr)
+		resetChain()
+		localNodeMu.Unlock()
+	})
+	return n
+}
+
+// closeAllSockets 는 이 프로세스 노드의 모든 소켓을 닫고 다 빠질 때까지 기다린다.
+func closeAllSockets(t testing.TB) {
+	t.Helper()
+	for _, ws := range socketsNow() {
+		ws.close(errors.New("closed by the test"))
+	}
+	waitFor(t, "all sockets to close", func() bool { return len(socketsNow()) == 0 })
+}
+
+// newTestSocket 은 연결도 쓰기 고루틴도 없이 대기열만 있는 소켓이다: receive 나 챕터의 함수를 바로 부를 때 쓴다.
+// 보낸 것은 대기열에 쌓이고 drain 으로 꺼낸다.
+func newTestSocket(addr string) *socket {
+	ws := newSocket(nil, nil, addr, "")
+	mu.Lock()
+	initMessageHandler(ws)
+	initErrorHandler(ws)
+	mu.Unlock()
+	return ws
+}
+
+// drain 은 소켓의 대기열에 쌓인 프레임들을 꺼낸다 (writePump 가 보낸 것처럼 센 값도 줄인다).
+func drain(ws *socket) []string {
+	mu.Lock()
+	defer mu.Unlock()
+	var frames []string
+	for {
+		select {
+		case f := <-ws.queue:
+			sent(ws, f)
+			frames = append(frames, string(f.text()))
+		default:
+			return frames
+		}
+	}
+}
+
+// startNode 는 이 테스트 바이너리를 자식 프로세스로 띄워 진짜 노드 하나를 연다.
+// 끝날 때 POST /stop 으로 멈추고, 종료 코드 0 과 (경쟁 탐지기의) DATA RACE, panic 이 없는지 확인한다.
+func startNode(t testing.TB, name string, peers ...string) *testNode {
+	t.Helper()
+	args := []string{"-http_port=0", "-p2p_port=0", "-p2p_host=127.0.0.1"}
+	if len(peers) > 0 {
+		args = append(args, "-peers="+strings.Join(peers, ","))
+	}
+	cmd := exec.Command(os.Args[0], args...)
+	cmd.Env = append(os.Environ(), childEnv+"=1")
+	return startProcess(t, name, cmd)
+}
+
+// startQuickNode 는 시간 제한(writeTimeout, dialTimeout)을 1초로 줄인 자식 노드를 띄운다.
+func startQuickNode(t testing.TB, name string) *testNode {
+	t.Helper()
+	cmd := exec.Command(os.Args[0], "-http_port=0", "-p2p_port=0", "-p2p_host=127.0.0.1")
+	cmd.Env = append(os.Environ(), childEnv+"=1", timeoutEnv+"=1s")
+	return startProcess(t, name, cmd)
+}
+
+// startProcess 는 노드 프로세스를 띄우고, 그 출력을 로그로 모으고, 로그에 남긴 두 포트를 읽는다.
+func startProcess(t testing.TB, name string, cmd *exec.Cmd) *testNode {
+	t.Helper()
+	n := &testNode{t: t, name: name, cmd: cmd, exited: make(chan struct{})}
+	cmd.Stdout, cmd.Stderr = n, n // 같은 Writer 이므로 exec 는 한 번에 한 고루틴만 Write 를 부른다
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	go func() {
+		cmd.Wait()
+		close(n.exited)
+	}()
+	t.Cleanup(func() { n.stop() })
+	httpPort := n.waitPort("Listening http port on: ")
+	p2pPort := n.waitPort("Listening websocket p2p port on: ")
+	n.http, n.p2p = "http://127.0.0.1:"+httpPort, "ws://127.0.0.1:"+p2pPort
+	return n
+}
+
+// stop 은 노드에 POST /stop 을 보내고 끝나기를 기다린다.
+func (n *testNode) stop() {
+	t := n.t
+	t.Helper()
+	if n.stopped {
+		return
+	}
+	n.stopped = true
+	if n.http == "" {
+		n.cmd.Process.Kill()
+		<-n.exited
+		t.Errorf("%s did not start:\n%s", n.name, n.logText())
+		return
+	}
+	if resp := request(t, "POST", n.http+"/stop", "", nil); resp.status != 200 || resp.body != `{"msg":"Stopping server"}` {
+		t.Errorf("%s: POST /stop: got %d %q, want 200 {\"msg\":\"Stopping server\"}", n.name, resp.status, resp.body)
+	}
+	select {
+	case <-n.exited:
+	case <-time.After(20 * time.Second):
+		n.cmd.Process.Kill()
+		<-n.exited
+		t.Errorf("%s did not exit after POST /stop", n.name)
+	}
+	if code := n.cmd.ProcessState.ExitCode(); code != 0 {
+		t.Errorf("%s exited with code %d, want 0\n%s", n.name, code, n.logText())
+	}
+	if n.countLog("DATA RACE") > 0 || n.countLog("panic") > 0 {
+		t.Errorf("%s reported a data race or panic:\n%s", n.name, n.logText())
+	}
+}
+
+var client = &http.Client{Timeout: 30 * time.Second}
+
+// reply 는 HTTP 답이다. 요청이 실패하면 status 가 0 이고 body 가 그 까닭이다.
+type reply struct {
+	status int
+	header http.Header
+	body   string
+}
+
+// request 는 HTTP 요청을 보내고 답을 돌려준다. 고루틴에서도 부를 수 있도록 테스트를 멈추지 않는다.
+func request(t testing.TB, method, url, body string, headers map[string]string) reply {
+	req, err := http.NewRequest(method, url, strings.NewReader(body))
+	if err != nil {
+		return reply{body: err.Error()}
+	}
+	if body != "" {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	for k, v := range headers {
+		req.Header.Set(k, v)
+	}
+	resp, err := client.Do(req)
+	if err != nil {
+		return reply{body: err.Error()}
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	if err != nil {
+		return reply{body: err.Error()}
+	}
+	return reply{resp.StatusCode, resp.Header, string(b)}
+}
+
+// httpDo 는 HTTP 요청을 보내고 상태 코드와 몸체를 돌려준다. 요청이 실패하면 테스트를 멈춘다.
+func httpDo(t testing.TB, method, url, body string) (int, string) {
+	t.Helper()
+	resp := request(t, method, url, body, nil)
+	if resp.status == 0 {
+		t.Fatalf("%s %s: %s", method, url, resp.body)
+	}
+	return resp.status, resp.body
+}
+
+// getRaw 는 GET 의 답을 바이트 그대로 돌려준다.
+func (n *testNode) getRaw(path string) string {
+	n.t.Helper()
+	status, body := httpDo(n.t, "GET", n.http+path, "")
+	if status != http.StatusOK {
+		n.t.Fatalf("%s GET %s: got status %d, want 200: %s", n.name, path, status, body)
+	}
+	return body
+}
+
+// getJSON 은 GET 요청의 JSON 답을 v 로 푼다.
+func (n *testNode) getJSON(path string, v any) {
+	n.t.Helper()
+	if err := json.Unmarshal([]byte(n.getRaw(path)), v); err != nil {
+		n.t.Fatalf("%s GET %s: %v", n.name, path, err)
+	}
+}
+
+func (n *testNode) blocks() []Block {
+	n.t.Helper()
+	var chain []Block
+	n.getJSON("/blocks", &chain)
+	if len(chain) == 0 {
+		n.t.Fatalf("%s GET /blocks: got no blocks", n.name)
+	}
+	return chain
+}
+
+func (n *testNode) peers() []string {
+	n.t.Helper()
+	var peers []string
+	n.getJSON("/peers", &peers)
+	return peers
+}
+
+// mine 은 POST /mineBlock 으로 블록 하나를 생성한다.
+func (n *testNode) mine(data ...string) Block {
+	n.t.Helper()
+	status, resp := httpDo(n.t, "POST", n.http+"/mineBlock", string(stringify(map[string][]string{"data": data})))
+	if status != http.StatusOK {
+		n.t.Fatalf("%s POST /mineBlock: got %d, want 200: %s", n.name, status, resp)
+	}
+	var b Block
+	if err := json.Unmarshal([]byte(resp), &b); err != nil {
+		n.t.Fatal(err)
+	}
+	return b
+}
+
+func (n *testNode) addPeers(peers ...string) {
+	n.t.Helper()
+	body := string(stringify(map[string][]string{"peers": peers}))
+	if status, resp := httpDo(n.t, "POST", n.http+"/addPeers", body); status != http.StatusOK {
+		n.t.Fatalf("%s POST /addPeers: got %d, want 200: %s", n.name, status, resp)
+	}
+}
+
+// tip 은 노드의 마지막 블록 해시이다.
+func (n *testNode) tip() string {
+	n.t.Helper()
+	chain := n.blocks()
+	return hashOf(chain[len(chain)-1]).String()
+}
+
+// waitSameChain 은 모든 노드의 체인이 똑같아질 때까지 기다린다.
+func waitSameChain(t testing.TB, nodes ...*testNode) []Block {
+	t.Helper()
+	var chain []Block
+	waitFor(t, "nodes to hold the same chain", func() bool {
+		chain = nodes[0].blocks()
+		for _, n := range nodes[1:] {
+			if !slices.EqualFunc(chain, n.blocks(), blockEqual) {
+				return false
+			}
+		}
+		return true
+	})
+	return chain
+}
+
+// dialWS 는 x/net/websocket 으로 노드에 연결한다 (Origin 을 보내는 보통 클라이언트).
+func dialWS(t testing.TB, url string) *websocket.Conn {
+	t.Helper()
+	ws, err := websocket.Dial(url, "", "http://localhost/")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { ws.Close() })
+	return ws
+}
+
+// receive 는 메시지 하나를 읽는다.
+func receiveMsg(t testing.TB, ws *websocket.Conn) Message {
+	t.Helper()
+	ws.SetReadDeadline(time.Now().Add(20 * time.Second))
+	var data string
+	if err := websocket.Message.Receive(ws, &data); err != nil {
+		t.Fatalf("receive: %v", err)
+	}
+	var m Message
+	if err := json.Unmarshal([]byte(data), &m); err != nil {
+		t.Fatalf("receive: %v: %.100s", err, data)
+	}
+	return m
+}
+
+// receiveBlocks 는 RESPONSE_BLOCKCHAIN 이 올 때까지 읽고 그 블록들을 돌려준다 (질의 메시지는 건너뛴다).
+func receiveBlocks(t testing.TB, ws *websocket.Conn) []Block {
+	t.Helper()
+	for {
+		m := receiveMsg(t, ws)
+		if m.Type != RESPONSE_BLOCKCHAIN {
+			continue
+		}
+		blocks, err := blocksOf(string(stringify(m)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return blocks
+	}
+}
+
+// send 는 텍스트 프레임 하나를 보낸다.
+func send(t testing.TB, ws *websocket.Conn, text string) {
+	t.Helper()
+	if err := websocket.Message.Send(ws, text); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// rawDial 은 npm ws 처럼 Origin 헤더 없이 웹소켓 핸드셰이크를 손으로 한다.
+func rawDial(t testing.TB, p2pURL string) (net.Conn, *bufio.Reader) {
+	t.Helper()
+	host := strings.TrimPrefix(p2pURL, "ws://")
+	conn, err := net.Dial("tcp", host)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { conn.Close() })
+	conn.SetDeadline(time.Now().Add(20 * time.Second))
+	fmt.Fprintf(conn, "GET / HTTP/1.1\r\nHost: %s\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"+
+		"Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n", host)
+	r := bufio.NewReader(conn)
+	status, err := r.ReadString('\n')
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.HasPrefix(status, "HTTP/1.1 101") {
+		t.Fatalf("handshake without Origin: got %q, want HTTP/1.1 101", status)
+	}
+	for {
+		line, err := r.ReadString('\n')
+		if err != nil {
+			t.Fatal(err)
+		}
+		if line == "\r\n" {
+			conn.SetDeadline(time.Time{})
+			return conn, r
+		}
+	}
+}
+
+// readRawFrame 는 서버가 보낸 (가리지 않은) 프레임 하나를 읽는다.
+func readRawFrame(r *bufio.Reader) (opcode byte, payload []byte, err error) {
+	var hdr [2]byte
+	if _, err = io.ReadFull(r, hdr[:]); err != nil {
+		return
+	}
+	opcode = hdr[0] & 0x0f
+	n := uint64(hdr[1] & 0x7f)
+	switch n {
+	case 126:
+		var b [2]byte
+		_, err = io.ReadFull(r, b[:])
+		n = uint64(binary.BigEndian.Uint16(b[:]))
+	case 127:
+		var b [8]byte
+		_, err = io.ReadFull(r, b[:])
+		n = binary.BigEndian.Uint64(b[:])
+	}
+	if err != nil {
+		return
+	}
+	payload = make([]byte, n)
+	_, err = io.ReadFull(r, payload)
+	return
+}
+
+// rawFrameHeader 는 클라이언트 프레임의 머리(FIN, opcode, 길이, 가림 키)를 만든다. 가림 키가 0 이라 내용은 그대로 보낸다.
+func rawFrameHeader(opcode byte, length uint64) []byte {
+	hdr := []byte{0x80 | opcode, 0x80 | 127}
+	hdr = binary.BigEndian.AppendUint64(hdr, length)
+	return append(hdr, 0, 0, 0, 0)
+}
+
+// writeRawFrame 은 텍스트 프레임 하나를 손으로 보낸다.
+func writeRawFrame(t testing.TB, conn net.Conn, text string) {
+	t.Helper()
+	if _, err := conn.Write(append(rawFrameHeader(1, uint64(len(text))), text...)); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// jsNodeDir 는 테스트가 띄우는 자바스크립트 노드의 자리이다: 챕터의 npm 버전으로 돌고, 챕터의 규칙대로 우리가 쓴 노드이다.
+const jsNodeDir = "testdata/jsnode"
+
+// requireJSNode 는 node 와 jsNodeDir 의 패키지가 있는지 보고 node 의 경로를 돌려준다.
+// 없으면 건너뛴다. INTEROP=1 이면(CI) 건너뛰지 않고 실패한다.
+func requireJSNode(t *testing.T) string {
+	t.Helper()
+	missing := func(what string) {
+		t.Helper()
+		if os.Getenv("INTEROP") == "1" {
+			t.Fatalf("INTEROP=1 but %s (install Node.js, then: cd %s && npm ci)", what, jsNodeDir)
+		}
+		t.Skipf("skipping the JavaScript interop test: %s (install Node.js, then: cd %s && npm ci; INTEROP=1 makes this a failure)", what, jsNodeDir)
+	}
+	node, err := exec.LookPath("node")
+	if err != nil {
+		missing("node is not on PATH")
+	}
+	for _, pkg := range []string{"ws", "crypto-js", "merkle", "express", "body-parser"} {
+		if _, err := os.Stat(filepath.Join(jsNodeDir, "node_modules", pkg, "package.json")); err != nil {
+			missing(fmt.Sprintf("%s/node_modules/%s is not installed", jsNodeDir, pkg))
+		}
+	}
+	return node
+}
+
+// chainFrameOf 는 npm ws 처럼 Origin 없이 노드의 P2P 포트에 연결해, 노드가 먼저 보내는 QUERY_LATEST 를 확인하고,
+// QUERY_ALL 을 보낸 뒤 돌아온 RESPONSE_BLOCKCHAIN 프레임의 텍스트를 바이트 그대로 돌려준다.
+func chainFrameOf(t *testing.T, n *testNode) string {
+	t.Helper()
+	conn, r := rawDial(t, n.p2p)
+	defer conn.Close()
+	opcode, payload, err := readRawFrame(r)
+	if err != nil {
+		t.Fatalf("%s: first frame: %v", n.name, err)
+	}
+	if want := `{"type":0,"data":null}`; opcode != 1 || string(payload) != want {
+		t.Errorf("%s: first frame: got opcode %d %q, want a text frame %s", n.name, opcode, payload, want)
+	}
+	query := `{"type":1,"data":null}`
+	frame := append([]byte{0x81, 0x80 | byte(len(query)), 0, 0, 0, 0}, query...) // 가림 키 0: 내용은 그대로
+	if _, err := conn.Write(frame); err != nil {
+		t.Fatalf("%s: sending QUERY_ALL: %v", n.name, err)
+	}
+	for {
+		opcode, payload, err := readRawFrame(r)
+		if err != nil {
+			t.Fatalf("%s: waiting for RESPONSE_BLOCKCHAIN: %v", n.name, err)
+		}
+		if opcode == 1 && strings.HasPrefix(string(payload), `{"type":2,`) {
+			return string(payload)
+		}
+	}
+}
+
+// startJSNode 는 자바스크립트 노드를 진짜 프로세스로 띄운다. 포트는 0(빈 포트 아무거나)이고,
+// 노드가 "Listening …" 줄에 남긴 진짜 포트를 startNode 처럼 읽는다. 멈출 때도 startNode 의 노드처럼 POST /stop 이다.
+func startJSNode(t *testing.T, node, name string) *testNode {
+	t.Helper()
+	cmd := exec.Command(node, "main.js")
+	cmd.Dir = jsNodeDir
+	cmd.Env = append(os.Environ(), "HTTP_PORT=0", "P2P_PORT=0", "HOST=127.0.0.1")
+	return startProcess(t, name, cmd)
+}
+
+// firstDiff 는 두 글이 처음 다른 곳과 그 둘레를 보여 준다 (긴 체인 JSON 을 비교할 때의 실패 메시지용).
+func firstDiff(got, want string) string {
+	i := 0
+	for i < len(got) && i < len(want) && got[i] == want[i] {
+		i++
+	}
+	around := func(s string) string { return s[max(0, i-30):min(len(s), i+30)] }
+	return fmt.Sprintf("first difference at byte %d (got %d bytes, want %d):\n  got  …%s…\n  want …%s…",
+		i, len(got), len(want), around(got), around(want))
+}

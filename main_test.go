@@ -994,7 +994,6 @@ func TestConcurrentMiningLosesNothing(t *testing.T) {
 	}
 }
 
-
 const (
 	limQueryLatest = `{"type":0,"data":null}`
 	limQueryAll    = `{"type":1,"data":null}`
@@ -2642,7 +2641,6 @@ func TestReadmeFunctionTable(t *testing.T) {
 func hh(s string) Hash { return sha256.Sum256([]byte(s)) }
 
 var _ = bytes.Equal
-
 
 // 챕터의 전역 변수(blockchain, sockets) 때문에 한 프로세스에는 노드가 하나뿐이다. 그래서 테스트는 이 테스트 프로세스 안의
 // 노드(startLocalNode) 하나와, 같은 테스트 바이너리를 자식 프로세스로 띄운 노드들(startNode)을 함께 쓴다.

@@ -107,8 +107,8 @@ func calculateHash(version string, index int64, previousHash Hash, timestamp int
 
 // calculateHashForBlock 은 블록 헤더의 다섯 값으로 블록 해시를 구한다.
 func calculateHashForBlock(block Block) Hash {
-	if f, _ := knownFacts(block.Data); f.hash != (Hash{}) { // 받은 블록의 해시는 mu 를 잡기 전에 구해 두었다 (known)
-		return f.hash
+	if hash, ok := prehashed(block); ok { // 챕터에 없는 것: 받은 블록의 해시는 mu 를 잡기 전에 구해 두었다
+		return hash
 	}
 	return calculateHash(
 		block.Header.Version,
@@ -153,7 +153,7 @@ func isValidChain(blockchainToValidate []Block) bool {
 	if string(stringify(blockchainToValidate[0])) != string(stringify(getGenesisBlock())) {
 		return false
 	}
-	// 챕터의 tempBlocks 배열은 검사를 마친 블록들이다: 바로 앞 블록과 비교하는 것과 같다.
+	// 챕터의 tempBlocks 배열은 검사를 마친 블록들이라 tempBlocks[i - 1] 은 바로 앞 블록이다: 그 블록과 바로 비교한다.
 	for i := 1; i < len(blockchainToValidate); i++ {
 		if !isValidNewBlock(blockchainToValidate[i], blockchainToValidate[i-1]) {
 			return false
@@ -273,6 +273,12 @@ func fits(newBlock *Block) bool {
 
 // isSafeInteger 는 n 이 자바스크립트의 Number.isSafeInteger 를 만족하는지 알려준다.
 func isSafeInteger(n int64) bool { return -maxSafeInteger <= n && n <= maxSafeInteger }
+
+// prehashed 는 받은 블록이면 mu 를 잡기 전에 구해 둔 그 해시이다 (known).
+func prehashed(block Block) (Hash, bool) {
+	f, _ := knownFacts(block.Data)
+	return f.hash, f.hash != (Hash{})
+}
 
 // factsOf 는 data 의 머클 루트와 값의 수이다: 구해 둔 것이 있으면(known) 그것을, 없으면 구한다 (제네시스 블록처럼 작은 data).
 func factsOf(data json.RawMessage) dataFacts {

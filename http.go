@@ -123,20 +123,7 @@ func initHttpServer(ln net.Listener) *http.Server {
 	})
 	mux.HandleFunc("GET /events", slots(streamSlots, events))
 
-	protection := http.NewCrossOriginProtection()
-	protection.SetDenyHandler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		sendError(w, http.StatusForbidden, "cross-origin request from a web page refused")
-	}))
-	guarded := protection.Handler(mux)
-	srv := &http.Server{Addr: ln.Addr().String(), Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if host := (&url.URL{Host: r.Host}).Hostname(); net.ParseIP(host) == nil && host != "localhost" { // DNS 리바인딩
-			sendError(w, http.StatusMisdirectedRequest, "use an IP address or localhost as the host")
-			return
-		}
-		guarded.ServeHTTP(w, r)
-	}), MaxHeaderBytes: maxHeaderBytes, ReadHeaderTimeout: 5 * time.Second, ReadTimeout: time.Minute, WriteTimeout: time.Minute,
-		IdleTimeout: 5 * time.Second}
-	go srv.Serve(netutil.LimitListener(ln, maxHTTPConns))
+	srv := serve(ln, mux) // app.listen(http_port, …): 한계와 다른 사이트의 요청을 막는 것은 serve 가 둔다
 	log.Printf("Listening http port on: %d", ln.Addr().(*net.TCPAddr).Port)
 	return srv
 }
@@ -163,6 +150,26 @@ var (
 //
 //go:embed page.html
 var page []byte
+
+// serve 는 ln 에서 mux 로 HTTP 를 받는다. 다른 사이트의 웹 페이지가 보낸 POST 는 403, IP 주소나 localhost 가 아닌 호스트(DNS
+// 리바인딩으로 그 이름이 이 기계를 가리키게 한 웹 페이지)는 421 이고, 연결 수, 요청 머리, 읽고 쓰고 쉬는 시간에 한계를 둔다.
+func serve(ln net.Listener, mux *http.ServeMux) *http.Server {
+	protection := http.NewCrossOriginProtection()
+	protection.SetDenyHandler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		sendError(w, http.StatusForbidden, "cross-origin request from a web page refused")
+	}))
+	guarded := protection.Handler(mux)
+	srv := &http.Server{Addr: ln.Addr().String(), Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if host := (&url.URL{Host: r.Host}).Hostname(); net.ParseIP(host) == nil && host != "localhost" {
+			sendError(w, http.StatusMisdirectedRequest, "use an IP address or localhost as the host")
+			return
+		}
+		guarded.ServeHTTP(w, r)
+	}), MaxHeaderBytes: maxHeaderBytes, ReadHeaderTimeout: 5 * time.Second, ReadTimeout: time.Minute, WriteTimeout: time.Minute,
+		IdleTimeout: 5 * time.Second}
+	go srv.Serve(netutil.LimitListener(ln, maxHTTPConns))
+	return srv
+}
 
 // slots 는 places 에 자리가 날 때까지 기다렸다가 handler 를 부른다: 한 번에 cap(places) 개까지 돈다.
 func slots(places chan struct{}, handler http.HandlerFunc) http.HandlerFunc {

@@ -2663,8 +2663,6 @@ func h(s string) string {
 	return strings.ToUpper(hex.EncodeToString(sum[:]))
 }
 
-func ptr(s string) *string { return &s }
-
 // waitFor 는 cond 가 참이 될 때까지 짧은 간격(점점 길게, 10ms 까지)으로 기다리고, 30초 안에 안 되면 테스트를 멈춘다.
 func waitFor(t testing.TB, what string, cond func() bool) {
 	t.Helper()

@@ -37,7 +37,8 @@ const (
 )
 
 // Message 는 웹소켓 프레임 하나에 담기는 {"type":T,"data":D} 이다. 질의의 data 는 null 이고, RESPONSE_BLOCKCHAIN 의 data 는
-// 블록 배열을 JSON.stringify 한 문자열이다: 그 문자열은 보낼 때 쓰고(ws.send) 받을 때 파싱하므로(JSON.parse) 여기에는 블록들을 둔다.
+// 블록 배열을 JSON.stringify 한 문자열이다. 챕터는 그 문자열을 response…Msg 에서 만들지만, 여기서는 블록들을 그대로 두고
+// 문자열은 보낼 때(ws.send, mu 밖에서) 만든다. 받은 문자열도 mu 를 잡기 전에 블록들로 파싱해 둔다(JSON.parse).
 type Message struct {
 	Type MessageType `json:"type"`
 	Data []Block     `json:"data"`
@@ -68,7 +69,7 @@ func initP2PServer(ln net.Listener) *http.Server {
 
 // initConnection 은 새 연결을 sockets 에 넣고, 핸들러들을 올리고, 상대에게 최신 블록을 묻는다.
 func initConnection(ws *socket) {
-	sockets = append(sockets, ws)    // sockets.push(ws)
+	sockets = append(sockets, ws)    // sockets.push(ws) (노트와 다른 점: 노트는 웹소켓 서버를 넣는다고 적었다. 연결 하나가 들어간다)
 	initMessageHandler(ws)           // 메시지가 오면 처리한다 (노트의 intiMessageHandler)
 	initErrorHandler(ws)             // 닫히거나 에러가 나면 closeConnection
 	write(ws, queryChainLengthMsg()) // 상대의 최신 블록을 묻는다 (노트와 다른 점: 노트는 "블럭 길이를 보낸다"고 적었다)
@@ -80,8 +81,9 @@ func initMessageHandler(ws *socket) {
 	// 챕터와 다른 점: 챕터는 JSON 이면 어떤 형식이든(공백, 다른 키 차례, 대소문자가 다른 키, 1.0) 처리하고, JSON 이 아니거나 블록이
 	// 없는 메시지에는 예외로 죽고, 모르는 type 은 넘어간다. 여기서는 JSON.stringify 가 쓰는 형식 그대로인 메시지만 이 함수에 온다:
 	// 나머지는 한 줄 남기고 잘못된 메시지로 세며, 5 개(maxBadMessages)면 연결을 닫는다. 여러 프레임으로 나눈 메시지도 그렇다.
-	// 블록 배열이 비었거나 isValidBlockStructure 에 맞지 않는 블록이 든 메시지도 여기 오지 않는다: 챕터는 handleBlockchainResponse 에서
-	// "Blockchain possibly behind" 를 찍은 뒤에야 "invalid block structure" 로 거절한다 (빈 배열에는 예외로 죽는다).
+	// 블록 배열이 비었거나 isValidBlockStructure 에 맞지 않는 블록이 든 메시지도 여기 오지 않는다: 챕터는 그런 블록을 addBlock 이나
+	// replaceChain 에서야 "invalid block structure" 로 거절하거나, 블록 하나면 체인 전체를 묻는다 (빈 배열에는 예외로 죽는다).
+	// 노트와 다른 점: 노트는 ws.on 이 소켓을 "메세지 대기열"에 올린다고 적었다. 메시지가 올 때마다 부를 함수를 등록할 뿐이다.
 	ws.on("message", func(message Message) {
 		switch message.Type {
 		case QUERY_LATEST:
@@ -115,7 +117,7 @@ func closeConnection(ws *socket) {
 // 이 노드 자신을 건너뛰고 "error" 로 그 까닭을 찍는다. 연결과 핸드셰이크는 저마다 dialTimeout 안이고, 피어의 핸드셰이크 답은 4 KiB 까지이다.
 func connectToPeers(newPeers []string) {
 	for _, peer := range newPeers {
-		ws := newWebSocket(peer) // const ws = new WebSocket(peer)
+		ws := newWebSocket(peer) // const ws = new WebSocket(peer) (노트와 다른 점: 노트는 peer 를 포트 번호라 적었다. ws:// 주소이다)
 		ws.on("open", func(Message) { initConnection(ws) })
 		// 노트와 다른 점: 노트는 "connection failed" 로 적었다. 챕터의 main.js 를 따른다.
 		// 챕터와 다른 점: 어느 주소가 왜 실패했는지도 찍는다. 열린 뒤의 에러에는 이 줄 대신 closeConnection 의 줄 하나만 찍는다.
@@ -181,11 +183,8 @@ func responseLatestMsg() Message {
 	return Message{Type: RESPONSE_BLOCKCHAIN, Data: []Block{getLatestBlock()}} // "data": JSON.stringify([getLatestBlock()])
 }
 
-// write 는 메시지를 JSON 문자열로 바꿔 그 소켓으로 보낸다. ws.send 는 챕터의 ws.send 처럼 보낼 것을 넣기만 하고 돌아온다:
-// JSON.stringify 와 보내는 일은 그 소켓의 고루틴이 mu 밖에서 하고, 체인의 한 버전에 대한 답은 모든 소켓이 한 번 쓴 바이트를 나눠 보낸다.
-// 챕터와 다른 점: 닫힌 소켓에 보내는 것은 버린다(챕터의 ws.send 는 예외를 던진다). 같은 답이 아직 대기열에 있으면 또 넣지 않는다.
-// 1024 개가 밀린 소켓은 느린 피어로 보고 닫는다.
-// 모든 대기열의 서로 다른 프레임이 128 MiB 를 넘게 되면 가장 많이 밀린 소켓부터 닫고, 그래도 자리가 없으면 보내지 않는다.
+// write 는 메시지를 JSON 문자열로 바꿔 그 소켓으로 보낸다. 챕터의 ws.send 처럼 보낼 것을 넣기만 하고 돌아온다.
+// 챕터와 다른 점: 닫힌 소켓이나 밀린 소켓에는 보내지 않는다(챕터의 ws.send 는 닫힌 소켓에 예외를 던진다): send 가 그 한계를 적는다.
 // 노트와 다른 점: 노트는 "서버 소켓이 클라이언트에게" 보낸다고 적었다. 연결한 쪽과 받은 쪽이 똑같이 write 를 부른다.
 func write(ws *socket, message Message) {
 	ws.send(message) // ws.send(JSON.stringify(message))
@@ -500,7 +499,10 @@ func (ws *socket) on(event string, handler func(Message)) {
 	}
 }
 
-// send 는 ws.send(JSON.stringify(message)) 이다: 메시지의 프레임을 소켓의 대기열에 넣기만 하고 돌아온다. mu 를 잡고 부른다.
+// send 는 ws.send(JSON.stringify(message)) 이다: 메시지의 프레임을 소켓의 대기열에 넣기만 하고 돌아온다. JSON.stringify 와 보내는
+// 일은 그 소켓의 writePump 가 mu 밖에서 하고, 체인의 한 버전에 대한 답은 모든 소켓이 한 번 쓴 바이트를 나눠 보낸다. 닫힌 소켓에
+// 보내는 것은 버리고, 같은 답이 아직 대기열에 있으면 또 넣지 않으며, 1024 개가 밀린 소켓은 느린 피어로 보고 닫는다. 모든 대기열의
+// 서로 다른 프레임이 128 MiB 를 넘게 되면 가장 많이 밀린 소켓부터 닫고, 그래도 자리가 없으면 보내지 않는다 (enqueue). mu 를 잡고 부른다.
 func (ws *socket) send(message Message) {
 	note("→", ws.addr, describe(message.Type, message.Data))
 	enqueue(ws, frameOf(message))

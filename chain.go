@@ -352,9 +352,6 @@ func rootOf(level []Hash) Hash {
 
 // leafText 는 JSON 값 하나(JSON.stringify 가 쓴 문자열)를 자바스크립트의 String(value) 로 바꾼다: npm merkle 이 리프 노드를 만드는 방법.
 func leafText(value json.RawMessage) string {
-	if value[0] == '"' && !bytes.ContainsRune(value, '\\') { // 대부분의 리프 노드: 이스케이프가 없는 문자열
-		return string(value[1 : len(value)-1])
-	}
 	var v any
 	dec := json.NewDecoder(bytes.NewReader(value))
 	dec.UseNumber()

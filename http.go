@@ -143,7 +143,7 @@ var (
 	writers     = make(chan struct{}, 2)          // GET /blocks 의 답을 쓰는 자리: 느린 클라이언트가 저마다 체인의 한 버전을 쥐지 못하도록
 	stopping    = make(chan struct{})             // POST /stop 이 오면 닫힌다. main 이 이것을 기다렸다가 서버들을 닫고 끝난다
 	stopOnce    sync.Once
-	streams     = map[chan string]bool{} // 노드의 페이지가 연 이벤트 스트림들 (mu 가 지킨다)
+	streams     sync.Map // 노드의 페이지가 연 이벤트 스트림들: chan string 마다 true
 )
 
 // page 는 노드의 페이지이다: 체인을 카드로, 피어들, 블록 생성과 피어 추가, 이 노드가 주고받는 P2P 메시지를 보여 준다.
@@ -235,14 +235,8 @@ func events(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	stream := make(chan string, streamBuffer)
-	mu.Lock()
-	streams[stream] = true
-	mu.Unlock()
-	defer func() {
-		mu.Lock()
-		delete(streams, stream)
-		mu.Unlock()
-	}()
+	streams.Store(stream, true)
+	defer streams.Delete(stream)
 	w.Header().Set("Content-Type", "text/event-stream")
 	rc := http.NewResponseController(w)
 	rc.SetReadDeadline(time.Time{}) // 스트림은 서버의 ReadTimeout 보다 오래 열려 있다
@@ -264,12 +258,13 @@ func events(w http.ResponseWriter, r *http.Request) {
 // publish 는 P2P 에서 일어난 일 하나를 열린 스트림마다 넣는다. 넣을 자리가 없는(뒤처진) 스트림은 닫는다. mu 를 잡고 부른다.
 func publish(dir, peer, text string) {
 	event := "data: " + string(stringify(map[string]string{"dir": dir, "peer": peer, "text": text}))
-	for stream := range streams {
+	streams.Range(func(stream, _ any) bool {
 		select {
-		case stream <- event:
-		default:
-			delete(streams, stream)
-			close(stream)
+		case stream.(chan string) <- event:
+		default: // 뒤처진 스트림: 닫으면 events 가 끝난다
+			streams.Delete(stream)
+			close(stream.(chan string))
 		}
-	}
+		return true
+	})
 }

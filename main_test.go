@@ -6,10 +6,10 @@ import (
 	"cmp"
 	"crypto/sha256"
 	"encoding/binary"
-	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"golang.org/x/net/websocket"
 	"io"
 	"log"
 	"net"
@@ -28,8 +28,6 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
-
-	"golang.org/x/net/websocket"
 )
 
 // 이 파일은 챕터의 차례를 따른다. 먼저 챕터의 함수마다 그 이름의 테스트가 main.js 의 차례대로 있고(TestGetGenesisBlock …
@@ -309,7 +307,7 @@ func TestInitP2PServer(t *testing.T) {
 func TestInitConnection(t *testing.T) {
 	resetChain()
 	t.Cleanup(func() { closeAllSockets(t); resetChain() })
-	ws := newTestSocket("peer")
+	ws := newTestSocket(t, "peer")
 	mu.Lock()
 	initConnection(ws)
 	got := slices.Clone(getSockets())
@@ -343,10 +341,8 @@ func TestInitMessageHandler(t *testing.T) {
 		{"챕터와 다른 점: not JSON (the chapter's node dies)", `not json`, nil, 2},
 	} {
 		setChain(slices.Clone(chain[:2]))
-		ws := newTestSocket("peer")
-		mu.Lock()
-		sockets = []*socket{ws}
-		mu.Unlock()
+		ws := newTestSocket(t, "peer")
+		locked(func() { sockets = []*socket{ws} })
 		receive(ws, []byte(tt.frame))
 		if got := drain(ws); !slices.Equal(got, tt.want) || len(chainNow()) != tt.wantBlocks {
 			t.Errorf("%s: sent %q and %d blocks, want %q and %d", tt.name, got, len(chainNow()), tt.want, tt.wantBlocks)
@@ -358,7 +354,7 @@ func TestCloseConnection(t *testing.T) {
 	resetChain()
 	t.Cleanup(resetChain)
 	logs := captureLog(t)
-	a, b := newTestSocket("127.0.0.1:1111"), newTestSocket("127.0.0.1:2222")
+	a, b := newTestSocket(t, "127.0.0.1:1111"), newTestSocket(t, "127.0.0.1:2222")
 	mu.Lock()
 	sockets = []*socket{a, b}
 	broadcast(responseLatestMsg()) // 둘 다 프레임 하나를 나눠 가진다
@@ -390,9 +386,7 @@ func TestConnectToPeers(t *testing.T) {
 		{"챕터와 다른 점: the node itself is skipped", n.p2p, "Connection failed: " + n.p2p + ": handshake refused"},
 		{"챕터와 다른 점: an address already connected is skipped", other.p2p, "Connection failed: " + other.p2p + ": skipped"},
 	} {
-		mu.Lock()
-		connectToPeers([]string{tt.peer})
-		mu.Unlock()
+		locked(func() { connectToPeers([]string{tt.peer}) })
 		if tt.wantLog == "" {
 			waitFor(t, tt.name, func() bool { return len(other.peers()) == 1 && len(n.peers()) == 1 })
 		} else {
@@ -447,18 +441,14 @@ func TestHandleBlockchainResponse(t *testing.T) {
 			fork, nil, nil},
 	} {
 		setChain(slices.Clone(tt.held))
-		sender, other := newTestSocket("sender"), newTestSocket("other")
-		mu.Lock()
-		sockets = []*socket{sender, other}
-		mu.Unlock()
+		sender, other := newTestSocket(t, "sender"), newTestSocket(t, "other")
+		locked(func() { sockets = []*socket{sender, other} })
 		message, _, err := readMessage(chainFrame(tt.received))
 		if err != nil {
 			t.Fatalf("%s: %v", tt.name, err)
 		}
 		logs := captureLog(t)
-		mu.Lock()
-		handleBlockchainResponse(sender, message)
-		mu.Unlock()
+		locked(func() { handleBlockchainResponse(sender, message) })
 		if got := strings.Split(logs.logText(), "\n"); !slices.EqualFunc(got, tt.wantLog, strings.HasSuffix) {
 			t.Errorf("%s: log\n got %q\nwant %q", tt.name, got, tt.wantLog)
 		}
@@ -493,10 +483,8 @@ func TestWrite(t *testing.T) {
 		{"responseLatestMsg", responseLatestMsg, `{"type":2,"data":"[` + block + `]"}`},
 		{"responseChainMsg (노트와 다른 점: the chain itself, not [chain])", responseChainMsg, `{"type":2,"data":"[` + genesis + `,` + block + `]"}`},
 	} {
-		ws := newTestSocket("peer")
-		mu.Lock()
-		write(ws, tt.message())
-		mu.Unlock()
+		ws := newTestSocket(t, "peer")
+		locked(func() { write(ws, tt.message()) })
 		if got := drain(ws); !slices.Equal(got, []string{tt.want}) {
 			t.Errorf("write(%s):\n got %q\nwant %s", tt.name, got, tt.want)
 		}
@@ -508,7 +496,7 @@ func TestBroadcast(t *testing.T) {
 	t.Cleanup(func() { mu.Lock(); sockets = nil; mu.Unlock(); resetChain() })
 	chain := makeChain(1, "b")
 	setChain(chain)
-	peers := []*socket{newTestSocket("in"), newTestSocket("out"), newTestSocket("closed")}
+	peers := []*socket{newTestSocket(t, "in"), newTestSocket(t, "out"), newTestSocket(t, "closed")}
 	peers[1].url = "ws://127.0.0.1:1" // 우리가 연결한 소켓도 똑같이 받는다
 	peers[2].close(errors.New("gone"))
 	mu.Lock()
@@ -530,7 +518,7 @@ func TestBroadcast(t *testing.T) {
 func TestMineBlock(t *testing.T) {
 	resetChain()
 	t.Cleanup(func() { mu.Lock(); sockets = nil; mu.Unlock(); resetChain() })
-	watcher := newTestSocket("watcher")
+	watcher := newTestSocket(t, "watcher")
 	mu.Lock()
 	sockets = []*socket{watcher}
 	b := mineBlock(vals())
@@ -566,9 +554,7 @@ func TestReplaceChain(t *testing.T) {
 		{"an invalid longer chain does not", makeChain(1, "short"), invalid, makeChain(1, "short")},
 	} {
 		setChain(tt.held)
-		mu.Lock()
-		replaceChain(tt.with)
-		mu.Unlock()
+		locked(func() { replaceChain(tt.with) })
 		if got := chainNow(); !slices.EqualFunc(got, tt.want, blockEqual) {
 			t.Errorf("%s: got %d blocks, want %d", tt.name, len(got), len(tt.want))
 		}
@@ -635,7 +621,7 @@ func TestPeersListsConnectedAndDropsClosed(t *testing.T) {
 	a := startNode(t, "A")
 	b := startNode(t, "B", a.p2p)
 	waitFor(t, "A to list B", func() bool { return len(a.peers()) == 1 })
-	if got, want := b.peers(), []string{strings.TrimPrefix(a.p2p, "ws://")}; !slices.Equal(got, want) {
+	if got, want := b.peers(), []string{a.addr()}; !slices.Equal(got, want) {
 		t.Errorf("B's peers: got %v, want %v", got, want)
 	}
 	b.stop()
@@ -661,40 +647,36 @@ func TestNoteWalkthrough(t *testing.T) {
 		appended = "We can append the received block to our chain"
 		replaced = "Received blockchain is valid. Replacing current blockchain with received blockchain"
 	)
-
 	// 1. 최초의 피어 깨어남: 노드 1 이 두 포트에서 리슨한다.
 	n1 := w.start(1, nil, "-http_port=0", "-p2p_port=0")
-	p1 := w.addr(n1)
-	w.expect(1, "Listening http port on: "+walkPort(n1.http), "Listening websocket p2p port on: "+walkPort(n1.p2p))
+	p1 := n1.addr()
+	w.expect(1, "Listening http port on: "+port(n1.http), "Listening websocket p2p port on: "+port(n1.p2p))
 	w.step("1. 최초의 피어 깨어남 — 노드 1 을 띄운다. initHttpServer 와 initP2PServer 가 리슨한다.")
-
 	// 2. 다른 피어가 연결 요청: 노드 2 가 -peers 로 연결하면 양쪽이 QUERY_LATEST 로 묻고, 받은 제네시스에 Do nothing.
 	n2 := w.start(2, nil, "-http_port=0", "-p2p_port=0", "-peers="+n1.p2p)
-	p2 := w.addr(n2)
-	e2 := w.inbound(n1, nil) // 노드 1 이 보는 노드 2: 노드 2 가 연결할 때 쓴 임시 포트
+	p2 := n2.addr()
+	e2 := w.inbound(n1) // 노드 1 이 보는 노드 2: 노드 2 가 연결할 때 쓴 임시 포트
 	for num, peer := range map[int]string{2: p1, 1: e2} {
 		w.expect(num, "→ "+peer+" QUERY_LATEST", "← "+peer+" QUERY_LATEST", "→ "+peer+" RESPONSE_BLOCKCHAIN 1 block [0]",
 			"← "+peer+" RESPONSE_BLOCKCHAIN 1 block [0]", nothing)
 	}
 	w.step("2. 다른 피어가 연결 요청 — 노드 2 가 -peers 로 노드 1 에 연결한다. 양쪽의 initConnection 이 상대의 최신 블록을 묻고(QUERY_LATEST)," +
 		" 받은 제네시스는 더 길지 않아 둘 다 Do nothing.")
-
 	// 3. 블록생성: 노드 1 에 POST /mineBlock. 노드 2 는 바로 붙이고 다시 알린다 (4 의 첫째 분기).
-	if b, _ := interopMine(t, n1, `{"data":["첫 번째 블록"]}`); b.Header.Index != 1 {
+	if b, _ := n1.mineBody(`{"data":["첫 번째 블록"]}`); b.Header.Index != 1 {
 		t.Errorf("노드 1 POST /mineBlock: got block %d, want block 1", b.Header.Index)
 	}
 	w.expect(1, "→ "+e2+" RESPONSE_BLOCKCHAIN 1 block [1]", "← "+e2+" RESPONSE_BLOCKCHAIN 1 block [1]", nothing)
 	w.expect(2, "← "+p1+" RESPONSE_BLOCKCHAIN 1 block [1]", behind+"0,  Peer got: 1", appended, "→ "+p1+" RESPONSE_BLOCKCHAIN 1 block [1]")
 	w.step("3. 블록생성 — 노드 1 에 POST /mineBlock. mineBlock 이 블록을 붙이고 broadcast(responseLatestMsg()) 로 알린다." +
 		" 노드 2 는 previousHash 가 자기 최신 블록의 해시라 바로 붙이고(첫째 분기) 다시 알린다. 노드 1 은 Do nothing.")
-
 	// 4. 브로드캐스트: 노드 1 의 두 번째 블록을 노드 2 가 붙인다. 그다음 노드 3 이 POST /addPeers 로 노드 2 에 연결한다.
-	interopMine(t, n1, `{"data":["두 번째","블록"]}`)
+	n1.mineBody(`{"data":["두 번째","블록"]}`)
 	w.expect(1, "→ "+e2+" RESPONSE_BLOCKCHAIN 1 block [2]", "← "+e2+" RESPONSE_BLOCKCHAIN 1 block [2]", nothing)
 	w.expect(2, "← "+p1+" RESPONSE_BLOCKCHAIN 1 block [2]", behind+"1,  Peer got: 2", appended, "→ "+p1+" RESPONSE_BLOCKCHAIN 1 block [2]")
 	n3 := w.start(3, []string{"HTTP_PORT=0", "P2P_PORT=0"}) // 챕터처럼 환경 변수로
 	n3.addPeers(n2.p2p)
-	e3 := w.inbound(n2, []string{p1}) // 노드 2 가 보는 노드 3
+	e3 := w.inbound(n2, p1) // 노드 2 가 보는 노드 3
 	w.expect(3, "→ "+p2+" QUERY_LATEST", "← "+p2+" QUERY_LATEST", "→ "+p2+" RESPONSE_BLOCKCHAIN 1 block [0]",
 		"← "+p2+" RESPONSE_BLOCKCHAIN 1 block [2]", behind+"0,  Peer got: 2", "We have to query the chain from our peer",
 		"→ "+p2+" QUERY_ALL", "← "+p2+" RESPONSE_BLOCKCHAIN 3 blocks [0…2]", behind+"0,  Peer got: 2",
@@ -708,9 +690,8 @@ func TestNoteWalkthrough(t *testing.T) {
 	w.step("4. 브로드 캐스트 — 노드 1 의 두 번째 블록도 노드 2 가 바로 붙인다(첫째 분기). 노드 3 이 깨어나 POST /addPeers 로 노드 2 에"+
 		" 연결한다. 받은 최신 블록 [2] 는 붙일 수 없고 하나뿐이라 노드 2 에게 체인 전체를 묻고(QUERY_ALL, 둘째 분기), 받은 체인이"+
 		" 올바르고 더 길어 바꾼다(셋째 분기).", 1, 2, 3)
-
 	// 노드 3 에서 생성한 블록은 노드 2 를 거쳐 노드 1 까지 간다. 노드 2 는 두 소켓에 한 줄씩 보낸다.
-	interopMine(t, n3, `{"data":["셋째"]}`)
+	n3.mineBody(`{"data":["셋째"]}`)
 	w.expect(3, "→ "+p2+" RESPONSE_BLOCKCHAIN 1 block [3]", "← "+p2+" RESPONSE_BLOCKCHAIN 1 block [3]", nothing)
 	w.expect(2, "← "+e3+" RESPONSE_BLOCKCHAIN 1 block [3]", behind+"2,  Peer got: 3", appended,
 		"→ "+p1+" RESPONSE_BLOCKCHAIN 1 block [3]", "→ "+e3+" RESPONSE_BLOCKCHAIN 1 block [3]")
@@ -719,16 +700,15 @@ func TestNoteWalkthrough(t *testing.T) {
 		t.Errorf("after 노드 3 mined: got %d blocks, want 4", got)
 	}
 	w.step("4. 브로드 캐스트 — 노드 3 에서 생성한 블록이 노드 2 를 거쳐(노드 2 는 소켓마다 한 줄) 노드 1 까지 간다. 되돌아온 알림에는 Do nothing.", 3, 2, 1)
-
 	// 끝내기: 노드 3 을 POST /stop 으로 멈추면 노드 2 가 그 소켓을 뺀다.
 	w.nodes[3].stop()
 	w.expect(3, "Stopping server")
 	w.expect(2, "Connection failed to peer: "+e3+" (…")
 	w.step("끝내기 — 노드 3 을 POST /stop 으로 멈춘다. 노드 2 는 그 소켓을 빼며 Connection failed to peer 를 찍는다.", 3, 2, 1)
-
 	t.Run("README", w.checkReadme)
 }
 
+// walk 는 TestNoteWalkthrough 의 노드 셋과, 지금 단계가 시작할 때 노드마다 있던 로그 줄 수이다.
 // walk 는 TestNoteWalkthrough 의 노드 셋과, 지금 단계가 시작할 때 노드마다 있던 로그 줄 수이다.
 type walk struct {
 	t     *testing.T
@@ -743,27 +723,18 @@ var (
 	walkHeader = regexp.MustCompile(`^# 노드 ([123])\b`)
 )
 
-// walkPort 는 "http://127.0.0.1:port" 나 "ws://127.0.0.1:port" 의 포트이다.
-func walkPort(url string) string { return url[strings.LastIndex(url, ":")+1:] }
-
 // start 는 노드 num 을 -trace 로 띄운다. env 는 더 붙일 환경 변수이다.
 func (w *walk) start(num int, env []string, args ...string) *testNode {
 	w.t.Helper()
-	cmd := exec.Command(os.Args[0], append(args, "-p2p_host=127.0.0.1", "-trace")...)
-	cmd.Env = append(append(os.Environ(), env...), childEnv+"=1")
-	n := startProcess(w.t, fmt.Sprintf("노드 %d", num), cmd)
+	n := startChild(w.t, fmt.Sprintf("노드 %d", num), env, append(args, "-trace")...)
 	w.nodes[num] = n
-	w.ports[walkPort(n.http)], w.ports[walkPort(n.p2p)] = strconv.Itoa(3000+num), strconv.Itoa(6000+num)
+	w.ports[port(n.http)], w.ports[port(n.p2p)] = strconv.Itoa(3000+num), strconv.Itoa(6000+num)
 	return n
 }
 
-// addr 는 다른 노드가 n 에 연결했을 때 -trace 에 보이는 n 의 주소이다.
-func (w *walk) addr(n *testNode) string { return "127.0.0.1:" + walkPort(n.p2p) }
-
 // inbound 는 n 의 GET /peers 에 known 말고 하나 더 있는 주소이다: n 에 연결해 온 노드의 "주소:임시 포트".
-func (w *walk) inbound(n *testNode, known []string) string {
+func (w *walk) inbound(n *testNode, known ...string) (peer string) {
 	w.t.Helper()
-	var peer string
 	waitFor(w.t, n.name+" to list a new peer", func() bool {
 		peers := n.peers()
 		i := slices.IndexFunc(peers, func(p string) bool { return !slices.Contains(known, p) })
@@ -776,11 +747,10 @@ func (w *walk) inbound(n *testNode, known []string) string {
 }
 
 // log 는 노드 num 이 찍은 줄들에서 시각을 뺀 것이다 (from 번째 줄부터).
-func (w *walk) log(num, from int) []string {
+func (w *walk) log(num, from int) (out []string) {
 	n := w.nodes[num]
 	n.mu.Lock()
 	defer n.mu.Unlock()
-	var out []string
 	for _, l := range n.lines[min(from, len(n.lines)):] {
 		out = append(out, walkStamp.ReplaceAllString(strings.TrimRight(l, "\r"), ""))
 	}
@@ -796,10 +766,7 @@ func walkMissing(lines, want []string) int {
 			i++
 		}
 	}
-	if i < len(want) {
-		return i
-	}
-	return -1
+	return map[bool]int{true: i, false: -1}[i < len(want)]
 }
 
 // expect 는 노드 num 이 이 단계에서 want 의 줄들을 이 차례로 찍기를 10 초까지 기다린다.
@@ -818,7 +785,7 @@ func (w *walk) step(narration string, order ...int) {
 	if len(order) == 0 {
 		order = []int{1, 2, 3}
 	}
-	var b strings.Builder
+	b := strings.Builder{}
 	b.WriteString(narration)
 	for _, num := range order {
 		if w.nodes[num] == nil {
@@ -871,9 +838,9 @@ func (w *walk) checkReadme(t *testing.T) {
 		t.Fatal("README.md walkthrough block: got no log lines, want some")
 	}
 	for num := 1; num <= 3; num++ {
-		var got []string
-		for _, l := range w.log(num, 0) {
-			got = append(got, walkNormal(l))
+		got := w.log(num, 0)
+		for i, l := range got {
+			got[i] = walkNormal(l)
 		}
 		if i := walkMissing(got, want[num]); i >= 0 {
 			t.Errorf("README.md walkthrough block, 노드 %d: got no %q after the lines above it in 노드 %d's log, want every line in this order.\n"+
@@ -972,15 +939,13 @@ func TestConcurrentMiningLosesNothing(t *testing.T) {
 	var wg sync.WaitGroup
 	var failed atomic.Int32
 	for c := range 8 {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
+		wg.Go(func() {
 			for i := range 10 {
 				if r := request(t, "POST", n.http+"/mineBlock", fmt.Sprintf(`{"data":["%d-%d"]}`, c, i), nil); r.status != 200 {
 					failed.Add(1)
 				}
 			}
-		}()
+		})
 	}
 	wg.Wait()
 	if failed.Load() != 0 {
@@ -993,13 +958,6 @@ func TestConcurrentMiningLosesNothing(t *testing.T) {
 		t.Errorf("the peer asked for the whole chain %d times, want 0: every block arrived in order", c)
 	}
 }
-
-const (
-	limQueryLatest = `{"type":0,"data":null}`
-	limQueryAll    = `{"type":1,"data":null}`
-	limUpgrade     = "GET / HTTP/1.1\r\nHost: localhost\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n" +
-		"Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n"
-)
 
 // ---------- 한계: README 의 「지키는 한계」 한 줄마다 한 행 ----------
 
@@ -1017,16 +975,15 @@ func TestLimits(t *testing.T) {
 			conn, _ := rawDial(t, n.p2p)
 			waitFor(t, "two sockets", func() bool { return len(socketsNow()) == 2 })
 			conn.Write(rawFrameHeader(1, maxFrameBytes+1)) // 머리만 보낸다: 노드는 길이를 보고 끊는다
-			if !limClosed(conn, 5*time.Second) {
+			if !closedWithin(conn, 5*time.Second) {
 				t.Errorf("after a frame header of %d bytes: got the connection open, want it closed", maxFrameBytes+1)
 			}
 			waitFor(t, "the big frame's socket to leave", func() bool { return len(socketsNow()) == 1 })
-			send(t, good, limQueryLatest)
-			if got := limBlocks(t, good); len(got) != 1 {
+			send(t, good, queryLatest)
+			if got := readBlocks(t, good); len(got) != 1 {
 				t.Errorf("the other connection: got %d blocks, want 1", len(got))
 			}
 		}},
-
 		// 16 KiB 를 넘는 메시지는 둘씩만 읽는다: 4 MiB 프레임 16 개가 한꺼번에 와도 힙은 하나일 때의 네 배 안이고,
 		// 둘이 자리를 쥐면 다음 큰 메시지는 기다렸다가 둘이 끊기면 읽힌다.
 		{"16 KiB 를 넘는 메시지", func(t *testing.T) {
@@ -1039,21 +996,20 @@ func TestLimits(t *testing.T) {
 					conns = append(conns, conn)
 				}
 				defer closeAllSockets(t)
-				return limHeap(func() {
+				return heapGrowth(func() {
 					for _, c := range conns {
 						go c.Write(junk)
 					}
 					waitFor(t, "every junk frame to be refused", func() bool {
-						return !slices.ContainsFunc(conns, func(c net.Conn) bool { return limBad(limSocket(c.LocalAddr().String())) != 1 })
+						return !slices.ContainsFunc(conns, func(c net.Conn) bool { return badOf(socketAt(c.LocalAddr().String())) != 1 })
 					})
 				})
 			}
 			one, many := peak(1), peak(16)
-			t.Logf("4 MiB junk frames: the heap grew by %.1f MiB for one peer, %.1f MiB for 16 at once", float64(one)/(1<<20), float64(many)/(1<<20))
 			if many > 4*one {
 				t.Errorf("16 peers sending 4 MiB frames at once grew the heap by %d bytes, want under 4× one peer's %d", many, one)
 			}
-			limSet(t, &writeTimeout, time.Second) // 자리를 기다리는 시간
+			setLimit(t, &writeTimeout, time.Second) // 자리를 기다리는 시간
 			var stalled []net.Conn
 			for range 2 { // 1 MiB 라 하고 20 KiB 만 보낸다
 				conn, r := rawDial(t, n.p2p)
@@ -1071,29 +1027,28 @@ func TestLimits(t *testing.T) {
 				c.Close()
 			}
 			waitFor(t, "the honest chain or its socket to go", func() bool {
-				return len(chainNow()) == len(chain) || limSocket(honest.LocalAddr().String()) == nil
+				return len(chainNow()) == len(chain) || socketAt(honest.LocalAddr().String()) == nil
 			})
 			if got := len(chainNow()); got != len(chain) {
 				t.Errorf("an honest 55 KB chain after two peers broke off big messages: got %d blocks, want %d", got, len(chain))
 			}
 		}},
-
 		// 체인 전체의 답이 2^20 개의 값이나 64 MiB 를 넘게 할 블록은 붙이지 않고(/mineBlock 은 400), 가진 체인은 새 Go 노드가 받는다.
 		{"가진 체인 전체의 QUERY_ALL 답", func(t *testing.T) {
 			n := startLocalNode(t)
-			ws := limTestSocket(t, "peer")
+			ws := newTestSocket(t, "peer")
 			tip := func() Block { c := chainNow(); return c[len(c)-1] }
 			// 값 쪽: 제네시스의 값 1 개 + 300,000 개(["","",…]) 블록 3 개는 2^20 안이고, 4 번째는 넘는다.
 			for i := 1; i <= 4; i++ {
-				receive(ws, chainFrame([]Block{limBlock(tip(), limValues(`""`, 300000), limValuesRoot("", 300000))}))
+				receive(ws, chainFrame([]Block{blockOn(tip(), values(`""`, 300000), valuesRoot("", 300000))}))
 				if got, want := len(chainNow()), min(i, 3)+1; got != want {
 					t.Fatalf("after block %d of 300,000 values: got %d blocks, want %d", i, got, want)
 				}
 			}
-			receive(ws, chainFrame([]Block{limBlock(tip(), limValues(`""`, 120000), limValuesRoot("", 120000))}))
+			receive(ws, chainFrame([]Block{blockOn(tip(), values(`""`, 120000), valuesRoot("", 120000))}))
 			left := maxLeaves - (1 + 3*300000 + 120000) // /mineBlock 한 번(100 KB)으로 채울 수 있는 값 수
 			for _, tt := range []struct{ values, status int }{{left + 1, 400}, {left, 200}} {
-				if got := request(t, "POST", n.http+"/mineBlock", `{"data":`+limValues(`""`, tt.values)+`}`, nil); got.status != tt.status {
+				if got := request(t, "POST", n.http+"/mineBlock", `{"data":`+values(`""`, tt.values)+`}`, nil); got.status != tt.status {
 					t.Errorf("POST /mineBlock with %d values, %d left: got %d, want %d", tt.values, left, got.status, tt.status)
 				}
 			}
@@ -1104,25 +1059,25 @@ func TestLimits(t *testing.T) {
 				t.Errorf("the fresh node: got a chain of %d blocks unlike the node's %d", len(got), len(want))
 			}
 			fresh.stop()
-			if limRace() {
+			if raceOn {
 				t.Log("the 64 MiB side is checked without -race (.ci/run)")
 				return
 			}
 			// 바이트 쪽: 답에서 2 MB 인 블록(역슬래시 52만 개) 32 개로 채우고, 남은 바이트를 딱 채우는 블록은 붙이고 한 바이트 더 큰 블록은 거절한다.
 			fill := `["` + strings.Repeat(`\\`, 520000) + `"]`
-			chain, root := []Block{getGenesisBlock()}, limRoot(fill)
+			chain, root := []Block{getGenesisBlock()}, dataRoot(fill)
 			for range 32 {
-				chain = append(chain, limBlock(chain[len(chain)-1], fill, root))
+				chain = append(chain, blockOn(chain[len(chain)-1], fill, root))
 			}
 			setChain(chain)
 			xs := func(m int) string { return `["` + strings.Repeat("x", m) + `"]` }
-			own := len(chainFrame([]Block{getGenesisBlock(), limBlock(tip(), xs(0), Hash{})})) - len(chainFrame([]Block{getGenesisBlock()}))
+			own := len(chainFrame([]Block{getGenesisBlock(), blockOn(tip(), xs(0), Hash{})})) - len(chainFrame([]Block{getGenesisBlock()}))
 			m := maxFrameBytes - len(chainFrame(chain)) - own
-			receive(ws, chainFrame([]Block{limBlock(tip(), xs(m+1), limRoot(xs(m+1)))}))
+			receive(ws, chainFrame([]Block{blockOn(tip(), xs(m+1), dataRoot(xs(m+1)))}))
 			if got := len(chainNow()); got != 33 {
 				t.Errorf("a block making the answer %d bytes: got %d blocks, want 33 (not added)", maxFrameBytes+1, got)
 			}
-			receive(ws, chainFrame([]Block{limBlock(tip(), xs(m), limRoot(xs(m)))}))
+			receive(ws, chainFrame([]Block{blockOn(tip(), xs(m), dataRoot(xs(m)))}))
 			if answer := chainFrame(chainNow()); len(answer) != maxFrameBytes {
 				t.Errorf("a block making the answer %d bytes: got an answer of %d bytes, want it added", maxFrameBytes, len(answer))
 			} else if _, _, err := readMessage(answer); err != nil {
@@ -1132,16 +1087,15 @@ func TestLimits(t *testing.T) {
 				t.Errorf("POST /mineBlock on the full chain: got %d %q, want 400 \"Bad Request\"", got.status, got.body)
 			}
 		}},
-
 		// data 가 1 MiB 를 넘거나, version 이 256 바이트를 넘거나, index 가 2^53 이거나, 해시가 소문자인 블록이 든 체인은 통째로 거절되고
 		// 잘못된 메시지로 센다. 딱 한계인 블록(data 1 MiB, version 256 바이트)은 받는다.
 		{"블록 하나", func(t *testing.T) {
 			startLocalNode(t)
-			ws := limTestSocket(t, "peer")
-			g, b1 := getGenesisBlock(), limNext(getGenesisBlock(), "first")
+			ws := newTestSocket(t, "peer")
+			g, b1 := getGenesisBlock(), nextBlock(getGenesisBlock(), "first")
 			ys := func(size int) string { return `["` + strings.Repeat("y", size-4) + `"]` }
 			chain := func(data string, version string, index int64) string { // 제네시스, b1, 그 다음 블록의 JSON
-				b := limBlock(b1, data, limRoot(data))
+				b := blockOn(b1, data, dataRoot(data))
 				b.Header.Version, b.Header.Index = version, index
 				return string(stringify([]Block{g, b1, b}))
 			}
@@ -1157,20 +1111,19 @@ func TestLimits(t *testing.T) {
 				{chain(ys(maxBlockDataBytes), strings.Repeat("v", 256), 2), 3},
 			} {
 				receive(ws, []byte(response(tt.chain)))
-				if got, bad := len(chainNow()), limBad(ws); got != tt.blocks || bad != min(i+1, 4) {
+				if got, bad := len(chainNow()), badOf(ws); got != tt.blocks || bad != min(i+1, 4) {
 					t.Errorf("case %d: got %d blocks and %d bad messages, want %d and %d", i, got, bad, tt.blocks, min(i+1, 4))
 				}
 			}
 		}},
-
 		// 프레임의 data 값이 2^20 개를 넘으면 그 자리에서 읽기를 멈추고 거절한다: 1 MiB 블록 16 개인 프레임도 블록 넷까지만 읽는다.
 		{"프레임 하나의 data 값", func(t *testing.T) {
 			startLocalNode(t)
-			ws := limTestSocket(t, "peer")
+			ws := newTestSocket(t, "peer")
 			frame := func(blocks int) []byte { // 1 MiB 의 ["","",…] 블록들: 셋이면 2^20 개에 조금 못 미친다 (헤더는 아무래도 된다)
 				var b []Block
 				for i := range blocks {
-					b = append(b, Block{Header: BlockHeader{"2.1.0", int64(i + 1), Hash{}, 1700000000, Hash{}}, Data: json.RawMessage(limValues(`""`, maxBlockDataBytes/3))})
+					b = append(b, Block{Header: BlockHeader{"2.1.0", int64(i + 1), Hash{}, 1700000000, Hash{}}, Data: json.RawMessage(values(`""`, maxBlockDataBytes/3))})
 				}
 				return chainFrame(b)
 			}
@@ -1178,25 +1131,23 @@ func TestLimits(t *testing.T) {
 			before := allocated()
 			receive(ws, one) // 블록 하나를 끝까지 읽는 데 드는 할당
 			perBlock, before := allocated()-before, allocated()
-			grew := limHeap(func() { receive(ws, big) })
+			grew := heapGrowth(func() { receive(ws, big) })
 			used := allocated() - before
-			t.Logf("one block: allocated %d MiB; 16 blocks: allocated %d MiB, the heap grew by %d MiB at most", perBlock>>20, used>>20, grew>>20)
-			if got, bad := len(chainNow()), limBad(ws); got != 1 || bad != 1 {
+			if got, bad := len(chainNow()), badOf(ws); got != 1 || bad != 1 {
 				t.Errorf("a frame of %d data values: got %d blocks and %d bad messages, want 1 and 1", 16*(maxBlockDataBytes/3), got, bad)
 			}
 			if used > 6*perBlock || grew > 16*uint64(len(big)) { // 멈추면 블록 넷만큼, 다 읽으면 16 개만큼 든다
 				t.Errorf("refusing a %d-byte frame allocated %d bytes and grew the heap by %d; want under 6 blocks' reading (%d) and 16 frames", len(big), used, grew, 6*perBlock)
 			}
 		}},
-
 		// 프레임에서 2 MiB 인 쓰레기 블록 뒤의 작은 다음 블록을 붙여도, 노드는 프레임이 아닌 그 블록의 복사본만 쥔다.
 		{"받은 블록이 쥐는 메모리", func(t *testing.T) {
 			startLocalNode(t)
-			ws := limTestSocket(t, "peer")
+			ws := newTestSocket(t, "peer")
 			junk := Block{Data: json.RawMessage(`["` + strings.Repeat(`\\`, maxBlockDataBytes/2-2) + `"]`)} // 프레임에서 역슬래시가 두 배가 된다
-			grew := limGrowth(func() {
+			grew := heapKept(func() {
 				for i := range 10 {
-					receive(ws, chainFrame([]Block{junk, limNext(chainNow()[i], fmt.Sprint("small ", i))}))
+					receive(ws, chainFrame([]Block{junk, nextBlock(chainNow()[i], fmt.Sprint("small ", i))}))
 				}
 			})
 			runtime.KeepAlive(junk)
@@ -1204,26 +1155,23 @@ func TestLimits(t *testing.T) {
 				t.Errorf("after 10 frames of 2 MiB each ending in a next block: got %d blocks and the heap grew by %d bytes, want 11 and under 4 MiB", got, grew)
 			}
 		}},
-
 		// 1 MiB 의 ["","",…] 블록 둘을 받아 쥐면 힙은 그 JSON 글만큼(2 MiB 쯤) 자란다: 값마다 따로 두지 않는다.
 		{"저장한 data 의 메모리", func(t *testing.T) {
 			startLocalNode(t)
-			ws := limTestSocket(t, "peer")
-			const values = maxBlockDataBytes / 3 // 349,525 개
-			b1 := limBlock(getGenesisBlock(), limValues(`""`, values), limValuesRoot("", values))
-			f1, f2 := chainFrame([]Block{b1}), chainFrame([]Block{limBlock(b1, limValues(`""`, values), limValuesRoot("", values))})
-			grew := limGrowth(func() { receive(ws, f1); receive(ws, f2) })
+			ws := newTestSocket(t, "peer")
+			const count = maxBlockDataBytes / 3 // 349,525 개
+			b1 := blockOn(getGenesisBlock(), values(`""`, count), valuesRoot("", count))
+			f1, f2 := chainFrame([]Block{b1}), chainFrame([]Block{blockOn(b1, values(`""`, count), valuesRoot("", count))})
+			grew := heapKept(func() { receive(ws, f1); receive(ws, f2) })
 			runtime.KeepAlive(f1)
 			runtime.KeepAlive(f2)
-			t.Logf("two blocks of %d values: the heap grew by %.1f MiB", values, float64(grew)/(1<<20))
 			if got := len(chainNow()); got != 3 || grew > 8<<20 {
 				t.Errorf("two blocks of 1 MiB: got %d blocks and the heap grew by %d bytes, want 3 and under 8 MiB", got, grew)
 			}
 		}},
-
 		// 프레임 한계 안의 가장 긴 체인을 받고, 그 QUERY_ALL 에 답하고, 블록 하나를 더 붙여도 mu 는 50 ms 안에 놓인다.
 		{"받은 메시지 하나가 mu 를 잡는 시간", func(t *testing.T) {
-			if limRace() || testing.Short() {
+			if raceOn || testing.Short() {
 				t.Skip("a timing on the largest chain: .ci/run runs it without -race")
 			}
 			startLocalNode(t)
@@ -1236,20 +1184,18 @@ func TestLimits(t *testing.T) {
 				}
 			}
 			frame := chainFrame(chain[:n-1]) // 마지막 한 블록은 따로 붙인다
-			ws := limTestSocket(t, "peer")
+			ws := newTestSocket(t, "peer")
 			for _, step := range []struct {
 				name  string
 				frame []byte
 			}{
 				{"receive the chain", frame},
-				{"answer QUERY_ALL", []byte(limQueryAll)},
+				{"answer QUERY_ALL", []byte(queryAll)},
 				{"append a block", chainFrame(chain[n-1 : n])},
-				{"answer QUERY_ALL on the longer chain", []byte(limQueryAll)},
+				{"answer QUERY_ALL on the longer chain", []byte(queryAll)},
 			} {
-				start := time.Now()
-				held := limHeld(func() { receive(ws, step.frame) })
-				t.Logf("%s (%d blocks, %.1f MiB): %v in all, mu held at most %v", step.name, n, float64(len(frame))/(1<<20), time.Since(start).Round(time.Millisecond), held)
-				if held > 50*time.Millisecond {
+				held := muHeld(func() { receive(ws, step.frame) })
+				if t.Logf("%s (%d blocks): mu held at most %v", step.name, n, held); held > 50*time.Millisecond {
 					t.Errorf("%s: mu held for %v, want at most 50 ms", step.name, held)
 				}
 			}
@@ -1257,7 +1203,6 @@ func TestLimits(t *testing.T) {
 				t.Errorf("got %d blocks and %d answers, want %d, the received frame and one of at most %d bytes", len(chainNow()), len(answers), n, maxFrameBytes)
 			}
 		}},
-
 		// 잘못된 메시지 4 개로는 연결이 그대로이고, 5 번째에 닫힌다.
 		{"한 피어의 잘못된 메시지", func(t *testing.T) {
 			n := startLocalNode(t)
@@ -1265,8 +1210,8 @@ func TestLimits(t *testing.T) {
 			for range maxBadMessages - 1 {
 				send(t, ws, `hello`)
 			}
-			send(t, ws, limQueryLatest)
-			limBlocks(t, ws) // 아직 열려 있다
+			send(t, ws, queryLatest)
+			readBlocks(t, ws) // 아직 열려 있다
 			send(t, ws, `hello`)
 			ws.SetReadDeadline(time.Now().Add(5 * time.Second))
 			var data string
@@ -1275,35 +1220,33 @@ func TestLimits(t *testing.T) {
 			}
 			waitFor(t, "the socket to leave", func() bool { return len(socketsNow()) == 0 })
 		}},
-
 		// 시간 제한이 1 초인 노드에서: 끝나지 않는 요청 머리, 4 KiB 를 넘는 요청 머리, 첫 메시지가 없는 연결은 닫히고 말하는 연결은 남는다.
 		{"들어온 연결의 핸드셰이크 요청 머리, 첫 메시지", func(t *testing.T) {
-			q := startQuickNode(t, "quick")
+			q := startChild(t, "quick", []string{timeoutEnv + "=1s"}, "-http_port=0", "-p2p_port=0")
 			talking := dialWS(t, q.p2p)
-			send(t, talking, limQueryLatest)
+			send(t, talking, queryLatest)
 			silent, _ := rawDial(t, q.p2p)
-			head := limDial(t, q.p2p, 0)
+			head := tcpDial(t, q.p2p, 0)
 			io.WriteString(head, "GET / HTTP/1.1\r\nHost: localhost\r\n") // 머리를 끝내지 않는다
-			big := limDial(t, q.p2p, 0)
-			io.WriteString(big, limUpgrade+"X-Junk: "+strings.Repeat("j", 2*maxHeaderBytes+1024)+"\r\n\r\n")
-			if status := limStatus(big, 5*time.Second); strings.Contains(status, " 101 ") || !limClosed(big, 4*time.Second) {
+			big := tcpDial(t, q.p2p, 0)
+			io.WriteString(big, upgrade+"X-Junk: "+strings.Repeat("j", 2*maxHeaderBytes+1024)+"\r\n\r\n")
+			if status := statusLine(big, 5*time.Second); strings.Contains(status, " 101 ") || !closedWithin(big, 4*time.Second) {
 				t.Errorf("a handshake request with a 9 KiB header: got %q and the connection open, want it closed", status)
 			}
 			for what, c := range map[string]net.Conn{"an unfinished handshake request": head, "a connection that sends no message": silent} {
-				if !limClosed(c, 4*time.Second) {
+				if !closedWithin(c, 4*time.Second) {
 					t.Errorf("%s: got it open after 4 s, want it closed after 1 s", what)
 				}
 			}
-			limBlocks(t, talking)
+			readBlocks(t, talking)
 			waitFor(t, "only the talking peer", func() bool { return len(q.peers()) == 1 })
 		}},
-
 		// 연결한 피어가 101 뒤에 끝없는 머리 줄을 보내도 4 KiB 에서 곧 끊고, 답이 없는 피어는 dialTimeout 에 끊는다.
 		{"연결한 피어의 핸드셰이크 답", func(t *testing.T) {
 			n := startLocalNode(t)
 			var written atomic.Int64
 			done := make(chan struct{})
-			endless := limFake(t, func(c net.Conn) {
+			endless := fakePeer(t, func(c net.Conn) {
 				defer close(done)
 				io.WriteString(c, "HTTP/1.1 101 Switching Protocols\r\nX-Endless: ")
 				chunk := []byte(strings.Repeat("a", 32<<10))
@@ -1315,25 +1258,24 @@ func TestLimits(t *testing.T) {
 				}
 			})
 			start, took := time.Now(), time.Duration(0)
-			grew := limHeap(func() {
+			grew := heapGrowth(func() {
 				n.addPeers(endless)
-				waitFor(t, "the dial to fail", func() bool { return limDialed() == 0 })
+				waitFor(t, "the dial to fail", func() bool { return dialedNow() == 0 })
 				took = time.Since(start)
 				<-done
 			})
 			if took > 2*time.Second || written.Load() > 16<<20 || grew > 32<<20 {
 				t.Errorf("endless handshake answer: failed after %v, peer wrote %d bytes, heap grew %d bytes; want under 2 s (dialTimeout %v), 16 MiB and 32 MiB", took, written.Load(), grew, dialTimeout)
 			}
-			limSet(t, &dialTimeout, 300*time.Millisecond)
-			silent := limFake(t, func(c net.Conn) { io.Copy(io.Discard, c) })
+			setLimit(t, &dialTimeout, 300*time.Millisecond)
+			silent := fakePeer(t, func(c net.Conn) { io.Copy(io.Discard, c) })
 			start = time.Now()
 			n.addPeers(silent)
-			waitFor(t, "the silent dial to fail", func() bool { return limDialed() == 0 })
+			waitFor(t, "the silent dial to fail", func() bool { return dialedNow() == 0 })
 			if took := time.Since(start); took < 300*time.Millisecond || took > 3*time.Second || len(socketsNow()) != 0 {
 				t.Errorf("a peer that never answers the handshake: the dial failed after %v with %d sockets, want after dialTimeout (300 ms) and 0", took, len(socketsNow()))
 			}
 		}},
-
 		// /addPeers 는 주소 64 개까지, 나가는 연결은 64 개까지이고, 65 번째로 들어온 연결은 자리가 날 때까지 답을 받지 못한다.
 		{"들어온 P2P 연결, 나가는 연결, addPeers 의 주소", func(t *testing.T) {
 			n := startLocalNode(t)
@@ -1341,69 +1283,67 @@ func TestLimits(t *testing.T) {
 			release := make(chan struct{})
 			var urls []string
 			for range maxPeers + 16 { // 연결을 받고 핸드셰이크에 답하지 않는 피어들
-				urls = append(urls, limFake(t, func(net.Conn) { accepted.Add(1); <-release }))
+				urls = append(urls, fakePeer(t, func(net.Conn) { accepted.Add(1); <-release }))
 			}
 			if got := request(t, "POST", n.http+"/addPeers", string(stringify(map[string][]string{"peers": urls[:maxPeers+1]})), nil); got.status != 400 {
 				t.Errorf("POST /addPeers with %d peers: got %d, want 400", maxPeers+1, got.status)
 			}
 			n.addPeers(urls[:maxPeers]...)
 			n.addPeers(urls[maxPeers:]...)
-			if got := limDialed(); got != maxPeers {
+			if got := dialedNow(); got != maxPeers {
 				t.Errorf("dials after asking for %d peers: got %d, want %d", len(urls), got, maxPeers)
 			}
 			waitFor(t, "maxPeers connections", func() bool { return accepted.Load() >= maxPeers })
 			close(release)
-			waitFor(t, "the dials to fail", func() bool { return limDialed() == 0 })
+			waitFor(t, "the dials to fail", func() bool { return dialedNow() == 0 })
 			if got := accepted.Load(); got != maxPeers {
 				t.Errorf("connections the node opened: got %d, want %d", got, maxPeers)
 			}
 			var in []net.Conn
 			for range maxPeers {
 				conn, _ := rawDial(t, n.p2p)
-				writeRawFrame(t, conn, limQueryLatest)
+				writeRawFrame(t, conn, queryLatest)
 				in = append(in, conn)
 			}
 			waitFor(t, "maxPeers sockets", func() bool { return len(socketsNow()) == maxPeers })
-			extra := limDial(t, n.p2p, 0)
-			io.WriteString(extra, limUpgrade+"\r\n")
-			if status := limStatus(extra, 300*time.Millisecond); status != "" {
+			extra := tcpDial(t, n.p2p, 0)
+			io.WriteString(extra, upgrade+"\r\n")
+			if status := statusLine(extra, 300*time.Millisecond); status != "" {
 				t.Errorf("connection %d: got %q, want no answer while %d are open", maxPeers+1, status, maxPeers)
 			}
 			in[0].Close()
-			if status := limStatus(extra, 5*time.Second); !strings.HasPrefix(status, "HTTP/1.1 101") {
+			if status := statusLine(extra, 5*time.Second); !strings.HasPrefix(status, "HTTP/1.1 101") {
 				t.Errorf("connection %d after one closed: got %q, want HTTP/1.1 101", maxPeers+1, status)
 			}
 		}},
-
 		// 노드는 자기 Node-Id 로 온 연결을 어느 주소로 왔든 거절해 소켓이 생기지 않고, 다른 Node-Id 는 받는다.
 		{"자기 자신에게 연결", func(t *testing.T) {
 			n := startLocalNode(t)
 			port := n.p2p[strings.LastIndex(n.p2p, ":"):]
 			n.addPeers("ws://127.0.0.1"+port, "ws://127.0.0.2"+port, "ws://localhost"+port)
-			waitFor(t, "the three dials to end", func() bool { return limDialed() == 0 })
+			waitFor(t, "the three dials to end", func() bool { return dialedNow() == 0 })
 			if got := len(socketsNow()); got != 0 {
 				t.Errorf("sockets after connecting to itself three ways: got %d, want 0", got)
 			}
 			for _, tt := range []struct{ id, want string }{{nodeID, "HTTP/1.1 403"}, {"another node", "HTTP/1.1 101"}} {
-				c := limDial(t, n.p2p, 0)
-				io.WriteString(c, limUpgrade+"Node-Id: "+tt.id+"\r\n\r\n")
-				if status := limStatus(c, 5*time.Second); !strings.HasPrefix(status, tt.want) {
+				c := tcpDial(t, n.p2p, 0)
+				io.WriteString(c, upgrade+"Node-Id: "+tt.id+"\r\n\r\n")
+				if status := statusLine(c, 5*time.Second); !strings.HasPrefix(status, tt.want) {
 					t.Errorf("handshake with Node-Id %q: got %q, want %s", tt.id, status, tt.want)
 				}
 			}
 		}},
-
 		// 읽지 않는 소켓에 같은 답은 한 번만 쌓이고, 프레임 1024 개가 밀린 소켓은 하나 더 보내면 닫힌다.
 		{"한 소켓의 대기열", func(t *testing.T) {
 			startLocalNode(t)
-			ws := limTestSocket(t, "reader")
+			ws := newTestSocket(t, "reader")
 			for range 10 {
-				receive(ws, []byte(limQueryAll))
+				receive(ws, []byte(queryAll))
 			}
 			if got := drain(ws); len(got) != 1 || got[0] != string(chainFrame(chainNow())) {
 				t.Errorf("ten QUERY_ALL unread: got %d frames queued, want the one answer", len(got))
 			}
-			slow := limTestSocket(t, "slow")
+			slow := newTestSocket(t, "slow")
 			mu.Lock()
 			sockets = append(sockets, slow)
 			for i := range maxQueued {
@@ -1417,18 +1357,15 @@ func TestLimits(t *testing.T) {
 				t.Errorf("a socket that reads nothing: got %d frames queued (open %v), then closed %v; want %d, open, then closed", full, open, closed, maxQueued)
 			}
 		}},
-
 		// 모든 대기열의 서로 다른 프레임이 한계를 넘게 되면 가장 많이 밀린 소켓부터 닫고, 정직한 피어는 체인을 받는다.
 		{"모든 대기열의 서로 다른 프레임", func(t *testing.T) {
 			n := startLocalNode(t)
 			setChain(makeChain(2000, "q"))
-			limSet(t, &maxQueuedBytes, len(chainFrame(chainNow()))*5/2) // 체인 전체의 답 두 개 반
-			s := []*socket{limTestSocket(t, "s1"), limTestSocket(t, "s2"), limTestSocket(t, "s3")}
-			mu.Lock()
-			sockets = append(sockets, s...)
-			mu.Unlock()
+			setLimit(t, &maxQueuedBytes, len(chainFrame(chainNow()))*5/2) // 체인 전체의 답 두 개 반
+			s := []*socket{newTestSocket(t, "s1"), newTestSocket(t, "s2"), newTestSocket(t, "s3")}
+			locked(func() { sockets = append(sockets, s...) })
 			for i, ws := range []*socket{s[0], s[0], s[1], s[2]} { // 저마다 체인의 다른 판을 묻고 읽지 않는다: s1 은 두 판
-				receive(ws, []byte(limQueryAll))
+				receive(ws, []byte(queryAll))
 				n.mine(fmt.Sprint("version ", i))
 			}
 			closed := func() []bool {
@@ -1449,23 +1386,21 @@ func TestLimits(t *testing.T) {
 				t.Errorf("closed after the honest node's answer: got %v, want s1 and s3 (the larger of two single answers)", got)
 			}
 		}},
-
 		// 보낸 프레임을 writeTimeout 안에 받아 가지 않는 피어는 닫힌다 (시간 제한을 0.5 초로 줄인 노드).
 		{"프레임 하나 보내기", func(t *testing.T) {
 			n := startLocalNode(t)
-			limSet(t, &writeTimeout, 500*time.Millisecond)
+			setLimit(t, &writeTimeout, 500*time.Millisecond)
 			setChain(makeChain(40000, "w")) // 답이 10 MiB 쯤: 커널의 버퍼에 다 들지 않는다
-			slow := limDial(t, n.p2p, 4096)
-			io.WriteString(slow, limUpgrade+"\r\n")
-			limStatus(slow, 5*time.Second)
+			slow := tcpDial(t, n.p2p, 4096)
+			io.WriteString(slow, upgrade+"\r\n")
+			statusLine(slow, 5*time.Second)
 			start := time.Now()
-			writeRawFrame(t, slow, limQueryAll) // 답을 읽지 않는다
+			writeRawFrame(t, slow, queryAll) // 답을 읽지 않는다
 			waitFor(t, "the slow peer to be closed", func() bool { return len(socketsNow()) == 0 })
 			if took := time.Since(start); took > 5*time.Second {
 				t.Errorf("a peer that reads nothing: closed after %v, want about writeTimeout (0.5 s)", took)
 			}
 		}},
-
 		// HTTP 연결은 64 개까지이고(더 오는 연결은 기다린다), 8 KiB 가 넘는 요청 머리는 431, 5 초 안에 끝나지 않는 머리와 5 초 쉰 연결은
 		// 닫히며, 끝나지 않는 2 MiB 의 머리를 보내는 연결 100 개도 힙을 키우지 못하고 GET /peers 는 답한다.
 		{"HTTP 연결, 요청 머리, 쉬는 연결", func(t *testing.T) {
@@ -1473,15 +1408,15 @@ func TestLimits(t *testing.T) {
 			const get = "GET /version HTTP/1.1\r\nHost: localhost\r\n"
 			var idle []net.Conn
 			for range maxHTTPConns {
-				idle = append(idle, limDial(t, n.http, 0))
+				idle = append(idle, tcpDial(t, n.http, 0))
 			}
-			extra := limDial(t, n.http, 0)
+			extra := tcpDial(t, n.http, 0)
 			io.WriteString(extra, get+"\r\n")
-			if status := limStatus(extra, 300*time.Millisecond); status != "" {
+			if status := statusLine(extra, 300*time.Millisecond); status != "" {
 				t.Errorf("HTTP connection %d: got %q, want no answer while %d are open", maxHTTPConns+1, status, maxHTTPConns)
 			}
 			idle[0].Close()
-			if status := limStatus(extra, 5*time.Second); !strings.HasPrefix(status, "HTTP/1.1 200") {
+			if status := statusLine(extra, 5*time.Second); !strings.HasPrefix(status, "HTTP/1.1 200") {
 				t.Errorf("HTTP connection %d after one closed: got %q, want 200", maxHTTPConns+1, status)
 			}
 			for _, c := range idle {
@@ -1491,26 +1426,26 @@ func TestLimits(t *testing.T) {
 				size int
 				want string
 			}{{3 << 10, " 200 "}, {2*maxHeaderBytes + 1<<10, " 431 "}} {
-				c := limDial(t, n.http, 0)
+				c := tcpDial(t, n.http, 0)
 				io.WriteString(c, get+"X-Junk: "+strings.Repeat("j", tt.size)+"\r\n\r\n")
-				if status := limStatus(c, 5*time.Second); !strings.Contains(status, tt.want) {
+				if status := statusLine(c, 5*time.Second); !strings.Contains(status, tt.want) {
 					t.Errorf("a %d-byte header: got %q, want%s", tt.size, status, tt.want)
 				}
 			}
-			unfinished, rested := limDial(t, n.http, 0), limDial(t, n.http, 0)
+			unfinished, rested := tcpDial(t, n.http, 0), tcpDial(t, n.http, 0)
 			io.WriteString(unfinished, get)
 			io.WriteString(rested, get+"\r\n")
 			for what, c := range map[string]net.Conn{"an unfinished header": unfinished, "a connection resting after its answer": rested} {
-				if !limClosed(c, 8*time.Second) {
+				if !closedWithin(c, 8*time.Second) {
 					t.Errorf("%s: got the connection open after 8 s, want it closed after 5 s", what)
 				}
 			}
 			var peers reply
-			grew := limHeap(func() {
+			grew := heapGrowth(func() {
 				var wg sync.WaitGroup
 				chunk := []byte(strings.Repeat("j", 32<<10))
 				for range 100 {
-					c := limDial(t, n.http, 0)
+					c := tcpDial(t, n.http, 0)
 					wg.Go(func() {
 						c.SetWriteDeadline(time.Now().Add(10 * time.Second))
 						io.WriteString(c, get+"X-Junk: ")
@@ -1528,7 +1463,6 @@ func TestLimits(t *testing.T) {
 				t.Errorf("100 connections sending 2 MiB headers: GET /peers got %d, heap grew %d bytes; want 200 and under 16 MiB", peers.status, grew)
 			}
 		}},
-
 		// 몸체가 102,400 바이트면 블록을 만들고, 한 바이트 더 크면 413 이고 체인은 그대로이다.
 		{"HTTP 몸체", func(t *testing.T) {
 			n := startLocalNode(t)
@@ -1540,7 +1474,6 @@ func TestLimits(t *testing.T) {
 				}
 			}
 		}},
-
 		// 100 KB 의 수를 담은 /mineBlock 은 mu 를 잠깐만 잡고(머클 루트는 mu 밖에서), 한꺼번에 온 100 개도 힙을 키우지 못하며
 		// GET /peers 는 곧 답한다.
 		{"몸체를 읽고 일하는 요청", func(t *testing.T) {
@@ -1548,9 +1481,9 @@ func TestLimits(t *testing.T) {
 			body := `{"data":[` + strings.Repeat("9007199254740991,", (maxBodyBytes-len(`{"data":[]}`))/17) + `1]}` // 수 6,000 개
 			var got reply
 			start := time.Now()
-			held := limHeld(func() { got = request(t, "POST", n.http+"/mineBlock", body, nil) })
+			held := muHeld(func() { got = request(t, "POST", n.http+"/mineBlock", body, nil) })
 			took := time.Since(start)
-			if limit := limScale(20 * time.Millisecond); got.status != 200 || held > limit {
+			if limit := scaled(20 * time.Millisecond); got.status != 200 || held > limit {
 				t.Errorf("POST /mineBlock with 100 KB of numbers: got %d, mu held %v of %v; want 200 and at most %v", got.status, held, took, limit)
 			}
 			own := &http.Client{Transport: &http.Transport{}} // GET /peers 는 미리 연 자기 연결로
@@ -1559,7 +1492,7 @@ func TestLimits(t *testing.T) {
 			}
 			var slowest time.Duration
 			var failed atomic.Int32
-			grew := limHeap(func() {
+			grew := heapGrowth(func() {
 				var wg sync.WaitGroup
 				for range 100 {
 					wg.Go(func() {
@@ -1584,24 +1517,22 @@ func TestLimits(t *testing.T) {
 					slowest = max(slowest, time.Since(start))
 				}
 			})
-			t.Logf("one request: %v in all, mu held %v; 100 at once: the heap grew by %d MiB, GET /peers took %v at most", took, held, grew>>20, slowest)
-			if limit := limScale(500 * time.Millisecond); failed.Load() != 0 || len(chainNow()) != 102 || grew > 64<<20 || slowest > limit {
+			if limit := scaled(500 * time.Millisecond); failed.Load() != 0 || len(chainNow()) != 102 || grew > 64<<20 || slowest > limit {
 				t.Errorf("100 at once: %d failed, %d blocks, heap grew %d bytes, GET /peers took %v; want 0, 102, under 64 MiB and %v", failed.Load(), len(chainNow()), grew, slowest, limit)
 			}
 		}},
-
 		// 답을 읽지 않는 GET /blocks 30 개가 저마다 체인의 다른 판을 물어도 답을 쓰는 것은 둘뿐이라 힙은 두어 판만큼만 자란다.
 		{"GET blocks 의 답을 쓰는 요청", func(t *testing.T) {
 			n := startLocalNode(t)
 			chain := []Block{getGenesisBlock()}
 			for range 8 {
-				chain = append(chain, limNext(chain[len(chain)-1], strings.Repeat("x", 1<<20-8)))
+				chain = append(chain, nextBlock(chain[len(chain)-1], strings.Repeat("x", 1<<20-8)))
 			}
 			setChain(chain)
 			body := len(stringify(chain))
-			grew := limGrowth(func() {
+			grew := heapKept(func() {
 				for i := range 30 {
-					c := limDial(t, n.http, 4096)
+					c := tcpDial(t, n.http, 4096)
 					io.WriteString(c, "GET /blocks HTTP/1.1\r\nHost: localhost\r\n\r\n")
 					waitFor(t, "the request to be taken", func() bool { return len(writers) == min(i+1, cap(writers)) })
 					n.mine(fmt.Sprint("version ", i))
@@ -1611,7 +1542,6 @@ func TestLimits(t *testing.T) {
 				t.Errorf("30 unread GET /blocks, each of a new version: the heap grew by %d bytes, want under 5 bodies (%d)", grew, 5*body)
 			}
 		}},
-
 		// 다른 사이트의 웹 페이지가 보낸 POST 와 이벤트 스트림은 403, IP 주소나 localhost 가 아닌 호스트는 421 이고 체인은 그대로이다.
 		{"다른 사이트의 웹 페이지, IP 주소나 localhost 가 아닌 호스트", func(t *testing.T) {
 			n := startLocalNode(t)
@@ -1630,19 +1560,18 @@ func TestLimits(t *testing.T) {
 					t.Errorf("%s %s with %s: %s: got %d, want %d", tt.method, tt.path, tt.header, tt.value, got.status, tt.want)
 				}
 			}
-			c := limDial(t, n.http, 0)
+			c := tcpDial(t, n.http, 0)
 			io.WriteString(c, "POST /mineBlock HTTP/1.1\r\nHost: evil.example\r\nContent-Type: application/json\r\nContent-Length: 11\r\n\r\n{\"data\":[]}")
-			if status := limStatus(c, 5*time.Second); !strings.Contains(status, " 421 ") || len(chainNow()) != 2 {
+			if status := statusLine(c, 5*time.Second); !strings.Contains(status, " 421 ") || len(chainNow()) != 2 {
 				t.Errorf("POST /mineBlock to Host evil.example: got %q and %d blocks, want 421 and 2 (only the same-origin POST)", status, len(chainNow()))
 			}
 		}},
-
 		// 스트림은 4 개까지이고(5 번째는 자리가 날 때까지 기다린다), 이벤트 64 개보다 더 뒤처진 스트림은 닫혀 자리를 내준다.
 		{"노드의 페이지가 여는 이벤트 스트림", func(t *testing.T) {
 			n := startLocalNode(t)
 			var counts [maxStreams - 1]atomic.Int32
 			for i := range counts {
-				resp := limEvents(t, n.http)
+				resp := openEvents(t, n.http)
 				go func() {
 					sc := bufio.NewScanner(resp.Body)
 					for sc.Buffer(nil, 1<<20); sc.Scan(); {
@@ -1652,14 +1581,14 @@ func TestLimits(t *testing.T) {
 					}
 				}()
 			}
-			stalled := limEvents(t, n.http) // 머리만 읽고 더 읽지 않는다
-			fifth := limDial(t, n.http, 0)
+			stalled := openEvents(t, n.http) // 머리만 읽고 더 읽지 않는다
+			fifth := tcpDial(t, n.http, 0)
 			io.WriteString(fifth, "GET /events HTTP/1.1\r\nHost: localhost\r\n\r\n")
-			if status := limStatus(fifth, 300*time.Millisecond); status != "" {
+			if status := statusLine(fifth, 300*time.Millisecond); status != "" {
 				t.Errorf("stream %d: got %q, want no answer while %d are open", maxStreams+1, status, maxStreams)
 			}
 			text, sent := strings.Repeat("e", 64<<10), int32(0)
-			for batch := 0; limStreams() == maxStreams && batch < 200; batch++ {
+			for batch := 0; streamsNow() == maxStreams && batch < 200; batch++ {
 				mu.Lock()
 				for range 32 {
 					publish("→", "test", text)
@@ -1670,13 +1599,13 @@ func TestLimits(t *testing.T) {
 					return counts[0].Load() == sent && counts[1].Load() == sent && counts[2].Load() == sent
 				})
 			}
-			if got := limStreams(); got != maxStreams-1 {
+			if got := streamsNow(); got != maxStreams-1 {
 				t.Errorf("after %d events of 64 KiB: got %d streams, want %d (the unread one closed)", sent, got, maxStreams-1)
 			}
 			if _, err := io.Copy(io.Discard, stalled.Body); err != nil {
 				t.Errorf("reading the unread stream: got %v, want it to end", err)
 			}
-			if status := limStatus(fifth, 5*time.Second); !strings.HasPrefix(status, "HTTP/1.1 200") {
+			if status := statusLine(fifth, 5*time.Second); !strings.HasPrefix(status, "HTTP/1.1 200") {
 				t.Errorf("stream %d after the unread one was closed: got %q, want 200", maxStreams+1, status)
 			}
 		}},
@@ -1689,7 +1618,7 @@ func TestLimits(t *testing.T) {
 // 지켜지는지 본다.
 func TestHostilePeersCostTheirOwnGoroutine(t *testing.T) {
 	base, steps := 20000, 6 // 프레임 하나가 5 MiB 쯤
-	if limRace() {
+	if raceOn {
 		base = 4000
 	}
 	for _, row := range []struct {
@@ -1699,30 +1628,29 @@ func TestHostilePeersCostTheirOwnGoroutine(t *testing.T) {
 		// 두 피어가 번갈아 한 블록씩 더 긴 다른 포크를 보낸다.
 		{"번갈아 더 긴 두 포크", func(t *testing.T) {
 			forks := [2][]Block{makeChain(base+steps, "A"), makeChain(base+steps, "B")}
-			n, honest := limHonest(t)
+			n, honest := honestPair(t)
 			var peers [2]net.Conn
 			for i := range peers {
 				peers[i], _ = rawDial(t, n.p2p)
 			}
-			limAttack(t, honest, len(chainFrame(forks[0])), steps, func(i int) int {
+			attack(t, honest, len(chainFrame(forks[0])), steps, func(i int) int {
 				writeRawFrame(t, peers[i%2], string(chainFrame(forks[i%2][:base+i+2])))
 				return base + i + 2
 			})
 		}},
-
 		// 피어가 QUERY_ALL 을 받을 때마다 전보다 한 블록 긴 체인으로 답한다 (묻게 하려고 붙일 수 없는 블록을 먼저 보낸다).
 		{"QUERY_ALL 마다 한 블록 더 긴 체인", func(t *testing.T) {
 			chain := makeChain(base+steps, "C")
-			n, honest := limHonest(t)
+			n, honest := honestPair(t)
 			conn, r := rawDial(t, n.p2p)
-			limAttack(t, honest, len(chainFrame(chain)), steps, func(i int) int {
+			attack(t, honest, len(chainFrame(chain)), steps, func(i int) int {
 				fake := Block{Header: BlockHeader{"2.1.0", 1 << 40, sha256.Sum256([]byte{byte(i)}), 1700000000, Hash{}}, Data: json.RawMessage(`[]`)}
 				writeRawFrame(t, conn, string(chainFrame([]Block{fake})))
 				conn.SetReadDeadline(time.Now().Add(20 * time.Second))
 				for {
 					if _, payload, err := readRawFrame(r); err != nil {
 						t.Fatalf("waiting for QUERY_ALL: %v", err)
-					} else if string(payload) == limQueryAll {
+					} else if string(payload) == queryAll {
 						break
 					}
 				}
@@ -1730,23 +1658,24 @@ func TestHostilePeersCostTheirOwnGoroutine(t *testing.T) {
 				return base + i + 2
 			})
 		}},
-
 		// 텍스트 프레임과 이어지는 프레임으로 나눈 메시지는 이어 붙이지 않는다: 두 조각은 잘못된 메시지 둘이고 체인과 답은 그대로이다
 		// (npm ws 는 이어 붙인다).
 		{"나눈 메시지", func(t *testing.T) {
-			msg := chainFrame([]Block{limNext(getGenesisBlock(), "split")})
+			msg := chainFrame([]Block{nextBlock(getGenesisBlock(), "split")})
 			n := startLocalNode(t)
 			conn, r := rawDial(t, n.p2p)
 			readRawFrame(r) // 노드의 QUERY_LATEST
-			conn.Write(append(limFrame(false, 1, msg[:len(msg)/2]), limFrame(true, 0, msg[len(msg)/2:])...))
-			writeRawFrame(t, conn, limQueryLatest)
+			first := append(rawFrameHeader(1, uint64(len(msg)/2)), msg[:len(msg)/2]...)
+			first[0] &^= 0x80 // FIN 이 없다: 이어지는 프레임이 온다
+			conn.Write(append(first, append(rawFrameHeader(0, uint64(len(msg)-len(msg)/2)), msg[len(msg)/2:]...)...))
+			writeRawFrame(t, conn, queryLatest)
 			conn.SetReadDeadline(time.Now().Add(20 * time.Second))
 			_, answer, err := readRawFrame(r)
 			blocks, _ := blocksOf(string(answer))
 			if err != nil || len(blocks) != 1 || blocks[0].Header.Index != 0 {
 				t.Errorf("the answer after the split message: got %.80q (%v), want the genesis block", answer, err)
 			}
-			if got, bad := len(chainNow()), limBad(limSocket(conn.LocalAddr().String())); got != 1 || bad != 2 {
+			if got, bad := len(chainNow()), badOf(socketAt(conn.LocalAddr().String())); got != 1 || bad != 2 {
 				t.Errorf("after a message split in two frames: got %d blocks and %d bad messages, want 1 and 2", got, bad)
 			}
 		}},
@@ -1755,234 +1684,22 @@ func TestHostilePeersCostTheirOwnGoroutine(t *testing.T) {
 	}
 }
 
-// ---------- 한계 표의 도우미 ----------
-
-// limRace 는 이 테스트 바이너리가 경쟁 탐지기(-race)로 빌드되었는지 알려준다.
-func limRace() bool {
-	info, ok := debug.ReadBuildInfo()
-	return ok && slices.Contains(info.Settings, debug.BuildSetting{Key: "-race", Value: "true"})
-}
-
-// limScale 은 시간 한계를 경쟁 탐지기가 켜져 있으면 열 배로 늘린다.
-func limScale(d time.Duration) time.Duration {
-	if limRace() {
-		return 10 * d
-	}
-	return d
-}
-
-// limSet 은 노드의 한계 변수를 mu 를 잡고 바꾸고, 테스트가 끝나면 소켓들을 닫고 보내던 프레임이 끝나기를 기다려 되돌린다.
-func limSet[T any](t *testing.T, v *T, value T) {
-	mu.Lock()
-	old := *v
-	*v = value
-	mu.Unlock()
-	t.Cleanup(func() {
-		closeAllSockets(t)
-		waitFor(t, "frames in flight", func() bool { mu.Lock(); defer mu.Unlock(); return queuedBytes == 0 })
-		mu.Lock()
-		*v = old
-		mu.Unlock()
-	})
-}
-
-// limHeld 는 f 가 도는 동안 mu 를 잡았다 놓기를 거듭해, mu 를 기다린 가장 긴 시간(누가 mu 를 잡고 있던 가장 긴 시간쯤)을 돌려준다.
-func limHeld(f func()) (held time.Duration) {
-	stop, longest := make(chan struct{}), make(chan time.Duration)
-	go func() {
-		var most time.Duration
-		for {
-			select {
-			case <-stop:
-				longest <- most
-				return
-			default:
-			}
-			start := time.Now()
-			mu.Lock()
-			most = max(most, time.Since(start))
-			mu.Unlock()
-			time.Sleep(100 * time.Microsecond) // 재는 간격
-		}
-	}()
-	defer func() { close(stop); held = <-longest }()
-	f()
-	return
-}
-
-// limHeap 은 f 가 도는 동안 힙이 GC 뒤의 값보다 가장 많이 자란 바이트 수이다 (아직 치우지 않은 쓰레기 포함).
-func limHeap(f func()) (grew uint64) {
-	limGC()
-	base, stop := heapNow(), make(chan struct{})
-	peak := heapPeak(stop)
-	defer func() { close(stop); grew = max(<-peak, base) - base }()
-	f()
-	return
-}
-
-// limGrowth 는 f 의 앞과 뒤에 GC 를 하고 재어, f 가 남긴 힙의 바이트 수이다.
-func limGrowth(f func()) int64 {
-	limGC()
-	before := heapNow()
-	f()
-	limGC()
-	return int64(heapNow()) - int64(before)
-}
-
-// limGC 는 GC 를 두 번 한다: sync.Pool 이 쥔 것(encoding/json 의 버퍼)은 두 번째 GC 에 풀린다.
-func limGC() { runtime.GC(); runtime.GC() }
-
-// limValues 는 JSON 값 value 가 n 개인 data 배열이다 (limValues("0", 3) 은 [0,0,0]).
-func limValues(value string, n int) string { return "[" + strings.Repeat(value+",", n-1) + value + "]" }
-
-// limValuesRoot 는 String(value) 가 text 인 값 n 개의 머클 루트이다: 리프 노드가 모두 SHA-256(text) 이다 (노드가 값마다 읽는 것보다 빠르다).
-func limValuesRoot(text string, n int) Hash {
-	return rootOf(slices.Repeat([]Hash{sha256.Sum256([]byte(text))}, n))
-}
-
-// limRoot 는 data 배열의 머클 루트이다.
-func limRoot(data string) Hash {
-	f, err := prepareData(json.RawMessage(data), maxLeaves)
-	if err != nil {
-		panic(err)
-	}
-	return f.root
-}
-
-// limBlock 은 prev 다음에 올 블록이다: data 는 JSON 배열 글, root 는 그 머클 루트. 노드가 구해 둔 것(known)을 읽지 않는다.
-func limBlock(prev Block, data string, root Hash) Block {
-	return Block{Header: BlockHeader{"2.1.0", prev.Header.Index + 1, hashOf(prev), 1700000000 + prev.Header.Index + 1, root}, Data: json.RawMessage(data)}
-}
-
-// limNext 는 prev 다음에 올, 문자열 값 하나를 data 로 가진 블록이다.
-func limNext(prev Block, value string) Block {
-	data := string(vals(value))
-	return limBlock(prev, data, limRoot(data))
-}
-
-// limFrame 은 가림 키 0 인 클라이언트 프레임이다. fin 이 거짓이면 뒤에 이어지는 프레임이 온다는 뜻이다.
-func limFrame(fin bool, opcode byte, payload []byte) []byte {
-	frame := append(rawFrameHeader(opcode, uint64(len(payload))), payload...)
-	if !fin {
-		frame[0] &^= 0x80
-	}
-	return frame
-}
-
-// limTestSocket 은 newTestSocket 이다: 테스트가 끝나면 닫고 대기열에 남은 것을 버린다 (노드의 뒷정리가 기다리지 않도록).
-func limTestSocket(t *testing.T, addr string) *socket {
-	ws := newTestSocket(addr)
-	t.Cleanup(func() { mu.Lock(); ws.close(errors.New("test over")); release(ws); mu.Unlock() })
-	return ws
-}
-
-// limBlocks 는 RESPONSE_BLOCKCHAIN 이 올 때까지 읽고(질의는 건너뛴다) 그 블록들을 돌려준다.
-func limBlocks(t *testing.T, ws *websocket.Conn) []Block {
-	t.Helper()
-	ws.SetReadDeadline(time.Now().Add(20 * time.Second))
-	for {
-		var text string
-		if err := websocket.Message.Receive(ws, &text); err != nil {
-			t.Fatalf("waiting for RESPONSE_BLOCKCHAIN: %v", err)
-		}
-		if blocks, err := blocksOf(text); err == nil {
-			return blocks
-		}
-	}
-}
-
-// limDial 은 주소(ws:// 나 http:// 도 된다)에 TCP 로 연결한다. rcvbuf 가 0 이 아니면 받는 버퍼를 그만큼으로 줄인다.
-func limDial(t *testing.T, addr string, rcvbuf int) net.Conn {
-	t.Helper()
-	c, err := net.DialTimeout("tcp", strings.TrimPrefix(strings.TrimPrefix(addr, "ws://"), "http://"), 5*time.Second)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if rcvbuf > 0 {
-		c.(*net.TCPConn).SetReadBuffer(rcvbuf)
-	}
-	t.Cleanup(func() { c.Close() })
-	return c
-}
-
-// limStatus 는 d 안에 온 답의 첫 줄이다 (오지 않으면 "").
-func limStatus(c net.Conn, d time.Duration) string {
-	c.SetReadDeadline(time.Now().Add(d))
-	line, _ := bufio.NewReader(c).ReadString('\n')
-	return line
-}
-
-// limClosed 는 d 안에 상대가 연결을 닫는지 알려준다 (그때까지 오는 것은 버린다).
-func limClosed(c net.Conn, d time.Duration) bool {
-	c.SetReadDeadline(time.Now().Add(d))
-	_, err := io.Copy(io.Discard, c)
-	return !errors.Is(err, os.ErrDeadlineExceeded)
-}
-
-// limEvents 는 GET /events 스트림을 제 연결로 열고(200 이어야 한다) 그 답을 돌려준다. 연결은 30 초 뒤에 읽기를 멈춘다.
-func limEvents(t *testing.T, url string) *http.Response {
-	t.Helper()
-	c := limDial(t, url, 0)
-	io.WriteString(c, "GET /events HTTP/1.1\r\nHost: localhost\r\n\r\n")
-	c.SetReadDeadline(time.Now().Add(30 * time.Second))
-	resp, err := http.ReadResponse(bufio.NewReader(c), nil)
-	if err != nil || resp.StatusCode != 200 {
-		t.Fatalf("GET /events: got %v (%v), want 200", resp, err)
-	}
-	return resp
-}
-
-// limFake 는 연결마다 serve 를 돌리는 가짜 피어를 열고 그 ws:// 주소를 돌려준다.
-func limFake(t *testing.T, serve func(net.Conn)) string {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { ln.Close() })
-	go func() {
-		for c, err := ln.Accept(); err == nil; c, err = ln.Accept() {
-			go func() { defer c.Close(); serve(c) }()
-		}
-	}()
-	return "ws://" + ln.Addr().String()
-}
-
-// limDialed, limStreams, limBad, limSocket 은 노드의 값을 mu 를 잡고 읽는다 (limBad 는 소켓이 없으면 -1).
-func limDialed() int  { mu.Lock(); defer mu.Unlock(); return len(dialed) }
-func limStreams() int { mu.Lock(); defer mu.Unlock(); return len(streams) }
-func limBad(ws *socket) int {
-	mu.Lock()
-	defer mu.Unlock()
-	if ws == nil {
-		return -1
-	}
-	return ws.bad
-}
-func limSocket(addr string) *socket {
-	mu.Lock()
-	defer mu.Unlock()
-	if i := slices.IndexFunc(sockets, func(s *socket) bool { return s.addr == addr }); i >= 0 {
-		return sockets[i]
-	}
-	return nil
-}
-
-// limHonest 는 이 프로세스의 노드와, 그 노드에 연결한 정직한 자식 노드를 연다.
-func limHonest(t *testing.T) (*testNode, *testNode) {
+// honestPair 는 이 프로세스의 노드와, 그 노드에 연결한 정직한 자식 노드를 연다.
+func honestPair(t *testing.T) (*testNode, *testNode) {
 	n := startLocalNode(t)
 	honest := startNode(t, "honest", n.p2p)
 	waitFor(t, "the honest node to connect", func() bool { return len(socketsNow()) == 1 })
 	return n, honest
 }
 
-// limAttack 은 step 을 차례로 돌리며(돌 때마다 체인이 step 이 돌려준 블록 수가 될 때까지 기다린다) mu 를 잡은 가장 긴 시간,
+// attack 은 step 을 차례로 돌리며(돌 때마다 체인이 step 이 돌려준 블록 수가 될 때까지 기다린다) mu 를 잡은 가장 긴 시간,
 // 힙이 자란 가장 큰 값과 GC 뒤에 남은 값을 보고, 끝에 정직한 피어가 같은 체인을 가졌는지 본다. frame 은 가장 큰 프레임의 크기이다.
-func limAttack(t *testing.T, honest *testNode, frame, steps int, step func(i int) int) {
+func attack(t *testing.T, honest *testNode, frame, steps int, step func(i int) int) {
 	var held time.Duration
 	var peak uint64
-	kept := limGrowth(func() {
-		peak = limHeap(func() {
-			held = limHeld(func() {
+	kept := heapKept(func() {
+		peak = heapGrowth(func() {
+			held = muHeld(func() {
 				for i := range steps {
 					want := step(i)
 					waitFor(t, fmt.Sprintf("a chain of %d blocks", want), func() bool { return len(chainNow()) == want })
@@ -1991,8 +1708,7 @@ func limAttack(t *testing.T, honest *testNode, frame, steps int, step func(i int
 		})
 	})
 	runtime.KeepAlive(step) // 테스트가 만든 체인들은 재는 동안 산 채로 둔다
-	t.Logf("%d frames of %.1f MiB: mu held at most %v, the heap grew by %d MiB at most and kept %d MiB", steps, float64(frame)/(1<<20), held, peak>>20, kept>>20)
-	if limit := limScale(50 * time.Millisecond); held > limit || peak > 24*uint64(frame) || kept > 3*int64(frame) {
+	if limit := scaled(50 * time.Millisecond); held > limit || peak > 24*uint64(frame) || kept > 3*int64(frame) {
 		t.Errorf("mu held for %v, the heap grew by %d bytes and kept %d; want at most %v, 24 and 3 frames (%d bytes each)", held, peak, kept, limit, frame)
 	}
 	want := chainNow()
@@ -2000,6 +1716,19 @@ func limAttack(t *testing.T, honest *testNode, frame, steps int, step func(i int
 	if got := honest.blocks(); !slices.EqualFunc(got, want, blockEqual) {
 		t.Errorf("the honest node: got %d blocks unlike the node's %d", len(got), len(want))
 	}
+}
+
+// openEvents 는 GET /events 스트림을 제 연결로 열고(200 이어야 한다) 그 답을 돌려준다. 연결은 30 초 뒤에 읽기를 멈춘다.
+func openEvents(t *testing.T, url string) *http.Response {
+	t.Helper()
+	c := tcpDial(t, url, 0)
+	io.WriteString(c, "GET /events HTTP/1.1\r\nHost: localhost\r\n\r\n")
+	c.SetReadDeadline(time.Now().Add(30 * time.Second))
+	resp, err := http.ReadResponse(bufio.NewReader(c), nil)
+	if err != nil || resp.StatusCode != 200 {
+		t.Fatalf("GET /events: got %v (%v), want 200", resp, err)
+	}
+	return resp
 }
 
 // ---------- 퍼즈 테스트 ----------
@@ -2016,7 +1745,7 @@ func FuzzReceive(f *testing.F) {
 	f.Cleanup(func() { log.SetOutput(os.Stderr); resetChain() })
 	f.Fuzz(func(t *testing.T, data []byte) {
 		resetChain()
-		ws := newTestSocket("fuzz")
+		ws := newTestSocket(t, "fuzz")
 		receive(ws, data)
 		drain(ws)
 		chain := chainNow()
@@ -2039,9 +1768,6 @@ func FuzzReceive(f *testing.F) {
 
 // ---------- 챕터의 자바스크립트 노드와 한 네트워크 (testdata/jsnode) ----------
 
-// interopGenesisHash 는 제네시스 블록의 해시이다: 64글자 대문자 16진수라 머클 잎으로 그대로 쓰인다.
-const interopGenesisHash = "C8CD3F1A0BCF8EE28A559D2DE7A4A871E684BFAFEEAAF996C8FCFA5B247B6129"
-
 // interopKind 는 POST /mineBlock 의 몸체 하나와, 두 노드가 모두 적어야 할 data(JSON.stringify 의 꼴), 그리고 잎의 String() 이다.
 type interopKind struct {
 	name, body, data string
@@ -2057,10 +1783,10 @@ var interopKinds = []interopKind{
 	{"escapes", `{"data":["t\t n\n r\r q\" s\\ a\u0007 b\b f\f u\u001f d\u007f \\u2028"]}`,
 		`["t\t n\n r\r q\" s\\ a\u0007 b\b f\f u\u001f d` + "\x7f" + ` \\u2028"]`, []string{"t\t n\n r\r q\" s\\ a\a b\b f\f u\x1f d\x7f \\u2028"}},
 	// 64글자 대문자 16진수인 잎은 해시하지 않고, 소문자인 것은 해시한다.
-	{"hex leaf", `{"data":["` + interopGenesisHash + `"]}`, `["` + interopGenesisHash + `"]`, []string{interopGenesisHash}},
-	{"hex leaves", `{"data":["` + strings.ToLower(interopGenesisHash) + `","` + interopGenesisHash + `","x"]}`,
-		`["` + strings.ToLower(interopGenesisHash) + `","` + interopGenesisHash + `","x"]`,
-		[]string{strings.ToLower(interopGenesisHash), interopGenesisHash, "x"}},
+	{"hex leaf", `{"data":["` + genesisHash + `"]}`, `["` + genesisHash + `"]`, []string{genesisHash}},
+	{"hex leaves", `{"data":["` + strings.ToLower(genesisHash) + `","` + genesisHash + `","x"]}`,
+		`["` + strings.ToLower(genesisHash) + `","` + genesisHash + `","x"]`,
+		[]string{strings.ToLower(genesisHash), genesisHash, "x"}},
 	// 수는 자바스크립트가 읽고 다시 쓴 꼴이다 (1.0 → 1, 1e21 → 1e+21, -0 → 0).
 	{"numbers", `{"data":[1.0, 1e21, -0, 1e-7, 0.1, 123456789012345678901234567890]}`, `[1,1e+21,0,1e-7,0.1,1.2345678901234568e+29]`,
 		[]string{"1", "1e+21", "0", "1e-7", "0.1", "1.2345678901234568e+29"}},
@@ -2083,14 +1809,14 @@ func interopRoot(texts []string) string {
 	var level []string
 	for _, s := range texts {
 		if len(s) != 64 || strings.Trim(s, "0123456789ABCDEF") != "" {
-			s = h(s)
+			s = hh(s).String()
 		}
 		level = append(level, s)
 	}
 	for len(level) > 1 {
 		var up []string
 		for i := 0; i+1 < len(level); i += 2 {
-			up = append(up, h(level[i]+level[i+1]))
+			up = append(up, hh(level[i]+level[i+1]).String())
 		}
 		if len(level)%2 == 1 {
 			up = append(up, level[len(level)-1])
@@ -2112,37 +1838,6 @@ func interopRejected(n *testNode) []string {
 		}
 	}
 	return found
-}
-
-// interopMine 은 POST /mineBlock 에 body 를 (Content-Type: application/json 으로) 보내고 답한 블록과 그 바이트를 돌려준다.
-func interopMine(t *testing.T, n *testNode, body string) (Block, string) {
-	t.Helper()
-	status, resp := httpDo(t, "POST", n.http+"/mineBlock", body)
-	var b Block
-	if err := json.Unmarshal([]byte(resp), &b); status != 200 || err != nil {
-		t.Fatalf("%s POST /mineBlock %s: got %d %s (%v), want 200 and a block", n.name, body, status, resp, err)
-	}
-	return b, resp
-}
-
-// interopWaitTip 은 모든 노드의 마지막 블록이 b 가 될 때까지 기다린다. 어느 노드든 거절한 로그를 남기면 바로 멈춘다.
-func interopWaitTip(t *testing.T, nodes []*testNode, b Block, what string) {
-	t.Helper()
-	hash := hashOf(b).String()
-	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(2 * time.Millisecond) {
-		done := true
-		for _, n := range nodes {
-			if lines := interopRejected(n); len(lines) > 0 {
-				t.Fatalf("%s: got %s logging %q, want nothing rejected", what, n.name, lines)
-			}
-			done = done && n.tip() == hash
-		}
-		if done {
-			return
-		} else if time.Now().After(deadline) {
-			t.Fatalf("%s: got no common tip %s within 10 s, want every node to hold it", what, hash)
-		}
-	}
 }
 
 // TestInteropWithJSNode 는 연결의 모양마다 다른 포크의 노드가 따라잡고, 양쪽에서 생성한 모든 종류의 data 가 블록, GET /blocks, QUERY_ALL 의 답까지 바이트로 같은지 본다.
@@ -2171,19 +1866,20 @@ func TestInteropWithJSNode(t *testing.T) {
 			})
 			for i, kind := range top.kinds {
 				name := fmt.Sprintf("%c%d", kind, strings.Count(top.kinds[:i+1], string(kind)))
-				if kind == 'J' {
-					nodes = append(nodes, startJSNode(t, node, name))
-				} else {
+				if kind == 'G' {
 					nodes = append(nodes, startNode(t, name))
+					continue
 				}
+				cmd := exec.Command(node, "main.js") // 챕터처럼 환경 변수로 포트를 받는다
+				cmd.Dir, cmd.Env = jsNodeDir, append(os.Environ(), "HTTP_PORT=0", "P2P_PORT=0", "HOST=127.0.0.1")
+				nodes = append(nodes, startProcess(t, name, cmd))
 			}
 			began := time.Now().Unix()
-
 			// 포크: 첫 노드는 블록 둘, 나머지는 하나. 연결하는 쪽이 앞선 포크를 따라잡는다 (QUERY_ALL, replaceChain).
 			var mined []string // 살아남을 블록들의 POST /mineBlock 답
 			for i, n := range nodes {
 				for k := range max(2-i, 1) { // 첫 노드는 둘, 나머지는 하나
-					_, raw := interopMine(t, n, fmt.Sprintf(`{"data":["%s fork %d"]}`, n.name, k+1))
+					_, raw := n.mineBody(fmt.Sprintf(`{"data":["%s fork %d"]}`, n.name, k+1))
 					if i == 0 {
 						mined = append(mined, raw)
 					}
@@ -2198,13 +1894,12 @@ func TestInteropWithJSNode(t *testing.T) {
 				}
 				dialer.waitLog("Received blockchain is valid. Replacing current blockchain with received blockchain")
 			}
-
 			// data 의 종류마다 miners 가 차례로 생성한다: 블록의 바이트가 따로 계산한 값과 같고, 모든 노드에 퍼진다.
 			tip := want[len(want)-1]
 			for _, k := range interopKinds {
 				for _, m := range top.miners {
 					n := nodes[m]
-					b, raw := interopMine(t, n, k.body)
+					b, raw := n.mineBody(k.body)
 					wantRaw := fmt.Sprintf(`{"header":{"version":"2.1.0","index":%d,"previousHash":"%s","timestamp":%d,"merkleRoot":"%s"},"data":%s}`,
 						tip.Header.Index+1, hashOf(tip), b.Header.Timestamp, interopRoot(k.leaves), k.data)
 					if raw != wantRaw {
@@ -2213,18 +1908,24 @@ func TestInteropWithJSNode(t *testing.T) {
 					if now := time.Now().Unix(); b.Header.Timestamp < began-1 || b.Header.Timestamp > now+1 {
 						t.Errorf("%s mining %s: got timestamp %d, want between %d and %d", n.name, k.name, b.Header.Timestamp, began-1, now+1)
 					}
-					interopWaitTip(t, nodes, b, fmt.Sprintf("%s's %s block", n.name, k.name))
+					waitFor(t, fmt.Sprintf("every node to hold %s's %s block", n.name, k.name), func() bool {
+						return !slices.ContainsFunc(nodes, func(o *testNode) bool {
+							if lines := interopRejected(o); len(lines) > 0 {
+								t.Fatalf("%s's %s block: got %s logging %q, want nothing rejected", n.name, k.name, o.name, lines)
+							}
+							return o.tip() != hashOf(b).String()
+						})
+					})
 					mined, tip = append(mined, raw), b
 				}
 			}
-
 			// 끝: 모두 같은 체인이고, GET /blocks 는 생성한 블록들을 이은 바이트, QUERY_ALL 의 답은 그것을 data 문자열에 담은 프레임이다.
 			if got, want := len(waitSameChain(t, nodes...)), 3+len(interopKinds)*len(top.miners); got != want {
 				t.Errorf("chain length: got %d, want %d", got, want)
 			}
 			wantBody := "[" + string(stringify(getGenesisBlock())) + "," + strings.Join(mined, ",") + "]"
 			for _, n := range nodes {
-				if got := n.getRaw("/blocks"); got != wantBody {
+				if got := n.call("GET", "/blocks", ""); got != wantBody {
 					t.Errorf("%s GET /blocks: %s", n.name, firstDiff(got, wantBody))
 				}
 				if got := n.countLog("Connection failed"); got != 0 { // chainFrameOf 의 연결이 닫히기 전에 본다
@@ -2275,18 +1976,6 @@ type browserException struct {
 }
 
 func (e browserException) String() string { return cmp.Or(e.Exception.Description, e.Text) }
-
-// browserRequire 는 chromium 의 경로를 돌려준다. 없으면 건너뛰고, BROWSER=1 이면(CI) 실패한다.
-func browserRequire(t *testing.T) string {
-	t.Helper()
-	path, err := exec.LookPath("chromium")
-	if err != nil && os.Getenv("BROWSER") == "1" {
-		t.Fatalf("BROWSER=1 but %v (apt-get install -y chromium)", err)
-	} else if err != nil {
-		t.Skipf("skipping the browser test: %v (apt-get install -y chromium; BROWSER=1 makes this a failure)", err)
-	}
-	return path
-}
 
 // browserOpen 은 헤드리스 Chromium 을 띄워 탭 하나를 url 로 보낸다. 테스트가 끝나면 브라우저를 끝낸다 (프로필은 t.TempDir).
 func browserOpen(t *testing.T, chromium, url string) *browserPage {
@@ -2417,13 +2106,15 @@ const browserCardsJS = `[...document.querySelectorAll("#chain .card")].map((c) =
 // TestNodePageInBrowser 는 B 의 페이지를 진짜 브라우저로 열고, A 가 채굴한 블록이 카드와 실시간 메시지로 나타나는지,
 // 페이지의 폼으로 채굴한 블록이 A 에 닿는지 본다.
 func TestNodePageInBrowser(t *testing.T) {
-	chromium := browserRequire(t)
+	chromium, err := exec.LookPath("chromium")
+	if err != nil {
+		need(t, "BROWSER", err.Error(), "apt-get install -y chromium")
+	}
 	a := startNode(t, "A")
 	b := startNode(t, "B", a.p2p)
 	waitFor(t, "A and B to list each other", func() bool { return len(a.peers()) == 1 && len(b.peers()) == 1 })
 	peerA := strings.TrimPrefix(a.p2p, "ws://") // B 가 연결한 A 의 주소
 	p := browserOpen(t, chromium, b.http+"/")   // 정리는 거꾸로 돈다: 브라우저가 닫힌 뒤에 노드들이 멈춘다
-
 	// 제네시스 카드, 피어 A, 열린 이벤트 스트림을 기다린다 (스트림이 열린 뒤에 채굴해야 메시지를 놓치지 않는다).
 	genesis := calculateHashForBlock(getGenesisBlock()).String()
 	p.waitUntil(t, "B's page to show the genesis card, peer A and an open stream", fmt.Sprintf(`(() => {
@@ -2431,7 +2122,6 @@ func TestNodePageInBrowser(t *testing.T) {
 			status: document.querySelector("#status").className };
 		return (s.cards.join() === %s && s.peers.join() === %s && s.status === "ok") || s })()`,
 		browserCardsJS, stringify("0 "+genesis), stringify(peerA)))
-
 	// A 가 채굴한 블록이 B 의 페이지에 두 번째 카드로 나타난다.
 	mined := a.mine("브라우저에서 보기")
 	want := calculateHashForBlock(mined).String()
@@ -2452,7 +2142,6 @@ func TestNodePageInBrowser(t *testing.T) {
 	feedJS := `[...document.querySelectorAll("#feed li")].map((li) => [...li.children].slice(1).map((s) => s.textContent.trim()).join(" "))`
 	p.waitUntil(t, "B's feed to show the block received from A", fmt.Sprintf(`%s.includes(%s) || %[1]s`,
 		feedJS, stringify("← "+peerA+" RESPONSE_BLOCKCHAIN 1 block [1]")))
-
 	// B 의 페이지의 폼으로 채굴한다: 같은 출처의 POST 는 다른 출처를 막는 검사를 지나고, 블록은 A 에 닿는다.
 	if err := p.eval(`document.querySelector("#mine-form input").value = "페이지의 폼에서"; document.querySelector("#mine-form button").click()`, nil); err != nil {
 		t.Fatalf("submit the mine form: got %v, want nil", err)
@@ -2498,7 +2187,7 @@ func BenchmarkReceiveChain(b *testing.B) {
 	for b.Loop() {
 		b.StopTimer()
 		resetChain()
-		ws := newTestSocket("bench")
+		ws := newTestSocket(b, "bench")
 		b.StartTimer()
 		receive(ws, frame)
 		if got := len(chainNow()); got != blocks+1 {
@@ -2520,9 +2209,7 @@ func BenchmarkSyncFromPeer(b *testing.B) {
 		b.StopTimer()
 		resetChain()
 		b.StartTimer()
-		mu.Lock()
-		connectToPeers([]string{peer.p2p})
-		mu.Unlock()
+		locked(func() { connectToPeers([]string{peer.p2p}) })
 		waitFor(b, "the chain to sync", func() bool { return len(chainNow()) == blocks+1 })
 		b.StopTimer()
 		closeAllSockets(b)
@@ -2579,7 +2266,7 @@ func BenchmarkChainMemory(b *testing.B) {
 		var before, after runtime.MemStats
 		runtime.GC()
 		runtime.ReadMemStats(&before)
-		receive(newTestSocket("bench"), frame)
+		receive(newTestSocket(b, "bench"), frame)
 		runtime.GC()
 		runtime.ReadMemStats(&after)
 		if len(chainNow()) != blocks+1 {
@@ -2637,12 +2324,7 @@ func TestReadmeFunctionTable(t *testing.T) {
 
 // ---------- 테스트 도우미 ----------
 
-// hh 는 s 의 SHA-256 이다. 기대값을 챕터의 규칙대로 따로 계산할 때 쓴다.
-func hh(s string) Hash { return sha256.Sum256([]byte(s)) }
-
-var _ = bytes.Equal
-
-// 챕터의 전역 변수(blockchain, sockets) 때문에 한 프로세스에는 노드가 하나뿐이다. 그래서 테스트는 이 테스트 프로세스 안의
+// 챕터의 전역 변수(blockchain, sockets) 때문에 한 프로세스에는 노드가 하나뿐이다. 그래서 테스트는 이 프로세스 안의
 // 노드(startLocalNode) 하나와, 같은 테스트 바이너리를 자식 프로세스로 띄운 노드들(startNode)을 함께 쓴다.
 const childEnv, timeoutEnv = "BLOCKNODE_TEST_CHILD", "BLOCKNODE_TEST_TIMEOUT"
 
@@ -2657,11 +2339,8 @@ func TestMain(m *testing.M) {
 	os.Exit(m.Run())
 }
 
-// h 는 s 의 SHA-256 을 대문자 16진수로 돌려준다. 기대값을 챕터의 규칙대로 따로 계산할 때 쓴다.
-func h(s string) string {
-	sum := sha256.Sum256([]byte(s))
-	return strings.ToUpper(hex.EncodeToString(sum[:]))
-}
+// hh 는 s 의 SHA-256 이다. 기대값을 챕터의 규칙대로 따로 계산할 때 쓴다.
+func hh(s string) Hash { return sha256.Sum256([]byte(s)) }
 
 // waitFor 는 cond 가 참이 될 때까지 짧은 간격(점점 길게, 10ms 까지)으로 기다리고, 30초 안에 안 되면 테스트를 멈춘다.
 func waitFor(t testing.TB, what string, cond func() bool) {
@@ -2675,6 +2354,52 @@ func waitFor(t testing.TB, what string, cond func() bool) {
 	}
 }
 
+// raceOn 은 이 테스트 바이너리가 경쟁 탐지기(-race)로 빌드되었는지이고, scaled 는 그때 시간 한계를 열 배로 늘린다.
+var raceOn = func() bool {
+	info, ok := debug.ReadBuildInfo()
+	return ok && slices.Contains(info.Settings, debug.BuildSetting{Key: "-race", Value: "true"})
+}()
+
+func scaled(d time.Duration) time.Duration {
+	if raceOn {
+		return 10 * d
+	}
+	return d
+}
+
+// setLimit 은 노드의 한계 변수를 mu 를 잡고 바꾸고, 테스트가 끝나면 소켓들을 닫고 보내던 프레임이 끝나기를 기다려 되돌린다.
+func setLimit[T any](t *testing.T, v *T, value T) {
+	mu.Lock()
+	old := *v
+	*v = value
+	mu.Unlock()
+	t.Cleanup(func() {
+		closeAllSockets(t)
+		waitFor(t, "frames in flight", func() bool { return queuedNow() == 0 })
+		locked(func() { *v = old })
+	})
+}
+
+// during 은 f 가 도는 동안(과 끝난 뒤 한 번) every 마다 probe 를 부른다.
+func during(f func(), every time.Duration, probe func()) {
+	var stop atomic.Bool
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		for probe(); !stop.Load(); probe() {
+			time.Sleep(every)
+		}
+	}()
+	defer func() { stop.Store(true); <-done }()
+	f()
+}
+
+// muHeld 는 f 가 도는 동안 mu 를 잡았다 놓기를 거듭해, mu 를 기다린 가장 긴 시간(누가 mu 를 잡고 있던 가장 긴 시간쯤)이다.
+func muHeld(f func()) (most time.Duration) {
+	during(f, 100*time.Microsecond, func() { start := time.Now(); mu.Lock(); most = max(most, time.Since(start)); mu.Unlock() })
+	return most
+}
+
 // heapNow 는 힙에 있는 객체의 바이트 수(아직 치우지 않은 쓰레기 포함)이다: 프로세스의 메모리(RSS)에 가깝다.
 func heapNow() uint64 {
 	sample := []metrics.Sample{{Name: "/memory/classes/heap/objects:bytes"}}
@@ -2682,38 +2407,36 @@ func heapNow() uint64 {
 	return sample[0].Value.Uint64()
 }
 
-// heapPeak 은 stop 이 닫힐 때까지 heapNow 를 자주 재어 가장 큰 값을 돌려준다.
-func heapPeak(stop <-chan struct{}) <-chan uint64 {
-	peak := make(chan uint64, 1)
-	go func() {
-		var most uint64
-		for {
-			most = max(most, heapNow())
-			select {
-			case <-stop:
-				peak <- most
-				return
-			case <-time.After(200 * time.Microsecond):
-			}
-		}
-	}()
-	return peak
+// heapGrowth 는 f 가 도는 동안 힙이 GC 뒤의 값보다 가장 많이 자란 바이트 수이다 (아직 치우지 않은 쓰레기 포함).
+func heapGrowth(f func()) uint64 {
+	gc()
+	base := heapNow()
+	most := base
+	during(f, 200*time.Microsecond, func() { most = max(most, heapNow()) })
+	return most - base
 }
+
+// heapKept 는 f 의 앞과 뒤에 GC 를 하고 재어, f 가 남긴 힙의 바이트 수이다.
+func heapKept(f func()) int64 {
+	gc()
+	before := heapNow()
+	f()
+	gc()
+	return int64(heapNow()) - int64(before)
+}
+
+// gc 는 GC 를 두 번 한다: sync.Pool 이 쥔 것(encoding/json 의 버퍼)은 두 번째 GC 에 풀린다.
+func gc() { runtime.GC(); runtime.GC() }
 
 // allocated 는 이 프로세스가 지금까지 할당한 바이트 수이다.
-func allocated() uint64 {
-	var m runtime.MemStats
-	runtime.ReadMemStats(&m)
-	return m.TotalAlloc
-}
+func allocated() uint64 { var m runtime.MemStats; runtime.ReadMemStats(&m); return m.TotalAlloc }
 
-// discardLog 는 이 프로세스 노드의 로그를 테스트가 끝날 때까지 버린다.
+// discardLog 와 captureLog 는 이 프로세스 노드의 로그를 테스트가 끝날 때까지 버리거나 모은다.
 func discardLog(t testing.TB) {
 	log.SetOutput(io.Discard)
 	t.Cleanup(func() { log.SetOutput(os.Stderr) })
 }
 
-// captureLog 는 이 프로세스 노드의 로그를 테스트가 끝날 때까지 모은다.
 func captureLog(t testing.TB) *testNode {
 	n := &testNode{t: t, name: "log"}
 	log.SetOutput(n)
@@ -2721,26 +2444,34 @@ func captureLog(t testing.TB) *testNode {
 	return n
 }
 
-// resetChain 은 이 프로세스의 체인을 제네시스 블록 하나로 되돌린다.
-func resetChain() { setChain([]Block{getGenesisBlock()}) }
+// resetChain 은 이 프로세스의 체인을 제네시스 블록 하나로 되돌리고, setChain 은 chain 으로 바꾼다.
+func resetChain()            { setChain([]Block{getGenesisBlock()}) }
+func setChain(chain []Block) { mu.Lock(); blockchain = chain; mu.Unlock() }
 
-func setChain(chain []Block) {
-	mu.Lock()
-	blockchain = chain
-	mu.Unlock()
-}
+// locked 는 f 를 mu 를 잡고 돌린다.
+func locked(f func()) { mu.Lock(); defer mu.Unlock(); f() }
 
-// chainNow 와 socketsNow 는 이 프로세스 노드의 체인과 소켓을 mu 를 잡고 읽는다.
-func chainNow() []Block {
-	mu.Lock()
-	defer mu.Unlock()
-	return slices.Clone(getBlockchain())
-}
-
-func socketsNow() []*socket {
+// chainNow 부터 socketAt 까지는 이 프로세스 노드의 값을 mu 를 잡고 읽는다 (badOf 는 소켓이 없으면 -1).
+func chainNow() []Block     { mu.Lock(); defer mu.Unlock(); return slices.Clone(getBlockchain()) }
+func socketsNow() []*socket { mu.Lock(); defer mu.Unlock(); return slices.Clone(getSockets()) }
+func queuedNow() int        { mu.Lock(); defer mu.Unlock(); return queuedBytes }
+func dialedNow() int        { mu.Lock(); defer mu.Unlock(); return len(dialed) }
+func streamsNow() (n int)   { streams.Range(func(_, _ any) bool { n++; return true }); return n }
+func badOf(ws *socket) int {
 	mu.Lock()
 	defer mu.Unlock()
-	return slices.Clone(getSockets())
+	if ws == nil {
+		return -1
+	}
+	return ws.bad
+}
+func socketAt(addr string) *socket {
+	mu.Lock()
+	defer mu.Unlock()
+	if i := slices.IndexFunc(sockets, func(s *socket) bool { return s.addr == addr }); i >= 0 {
+		return sockets[i]
+	}
+	return nil
 }
 
 // makeChain 은 제네시스 위에 n 개의 블록을 올린 올바른 체인을 만든다 (전역 체인은 건드리지 않는다).
@@ -2752,11 +2483,31 @@ func makeChain(n int, tag string) []Block {
 	return chain
 }
 
-// nextBlock 은 prev 바로 다음에 올 올바른 블록이다.
+// nextBlock 은 prev 바로 다음에 올, 문자열 data 를 가진 올바른 블록이다.
 func nextBlock(prev Block, data ...string) Block {
-	facts, _ := prepareData(vals(data...), maxLeaves)
-	header := BlockHeader{"2.1.0", prev.Header.Index + 1, hashOf(prev), 1700000000 + prev.Header.Index + 1, facts.root}
-	return Block{Header: header, Data: vals(data...)}
+	d := string(vals(data...))
+	return blockOn(prev, d, dataRoot(d))
+}
+
+// blockOn 은 prev 다음에 올 블록이다: data 는 JSON 배열 글, root 는 그 머클 루트. 노드가 구해 둔 것(known)을 읽지 않는다.
+func blockOn(prev Block, data string, root Hash) Block {
+	return Block{Header: BlockHeader{"2.1.0", prev.Header.Index + 1, hashOf(prev), 1700000000 + prev.Header.Index + 1, root}, Data: json.RawMessage(data)}
+}
+
+// dataRoot 는 data 배열의 머클 루트이다.
+func dataRoot(data string) Hash {
+	f, err := prepareData(json.RawMessage(data), maxLeaves)
+	if err != nil {
+		panic(err)
+	}
+	return f.root
+}
+
+// values 는 JSON 값 value 가 n 개인 data 배열이고(values("0", 3) 은 [0,0,0]), valuesRoot 는 String(value) 가 text 인 값 n 개의
+// 머클 루트이다: 리프 노드가 모두 SHA-256(text) 이다 (노드가 값마다 읽는 것보다 빠르다).
+func values(value string, n int) string { return "[" + strings.Repeat(value+",", n-1) + value + "]" }
+func valuesRoot(text string, n int) Hash {
+	return rootOf(slices.Repeat([]Hash{sha256.Sum256([]byte(text))}, n))
 }
 
 // hashOf 는 블록의 해시이다. calculateHashForBlock 과 달리 노드가 mu 를 잡고 쓰는 known 을 보지 않아 아무 고루틴에서나 부를 수 있다.
@@ -2766,12 +2517,7 @@ func hashOf(b Block) Hash {
 }
 
 // vals 는 문자열들을 JSON 문자열 값의 배열(블록의 data)로 만든다.
-func vals(strs ...string) json.RawMessage {
-	if strs == nil {
-		strs = []string{}
-	}
-	return stringify(strs)
-}
+func vals(strs ...string) json.RawMessage { return stringify(append([]string{}, strs...)) }
 
 func blockEqual(a, b Block) bool { return a.Header == b.Header && bytes.Equal(a.Data, b.Data) }
 
@@ -2779,9 +2525,9 @@ func blockEqual(a, b Block) bool { return a.Header == b.Header && bytes.Equal(a.
 func chainFrame(blocks []Block) []byte { return []byte(response(string(stringify(blocks)))) }
 
 // response 는 blocks(JSON 글)를 data 문자열에 담은 RESPONSE_BLOCKCHAIN 메시지이다: encoding/json 으로 따로 쓴다.
-func response(blocks string) string {
-	return `{"type":2,"data":` + string(stringify(blocks)) + `}`
-}
+func response(blocks string) string { return `{"type":2,"data":` + string(stringify(blocks)) + `}` }
+
+const queryLatest, queryAll = `{"type":0,"data":null}`, `{"type":1,"data":null}`
 
 // blocksOf 는 RESPONSE_BLOCKCHAIN 프레임을 encoding/json 으로 그냥 풀어 그 블록들을 돌려준다.
 func blocksOf(frame string) ([]Block, error) {
@@ -2789,18 +2535,13 @@ func blocksOf(frame string) ([]Block, error) {
 		Type MessageType
 		Data *string
 	}
+	var blocks []Block
 	if err := json.Unmarshal([]byte(frame), &m); err != nil {
 		return nil, err
-	}
-	if m.Type != RESPONSE_BLOCKCHAIN || m.Data == nil {
+	} else if m.Type != RESPONSE_BLOCKCHAIN || m.Data == nil {
 		return nil, fmt.Errorf("not a RESPONSE_BLOCKCHAIN with data: %.60q", frame)
-	}
-	var blocks []Block
-	if err := json.Unmarshal([]byte(*m.Data), &blocks); err != nil {
-		return nil, err
-	}
-	if len(blocks) == 0 {
-		return nil, errors.New("no blocks")
+	} else if err := json.Unmarshal([]byte(*m.Data), &blocks); err != nil || len(blocks) == 0 {
+		return nil, cmp.Or(err, errors.New("no blocks"))
 	}
 	return blocks, nil
 }
@@ -2824,11 +2565,7 @@ func (n *testNode) Write(p []byte) (int, error) {
 	n.mu.Lock()
 	defer n.mu.Unlock()
 	n.partial = append(n.partial, p...)
-	for {
-		i := bytes.IndexByte(n.partial, '\n')
-		if i < 0 {
-			break
-		}
+	for i := bytes.IndexByte(n.partial, '\n'); i >= 0; i = bytes.IndexByte(n.partial, '\n') {
 		n.lines = append(n.lines, string(n.partial[:i]))
 		n.partial = n.partial[i+1:]
 	}
@@ -2839,13 +2576,7 @@ func (n *testNode) Write(p []byte) (int, error) {
 func (n *testNode) countLog(substr string) int {
 	n.mu.Lock()
 	defer n.mu.Unlock()
-	c := 0
-	for _, l := range n.lines {
-		if strings.Contains(l, substr) {
-			c++
-		}
-	}
-	return c
+	return len(slices.DeleteFunc(slices.Clone(n.lines), func(l string) bool { return !strings.Contains(l, substr) }))
 }
 
 // logText 는 지금까지의 로그 전체이다 (실패 메시지용).
@@ -2868,16 +2599,18 @@ func (n *testNode) waitPort(prefix string) string {
 	waitFor(n.t, n.name+" to listen", func() bool {
 		n.mu.Lock()
 		defer n.mu.Unlock()
-		for _, l := range n.lines {
-			if _, after, ok := strings.Cut(l, prefix); ok {
-				port = after
-				return true
-			}
+		i := slices.IndexFunc(n.lines, func(l string) bool { return strings.Contains(l, prefix) })
+		if i >= 0 {
+			_, port, _ = strings.Cut(n.lines[i], prefix)
 		}
-		return false
+		return i >= 0
 	})
 	return port
 }
+
+// addr 는 노드의 P2P 주소 "127.0.0.1:port" 이고, port 는 주소의 포트이다.
+func (n *testNode) addr() string { return strings.TrimPrefix(n.p2p, "ws://") }
+func port(url string) string     { return url[strings.LastIndex(url, ":")+1:] }
 
 var localNodeMu sync.Mutex // 이 프로세스 안의 노드는 한 번에 하나만
 
@@ -2903,11 +2636,7 @@ func startLocalNode(t testing.TB) *testNode {
 		httpSrv.Close()
 		p2pSrv.Close()
 		closeAllSockets(t)
-		waitFor(t, "queued answers to be released", func() bool {
-			mu.Lock()
-			defer mu.Unlock()
-			return queuedBytes == 0
-		})
+		waitFor(t, "queued answers to be released", func() bool { return queuedNow() == 0 })
 		log.SetOutput(os.Stderr)
 		resetChain()
 		localNodeMu.Unlock()
@@ -2924,14 +2653,15 @@ func closeAllSockets(t testing.TB) {
 	waitFor(t, "all sockets to close", func() bool { return len(socketsNow()) == 0 })
 }
 
-// newTestSocket 은 연결도 쓰기 고루틴도 없이 대기열만 있는 소켓이다: receive 나 챕터의 함수를 바로 부를 때 쓴다.
-// 보낸 것은 대기열에 쌓이고 drain 으로 꺼낸다.
-func newTestSocket(addr string) *socket {
+// newTestSocket 은 연결도 쓰기 고루틴도 없이 대기열만 있는 소켓이다: receive 나 챕터의 함수를 바로 부를 때 쓰고, 보낸 것은
+// drain 으로 꺼낸다. 테스트가 끝나면 닫고 대기열에 남은 것을 버린다 (노드의 뒷정리가 기다리지 않도록).
+func newTestSocket(t testing.TB, addr string) *socket {
 	ws := newSocket(nil, nil, addr, "")
 	mu.Lock()
 	initMessageHandler(ws)
 	initErrorHandler(ws)
 	mu.Unlock()
+	t.Cleanup(func() { mu.Lock(); ws.close(errors.New("test over")); release(ws); mu.Unlock() })
 	return ws
 }
 
@@ -2951,24 +2681,21 @@ func drain(ws *socket) []string {
 	}
 }
 
-// startNode 는 이 테스트 바이너리를 자식 프로세스로 띄워 진짜 노드 하나를 연다.
-// 끝날 때 POST /stop 으로 멈추고, 종료 코드 0 과 (경쟁 탐지기의) DATA RACE, panic 이 없는지 확인한다.
+// startNode 는 이 테스트 바이너리를 자식 프로세스로 띄워 peers 에 연결하는 진짜 노드 하나를 연다. startChild 는 env 와 args 를
+// 그대로 쓴다. 끝날 때 POST /stop 으로 멈추고, 종료 코드 0 과 (경쟁 탐지기의) DATA RACE, panic 이 없는지 확인한다.
 func startNode(t testing.TB, name string, peers ...string) *testNode {
 	t.Helper()
-	args := []string{"-http_port=0", "-p2p_port=0", "-p2p_host=127.0.0.1"}
+	args := []string{"-http_port=0", "-p2p_port=0"}
 	if len(peers) > 0 {
 		args = append(args, "-peers="+strings.Join(peers, ","))
 	}
-	cmd := exec.Command(os.Args[0], args...)
-	cmd.Env = append(os.Environ(), childEnv+"=1")
-	return startProcess(t, name, cmd)
+	return startChild(t, name, nil, args...)
 }
 
-// startQuickNode 는 시간 제한(writeTimeout, dialTimeout)을 1초로 줄인 자식 노드를 띄운다.
-func startQuickNode(t testing.TB, name string) *testNode {
+func startChild(t testing.TB, name string, env []string, args ...string) *testNode {
 	t.Helper()
-	cmd := exec.Command(os.Args[0], "-http_port=0", "-p2p_port=0", "-p2p_host=127.0.0.1")
-	cmd.Env = append(os.Environ(), childEnv+"=1", timeoutEnv+"=1s")
+	cmd := exec.Command(os.Args[0], append(args, "-p2p_host=127.0.0.1")...)
+	cmd.Env = append(append(os.Environ(), env...), childEnv+"=1")
 	return startProcess(t, name, cmd)
 }
 
@@ -2980,14 +2707,10 @@ func startProcess(t testing.TB, name string, cmd *exec.Cmd) *testNode {
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
-	go func() {
-		cmd.Wait()
-		close(n.exited)
-	}()
-	t.Cleanup(func() { n.stop() })
-	httpPort := n.waitPort("Listening http port on: ")
-	p2pPort := n.waitPort("Listening websocket p2p port on: ")
-	n.http, n.p2p = "http://127.0.0.1:"+httpPort, "ws://127.0.0.1:"+p2pPort
+	go func() { cmd.Wait(); close(n.exited) }()
+	t.Cleanup(n.stop)
+	n.http = "http://127.0.0.1:" + n.waitPort("Listening http port on: ")
+	n.p2p = "ws://127.0.0.1:" + n.waitPort("Listening websocket p2p port on: ")
 	return n
 }
 
@@ -2999,7 +2722,7 @@ func (n *testNode) stop() {
 		return
 	}
 	n.stopped = true
-	if n.http == "" {
+	if n.http == "" || n.p2p == "" {
 		n.cmd.Process.Kill()
 		<-n.exited
 		t.Errorf("%s did not start:\n%s", n.name, n.logText())
@@ -3028,11 +2751,11 @@ var client = &http.Client{Timeout: 30 * time.Second}
 // reply 는 HTTP 답이다. 요청이 실패하면 status 가 0 이고 body 가 그 까닭이다.
 type reply struct {
 	status int
-	header http.Header
 	body   string
 }
 
-// request 는 HTTP 요청을 보내고 답을 돌려준다. 고루틴에서도 부를 수 있도록 테스트를 멈추지 않는다.
+// request 는 HTTP 요청을 보내고 답을 돌려준다 (몸체가 있으면 Content-Type: application/json). 고루틴에서도 부를 수 있도록
+// 테스트를 멈추지 않는다.
 func request(t testing.TB, method, url, body string, headers map[string]string) reply {
 	req, err := http.NewRequest(method, url, strings.NewReader(body))
 	if err != nil {
@@ -3053,33 +2776,23 @@ func request(t testing.TB, method, url, body string, headers map[string]string) 
 	if err != nil {
 		return reply{body: err.Error()}
 	}
-	return reply{resp.StatusCode, resp.Header, string(b)}
+	return reply{resp.StatusCode, string(b)}
 }
 
-// httpDo 는 HTTP 요청을 보내고 상태 코드와 몸체를 돌려준다. 요청이 실패하면 테스트를 멈춘다.
-func httpDo(t testing.TB, method, url, body string) (int, string) {
-	t.Helper()
-	resp := request(t, method, url, body, nil)
-	if resp.status == 0 {
-		t.Fatalf("%s %s: %s", method, url, resp.body)
-	}
-	return resp.status, resp.body
-}
-
-// getRaw 는 GET 의 답을 바이트 그대로 돌려준다.
-func (n *testNode) getRaw(path string) string {
+// call 은 노드에 요청을 보내고 200 의 몸체를 바이트 그대로 돌려준다. 다른 답이면 테스트를 멈춘다.
+func (n *testNode) call(method, path, body string) string {
 	n.t.Helper()
-	status, body := httpDo(n.t, "GET", n.http+path, "")
-	if status != http.StatusOK {
-		n.t.Fatalf("%s GET %s: got status %d, want 200: %s", n.name, path, status, body)
+	r := request(n.t, method, n.http+path, body, nil)
+	if r.status != http.StatusOK {
+		n.t.Fatalf("%s %s %s %.100s: got %d %.300s, want 200", n.name, method, path, body, r.status, r.body)
 	}
-	return body
+	return r.body
 }
 
 // getJSON 은 GET 요청의 JSON 답을 v 로 푼다.
 func (n *testNode) getJSON(path string, v any) {
 	n.t.Helper()
-	if err := json.Unmarshal([]byte(n.getRaw(path)), v); err != nil {
+	if err := json.Unmarshal([]byte(n.call("GET", path, "")), v); err != nil {
 		n.t.Fatalf("%s GET %s: %v", n.name, path, err)
 	}
 }
@@ -3087,8 +2800,7 @@ func (n *testNode) getJSON(path string, v any) {
 func (n *testNode) blocks() []Block {
 	n.t.Helper()
 	var chain []Block
-	n.getJSON("/blocks", &chain)
-	if len(chain) == 0 {
+	if n.getJSON("/blocks", &chain); len(chain) == 0 {
 		n.t.Fatalf("%s GET /blocks: got no blocks", n.name)
 	}
 	return chain
@@ -3101,26 +2813,26 @@ func (n *testNode) peers() []string {
 	return peers
 }
 
-// mine 은 POST /mineBlock 으로 블록 하나를 생성한다.
+// mineBody 는 POST /mineBlock 에 body 를 보내고 답한 블록과 그 바이트를 돌려준다. mine 은 data 의 문자열들로 생성한다.
+func (n *testNode) mineBody(body string) (Block, string) {
+	n.t.Helper()
+	raw := n.call("POST", "/mineBlock", body)
+	var b Block
+	if err := json.Unmarshal([]byte(raw), &b); err != nil {
+		n.t.Fatalf("%s POST /mineBlock %s: got %s (%v), want a block", n.name, body, raw, err)
+	}
+	return b, raw
+}
+
 func (n *testNode) mine(data ...string) Block {
 	n.t.Helper()
-	status, resp := httpDo(n.t, "POST", n.http+"/mineBlock", string(stringify(map[string][]string{"data": data})))
-	if status != http.StatusOK {
-		n.t.Fatalf("%s POST /mineBlock: got %d, want 200: %s", n.name, status, resp)
-	}
-	var b Block
-	if err := json.Unmarshal([]byte(resp), &b); err != nil {
-		n.t.Fatal(err)
-	}
+	b, _ := n.mineBody(string(stringify(map[string][]string{"data": data})))
 	return b
 }
 
 func (n *testNode) addPeers(peers ...string) {
 	n.t.Helper()
-	body := string(stringify(map[string][]string{"peers": peers}))
-	if status, resp := httpDo(n.t, "POST", n.http+"/addPeers", body); status != http.StatusOK {
-		n.t.Fatalf("%s POST /addPeers: got %d, want 200: %s", n.name, status, resp)
-	}
+	n.call("POST", "/addPeers", string(stringify(map[string][]string{"peers": peers})))
 }
 
 // tip 은 노드의 마지막 블록 해시이다.
@@ -3136,12 +2848,7 @@ func waitSameChain(t testing.TB, nodes ...*testNode) []Block {
 	var chain []Block
 	waitFor(t, "nodes to hold the same chain", func() bool {
 		chain = nodes[0].blocks()
-		for _, n := range nodes[1:] {
-			if !slices.EqualFunc(chain, n.blocks(), blockEqual) {
-				return false
-			}
-		}
-		return true
+		return !slices.ContainsFunc(nodes[1:], func(n *testNode) bool { return !slices.EqualFunc(chain, n.blocks(), blockEqual) })
 	})
 	return chain
 }
@@ -3157,34 +2864,18 @@ func dialWS(t testing.TB, url string) *websocket.Conn {
 	return ws
 }
 
-// receive 는 메시지 하나를 읽는다.
-func receiveMsg(t testing.TB, ws *websocket.Conn) Message {
+// readBlocks 는 RESPONSE_BLOCKCHAIN 이 올 때까지 읽고(질의는 건너뛴다) 그 블록들을 돌려준다.
+func readBlocks(t *testing.T, ws *websocket.Conn) []Block {
 	t.Helper()
 	ws.SetReadDeadline(time.Now().Add(20 * time.Second))
-	var data string
-	if err := websocket.Message.Receive(ws, &data); err != nil {
-		t.Fatalf("receive: %v", err)
-	}
-	var m Message
-	if err := json.Unmarshal([]byte(data), &m); err != nil {
-		t.Fatalf("receive: %v: %.100s", err, data)
-	}
-	return m
-}
-
-// receiveBlocks 는 RESPONSE_BLOCKCHAIN 이 올 때까지 읽고 그 블록들을 돌려준다 (질의 메시지는 건너뛴다).
-func receiveBlocks(t testing.TB, ws *websocket.Conn) []Block {
-	t.Helper()
 	for {
-		m := receiveMsg(t, ws)
-		if m.Type != RESPONSE_BLOCKCHAIN {
-			continue
+		var text string
+		if err := websocket.Message.Receive(ws, &text); err != nil {
+			t.Fatalf("waiting for RESPONSE_BLOCKCHAIN: %v", err)
 		}
-		blocks, err := blocksOf(string(stringify(m)))
-		if err != nil {
-			t.Fatal(err)
+		if blocks, err := blocksOf(text); err == nil {
+			return blocks
 		}
-		return blocks
 	}
 }
 
@@ -3196,69 +2887,81 @@ func send(t testing.TB, ws *websocket.Conn, text string) {
 	}
 }
 
-// rawDial 은 npm ws 처럼 Origin 헤더 없이 웹소켓 핸드셰이크를 손으로 한다.
+// upgrade 는 npm ws 처럼 Origin 머리 없는 웹소켓 핸드셰이크 요청이다 (끝의 빈 줄 없이: 머리를 더 붙일 수 있다).
+const upgrade = "GET / HTTP/1.1\r\nHost: localhost\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n" +
+	"Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n"
+
+// tcpDial 은 주소(ws:// 나 http:// 도 된다)에 TCP 로 연결한다. rcvbuf 가 0 이 아니면 받는 버퍼를 그만큼으로 줄인다.
+func tcpDial(t testing.TB, addr string, rcvbuf int) net.Conn {
+	t.Helper()
+	c, err := net.DialTimeout("tcp", strings.TrimPrefix(strings.TrimPrefix(addr, "ws://"), "http://"), 5*time.Second)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rcvbuf > 0 {
+		c.(*net.TCPConn).SetReadBuffer(rcvbuf)
+	}
+	t.Cleanup(func() { c.Close() })
+	return c
+}
+
+// statusLine 은 d 안에 온 답의 첫 줄이고(오지 않으면 ""), closedWithin 은 d 안에 상대가 연결을 닫는지이다 (오는 것은 버린다).
+func statusLine(c net.Conn, d time.Duration) string {
+	c.SetReadDeadline(time.Now().Add(d))
+	line, _ := bufio.NewReader(c).ReadString('\n')
+	return line
+}
+
+func closedWithin(c net.Conn, d time.Duration) bool {
+	c.SetReadDeadline(time.Now().Add(d))
+	_, err := io.Copy(io.Discard, c)
+	return !errors.Is(err, os.ErrDeadlineExceeded)
+}
+
+// rawDial 은 upgrade 로 웹소켓 핸드셰이크를 손으로 한다.
 func rawDial(t testing.TB, p2pURL string) (net.Conn, *bufio.Reader) {
 	t.Helper()
-	host := strings.TrimPrefix(p2pURL, "ws://")
-	conn, err := net.Dial("tcp", host)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { conn.Close() })
+	conn := tcpDial(t, p2pURL, 0)
 	conn.SetDeadline(time.Now().Add(20 * time.Second))
-	fmt.Fprintf(conn, "GET / HTTP/1.1\r\nHost: %s\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"+
-		"Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n", host)
+	io.WriteString(conn, upgrade+"\r\n")
 	r := bufio.NewReader(conn)
-	status, err := r.ReadString('\n')
-	if err != nil {
-		t.Fatal(err)
+	if status, err := r.ReadString('\n'); !strings.HasPrefix(status, "HTTP/1.1 101") {
+		t.Fatalf("handshake without Origin: got %q (%v), want HTTP/1.1 101", status, err)
 	}
-	if !strings.HasPrefix(status, "HTTP/1.1 101") {
-		t.Fatalf("handshake without Origin: got %q, want HTTP/1.1 101", status)
-	}
-	for {
-		line, err := r.ReadString('\n')
-		if err != nil {
+	for line := ""; line != "\r\n"; {
+		var err error
+		if line, err = r.ReadString('\n'); err != nil {
 			t.Fatal(err)
 		}
-		if line == "\r\n" {
-			conn.SetDeadline(time.Time{})
-			return conn, r
-		}
 	}
+	conn.SetDeadline(time.Time{})
+	return conn, r
 }
 
 // readRawFrame 는 서버가 보낸 (가리지 않은) 프레임 하나를 읽는다.
 func readRawFrame(r *bufio.Reader) (opcode byte, payload []byte, err error) {
-	var hdr [2]byte
-	if _, err = io.ReadFull(r, hdr[:]); err != nil {
+	var hdr [10]byte
+	if _, err = io.ReadFull(r, hdr[:2]); err != nil {
 		return
 	}
-	opcode = hdr[0] & 0x0f
-	n := uint64(hdr[1] & 0x7f)
-	switch n {
-	case 126:
-		var b [2]byte
-		_, err = io.ReadFull(r, b[:])
-		n = uint64(binary.BigEndian.Uint16(b[:]))
-	case 127:
-		var b [8]byte
-		_, err = io.ReadFull(r, b[:])
-		n = binary.BigEndian.Uint64(b[:])
+	opcode, n := hdr[0]&0x0f, uint64(hdr[1]&0x7f)
+	if n == 126 {
+		_, err = io.ReadFull(r, hdr[2:4])
+		n = uint64(binary.BigEndian.Uint16(hdr[2:4]))
+	} else if n == 127 {
+		_, err = io.ReadFull(r, hdr[2:])
+		n = binary.BigEndian.Uint64(hdr[2:])
 	}
-	if err != nil {
-		return
+	if err == nil {
+		payload = make([]byte, n)
+		_, err = io.ReadFull(r, payload)
 	}
-	payload = make([]byte, n)
-	_, err = io.ReadFull(r, payload)
 	return
 }
 
 // rawFrameHeader 는 클라이언트 프레임의 머리(FIN, opcode, 길이, 가림 키)를 만든다. 가림 키가 0 이라 내용은 그대로 보낸다.
 func rawFrameHeader(opcode byte, length uint64) []byte {
-	hdr := []byte{0x80 | opcode, 0x80 | 127}
-	hdr = binary.BigEndian.AppendUint64(hdr, length)
-	return append(hdr, 0, 0, 0, 0)
+	return append(binary.BigEndian.AppendUint64([]byte{0x80 | opcode, 0x80 | 127}, length), 0, 0, 0, 0)
 }
 
 // writeRawFrame 은 텍스트 프레임 하나를 손으로 보낸다.
@@ -3269,50 +2972,59 @@ func writeRawFrame(t testing.TB, conn net.Conn, text string) {
 	}
 }
 
+// fakePeer 는 연결마다 serve 를 돌리는 가짜 피어를 열고 그 ws:// 주소를 돌려준다.
+func fakePeer(t *testing.T, serve func(net.Conn)) string {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { ln.Close() })
+	go func() {
+		for c, err := ln.Accept(); err == nil; c, err = ln.Accept() {
+			go func() { defer c.Close(); serve(c) }()
+		}
+	}()
+	return "ws://" + ln.Addr().String()
+}
+
+// need 는 테스트가 쓰는 바깥 것이 없으면(missing) 건너뛰고, env=1 이면(CI) 실패한다.
+func need(t *testing.T, env, missing, install string) {
+	t.Helper()
+	if os.Getenv(env) == "1" {
+		t.Fatalf("%s=1 but %s (%s)", env, missing, install)
+	}
+	t.Skipf("skipping: %s (%s; %s=1 makes this a failure)", missing, install, env)
+}
+
 // jsNodeDir 는 테스트가 띄우는 자바스크립트 노드의 자리이다: 챕터의 npm 버전으로 돌고, 챕터의 규칙대로 우리가 쓴 노드이다.
 const jsNodeDir = "testdata/jsnode"
 
 // requireJSNode 는 node 와 jsNodeDir 의 패키지가 있는지 보고 node 의 경로를 돌려준다.
-// 없으면 건너뛴다. INTEROP=1 이면(CI) 건너뛰지 않고 실패한다.
 func requireJSNode(t *testing.T) string {
 	t.Helper()
-	missing := func(what string) {
-		t.Helper()
-		if os.Getenv("INTEROP") == "1" {
-			t.Fatalf("INTEROP=1 but %s (install Node.js, then: cd %s && npm ci)", what, jsNodeDir)
-		}
-		t.Skipf("skipping the JavaScript interop test: %s (install Node.js, then: cd %s && npm ci; INTEROP=1 makes this a failure)", what, jsNodeDir)
-	}
+	install := "install Node.js, then: cd " + jsNodeDir + " && npm ci"
 	node, err := exec.LookPath("node")
 	if err != nil {
-		missing("node is not on PATH")
+		need(t, "INTEROP", "node is not on PATH", install)
 	}
 	for _, pkg := range []string{"ws", "crypto-js", "merkle", "express", "body-parser"} {
 		if _, err := os.Stat(filepath.Join(jsNodeDir, "node_modules", pkg, "package.json")); err != nil {
-			missing(fmt.Sprintf("%s/node_modules/%s is not installed", jsNodeDir, pkg))
+			need(t, "INTEROP", jsNodeDir+"/node_modules/"+pkg+" is not installed", install)
 		}
 	}
 	return node
 }
 
-// chainFrameOf 는 npm ws 처럼 Origin 없이 노드의 P2P 포트에 연결해, 노드가 먼저 보내는 QUERY_LATEST 를 확인하고,
-// QUERY_ALL 을 보낸 뒤 돌아온 RESPONSE_BLOCKCHAIN 프레임의 텍스트를 바이트 그대로 돌려준다.
+// chainFrameOf 는 npm ws 처럼 노드의 P2P 포트에 연결해, 노드가 먼저 보내는 QUERY_LATEST 를 확인하고, QUERY_ALL 을 보낸 뒤
+// 돌아온 RESPONSE_BLOCKCHAIN 프레임의 텍스트를 바이트 그대로 돌려준다.
 func chainFrameOf(t *testing.T, n *testNode) string {
 	t.Helper()
 	conn, r := rawDial(t, n.p2p)
 	defer conn.Close()
-	opcode, payload, err := readRawFrame(r)
-	if err != nil {
-		t.Fatalf("%s: first frame: %v", n.name, err)
+	if opcode, payload, err := readRawFrame(r); err != nil || opcode != 1 || string(payload) != queryLatest {
+		t.Fatalf("%s: first frame: got opcode %d %q (%v), want a text frame %s", n.name, opcode, payload, err, queryLatest)
 	}
-	if want := `{"type":0,"data":null}`; opcode != 1 || string(payload) != want {
-		t.Errorf("%s: first frame: got opcode %d %q, want a text frame %s", n.name, opcode, payload, want)
-	}
-	query := `{"type":1,"data":null}`
-	frame := append([]byte{0x81, 0x80 | byte(len(query)), 0, 0, 0, 0}, query...) // 가림 키 0: 내용은 그대로
-	if _, err := conn.Write(frame); err != nil {
-		t.Fatalf("%s: sending QUERY_ALL: %v", n.name, err)
-	}
+	writeRawFrame(t, conn, queryAll)
 	for {
 		opcode, payload, err := readRawFrame(r)
 		if err != nil {
@@ -3322,16 +3034,6 @@ func chainFrameOf(t *testing.T, n *testNode) string {
 			return string(payload)
 		}
 	}
-}
-
-// startJSNode 는 자바스크립트 노드를 진짜 프로세스로 띄운다. 포트는 0(빈 포트 아무거나)이고,
-// 노드가 "Listening …" 줄에 남긴 진짜 포트를 startNode 처럼 읽는다. 멈출 때도 startNode 의 노드처럼 POST /stop 이다.
-func startJSNode(t *testing.T, node, name string) *testNode {
-	t.Helper()
-	cmd := exec.Command(node, "main.js")
-	cmd.Dir = jsNodeDir
-	cmd.Env = append(os.Environ(), "HTTP_PORT=0", "P2P_PORT=0", "HOST=127.0.0.1")
-	return startProcess(t, name, cmd)
 }
 
 // firstDiff 는 두 글이 처음 다른 곳과 그 둘레를 보여 준다 (긴 체인 JSON 을 비교할 때의 실패 메시지용).

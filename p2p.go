@@ -243,7 +243,7 @@ var (
 	answers        = map[string]*frame{}  // 지금 체인에 대한 답들: 종류와 블록 수로 찾는다 (mu 가 지킨다)
 	answered       Hash                   // answers 가 답하는 체인의 마지막 블록 해시 (mu 가 지킨다)
 	queuedBytes    int                    // 대기열들에 있는 서로 다른 프레임의 바이트 수 (mu 가 지킨다)
-	dialed         = map[string]*socket{} // 연결했거나 연결하는 중인 피어 주소와 그 소켓 (mu 가 지킨다)
+	dialed         = map[string]*socket{} // 연결했거나 연결하는 중인 피어 주소(ws.url)와 그 소켓 (mu 가 지킨다)
 )
 
 // conn 은 소켓 하나의 연결과 대기열이다. 짜임은 gorilla/websocket 의 chat 예제와 같다: 연결마다 읽는 고루틴(readPump)과
@@ -264,16 +264,8 @@ type conn struct {
 // frame 은 보낼 웹소켓 프레임 하나이다. 체인의 한 버전에 대한 같은 답은 모든 소켓의 대기열이 같은 frame 을 나눠 가진다.
 type frame struct {
 	size    int           // 만들 바이트 수: 만들기 전에 센다
-	build   func() []byte // JSON.stringify(message): 처음 보내는 고루틴이 mu 밖에서 한 번 부른다
-	once    sync.Once
-	bytes   []byte
-	holders int // 이 프레임을 대기열에 두었거나 보내는 중인 소켓 수 (mu 가 지킨다)
-}
-
-// text 는 프레임의 바이트이다: 처음 부른 고루틴이 만들고, 만든 뒤에는 블록들을 놓아 준다.
-func (f *frame) text() []byte {
-	f.once.Do(func() { f.bytes, f.build = f.build(), nil })
-	return f.bytes
+	text    func() []byte // JSON.stringify(message): 처음 보내는 고루틴이 mu 밖에서 한 번 만든다 (sync.OnceValue)
+	holders int           // 이 프레임을 대기열에 두었거나 보내는 중인 소켓 수 (mu 가 지킨다)
 }
 
 // answer 는 blocks 에 대한 답 프레임을 돌려준다: 체인의 같은 버전이면 전에 만든 것을 나눠 쓴다. mu 를 잡고 부른다.
@@ -284,7 +276,7 @@ func answer(kind string, blocks []Block, size int, build func() []byte) *frame {
 	}
 	key := fmt.Sprint(kind, len(blocks))
 	if answers[key] == nil {
-		answers[key] = &frame{size: size, build: build}
+		answers[key] = &frame{size: size, text: sync.OnceValue(build)} // 만든 뒤에는 build 가 쥔 블록들을 놓는다
 	}
 	return answers[key]
 }
@@ -293,7 +285,7 @@ func answer(kind string, blocks []Block, size int, build func() []byte) *frame {
 func frameOf(message Message) *frame {
 	if message.Data == nil {
 		text := stringify(message)
-		return &frame{size: len(text), build: func() []byte { return text }}
+		return &frame{size: len(text), text: func() []byte { return text }}
 	}
 	blocks := message.Data
 	size := int(chainCost(blocks).bytes)
@@ -376,10 +368,10 @@ func newWebSocket(peer string) *socket {
 	case err != nil:
 	case config.Location.Scheme != "ws" || config.Location.Hostname() == "":
 		err = errors.New("want an address like ws://host:port")
-	case dialed[config.Location.Host] != nil || len(dialed) >= maxPeers:
+	case dialed[peer] != nil || len(dialed) >= maxPeers:
 		err = fmt.Errorf("skipped: already connected or connecting to that address, or to %d peers", maxPeers)
 	default:
-		dialed[config.Location.Host] = ws
+		dialed[peer] = ws
 	}
 	go func() {
 		if err == nil {
@@ -561,10 +553,8 @@ func sent(ws *socket, f *frame) {
 
 // release 는 닫힌 소켓의 대기열에 남은 프레임을 버리고, 그 피어 주소에 다시 연결할 수 있게 한다. mu 를 잡고 부른다.
 func release(ws *socket) {
-	for address, s := range dialed {
-		if s == ws {
-			delete(dialed, address)
-		}
+	if dialed[ws.url] == ws {
+		delete(dialed, ws.url)
 	}
 	for {
 		select {
@@ -593,8 +583,8 @@ func writePump(ws *socket) {
 	for {
 		select {
 		case f := <-ws.queue:
-			var err error
-			if !ws.isClosed() { // 닫힌 뒤에는 보내지 않는다: 새 시간 제한이 close 가 건 "지금" 제한을 덮어쓰지 않도록
+			err := ws.ctx.Err()
+			if err == nil { // 닫힌 뒤에는 보내지 않는다: 새 시간 제한이 close 가 건 "지금" 제한을 덮어쓰지 않도록
 				ws.ws.SetWriteDeadline(time.Now().Add(writeTimeout))
 				_, err = ws.ws.Write(f.text())      // 텍스트 프레임 하나
 				ws.ws.SetWriteDeadline(time.Time{}) // 핑에 답하는 퐁도 이 연결로 나가므로 지난 시간 제한을 남기지 않는다

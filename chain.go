@@ -91,7 +91,7 @@ func getCurrentTimestamp() int64 {
 
 // addBlock 은 새 블록이 마지막 블록 위에 올 수 있으면 체인에 붙이고 true 를 돌려준다.
 func addBlock(newBlock Block) bool {
-	// 챕터와 다른 점: 체인 전체를 담은 QUERY_ALL 의 답이 Go 노드가 프레임 하나로 받는 한계(64 MiB, data 값 2^20 개)를
+	// 챕터와 다른 점: 체인 전체를 담은 QUERY_ALL 의 응답이 Go 노드가 프레임 하나로 받는 한계(64 MiB, data 값 2^20 개)를
 	// 넘게 할 블록은 붙이지 않는다 (fits): 가진 체인은 언제나 보낼 수 있고, 보낸 체인은 Go 노드가 받을 수 있다.
 	if isValidNewBlock(newBlock, getLatestBlock()) && fits(&newBlock) {
 		blockchain = append(blockchain, newBlock)
@@ -168,8 +168,8 @@ const (
 	maxBlockDataBytes = 1 << 20   // 블록 하나의 data 를 JSON 으로 쓴 크기의 한계 (HTTP 몸체 100 KB 로 생성할 수 있는 어떤 data 보다 크다)
 	maxSafeInteger    = 1<<53 - 1 // 자바스크립트가 정확히 다루는 가장 큰 정수
 	maxDepth          = 64        // data 의 값 안에 배열과 객체가 겹칠 수 있는 깊이의 한계
-	maxFrameBytes     = 64 << 20  // 받는 프레임 하나, 그리고 체인 전체를 담은 답 프레임의 최대 크기 (챕터의 ws 1.x 는 100 MiB)
-	maxLeaves         = 1 << 20   // 프레임 하나, 그리고 체인 전체의 답에서 머클 리프 노드로 해시하는 data 값 수의 한계
+	maxFrameBytes     = 64 << 20  // 받는 프레임 하나, 그리고 체인 전체를 담은 응답 프레임의 최대 크기 (챕터의 ws 1.x 는 100 MiB)
+	maxLeaves         = 1 << 20   // 프레임 하나, 그리고 체인 전체의 응답에서 머클 리프 노드로 해시하는 data 값 수의 한계
 )
 
 // Hash 는 SHA-256 값이다. 챕터는 해시를 64글자 대문자 16진수 문자열로 다루고, JSON 에서도 그렇게 쓰고 읽는다.
@@ -193,14 +193,14 @@ func (h *Hash) UnmarshalText(text []byte) error {
 	return nil
 }
 
-// memo 는 블록에 적어 두는 비용이다: 답 프레임의 크기를 체인을 다시 돌지 않고 안다 (fits 와 prepareBlock 이 적는다).
+// memo 는 블록에 적어 두는 비용이다: 응답 프레임의 크기를 체인을 다시 돌지 않고 안다 (fits 와 prepareBlock 이 적는다).
 type memo struct {
-	own   cost // 이 블록 하나가 답 프레임에 더하는 비용 (0 이면 아직 세지 않았다)
-	total cost // 제네시스부터 이 블록까지의 체인을 답 프레임 하나로 보낼 때의 비용
+	own   cost // 이 블록 하나가 응답 프레임에 더하는 비용 (0 이면 아직 세지 않았다)
+	total cost // 제네시스부터 이 블록까지의 체인을 응답 프레임 하나로 보낼 때의 비용
 }
 
 // cost 는 블록들을 RESPONSE_BLOCKCHAIN 프레임 하나로 보낼 때의 비용이다: 프레임의 바이트 수와 머클 리프 노드로 해시할 data 값의 수.
-// 받는 쪽은 프레임 하나에, 가진 쪽은 체인 전체의 답에 같은 한계(within)를 둔다. int32 는 블록마다 메모리를 아끼려고이다 (64 MiB 안).
+// 받는 쪽은 프레임 하나에, 가진 쪽은 체인 전체의 응답에 같은 한계(within)를 둔다. int32 는 블록마다 메모리를 아끼려고이다 (64 MiB 안).
 type cost struct{ bytes, values int32 }
 
 // plus 는 두 비용의 합이다.
@@ -239,7 +239,7 @@ var (
 	knownNext int
 )
 
-// blockCost 는 블록 하나가 답 프레임에 더하는 비용이다 (블록 뒤의 쉼표 하나까지).
+// blockCost 는 블록 하나가 응답 프레임에 더하는 비용이다 (블록 뒤의 쉼표 하나까지).
 func blockCost(block Block) cost {
 	if block.own != (cost{}) {
 		return block.own
@@ -248,7 +248,7 @@ func blockCost(block Block) cost {
 	return cost{int32(size + 1), int32(factsOf(block.Data).values)}
 }
 
-// chainCost 는 blocks 를 답 프레임 하나로 보낼 때의 비용이다. 체인이면 마지막 블록에 적어 둔 값을 쓴다.
+// chainCost 는 blocks 를 응답 프레임 하나로 보낼 때의 비용이다. 체인이면 마지막 블록에 적어 둔 값을 쓴다.
 func chainCost(blocks []Block) cost {
 	if last := blocks[len(blocks)-1]; len(blocks) > 1 && last.total != (cost{}) {
 		return last.total
@@ -260,7 +260,7 @@ func chainCost(blocks []Block) cost {
 	return c
 }
 
-// fits 는 newBlock 을 붙인 체인 전체의 답이 한계 안인지 알려주고, 그 비용을 newBlock 에 적어 둔다.
+// fits 는 newBlock 을 붙인 체인 전체의 응답이 한계 안인지 알려주고, 그 비용을 newBlock 에 적어 둔다.
 func fits(newBlock *Block) bool {
 	newBlock.own = blockCost(*newBlock)
 	newBlock.total = chainCost(blockchain).plus(newBlock.own)
@@ -273,6 +273,18 @@ func fits(newBlock *Block) bool {
 
 // isSafeInteger 는 n 이 자바스크립트의 Number.isSafeInteger 를 만족하는지 알려준다.
 func isSafeInteger(n int64) bool { return -maxSafeInteger <= n && n <= maxSafeInteger }
+
+// lockWith 는 mu 를 잡고, 그동안 챕터의 함수가 f 에 구해 둔 해시와 머클 루트를 쓰게 한다 (known).
+func lockWith(f facts) {
+	mu.Lock()
+	known = f
+}
+
+// unlockWith 는 구해 둔 것을 지우고 mu 를 놓는다.
+func unlockWith() {
+	known = nil
+	mu.Unlock()
+}
 
 // prehashed 는 받은 블록이면 mu 를 잡기 전에 구해 둔 그 해시이다 (known).
 func prehashed(block Block) (Hash, bool) {

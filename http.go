@@ -23,12 +23,12 @@ import (
 )
 
 // initHttpServer 는 리슨하는 ln 에서 HTTP API 를 연다. 핸들러마다 챕터의 로직은 mu 를 잡고 돌리고(chain.go),
-// 몸체를 읽고 파싱하는 일과 답을 쓰는 일은 mu 밖에서 한다.
+// 몸체를 읽고 파싱하는 일과 응답을 쓰는 일은 mu 밖에서 한다.
 // 챕터와 다른 점: 없는 경로에는 404, 맞지 않는 메서드에는 405 를 Go 의 ServeMux 가 문자열로 답하고(Express 는 둘 다 HTML 404),
 // 대소문자가 다른 경로(/Blocks)나 끝에 / 를 붙인 경로도 404 이다(Express 는 받는다). Express 가 붙이는 ETag 와 그에 따른 304,
 // OPTIONS 에 대한 자동 답도 없다. 다른 사이트의 웹 페이지가 브라우저를 시켜 보내는 POST 는 403 이고, IP 주소나 localhost 가 아닌
 // 이름으로 온 요청(DNS 리바인딩으로 그 이름이 이 기계를 가리키게 한 웹 페이지)은 421 이다 (curl 은 그대로 된다).
-// 연결은 maxHTTPConns 개까지, 요청 머리는 4 KiB 까지이고, 요청을 읽고 답을 쓰는 시간에도 한계가 있다.
+// 연결은 maxHTTPConns 개까지, 요청 헤더는 4 KiB 까지이고, 요청을 읽고 응답을 쓰는 시간에도 한계가 있다.
 func initHttpServer(ln net.Listener) *http.Server {
 	mux := http.NewServeMux()
 
@@ -36,10 +36,10 @@ func initHttpServer(ln net.Listener) *http.Server {
 	// 챕터와 다른 점: 체인을 보내는 요청은 한 번에 둘까지이다 (나머지는 기다린다: slots).
 	mux.HandleFunc("GET /blocks", slots(writers, func(w http.ResponseWriter, r *http.Request) {
 		mu.Lock()
-		blocks := chainText() // res.send(getBlockchain()) 의 JSON.stringify: 체인의 버전마다 한 번 쓰고 나눠 쓴다
+		body := chainText(getBlockchain()) // res.send(getBlockchain()): JSON.stringify 는 체인의 버전마다 한 번 하고 나눠 쓴다
 		mu.Unlock()
 		w.Header().Set("Content-Type", "application/json; charset=utf-8")
-		w.Write(blocks.text())
+		w.Write(body.text())
 	}))
 
 	// POST /mineBlock {"data":[…]}: 새 블록을 생성해 돌려준다
@@ -53,12 +53,10 @@ func initHttpServer(ln net.Listener) *http.Server {
 		if !readBody(w, r, "data", &data) { // const data = req.body.data || []
 			return
 		}
-		prepared := factsFor(data)
-		mu.Lock()
-		known = prepared // mu 밖에서 구해 둔 머클 루트: mineBlock 은 다시 구하지 않는다
+		prepared := factsFor(data) // 챕터에 없는 것: 머클 루트는 mu 를 잡기 전에 한 번 구한다
+		lockWith(prepared)         // mu.Lock(): mineBlock 은 구해 둔 머클 루트를 다시 구하지 않는다
 		newBlock := mineBlock(data)
-		known = facts{}
-		mu.Unlock()
+		unlockWith()
 		if newBlock == nil {
 			w.Header().Set("Content-Type", "text/html; charset=utf-8")
 			w.WriteHeader(http.StatusBadRequest)
@@ -98,7 +96,7 @@ func initHttpServer(ln net.Listener) *http.Server {
 
 	// POST /addPeers {"peers":[…]}: 피어마다 웹소켓을 연다. Express 는 경로의 대소문자를 가리지 않아
 	// 챕터에서는 노트의 철자 /addpeers 도 된다. Go 의 ServeMux 는 가리므로 두 철자를 다 등록한다.
-	// 챕터와 다른 점: /mineBlock 처럼 한 번에 넷까지이고 Content-Type 이 JSON 이어야 한다. 문자열이 아닌 주소(챕터는 500)나
+	// 챕터와 다른 점: /mineBlock 처럼 한 번에 넷까지이고 Content-Type 이 JSON 이어야 한다. 배열이 아닌 peers 나 문자열이 아닌 주소(챕터는 500),
 	// maxPeers 개를 넘는 주소는 400 이다.
 	addPeers := slots(busy, func(w http.ResponseWriter, r *http.Request) {
 		var peers []string
@@ -140,7 +138,7 @@ const (
 var (
 	busy        = make(chan struct{}, 4)          // 몸체를 읽고 일하는 요청(/mineBlock, /addPeers)의 자리: 몸체와 파싱한 값을 쥔 요청 수의 한계
 	streamSlots = make(chan struct{}, maxStreams) // 노드의 페이지가 여는 이벤트 스트림의 자리
-	writers     = make(chan struct{}, 2)          // GET /blocks 의 답을 쓰는 자리: 느린 클라이언트가 저마다 체인의 한 버전을 쥐지 못하도록
+	writers     = make(chan struct{}, 2)          // GET /blocks 의 응답을 쓰는 자리: 느린 클라이언트가 저마다 체인의 한 버전을 쥐지 못하도록
 	stopping    = make(chan struct{})             // POST /stop 이 오면 닫힌다. main 이 이것을 기다렸다가 서버들을 닫고 끝난다
 	stopOnce    sync.Once
 	streams     sync.Map // 노드의 페이지가 연 이벤트 스트림들: chan string 마다 true
@@ -152,7 +150,7 @@ var (
 var page []byte
 
 // serve 는 ln 에서 mux 로 HTTP 를 받는다. 다른 사이트의 웹 페이지가 보낸 POST 는 403, IP 주소나 localhost 가 아닌 호스트(DNS
-// 리바인딩으로 그 이름이 이 기계를 가리키게 한 웹 페이지)는 421 이고, 연결 수, 요청 머리, 읽고 쓰고 쉬는 시간에 한계를 둔다.
+// 리바인딩으로 그 이름이 이 기계를 가리키게 한 웹 페이지)는 421 이고, 연결 수, 요청 헤더, 읽고 쓰고 쉬는 시간에 한계를 둔다.
 func serve(ln net.Listener, mux *http.ServeMux) *http.Server {
 	protection := http.NewCrossOriginProtection()
 	protection.SetDenyHandler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {

@@ -38,7 +38,7 @@ const (
 
 // Message 는 웹소켓 프레임 하나에 담기는 {"type":T,"data":D} 이다. 질의의 data 는 null 이고, RESPONSE_BLOCKCHAIN 의 data 는
 // 블록 배열을 JSON.stringify 한 문자열이다. 챕터는 그 문자열을 response…Msg 에서 만들지만, 여기서는 블록들을 그대로 두고
-// 문자열은 보낼 때(ws.send, mu 밖에서) 만든다. 받은 문자열도 mu 를 잡기 전에 블록들로 파싱해 둔다(JSON.parse).
+// 문자열은 그 소켓의 writePump 가 보낼 때 mu 밖에서 만든다. 받은 문자열도 mu 를 잡기 전에 블록들로 파싱해 둔다(JSON.parse).
 type Message struct {
 	Type MessageType `json:"type"`
 	Data []Block     `json:"data"`
@@ -57,7 +57,7 @@ type socket struct {
 func getSockets() []*socket { return sockets }
 
 // initP2PServer 는 리슨하는 ln(main 이 미리 열어 둔다)에서 웹소켓 서버를 열고, 연결이 들어올 때마다 initConnection 을 부른다.
-// 챕터와 다른 점: 들어온 연결은 maxPeers 개까지 받고(더 오는 연결은 자리가 날 때까지 기다린다), 핸드셰이크의 HTTP 요청 머리는
+// 챕터와 다른 점: 들어온 연결은 maxPeers 개까지 받고(더 오는 연결은 자리가 날 때까지 기다린다), 핸드셰이크의 HTTP 요청 헤더는
 // 4 KiB 와 dialTimeout 안이어야 하며, 이 노드 자신이 연결한 것(nodeID)은 거절한다.
 func initP2PServer(ln net.Listener) *http.Server {
 	// 노트와 다른 점: 노트는 server.on 이 연결을 "대기열"에 올린다고 적었다. 핸들러를 등록할 뿐이고, 연결이 올 때마다 불린다.
@@ -81,13 +81,15 @@ func initMessageHandler(ws *socket) {
 	// 챕터와 다른 점: 챕터는 JSON 이면 어떤 형식이든(공백, 다른 키 차례, 대소문자가 다른 키, 1.0) 처리하고, JSON 이 아니거나 블록이
 	// 없는 메시지에는 예외로 죽고, 모르는 type 은 넘어간다. 여기서는 JSON.stringify 가 쓰는 형식 그대로인 메시지만 이 함수에 온다:
 	// 나머지는 한 줄 남기고 잘못된 메시지로 세며, 5 개(maxBadMessages)면 연결을 닫는다. 여러 프레임으로 나눈 메시지도 그렇다.
+	// 프레임은 64 MiB, data 값은 프레임에 2^20 개까지이고, 해시가 64글자 대문자 16진수가 아닌 블록(올바를 수 없다)이 든 메시지와
+	// 첫 메시지가 5 초 안에 오지 않는 연결도 거절한다. 챕터에는 ws 1.x 의 100 MiB 한계만 있다.
 	// 블록 배열이 비었거나 isValidBlockStructure 에 맞지 않는 블록이 든 메시지도 여기 오지 않는다: 챕터는 그런 블록을 addBlock 이나
 	// replaceChain 에서야 "invalid block structure" 로 거절하거나, 블록 하나면 체인 전체를 묻는다 (빈 배열에는 예외로 죽는다).
 	// 노트와 다른 점: 노트는 ws.on 이 소켓을 "메세지 대기열"에 올린다고 적었다. 메시지가 올 때마다 부를 함수를 등록할 뿐이다.
 	ws.on("message", func(message Message) {
 		switch message.Type {
 		case QUERY_LATEST:
-			write(ws, responseLatestMsg()) // 챕터와 다른 점: 같은 답이 아직 대기열에 있으면 또 넣지 않고, 밀린 피어는 닫는다 (write)
+			write(ws, responseLatestMsg()) // 챕터와 다른 점: 방금 넣은 같은 응답이 아직 나가지 않았으면 또 넣지 않고, 밀린 피어는 닫는다 (send)
 		case QUERY_ALL:
 			write(ws, responseChainMsg()) // 챕터와 다른 점: 위와 같다. 체인은 늘 프레임 하나에 든다 (addBlock)
 		case RESPONSE_BLOCKCHAIN: // 노트의 MassgeType.RESPONSE_BLOCKCHAIN
@@ -114,7 +116,7 @@ func closeConnection(ws *socket) {
 // connectToPeers 는 받은 피어 주소마다 웹소켓을 열고, 열리면 initConnection 을 부른다. 연결은 기다리지 않는다.
 // 챕터와 다른 점: 챕터(ws 1.x)는 호스트가 없는 주소에 예외를 던져 /addPeers 가 500 으로 끝나고 뒤의 주소는 시도하지 않으며,
 // http:// 나 wss:// 주소에도 연결한다. 여기서는 ws:// 가 아닌 주소, 이미 연결한(하는 중인) 주소, maxPeers 를 넘는 연결,
-// 이 노드 자신을 건너뛰고 "error" 로 그 까닭을 찍는다. 연결과 핸드셰이크는 저마다 dialTimeout 안이고, 피어의 핸드셰이크 답은 4 KiB 까지이다.
+// 이 노드 자신을 건너뛰고 "error" 로 그 까닭을 찍는다. 연결과 핸드셰이크는 저마다 dialTimeout 안이고, 피어의 핸드셰이크 응답은 4 KiB 까지이다.
 func connectToPeers(newPeers []string) {
 	for _, peer := range newPeers {
 		ws := newWebSocket(peer) // const ws = new WebSocket(peer) (노트와 다른 점: 노트는 peer 를 포트 번호라 적었다. ws:// 주소이다)
@@ -151,6 +153,7 @@ func handleBlockchainResponse(ws *socket, message Message) {
 			write(ws, queryAllMsg())
 		} else {
 			// 여러 블록(체인 전체)을 받았다: 더 길고 올바르면 교체한다.
+			// 노트와 다른 점: 노트는 여러 블록이 오면 내 원장을 바꾼다고 적었다. 받은 체인이 올바르고 더 길 때만 교체한다 (replaceChain).
 			log.Println("Received blockchain is longer than current blockchain")
 			replaceChain(receivedBlocks)
 		}
@@ -230,17 +233,17 @@ const (
 	maxPeers       = 64      // 들어온 연결 수, 나가는(연결했거나 연결하는 중인) 연결 수, /addPeers 요청 하나의 주소 수의 한계
 	maxQueued      = 1024    // 한 소켓의 대기열에 기다리는 프레임 수의 한계
 	maxBadMessages = 5       // 한 피어가 보낸 잘못된 메시지가 이만큼이면 연결을 닫는다
-	maxHeaderBytes = 4 << 10 // 웹소켓 핸드셰이크(HTTP)의 요청 머리와 답 머리의 크기 한계
+	maxHeaderBytes = 4 << 10 // 웹소켓 핸드셰이크(HTTP)의 요청 헤더와 응답 헤더의 크기 한계
 )
 
 // 시간 제한들과 대기열의 바이트 한계는 상수가 아니다: 테스트가 짧게, 작게 줄인다 (시작할 때 한 번).
-// nodeID 는 이 노드를 알아보는 무작위 문자열이다: 연결할 때 핸드셰이크 머리 Node-Id 로 보내, 받은 쪽이 자기 것이면 거절한다.
+// nodeID 는 이 노드를 알아보는 무작위 문자열이다: 연결할 때 핸드셰이크 헤더 Node-Id 로 보내, 받은 쪽이 자기 것이면 거절한다.
 var (
 	writeTimeout   = 30 * time.Second // 프레임 하나를 보내는 최대 시간
-	dialTimeout    = 5 * time.Second  // TCP 연결과 핸드셰이크, 들어온 연결의 요청 머리와 첫 메시지에 저마다 주는 최대 시간
+	dialTimeout    = 5 * time.Second  // TCP 연결과 핸드셰이크, 들어온 연결의 요청 헤더와 첫 메시지에 저마다 주는 최대 시간
 	maxQueuedBytes = 128 << 20        // 모든 대기열에 있는 서로 다른 프레임의 바이트 수의 한계 (나눠 가진 프레임은 한 번 센다)
 	nodeID         = rand.Text()
-	answers        = map[string]*frame{}  // 지금 체인에 대한 답들: 종류와 블록 수로 찾는다 (mu 가 지킨다)
+	answers        = map[string]*frame{}  // 지금 체인에 대한 응답들: 종류와 블록 수로 찾는다 (mu 가 지킨다)
 	answered       Hash                   // answers 가 답하는 체인의 마지막 블록 해시 (mu 가 지킨다)
 	queuedBytes    int                    // 대기열들에 있는 서로 다른 프레임의 바이트 수 (mu 가 지킨다)
 	dialed         = map[string]*socket{} // 연결했거나 연결하는 중인 피어 주소(ws.url)와 그 소켓 (mu 가 지킨다)
@@ -257,18 +260,18 @@ type conn struct {
 	ctx      context.Context          // 소켓이 닫히면 끝난다: context.Cause 가 처음 닫힌 까닭이다
 	cancel   context.CancelCauseFunc
 	backlog  int    // 대기열에 있거나 보내는 중인 프레임의 바이트 수 (mu 가 지킨다)
-	last     *frame // 마지막으로 넣은 프레임: 아직 대기열에 있으면 같은 답을 또 넣지 않는다 (mu 가 지킨다)
+	last     *frame // 마지막으로 넣은 프레임: 아직 대기열에 있으면 같은 응답을 또 넣지 않는다 (mu 가 지킨다)
 	bad      int    // 이 피어가 보낸 잘못된 메시지 수 (mu 가 지킨다)
 }
 
-// frame 은 보낼 웹소켓 프레임 하나이다. 체인의 한 버전에 대한 같은 답은 모든 소켓의 대기열이 같은 frame 을 나눠 가진다.
+// frame 은 보낼 웹소켓 프레임 하나이다. 체인의 한 버전에 대한 같은 응답은 모든 소켓의 대기열이 같은 frame 을 나눠 가진다.
 type frame struct {
 	size    int           // 만들 바이트 수: 만들기 전에 센다
 	text    func() []byte // JSON.stringify(message): 처음 보내는 고루틴이 mu 밖에서 한 번 만든다 (sync.OnceValue)
 	holders int           // 이 프레임을 대기열에 두었거나 보내는 중인 소켓 수 (mu 가 지킨다)
 }
 
-// answer 는 blocks 에 대한 답 프레임을 돌려준다: 체인의 같은 버전이면 전에 만든 것을 나눠 쓴다. mu 를 잡고 부른다.
+// answer 는 blocks 에 대한 응답 프레임을 돌려준다: 체인의 같은 버전이면 전에 만든 것을 나눠 쓴다. mu 를 잡고 부른다.
 func answer(kind string, blocks []Block, size int, build func() []byte) *frame {
 	if tip := calculateHashForBlock(blocks[len(blocks)-1]); tip != answered { // 체인은 바뀔 때마다 길어지므로 버전마다 다르다
 		clear(answers)
@@ -311,8 +314,7 @@ func blocksText(blocks []Block, size int, prefix, suffix string, escape *strings
 }
 
 // chainText 는 JSON.stringify(getBlockchain()) 이다: GET /blocks 의 몸체. 체인의 버전마다 한 번 쓰고 나눠 쓴다.
-func chainText() *frame {
-	blocks := getBlockchain()
+func chainText(blocks []Block) *frame {
 	size := int(chainCost(blocks).bytes) // 이스케이프하지 않으므로 이보다 작다
 	return answer("text", blocks, size, func() []byte { return blocksText(blocks, size, "[", "]", strings.NewReplacer()) })
 }
@@ -320,7 +322,7 @@ func chainText() *frame {
 // newServer 는 ln 에서 웹소켓 서버를 열고, 연결마다 소켓을 만들어 onConnection 에 넘긴다 (mu 를 잡고).
 func newServer(ln net.Listener, onConnection func(*socket)) *http.Server {
 	server := websocket.Server{
-		// npm ws 는 Origin 머리 없이 연결하므로 Origin 은 보지 않는다 (websocket.Handler 는 그런 연결을 거절한다).
+		// npm ws 는 Origin 헤더 없이 연결하므로 Origin 은 보지 않는다 (websocket.Handler 는 그런 연결을 거절한다).
 		Handshake: func(_ *websocket.Config, req *http.Request) error {
 			if req.Header.Get("Node-Id") == nodeID {
 				return errors.New("a connection from this node itself")
@@ -390,7 +392,7 @@ func newWebSocket(peer string) *socket {
 	return ws
 }
 
-// dial 은 시간 제한 안에 TCP 로 연결하고 웹소켓 핸드셰이크를 한다. 피어의 답 머리는 maxHeaderBytes 까지만 읽는다.
+// dial 은 시간 제한 안에 TCP 로 연결하고 웹소켓 핸드셰이크를 한다. 피어의 응답 헤더는 maxHeaderBytes 까지만 읽는다.
 // 핸드셰이크에 Node-Id 를 보내므로 이 노드 자신에게 연결하면 받는 쪽(newServer)이 거절한다 (어느 이름과 주소로 연결했든).
 func dial(ws *socket, config *websocket.Config) error {
 	config.Header = http.Header{"Node-Id": {nodeID}}
@@ -416,7 +418,7 @@ func dial(ws *socket, config *websocket.Config) error {
 	return nil
 }
 
-// limitedConn 은 읽는 바이트를 세는 연결이다. 연결한 피어의 핸드셰이크 답은 r.N(maxHeaderBytes)까지만 읽고, 메시지 하나가
+// limitedConn 은 읽는 바이트를 세는 연결이다. 연결한 피어의 핸드셰이크 응답은 r.N(maxHeaderBytes)까지만 읽고, 메시지 하나가
 // 16 KiB 를 넘으면 bigReads 의 자리를 얻은 뒤에야 더 읽는다: 큰 메시지를 읽고 파싱하는 메모리는 연결이 몇 개든 둘 몫이다.
 type limitedConn struct {
 	net.Conn
@@ -492,8 +494,8 @@ func (ws *socket) on(event string, handler func(Message)) {
 }
 
 // send 는 ws.send(JSON.stringify(message)) 이다: 메시지의 프레임을 소켓의 대기열에 넣기만 하고 돌아온다. JSON.stringify 와 보내는
-// 일은 그 소켓의 writePump 가 mu 밖에서 하고, 체인의 한 버전에 대한 답은 모든 소켓이 한 번 쓴 바이트를 나눠 보낸다. 닫힌 소켓에
-// 보내는 것은 버리고, 같은 답이 아직 대기열에 있으면 또 넣지 않으며, 1024 개가 밀린 소켓은 느린 피어로 보고 닫는다. 모든 대기열의
+// 일은 그 소켓의 writePump 가 mu 밖에서 하고, 체인의 한 버전에 대한 응답은 모든 소켓이 한 번 쓴 바이트를 나눠 보낸다. 닫힌 소켓에
+// 보내는 것은 버리고, 방금 넣은 같은 응답이 아직 나가지 않았으면 또 넣지 않으며, 1024 개가 밀린 소켓은 느린 피어로 보고 닫는다. 모든 대기열의
 // 서로 다른 프레임이 128 MiB 를 넘게 되면 가장 많이 밀린 소켓부터 닫고, 그래도 자리가 없으면 보내지 않는다 (enqueue). mu 를 잡고 부른다.
 func (ws *socket) send(message Message) {
 	note("→", ws.addr, describe(message.Type, message.Data))
@@ -632,7 +634,7 @@ func receive(ws *socket, data []byte) {
 		note("←", ws.addr, describe(message.Type, message.Data))
 		known = prepared // mu 밖에서 구해 둔 해시와 머클 루트: 챕터의 검증은 비교만 한다
 		ws.handlers["message"](message)
-		known = facts{}
+		known = nil
 	}
 }
 

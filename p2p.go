@@ -626,15 +626,13 @@ func readPump(ws *socket) {
 // receive 는 받은 프레임 하나를 처리한다: mu 없이 readMessage 로 파싱하고 해시를 구한 뒤, mu 를 잡고 "message" 핸들러를 부른다.
 func receive(ws *socket, data []byte) {
 	message, prepared, err := readMessage(data)
-	mu.Lock()
-	defer mu.Unlock()
+	lockWith(prepared) // mu.Lock(): 챕터의 검증은 mu 밖에서 구해 둔 해시와 머클 루트와 비교만 한다
+	defer unlockWith()
 	if err != nil {
 		badMessage(ws, err)
 	} else if !ws.isClosed() {
 		note("←", ws.addr, describe(message.Type, message.Data))
-		known = prepared // mu 밖에서 구해 둔 해시와 머클 루트: 챕터의 검증은 비교만 한다
 		ws.handlers["message"](message)
-		known = nil
 	}
 }
 

@@ -1306,15 +1306,7 @@ func TestLimits(t *testing.T) {
 				in = append(in, conn)
 			}
 			waitFor(t, "maxPeers sockets", func() bool { return len(socketsNow()) == maxPeers })
-			extra := tcpDial(t, n.p2p, 0)
-			io.WriteString(extra, upgrade+"\r\n")
-			if status := statusLine(extra, 300*time.Millisecond); status != "" {
-				t.Errorf("connection %d: got %q, want no answer while %d are open", maxPeers+1, status, maxPeers)
-			}
-			in[0].Close()
-			if status := statusLine(extra, 5*time.Second); !strings.HasPrefix(status, "HTTP/1.1 101") {
-				t.Errorf("connection %d after one closed: got %q, want HTTP/1.1 101", maxPeers+1, status)
-			}
+			waitsForRoom(t, "P2P", n.p2p, upgrade+"\r\n", in[0], "HTTP/1.1 101")
 		}},
 		// 노드는 자기 Node-Id 로 온 연결을 어느 주소로 왔든 거절해 소켓이 생기지 않고, 다른 Node-Id 는 받는다.
 		{"자기 자신에게 연결", func(t *testing.T) {
@@ -1410,15 +1402,7 @@ func TestLimits(t *testing.T) {
 			for range maxHTTPConns {
 				idle = append(idle, tcpDial(t, n.http, 0))
 			}
-			extra := tcpDial(t, n.http, 0)
-			io.WriteString(extra, get+"\r\n")
-			if status := statusLine(extra, 300*time.Millisecond); status != "" {
-				t.Errorf("HTTP connection %d: got %q, want no answer while %d are open", maxHTTPConns+1, status, maxHTTPConns)
-			}
-			idle[0].Close()
-			if status := statusLine(extra, 5*time.Second); !strings.HasPrefix(status, "HTTP/1.1 200") {
-				t.Errorf("HTTP connection %d after one closed: got %q, want 200", maxHTTPConns+1, status)
-			}
+			waitsForRoom(t, "HTTP", n.http, get+"\r\n", idle[0], "HTTP/1.1 200")
 			for _, c := range idle {
 				c.Close()
 			}
@@ -2910,6 +2894,21 @@ func statusLine(c net.Conn, d time.Duration) string {
 	c.SetReadDeadline(time.Now().Add(d))
 	line, _ := bufio.NewReader(c).ReadString('\n')
 	return line
+}
+
+// waitsForRoom 은 연결 수가 한계에 찬 서버(url)에 연결 하나를 더 열어 request 를 보내고, 답이 없다가 open 하나를 닫으면
+// want 로 시작하는 답이 오는지 본다.
+func waitsForRoom(t *testing.T, what, url, request string, open net.Conn, want string) {
+	t.Helper()
+	extra := tcpDial(t, url, 0)
+	io.WriteString(extra, request)
+	if status := statusLine(extra, 300*time.Millisecond); status != "" {
+		t.Errorf("%s: one connection more than the limit got %q, want no answer while the others are open", what, status)
+	}
+	open.Close()
+	if status := statusLine(extra, 5*time.Second); !strings.HasPrefix(status, want) {
+		t.Errorf("%s: the extra connection after one closed got %q, want %s", what, status, want)
+	}
 }
 
 func closedWithin(c net.Conn, d time.Duration) bool {

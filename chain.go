@@ -85,9 +85,7 @@ func generateNextBlock(blockData json.RawMessage) Block {
 func getCurrentVersion() string { return "2.1.0" }
 
 // getCurrentTimestamp 는 지금 시각을 초 단위로 돌려준다 (Math.round(밀리초 / 1000)).
-func getCurrentTimestamp() int64 {
-	return (time.Now().UnixMilli() + 500) / 1000
-}
+func getCurrentTimestamp() int64 { return (time.Now().UnixMilli() + 500) / 1000 }
 
 // addBlock 은 새 블록이 마지막 블록 위에 올 수 있으면 체인에 붙이고 true 를 돌려준다.
 func addBlock(newBlock Block) bool {
@@ -186,7 +184,7 @@ func (h Hash) MarshalText() ([]byte, error) { return []byte(h.String()), nil }
 // 챕터와 다른 점: 챕터의 previousHash 와 merkleRoot 는 아무 문자열이나 되지만, 다른 문자열인 블록은 올바를 수 없다 (해시와 견주므로).
 // 여기서는 그 블록을 파싱할 때 거절한다.
 func (h *Hash) UnmarshalText(text []byte) error {
-	if !isUpperHexHash(string(text)) {
+	if len(text) != 64 || strings.Trim(string(text), "0123456789ABCDEF") != "" {
 		return fmt.Errorf("hash %.80q is not 64 uppercase hex digits", text)
 	}
 	hex.Decode(h[:], text)
@@ -311,24 +309,21 @@ func factsFor(data json.RawMessage) facts {
 // merkleRootOf 는 npm merkle 0.6.0 의 merkle("sha256").sync(data).root() || '0'.repeat(64) 와 같은 값을 구한다.
 func merkleRootOf(data json.RawMessage) Hash { return factsOf(data).root }
 
-// prepareData 는 data 배열의 머클 루트와 값의 수를 구한다. 값마다 JSON.stringify 가 쓰는 형식인지도 보고(canonicalJSON),
-// 값이 limit 개를 넘으면 그 자리에서 멈춘다. 리프 노드는 값을 String(value) 로 바꾼 문자열이 이미 64글자 대문자 16진수면 그 값,
-// 아니면 그 문자열의 SHA-256 이다 (빈 문자열도 해시한다).
+// prepareData 는 data 배열의 머클 루트와 값의 수를 구한다. data 가 JSON.stringify 가 쓰는 형식인지도 보고(canonicalJSON),
+// 값이 limit 개를 넘으면 해시하지 않고 거절한다. 리프 노드는 값을 String(value) 로 바꾼 문자열이 이미 64글자 대문자 16진수면
+// 그 값, 아니면 그 문자열의 SHA-256 이다 (빈 문자열도 해시한다).
 func prepareData(data json.RawMessage, limit int) (dataFacts, error) {
 	var texts []string // 값마다 String(value). 대부분의 data 는 이스케이프 없는 문자열들이라 한 번에 읽는다 (String() 은 그 자신)
 	if bytes.IndexByte(data, '\\') >= 0 || bytes.Contains(data, []byte("null")) || json.Unmarshal(data, &texts) != nil {
+		var values []any
 		dec := json.NewDecoder(bytes.NewReader(data))
-		if token, err := dec.Token(); err != nil || token != json.Delim('[') {
-			return dataFacts{}, errors.New("data is not a JSON array")
+		dec.UseNumber()
+		if canonical, err := canonicalJSON(data); err != nil || !bytes.Equal(canonical, data) || dec.Decode(&values) != nil {
+			return dataFacts{}, cmp.Or(err, fmt.Errorf("data %.200q is not an array as JSON.stringify writes it", data))
 		}
-		for texts = nil; dec.More(); {
-			var value json.RawMessage
-			if err := dec.Decode(&value); err != nil || len(texts) > limit {
-				return dataFacts{}, cmp.Or(err, fmt.Errorf("more than %d data values in one frame", maxLeaves))
-			} else if canonical, err := canonicalJSON(value); err != nil || !bytes.Equal(canonical, value) {
-				return dataFacts{}, cmp.Or(err, fmt.Errorf("data value %.200q is not as JSON.stringify writes it", value))
-			}
-			texts = append(texts, leafText(value))
+		texts = make([]string, len(values))
+		for i, value := range values {
+			texts[i] = jsString(value, "null")
 		}
 	}
 	if len(texts) > limit {
@@ -362,16 +357,7 @@ func rootOf(level []Hash) Hash {
 	return level[0]
 }
 
-// leafText 는 JSON 값 하나(JSON.stringify 가 쓴 문자열)를 자바스크립트의 String(value) 로 바꾼다: npm merkle 이 리프 노드를 만드는 방법.
-func leafText(value json.RawMessage) string {
-	var v any
-	dec := json.NewDecoder(bytes.NewReader(value))
-	dec.UseNumber()
-	dec.Decode(&v)
-	return jsString(v, "null")
-}
-
-// jsString 은 JSON 에서 읽은 값 v 의 String(v) 이다. 문자열은 그 자신, 수와 true, false 는 JSON.stringify 가 쓴 그대로,
+// jsString 은 JSON 에서 읽은 값 v 의 String(v) 이다: npm merkle 이 리프 노드를 만드는 방법. 문자열은 그 자신, 수와 true, false 는 JSON.stringify 가 쓴 그대로,
 // 객체는 "[object Object]", 배열은 원소들의 문자열을 쉼표로 이은 것이다 (Array.prototype.join: 원소 null 은 빈 문자열).
 func jsString(v any, ifNull string) string {
 	switch v := v.(type) {
@@ -392,9 +378,6 @@ func jsString(v any, ifNull string) string {
 	}
 	return ifNull
 }
-
-// isUpperHexHash 는 s 가 64글자 대문자 16진수(이미 해시인 값)인지 알려준다.
-func isUpperHexHash(s string) bool { return len(s) == 64 && strings.Trim(s, "0123456789ABCDEF") == "" }
 
 // answerSize 는 JSON 문자열 text 를 RESPONSE_BLOCKCHAIN 의 data 문자열 안에 다시 쓴 바이트 수이다: " 와 \ 가 두 바이트가 된다
 // (JSON.stringify 가 쓴 JSON 에는 제어 문자가 그대로 들어 있지 않다).

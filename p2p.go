@@ -330,7 +330,8 @@ func newServer(ln net.Listener, onConnection func(*socket)) *http.Server {
 			return nil
 		},
 		Handler: func(ws *websocket.Conn) {
-			s := newSocket(ws, ws.Request().Context().Value(rawKey{}).(*limitedConn), ws.Request().RemoteAddr, "")
+			s := newSocket("", "")
+			s.open(ws, ws.Request().Context().Value(rawKey{}).(*limitedConn), ws.Request().RemoteAddr)
 			mu.Lock()
 			onConnection(s)
 			mu.Unlock()
@@ -343,14 +344,10 @@ func newServer(ln net.Listener, onConnection func(*socket)) *http.Server {
 	return srv
 }
 
-// newSocket 은 소켓을 만든다. 열린 연결이면(ws 가 nil 이 아니면) open 한다.
-func newSocket(ws *websocket.Conn, raw *limitedConn, addr, url string) *socket {
-	s := &socket{url, &conn{addr: addr, handlers: map[string]func(Message){}, queue: make(chan *frame, maxQueued)}}
-	s.ctx, s.cancel = context.WithCancelCause(context.Background())
-	if ws != nil {
-		s.open(ws, raw, addr)
-	}
-	return s
+// newSocket 은 아직 연결이 없는 소켓을 만든다.
+func newSocket(addr, url string) *socket {
+	ctx, cancel := context.WithCancelCause(context.Background())
+	return &socket{url, &conn{addr: addr, handlers: map[string]func(Message){}, queue: make(chan *frame, maxQueued), ctx: ctx, cancel: cancel}}
 }
 
 // open 은 소켓에 열린 연결을 달고, 대기열을 보내는 writePump 를 띄운다.
@@ -364,7 +361,7 @@ func (s *socket) open(ws *websocket.Conn, raw *limitedConn, addr string) {
 // newWebSocket 은 new WebSocket(peer) 이다: 소켓을 만들고 연결은 고루틴이 한다. 열리면 "open", 못 열면 "error" 핸들러를
 // mu 를 잡고 부른다: 부른 쪽(connectToPeers)이 mu 를 잡고 있으므로 핸들러를 다 올린 뒤이다.
 func newWebSocket(peer string) *socket {
-	ws := newSocket(nil, nil, "", peer)
+	ws := newSocket("", peer)
 	config, err := websocket.NewConfig(peer, "http://localhost/")
 	switch {
 	case err != nil:
@@ -628,8 +625,12 @@ func receive(ws *socket, data []byte) {
 	message, prepared, err := readMessage(data)
 	lockWith(prepared) // mu.Lock(): 챕터의 검증은 mu 밖에서 구해 둔 해시와 머클 루트와 비교만 한다
 	defer unlockWith()
-	if err != nil {
-		badMessage(ws, err)
+	if err != nil { // 잘못된 메시지는 한 줄 남기고 센다. maxBadMessages 번째에는 연결을 닫는다
+		ws.bad++
+		log.Printf("Ignored message from %s: %v", ws.addr, err)
+		if ws.bad >= maxBadMessages {
+			ws.close(fmt.Errorf("%d bad messages", ws.bad))
+		}
 	} else if !ws.isClosed() {
 		note("←", ws.addr, describe(message.Type, message.Data))
 		ws.handlers["message"](message)
@@ -726,15 +727,6 @@ func prepareBlock(block *Block, raw string, total *cost, prepared *facts) error 
 		return fmt.Errorf("more than %d MiB or %d data values in one frame", maxFrameBytes>>20, maxLeaves)
 	}
 	return nil
-}
-
-// badMessage 는 피어가 보낸 잘못된 메시지를 한 줄 남기고 센다. maxBadMessages 번째에는 연결을 닫는다. mu 를 잡고 부른다.
-func badMessage(ws *socket, err error) {
-	ws.bad++
-	log.Printf("Ignored message from %s: %v", ws.addr, err)
-	if ws.bad >= maxBadMessages {
-		ws.close(fmt.Errorf("%d bad messages", ws.bad))
-	}
 }
 
 // describe 는 메시지를 한 줄로 줄인다: 종류와, 블록들이면 그 수와 index 범위 (data 는 보이지 않는다).

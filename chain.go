@@ -12,7 +12,6 @@ import (
 	"fmt"
 	"io"
 	"log"
-	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -388,28 +387,20 @@ func answerSize(text string) int {
 // canonicalJSON 은 JSON.stringify(JSON.parse(raw)) 이다: 자바스크립트가 읽고 다시 쓴 문자열. 공백이 없어지고, 수는 자바스크립트의
 // 형식이 되고(1.0 → 1, 1e21 → 1e+21), 객체의 같은 키는 뒤의 값이 앞의 자리에 남고, 배열 인덱스 같은 키("0", "1", …)는
 // 자바스크립트의 객체처럼 앞에 작은 차례로 온다. Go 가 자바스크립트와 같게 읽을 수 없는 값은 에러이다: Infinity 가 되는 수,
-// 서로게이트 이스케이프(\ud800), UTF-8 이 아닌 바이트, maxDepth 보다 깊은 값, String() 이 닿는 곳(맨 위나 배열 안)의 객체에 있는
+// 짝이 없는 서로게이트 이스케이프(\ud800)와 UTF-8 이 아닌 바이트(자바스크립트는 그대로 두지만 Go 는 U+FFFD 로 읽는다: 그래서
+// U+FFFD 문자 자체도 거절한다), maxDepth 보다 깊은 값, String() 이 닿는 곳(맨 위나 배열 안)의 객체에 있는
 // "toString" 키(그 String() 은 자바스크립트에서 예외를 던진다). 부르는 곳(/mineBlock, readMessage)이 그 차이를 적어 둔다.
 func canonicalJSON(raw []byte) (json.RawMessage, error) {
-	if !utf8.Valid(raw) || hasSurrogateEscape(raw) {
-		return nil, errors.New("not UTF-8, or a \\ud800-\\udfff escape")
-	}
 	dec := json.NewDecoder(bytes.NewReader(raw))
 	dec.UseNumber()
 	value, err := canonicalValue(dec, 0, true)
 	if _, end := dec.Token(); err == nil && end != io.EOF {
 		err = errors.New("more after the JSON value")
+	} else if err == nil && bytes.ContainsRune(value, utf8.RuneError) { // Go 는 그런 바이트와 이스케이프를 U+FFFD 로 읽는다
+		err = errors.New("a byte that is not UTF-8, a \\ud800-\\udfff escape without its pair, or U+FFFD")
 	}
 	return value, err
 }
-
-// hasSurrogateEscape 는 JSON 문자열에 \ud800-\udfff 이스케이프가 있는지 알려준다: 짝이 없는 것을 Go 는 U+FFFD 로 읽지만
-// 자바스크립트는 그대로 둔다. 짝을 이룬 것(이모지)도 함께 거절한다: 그 문자는 이스케이프 없이 쓰면 된다 (JSON.stringify 도 그렇게 쓴다). 앞의 역슬래시가 짝수 개일 때만 이스케이프이다(\\ud800 은 역슬래시 문자와 "ud800"). 정규식은 \ud 가 있을 때만 돌린다.
-func hasSurrogateEscape(text []byte) bool {
-	return (bytes.Contains(text, []byte(`\ud`)) || bytes.Contains(text, []byte(`\uD`))) && surrogateEscape.Match(text)
-}
-
-var surrogateEscape = regexp.MustCompile(`(^|[^\\])(\\\\)*\\u[dD][89abcdefABCDEF]`)
 
 // canonicalValue 는 dec 에서 JSON 값 하나를 읽어 canonicalJSON 의 형식으로 쓴다. leaf 는 이 값에 String() 이 닿는지이다.
 func canonicalValue(dec *json.Decoder, depth int, leaf bool) ([]byte, error) {

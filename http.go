@@ -45,8 +45,8 @@ func initHttpServer(ln net.Listener) *http.Server {
 	// POST /mineBlock {"data":[…]}: 새 블록을 생성해 돌려준다
 	// 챕터와 다른 점: 몸체를 읽고 블록을 생성하는 요청은 한 번에 넷까지이다 (나머지는 기다린다: slots). 몸체가 있는데 Content-Type 이
 	// JSON 이 아니면 415 이다 (챕터는 그 몸체를 읽지 않고 data 가 없는 빈 블록을 생성한다). 자바스크립트와 같게 읽을 수 없는 data 는
-	// 400 이다: 1e400 처럼 Infinity 가 되는 수(챕터는 null 로 쓴다), 64 겹보다 깊은 값, \ud800 같은 서로게이트 이스케이프와
-	// UTF-8 이 아닌 바이트(챕터는 받는다), String() 이 닿는 객체의 "toString" 키와 배열이 아닌 data(챕터는 500 이다).
+	// 400 이다: 1e400 처럼 Infinity 가 되는 수(챕터는 null 로 쓴다), 64 겹보다 깊은 값, 짝이 없는 \ud800 같은 서로게이트 이스케이프,
+	// UTF-8 이 아닌 바이트와 U+FFFD 문자(챕터는 받는다), String() 이 닿는 객체의 "toString" 키와 배열이 아닌 data(챕터는 500 이다).
 	// 머클 루트는 mu 를 잡기 전에 한 번 구한다 (factsFor).
 	mux.HandleFunc("POST /mineBlock", slots(busy, func(w http.ResponseWriter, r *http.Request) {
 		var data json.RawMessage
@@ -152,11 +152,7 @@ var page []byte
 // serve 는 ln 에서 mux 로 HTTP 를 받는다. 다른 사이트의 웹 페이지가 보낸 POST 는 403, IP 주소나 localhost 가 아닌 호스트(DNS
 // 리바인딩으로 그 이름이 이 기계를 가리키게 한 웹 페이지)는 421 이고, 연결 수, 요청 헤더, 읽고 쓰고 쉬는 시간에 한계를 둔다.
 func serve(ln net.Listener, mux *http.ServeMux) *http.Server {
-	protection := http.NewCrossOriginProtection()
-	protection.SetDenyHandler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		sendError(w, http.StatusForbidden, "cross-origin request from a web page refused")
-	}))
-	guarded := protection.Handler(mux)
+	guarded := http.NewCrossOriginProtection().Handler(mux) // 다른 사이트의 웹 페이지가 보낸 POST 는 403
 	srv := &http.Server{Addr: ln.Addr().String(), Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if host := (&url.URL{Host: r.Host}).Hostname(); net.ParseIP(host) == nil && host != "localhost" {
 			sendError(w, http.StatusMisdirectedRequest, "use an IP address or localhost as the host")

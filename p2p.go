@@ -647,8 +647,8 @@ func readMessage(frame []byte) (message Message, prepared facts, err error) {
 		Data *string     `json:"data"`
 	}
 	switch {
-	case !utf8.Valid(frame) || hasSurrogateEscape(frame):
-		err = errors.New("not UTF-8 text, or a \\ud800-\\udfff escape")
+	case !utf8.Valid(frame): // 이스케이프는 모두 바이트를 줄이므로(아래의 길이 규칙), 늘어나는 것은 Go 가 U+FFFD 로 읽는 바이트뿐이다
+		err = errors.New("not UTF-8 text")
 	case json.Unmarshal(frame, &wire) != nil || !sameAsStringify(frame, wire.Type, wire.Data):
 		err = fmt.Errorf("%.200q is not a message as JSON.stringify writes it", frame)
 	case wire.Type < QUERY_LATEST || wire.Type > RESPONSE_BLOCKCHAIN:

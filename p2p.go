@@ -684,13 +684,8 @@ func decodeBlocks(text string) ([]Block, facts, error) {
 	}
 	var blocks []Block
 	total := cost{bytes: int32(len(`{"type":2,"data":"[]"}`) - 1)}
-	for end := int64(1); ; end = dec.InputOffset() { // end: 앞 블록이 끝난 곳 (처음에는 '[' 다음)
-		if !dec.More() || dec.InputOffset() != end { // 블록 앞의 공백은 More 가 건너뛰므로 자리로 본다
-			if len(blocks) == 0 || text[end:] != "]" {
-				return nil, prepared, errors.New("data is not a non-empty JSON array of blocks as JSON.stringify writes it")
-			}
-			return blocks, prepared, nil
-		}
+	end := int64(1) // 앞 블록이 끝난 곳 (처음에는 '[' 다음): 블록 사이의 공백은 받은 블록의 JSON 에 들어가 다시 쓴 것과 달라진다
+	for ; dec.More(); end = dec.InputOffset() {
 		var block Block
 		err := dec.Decode(&block)
 		if err == nil {
@@ -701,6 +696,10 @@ func decodeBlocks(text string) ([]Block, facts, error) {
 		}
 		blocks = append(blocks, block)
 	}
+	if len(blocks) == 0 || text[end:] != "]" {
+		return nil, prepared, errors.New("data is not a non-empty JSON array of blocks as JSON.stringify writes it")
+	}
+	return blocks, prepared, nil
 }
 
 // prepareBlock 은 받은 블록 하나를 검사하고, mu 밖에서 머클 루트, 해시, 크기를 구해 둔다. raw 는 받은 블록의 JSON 이고,

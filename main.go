@@ -6,7 +6,6 @@ import (
 	"cmp"
 	"context"
 	"flag"
-	"fmt"
 	"log"
 	"net"
 	"os"
@@ -34,10 +33,10 @@ var (
 func main() {
 	flag.Parse()
 
-	httpListener, httpErr := listen(*httpHost, *httpPort, "-http_port", "HTTP_PORT")
-	p2pListener, p2pErr := listen(*p2pHost, *p2pPort, "-p2p_port", "P2P_PORT")
-	if err := cmp.Or(httpErr, p2pErr); err != nil {
-		log.Fatal(err)
+	httpListener, httpErr := net.Listen("tcp", net.JoinHostPort(*httpHost, *httpPort))
+	p2pListener, p2pErr := net.Listen("tcp", net.JoinHostPort(*p2pHost, *p2pPort))
+	if err := cmp.Or(httpErr, p2pErr); err != nil { // 포트를 이미 쓰고 있으면 어떻게 바꾸는지 덧붙인다
+		log.Fatalf("%v (choose other ports with -http_port and -p2p_port, or HTTP_PORT and P2P_PORT)", err)
 	}
 	httpServer := initHttpServer(httpListener)
 	p2pServer := initP2PServer(p2pListener)
@@ -45,13 +44,7 @@ func main() {
 	connectToPeers(strings.FieldsFunc(*peers, func(r rune) bool { return r == ',' || r == ' ' })) // 쉼표로 구분한 주소들
 	mu.Unlock()
 
-	interrupted, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
-	select {
-	case <-stopping:
-	case <-interrupted.Done():
-		stopOnce.Do(func() { close(stopping) }) // 열려 있는 이벤트 스트림들도 이것을 보고 끝난다
-	}
+	waitForStop()
 	log.Println("Stopping server") // 챕터와 다른 점: 챕터는 /stop 에 아무것도 찍지 않고 바로 끝나며, Ctrl-C 에는 시그널로 죽는다
 	// Shutdown 은 새 요청을 받지 않고, 진행 중인 답(/stop 의 답도)이 다 나가기를 2초까지 기다린다.
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
@@ -62,11 +55,13 @@ func main() {
 
 // ---- 챕터에 없는 것 ----
 
-// listen 은 host:port 에서 TCP 로 리슨한다. 안 되면(포트를 이미 쓰고 있으면) 어느 플래그나 환경 변수로 포트를 바꾸는지 덧붙인다.
-func listen(host, port, flagName, envName string) (net.Listener, error) {
-	ln, err := net.Listen("tcp", net.JoinHostPort(host, port))
-	if err != nil {
-		return nil, fmt.Errorf("%v (choose another port with %s or %s)", err, flagName, envName)
+// waitForStop 은 POST /stop 이나 Ctrl-C(SIGINT, SIGTERM)를 기다린다. 열려 있는 이벤트 스트림들도 stopping 을 보고 끝난다.
+func waitForStop() {
+	interrupted, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	select {
+	case <-stopping:
+	case <-interrupted.Done():
+		stopOnce.Do(func() { close(stopping) })
 	}
-	return ln, nil
 }

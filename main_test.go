@@ -2611,11 +2611,11 @@ func startLocalNode(t testing.TB) *testNode {
 	resetChain()
 	n := &testNode{t: t, name: "local node"}
 	log.SetOutput(n)
-	httpListener, err := listen("127.0.0.1", "0", "-http_port", "HTTP_PORT")
+	httpListener, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
-	p2pListener, err := listen("", "0", "-p2p_port", "P2P_PORT") // 모든 주소: 127.0.0.2 같은 다른 루프백 이름으로도 닿는다
+	p2pListener, err := net.Listen("tcp", ":0") // 모든 주소: 127.0.0.2 같은 다른 루프백 이름으로도 닿는다
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -53,8 +53,7 @@ func initHttpServer(ln net.Listener) *http.Server {
 		if !readBody(w, r, "data", &data) { // const data = req.body.data || []
 			return
 		}
-		prepared := factsFor(data) // 챕터에 없는 것: 머클 루트는 mu 를 잡기 전에 한 번 구한다
-		lockWith(prepared)         // mu.Lock(): mineBlock 은 구해 둔 머클 루트를 다시 구하지 않는다
+		lockWith(factsFor(data)) // mu.Lock(): 챕터에 없는 것: 머클 루트는 mu 를 잡기 전에 한 번 구하고, mineBlock 은 그것을 쓴다
 		newBlock := mineBlock(data)
 		unlockWith()
 		if newBlock == nil {
@@ -247,18 +246,4 @@ func events(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
-}
-
-// publish 는 P2P 에서 일어난 일 하나를 열린 스트림마다 넣는다. 넣을 자리가 없는(뒤처진) 스트림은 닫는다. mu 를 잡고 부른다.
-func publish(dir, peer, text string) {
-	event := "data: " + string(stringify(map[string]string{"dir": dir, "peer": peer, "text": text}))
-	streams.Range(func(stream, _ any) bool {
-		select {
-		case stream.(chan string) <- event:
-		default: // 뒤처진 스트림: 닫으면 events 가 끝난다
-			streams.Delete(stream)
-			close(stream.(chan string))
-		}
-		return true
-	})
 }

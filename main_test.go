@@ -1580,7 +1580,7 @@ func TestLimits(t *testing.T) {
 			for batch := 0; streamsNow() == maxStreams && batch < 200; batch++ {
 				mu.Lock()
 				for range 32 {
-					publish("→", "test", text)
+					note("→", "test", text)
 				}
 				mu.Unlock()
 				sent += 32

@@ -271,53 +271,47 @@ type frame struct {
 	holders int           // 이 프레임을 대기열에 두었거나 보내는 중인 소켓 수 (mu 가 지킨다)
 }
 
-// answer 는 blocks 에 대한 응답 프레임을 돌려준다: 체인의 같은 버전이면 전에 만든 것을 나눠 쓴다. mu 를 잡고 부른다.
-func answer(kind string, blocks []Block, size int, build func() []byte) *frame {
+// answer 는 blocks 를 JSON.stringify 한 배열을 prefix 와 suffix 로 감싼 바이트를 보낼 프레임이다. 블록마다 stringify 해 escape 를
+// 거쳐 쉼표로 잇는다: 크기를 아는 버퍼 하나에 블록 하나씩 쓰므로, 64 MiB 의 답도 encoding/json 의 자라는 버퍼 없이 그만큼만 든다.
+// 바이트는 처음 보내는 고루틴이 mu 밖에서 한 번 쓰고, 체인의 같은 버전이면 모든 소켓과 요청이 나눠 쓴다. mu 를 잡고 부른다.
+func answer(blocks []Block, prefix, suffix string, escape *strings.Replacer) *frame {
 	if tip := calculateHashForBlock(blocks[len(blocks)-1]); tip != answered { // 체인은 바뀔 때마다 길어지므로 버전마다 다르다
 		clear(answers)
 		answered = tip
 	}
-	key := fmt.Sprint(kind, len(blocks))
+	key := fmt.Sprint(prefix, len(blocks))
 	if answers[key] == nil {
-		answers[key] = &frame{size: size, text: sync.OnceValue(build)} // 만든 뒤에는 build 가 쥔 블록들을 놓는다
+		size := int(chainCost(blocks).bytes) // 이스케이프하지 않는 GET /blocks 의 몸체는 이보다 작다. 만든 뒤에는 블록들을 놓는다
+		answers[key] = &frame{size: size, text: sync.OnceValue(func() []byte {
+			out := bytes.NewBuffer(make([]byte, 0, size))
+			out.WriteString(prefix)
+			for i := range blocks {
+				if i > 0 {
+					out.WriteByte(',')
+				}
+				escape.WriteString(out, string(stringify(blocks[i])))
+			}
+			out.WriteString(suffix)
+			return out.Bytes()
+		})}
 	}
 	return answers[key]
 }
 
-// frameOf 는 JSON.stringify(message) 를 보낼 프레임이다. 질의는 그 자리에서 쓰고, 블록들은 크기만 세어 두었다가 보낼 때 쓴다.
+// frameOf 는 JSON.stringify(message) 를 보낼 프레임이다. 질의는 그 자리에서 쓰고, 블록들은 answer 가 보낼 때 쓴다.
 func frameOf(message Message) *frame {
 	if message.Data == nil {
 		text := stringify(message)
 		return &frame{size: len(text), text: func() []byte { return text }}
 	}
-	blocks := message.Data
-	size := int(chainCost(blocks).bytes)
-	return answer("frame", blocks, size, func() []byte { return blocksText(blocks, size, `{"type":2,"data":"[`, `]"}`, escape) })
+	return answer(message.Data, `{"type":2,"data":"[`, `]"}`, escape)
 }
 
 // escape 는 JSON.stringify 가 쓴 JSON 을 JSON 문자열 안에 다시 쓴다: " 와 \ 만 이스케이프하면 된다 (제어 문자는 이미 이스케이프되어 있다).
 var escape = strings.NewReplacer(`"`, `\"`, `\`, `\\`)
 
-// blocksText 는 블록마다 JSON.stringify 해 escape 를 거쳐 쉼표로 잇고 prefix 와 suffix 로 감싼다. 크기를 아는 버퍼 하나에
-// 블록 하나씩 쓰므로, 64 MiB 의 답도 encoding/json 의 자라는 버퍼 없이 그만큼만 든다.
-func blocksText(blocks []Block, size int, prefix, suffix string, escape *strings.Replacer) []byte {
-	out := bytes.NewBuffer(make([]byte, 0, size))
-	out.WriteString(prefix)
-	for i := range blocks {
-		if i > 0 {
-			out.WriteByte(',')
-		}
-		escape.WriteString(out, string(stringify(blocks[i])))
-	}
-	out.WriteString(suffix)
-	return out.Bytes()
-}
-
 // chainText 는 JSON.stringify(getBlockchain()) 이다: GET /blocks 의 몸체. 체인의 버전마다 한 번 쓰고 나눠 쓴다.
-func chainText(blocks []Block) *frame {
-	size := int(chainCost(blocks).bytes) // 이스케이프하지 않으므로 이보다 작다
-	return answer("text", blocks, size, func() []byte { return blocksText(blocks, size, "[", "]", strings.NewReplacer()) })
-}
+func chainText(blocks []Block) *frame { return answer(blocks, "[", "]", strings.NewReplacer()) }
 
 // newServer 는 ln 에서 웹소켓 서버를 열고, 연결마다 소켓을 만들어 onConnection 에 넘긴다 (mu 를 잡고).
 func newServer(ln net.Listener, onConnection func(*socket)) *http.Server {
@@ -739,10 +733,20 @@ func describe(t MessageType, blocks []Block) string {
 	return name
 }
 
-// note 는 P2P 에서 일어난 일 하나(보냄 →, 받음 ←, 열림 +, 닫힘 -)를 -trace 면 로그에 한 줄 찍고, 노드의 페이지를 보는 스트림들에 알린다.
+// note 는 P2P 에서 일어난 일 하나(보냄 →, 받음 ←, 열림 +, 닫힘 -)를 -trace 면 로그에 한 줄 찍고, 노드의 페이지를 보는 열린 스트림마다
+// 넣는다. 넣을 자리가 없는(뒤처진) 스트림은 닫는다. mu 를 잡고 부른다.
 func note(dir, peer, text string) {
 	if *tracing && (dir == "→" || dir == "←") {
 		log.Printf("%s %s %s", dir, peer, text)
 	}
-	publish(dir, peer, text)
+	event := "data: " + string(stringify(map[string]string{"dir": dir, "peer": peer, "text": text}))
+	streams.Range(func(stream, _ any) bool {
+		select {
+		case stream.(chan string) <- event:
+		default: // 뒤처진 스트림: 닫으면 events 가 끝난다
+			streams.Delete(stream)
+			close(stream.(chan string))
+		}
+		return true
+	})
 }

@@ -512,7 +512,12 @@ func (ws *socket) close(reason error) {
 // 그래도 안 되면 넣지 않는다. mu 를 잡고 부른다.
 func enqueue(ws *socket, f *frame) {
 	for f.holders == 0 && queuedBytes+f.size > maxQueuedBytes && !ws.isClosed() {
-		fullest := fullestSocket()
+		var fullest *socket // 보낼 프레임이 가장 많이 밀려 있는, 아직 열린 소켓
+		for _, s := range sockets {
+			if s.backlog > 0 && !s.isClosed() && (fullest == nil || s.backlog > fullest.backlog) {
+				fullest = s
+			}
+		}
 		if fullest == nil {
 			log.Printf("Not sending to %s: %d MiB wait to be sent", ws.addr, queuedBytes>>20)
 			return
@@ -557,17 +562,6 @@ func release(ws *socket) {
 			return
 		}
 	}
-}
-
-// fullestSocket 은 보낼 프레임이 가장 많이 밀려 있는, 아직 열린 소켓이다 (없으면 nil).
-func fullestSocket() *socket {
-	var fullest *socket
-	for _, s := range sockets {
-		if s.backlog > 0 && !s.isClosed() && (fullest == nil || s.backlog > fullest.backlog) {
-			fullest = s
-		}
-	}
-	return fullest
 }
 
 // writePump 는 소켓의 대기열에 들어온 프레임을 차례로 하나씩 보낸다. 그래서 알림은 체인 순서대로 나간다.

@@ -4,6 +4,7 @@ package main
 import (
 	"bytes"
 	"cmp"
+	"context"
 	_ "embed"
 	"encoding/json"
 	"errors"
@@ -76,7 +77,7 @@ func initHttpServer(ln net.Listener) *http.Server {
 		sendJSON(w, http.StatusOK, map[string]string{"msg": "Stopping server"})
 		// 챕터와 다른 점: 챕터는 process.exit() 로 바로 끝낸다. 여기서는 main 이 이 답이 나가기를 기다렸다가
 		// 두 서버를 닫고 끝난다 (종료 코드 0, Ctrl-C 와 같은 길).
-		stopOnce.Do(func() { close(stopping) })
+		stop()
 	})
 
 	// GET /peers: 연결된 소켓마다 "주소:포트"
@@ -135,12 +136,11 @@ const (
 )
 
 var (
-	busy        = make(chan struct{}, 4)          // 몸체를 읽고 일하는 요청(/mineBlock, /addPeers)의 자리: 몸체와 파싱한 값을 쥔 요청 수의 한계
-	streamSlots = make(chan struct{}, maxStreams) // 노드의 페이지가 여는 이벤트 스트림의 자리
-	writers     = make(chan struct{}, 2)          // GET /blocks 의 응답을 쓰는 자리: 느린 클라이언트가 저마다 체인의 한 버전을 쥐지 못하도록
-	stopping    = make(chan struct{})             // POST /stop 이 오면 닫힌다. main 이 이것을 기다렸다가 서버들을 닫고 끝난다
-	stopOnce    sync.Once
-	streams     sync.Map // 노드의 페이지가 연 이벤트 스트림들: chan string 마다 true
+	busy           = make(chan struct{}, 4)                   // 몸체를 읽고 일하는 요청(/mineBlock, /addPeers)의 자리: 몸체와 파싱한 값을 쥔 요청 수의 한계
+	streamSlots    = make(chan struct{}, maxStreams)          // 노드의 페이지가 여는 이벤트 스트림의 자리
+	writers        = make(chan struct{}, 2)                   // GET /blocks 의 응답을 쓰는 자리: 느린 클라이언트가 저마다 체인의 한 버전을 쥐지 못하도록
+	stopping, stop = context.WithCancel(context.Background()) // POST /stop 이 끝낸다 (main 에서는 Ctrl-C 도). HTTP 요청들의 context 이다
+	streams        sync.Map                                   // 노드의 페이지가 연 이벤트 스트림들: chan string 마다 true
 )
 
 // page 는 노드의 페이지이다: 체인을 카드로, 피어들, 블록 생성과 피어 추가, 이 노드가 주고받는 P2P 메시지를 보여 준다.
@@ -159,7 +159,7 @@ func serve(ln net.Listener, mux *http.ServeMux) *http.Server {
 		}
 		guarded.ServeHTTP(w, r)
 	}), MaxHeaderBytes: maxHeaderBytes, ReadHeaderTimeout: 5 * time.Second, ReadTimeout: time.Minute, WriteTimeout: time.Minute,
-		IdleTimeout: 5 * time.Second}
+		IdleTimeout: 5 * time.Second, BaseContext: func(net.Listener) context.Context { return stopping }}
 	go srv.Serve(netutil.LimitListener(ln, maxHTTPConns))
 	return srv
 }
@@ -240,9 +240,7 @@ func events(w http.ResponseWriter, r *http.Request) {
 		}
 		select {
 		case event, open = <-stream: // 뒤처져서 닫힌 스트림이면 open 이 false 이다
-		case <-r.Context().Done():
-			return
-		case <-stopping: // 노드가 멈추면 스트림도 끝낸다: 서버의 Shutdown 은 열린 스트림을 기다린다
+		case <-r.Context().Done(): // 노드가 멈추면(stopping) 스트림도 끝난다: 서버의 Shutdown 은 열린 스트림을 기다린다
 			return
 		}
 	}

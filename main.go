@@ -32,6 +32,7 @@ var (
 // 챕터에서는 app.listen 의 콜백이 나중에 돌아 P2P 줄이 먼저 찍히지만, 여기서는 HTTP 줄이 먼저이다.
 func main() {
 	flag.Parse()
+	stopping, stop = signal.NotifyContext(stopping, os.Interrupt, syscall.SIGTERM) // Ctrl-C 도 POST /stop 처럼 멈춘다
 
 	httpListener, httpErr := net.Listen("tcp", net.JoinHostPort(*httpHost, *httpPort))
 	p2pListener, p2pErr := net.Listen("tcp", net.JoinHostPort(*p2pHost, *p2pPort))
@@ -44,7 +45,7 @@ func main() {
 	connectToPeers(strings.FieldsFunc(*peers, func(r rune) bool { return r == ',' || r == ' ' })) // 쉼표로 구분한 주소들
 	mu.Unlock()
 
-	waitForStop()
+	<-stopping.Done()
 	log.Println("Stopping server") // 챕터와 다른 점: 챕터는 /stop 에 아무것도 찍지 않고 바로 끝나며, Ctrl-C 에는 시그널로 죽는다
 	// Shutdown 은 새 요청을 받지 않고, 진행 중인 답(/stop 의 답도)이 다 나가기를 2초까지 기다린다.
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
@@ -55,13 +56,5 @@ func main() {
 
 // ---- 챕터에 없는 것 ----
 
-// waitForStop 은 POST /stop 이나 Ctrl-C(SIGINT, SIGTERM)를 기다린다. 열려 있는 이벤트 스트림들도 stopping 을 보고 끝난다.
-func waitForStop() {
-	interrupted, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
-	select {
-	case <-stopping:
-	case <-interrupted.Done():
-		stopOnce.Do(func() { close(stopping) })
-	}
-}
+// main.go 에서 챕터에 없는 것은 위의 플래그와 Ctrl-C 뿐이고, 거기에 「챕터와 다른 점」으로 적었다. 노드를 멈추는 stopping 과
+// stop 은 POST /stop 과 함께 http.go 에 있다.

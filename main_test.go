@@ -971,7 +971,7 @@ func TestLimits(t *testing.T) {
 		// 64 MiB 를 넘는 프레임을 보낸 연결만 닫히고, 다른 연결은 계속 답을 받는다.
 		{"받는 웹소켓 프레임 하나", func(t *testing.T) {
 			n := startLocalNode(t)
-			good := dialWS(t, n.p2p)
+			good, r := rawDial(t, n.p2p)
 			conn, _ := rawDial(t, n.p2p)
 			waitFor(t, "two sockets", func() bool { return len(socketsNow()) == 2 })
 			conn.Write(rawFrameHeader(1, maxFrameBytes+1)) // 머리만 보낸다: 노드는 길이를 보고 끊는다
@@ -979,10 +979,8 @@ func TestLimits(t *testing.T) {
 				t.Errorf("after a frame header of %d bytes: got the connection open, want it closed", maxFrameBytes+1)
 			}
 			waitFor(t, "the big frame's socket to leave", func() bool { return len(socketsNow()) == 1 })
-			send(t, good, queryLatest)
-			if got := readBlocks(t, good); len(got) != 1 {
-				t.Errorf("the other connection: got %d blocks, want 1", len(got))
-			}
+			writeRawFrame(t, good, queryLatest)
+			check(t, "the other connection's answer", readAnswer(t, good, r), string(chainFrame(chainNow()[:1])))
 		}},
 		// 16 KiB 를 넘는 메시지는 둘씩만 읽는다: 4 MiB 프레임 16 개가 한꺼번에 와도 힙은 하나일 때의 네 배 안이고,
 		// 둘이 자리를 쥐면 다음 큰 메시지는 기다렸다가 둘이 끊기면 읽힌다.
@@ -996,7 +994,7 @@ func TestLimits(t *testing.T) {
 					conns = append(conns, conn)
 				}
 				defer closeAllSockets(t)
-				return heapGrowth(func() {
+				grew, _ := heap(func() {
 					for _, c := range conns {
 						go c.Write(junk)
 					}
@@ -1004,6 +1002,7 @@ func TestLimits(t *testing.T) {
 						return !slices.ContainsFunc(conns, func(c net.Conn) bool { return badOf(socketAt(c.LocalAddr().String())) != 1 })
 					})
 				})
+				return grew
 			}
 			one, many := peak(1), peak(16)
 			if many > 4*one {
@@ -1131,7 +1130,7 @@ func TestLimits(t *testing.T) {
 			before := allocated()
 			receive(ws, one) // 블록 하나를 끝까지 읽는 데 드는 할당
 			perBlock, before := allocated()-before, allocated()
-			grew := heapGrowth(func() { receive(ws, big) })
+			grew, _ := heap(func() { receive(ws, big) })
 			used := allocated() - before
 			if got, bad := len(chainNow()), badOf(ws); got != 1 || bad != 1 {
 				t.Errorf("a frame of %d data values: got %d blocks and %d bad messages, want 1 and 1", 16*(maxBlockDataBytes/3), got, bad)
@@ -1145,7 +1144,7 @@ func TestLimits(t *testing.T) {
 			startLocalNode(t)
 			ws := newTestSocket(t, "peer")
 			junk := Block{Data: json.RawMessage(`["` + strings.Repeat(`\\`, maxBlockDataBytes/2-2) + `"]`)} // 프레임에서 역슬래시가 두 배가 된다
-			grew := heapKept(func() {
+			_, grew := heap(func() {
 				for i := range 10 {
 					receive(ws, chainFrame([]Block{junk, nextBlock(chainNow()[i], fmt.Sprint("small ", i))}))
 				}
@@ -1162,69 +1161,133 @@ func TestLimits(t *testing.T) {
 			const count = maxBlockDataBytes / 3 // 349,525 개
 			b1 := blockOn(getGenesisBlock(), values(`""`, count), valuesRoot("", count))
 			f1, f2 := chainFrame([]Block{b1}), chainFrame([]Block{blockOn(b1, values(`""`, count), valuesRoot("", count))})
-			grew := heapKept(func() { receive(ws, f1); receive(ws, f2) })
+			_, grew := heap(func() { receive(ws, f1); receive(ws, f2) })
 			runtime.KeepAlive(f1)
 			runtime.KeepAlive(f2)
 			if got := len(chainNow()); got != 3 || grew > 8<<20 {
 				t.Errorf("two blocks of 1 MiB: got %d blocks and the heap grew by %d bytes, want 3 and under 8 MiB", got, grew)
 			}
 		}},
-		// 프레임 한계 안의 가장 긴 체인을 받고, 그 QUERY_ALL 에 답하고, 블록 하나를 더 붙여도 mu 는 50 ms 안에 놓인다.
+		// 프레임 한계 안의 가장 긴 체인을 받고, 그 QUERY_ALL 에 답하고, 블록 하나를 더 붙여도 mu 는 50 ms 안에 놓인다. 적대적인 피어가
+		// 번갈아 한 블록씩 더 긴 다른 포크를 보내거나 QUERY_ALL 을 받을 때마다 한 블록 더 긴 체인으로 답해도, 그 일은 그 피어의 고루틴에서
+		// 일어날 뿐이라 mu 와 힙과 정직한 피어는 지켜진다.
 		{"받은 메시지 하나가 mu 를 잡는 시간", func(t *testing.T) {
-			if raceOn || testing.Short() {
-				t.Skip("a timing on the largest chain: .ci/run runs it without -race")
-			}
-			startLocalNode(t)
-			chain := makeChain(242000, "x")
-			size, n := len(`{"type":2,"data":"[]"}`)-1, 0 // 답의 크기: 머리와 끝, 블록마다 다시 쓴 JSON 과 쉼표
-			for ; n < len(chain); n++ {
-				text := stringify(chain[n])
-				if size += len(text) + strings.Count(string(text), `"`) + 1; size > maxFrameBytes {
-					break
+			t.Run("가장 긴 체인", func(t *testing.T) {
+				if raceOn || testing.Short() {
+					t.Skip("a timing on the largest chain: .ci/run runs it without -race")
 				}
-			}
-			frame := chainFrame(chain[:n-1]) // 마지막 한 블록은 따로 붙인다
-			ws := newTestSocket(t, "peer")
-			for _, step := range []struct {
-				name  string
-				frame []byte
-			}{
-				{"receive the chain", frame},
-				{"answer QUERY_ALL", []byte(queryAll)},
-				{"append a block", chainFrame(chain[n-1 : n])},
-				{"answer QUERY_ALL on the longer chain", []byte(queryAll)},
-			} {
-				held := muHeld(func() { receive(ws, step.frame) })
-				if t.Logf("%s (%d blocks): mu held at most %v", step.name, n, held); held > 50*time.Millisecond {
-					t.Errorf("%s: mu held for %v, want at most 50 ms", step.name, held)
+				startLocalNode(t)
+				chain := makeChain(242000, "x")
+				size, n := len(`{"type":2,"data":"[]"}`)-1, 0 // 답의 크기: 머리와 끝, 블록마다 다시 쓴 JSON 과 쉼표
+				for ; n < len(chain); n++ {
+					text := stringify(chain[n])
+					if size += len(text) + strings.Count(string(text), `"`) + 1; size > maxFrameBytes {
+						break
+					}
 				}
+				frame := chainFrame(chain[:n-1]) // 마지막 한 블록은 따로 붙인다
+				ws := newTestSocket(t, "peer")
+				for _, step := range []struct {
+					name  string
+					frame []byte
+				}{
+					{"receive the chain", frame},
+					{"answer QUERY_ALL", []byte(queryAll)},
+					{"append a block", chainFrame(chain[n-1 : n])},
+					{"answer QUERY_ALL on the longer chain", []byte(queryAll)},
+				} {
+					held := muHeld(func() { receive(ws, step.frame) })
+					if t.Logf("%s (%d blocks): mu held at most %v", step.name, n, held); held > 50*time.Millisecond {
+						t.Errorf("%s: mu held for %v, want at most 50 ms", step.name, held)
+					}
+				}
+				if answers := drain(ws); len(chainNow()) != n || len(answers) != 2 || answers[0] != string(frame) || len(answers[1]) > maxFrameBytes {
+					t.Errorf("got %d blocks and %d answers, want %d, the received frame and one of at most %d bytes", len(chainNow()), len(answers), n, maxFrameBytes)
+				}
+			})
+			base, steps := 20000, 6 // 프레임 하나가 5 MiB 쯤
+			if raceOn {
+				base = 4000
 			}
-			if answers := drain(ws); len(chainNow()) != n || len(answers) != 2 || answers[0] != string(frame) || len(answers[1]) > maxFrameBytes {
-				t.Errorf("got %d blocks and %d answers, want %d, the received frame and one of at most %d bytes", len(chainNow()), len(answers), n, maxFrameBytes)
+			chains := [3][]Block{makeChain(base+steps, "A"), makeChain(base+steps, "B"), makeChain(base+steps, "C")}
+			frame := len(chainFrame(chains[0]))
+			// attack 은 정직한 자식 노드와 피어 둘이 연결한 노드에서 step 을 차례로 돌리며(돌 때마다 체인이 step 이 돌려준 블록 수가 될
+			// 때까지 기다린다) mu 를 잡은 가장 긴 시간, 힙이 자란 가장 큰 값과 GC 뒤에 남은 값을 보고, 끝에 정직한 피어의 체인을 본다.
+			attack := func(name string, step func(t *testing.T, peers [2]net.Conn, r *bufio.Reader, i int) int) {
+				t.Run(name, func(t *testing.T) {
+					n := startLocalNode(t)
+					honest := startNode(t, "honest", n.p2p)
+					waitFor(t, "the honest node to connect", func() bool { return len(socketsNow()) == 1 })
+					var peers [2]net.Conn
+					var r *bufio.Reader
+					peers[0], r = rawDial(t, n.p2p)
+					peers[1], _ = rawDial(t, n.p2p)
+					var held time.Duration
+					peak, kept := heap(func() {
+						held = muHeld(func() {
+							for i := range steps {
+								want := step(t, peers, r, i)
+								waitFor(t, fmt.Sprintf("a chain of %d blocks", want), func() bool { return len(chainNow()) == want })
+							}
+						})
+					})
+					runtime.KeepAlive(&chains) // 테스트가 만든 체인들은 재는 동안 산 채로 둔다
+					if limit := scaled(50 * time.Millisecond); held > limit || peak > 24*uint64(frame) || kept > 3*int64(frame) {
+						t.Errorf("mu held for %v, the heap grew by %d bytes and kept %d; want at most %v, 24 and 3 frames (%d bytes each)", held, peak, kept, limit, frame)
+					}
+					want := chainNow()
+					waitFor(t, "the honest node to hold the final chain", func() bool { return len(honest.blocks()) == len(want) })
+					if got := honest.blocks(); !slices.EqualFunc(got, want, blockEqual) {
+						t.Errorf("the honest node: got %d blocks unlike the node's %d", len(got), len(want))
+					}
+				})
 			}
+			attack("번갈아 더 긴 두 포크", func(t *testing.T, peers [2]net.Conn, _ *bufio.Reader, i int) int {
+				writeRawFrame(t, peers[i%2], string(chainFrame(chains[i%2][:base+i+2])))
+				return base + i + 2
+			})
+			attack("QUERY_ALL 마다 한 블록 더 긴 체인", func(t *testing.T, peers [2]net.Conn, r *bufio.Reader, i int) int {
+				// 묻게 하려고 붙일 수 없는 블록을 먼저 보낸다
+				fake := Block{Header: BlockHeader{"2.1.0", 1 << 40, sha256.Sum256([]byte{byte(i)}), 1700000000, Hash{}}, Data: json.RawMessage(`[]`)}
+				writeRawFrame(t, peers[0], string(chainFrame([]Block{fake})))
+				peers[0].SetReadDeadline(time.Now().Add(20 * time.Second))
+				for {
+					if _, payload, err := readRawFrame(r); err != nil {
+						t.Fatalf("waiting for QUERY_ALL: %v", err)
+					} else if string(payload) == queryAll {
+						break
+					}
+				}
+				writeRawFrame(t, peers[0], string(chainFrame(chains[2][:base+i+2])))
+				return base + i + 2
+			})
 		}},
-		// 잘못된 메시지 4 개로는 연결이 그대로이고, 5 번째에 닫힌다.
+		// 잘못된 메시지 4 개로는 연결이 그대로이고, 5 번째에 닫힌다. 텍스트 프레임과 이어지는 프레임으로 나눈 메시지는 이어 붙이지 않는다:
+		// 두 조각은 잘못된 메시지 둘이고 체인은 그대로이다 (npm ws 는 이어 붙인다).
 		{"한 피어의 잘못된 메시지", func(t *testing.T) {
 			n := startLocalNode(t)
-			ws := dialWS(t, n.p2p)
-			for range maxBadMessages - 1 {
-				send(t, ws, `hello`)
+			conn, r := rawDial(t, n.p2p)
+			msg := chainFrame([]Block{nextBlock(getGenesisBlock(), "split")})
+			first := append(rawFrameHeader(1, uint64(len(msg)/2)), msg[:len(msg)/2]...)
+			first[0] &^= 0x80 // FIN 이 없다: 이어지는 프레임이 온다
+			conn.Write(append(first, append(rawFrameHeader(0, uint64(len(msg)-len(msg)/2)), msg[len(msg)/2:]...)...))
+			for range maxBadMessages - 3 {
+				writeRawFrame(t, conn, `hello`)
 			}
-			send(t, ws, queryLatest)
-			readBlocks(t, ws) // 아직 열려 있다
-			send(t, ws, `hello`)
-			ws.SetReadDeadline(time.Now().Add(5 * time.Second))
-			var data string
-			if err := websocket.Message.Receive(ws, &data); err == nil || errors.Is(err, os.ErrDeadlineExceeded) {
-				t.Errorf("after %d bad messages: got %q (%v), want the connection closed", maxBadMessages, data, err)
+			writeRawFrame(t, conn, queryLatest)
+			check(t, "the answer after a split message and 2 bad ones", readAnswer(t, conn, r), string(chainFrame(chainNow()[:1])))
+			check(t, "bad messages after a split message and 2 bad ones", badOf(socketAt(conn.LocalAddr().String())), maxBadMessages-1)
+			writeRawFrame(t, conn, `hello`)
+			if !closedWithin(conn, 5*time.Second) {
+				t.Errorf("after %d bad messages: got the connection open, want it closed", maxBadMessages)
 			}
 			waitFor(t, "the socket to leave", func() bool { return len(socketsNow()) == 0 })
 		}},
 		// 시간 제한이 1 초인 노드에서: 끝나지 않는 요청 머리, 4 KiB 를 넘는 요청 머리, 첫 메시지가 없는 연결은 닫히고 말하는 연결은 남는다.
 		{"들어온 연결의 핸드셰이크 요청 머리, 첫 메시지", func(t *testing.T) {
 			q := startChild(t, "quick", []string{timeoutEnv + "=1s"}, "-http_port=0", "-p2p_port=0")
-			talking := dialWS(t, q.p2p)
-			send(t, talking, queryLatest)
+			talking, r := rawDial(t, q.p2p)
+			writeRawFrame(t, talking, queryLatest)
 			silent, _ := rawDial(t, q.p2p)
 			head := tcpDial(t, q.p2p, 0)
 			io.WriteString(head, "GET / HTTP/1.1\r\nHost: localhost\r\n") // 머리를 끝내지 않는다
@@ -1238,7 +1301,7 @@ func TestLimits(t *testing.T) {
 					t.Errorf("%s: got it open after 4 s, want it closed after 1 s", what)
 				}
 			}
-			readBlocks(t, talking)
+			readAnswer(t, talking, r)
 			waitFor(t, "only the talking peer", func() bool { return len(q.peers()) == 1 })
 		}},
 		// 연결한 피어가 101 뒤에 끝없는 머리 줄을 보내도 4 KiB 에서 곧 끊고, 답이 없는 피어는 dialTimeout 에 끊는다.
@@ -1258,7 +1321,7 @@ func TestLimits(t *testing.T) {
 				}
 			})
 			start, took := time.Now(), time.Duration(0)
-			grew := heapGrowth(func() {
+			grew, _ := heap(func() {
 				n.addPeers(endless)
 				waitFor(t, "the dial to fail", func() bool { return dialedNow() == 0 })
 				took = time.Since(start)
@@ -1425,7 +1488,7 @@ func TestLimits(t *testing.T) {
 				}
 			}
 			var peers reply
-			grew := heapGrowth(func() {
+			grew, _ := heap(func() {
 				var wg sync.WaitGroup
 				chunk := []byte(strings.Repeat("j", 32<<10))
 				for range 100 {
@@ -1482,7 +1545,7 @@ func TestLimits(t *testing.T) {
 				storm = 20 // 경쟁 탐지기를 켜면 값마다 열 배쯤 느리다
 			}
 			fit := min(storm, 30)
-			grew := heapGrowth(func() {
+			grew, _ := heap(func() {
 				var wg sync.WaitGroup
 				for range storm {
 					wg.Go(func() {
@@ -1514,7 +1577,7 @@ func TestLimits(t *testing.T) {
 			}
 			setChain(chain)
 			body := len(stringify(chain))
-			grew := heapKept(func() {
+			_, grew := heap(func() {
 				for i := range 30 {
 					c := tcpDial(t, n.http, 4096)
 					io.WriteString(c, "GET /blocks HTTP/1.1\r\nHost: localhost\r\n\r\n")
@@ -1595,110 +1658,6 @@ func TestLimits(t *testing.T) {
 		}},
 	} {
 		t.Run(row.name, row.run)
-	}
-}
-
-// TestHostilePeersCostTheirOwnGoroutine 은 적대적인 피어가 시키는 일이 그 피어의 고루틴에서 일어날 뿐, mu 와 힙과 정직한 피어는
-// 지켜지는지 본다.
-func TestHostilePeersCostTheirOwnGoroutine(t *testing.T) {
-	base, steps := 20000, 6 // 프레임 하나가 5 MiB 쯤
-	if raceOn {
-		base = 4000
-	}
-	for _, row := range []struct {
-		name string
-		run  func(t *testing.T)
-	}{
-		// 두 피어가 번갈아 한 블록씩 더 긴 다른 포크를 보낸다.
-		{"번갈아 더 긴 두 포크", func(t *testing.T) {
-			forks := [2][]Block{makeChain(base+steps, "A"), makeChain(base+steps, "B")}
-			n, honest := honestPair(t)
-			var peers [2]net.Conn
-			for i := range peers {
-				peers[i], _ = rawDial(t, n.p2p)
-			}
-			attack(t, honest, len(chainFrame(forks[0])), steps, func(i int) int {
-				writeRawFrame(t, peers[i%2], string(chainFrame(forks[i%2][:base+i+2])))
-				return base + i + 2
-			})
-		}},
-		// 피어가 QUERY_ALL 을 받을 때마다 전보다 한 블록 긴 체인으로 답한다 (묻게 하려고 붙일 수 없는 블록을 먼저 보낸다).
-		{"QUERY_ALL 마다 한 블록 더 긴 체인", func(t *testing.T) {
-			chain := makeChain(base+steps, "C")
-			n, honest := honestPair(t)
-			conn, r := rawDial(t, n.p2p)
-			attack(t, honest, len(chainFrame(chain)), steps, func(i int) int {
-				fake := Block{Header: BlockHeader{"2.1.0", 1 << 40, sha256.Sum256([]byte{byte(i)}), 1700000000, Hash{}}, Data: json.RawMessage(`[]`)}
-				writeRawFrame(t, conn, string(chainFrame([]Block{fake})))
-				conn.SetReadDeadline(time.Now().Add(20 * time.Second))
-				for {
-					if _, payload, err := readRawFrame(r); err != nil {
-						t.Fatalf("waiting for QUERY_ALL: %v", err)
-					} else if string(payload) == queryAll {
-						break
-					}
-				}
-				writeRawFrame(t, conn, string(chainFrame(chain[:base+i+2])))
-				return base + i + 2
-			})
-		}},
-		// 텍스트 프레임과 이어지는 프레임으로 나눈 메시지는 이어 붙이지 않는다: 두 조각은 잘못된 메시지 둘이고 체인과 답은 그대로이다
-		// (npm ws 는 이어 붙인다).
-		{"나눈 메시지", func(t *testing.T) {
-			msg := chainFrame([]Block{nextBlock(getGenesisBlock(), "split")})
-			n := startLocalNode(t)
-			conn, r := rawDial(t, n.p2p)
-			readRawFrame(r) // 노드의 QUERY_LATEST
-			first := append(rawFrameHeader(1, uint64(len(msg)/2)), msg[:len(msg)/2]...)
-			first[0] &^= 0x80 // FIN 이 없다: 이어지는 프레임이 온다
-			conn.Write(append(first, append(rawFrameHeader(0, uint64(len(msg)-len(msg)/2)), msg[len(msg)/2:]...)...))
-			writeRawFrame(t, conn, queryLatest)
-			conn.SetReadDeadline(time.Now().Add(20 * time.Second))
-			_, answer, err := readRawFrame(r)
-			blocks, _ := blocksOf(string(answer))
-			if err != nil || len(blocks) != 1 || blocks[0].Header.Index != 0 {
-				t.Errorf("the answer after the split message: got %.80q (%v), want the genesis block", answer, err)
-			}
-			if got, bad := len(chainNow()), badOf(socketAt(conn.LocalAddr().String())); got != 1 || bad != 2 {
-				t.Errorf("after a message split in two frames: got %d blocks and %d bad messages, want 1 and 2", got, bad)
-			}
-		}},
-	} {
-		t.Run(row.name, row.run)
-	}
-}
-
-// honestPair 는 이 프로세스의 노드와, 그 노드에 연결한 정직한 자식 노드를 연다.
-func honestPair(t *testing.T) (*testNode, *testNode) {
-	n := startLocalNode(t)
-	honest := startNode(t, "honest", n.p2p)
-	waitFor(t, "the honest node to connect", func() bool { return len(socketsNow()) == 1 })
-	return n, honest
-}
-
-// attack 은 step 을 차례로 돌리며(돌 때마다 체인이 step 이 돌려준 블록 수가 될 때까지 기다린다) mu 를 잡은 가장 긴 시간,
-// 힙이 자란 가장 큰 값과 GC 뒤에 남은 값을 보고, 끝에 정직한 피어가 같은 체인을 가졌는지 본다. frame 은 가장 큰 프레임의 크기이다.
-func attack(t *testing.T, honest *testNode, frame, steps int, step func(i int) int) {
-	var held time.Duration
-	var peak uint64
-	kept := heapKept(func() {
-		peak = heapGrowth(func() {
-			held = muHeld(func() {
-				for i := range steps {
-					want := step(i)
-					waitFor(t, fmt.Sprintf("a chain of %d blocks", want), func() bool { return len(chainNow()) == want })
-				}
-			})
-		})
-	})
-	runtime.KeepAlive(step) // 테스트가 만든 체인들은 재는 동안 산 채로 둔다
-	if limit := scaled(50 * time.Millisecond); held > limit || peak > 24*uint64(frame) || kept > 3*int64(frame) {
-		t.Errorf("mu held for %v, the heap grew by %d bytes and kept %d; want at most %v, 24 and 3 frames (%d bytes each)", held, peak, kept, limit, frame)
-	}
-	want := chainNow()
-	waitFor(t, "the honest node to hold the final chain", func() bool { return len(honest.blocks()) == len(want) })
-	if got := honest.blocks(); !slices.EqualFunc(got, want, blockEqual) {
-		t.Errorf("the honest node: got %d blocks unlike the node's %d", len(got), len(want))
 	}
 }
 
@@ -1824,6 +1783,25 @@ func interopRejected(n *testNode) []string {
 	return found
 }
 
+// jsNodeDir 는 테스트가 띄우는 자바스크립트 노드의 자리이다: 챕터의 npm 버전으로 돌고, 챕터의 규칙대로 우리가 쓴 노드이다.
+const jsNodeDir = "testdata/jsnode"
+
+// requireJSNode 는 node 와 jsNodeDir 의 패키지가 있는지 보고 node 의 경로를 돌려준다.
+func requireJSNode(t *testing.T) string {
+	t.Helper()
+	install := "install Node.js, then: cd " + jsNodeDir + " && npm ci"
+	node, err := exec.LookPath("node")
+	if err != nil {
+		need(t, "INTEROP", "node is not on PATH", install)
+	}
+	for _, pkg := range []string{"ws", "crypto-js", "merkle", "express", "body-parser"} {
+		if _, err := os.Stat(filepath.Join(jsNodeDir, "node_modules", pkg, "package.json")); err != nil {
+			need(t, "INTEROP", jsNodeDir+"/node_modules/"+pkg+" is not installed", install)
+		}
+	}
+	return node
+}
+
 // TestInteropWithJSNode 는 연결의 모양마다 다른 포크의 노드가 따라잡고, 양쪽에서 생성한 모든 종류의 data 가 블록, GET /blocks, QUERY_ALL 의 답까지 바이트로 같은지 본다.
 func TestInteropWithJSNode(t *testing.T) {
 	node := requireJSNode(t)
@@ -1912,12 +1890,17 @@ func TestInteropWithJSNode(t *testing.T) {
 				if got := n.call("GET", "/blocks", ""); got != wantBody {
 					t.Errorf("%s GET /blocks: %s", n.name, firstDiff(got, wantBody))
 				}
-				if got := n.countLog("Connection failed"); got != 0 { // chainFrameOf 의 연결이 닫히기 전에 본다
+				if got := n.countLog("Connection failed"); got != 0 { // 아래의 연결이 닫히기 전에 본다
 					t.Errorf("%s: got %d \"Connection failed\" lines, want 0", n.name, got)
 				}
 			}
-			for _, n := range nodes {
-				if got, want := chainFrameOf(t, n), response(wantBody); got != want {
+			for _, n := range nodes { // npm ws 처럼 연결해, 노드가 먼저 보내는 QUERY_LATEST 를 확인하고 QUERY_ALL 을 묻는다
+				conn, r := rawDial(t, n.p2p)
+				if opcode, payload, err := readRawFrame(r); err != nil || opcode != 1 || string(payload) != queryLatest {
+					t.Errorf("%s: first frame: got opcode %d %q (%v), want a text frame %s", n.name, opcode, payload, err, queryLatest)
+				}
+				writeRawFrame(t, conn, queryAll)
+				if got, want := readAnswer(t, conn, r), response(wantBody); got != want {
 					t.Errorf("%s's RESPONSE_BLOCKCHAIN to QUERY_ALL: %s", n.name, firstDiff(got, want))
 				}
 				if lines := interopRejected(n); len(lines) > 0 {
@@ -2326,6 +2309,14 @@ func TestMain(m *testing.M) {
 // hh 는 s 의 SHA-256 이다. 기대값을 챕터의 규칙대로 따로 계산할 때 쓴다.
 func hh(s string) Hash { return sha256.Sum256([]byte(s)) }
 
+// check 는 got 이 want 와 다르면 "what: got …, want …" 로 테스트를 실패로 적는다 (멈추지는 않는다).
+func check[T comparable](t testing.TB, what string, got, want T) {
+	t.Helper()
+	if got != want {
+		t.Errorf("%s: got %.300v, want %.300v", what, got, want)
+	}
+}
+
 // waitFor 는 cond 가 참이 될 때까지 짧은 간격(점점 길게, 10ms 까지)으로 기다리고, 30초 안에 안 되면 테스트를 멈춘다.
 func waitFor(t testing.TB, what string, cond func() bool) {
 	t.Helper()
@@ -2345,10 +2336,7 @@ var raceOn = func() bool {
 }()
 
 func scaled(d time.Duration) time.Duration {
-	if raceOn {
-		return 10 * d
-	}
-	return d
+	return d * max(1, map[bool]time.Duration{true: 10}[raceOn])
 }
 
 // setLimit 은 노드의 한계 변수를 mu 를 잡고 바꾸고, 테스트가 끝나면 소켓들을 닫고 보내던 프레임이 끝나기를 기다려 되돌린다.
@@ -2391,26 +2379,18 @@ func heapNow() uint64 {
 	return sample[0].Value.Uint64()
 }
 
-// heapGrowth 는 f 가 도는 동안 힙이 GC 뒤의 값보다 가장 많이 자란 바이트 수이다 (아직 치우지 않은 쓰레기 포함).
-func heapGrowth(f func()) uint64 {
-	gc()
+// heap 은 GC 뒤에 f 를 돌려, 도는 동안 힙이 자란 가장 큰 바이트 수(아직 치우지 않은 쓰레기 포함)와 끝나고 GC 한 뒤 남은 바이트 수를
+// 잰다. GC 는 두 번 한다: sync.Pool 이 쥔 것(encoding/json 의 버퍼)은 두 번째 GC 에 풀린다.
+func heap(f func()) (grew uint64, kept int64) {
+	runtime.GC()
+	runtime.GC()
 	base := heapNow()
 	most := base
 	during(f, 200*time.Microsecond, func() { most = max(most, heapNow()) })
-	return most - base
+	runtime.GC()
+	runtime.GC()
+	return most - base, int64(heapNow()) - int64(base)
 }
-
-// heapKept 는 f 의 앞과 뒤에 GC 를 하고 재어, f 가 남긴 힙의 바이트 수이다.
-func heapKept(f func()) int64 {
-	gc()
-	before := heapNow()
-	f()
-	gc()
-	return int64(heapNow()) - int64(before)
-}
-
-// gc 는 GC 를 두 번 한다: sync.Pool 이 쥔 것(encoding/json 의 버퍼)은 두 번째 GC 에 풀린다.
-func gc() { runtime.GC(); runtime.GC() }
 
 // allocated 는 이 프로세스가 지금까지 할당한 바이트 수이다.
 func allocated() uint64 { var m runtime.MemStats; runtime.ReadMemStats(&m); return m.TotalAlloc }
@@ -2420,7 +2400,6 @@ func discardLog(t testing.TB) {
 	log.SetOutput(io.Discard)
 	t.Cleanup(func() { log.SetOutput(os.Stderr) })
 }
-
 func captureLog(t testing.TB) *testNode {
 	n := &testNode{t: t, name: "log"}
 	log.SetOutput(n)
@@ -2428,32 +2407,29 @@ func captureLog(t testing.TB) *testNode {
 	return n
 }
 
-// resetChain 은 이 프로세스의 체인을 제네시스 블록 하나로 되돌리고, setChain 은 chain 으로 바꾼다.
+// resetChain 은 이 프로세스의 체인을 제네시스 블록 하나로 되돌리고, setChain 은 chain 으로 바꾼다. locked 는 f 를 mu 를 잡고 돌린다.
 func resetChain()            { setChain([]Block{getGenesisBlock()}) }
 func setChain(chain []Block) { mu.Lock(); blockchain = chain; mu.Unlock() }
+func locked(f func())        { mu.Lock(); defer mu.Unlock(); f() }
 
-// locked 는 f 를 mu 를 잡고 돌린다.
-func locked(f func()) { mu.Lock(); defer mu.Unlock(); f() }
-
-// chainNow 부터 socketAt 까지는 이 프로세스 노드의 값을 mu 를 잡고 읽는다 (badOf 는 소켓이 없으면 -1).
+// chainNow 부터 socketAt 까지는 이 프로세스 노드의 값을 mu 를 잡고 읽는다 (badOf 는 소켓이 없으면 -1, socketAt 은 nil).
 func chainNow() []Block     { mu.Lock(); defer mu.Unlock(); return slices.Clone(getBlockchain()) }
 func socketsNow() []*socket { mu.Lock(); defer mu.Unlock(); return slices.Clone(getSockets()) }
 func queuedNow() int        { mu.Lock(); defer mu.Unlock(); return queuedBytes }
 func dialedNow() int        { mu.Lock(); defer mu.Unlock(); return len(dialed) }
 func streamsNow() (n int)   { streams.Range(func(_, _ any) bool { n++; return true }); return n }
 func badOf(ws *socket) int {
-	mu.Lock()
-	defer mu.Unlock()
 	if ws == nil {
 		return -1
 	}
+	mu.Lock()
+	defer mu.Unlock()
 	return ws.bad
 }
 func socketAt(addr string) *socket {
-	mu.Lock()
-	defer mu.Unlock()
-	if i := slices.IndexFunc(sockets, func(s *socket) bool { return s.addr == addr }); i >= 0 {
-		return sockets[i]
+	s := socketsNow()
+	if i := slices.IndexFunc(s, func(s *socket) bool { return s.addr == addr }); i >= 0 {
+		return s[i]
 	}
 	return nil
 }
@@ -2478,21 +2454,13 @@ func blockOn(prev Block, data string, root Hash) Block {
 	return Block{Header: BlockHeader{"2.1.0", prev.Header.Index + 1, hashOf(prev), 1700000000 + prev.Header.Index + 1, root}, Data: json.RawMessage(data)}
 }
 
-// dataRoot 는 data 배열의 머클 루트이다.
-func dataRoot(data string) Hash {
-	f, err := prepareData(json.RawMessage(data), maxLeaves)
-	if err != nil {
-		panic(err)
-	}
-	return f.root
-}
+// dataRoot 는 data 배열의 머클 루트이다 (잘못된 data 면 0: 그 블록은 거절된다).
+func dataRoot(data string) Hash { f, _ := prepareData(json.RawMessage(data), maxLeaves); return f.root }
 
 // values 는 JSON 값 value 가 n 개인 data 배열이고(values("0", 3) 은 [0,0,0]), valuesRoot 는 String(value) 가 text 인 값 n 개의
 // 머클 루트이다: 리프 노드가 모두 SHA-256(text) 이다 (노드가 값마다 읽는 것보다 빠르다).
-func values(value string, n int) string { return "[" + strings.Repeat(value+",", n-1) + value + "]" }
-func valuesRoot(text string, n int) Hash {
-	return rootOf(slices.Repeat([]Hash{sha256.Sum256([]byte(text))}, n))
-}
+func values(value string, n int) string  { return "[" + strings.Repeat(value+",", n-1) + value + "]" }
+func valuesRoot(text string, n int) Hash { return rootOf(slices.Repeat([]Hash{hh(text)}, n)) }
 
 // hashOf 는 블록의 해시이다. calculateHashForBlock 과 달리 노드가 mu 를 잡고 쓰는 known 을 보지 않아 아무 고루틴에서나 부를 수 있다.
 func hashOf(b Block) Hash {
@@ -2505,30 +2473,12 @@ func vals(strs ...string) json.RawMessage { return stringify(append([]string{}, 
 
 func blockEqual(a, b Block) bool { return a.Header == b.Header && bytes.Equal(a.Data, b.Data) }
 
-// chainFrame 은 blocks 를 담은 RESPONSE_BLOCKCHAIN 프레임이다 (받는 쪽이 보는 바이트).
+// chainFrame 은 blocks 를 담은 RESPONSE_BLOCKCHAIN 프레임이다 (받는 쪽이 보는 바이트). response 는 blocks(JSON 글)를 data 문자열에
+// 담은 RESPONSE_BLOCKCHAIN 메시지이다: encoding/json 으로 따로 쓴다.
 func chainFrame(blocks []Block) []byte { return []byte(response(string(stringify(blocks)))) }
-
-// response 는 blocks(JSON 글)를 data 문자열에 담은 RESPONSE_BLOCKCHAIN 메시지이다: encoding/json 으로 따로 쓴다.
-func response(blocks string) string { return `{"type":2,"data":` + string(stringify(blocks)) + `}` }
+func response(blocks string) string    { return `{"type":2,"data":` + string(stringify(blocks)) + `}` }
 
 const queryLatest, queryAll = `{"type":0,"data":null}`, `{"type":1,"data":null}`
-
-// blocksOf 는 RESPONSE_BLOCKCHAIN 프레임을 encoding/json 으로 그냥 풀어 그 블록들을 돌려준다.
-func blocksOf(frame string) ([]Block, error) {
-	var m struct {
-		Type MessageType
-		Data *string
-	}
-	var blocks []Block
-	if err := json.Unmarshal([]byte(frame), &m); err != nil {
-		return nil, err
-	} else if m.Type != RESPONSE_BLOCKCHAIN || m.Data == nil {
-		return nil, fmt.Errorf("not a RESPONSE_BLOCKCHAIN with data: %.60q", frame)
-	} else if err := json.Unmarshal([]byte(*m.Data), &blocks); err != nil || len(blocks) == 0 {
-		return nil, cmp.Or(err, errors.New("no blocks"))
-	}
-	return blocks, nil
-}
 
 // testNode 는 테스트가 다루는 노드 하나이다: 자식 프로세스이거나(cmd != nil) 이 프로세스 안의 노드이다.
 type testNode struct {
@@ -2556,40 +2506,21 @@ func (n *testNode) Write(p []byte) (int, error) {
 	return len(p), nil
 }
 
-// countLog 는 substr 이 든 로그 줄의 수이다.
-func (n *testNode) countLog(substr string) int {
+// logLines 는 지금까지의 로그 줄이고, logText 는 그 전체(실패 메시지용), countLog 는 substr 이 든 줄의 수이다.
+func (n *testNode) logLines() []string {
 	n.mu.Lock()
 	defer n.mu.Unlock()
-	return len(slices.DeleteFunc(slices.Clone(n.lines), func(l string) bool { return !strings.Contains(l, substr) }))
+	return slices.Clone(n.lines)
 }
-
-// logText 는 지금까지의 로그 전체이다 (실패 메시지용).
-func (n *testNode) logText() string {
-	n.mu.Lock()
-	defer n.mu.Unlock()
-	return strings.Join(n.lines, "\n")
+func (n *testNode) logText() string { return strings.Join(n.logLines(), "\n") }
+func (n *testNode) countLog(substr string) int {
+	return len(slices.DeleteFunc(n.logLines(), func(l string) bool { return !strings.Contains(l, substr) }))
 }
 
 // waitLog 는 substr 이 든 로그 줄이 나올 때까지 기다린다.
 func (n *testNode) waitLog(substr string) {
 	n.t.Helper()
 	waitFor(n.t, fmt.Sprintf("%s to log %q", n.name, substr), func() bool { return n.countLog(substr) > 0 })
-}
-
-// waitPort 는 노드가 로그에 남긴 포트 번호를 읽는다.
-func (n *testNode) waitPort(prefix string) string {
-	n.t.Helper()
-	var port string
-	waitFor(n.t, n.name+" to listen", func() bool {
-		n.mu.Lock()
-		defer n.mu.Unlock()
-		i := slices.IndexFunc(n.lines, func(l string) bool { return strings.Contains(l, prefix) })
-		if i >= 0 {
-			_, port, _ = strings.Cut(n.lines[i], prefix)
-		}
-		return i >= 0
-	})
-	return port
 }
 
 // addr 는 노드의 P2P 주소 "127.0.0.1:port" 이고, port 는 주소의 포트이다.
@@ -2607,11 +2538,9 @@ func startLocalNode(t testing.TB) *testNode {
 	n := &testNode{t: t, name: "local node"}
 	log.SetOutput(n)
 	httpListener, err := listen("127.0.0.1", "0", "-http_port", "HTTP_PORT")
-	if err != nil {
-		t.Fatal(err)
-	}
-	p2pListener, err := listen("", "0", "-p2p_port", "P2P_PORT") // 모든 주소: 127.0.0.2 같은 다른 루프백 이름으로도 닿는다
-	if err != nil {
+	p2pListener, err2 := listen("", "0", "-p2p_port", "P2P_PORT") // 모든 주소: 127.0.0.2 같은 다른 루프백 이름으로도 닿는다
+	if err = cmp.Or(err, err2); err != nil {
+		localNodeMu.Unlock()
 		t.Fatal(err)
 	}
 	httpSrv, p2pSrv := initHttpServer(httpListener), initP2PServer(p2pListener)
@@ -2650,19 +2579,15 @@ func newTestSocket(t testing.TB, addr string) *socket {
 }
 
 // drain 은 소켓의 대기열에 쌓인 프레임들을 꺼낸다 (writePump 가 보낸 것처럼 센 값도 줄인다).
-func drain(ws *socket) []string {
+func drain(ws *socket) (frames []string) {
 	mu.Lock()
 	defer mu.Unlock()
-	var frames []string
-	for {
-		select {
-		case f := <-ws.queue:
-			sent(ws, f)
-			frames = append(frames, string(f.text()))
-		default:
-			return frames
-		}
+	for len(ws.queue) > 0 {
+		f := <-ws.queue
+		sent(ws, f)
+		frames = append(frames, string(f.text()))
 	}
+	return frames
 }
 
 // startNode 는 이 테스트 바이너리를 자식 프로세스로 띄워 peers 에 연결하는 진짜 노드 하나를 연다. startChild 는 env 와 args 를
@@ -2693,12 +2618,21 @@ func startProcess(t testing.TB, name string, cmd *exec.Cmd) *testNode {
 	}
 	go func() { cmd.Wait(); close(n.exited) }()
 	t.Cleanup(n.stop)
-	n.http = "http://127.0.0.1:" + n.waitPort("Listening http port on: ")
-	n.p2p = "ws://127.0.0.1:" + n.waitPort("Listening websocket p2p port on: ")
+	portAfter := func(prefix string) string {
+		_, p, _ := strings.Cut(n.logText()+"\n", prefix)
+		p, _, _ = strings.Cut(p, "\n")
+		return p
+	}
+	waitFor(t, name+" to listen", func() bool {
+		if h, p := portAfter("Listening http port on: "), portAfter("Listening websocket p2p port on: "); h != "" && p != "" {
+			n.http, n.p2p = "http://127.0.0.1:"+h, "ws://127.0.0.1:"+p
+		}
+		return n.p2p != ""
+	})
 	return n
 }
 
-// stop 은 노드에 POST /stop 을 보내고 끝나기를 기다린다.
+// stop 은 노드에 POST /stop 을 보내고 끝나기를 기다린다 (20초가 지나면 죽인다).
 func (n *testNode) stop() {
 	t := n.t
 	t.Helper()
@@ -2706,13 +2640,9 @@ func (n *testNode) stop() {
 		return
 	}
 	n.stopped = true
-	if n.http == "" || n.p2p == "" {
+	if n.p2p == "" { // 듣기 전에 멈췄다: 죽이고 아래에서 로그를 보인다
 		n.cmd.Process.Kill()
-		<-n.exited
-		t.Errorf("%s did not start:\n%s", n.name, n.logText())
-		return
-	}
-	if resp := request(t, "POST", n.http+"/stop", "", nil); resp.status != 200 || resp.body != `{"msg":"Stopping server"}` {
+	} else if resp := request(t, "POST", n.http+"/stop", "", nil); resp.status != 200 || resp.body != `{"msg":"Stopping server"}` {
 		t.Errorf("%s: POST /stop: got %d %q, want 200 {\"msg\":\"Stopping server\"}", n.name, resp.status, resp.body)
 	}
 	select {
@@ -2722,11 +2652,8 @@ func (n *testNode) stop() {
 		<-n.exited
 		t.Errorf("%s did not exit after POST /stop", n.name)
 	}
-	if code := n.cmd.ProcessState.ExitCode(); code != 0 {
-		t.Errorf("%s exited with code %d, want 0\n%s", n.name, code, n.logText())
-	}
-	if n.countLog("DATA RACE") > 0 || n.countLog("panic") > 0 {
-		t.Errorf("%s reported a data race or panic:\n%s", n.name, n.logText())
+	if code := n.cmd.ProcessState.ExitCode(); code != 0 || n.countLog("DATA RACE") > 0 || n.countLog("panic") > 0 {
+		t.Errorf("%s exited with code %d, want 0 and no data race or panic:\n%s", n.name, code, n.logText())
 	}
 }
 
@@ -2773,39 +2700,24 @@ func (n *testNode) call(method, path, body string) string {
 	return r.body
 }
 
-// getJSON 은 GET 요청의 JSON 답을 v 로 푼다.
-func (n *testNode) getJSON(path string, v any) {
-	n.t.Helper()
-	if err := json.Unmarshal([]byte(n.call("GET", path, "")), v); err != nil {
-		n.t.Fatalf("%s GET %s: %v", n.name, path, err)
+// fromJSON 은 노드가 답한 JSON 을 T 로 푼다 (풀 수 없으면 테스트를 멈춘다).
+func fromJSON[T any](t testing.TB, raw string) (v T) {
+	t.Helper()
+	if err := json.Unmarshal([]byte(raw), &v); err != nil {
+		t.Fatalf("got %.300s (%v), want JSON for %T", raw, err, v)
 	}
+	return v
 }
 
-func (n *testNode) blocks() []Block {
-	n.t.Helper()
-	var chain []Block
-	if n.getJSON("/blocks", &chain); len(chain) == 0 {
-		n.t.Fatalf("%s GET /blocks: got no blocks", n.name)
-	}
-	return chain
-}
-
-func (n *testNode) peers() []string {
-	n.t.Helper()
-	var peers []string
-	n.getJSON("/peers", &peers)
-	return peers
-}
+// blocks 와 peers 는 GET /blocks 와 GET /peers 의 답이다.
+func (n *testNode) blocks() []Block { return fromJSON[[]Block](n.t, n.call("GET", "/blocks", "")) }
+func (n *testNode) peers() []string { return fromJSON[[]string](n.t, n.call("GET", "/peers", "")) }
 
 // mineBody 는 POST /mineBlock 에 body 를 보내고 답한 블록과 그 바이트를 돌려준다. mine 은 data 의 문자열들로 생성한다.
 func (n *testNode) mineBody(body string) (Block, string) {
 	n.t.Helper()
 	raw := n.call("POST", "/mineBlock", body)
-	var b Block
-	if err := json.Unmarshal([]byte(raw), &b); err != nil {
-		n.t.Fatalf("%s POST /mineBlock %s: got %s (%v), want a block", n.name, body, raw, err)
-	}
-	return b, raw
+	return fromJSON[Block](n.t, raw), raw
 }
 
 func (n *testNode) mine(data ...string) Block {
@@ -2820,11 +2732,7 @@ func (n *testNode) addPeers(peers ...string) {
 }
 
 // tip 은 노드의 마지막 블록 해시이다.
-func (n *testNode) tip() string {
-	n.t.Helper()
-	chain := n.blocks()
-	return hashOf(chain[len(chain)-1]).String()
-}
+func (n *testNode) tip() string { chain := n.blocks(); return hashOf(chain[len(chain)-1]).String() }
 
 // waitSameChain 은 모든 노드의 체인이 똑같아질 때까지 기다린다.
 func waitSameChain(t testing.TB, nodes ...*testNode) []Block {
@@ -2837,41 +2745,7 @@ func waitSameChain(t testing.TB, nodes ...*testNode) []Block {
 	return chain
 }
 
-// dialWS 는 x/net/websocket 으로 노드에 연결한다 (Origin 을 보내는 보통 클라이언트).
-func dialWS(t testing.TB, url string) *websocket.Conn {
-	t.Helper()
-	ws, err := websocket.Dial(url, "", "http://localhost/")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { ws.Close() })
-	return ws
-}
-
-// readBlocks 는 RESPONSE_BLOCKCHAIN 이 올 때까지 읽고(질의는 건너뛴다) 그 블록들을 돌려준다.
-func readBlocks(t *testing.T, ws *websocket.Conn) []Block {
-	t.Helper()
-	ws.SetReadDeadline(time.Now().Add(20 * time.Second))
-	for {
-		var text string
-		if err := websocket.Message.Receive(ws, &text); err != nil {
-			t.Fatalf("waiting for RESPONSE_BLOCKCHAIN: %v", err)
-		}
-		if blocks, err := blocksOf(text); err == nil {
-			return blocks
-		}
-	}
-}
-
-// send 는 텍스트 프레임 하나를 보낸다.
-func send(t testing.TB, ws *websocket.Conn, text string) {
-	t.Helper()
-	if err := websocket.Message.Send(ws, text); err != nil {
-		t.Fatal(err)
-	}
-}
-
-// upgrade 는 npm ws 처럼 Origin 머리 없는 웹소켓 핸드셰이크 요청이다 (끝의 빈 줄 없이: 머리를 더 붙일 수 있다).
+// upgrade 는 npm ws 처럼 Origin 헤더 없는 웹소켓 핸드셰이크 요청이다 (끝의 빈 줄 없이: 헤더를 더 붙일 수 있다).
 const upgrade = "GET / HTTP/1.1\r\nHost: localhost\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n" +
 	"Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n"
 
@@ -2896,6 +2770,12 @@ func statusLine(c net.Conn, d time.Duration) string {
 	return line
 }
 
+func closedWithin(c net.Conn, d time.Duration) bool {
+	c.SetReadDeadline(time.Now().Add(d))
+	_, err := io.Copy(io.Discard, c)
+	return !errors.Is(err, os.ErrDeadlineExceeded)
+}
+
 // waitsForRoom 은 연결 수가 한계에 찬 서버(url)에 연결 하나를 더 열어 request 를 보내고, 답이 없다가 open 하나를 닫으면
 // want 로 시작하는 답이 오는지 본다.
 func waitsForRoom(t *testing.T, what, url, request string, open net.Conn, want string) {
@@ -2911,13 +2791,7 @@ func waitsForRoom(t *testing.T, what, url, request string, open net.Conn, want s
 	}
 }
 
-func closedWithin(c net.Conn, d time.Duration) bool {
-	c.SetReadDeadline(time.Now().Add(d))
-	_, err := io.Copy(io.Discard, c)
-	return !errors.Is(err, os.ErrDeadlineExceeded)
-}
-
-// rawDial 은 upgrade 로 웹소켓 핸드셰이크를 손으로 한다.
+// rawDial 은 npm ws 처럼 Origin 헤더 없이 웹소켓 핸드셰이크를 손으로 한다. 프레임은 readRawFrame 으로 읽고 writeRawFrame 으로 보낸다.
 func rawDial(t testing.TB, p2pURL string) (net.Conn, *bufio.Reader) {
 	t.Helper()
 	conn := tcpDial(t, p2pURL, 0)
@@ -2927,9 +2801,8 @@ func rawDial(t testing.TB, p2pURL string) (net.Conn, *bufio.Reader) {
 	if status, err := r.ReadString('\n'); !strings.HasPrefix(status, "HTTP/1.1 101") {
 		t.Fatalf("handshake without Origin: got %q (%v), want HTTP/1.1 101", status, err)
 	}
-	for line := ""; line != "\r\n"; {
-		var err error
-		if line, err = r.ReadString('\n'); err != nil {
+	for line, err := "", error(nil); line != "\r\n"; line, err = r.ReadString('\n') {
+		if err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -2958,7 +2831,20 @@ func readRawFrame(r *bufio.Reader) (opcode byte, payload []byte, err error) {
 	return
 }
 
-// rawFrameHeader 는 클라이언트 프레임의 머리(FIN, opcode, 길이, 가림 키)를 만든다. 가림 키가 0 이라 내용은 그대로 보낸다.
+// readAnswer 는 RESPONSE_BLOCKCHAIN 이 올 때까지(20초까지) 프레임을 읽고(질의는 건너뛴다) 그 텍스트를 돌려준다.
+func readAnswer(t testing.TB, conn net.Conn, r *bufio.Reader) string {
+	t.Helper()
+	conn.SetReadDeadline(time.Now().Add(20 * time.Second))
+	for {
+		if opcode, payload, err := readRawFrame(r); err != nil {
+			t.Fatalf("waiting for RESPONSE_BLOCKCHAIN: %v", err)
+		} else if opcode == 1 && strings.HasPrefix(string(payload), `{"type":2,`) {
+			return string(payload)
+		}
+	}
+}
+
+// rawFrameHeader 는 클라이언트 프레임의 헤더(FIN, opcode, 길이, 가림 키)를 만든다. 가림 키가 0 이라 내용은 그대로 보낸다.
 func rawFrameHeader(opcode byte, length uint64) []byte {
 	return append(binary.BigEndian.AppendUint64([]byte{0x80 | opcode, 0x80 | 127}, length), 0, 0, 0, 0)
 }
@@ -2993,46 +2879,6 @@ func need(t *testing.T, env, missing, install string) {
 		t.Fatalf("%s=1 but %s (%s)", env, missing, install)
 	}
 	t.Skipf("skipping: %s (%s; %s=1 makes this a failure)", missing, install, env)
-}
-
-// jsNodeDir 는 테스트가 띄우는 자바스크립트 노드의 자리이다: 챕터의 npm 버전으로 돌고, 챕터의 규칙대로 우리가 쓴 노드이다.
-const jsNodeDir = "testdata/jsnode"
-
-// requireJSNode 는 node 와 jsNodeDir 의 패키지가 있는지 보고 node 의 경로를 돌려준다.
-func requireJSNode(t *testing.T) string {
-	t.Helper()
-	install := "install Node.js, then: cd " + jsNodeDir + " && npm ci"
-	node, err := exec.LookPath("node")
-	if err != nil {
-		need(t, "INTEROP", "node is not on PATH", install)
-	}
-	for _, pkg := range []string{"ws", "crypto-js", "merkle", "express", "body-parser"} {
-		if _, err := os.Stat(filepath.Join(jsNodeDir, "node_modules", pkg, "package.json")); err != nil {
-			need(t, "INTEROP", jsNodeDir+"/node_modules/"+pkg+" is not installed", install)
-		}
-	}
-	return node
-}
-
-// chainFrameOf 는 npm ws 처럼 노드의 P2P 포트에 연결해, 노드가 먼저 보내는 QUERY_LATEST 를 확인하고, QUERY_ALL 을 보낸 뒤
-// 돌아온 RESPONSE_BLOCKCHAIN 프레임의 텍스트를 바이트 그대로 돌려준다.
-func chainFrameOf(t *testing.T, n *testNode) string {
-	t.Helper()
-	conn, r := rawDial(t, n.p2p)
-	defer conn.Close()
-	if opcode, payload, err := readRawFrame(r); err != nil || opcode != 1 || string(payload) != queryLatest {
-		t.Fatalf("%s: first frame: got opcode %d %q (%v), want a text frame %s", n.name, opcode, payload, err, queryLatest)
-	}
-	writeRawFrame(t, conn, queryAll)
-	for {
-		opcode, payload, err := readRawFrame(r)
-		if err != nil {
-			t.Fatalf("%s: waiting for RESPONSE_BLOCKCHAIN: %v", n.name, err)
-		}
-		if opcode == 1 && strings.HasPrefix(string(payload), `{"type":2,`) {
-			return string(payload)
-		}
-	}
 }
 
 // firstDiff 는 두 글이 처음 다른 곳과 그 둘레를 보여 준다 (긴 체인 JSON 을 비교할 때의 실패 메시지용).

@@ -573,62 +573,6 @@ func TestReplaceChain(t *testing.T) {
 	}
 }
 
-// ---------- 챕터 2: 여러 노드, 진짜 HTTP 와 웹소켓 ----------
-
-func TestBlockMinedOnAReachesB(t *testing.T) {
-	a := startNode(t, "A")
-	b := startNode(t, "B", a.p2p)
-	waitFor(t, "A to see B", func() bool { return len(a.peers()) == 1 })
-	mined := a.mine("from A", "안녕")
-	if chain := waitSameChain(t, a, b); len(chain) != 2 || !blockEqual(chain[1], mined) {
-		t.Fatalf("B's chain: got %d blocks, want genesis and the mined block", len(chain))
-	}
-	b.waitLog("We can append the received block to our chain")
-}
-
-func TestNodeBehindOnAnotherForkCatchesUp(t *testing.T) {
-	a, b := startNode(t, "A"), startNode(t, "B")
-	for i := range 5 {
-		a.mine(fmt.Sprintf("A %d", i))
-	}
-	b.mine("B 0")
-	want := a.blocks()
-	b.addPeers(a.p2p)
-	if got := waitSameChain(t, a, b); !slices.EqualFunc(got, want, blockEqual) {
-		t.Errorf("after catching up: got %d blocks, want A's %d blocks", len(got), len(want))
-	}
-	b.waitLog("Received blockchain is valid. Replacing current blockchain with received blockchain")
-}
-
-func TestLineOfFourNodesRelaysEndToEnd(t *testing.T) {
-	a := startNode(t, "A")
-	b := startNode(t, "B", a.p2p)
-	c := startNode(t, "C", b.p2p)
-	d := startNode(t, "D", c.p2p)
-	waitFor(t, "the line A-B-C-D to connect", func() bool {
-		return len(a.peers()) == 1 && len(b.peers()) == 2 && len(c.peers()) == 2 && len(d.peers()) == 1
-	})
-	fromA := a.mine("from A")
-	waitFor(t, "D to receive A's block", func() bool { return d.tip() == hashOf(fromA).String() })
-	fromD := d.mine("from D")
-	waitFor(t, "A to receive D's block", func() bool { return a.tip() == hashOf(fromD).String() })
-	if chain := waitSameChain(t, a, b, c, d); len(chain) != 3 {
-		t.Errorf("chain length: got %d, want 3", len(chain))
-	}
-}
-
-func TestPeersListsConnectedAndDropsClosed(t *testing.T) {
-	a := startNode(t, "A")
-	b := startNode(t, "B", a.p2p)
-	waitFor(t, "A to list B", func() bool { return len(a.peers()) == 1 })
-	if got, want := b.peers(), []string{a.addr()}; !slices.Equal(got, want) {
-		t.Errorf("B's peers: got %v, want %v", got, want)
-	}
-	b.stop()
-	waitFor(t, "A to drop B", func() bool { return len(a.peers()) == 0 })
-	a.waitLog("Connection failed to peer: 127.0.0.1:")
-}
-
 // ---------- 노트를 따라 해 보기 (README 의 <!-- walkthrough: 4 --> 블록) ----------
 
 // TestNoteWalkthrough 는 노트의 네 부분을 -trace 로 띄운 노드 셋으로 따라 하며 노드마다 챕터의 로그 줄이 차례대로 나오는지 본다.
@@ -651,7 +595,7 @@ func TestNoteWalkthrough(t *testing.T) {
 	n1 := w.start(1, nil, "-http_port=0", "-p2p_port=0")
 	p1 := n1.addr()
 	w.expect(1, "Listening http port on: "+port(n1.http), "Listening websocket p2p port on: "+port(n1.p2p))
-	w.step("1. 최초의 피어 깨어남 — 노드 1 을 띄운다. initHttpServer 와 initP2PServer 가 리슨한다.")
+	w.step("1. 최초의 피어 깨어남 — 노드 1 을 띄운다. initHttpServer 와 initP2PServer 가 리슨한다.", 1)
 	// 2. 다른 피어가 연결 요청: 노드 2 가 -peers 로 연결하면 양쪽이 QUERY_LATEST 로 묻고, 받은 제네시스에 Do nothing.
 	n2 := w.start(2, nil, "-http_port=0", "-p2p_port=0", "-peers="+n1.p2p)
 	p2 := n2.addr()
@@ -660,16 +604,16 @@ func TestNoteWalkthrough(t *testing.T) {
 		w.expect(num, "→ "+peer+" QUERY_LATEST", "← "+peer+" QUERY_LATEST", "→ "+peer+" RESPONSE_BLOCKCHAIN 1 block [0]",
 			"← "+peer+" RESPONSE_BLOCKCHAIN 1 block [0]", nothing)
 	}
-	w.step("2. 다른 피어가 연결 요청 — 노드 2 가 -peers 로 노드 1 에 연결한다. 양쪽의 initConnection 이 상대의 최신 블록을 묻고(QUERY_LATEST)," +
-		" 받은 제네시스는 더 길지 않아 둘 다 Do nothing.")
+	w.step("2. 다른 피어가 연결 요청 — 노드 2 가 -peers 로 노드 1 에 연결한다. 양쪽의 initConnection 이 상대의 최신 블록을 묻고(QUERY_LATEST),"+
+		" 받은 제네시스는 더 길지 않아 둘 다 Do nothing.", 1, 2)
 	// 3. 블록생성: 노드 1 에 POST /mineBlock. 노드 2 는 바로 붙이고 다시 알린다 (4 의 첫째 분기).
 	if b, _ := n1.mineBody(`{"data":["첫 번째 블록"]}`); b.Header.Index != 1 {
 		t.Errorf("노드 1 POST /mineBlock: got block %d, want block 1", b.Header.Index)
 	}
 	w.expect(1, "→ "+e2+" RESPONSE_BLOCKCHAIN 1 block [1]", "← "+e2+" RESPONSE_BLOCKCHAIN 1 block [1]", nothing)
 	w.expect(2, "← "+p1+" RESPONSE_BLOCKCHAIN 1 block [1]", behind+"0,  Peer got: 1", appended, "→ "+p1+" RESPONSE_BLOCKCHAIN 1 block [1]")
-	w.step("3. 블록생성 — 노드 1 에 POST /mineBlock. mineBlock 이 블록을 붙이고 broadcast(responseLatestMsg()) 로 알린다." +
-		" 노드 2 는 previousHash 가 자기 최신 블록의 해시라 바로 붙이고(첫째 분기) 다시 알린다. 노드 1 은 Do nothing.")
+	w.step("3. 블록생성 — 노드 1 에 POST /mineBlock. mineBlock 이 블록을 붙이고 broadcast(responseLatestMsg()) 로 알린다."+
+		" 노드 2 는 previousHash 가 자기 최신 블록의 해시라 바로 붙이고(첫째 분기) 다시 알린다. 노드 1 은 Do nothing.", 1, 2)
 	// 4. 브로드캐스트: 노드 1 의 두 번째 블록을 노드 2 가 붙인다. 그다음 노드 3 이 POST /addPeers 로 노드 2 에 연결한다.
 	n1.mineBody(`{"data":["두 번째","블록"]}`)
 	w.expect(1, "→ "+e2+" RESPONSE_BLOCKCHAIN 1 block [2]", "← "+e2+" RESPONSE_BLOCKCHAIN 1 block [2]", nothing)
@@ -704,11 +648,11 @@ func TestNoteWalkthrough(t *testing.T) {
 	w.nodes[3].stop()
 	w.expect(3, "Stopping server")
 	w.expect(2, "Connection failed to peer: "+e3+" (…")
+	waitFor(t, "노드 2's GET /peers to list only 노드 1 (the address it dialed)", func() bool { return slices.Equal(n2.peers(), []string{p1}) })
 	w.step("끝내기 — 노드 3 을 POST /stop 으로 멈춘다. 노드 2 는 그 소켓을 빼며 Connection failed to peer 를 찍는다.", 3, 2, 1)
 	t.Run("README", w.checkReadme)
 }
 
-// walk 는 TestNoteWalkthrough 의 노드 셋과, 지금 단계가 시작할 때 노드마다 있던 로그 줄 수이다.
 // walk 는 TestNoteWalkthrough 의 노드 셋과, 지금 단계가 시작할 때 노드마다 있던 로그 줄 수이다.
 type walk struct {
 	t     *testing.T
@@ -736,23 +680,17 @@ func (w *walk) start(num int, env []string, args ...string) *testNode {
 func (w *walk) inbound(n *testNode, known ...string) (peer string) {
 	w.t.Helper()
 	waitFor(w.t, n.name+" to list a new peer", func() bool {
-		peers := n.peers()
-		i := slices.IndexFunc(peers, func(p string) bool { return !slices.Contains(known, p) })
-		if i >= 0 {
-			peer = peers[i]
-		}
-		return i >= 0
+		peers := slices.DeleteFunc(n.peers(), func(p string) bool { return slices.Contains(known, p) })
+		peer = strings.Join(peers, "")
+		return len(peers) == 1
 	})
 	return peer
 }
 
-// log 는 노드 num 이 찍은 줄들에서 시각을 뺀 것이다 (from 번째 줄부터).
+// log 는 노드 num 이 from 번째 줄부터 찍은 줄들에서 시각을 뺀 것이다.
 func (w *walk) log(num, from int) (out []string) {
-	n := w.nodes[num]
-	n.mu.Lock()
-	defer n.mu.Unlock()
-	for _, l := range n.lines[min(from, len(n.lines)):] {
-		out = append(out, walkStamp.ReplaceAllString(strings.TrimRight(l, "\r"), ""))
+	for _, l := range w.nodes[num].logLines()[from:] {
+		out = append(out, walkStamp.ReplaceAllString(strings.TrimRight(l, " \r"), ""))
 	}
 	return out
 }
@@ -780,17 +718,11 @@ func (w *walk) expect(num int, want ...string) {
 	}
 }
 
-// step 은 단계를 끝낸다: -v 이면 설명과, 노드마다 이 단계에 찍은 줄을 order 의 차례로(포트는 README 의 것으로) 보인다.
+// step 은 단계를 끝낸다: -v 이면 설명과, order 의 노드마다 이 단계에 찍은 줄을 그 차례로(포트는 README 의 것으로) 보인다.
 func (w *walk) step(narration string, order ...int) {
-	if len(order) == 0 {
-		order = []int{1, 2, 3}
-	}
 	b := strings.Builder{}
 	b.WriteString(narration)
 	for _, num := range order {
-		if w.nodes[num] == nil {
-			continue
-		}
 		lines := w.log(num, w.mark[num])
 		for _, l := range lines {
 			fmt.Fprintf(&b, "\n    노드 %d | %s", num, walkPorts.ReplaceAllStringFunc(l, func(m string) string {
@@ -803,48 +735,36 @@ func (w *walk) step(narration string, order ...int) {
 	w.t.Log(b.String())
 }
 
-// walkNormal 은 줄의 시각을 빼고 포트를 PORT 로 바꾼다: README 의 줄과 노드의 줄을 이렇게 견준다.
-func walkNormal(line string) string {
-	return walkPorts.ReplaceAllString(walkStamp.ReplaceAllString(strings.TrimRight(line, " \r"), ""), "${1}PORT")
-}
-
-// checkReadme 는 README 의 <!-- walkthrough: 4 --> 바로 다음 ``` 블록에서, "# 노드 N…" 주석 아래의 줄들이 (시각과 포트를 빼고)
-// 노드 N 의 로그에 이 차례로 있는지 본다. "# " 로 시작하는 다른 줄은 주석이다.
+// checkReadme 는 README 의 <!-- walkthrough: 4 --> 바로 다음 ``` 블록에서 "# 노드 N…" 주석 아래의 줄들이 (시각을 빼고 포트를
+// PORT 로 바꾸어) 노드 N 의 로그에 이 차례로 있는지 본다. "# " 로 시작하는 다른 줄은 주석이다.
 func (w *walk) checkReadme(t *testing.T) {
-	readme, err := os.ReadFile("README.md")
-	if err != nil {
-		t.Fatal(err)
+	readme, _ := os.ReadFile("README.md")
+	_, block, _ := strings.Cut(strings.ReplaceAll(string(readme), "\r\n", "\n"), "<!-- walkthrough: 4 -->\n```\n")
+	block, _, _ = strings.Cut(block, "\n```")
+	normal := func(l string) string {
+		return walkPorts.ReplaceAllString(walkStamp.ReplaceAllString(l, ""), "${1}PORT")
 	}
-	_, rest, ok := strings.Cut(strings.ReplaceAll(string(readme), "\r\n", "\n"), "<!-- walkthrough: 4 -->\n")
-	if !ok {
-		t.Skip("README.md has no <!-- walkthrough: 4 --> line yet: no log block to check against this run")
-	}
-	block, fenced := strings.CutPrefix(rest, "```\n")
-	if block, _, ok = strings.Cut(block, "\n```"); !fenced || !ok {
-		t.Fatal("README.md: got <!-- walkthrough: 4 --> without a ``` block right below it, want a fenced block of log lines")
-	}
-	want, num, count := [4][]string{}, 0, 0
+	var want [4][]string
+	num := 0
 	for _, l := range strings.Split(block, "\n") {
 		if m := walkHeader.FindStringSubmatch(l); m != nil {
 			num, _ = strconv.Atoi(m[1])
-		} else if l = walkNormal(l); l != "" && !strings.HasPrefix(l, "# ") {
-			if num == 0 {
-				t.Fatalf("README.md walkthrough block: got %q before any «# 노드 N:» line, want a node for every line", l)
-			}
-			want[num], count = append(want[num], l), count+1
+		} else if l = normal(strings.TrimRight(l, " ")); l != "" && !strings.HasPrefix(l, "# ") {
+			want[num] = append(want[num], l)
 		}
 	}
-	if count == 0 {
-		t.Fatal("README.md walkthrough block: got no log lines, want some")
+	if len(want[0]) > 0 || len(want[1]) == 0 || len(want[2]) == 0 || len(want[3]) == 0 {
+		t.Fatalf("README.md: got %q before any «# 노드 N» line and %d, %d, %d lines for 노드 1, 2, 3; want a ``` block right below"+
+			" <!-- walkthrough: 4 --> with log lines for each node", want[0], len(want[1]), len(want[2]), len(want[3]))
 	}
 	for num := 1; num <= 3; num++ {
 		got := w.log(num, 0)
 		for i, l := range got {
-			got[i] = walkNormal(l)
+			got[i] = normal(l)
 		}
 		if i := walkMissing(got, want[num]); i >= 0 {
-			t.Errorf("README.md walkthrough block, 노드 %d: got no %q after the lines above it in 노드 %d's log, want every line in this order.\n"+
-				"노드 %d's log (normalized):\n%s", num, want[num][i], num, num, strings.Join(got, "\n"))
+			t.Errorf("README.md walkthrough block, 노드 %d: got no %q after the lines above it in its log, want every line in this order.\n"+
+				"노드 %d's log (normalized):\n%s", num, want[num][i], num, strings.Join(got, "\n"))
 		}
 	}
 }

@@ -1831,7 +1831,7 @@ func TestInteropWithJSNode(t *testing.T) {
 	}
 }
 
-// ---------- 헤드리스 Chromium 도우미 (DevTools 프로토콜) ----------
+// ---------- 노드의 페이지를 브라우저에서 (헤드리스 Chromium, DevTools 프로토콜) ----------
 
 // browserPage 는 헤드리스 Chromium 의 탭 하나이다. 명령은 테스트의 고루틴에서만 보낸다.
 type browserPage struct {
@@ -1839,30 +1839,6 @@ type browserPage struct {
 	lastID int
 	errs   []string // 페이지의 잡히지 않은 예외와 console.error: call 이 답을 기다리며 모은다
 }
-
-// browserMsg 는 DevTools 의 답(ID, Result, Error)이나 이벤트(Method, Params)이다.
-type browserMsg struct {
-	ID     int
-	Result json.RawMessage
-	Error  *struct{ Message string }
-	Method string
-	Params struct { // Runtime.exceptionThrown 과 Runtime.consoleAPICalled 에서 쓰는 것만
-		ExceptionDetails browserException
-		Type             string
-		Args             []struct {
-			Value       any
-			Description string
-		}
-	}
-}
-
-// browserException 은 DevTools 가 알려 주는 예외이다 (Runtime.ExceptionDetails).
-type browserException struct {
-	Text      string
-	Exception struct{ Description string }
-}
-
-func (e browserException) String() string { return cmp.Or(e.Exception.Description, e.Text) }
 
 // browserOpen 은 헤드리스 Chromium 을 띄워 탭 하나를 url 로 보낸다. 테스트가 끝나면 브라우저를 끝낸다 (프로필은 t.TempDir).
 func browserOpen(t *testing.T, chromium, url string) *browserPage {
@@ -1895,10 +1871,8 @@ func browserOpen(t *testing.T, chromium, url string) *browserPage {
 		if port, _, ok := strings.Cut(string(first), "\n"); ok {
 			json.Unmarshal([]byte(request(t, "GET", "http://127.0.0.1:"+port+"/json/list", "", nil).body), &targets)
 		}
-		for _, tg := range targets {
-			if tg.Type == "page" {
-				wsURL = tg.WebSocketDebuggerURL
-			}
+		if i := slices.IndexFunc(targets, func(tg struct{ Type, WebSocketDebuggerURL string }) bool { return tg.Type == "page" }); i >= 0 {
+			wsURL = targets[i].WebSocketDebuggerURL
 		}
 		return wsURL != "" || len(exited) > 0 // 브라우저가 먼저 끝나면 아래 Dial 이 그 출력과 함께 실패한다
 	})
@@ -1908,16 +1882,16 @@ func browserOpen(t *testing.T, chromium, url string) *browserPage {
 	}
 	p := &browserPage{ws: ws}
 	t.Cleanup(func() { p.call("Browser.close", nil); ws.Close() })
-	if _, err := p.call("Runtime.enable", nil); err != nil {
-		t.Fatal(err)
-	} else if _, err := p.call("Page.navigate", map[string]any{"url": url}); err != nil {
-		t.Fatal(err)
+	_, err = p.call("Runtime.enable", nil)
+	if _, err2 := p.call("Page.navigate", map[string]any{"url": url}); cmp.Or(err, err2) != nil {
+		t.Fatal(cmp.Or(err, err2))
 	}
 	p.waitUntil(t, url+" to load", fmt.Sprintf(`(location.href === %s && document.readyState === "complete") || location.href`, stringify(url)))
 	return p
 }
 
-// call 은 DevTools 명령 하나를 보내고 그 result 를 기다린다 (10초까지). 그 사이에 온 이벤트에서 페이지의 에러를 모은다.
+// call 은 DevTools 명령 하나를 보내고 그 result 를 기다린다 (10초까지). 그 사이에 온 이벤트에서 페이지의 에러
+// (Runtime.exceptionThrown, console.error 와 console.assert 의 Runtime.consoleAPICalled)를 모은다.
 func (p *browserPage) call(method string, params map[string]any) (json.RawMessage, error) {
 	p.lastID++
 	p.ws.SetDeadline(time.Now().Add(10 * time.Second))
@@ -1925,25 +1899,25 @@ func (p *browserPage) call(method string, params map[string]any) (json.RawMessag
 		return nil, fmt.Errorf("%s: %w", method, err)
 	}
 	for {
+		var m struct { // DevTools 의 답(ID, Result, Error)이나 이벤트(Method, Params)
+			ID     int
+			Result json.RawMessage
+			Error  *struct{ Message string }
+			Method string
+			Params struct{ Type string }
+		}
 		var data []byte
-		var m browserMsg
 		if err := websocket.Message.Receive(p.ws, &data); err != nil {
 			return nil, fmt.Errorf("%s: %w", method, err)
 		}
 		json.Unmarshal(data, &m) // 모양이 다른 이벤트는 맞는 필드만 채워진다
-		switch ev := m.Params; {
+		switch {
 		case m.ID == p.lastID && m.Error != nil:
 			return nil, fmt.Errorf("%s: %s", method, m.Error.Message)
 		case m.ID == p.lastID:
 			return m.Result, nil
-		case m.Method == "Runtime.exceptionThrown":
-			p.errs = append(p.errs, "uncaught "+ev.ExceptionDetails.String())
-		case m.Method == "Runtime.consoleAPICalled" && (ev.Type == "error" || ev.Type == "assert"):
-			msg := "console." + ev.Type
-			for _, a := range ev.Args {
-				msg += " " + cmp.Or(a.Description, fmt.Sprint(a.Value))
-			}
-			p.errs = append(p.errs, msg)
+		case m.Method == "Runtime.exceptionThrown" || m.Method == "Runtime.consoleAPICalled" && (m.Params.Type == "error" || m.Params.Type == "assert"):
+			p.errs = append(p.errs, fmt.Sprintf("%.500s", data))
 		}
 	}
 }
@@ -1953,12 +1927,12 @@ func (p *browserPage) eval(js string, v any) error {
 	res, err := p.call("Runtime.evaluate", map[string]any{"expression": js, "returnByValue": true, "awaitPromise": true})
 	var r struct {
 		Result           struct{ Value json.RawMessage }
-		ExceptionDetails *browserException
+		ExceptionDetails json.RawMessage
 	}
 	if err = cmp.Or(err, json.Unmarshal(res, &r)); err != nil {
 		return err
 	} else if r.ExceptionDetails != nil {
-		return errors.New(r.ExceptionDetails.String())
+		return fmt.Errorf("%.500s", r.ExceptionDetails)
 	} else if v == nil || r.Result.Value == nil { // 값을 버리거나 undefined 이다
 		return nil
 	}
@@ -1970,16 +1944,13 @@ func (p *browserPage) waitUntil(t *testing.T, what, js string) {
 	t.Helper()
 	for deadline := time.Now().Add(15 * time.Second); ; time.Sleep(20 * time.Millisecond) {
 		var last any
-		err := p.eval(js, &last)
-		if err == nil && last == true {
+		if err := p.eval(js, &last); err == nil && last == true {
 			return
 		} else if time.Now().After(deadline) {
 			t.Fatalf("%s: got %s (error %v), want true\npage errors: %q", what, stringify(last), err, p.errs)
 		}
 	}
 }
-
-// ---------- 노드의 페이지를 브라우저에서 ----------
 
 // browserCard 는 페이지에 그려진 블록 카드 하나이다.
 type browserCard struct {
@@ -2014,17 +1985,10 @@ func TestNodePageInBrowser(t *testing.T) {
 	want := calculateHashForBlock(mined).String()
 	p.waitUntil(t, "B's page to show 2 cards", `document.querySelectorAll("#chain .card").length === 2 || document.querySelector("#chain-info").textContent`)
 	var cards []browserCard
-	if err := p.eval(browserCardsJS, &cards); err != nil || len(cards) != 2 {
-		t.Fatalf("cards: got %+v (error %v), want 2", cards, err)
-	}
-	if cards[1].Index != "1" || cards[1].Hash != want {
-		t.Errorf("card 1: got index %s hash %s, want index 1 and A's block hash %s", cards[1].Index, cards[1].Hash, want)
-	}
-	if cards[1].Prev != cards[0].Hash || cards[0].Hash != genesis {
-		t.Errorf("card 1 .prev: got %s, want card 0 .hash %s (the genesis hash %s)", cards[1].Prev, cards[0].Hash, genesis)
-	}
-	if cards[0].Broken || cards[1].Broken {
-		t.Errorf("broken cards: got %+v, want none broken", cards)
+	if err := p.eval(browserCardsJS, &cards); err != nil || len(cards) != 2 || cards[1].Index != "1" || cards[1].Hash != want ||
+		cards[1].Prev != cards[0].Hash || cards[0].Hash != genesis || cards[0].Broken || cards[1].Broken {
+		t.Fatalf("cards: got %+v (error %v), want 2 unbroken: the genesis block %s and index 1 with A's block hash %s and .prev the genesis hash",
+			cards, err, genesis, want)
 	}
 	feedJS := `[...document.querySelectorAll("#feed li")].map((li) => [...li.children].slice(1).map((s) => s.textContent.trim()).join(" "))`
 	p.waitUntil(t, "B's feed to show the block received from A", fmt.Sprintf(`%s.includes(%s) || %[1]s`,

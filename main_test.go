@@ -43,19 +43,13 @@ const genesisHash = "C8CD3F1A0BCF8EE28A559D2DE7A4A871E684BFAFEEAAF996C8FCFA5B247
 func TestGetGenesisBlock(t *testing.T) {
 	g := getGenesisBlock()
 	const wantMerkle = "A6D72BAA3DB900B03E70DF880E503E9164013B4D9A470853EDC115776323A098"
-	if got := g.Header.MerkleRoot.String(); got != wantMerkle {
-		t.Errorf("genesis merkleRoot: got %s, want %s", got, wantMerkle)
-	}
-	if got := calculateHashForBlock(g).String(); got != genesisHash {
-		t.Errorf("genesis hash: got %s, want %s", got, genesisHash)
-	}
+	check(t, "genesis merkleRoot", g.Header.MerkleRoot.String(), wantMerkle)
+	check(t, "genesis hash", calculateHashForBlock(g).String(), genesisHash)
 	// 자바스크립트 노드는 제네시스를 JSON.stringify 로 비교하므로 키 순서까지 같아야 한다.
 	want := `{"header":{"version":"1.0.0","index":0,"previousHash":"` + strings.Repeat("0", 64) +
 		`","timestamp":1231006505,"merkleRoot":"` + wantMerkle +
 		`"},"data":["The Times 03/Jan/2009 Chancellor on brink of second bailout for banks"]}`
-	if got := string(stringify(g)); got != want {
-		t.Errorf("genesis JSON:\n got %s\nwant %s", got, want)
-	}
+	check(t, "genesis JSON", string(stringify(g)), want)
 }
 
 func TestGenerateNextBlock(t *testing.T) {
@@ -73,9 +67,7 @@ func TestGenerateNextBlock(t *testing.T) {
 	if b.Header.Timestamp < before || b.Header.Timestamp > after {
 		t.Errorf("timestamp: got %d, want between %d and %d", b.Header.Timestamp, before, after)
 	}
-	if got := len(chainNow()); got != 1 {
-		t.Errorf("generateNextBlock changed the chain: got %d blocks, want 1", got)
-	}
+	check(t, "blocks after generateNextBlock (it does not add)", len(chainNow()), 1)
 }
 
 func TestAddBlock(t *testing.T) {
@@ -112,9 +104,7 @@ func TestAddBlock(t *testing.T) {
 func TestCalculateHash(t *testing.T) {
 	a, b := hh("a"), hh("b")
 	got := calculateHash("2.1.0", 7, a, 1700000000, b)
-	if want := hh("2.1.0" + "7" + a.String() + "1700000000" + b.String()); got != want {
-		t.Errorf("calculateHash: got %s, want %s", got, want)
-	}
+	check(t, "calculateHash", got, hh("2.1.0"+"7"+a.String()+"1700000000"+b.String()))
 }
 
 // TestMerkleRoot 는 merkleRootOf 를 npm merkle 0.6.0 이 낸 값(testdata/jsnode/vectors.js 를 node 로 돌려 만든
@@ -139,13 +129,9 @@ func TestMerkleRoot(t *testing.T) {
 		}
 		for i, value := range v.Data {
 			value, _ := canonicalJSON(value)
-			if got := leafText(value); got != v.Text[i] {
-				t.Errorf("String(%s): got %q, want %q", value, got, v.Text[i])
-			}
+			check(t, fmt.Sprintf("String(%s)", value), leafText(value), v.Text[i])
 		}
-		if got := merkleRootOf(data).String(); got != v.Root {
-			t.Errorf("merkle root of %s: got %s, want %s (npm merkle)", data, got, v.Root)
-		}
+		check(t, fmt.Sprintf("merkle root of %s (npm merkle)", data), merkleRootOf(data).String(), v.Root)
 	}
 	a, b, c, d, e := hh("a").String(), hh("b").String(), hh("c").String(), hh("d").String(), hh("e").String()
 	for _, tt := range []struct {
@@ -159,9 +145,7 @@ func TestMerkleRoot(t *testing.T) {
 		{"an uppercase hash leaf is kept", []string{genesisHash}, calculateHashForBlock(getGenesisBlock())},
 		{"a lowercase hash leaf is hashed", []string{strings.ToLower(genesisHash)}, hh(strings.ToLower(genesisHash))},
 	} {
-		if got := merkleRootOf(vals(tt.data...)); got != tt.want {
-			t.Errorf("%s: got %s, want %s", tt.name, got, tt.want)
-		}
+		check(t, tt.name, merkleRootOf(vals(tt.data...)), tt.want)
 	}
 }
 
@@ -188,9 +172,7 @@ func TestIsValidNewBlock(t *testing.T) {
 		b := valid
 		tt.change(&b)
 		logs := captureLog(t)
-		if got := isValidNewBlock(b, genesis); got != (tt.want == "") {
-			t.Errorf("%s: got %v, want %v", tt.name, got, tt.want == "")
-		}
+		check(t, tt.name, isValidNewBlock(b, genesis), tt.want == "")
 		if tt.want != "" && logs.countLog(tt.want) != 1 {
 			t.Errorf("%s: got log %q, want one line with %q", tt.name, logs.logText(), tt.want)
 		}
@@ -215,9 +197,7 @@ func TestIsValidBlockStructure(t *testing.T) {
 	} {
 		b := valid
 		tt.change(&b)
-		if got := isValidBlockStructure(b); got != tt.want {
-			t.Errorf("%s: got %v, want %v", tt.name, got, tt.want)
-		}
+		check(t, tt.name, isValidBlockStructure(b), tt.want)
 	}
 }
 
@@ -243,9 +223,7 @@ func TestIsValidChain(t *testing.T) {
 		{"a block repeated", append(slices.Clone(chain), chain[3]), false},
 		{"a block missing", []Block{chain[0], chain[1], chain[3]}, false},
 	} {
-		if got := isValidChain(tt.chain); got != tt.want {
-			t.Errorf("%s: got %v, want %v", tt.name, got, tt.want)
-		}
+		check(t, tt.name, isValidChain(tt.chain), tt.want)
 	}
 }
 
@@ -283,9 +261,7 @@ func TestInitHttpServer(t *testing.T) {
 			t.Errorf("%s: got %d %.80q, want %d %.80q", tt.name, resp.status, resp.body, tt.wantStatus, tt.wantBody)
 		}
 	}
-	if got, want := n.blocks()[2].Data, `[1,"<&>",null,{"b":2}]`; string(got) != want {
-		t.Errorf("data of the mined block: got %s, want %s", got, want)
-	}
+	check(t, "data of the mined block", string(n.blocks()[2].Data), `[1,"<&>",null,{"b":2}]`)
 }
 
 // 챕터의 P2P 서버는 npm ws 처럼 Origin 머리 없이 연결해 와도 받고, 연결되면 바로 QUERY_LATEST 를 보낸다.
@@ -299,9 +275,7 @@ func TestInitP2PServer(t *testing.T) {
 	if opcode != 1 || string(payload) != `{"type":0,"data":null}` {
 		t.Errorf("first frame: got opcode %d %q, want a text frame {\"type\":0,\"data\":null}", opcode, payload)
 	}
-	if got := len(a.peers()); got != 1 {
-		t.Errorf("A's peers: got %d, want 1", got)
-	}
+	check(t, "A's peers", len(a.peers()), 1)
 }
 
 func TestInitConnection(t *testing.T) {
@@ -365,14 +339,10 @@ func TestCloseConnection(t *testing.T) {
 	if got := logs.countLog("Connection failed to peer: 127.0.0.1:1111 (EOF)"); got != 1 {
 		t.Errorf("got log %q, want one \"Connection failed to peer: 127.0.0.1:1111 (EOF)\"", logs.logText())
 	}
-	if got := drain(b); len(got) != 1 {
-		t.Errorf("b: got %d frames, want the broadcast", len(got))
-	}
+	check(t, "frames b got (the broadcast)", len(drain(b)), 1)
 	mu.Lock()
 	defer mu.Unlock()
-	if queuedBytes != 0 {
-		t.Errorf("queued bytes after a closed and a drained socket: got %d, want 0", queuedBytes)
-	}
+	check(t, "queued bytes after a closed and a drained socket", queuedBytes, 0)
 	sockets = nil
 }
 
@@ -510,9 +480,7 @@ func TestBroadcast(t *testing.T) {
 			t.Errorf("socket %s: got %q, want %q", peers[i].addr, got, wantFrames)
 		}
 	}
-	if queued != len(want) {
-		t.Errorf("queued bytes while two sockets held the broadcast: got %d, want one frame's %d", queued, len(want))
-	}
+	check(t, "queued bytes while two sockets held the broadcast (one frame's)", queued, len(want))
 }
 
 func TestMineBlock(t *testing.T) {
@@ -530,9 +498,7 @@ func TestMineBlock(t *testing.T) {
 	if noData != nil {
 		t.Errorf("mineBlock(null): got a block %s, want nil", stringify(noData))
 	}
-	if got := len(chainNow()); got != 2 {
-		t.Errorf("chain: got %d blocks, want 2", got)
-	}
+	check(t, "blocks after mining", len(chainNow()), 2)
 	if sent := drain(watcher); !slices.Equal(sent, []string{string(chainFrame([]Block{*b}))}) {
 		t.Errorf("broadcast after mining: got %q, want one RESPONSE_BLOCKCHAIN with the new block", sent)
 	}
@@ -607,9 +573,8 @@ func TestNoteWalkthrough(t *testing.T) {
 	w.step("2. 다른 피어가 연결 요청 — 노드 2 가 -peers 로 노드 1 에 연결한다. 양쪽의 initConnection 이 상대의 최신 블록을 묻고(QUERY_LATEST),"+
 		" 받은 제네시스는 더 길지 않아 둘 다 Do nothing.", 1, 2)
 	// 3. 블록생성: 노드 1 에 POST /mineBlock. 노드 2 는 바로 붙이고 다시 알린다 (4 의 첫째 분기).
-	if b, _ := n1.mineBody(`{"data":["첫 번째 블록"]}`); b.Header.Index != 1 {
-		t.Errorf("노드 1 POST /mineBlock: got block %d, want block 1", b.Header.Index)
-	}
+	b1, _ := n1.mineBody(`{"data":["첫 번째 블록"]}`)
+	check(t, "노드 1 POST /mineBlock: the block's index", b1.Header.Index, 1)
 	w.expect(1, "→ "+e2+" RESPONSE_BLOCKCHAIN 1 block [1]", "← "+e2+" RESPONSE_BLOCKCHAIN 1 block [1]", nothing)
 	w.expect(2, "← "+p1+" RESPONSE_BLOCKCHAIN 1 block [1]", behind+"0,  Peer got: 1", appended, "→ "+p1+" RESPONSE_BLOCKCHAIN 1 block [1]")
 	w.step("3. 블록생성 — 노드 1 에 POST /mineBlock. mineBlock 이 블록을 붙이고 broadcast(responseLatestMsg()) 로 알린다."+
@@ -628,9 +593,7 @@ func TestNoteWalkthrough(t *testing.T) {
 	w.expect(2, "→ "+e3+" QUERY_LATEST", "← "+e3+" QUERY_LATEST", "→ "+e3+" RESPONSE_BLOCKCHAIN 1 block [2]",
 		"← "+e3+" RESPONSE_BLOCKCHAIN 1 block [0]", nothing, "← "+e3+" QUERY_ALL", "→ "+e3+" RESPONSE_BLOCKCHAIN 3 blocks [0…2]",
 		"← "+e3+" RESPONSE_BLOCKCHAIN 1 block [2]", nothing)
-	if got := len(waitSameChain(t, n1, n2, n3)); got != 3 {
-		t.Errorf("after 노드 3 joined: got %d blocks, want 3", got)
-	}
+	check(t, "blocks after 노드 3 joined", len(waitSameChain(t, n1, n2, n3)), 3)
 	w.step("4. 브로드 캐스트 — 노드 1 의 두 번째 블록도 노드 2 가 바로 붙인다(첫째 분기). 노드 3 이 깨어나 POST /addPeers 로 노드 2 에"+
 		" 연결한다. 받은 최신 블록 [2] 는 붙일 수 없고 하나뿐이라 노드 2 에게 체인 전체를 묻고(QUERY_ALL, 둘째 분기), 받은 체인이"+
 		" 올바르고 더 길어 바꾼다(셋째 분기).", 1, 2, 3)
@@ -640,9 +603,7 @@ func TestNoteWalkthrough(t *testing.T) {
 	w.expect(2, "← "+e3+" RESPONSE_BLOCKCHAIN 1 block [3]", behind+"2,  Peer got: 3", appended,
 		"→ "+p1+" RESPONSE_BLOCKCHAIN 1 block [3]", "→ "+e3+" RESPONSE_BLOCKCHAIN 1 block [3]")
 	w.expect(1, "← "+e2+" RESPONSE_BLOCKCHAIN 1 block [3]", behind+"2,  Peer got: 3", appended, "→ "+e2+" RESPONSE_BLOCKCHAIN 1 block [3]")
-	if got := len(waitSameChain(t, n1, n2, n3)); got != 4 {
-		t.Errorf("after 노드 3 mined: got %d blocks, want 4", got)
-	}
+	check(t, "blocks after 노드 3 mined", len(waitSameChain(t, n1, n2, n3)), 4)
 	w.step("4. 브로드 캐스트 — 노드 3 에서 생성한 블록이 노드 2 를 거쳐(노드 2 는 소켓마다 한 줄) 노드 1 까지 간다. 되돌아온 알림에는 Do nothing.", 3, 2, 1)
 	// 끝내기: 노드 3 을 POST /stop 으로 멈추면 노드 2 가 그 소켓을 뺀다.
 	w.nodes[3].stop()
@@ -787,9 +748,7 @@ func TestStringifyMatchesJSONStringify(t *testing.T) {
 		{"Korean", "한글", `"한글"`},
 		{"quote, backslash, slash", `"\/`, `"\"\\/"`},
 	} {
-		if got := string(stringify(tt.v)); got != tt.want {
-			t.Errorf("%s: got %s, want %s", tt.name, got, tt.want)
-		}
+		check(t, tt.name, string(stringify(tt.v)), tt.want)
 	}
 }
 
@@ -843,9 +802,7 @@ func TestReadMessage(t *testing.T) {
 		{"a \\ud800 escape", `{"type":2,"data":"[\"\\ud800\"]"}`, false},
 	} {
 		_, _, err := readMessage([]byte(tt.frame))
-		if (err == nil) != tt.ok {
-			t.Errorf("%s: got error %v, want ok=%v", tt.name, err, tt.ok)
-		}
+		check(t, tt.name+": read without error", err == nil, tt.ok)
 	}
 }
 
@@ -874,9 +831,7 @@ func TestConcurrentMiningLosesNothing(t *testing.T) {
 	if chain := waitSameChain(t, n, peer); len(chain) != 81 || !isValidChain(chain) {
 		t.Errorf("chain: got %d blocks, want 81 valid", len(chain))
 	}
-	if c := peer.countLog("We have to query the chain from our peer"); c != 0 {
-		t.Errorf("the peer asked for the whole chain %d times, want 0: every block arrived in order", c)
-	}
+	check(t, "times the peer asked for the whole chain (every block arrived in order)", peer.countLog("We have to query the chain from our peer"), 0)
 }
 
 // ---------- 한계: README 의 「지키는 한계」 한 줄마다 한 행 ----------
@@ -895,9 +850,7 @@ func TestLimits(t *testing.T) {
 			conn, _ := rawDial(t, n.p2p)
 			waitFor(t, "two sockets", func() bool { return len(socketsNow()) == 2 })
 			conn.Write(rawFrameHeader(1, maxFrameBytes+1)) // 머리만 보낸다: 노드는 길이를 보고 끊는다
-			if !closedWithin(conn, 5*time.Second) {
-				t.Errorf("after a frame header of %d bytes: got the connection open, want it closed", maxFrameBytes+1)
-			}
+			check(t, fmt.Sprintf("connection closed after a frame header of %d bytes", maxFrameBytes+1), closedWithin(conn, 5*time.Second), true)
 			waitFor(t, "the big frame's socket to leave", func() bool { return len(socketsNow()) == 1 })
 			writeRawFrame(t, good, queryLatest)
 			check(t, "the other connection's answer", readAnswer(t, good, r), string(chainFrame(chainNow()[:1])))
@@ -948,9 +901,7 @@ func TestLimits(t *testing.T) {
 			waitFor(t, "the honest chain or its socket to go", func() bool {
 				return len(chainNow()) == len(chain) || socketAt(honest.LocalAddr().String()) == nil
 			})
-			if got := len(chainNow()); got != len(chain) {
-				t.Errorf("an honest 55 KB chain after two peers broke off big messages: got %d blocks, want %d", got, len(chain))
-			}
+			check(t, "blocks of an honest 55 KB chain after two peers broke off big messages", len(chainNow()), len(chain))
 		}},
 		// 체인 전체의 답이 2^20 개의 값이나 64 MiB 를 넘게 할 블록은 붙이지 않고(/mineBlock 은 400), 가진 체인은 새 Go 노드가 받는다.
 		{"가진 체인 전체의 QUERY_ALL 답", func(t *testing.T) {
@@ -993,9 +944,7 @@ func TestLimits(t *testing.T) {
 			own := len(chainFrame([]Block{getGenesisBlock(), blockOn(tip(), xs(0), Hash{})})) - len(chainFrame([]Block{getGenesisBlock()}))
 			m := maxFrameBytes - len(chainFrame(chain)) - own
 			receive(ws, chainFrame([]Block{blockOn(tip(), xs(m+1), dataRoot(xs(m+1)))}))
-			if got := len(chainNow()); got != 33 {
-				t.Errorf("a block making the answer %d bytes: got %d blocks, want 33 (not added)", maxFrameBytes+1, got)
-			}
+			check(t, fmt.Sprintf("blocks after one that would make the answer %d bytes (not added)", maxFrameBytes+1), len(chainNow()), 33)
 			receive(ws, chainFrame([]Block{blockOn(tip(), xs(m), dataRoot(xs(m)))}))
 			if answer := chainFrame(chainNow()); len(answer) != maxFrameBytes {
 				t.Errorf("a block making the answer %d bytes: got an answer of %d bytes, want it added", maxFrameBytes, len(answer))
@@ -1198,9 +1147,7 @@ func TestLimits(t *testing.T) {
 			check(t, "the answer after a split message and 2 bad ones", readAnswer(t, conn, r), string(chainFrame(chainNow()[:1])))
 			check(t, "bad messages after a split message and 2 bad ones", badOf(socketAt(conn.LocalAddr().String())), maxBadMessages-1)
 			writeRawFrame(t, conn, `hello`)
-			if !closedWithin(conn, 5*time.Second) {
-				t.Errorf("after %d bad messages: got the connection open, want it closed", maxBadMessages)
-			}
+			check(t, fmt.Sprintf("connection closed after %d bad messages", maxBadMessages), closedWithin(conn, 5*time.Second), true)
 			waitFor(t, "the socket to leave", func() bool { return len(socketsNow()) == 0 })
 		}},
 		// 시간 제한이 1 초인 노드에서: 끝나지 않는 요청 머리, 4 KiB 를 넘는 요청 머리, 첫 메시지가 없는 연결은 닫히고 말하는 연결은 남는다.
@@ -1217,9 +1164,7 @@ func TestLimits(t *testing.T) {
 				t.Errorf("a handshake request with a 9 KiB header: got %q and the connection open, want it closed", status)
 			}
 			for what, c := range map[string]net.Conn{"an unfinished handshake request": head, "a connection that sends no message": silent} {
-				if !closedWithin(c, 4*time.Second) {
-					t.Errorf("%s: got it open after 4 s, want it closed after 1 s", what)
-				}
+				check(t, what+": closed within 4 s (the limit is 1 s)", closedWithin(c, 4*time.Second), true)
 			}
 			readAnswer(t, talking, r)
 			waitFor(t, "only the talking peer", func() bool { return len(q.peers()) == 1 })
@@ -1268,20 +1213,14 @@ func TestLimits(t *testing.T) {
 			for range maxPeers + 16 { // 연결을 받고 핸드셰이크에 답하지 않는 피어들
 				urls = append(urls, fakePeer(t, func(net.Conn) { accepted.Add(1); <-release }))
 			}
-			if got := request(t, "POST", n.http+"/addPeers", string(stringify(map[string][]string{"peers": urls[:maxPeers+1]})), nil); got.status != 400 {
-				t.Errorf("POST /addPeers with %d peers: got %d, want 400", maxPeers+1, got.status)
-			}
+			check(t, fmt.Sprintf("POST /addPeers with %d peers", maxPeers+1), request(t, "POST", n.http+"/addPeers", string(stringify(map[string][]string{"peers": urls[:maxPeers+1]})), nil).status, 400)
 			n.addPeers(urls[:maxPeers]...)
 			n.addPeers(urls[maxPeers:]...)
-			if got := dialedNow(); got != maxPeers {
-				t.Errorf("dials after asking for %d peers: got %d, want %d", len(urls), got, maxPeers)
-			}
+			check(t, fmt.Sprintf("dials after asking for %d peers", len(urls)), dialedNow(), maxPeers)
 			waitFor(t, "maxPeers connections", func() bool { return accepted.Load() >= maxPeers })
 			close(release)
 			waitFor(t, "the dials to fail", func() bool { return dialedNow() == 0 })
-			if got := accepted.Load(); got != maxPeers {
-				t.Errorf("connections the node opened: got %d, want %d", got, maxPeers)
-			}
+			check(t, "connections the node opened", accepted.Load(), maxPeers)
 			var in []net.Conn
 			for range maxPeers {
 				conn, _ := rawDial(t, n.p2p)
@@ -1297,9 +1236,7 @@ func TestLimits(t *testing.T) {
 			port := n.p2p[strings.LastIndex(n.p2p, ":"):]
 			n.addPeers("ws://127.0.0.1"+port, "ws://127.0.0.2"+port, "ws://localhost"+port)
 			waitFor(t, "the three dials to end", func() bool { return dialedNow() == 0 })
-			if got := len(socketsNow()); got != 0 {
-				t.Errorf("sockets after connecting to itself three ways: got %d, want 0", got)
-			}
+			check(t, "sockets after connecting to itself three ways", len(socketsNow()), 0)
 			for _, tt := range []struct{ id, want string }{{nodeID, "HTTP/1.1 403"}, {"another node", "HTTP/1.1 101"}} {
 				c := tcpDial(t, n.p2p, 0)
 				io.WriteString(c, upgrade+"Node-Id: "+tt.id+"\r\n\r\n")
@@ -1348,18 +1285,14 @@ func TestLimits(t *testing.T) {
 				defer mu.Unlock()
 				return []bool{s[0].isClosed(), s[1].isClosed(), s[2].isClosed()}
 			}
-			if got := closed(); !slices.Equal(got, []bool{true, false, false}) {
-				t.Errorf("closed after four answers: got %v, want only s1 (two answers waiting)", got)
-			}
+			check(t, "closed s1, s2, s3 after four answers (s1 has two waiting)", fmt.Sprint(closed()), "[true false false]")
 			want := chainNow()
 			honest := startNode(t, "honest", n.p2p)
 			waitFor(t, "the honest node to sync", func() bool { return len(honest.blocks()) == len(want) })
 			if got := honest.blocks(); !slices.EqualFunc(got, want, blockEqual) {
 				t.Errorf("the honest node: got %d blocks unlike the node's %d", len(got), len(want))
 			}
-			if got := closed(); !slices.Equal(got, []bool{true, false, true}) {
-				t.Errorf("closed after the honest node's answer: got %v, want s1 and s3 (the larger of two single answers)", got)
-			}
+			check(t, "closed s1, s2, s3 after the honest node's answer (s3's single answer is the larger)", fmt.Sprint(closed()), "[true false true]")
 		}},
 		// 보낸 프레임을 writeTimeout 안에 받아 가지 않는 피어는 닫힌다 (시간 제한을 0.5 초로 줄인 노드).
 		{"프레임 하나 보내기", func(t *testing.T) {
@@ -1403,9 +1336,7 @@ func TestLimits(t *testing.T) {
 			io.WriteString(unfinished, get)
 			io.WriteString(rested, get+"\r\n")
 			for what, c := range map[string]net.Conn{"an unfinished header": unfinished, "a connection resting after its answer": rested} {
-				if !closedWithin(c, 8*time.Second) {
-					t.Errorf("%s: got the connection open after 8 s, want it closed after 5 s", what)
-				}
+				check(t, what+": closed within 8 s (the limit is 5 s)", closedWithin(c, 8*time.Second), true)
 			}
 			var peers reply
 			grew, _ := heap(func() {
@@ -1523,9 +1454,7 @@ func TestLimits(t *testing.T) {
 				{"POST", "/mineBlock", "Sec-Fetch-Site", "same-origin", 200},
 			} {
 				body := map[string]string{"POST": `{"data":["from a web page"]}`}[tt.method]
-				if got := request(t, tt.method, n.http+tt.path, body, map[string]string{tt.header: tt.value}); got.status != tt.want {
-					t.Errorf("%s %s with %s: %s: got %d, want %d", tt.method, tt.path, tt.header, tt.value, got.status, tt.want)
-				}
+				check(t, fmt.Sprintf("%s %s with %s: %s", tt.method, tt.path, tt.header, tt.value), request(t, tt.method, n.http+tt.path, body, map[string]string{tt.header: tt.value}).status, tt.want)
 			}
 			c := tcpDial(t, n.http, 0)
 			io.WriteString(c, "POST /mineBlock HTTP/1.1\r\nHost: evil.example\r\nContent-Type: application/json\r\nContent-Length: 11\r\n\r\n{\"data\":[]}")
@@ -1551,9 +1480,7 @@ func TestLimits(t *testing.T) {
 			stalled := openEvents(t, n.http) // 머리만 읽고 더 읽지 않는다
 			fifth := tcpDial(t, n.http, 0)
 			io.WriteString(fifth, "GET /events HTTP/1.1\r\nHost: localhost\r\n\r\n")
-			if status := statusLine(fifth, 300*time.Millisecond); status != "" {
-				t.Errorf("stream %d: got %q, want no answer while %d are open", maxStreams+1, status, maxStreams)
-			}
+			check(t, fmt.Sprintf("answer to stream %d while %d are open", maxStreams+1, maxStreams), statusLine(fifth, 300*time.Millisecond), "")
 			text, sent := strings.Repeat("e", 64<<10), int32(0)
 			for batch := 0; streamsNow() == maxStreams && batch < 200; batch++ {
 				mu.Lock()
@@ -1566,9 +1493,7 @@ func TestLimits(t *testing.T) {
 					return counts[0].Load() == sent && counts[1].Load() == sent && counts[2].Load() == sent
 				})
 			}
-			if got := streamsNow(); got != maxStreams-1 {
-				t.Errorf("after %d events of 64 KiB: got %d streams, want %d (the unread one closed)", sent, got, maxStreams-1)
-			}
+			check(t, fmt.Sprintf("streams after %d events of 64 KiB (the unread one closed)", sent), streamsNow(), maxStreams-1)
 			if _, err := io.Copy(io.Discard, stalled.Body); err != nil {
 				t.Errorf("reading the unread stream: got %v, want it to end", err)
 			}
@@ -1802,9 +1727,7 @@ func TestInteropWithJSNode(t *testing.T) {
 				}
 			}
 			// 끝: 모두 같은 체인이고, GET /blocks 는 생성한 블록들을 이은 바이트, QUERY_ALL 의 답은 그것을 data 문자열에 담은 프레임이다.
-			if got, want := len(waitSameChain(t, nodes...)), 3+len(interopKinds)*len(top.miners); got != want {
-				t.Errorf("chain length: got %d, want %d", got, want)
-			}
+			check(t, "chain length", len(waitSameChain(t, nodes...)), 3+len(interopKinds)*len(top.miners))
 			wantBody := "[" + string(stringify(getGenesisBlock())) + "," + strings.Join(mined, ",") + "]"
 			for _, n := range nodes {
 				if got := n.call("GET", "/blocks", ""); got != wantBody {

@@ -837,8 +837,17 @@ func TestConcurrentMiningLosesNothing(t *testing.T) {
 // ---------- 한계: README 의 「지키는 한계」 한 줄마다 한 행 ----------
 
 // TestLimits 는 README 의 「지키는 한계」 표의 행마다 한 행이다: 한계를 넘겨 보고 그 결과(체인, 피어가 받은 것, 연결, 힙, mu 를
-// 잡은 시간)를 본다. 행마다 그 한계를 없앤 복사본에서 실패하는 것을 확인했다.
+// 잡은 시간)를 본다. 행마다 그 한계를 없앤 복사본에서 실패하는 것을 확인했다. 행의 이름은 README 의 표의 첫 칸에서 `, 괄호 안,
+// / 를 뺀 것이고(" / " 는 ", "), 끝에서 두 목록이 같은 차례인지 본다.
 func TestLimits(t *testing.T) {
+	readme, _ := os.ReadFile("README.md")
+	_, table, _ := strings.Cut(string(readme), "| 무엇 | 한계 | 넘으면 |\n|---|---|---|\n")
+	table, _, _ = strings.Cut(table, "\n\n")
+	var readmeRows, rows []string
+	for _, line := range strings.Split(table, "\n") {
+		cell := regexp.MustCompile("`|\\(.*?\\)").ReplaceAllString(strings.Split(line+"|", "|")[1], "")
+		readmeRows = append(readmeRows, strings.ReplaceAll(strings.ReplaceAll(strings.TrimSpace(cell), " / ", ", "), "/", ""))
+	}
 	for _, row := range []struct {
 		name string
 		run  func(t *testing.T)
@@ -1151,7 +1160,7 @@ func TestLimits(t *testing.T) {
 			waitFor(t, "the socket to leave", func() bool { return len(socketsNow()) == 0 })
 		}},
 		// 시간 제한이 1 초인 노드에서: 끝나지 않는 요청 머리, 4 KiB 를 넘는 요청 머리, 첫 메시지가 없는 연결은 닫히고 말하는 연결은 남는다.
-		{"들어온 연결의 핸드셰이크 요청 머리, 첫 메시지", func(t *testing.T) {
+		{"들어온 연결의 핸드셰이크 요청 헤더, 첫 메시지", func(t *testing.T) {
 			q := startChild(t, "quick", []string{timeoutEnv + "=1s"}, "-http_port=0", "-p2p_port=0")
 			talking, r := rawDial(t, q.p2p)
 			writeRawFrame(t, talking, queryLatest)
@@ -1170,7 +1179,7 @@ func TestLimits(t *testing.T) {
 			waitFor(t, "only the talking peer", func() bool { return len(q.peers()) == 1 })
 		}},
 		// 연결한 피어가 101 뒤에 끝없는 머리 줄을 보내도 4 KiB 에서 곧 끊고, 답이 없는 피어는 dialTimeout 에 끊는다.
-		{"연결한 피어의 핸드셰이크 답", func(t *testing.T) {
+		{"연결한 피어의 핸드셰이크 응답", func(t *testing.T) {
 			n := startLocalNode(t)
 			var written atomic.Int64
 			done := make(chan struct{})
@@ -1311,7 +1320,7 @@ func TestLimits(t *testing.T) {
 		}},
 		// HTTP 연결은 64 개까지이고(더 오는 연결은 기다린다), 8 KiB 가 넘는 요청 머리는 431, 5 초 안에 끝나지 않는 머리와 5 초 쉰 연결은
 		// 닫히며, 끝나지 않는 2 MiB 의 머리를 보내는 연결 100 개도 힙을 키우지 못하고 GET /peers 는 답한다.
-		{"HTTP 연결, 요청 머리, 쉬는 연결", func(t *testing.T) {
+		{"HTTP 연결, 요청 헤더, 쉬는 연결", func(t *testing.T) {
 			n := startLocalNode(t)
 			const get = "GET /version HTTP/1.1\r\nHost: localhost\r\n"
 			var idle []net.Conn
@@ -1420,7 +1429,7 @@ func TestLimits(t *testing.T) {
 			}
 		}},
 		// 답을 읽지 않는 GET /blocks 30 개가 저마다 체인의 다른 판을 물어도 답을 쓰는 것은 둘뿐이라 힙은 두어 판만큼만 자란다.
-		{"GET blocks 의 답을 쓰는 요청", func(t *testing.T) {
+		{"GET blocks 의 응답을 쓰는 요청", func(t *testing.T) {
 			n := startLocalNode(t)
 			chain := []Block{getGenesisBlock()}
 			for range 8 {
@@ -1502,7 +1511,11 @@ func TestLimits(t *testing.T) {
 			}
 		}},
 	} {
+		rows = append(rows, row.name)
 		t.Run(row.name, row.run)
+	}
+	if got, want := strings.Join(rows, "\n"), strings.Join(readmeRows, "\n"); got != want {
+		t.Errorf("TestLimits' rows against README's 「지키는 한계」 table: %s", firstDiff(got, want))
 	}
 }
 

@@ -2019,9 +2019,7 @@ func BenchmarkMineOverHTTP(b *testing.B) {
 			var wg sync.WaitGroup
 			began := time.Now()
 			for range clients {
-				wg.Add(1)
-				go func() {
-					defer wg.Done()
+				wg.Go(func() {
 					for next.Add(1) <= int64(b.N) {
 						resp, err := hc.Post(miner.http+"/mineBlock", "application/json", strings.NewReader(`{"data":["bench"]}`))
 						if err != nil {
@@ -2031,7 +2029,7 @@ func BenchmarkMineOverHTTP(b *testing.B) {
 						io.Copy(io.Discard, resp.Body)
 						resp.Body.Close()
 					}
-				}()
+				})
 			}
 			wg.Wait()
 			waitFor(b, "the peer to hold every block", func() bool { return len(chainNow()) == start+b.N })

@@ -43,19 +43,13 @@ const genesisHash = "C8CD3F1A0BCF8EE28A559D2DE7A4A871E684BFAFEEAAF996C8FCFA5B247
 func TestGetGenesisBlock(t *testing.T) {
 	g := getGenesisBlock()
 	const wantMerkle = "A6D72BAA3DB900B03E70DF880E503E9164013B4D9A470853EDC115776323A098"
-	if got := g.Header.MerkleRoot.String(); got != wantMerkle {
-		t.Errorf("genesis merkleRoot: got %s, want %s", got, wantMerkle)
-	}
-	if got := calculateHashForBlock(g).String(); got != genesisHash {
-		t.Errorf("genesis hash: got %s, want %s", got, genesisHash)
-	}
+	check(t, "genesis merkleRoot", g.Header.MerkleRoot.String(), wantMerkle)
+	check(t, "genesis hash", calculateHashForBlock(g).String(), genesisHash)
 	// 자바스크립트 노드는 제네시스를 JSON.stringify 로 비교하므로 키 순서까지 같아야 한다.
 	want := `{"header":{"version":"1.0.0","index":0,"previousHash":"` + strings.Repeat("0", 64) +
 		`","timestamp":1231006505,"merkleRoot":"` + wantMerkle +
 		`"},"data":["The Times 03/Jan/2009 Chancellor on brink of second bailout for banks"]}`
-	if got := string(stringify(g)); got != want {
-		t.Errorf("genesis JSON:\n got %s\nwant %s", got, want)
-	}
+	check(t, "genesis JSON", string(stringify(g)), want)
 }
 
 func TestGenerateNextBlock(t *testing.T) {
@@ -73,9 +67,7 @@ func TestGenerateNextBlock(t *testing.T) {
 	if b.Header.Timestamp < before || b.Header.Timestamp > after {
 		t.Errorf("timestamp: got %d, want between %d and %d", b.Header.Timestamp, before, after)
 	}
-	if got := len(chainNow()); got != 1 {
-		t.Errorf("generateNextBlock changed the chain: got %d blocks, want 1", got)
-	}
+	check(t, "blocks after generateNextBlock (it does not add)", len(chainNow()), 1)
 }
 
 func TestAddBlock(t *testing.T) {
@@ -112,9 +104,7 @@ func TestAddBlock(t *testing.T) {
 func TestCalculateHash(t *testing.T) {
 	a, b := hh("a"), hh("b")
 	got := calculateHash("2.1.0", 7, a, 1700000000, b)
-	if want := hh("2.1.0" + "7" + a.String() + "1700000000" + b.String()); got != want {
-		t.Errorf("calculateHash: got %s, want %s", got, want)
-	}
+	check(t, "calculateHash", got, hh("2.1.0"+"7"+a.String()+"1700000000"+b.String()))
 }
 
 // TestMerkleRoot 는 merkleRootOf 를 npm merkle 0.6.0 이 낸 값(testdata/jsnode/vectors.js 를 node 로 돌려 만든
@@ -141,14 +131,10 @@ func TestMerkleRoot(t *testing.T) {
 			var parsed any
 			dec := json.NewDecoder(bytes.NewReader(value))
 			dec.UseNumber()
-			if dec.Decode(&parsed); jsString(parsed, "null") != v.Text[i] {
-				got := jsString(parsed, "null")
-				t.Errorf("String(%s): got %q, want %q", value, got, v.Text[i])
-			}
+			dec.Decode(&parsed)
+			check(t, fmt.Sprintf("String(%s)", value), jsString(parsed, "null"), v.Text[i])
 		}
-		if got := merkleRootOf(data).String(); got != v.Root {
-			t.Errorf("merkle root of %s: got %s, want %s (npm merkle)", data, got, v.Root)
-		}
+		check(t, fmt.Sprintf("merkle root of %s (npm merkle)", data), merkleRootOf(data).String(), v.Root)
 	}
 	a, b, c, d, e := hh("a").String(), hh("b").String(), hh("c").String(), hh("d").String(), hh("e").String()
 	for _, tt := range []struct {
@@ -162,9 +148,7 @@ func TestMerkleRoot(t *testing.T) {
 		{"an uppercase hash leaf is kept", []string{genesisHash}, calculateHashForBlock(getGenesisBlock())},
 		{"a lowercase hash leaf is hashed", []string{strings.ToLower(genesisHash)}, hh(strings.ToLower(genesisHash))},
 	} {
-		if got := merkleRootOf(vals(tt.data...)); got != tt.want {
-			t.Errorf("%s: got %s, want %s", tt.name, got, tt.want)
-		}
+		check(t, tt.name, merkleRootOf(vals(tt.data...)), tt.want)
 	}
 }
 
@@ -191,9 +175,7 @@ func TestIsValidNewBlock(t *testing.T) {
 		b := valid
 		tt.change(&b)
 		logs := captureLog(t)
-		if got := isValidNewBlock(b, genesis); got != (tt.want == "") {
-			t.Errorf("%s: got %v, want %v", tt.name, got, tt.want == "")
-		}
+		check(t, tt.name, isValidNewBlock(b, genesis), tt.want == "")
 		if tt.want != "" && logs.countLog(tt.want) != 1 {
 			t.Errorf("%s: got log %q, want one line with %q", tt.name, logs.logText(), tt.want)
 		}
@@ -218,9 +200,7 @@ func TestIsValidBlockStructure(t *testing.T) {
 	} {
 		b := valid
 		tt.change(&b)
-		if got := isValidBlockStructure(b); got != tt.want {
-			t.Errorf("%s: got %v, want %v", tt.name, got, tt.want)
-		}
+		check(t, tt.name, isValidBlockStructure(b), tt.want)
 	}
 }
 
@@ -246,9 +226,7 @@ func TestIsValidChain(t *testing.T) {
 		{"a block repeated", append(slices.Clone(chain), chain[3]), false},
 		{"a block missing", []Block{chain[0], chain[1], chain[3]}, false},
 	} {
-		if got := isValidChain(tt.chain); got != tt.want {
-			t.Errorf("%s: got %v, want %v", tt.name, got, tt.want)
-		}
+		check(t, tt.name, isValidChain(tt.chain), tt.want)
 	}
 }
 
@@ -286,9 +264,7 @@ func TestInitHttpServer(t *testing.T) {
 			t.Errorf("%s: got %d %.80q, want %d %.80q", tt.name, resp.status, resp.body, tt.wantStatus, tt.wantBody)
 		}
 	}
-	if got, want := n.blocks()[2].Data, `[1,"<&>",null,{"b":2}]`; string(got) != want {
-		t.Errorf("data of the mined block: got %s, want %s", got, want)
-	}
+	check(t, "data of the mined block", string(n.blocks()[2].Data), `[1,"<&>",null,{"b":2}]`)
 }
 
 // 챕터의 P2P 서버는 npm ws 처럼 Origin 머리 없이 연결해 와도 받고, 연결되면 바로 QUERY_LATEST 를 보낸다.
@@ -302,9 +278,7 @@ func TestInitP2PServer(t *testing.T) {
 	if opcode != 1 || string(payload) != `{"type":0,"data":null}` {
 		t.Errorf("first frame: got opcode %d %q, want a text frame {\"type\":0,\"data\":null}", opcode, payload)
 	}
-	if got := len(a.peers()); got != 1 {
-		t.Errorf("A's peers: got %d, want 1", got)
-	}
+	check(t, "A's peers", len(a.peers()), 1)
 }
 
 func TestInitConnection(t *testing.T) {
@@ -368,14 +342,10 @@ func TestCloseConnection(t *testing.T) {
 	if got := logs.countLog("Connection failed to peer: 127.0.0.1:1111 (EOF)"); got != 1 {
 		t.Errorf("got log %q, want one \"Connection failed to peer: 127.0.0.1:1111 (EOF)\"", logs.logText())
 	}
-	if got := drain(b); len(got) != 1 {
-		t.Errorf("b: got %d frames, want the broadcast", len(got))
-	}
+	check(t, "frames b got (the broadcast)", len(drain(b)), 1)
 	mu.Lock()
 	defer mu.Unlock()
-	if queuedBytes != 0 {
-		t.Errorf("queued bytes after a closed and a drained socket: got %d, want 0", queuedBytes)
-	}
+	check(t, "queued bytes after a closed and a drained socket", queuedBytes, 0)
 	sockets = nil
 }
 
@@ -513,9 +483,7 @@ func TestBroadcast(t *testing.T) {
 			t.Errorf("socket %s: got %q, want %q", peers[i].addr, got, wantFrames)
 		}
 	}
-	if queued != len(want) {
-		t.Errorf("queued bytes while two sockets held the broadcast: got %d, want one frame's %d", queued, len(want))
-	}
+	check(t, "queued bytes while two sockets held the broadcast (one frame's)", queued, len(want))
 }
 
 func TestMineBlock(t *testing.T) {
@@ -533,9 +501,7 @@ func TestMineBlock(t *testing.T) {
 	if noData != nil {
 		t.Errorf("mineBlock(null): got a block %s, want nil", stringify(noData))
 	}
-	if got := len(chainNow()); got != 2 {
-		t.Errorf("chain: got %d blocks, want 2", got)
-	}
+	check(t, "blocks after mining", len(chainNow()), 2)
 	if sent := drain(watcher); !slices.Equal(sent, []string{string(chainFrame([]Block{*b}))}) {
 		t.Errorf("broadcast after mining: got %q, want one RESPONSE_BLOCKCHAIN with the new block", sent)
 	}
@@ -576,62 +542,6 @@ func TestReplaceChain(t *testing.T) {
 	}
 }
 
-// ---------- 챕터 2: 여러 노드, 진짜 HTTP 와 웹소켓 ----------
-
-func TestBlockMinedOnAReachesB(t *testing.T) {
-	a := startNode(t, "A")
-	b := startNode(t, "B", a.p2p)
-	waitFor(t, "A to see B", func() bool { return len(a.peers()) == 1 })
-	mined := a.mine("from A", "안녕")
-	if chain := waitSameChain(t, a, b); len(chain) != 2 || !blockEqual(chain[1], mined) {
-		t.Fatalf("B's chain: got %d blocks, want genesis and the mined block", len(chain))
-	}
-	b.waitLog("We can append the received block to our chain")
-}
-
-func TestNodeBehindOnAnotherForkCatchesUp(t *testing.T) {
-	a, b := startNode(t, "A"), startNode(t, "B")
-	for i := range 5 {
-		a.mine(fmt.Sprintf("A %d", i))
-	}
-	b.mine("B 0")
-	want := a.blocks()
-	b.addPeers(a.p2p)
-	if got := waitSameChain(t, a, b); !slices.EqualFunc(got, want, blockEqual) {
-		t.Errorf("after catching up: got %d blocks, want A's %d blocks", len(got), len(want))
-	}
-	b.waitLog("Received blockchain is valid. Replacing current blockchain with received blockchain")
-}
-
-func TestLineOfFourNodesRelaysEndToEnd(t *testing.T) {
-	a := startNode(t, "A")
-	b := startNode(t, "B", a.p2p)
-	c := startNode(t, "C", b.p2p)
-	d := startNode(t, "D", c.p2p)
-	waitFor(t, "the line A-B-C-D to connect", func() bool {
-		return len(a.peers()) == 1 && len(b.peers()) == 2 && len(c.peers()) == 2 && len(d.peers()) == 1
-	})
-	fromA := a.mine("from A")
-	waitFor(t, "D to receive A's block", func() bool { return d.tip() == hashOf(fromA).String() })
-	fromD := d.mine("from D")
-	waitFor(t, "A to receive D's block", func() bool { return a.tip() == hashOf(fromD).String() })
-	if chain := waitSameChain(t, a, b, c, d); len(chain) != 3 {
-		t.Errorf("chain length: got %d, want 3", len(chain))
-	}
-}
-
-func TestPeersListsConnectedAndDropsClosed(t *testing.T) {
-	a := startNode(t, "A")
-	b := startNode(t, "B", a.p2p)
-	waitFor(t, "A to list B", func() bool { return len(a.peers()) == 1 })
-	if got, want := b.peers(), []string{a.addr()}; !slices.Equal(got, want) {
-		t.Errorf("B's peers: got %v, want %v", got, want)
-	}
-	b.stop()
-	waitFor(t, "A to drop B", func() bool { return len(a.peers()) == 0 })
-	a.waitLog("Connection failed to peer: 127.0.0.1:")
-}
-
 // ---------- 노트를 따라 해 보기 (README 의 <!-- walkthrough: 4 --> 블록) ----------
 
 // TestNoteWalkthrough 는 노트의 네 부분을 -trace 로 띄운 노드 셋으로 따라 하며 노드마다 챕터의 로그 줄이 차례대로 나오는지 본다.
@@ -654,7 +564,7 @@ func TestNoteWalkthrough(t *testing.T) {
 	n1 := w.start(1, nil, "-http_port=0", "-p2p_port=0")
 	p1 := n1.addr()
 	w.expect(1, "Listening http port on: "+port(n1.http), "Listening websocket p2p port on: "+port(n1.p2p))
-	w.step("1. 최초의 피어 깨어남 — 노드 1 을 띄운다. initHttpServer 와 initP2PServer 가 리슨한다.")
+	w.step("1. 최초의 피어 깨어남 — 노드 1 을 띄운다. initHttpServer 와 initP2PServer 가 리슨한다.", 1)
 	// 2. 다른 피어가 연결 요청: 노드 2 가 -peers 로 연결하면 양쪽이 QUERY_LATEST 로 묻고, 받은 제네시스에 Do nothing.
 	n2 := w.start(2, nil, "-http_port=0", "-p2p_port=0", "-peers="+n1.p2p)
 	p2 := n2.addr()
@@ -663,16 +573,15 @@ func TestNoteWalkthrough(t *testing.T) {
 		w.expect(num, "→ "+peer+" QUERY_LATEST", "← "+peer+" QUERY_LATEST", "→ "+peer+" RESPONSE_BLOCKCHAIN 1 block [0]",
 			"← "+peer+" RESPONSE_BLOCKCHAIN 1 block [0]", nothing)
 	}
-	w.step("2. 다른 피어가 연결 요청 — 노드 2 가 -peers 로 노드 1 에 연결한다. 양쪽의 initConnection 이 상대의 최신 블록을 묻고(QUERY_LATEST)," +
-		" 받은 제네시스는 더 길지 않아 둘 다 Do nothing.")
+	w.step("2. 다른 피어가 연결 요청 — 노드 2 가 -peers 로 노드 1 에 연결한다. 양쪽의 initConnection 이 상대의 최신 블록을 묻고(QUERY_LATEST),"+
+		" 받은 제네시스는 더 길지 않아 둘 다 Do nothing.", 1, 2)
 	// 3. 블록생성: 노드 1 에 POST /mineBlock. 노드 2 는 바로 붙이고 다시 알린다 (4 의 첫째 분기).
-	if b, _ := n1.mineBody(`{"data":["첫 번째 블록"]}`); b.Header.Index != 1 {
-		t.Errorf("노드 1 POST /mineBlock: got block %d, want block 1", b.Header.Index)
-	}
+	b1, _ := n1.mineBody(`{"data":["첫 번째 블록"]}`)
+	check(t, "노드 1 POST /mineBlock: the block's index", b1.Header.Index, 1)
 	w.expect(1, "→ "+e2+" RESPONSE_BLOCKCHAIN 1 block [1]", "← "+e2+" RESPONSE_BLOCKCHAIN 1 block [1]", nothing)
 	w.expect(2, "← "+p1+" RESPONSE_BLOCKCHAIN 1 block [1]", behind+"0,  Peer got: 1", appended, "→ "+p1+" RESPONSE_BLOCKCHAIN 1 block [1]")
-	w.step("3. 블록생성 — 노드 1 에 POST /mineBlock. mineBlock 이 블록을 붙이고 broadcast(responseLatestMsg()) 로 알린다." +
-		" 노드 2 는 previousHash 가 자기 최신 블록의 해시라 바로 붙이고(첫째 분기) 다시 알린다. 노드 1 은 Do nothing.")
+	w.step("3. 블록생성 — 노드 1 에 POST /mineBlock. mineBlock 이 블록을 붙이고 broadcast(responseLatestMsg()) 로 알린다."+
+		" 노드 2 는 previousHash 가 자기 최신 블록의 해시라 바로 붙이고(첫째 분기) 다시 알린다. 노드 1 은 Do nothing.", 1, 2)
 	// 4. 브로드캐스트: 노드 1 의 두 번째 블록을 노드 2 가 붙인다. 그다음 노드 3 이 POST /addPeers 로 노드 2 에 연결한다.
 	n1.mineBody(`{"data":["두 번째","블록"]}`)
 	w.expect(1, "→ "+e2+" RESPONSE_BLOCKCHAIN 1 block [2]", "← "+e2+" RESPONSE_BLOCKCHAIN 1 block [2]", nothing)
@@ -687,9 +596,7 @@ func TestNoteWalkthrough(t *testing.T) {
 	w.expect(2, "→ "+e3+" QUERY_LATEST", "← "+e3+" QUERY_LATEST", "→ "+e3+" RESPONSE_BLOCKCHAIN 1 block [2]",
 		"← "+e3+" RESPONSE_BLOCKCHAIN 1 block [0]", nothing, "← "+e3+" QUERY_ALL", "→ "+e3+" RESPONSE_BLOCKCHAIN 3 blocks [0…2]",
 		"← "+e3+" RESPONSE_BLOCKCHAIN 1 block [2]", nothing)
-	if got := len(waitSameChain(t, n1, n2, n3)); got != 3 {
-		t.Errorf("after 노드 3 joined: got %d blocks, want 3", got)
-	}
+	check(t, "blocks after 노드 3 joined", len(waitSameChain(t, n1, n2, n3)), 3)
 	w.step("4. 브로드 캐스트 — 노드 1 의 두 번째 블록도 노드 2 가 바로 붙인다(첫째 분기). 노드 3 이 깨어나 POST /addPeers 로 노드 2 에"+
 		" 연결한다. 받은 최신 블록 [2] 는 붙일 수 없고 하나뿐이라 노드 2 에게 체인 전체를 묻고(QUERY_ALL, 둘째 분기), 받은 체인이"+
 		" 올바르고 더 길어 바꾼다(셋째 분기).", 1, 2, 3)
@@ -699,19 +606,17 @@ func TestNoteWalkthrough(t *testing.T) {
 	w.expect(2, "← "+e3+" RESPONSE_BLOCKCHAIN 1 block [3]", behind+"2,  Peer got: 3", appended,
 		"→ "+p1+" RESPONSE_BLOCKCHAIN 1 block [3]", "→ "+e3+" RESPONSE_BLOCKCHAIN 1 block [3]")
 	w.expect(1, "← "+e2+" RESPONSE_BLOCKCHAIN 1 block [3]", behind+"2,  Peer got: 3", appended, "→ "+e2+" RESPONSE_BLOCKCHAIN 1 block [3]")
-	if got := len(waitSameChain(t, n1, n2, n3)); got != 4 {
-		t.Errorf("after 노드 3 mined: got %d blocks, want 4", got)
-	}
+	check(t, "blocks after 노드 3 mined", len(waitSameChain(t, n1, n2, n3)), 4)
 	w.step("4. 브로드 캐스트 — 노드 3 에서 생성한 블록이 노드 2 를 거쳐(노드 2 는 소켓마다 한 줄) 노드 1 까지 간다. 되돌아온 알림에는 Do nothing.", 3, 2, 1)
 	// 끝내기: 노드 3 을 POST /stop 으로 멈추면 노드 2 가 그 소켓을 뺀다.
 	w.nodes[3].stop()
 	w.expect(3, "Stopping server")
 	w.expect(2, "Connection failed to peer: "+e3+" (…")
+	waitFor(t, "노드 2's GET /peers to list only 노드 1 (the address it dialed)", func() bool { return slices.Equal(n2.peers(), []string{p1}) })
 	w.step("끝내기 — 노드 3 을 POST /stop 으로 멈춘다. 노드 2 는 그 소켓을 빼며 Connection failed to peer 를 찍는다.", 3, 2, 1)
 	t.Run("README", w.checkReadme)
 }
 
-// walk 는 TestNoteWalkthrough 의 노드 셋과, 지금 단계가 시작할 때 노드마다 있던 로그 줄 수이다.
 // walk 는 TestNoteWalkthrough 의 노드 셋과, 지금 단계가 시작할 때 노드마다 있던 로그 줄 수이다.
 type walk struct {
 	t     *testing.T
@@ -739,23 +644,17 @@ func (w *walk) start(num int, env []string, args ...string) *testNode {
 func (w *walk) inbound(n *testNode, known ...string) (peer string) {
 	w.t.Helper()
 	waitFor(w.t, n.name+" to list a new peer", func() bool {
-		peers := n.peers()
-		i := slices.IndexFunc(peers, func(p string) bool { return !slices.Contains(known, p) })
-		if i >= 0 {
-			peer = peers[i]
-		}
-		return i >= 0
+		peers := slices.DeleteFunc(n.peers(), func(p string) bool { return slices.Contains(known, p) })
+		peer = strings.Join(peers, "")
+		return len(peers) == 1
 	})
 	return peer
 }
 
-// log 는 노드 num 이 찍은 줄들에서 시각을 뺀 것이다 (from 번째 줄부터).
+// log 는 노드 num 이 from 번째 줄부터 찍은 줄들에서 시각을 뺀 것이다.
 func (w *walk) log(num, from int) (out []string) {
-	n := w.nodes[num]
-	n.mu.Lock()
-	defer n.mu.Unlock()
-	for _, l := range n.lines[min(from, len(n.lines)):] {
-		out = append(out, walkStamp.ReplaceAllString(strings.TrimRight(l, "\r"), ""))
+	for _, l := range w.nodes[num].logLines()[from:] {
+		out = append(out, walkStamp.ReplaceAllString(strings.TrimRight(l, " \r"), ""))
 	}
 	return out
 }
@@ -783,17 +682,11 @@ func (w *walk) expect(num int, want ...string) {
 	}
 }
 
-// step 은 단계를 끝낸다: -v 이면 설명과, 노드마다 이 단계에 찍은 줄을 order 의 차례로(포트는 README 의 것으로) 보인다.
+// step 은 단계를 끝낸다: -v 이면 설명과, order 의 노드마다 이 단계에 찍은 줄을 그 차례로(포트는 README 의 것으로) 보인다.
 func (w *walk) step(narration string, order ...int) {
-	if len(order) == 0 {
-		order = []int{1, 2, 3}
-	}
 	b := strings.Builder{}
 	b.WriteString(narration)
 	for _, num := range order {
-		if w.nodes[num] == nil {
-			continue
-		}
 		lines := w.log(num, w.mark[num])
 		for _, l := range lines {
 			fmt.Fprintf(&b, "\n    노드 %d | %s", num, walkPorts.ReplaceAllStringFunc(l, func(m string) string {
@@ -806,48 +699,36 @@ func (w *walk) step(narration string, order ...int) {
 	w.t.Log(b.String())
 }
 
-// walkNormal 은 줄의 시각을 빼고 포트를 PORT 로 바꾼다: README 의 줄과 노드의 줄을 이렇게 견준다.
-func walkNormal(line string) string {
-	return walkPorts.ReplaceAllString(walkStamp.ReplaceAllString(strings.TrimRight(line, " \r"), ""), "${1}PORT")
-}
-
-// checkReadme 는 README 의 <!-- walkthrough: 4 --> 바로 다음 ``` 블록에서, "# 노드 N…" 주석 아래의 줄들이 (시각과 포트를 빼고)
-// 노드 N 의 로그에 이 차례로 있는지 본다. "# " 로 시작하는 다른 줄은 주석이다.
+// checkReadme 는 README 의 <!-- walkthrough: 4 --> 바로 다음 ``` 블록에서 "# 노드 N…" 주석 아래의 줄들이 (시각을 빼고 포트를
+// PORT 로 바꾸어) 노드 N 의 로그에 이 차례로 있는지 본다. "# " 로 시작하는 다른 줄은 주석이다.
 func (w *walk) checkReadme(t *testing.T) {
-	readme, err := os.ReadFile("README.md")
-	if err != nil {
-		t.Fatal(err)
+	readme, _ := os.ReadFile("README.md")
+	_, block, _ := strings.Cut(strings.ReplaceAll(string(readme), "\r\n", "\n"), "<!-- walkthrough: 4 -->\n```\n")
+	block, _, _ = strings.Cut(block, "\n```")
+	normal := func(l string) string {
+		return walkPorts.ReplaceAllString(walkStamp.ReplaceAllString(l, ""), "${1}PORT")
 	}
-	_, rest, ok := strings.Cut(strings.ReplaceAll(string(readme), "\r\n", "\n"), "<!-- walkthrough: 4 -->\n")
-	if !ok {
-		t.Skip("README.md has no <!-- walkthrough: 4 --> line yet: no log block to check against this run")
-	}
-	block, fenced := strings.CutPrefix(rest, "```\n")
-	if block, _, ok = strings.Cut(block, "\n```"); !fenced || !ok {
-		t.Fatal("README.md: got <!-- walkthrough: 4 --> without a ``` block right below it, want a fenced block of log lines")
-	}
-	want, num, count := [4][]string{}, 0, 0
+	var want [4][]string
+	num := 0
 	for _, l := range strings.Split(block, "\n") {
 		if m := walkHeader.FindStringSubmatch(l); m != nil {
 			num, _ = strconv.Atoi(m[1])
-		} else if l = walkNormal(l); l != "" && !strings.HasPrefix(l, "# ") {
-			if num == 0 {
-				t.Fatalf("README.md walkthrough block: got %q before any «# 노드 N:» line, want a node for every line", l)
-			}
-			want[num], count = append(want[num], l), count+1
+		} else if l = normal(strings.TrimRight(l, " ")); l != "" && !strings.HasPrefix(l, "# ") {
+			want[num] = append(want[num], l)
 		}
 	}
-	if count == 0 {
-		t.Fatal("README.md walkthrough block: got no log lines, want some")
+	if len(want[0]) > 0 || len(want[1]) == 0 || len(want[2]) == 0 || len(want[3]) == 0 {
+		t.Fatalf("README.md: got %q before any «# 노드 N» line and %d, %d, %d lines for 노드 1, 2, 3; want a ``` block right below"+
+			" <!-- walkthrough: 4 --> with log lines for each node", want[0], len(want[1]), len(want[2]), len(want[3]))
 	}
 	for num := 1; num <= 3; num++ {
 		got := w.log(num, 0)
 		for i, l := range got {
-			got[i] = walkNormal(l)
+			got[i] = normal(l)
 		}
 		if i := walkMissing(got, want[num]); i >= 0 {
-			t.Errorf("README.md walkthrough block, 노드 %d: got no %q after the lines above it in 노드 %d's log, want every line in this order.\n"+
-				"노드 %d's log (normalized):\n%s", num, want[num][i], num, num, strings.Join(got, "\n"))
+			t.Errorf("README.md walkthrough block, 노드 %d: got no %q after the lines above it in its log, want every line in this order.\n"+
+				"노드 %d's log (normalized):\n%s", num, want[num][i], num, strings.Join(got, "\n"))
 		}
 	}
 }
@@ -870,9 +751,7 @@ func TestStringifyMatchesJSONStringify(t *testing.T) {
 		{"Korean", "한글", `"한글"`},
 		{"quote, backslash, slash", `"\/`, `"\"\\/"`},
 	} {
-		if got := string(stringify(tt.v)); got != tt.want {
-			t.Errorf("%s: got %s, want %s", tt.name, got, tt.want)
-		}
+		check(t, tt.name, string(stringify(tt.v)), tt.want)
 	}
 }
 
@@ -928,9 +807,7 @@ func TestReadMessage(t *testing.T) {
 		{"a \\ud800 escape", `{"type":2,"data":"[\"\\ud800\"]"}`, false},
 	} {
 		_, _, err := readMessage([]byte(tt.frame))
-		if (err == nil) != tt.ok {
-			t.Errorf("%s: got error %v, want ok=%v", tt.name, err, tt.ok)
-		}
+		check(t, tt.name+": read without error", err == nil, tt.ok)
 	}
 }
 
@@ -959,16 +836,23 @@ func TestConcurrentMiningLosesNothing(t *testing.T) {
 	if chain := waitSameChain(t, n, peer); len(chain) != 81 || !isValidChain(chain) {
 		t.Errorf("chain: got %d blocks, want 81 valid", len(chain))
 	}
-	if c := peer.countLog("We have to query the chain from our peer"); c != 0 {
-		t.Errorf("the peer asked for the whole chain %d times, want 0: every block arrived in order", c)
-	}
+	check(t, "times the peer asked for the whole chain (every block arrived in order)", peer.countLog("We have to query the chain from our peer"), 0)
 }
 
 // ---------- 한계: README 의 「지키는 한계」 한 줄마다 한 행 ----------
 
 // TestLimits 는 README 의 「지키는 한계」 표의 행마다 한 행이다: 한계를 넘겨 보고 그 결과(체인, 피어가 받은 것, 연결, 힙, mu 를
-// 잡은 시간)를 본다. 행마다 그 한계를 없앤 복사본에서 실패하는 것을 확인했다.
+// 잡은 시간)를 본다. 행마다 그 한계를 없앤 복사본에서 실패하는 것을 확인했다. 행의 이름은 README 의 표의 첫 칸에서 `, 괄호 안,
+// / 를 뺀 것이고(" / " 는 ", "), 끝에서 두 목록이 같은 차례인지 본다.
 func TestLimits(t *testing.T) {
+	readme, _ := os.ReadFile("README.md")
+	_, table, _ := strings.Cut(string(readme), "| 무엇 | 한계 | 넘으면 |\n|---|---|---|\n")
+	table, _, _ = strings.Cut(table, "\n\n")
+	var readmeRows, rows []string
+	for _, line := range strings.Split(table, "\n") {
+		cell := regexp.MustCompile("`|\\(.*?\\)").ReplaceAllString(strings.Split(line+"|", "|")[1], "")
+		readmeRows = append(readmeRows, strings.ReplaceAll(strings.ReplaceAll(strings.TrimSpace(cell), " / ", ", "), "/", ""))
+	}
 	for _, row := range []struct {
 		name string
 		run  func(t *testing.T)
@@ -976,18 +860,14 @@ func TestLimits(t *testing.T) {
 		// 64 MiB 를 넘는 프레임을 보낸 연결만 닫히고, 다른 연결은 계속 답을 받는다.
 		{"받는 웹소켓 프레임 하나", func(t *testing.T) {
 			n := startLocalNode(t)
-			good := dialWS(t, n.p2p)
+			good, r := rawDial(t, n.p2p)
 			conn, _ := rawDial(t, n.p2p)
 			waitFor(t, "two sockets", func() bool { return len(socketsNow()) == 2 })
 			conn.Write(rawFrameHeader(1, maxFrameBytes+1)) // 머리만 보낸다: 노드는 길이를 보고 끊는다
-			if !closedWithin(conn, 5*time.Second) {
-				t.Errorf("after a frame header of %d bytes: got the connection open, want it closed", maxFrameBytes+1)
-			}
+			check(t, fmt.Sprintf("connection closed after a frame header of %d bytes", maxFrameBytes+1), closedWithin(conn, 5*time.Second), true)
 			waitFor(t, "the big frame's socket to leave", func() bool { return len(socketsNow()) == 1 })
-			send(t, good, queryLatest)
-			if got := readBlocks(t, good); len(got) != 1 {
-				t.Errorf("the other connection: got %d blocks, want 1", len(got))
-			}
+			writeRawFrame(t, good, queryLatest)
+			check(t, "the other connection's answer", readAnswer(t, good, r), string(chainFrame(chainNow()[:1])))
 		}},
 		// 16 KiB 를 넘는 메시지는 둘씩만 읽는다: 4 MiB 프레임 16 개가 한꺼번에 와도 힙은 하나일 때의 네 배 안이고,
 		// 둘이 자리를 쥐면 다음 큰 메시지는 기다렸다가 둘이 끊기면 읽힌다.
@@ -1001,7 +881,7 @@ func TestLimits(t *testing.T) {
 					conns = append(conns, conn)
 				}
 				defer closeAllSockets(t)
-				return heapGrowth(func() {
+				grew, _ := heap(func() {
 					for _, c := range conns {
 						go c.Write(junk)
 					}
@@ -1009,6 +889,7 @@ func TestLimits(t *testing.T) {
 						return !slices.ContainsFunc(conns, func(c net.Conn) bool { return badOf(socketAt(c.LocalAddr().String())) != 1 })
 					})
 				})
+				return grew
 			}
 			one, many := peak(1), peak(16)
 			if many > 4*one {
@@ -1034,9 +915,7 @@ func TestLimits(t *testing.T) {
 			waitFor(t, "the honest chain or its socket to go", func() bool {
 				return len(chainNow()) == len(chain) || socketAt(honest.LocalAddr().String()) == nil
 			})
-			if got := len(chainNow()); got != len(chain) {
-				t.Errorf("an honest 55 KB chain after two peers broke off big messages: got %d blocks, want %d", got, len(chain))
-			}
+			check(t, "blocks of an honest 55 KB chain after two peers broke off big messages", len(chainNow()), len(chain))
 		}},
 		// 체인 전체의 답이 2^20 개의 값이나 64 MiB 를 넘게 할 블록은 붙이지 않고(/mineBlock 은 400), 가진 체인은 새 Go 노드가 받는다.
 		{"가진 체인 전체의 QUERY_ALL 답", func(t *testing.T) {
@@ -1079,9 +958,7 @@ func TestLimits(t *testing.T) {
 			own := len(chainFrame([]Block{getGenesisBlock(), blockOn(tip(), xs(0), Hash{})})) - len(chainFrame([]Block{getGenesisBlock()}))
 			m := maxFrameBytes - len(chainFrame(chain)) - own
 			receive(ws, chainFrame([]Block{blockOn(tip(), xs(m+1), dataRoot(xs(m+1)))}))
-			if got := len(chainNow()); got != 33 {
-				t.Errorf("a block making the answer %d bytes: got %d blocks, want 33 (not added)", maxFrameBytes+1, got)
-			}
+			check(t, fmt.Sprintf("blocks after one that would make the answer %d bytes (not added)", maxFrameBytes+1), len(chainNow()), 33)
 			receive(ws, chainFrame([]Block{blockOn(tip(), xs(m), dataRoot(xs(m)))}))
 			if answer := chainFrame(chainNow()); len(answer) != maxFrameBytes {
 				t.Errorf("a block making the answer %d bytes: got an answer of %d bytes, want it added", maxFrameBytes, len(answer))
@@ -1136,7 +1013,7 @@ func TestLimits(t *testing.T) {
 			before := allocated()
 			receive(ws, one) // 블록 하나를 끝까지 읽는 데 드는 할당
 			perBlock, before := allocated()-before, allocated()
-			grew := heapGrowth(func() { receive(ws, big) })
+			grew, _ := heap(func() { receive(ws, big) })
 			used := allocated() - before
 			if got, bad := len(chainNow()), badOf(ws); got != 1 || bad != 1 {
 				t.Errorf("a frame of %d data values: got %d blocks and %d bad messages, want 1 and 1", 16*(maxBlockDataBytes/3), got, bad)
@@ -1150,7 +1027,7 @@ func TestLimits(t *testing.T) {
 			startLocalNode(t)
 			ws := newTestSocket(t, "peer")
 			junk := Block{Data: json.RawMessage(`["` + strings.Repeat(`\\`, maxBlockDataBytes/2-2) + `"]`)} // 프레임에서 역슬래시가 두 배가 된다
-			grew := heapKept(func() {
+			_, grew := heap(func() {
 				for i := range 10 {
 					receive(ws, chainFrame([]Block{junk, nextBlock(chainNow()[i], fmt.Sprint("small ", i))}))
 				}
@@ -1167,69 +1044,131 @@ func TestLimits(t *testing.T) {
 			const count = maxBlockDataBytes / 3 // 349,525 개
 			b1 := blockOn(getGenesisBlock(), values(`""`, count), valuesRoot("", count))
 			f1, f2 := chainFrame([]Block{b1}), chainFrame([]Block{blockOn(b1, values(`""`, count), valuesRoot("", count))})
-			grew := heapKept(func() { receive(ws, f1); receive(ws, f2) })
+			_, grew := heap(func() { receive(ws, f1); receive(ws, f2) })
 			runtime.KeepAlive(f1)
 			runtime.KeepAlive(f2)
 			if got := len(chainNow()); got != 3 || grew > 8<<20 {
 				t.Errorf("two blocks of 1 MiB: got %d blocks and the heap grew by %d bytes, want 3 and under 8 MiB", got, grew)
 			}
 		}},
-		// 프레임 한계 안의 가장 긴 체인을 받고, 그 QUERY_ALL 에 답하고, 블록 하나를 더 붙여도 mu 는 50 ms 안에 놓인다.
+		// 프레임 한계 안의 가장 긴 체인을 받고, 그 QUERY_ALL 에 답하고, 블록 하나를 더 붙여도 mu 는 50 ms 안에 놓인다. 적대적인 피어가
+		// 번갈아 한 블록씩 더 긴 다른 포크를 보내거나 QUERY_ALL 을 받을 때마다 한 블록 더 긴 체인으로 답해도, 그 일은 그 피어의 고루틴에서
+		// 일어날 뿐이라 mu 와 힙과 정직한 피어는 지켜진다.
 		{"받은 메시지 하나가 mu 를 잡는 시간", func(t *testing.T) {
-			if raceOn || testing.Short() {
-				t.Skip("a timing on the largest chain: .ci/run runs it without -race")
-			}
-			startLocalNode(t)
-			chain := makeChain(242000, "x")
-			size, n := len(`{"type":2,"data":"[]"}`)-1, 0 // 답의 크기: 머리와 끝, 블록마다 다시 쓴 JSON 과 쉼표
-			for ; n < len(chain); n++ {
-				text := stringify(chain[n])
-				if size += len(text) + strings.Count(string(text), `"`) + 1; size > maxFrameBytes {
-					break
+			t.Run("가장 긴 체인", func(t *testing.T) {
+				if raceOn || testing.Short() {
+					t.Skip("a timing on the largest chain: .ci/run runs it without -race")
 				}
-			}
-			frame := chainFrame(chain[:n-1]) // 마지막 한 블록은 따로 붙인다
-			ws := newTestSocket(t, "peer")
-			for _, step := range []struct {
-				name  string
-				frame []byte
-			}{
-				{"receive the chain", frame},
-				{"answer QUERY_ALL", []byte(queryAll)},
-				{"append a block", chainFrame(chain[n-1 : n])},
-				{"answer QUERY_ALL on the longer chain", []byte(queryAll)},
-			} {
-				held := muHeld(func() { receive(ws, step.frame) })
-				if t.Logf("%s (%d blocks): mu held at most %v", step.name, n, held); held > 50*time.Millisecond {
-					t.Errorf("%s: mu held for %v, want at most 50 ms", step.name, held)
+				startLocalNode(t)
+				chain := makeChain(242000, "x")
+				size, n := len(`{"type":2,"data":"[]"}`)-1, 0 // 답의 크기: 머리와 끝, 블록마다 다시 쓴 JSON 과 쉼표
+				for ; n < len(chain); n++ {
+					text := stringify(chain[n])
+					if size += len(text) + strings.Count(string(text), `"`) + 1; size > maxFrameBytes {
+						break
+					}
 				}
+				frame := chainFrame(chain[:n-1]) // 마지막 한 블록은 따로 붙인다
+				ws := newTestSocket(t, "peer")
+				for _, step := range []struct {
+					name  string
+					frame []byte
+				}{
+					{"receive the chain", frame},
+					{"answer QUERY_ALL", []byte(queryAll)},
+					{"append a block", chainFrame(chain[n-1 : n])},
+					{"answer QUERY_ALL on the longer chain", []byte(queryAll)},
+				} {
+					held := muHeld(func() { receive(ws, step.frame) })
+					if t.Logf("%s (%d blocks): mu held at most %v", step.name, n, held); held > 50*time.Millisecond {
+						t.Errorf("%s: mu held for %v, want at most 50 ms", step.name, held)
+					}
+				}
+				if answers := drain(ws); len(chainNow()) != n || len(answers) != 2 || answers[0] != string(frame) || len(answers[1]) > maxFrameBytes {
+					t.Errorf("got %d blocks and %d answers, want %d, the received frame and one of at most %d bytes", len(chainNow()), len(answers), n, maxFrameBytes)
+				}
+			})
+			base, steps := 20000, 6 // 프레임 하나가 5 MiB 쯤
+			if raceOn {
+				base = 4000
 			}
-			if answers := drain(ws); len(chainNow()) != n || len(answers) != 2 || answers[0] != string(frame) || len(answers[1]) > maxFrameBytes {
-				t.Errorf("got %d blocks and %d answers, want %d, the received frame and one of at most %d bytes", len(chainNow()), len(answers), n, maxFrameBytes)
+			chains := [3][]Block{makeChain(base+steps, "A"), makeChain(base+steps, "B"), makeChain(base+steps, "C")}
+			frame := len(chainFrame(chains[0]))
+			// attack 은 정직한 자식 노드와 피어 둘이 연결한 노드에서 step 을 차례로 돌리며(돌 때마다 체인이 step 이 돌려준 블록 수가 될
+			// 때까지 기다린다) mu 를 잡은 가장 긴 시간, 힙이 자란 가장 큰 값과 GC 뒤에 남은 값을 보고, 끝에 정직한 피어의 체인을 본다.
+			attack := func(name string, step func(t *testing.T, peers [2]net.Conn, r *bufio.Reader, i int) int) {
+				t.Run(name, func(t *testing.T) {
+					n := startLocalNode(t)
+					honest := startNode(t, "honest", n.p2p)
+					waitFor(t, "the honest node to connect", func() bool { return len(socketsNow()) == 1 })
+					var peers [2]net.Conn
+					var r *bufio.Reader
+					peers[0], r = rawDial(t, n.p2p)
+					peers[1], _ = rawDial(t, n.p2p)
+					var held time.Duration
+					peak, kept := heap(func() {
+						held = muHeld(func() {
+							for i := range steps {
+								want := step(t, peers, r, i)
+								waitFor(t, fmt.Sprintf("a chain of %d blocks", want), func() bool { return len(chainNow()) == want })
+							}
+						})
+					})
+					runtime.KeepAlive(&chains) // 테스트가 만든 체인들은 재는 동안 산 채로 둔다
+					if limit := scaled(50 * time.Millisecond); held > limit || peak > 24*uint64(frame) || kept > 3*int64(frame) {
+						t.Errorf("mu held for %v, the heap grew by %d bytes and kept %d; want at most %v, 24 and 3 frames (%d bytes each)", held, peak, kept, limit, frame)
+					}
+					want := chainNow()
+					waitFor(t, "the honest node to hold the final chain", func() bool { return len(honest.blocks()) == len(want) })
+					if got := honest.blocks(); !slices.EqualFunc(got, want, blockEqual) {
+						t.Errorf("the honest node: got %d blocks unlike the node's %d", len(got), len(want))
+					}
+				})
 			}
+			attack("번갈아 더 긴 두 포크", func(t *testing.T, peers [2]net.Conn, _ *bufio.Reader, i int) int {
+				writeRawFrame(t, peers[i%2], string(chainFrame(chains[i%2][:base+i+2])))
+				return base + i + 2
+			})
+			attack("QUERY_ALL 마다 한 블록 더 긴 체인", func(t *testing.T, peers [2]net.Conn, r *bufio.Reader, i int) int {
+				// 묻게 하려고 붙일 수 없는 블록을 먼저 보낸다
+				fake := Block{Header: BlockHeader{"2.1.0", 1 << 40, sha256.Sum256([]byte{byte(i)}), 1700000000, Hash{}}, Data: json.RawMessage(`[]`)}
+				writeRawFrame(t, peers[0], string(chainFrame([]Block{fake})))
+				peers[0].SetReadDeadline(time.Now().Add(20 * time.Second))
+				for {
+					if _, payload, err := readRawFrame(r); err != nil {
+						t.Fatalf("waiting for QUERY_ALL: %v", err)
+					} else if string(payload) == queryAll {
+						break
+					}
+				}
+				writeRawFrame(t, peers[0], string(chainFrame(chains[2][:base+i+2])))
+				return base + i + 2
+			})
 		}},
-		// 잘못된 메시지 4 개로는 연결이 그대로이고, 5 번째에 닫힌다.
+		// 잘못된 메시지 4 개로는 연결이 그대로이고, 5 번째에 닫힌다. 텍스트 프레임과 이어지는 프레임으로 나눈 메시지는 이어 붙이지 않는다:
+		// 두 조각은 잘못된 메시지 둘이고 체인은 그대로이다 (npm ws 는 이어 붙인다).
 		{"한 피어의 잘못된 메시지", func(t *testing.T) {
 			n := startLocalNode(t)
-			ws := dialWS(t, n.p2p)
-			for range maxBadMessages - 1 {
-				send(t, ws, `hello`)
+			conn, r := rawDial(t, n.p2p)
+			msg := chainFrame([]Block{nextBlock(getGenesisBlock(), "split")})
+			first := append(rawFrameHeader(1, uint64(len(msg)/2)), msg[:len(msg)/2]...)
+			first[0] &^= 0x80 // FIN 이 없다: 이어지는 프레임이 온다
+			conn.Write(append(first, append(rawFrameHeader(0, uint64(len(msg)-len(msg)/2)), msg[len(msg)/2:]...)...))
+			for range maxBadMessages - 3 {
+				writeRawFrame(t, conn, `hello`)
 			}
-			send(t, ws, queryLatest)
-			readBlocks(t, ws) // 아직 열려 있다
-			send(t, ws, `hello`)
-			ws.SetReadDeadline(time.Now().Add(5 * time.Second))
-			var data string
-			if err := websocket.Message.Receive(ws, &data); err == nil || errors.Is(err, os.ErrDeadlineExceeded) {
-				t.Errorf("after %d bad messages: got %q (%v), want the connection closed", maxBadMessages, data, err)
-			}
+			writeRawFrame(t, conn, queryLatest)
+			check(t, "the answer after a split message and 2 bad ones", readAnswer(t, conn, r), string(chainFrame(chainNow()[:1])))
+			check(t, "bad messages after a split message and 2 bad ones", badOf(socketAt(conn.LocalAddr().String())), maxBadMessages-1)
+			writeRawFrame(t, conn, `hello`)
+			check(t, fmt.Sprintf("connection closed after %d bad messages", maxBadMessages), closedWithin(conn, 5*time.Second), true)
 			waitFor(t, "the socket to leave", func() bool { return len(socketsNow()) == 0 })
 		}},
 		// 시간 제한이 1 초인 노드에서: 끝나지 않는 요청 머리, 4 KiB 를 넘는 요청 머리, 첫 메시지가 없는 연결은 닫히고 말하는 연결은 남는다.
-		{"들어온 연결의 핸드셰이크 요청 머리, 첫 메시지", func(t *testing.T) {
+		{"들어온 연결의 핸드셰이크 요청 헤더, 첫 메시지", func(t *testing.T) {
 			q := startChild(t, "quick", []string{timeoutEnv + "=1s"}, "-http_port=0", "-p2p_port=0")
-			talking := dialWS(t, q.p2p)
-			send(t, talking, queryLatest)
+			talking, r := rawDial(t, q.p2p)
+			writeRawFrame(t, talking, queryLatest)
 			silent, _ := rawDial(t, q.p2p)
 			head := tcpDial(t, q.p2p, 0)
 			io.WriteString(head, "GET / HTTP/1.1\r\nHost: localhost\r\n") // 머리를 끝내지 않는다
@@ -1239,15 +1178,13 @@ func TestLimits(t *testing.T) {
 				t.Errorf("a handshake request with a 9 KiB header: got %q and the connection open, want it closed", status)
 			}
 			for what, c := range map[string]net.Conn{"an unfinished handshake request": head, "a connection that sends no message": silent} {
-				if !closedWithin(c, 4*time.Second) {
-					t.Errorf("%s: got it open after 4 s, want it closed after 1 s", what)
-				}
+				check(t, what+": closed within 4 s (the limit is 1 s)", closedWithin(c, 4*time.Second), true)
 			}
-			readBlocks(t, talking)
+			readAnswer(t, talking, r)
 			waitFor(t, "only the talking peer", func() bool { return len(q.peers()) == 1 })
 		}},
 		// 연결한 피어가 101 뒤에 끝없는 머리 줄을 보내도 4 KiB 에서 곧 끊고, 답이 없는 피어는 dialTimeout 에 끊는다.
-		{"연결한 피어의 핸드셰이크 답", func(t *testing.T) {
+		{"연결한 피어의 핸드셰이크 응답", func(t *testing.T) {
 			n := startLocalNode(t)
 			var written atomic.Int64
 			done := make(chan struct{})
@@ -1263,7 +1200,7 @@ func TestLimits(t *testing.T) {
 				}
 			})
 			start, took := time.Now(), time.Duration(0)
-			grew := heapGrowth(func() {
+			grew, _ := heap(func() {
 				n.addPeers(endless)
 				waitFor(t, "the dial to fail", func() bool { return dialedNow() == 0 })
 				took = time.Since(start)
@@ -1290,20 +1227,14 @@ func TestLimits(t *testing.T) {
 			for range maxPeers + 16 { // 연결을 받고 핸드셰이크에 답하지 않는 피어들
 				urls = append(urls, fakePeer(t, func(net.Conn) { accepted.Add(1); <-release }))
 			}
-			if got := request(t, "POST", n.http+"/addPeers", string(stringify(map[string][]string{"peers": urls[:maxPeers+1]})), nil); got.status != 400 {
-				t.Errorf("POST /addPeers with %d peers: got %d, want 400", maxPeers+1, got.status)
-			}
+			check(t, fmt.Sprintf("POST /addPeers with %d peers", maxPeers+1), request(t, "POST", n.http+"/addPeers", string(stringify(map[string][]string{"peers": urls[:maxPeers+1]})), nil).status, 400)
 			n.addPeers(urls[:maxPeers]...)
 			n.addPeers(urls[maxPeers:]...)
-			if got := dialedNow(); got != maxPeers {
-				t.Errorf("dials after asking for %d peers: got %d, want %d", len(urls), got, maxPeers)
-			}
+			check(t, fmt.Sprintf("dials after asking for %d peers", len(urls)), dialedNow(), maxPeers)
 			waitFor(t, "maxPeers connections", func() bool { return accepted.Load() >= maxPeers })
 			close(release)
 			waitFor(t, "the dials to fail", func() bool { return dialedNow() == 0 })
-			if got := accepted.Load(); got != maxPeers {
-				t.Errorf("connections the node opened: got %d, want %d", got, maxPeers)
-			}
+			check(t, "connections the node opened", accepted.Load(), maxPeers)
 			var in []net.Conn
 			for range maxPeers {
 				conn, _ := rawDial(t, n.p2p)
@@ -1319,9 +1250,7 @@ func TestLimits(t *testing.T) {
 			port := n.p2p[strings.LastIndex(n.p2p, ":"):]
 			n.addPeers("ws://127.0.0.1"+port, "ws://127.0.0.2"+port, "ws://localhost"+port)
 			waitFor(t, "the three dials to end", func() bool { return dialedNow() == 0 })
-			if got := len(socketsNow()); got != 0 {
-				t.Errorf("sockets after connecting to itself three ways: got %d, want 0", got)
-			}
+			check(t, "sockets after connecting to itself three ways", len(socketsNow()), 0)
 			for _, tt := range []struct{ id, want string }{{nodeID, "HTTP/1.1 403"}, {"another node", "HTTP/1.1 101"}} {
 				c := tcpDial(t, n.p2p, 0)
 				io.WriteString(c, upgrade+"Node-Id: "+tt.id+"\r\n\r\n")
@@ -1370,18 +1299,14 @@ func TestLimits(t *testing.T) {
 				defer mu.Unlock()
 				return []bool{s[0].isClosed(), s[1].isClosed(), s[2].isClosed()}
 			}
-			if got := closed(); !slices.Equal(got, []bool{true, false, false}) {
-				t.Errorf("closed after four answers: got %v, want only s1 (two answers waiting)", got)
-			}
+			check(t, "closed s1, s2, s3 after four answers (s1 has two waiting)", fmt.Sprint(closed()), "[true false false]")
 			want := chainNow()
 			honest := startNode(t, "honest", n.p2p)
 			waitFor(t, "the honest node to sync", func() bool { return len(honest.blocks()) == len(want) })
 			if got := honest.blocks(); !slices.EqualFunc(got, want, blockEqual) {
 				t.Errorf("the honest node: got %d blocks unlike the node's %d", len(got), len(want))
 			}
-			if got := closed(); !slices.Equal(got, []bool{true, false, true}) {
-				t.Errorf("closed after the honest node's answer: got %v, want s1 and s3 (the larger of two single answers)", got)
-			}
+			check(t, "closed s1, s2, s3 after the honest node's answer (s3's single answer is the larger)", fmt.Sprint(closed()), "[true false true]")
 		}},
 		// 보낸 프레임을 writeTimeout 안에 받아 가지 않는 피어는 닫힌다 (시간 제한을 0.5 초로 줄인 노드).
 		{"프레임 하나 보내기", func(t *testing.T) {
@@ -1400,7 +1325,7 @@ func TestLimits(t *testing.T) {
 		}},
 		// HTTP 연결은 64 개까지이고(더 오는 연결은 기다린다), 8 KiB 가 넘는 요청 머리는 431, 5 초 안에 끝나지 않는 머리와 5 초 쉰 연결은
 		// 닫히며, 끝나지 않는 2 MiB 의 머리를 보내는 연결 100 개도 힙을 키우지 못하고 GET /peers 는 답한다.
-		{"HTTP 연결, 요청 머리, 쉬는 연결", func(t *testing.T) {
+		{"HTTP 연결, 요청 헤더, 쉬는 연결", func(t *testing.T) {
 			n := startLocalNode(t)
 			const get = "GET /version HTTP/1.1\r\nHost: localhost\r\n"
 			var idle []net.Conn
@@ -1425,12 +1350,10 @@ func TestLimits(t *testing.T) {
 			io.WriteString(unfinished, get)
 			io.WriteString(rested, get+"\r\n")
 			for what, c := range map[string]net.Conn{"an unfinished header": unfinished, "a connection resting after its answer": rested} {
-				if !closedWithin(c, 8*time.Second) {
-					t.Errorf("%s: got the connection open after 8 s, want it closed after 5 s", what)
-				}
+				check(t, what+": closed within 8 s (the limit is 5 s)", closedWithin(c, 8*time.Second), true)
 			}
 			var peers reply
-			grew := heapGrowth(func() {
+			grew, _ := heap(func() {
 				var wg sync.WaitGroup
 				chunk := []byte(strings.Repeat("j", 32<<10))
 				for range 100 {
@@ -1487,7 +1410,7 @@ func TestLimits(t *testing.T) {
 				storm = 20 // 경쟁 탐지기를 켜면 값마다 열 배쯤 느리다
 			}
 			fit := min(storm, 30)
-			grew := heapGrowth(func() {
+			grew, _ := heap(func() {
 				var wg sync.WaitGroup
 				for range storm {
 					wg.Go(func() {
@@ -1511,7 +1434,7 @@ func TestLimits(t *testing.T) {
 			}
 		}},
 		// 답을 읽지 않는 GET /blocks 30 개가 저마다 체인의 다른 판을 물어도 답을 쓰는 것은 둘뿐이라 힙은 두어 판만큼만 자란다.
-		{"GET blocks 의 답을 쓰는 요청", func(t *testing.T) {
+		{"GET blocks 의 응답을 쓰는 요청", func(t *testing.T) {
 			n := startLocalNode(t)
 			chain := []Block{getGenesisBlock()}
 			for range 8 {
@@ -1519,7 +1442,7 @@ func TestLimits(t *testing.T) {
 			}
 			setChain(chain)
 			body := len(stringify(chain))
-			grew := heapKept(func() {
+			_, grew := heap(func() {
 				for i := range 30 {
 					c := tcpDial(t, n.http, 4096)
 					io.WriteString(c, "GET /blocks HTTP/1.1\r\nHost: localhost\r\n\r\n")
@@ -1545,9 +1468,7 @@ func TestLimits(t *testing.T) {
 				{"POST", "/mineBlock", "Sec-Fetch-Site", "same-origin", 200},
 			} {
 				body := map[string]string{"POST": `{"data":["from a web page"]}`}[tt.method]
-				if got := request(t, tt.method, n.http+tt.path, body, map[string]string{tt.header: tt.value}); got.status != tt.want {
-					t.Errorf("%s %s with %s: %s: got %d, want %d", tt.method, tt.path, tt.header, tt.value, got.status, tt.want)
-				}
+				check(t, fmt.Sprintf("%s %s with %s: %s", tt.method, tt.path, tt.header, tt.value), request(t, tt.method, n.http+tt.path, body, map[string]string{tt.header: tt.value}).status, tt.want)
 			}
 			c := tcpDial(t, n.http, 0)
 			io.WriteString(c, "POST /mineBlock HTTP/1.1\r\nHost: evil.example\r\nContent-Type: application/json\r\nContent-Length: 11\r\n\r\n{\"data\":[]}")
@@ -1573,9 +1494,7 @@ func TestLimits(t *testing.T) {
 			stalled := openEvents(t, n.http) // 머리만 읽고 더 읽지 않는다
 			fifth := tcpDial(t, n.http, 0)
 			io.WriteString(fifth, "GET /events HTTP/1.1\r\nHost: localhost\r\n\r\n")
-			if status := statusLine(fifth, 300*time.Millisecond); status != "" {
-				t.Errorf("stream %d: got %q, want no answer while %d are open", maxStreams+1, status, maxStreams)
-			}
+			check(t, fmt.Sprintf("answer to stream %d while %d are open", maxStreams+1, maxStreams), statusLine(fifth, 300*time.Millisecond), "")
 			text, sent := strings.Repeat("e", 64<<10), int32(0)
 			for batch := 0; streamsNow() == maxStreams && batch < 200; batch++ {
 				mu.Lock()
@@ -1588,9 +1507,7 @@ func TestLimits(t *testing.T) {
 					return counts[0].Load() == sent && counts[1].Load() == sent && counts[2].Load() == sent
 				})
 			}
-			if got := streamsNow(); got != maxStreams-1 {
-				t.Errorf("after %d events of 64 KiB: got %d streams, want %d (the unread one closed)", sent, got, maxStreams-1)
-			}
+			check(t, fmt.Sprintf("streams after %d events of 64 KiB (the unread one closed)", sent), streamsNow(), maxStreams-1)
 			if _, err := io.Copy(io.Discard, stalled.Body); err != nil {
 				t.Errorf("reading the unread stream: got %v, want it to end", err)
 			}
@@ -1599,111 +1516,11 @@ func TestLimits(t *testing.T) {
 			}
 		}},
 	} {
+		rows = append(rows, row.name)
 		t.Run(row.name, row.run)
 	}
-}
-
-// TestHostilePeersCostTheirOwnGoroutine 은 적대적인 피어가 시키는 일이 그 피어의 고루틴에서 일어날 뿐, mu 와 힙과 정직한 피어는
-// 지켜지는지 본다.
-func TestHostilePeersCostTheirOwnGoroutine(t *testing.T) {
-	base, steps := 20000, 6 // 프레임 하나가 5 MiB 쯤
-	if raceOn {
-		base = 4000
-	}
-	for _, row := range []struct {
-		name string
-		run  func(t *testing.T)
-	}{
-		// 두 피어가 번갈아 한 블록씩 더 긴 다른 포크를 보낸다.
-		{"번갈아 더 긴 두 포크", func(t *testing.T) {
-			forks := [2][]Block{makeChain(base+steps, "A"), makeChain(base+steps, "B")}
-			n, honest := honestPair(t)
-			var peers [2]net.Conn
-			for i := range peers {
-				peers[i], _ = rawDial(t, n.p2p)
-			}
-			attack(t, honest, len(chainFrame(forks[0])), steps, func(i int) int {
-				writeRawFrame(t, peers[i%2], string(chainFrame(forks[i%2][:base+i+2])))
-				return base + i + 2
-			})
-		}},
-		// 피어가 QUERY_ALL 을 받을 때마다 전보다 한 블록 긴 체인으로 답한다 (묻게 하려고 붙일 수 없는 블록을 먼저 보낸다).
-		{"QUERY_ALL 마다 한 블록 더 긴 체인", func(t *testing.T) {
-			chain := makeChain(base+steps, "C")
-			n, honest := honestPair(t)
-			conn, r := rawDial(t, n.p2p)
-			attack(t, honest, len(chainFrame(chain)), steps, func(i int) int {
-				fake := Block{Header: BlockHeader{"2.1.0", 1 << 40, sha256.Sum256([]byte{byte(i)}), 1700000000, Hash{}}, Data: json.RawMessage(`[]`)}
-				writeRawFrame(t, conn, string(chainFrame([]Block{fake})))
-				conn.SetReadDeadline(time.Now().Add(20 * time.Second))
-				for {
-					if _, payload, err := readRawFrame(r); err != nil {
-						t.Fatalf("waiting for QUERY_ALL: %v", err)
-					} else if string(payload) == queryAll {
-						break
-					}
-				}
-				writeRawFrame(t, conn, string(chainFrame(chain[:base+i+2])))
-				return base + i + 2
-			})
-		}},
-		// 텍스트 프레임과 이어지는 프레임으로 나눈 메시지는 이어 붙이지 않는다: 두 조각은 잘못된 메시지 둘이고 체인과 답은 그대로이다
-		// (npm ws 는 이어 붙인다).
-		{"나눈 메시지", func(t *testing.T) {
-			msg := chainFrame([]Block{nextBlock(getGenesisBlock(), "split")})
-			n := startLocalNode(t)
-			conn, r := rawDial(t, n.p2p)
-			readRawFrame(r) // 노드의 QUERY_LATEST
-			first := append(rawFrameHeader(1, uint64(len(msg)/2)), msg[:len(msg)/2]...)
-			first[0] &^= 0x80 // FIN 이 없다: 이어지는 프레임이 온다
-			conn.Write(append(first, append(rawFrameHeader(0, uint64(len(msg)-len(msg)/2)), msg[len(msg)/2:]...)...))
-			writeRawFrame(t, conn, queryLatest)
-			conn.SetReadDeadline(time.Now().Add(20 * time.Second))
-			_, answer, err := readRawFrame(r)
-			blocks, _ := blocksOf(string(answer))
-			if err != nil || len(blocks) != 1 || blocks[0].Header.Index != 0 {
-				t.Errorf("the answer after the split message: got %.80q (%v), want the genesis block", answer, err)
-			}
-			if got, bad := len(chainNow()), badOf(socketAt(conn.LocalAddr().String())); got != 1 || bad != 2 {
-				t.Errorf("after a message split in two frames: got %d blocks and %d bad messages, want 1 and 2", got, bad)
-			}
-		}},
-	} {
-		t.Run(row.name, row.run)
-	}
-}
-
-// honestPair 는 이 프로세스의 노드와, 그 노드에 연결한 정직한 자식 노드를 연다.
-func honestPair(t *testing.T) (*testNode, *testNode) {
-	n := startLocalNode(t)
-	honest := startNode(t, "honest", n.p2p)
-	waitFor(t, "the honest node to connect", func() bool { return len(socketsNow()) == 1 })
-	return n, honest
-}
-
-// attack 은 step 을 차례로 돌리며(돌 때마다 체인이 step 이 돌려준 블록 수가 될 때까지 기다린다) mu 를 잡은 가장 긴 시간,
-// 힙이 자란 가장 큰 값과 GC 뒤에 남은 값을 보고, 끝에 정직한 피어가 같은 체인을 가졌는지 본다. frame 은 가장 큰 프레임의 크기이다.
-func attack(t *testing.T, honest *testNode, frame, steps int, step func(i int) int) {
-	var held time.Duration
-	var peak uint64
-	kept := heapKept(func() {
-		peak = heapGrowth(func() {
-			held = muHeld(func() {
-				for i := range steps {
-					want := step(i)
-					waitFor(t, fmt.Sprintf("a chain of %d blocks", want), func() bool { return len(chainNow()) == want })
-				}
-			})
-		})
-	})
-	runtime.KeepAlive(step) // 테스트가 만든 체인들은 재는 동안 산 채로 둔다
-	if limit := scaled(50 * time.Millisecond); held > limit || peak > 24*uint64(frame) || kept > 3*int64(frame) {
-		t.Errorf("mu held for %v, the heap grew by %d bytes and kept %d; want at most %v, 24 and 3 frames (%d bytes each)", held, peak, kept, limit, frame)
-	}
-	want := chainNow()
-	waitFor(t, "the honest node to hold the final chain", func() bool { return len(honest.blocks()) == len(want) })
-	if got := honest.blocks(); !slices.EqualFunc(got, want, blockEqual) {
-		t.Errorf("the honest node: got %d blocks unlike the node's %d", len(got), len(want))
+	if got, want := strings.Join(rows, "\n"), strings.Join(readmeRows, "\n"); got != want {
+		t.Errorf("TestLimits' rows against README's 「지키는 한계」 table: %s", firstDiff(got, want))
 	}
 }
 
@@ -1829,6 +1646,25 @@ func interopRejected(n *testNode) []string {
 	return found
 }
 
+// jsNodeDir 는 테스트가 띄우는 자바스크립트 노드의 자리이다: 챕터의 npm 버전으로 돌고, 챕터의 규칙대로 우리가 쓴 노드이다.
+const jsNodeDir = "testdata/jsnode"
+
+// requireJSNode 는 node 와 jsNodeDir 의 패키지가 있는지 보고 node 의 경로를 돌려준다.
+func requireJSNode(t *testing.T) string {
+	t.Helper()
+	install := "install Node.js, then: cd " + jsNodeDir + " && npm ci"
+	node, err := exec.LookPath("node")
+	if err != nil {
+		need(t, "INTEROP", "node is not on PATH", install)
+	}
+	for _, pkg := range []string{"ws", "crypto-js", "merkle", "express", "body-parser"} {
+		if _, err := os.Stat(filepath.Join(jsNodeDir, "node_modules", pkg, "package.json")); err != nil {
+			need(t, "INTEROP", jsNodeDir+"/node_modules/"+pkg+" is not installed", install)
+		}
+	}
+	return node
+}
+
 // TestInteropWithJSNode 는 연결의 모양마다 다른 포크의 노드가 따라잡고, 양쪽에서 생성한 모든 종류의 data 가 블록, GET /blocks, QUERY_ALL 의 답까지 바이트로 같은지 본다.
 func TestInteropWithJSNode(t *testing.T) {
 	node := requireJSNode(t)
@@ -1909,20 +1745,23 @@ func TestInteropWithJSNode(t *testing.T) {
 				}
 			}
 			// 끝: 모두 같은 체인이고, GET /blocks 는 생성한 블록들을 이은 바이트, QUERY_ALL 의 답은 그것을 data 문자열에 담은 프레임이다.
-			if got, want := len(waitSameChain(t, nodes...)), 3+len(interopKinds)*len(top.miners); got != want {
-				t.Errorf("chain length: got %d, want %d", got, want)
-			}
+			check(t, "chain length", len(waitSameChain(t, nodes...)), 3+len(interopKinds)*len(top.miners))
 			wantBody := "[" + string(stringify(getGenesisBlock())) + "," + strings.Join(mined, ",") + "]"
 			for _, n := range nodes {
 				if got := n.call("GET", "/blocks", ""); got != wantBody {
 					t.Errorf("%s GET /blocks: %s", n.name, firstDiff(got, wantBody))
 				}
-				if got := n.countLog("Connection failed"); got != 0 { // chainFrameOf 의 연결이 닫히기 전에 본다
+				if got := n.countLog("Connection failed"); got != 0 { // 아래의 연결이 닫히기 전에 본다
 					t.Errorf("%s: got %d \"Connection failed\" lines, want 0", n.name, got)
 				}
 			}
-			for _, n := range nodes {
-				if got, want := chainFrameOf(t, n), response(wantBody); got != want {
+			for _, n := range nodes { // npm ws 처럼 연결해, 노드가 먼저 보내는 QUERY_LATEST 를 확인하고 QUERY_ALL 을 묻는다
+				conn, r := rawDial(t, n.p2p)
+				if opcode, payload, err := readRawFrame(r); err != nil || opcode != 1 || string(payload) != queryLatest {
+					t.Errorf("%s: first frame: got opcode %d %q (%v), want a text frame %s", n.name, opcode, payload, err, queryLatest)
+				}
+				writeRawFrame(t, conn, queryAll)
+				if got, want := readAnswer(t, conn, r), response(wantBody); got != want {
 					t.Errorf("%s's RESPONSE_BLOCKCHAIN to QUERY_ALL: %s", n.name, firstDiff(got, want))
 				}
 				if lines := interopRejected(n); len(lines) > 0 {
@@ -1933,7 +1772,7 @@ func TestInteropWithJSNode(t *testing.T) {
 	}
 }
 
-// ---------- 헤드리스 Chromium 도우미 (DevTools 프로토콜) ----------
+// ---------- 노드의 페이지를 브라우저에서 (헤드리스 Chromium, DevTools 프로토콜) ----------
 
 // browserPage 는 헤드리스 Chromium 의 탭 하나이다. 명령은 테스트의 고루틴에서만 보낸다.
 type browserPage struct {
@@ -1941,30 +1780,6 @@ type browserPage struct {
 	lastID int
 	errs   []string // 페이지의 잡히지 않은 예외와 console.error: call 이 답을 기다리며 모은다
 }
-
-// browserMsg 는 DevTools 의 답(ID, Result, Error)이나 이벤트(Method, Params)이다.
-type browserMsg struct {
-	ID     int
-	Result json.RawMessage
-	Error  *struct{ Message string }
-	Method string
-	Params struct { // Runtime.exceptionThrown 과 Runtime.consoleAPICalled 에서 쓰는 것만
-		ExceptionDetails browserException
-		Type             string
-		Args             []struct {
-			Value       any
-			Description string
-		}
-	}
-}
-
-// browserException 은 DevTools 가 알려 주는 예외이다 (Runtime.ExceptionDetails).
-type browserException struct {
-	Text      string
-	Exception struct{ Description string }
-}
-
-func (e browserException) String() string { return cmp.Or(e.Exception.Description, e.Text) }
 
 // browserOpen 은 헤드리스 Chromium 을 띄워 탭 하나를 url 로 보낸다. 테스트가 끝나면 브라우저를 끝낸다 (프로필은 t.TempDir).
 func browserOpen(t *testing.T, chromium, url string) *browserPage {
@@ -1997,10 +1812,8 @@ func browserOpen(t *testing.T, chromium, url string) *browserPage {
 		if port, _, ok := strings.Cut(string(first), "\n"); ok {
 			json.Unmarshal([]byte(request(t, "GET", "http://127.0.0.1:"+port+"/json/list", "", nil).body), &targets)
 		}
-		for _, tg := range targets {
-			if tg.Type == "page" {
-				wsURL = tg.WebSocketDebuggerURL
-			}
+		if i := slices.IndexFunc(targets, func(tg struct{ Type, WebSocketDebuggerURL string }) bool { return tg.Type == "page" }); i >= 0 {
+			wsURL = targets[i].WebSocketDebuggerURL
 		}
 		return wsURL != "" || len(exited) > 0 // 브라우저가 먼저 끝나면 아래 Dial 이 그 출력과 함께 실패한다
 	})
@@ -2010,16 +1823,16 @@ func browserOpen(t *testing.T, chromium, url string) *browserPage {
 	}
 	p := &browserPage{ws: ws}
 	t.Cleanup(func() { p.call("Browser.close", nil); ws.Close() })
-	if _, err := p.call("Runtime.enable", nil); err != nil {
-		t.Fatal(err)
-	} else if _, err := p.call("Page.navigate", map[string]any{"url": url}); err != nil {
-		t.Fatal(err)
+	_, err = p.call("Runtime.enable", nil)
+	if _, err2 := p.call("Page.navigate", map[string]any{"url": url}); cmp.Or(err, err2) != nil {
+		t.Fatal(cmp.Or(err, err2))
 	}
 	p.waitUntil(t, url+" to load", fmt.Sprintf(`(location.href === %s && document.readyState === "complete") || location.href`, stringify(url)))
 	return p
 }
 
-// call 은 DevTools 명령 하나를 보내고 그 result 를 기다린다 (10초까지). 그 사이에 온 이벤트에서 페이지의 에러를 모은다.
+// call 은 DevTools 명령 하나를 보내고 그 result 를 기다린다 (10초까지). 그 사이에 온 이벤트에서 페이지의 에러
+// (Runtime.exceptionThrown, console.error 와 console.assert 의 Runtime.consoleAPICalled)를 모은다.
 func (p *browserPage) call(method string, params map[string]any) (json.RawMessage, error) {
 	p.lastID++
 	p.ws.SetDeadline(time.Now().Add(10 * time.Second))
@@ -2027,25 +1840,25 @@ func (p *browserPage) call(method string, params map[string]any) (json.RawMessag
 		return nil, fmt.Errorf("%s: %w", method, err)
 	}
 	for {
+		var m struct { // DevTools 의 답(ID, Result, Error)이나 이벤트(Method, Params)
+			ID     int
+			Result json.RawMessage
+			Error  *struct{ Message string }
+			Method string
+			Params struct{ Type string }
+		}
 		var data []byte
-		var m browserMsg
 		if err := websocket.Message.Receive(p.ws, &data); err != nil {
 			return nil, fmt.Errorf("%s: %w", method, err)
 		}
 		json.Unmarshal(data, &m) // 모양이 다른 이벤트는 맞는 필드만 채워진다
-		switch ev := m.Params; {
+		switch {
 		case m.ID == p.lastID && m.Error != nil:
 			return nil, fmt.Errorf("%s: %s", method, m.Error.Message)
 		case m.ID == p.lastID:
 			return m.Result, nil
-		case m.Method == "Runtime.exceptionThrown":
-			p.errs = append(p.errs, "uncaught "+ev.ExceptionDetails.String())
-		case m.Method == "Runtime.consoleAPICalled" && (ev.Type == "error" || ev.Type == "assert"):
-			msg := "console." + ev.Type
-			for _, a := range ev.Args {
-				msg += " " + cmp.Or(a.Description, fmt.Sprint(a.Value))
-			}
-			p.errs = append(p.errs, msg)
+		case m.Method == "Runtime.exceptionThrown" || m.Method == "Runtime.consoleAPICalled" && (m.Params.Type == "error" || m.Params.Type == "assert"):
+			p.errs = append(p.errs, fmt.Sprintf("%.500s", data))
 		}
 	}
 }
@@ -2055,12 +1868,12 @@ func (p *browserPage) eval(js string, v any) error {
 	res, err := p.call("Runtime.evaluate", map[string]any{"expression": js, "returnByValue": true, "awaitPromise": true})
 	var r struct {
 		Result           struct{ Value json.RawMessage }
-		ExceptionDetails *browserException
+		ExceptionDetails json.RawMessage
 	}
 	if err = cmp.Or(err, json.Unmarshal(res, &r)); err != nil {
 		return err
 	} else if r.ExceptionDetails != nil {
-		return errors.New(r.ExceptionDetails.String())
+		return fmt.Errorf("%.500s", r.ExceptionDetails)
 	} else if v == nil || r.Result.Value == nil { // 값을 버리거나 undefined 이다
 		return nil
 	}
@@ -2072,16 +1885,13 @@ func (p *browserPage) waitUntil(t *testing.T, what, js string) {
 	t.Helper()
 	for deadline := time.Now().Add(15 * time.Second); ; time.Sleep(20 * time.Millisecond) {
 		var last any
-		err := p.eval(js, &last)
-		if err == nil && last == true {
+		if err := p.eval(js, &last); err == nil && last == true {
 			return
 		} else if time.Now().After(deadline) {
 			t.Fatalf("%s: got %s (error %v), want true\npage errors: %q", what, stringify(last), err, p.errs)
 		}
 	}
 }
-
-// ---------- 노드의 페이지를 브라우저에서 ----------
 
 // browserCard 는 페이지에 그려진 블록 카드 하나이다.
 type browserCard struct {
@@ -2116,17 +1926,10 @@ func TestNodePageInBrowser(t *testing.T) {
 	want := calculateHashForBlock(mined).String()
 	p.waitUntil(t, "B's page to show 2 cards", `document.querySelectorAll("#chain .card").length === 2 || document.querySelector("#chain-info").textContent`)
 	var cards []browserCard
-	if err := p.eval(browserCardsJS, &cards); err != nil || len(cards) != 2 {
-		t.Fatalf("cards: got %+v (error %v), want 2", cards, err)
-	}
-	if cards[1].Index != "1" || cards[1].Hash != want {
-		t.Errorf("card 1: got index %s hash %s, want index 1 and A's block hash %s", cards[1].Index, cards[1].Hash, want)
-	}
-	if cards[1].Prev != cards[0].Hash || cards[0].Hash != genesis {
-		t.Errorf("card 1 .prev: got %s, want card 0 .hash %s (the genesis hash %s)", cards[1].Prev, cards[0].Hash, genesis)
-	}
-	if cards[0].Broken || cards[1].Broken {
-		t.Errorf("broken cards: got %+v, want none broken", cards)
+	if err := p.eval(browserCardsJS, &cards); err != nil || len(cards) != 2 || cards[1].Index != "1" || cards[1].Hash != want ||
+		cards[1].Prev != cards[0].Hash || cards[0].Hash != genesis || cards[0].Broken || cards[1].Broken {
+		t.Fatalf("cards: got %+v (error %v), want 2 unbroken: the genesis block %s and index 1 with A's block hash %s and .prev the genesis hash",
+			cards, err, genesis, want)
 	}
 	feedJS := `[...document.querySelectorAll("#feed li")].map((li) => [...li.children].slice(1).map((s) => s.textContent.trim()).join(" "))`
 	p.waitUntil(t, "B's feed to show the block received from A", fmt.Sprintf(`%s.includes(%s) || %[1]s`,
@@ -2221,9 +2024,7 @@ func BenchmarkMineOverHTTP(b *testing.B) {
 			var wg sync.WaitGroup
 			began := time.Now()
 			for range clients {
-				wg.Add(1)
-				go func() {
-					defer wg.Done()
+				wg.Go(func() {
 					for next.Add(1) <= int64(b.N) {
 						resp, err := hc.Post(miner.http+"/mineBlock", "application/json", strings.NewReader(`{"data":["bench"]}`))
 						if err != nil {
@@ -2233,7 +2034,7 @@ func BenchmarkMineOverHTTP(b *testing.B) {
 						io.Copy(io.Discard, resp.Body)
 						resp.Body.Close()
 					}
-				}()
+				})
 			}
 			wg.Wait()
 			waitFor(b, "the peer to hold every block", func() bool { return len(chainNow()) == start+b.N })
@@ -2331,6 +2132,14 @@ func TestMain(m *testing.M) {
 // hh 는 s 의 SHA-256 이다. 기대값을 챕터의 규칙대로 따로 계산할 때 쓴다.
 func hh(s string) Hash { return sha256.Sum256([]byte(s)) }
 
+// check 는 got 이 want 와 다르면 "what: got …, want …" 로 테스트를 실패로 적는다 (멈추지는 않는다).
+func check[T comparable](t testing.TB, what string, got, want T) {
+	t.Helper()
+	if got != want {
+		t.Errorf("%s: got %.300v, want %.300v", what, got, want)
+	}
+}
+
 // waitFor 는 cond 가 참이 될 때까지 짧은 간격(점점 길게, 10ms 까지)으로 기다리고, 30초 안에 안 되면 테스트를 멈춘다.
 func waitFor(t testing.TB, what string, cond func() bool) {
 	t.Helper()
@@ -2350,10 +2159,7 @@ var raceOn = func() bool {
 }()
 
 func scaled(d time.Duration) time.Duration {
-	if raceOn {
-		return 10 * d
-	}
-	return d
+	return d * max(1, map[bool]time.Duration{true: 10}[raceOn])
 }
 
 // setLimit 은 노드의 한계 변수를 mu 를 잡고 바꾸고, 테스트가 끝나면 소켓들을 닫고 보내던 프레임이 끝나기를 기다려 되돌린다.
@@ -2396,26 +2202,18 @@ func heapNow() uint64 {
 	return sample[0].Value.Uint64()
 }
 
-// heapGrowth 는 f 가 도는 동안 힙이 GC 뒤의 값보다 가장 많이 자란 바이트 수이다 (아직 치우지 않은 쓰레기 포함).
-func heapGrowth(f func()) uint64 {
-	gc()
+// heap 은 GC 뒤에 f 를 돌려, 도는 동안 힙이 자란 가장 큰 바이트 수(아직 치우지 않은 쓰레기 포함)와 끝나고 GC 한 뒤 남은 바이트 수를
+// 잰다. GC 는 두 번 한다: sync.Pool 이 쥔 것(encoding/json 의 버퍼)은 두 번째 GC 에 풀린다.
+func heap(f func()) (grew uint64, kept int64) {
+	runtime.GC()
+	runtime.GC()
 	base := heapNow()
 	most := base
 	during(f, 200*time.Microsecond, func() { most = max(most, heapNow()) })
-	return most - base
+	runtime.GC()
+	runtime.GC()
+	return most - base, int64(heapNow()) - int64(base)
 }
-
-// heapKept 는 f 의 앞과 뒤에 GC 를 하고 재어, f 가 남긴 힙의 바이트 수이다.
-func heapKept(f func()) int64 {
-	gc()
-	before := heapNow()
-	f()
-	gc()
-	return int64(heapNow()) - int64(before)
-}
-
-// gc 는 GC 를 두 번 한다: sync.Pool 이 쥔 것(encoding/json 의 버퍼)은 두 번째 GC 에 풀린다.
-func gc() { runtime.GC(); runtime.GC() }
 
 // allocated 는 이 프로세스가 지금까지 할당한 바이트 수이다.
 func allocated() uint64 { var m runtime.MemStats; runtime.ReadMemStats(&m); return m.TotalAlloc }
@@ -2425,7 +2223,6 @@ func discardLog(t testing.TB) {
 	log.SetOutput(io.Discard)
 	t.Cleanup(func() { log.SetOutput(os.Stderr) })
 }
-
 func captureLog(t testing.TB) *testNode {
 	n := &testNode{t: t, name: "log"}
 	log.SetOutput(n)
@@ -2433,32 +2230,29 @@ func captureLog(t testing.TB) *testNode {
 	return n
 }
 
-// resetChain 은 이 프로세스의 체인을 제네시스 블록 하나로 되돌리고, setChain 은 chain 으로 바꾼다.
+// resetChain 은 이 프로세스의 체인을 제네시스 블록 하나로 되돌리고, setChain 은 chain 으로 바꾼다. locked 는 f 를 mu 를 잡고 돌린다.
 func resetChain()            { setChain([]Block{getGenesisBlock()}) }
 func setChain(chain []Block) { mu.Lock(); blockchain = chain; mu.Unlock() }
+func locked(f func())        { mu.Lock(); defer mu.Unlock(); f() }
 
-// locked 는 f 를 mu 를 잡고 돌린다.
-func locked(f func()) { mu.Lock(); defer mu.Unlock(); f() }
-
-// chainNow 부터 socketAt 까지는 이 프로세스 노드의 값을 mu 를 잡고 읽는다 (badOf 는 소켓이 없으면 -1).
+// chainNow 부터 socketAt 까지는 이 프로세스 노드의 값을 mu 를 잡고 읽는다 (badOf 는 소켓이 없으면 -1, socketAt 은 nil).
 func chainNow() []Block     { mu.Lock(); defer mu.Unlock(); return slices.Clone(getBlockchain()) }
 func socketsNow() []*socket { mu.Lock(); defer mu.Unlock(); return slices.Clone(getSockets()) }
 func queuedNow() int        { mu.Lock(); defer mu.Unlock(); return queuedBytes }
 func dialedNow() int        { mu.Lock(); defer mu.Unlock(); return len(dialed) }
 func streamsNow() (n int)   { streams.Range(func(_, _ any) bool { n++; return true }); return n }
 func badOf(ws *socket) int {
-	mu.Lock()
-	defer mu.Unlock()
 	if ws == nil {
 		return -1
 	}
+	mu.Lock()
+	defer mu.Unlock()
 	return ws.bad
 }
 func socketAt(addr string) *socket {
-	mu.Lock()
-	defer mu.Unlock()
-	if i := slices.IndexFunc(sockets, func(s *socket) bool { return s.addr == addr }); i >= 0 {
-		return sockets[i]
+	s := socketsNow()
+	if i := slices.IndexFunc(s, func(s *socket) bool { return s.addr == addr }); i >= 0 {
+		return s[i]
 	}
 	return nil
 }
@@ -2483,21 +2277,13 @@ func blockOn(prev Block, data string, root Hash) Block {
 	return Block{Header: BlockHeader{"2.1.0", prev.Header.Index + 1, hashOf(prev), 1700000000 + prev.Header.Index + 1, root}, Data: json.RawMessage(data)}
 }
 
-// dataRoot 는 data 배열의 머클 루트이다.
-func dataRoot(data string) Hash {
-	f, err := prepareData(json.RawMessage(data), maxLeaves)
-	if err != nil {
-		panic(err)
-	}
-	return f.root
-}
+// dataRoot 는 data 배열의 머클 루트이다 (잘못된 data 면 0: 그 블록은 거절된다).
+func dataRoot(data string) Hash { f, _ := prepareData(json.RawMessage(data), maxLeaves); return f.root }
 
 // values 는 JSON 값 value 가 n 개인 data 배열이고(values("0", 3) 은 [0,0,0]), valuesRoot 는 String(value) 가 text 인 값 n 개의
 // 머클 루트이다: 리프 노드가 모두 SHA-256(text) 이다 (노드가 값마다 읽는 것보다 빠르다).
-func values(value string, n int) string { return "[" + strings.Repeat(value+",", n-1) + value + "]" }
-func valuesRoot(text string, n int) Hash {
-	return rootOf(slices.Repeat([]Hash{sha256.Sum256([]byte(text))}, n))
-}
+func values(value string, n int) string  { return "[" + strings.Repeat(value+",", n-1) + value + "]" }
+func valuesRoot(text string, n int) Hash { return rootOf(slices.Repeat([]Hash{hh(text)}, n)) }
 
 // hashOf 는 블록의 해시이다. calculateHashForBlock 과 달리 노드가 mu 를 잡고 쓰는 known 을 보지 않아 아무 고루틴에서나 부를 수 있다.
 func hashOf(b Block) Hash {
@@ -2510,30 +2296,12 @@ func vals(strs ...string) json.RawMessage { return stringify(append([]string{}, 
 
 func blockEqual(a, b Block) bool { return a.Header == b.Header && bytes.Equal(a.Data, b.Data) }
 
-// chainFrame 은 blocks 를 담은 RESPONSE_BLOCKCHAIN 프레임이다 (받는 쪽이 보는 바이트).
+// chainFrame 은 blocks 를 담은 RESPONSE_BLOCKCHAIN 프레임이다 (받는 쪽이 보는 바이트). response 는 blocks(JSON 글)를 data 문자열에
+// 담은 RESPONSE_BLOCKCHAIN 메시지이다: encoding/json 으로 따로 쓴다.
 func chainFrame(blocks []Block) []byte { return []byte(response(string(stringify(blocks)))) }
-
-// response 는 blocks(JSON 글)를 data 문자열에 담은 RESPONSE_BLOCKCHAIN 메시지이다: encoding/json 으로 따로 쓴다.
-func response(blocks string) string { return `{"type":2,"data":` + string(stringify(blocks)) + `}` }
+func response(blocks string) string    { return `{"type":2,"data":` + string(stringify(blocks)) + `}` }
 
 const queryLatest, queryAll = `{"type":0,"data":null}`, `{"type":1,"data":null}`
-
-// blocksOf 는 RESPONSE_BLOCKCHAIN 프레임을 encoding/json 으로 그냥 풀어 그 블록들을 돌려준다.
-func blocksOf(frame string) ([]Block, error) {
-	var m struct {
-		Type MessageType
-		Data *string
-	}
-	var blocks []Block
-	if err := json.Unmarshal([]byte(frame), &m); err != nil {
-		return nil, err
-	} else if m.Type != RESPONSE_BLOCKCHAIN || m.Data == nil {
-		return nil, fmt.Errorf("not a RESPONSE_BLOCKCHAIN with data: %.60q", frame)
-	} else if err := json.Unmarshal([]byte(*m.Data), &blocks); err != nil || len(blocks) == 0 {
-		return nil, cmp.Or(err, errors.New("no blocks"))
-	}
-	return blocks, nil
-}
 
 // testNode 는 테스트가 다루는 노드 하나이다: 자식 프로세스이거나(cmd != nil) 이 프로세스 안의 노드이다.
 type testNode struct {
@@ -2561,40 +2329,21 @@ func (n *testNode) Write(p []byte) (int, error) {
 	return len(p), nil
 }
 
-// countLog 는 substr 이 든 로그 줄의 수이다.
-func (n *testNode) countLog(substr string) int {
+// logLines 는 지금까지의 로그 줄이고, logText 는 그 전체(실패 메시지용), countLog 는 substr 이 든 줄의 수이다.
+func (n *testNode) logLines() []string {
 	n.mu.Lock()
 	defer n.mu.Unlock()
-	return len(slices.DeleteFunc(slices.Clone(n.lines), func(l string) bool { return !strings.Contains(l, substr) }))
+	return slices.Clone(n.lines)
 }
-
-// logText 는 지금까지의 로그 전체이다 (실패 메시지용).
-func (n *testNode) logText() string {
-	n.mu.Lock()
-	defer n.mu.Unlock()
-	return strings.Join(n.lines, "\n")
+func (n *testNode) logText() string { return strings.Join(n.logLines(), "\n") }
+func (n *testNode) countLog(substr string) int {
+	return len(slices.DeleteFunc(n.logLines(), func(l string) bool { return !strings.Contains(l, substr) }))
 }
 
 // waitLog 는 substr 이 든 로그 줄이 나올 때까지 기다린다.
 func (n *testNode) waitLog(substr string) {
 	n.t.Helper()
 	waitFor(n.t, fmt.Sprintf("%s to log %q", n.name, substr), func() bool { return n.countLog(substr) > 0 })
-}
-
-// waitPort 는 노드가 로그에 남긴 포트 번호를 읽는다.
-func (n *testNode) waitPort(prefix string) string {
-	n.t.Helper()
-	var port string
-	waitFor(n.t, n.name+" to listen", func() bool {
-		n.mu.Lock()
-		defer n.mu.Unlock()
-		i := slices.IndexFunc(n.lines, func(l string) bool { return strings.Contains(l, prefix) })
-		if i >= 0 {
-			_, port, _ = strings.Cut(n.lines[i], prefix)
-		}
-		return i >= 0
-	})
-	return port
 }
 
 // addr 는 노드의 P2P 주소 "127.0.0.1:port" 이고, port 는 주소의 포트이다.
@@ -2612,11 +2361,9 @@ func startLocalNode(t testing.TB) *testNode {
 	n := &testNode{t: t, name: "local node"}
 	log.SetOutput(n)
 	httpListener, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	p2pListener, err := net.Listen("tcp", ":0") // 모든 주소: 127.0.0.2 같은 다른 루프백 이름으로도 닿는다
-	if err != nil {
+	p2pListener, err2 := net.Listen("tcp", ":0") // 모든 주소: 127.0.0.2 같은 다른 루프백 이름으로도 닿는다
+	if err = cmp.Or(err, err2); err != nil {
+		localNodeMu.Unlock()
 		t.Fatal(err)
 	}
 	httpSrv, p2pSrv := initHttpServer(httpListener), initP2PServer(p2pListener)
@@ -2655,19 +2402,15 @@ func newTestSocket(t testing.TB, addr string) *socket {
 }
 
 // drain 은 소켓의 대기열에 쌓인 프레임들을 꺼낸다 (writePump 가 보낸 것처럼 센 값도 줄인다).
-func drain(ws *socket) []string {
+func drain(ws *socket) (frames []string) {
 	mu.Lock()
 	defer mu.Unlock()
-	var frames []string
-	for {
-		select {
-		case f := <-ws.queue:
-			sent(ws, f)
-			frames = append(frames, string(f.text()))
-		default:
-			return frames
-		}
+	for len(ws.queue) > 0 {
+		f := <-ws.queue
+		sent(ws, f)
+		frames = append(frames, string(f.text()))
 	}
+	return frames
 }
 
 // startNode 는 이 테스트 바이너리를 자식 프로세스로 띄워 peers 에 연결하는 진짜 노드 하나를 연다. startChild 는 env 와 args 를
@@ -2698,12 +2441,21 @@ func startProcess(t testing.TB, name string, cmd *exec.Cmd) *testNode {
 	}
 	go func() { cmd.Wait(); close(n.exited) }()
 	t.Cleanup(n.stop)
-	n.http = "http://127.0.0.1:" + n.waitPort("Listening http port on: ")
-	n.p2p = "ws://127.0.0.1:" + n.waitPort("Listening websocket p2p port on: ")
+	portAfter := func(prefix string) string {
+		_, p, _ := strings.Cut(n.logText()+"\n", prefix)
+		p, _, _ = strings.Cut(p, "\n")
+		return p
+	}
+	waitFor(t, name+" to listen", func() bool {
+		if h, p := portAfter("Listening http port on: "), portAfter("Listening websocket p2p port on: "); h != "" && p != "" {
+			n.http, n.p2p = "http://127.0.0.1:"+h, "ws://127.0.0.1:"+p
+		}
+		return n.p2p != ""
+	})
 	return n
 }
 
-// stop 은 노드에 POST /stop 을 보내고 끝나기를 기다린다.
+// stop 은 노드에 POST /stop 을 보내고 끝나기를 기다린다 (20초가 지나면 죽인다).
 func (n *testNode) stop() {
 	t := n.t
 	t.Helper()
@@ -2711,13 +2463,9 @@ func (n *testNode) stop() {
 		return
 	}
 	n.stopped = true
-	if n.http == "" || n.p2p == "" {
+	if n.p2p == "" { // 듣기 전에 멈췄다: 죽이고 아래에서 로그를 보인다
 		n.cmd.Process.Kill()
-		<-n.exited
-		t.Errorf("%s did not start:\n%s", n.name, n.logText())
-		return
-	}
-	if resp := request(t, "POST", n.http+"/stop", "", nil); resp.status != 200 || resp.body != `{"msg":"Stopping server"}` {
+	} else if resp := request(t, "POST", n.http+"/stop", "", nil); resp.status != 200 || resp.body != `{"msg":"Stopping server"}` {
 		t.Errorf("%s: POST /stop: got %d %q, want 200 {\"msg\":\"Stopping server\"}", n.name, resp.status, resp.body)
 	}
 	select {
@@ -2727,11 +2475,8 @@ func (n *testNode) stop() {
 		<-n.exited
 		t.Errorf("%s did not exit after POST /stop", n.name)
 	}
-	if code := n.cmd.ProcessState.ExitCode(); code != 0 {
-		t.Errorf("%s exited with code %d, want 0\n%s", n.name, code, n.logText())
-	}
-	if n.countLog("DATA RACE") > 0 || n.countLog("panic") > 0 {
-		t.Errorf("%s reported a data race or panic:\n%s", n.name, n.logText())
+	if code := n.cmd.ProcessState.ExitCode(); code != 0 || n.countLog("DATA RACE") > 0 || n.countLog("panic") > 0 {
+		t.Errorf("%s exited with code %d, want 0 and no data race or panic:\n%s", n.name, code, n.logText())
 	}
 }
 
@@ -2778,39 +2523,24 @@ func (n *testNode) call(method, path, body string) string {
 	return r.body
 }
 
-// getJSON 은 GET 요청의 JSON 답을 v 로 푼다.
-func (n *testNode) getJSON(path string, v any) {
-	n.t.Helper()
-	if err := json.Unmarshal([]byte(n.call("GET", path, "")), v); err != nil {
-		n.t.Fatalf("%s GET %s: %v", n.name, path, err)
+// fromJSON 은 노드가 답한 JSON 을 T 로 푼다 (풀 수 없으면 테스트를 멈춘다).
+func fromJSON[T any](t testing.TB, raw string) (v T) {
+	t.Helper()
+	if err := json.Unmarshal([]byte(raw), &v); err != nil {
+		t.Fatalf("got %.300s (%v), want JSON for %T", raw, err, v)
 	}
+	return v
 }
 
-func (n *testNode) blocks() []Block {
-	n.t.Helper()
-	var chain []Block
-	if n.getJSON("/blocks", &chain); len(chain) == 0 {
-		n.t.Fatalf("%s GET /blocks: got no blocks", n.name)
-	}
-	return chain
-}
-
-func (n *testNode) peers() []string {
-	n.t.Helper()
-	var peers []string
-	n.getJSON("/peers", &peers)
-	return peers
-}
+// blocks 와 peers 는 GET /blocks 와 GET /peers 의 답이다.
+func (n *testNode) blocks() []Block { return fromJSON[[]Block](n.t, n.call("GET", "/blocks", "")) }
+func (n *testNode) peers() []string { return fromJSON[[]string](n.t, n.call("GET", "/peers", "")) }
 
 // mineBody 는 POST /mineBlock 에 body 를 보내고 답한 블록과 그 바이트를 돌려준다. mine 은 data 의 문자열들로 생성한다.
 func (n *testNode) mineBody(body string) (Block, string) {
 	n.t.Helper()
 	raw := n.call("POST", "/mineBlock", body)
-	var b Block
-	if err := json.Unmarshal([]byte(raw), &b); err != nil {
-		n.t.Fatalf("%s POST /mineBlock %s: got %s (%v), want a block", n.name, body, raw, err)
-	}
-	return b, raw
+	return fromJSON[Block](n.t, raw), raw
 }
 
 func (n *testNode) mine(data ...string) Block {
@@ -2825,11 +2555,7 @@ func (n *testNode) addPeers(peers ...string) {
 }
 
 // tip 은 노드의 마지막 블록 해시이다.
-func (n *testNode) tip() string {
-	n.t.Helper()
-	chain := n.blocks()
-	return hashOf(chain[len(chain)-1]).String()
-}
+func (n *testNode) tip() string { chain := n.blocks(); return hashOf(chain[len(chain)-1]).String() }
 
 // waitSameChain 은 모든 노드의 체인이 똑같아질 때까지 기다린다.
 func waitSameChain(t testing.TB, nodes ...*testNode) []Block {
@@ -2842,41 +2568,7 @@ func waitSameChain(t testing.TB, nodes ...*testNode) []Block {
 	return chain
 }
 
-// dialWS 는 x/net/websocket 으로 노드에 연결한다 (Origin 을 보내는 보통 클라이언트).
-func dialWS(t testing.TB, url string) *websocket.Conn {
-	t.Helper()
-	ws, err := websocket.Dial(url, "", "http://localhost/")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { ws.Close() })
-	return ws
-}
-
-// readBlocks 는 RESPONSE_BLOCKCHAIN 이 올 때까지 읽고(질의는 건너뛴다) 그 블록들을 돌려준다.
-func readBlocks(t *testing.T, ws *websocket.Conn) []Block {
-	t.Helper()
-	ws.SetReadDeadline(time.Now().Add(20 * time.Second))
-	for {
-		var text string
-		if err := websocket.Message.Receive(ws, &text); err != nil {
-			t.Fatalf("waiting for RESPONSE_BLOCKCHAIN: %v", err)
-		}
-		if blocks, err := blocksOf(text); err == nil {
-			return blocks
-		}
-	}
-}
-
-// send 는 텍스트 프레임 하나를 보낸다.
-func send(t testing.TB, ws *websocket.Conn, text string) {
-	t.Helper()
-	if err := websocket.Message.Send(ws, text); err != nil {
-		t.Fatal(err)
-	}
-}
-
-// upgrade 는 npm ws 처럼 Origin 머리 없는 웹소켓 핸드셰이크 요청이다 (끝의 빈 줄 없이: 머리를 더 붙일 수 있다).
+// upgrade 는 npm ws 처럼 Origin 헤더 없는 웹소켓 핸드셰이크 요청이다 (끝의 빈 줄 없이: 헤더를 더 붙일 수 있다).
 const upgrade = "GET / HTTP/1.1\r\nHost: localhost\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n" +
 	"Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n"
 
@@ -2901,6 +2593,12 @@ func statusLine(c net.Conn, d time.Duration) string {
 	return line
 }
 
+func closedWithin(c net.Conn, d time.Duration) bool {
+	c.SetReadDeadline(time.Now().Add(d))
+	_, err := io.Copy(io.Discard, c)
+	return !errors.Is(err, os.ErrDeadlineExceeded)
+}
+
 // waitsForRoom 은 연결 수가 한계에 찬 서버(url)에 연결 하나를 더 열어 request 를 보내고, 답이 없다가 open 하나를 닫으면
 // want 로 시작하는 답이 오는지 본다.
 func waitsForRoom(t *testing.T, what, url, request string, open net.Conn, want string) {
@@ -2916,13 +2614,7 @@ func waitsForRoom(t *testing.T, what, url, request string, open net.Conn, want s
 	}
 }
 
-func closedWithin(c net.Conn, d time.Duration) bool {
-	c.SetReadDeadline(time.Now().Add(d))
-	_, err := io.Copy(io.Discard, c)
-	return !errors.Is(err, os.ErrDeadlineExceeded)
-}
-
-// rawDial 은 upgrade 로 웹소켓 핸드셰이크를 손으로 한다.
+// rawDial 은 npm ws 처럼 Origin 헤더 없이 웹소켓 핸드셰이크를 손으로 한다. 프레임은 readRawFrame 으로 읽고 writeRawFrame 으로 보낸다.
 func rawDial(t testing.TB, p2pURL string) (net.Conn, *bufio.Reader) {
 	t.Helper()
 	conn := tcpDial(t, p2pURL, 0)
@@ -2932,9 +2624,8 @@ func rawDial(t testing.TB, p2pURL string) (net.Conn, *bufio.Reader) {
 	if status, err := r.ReadString('\n'); !strings.HasPrefix(status, "HTTP/1.1 101") {
 		t.Fatalf("handshake without Origin: got %q (%v), want HTTP/1.1 101", status, err)
 	}
-	for line := ""; line != "\r\n"; {
-		var err error
-		if line, err = r.ReadString('\n'); err != nil {
+	for line, err := "", error(nil); line != "\r\n"; line, err = r.ReadString('\n') {
+		if err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -2963,7 +2654,20 @@ func readRawFrame(r *bufio.Reader) (opcode byte, payload []byte, err error) {
 	return
 }
 
-// rawFrameHeader 는 클라이언트 프레임의 머리(FIN, opcode, 길이, 가림 키)를 만든다. 가림 키가 0 이라 내용은 그대로 보낸다.
+// readAnswer 는 RESPONSE_BLOCKCHAIN 이 올 때까지(20초까지) 프레임을 읽고(질의는 건너뛴다) 그 텍스트를 돌려준다.
+func readAnswer(t testing.TB, conn net.Conn, r *bufio.Reader) string {
+	t.Helper()
+	conn.SetReadDeadline(time.Now().Add(20 * time.Second))
+	for {
+		if opcode, payload, err := readRawFrame(r); err != nil {
+			t.Fatalf("waiting for RESPONSE_BLOCKCHAIN: %v", err)
+		} else if opcode == 1 && strings.HasPrefix(string(payload), `{"type":2,`) {
+			return string(payload)
+		}
+	}
+}
+
+// rawFrameHeader 는 클라이언트 프레임의 헤더(FIN, opcode, 길이, 가림 키)를 만든다. 가림 키가 0 이라 내용은 그대로 보낸다.
 func rawFrameHeader(opcode byte, length uint64) []byte {
 	return append(binary.BigEndian.AppendUint64([]byte{0x80 | opcode, 0x80 | 127}, length), 0, 0, 0, 0)
 }
@@ -2998,46 +2702,6 @@ func need(t *testing.T, env, missing, install string) {
 		t.Fatalf("%s=1 but %s (%s)", env, missing, install)
 	}
 	t.Skipf("skipping: %s (%s; %s=1 makes this a failure)", missing, install, env)
-}
-
-// jsNodeDir 는 테스트가 띄우는 자바스크립트 노드의 자리이다: 챕터의 npm 버전으로 돌고, 챕터의 규칙대로 우리가 쓴 노드이다.
-const jsNodeDir = "testdata/jsnode"
-
-// requireJSNode 는 node 와 jsNodeDir 의 패키지가 있는지 보고 node 의 경로를 돌려준다.
-func requireJSNode(t *testing.T) string {
-	t.Helper()
-	install := "install Node.js, then: cd " + jsNodeDir + " && npm ci"
-	node, err := exec.LookPath("node")
-	if err != nil {
-		need(t, "INTEROP", "node is not on PATH", install)
-	}
-	for _, pkg := range []string{"ws", "crypto-js", "merkle", "express", "body-parser"} {
-		if _, err := os.Stat(filepath.Join(jsNodeDir, "node_modules", pkg, "package.json")); err != nil {
-			need(t, "INTEROP", jsNodeDir+"/node_modules/"+pkg+" is not installed", install)
-		}
-	}
-	return node
-}
-
-// chainFrameOf 는 npm ws 처럼 노드의 P2P 포트에 연결해, 노드가 먼저 보내는 QUERY_LATEST 를 확인하고, QUERY_ALL 을 보낸 뒤
-// 돌아온 RESPONSE_BLOCKCHAIN 프레임의 텍스트를 바이트 그대로 돌려준다.
-func chainFrameOf(t *testing.T, n *testNode) string {
-	t.Helper()
-	conn, r := rawDial(t, n.p2p)
-	defer conn.Close()
-	if opcode, payload, err := readRawFrame(r); err != nil || opcode != 1 || string(payload) != queryLatest {
-		t.Fatalf("%s: first frame: got opcode %d %q (%v), want a text frame %s", n.name, opcode, payload, err, queryLatest)
-	}
-	writeRawFrame(t, conn, queryAll)
-	for {
-		opcode, payload, err := readRawFrame(r)
-		if err != nil {
-			t.Fatalf("%s: waiting for RESPONSE_BLOCKCHAIN: %v", n.name, err)
-		}
-		if opcode == 1 && strings.HasPrefix(string(payload), `{"type":2,`) {
-			return string(payload)
-		}
-	}
 }
 
 // firstDiff 는 두 글이 처음 다른 곳과 그 둘레를 보여 준다 (긴 체인 JSON 을 비교할 때의 실패 메시지용).

@@ -322,7 +322,7 @@ func prepareData(data json.RawMessage, limit int) (dataFacts, error) {
 		}
 		texts = make([]string, len(values))
 		for i, value := range values {
-			texts[i] = jsString(value, "null")
+			texts[i] = jsString(value)
 		}
 	}
 	if len(texts) > limit {
@@ -356,26 +356,25 @@ func rootOf(level []Hash) Hash {
 	return level[0]
 }
 
-// jsString 은 JSON 에서 읽은 값 v 의 String(v) 이다: npm merkle 이 리프 노드를 만드는 방법. 문자열은 그 자신, 수와 true, false 는 JSON.stringify 가 쓴 그대로,
-// 객체는 "[object Object]", 배열은 원소들의 문자열을 쉼표로 이은 것이다 (Array.prototype.join: 원소 null 은 빈 문자열).
-func jsString(v any, ifNull string) string {
+// jsString 은 JSON 에서 읽은 값 v 의 String(v) 이다: npm merkle 이 리프 노드를 만드는 방법. 문자열은 그 자신, 수와 true, false 는
+// JSON.stringify 가 쓴 그대로, null 은 "null", 객체는 "[object Object]", 배열은 원소들의 문자열을 쉼표로 이은 것이다
+// (Array.prototype.join: 원소 null 은 빈 문자열).
+func jsString(v any) string {
 	switch v := v.(type) {
-	case string:
-		return v
-	case json.Number:
-		return string(v)
-	case bool:
-		return strconv.FormatBool(v)
+	case nil:
+		return "null"
 	case map[string]any:
 		return "[object Object]"
 	case []any:
 		texts := make([]string, len(v))
 		for i, item := range v {
-			texts[i] = jsString(item, "")
+			if item != nil {
+				texts[i] = jsString(item)
+			}
 		}
 		return strings.Join(texts, ",")
 	}
-	return ifNull
+	return fmt.Sprint(v) // 문자열, json.Number, true, false
 }
 
 // answerSize 는 JSON 문자열 text 를 RESPONSE_BLOCKCHAIN 의 data 문자열 안에 다시 쓴 바이트 수이다: " 와 \ 가 두 바이트가 된다

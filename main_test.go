@@ -132,7 +132,7 @@ func TestMerkleRoot(t *testing.T) {
 			dec := json.NewDecoder(bytes.NewReader(value))
 			dec.UseNumber()
 			dec.Decode(&parsed)
-			check(t, fmt.Sprintf("String(%s)", value), jsString(parsed, "null"), v.Text[i])
+			check(t, fmt.Sprintf("String(%s)", value), jsString(parsed), v.Text[i])
 		}
 		check(t, fmt.Sprintf("merkle root of %s (npm merkle)", data), merkleRootOf(data).String(), v.Root)
 	}

@@ -231,10 +231,10 @@ func knownFacts(data json.RawMessage) (dataFacts, bool) {
 
 // known 은 mu 를 잡은 챕터의 코드가 지금 다루는 메시지나 요청에 대해 구해 둔 것이다 (mu 가 지킨다).
 // 챕터의 함수(calculateHashForBlock, merkleRootOf)는 여기 있는 값이면 다시 구하지 않는다.
-var (
-	known     facts
-	knownNext int
-)
+var known facts
+
+// knownNext 는 knownFacts 가 지난번에 찾은 자리이다 (mu 가 지킨다).
+var knownNext int
 
 // blockCost 는 블록 하나가 응답 프레임에 더하는 비용이다 (블록 뒤의 쉼표 하나까지).
 func blockCost(block Block) cost {

@@ -39,8 +39,7 @@ func initHttpServer(ln net.Listener) *http.Server {
 		mu.Lock()
 		body := chainText(getBlockchain()) // res.send(getBlockchain()): JSON.stringify 는 체인의 버전마다 한 번 하고 나눠 쓴다
 		mu.Unlock()
-		w.Header().Set("Content-Type", "application/json; charset=utf-8")
-		w.Write(body.text())
+		respond(w, http.StatusOK, "application/json", body.text())
 	}))
 
 	// POST /mineBlock {"data":[…]}: 새 블록을 생성해 돌려준다
@@ -58,23 +57,20 @@ func initHttpServer(ln net.Listener) *http.Server {
 		newBlock := mineBlock(data)
 		unlockWith()
 		if newBlock == nil {
-			w.Header().Set("Content-Type", "text/html; charset=utf-8")
-			w.WriteHeader(http.StatusBadRequest)
-			io.WriteString(w, "Bad Request")
+			respond(w, http.StatusBadRequest, "text/html", []byte("Bad Request")) // res.status(400).send('Bad Request')
 			return
 		}
-		sendJSON(w, http.StatusOK, newBlock)
+		respond(w, http.StatusOK, "application/json", stringify(newBlock))
 	}))
 
 	// GET /version: 이 노드의 버전 문자열 (res.send 에 문자열을 주면 Express 는 text/html 로 보낸다)
 	mux.HandleFunc("GET /version", func(w http.ResponseWriter, r *http.Request) {
-		w.Header().Set("Content-Type", "text/html; charset=utf-8")
-		io.WriteString(w, getCurrentVersion())
+		respond(w, http.StatusOK, "text/html", []byte(getCurrentVersion()))
 	})
 
 	// POST /stop: 답한 뒤 프로세스를 끝낸다
 	mux.HandleFunc("POST /stop", func(w http.ResponseWriter, r *http.Request) {
-		sendJSON(w, http.StatusOK, map[string]string{"msg": "Stopping server"})
+		respond(w, http.StatusOK, "application/json", stringify(map[string]string{"msg": "Stopping server"}))
 		// 챕터와 다른 점: 챕터는 process.exit() 로 바로 끝낸다. 여기서는 main 이 이 답이 나가기를 기다렸다가
 		// 두 서버를 닫고 끝난다 (종료 코드 0, Ctrl-C 와 같은 길).
 		stop()
@@ -91,7 +87,7 @@ func initHttpServer(ln net.Listener) *http.Server {
 			peers = append(peers, host+":"+port)
 		}
 		mu.Unlock()
-		sendJSON(w, http.StatusOK, peers)
+		respond(w, http.StatusOK, "application/json", stringify(peers))
 	})
 
 	// POST /addPeers {"peers":[…]}: 피어마다 웹소켓을 연다. Express 는 경로의 대소문자를 가리지 않아
@@ -116,8 +112,7 @@ func initHttpServer(ln net.Listener) *http.Server {
 
 	// 챕터에 없는 것: 노드의 페이지와, 그 페이지가 보는 P2P 메시지의 스트림 (아래).
 	mux.HandleFunc("GET /{$}", func(w http.ResponseWriter, r *http.Request) {
-		w.Header().Set("Content-Type", "text/html; charset=utf-8")
-		w.Write(page)
+		respond(w, http.StatusOK, "text/html", page)
 	})
 	mux.HandleFunc("GET /events", slots(streamSlots, events))
 
@@ -206,17 +201,18 @@ func readBody(w http.ResponseWriter, r *http.Request, key string, v any) bool {
 	return err == nil
 }
 
-// sendJSON 은 v 를 JSON.stringify 한 문자열로 답한다 (Express 의 res.send(객체) 처럼 끝에 줄바꿈이 없다).
-func sendJSON(w http.ResponseWriter, status int, v any) {
-	w.Header().Set("Content-Type", "application/json; charset=utf-8")
+// respond 는 status 와 Content-Type 으로 body 를 답한다. Express 의 res.send 는 문자열을 text/html 로, 객체를 JSON.stringify 해
+// application/json 으로(끝에 줄바꿈 없이) 보낸다.
+func respond(w http.ResponseWriter, status int, contentType string, body []byte) {
+	w.Header().Set("Content-Type", contentType+"; charset=utf-8")
 	w.WriteHeader(status)
-	w.Write(stringify(v))
+	w.Write(body)
 }
 
 // sendError 는 {"error":"…"} 로 답한다.
 // 챕터와 다른 점: 잘못된 몸체에 Express 는 HTML 에러 페이지를 보낸다. 여기서는 까닭을 담은 JSON 한 줄이다.
 func sendError(w http.ResponseWriter, status int, msg string) {
-	sendJSON(w, status, map[string]string{"error": msg})
+	respond(w, status, "application/json", stringify(map[string]string{"error": msg}))
 }
 
 // events 는 GET /events 이다: 이 노드가 주고받는 P2P 메시지의 요약(-trace 의 한 줄과 같다, data 는 없다)을 Server-Sent Events 로

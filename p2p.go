@@ -9,9 +9,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"log"
-	"math"
 	mathrand "math/rand/v2"
 	"net"
 	"net/http"
@@ -101,9 +99,7 @@ func initMessageHandler(ws *socket) {
 // initErrorHandler 는 소켓이 닫히거나 에러가 나면 closeConnection 을 부른다.
 // 챕터와 다른 점: 챕터는 ws.on("close") 와 ws.on("error") 를 따로 올려, 둘 다 오면 closeConnection 을 두 번 부른다.
 // 여기서는 둘을 하나("close")로 받아 한 번만 부른다.
-func initErrorHandler(ws *socket) {
-	ws.on("close", func(Message) { closeConnection(ws) }) // close 에는 메시지가 없다
-}
+func initErrorHandler(ws *socket) { ws.on("close", func(Message) { closeConnection(ws) }) } // close 에는 메시지가 없다
 
 // closeConnection 은 닫힌 소켓을 sockets 에서 뺀다.
 func closeConnection(ws *socket) {
@@ -165,15 +161,11 @@ func handleBlockchainResponse(ws *socket, message Message) {
 
 // queryAllMsg 는 상대의 블록체인 전체를 달라는 질의이다 (data 는 없다).
 // 노트와 다른 점: 노트의 코드 주석은 "모든 블럭의 데이터를 객체로 보낸다" 이지만, 데이터가 아니라 요청을 보낸다.
-func queryAllMsg() Message {
-	return Message{Type: QUERY_ALL, Data: nil}
-}
+func queryAllMsg() Message { return Message{Type: QUERY_ALL, Data: nil} }
 
 // queryChainLengthMsg 는 상대의 최신 블록을 달라는 질의이다 (이름과 달리 길이가 아니라 최신 블록을 묻는다).
 // 노트와 다른 점: 노트의 코드 주석은 "최신 블럭의 데이터를 객체로 보낸다" 이지만, 데이터가 아니라 요청을 보낸다.
-func queryChainLengthMsg() Message {
-	return Message{Type: QUERY_LATEST, Data: nil}
-}
+func queryChainLengthMsg() Message { return Message{Type: QUERY_LATEST, Data: nil} }
 
 // responseChainMsg 는 내 블록체인 전체를 담은 응답이다.
 // 노트와 다른 점: 노트의 JSON.stringify([getBlockchain()]) 는 체인을 배열로 한 번 더 감싼다. 챕터처럼 체인 자체를 보낸다.
@@ -391,31 +383,29 @@ func dial(ws *socket, config *websocket.Config) error {
 	if err != nil {
 		return err
 	}
-	limited := &limitedConn{Conn: tcp, r: io.LimitedReader{R: tcp, N: maxHeaderBytes}}
+	limited := &limitedConn{Conn: tcp, limit: maxHeaderBytes}
 	tcp.SetDeadline(time.Now().Add(dialTimeout))
 	conn, err := websocket.NewClient(config, limited)
 	if errors.Is(err, websocket.ErrBadStatus) {
 		err = errors.New("handshake refused (403 when the address is this node itself)")
-	} else if err != nil && limited.r.N == 0 {
-		err = fmt.Errorf("handshake answer longer than %d bytes", maxHeaderBytes)
 	}
 	if err != nil {
 		tcp.Close()
 		return err
 	}
 	tcp.SetDeadline(time.Time{})
-	limited.r.N = math.MaxInt64 // 핸드셰이크 뒤의 프레임은 MaxPayloadBytes 가 제한한다
+	limited.limit = 0 // 핸드셰이크 뒤의 프레임은 MaxPayloadBytes 가 제한한다
 	ws.open(conn, limited, tcp.RemoteAddr().String())
 	return nil
 }
 
-// limitedConn 은 읽는 바이트를 세는 연결이다. 연결한 피어의 핸드셰이크 응답은 r.N(maxHeaderBytes)까지만 읽고, 메시지 하나가
+// limitedConn 은 읽는 바이트를 세는 연결이다. 연결한 피어의 핸드셰이크 응답은 limit(maxHeaderBytes)까지만 읽고, 메시지 하나가
 // 16 KiB 를 넘으면 bigReads 의 자리를 얻은 뒤에야 더 읽는다: 큰 메시지를 읽고 파싱하는 메모리는 연결이 몇 개든 둘 몫이다.
 type limitedConn struct {
 	net.Conn
-	r    io.LimitedReader
-	read int  // 지금 메시지에서 읽은 바이트 수 (그 소켓의 읽는 고루틴만 쓴다)
-	big  bool // bigReads 의 자리를 쥐었는지
+	limit int  // 0 이 아니면 이만큼 읽은 뒤로는 읽지 않는다: 연결한 피어의 핸드셰이크 응답 (한 번에 읽는 버퍼 하나까지 더 읽힌다)
+	read  int  // 지금 메시지에서 읽은 바이트 수 (그 소켓의 읽는 고루틴만 쓴다)
+	big   bool // bigReads 의 자리를 쥐었는지
 }
 
 // bigReads 는 16 KiB 를 넘는 메시지를 읽고 처리하는 자리 둘이다.
@@ -423,7 +413,9 @@ var bigReads = make(chan struct{}, 2)
 
 // Read 는 r 에서 읽는다. 메시지가 16 KiB 를 넘으면 자리를 얻고, 그 메시지의 나머지는 writeTimeout 안에 와야 한다.
 func (c *limitedConn) Read(p []byte) (int, error) {
-	if c.read > 16<<10 && !c.big {
+	if c.limit > 0 && c.read >= c.limit {
+		return 0, fmt.Errorf("handshake answer longer than %d bytes", c.limit)
+	} else if c.read > 16<<10 && !c.big {
 		select {
 		case bigReads <- struct{}{}:
 			c.big = true
@@ -432,7 +424,7 @@ func (c *limitedConn) Read(p []byte) (int, error) {
 			return 0, errors.New("no room to read a large message")
 		}
 	}
-	n, err := c.r.Read(p)
+	n, err := c.Conn.Read(p)
 	c.read += n
 	return n, err
 }
@@ -455,10 +447,7 @@ type rawListener struct{ net.Listener }
 // Accept 는 연결 하나를 받아 감싼다.
 func (l rawListener) Accept() (net.Conn, error) {
 	c, err := l.Listener.Accept()
-	if err != nil {
-		return nil, err
-	}
-	return &limitedConn{Conn: c, r: io.LimitedReader{R: c, N: math.MaxInt64}}, nil
+	return &limitedConn{Conn: c}, err // 에러면 http.Server 는 돌려받은 연결을 쓰지 않는다
 }
 
 // on 은 ws.on(event, handler) 이다: handler 를 그 이벤트에 올린다. "message" 면 읽는 고루틴(readPump)을 띄우고,
@@ -628,6 +617,7 @@ func receive(ws *socket, data []byte) {
 // readMessage 는 받은 프레임을 자바스크립트의 JSON.parse 처럼 읽되, JSON.stringify 가 쓰는 형식 그대로일 때만 받는다:
 // 파싱한 값을 다시 쓴 바이트가 받은 바이트와 같아야 한다. 그러면 키는 대소문자까지 같고, 같은 키가 둘이거나 다른 키가 있을 수
 // 없고, 수는 자바스크립트의 형식이며, 잘린 프레임은 JSON 이 아니다. 그래서 Go 가 읽은 값이 자바스크립트가 읽은 값과 같다.
+// UTF-8 이 아닌 바이트만은 따로 본다: Go 는 그것을 더 긴 U+FFFD 로 읽어, 줄어드는 이스케이프와 길이를 맞출 수 있다.
 // RESPONSE_BLOCKCHAIN 이면 data 의 블록 배열도 그렇게 파싱하고, 머클 루트와 해시를 구해 둔다 (decodeBlocks).
 func readMessage(frame []byte) (message Message, prepared facts, err error) {
 	var wire struct {
@@ -635,9 +625,7 @@ func readMessage(frame []byte) (message Message, prepared facts, err error) {
 		Data *string     `json:"data"`
 	}
 	switch {
-	case !utf8.Valid(frame): // 이스케이프는 모두 바이트를 줄이므로(아래의 길이 규칙), 늘어나는 것은 Go 가 U+FFFD 로 읽는 바이트뿐이다
-		err = errors.New("not UTF-8 text")
-	case json.Unmarshal(frame, &wire) != nil || !sameAsStringify(frame, wire.Type, wire.Data):
+	case !utf8.Valid(frame) || json.Unmarshal(frame, &wire) != nil || !sameAsStringify(frame, wire.Type, wire.Data):
 		err = fmt.Errorf("%.200q is not a message as JSON.stringify writes it", frame)
 	case wire.Type < QUERY_LATEST || wire.Type > RESPONSE_BLOCKCHAIN:
 		err = fmt.Errorf("unknown type %d", wire.Type)

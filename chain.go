@@ -17,7 +17,6 @@ import (
 	"strings"
 	"sync"
 	"time"
-	"unicode/utf8"
 )
 
 // BlockHeader 는 챕터의 class BlockHeader 이다. JSON 키 순서도 챕터와 같다.
@@ -306,6 +305,7 @@ func factsFor(data json.RawMessage) facts {
 }
 
 // merkleRootOf 는 npm merkle 0.6.0 의 merkle("sha256").sync(data).root() || '0'.repeat(64) 와 같은 값을 구한다.
+// data 는 이미 검사한 것이다(readBody, prepareBlock): JSON.stringify 의 형식이 아닌 data 의 루트는 '0' 64개가 되어 버린다.
 func merkleRootOf(data json.RawMessage) Hash { return factsOf(data).root }
 
 // prepareData 는 data 배열의 머클 루트와 값의 수를 구한다. data 가 JSON.stringify 가 쓰는 형식인지도 보고(canonicalJSON),
@@ -387,7 +387,7 @@ func answerSize(text string) int {
 // 형식이 되고(1.0 → 1, 1e21 → 1e+21), 객체의 같은 키는 뒤의 값이 앞의 자리에 남고, 배열 인덱스 같은 키("0", "1", …)는
 // 자바스크립트의 객체처럼 앞에 작은 차례로 온다. Go 가 자바스크립트와 같게 읽을 수 없는 값은 에러이다: Infinity 가 되는 수,
 // 짝이 없는 서로게이트 이스케이프(\ud800)와 UTF-8 이 아닌 바이트(자바스크립트는 그대로 두지만 Go 는 U+FFFD 로 읽는다: 그래서
-// U+FFFD 문자 자체도 거절한다), maxDepth 보다 깊은 값, String() 이 닿는 곳(맨 위나 배열 안)의 객체에 있는
+// 이스케이프로 쓴 \ufffd 도 거절한다), maxDepth 보다 깊은 값, String() 이 닿는 곳(맨 위나 배열 안)의 객체에 있는
 // "toString" 키(그 String() 은 자바스크립트에서 예외를 던진다). 부르는 곳(/mineBlock, readMessage)이 그 차이를 적어 둔다.
 func canonicalJSON(raw []byte) (json.RawMessage, error) {
 	dec := json.NewDecoder(bytes.NewReader(raw))
@@ -395,8 +395,8 @@ func canonicalJSON(raw []byte) (json.RawMessage, error) {
 	value, err := canonicalValue(dec, 0, true)
 	if _, end := dec.Token(); err == nil && end != io.EOF {
 		err = errors.New("more after the JSON value")
-	} else if err == nil && bytes.ContainsRune(value, utf8.RuneError) { // Go 는 그런 바이트와 이스케이프를 U+FFFD 로 읽는다
-		err = errors.New("a byte that is not UTF-8, a \\ud800-\\udfff escape without its pair, or U+FFFD")
+	} else if err == nil && bytes.Count(value, []byte("\uFFFD")) > bytes.Count(raw, []byte("\uFFFD")) { // Go 가 U+FFFD 로 바꿔 읽었다
+		err = errors.New("a byte that is not UTF-8, a \\ud800-\\udfff escape without its pair, or a \\ufffd escape")
 	}
 	return value, err
 }

@@ -37,16 +37,16 @@ func initHttpServer(ln net.Listener) *http.Server {
 	// 챕터와 다른 점: 체인을 보내는 요청은 한 번에 둘까지이다 (나머지는 기다린다: slots).
 	mux.HandleFunc("GET /blocks", slots(writers, func(w http.ResponseWriter, r *http.Request) {
 		mu.Lock()
-		body := chainText(getBlockchain()) // res.send(getBlockchain()): JSON.stringify 는 체인의 버전마다 한 번 하고 나눠 쓴다
+		text := chainText(getBlockchain()) // res.send(getBlockchain()): 바이트는 mu 를 놓은 뒤 text() 가 체인의 버전마다 한 번 쓴다
 		mu.Unlock()
-		respond(w, http.StatusOK, "application/json", body.text())
+		respond(w, http.StatusOK, "application/json", text())
 	}))
 
 	// POST /mineBlock {"data":[…]}: 새 블록을 생성해 돌려준다
 	// 챕터와 다른 점: 몸체를 읽고 블록을 생성하는 요청은 한 번에 넷까지이다 (나머지는 기다린다: slots). 몸체가 있는데 Content-Type 이
 	// JSON 이 아니면 415 이다 (챕터는 그 몸체를 읽지 않고 data 가 없는 빈 블록을 생성한다). 자바스크립트와 같게 읽을 수 없는 data 는
 	// 400 이다: 1e400 처럼 Infinity 가 되는 수(챕터는 null 로 쓴다), 64 겹보다 깊은 값, 짝이 없는 \ud800 같은 서로게이트 이스케이프,
-	// UTF-8 이 아닌 바이트와 U+FFFD 문자(챕터는 받는다), String() 이 닿는 객체의 "toString" 키와 배열이 아닌 data(챕터는 500 이다).
+	// UTF-8 이 아닌 바이트와 \ufffd 이스케이프(챕터는 받는다), String() 이 닿는 객체의 "toString" 키와 배열이 아닌 data(챕터는 500 이다).
 	// 머클 루트는 mu 를 잡기 전에 한 번 구한다 (factsFor).
 	mux.HandleFunc("POST /mineBlock", slots(busy, func(w http.ResponseWriter, r *http.Request) {
 		var data json.RawMessage
@@ -92,8 +92,8 @@ func initHttpServer(ln net.Listener) *http.Server {
 
 	// POST /addPeers {"peers":[…]}: 피어마다 웹소켓을 연다. Express 는 경로의 대소문자를 가리지 않아
 	// 챕터에서는 노트의 철자 /addpeers 도 된다. Go 의 ServeMux 는 가리므로 두 철자를 다 등록한다.
-	// 챕터와 다른 점: /mineBlock 처럼 한 번에 넷까지이고 Content-Type 이 JSON 이어야 한다. 배열이 아닌 peers 나 문자열이 아닌 주소(챕터는 500),
-	// maxPeers 개를 넘는 주소는 400 이다.
+	// 챕터와 다른 점: /mineBlock 처럼 한 번에 넷까지이고 Content-Type 이 JSON 이어야 한다. 배열이 아닌 peers, null 도 문자열도 아닌
+	// 주소(챕터는 500), maxPeers 개를 넘는 주소는 400 이다. null 주소는 빈 주소가 되어 connectToPeers 가 건너뛴다(챕터는 500).
 	addPeers := slots(busy, func(w http.ResponseWriter, r *http.Request) {
 		var peers []string
 		if !readBody(w, r, "peers", &peers) { // const peers = req.body.peers || []

@@ -762,9 +762,10 @@ func TestCanonicalJSON(t *testing.T) {
 		{`{"b":1,"2":2,"1":3,"a":4,"b":5}`, `{"1":3,"2":2,"b":5,"a":4}`},
 		{`[1.0, 1e0, 1E+2, -0, 0.1, 1e21, 1e-7, 123456789012345678901234567890]`, `[1,1,100,0,0.1,1e+21,1e-7,1.2345678901234568e+29]`},
 		{`"\u2028<>&\u007f\u0001\b\f"`, "\"\u2028<>&\x7f\\u0001\\b\\f\""},
-		{`"\ud83d\ude00"`, `"😀"`}, // 짝을 이룬 서로게이트 이스케이프는 자바스크립트처럼 그 문자이다
-		{`"\ud800"`, ``},          // 짝이 없으면 Go 는 U+FFFD 로 읽는다: 거절한다
-		{"\"\uFFFD\"", ``},
+		{`"\ud83d\ude00"`, `"😀"`},    // 짝을 이룬 서로게이트 이스케이프는 자바스크립트처럼 그 문자이다
+		{`"\ud800"`, ``},             // 짝이 없으면 Go 는 U+FFFD 로 읽는다: 거절한다
+		{"\"\uFFFD\"", "\"\uFFFD\""}, // U+FFFD 문자 자체는 자바스크립트처럼 읽는다
+		{`"\ufffd"`, ``},             // 이스케이프로 쓰면 Go 가 바꿔 읽은 것과 가릴 수 없어 거절한다
 		{`"\\ud800"`, `"\\ud800"`},
 		{`{"4294967295":1,"4294967294":2,"01":3,"-1":4}`, `{"4294967294":2,"4294967295":1,"01":3,"-1":4}`},
 		{`1e400`, ``},            // 자바스크립트는 Infinity 로 읽고 null 로 쓴다
@@ -1259,15 +1260,17 @@ func TestLimits(t *testing.T) {
 				}
 			}
 		}},
-		// 읽지 않는 소켓에 같은 답은 한 번만 쌓이고, 프레임 1024 개가 밀린 소켓은 하나 더 보내면 닫힌다.
+		// 읽지 않는 소켓에 같은 답 열 개는 프레임 하나를 나눠 가져 한 번만 세고, 프레임 1024 개가 밀린 소켓은 하나 더 보내면 닫힌다.
 		{"한 소켓의 대기열", func(t *testing.T) {
 			startLocalNode(t)
 			ws := newTestSocket(t, "reader")
 			for range 10 {
 				receive(ws, []byte(queryAll))
 			}
-			if got := drain(ws); len(got) != 1 || got[0] != string(chainFrame(chainNow())) {
-				t.Errorf("ten QUERY_ALL unread: got %d frames queued, want the one answer", len(got))
+			answer := string(chainFrame(chainNow()))
+			check(t, "bytes counted for ten unread answers to QUERY_ALL", queuedNow(), len(answer))
+			if got := drain(ws); len(got) != 10 || got[9] != answer {
+				t.Errorf("ten QUERY_ALL unread: got %d frames queued, want ten answers", len(got))
 			}
 			slow := newTestSocket(t, "slow")
 			mu.Lock()

@@ -24,7 +24,7 @@ import (
 	"golang.org/x/net/websocket"
 )
 
-// MessageType 은 메시지의 종류이다 (노트의 MassgeType).
+// MessageType 은 메시지의 종류이다 (노트와 다른 점: 노트는 MassgeType 으로 적었다).
 type MessageType int
 
 // 챕터의 세 메시지 종류.
@@ -68,29 +68,25 @@ func initP2PServer(ln net.Listener) *http.Server {
 // initConnection 은 새 연결을 sockets 에 넣고, 핸들러들을 올리고, 상대에게 최신 블록을 묻는다.
 func initConnection(ws *socket) {
 	sockets = append(sockets, ws)    // sockets.push(ws) (노트와 다른 점: 노트는 웹소켓 서버를 넣는다고 적었다. 연결 하나가 들어간다)
-	initMessageHandler(ws)           // 메시지가 오면 처리한다 (노트의 intiMessageHandler)
+	initMessageHandler(ws)           // 메시지가 오면 처리한다 (노트와 다른 점: 노트는 intiMessageHandler 로 적었다)
 	initErrorHandler(ws)             // 닫히거나 에러가 나면 closeConnection
 	write(ws, queryChainLengthMsg()) // 상대의 최신 블록을 묻는다 (노트와 다른 점: 노트는 "블럭 길이를 보낸다"고 적었다)
 }
 
-// initMessageHandler 는 소켓에 메시지가 올 때마다 그 종류에 따라 처리하게 한다 (노트의 intiMessageHandler).
+// initMessageHandler 는 소켓에 메시지가 올 때마다 그 종류에 따라 처리하게 한다.
 func initMessageHandler(ws *socket) {
 	// const message = JSON.parse(data) 는 그 소켓의 고루틴이 mu 를 잡기 전에 한다 (readMessage: data 의 블록 배열도 파싱한다).
-	// 챕터와 다른 점: 챕터는 JSON 이면 어떤 형식이든(공백, 다른 키 차례, 대소문자가 다른 키, 1.0) 처리하고, JSON 이 아니거나 블록이
-	// 없는 메시지에는 예외로 죽고, 모르는 type 은 넘어간다. 여기서는 JSON.stringify 가 쓰는 형식 그대로인 메시지만 이 함수에 온다:
-	// 나머지는 한 줄 남기고 잘못된 메시지로 세며, 5 개(maxBadMessages)면 연결을 닫는다. 여러 프레임으로 나눈 메시지도 그렇다.
-	// 프레임은 64 MiB, data 값은 프레임에 2^20 개까지이고, 해시가 64글자 대문자 16진수가 아닌 블록(올바를 수 없다)이 든 메시지와
-	// 첫 메시지가 5 초 안에 오지 않는 연결도 거절한다. 챕터에는 ws 1.x 의 100 MiB 한계만 있다.
-	// 블록 배열이 비었거나 isValidBlockStructure 에 맞지 않는 블록이 든 메시지도 여기 오지 않는다: 챕터는 그런 블록을 addBlock 이나
-	// replaceChain 에서야 "invalid block structure" 로 거절하거나, 블록 하나면 체인 전체를 묻는다 (빈 배열에는 예외로 죽는다).
+	// 챕터와 다른 점: JSON.stringify 가 쓰는 형식 그대로이고 Go 가 자바스크립트와 같게 읽는 메시지만 여기 온다. 나머지(다른 형식, 빈 블록
+	// 배열, 구조가 틀린 블록, Go 가 같게 읽지 못하는 data, 너무 큰 것)는 한 줄 남기고 잘못된 메시지로 세며, 5 개면 연결을 닫는다.
+	// 챕터는 그런 메시지도 처리하거나 예외로 죽는다. 하나하나는 readMessage 와 README 의 「챕터와 다른 점」에 있다.
 	// 노트와 다른 점: 노트는 ws.on 이 소켓을 "메세지 대기열"에 올린다고 적었다. 메시지가 올 때마다 부를 함수를 등록할 뿐이다.
 	ws.on("message", func(message Message) {
 		switch message.Type {
 		case QUERY_LATEST:
-			write(ws, responseLatestMsg()) // 챕터와 다른 점: 방금 넣은 같은 응답이 아직 나가지 않았으면 또 넣지 않고, 밀린 피어는 닫는다 (send)
+			write(ws, responseLatestMsg()) // 챕터와 다른 점: 대기열이 찬 피어는 닫는다 (write)
 		case QUERY_ALL:
-			write(ws, responseChainMsg()) // 챕터와 다른 점: 위와 같다. 체인은 늘 프레임 하나에 든다 (addBlock)
-		case RESPONSE_BLOCKCHAIN: // 노트의 MassgeType.RESPONSE_BLOCKCHAIN
+			write(ws, responseChainMsg()) // 챕터와 다른 점: 위와 같고, 체인은 늘 프레임 하나에 든다 (addBlock)
+		case RESPONSE_BLOCKCHAIN: // 노트와 다른 점: 노트는 MassgeType.RESPONSE_BLOCKCHAIN 으로 적었다
 			handleBlockchainResponse(ws, message) // 챕터와 다른 점: 보낸 소켓도 넘긴다 (체인 전체를 그 피어에게만 묻는다)
 		}
 	})
@@ -251,9 +247,8 @@ type conn struct {
 	queue    chan *frame              // ws.send 의 대기열
 	ctx      context.Context          // 소켓이 닫히면 끝난다: context.Cause 가 처음 닫힌 까닭이다
 	cancel   context.CancelCauseFunc
-	backlog  int    // 대기열에 있거나 보내는 중인 프레임의 바이트 수 (mu 가 지킨다)
-	last     *frame // 마지막으로 넣은 프레임: 아직 대기열에 있으면 같은 응답을 또 넣지 않는다 (mu 가 지킨다)
-	bad      int    // 이 피어가 보낸 잘못된 메시지 수 (mu 가 지킨다)
+	backlog  int // 대기열에 있거나 보내는 중인 프레임의 바이트 수 (mu 가 지킨다)
+	bad      int // 이 피어가 보낸 잘못된 메시지 수 (mu 가 지킨다)
 }
 
 // frame 은 보낼 웹소켓 프레임 하나이다. 체인의 한 버전에 대한 같은 응답은 모든 소켓의 대기열이 같은 frame 을 나눠 가진다.
@@ -303,7 +298,9 @@ func frameOf(message Message) *frame {
 var escape = strings.NewReplacer(`"`, `\"`, `\`, `\\`)
 
 // chainText 는 JSON.stringify(getBlockchain()) 이다: GET /blocks 의 몸체. 체인의 버전마다 한 번 쓰고 나눠 쓴다.
-func chainText(blocks []Block) *frame { return answer(blocks, "[", "]", strings.NewReplacer()) }
+func chainText(blocks []Block) func() []byte {
+	return answer(blocks, "[", "]", strings.NewReplacer()).text
+}
 
 // newServer 는 ln 에서 웹소켓 서버를 열고, 연결마다 소켓을 만들어 onConnection 에 넘긴다 (mu 를 잡고).
 func newServer(ln net.Listener, onConnection func(*socket)) *http.Server {
@@ -475,7 +472,7 @@ func (ws *socket) on(event string, handler func(Message)) {
 
 // send 는 ws.send(JSON.stringify(message)) 이다: 메시지의 프레임을 소켓의 대기열에 넣기만 하고 돌아온다. JSON.stringify 와 보내는
 // 일은 그 소켓의 writePump 가 mu 밖에서 하고, 체인의 한 버전에 대한 응답은 모든 소켓이 한 번 쓴 바이트를 나눠 보낸다. 닫힌 소켓에
-// 보내는 것은 버리고, 방금 넣은 같은 응답이 아직 나가지 않았으면 또 넣지 않으며, 1024 개가 밀린 소켓은 느린 피어로 보고 닫는다. 모든 대기열의
+// 보내는 것은 버리고, 1024 개가 밀린 소켓은 느린 피어로 보고 닫는다. 모든 대기열의
 // 서로 다른 프레임이 128 MiB 를 넘게 되면 가장 많이 밀린 소켓부터 닫고, 그래도 자리가 없으면 보내지 않는다 (enqueue). mu 를 잡고 부른다.
 func (ws *socket) send(message Message) {
 	note("→", ws.addr, describe(message.Type, message.Data))
@@ -514,7 +511,7 @@ func enqueue(ws *socket, f *frame) {
 		fullest.close(fmt.Errorf("peer too slow: %d MiB of frames wait to be sent to it", fullest.backlog>>20))
 		release(fullest)
 	}
-	if ws.isClosed() || f == ws.last {
+	if ws.isClosed() {
 		return
 	} else if len(ws.queue) == cap(ws.queue) {
 		ws.close(fmt.Errorf("peer too slow: %d frames wait to be sent to it", maxQueued))
@@ -524,15 +521,13 @@ func enqueue(ws *socket, f *frame) {
 	if f.holders++; f.holders == 1 {
 		queuedBytes += f.size
 	}
-	ws.backlog, ws.last = ws.backlog+f.size, f
+	ws.backlog += f.size
 	ws.queue <- f
 }
 
 // sent 는 대기열에서 나간(보냈거나 버린) 프레임만큼 센 값을 줄인다. mu 를 잡고 부른다.
 func sent(ws *socket, f *frame) {
-	if ws.backlog -= f.size; ws.last == f {
-		ws.last = nil
-	}
+	ws.backlog -= f.size
 	if f.holders--; f.holders == 0 {
 		queuedBytes -= f.size
 	}
@@ -618,7 +613,10 @@ func receive(ws *socket, data []byte) {
 // 파싱한 값을 다시 쓴 바이트가 받은 바이트와 같아야 한다. 그러면 키는 대소문자까지 같고, 같은 키가 둘이거나 다른 키가 있을 수
 // 없고, 수는 자바스크립트의 형식이며, 잘린 프레임은 JSON 이 아니다. 그래서 Go 가 읽은 값이 자바스크립트가 읽은 값과 같다.
 // UTF-8 이 아닌 바이트만은 따로 본다: Go 는 그것을 더 긴 U+FFFD 로 읽어, 줄어드는 이스케이프와 길이를 맞출 수 있다.
-// RESPONSE_BLOCKCHAIN 이면 data 의 블록 배열도 그렇게 파싱하고, 머클 루트와 해시를 구해 둔다 (decodeBlocks).
+// RESPONSE_BLOCKCHAIN 이면 data 의 블록 배열도 그렇게 파싱하고, 머클 루트와 해시를 구해 둔다 (decodeBlocks): 빈 배열, 구조가 틀린
+// 블록(isValidBlockStructure: 챕터는 addBlock 이나 replaceChain 에서야 거절한다), 64글자 대문자 16진수가 아닌 해시(올바를 수 없는 블록),
+// Go 가 자바스크립트와 같게 읽지 못하는 data(canonicalJSON: 짝이 없는 \ud800, 64 겹보다 깊은 값)가 든 메시지는 통째로 거절한다.
+// 모르는 type 은 챕터처럼 받고 넘어간다. 여러 프레임으로 나눈 메시지는 프레임마다 따로 읽어 잘못된 메시지가 된다 (readPump).
 func readMessage(frame []byte) (message Message, prepared facts, err error) {
 	var wire struct {
 		Type MessageType `json:"type"`
@@ -627,8 +625,6 @@ func readMessage(frame []byte) (message Message, prepared facts, err error) {
 	switch {
 	case !utf8.Valid(frame) || json.Unmarshal(frame, &wire) != nil || !sameAsStringify(frame, wire.Type, wire.Data):
 		err = fmt.Errorf("%.200q is not a message as JSON.stringify writes it", frame)
-	case wire.Type < QUERY_LATEST || wire.Type > RESPONSE_BLOCKCHAIN:
-		err = fmt.Errorf("unknown type %d", wire.Type)
 	case wire.Type == RESPONSE_BLOCKCHAIN:
 		message.Data, prepared, err = decodeBlocks(*cmp.Or(wire.Data, new(string)))
 	}
@@ -706,7 +702,10 @@ func prepareBlock(block *Block, raw string, total *cost, prepared *facts) error 
 
 // describe 는 메시지를 한 줄로 줄인다: 종류와, 블록들이면 그 수와 index 범위 (data 는 보이지 않는다).
 func describe(t MessageType, blocks []Block) string {
-	name := [...]string{"QUERY_LATEST", "QUERY_ALL", "RESPONSE_BLOCKCHAIN"}[t]
+	name := fmt.Sprintf("type %d", t)
+	if QUERY_LATEST <= t && t <= RESPONSE_BLOCKCHAIN {
+		name = [...]string{"QUERY_LATEST", "QUERY_ALL", "RESPONSE_BLOCKCHAIN"}[t]
+	}
 	if len(blocks) == 1 {
 		return fmt.Sprintf("%s 1 block [%d]", name, blocks[0].Header.Index)
 	} else if len(blocks) > 1 {

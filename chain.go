@@ -271,16 +271,10 @@ func fits(newBlock *Block) bool {
 func isSafeInteger(n int64) bool { return -maxSafeInteger <= n && n <= maxSafeInteger }
 
 // lockWith 는 mu 를 잡고, 그동안 챕터의 함수가 f 에 구해 둔 해시와 머클 루트를 쓰게 한다 (known).
-func lockWith(f facts) {
-	mu.Lock()
-	known = f
-}
+func lockWith(f facts) { mu.Lock(); known = f }
 
 // unlockWith 는 구해 둔 것을 지우고 mu 를 놓는다.
-func unlockWith() {
-	known = nil
-	mu.Unlock()
-}
+func unlockWith() { known = nil; mu.Unlock() }
 
 // prehashed 는 받은 블록이면 mu 를 잡기 전에 구해 둔 그 해시이다 (known).
 func prehashed(block Block) (Hash, bool) {
@@ -428,7 +422,7 @@ func canonicalValue(dec *json.Decoder, depth int, leaf bool) ([]byte, error) {
 			continue
 		}
 		token, _ := dec.Token()
-		key := token.(string)
+		key, _ := token.(string) // 잘못된 JSON 이면 다음 Token 이 에러를 돌려준다
 		value, err := canonicalValue(dec, depth+1, false)
 		if err != nil || leaf && key == "toString" {
 			return nil, cmp.Or(err, errors.New(`an object with a "toString" key: String() throws in JavaScript`))

@@ -166,7 +166,8 @@ func slots(places chan struct{}, handler http.HandlerFunc) http.HandlerFunc {
 		case places <- struct{}{}:
 			defer func() { <-places }()
 			handler(w, r)
-		case <-r.Context().Done():
+		case <-r.Context().Done(): // 노드가 멈추거나 클라이언트가 끊었다
+			sendError(w, http.StatusServiceUnavailable, "the node is stopping")
 		}
 	}
 }
@@ -177,16 +178,16 @@ func slots(places chan struct{}, handler http.HandlerFunc) http.HandlerFunc {
 func readBody(w http.ResponseWriter, r *http.Request, key string, v any) bool {
 	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxBodyBytes))
 	fields, status := map[string]json.RawMessage{}, http.StatusBadRequest
-	mediaType, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))
-	switch body = bytes.TrimSpace(body); {
+	mediaType, params, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))
+	switch start := bytes.TrimLeft(body, " \t\r\n"); { // JSON.parse 가 건너뛰는 공백만
 	case errors.As(err, new(*http.MaxBytesError)):
 		status, err = http.StatusRequestEntityTooLarge, fmt.Errorf("request body larger than %d bytes", maxBodyBytes)
 	case err != nil, len(body) == 0:
-	case mediaType != "application/json" && !strings.HasSuffix(mediaType, "+json"):
-		status, err = http.StatusUnsupportedMediaType, errors.New("send the body with Content-Type: application/json")
-	case body[0] != '{' && body[0] != '[': // body-parser 의 strict: 객체나 배열만 받는다
+	case mediaType != "application/json" || !strings.EqualFold(cmp.Or(params["charset"], "utf-8"), "utf-8"):
+		status, err = http.StatusUnsupportedMediaType, errors.New("send the body with Content-Type: application/json (UTF-8)")
+	case len(start) == 0 || start[0] != '{' && start[0] != '[': // body-parser 의 strict: 객체나 배열만 받는다
 		err = errors.New(`the body must be a JSON object, like {"data":["hello"]}`)
-	case body[0] == '{' || !json.Valid(body):
+	case start[0] == '{' || !json.Valid(body):
 		err = json.Unmarshal(body, &fields)
 	}
 	value, canonicalErr := canonicalJSON(fields[key])

@@ -252,6 +252,9 @@ func TestInitHttpServer(t *testing.T) {
 			`{"data":[1.0, "<&>", null, {"b":1,"b":2}]}`, json, 200, `{"header":{"version":"2.1.0","index":2,`},
 		{"챕터와 다른 점: a body without Content-Type: application/json is 415 (the chapter mines an empty block)",
 			"POST", "/mineBlock", `{"data":["x"]}`, map[string]string{"Content-Type": "text/plain"}, 415, `{"error":`},
+		{"챕터와 다른 점: application/…+json or another charset is 415 (the chapter mines an empty block, or 415)",
+			"POST", "/mineBlock", `{"data":["x"]}`, map[string]string{"Content-Type": "application/vnd.x+json; charset=latin1"}, 415, `{"error":`},
+		{"a body of spaces, or after a form feed, is 400, as JSON.parse", "POST", "/mineBlock", "\f  ", json, 400, `{"error":`},
 		{"a body over 100 KB is 413, as body-parser", "POST", "/mineBlock", `{"data":["` + strings.Repeat("x", maxBodyBytes) + `"]}`, json, 413, `{"error":`},
 		{"챕터와 다른 점: 1e400 is 400 (the chapter writes null)", "POST", "/mineBlock", `{"data":[1e400]}`, json, 400, `{"error":`},
 		{"챕터와 다른 점: data that is not an array is 400", "POST", "/mineBlock", `{"data":"x"}`, json, 400, `{"error":`},
@@ -999,18 +1002,19 @@ func TestLimits(t *testing.T) {
 				}
 			}
 		}},
-		// 프레임의 data 값이 2^20 개를 넘으면 그 자리에서 읽기를 멈추고 거절한다: 1 MiB 블록 16 개인 프레임도 블록 넷까지만 읽는다.
+		// 프레임의 data 값이 2^20 개를 넘으면 해시하기 전에 거절한다: 앞 블록에 이어지고 머클 루트가 맞는 1 MiB 블록 16 개인 프레임은
+		// 넷째 블록에서 멈춘다. 이어지지 않는 블록의 data 는 처음과 마지막 것 말고는 해시하지 않는다 (prepareBlocks).
 		{"프레임 하나의 data 값", func(t *testing.T) {
 			startLocalNode(t)
 			ws := newTestSocket(t, "peer")
-			frame := func(blocks int) []byte { // 1 MiB 의 ["","",…] 블록들: 셋이면 2^20 개에 조금 못 미친다 (헤더는 아무래도 된다)
-				var b []Block
-				for i := range blocks {
-					b = append(b, Block{Header: BlockHeader{"2.1.0", int64(i + 1), Hash{}, 1700000000, Hash{}}, Data: json.RawMessage(values(`""`, maxBlockDataBytes/3))})
-				}
-				return chainFrame(b)
+			n := maxBlockDataBytes / 3 // 1 MiB 의 ["","",…]: 블록 셋이면 2^20 개에 조금 못 미친다
+			data, root := values(`""`, n), valuesRoot("", n)
+			one := chainFrame([]Block{{Header: BlockHeader{"2.1.0", 5, Hash{}, 1700000000, root}, Data: json.RawMessage(data)}}) // 붙지 않는 블록 하나
+			chain := []Block{getGenesisBlock()}
+			for range 16 {
+				chain = append(chain, blockOn(chain[len(chain)-1], data, root))
 			}
-			one, big := frame(1), frame(16)
+			big := chainFrame(chain[1:])
 			before := allocated()
 			receive(ws, one) // 블록 하나를 끝까지 읽는 데 드는 할당
 			perBlock, before := allocated()-before, allocated()
@@ -1019,9 +1023,15 @@ func TestLimits(t *testing.T) {
 			if got, bad := len(chainNow()), badOf(ws); got != 1 || bad != 1 {
 				t.Errorf("a frame of %d data values: got %d blocks and %d bad messages, want 1 and 1", 16*(maxBlockDataBytes/3), got, bad)
 			}
-			if used > 6*perBlock || grew > 16*uint64(len(big)) { // 멈추면 블록 넷만큼, 다 읽으면 16 개만큼 든다
+			if used > 6*perBlock || grew > 16*uint64(len(big)) { // 블록을 모두 파싱하고(해시보다 훨씬 싸다) 넷째에서 멈춘다
 				t.Errorf("refusing a %d-byte frame allocated %d bytes and grew the heap by %d; want under 6 blocks' reading (%d) and 16 frames", len(big), used, grew, 6*perBlock)
 			}
+			junk := slices.Clone(chain[1:])
+			for i := range junk {
+				junk[i].Header.PreviousHash = Hash{} // 앞 블록에 이어지지 않는다
+			}
+			receive(ws, chainFrame(junk)) // 처음과 마지막 블록만 해시하므로 2^20 개에 이르지 않는다: 잘못된 메시지가 아니다
+			check(t, "bad messages after 16 unchained blocks of the same data", badOf(ws), 1)
 		}},
 		// 프레임에서 2 MiB 인 쓰레기 블록 뒤의 작은 다음 블록을 붙여도, 노드는 프레임이 아닌 그 블록의 복사본만 쥔다.
 		{"받은 블록이 쥐는 메모리", func(t *testing.T) {
@@ -1178,7 +1188,10 @@ func TestLimits(t *testing.T) {
 			if status := statusLine(big, 5*time.Second); strings.Contains(status, " 101 ") || !closedWithin(big, 4*time.Second) {
 				t.Errorf("a handshake request with a 9 KiB header: got %q and the connection open, want it closed", status)
 			}
-			for what, c := range map[string]net.Conn{"an unfinished handshake request": head, "a connection that sends no message": silent} {
+			idle := tcpDial(t, q.p2p, 0)
+			io.WriteString(idle, "OPTIONS * HTTP/1.1\r\nHost: localhost\r\n\r\n") // net/http 이 스스로 답하고 연결을 열어 둔다
+			check(t, "OPTIONS * on the P2P port", strings.HasPrefix(statusLine(idle, 5*time.Second), "HTTP/1.1 200"), true)
+			for what, c := range map[string]net.Conn{"an unfinished handshake request": head, "a connection that sends no message": silent, "an idle connection after OPTIONS *": idle} {
 				check(t, what+": closed within 4 s (the limit is 1 s)", closedWithin(c, 4*time.Second), true)
 			}
 			readAnswer(t, talking, r)
@@ -1325,6 +1338,19 @@ func TestLimits(t *testing.T) {
 			if took := time.Since(start); took > 5*time.Second {
 				t.Errorf("a peer that reads nothing: closed after %v, want about writeTimeout (0.5 s)", took)
 			}
+			// 핑만 보내고 읽지 않는 피어: 읽는 고루틴이 퐁을 쓰다 막혀도 writeTimeout 에 닫힌다 (큰 메시지의 자리를 쥔 채 남지 않는다).
+			pinger := tcpDial(t, n.p2p, 4096)
+			io.WriteString(pinger, upgrade+"\r\n")
+			statusLine(pinger, 5*time.Second)
+			writeRawFrame(t, pinger, queryLatest)
+			ping, start := append([]byte{0x89, 0x80 | 125, 0, 0, 0, 0}, strings.Repeat("p", 125)...), time.Now()
+			for pinger.SetWriteDeadline(time.Now().Add(time.Second)) == nil {
+				if _, err := pinger.Write(ping); err != nil { // 노드가 읽기를 멈췄거나 연결을 닫았다
+					break
+				}
+			}
+			waitFor(t, "the pinging peer to be closed", func() bool { return len(socketsNow()) == 0 })
+			check(t, "a peer that pings and reads nothing: closed within 5 s", time.Since(start) < 5*time.Second, true)
 		}},
 		// HTTP 연결은 64 개까지이고(더 오는 연결은 기다린다), 8 KiB 가 넘는 요청 머리는 431, 5 초 안에 끝나지 않는 머리와 5 초 쉰 연결은
 		// 닫히며, 끝나지 않는 2 MiB 의 머리를 보내는 연결 100 개도 힙을 키우지 못하고 GET /peers 는 답한다.
@@ -1477,6 +1503,14 @@ func TestLimits(t *testing.T) {
 			io.WriteString(c, "POST /mineBlock HTTP/1.1\r\nHost: evil.example\r\nContent-Type: application/json\r\nContent-Length: 11\r\n\r\n{\"data\":[]}")
 			if status := statusLine(c, 5*time.Second); !strings.Contains(status, " 421 ") || len(chainNow()) != 2 {
 				t.Errorf("POST /mineBlock to Host evil.example: got %q and %d blocks, want 421 and 2 (only the same-origin POST)", status, len(chainNow()))
+			}
+			// 웹 페이지는 P2P 피어가 될 수 없다: 브라우저가 보내는 Origin 은 거절하고, x/net 의 http://localhost/ 와 Origin 이 없는 것(npm ws)은 받는다.
+			for origin, want := range map[string]string{"http://evil.example": "HTTP/1.1 403", "http://localhost/": "HTTP/1.1 101", "": "HTTP/1.1 101"} {
+				c, header := tcpDial(t, n.p2p, 0), map[bool]string{true: "Origin: " + origin + "\r\n"}[origin != ""]
+				io.WriteString(c, upgrade+header+"\r\n")
+				if status := statusLine(c, 5*time.Second); !strings.HasPrefix(status, want) {
+					t.Errorf("P2P handshake with Origin %q: got %q, want %s", origin, status, want)
+				}
 			}
 		}},
 		// 스트림은 4 개까지이고(5 번째는 자리가 날 때까지 기다린다), 이벤트 64 개보다 더 뒤처진 스트림은 닫혀 자리를 내준다.
@@ -2139,7 +2173,7 @@ func hh(s string) Hash { return sha256.Sum256([]byte(s)) }
 func check[T comparable](t testing.TB, what string, got, want T) {
 	t.Helper()
 	if got != want {
-		t.Errorf("%s: got %.300v, want %.300v", what, got, want)
+		t.Errorf("%s: got %.300s, want %.300s", what, fmt.Sprint(got), fmt.Sprint(want))
 	}
 }
 

@@ -56,7 +56,7 @@ func getSockets() []*socket { return sockets }
 
 // initP2PServer 는 리슨하는 ln(main 이 미리 열어 둔다)에서 웹소켓 서버를 열고, 연결이 들어올 때마다 initConnection 을 부른다.
 // 챕터와 다른 점: 들어온 연결은 maxPeers 개까지 받고(더 오는 연결은 자리가 날 때까지 기다린다), 핸드셰이크의 HTTP 요청 헤더는
-// 4 KiB 와 dialTimeout 안이어야 하며, 이 노드 자신이 연결한 것(nodeID)은 거절한다.
+// 4 KiB 와 dialTimeout 안이어야 하며, 이 노드 자신이 연결한 것(nodeID)과 웹 페이지가 연 것(브라우저의 Origin)은 거절한다.
 func initP2PServer(ln net.Listener) *http.Server {
 	// 노트와 다른 점: 노트는 server.on 이 연결을 "대기열"에 올린다고 적었다. 핸들러를 등록할 뿐이고, 연결이 올 때마다 불린다.
 	server := newServer(ln, func(ws *socket) { initConnection(ws) }) // new WebSocket.Server(…), server.on("connection", …)
@@ -305,10 +305,11 @@ func chainText(blocks []Block) func() []byte {
 // newServer 는 ln 에서 웹소켓 서버를 열고, 연결마다 소켓을 만들어 onConnection 에 넘긴다 (mu 를 잡고).
 func newServer(ln net.Listener, onConnection func(*socket)) *http.Server {
 	server := websocket.Server{
-		// npm ws 는 Origin 헤더 없이 연결하므로 Origin 은 보지 않는다 (websocket.Handler 는 그런 연결을 거절한다).
+		// npm ws 는 Origin 헤더 없이, x/net 은 http://localhost/ 로 연결한다. 브라우저는 끝에 / 가 없는 Origin 을 보내므로, 웹 페이지는
+		// 피어가 될 수 없다. 이 노드 자신(Node-Id)도 거절한다.
 		Handshake: func(_ *websocket.Config, req *http.Request) error {
-			if req.Header.Get("Node-Id") == nodeID {
-				return errors.New("a connection from this node itself")
+			if origin := req.Header.Get("Origin"); req.Header.Get("Node-Id") == nodeID || origin != "" && origin != "http://localhost/" {
+				return errors.New("a connection from this node itself or from a web page")
 			}
 			return nil
 		},
@@ -321,7 +322,7 @@ func newServer(ln net.Listener, onConnection func(*socket)) *http.Server {
 			<-s.ctx.Done() // websocket.Server 는 Handler 가 돌아오면 연결을 닫는다
 		},
 	}
-	srv := &http.Server{Addr: ln.Addr().String(), Handler: server, ReadHeaderTimeout: dialTimeout, MaxHeaderBytes: maxHeaderBytes,
+	srv := &http.Server{Addr: ln.Addr().String(), Handler: server, ReadHeaderTimeout: dialTimeout, IdleTimeout: dialTimeout, MaxHeaderBytes: maxHeaderBytes,
 		ConnContext: func(ctx context.Context, c net.Conn) context.Context { return context.WithValue(ctx, rawKey{}, c) }}
 	go srv.Serve(rawListener{netutil.LimitListener(ln, maxPeers)})
 	return srv
@@ -390,7 +391,6 @@ func dial(ws *socket, config *websocket.Config) error {
 		tcp.Close()
 		return err
 	}
-	tcp.SetDeadline(time.Time{})
 	limited.limit = 0 // 핸드셰이크 뒤의 프레임은 MaxPayloadBytes 가 제한한다
 	ws.open(conn, limited, tcp.RemoteAddr().String())
 	return nil
@@ -424,6 +424,13 @@ func (c *limitedConn) Read(p []byte) (int, error) {
 	n, err := c.Conn.Read(p)
 	c.read += n
 	return n, err
+}
+
+// Write 는 연결에 쓴다. 쓰기마다 writeTimeout 의 시간 제한을 새로 걸어, 프레임도 핑에 답하는 퐁(읽는 고루틴이 쓴다)도 읽지 않는
+// 피어에게 그보다 오래 막히지 않는다: 막힌 퐁은 큰 메시지의 자리를 쥔 채 읽기를 멈추게 하기 때문이다.
+func (c *limitedConn) Write(p []byte) (int, error) {
+	c.SetWriteDeadline(time.Now().Add(writeTimeout))
+	return c.Conn.Write(p)
 }
 
 // done 은 메시지 하나를 처리한 뒤에 부른다: 센 바이트를 지우고, 쥔 자리를 놓는다.
@@ -462,8 +469,7 @@ func (ws *socket) on(event string, handler func(Message)) {
 			note("-", ws.addr, fmt.Sprint(ws.reason()))
 			handler(Message{})
 			mu.Unlock()
-			if ws.ws != nil { // 닫는 프레임을 1초까지 보내 본 뒤 닫는다: 기다릴 수 있으므로 mu 를 놓은 뒤에
-				ws.ws.SetWriteDeadline(time.Now().Add(time.Second))
+			if ws.ws != nil { // 닫는 프레임을 보내 본 뒤 닫는다: 기다릴 수 있으므로 mu 를 놓은 뒤에
 				ws.ws.Close()
 			}
 		}()
@@ -556,9 +562,7 @@ func writePump(ws *socket) {
 		case f := <-ws.queue:
 			err := ws.ctx.Err()
 			if err == nil { // 닫힌 뒤에는 보내지 않는다: 새 시간 제한이 close 가 건 "지금" 제한을 덮어쓰지 않도록
-				ws.ws.SetWriteDeadline(time.Now().Add(writeTimeout))
-				_, err = ws.ws.Write(f.text())      // 텍스트 프레임 하나
-				ws.ws.SetWriteDeadline(time.Time{}) // 핑에 답하는 퐁도 이 연결로 나가므로 지난 시간 제한을 남기지 않는다
+				_, err = ws.ws.Write(f.text()) // 텍스트 프레임 하나: 쓰기마다 writeTimeout 안이다 (limitedConn.Write)
 			}
 			mu.Lock()
 			sent(ws, f)
@@ -644,68 +648,72 @@ func sameAsStringify(frame []byte, typ MessageType, data *string) bool {
 }
 
 // decodeBlocks 는 블록 배열의 JSON 문자열(RESPONSE_BLOCKCHAIN 의 data)을 json.Decoder 로 블록 하나씩 파싱한다. 블록마다
-// 다시 쓴 바이트가 받은 바이트와 같아야 하고(readMessage), 틀린 블록을 만나면 그 자리에서 멈춘다.
+// 다시 쓴 바이트가 받은 바이트와 같아야 하고(readMessage), 틀린 블록을 만나면 그 자리에서 멈춘다. 해시는 prepareBlocks 가 구한다.
 // 챕터와 다른 점: 다른 형식으로 쓴 블록(공백, 다른 키 차례나 대소문자, 더 있는 키, 1.0 이나 1.5 처럼 쓴 정수)은 챕터는 받지만 여기서는
 // 메시지째 거절한다. 챕터의 노드가 보내는 블록은 늘 이 형식이다. 빈 배열(챕터는 예외로 죽는다)과 isValidBlockStructure 에 맞지 않는
 // 블록도 메시지째 거절한다: 챕터는 index 를 견준 뒤에야 isValidNewBlock 이 거절한다.
 func decodeBlocks(text string) ([]Block, facts, error) {
-	var prepared facts
 	dec := json.NewDecoder(strings.NewReader(text))
 	if token, err := dec.Token(); err != nil || token != json.Delim('[') || !strings.HasPrefix(text, "[") {
-		return nil, prepared, errors.New("data is not a JSON array of blocks")
+		return nil, nil, errors.New("data is not a JSON array of blocks")
 	}
 	var blocks []Block
-	total := cost{bytes: int32(len(`{"type":2,"data":"[]"}`) - 1)}
 	end := int64(1) // 앞 블록이 끝난 곳 (처음에는 '[' 다음): 블록 사이의 공백은 받은 블록의 JSON 에 들어가 다시 쓴 것과 달라진다
 	for ; dec.More(); end = dec.InputOffset() {
 		var block Block
-		err := dec.Decode(&block)
-		if err == nil {
-			err = prepareBlock(&block, strings.TrimPrefix(text[end:dec.InputOffset()], ","), &total, &prepared)
+		raw, err := "", dec.Decode(&block)
+		if raw = strings.TrimPrefix(text[end:dec.InputOffset()], ","); err == nil && !isValidBlockStructure(block) {
+			err = errors.New("invalid block structure (index or timestamp beyond 2^53-1, or data not an array of at most 1 MiB)")
+		} else if err == nil && string(stringify(block)) != raw {
+			err = fmt.Errorf("%.200q is not a block as JSON.stringify writes it", raw)
 		}
 		if err != nil {
-			return nil, prepared, fmt.Errorf("RESPONSE_BLOCKCHAIN block %d: %v", len(blocks), err)
+			return nil, nil, fmt.Errorf("RESPONSE_BLOCKCHAIN block %d: %v", len(blocks), err)
 		}
+		block.Header.Version = unique.Make(block.Header.Version).Value() // 블록마다 같은 문자열("2.1.0")을 따로 두지 않는다
+		block.own.bytes = int32(answerSize(raw) + 1)                     // 블록과 그 뒤의 쉼표 (blockCost)
 		blocks = append(blocks, block)
 	}
 	if len(blocks) == 0 || text[end:] != "]" {
-		return nil, prepared, errors.New("data is not a non-empty JSON array of blocks as JSON.stringify writes it")
+		return nil, nil, errors.New("data is not a non-empty JSON array of blocks as JSON.stringify writes it")
 	}
-	return blocks, prepared, nil
+	prepared, err := prepareBlocks(blocks)
+	return blocks, prepared, err
 }
 
-// prepareBlock 은 받은 블록 하나를 검사하고, mu 밖에서 머클 루트, 해시, 크기를 구해 둔다. raw 는 받은 블록의 JSON 이고,
-// total 은 그 프레임에서 이 블록까지의 비용이다: 프레임의 data 값은 maxLeaves 개까지만 읽는다.
-func prepareBlock(block *Block, raw string, total *cost, prepared *facts) error {
-	if !isValidBlockStructure(*block) {
-		return errors.New("invalid block structure (index or timestamp beyond 2^53-1, or data not an array of at most 1 MiB)")
-	} else if string(stringify(*block)) != raw {
-		return fmt.Errorf("%.200q is not a block as JSON.stringify writes it", raw)
+// prepareBlocks 는 받은 블록들의 해시, 머클 루트, 비용을 mu 밖에서 구해 둔다. 챕터의 isValidChain 은 앞 블록에 이어지지 않거나 앞 블록의
+// 머클 루트가 틀린 곳에서 멈추므로, 그 뒤 블록의 data 는 파싱하고 해시하지 않는다(마지막 블록은 addBlock 이 볼 수 있어 늘 구한다):
+// 쓰레기 data 를 해시하게 하려면 보낸 쪽도 그 머클 루트를 구해야 한다. 프레임에서 해시하는 data 값은 maxLeaves 개까지이다.
+func prepareBlocks(blocks []Block) (prepared facts, err error) {
+	total, chained := cost{bytes: int32(len(`{"type":2,"data":"[]"}`) - 1)}, true
+	for i := range blocks {
+		b, h := &blocks[i], blocks[i].Header // calculateHashForBlock 은 mu 가 지키는 known 을 보므로 calculateHash 를 부른다
+		f := dataFacts{data: &b.Data[0], hash: calculateHash(h.Version, h.Index, h.PreviousHash, h.Timestamp, h.MerkleRoot)}
+		if i > 0 { // 앞 블록까지 이어졌으면 앞 블록은 prepared 의 마지막이다
+			prev := prepared[len(prepared)-1]
+			chained = chained && prev.root == blocks[i-1].Header.MerkleRoot && prev.hash == h.PreviousHash && blocks[i-1].Header.Index+1 == h.Index
+		}
+		if chained || i == len(blocks)-1 {
+			data, err := prepareData(b.Data, maxLeaves-int(total.values))
+			if err != nil {
+				return prepared, fmt.Errorf("RESPONSE_BLOCKCHAIN block %d: %v", i, err)
+			}
+			f.root, f.values = data.root, data.values
+			prepared = append(prepared, f)
+		}
+		b.own.values = int32(f.values)
+		total = total.plus(b.own)
+		b.total = total
+		if !total.within() {
+			return prepared, fmt.Errorf("more than %d MiB or %d data values in one frame", maxFrameBytes>>20, maxLeaves)
+		}
 	}
-	data, err := prepareData(block.Data, maxLeaves-int(total.values))
-	if err != nil {
-		return err
-	}
-	block.Header.Version = unique.Make(block.Header.Version).Value() // 블록마다 같은 문자열("2.1.0")을 따로 두지 않는다
-	h := block.Header                                                // calculateHashForBlock 은 mu 가 지키는 known 을 보므로 여기서는 calculateHash 를 부른다
-	data.hash = calculateHash(h.Version, h.Index, h.PreviousHash, h.Timestamp, h.MerkleRoot)
-	data.data = &block.Data[0]
-	*prepared = append(*prepared, data)
-	block.own = cost{int32(answerSize(raw) + 1), int32(data.values)} // 블록과 그 뒤의 쉼표 (blockCost)
-	*total = total.plus(block.own)
-	block.total = *total
-	if !total.within() {
-		return fmt.Errorf("more than %d MiB or %d data values in one frame", maxFrameBytes>>20, maxLeaves)
-	}
-	return nil
+	return prepared, nil
 }
 
 // describe 는 메시지를 한 줄로 줄인다: 종류와, 블록들이면 그 수와 index 범위 (data 는 보이지 않는다).
 func describe(t MessageType, blocks []Block) string {
-	name := fmt.Sprintf("type %d", t)
-	if QUERY_LATEST <= t && t <= RESPONSE_BLOCKCHAIN {
-		name = [...]string{"QUERY_LATEST", "QUERY_ALL", "RESPONSE_BLOCKCHAIN"}[t]
-	}
+	name := cmp.Or(map[MessageType]string{0: "QUERY_LATEST", 1: "QUERY_ALL", 2: "RESPONSE_BLOCKCHAIN"}[t], fmt.Sprintf("type %d", t))
 	if len(blocks) == 1 {
 		return fmt.Sprintf("%s 1 block [%d]", name, blocks[0].Header.Index)
 	} else if len(blocks) > 1 {

@@ -94,9 +94,7 @@ func TestAddBlock(t *testing.T) {
 		mu.Lock()
 		got := addBlock(tt.block)
 		mu.Unlock()
-		if wantLen := len(tt.held) + map[bool]int{true: 1}[tt.want]; got != tt.want || len(chainNow()) != wantLen {
-			t.Errorf("%s: got %v and %d blocks, want %v and %d", tt.name, got, len(chainNow()), tt.want, wantLen)
-		}
+		check(t, tt.name+" (added, blocks)", fmt.Sprint(got, len(chainNow())), fmt.Sprint(tt.want, len(tt.held)+map[bool]int{true: 1}[tt.want]))
 	}
 	resetChain()
 }
@@ -110,19 +108,12 @@ func TestCalculateHash(t *testing.T) {
 // TestMerkleRoot 는 merkleRootOf 를 npm merkle 0.6.0 이 낸 값(testdata/jsnode/vectors.js 를 node 로 돌려 만든
 // merkle-vectors.json)과, 챕터의 규칙대로 이 테스트에서 따로 계산한 값에 견준다.
 func TestMerkleRoot(t *testing.T) {
-	file, err := os.ReadFile("testdata/jsnode/merkle-vectors.json")
-	if err != nil {
-		t.Fatal(err)
-	}
-	var vectors []struct {
+	file, _ := os.ReadFile("testdata/jsnode/merkle-vectors.json")
+	for _, v := range fromJSON[[]struct {
 		Data []json.RawMessage
 		Root string
 		Text []string
-	}
-	if err := json.Unmarshal(file, &vectors); err != nil {
-		t.Fatal(err)
-	}
-	for _, v := range vectors {
+	}](t, string(file)) {
 		data, err := canonicalJSON(stringify(v.Data)) // 파일의 1e-07 같은 수를 JSON.stringify 의 형식으로
 		if err != nil {
 			t.Fatal(err)
@@ -272,12 +263,7 @@ func TestInitP2PServer(t *testing.T) {
 	a := startNode(t, "A")
 	_, r := rawDial(t, a.p2p)
 	opcode, payload, err := readRawFrame(r)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if opcode != 1 || string(payload) != `{"type":0,"data":null}` {
-		t.Errorf("first frame: got opcode %d %q, want a text frame {\"type\":0,\"data\":null}", opcode, payload)
-	}
+	check(t, "first frame (opcode, text, error)", fmt.Sprint(opcode, " ", string(payload), " ", err), `1 {"type":0,"data":null} <nil>`)
 	check(t, "A's peers", len(a.peers()), 1)
 }
 
@@ -289,12 +275,8 @@ func TestInitConnection(t *testing.T) {
 	initConnection(ws)
 	got := slices.Clone(getSockets())
 	mu.Unlock()
-	if !slices.Equal(got, []*socket{ws}) {
-		t.Errorf("sockets: got %d sockets, want just the new one", len(got))
-	}
-	if sent := drain(ws); !slices.Equal(sent, []string{`{"type":0,"data":null}`}) {
-		t.Errorf("sent: got %q, want one QUERY_LATEST", sent)
-	}
+	check(t, "sockets", fmt.Sprint(got), fmt.Sprint([]*socket{ws}))
+	check(t, "sent", show(drain(ws)), show([]string{queryLatest}))
 }
 
 // 행마다 제네시스와 블록 1 을 가진 노드에 새 소켓으로 메시지 하나를 보내고, 그 소켓이 받은 것과 체인을 본다.
@@ -321,9 +303,7 @@ func TestInitMessageHandler(t *testing.T) {
 		ws := newTestSocket(t, "peer")
 		locked(func() { sockets = []*socket{ws} })
 		receive(ws, []byte(tt.frame))
-		if got := drain(ws); !slices.Equal(got, tt.want) || len(chainNow()) != tt.wantBlocks {
-			t.Errorf("%s: sent %q and %d blocks, want %q and %d", tt.name, got, len(chainNow()), tt.want, tt.wantBlocks)
-		}
+		check(t, tt.name+" (sent, blocks)", show(drain(ws), len(chainNow())), show(tt.want, tt.wantBlocks))
 	}
 }
 
@@ -339,9 +319,7 @@ func TestCloseConnection(t *testing.T) {
 	a.close(errors.New("EOF"))
 	a.close(errors.New("a second error")) // 챕터에서는 close 와 error 가 둘 다 올 수 있다
 	waitFor(t, "a to leave", func() bool { return slices.Equal(socketsNow(), []*socket{b}) })
-	if got := logs.countLog("Connection failed to peer: 127.0.0.1:1111 (EOF)"); got != 1 {
-		t.Errorf("got log %q, want one \"Connection failed to peer: 127.0.0.1:1111 (EOF)\"", logs.logText())
-	}
+	check(t, "log lines with \"Connection failed to peer: 127.0.0.1:1111 (EOF)\"", logs.countLog("Connection failed to peer: 127.0.0.1:1111 (EOF)"), 1)
 	check(t, "frames b got (the broadcast)", len(drain(b)), 1)
 	mu.Lock()
 	defer mu.Unlock()
@@ -425,15 +403,9 @@ func TestHandleBlockchainResponse(t *testing.T) {
 		if got := strings.Split(logs.logText(), "\n"); !slices.EqualFunc(got, tt.wantLog, strings.HasSuffix) {
 			t.Errorf("%s: log\n got %q\nwant %q", tt.name, got, tt.wantLog)
 		}
-		if got := chainNow(); !slices.EqualFunc(got, tt.wantChain, blockEqual) {
-			t.Errorf("%s: chain has %d blocks, want %d", tt.name, len(got), len(tt.wantChain))
-		}
-		if got := drain(sender); !slices.Equal(got, tt.wantSender) {
-			t.Errorf("%s: sent to the sender\n got %.200q\nwant %.200q", tt.name, got, tt.wantSender)
-		}
-		if got := drain(other); !slices.Equal(got, tt.wantOther) {
-			t.Errorf("%s: sent to the other peer\n got %.200q\nwant %.200q", tt.name, got, tt.wantOther)
-		}
+		sameChain(t, tt.name+": chain", chainNow(), tt.wantChain)
+		check(t, tt.name+": sent to the sender", show(drain(sender)), show(tt.wantSender))
+		check(t, tt.name+": sent to the other peer", show(drain(other)), show(tt.wantOther))
 	}
 }
 
@@ -458,9 +430,7 @@ func TestWrite(t *testing.T) {
 	} {
 		ws := newTestSocket(t, "peer")
 		locked(func() { write(ws, tt.message()) })
-		if got := drain(ws); !slices.Equal(got, []string{tt.want}) {
-			t.Errorf("write(%s):\n got %q\nwant %s", tt.name, got, tt.want)
-		}
+		check(t, "write("+tt.name+")", show(drain(ws)), show([]string{tt.want}))
 	}
 }
 
@@ -479,9 +449,7 @@ func TestBroadcast(t *testing.T) {
 	mu.Unlock()
 	want := string(chainFrame(chain[1:]))
 	for i, wantFrames := range [][]string{{want}, {want}, nil} {
-		if got := drain(peers[i]); !slices.Equal(got, wantFrames) {
-			t.Errorf("socket %s: got %q, want %q", peers[i].addr, got, wantFrames)
-		}
+		check(t, "socket "+peers[i].addr, show(drain(peers[i])), show(wantFrames))
 	}
 	check(t, "queued bytes while two sockets held the broadcast (one frame's)", queued, len(want))
 }
@@ -498,13 +466,9 @@ func TestMineBlock(t *testing.T) {
 	if b == nil || !strings.HasSuffix(string(stringify(b)), `"data":[]}`) || b.Header.Index != 1 || b.Header.MerkleRoot != (Hash{}) {
 		t.Fatalf("mineBlock([]): got %s, want block 1 with \"data\":[] and 64 zeros as merkle root", stringify(b))
 	}
-	if noData != nil {
-		t.Errorf("mineBlock(null): got a block %s, want nil", stringify(noData))
-	}
+	check(t, "mineBlock(null)", string(stringify(noData)), "null")
 	check(t, "blocks after mining", len(chainNow()), 2)
-	if sent := drain(watcher); !slices.Equal(sent, []string{string(chainFrame([]Block{*b}))}) {
-		t.Errorf("broadcast after mining: got %q, want one RESPONSE_BLOCKCHAIN with the new block", sent)
-	}
+	check(t, "broadcast after mining", show(drain(watcher)), show([]string{string(chainFrame([]Block{*b}))}))
 }
 
 func TestReplaceChain(t *testing.T) {
@@ -524,9 +488,7 @@ func TestReplaceChain(t *testing.T) {
 	} {
 		setChain(tt.held)
 		locked(func() { replaceChain(tt.with) })
-		if got := chainNow(); !slices.EqualFunc(got, tt.want, blockEqual) {
-			t.Errorf("%s: got %d blocks, want %d", tt.name, len(got), len(tt.want))
-		}
+		sameChain(t, tt.name, chainNow(), tt.want)
 	}
 	// 같은 길이의 올바른 체인: 챕터의 random.boolean() 처럼 반반의 확률로 교체한다. 64 번 중 양쪽이 다 나와야 한다.
 	replaced := 0
@@ -830,12 +792,9 @@ func TestConcurrentMiningLosesNothing(t *testing.T) {
 		})
 	}
 	wg.Wait()
-	if failed.Load() != 0 {
-		t.Fatalf("%d of 80 POST /mineBlock failed, want 0", failed.Load())
-	}
-	if chain := waitSameChain(t, n, peer); len(chain) != 81 || !isValidChain(chain) {
-		t.Errorf("chain: got %d blocks, want 81 valid", len(chain))
-	}
+	check(t, "POST /mineBlock that failed", failed.Load(), 0)
+	chain := waitSameChain(t, n, peer)
+	check(t, "blocks, valid", fmt.Sprint(len(chain), isValidChain(chain)), "81 true")
 	check(t, "times the peer asked for the whole chain (every block arrived in order)", peer.countLog("We have to query the chain from our peer"), 0)
 }
 
@@ -2132,12 +2091,32 @@ func TestMain(m *testing.M) {
 // hh 는 s 의 SHA-256 이다. 기대값을 챕터의 규칙대로 따로 계산할 때 쓴다.
 func hh(s string) Hash { return sha256.Sum256([]byte(s)) }
 
-// check 는 got 이 want 와 다르면 "what: got …, want …" 로 테스트를 실패로 적는다 (멈추지는 않는다).
+// check 는 got 이 want 와 다르면 "what: got …, want …" 로 테스트를 실패로 적는다 (멈추지는 않는다). atMost 는 got 이 limit 를
+// 넘으면 실패로 적고, sameChain 은 두 체인을 바이트로 견준다.
 func check[T comparable](t testing.TB, what string, got, want T) {
 	t.Helper()
 	if got != want {
 		t.Errorf("%s: got %.300v, want %.300v", what, got, want)
 	}
+}
+
+func atMost[T cmp.Ordered](t testing.TB, what string, got, limit T) {
+	t.Helper()
+	if got > limit {
+		t.Errorf("%s: got %v, want at most %v", what, got, limit)
+	}
+}
+
+func sameChain(t testing.TB, what string, got, want []Block) {
+	t.Helper()
+	if g, w := string(stringify(got)), string(stringify(want)); g != w {
+		t.Errorf("%s: got %d blocks, want %d; %s", what, len(got), len(want), firstDiff(g, w))
+	}
+}
+
+// show 는 값들을 Go 의 문법(%#v)으로 적은 글이다: check 로 슬라이스를 견줄 때 쓴다 (글은 따옴표째 보여 어디서 갈리는지 보인다).
+func show(v ...any) string {
+	return strings.TrimSuffix(fmt.Sprintf(strings.Repeat("%#v ", len(v)), v...), " ")
 }
 
 // waitFor 는 cond 가 참이 될 때까지 짧은 간격(점점 길게, 10ms 까지)으로 기다리고, 30초 안에 안 되면 테스트를 멈춘다.
@@ -2195,24 +2174,20 @@ func muHeld(f func()) (most time.Duration) {
 	return most
 }
 
-// heapNow 는 힙에 있는 객체의 바이트 수(아직 치우지 않은 쓰레기 포함)이다: 프로세스의 메모리(RSS)에 가깝다.
-func heapNow() uint64 {
-	sample := []metrics.Sample{{Name: "/memory/classes/heap/objects:bytes"}}
-	metrics.Read(sample)
-	return sample[0].Value.Uint64()
-}
-
-// heap 은 GC 뒤에 f 를 돌려, 도는 동안 힙이 자란 가장 큰 바이트 수(아직 치우지 않은 쓰레기 포함)와 끝나고 GC 한 뒤 남은 바이트 수를
-// 잰다. GC 는 두 번 한다: sync.Pool 이 쥔 것(encoding/json 의 버퍼)은 두 번째 GC 에 풀린다.
+// heap 은 GC 뒤에 f 를 돌려, 도는 동안 힙이 자란 가장 큰 바이트 수와 끝나고 GC 한 뒤 남은 바이트 수를 잰다. 힙은 객체의 바이트 수
+// (아직 치우지 않은 쓰레기 포함)로 프로세스의 메모리(RSS)에 가깝다. GC 는 두 번 한다: sync.Pool 이 쥔 것(encoding/json 의 버퍼)은
+// 두 번째 GC 에 풀린다.
 func heap(f func()) (grew uint64, kept int64) {
-	runtime.GC()
-	runtime.GC()
-	base := heapNow()
+	now := func() uint64 {
+		sample := []metrics.Sample{{Name: "/memory/classes/heap/objects:bytes"}}
+		metrics.Read(sample)
+		return sample[0].Value.Uint64()
+	}
+	gc := func() uint64 { runtime.GC(); runtime.GC(); return now() }
+	base := gc()
 	most := base
-	during(f, 200*time.Microsecond, func() { most = max(most, heapNow()) })
-	runtime.GC()
-	runtime.GC()
-	return most - base, int64(heapNow()) - int64(base)
+	during(f, 200*time.Microsecond, func() { most = max(most, now()) })
+	return most - base, int64(gc()) - int64(base)
 }
 
 // allocated 는 이 프로세스가 지금까지 할당한 바이트 수이다.
@@ -2305,16 +2280,15 @@ const queryLatest, queryAll = `{"type":0,"data":null}`, `{"type":1,"data":null}`
 
 // testNode 는 테스트가 다루는 노드 하나이다: 자식 프로세스이거나(cmd != nil) 이 프로세스 안의 노드이다.
 type testNode struct {
-	t       testing.TB
-	name    string
-	http    string // "http://127.0.0.1:port"
-	p2p     string // "ws://127.0.0.1:port"
-	cmd     *exec.Cmd
-	exited  chan struct{}
-	stopped bool
-	mu      sync.Mutex // lines 와 partial 을 지킨다
-	lines   []string   // 노드가 남긴 로그 줄
-	partial []byte
+	t         testing.TB
+	name      string
+	http, p2p string // "http://127.0.0.1:port", "ws://127.0.0.1:port"
+	cmd       *exec.Cmd
+	exited    chan struct{}
+	stopped   bool
+	mu        sync.Mutex // lines 와 partial 을 지킨다
+	lines     []string   // 노드가 남긴 로그 줄
+	partial   []byte
 }
 
 // Write 는 노드의 로그를 받아 줄로 모은다 (log.SetOutput 과 자식 프로세스의 출력).
@@ -2502,15 +2476,14 @@ func request(t testing.TB, method, url, body string, headers map[string]string) 
 		req.Header.Set(k, v)
 	}
 	resp, err := client.Do(req)
-	if err != nil {
-		return reply{body: err.Error()}
+	if err == nil {
+		defer resp.Body.Close()
+		var b []byte
+		if b, err = io.ReadAll(resp.Body); err == nil {
+			return reply{resp.StatusCode, string(b)}
+		}
 	}
-	defer resp.Body.Close()
-	b, err := io.ReadAll(resp.Body)
-	if err != nil {
-		return reply{body: err.Error()}
-	}
-	return reply{resp.StatusCode, string(b)}
+	return reply{body: err.Error()}
 }
 
 // call 은 노드에 요청을 보내고 200 의 몸체를 바이트 그대로 돌려준다. 다른 답이면 테스트를 멈춘다.

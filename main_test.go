@@ -1480,84 +1480,44 @@ func FuzzReceive(f *testing.F) {
 
 // ---------- 챕터의 자바스크립트 노드와 한 네트워크 (testdata/jsnode) ----------
 
-// interopKind 는 POST /mineBlock 의 몸체 하나와, 두 노드가 모두 적어야 할 data(JSON.stringify 의 꼴), 그리고 잎의 String() 이다.
-type interopKind struct {
-	name, body, data string
-	leaves           []string
-}
-
-// interopKinds 는 챕터의 노드가 생성하는 data 의 종류이다. 기대값은 node 의 JSON.stringify 와 String() 이 내는 값이다.
-var interopKinds = []interopKind{
-	{"한글", `{"data":["한글 데이터: 안녕하세요"]}`, `["한글 데이터: 안녕하세요"]`, []string{"한글 데이터: 안녕하세요"}},
+// interopKinds 는 챕터의 노드가 생성하는 data 의 종류이다: POST /mineBlock 의 몸체와, 두 노드가 모두 적어야 할 data(node 의
+// JSON.stringify 가 내는 꼴). 머클 루트의 기대값은 merkleRootOf 이다: 종류마다 자바스크립트 노드도 생성하므로 챕터의 merkle 과
+// 다르면 실패하고, 잎의 String() 은 TestMerkleRoot 가 npm merkle 의 값으로 따로 본다.
+var interopKinds = []struct{ name, body, data string }{
+	{"한글", `{"data":["한글 데이터: 안녕하세요"]}`, `["한글 데이터: 안녕하세요"]`},
 	// <, >, & 와 U+2028, U+2029 는 JSON.stringify 가 그대로 쓴다.
-	{"<&> U+2028", `{"data":["<&>","\u2028\u2029","😀"]}`, "[\"<&>\",\"\u2028\u2029\",\"😀\"]", []string{"<&>", "\u2028\u2029", "😀"}},
+	{"<&> U+2028", `{"data":["<&>","\u2028\u2029","😀"]}`, "[\"<&>\",\"\u2028\u2029\",\"😀\"]"},
 	// 제어 문자는 짧은 이스케이프나 \u00XX 로, DEL 은 그대로, 글자 그대로의 \u2028 은 \\u2028 로 쓴다.
-	{"escapes", `{"data":["t\t n\n r\r q\" s\\ a\u0007 b\b f\f u\u001f d\u007f \\u2028"]}`,
-		`["t\t n\n r\r q\" s\\ a\u0007 b\b f\f u\u001f d` + "\x7f" + ` \\u2028"]`, []string{"t\t n\n r\r q\" s\\ a\a b\b f\f u\x1f d\x7f \\u2028"}},
+	{"escapes", `{"data":["t\t n\n r\r q\" s\\ a\u0007 b\b f\f u\u001f d\u007f \\u2028"]}`, `["t\t n\n r\r q\" s\\ a\u0007 b\b f\f u\u001f d` + "\x7f" + ` \\u2028"]`},
 	// 64글자 대문자 16진수인 잎은 해시하지 않고, 소문자인 것은 해시한다.
-	{"hex leaf", `{"data":["` + genesisHash + `"]}`, `["` + genesisHash + `"]`, []string{genesisHash}},
-	{"hex leaves", `{"data":["` + strings.ToLower(genesisHash) + `","` + genesisHash + `","x"]}`,
-		`["` + strings.ToLower(genesisHash) + `","` + genesisHash + `","x"]`,
-		[]string{strings.ToLower(genesisHash), genesisHash, "x"}},
+	{"hex leaf", `{"data":["` + genesisHash + `"]}`, `["` + genesisHash + `"]`},
+	{"hex leaves", `{"data":["` + strings.ToLower(genesisHash) + `","` + genesisHash + `","x"]}`, `["` + strings.ToLower(genesisHash) + `","` + genesisHash + `","x"]`},
 	// 수는 자바스크립트가 읽고 다시 쓴 꼴이다 (1.0 → 1, 1e21 → 1e+21, -0 → 0).
-	{"numbers", `{"data":[1.0, 1e21, -0, 1e-7, 0.1, 123456789012345678901234567890]}`, `[1,1e+21,0,1e-7,0.1,1.2345678901234568e+29]`,
-		[]string{"1", "1e+21", "0", "1e-7", "0.1", "1.2345678901234568e+29"}},
-	{"null true false", `{"data":[null,true,false]}`, `[null,true,false]`, []string{"null", "true", "false"}},
+	{"numbers", `{"data":[1.0, 1e21, -0, 1e-7, 0.1, 123456789012345678901234567890]}`, `[1,1e+21,0,1e-7,0.1,1.2345678901234568e+29]`},
+	{"null true false", `{"data":[null,true,false]}`, `[null,true,false]`},
 	// 같은 키는 뒤의 값이 앞의 자리에 남고, 배열 인덱스인 키(2^32-2 까지)가 작은 차례로 먼저 온다.
 	{"objects", `{"data":[{"b":1,"2":2,"1":3,"b":5,"01":0,"4294967295":7,"4294967294":6,"a":{"x":null}},{}]}`,
-		`[{"1":3,"2":2,"4294967294":6,"b":5,"01":0,"4294967295":7,"a":{"x":null}},{}]`, []string{"[object Object]", "[object Object]"}},
+		`[{"1":3,"2":2,"4294967294":6,"b":5,"01":0,"4294967295":7,"a":{"x":null}},{}]`},
 	// 배열의 String() 은 원소들을 쉼표로 잇는다 (null 은 빈 글, 겹친 배열은 펼친다).
-	{"nested arrays", `{"data":[[1,[2,null]],[],[[]],["a",["b"]]]}`, `[[1,[2,null]],[],[[]],["a",["b"]]]`, []string{"1,2,", "", "", "a,b"}},
-	{"empty data", `{"data":[]}`, `[]`, nil},
-	{"no data", `{}`, `[]`, nil}, // req.body.data || []
-	{"null data", `{"data":null}`, `[]`, nil},
+	{"nested arrays", `{"data":[[1,[2,null]],[],[[]],["a",["b"]]]}`, `[[1,[2,null]],[],[[]],["a",["b"]]]`},
+	{"empty data", `{"data":[]}`, `[]`},
+	{"no data", `{}`, `[]`}, // req.body.data || []
+	{"null data", `{"data":null}`, `[]`},
 }
 
-// interopRoot 는 잎들(String() 한 글)의 머클 루트를 챕터의 규칙대로 따로 구한다.
-func interopRoot(texts []string) string {
-	if len(texts) == 0 {
-		return strings.Repeat("0", 64)
-	}
-	var level []string
-	for _, s := range texts {
-		if len(s) != 64 || strings.Trim(s, "0123456789ABCDEF") != "" {
-			s = hh(s).String()
-		}
-		level = append(level, s)
-	}
-	for len(level) > 1 {
-		var up []string
-		for i := 0; i+1 < len(level); i += 2 {
-			up = append(up, hh(level[i]+level[i+1]).String())
-		}
-		if len(level)%2 == 1 {
-			up = append(up, level[len(level)-1])
-		}
-		level = up
-	}
-	return level[0]
-}
-
-// interopRejections 는 어느 쪽이든 블록이나 메시지를 거절했을 때 남기는 로그이다 (소문자로 견준다).
-var interopRejections = []string{"ignored", "invalid", "cannot compute", "not adding", "not sending", "send failed"}
-
-// interopRejected 는 노드의 로그에서 interopRejections 의 하나가 든 줄들이다.
-func interopRejected(n *testNode) []string {
-	var found []string
-	for _, line := range strings.Split(n.logText(), "\n") {
-		if slices.ContainsFunc(interopRejections, func(bad string) bool { return strings.Contains(strings.ToLower(line), bad) }) {
-			found = append(found, line)
-		}
-	}
-	return found
+// rejected 는 노드의 로그에서 어느 쪽이든 블록이나 메시지를 거절했을 때 남기는 말이 든 줄들이다 (소문자로 견준다).
+func (n *testNode) rejected() []string {
+	return slices.DeleteFunc(n.logLines(), func(line string) bool {
+		return !slices.ContainsFunc([]string{"ignored", "invalid", "cannot compute", "not adding", "not sending", "send failed"},
+			func(bad string) bool { return strings.Contains(strings.ToLower(line), bad) })
+	})
 }
 
 // jsNodeDir 는 테스트가 띄우는 자바스크립트 노드의 자리이다: 챕터의 npm 버전으로 돌고, 챕터의 규칙대로 우리가 쓴 노드이다.
 const jsNodeDir = "testdata/jsnode"
 
-// requireJSNode 는 node 와 jsNodeDir 의 패키지가 있는지 보고 node 의 경로를 돌려준다.
-func requireJSNode(t *testing.T) string {
-	t.Helper()
+// TestInteropWithJSNode 는 연결의 모양마다 다른 포크의 노드가 따라잡고, 양쪽에서 생성한 모든 종류의 data 가 블록, GET /blocks, QUERY_ALL 의 답까지 바이트로 같은지 본다.
+func TestInteropWithJSNode(t *testing.T) {
 	install := "install Node.js, then: cd " + jsNodeDir + " && npm ci"
 	node, err := exec.LookPath("node")
 	if err != nil {
@@ -1568,23 +1528,12 @@ func requireJSNode(t *testing.T) string {
 			need(t, "INTEROP", jsNodeDir+"/node_modules/"+pkg+" is not installed", install)
 		}
 	}
-	return node
-}
-
-// TestInteropWithJSNode 는 연결의 모양마다 다른 포크의 노드가 따라잡고, 양쪽에서 생성한 모든 종류의 data 가 블록, GET /blocks, QUERY_ALL 의 답까지 바이트로 같은지 본다.
-func TestInteropWithJSNode(t *testing.T) {
-	node := requireJSNode(t)
-	topologies := []struct {
-		name   string
-		kinds  string   // 노드마다 J(자바스크립트)나 G(Go)
-		edges  [][2]int // {연결하는 노드, 연결받는 노드}, 이 차례로
-		miners []int    // data 의 종류마다 이 노드들이 차례로 생성한다
-	}{
-		{"Go dials JS", "JG", [][2]int{{1, 0}}, []int{0, 1}},                        // Go 가 앞선 JS 에 연결해 따라잡는다
-		{"JS dials Go", "GJ", [][2]int{{1, 0}}, []int{0, 1}},                        // JS 가 앞선 Go 에 연결해 따라잡는다
-		{"line J1-G1-J2-G2", "JGJG", [][2]int{{1, 0}, {2, 1}, {3, 2}}, []int{0, 3}}, // 끝의 블록이 JS 와 Go 를 모두 거친다
-	}
-	for _, top := range topologies {
+	// 노드마다 J(자바스크립트)나 G(Go). 노드마다 바로 앞 노드에 연결하고, data 의 종류마다 첫 노드와 끝 노드가 차례로 생성한다.
+	for _, top := range []struct{ name, kinds string }{
+		{"Go dials JS", "JG"},        // Go 가 앞선 JS 에 연결해 따라잡는다
+		{"JS dials Go", "GJ"},        // JS 가 앞선 Go 에 연결해 따라잡는다
+		{"line J1-G1-J2-G2", "JGJG"}, // 끝의 블록이 JS 와 Go 를 모두 거친다
+	} {
 		t.Run(top.name, func(t *testing.T) {
 			t.Parallel()
 			var nodes []*testNode
@@ -1617,22 +1566,18 @@ func TestInteropWithJSNode(t *testing.T) {
 				}
 			}
 			want := nodes[0].blocks()
-			for _, e := range top.edges {
-				dialer, dialed := nodes[e[0]], nodes[e[1]]
-				dialer.addPeers(dialed.p2p)
-				if got := waitSameChain(t, dialer, dialed); !slices.EqualFunc(got, want, blockEqual) {
-					t.Errorf("%s after dialing %s: got %d blocks, want %s's %d blocks", dialer.name, dialed.name, len(got), nodes[0].name, len(want))
-				}
+			for i, dialer := range nodes[1:] {
+				dialer.addPeers(nodes[i].p2p)
+				sameChain(t, dialer.name+" after dialing "+nodes[i].name, waitSameChain(t, dialer, nodes[i]), want)
 				dialer.waitLog("Received blockchain is valid. Replacing current blockchain with received blockchain")
 			}
-			// data 의 종류마다 miners 가 차례로 생성한다: 블록의 바이트가 따로 계산한 값과 같고, 모든 노드에 퍼진다.
+			// data 의 종류마다 첫 노드와 끝 노드가 차례로 생성한다: 블록의 바이트가 따로 계산한 값과 같고, 모든 노드에 퍼진다.
 			tip := want[len(want)-1]
 			for _, k := range interopKinds {
-				for _, m := range top.miners {
-					n := nodes[m]
+				for _, n := range []*testNode{nodes[0], nodes[len(nodes)-1]} {
 					b, raw := n.mineBody(k.body)
 					wantRaw := fmt.Sprintf(`{"header":{"version":"2.1.0","index":%d,"previousHash":"%s","timestamp":%d,"merkleRoot":"%s"},"data":%s}`,
-						tip.Header.Index+1, hashOf(tip), b.Header.Timestamp, interopRoot(k.leaves), k.data)
+						tip.Header.Index+1, hashOf(tip), b.Header.Timestamp, merkleRootOf(json.RawMessage(k.data)), k.data)
 					if raw != wantRaw {
 						t.Errorf("%s mining %s %s: %s", n.name, k.name, k.body, firstDiff(raw, wantRaw))
 					}
@@ -1641,7 +1586,7 @@ func TestInteropWithJSNode(t *testing.T) {
 					}
 					waitFor(t, fmt.Sprintf("every node to hold %s's %s block", n.name, k.name), func() bool {
 						return !slices.ContainsFunc(nodes, func(o *testNode) bool {
-							if lines := interopRejected(o); len(lines) > 0 {
+							if lines := o.rejected(); len(lines) > 0 {
 								t.Fatalf("%s's %s block: got %s logging %q, want nothing rejected", n.name, k.name, o.name, lines)
 							}
 							return o.tip() != hashOf(b).String()
@@ -1651,28 +1596,23 @@ func TestInteropWithJSNode(t *testing.T) {
 				}
 			}
 			// 끝: 모두 같은 체인이고, GET /blocks 는 생성한 블록들을 이은 바이트, QUERY_ALL 의 답은 그것을 data 문자열에 담은 프레임이다.
-			check(t, "chain length", len(waitSameChain(t, nodes...)), 3+len(interopKinds)*len(top.miners))
+			check(t, "chain length", len(waitSameChain(t, nodes...)), 3+len(interopKinds)*2)
 			wantBody := "[" + string(stringify(getGenesisBlock())) + "," + strings.Join(mined, ",") + "]"
 			for _, n := range nodes {
 				if got := n.call("GET", "/blocks", ""); got != wantBody {
 					t.Errorf("%s GET /blocks: %s", n.name, firstDiff(got, wantBody))
 				}
-				if got := n.countLog("Connection failed"); got != 0 { // 아래의 연결이 닫히기 전에 본다
-					t.Errorf("%s: got %d \"Connection failed\" lines, want 0", n.name, got)
-				}
+				check(t, n.name+`: "Connection failed" lines`, n.countLog("Connection failed"), 0) // 아래의 연결이 닫히기 전에 본다
 			}
 			for _, n := range nodes { // npm ws 처럼 연결해, 노드가 먼저 보내는 QUERY_LATEST 를 확인하고 QUERY_ALL 을 묻는다
 				conn, r := rawDial(t, n.p2p)
-				if opcode, payload, err := readRawFrame(r); err != nil || opcode != 1 || string(payload) != queryLatest {
-					t.Errorf("%s: first frame: got opcode %d %q (%v), want a text frame %s", n.name, opcode, payload, err, queryLatest)
-				}
+				opcode, payload, err := readRawFrame(r)
+				check(t, n.name+": first frame (opcode, text, error)", fmt.Sprint(opcode, " ", string(payload), " ", err), "1 "+queryLatest+" <nil>")
 				writeRawFrame(t, conn, queryAll)
 				if got, want := readAnswer(t, conn, r), response(wantBody); got != want {
 					t.Errorf("%s's RESPONSE_BLOCKCHAIN to QUERY_ALL: %s", n.name, firstDiff(got, want))
 				}
-				if lines := interopRejected(n); len(lines) > 0 {
-					t.Errorf("%s: got %q, want no line with any of %q", n.name, lines, interopRejections)
-				}
+				check(t, n.name+": lines that reject something", strings.Join(n.rejected(), "\n"), "")
 			}
 		})
 	}

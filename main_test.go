@@ -812,13 +812,12 @@ func TestLimits(t *testing.T) {
 		cell := regexp.MustCompile("`|\\(.*?\\)").ReplaceAllString(strings.Split(line+"|", "|")[1], "")
 		readmeRows = append(readmeRows, strings.ReplaceAll(strings.ReplaceAll(strings.TrimSpace(cell), " / ", ", "), "/", ""))
 	}
-	for _, row := range []struct {
+	for _, row := range []struct { // 행마다 새 노드 n (이 프로세스 안)과, 그 노드에 메시지를 바로 넣을 소켓 ws 로 돈다
 		name string
-		run  func(t *testing.T)
+		run  func(t *testing.T, n *testNode, ws *socket)
 	}{
 		// 64 MiB 를 넘는 프레임을 보낸 연결만 닫히고, 다른 연결은 계속 답을 받는다.
-		{"받는 웹소켓 프레임 하나", func(t *testing.T) {
-			n := startLocalNode(t)
+		{"받는 웹소켓 프레임 하나", func(t *testing.T, n *testNode, ws *socket) {
 			good, r := rawDial(t, n.p2p)
 			conn, _ := rawDial(t, n.p2p)
 			waitFor(t, "two sockets", func() bool { return len(socketsNow()) == 2 })
@@ -830,8 +829,7 @@ func TestLimits(t *testing.T) {
 		}},
 		// 16 KiB 를 넘는 메시지는 둘씩만 읽는다: 4 MiB 프레임 16 개가 한꺼번에 와도 힙은 하나일 때의 네 배 안이고,
 		// 둘이 자리를 쥐면 다음 큰 메시지는 기다렸다가 둘이 끊기면 읽힌다.
-		{"16 KiB 를 넘는 메시지", func(t *testing.T) {
-			n := startLocalNode(t)
+		{"16 KiB 를 넘는 메시지", func(t *testing.T, n *testNode, ws *socket) {
 			junk := append(rawFrameHeader(1, 4<<20), strings.Repeat("x", 4<<20)...)
 			peak := func(peers int) uint64 { // 잘못된 4 MiB 프레임을 peers 개가 한꺼번에 보낼 때 힙이 자란 가장 큰 값
 				var conns []net.Conn
@@ -875,9 +873,7 @@ func TestLimits(t *testing.T) {
 			check(t, "blocks of an honest 55 KB chain after two peers broke off big messages", len(chainNow()), len(chain))
 		}},
 		// 체인 전체의 답이 2^20 개의 값이나 64 MiB 를 넘게 할 블록은 붙이지 않고(/mineBlock 은 400), 가진 체인은 새 Go 노드가 받는다.
-		{"가진 체인 전체의 QUERY_ALL 답", func(t *testing.T) {
-			n := startLocalNode(t)
-			ws := newTestSocket(t, "peer")
+		{"가진 체인 전체의 QUERY_ALL 답", func(t *testing.T, n *testNode, ws *socket) {
 			tip := func() Block { c := chainNow(); return c[len(c)-1] }
 			// 값 쪽: 제네시스의 값 1 개 + 300,000 개(["","",…]) 블록 3 개는 2^20 안이고, 4 번째는 넘는다.
 			for i := 1; i <= 4; i++ {
@@ -917,9 +913,7 @@ func TestLimits(t *testing.T) {
 		}},
 		// data 가 1 MiB 를 넘거나, version 이 256 바이트를 넘거나, index 가 2^53 이거나, 해시가 소문자인 블록이 든 체인은 통째로 거절되고
 		// 잘못된 메시지로 센다. 딱 한계인 블록(data 1 MiB, version 256 바이트)은 받는다.
-		{"블록 하나", func(t *testing.T) {
-			startLocalNode(t)
-			ws := newTestSocket(t, "peer")
+		{"블록 하나", func(t *testing.T, n *testNode, ws *socket) {
 			g, b1 := getGenesisBlock(), nextBlock(getGenesisBlock(), "first")
 			ys := func(size int) string { return `["` + strings.Repeat("y", size-4) + `"]` }
 			chain := func(data string, version string, index int64) string { // 제네시스, b1, 그 다음 블록의 JSON
@@ -935,9 +929,7 @@ func TestLimits(t *testing.T) {
 			}
 		}},
 		// 프레임의 data 값이 2^20 개를 넘으면 그 자리에서 읽기를 멈추고 거절한다: 1 MiB 블록 16 개인 프레임도 블록 넷까지만 읽는다.
-		{"프레임 하나의 data 값", func(t *testing.T) {
-			startLocalNode(t)
-			ws := newTestSocket(t, "peer")
+		{"프레임 하나의 data 값", func(t *testing.T, n *testNode, ws *socket) {
 			frame := func(blocks int) []byte { // 1 MiB 의 ["","",…] 블록들: 셋이면 2^20 개에 조금 못 미친다 (헤더는 아무래도 된다)
 				var b []Block
 				for i := range blocks {
@@ -956,9 +948,7 @@ func TestLimits(t *testing.T) {
 			atMost(t, "heap growth refusing it (16 frames)", grew, 16*uint64(len(big)))
 		}},
 		// 프레임에서 2 MiB 인 쓰레기 블록 뒤의 작은 다음 블록을 붙여도, 노드는 프레임이 아닌 그 블록의 복사본만 쥔다.
-		{"받은 블록이 쥐는 메모리", func(t *testing.T) {
-			startLocalNode(t)
-			ws := newTestSocket(t, "peer")
+		{"받은 블록이 쥐는 메모리", func(t *testing.T, n *testNode, ws *socket) {
 			junk := Block{Data: json.RawMessage(`["` + strings.Repeat(`\\`, maxBlockDataBytes/2-2) + `"]`)} // 프레임에서 역슬래시가 두 배가 된다
 			_, grew := heap(func() {
 				for i := range 10 {
@@ -970,9 +960,7 @@ func TestLimits(t *testing.T) {
 			atMost(t, "heap kept after them", grew, 4<<20)
 		}},
 		// 1 MiB 의 ["","",…] 블록 둘을 받아 쥐면 힙은 그 JSON 글만큼(2 MiB 쯤) 자란다: 값마다 따로 두지 않는다.
-		{"저장한 data 의 메모리", func(t *testing.T) {
-			startLocalNode(t)
-			ws := newTestSocket(t, "peer")
+		{"저장한 data 의 메모리", func(t *testing.T, n *testNode, ws *socket) {
 			const count = maxBlockDataBytes / 3 // 349,525 개
 			b1 := blockOn(getGenesisBlock(), values(`""`, count), valuesRoot("", count))
 			f1, f2 := chainFrame([]Block{b1}), chainFrame([]Block{blockOn(b1, values(`""`, count), valuesRoot("", count))})
@@ -985,12 +973,11 @@ func TestLimits(t *testing.T) {
 		// 프레임 한계 안의 가장 긴 체인을 받고, 그 QUERY_ALL 에 답하고, 블록 하나를 더 붙여도 mu 는 50 ms 안에 놓인다. 적대적인 피어가
 		// 번갈아 한 블록씩 더 긴 다른 포크를 보내거나 QUERY_ALL 을 받을 때마다 한 블록 더 긴 체인으로 답해도, 그 일은 그 피어의 고루틴에서
 		// 일어날 뿐이라 mu 와 힙과 정직한 피어는 지켜진다.
-		{"받은 메시지 하나가 mu 를 잡는 시간", func(t *testing.T) {
+		{"받은 메시지 하나가 mu 를 잡는 시간", func(t *testing.T, n *testNode, ws *socket) {
 			t.Run("가장 긴 체인", func(t *testing.T) {
 				if raceOn || testing.Short() {
 					t.Skip("a timing on the largest chain: .ci/run runs it without -race")
 				}
-				startLocalNode(t)
 				chain := makeChain(242000, "x")
 				size, n := len(`{"type":2,"data":"[]"}`)-1, 0 // 답의 크기: 머리와 끝, 블록마다 다시 쓴 JSON 과 쉼표
 				for ; n < len(chain); n++ {
@@ -1000,7 +987,6 @@ func TestLimits(t *testing.T) {
 					}
 				}
 				frame := chainFrame(chain[:n-1]) // 마지막 한 블록은 따로 붙인다
-				ws := newTestSocket(t, "peer")
 				for _, step := range []struct {
 					name  string
 					frame []byte
@@ -1029,7 +1015,8 @@ func TestLimits(t *testing.T) {
 			// 때까지 기다린다) mu 를 잡은 가장 긴 시간, 힙이 자란 가장 큰 값과 GC 뒤에 남은 값을 보고, 끝에 정직한 피어의 체인을 본다.
 			attack := func(name string, step func(t *testing.T, peers [2]net.Conn, r *bufio.Reader, i int) int) {
 				t.Run(name, func(t *testing.T) {
-					n := startLocalNode(t)
+					resetChain() // 행의 노드를 다시 쓴다: 제네시스 하나와 소켓 없이
+					closeAllSockets(t)
 					honest := startNode(t, "honest", n.p2p)
 					waitFor(t, "the honest node to connect", func() bool { return len(socketsNow()) == 1 })
 					var peers [2]net.Conn
@@ -1076,8 +1063,7 @@ func TestLimits(t *testing.T) {
 		}},
 		// 잘못된 메시지 4 개로는 연결이 그대로이고, 5 번째에 닫힌다. 텍스트 프레임과 이어지는 프레임으로 나눈 메시지는 이어 붙이지 않는다:
 		// 두 조각은 잘못된 메시지 둘이고 체인은 그대로이다 (npm ws 는 이어 붙인다).
-		{"한 피어의 잘못된 메시지", func(t *testing.T) {
-			n := startLocalNode(t)
+		{"한 피어의 잘못된 메시지", func(t *testing.T, n *testNode, ws *socket) {
 			conn, r := rawDial(t, n.p2p)
 			msg := chainFrame([]Block{nextBlock(getGenesisBlock(), "split")})
 			first := append(rawFrameHeader(1, uint64(len(msg)/2)), msg[:len(msg)/2]...)
@@ -1094,7 +1080,7 @@ func TestLimits(t *testing.T) {
 			waitFor(t, "the socket to leave", func() bool { return len(socketsNow()) == 0 })
 		}},
 		// 시간 제한이 1 초인 노드에서: 끝나지 않는 요청 머리, 4 KiB 를 넘는 요청 머리, 첫 메시지가 없는 연결은 닫히고 말하는 연결은 남는다.
-		{"들어온 연결의 핸드셰이크 요청 헤더, 첫 메시지", func(t *testing.T) {
+		{"들어온 연결의 핸드셰이크 요청 헤더, 첫 메시지", func(t *testing.T, n *testNode, ws *socket) {
 			q := startChild(t, "quick", []string{timeoutEnv + "=1s"}, "-http_port=0", "-p2p_port=0")
 			talking, r := rawDial(t, q.p2p)
 			writeRawFrame(t, talking, queryLatest)
@@ -1113,8 +1099,7 @@ func TestLimits(t *testing.T) {
 			waitFor(t, "only the talking peer", func() bool { return len(q.peers()) == 1 })
 		}},
 		// 연결한 피어가 101 뒤에 끝없는 머리 줄을 보내도 4 KiB 에서 곧 끊고, 답이 없는 피어는 dialTimeout 에 끊는다.
-		{"연결한 피어의 핸드셰이크 응답", func(t *testing.T) {
-			n := startLocalNode(t)
+		{"연결한 피어의 핸드셰이크 응답", func(t *testing.T, n *testNode, ws *socket) {
 			var written atomic.Int64
 			done := make(chan struct{})
 			endless := fakePeer(t, func(c net.Conn) {
@@ -1148,8 +1133,7 @@ func TestLimits(t *testing.T) {
 			}
 		}},
 		// /addPeers 는 주소 64 개까지, 나가는 연결은 64 개까지이고, 65 번째로 들어온 연결은 자리가 날 때까지 답을 받지 못한다.
-		{"들어온 P2P 연결, 나가는 연결, addPeers 의 주소", func(t *testing.T) {
-			n := startLocalNode(t)
+		{"들어온 P2P 연결, 나가는 연결, addPeers 의 주소", func(t *testing.T, n *testNode, ws *socket) {
 			var accepted atomic.Int32
 			release := make(chan struct{})
 			var urls []string
@@ -1174,8 +1158,7 @@ func TestLimits(t *testing.T) {
 			waitsForRoom(t, "P2P", n.p2p, upgrade+"\r\n", in[0], "HTTP/1.1 101")
 		}},
 		// 노드는 자기 Node-Id 로 온 연결을 어느 주소로 왔든 거절해 소켓이 생기지 않고, 다른 Node-Id 는 받는다.
-		{"자기 자신에게 연결", func(t *testing.T) {
-			n := startLocalNode(t)
+		{"자기 자신에게 연결", func(t *testing.T, n *testNode, ws *socket) {
 			port := n.p2p[strings.LastIndex(n.p2p, ":"):]
 			n.addPeers("ws://127.0.0.1"+port, "ws://127.0.0.2"+port, "ws://localhost"+port)
 			waitFor(t, "the three dials to end", func() bool { return dialedNow() == 0 })
@@ -1189,9 +1172,7 @@ func TestLimits(t *testing.T) {
 			}
 		}},
 		// 읽지 않는 소켓에 같은 답은 한 번만 쌓이고, 프레임 1024 개가 밀린 소켓은 하나 더 보내면 닫힌다.
-		{"한 소켓의 대기열", func(t *testing.T) {
-			startLocalNode(t)
-			ws := newTestSocket(t, "reader")
+		{"한 소켓의 대기열", func(t *testing.T, n *testNode, ws *socket) {
 			for range 10 {
 				receive(ws, []byte(queryAll))
 			}
@@ -1209,8 +1190,7 @@ func TestLimits(t *testing.T) {
 			check(t, "a socket that reads nothing: frames queued, open, then closed", fmt.Sprint(full, open, closed), fmt.Sprint(maxQueued, true, true))
 		}},
 		// 모든 대기열의 서로 다른 프레임이 한계를 넘게 되면 가장 많이 밀린 소켓부터 닫고, 정직한 피어는 체인을 받는다.
-		{"모든 대기열의 서로 다른 프레임", func(t *testing.T) {
-			n := startLocalNode(t)
+		{"모든 대기열의 서로 다른 프레임", func(t *testing.T, n *testNode, ws *socket) {
 			setChain(makeChain(2000, "q"))
 			setLimit(t, &maxQueuedBytes, len(chainFrame(chainNow()))*5/2) // 체인 전체의 답 두 개 반
 			s := []*socket{newTestSocket(t, "s1"), newTestSocket(t, "s2"), newTestSocket(t, "s3")}
@@ -1229,8 +1209,7 @@ func TestLimits(t *testing.T) {
 			check(t, "closed s1, s2, s3 after the honest node's answer (s3's single answer is the larger)", fmt.Sprint(closed()), "[true false true]")
 		}},
 		// 보낸 프레임을 writeTimeout 안에 받아 가지 않는 피어는 닫힌다 (시간 제한을 0.5 초로 줄인 노드).
-		{"프레임 하나 보내기", func(t *testing.T) {
-			n := startLocalNode(t)
+		{"프레임 하나 보내기", func(t *testing.T, n *testNode, ws *socket) {
 			setLimit(t, &writeTimeout, 500*time.Millisecond)
 			setChain(makeChain(40000, "w")) // 답이 10 MiB 쯤: 커널의 버퍼에 다 들지 않는다
 			slow := tcpDial(t, n.p2p, 4096)
@@ -1243,8 +1222,7 @@ func TestLimits(t *testing.T) {
 		}},
 		// HTTP 연결은 64 개까지이고(더 오는 연결은 기다린다), 8 KiB 가 넘는 요청 머리는 431, 5 초 안에 끝나지 않는 머리와 5 초 쉰 연결은
 		// 닫히며, 끝나지 않는 2 MiB 의 머리를 보내는 연결 100 개도 힙을 키우지 못하고 GET /peers 는 답한다.
-		{"HTTP 연결, 요청 헤더, 쉬는 연결", func(t *testing.T) {
-			n := startLocalNode(t)
+		{"HTTP 연결, 요청 헤더, 쉬는 연결", func(t *testing.T, n *testNode, ws *socket) {
 			const get = "GET /version HTTP/1.1\r\nHost: localhost\r\n"
 			var idle []net.Conn
 			for range maxHTTPConns {
@@ -1290,8 +1268,7 @@ func TestLimits(t *testing.T) {
 			atMost(t, "heap growth meanwhile", grew, 16<<20)
 		}},
 		// 몸체가 102,400 바이트면 블록을 만들고, 한 바이트 더 크면 413 이고 체인은 그대로이다.
-		{"HTTP 몸체", func(t *testing.T) {
-			n := startLocalNode(t)
+		{"HTTP 몸체", func(t *testing.T, n *testNode, ws *socket) {
 			body := func(size int) string { return `{"data":["` + strings.Repeat("x", size-len(`{"data":[""]}`)) + `"]}` }
 			for _, tt := range []struct{ size, status, blocks int }{{maxBodyBytes + 1, 413, 1}, {maxBodyBytes, 200, 2}} {
 				got := request(t, "POST", n.http+"/mineBlock", body(tt.size), nil)
@@ -1300,8 +1277,7 @@ func TestLimits(t *testing.T) {
 		}},
 		// 100 KB 의 수를 담은 /mineBlock 은 mu 를 잠깐만 잡고(머클 루트는 mu 밖에서), 100 KB 의 ["","",…] 를 담은 요청 100 개가
 		// 한꺼번에 와도 넷씩만 몸체를 쥐어 힙이 자라지 않고 GET /peers 는 곧 답한다.
-		{"몸체를 읽고 일하는 요청", func(t *testing.T) {
-			n := startLocalNode(t)
+		{"몸체를 읽고 일하는 요청", func(t *testing.T, n *testNode, ws *socket) {
 			body := `{"data":[` + strings.Repeat("9007199254740991,", (maxBodyBytes-len(`{"data":[]}`))/17) + `1]}` // 수 6,000 개
 			var got reply
 			start := time.Now()
@@ -1342,8 +1318,7 @@ func TestLimits(t *testing.T) {
 			atMost(t, "slowest GET /peers meanwhile", slowest, scaled(500*time.Millisecond))
 		}},
 		// 답을 읽지 않는 GET /blocks 30 개가 저마다 체인의 다른 판을 물어도 답을 쓰는 것은 둘뿐이라 힙은 두어 판만큼만 자란다.
-		{"GET blocks 의 응답을 쓰는 요청", func(t *testing.T) {
-			n := startLocalNode(t)
+		{"GET blocks 의 응답을 쓰는 요청", func(t *testing.T, n *testNode, ws *socket) {
 			chain := []Block{getGenesisBlock()}
 			for range 8 {
 				chain = append(chain, nextBlock(chain[len(chain)-1], strings.Repeat("x", 1<<20-8)))
@@ -1361,8 +1336,7 @@ func TestLimits(t *testing.T) {
 			atMost(t, "heap kept by 30 unread GET /blocks, each of a new version (5 bodies)", grew, int64(5*body))
 		}},
 		// 다른 사이트의 웹 페이지가 보낸 POST 와 이벤트 스트림은 403, IP 주소나 localhost 가 아닌 호스트는 421 이고 체인은 그대로이다.
-		{"다른 사이트의 웹 페이지, IP 주소나 localhost 가 아닌 호스트", func(t *testing.T) {
-			n := startLocalNode(t)
+		{"다른 사이트의 웹 페이지, IP 주소나 localhost 가 아닌 호스트", func(t *testing.T, n *testNode, ws *socket) {
 			for _, tt := range []struct {
 				method, path, header, value string
 				want                        int
@@ -1383,8 +1357,7 @@ func TestLimits(t *testing.T) {
 			}
 		}},
 		// 스트림은 4 개까지이고(5 번째는 자리가 날 때까지 기다린다), 이벤트 64 개보다 더 뒤처진 스트림은 닫혀 자리를 내준다.
-		{"노드의 페이지가 여는 이벤트 스트림", func(t *testing.T) {
-			n := startLocalNode(t)
+		{"노드의 페이지가 여는 이벤트 스트림", func(t *testing.T, n *testNode, ws *socket) {
 			var counts [maxStreams - 1]atomic.Int32
 			for i := range counts {
 				resp := openEvents(t, n.http)
@@ -1423,7 +1396,7 @@ func TestLimits(t *testing.T) {
 		}},
 	} {
 		rows = append(rows, row.name)
-		t.Run(row.name, row.run)
+		t.Run(row.name, func(t *testing.T) { row.run(t, startLocalNode(t), newTestSocket(t, "peer")) })
 	}
 	if got, want := strings.Join(rows, "\n"), strings.Join(readmeRows, "\n"); got != want {
 		t.Errorf("TestLimits' rows against README's 「지키는 한계」 table: %s", firstDiff(got, want))

@@ -509,13 +509,6 @@ func TestReplaceChain(t *testing.T) {
 // TestNoteWalkthrough 는 노트의 네 부분을 -trace 로 띄운 노드 셋으로 따라 하며 노드마다 챕터의 로그 줄이 차례대로 나오는지 본다.
 func TestNoteWalkthrough(t *testing.T) {
 	w := &walk{t: t, ports: map[string]string{}}
-	t.Cleanup(func() { // 노드들이 멈춘 뒤에 돈다: 실패하면 세 노드의 로그 전체
-		for num, n := range w.nodes {
-			if n != nil && t.Failed() {
-				t.Logf("노드 %d 의 로그 전체:\n%s", num, n.logText())
-			}
-		}
-	})
 	const (
 		behind   = "Blockchain possibly behind. We got: "
 		nothing  = "Received blockchain is not longer than current blockchain. Do nothing"
@@ -701,11 +694,7 @@ func (w *walk) checkReadme(t *testing.T) {
 
 // stringify 가 내는 바이트는 자바스크립트의 JSON.stringify 와 같아야 한다. want 는 node 20 에서 JSON.stringify 가 낸 값이다.
 func TestStringifyMatchesJSONStringify(t *testing.T) {
-	for _, tt := range []struct {
-		name string
-		v    any
-		want string
-	}{
+	for _, tt := range []struct{ name, v, want string }{
 		{"<, >, & stay as they are", "<&>", `"<&>"`},
 		{"line and paragraph separators stay as they are", "\u2028|\u2029", "\"\u2028|\u2029\""},
 		{"a backslash before u2028 is text", `\u2028`, `"\\u2028"`},
@@ -1434,20 +1423,14 @@ func FuzzReceive(f *testing.F) {
 		receive(ws, data)
 		drain(ws)
 		chain := chainNow()
-		if !isValidChain(chain) {
-			t.Fatalf("chain became invalid after %q", data)
-		}
+		check(t, fmt.Sprintf("after %q, the chain is valid", data), isValidChain(chain), true)
 		latest := chain[len(chain)-1]
-		receive(ws, []byte(`{"type":0,"data":null}`))
-		if got, want := drain(ws), string(chainFrame([]Block{latest})); len(got) != 1 || got[0] != want {
-			t.Fatalf("after %q, QUERY_LATEST got %q, want %s", data, got, want)
-		}
+		receive(ws, []byte(queryLatest))
+		check(t, fmt.Sprintf("after %q, the answer to QUERY_LATEST", data), show(drain(ws)), show([]string{string(chainFrame([]Block{latest}))}))
 		next := nextBlock(latest, "fuzz")
 		receive(ws, chainFrame([]Block{next}))
 		drain(ws)
-		if got := chainNow(); len(got) != len(chain)+1 || !blockEqual(got[len(got)-1], next) {
-			t.Fatalf("after %q, a valid next block was not appended (chain has %d blocks, want %d)", data, len(got), len(chain)+1)
-		}
+		sameChain(t, fmt.Sprintf("after %q, the chain after a valid next block", data), chainNow(), append(chain, next))
 	})
 }
 
@@ -1510,13 +1493,6 @@ func TestInteropWithJSNode(t *testing.T) {
 		t.Run(top.name, func(t *testing.T) {
 			t.Parallel()
 			var nodes []*testNode
-			t.Cleanup(func() { // 노드들이 멈춘 뒤에 돈다
-				for _, n := range nodes {
-					if t.Failed() {
-						t.Logf("---- %s's log ----\n%s", n.name, n.logText())
-					}
-				}
-			})
 			for i, kind := range top.kinds {
 				name := fmt.Sprintf("%c%d", kind, strings.Count(top.kinds[:i+1], string(kind)))
 				if kind == 'G' {
@@ -1891,10 +1867,7 @@ func BenchmarkChainMemory(b *testing.B) {
 // TestReadmeFunctionTable 은 README 의 「챕터의 함수와 Go 함수」 표에 적힌 Go 함수가 정말 그 파일에 있는지,
 // 그리고 챕터의 함수가 모두 표에 있는지 본다. 표의 첫 칸에서 `이름` 처럼 적힌 것이 함수 이름이다.
 func TestReadmeFunctionTable(t *testing.T) {
-	readme, err := os.ReadFile("README.md")
-	if err != nil {
-		t.Fatal(err)
-	}
+	readme, _ := os.ReadFile("README.md")
 	_, table, ok := strings.Cut(string(readme), "<!-- function-table -->")
 	table, _, ok2 := strings.Cut(table, "<!-- /function-table -->")
 	if !ok || !ok2 {
@@ -1902,17 +1875,10 @@ func TestReadmeFunctionTable(t *testing.T) {
 	}
 	listed := map[string]bool{}
 	for _, row := range strings.Split(strings.TrimSpace(table), "\n")[2:] {
-		cells := strings.Split(row, "|")
-		if len(cells) != 4 {
-			t.Errorf("table row %q: want 2 cells", row)
-			continue
-		}
+		cells := append(strings.Split(row, "|"), "", "") // 칸이 모자라도 아래에서 실패할 뿐 멈추지 않도록
 		file := strings.Trim(cells[2], " `")
 		src, err := os.ReadFile(file)
-		if err != nil {
-			t.Errorf("table row %q: %v", row, err)
-			continue
-		}
+		check(t, fmt.Sprintf("table row %q: cells, the file's read error", row), fmt.Sprint(len(cells)-4, " ", err), "2 <nil>")
 		for _, m := range regexp.MustCompile("`([A-Za-z_][A-Za-z0-9_]*)`").FindAllStringSubmatch(cells[1], -1) {
 			if !regexp.MustCompile(`(?m)^func (\([^)]*\) )?` + m[1] + `\(`).Match(src) {
 				t.Errorf("README says %s is in %s, but %s has no func %s", m[1], file, file, m[1])
@@ -2265,7 +2231,7 @@ func startChild(t testing.TB, name string, env []string, args ...string) *testNo
 	return startProcess(t, name, cmd)
 }
 
-// startProcess 는 노드 프로세스를 띄우고, 그 출력을 로그로 모으고, 로그에 남긴 두 포트를 읽는다.
+// startProcess 는 노드 프로세스를 띄우고, 그 출력을 로그로 모으고, 로그에 남긴 두 포트를 읽는다. 테스트가 실패하면 끝에 그 로그 전체를 보인다.
 func startProcess(t testing.TB, name string, cmd *exec.Cmd) *testNode {
 	t.Helper()
 	n := &testNode{t: t, name: name, cmd: cmd, exited: make(chan struct{})}
@@ -2274,6 +2240,11 @@ func startProcess(t testing.TB, name string, cmd *exec.Cmd) *testNode {
 		t.Fatal(err)
 	}
 	go func() { cmd.Wait(); close(n.exited) }()
+	t.Cleanup(func() { // n.stop 뒤에 돈다: 테스트가 실패했으면 노드의 로그 전체를 보인다
+		if t.Failed() {
+			t.Logf("---- %s's log ----\n%s", n.name, n.logText())
+		}
+	})
 	t.Cleanup(n.stop)
 	portAfter := func(prefix string) string {
 		_, p, _ := strings.Cut(n.logText()+"\n", prefix)

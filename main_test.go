@@ -814,7 +814,7 @@ func TestLimits(t *testing.T) {
 			check(t, fmt.Sprintf("connection closed after a frame header of %d bytes", maxFrameBytes+1), closedWithin(conn, 5*time.Second), true)
 			waitFor(t, "the big frame's socket to leave", func() bool { return len(socketsNow()) == 1 })
 			writeRawFrame(t, good, queryLatest)
-			check(t, "the other connection's answer", readAnswer(t, good, r), string(chainFrame(chainNow()[:1])))
+			check(t, "the other connection's answer", readUntil(t, good, r, answerPrefix), string(chainFrame(chainNow()[:1])))
 		}},
 		// 16 KiB 를 넘는 메시지는 둘씩만 읽는다: 4 MiB 프레임 16 개가 한꺼번에 와도 힙은 하나일 때의 네 배 안이고,
 		// 둘이 자리를 쥐면 다음 큰 메시지는 기다렸다가 둘이 끊기면 읽힌다.
@@ -992,15 +992,12 @@ func TestLimits(t *testing.T) {
 					t.Errorf("got %d blocks and %d answers, want %d, the received frame and one of at most %d bytes", len(chainNow()), len(answers), n, maxFrameBytes)
 				}
 			})
-			base, steps := 20000, 6 // 프레임 하나가 5 MiB 쯤
-			if raceOn {
-				base = 4000
-			}
+			base, steps := map[bool]int{false: 20000, true: 4000}[raceOn], 6 // 프레임 하나가 5 MiB 쯤 (-race 에서는 1 MiB 쯤)
 			chains := [3][]Block{makeChain(base+steps, "A"), makeChain(base+steps, "B"), makeChain(base+steps, "C")}
 			frame := len(chainFrame(chains[0]))
 			// attack 은 정직한 자식 노드와 피어 둘이 연결한 노드에서 step 을 차례로 돌리며(돌 때마다 체인이 step 이 돌려준 블록 수가 될
 			// 때까지 기다린다) mu 를 잡은 가장 긴 시간, 힙이 자란 가장 큰 값과 GC 뒤에 남은 값을 보고, 끝에 정직한 피어의 체인을 본다.
-			attack := func(name string, step func(t *testing.T, peers [2]net.Conn, r *bufio.Reader, i int) int) {
+			attack := func(name string, step func(t *testing.T, peers [2]net.Conn, r *bufio.Reader, i int)) {
 				t.Run(name, func(t *testing.T) {
 					resetChain() // 행의 노드를 다시 쓴다: 제네시스 하나와 소켓 없이
 					closeAllSockets(t)
@@ -1014,11 +1011,11 @@ func TestLimits(t *testing.T) {
 					peak, kept := heap(func() {
 						held = muHeld(func() {
 							for i := range steps {
-								want := step(t, peers, r, i)
+								step(t, peers, r, i) // 체인이 (제네시스까지) 블록 base+i+2 개가 되게 한다
+								want := base + i + 2
 								waitFor(t, fmt.Sprintf("a chain of %d blocks", want), func() bool { return len(chainNow()) == want })
 							}
 							waitFor(t, "answers in flight", func() bool { return queuedNow() == 0 }) // 힙을 재기 전에 보내던 체인이 다 나가게
-
 						})
 					})
 					runtime.KeepAlive(&chains) // 테스트가 만든 체인들은 재는 동안 산 채로 둔다
@@ -1028,24 +1025,15 @@ func TestLimits(t *testing.T) {
 					waitSameChain(t, n, honest)
 				})
 			}
-			attack("번갈아 더 긴 두 포크", func(t *testing.T, peers [2]net.Conn, _ *bufio.Reader, i int) int {
+			attack("번갈아 더 긴 두 포크", func(t *testing.T, peers [2]net.Conn, _ *bufio.Reader, i int) {
 				writeRawFrame(t, peers[i%2], string(chainFrame(chains[i%2][:base+i+2])))
-				return base + i + 2
 			})
-			attack("QUERY_ALL 마다 한 블록 더 긴 체인", func(t *testing.T, peers [2]net.Conn, r *bufio.Reader, i int) int {
+			attack("QUERY_ALL 마다 한 블록 더 긴 체인", func(t *testing.T, peers [2]net.Conn, r *bufio.Reader, i int) {
 				// 묻게 하려고 붙일 수 없는 블록을 먼저 보낸다
 				fake := Block{Header: BlockHeader{"2.1.0", 1 << 40, sha256.Sum256([]byte{byte(i)}), 1700000000, Hash{}}, Data: json.RawMessage(`[]`)}
 				writeRawFrame(t, peers[0], string(chainFrame([]Block{fake})))
-				peers[0].SetReadDeadline(time.Now().Add(20 * time.Second))
-				for {
-					if _, payload, err := readRawFrame(r); err != nil {
-						t.Fatalf("waiting for QUERY_ALL: %v", err)
-					} else if string(payload) == queryAll {
-						break
-					}
-				}
+				readUntil(t, peers[0], r, queryAll)
 				writeRawFrame(t, peers[0], string(chainFrame(chains[2][:base+i+2])))
-				return base + i + 2
 			})
 		}},
 		// 잘못된 메시지 4 개로는 연결이 그대로이고, 5 번째에 닫힌다. 텍스트 프레임과 이어지는 프레임으로 나눈 메시지는 이어 붙이지 않는다:
@@ -1060,7 +1048,7 @@ func TestLimits(t *testing.T) {
 				writeRawFrame(t, conn, `hello`)
 			}
 			writeRawFrame(t, conn, queryLatest)
-			check(t, "the answer after a split message and 2 bad ones", readAnswer(t, conn, r), string(chainFrame(chainNow()[:1])))
+			check(t, "the answer after a split message and 2 bad ones", readUntil(t, conn, r, answerPrefix), string(chainFrame(chainNow()[:1])))
 			check(t, "bad messages after a split message and 2 bad ones", badOf(socketAt(conn.LocalAddr().String())), maxBadMessages-1)
 			writeRawFrame(t, conn, `hello`)
 			check(t, fmt.Sprintf("connection closed after %d bad messages", maxBadMessages), closedWithin(conn, 5*time.Second), true)
@@ -1081,7 +1069,7 @@ func TestLimits(t *testing.T) {
 			for what, c := range map[string]net.Conn{"an unfinished handshake request": head, "a connection that sends no message": silent} {
 				check(t, what+": closed within 4 s (the limit is 1 s)", closedWithin(c, 4*time.Second), true)
 			}
-			readAnswer(t, talking, r)
+			readUntil(t, talking, r, answerPrefix)
 			waitFor(t, "only the talking peer", func() bool { return len(q.peers()) == 1 })
 		}},
 		// 연결한 피어가 101 뒤에 끝없는 머리 줄을 보내도 4 KiB 에서 곧 끊고, 답이 없는 피어는 dialTimeout 에 끊는다.
@@ -1280,10 +1268,8 @@ func TestLimits(t *testing.T) {
 			peers()
 			var slowest time.Duration
 			var answered [600]atomic.Int32
-			storm := 100 // 빈 문자열 34,000 개씩: 30 개는 붙고, 나머지는 체인의 data 값이 2^20 개를 넘어 400 이다
-			if raceOn {
-				storm = 20 // 경쟁 탐지기를 켜면 값마다 열 배쯤 느리다
-			}
+			// 빈 문자열 34,000 개씩: 30 개는 붙고, 나머지는 체인의 data 값이 2^20 개를 넘어 400 이다. 경쟁 탐지기를 켜면 값마다 열 배쯤 느려 20 개
+			storm := map[bool]int{false: 100, true: 20}[raceOn]
 			fit := min(storm, 30)
 			grew, _ := heap(func() {
 				var wg sync.WaitGroup
@@ -1552,7 +1538,7 @@ func TestInteropWithJSNode(t *testing.T) {
 				opcode, payload, err := readRawFrame(r)
 				check(t, n.name+": first frame (opcode, text, error)", fmt.Sprint(opcode, " ", string(payload), " ", err), "1 "+queryLatest+" <nil>")
 				writeRawFrame(t, conn, queryAll)
-				if got, want := readAnswer(t, conn, r), response(wantBody); got != want {
+				if got, want := readUntil(t, conn, r, answerPrefix), response(wantBody); got != want {
 					t.Errorf("%s's RESPONSE_BLOCKCHAIN to QUERY_ALL: %s", n.name, firstDiff(got, want))
 				}
 				check(t, n.name+": lines that reject something", strings.Join(n.rejected(), "\n"), "")
@@ -2444,18 +2430,21 @@ func readRawFrame(r *bufio.Reader) (opcode byte, payload []byte, err error) {
 	return
 }
 
-// readAnswer 는 RESPONSE_BLOCKCHAIN 이 올 때까지(20초까지) 프레임을 읽고(질의는 건너뛴다) 그 텍스트를 돌려준다.
-func readAnswer(t testing.TB, conn net.Conn, r *bufio.Reader) string {
+// readUntil 은 prefix 로 시작하는 텍스트 프레임이 올 때까지(20초까지) 프레임을 읽고(다른 것은 건너뛴다) 그 텍스트를 돌려준다.
+// answerPrefix 는 RESPONSE_BLOCKCHAIN 의 앞부분이다.
+func readUntil(t testing.TB, conn net.Conn, r *bufio.Reader, prefix string) string {
 	t.Helper()
 	conn.SetReadDeadline(time.Now().Add(20 * time.Second))
 	for {
 		if opcode, payload, err := readRawFrame(r); err != nil {
-			t.Fatalf("waiting for RESPONSE_BLOCKCHAIN: %v", err)
-		} else if opcode == 1 && strings.HasPrefix(string(payload), `{"type":2,`) {
+			t.Fatalf("waiting for %s…: %v", prefix, err)
+		} else if opcode == 1 && strings.HasPrefix(string(payload), prefix) {
 			return string(payload)
 		}
 	}
 }
+
+const answerPrefix = `{"type":2,`
 
 // rawFrameHeader 는 클라이언트 프레임의 헤더(FIN, opcode, 길이, 가림 키)를 만든다. 가림 키가 0 이라 내용은 그대로 보낸다.
 func rawFrameHeader(opcode byte, length uint64) []byte {

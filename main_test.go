@@ -56,9 +56,8 @@ func TestGenerateNextBlock(t *testing.T) {
 	resetChain()
 	t.Cleanup(resetChain)
 	before := time.Now().Unix()
-	mu.Lock()
-	b := generateNextBlock(vals("a"))
-	mu.Unlock()
+	var b Block
+	locked(func() { b = generateNextBlock(vals("a")) })
 	after := time.Now().Unix() + 1 // Math.round 은 반올림이라 1초 뒤일 수 있다
 	if b.Header.Version != "2.1.0" || b.Header.Index != 1 || b.Header.PreviousHash.String() != genesisHash ||
 		b.Header.MerkleRoot != hh("a") || string(b.Data) != `["a"]` {
@@ -167,9 +166,7 @@ func TestIsValidNewBlock(t *testing.T) {
 		tt.change(&b)
 		logs := captureLog(t)
 		check(t, tt.name, isValidNewBlock(b, genesis), tt.want == "")
-		if tt.want != "" && logs.countLog(tt.want) != 1 {
-			t.Errorf("%s: got log %q, want one line with %q", tt.name, logs.logText(), tt.want)
-		}
+		check(t, fmt.Sprintf("%s: log lines with %q (every line for \"\")", tt.name, tt.want), logs.countLog(tt.want), min(len(tt.want), 1))
 	}
 }
 
@@ -271,11 +268,8 @@ func TestInitConnection(t *testing.T) {
 	resetChain()
 	t.Cleanup(func() { closeAllSockets(t); resetChain() })
 	ws := newTestSocket(t, "peer")
-	mu.Lock()
-	initConnection(ws)
-	got := slices.Clone(getSockets())
-	mu.Unlock()
-	check(t, "sockets", fmt.Sprint(got), fmt.Sprint([]*socket{ws}))
+	locked(func() { initConnection(ws) })
+	check(t, "sockets", fmt.Sprint(socketsNow()), fmt.Sprint([]*socket{ws}))
 	check(t, "sent", show(drain(ws)), show([]string{queryLatest}))
 }
 
@@ -312,19 +306,14 @@ func TestCloseConnection(t *testing.T) {
 	t.Cleanup(resetChain)
 	logs := captureLog(t)
 	a, b := newTestSocket(t, "127.0.0.1:1111"), newTestSocket(t, "127.0.0.1:2222")
-	mu.Lock()
-	sockets = []*socket{a, b}
-	broadcast(responseLatestMsg()) // 둘 다 프레임 하나를 나눠 가진다
-	mu.Unlock()
+	locked(func() { sockets = []*socket{a, b}; broadcast(responseLatestMsg()) }) // 둘 다 프레임 하나를 나눠 가진다
 	a.close(errors.New("EOF"))
 	a.close(errors.New("a second error")) // 챕터에서는 close 와 error 가 둘 다 올 수 있다
 	waitFor(t, "a to leave", func() bool { return slices.Equal(socketsNow(), []*socket{b}) })
 	check(t, "log lines with \"Connection failed to peer: 127.0.0.1:1111 (EOF)\"", logs.countLog("Connection failed to peer: 127.0.0.1:1111 (EOF)"), 1)
 	check(t, "frames b got (the broadcast)", len(drain(b)), 1)
-	mu.Lock()
-	defer mu.Unlock()
-	check(t, "queued bytes after a closed and a drained socket", queuedBytes, 0)
-	sockets = nil
+	check(t, "queued bytes after a closed and a drained socket", queuedNow(), 0)
+	locked(func() { sockets = nil })
 }
 
 func TestConnectToPeers(t *testing.T) {
@@ -442,11 +431,8 @@ func TestBroadcast(t *testing.T) {
 	peers := []*socket{newTestSocket(t, "in"), newTestSocket(t, "out"), newTestSocket(t, "closed")}
 	peers[1].url = "ws://127.0.0.1:1" // 우리가 연결한 소켓도 똑같이 받는다
 	peers[2].close(errors.New("gone"))
-	mu.Lock()
-	sockets = peers
-	broadcast(responseLatestMsg())
-	queued := queuedBytes
-	mu.Unlock()
+	var queued int
+	locked(func() { sockets = peers; broadcast(responseLatestMsg()); queued = queuedBytes })
 	want := string(chainFrame(chain[1:]))
 	for i, wantFrames := range [][]string{{want}, {want}, nil} {
 		check(t, "socket "+peers[i].addr, show(drain(peers[i])), show(wantFrames))

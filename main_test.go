@@ -1046,10 +1046,8 @@ func TestLimits(t *testing.T) {
 			talking, r := rawDial(t, q.p2p)
 			writeRawFrame(t, talking, queryLatest)
 			silent, _ := rawDial(t, q.p2p)
-			head := tcpDial(t, q.p2p, 0)
-			io.WriteString(head, "GET / HTTP/1.1\r\nHost: localhost\r\n") // 머리를 끝내지 않는다
-			big := tcpDial(t, q.p2p, 0)
-			io.WriteString(big, upgrade+"X-Junk: "+strings.Repeat("j", 2*maxHeaderBytes+1024)+"\r\n\r\n")
+			head := tcpDial(t, q.p2p, 0, "GET / HTTP/1.1\r\nHost: localhost\r\n") // 머리를 끝내지 않는다
+			big := tcpDial(t, q.p2p, 0, upgrade+"X-Junk: "+strings.Repeat("j", 2*maxHeaderBytes+1024)+"\r\n\r\n")
 			status := statusLine(big, 5*time.Second)
 			check(t, "a handshake request with a 9 KiB header: "+status+" answered 101, closed", fmt.Sprint(strings.Contains(status, " 101 "), closedWithin(big, 4*time.Second)), "false true")
 			for what, c := range map[string]net.Conn{"an unfinished handshake request": head, "a connection that sends no message": silent} {
@@ -1124,8 +1122,7 @@ func TestLimits(t *testing.T) {
 			waitFor(t, "the three dials to end", func() bool { return dialedNow() == 0 })
 			check(t, "sockets after connecting to itself three ways", len(socketsNow()), 0)
 			for _, tt := range []struct{ id, want string }{{nodeID, "HTTP/1.1 403"}, {"another node", "HTTP/1.1 101"}} {
-				c := tcpDial(t, n.p2p, 0)
-				io.WriteString(c, upgrade+"Node-Id: "+tt.id+"\r\n\r\n")
+				c := tcpDial(t, n.p2p, 0, upgrade+"Node-Id: "+tt.id+"\r\n\r\n")
 				if status := statusLine(c, 5*time.Second); !strings.HasPrefix(status, tt.want) {
 					t.Errorf("handshake with Node-Id %q: got %q, want %s", tt.id, status, tt.want)
 				}
@@ -1172,8 +1169,7 @@ func TestLimits(t *testing.T) {
 		{"프레임 하나 보내기", func(t *testing.T, n *testNode, ws *socket) {
 			setLimit(t, &writeTimeout, 500*time.Millisecond)
 			setChain(makeChain(40000, "w")) // 답이 10 MiB 쯤: 커널의 버퍼에 다 들지 않는다
-			slow := tcpDial(t, n.p2p, 4096)
-			io.WriteString(slow, upgrade+"\r\n")
+			slow := tcpDial(t, n.p2p, 4096, upgrade+"\r\n")
 			statusLine(slow, 5*time.Second)
 			start := time.Now()
 			writeRawFrame(t, slow, queryAll) // 답을 읽지 않는다
@@ -1186,22 +1182,19 @@ func TestLimits(t *testing.T) {
 			const get = "GET /version HTTP/1.1\r\nHost: localhost\r\n"
 			var idle []net.Conn
 			for range maxHTTPConns {
-				idle = append(idle, tcpDial(t, n.http, 0))
+				idle = append(idle, tcpDial(t, n.http, 0, ""))
 			}
 			waitsForRoom(t, "HTTP", n.http, get+"\r\n", idle[0], "HTTP/1.1 200")
 			for _, c := range idle {
 				c.Close()
 			}
 			for size, want := range map[int]string{3 << 10: " 200 ", 2*maxHeaderBytes + 1<<10: " 431 "} {
-				c := tcpDial(t, n.http, 0)
-				io.WriteString(c, get+"X-Junk: "+strings.Repeat("j", size)+"\r\n\r\n")
+				c := tcpDial(t, n.http, 0, get+"X-Junk: "+strings.Repeat("j", size)+"\r\n\r\n")
 				if status := statusLine(c, 5*time.Second); !strings.Contains(status, want) {
 					t.Errorf("a %d-byte header: got %q, want%s", size, status, want)
 				}
 			}
-			unfinished, rested := tcpDial(t, n.http, 0), tcpDial(t, n.http, 0)
-			io.WriteString(unfinished, get)
-			io.WriteString(rested, get+"\r\n")
+			unfinished, rested := tcpDial(t, n.http, 0, get), tcpDial(t, n.http, 0, get+"\r\n")
 			for what, c := range map[string]net.Conn{"an unfinished header": unfinished, "a connection resting after its answer": rested} {
 				check(t, what+": closed within 8 s (the limit is 5 s)", closedWithin(c, 8*time.Second), true)
 			}
@@ -1210,7 +1203,7 @@ func TestLimits(t *testing.T) {
 				var wg sync.WaitGroup
 				chunk := []byte(strings.Repeat("j", 32<<10))
 				for range 100 {
-					c := tcpDial(t, n.http, 0)
+					c := tcpDial(t, n.http, 0, "")
 					wg.Go(func() {
 						c.SetWriteDeadline(time.Now().Add(10 * time.Second))
 						io.WriteString(c, get+"X-Junk: ")
@@ -1285,8 +1278,7 @@ func TestLimits(t *testing.T) {
 			body := len(stringify(chain))
 			_, grew := heap(func() {
 				for i := range 30 {
-					c := tcpDial(t, n.http, 4096)
-					io.WriteString(c, "GET /blocks HTTP/1.1\r\nHost: localhost\r\n\r\n")
+					tcpDial(t, n.http, 4096, "GET /blocks HTTP/1.1\r\nHost: localhost\r\n\r\n")
 					waitFor(t, "the request to be taken", func() bool { return len(writers) == min(i+1, cap(writers)) })
 					n.mine(fmt.Sprint("version ", i))
 				}
@@ -1306,8 +1298,7 @@ func TestLimits(t *testing.T) {
 				got := request(t, tt.method, n.http+tt.path, body, map[string]string{tt.header: tt.value})
 				check(t, fmt.Sprintf("%s %s with %s: %s", tt.method, tt.path, tt.header, tt.value), fmt.Sprint(got.status), tt.want)
 			}
-			c := tcpDial(t, n.http, 0)
-			io.WriteString(c, "POST /mineBlock HTTP/1.1\r\nHost: evil.example\r\nContent-Type: application/json\r\nContent-Length: 11\r\n\r\n{\"data\":[]}")
+			c := tcpDial(t, n.http, 0, "POST /mineBlock HTTP/1.1\r\nHost: evil.example\r\nContent-Type: application/json\r\nContent-Length: 11\r\n\r\n{\"data\":[]}")
 			if status := statusLine(c, 5*time.Second); !strings.Contains(status, " 421 ") || len(chainNow()) != 2 {
 				t.Errorf("POST /mineBlock to Host evil.example: got %q and %d blocks, want 421 and 2 (only the same-origin POST)", status, len(chainNow()))
 			}
@@ -1327,8 +1318,7 @@ func TestLimits(t *testing.T) {
 				}()
 			}
 			stalled := openEvents(t, n.http) // 머리만 읽고 더 읽지 않는다
-			fifth := tcpDial(t, n.http, 0)
-			io.WriteString(fifth, "GET /events HTTP/1.1\r\nHost: localhost\r\n\r\n")
+			fifth := tcpDial(t, n.http, 0, "GET /events HTTP/1.1\r\nHost: localhost\r\n\r\n")
 			check(t, fmt.Sprintf("answer to stream %d while %d are open", maxStreams+1, maxStreams), statusLine(fifth, 300*time.Millisecond), "")
 			text, sent := strings.Repeat("e", 64<<10), int32(0)
 			for batch := 0; streamsNow() == maxStreams && batch < 200; batch++ {
@@ -1361,8 +1351,7 @@ func TestLimits(t *testing.T) {
 // openEvents 는 GET /events 스트림을 제 연결로 열고(200 이어야 한다) 그 답을 돌려준다. 연결은 30 초 뒤에 읽기를 멈춘다.
 func openEvents(t *testing.T, url string) *http.Response {
 	t.Helper()
-	c := tcpDial(t, url, 0)
-	io.WriteString(c, "GET /events HTTP/1.1\r\nHost: localhost\r\n\r\n")
+	c := tcpDial(t, url, 0, "GET /events HTTP/1.1\r\nHost: localhost\r\n\r\n")
 	c.SetReadDeadline(time.Now().Add(30 * time.Second))
 	resp, err := http.ReadResponse(bufio.NewReader(c), nil)
 	if err != nil || resp.StatusCode != 200 {
@@ -2334,8 +2323,8 @@ func waitSameChain(t testing.TB, nodes ...*testNode) []Block {
 const upgrade = "GET / HTTP/1.1\r\nHost: localhost\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n" +
 	"Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n"
 
-// tcpDial 은 주소(ws:// 나 http:// 도 된다)에 TCP 로 연결한다. rcvbuf 가 0 이 아니면 받는 버퍼를 그만큼으로 줄인다.
-func tcpDial(t testing.TB, addr string, rcvbuf int) net.Conn {
+// tcpDial 은 주소(ws:// 나 http:// 도 된다)에 TCP 로 연결하고 send 를 보낸다. rcvbuf 가 0 이 아니면 받는 버퍼를 그만큼으로 줄인다.
+func tcpDial(t testing.TB, addr string, rcvbuf int, send string) net.Conn {
 	t.Helper()
 	c, err := net.DialTimeout("tcp", strings.TrimPrefix(strings.TrimPrefix(addr, "ws://"), "http://"), 5*time.Second)
 	if err != nil {
@@ -2345,6 +2334,7 @@ func tcpDial(t testing.TB, addr string, rcvbuf int) net.Conn {
 		c.(*net.TCPConn).SetReadBuffer(rcvbuf)
 	}
 	t.Cleanup(func() { c.Close() })
+	io.WriteString(c, send)
 	return c
 }
 
@@ -2365,8 +2355,7 @@ func closedWithin(c net.Conn, d time.Duration) bool {
 // want 로 시작하는 답이 오는지 본다.
 func waitsForRoom(t *testing.T, what, url, request string, open net.Conn, want string) {
 	t.Helper()
-	extra := tcpDial(t, url, 0)
-	io.WriteString(extra, request)
+	extra := tcpDial(t, url, 0, request)
 	if status := statusLine(extra, 300*time.Millisecond); status != "" {
 		t.Errorf("%s: one connection more than the limit got %q, want no answer while the others are open", what, status)
 	}
@@ -2379,9 +2368,8 @@ func waitsForRoom(t *testing.T, what, url, request string, open net.Conn, want s
 // rawDial 은 npm ws 처럼 Origin 헤더 없이 웹소켓 핸드셰이크를 손으로 한다. 프레임은 readRawFrame 으로 읽고 writeRawFrame 으로 보낸다.
 func rawDial(t testing.TB, p2pURL string) (net.Conn, *bufio.Reader) {
 	t.Helper()
-	conn := tcpDial(t, p2pURL, 0)
+	conn := tcpDial(t, p2pURL, 0, upgrade+"\r\n")
 	conn.SetDeadline(time.Now().Add(20 * time.Second))
-	io.WriteString(conn, upgrade+"\r\n")
 	r := bufio.NewReader(conn)
 	if status, err := r.ReadString('\n'); !strings.HasPrefix(status, "HTTP/1.1 101") {
 		t.Fatalf("handshake without Origin: got %q (%v), want HTTP/1.1 101", status, err)

@@ -1120,7 +1120,9 @@ func TestLimits(t *testing.T) {
 			port := n.p2p[strings.LastIndex(n.p2p, ":"):]
 			n.addPeers("ws://127.0.0.1"+port, "ws://127.0.0.2"+port, "ws://localhost"+port)
 			waitFor(t, "the three dials to end", func() bool { return dialedNow() == 0 })
-			check(t, "sockets after connecting to itself three ways", len(socketsNow()), 0)
+			for _, s := range socketsNow() {
+				t.Errorf("sockets after connecting to itself three ways: got one from %s (url %q), want none", s.addr, s.url)
+			}
 			for _, tt := range []struct{ id, want string }{{nodeID, "HTTP/1.1 403"}, {"another node", "HTTP/1.1 101"}} {
 				c := tcpDial(t, n.p2p, 0, upgrade+"Node-Id: "+tt.id+"\r\n\r\n")
 				if status := statusLine(c, 5*time.Second); !strings.HasPrefix(status, tt.want) {
@@ -1869,7 +1871,7 @@ func hh(s string) Hash { return sha256.Sum256([]byte(s)) }
 func check[T comparable](t testing.TB, what string, got, want T) {
 	t.Helper()
 	if got != want {
-		t.Errorf("%s: got %.300v, want %.300v", what, got, want)
+		t.Errorf("%s: got %.300s, want %.300s", what, fmt.Sprint(got), fmt.Sprint(want)) // 긴 글은 300 바이트까지
 	}
 }
 

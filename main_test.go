@@ -432,7 +432,7 @@ func TestBroadcast(t *testing.T) {
 	peers[1].url = "ws://127.0.0.1:1" // 우리가 연결한 소켓도 똑같이 받는다
 	peers[2].close(errors.New("gone"))
 	var queued int
-	locked(func() { sockets = peers; broadcast(responseLatestMsg()); queued = queuedBytes })
+	locked(func() { sockets = slices.Clone(peers); broadcast(responseLatestMsg()); queued = queuedBytes })
 	want := string(chainFrame(chain[1:]))
 	for i, wantFrames := range [][]string{{want}, {want}, nil} {
 		check(t, "socket "+peers[i].addr, show(drain(peers[i])), show(wantFrames))

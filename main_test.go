@@ -90,9 +90,8 @@ func TestAddBlock(t *testing.T) {
 		{"챕터와 다른 점: a block whose chain passes 2^20 data values is not", chain[:2], fill(chain[2], 1000, maxLeaves+1), false},
 	} {
 		setChain(slices.Clone(tt.held))
-		mu.Lock()
-		got := addBlock(tt.block)
-		mu.Unlock()
+		var got bool
+		locked(func() { got = addBlock(tt.block) })
 		check(t, tt.name+" (added, blocks)", fmt.Sprint(got, len(chainNow())), fmt.Sprint(tt.want, len(tt.held)+map[bool]int{true: 1}[tt.want]))
 	}
 	resetChain()
@@ -347,38 +346,32 @@ func TestHandleBlockchainResponse(t *testing.T) {
 	badRoot.Data = vals("not the data of its merkle root")
 	invalid := slices.Clone(chain)
 	invalid[3].Data = vals("tampered")
-	const behind, appendable = "Blockchain possibly behind. We got: ", "We can append the received block to our chain"
+	const (
+		behind, appendable = "Blockchain possibly behind. We got: ", "We can append the received block to our chain"
+		nothing, longer    = "Received blockchain is not longer than current blockchain. Do nothing", "Received blockchain is longer than current blockchain"
+	)
+	frame := func(blocks []Block) []string { return []string{string(chainFrame(blocks))} } // blocks 를 담은 RESPONSE_BLOCKCHAIN 하나
 	for _, tt := range []struct {
-		name           string
-		held, received []Block
-		wantLog        []string
-		wantChain      []Block
-		wantSender     []string
-		wantOther      []string
+		name                  string
+		held, received        []Block
+		wantLog               []string
+		wantChain             []Block
+		wantSender, wantOther []string // 보낸 피어와 다른 피어가 받은 프레임
 	}{
-		{"equal index (every new connection: genesis and genesis): nothing", chain[:1], chain[:1],
-			[]string{"Received blockchain is not longer than current blockchain. Do nothing"}, chain[:1], nil, nil},
-		{"a shorter chain: nothing", chain, fork,
-			[]string{"Received blockchain is not longer than current blockchain. Do nothing"}, chain, nil, nil},
+		{"equal index (every new connection: genesis and genesis): nothing", chain[:1], chain[:1], []string{nothing}, chain[:1], nil, nil},
+		{"a shorter chain: nothing", chain, fork, []string{nothing}, chain, nil, nil},
 		{"the next block: appended and broadcast to every peer", chain[:2], chain[2:3],
-			[]string{behind + "1,  Peer got: 2", appendable}, chain[:3],
-			[]string{string(chainFrame(chain[2:3]))}, []string{string(chainFrame(chain[2:3]))}},
+			[]string{behind + "1,  Peer got: 2", appendable}, chain[:3], frame(chain[2:3]), frame(chain[2:3])},
 		{"several blocks whose last is on ours: appended", chain[:4], chain[2:],
-			[]string{behind + "3,  Peer got: 4", appendable}, chain,
-			[]string{string(chainFrame(chain[4:]))}, []string{string(chainFrame(chain[4:]))}},
+			[]string{behind + "3,  Peer got: 4", appendable}, chain, frame(chain[4:]), frame(chain[4:])},
 		{"a next block that addBlock refuses: nothing sent", chain[:2], []Block{badRoot},
 			[]string{behind + "1,  Peer got: 2", appendable, "Invalid merkleRoot"}, chain[:2], nil, nil},
 		{"챕터와 다른 점: one block not on ours asks only its sender for the chain (the chapter asks every peer)", chain[:2], chain[3:4],
-			[]string{behind + "1,  Peer got: 3", "We have to query the chain from our peer"}, chain[:2],
-			[]string{`{"type":1,"data":null}`}, nil},
-		{"a longer valid chain: replaced and broadcast", fork, chain,
-			[]string{behind + "2,  Peer got: 4", "Received blockchain is longer than current blockchain",
-				"Received blockchain is valid. Replacing current blockchain with received blockchain"}, chain,
-			[]string{string(chainFrame(chain[4:]))}, []string{string(chainFrame(chain[4:]))}},
+			[]string{behind + "1,  Peer got: 3", "We have to query the chain from our peer"}, chain[:2], []string{queryAll}, nil},
+		{"a longer valid chain: replaced and broadcast", fork, chain, []string{behind + "2,  Peer got: 4", longer,
+			"Received blockchain is valid. Replacing current blockchain with received blockchain"}, chain, frame(chain[4:]), frame(chain[4:])},
 		{"a longer invalid chain: nothing", fork, invalid,
-			[]string{behind + "2,  Peer got: 4", "Received blockchain is longer than current blockchain", "Invalid merkleRoot",
-				"Received blockchain invalid"},
-			fork, nil, nil},
+			[]string{behind + "2,  Peer got: 4", longer, "Invalid merkleRoot", "Received blockchain invalid"}, fork, nil, nil},
 	} {
 		setChain(slices.Clone(tt.held))
 		sender, other := newTestSocket(t, "sender"), newTestSocket(t, "other")
@@ -480,10 +473,7 @@ func TestReplaceChain(t *testing.T) {
 	replaced := 0
 	for range 64 {
 		setChain(long)
-		mu.Lock()
-		replaceChain(other)
-		replaced += map[bool]int{true: 1}[blockEqual(getLatestBlock(), other[3])]
-		mu.Unlock()
+		locked(func() { replaceChain(other); replaced += map[bool]int{true: 1}[blockEqual(getLatestBlock(), other[3])] })
 	}
 	if replaced == 0 || replaced == 64 {
 		t.Errorf("same-length chain, 64 tries: replaced %d times, want both outcomes", replaced)

@@ -40,6 +40,10 @@ import (
 // genesisHash 는 챕터의 노드가 만드는 제네시스 블록의 해시이다.
 const genesisHash = "C8CD3F1A0BCF8EE28A559D2DE7A4A871E684BFAFEEAAF996C8FCFA5B247B6129"
 
+// genesisBlock 은 getGenesisBlock() 을 프로그램이 시작할 때 한 번 부른 값이다. 챕터의 함수는 mu 를 잡고 부르는 것이라(머클 루트를 찾는
+// known 을 mu 가 지킨다), 노드가 도는 동안 테스트는 이 값을 쓴다.
+var genesisBlock = getGenesisBlock()
+
 func TestGetGenesisBlock(t *testing.T) {
 	g := getGenesisBlock()
 	const wantMerkle = "A6D72BAA3DB900B03E70DF880E503E9164013B4D9A470853EDC115776323A098"
@@ -56,9 +60,8 @@ func TestGenerateNextBlock(t *testing.T) {
 	resetChain()
 	t.Cleanup(resetChain)
 	before := time.Now().Unix()
-	mu.Lock()
-	b := generateNextBlock(vals("a"))
-	mu.Unlock()
+	var b Block
+	locked(func() { b = generateNextBlock(vals("a")) })
 	after := time.Now().Unix() + 1 // Math.round 은 반올림이라 1초 뒤일 수 있다
 	if b.Header.Version != "2.1.0" || b.Header.Index != 1 || b.Header.PreviousHash.String() != genesisHash ||
 		b.Header.MerkleRoot != hh("a") || string(b.Data) != `["a"]` {
@@ -91,12 +94,9 @@ func TestAddBlock(t *testing.T) {
 		{"챕터와 다른 점: a block whose chain passes 2^20 data values is not", chain[:2], fill(chain[2], 1000, maxLeaves+1), false},
 	} {
 		setChain(slices.Clone(tt.held))
-		mu.Lock()
-		got := addBlock(tt.block)
-		mu.Unlock()
-		if wantLen := len(tt.held) + map[bool]int{true: 1}[tt.want]; got != tt.want || len(chainNow()) != wantLen {
-			t.Errorf("%s: got %v and %d blocks, want %v and %d", tt.name, got, len(chainNow()), tt.want, wantLen)
-		}
+		var got bool
+		locked(func() { got = addBlock(tt.block) })
+		check(t, tt.name+" (added, blocks)", fmt.Sprint(got, len(chainNow())), fmt.Sprint(tt.want, len(tt.held)+map[bool]int{true: 1}[tt.want]))
 	}
 	resetChain()
 }
@@ -110,19 +110,12 @@ func TestCalculateHash(t *testing.T) {
 // TestMerkleRoot 는 merkleRootOf 를 npm merkle 0.6.0 이 낸 값(testdata/jsnode/vectors.js 를 node 로 돌려 만든
 // merkle-vectors.json)과, 챕터의 규칙대로 이 테스트에서 따로 계산한 값에 견준다.
 func TestMerkleRoot(t *testing.T) {
-	file, err := os.ReadFile("testdata/jsnode/merkle-vectors.json")
-	if err != nil {
-		t.Fatal(err)
-	}
-	var vectors []struct {
+	file, _ := os.ReadFile("testdata/jsnode/merkle-vectors.json")
+	for _, v := range fromJSON[[]struct {
 		Data []json.RawMessage
 		Root string
 		Text []string
-	}
-	if err := json.Unmarshal(file, &vectors); err != nil {
-		t.Fatal(err)
-	}
-	for _, v := range vectors {
+	}](t, string(file)) {
 		data, err := canonicalJSON(stringify(v.Data)) // 파일의 1e-07 같은 수를 JSON.stringify 의 형식으로
 		if err != nil {
 			t.Fatal(err)
@@ -145,7 +138,7 @@ func TestMerkleRoot(t *testing.T) {
 		{"no data: 64 zeros", []string{}, Hash{}},
 		{"3 leaves: the odd one moves up", []string{"a", "b", "c"}, hh(hh(a+b).String() + c)},
 		{"5 leaves", []string{"a", "b", "c", "d", "e"}, hh(hh(hh(a+b).String()+hh(c+d).String()).String() + e)},
-		{"an uppercase hash leaf is kept", []string{genesisHash}, calculateHashForBlock(getGenesisBlock())},
+		{"an uppercase hash leaf is kept", []string{genesisHash}, hashOf(genesisBlock)},
 		{"a lowercase hash leaf is hashed", []string{strings.ToLower(genesisHash)}, hh(strings.ToLower(genesisHash))},
 	} {
 		check(t, tt.name, merkleRootOf(vals(tt.data...)), tt.want)
@@ -153,7 +146,7 @@ func TestMerkleRoot(t *testing.T) {
 }
 
 func TestIsValidNewBlock(t *testing.T) {
-	genesis := getGenesisBlock()
+	genesis := genesisBlock
 	valid := makeChain(1, "v")[1]
 	for _, tt := range []struct {
 		name   string
@@ -176,9 +169,7 @@ func TestIsValidNewBlock(t *testing.T) {
 		tt.change(&b)
 		logs := captureLog(t)
 		check(t, tt.name, isValidNewBlock(b, genesis), tt.want == "")
-		if tt.want != "" && logs.countLog(tt.want) != 1 {
-			t.Errorf("%s: got log %q, want one line with %q", tt.name, logs.logText(), tt.want)
-		}
+		check(t, fmt.Sprintf("%s: log lines with %q (every line for \"\")", tt.name, tt.want), logs.countLog(tt.want), min(len(tt.want), 1))
 	}
 }
 
@@ -217,7 +208,7 @@ func TestIsValidChain(t *testing.T) {
 		chain []Block
 		want  bool
 	}{
-		{"genesis only", []Block{getGenesisBlock()}, true},
+		{"genesis only", []Block{genesisBlock}, true},
 		{"three blocks on genesis", chain, true},
 		{"another genesis", change(2, "f", func(c []Block) { c[0].Header.Timestamp++ }), false},
 		{"genesis with other data", change(1, "g", func(c []Block) { c[0].Data = vals("other") }), false},
@@ -234,7 +225,7 @@ func TestIsValidChain(t *testing.T) {
 
 func TestInitHttpServer(t *testing.T) {
 	n := startLocalNode(t)
-	genesis := string(stringify([]Block{getGenesisBlock()}))
+	genesis := string(stringify([]Block{genesisBlock}))
 	json := map[string]string{"Content-Type": "application/json"}
 	for _, tt := range []struct {
 		name, method, path, body string
@@ -275,12 +266,7 @@ func TestInitP2PServer(t *testing.T) {
 	a := startNode(t, "A")
 	_, r := rawDial(t, a.p2p)
 	opcode, payload, err := readRawFrame(r)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if opcode != 1 || string(payload) != `{"type":0,"data":null}` {
-		t.Errorf("first frame: got opcode %d %q, want a text frame {\"type\":0,\"data\":null}", opcode, payload)
-	}
+	check(t, "first frame (opcode, text, error)", fmt.Sprint(opcode, " ", string(payload), " ", err), `1 {"type":0,"data":null} <nil>`)
 	check(t, "A's peers", len(a.peers()), 1)
 }
 
@@ -288,16 +274,9 @@ func TestInitConnection(t *testing.T) {
 	resetChain()
 	t.Cleanup(func() { closeAllSockets(t); resetChain() })
 	ws := newTestSocket(t, "peer")
-	mu.Lock()
-	initConnection(ws)
-	got := slices.Clone(getSockets())
-	mu.Unlock()
-	if !slices.Equal(got, []*socket{ws}) {
-		t.Errorf("sockets: got %d sockets, want just the new one", len(got))
-	}
-	if sent := drain(ws); !slices.Equal(sent, []string{`{"type":0,"data":null}`}) {
-		t.Errorf("sent: got %q, want one QUERY_LATEST", sent)
-	}
+	locked(func() { initConnection(ws) })
+	check(t, "sockets", fmt.Sprint(socketsNow()), fmt.Sprint([]*socket{ws}))
+	check(t, "sent", show(drain(ws)), show([]string{queryLatest}))
 }
 
 // 행마다 제네시스와 블록 1 을 가진 노드에 새 소켓으로 메시지 하나를 보내고, 그 소켓이 받은 것과 체인을 본다.
@@ -324,9 +303,7 @@ func TestInitMessageHandler(t *testing.T) {
 		ws := newTestSocket(t, "peer")
 		locked(func() { sockets = []*socket{ws} })
 		receive(ws, []byte(tt.frame))
-		if got := drain(ws); !slices.Equal(got, tt.want) || len(chainNow()) != tt.wantBlocks {
-			t.Errorf("%s: sent %q and %d blocks, want %q and %d", tt.name, got, len(chainNow()), tt.want, tt.wantBlocks)
-		}
+		check(t, tt.name+" (sent, blocks)", show(drain(ws), len(chainNow())), show(tt.want, tt.wantBlocks))
 	}
 }
 
@@ -335,21 +312,14 @@ func TestCloseConnection(t *testing.T) {
 	t.Cleanup(resetChain)
 	logs := captureLog(t)
 	a, b := newTestSocket(t, "127.0.0.1:1111"), newTestSocket(t, "127.0.0.1:2222")
-	mu.Lock()
-	sockets = []*socket{a, b}
-	broadcast(responseLatestMsg()) // 둘 다 프레임 하나를 나눠 가진다
-	mu.Unlock()
+	locked(func() { sockets = []*socket{a, b}; broadcast(responseLatestMsg()) }) // 둘 다 프레임 하나를 나눠 가진다
 	a.close(errors.New("EOF"))
 	a.close(errors.New("a second error")) // 챕터에서는 close 와 error 가 둘 다 올 수 있다
 	waitFor(t, "a to leave", func() bool { return slices.Equal(socketsNow(), []*socket{b}) })
-	if got := logs.countLog("Connection failed to peer: 127.0.0.1:1111 (EOF)"); got != 1 {
-		t.Errorf("got log %q, want one \"Connection failed to peer: 127.0.0.1:1111 (EOF)\"", logs.logText())
-	}
+	check(t, "log lines with \"Connection failed to peer: 127.0.0.1:1111 (EOF)\"", logs.countLog("Connection failed to peer: 127.0.0.1:1111 (EOF)"), 1)
 	check(t, "frames b got (the broadcast)", len(drain(b)), 1)
-	mu.Lock()
-	defer mu.Unlock()
-	check(t, "queued bytes after a closed and a drained socket", queuedBytes, 0)
-	sockets = nil
+	check(t, "queued bytes after a closed and a drained socket", queuedNow(), 0)
+	locked(func() { sockets = nil })
 }
 
 func TestConnectToPeers(t *testing.T) {
@@ -383,38 +353,32 @@ func TestHandleBlockchainResponse(t *testing.T) {
 	badRoot.Data = vals("not the data of its merkle root")
 	invalid := slices.Clone(chain)
 	invalid[3].Data = vals("tampered")
-	const behind, appendable = "Blockchain possibly behind. We got: ", "We can append the received block to our chain"
+	const (
+		behind, appendable = "Blockchain possibly behind. We got: ", "We can append the received block to our chain"
+		nothing, longer    = "Received blockchain is not longer than current blockchain. Do nothing", "Received blockchain is longer than current blockchain"
+	)
+	frame := func(blocks []Block) []string { return []string{string(chainFrame(blocks))} } // blocks 를 담은 RESPONSE_BLOCKCHAIN 하나
 	for _, tt := range []struct {
-		name           string
-		held, received []Block
-		wantLog        []string
-		wantChain      []Block
-		wantSender     []string
-		wantOther      []string
+		name                  string
+		held, received        []Block
+		wantLog               []string
+		wantChain             []Block
+		wantSender, wantOther []string // 보낸 피어와 다른 피어가 받은 프레임
 	}{
-		{"equal index (every new connection: genesis and genesis): nothing", chain[:1], chain[:1],
-			[]string{"Received blockchain is not longer than current blockchain. Do nothing"}, chain[:1], nil, nil},
-		{"a shorter chain: nothing", chain, fork,
-			[]string{"Received blockchain is not longer than current blockchain. Do nothing"}, chain, nil, nil},
+		{"equal index (every new connection: genesis and genesis): nothing", chain[:1], chain[:1], []string{nothing}, chain[:1], nil, nil},
+		{"a shorter chain: nothing", chain, fork, []string{nothing}, chain, nil, nil},
 		{"the next block: appended and broadcast to every peer", chain[:2], chain[2:3],
-			[]string{behind + "1,  Peer got: 2", appendable}, chain[:3],
-			[]string{string(chainFrame(chain[2:3]))}, []string{string(chainFrame(chain[2:3]))}},
+			[]string{behind + "1,  Peer got: 2", appendable}, chain[:3], frame(chain[2:3]), frame(chain[2:3])},
 		{"several blocks whose last is on ours: appended", chain[:4], chain[2:],
-			[]string{behind + "3,  Peer got: 4", appendable}, chain,
-			[]string{string(chainFrame(chain[4:]))}, []string{string(chainFrame(chain[4:]))}},
+			[]string{behind + "3,  Peer got: 4", appendable}, chain, frame(chain[4:]), frame(chain[4:])},
 		{"a next block that addBlock refuses: nothing sent", chain[:2], []Block{badRoot},
 			[]string{behind + "1,  Peer got: 2", appendable, "Invalid merkleRoot"}, chain[:2], nil, nil},
 		{"챕터와 다른 점: one block not on ours asks only its sender for the chain (the chapter asks every peer)", chain[:2], chain[3:4],
-			[]string{behind + "1,  Peer got: 3", "We have to query the chain from our peer"}, chain[:2],
-			[]string{`{"type":1,"data":null}`}, nil},
-		{"a longer valid chain: replaced and broadcast", fork, chain,
-			[]string{behind + "2,  Peer got: 4", "Received blockchain is longer than current blockchain",
-				"Received blockchain is valid. Replacing current blockchain with received blockchain"}, chain,
-			[]string{string(chainFrame(chain[4:]))}, []string{string(chainFrame(chain[4:]))}},
+			[]string{behind + "1,  Peer got: 3", "We have to query the chain from our peer"}, chain[:2], []string{queryAll}, nil},
+		{"a longer valid chain: replaced and broadcast", fork, chain, []string{behind + "2,  Peer got: 4", longer,
+			"Received blockchain is valid. Replacing current blockchain with received blockchain"}, chain, frame(chain[4:]), frame(chain[4:])},
 		{"a longer invalid chain: nothing", fork, invalid,
-			[]string{behind + "2,  Peer got: 4", "Received blockchain is longer than current blockchain", "Invalid merkleRoot",
-				"Received blockchain invalid"},
-			fork, nil, nil},
+			[]string{behind + "2,  Peer got: 4", longer, "Invalid merkleRoot", "Received blockchain invalid"}, fork, nil, nil},
 	} {
 		setChain(slices.Clone(tt.held))
 		sender, other := newTestSocket(t, "sender"), newTestSocket(t, "other")
@@ -428,15 +392,9 @@ func TestHandleBlockchainResponse(t *testing.T) {
 		if got := strings.Split(logs.logText(), "\n"); !slices.EqualFunc(got, tt.wantLog, strings.HasSuffix) {
 			t.Errorf("%s: log\n got %q\nwant %q", tt.name, got, tt.wantLog)
 		}
-		if got := chainNow(); !slices.EqualFunc(got, tt.wantChain, blockEqual) {
-			t.Errorf("%s: chain has %d blocks, want %d", tt.name, len(got), len(tt.wantChain))
-		}
-		if got := drain(sender); !slices.Equal(got, tt.wantSender) {
-			t.Errorf("%s: sent to the sender\n got %.200q\nwant %.200q", tt.name, got, tt.wantSender)
-		}
-		if got := drain(other); !slices.Equal(got, tt.wantOther) {
-			t.Errorf("%s: sent to the other peer\n got %.200q\nwant %.200q", tt.name, got, tt.wantOther)
-		}
+		sameChain(t, tt.name+": chain", chainNow(), tt.wantChain)
+		check(t, tt.name+": sent to the sender", show(drain(sender)), show(tt.wantSender))
+		check(t, tt.name+": sent to the other peer", show(drain(other)), show(tt.wantOther))
 	}
 }
 
@@ -444,11 +402,11 @@ func TestHandleBlockchainResponse(t *testing.T) {
 func TestWrite(t *testing.T) {
 	resetChain()
 	t.Cleanup(resetChain)
-	b := Block{Header: BlockHeader{"2.1.0", 1, calculateHashForBlock(getGenesisBlock()), 1700000000, hh("a")}, Data: vals("a")}
-	setChain(append([]Block{getGenesisBlock()}, b))
+	b := Block{Header: BlockHeader{"2.1.0", 1, hashOf(genesisBlock), 1700000000, hh("a")}, Data: vals("a")}
+	setChain(append([]Block{genesisBlock}, b))
 	block := `{\"header\":{\"version\":\"2.1.0\",\"index\":1,\"previousHash\":\"` + genesisHash +
 		`\",\"timestamp\":1700000000,\"merkleRoot\":\"` + hh("a").String() + `\"},\"data\":[\"a\"]}`
-	genesis := strings.ReplaceAll(string(stringify(getGenesisBlock())), `"`, `\"`)
+	genesis := strings.ReplaceAll(string(stringify(genesisBlock)), `"`, `\"`)
 	for _, tt := range []struct {
 		name    string
 		message func() Message
@@ -461,9 +419,7 @@ func TestWrite(t *testing.T) {
 	} {
 		ws := newTestSocket(t, "peer")
 		locked(func() { write(ws, tt.message()) })
-		if got := drain(ws); !slices.Equal(got, []string{tt.want}) {
-			t.Errorf("write(%s):\n got %q\nwant %s", tt.name, got, tt.want)
-		}
+		check(t, "write("+tt.name+")", show(drain(ws)), show([]string{tt.want}))
 	}
 }
 
@@ -475,16 +431,11 @@ func TestBroadcast(t *testing.T) {
 	peers := []*socket{newTestSocket(t, "in"), newTestSocket(t, "out"), newTestSocket(t, "closed")}
 	peers[1].url = "ws://127.0.0.1:1" // 우리가 연결한 소켓도 똑같이 받는다
 	peers[2].close(errors.New("gone"))
-	mu.Lock()
-	sockets = peers
-	broadcast(responseLatestMsg())
-	queued := queuedBytes
-	mu.Unlock()
+	var queued int
+	locked(func() { sockets = slices.Clone(peers); broadcast(responseLatestMsg()); queued = queuedBytes })
 	want := string(chainFrame(chain[1:]))
 	for i, wantFrames := range [][]string{{want}, {want}, nil} {
-		if got := drain(peers[i]); !slices.Equal(got, wantFrames) {
-			t.Errorf("socket %s: got %q, want %q", peers[i].addr, got, wantFrames)
-		}
+		check(t, "socket "+peers[i].addr, show(drain(peers[i])), show(wantFrames))
 	}
 	check(t, "queued bytes while two sockets held the broadcast (one frame's)", queued, len(want))
 }
@@ -501,13 +452,9 @@ func TestMineBlock(t *testing.T) {
 	if b == nil || !strings.HasSuffix(string(stringify(b)), `"data":[]}`) || b.Header.Index != 1 || b.Header.MerkleRoot != (Hash{}) {
 		t.Fatalf("mineBlock([]): got %s, want block 1 with \"data\":[] and 64 zeros as merkle root", stringify(b))
 	}
-	if noData != nil {
-		t.Errorf("mineBlock(null): got a block %s, want nil", stringify(noData))
-	}
+	check(t, "mineBlock(null)", string(stringify(noData)), "null")
 	check(t, "blocks after mining", len(chainNow()), 2)
-	if sent := drain(watcher); !slices.Equal(sent, []string{string(chainFrame([]Block{*b}))}) {
-		t.Errorf("broadcast after mining: got %q, want one RESPONSE_BLOCKCHAIN with the new block", sent)
-	}
+	check(t, "broadcast after mining", show(drain(watcher)), show([]string{string(chainFrame([]Block{*b}))}))
 }
 
 func TestReplaceChain(t *testing.T) {
@@ -527,18 +474,13 @@ func TestReplaceChain(t *testing.T) {
 	} {
 		setChain(tt.held)
 		locked(func() { replaceChain(tt.with) })
-		if got := chainNow(); !slices.EqualFunc(got, tt.want, blockEqual) {
-			t.Errorf("%s: got %d blocks, want %d", tt.name, len(got), len(tt.want))
-		}
+		sameChain(t, tt.name, chainNow(), tt.want)
 	}
 	// 같은 길이의 올바른 체인: 챕터의 random.boolean() 처럼 반반의 확률로 교체한다. 64 번 중 양쪽이 다 나와야 한다.
 	replaced := 0
 	for range 64 {
 		setChain(long)
-		mu.Lock()
-		replaceChain(other)
-		replaced += map[bool]int{true: 1}[blockEqual(getLatestBlock(), other[3])]
-		mu.Unlock()
+		locked(func() { replaceChain(other); replaced += map[bool]int{true: 1}[blockEqual(getLatestBlock(), other[3])] })
 	}
 	if replaced == 0 || replaced == 64 {
 		t.Errorf("same-length chain, 64 tries: replaced %d times, want both outcomes", replaced)
@@ -550,13 +492,6 @@ func TestReplaceChain(t *testing.T) {
 // TestNoteWalkthrough 는 노트의 네 부분을 -trace 로 띄운 노드 셋으로 따라 하며 노드마다 챕터의 로그 줄이 차례대로 나오는지 본다.
 func TestNoteWalkthrough(t *testing.T) {
 	w := &walk{t: t, ports: map[string]string{}}
-	t.Cleanup(func() { // 노드들이 멈춘 뒤에 돈다: 실패하면 세 노드의 로그 전체
-		for num, n := range w.nodes {
-			if n != nil && t.Failed() {
-				t.Logf("노드 %d 의 로그 전체:\n%s", num, n.logText())
-			}
-		}
-	})
 	const (
 		behind   = "Blockchain possibly behind. We got: "
 		nothing  = "Received blockchain is not longer than current blockchain. Do nothing"
@@ -742,11 +677,7 @@ func (w *walk) checkReadme(t *testing.T) {
 
 // stringify 가 내는 바이트는 자바스크립트의 JSON.stringify 와 같아야 한다. want 는 node 20 에서 JSON.stringify 가 낸 값이다.
 func TestStringifyMatchesJSONStringify(t *testing.T) {
-	for _, tt := range []struct {
-		name string
-		v    any
-		want string
-	}{
+	for _, tt := range []struct{ name, v, want string }{
 		{"<, >, & stay as they are", "<&>", `"<&>"`},
 		{"line and paragraph separators stay as they are", "\u2028|\u2029", "\"\u2028|\u2029\""},
 		{"a backslash before u2028 is text", `\u2028`, `"\\u2028"`},
@@ -834,12 +765,9 @@ func TestConcurrentMiningLosesNothing(t *testing.T) {
 		})
 	}
 	wg.Wait()
-	if failed.Load() != 0 {
-		t.Fatalf("%d of 80 POST /mineBlock failed, want 0", failed.Load())
-	}
-	if chain := waitSameChain(t, n, peer); len(chain) != 81 || !isValidChain(chain) {
-		t.Errorf("chain: got %d blocks, want 81 valid", len(chain))
-	}
+	check(t, "POST /mineBlock that failed", failed.Load(), 0)
+	chain := waitSameChain(t, n, peer)
+	check(t, "blocks, valid", fmt.Sprint(len(chain), isValidChain(chain)), "81 true")
 	check(t, "times the peer asked for the whole chain (every block arrived in order)", peer.countLog("We have to query the chain from our peer"), 0)
 }
 
@@ -857,13 +785,12 @@ func TestLimits(t *testing.T) {
 		cell := regexp.MustCompile("`|\\(.*?\\)").ReplaceAllString(strings.Split(line+"|", "|")[1], "")
 		readmeRows = append(readmeRows, strings.ReplaceAll(strings.ReplaceAll(strings.TrimSpace(cell), " / ", ", "), "/", ""))
 	}
-	for _, row := range []struct {
+	for _, row := range []struct { // 행마다 새 노드 n (이 프로세스 안)과, 그 노드에 메시지를 바로 넣을 소켓 ws 로 돈다
 		name string
-		run  func(t *testing.T)
+		run  func(t *testing.T, n *testNode, ws *socket)
 	}{
 		// 64 MiB 를 넘는 프레임을 보낸 연결만 닫히고, 다른 연결은 계속 답을 받는다.
-		{"받는 웹소켓 프레임 하나", func(t *testing.T) {
-			n := startLocalNode(t)
+		{"받는 웹소켓 프레임 하나", func(t *testing.T, n *testNode, ws *socket) {
 			good, r := rawDial(t, n.p2p)
 			conn, _ := rawDial(t, n.p2p)
 			waitFor(t, "two sockets", func() bool { return len(socketsNow()) == 2 })
@@ -871,12 +798,11 @@ func TestLimits(t *testing.T) {
 			check(t, fmt.Sprintf("connection closed after a frame header of %d bytes", maxFrameBytes+1), closedWithin(conn, 5*time.Second), true)
 			waitFor(t, "the big frame's socket to leave", func() bool { return len(socketsNow()) == 1 })
 			writeRawFrame(t, good, queryLatest)
-			check(t, "the other connection's answer", readAnswer(t, good, r), string(chainFrame(chainNow()[:1])))
+			check(t, "the other connection's answer", readUntil(t, good, r, answerPrefix), string(chainFrame(chainNow()[:1])))
 		}},
 		// 16 KiB 를 넘는 메시지는 둘씩만 읽는다: 4 MiB 프레임 16 개가 한꺼번에 와도 힙은 하나일 때의 네 배 안이고,
 		// 둘이 자리를 쥐면 다음 큰 메시지는 기다렸다가 둘이 끊기면 읽힌다.
-		{"16 KiB 를 넘는 메시지", func(t *testing.T) {
-			n := startLocalNode(t)
+		{"16 KiB 를 넘는 메시지", func(t *testing.T, n *testNode, ws *socket) {
 			junk := append(rawFrameHeader(1, 4<<20), strings.Repeat("x", 4<<20)...)
 			peak := func(peers int) uint64 { // 잘못된 4 MiB 프레임을 peers 개가 한꺼번에 보낼 때 힙이 자란 가장 큰 값
 				var conns []net.Conn
@@ -895,10 +821,8 @@ func TestLimits(t *testing.T) {
 				})
 				return grew
 			}
-			one, many := peak(1), peak(16)
-			if many > 4*one {
-				t.Errorf("16 peers sending 4 MiB frames at once grew the heap by %d bytes, want under 4× one peer's %d", many, one)
-			}
+			one := peak(1)
+			atMost(t, "heap growth with 16 peers sending 4 MiB frames at once (4× one peer's)", peak(16), 4*one)
 			setLimit(t, &writeTimeout, time.Second) // 자리를 기다리는 시간
 			var stalled []net.Conn
 			for range 2 { // 1 MiB 라 하고 20 KiB 만 보낸다
@@ -922,30 +846,21 @@ func TestLimits(t *testing.T) {
 			check(t, "blocks of an honest 55 KB chain after two peers broke off big messages", len(chainNow()), len(chain))
 		}},
 		// 체인 전체의 답이 2^20 개의 값이나 64 MiB 를 넘게 할 블록은 붙이지 않고(/mineBlock 은 400), 가진 체인은 새 Go 노드가 받는다.
-		{"가진 체인 전체의 QUERY_ALL 답", func(t *testing.T) {
-			n := startLocalNode(t)
-			ws := newTestSocket(t, "peer")
+		{"가진 체인 전체의 QUERY_ALL 답", func(t *testing.T, n *testNode, ws *socket) {
 			tip := func() Block { c := chainNow(); return c[len(c)-1] }
 			// 값 쪽: 제네시스의 값 1 개 + 300,000 개(["","",…]) 블록 3 개는 2^20 안이고, 4 번째는 넘는다.
 			for i := 1; i <= 4; i++ {
 				receive(ws, chainFrame([]Block{blockOn(tip(), values(`""`, 300000), valuesRoot("", 300000))}))
-				if got, want := len(chainNow()), min(i, 3)+1; got != want {
-					t.Fatalf("after block %d of 300,000 values: got %d blocks, want %d", i, got, want)
-				}
+				check(t, fmt.Sprintf("blocks after block %d of 300,000 values", i), len(chainNow()), min(i, 3)+1)
 			}
 			receive(ws, chainFrame([]Block{blockOn(tip(), values(`""`, 120000), valuesRoot("", 120000))}))
 			left := maxLeaves - (1 + 3*300000 + 120000) // /mineBlock 한 번(100 KB)으로 채울 수 있는 값 수
 			for _, tt := range []struct{ values, status int }{{left + 1, 400}, {left, 200}} {
-				if got := request(t, "POST", n.http+"/mineBlock", `{"data":`+values(`""`, tt.values)+`}`, nil); got.status != tt.status {
-					t.Errorf("POST /mineBlock with %d values, %d left: got %d, want %d", tt.values, left, got.status, tt.status)
-				}
+				got := request(t, "POST", n.http+"/mineBlock", `{"data":`+values(`""`, tt.values)+`}`, nil)
+				check(t, fmt.Sprintf("POST /mineBlock with %d values, %d left", tt.values, left), got.status, tt.status)
 			}
-			want := chainNow()
 			fresh := startNode(t, "fresh", n.p2p)
-			waitFor(t, "the fresh node to sync", func() bool { return len(fresh.blocks()) == len(want) })
-			if got := fresh.blocks(); !slices.EqualFunc(got, want, blockEqual) {
-				t.Errorf("the fresh node: got a chain of %d blocks unlike the node's %d", len(got), len(want))
-			}
+			waitSameChain(t, n, fresh)
 			fresh.stop()
 			if raceOn {
 				t.Log("the 64 MiB side is checked without -race (.ci/run)")
@@ -953,32 +868,26 @@ func TestLimits(t *testing.T) {
 			}
 			// 바이트 쪽: 답에서 2 MB 인 블록(역슬래시 52만 개) 32 개로 채우고, 남은 바이트를 딱 채우는 블록은 붙이고 한 바이트 더 큰 블록은 거절한다.
 			fill := `["` + strings.Repeat(`\\`, 520000) + `"]`
-			chain, root := []Block{getGenesisBlock()}, dataRoot(fill)
+			chain, root := []Block{genesisBlock}, dataRoot(fill)
 			for range 32 {
 				chain = append(chain, blockOn(chain[len(chain)-1], fill, root))
 			}
 			setChain(chain)
 			xs := func(m int) string { return `["` + strings.Repeat("x", m) + `"]` }
-			own := len(chainFrame([]Block{getGenesisBlock(), blockOn(tip(), xs(0), Hash{})})) - len(chainFrame([]Block{getGenesisBlock()}))
+			own := len(chainFrame([]Block{genesisBlock, blockOn(tip(), xs(0), Hash{})})) - len(chainFrame([]Block{genesisBlock}))
 			m := maxFrameBytes - len(chainFrame(chain)) - own
 			receive(ws, chainFrame([]Block{blockOn(tip(), xs(m+1), dataRoot(xs(m+1)))}))
 			check(t, fmt.Sprintf("blocks after one that would make the answer %d bytes (not added)", maxFrameBytes+1), len(chainNow()), 33)
 			receive(ws, chainFrame([]Block{blockOn(tip(), xs(m), dataRoot(xs(m)))}))
-			if answer := chainFrame(chainNow()); len(answer) != maxFrameBytes {
-				t.Errorf("a block making the answer %d bytes: got an answer of %d bytes, want it added", maxFrameBytes, len(answer))
-			} else if _, _, err := readMessage(answer); err != nil {
-				t.Errorf("the %d-byte answer: a Go receiver got %v, want it taken", len(answer), err)
-			}
-			if got := request(t, "POST", n.http+"/mineBlock", `{"data":[]}`, nil); got.status != 400 || got.body != "Bad Request" {
-				t.Errorf("POST /mineBlock on the full chain: got %d %q, want 400 \"Bad Request\"", got.status, got.body)
-			}
+			answer := chainFrame(chainNow())
+			_, _, err := readMessage(answer)
+			check(t, "the answer after a block making it 64 MiB: its bytes, a Go receiver's error", show(len(answer), err), show(maxFrameBytes, nil))
+			check(t, "POST /mineBlock on the full chain", request(t, "POST", n.http+"/mineBlock", `{"data":[]}`, nil), reply{400, "Bad Request"})
 		}},
 		// data 가 1 MiB 를 넘거나, version 이 256 바이트를 넘거나, index 가 2^53 이거나, 해시가 소문자인 블록이 든 체인은 통째로 거절되고
 		// 잘못된 메시지로 센다. 딱 한계인 블록(data 1 MiB, version 256 바이트)은 받는다.
-		{"블록 하나", func(t *testing.T) {
-			startLocalNode(t)
-			ws := newTestSocket(t, "peer")
-			g, b1 := getGenesisBlock(), nextBlock(getGenesisBlock(), "first")
+		{"블록 하나", func(t *testing.T, n *testNode, ws *socket) {
+			g, b1 := genesisBlock, nextBlock(genesisBlock, "first")
 			ys := func(size int) string { return `["` + strings.Repeat("y", size-4) + `"]` }
 			chain := func(data string, version string, index int64) string { // 제네시스, b1, 그 다음 블록의 JSON
 				b := blockOn(b1, data, dataRoot(data))
@@ -986,31 +895,19 @@ func TestLimits(t *testing.T) {
 				return string(stringify([]Block{g, b1, b}))
 			}
 			lower := strings.Replace(chain(`[]`, "2.1.0", 2), hashOf(b1).String(), strings.ToLower(hashOf(b1).String()), 1)
-			for i, tt := range []struct {
-				chain  string
-				blocks int
-			}{
-				{chain(ys(maxBlockDataBytes+1), "2.1.0", 2), 1},
-				{chain(`[]`, strings.Repeat("v", 257), 2), 1},
-				{chain(`[]`, "2.1.0", 1<<53), 1},
-				{lower, 1},
-				{chain(ys(maxBlockDataBytes), strings.Repeat("v", 256), 2), 3},
-			} {
-				receive(ws, []byte(response(tt.chain)))
-				if got, bad := len(chainNow()), badOf(ws); got != tt.blocks || bad != min(i+1, 4) {
-					t.Errorf("case %d: got %d blocks and %d bad messages, want %d and %d", i, got, bad, tt.blocks, min(i+1, 4))
-				}
+			for i, c := range []string{chain(ys(maxBlockDataBytes+1), "2.1.0", 2), chain(`[]`, strings.Repeat("v", 257), 2),
+				chain(`[]`, "2.1.0", 1<<53), lower, chain(ys(maxBlockDataBytes), strings.Repeat("v", 256), 2)} { // 넷은 거절, 마지막은 받는다
+				receive(ws, []byte(response(c)))
+				check(t, fmt.Sprintf("case %d: blocks, bad messages", i), fmt.Sprint(len(chainNow()), badOf(ws)), fmt.Sprint(1+2*(i/4), min(i+1, 4)))
 			}
 		}},
 		// 프레임의 data 값이 2^20 개를 넘으면 해시하기 전에 거절한다: 앞 블록에 이어지고 머클 루트가 맞는 1 MiB 블록 16 개인 프레임은
 		// 넷째 블록에서 멈춘다. 이어지지 않는 블록의 data 는 처음과 마지막 것 말고는 해시하지 않는다 (prepareBlocks).
-		{"프레임 하나의 data 값", func(t *testing.T) {
-			startLocalNode(t)
-			ws := newTestSocket(t, "peer")
-			n := maxBlockDataBytes / 3 // 1 MiB 의 ["","",…]: 블록 셋이면 2^20 개에 조금 못 미친다
-			data, root := values(`""`, n), valuesRoot("", n)
+		{"프레임 하나의 data 값", func(t *testing.T, n *testNode, ws *socket) {
+			count := maxBlockDataBytes / 3 // 1 MiB 의 ["","",…]: 블록 셋이면 2^20 개에 조금 못 미친다
+			data, root := values(`""`, count), valuesRoot("", count)
 			one := chainFrame([]Block{{Header: BlockHeader{"2.1.0", 5, Hash{}, 1700000000, root}, Data: json.RawMessage(data)}}) // 붙지 않는 블록 하나
-			chain := []Block{getGenesisBlock()}
+			chain := []Block{genesisBlock}
 			for range 16 {
 				chain = append(chain, blockOn(chain[len(chain)-1], data, root))
 			}
@@ -1020,12 +917,9 @@ func TestLimits(t *testing.T) {
 			perBlock, before := allocated()-before, allocated()
 			grew, _ := heap(func() { receive(ws, big) })
 			used := allocated() - before
-			if got, bad := len(chainNow()), badOf(ws); got != 1 || bad != 1 {
-				t.Errorf("a frame of %d data values: got %d blocks and %d bad messages, want 1 and 1", 16*(maxBlockDataBytes/3), got, bad)
-			}
-			if used > 6*perBlock || grew > 16*uint64(len(big)) { // 블록을 모두 파싱하고(해시보다 훨씬 싸다) 넷째에서 멈춘다
-				t.Errorf("refusing a %d-byte frame allocated %d bytes and grew the heap by %d; want under 6 blocks' reading (%d) and 16 frames", len(big), used, grew, 6*perBlock)
-			}
+			check(t, fmt.Sprintf("a frame of %d data values: blocks, bad messages", 16*count), fmt.Sprint(len(chainNow()), badOf(ws)), "1 1")
+			atMost(t, "bytes allocated refusing it (6 blocks' reading: it parses every block and stops hashing at the fourth)", used, 6*perBlock)
+			atMost(t, "heap growth refusing it (16 frames)", grew, 16*uint64(len(big)))
 			junk := slices.Clone(chain[1:])
 			for i := range junk {
 				junk[i].Header.PreviousHash = Hash{} // 앞 블록에 이어지지 않는다
@@ -1034,9 +928,7 @@ func TestLimits(t *testing.T) {
 			check(t, "bad messages after 16 unchained blocks of the same data", badOf(ws), 1)
 		}},
 		// 프레임에서 2 MiB 인 쓰레기 블록 뒤의 작은 다음 블록을 붙여도, 노드는 프레임이 아닌 그 블록의 복사본만 쥔다.
-		{"받은 블록이 쥐는 메모리", func(t *testing.T) {
-			startLocalNode(t)
-			ws := newTestSocket(t, "peer")
+		{"받은 블록이 쥐는 메모리", func(t *testing.T, n *testNode, ws *socket) {
 			junk := Block{Data: json.RawMessage(`["` + strings.Repeat(`\\`, maxBlockDataBytes/2-2) + `"]`)} // 프레임에서 역슬래시가 두 배가 된다
 			_, grew := heap(func() {
 				for i := range 10 {
@@ -1044,33 +936,27 @@ func TestLimits(t *testing.T) {
 				}
 			})
 			runtime.KeepAlive(junk)
-			if got := len(chainNow()); got != 11 || grew > 4<<20 {
-				t.Errorf("after 10 frames of 2 MiB each ending in a next block: got %d blocks and the heap grew by %d bytes, want 11 and under 4 MiB", got, grew)
-			}
+			check(t, "blocks after 10 frames of 2 MiB each ending in a next block", len(chainNow()), 11)
+			atMost(t, "heap kept after them", grew, 4<<20)
 		}},
 		// 1 MiB 의 ["","",…] 블록 둘을 받아 쥐면 힙은 그 JSON 글만큼(2 MiB 쯤) 자란다: 값마다 따로 두지 않는다.
-		{"저장한 data 의 메모리", func(t *testing.T) {
-			startLocalNode(t)
-			ws := newTestSocket(t, "peer")
+		{"저장한 data 의 메모리", func(t *testing.T, n *testNode, ws *socket) {
 			const count = maxBlockDataBytes / 3 // 349,525 개
-			b1 := blockOn(getGenesisBlock(), values(`""`, count), valuesRoot("", count))
+			b1 := blockOn(genesisBlock, values(`""`, count), valuesRoot("", count))
 			f1, f2 := chainFrame([]Block{b1}), chainFrame([]Block{blockOn(b1, values(`""`, count), valuesRoot("", count))})
 			_, grew := heap(func() { receive(ws, f1); receive(ws, f2) })
-			runtime.KeepAlive(f1)
-			runtime.KeepAlive(f2)
-			if got := len(chainNow()); got != 3 || grew > 8<<20 {
-				t.Errorf("two blocks of 1 MiB: got %d blocks and the heap grew by %d bytes, want 3 and under 8 MiB", got, grew)
-			}
+			runtime.KeepAlive([][]byte{f1, f2})
+			check(t, "blocks after two blocks of 1 MiB", len(chainNow()), 3)
+			atMost(t, "heap kept by them", grew, 8<<20)
 		}},
 		// 프레임 한계 안의 가장 긴 체인을 받고, 그 QUERY_ALL 에 답하고, 블록 하나를 더 붙여도 mu 는 50 ms 안에 놓인다. 적대적인 피어가
 		// 번갈아 한 블록씩 더 긴 다른 포크를 보내거나 QUERY_ALL 을 받을 때마다 한 블록 더 긴 체인으로 답해도, 그 일은 그 피어의 고루틴에서
 		// 일어날 뿐이라 mu 와 힙과 정직한 피어는 지켜진다.
-		{"받은 메시지 하나가 mu 를 잡는 시간", func(t *testing.T) {
+		{"받은 메시지 하나가 mu 를 잡는 시간", func(t *testing.T, n *testNode, ws *socket) {
 			t.Run("가장 긴 체인", func(t *testing.T) {
 				if raceOn || testing.Short() {
 					t.Skip("a timing on the largest chain: .ci/run runs it without -race")
 				}
-				startLocalNode(t)
 				chain := makeChain(242000, "x")
 				size, n := len(`{"type":2,"data":"[]"}`)-1, 0 // 답의 크기: 머리와 끝, 블록마다 다시 쓴 JSON 과 쉼표
 				for ; n < len(chain); n++ {
@@ -1080,7 +966,6 @@ func TestLimits(t *testing.T) {
 					}
 				}
 				frame := chainFrame(chain[:n-1]) // 마지막 한 블록은 따로 붙인다
-				ws := newTestSocket(t, "peer")
 				for _, step := range []struct {
 					name  string
 					frame []byte
@@ -1091,25 +976,22 @@ func TestLimits(t *testing.T) {
 					{"answer QUERY_ALL on the longer chain", []byte(queryAll)},
 				} {
 					held := muHeld(func() { receive(ws, step.frame) })
-					if t.Logf("%s (%d blocks): mu held at most %v", step.name, n, held); held > 50*time.Millisecond {
-						t.Errorf("%s: mu held for %v, want at most 50 ms", step.name, held)
-					}
+					t.Logf("%s (%d blocks): mu held at most %v", step.name, n, held)
+					atMost(t, step.name+": mu held", held, 50*time.Millisecond)
 				}
 				if answers := drain(ws); len(chainNow()) != n || len(answers) != 2 || answers[0] != string(frame) || len(answers[1]) > maxFrameBytes {
 					t.Errorf("got %d blocks and %d answers, want %d, the received frame and one of at most %d bytes", len(chainNow()), len(answers), n, maxFrameBytes)
 				}
 			})
-			base, steps := 20000, 6 // 프레임 하나가 5 MiB 쯤
-			if raceOn {
-				base = 4000
-			}
+			base, steps := map[bool]int{false: 20000, true: 4000}[raceOn], 6 // 프레임 하나가 5 MiB 쯤 (-race 에서는 1 MiB 쯤)
 			chains := [3][]Block{makeChain(base+steps, "A"), makeChain(base+steps, "B"), makeChain(base+steps, "C")}
 			frame := len(chainFrame(chains[0]))
 			// attack 은 정직한 자식 노드와 피어 둘이 연결한 노드에서 step 을 차례로 돌리며(돌 때마다 체인이 step 이 돌려준 블록 수가 될
 			// 때까지 기다린다) mu 를 잡은 가장 긴 시간, 힙이 자란 가장 큰 값과 GC 뒤에 남은 값을 보고, 끝에 정직한 피어의 체인을 본다.
-			attack := func(name string, step func(t *testing.T, peers [2]net.Conn, r *bufio.Reader, i int) int) {
+			attack := func(name string, step func(t *testing.T, peers [2]net.Conn, r *bufio.Reader, i int)) {
 				t.Run(name, func(t *testing.T) {
-					n := startLocalNode(t)
+					resetChain() // 행의 노드를 다시 쓴다: 제네시스 하나와 소켓 없이
+					closeAllSockets(t)
 					honest := startNode(t, "honest", n.p2p)
 					waitFor(t, "the honest node to connect", func() bool { return len(socketsNow()) == 1 })
 					var peers [2]net.Conn
@@ -1120,48 +1002,36 @@ func TestLimits(t *testing.T) {
 					peak, kept := heap(func() {
 						held = muHeld(func() {
 							for i := range steps {
-								want := step(t, peers, r, i)
+								step(t, peers, r, i) // 체인이 (제네시스까지) 블록 base+i+2 개가 되게 한다
+								want := base + i + 2
 								waitFor(t, fmt.Sprintf("a chain of %d blocks", want), func() bool { return len(chainNow()) == want })
 							}
+							waitFor(t, "answers in flight", func() bool { return queuedNow() == 0 }) // 힙을 재기 전에 보내던 체인이 다 나가게
 						})
 					})
 					runtime.KeepAlive(&chains) // 테스트가 만든 체인들은 재는 동안 산 채로 둔다
-					if limit := scaled(50 * time.Millisecond); held > limit || peak > 24*uint64(frame) || kept > 3*int64(frame) {
-						t.Errorf("mu held for %v, the heap grew by %d bytes and kept %d; want at most %v, 24 and 3 frames (%d bytes each)", held, peak, kept, limit, frame)
-					}
-					want := chainNow()
-					waitFor(t, "the honest node to hold the final chain", func() bool { return len(honest.blocks()) == len(want) })
-					if got := honest.blocks(); !slices.EqualFunc(got, want, blockEqual) {
-						t.Errorf("the honest node: got %d blocks unlike the node's %d", len(got), len(want))
-					}
+					atMost(t, "mu held", held, scaled(50*time.Millisecond))
+					atMost(t, fmt.Sprintf("heap growth (24 frames of %d bytes)", frame), peak, 24*uint64(frame))
+					atMost(t, "heap kept (3 frames)", kept, 3*int64(frame))
+					waitSameChain(t, n, honest)
 				})
 			}
-			attack("번갈아 더 긴 두 포크", func(t *testing.T, peers [2]net.Conn, _ *bufio.Reader, i int) int {
+			attack("번갈아 더 긴 두 포크", func(t *testing.T, peers [2]net.Conn, _ *bufio.Reader, i int) {
 				writeRawFrame(t, peers[i%2], string(chainFrame(chains[i%2][:base+i+2])))
-				return base + i + 2
 			})
-			attack("QUERY_ALL 마다 한 블록 더 긴 체인", func(t *testing.T, peers [2]net.Conn, r *bufio.Reader, i int) int {
+			attack("QUERY_ALL 마다 한 블록 더 긴 체인", func(t *testing.T, peers [2]net.Conn, r *bufio.Reader, i int) {
 				// 묻게 하려고 붙일 수 없는 블록을 먼저 보낸다
 				fake := Block{Header: BlockHeader{"2.1.0", 1 << 40, sha256.Sum256([]byte{byte(i)}), 1700000000, Hash{}}, Data: json.RawMessage(`[]`)}
 				writeRawFrame(t, peers[0], string(chainFrame([]Block{fake})))
-				peers[0].SetReadDeadline(time.Now().Add(20 * time.Second))
-				for {
-					if _, payload, err := readRawFrame(r); err != nil {
-						t.Fatalf("waiting for QUERY_ALL: %v", err)
-					} else if string(payload) == queryAll {
-						break
-					}
-				}
+				readUntil(t, peers[0], r, queryAll)
 				writeRawFrame(t, peers[0], string(chainFrame(chains[2][:base+i+2])))
-				return base + i + 2
 			})
 		}},
 		// 잘못된 메시지 4 개로는 연결이 그대로이고, 5 번째에 닫힌다. 텍스트 프레임과 이어지는 프레임으로 나눈 메시지는 이어 붙이지 않는다:
 		// 두 조각은 잘못된 메시지 둘이고 체인은 그대로이다 (npm ws 는 이어 붙인다).
-		{"한 피어의 잘못된 메시지", func(t *testing.T) {
-			n := startLocalNode(t)
+		{"한 피어의 잘못된 메시지", func(t *testing.T, n *testNode, ws *socket) {
 			conn, r := rawDial(t, n.p2p)
-			msg := chainFrame([]Block{nextBlock(getGenesisBlock(), "split")})
+			msg := chainFrame([]Block{nextBlock(genesisBlock, "split")})
 			first := append(rawFrameHeader(1, uint64(len(msg)/2)), msg[:len(msg)/2]...)
 			first[0] &^= 0x80 // FIN 이 없다: 이어지는 프레임이 온다
 			conn.Write(append(first, append(rawFrameHeader(0, uint64(len(msg)-len(msg)/2)), msg[len(msg)/2:]...)...))
@@ -1169,37 +1039,32 @@ func TestLimits(t *testing.T) {
 				writeRawFrame(t, conn, `hello`)
 			}
 			writeRawFrame(t, conn, queryLatest)
-			check(t, "the answer after a split message and 2 bad ones", readAnswer(t, conn, r), string(chainFrame(chainNow()[:1])))
+			check(t, "the answer after a split message and 2 bad ones", readUntil(t, conn, r, answerPrefix), string(chainFrame(chainNow()[:1])))
 			check(t, "bad messages after a split message and 2 bad ones", badOf(socketAt(conn.LocalAddr().String())), maxBadMessages-1)
 			writeRawFrame(t, conn, `hello`)
 			check(t, fmt.Sprintf("connection closed after %d bad messages", maxBadMessages), closedWithin(conn, 5*time.Second), true)
 			waitFor(t, "the socket to leave", func() bool { return len(socketsNow()) == 0 })
 		}},
 		// 시간 제한이 1 초인 노드에서: 끝나지 않는 요청 머리, 4 KiB 를 넘는 요청 머리, 첫 메시지가 없는 연결은 닫히고 말하는 연결은 남는다.
-		{"들어온 연결의 핸드셰이크 요청 헤더, 첫 메시지", func(t *testing.T) {
+		{"들어온 연결의 핸드셰이크 요청 헤더, 첫 메시지", func(t *testing.T, n *testNode, ws *socket) {
 			q := startChild(t, "quick", []string{timeoutEnv + "=1s"}, "-http_port=0", "-p2p_port=0")
 			talking, r := rawDial(t, q.p2p)
 			writeRawFrame(t, talking, queryLatest)
 			silent, _ := rawDial(t, q.p2p)
-			head := tcpDial(t, q.p2p, 0)
-			io.WriteString(head, "GET / HTTP/1.1\r\nHost: localhost\r\n") // 머리를 끝내지 않는다
-			big := tcpDial(t, q.p2p, 0)
-			io.WriteString(big, upgrade+"X-Junk: "+strings.Repeat("j", 2*maxHeaderBytes+1024)+"\r\n\r\n")
-			if status := statusLine(big, 5*time.Second); strings.Contains(status, " 101 ") || !closedWithin(big, 4*time.Second) {
-				t.Errorf("a handshake request with a 9 KiB header: got %q and the connection open, want it closed", status)
-			}
-			idle := tcpDial(t, q.p2p, 0)
-			io.WriteString(idle, "OPTIONS * HTTP/1.1\r\nHost: localhost\r\n\r\n") // net/http 이 스스로 답하고 연결을 열어 둔다
+			head := tcpDial(t, q.p2p, 0, "GET / HTTP/1.1\r\nHost: localhost\r\n") // 머리를 끝내지 않는다
+			big := tcpDial(t, q.p2p, 0, upgrade+"X-Junk: "+strings.Repeat("j", 2*maxHeaderBytes+1024)+"\r\n\r\n")
+			status := statusLine(big, 5*time.Second)
+			check(t, "a handshake request with a 9 KiB header: "+status+" answered 101, closed", fmt.Sprint(strings.Contains(status, " 101 "), closedWithin(big, 4*time.Second)), "false true")
+			idle := tcpDial(t, q.p2p, 0, "OPTIONS * HTTP/1.1\r\nHost: localhost\r\n\r\n") // net/http 이 스스로 답하고 연결을 열어 둔다
 			check(t, "OPTIONS * on the P2P port", strings.HasPrefix(statusLine(idle, 5*time.Second), "HTTP/1.1 200"), true)
 			for what, c := range map[string]net.Conn{"an unfinished handshake request": head, "a connection that sends no message": silent, "an idle connection after OPTIONS *": idle} {
 				check(t, what+": closed within 4 s (the limit is 1 s)", closedWithin(c, 4*time.Second), true)
 			}
-			readAnswer(t, talking, r)
+			readUntil(t, talking, r, answerPrefix)
 			waitFor(t, "only the talking peer", func() bool { return len(q.peers()) == 1 })
 		}},
 		// 연결한 피어가 101 뒤에 끝없는 머리 줄을 보내도 4 KiB 에서 곧 끊고, 답이 없는 피어는 dialTimeout 에 끊는다.
-		{"연결한 피어의 핸드셰이크 응답", func(t *testing.T) {
-			n := startLocalNode(t)
+		{"연결한 피어의 핸드셰이크 응답", func(t *testing.T, n *testNode, ws *socket) {
 			var written atomic.Int64
 			done := make(chan struct{})
 			endless := fakePeer(t, func(c net.Conn) {
@@ -1220,9 +1085,9 @@ func TestLimits(t *testing.T) {
 				took = time.Since(start)
 				<-done
 			})
-			if took > 2*time.Second || written.Load() > 16<<20 || grew > 32<<20 {
-				t.Errorf("endless handshake answer: failed after %v, peer wrote %d bytes, heap grew %d bytes; want under 2 s (dialTimeout %v), 16 MiB and 32 MiB", took, written.Load(), grew, dialTimeout)
-			}
+			atMost(t, "endless handshake answer: time to fail (well under dialTimeout)", took, 2*time.Second)
+			atMost(t, "bytes the endless peer wrote", written.Load(), 16<<20)
+			atMost(t, "heap growth meanwhile", grew, 32<<20)
 			setLimit(t, &dialTimeout, 300*time.Millisecond)
 			silent := fakePeer(t, func(c net.Conn) { io.Copy(io.Discard, c) })
 			start = time.Now()
@@ -1233,8 +1098,7 @@ func TestLimits(t *testing.T) {
 			}
 		}},
 		// /addPeers 는 주소 64 개까지, 나가는 연결은 64 개까지이고, 65 번째로 들어온 연결은 자리가 날 때까지 답을 받지 못한다.
-		{"들어온 P2P 연결, 나가는 연결, addPeers 의 주소", func(t *testing.T) {
-			n := startLocalNode(t)
+		{"들어온 P2P 연결, 나가는 연결, addPeers 의 주소", func(t *testing.T, n *testNode, ws *socket) {
 			var accepted atomic.Int32
 			release := make(chan struct{})
 			var urls []string
@@ -1259,32 +1123,28 @@ func TestLimits(t *testing.T) {
 			waitsForRoom(t, "P2P", n.p2p, upgrade+"\r\n", in[0], "HTTP/1.1 101")
 		}},
 		// 노드는 자기 Node-Id 로 온 연결을 어느 주소로 왔든 거절해 소켓이 생기지 않고, 다른 Node-Id 는 받는다.
-		{"자기 자신에게 연결", func(t *testing.T) {
-			n := startLocalNode(t)
+		{"자기 자신에게 연결", func(t *testing.T, n *testNode, ws *socket) {
 			port := n.p2p[strings.LastIndex(n.p2p, ":"):]
 			n.addPeers("ws://127.0.0.1"+port, "ws://127.0.0.2"+port, "ws://localhost"+port)
 			waitFor(t, "the three dials to end", func() bool { return dialedNow() == 0 })
-			check(t, "sockets after connecting to itself three ways", len(socketsNow()), 0)
+			for _, s := range socketsNow() {
+				t.Errorf("sockets after connecting to itself three ways: got one from %s (url %q), want none", s.addr, s.url)
+			}
 			for _, tt := range []struct{ id, want string }{{nodeID, "HTTP/1.1 403"}, {"another node", "HTTP/1.1 101"}} {
-				c := tcpDial(t, n.p2p, 0)
-				io.WriteString(c, upgrade+"Node-Id: "+tt.id+"\r\n\r\n")
+				c := tcpDial(t, n.p2p, 0, upgrade+"Node-Id: "+tt.id+"\r\n\r\n")
 				if status := statusLine(c, 5*time.Second); !strings.HasPrefix(status, tt.want) {
 					t.Errorf("handshake with Node-Id %q: got %q, want %s", tt.id, status, tt.want)
 				}
 			}
 		}},
 		// 읽지 않는 소켓에 같은 답 열 개는 프레임 하나를 나눠 가져 한 번만 세고, 프레임 1024 개가 밀린 소켓은 하나 더 보내면 닫힌다.
-		{"한 소켓의 대기열", func(t *testing.T) {
-			startLocalNode(t)
-			ws := newTestSocket(t, "reader")
+		{"한 소켓의 대기열", func(t *testing.T, n *testNode, ws *socket) {
 			for range 10 {
 				receive(ws, []byte(queryAll))
 			}
 			answer := string(chainFrame(chainNow()))
 			check(t, "bytes counted for ten unread answers to QUERY_ALL", queuedNow(), len(answer))
-			if got := drain(ws); len(got) != 10 || got[9] != answer {
-				t.Errorf("ten QUERY_ALL unread: got %d frames queued, want ten answers", len(got))
-			}
+			check(t, "frames queued after ten QUERY_ALL unread", show(drain(ws)), show(slices.Repeat([]string{answer}, 10)))
 			slow := newTestSocket(t, "slow")
 			mu.Lock()
 			sockets = append(sockets, slow)
@@ -1295,13 +1155,10 @@ func TestLimits(t *testing.T) {
 			mineBlock(vals("one more"))
 			closed := slow.isClosed()
 			mu.Unlock()
-			if full != maxQueued || !open || !closed {
-				t.Errorf("a socket that reads nothing: got %d frames queued (open %v), then closed %v; want %d, open, then closed", full, open, closed, maxQueued)
-			}
+			check(t, "a socket that reads nothing: frames queued, open, then closed", fmt.Sprint(full, open, closed), fmt.Sprint(maxQueued, true, true))
 		}},
 		// 모든 대기열의 서로 다른 프레임이 한계를 넘게 되면 가장 많이 밀린 소켓부터 닫고, 정직한 피어는 체인을 받는다.
-		{"모든 대기열의 서로 다른 프레임", func(t *testing.T) {
-			n := startLocalNode(t)
+		{"모든 대기열의 서로 다른 프레임", func(t *testing.T, n *testNode, ws *socket) {
 			setChain(makeChain(2000, "q"))
 			setLimit(t, &maxQueuedBytes, len(chainFrame(chainNow()))*5/2) // 체인 전체의 답 두 개 반
 			s := []*socket{newTestSocket(t, "s1"), newTestSocket(t, "s2"), newTestSocket(t, "s3")}
@@ -1316,31 +1173,21 @@ func TestLimits(t *testing.T) {
 				return []bool{s[0].isClosed(), s[1].isClosed(), s[2].isClosed()}
 			}
 			check(t, "closed s1, s2, s3 after four answers (s1 has two waiting)", fmt.Sprint(closed()), "[true false false]")
-			want := chainNow()
-			honest := startNode(t, "honest", n.p2p)
-			waitFor(t, "the honest node to sync", func() bool { return len(honest.blocks()) == len(want) })
-			if got := honest.blocks(); !slices.EqualFunc(got, want, blockEqual) {
-				t.Errorf("the honest node: got %d blocks unlike the node's %d", len(got), len(want))
-			}
+			waitSameChain(t, n, startNode(t, "honest", n.p2p))
 			check(t, "closed s1, s2, s3 after the honest node's answer (s3's single answer is the larger)", fmt.Sprint(closed()), "[true false true]")
 		}},
 		// 보낸 프레임을 writeTimeout 안에 받아 가지 않는 피어는 닫힌다 (시간 제한을 0.5 초로 줄인 노드).
-		{"프레임 하나 보내기", func(t *testing.T) {
-			n := startLocalNode(t)
+		{"프레임 하나 보내기", func(t *testing.T, n *testNode, ws *socket) {
 			setLimit(t, &writeTimeout, 500*time.Millisecond)
 			setChain(makeChain(40000, "w")) // 답이 10 MiB 쯤: 커널의 버퍼에 다 들지 않는다
-			slow := tcpDial(t, n.p2p, 4096)
-			io.WriteString(slow, upgrade+"\r\n")
+			slow := tcpDial(t, n.p2p, 4096, upgrade+"\r\n")
 			statusLine(slow, 5*time.Second)
 			start := time.Now()
 			writeRawFrame(t, slow, queryAll) // 답을 읽지 않는다
 			waitFor(t, "the slow peer to be closed", func() bool { return len(socketsNow()) == 0 })
-			if took := time.Since(start); took > 5*time.Second {
-				t.Errorf("a peer that reads nothing: closed after %v, want about writeTimeout (0.5 s)", took)
-			}
+			atMost(t, "a peer that reads nothing: closed after (writeTimeout is 0.5 s)", time.Since(start), 5*time.Second)
 			// 핑만 보내고 읽지 않는 피어: 읽는 고루틴이 퐁을 쓰다 막혀도 writeTimeout 에 닫힌다 (큰 메시지의 자리를 쥔 채 남지 않는다).
-			pinger := tcpDial(t, n.p2p, 4096)
-			io.WriteString(pinger, upgrade+"\r\n")
+			pinger := tcpDial(t, n.p2p, 4096, upgrade+"\r\n")
 			statusLine(pinger, 5*time.Second)
 			writeRawFrame(t, pinger, queryLatest)
 			ping, start := append([]byte{0x89, 0x80 | 125, 0, 0, 0, 0}, strings.Repeat("p", 125)...), time.Now()
@@ -1350,34 +1197,27 @@ func TestLimits(t *testing.T) {
 				}
 			}
 			waitFor(t, "the pinging peer to be closed", func() bool { return len(socketsNow()) == 0 })
-			check(t, "a peer that pings and reads nothing: closed within 5 s", time.Since(start) < 5*time.Second, true)
+			atMost(t, "a peer that pings and reads nothing: closed after", time.Since(start), 5*time.Second)
 		}},
 		// HTTP 연결은 64 개까지이고(더 오는 연결은 기다린다), 8 KiB 가 넘는 요청 머리는 431, 5 초 안에 끝나지 않는 머리와 5 초 쉰 연결은
 		// 닫히며, 끝나지 않는 2 MiB 의 머리를 보내는 연결 100 개도 힙을 키우지 못하고 GET /peers 는 답한다.
-		{"HTTP 연결, 요청 헤더, 쉬는 연결", func(t *testing.T) {
-			n := startLocalNode(t)
+		{"HTTP 연결, 요청 헤더, 쉬는 연결", func(t *testing.T, n *testNode, ws *socket) {
 			const get = "GET /version HTTP/1.1\r\nHost: localhost\r\n"
 			var idle []net.Conn
 			for range maxHTTPConns {
-				idle = append(idle, tcpDial(t, n.http, 0))
+				idle = append(idle, tcpDial(t, n.http, 0, ""))
 			}
 			waitsForRoom(t, "HTTP", n.http, get+"\r\n", idle[0], "HTTP/1.1 200")
 			for _, c := range idle {
 				c.Close()
 			}
-			for _, tt := range []struct {
-				size int
-				want string
-			}{{3 << 10, " 200 "}, {2*maxHeaderBytes + 1<<10, " 431 "}} {
-				c := tcpDial(t, n.http, 0)
-				io.WriteString(c, get+"X-Junk: "+strings.Repeat("j", tt.size)+"\r\n\r\n")
-				if status := statusLine(c, 5*time.Second); !strings.Contains(status, tt.want) {
-					t.Errorf("a %d-byte header: got %q, want%s", tt.size, status, tt.want)
+			for size, want := range map[int]string{3 << 10: " 200 ", 2*maxHeaderBytes + 1<<10: " 431 "} {
+				c := tcpDial(t, n.http, 0, get+"X-Junk: "+strings.Repeat("j", size)+"\r\n\r\n")
+				if status := statusLine(c, 5*time.Second); !strings.Contains(status, want) {
+					t.Errorf("a %d-byte header: got %q, want%s", size, status, want)
 				}
 			}
-			unfinished, rested := tcpDial(t, n.http, 0), tcpDial(t, n.http, 0)
-			io.WriteString(unfinished, get)
-			io.WriteString(rested, get+"\r\n")
+			unfinished, rested := tcpDial(t, n.http, 0, get), tcpDial(t, n.http, 0, get+"\r\n")
 			for what, c := range map[string]net.Conn{"an unfinished header": unfinished, "a connection resting after its answer": rested} {
 				check(t, what+": closed within 8 s (the limit is 5 s)", closedWithin(c, 8*time.Second), true)
 			}
@@ -1386,7 +1226,7 @@ func TestLimits(t *testing.T) {
 				var wg sync.WaitGroup
 				chunk := []byte(strings.Repeat("j", 32<<10))
 				for range 100 {
-					c := tcpDial(t, n.http, 0)
+					c := tcpDial(t, n.http, 0, "")
 					wg.Go(func() {
 						c.SetWriteDeadline(time.Now().Add(10 * time.Second))
 						io.WriteString(c, get+"X-Junk: ")
@@ -1400,44 +1240,38 @@ func TestLimits(t *testing.T) {
 				peers = request(t, "GET", n.http+"/peers", "", nil)
 				wg.Wait()
 			})
-			if peers.status != 200 || grew > 16<<20 {
-				t.Errorf("100 connections sending 2 MiB headers: GET /peers got %d, heap grew %d bytes; want 200 and under 16 MiB", peers.status, grew)
-			}
+			check(t, "GET /peers while 100 connections send 2 MiB headers", peers.status, 200)
+			atMost(t, "heap growth meanwhile", grew, 16<<20)
 		}},
 		// 몸체가 102,400 바이트면 블록을 만들고, 한 바이트 더 크면 413 이고 체인은 그대로이다.
-		{"HTTP 몸체", func(t *testing.T) {
-			n := startLocalNode(t)
+		{"HTTP 몸체", func(t *testing.T, n *testNode, ws *socket) {
 			body := func(size int) string { return `{"data":["` + strings.Repeat("x", size-len(`{"data":[""]}`)) + `"]}` }
 			for _, tt := range []struct{ size, status, blocks int }{{maxBodyBytes + 1, 413, 1}, {maxBodyBytes, 200, 2}} {
 				got := request(t, "POST", n.http+"/mineBlock", body(tt.size), nil)
-				if blocks := len(chainNow()); got.status != tt.status || blocks != tt.blocks {
-					t.Errorf("a %d-byte body: got %d and %d blocks, want %d and %d", tt.size, got.status, blocks, tt.status, tt.blocks)
-				}
+				check(t, fmt.Sprintf("a %d-byte body: status, blocks", tt.size), fmt.Sprint(got.status, len(chainNow())), fmt.Sprint(tt.status, tt.blocks))
 			}
 		}},
 		// 100 KB 의 수를 담은 /mineBlock 은 mu 를 잠깐만 잡고(머클 루트는 mu 밖에서), 100 KB 의 ["","",…] 를 담은 요청 100 개가
 		// 한꺼번에 와도 넷씩만 몸체를 쥐어 힙이 자라지 않고 GET /peers 는 곧 답한다.
-		{"몸체를 읽고 일하는 요청", func(t *testing.T) {
-			n := startLocalNode(t)
+		{"몸체를 읽고 일하는 요청", func(t *testing.T, n *testNode, ws *socket) {
 			body := `{"data":[` + strings.Repeat("9007199254740991,", (maxBodyBytes-len(`{"data":[]}`))/17) + `1]}` // 수 6,000 개
 			var got reply
 			start := time.Now()
 			held := muHeld(func() { got = request(t, "POST", n.http+"/mineBlock", body, nil) })
-			took := time.Since(start)
-			if limit := scaled(20 * time.Millisecond); got.status != 200 || held > limit {
-				t.Errorf("POST /mineBlock with 100 KB of numbers: got %d, mu held %v of %v; want 200 and at most %v", got.status, held, took, limit)
-			}
+			check(t, "POST /mineBlock with 100 KB of numbers", got.status, 200)
+			atMost(t, fmt.Sprintf("mu held during it (of %v)", time.Since(start)), held, scaled(20*time.Millisecond))
 			own := &http.Client{Transport: &http.Transport{}} // GET /peers 는 미리 연 자기 연결로 (답을 다 읽어야 연결을 다시 쓴다)
-			if resp, err := own.Get(n.http + "/peers"); err == nil {
-				io.Copy(io.Discard, resp.Body)
-				resp.Body.Close()
+			peers := func() {
+				if resp, err := own.Get(n.http + "/peers"); err == nil {
+					io.Copy(io.Discard, resp.Body)
+					resp.Body.Close()
+				}
 			}
+			peers()
 			var slowest time.Duration
 			var answered [600]atomic.Int32
-			storm := 100 // 빈 문자열 34,000 개씩: 30 개는 붙고, 나머지는 체인의 data 값이 2^20 개를 넘어 400 이다
-			if raceOn {
-				storm = 20 // 경쟁 탐지기를 켜면 값마다 열 배쯤 느리다
-			}
+			// 빈 문자열 34,000 개씩: 30 개는 붙고, 나머지는 체인의 data 값이 2^20 개를 넘어 400 이다. 경쟁 탐지기를 켜면 값마다 열 배쯤 느려 20 개
+			storm := map[bool]int{false: 100, true: 20}[raceOn]
 			fit := min(storm, 30)
 			grew, _ := heap(func() {
 				var wg sync.WaitGroup
@@ -1448,24 +1282,18 @@ func TestLimits(t *testing.T) {
 				}
 				for range 5 { // 넷씩만 몸체를 쥐고 일하므로 GET /peers 는 곧 답한다
 					start := time.Now()
-					if resp, err := own.Get(n.http + "/peers"); err == nil {
-						io.Copy(io.Discard, resp.Body)
-						resp.Body.Close()
-					}
+					peers()
 					slowest = max(slowest, time.Since(start))
 				}
 				wg.Wait()
 			})
-			if limit := scaled(500 * time.Millisecond); int(answered[200].Load()) != fit || int(answered[400].Load()) != storm-fit ||
-				len(chainNow()) != 2+fit || grew > 128<<20 || slowest > limit {
-				t.Errorf("%d at once: got %d 200s, %d 400s, %d blocks, heap grew %d bytes, GET /peers took %v; want %d, %d, %d, under 128 MiB and %v",
-					storm, answered[200].Load(), answered[400].Load(), len(chainNow()), grew, slowest, fit, storm-fit, 2+fit, limit)
-			}
+			check(t, fmt.Sprintf("%d at once: 200s, 400s, blocks", storm), fmt.Sprint(answered[200].Load(), answered[400].Load(), len(chainNow())), fmt.Sprint(fit, storm-fit, 2+fit))
+			atMost(t, "heap growth meanwhile", grew, 128<<20)
+			atMost(t, "slowest GET /peers meanwhile", slowest, scaled(500*time.Millisecond))
 		}},
 		// 답을 읽지 않는 GET /blocks 30 개가 저마다 체인의 다른 판을 물어도 답을 쓰는 것은 둘뿐이라 힙은 두어 판만큼만 자란다.
-		{"GET blocks 의 응답을 쓰는 요청", func(t *testing.T) {
-			n := startLocalNode(t)
-			chain := []Block{getGenesisBlock()}
+		{"GET blocks 의 응답을 쓰는 요청", func(t *testing.T, n *testNode, ws *socket) {
+			chain := []Block{genesisBlock}
 			for range 8 {
 				chain = append(chain, nextBlock(chain[len(chain)-1], strings.Repeat("x", 1<<20-8)))
 			}
@@ -1473,49 +1301,40 @@ func TestLimits(t *testing.T) {
 			body := len(stringify(chain))
 			_, grew := heap(func() {
 				for i := range 30 {
-					c := tcpDial(t, n.http, 4096)
-					io.WriteString(c, "GET /blocks HTTP/1.1\r\nHost: localhost\r\n\r\n")
+					tcpDial(t, n.http, 4096, "GET /blocks HTTP/1.1\r\nHost: localhost\r\n\r\n")
 					waitFor(t, "the request to be taken", func() bool { return len(writers) == min(i+1, cap(writers)) })
 					n.mine(fmt.Sprint("version ", i))
 				}
 			})
-			if grew > int64(5*body) {
-				t.Errorf("30 unread GET /blocks, each of a new version: the heap grew by %d bytes, want under 5 bodies (%d)", grew, 5*body)
-			}
+			atMost(t, "heap kept by 30 unread GET /blocks, each of a new version (5 bodies)", grew, int64(5*body))
 		}},
 		// 다른 사이트의 웹 페이지가 보낸 POST 와 이벤트 스트림은 403, IP 주소나 localhost 가 아닌 호스트는 421 이고 체인은 그대로이다.
-		{"다른 사이트의 웹 페이지, IP 주소나 localhost 가 아닌 호스트", func(t *testing.T) {
-			n := startLocalNode(t)
-			for _, tt := range []struct {
-				method, path, header, value string
-				want                        int
-			}{
-				{"POST", "/mineBlock", "Sec-Fetch-Site", "cross-site", 403},
-				{"POST", "/mineBlock", "Origin", "http://evil.example", 403},
-				{"POST", "/addPeers", "Sec-Fetch-Site", "cross-site", 403},
-				{"GET", "/events", "Sec-Fetch-Site", "cross-site", 403},
-				{"POST", "/mineBlock", "Sec-Fetch-Site", "same-origin", 200},
+		{"다른 사이트의 웹 페이지, IP 주소나 localhost 가 아닌 호스트", func(t *testing.T, n *testNode, ws *socket) {
+			for _, tt := range []struct{ method, path, header, value, want string }{
+				{"POST", "/mineBlock", "Sec-Fetch-Site", "cross-site", "403"},
+				{"POST", "/mineBlock", "Origin", "http://evil.example", "403"},
+				{"POST", "/addPeers", "Sec-Fetch-Site", "cross-site", "403"},
+				{"GET", "/events", "Sec-Fetch-Site", "cross-site", "403"},
+				{"POST", "/mineBlock", "Sec-Fetch-Site", "same-origin", "200"},
 			} {
 				body := map[string]string{"POST": `{"data":["from a web page"]}`}[tt.method]
-				check(t, fmt.Sprintf("%s %s with %s: %s", tt.method, tt.path, tt.header, tt.value), request(t, tt.method, n.http+tt.path, body, map[string]string{tt.header: tt.value}).status, tt.want)
+				got := request(t, tt.method, n.http+tt.path, body, map[string]string{tt.header: tt.value})
+				check(t, fmt.Sprintf("%s %s with %s: %s", tt.method, tt.path, tt.header, tt.value), fmt.Sprint(got.status), tt.want)
 			}
-			c := tcpDial(t, n.http, 0)
-			io.WriteString(c, "POST /mineBlock HTTP/1.1\r\nHost: evil.example\r\nContent-Type: application/json\r\nContent-Length: 11\r\n\r\n{\"data\":[]}")
+			c := tcpDial(t, n.http, 0, "POST /mineBlock HTTP/1.1\r\nHost: evil.example\r\nContent-Type: application/json\r\nContent-Length: 11\r\n\r\n{\"data\":[]}")
 			if status := statusLine(c, 5*time.Second); !strings.Contains(status, " 421 ") || len(chainNow()) != 2 {
 				t.Errorf("POST /mineBlock to Host evil.example: got %q and %d blocks, want 421 and 2 (only the same-origin POST)", status, len(chainNow()))
 			}
 			// 웹 페이지는 P2P 피어가 될 수 없다: 브라우저가 보내는 Origin 은 거절하고, x/net 의 http://localhost/ 와 Origin 이 없는 것(npm ws)은 받는다.
 			for origin, want := range map[string]string{"http://evil.example": "HTTP/1.1 403", "http://localhost/": "HTTP/1.1 101", "": "HTTP/1.1 101"} {
-				c, header := tcpDial(t, n.p2p, 0), map[bool]string{true: "Origin: " + origin + "\r\n"}[origin != ""]
-				io.WriteString(c, upgrade+header+"\r\n")
+				c := tcpDial(t, n.p2p, 0, upgrade+map[bool]string{true: "Origin: " + origin + "\r\n"}[origin != ""]+"\r\n")
 				if status := statusLine(c, 5*time.Second); !strings.HasPrefix(status, want) {
 					t.Errorf("P2P handshake with Origin %q: got %q, want %s", origin, status, want)
 				}
 			}
 		}},
 		// 스트림은 4 개까지이고(5 번째는 자리가 날 때까지 기다린다), 이벤트 64 개보다 더 뒤처진 스트림은 닫혀 자리를 내준다.
-		{"노드의 페이지가 여는 이벤트 스트림", func(t *testing.T) {
-			n := startLocalNode(t)
+		{"노드의 페이지가 여는 이벤트 스트림", func(t *testing.T, n *testNode, ws *socket) {
 			var counts [maxStreams - 1]atomic.Int32
 			for i := range counts {
 				resp := openEvents(t, n.http)
@@ -1529,8 +1348,7 @@ func TestLimits(t *testing.T) {
 				}()
 			}
 			stalled := openEvents(t, n.http) // 머리만 읽고 더 읽지 않는다
-			fifth := tcpDial(t, n.http, 0)
-			io.WriteString(fifth, "GET /events HTTP/1.1\r\nHost: localhost\r\n\r\n")
+			fifth := tcpDial(t, n.http, 0, "GET /events HTTP/1.1\r\nHost: localhost\r\n\r\n")
 			check(t, fmt.Sprintf("answer to stream %d while %d are open", maxStreams+1, maxStreams), statusLine(fifth, 300*time.Millisecond), "")
 			text, sent := strings.Repeat("e", 64<<10), int32(0)
 			for batch := 0; streamsNow() == maxStreams && batch < 200; batch++ {
@@ -1545,16 +1363,15 @@ func TestLimits(t *testing.T) {
 				})
 			}
 			check(t, fmt.Sprintf("streams after %d events of 64 KiB (the unread one closed)", sent), streamsNow(), maxStreams-1)
-			if _, err := io.Copy(io.Discard, stalled.Body); err != nil {
-				t.Errorf("reading the unread stream: got %v, want it to end", err)
-			}
+			_, err := io.Copy(io.Discard, stalled.Body)
+			check(t, "reading the unread stream to its end: the error", err, nil)
 			if status := statusLine(fifth, 5*time.Second); !strings.HasPrefix(status, "HTTP/1.1 200") {
 				t.Errorf("stream %d after the unread one was closed: got %q, want 200", maxStreams+1, status)
 			}
 		}},
 	} {
 		rows = append(rows, row.name)
-		t.Run(row.name, row.run)
+		t.Run(row.name, func(t *testing.T) { row.run(t, startLocalNode(t), newTestSocket(t, "peer")) })
 	}
 	if got, want := strings.Join(rows, "\n"), strings.Join(readmeRows, "\n"); got != want {
 		t.Errorf("TestLimits' rows against README's 「지키는 한계」 table: %s", firstDiff(got, want))
@@ -1564,8 +1381,7 @@ func TestLimits(t *testing.T) {
 // openEvents 는 GET /events 스트림을 제 연결로 열고(200 이어야 한다) 그 답을 돌려준다. 연결은 30 초 뒤에 읽기를 멈춘다.
 func openEvents(t *testing.T, url string) *http.Response {
 	t.Helper()
-	c := tcpDial(t, url, 0)
-	io.WriteString(c, "GET /events HTTP/1.1\r\nHost: localhost\r\n\r\n")
+	c := tcpDial(t, url, 0, "GET /events HTTP/1.1\r\nHost: localhost\r\n\r\n")
 	c.SetReadDeadline(time.Now().Add(30 * time.Second))
 	resp, err := http.ReadResponse(bufio.NewReader(c), nil)
 	if err != nil || resp.StatusCode != 200 {
@@ -1592,103 +1408,57 @@ func FuzzReceive(f *testing.F) {
 		receive(ws, data)
 		drain(ws)
 		chain := chainNow()
-		if !isValidChain(chain) {
-			t.Fatalf("chain became invalid after %q", data)
-		}
+		check(t, fmt.Sprintf("after %q, the chain is valid", data), isValidChain(chain), true)
 		latest := chain[len(chain)-1]
-		receive(ws, []byte(`{"type":0,"data":null}`))
-		if got, want := drain(ws), string(chainFrame([]Block{latest})); len(got) != 1 || got[0] != want {
-			t.Fatalf("after %q, QUERY_LATEST got %q, want %s", data, got, want)
-		}
+		receive(ws, []byte(queryLatest))
+		check(t, fmt.Sprintf("after %q, the answer to QUERY_LATEST", data), show(drain(ws)), show([]string{string(chainFrame([]Block{latest}))}))
 		next := nextBlock(latest, "fuzz")
 		receive(ws, chainFrame([]Block{next}))
 		drain(ws)
-		if got := chainNow(); len(got) != len(chain)+1 || !blockEqual(got[len(got)-1], next) {
-			t.Fatalf("after %q, a valid next block was not appended (chain has %d blocks, want %d)", data, len(got), len(chain)+1)
-		}
+		sameChain(t, fmt.Sprintf("after %q, the chain after a valid next block", data), chainNow(), append(chain, next))
 	})
 }
 
 // ---------- 챕터의 자바스크립트 노드와 한 네트워크 (testdata/jsnode) ----------
 
-// interopKind 는 POST /mineBlock 의 몸체 하나와, 두 노드가 모두 적어야 할 data(JSON.stringify 의 꼴), 그리고 잎의 String() 이다.
-type interopKind struct {
-	name, body, data string
-	leaves           []string
-}
-
-// interopKinds 는 챕터의 노드가 생성하는 data 의 종류이다. 기대값은 node 의 JSON.stringify 와 String() 이 내는 값이다.
-var interopKinds = []interopKind{
-	{"한글", `{"data":["한글 데이터: 안녕하세요"]}`, `["한글 데이터: 안녕하세요"]`, []string{"한글 데이터: 안녕하세요"}},
+// interopKinds 는 챕터의 노드가 생성하는 data 의 종류이다: POST /mineBlock 의 몸체와, 두 노드가 모두 적어야 할 data(node 의
+// JSON.stringify 가 내는 꼴). 머클 루트의 기대값은 merkleRootOf 이다: 종류마다 자바스크립트 노드도 생성하므로 챕터의 merkle 과
+// 다르면 실패하고, 잎의 String() 은 TestMerkleRoot 가 npm merkle 의 값으로 따로 본다.
+var interopKinds = []struct{ name, body, data string }{
+	{"한글", `{"data":["한글 데이터: 안녕하세요"]}`, `["한글 데이터: 안녕하세요"]`},
 	// <, >, & 와 U+2028, U+2029 는 JSON.stringify 가 그대로 쓴다.
-	{"<&> U+2028", `{"data":["<&>","\u2028\u2029","😀"]}`, "[\"<&>\",\"\u2028\u2029\",\"😀\"]", []string{"<&>", "\u2028\u2029", "😀"}},
+	{"<&> U+2028", `{"data":["<&>","\u2028\u2029","😀"]}`, "[\"<&>\",\"\u2028\u2029\",\"😀\"]"},
 	// 제어 문자는 짧은 이스케이프나 \u00XX 로, DEL 은 그대로, 글자 그대로의 \u2028 은 \\u2028 로 쓴다.
-	{"escapes", `{"data":["t\t n\n r\r q\" s\\ a\u0007 b\b f\f u\u001f d\u007f \\u2028"]}`,
-		`["t\t n\n r\r q\" s\\ a\u0007 b\b f\f u\u001f d` + "\x7f" + ` \\u2028"]`, []string{"t\t n\n r\r q\" s\\ a\a b\b f\f u\x1f d\x7f \\u2028"}},
+	{"escapes", `{"data":["t\t n\n r\r q\" s\\ a\u0007 b\b f\f u\u001f d\u007f \\u2028"]}`, `["t\t n\n r\r q\" s\\ a\u0007 b\b f\f u\u001f d` + "\x7f" + ` \\u2028"]`},
 	// 64글자 대문자 16진수인 잎은 해시하지 않고, 소문자인 것은 해시한다.
-	{"hex leaf", `{"data":["` + genesisHash + `"]}`, `["` + genesisHash + `"]`, []string{genesisHash}},
-	{"hex leaves", `{"data":["` + strings.ToLower(genesisHash) + `","` + genesisHash + `","x"]}`,
-		`["` + strings.ToLower(genesisHash) + `","` + genesisHash + `","x"]`,
-		[]string{strings.ToLower(genesisHash), genesisHash, "x"}},
+	{"hex leaf", `{"data":["` + genesisHash + `"]}`, `["` + genesisHash + `"]`},
+	{"hex leaves", `{"data":["` + strings.ToLower(genesisHash) + `","` + genesisHash + `","x"]}`, `["` + strings.ToLower(genesisHash) + `","` + genesisHash + `","x"]`},
 	// 수는 자바스크립트가 읽고 다시 쓴 꼴이다 (1.0 → 1, 1e21 → 1e+21, -0 → 0).
-	{"numbers", `{"data":[1.0, 1e21, -0, 1e-7, 0.1, 123456789012345678901234567890]}`, `[1,1e+21,0,1e-7,0.1,1.2345678901234568e+29]`,
-		[]string{"1", "1e+21", "0", "1e-7", "0.1", "1.2345678901234568e+29"}},
-	{"null true false", `{"data":[null,true,false]}`, `[null,true,false]`, []string{"null", "true", "false"}},
+	{"numbers", `{"data":[1.0, 1e21, -0, 1e-7, 0.1, 123456789012345678901234567890]}`, `[1,1e+21,0,1e-7,0.1,1.2345678901234568e+29]`},
+	{"null true false", `{"data":[null,true,false]}`, `[null,true,false]`},
 	// 같은 키는 뒤의 값이 앞의 자리에 남고, 배열 인덱스인 키(2^32-2 까지)가 작은 차례로 먼저 온다.
 	{"objects", `{"data":[{"b":1,"2":2,"1":3,"b":5,"01":0,"4294967295":7,"4294967294":6,"a":{"x":null}},{}]}`,
-		`[{"1":3,"2":2,"4294967294":6,"b":5,"01":0,"4294967295":7,"a":{"x":null}},{}]`, []string{"[object Object]", "[object Object]"}},
+		`[{"1":3,"2":2,"4294967294":6,"b":5,"01":0,"4294967295":7,"a":{"x":null}},{}]`},
 	// 배열의 String() 은 원소들을 쉼표로 잇는다 (null 은 빈 글, 겹친 배열은 펼친다).
-	{"nested arrays", `{"data":[[1,[2,null]],[],[[]],["a",["b"]]]}`, `[[1,[2,null]],[],[[]],["a",["b"]]]`, []string{"1,2,", "", "", "a,b"}},
-	{"empty data", `{"data":[]}`, `[]`, nil},
-	{"no data", `{}`, `[]`, nil}, // req.body.data || []
-	{"null data", `{"data":null}`, `[]`, nil},
+	{"nested arrays", `{"data":[[1,[2,null]],[],[[]],["a",["b"]]]}`, `[[1,[2,null]],[],[[]],["a",["b"]]]`},
+	{"empty data", `{"data":[]}`, `[]`},
+	{"no data", `{}`, `[]`}, // req.body.data || []
+	{"null data", `{"data":null}`, `[]`},
 }
 
-// interopRoot 는 잎들(String() 한 글)의 머클 루트를 챕터의 규칙대로 따로 구한다.
-func interopRoot(texts []string) string {
-	if len(texts) == 0 {
-		return strings.Repeat("0", 64)
-	}
-	var level []string
-	for _, s := range texts {
-		if len(s) != 64 || strings.Trim(s, "0123456789ABCDEF") != "" {
-			s = hh(s).String()
-		}
-		level = append(level, s)
-	}
-	for len(level) > 1 {
-		var up []string
-		for i := 0; i+1 < len(level); i += 2 {
-			up = append(up, hh(level[i]+level[i+1]).String())
-		}
-		if len(level)%2 == 1 {
-			up = append(up, level[len(level)-1])
-		}
-		level = up
-	}
-	return level[0]
-}
-
-// interopRejections 는 어느 쪽이든 블록이나 메시지를 거절했을 때 남기는 로그이다 (소문자로 견준다).
-var interopRejections = []string{"ignored", "invalid", "cannot compute", "not adding", "not sending", "send failed"}
-
-// interopRejected 는 노드의 로그에서 interopRejections 의 하나가 든 줄들이다.
-func interopRejected(n *testNode) []string {
-	var found []string
-	for _, line := range strings.Split(n.logText(), "\n") {
-		if slices.ContainsFunc(interopRejections, func(bad string) bool { return strings.Contains(strings.ToLower(line), bad) }) {
-			found = append(found, line)
-		}
-	}
-	return found
+// rejected 는 노드의 로그에서 어느 쪽이든 블록이나 메시지를 거절했을 때 남기는 말이 든 줄들이다 (소문자로 견준다).
+func (n *testNode) rejected() []string {
+	return slices.DeleteFunc(n.logLines(), func(line string) bool {
+		return !slices.ContainsFunc([]string{"ignored", "invalid", "cannot compute", "not adding", "not sending", "send failed"},
+			func(bad string) bool { return strings.Contains(strings.ToLower(line), bad) })
+	})
 }
 
 // jsNodeDir 는 테스트가 띄우는 자바스크립트 노드의 자리이다: 챕터의 npm 버전으로 돌고, 챕터의 규칙대로 우리가 쓴 노드이다.
 const jsNodeDir = "testdata/jsnode"
 
-// requireJSNode 는 node 와 jsNodeDir 의 패키지가 있는지 보고 node 의 경로를 돌려준다.
-func requireJSNode(t *testing.T) string {
-	t.Helper()
+// TestInteropWithJSNode 는 연결의 모양마다 다른 포크의 노드가 따라잡고, 양쪽에서 생성한 모든 종류의 data 가 블록, GET /blocks, QUERY_ALL 의 답까지 바이트로 같은지 본다.
+func TestInteropWithJSNode(t *testing.T) {
 	install := "install Node.js, then: cd " + jsNodeDir + " && npm ci"
 	node, err := exec.LookPath("node")
 	if err != nil {
@@ -1699,33 +1469,15 @@ func requireJSNode(t *testing.T) string {
 			need(t, "INTEROP", jsNodeDir+"/node_modules/"+pkg+" is not installed", install)
 		}
 	}
-	return node
-}
-
-// TestInteropWithJSNode 는 연결의 모양마다 다른 포크의 노드가 따라잡고, 양쪽에서 생성한 모든 종류의 data 가 블록, GET /blocks, QUERY_ALL 의 답까지 바이트로 같은지 본다.
-func TestInteropWithJSNode(t *testing.T) {
-	node := requireJSNode(t)
-	topologies := []struct {
-		name   string
-		kinds  string   // 노드마다 J(자바스크립트)나 G(Go)
-		edges  [][2]int // {연결하는 노드, 연결받는 노드}, 이 차례로
-		miners []int    // data 의 종류마다 이 노드들이 차례로 생성한다
-	}{
-		{"Go dials JS", "JG", [][2]int{{1, 0}}, []int{0, 1}},                        // Go 가 앞선 JS 에 연결해 따라잡는다
-		{"JS dials Go", "GJ", [][2]int{{1, 0}}, []int{0, 1}},                        // JS 가 앞선 Go 에 연결해 따라잡는다
-		{"line J1-G1-J2-G2", "JGJG", [][2]int{{1, 0}, {2, 1}, {3, 2}}, []int{0, 3}}, // 끝의 블록이 JS 와 Go 를 모두 거친다
-	}
-	for _, top := range topologies {
+	// 노드마다 J(자바스크립트)나 G(Go). 노드마다 바로 앞 노드에 연결하고, data 의 종류마다 첫 노드와 끝 노드가 차례로 생성한다.
+	for _, top := range []struct{ name, kinds string }{
+		{"Go dials JS", "JG"},        // Go 가 앞선 JS 에 연결해 따라잡는다
+		{"JS dials Go", "GJ"},        // JS 가 앞선 Go 에 연결해 따라잡는다
+		{"line J1-G1-J2-G2", "JGJG"}, // 끝의 블록이 JS 와 Go 를 모두 거친다
+	} {
 		t.Run(top.name, func(t *testing.T) {
 			t.Parallel()
 			var nodes []*testNode
-			t.Cleanup(func() { // 노드들이 멈춘 뒤에 돈다
-				for _, n := range nodes {
-					if t.Failed() {
-						t.Logf("---- %s's log ----\n%s", n.name, n.logText())
-					}
-				}
-			})
 			for i, kind := range top.kinds {
 				name := fmt.Sprintf("%c%d", kind, strings.Count(top.kinds[:i+1], string(kind)))
 				if kind == 'G' {
@@ -1748,22 +1500,18 @@ func TestInteropWithJSNode(t *testing.T) {
 				}
 			}
 			want := nodes[0].blocks()
-			for _, e := range top.edges {
-				dialer, dialed := nodes[e[0]], nodes[e[1]]
-				dialer.addPeers(dialed.p2p)
-				if got := waitSameChain(t, dialer, dialed); !slices.EqualFunc(got, want, blockEqual) {
-					t.Errorf("%s after dialing %s: got %d blocks, want %s's %d blocks", dialer.name, dialed.name, len(got), nodes[0].name, len(want))
-				}
+			for i, dialer := range nodes[1:] {
+				dialer.addPeers(nodes[i].p2p)
+				sameChain(t, dialer.name+" after dialing "+nodes[i].name, waitSameChain(t, dialer, nodes[i]), want)
 				dialer.waitLog("Received blockchain is valid. Replacing current blockchain with received blockchain")
 			}
-			// data 의 종류마다 miners 가 차례로 생성한다: 블록의 바이트가 따로 계산한 값과 같고, 모든 노드에 퍼진다.
+			// data 의 종류마다 첫 노드와 끝 노드가 차례로 생성한다: 블록의 바이트가 따로 계산한 값과 같고, 모든 노드에 퍼진다.
 			tip := want[len(want)-1]
 			for _, k := range interopKinds {
-				for _, m := range top.miners {
-					n := nodes[m]
+				for _, n := range []*testNode{nodes[0], nodes[len(nodes)-1]} {
 					b, raw := n.mineBody(k.body)
 					wantRaw := fmt.Sprintf(`{"header":{"version":"2.1.0","index":%d,"previousHash":"%s","timestamp":%d,"merkleRoot":"%s"},"data":%s}`,
-						tip.Header.Index+1, hashOf(tip), b.Header.Timestamp, interopRoot(k.leaves), k.data)
+						tip.Header.Index+1, hashOf(tip), b.Header.Timestamp, dataRoot(k.data), k.data)
 					if raw != wantRaw {
 						t.Errorf("%s mining %s %s: %s", n.name, k.name, k.body, firstDiff(raw, wantRaw))
 					}
@@ -1772,7 +1520,7 @@ func TestInteropWithJSNode(t *testing.T) {
 					}
 					waitFor(t, fmt.Sprintf("every node to hold %s's %s block", n.name, k.name), func() bool {
 						return !slices.ContainsFunc(nodes, func(o *testNode) bool {
-							if lines := interopRejected(o); len(lines) > 0 {
+							if lines := o.rejected(); len(lines) > 0 {
 								t.Fatalf("%s's %s block: got %s logging %q, want nothing rejected", n.name, k.name, o.name, lines)
 							}
 							return o.tip() != hashOf(b).String()
@@ -1782,28 +1530,23 @@ func TestInteropWithJSNode(t *testing.T) {
 				}
 			}
 			// 끝: 모두 같은 체인이고, GET /blocks 는 생성한 블록들을 이은 바이트, QUERY_ALL 의 답은 그것을 data 문자열에 담은 프레임이다.
-			check(t, "chain length", len(waitSameChain(t, nodes...)), 3+len(interopKinds)*len(top.miners))
-			wantBody := "[" + string(stringify(getGenesisBlock())) + "," + strings.Join(mined, ",") + "]"
+			check(t, "chain length", len(waitSameChain(t, nodes...)), 3+len(interopKinds)*2)
+			wantBody := "[" + string(stringify(genesisBlock)) + "," + strings.Join(mined, ",") + "]"
 			for _, n := range nodes {
 				if got := n.call("GET", "/blocks", ""); got != wantBody {
 					t.Errorf("%s GET /blocks: %s", n.name, firstDiff(got, wantBody))
 				}
-				if got := n.countLog("Connection failed"); got != 0 { // 아래의 연결이 닫히기 전에 본다
-					t.Errorf("%s: got %d \"Connection failed\" lines, want 0", n.name, got)
-				}
+				check(t, n.name+`: "Connection failed" lines`, n.countLog("Connection failed"), 0) // 아래의 연결이 닫히기 전에 본다
 			}
 			for _, n := range nodes { // npm ws 처럼 연결해, 노드가 먼저 보내는 QUERY_LATEST 를 확인하고 QUERY_ALL 을 묻는다
 				conn, r := rawDial(t, n.p2p)
-				if opcode, payload, err := readRawFrame(r); err != nil || opcode != 1 || string(payload) != queryLatest {
-					t.Errorf("%s: first frame: got opcode %d %q (%v), want a text frame %s", n.name, opcode, payload, err, queryLatest)
-				}
+				opcode, payload, err := readRawFrame(r)
+				check(t, n.name+": first frame (opcode, text, error)", fmt.Sprint(opcode, " ", string(payload), " ", err), "1 "+queryLatest+" <nil>")
 				writeRawFrame(t, conn, queryAll)
-				if got, want := readAnswer(t, conn, r), response(wantBody); got != want {
+				if got, want := readUntil(t, conn, r, answerPrefix), response(wantBody); got != want {
 					t.Errorf("%s's RESPONSE_BLOCKCHAIN to QUERY_ALL: %s", n.name, firstDiff(got, want))
 				}
-				if lines := interopRejected(n); len(lines) > 0 {
-					t.Errorf("%s: got %q, want no line with any of %q", n.name, lines, interopRejections)
-				}
+				check(t, n.name+": lines that reject something", strings.Join(n.rejected(), "\n"), "")
 			}
 		})
 	}
@@ -1930,14 +1673,9 @@ func (p *browserPage) waitUntil(t *testing.T, what, js string) {
 	}
 }
 
-// browserCard 는 페이지에 그려진 블록 카드 하나이다.
-type browserCard struct {
-	Index, Hash, Prev string
-	Broken            bool
-}
-
-const browserCardsJS = `[...document.querySelectorAll("#chain .card")].map((c) => ({ index: c.dataset.index,
-	hash: c.querySelector(".hash").textContent, prev: c.querySelector(".prev").textContent, broken: c.classList.contains("broken") }))`
+// browserCardsJS 는 페이지에 그려진 블록 카드들을 "index hash previousHash" 로 적어 쉼표로 잇는다 (끊긴 카드에는 " broken").
+const browserCardsJS = `[...document.querySelectorAll("#chain .card")].map((c) => c.dataset.index + " " + c.querySelector(".hash").textContent +
+	" " + c.querySelector(".prev").textContent + (c.classList.contains("broken") ? " broken" : "")).join()`
 
 // TestNodePageInBrowser 는 B 의 페이지를 진짜 브라우저로 열고, A 가 채굴한 블록이 카드와 실시간 메시지로 나타나는지,
 // 페이지의 폼으로 채굴한 블록이 A 에 닿는지 본다.
@@ -1951,23 +1689,22 @@ func TestNodePageInBrowser(t *testing.T) {
 	waitFor(t, "A and B to list each other", func() bool { return len(a.peers()) == 1 && len(b.peers()) == 1 })
 	peerA := strings.TrimPrefix(a.p2p, "ws://") // B 가 연결한 A 의 주소
 	p := browserOpen(t, chromium, b.http+"/")   // 정리는 거꾸로 돈다: 브라우저가 닫힌 뒤에 노드들이 멈춘다
-	// 제네시스 카드, 피어 A, 열린 이벤트 스트림을 기다린다 (스트림이 열린 뒤에 채굴해야 메시지를 놓치지 않는다).
-	genesis := calculateHashForBlock(getGenesisBlock()).String()
-	p.waitUntil(t, "B's page to show the genesis card, peer A and an open stream", fmt.Sprintf(`(() => {
-		const s = { cards: %s.map((c) => c.index + " " + c.hash), peers: [...document.querySelectorAll("#peers li")].map((li) => li.textContent),
-			status: document.querySelector("#status").className };
-		return (s.cards.join() === %s && s.peers.join() === %s && s.status === "ok") || s })()`,
-		browserCardsJS, stringify("0 "+genesis), stringify(peerA)))
-	// A 가 채굴한 블록이 B 의 페이지에 두 번째 카드로 나타난다.
-	mined := a.mine("브라우저에서 보기")
-	want := calculateHashForBlock(mined).String()
-	p.waitUntil(t, "B's page to show 2 cards", `document.querySelectorAll("#chain .card").length === 2 || document.querySelector("#chain-info").textContent`)
-	var cards []browserCard
-	if err := p.eval(browserCardsJS, &cards); err != nil || len(cards) != 2 || cards[1].Index != "1" || cards[1].Hash != want ||
-		cards[1].Prev != cards[0].Hash || cards[0].Hash != genesis || cards[0].Broken || cards[1].Broken {
-		t.Fatalf("cards: got %+v (error %v), want 2 unbroken: the genesis block %s and index 1 with A's block hash %s and .prev the genesis hash",
-			cards, err, genesis, want)
+	cards := func(chain []Block) string {       // 끊기지 않은 카드들로 그린 chain: browserCardsJS 가 내야 할 글
+		var s []string
+		for _, b := range chain {
+			s = append(s, fmt.Sprint(b.Header.Index, " ", hashOf(b).String(), " ", b.Header.PreviousHash.String()))
+		}
+		return string(stringify(strings.Join(s, ",")))
 	}
+	// 제네시스 카드, 피어 A, 열린 이벤트 스트림을 기다린다 (스트림이 열린 뒤에 채굴해야 메시지를 놓치지 않는다).
+	p.waitUntil(t, "B's page to show the genesis card, peer A and an open stream", fmt.Sprintf(`(() => {
+		const s = { cards: %s, peers: [...document.querySelectorAll("#peers li")].map((li) => li.textContent).join(),
+			status: document.querySelector("#status").className };
+		return (s.cards === %s && s.peers === %s && s.status === "ok") || s })()`,
+		browserCardsJS, cards([]Block{genesisBlock}), stringify(peerA)))
+	// A 가 채굴한 블록이 B 의 페이지에 두 번째 카드로 나타난다: 제네시스에 이어진, 끊기지 않은 카드이다.
+	mined := a.mine("브라우저에서 보기")
+	p.waitUntil(t, "B's page to show the genesis card and A's block", fmt.Sprintf(`%s === %s || %[1]s`, browserCardsJS, cards([]Block{genesisBlock, mined})))
 	feedJS := `[...document.querySelectorAll("#feed li")].map((li) => [...li.children].slice(1).map((s) => s.textContent.trim()).join(" "))`
 	p.waitUntil(t, "B's feed to show the block received from A", fmt.Sprintf(`%s.includes(%s) || %[1]s`,
 		feedJS, stringify("← "+peerA+" RESPONSE_BLOCKCHAIN 1 block [1]")))
@@ -1977,11 +1714,9 @@ func TestNodePageInBrowser(t *testing.T) {
 	}
 	p.waitUntil(t, "the mine form's result", `(() => { const r = document.querySelector("#mine-result"); return (r.className === "result" && r.textContent.startsWith("블록 #2 ")) || r.className + ": " + r.textContent })()`)
 	waitFor(t, "A to receive the block mined on B's page", func() bool { return len(a.blocks()) == 3 })
-	if got, fromB := a.blocks()[2], b.blocks()[2]; !blockEqual(got, fromB) || string(got.Data) != `["페이지의 폼에서"]` {
-		t.Errorf("A's block 2: got data %s, want B's block with data [\"페이지의 폼에서\"]", got.Data)
-	}
-	p.waitUntil(t, "B's page to show 3 linked cards", fmt.Sprintf(`(() => { const c = %s;
-		return (c.length === 3 && c.every((x, i) => !x.broken && (i === 0 || x.prev === c[i-1].hash))) || c })()`, browserCardsJS))
+	sameChain(t, "A's chain after the form", a.blocks(), b.blocks())
+	check(t, "data of A's block 2", string(a.blocks()[2].Data), `["페이지의 폼에서"]`)
+	p.waitUntil(t, "B's page to show 3 linked cards", fmt.Sprintf(`%s === %s || %[1]s`, browserCardsJS, cards(b.blocks())))
 	if len(p.errs) > 0 {
 		t.Errorf("page errors: got %q, want none", p.errs)
 	}
@@ -2000,7 +1735,7 @@ func TestNodePageInBrowser(t *testing.T) {
 // ---------- 벤치마크: go test -bench . -benchmem -run '^$' ----------
 
 func BenchmarkCalculateHash(b *testing.B) {
-	g := getGenesisBlock()
+	g := genesisBlock
 	for b.Loop() {
 		calculateHashForBlock(g)
 	}
@@ -2109,10 +1844,7 @@ func BenchmarkChainMemory(b *testing.B) {
 // TestReadmeFunctionTable 은 README 의 「챕터의 함수와 Go 함수」 표에 적힌 Go 함수가 정말 그 파일에 있는지,
 // 그리고 챕터의 함수가 모두 표에 있는지 본다. 표의 첫 칸에서 `이름` 처럼 적힌 것이 함수 이름이다.
 func TestReadmeFunctionTable(t *testing.T) {
-	readme, err := os.ReadFile("README.md")
-	if err != nil {
-		t.Fatal(err)
-	}
+	readme, _ := os.ReadFile("README.md")
 	_, table, ok := strings.Cut(string(readme), "<!-- function-table -->")
 	table, _, ok2 := strings.Cut(table, "<!-- /function-table -->")
 	if !ok || !ok2 {
@@ -2120,17 +1852,10 @@ func TestReadmeFunctionTable(t *testing.T) {
 	}
 	listed := map[string]bool{}
 	for _, row := range strings.Split(strings.TrimSpace(table), "\n")[2:] {
-		cells := strings.Split(row, "|")
-		if len(cells) != 4 {
-			t.Errorf("table row %q: want 2 cells", row)
-			continue
-		}
+		cells := append(strings.Split(row, "|"), "", "") // 칸이 모자라도 아래에서 실패할 뿐 멈추지 않도록
 		file := strings.Trim(cells[2], " `")
 		src, err := os.ReadFile(file)
-		if err != nil {
-			t.Errorf("table row %q: %v", row, err)
-			continue
-		}
+		check(t, fmt.Sprintf("table row %q: cells, the file's read error", row), fmt.Sprint(len(cells)-4, " ", err), "2 <nil>")
 		for _, m := range regexp.MustCompile("`([A-Za-z_][A-Za-z0-9_]*)`").FindAllStringSubmatch(cells[1], -1) {
 			if !regexp.MustCompile(`(?m)^func (\([^)]*\) )?` + m[1] + `\(`).Match(src) {
 				t.Errorf("README says %s is in %s, but %s has no func %s", m[1], file, file, m[1])
@@ -2169,12 +1894,32 @@ func TestMain(m *testing.M) {
 // hh 는 s 의 SHA-256 이다. 기대값을 챕터의 규칙대로 따로 계산할 때 쓴다.
 func hh(s string) Hash { return sha256.Sum256([]byte(s)) }
 
-// check 는 got 이 want 와 다르면 "what: got …, want …" 로 테스트를 실패로 적는다 (멈추지는 않는다).
+// check 는 got 이 want 와 다르면 "what: got …, want …" 로 테스트를 실패로 적는다 (멈추지는 않는다). atMost 는 got 이 limit 를
+// 넘으면 실패로 적고, sameChain 은 두 체인을 바이트로 견준다.
 func check[T comparable](t testing.TB, what string, got, want T) {
 	t.Helper()
 	if got != want {
-		t.Errorf("%s: got %.300s, want %.300s", what, fmt.Sprint(got), fmt.Sprint(want))
+		t.Errorf("%s: got %.300s, want %.300s", what, fmt.Sprint(got), fmt.Sprint(want)) // 긴 글은 300 바이트까지
 	}
+}
+
+func atMost[T cmp.Ordered](t testing.TB, what string, got, limit T) {
+	t.Helper()
+	if got > limit {
+		t.Errorf("%s: got %v, want at most %v", what, got, limit)
+	}
+}
+
+func sameChain(t testing.TB, what string, got, want []Block) {
+	t.Helper()
+	if g, w := string(stringify(got)), string(stringify(want)); g != w {
+		t.Errorf("%s: got %d blocks, want %d; %s", what, len(got), len(want), firstDiff(g, w))
+	}
+}
+
+// show 는 값들을 Go 의 문법(%#v)으로 적은 글이다: check 로 슬라이스를 견줄 때 쓴다 (글은 따옴표째 보여 어디서 갈리는지 보인다).
+func show(v ...any) string {
+	return strings.TrimSuffix(fmt.Sprintf(strings.Repeat("%#v ", len(v)), v...), " ")
 }
 
 // waitFor 는 cond 가 참이 될 때까지 짧은 간격(점점 길게, 10ms 까지)으로 기다리고, 30초 안에 안 되면 테스트를 멈춘다.
@@ -2232,24 +1977,20 @@ func muHeld(f func()) (most time.Duration) {
 	return most
 }
 
-// heapNow 는 힙에 있는 객체의 바이트 수(아직 치우지 않은 쓰레기 포함)이다: 프로세스의 메모리(RSS)에 가깝다.
-func heapNow() uint64 {
-	sample := []metrics.Sample{{Name: "/memory/classes/heap/objects:bytes"}}
-	metrics.Read(sample)
-	return sample[0].Value.Uint64()
-}
-
-// heap 은 GC 뒤에 f 를 돌려, 도는 동안 힙이 자란 가장 큰 바이트 수(아직 치우지 않은 쓰레기 포함)와 끝나고 GC 한 뒤 남은 바이트 수를
-// 잰다. GC 는 두 번 한다: sync.Pool 이 쥔 것(encoding/json 의 버퍼)은 두 번째 GC 에 풀린다.
+// heap 은 GC 뒤에 f 를 돌려, 도는 동안 힙이 자란 가장 큰 바이트 수와 끝나고 GC 한 뒤 남은 바이트 수를 잰다. 힙은 객체의 바이트 수
+// (아직 치우지 않은 쓰레기 포함)로 프로세스의 메모리(RSS)에 가깝다. GC 는 두 번 한다: sync.Pool 이 쥔 것(encoding/json 의 버퍼)은
+// 두 번째 GC 에 풀린다.
 func heap(f func()) (grew uint64, kept int64) {
-	runtime.GC()
-	runtime.GC()
-	base := heapNow()
+	now := func() uint64 {
+		sample := []metrics.Sample{{Name: "/memory/classes/heap/objects:bytes"}}
+		metrics.Read(sample)
+		return sample[0].Value.Uint64()
+	}
+	gc := func() uint64 { runtime.GC(); runtime.GC(); return now() }
+	base := gc()
 	most := base
-	during(f, 200*time.Microsecond, func() { most = max(most, heapNow()) })
-	runtime.GC()
-	runtime.GC()
-	return most - base, int64(heapNow()) - int64(base)
+	during(f, 200*time.Microsecond, func() { most = max(most, now()) })
+	return most - base, int64(gc()) - int64(base)
 }
 
 // allocated 는 이 프로세스가 지금까지 할당한 바이트 수이다.
@@ -2268,7 +2009,7 @@ func captureLog(t testing.TB) *testNode {
 }
 
 // resetChain 은 이 프로세스의 체인을 제네시스 블록 하나로 되돌리고, setChain 은 chain 으로 바꾼다. locked 는 f 를 mu 를 잡고 돌린다.
-func resetChain()            { setChain([]Block{getGenesisBlock()}) }
+func resetChain()            { setChain([]Block{genesisBlock}) }
 func setChain(chain []Block) { mu.Lock(); blockchain = chain; mu.Unlock() }
 func locked(f func())        { mu.Lock(); defer mu.Unlock(); f() }
 
@@ -2296,7 +2037,7 @@ func socketAt(addr string) *socket {
 
 // makeChain 은 제네시스 위에 n 개의 블록을 올린 올바른 체인을 만든다 (전역 체인은 건드리지 않는다).
 func makeChain(n int, tag string) []Block {
-	chain := []Block{getGenesisBlock()}
+	chain := []Block{genesisBlock}
 	for i := 1; i <= n; i++ {
 		chain = append(chain, nextBlock(chain[i-1], fmt.Sprintf("%s block %d", tag, i)))
 	}
@@ -2342,16 +2083,15 @@ const queryLatest, queryAll = `{"type":0,"data":null}`, `{"type":1,"data":null}`
 
 // testNode 는 테스트가 다루는 노드 하나이다: 자식 프로세스이거나(cmd != nil) 이 프로세스 안의 노드이다.
 type testNode struct {
-	t       testing.TB
-	name    string
-	http    string // "http://127.0.0.1:port"
-	p2p     string // "ws://127.0.0.1:port"
-	cmd     *exec.Cmd
-	exited  chan struct{}
-	stopped bool
-	mu      sync.Mutex // lines 와 partial 을 지킨다
-	lines   []string   // 노드가 남긴 로그 줄
-	partial []byte
+	t         testing.TB
+	name      string
+	http, p2p string // "http://127.0.0.1:port", "ws://127.0.0.1:port"
+	cmd       *exec.Cmd
+	exited    chan struct{}
+	stopped   bool
+	mu        sync.Mutex // lines 와 partial 을 지킨다
+	lines     []string   // 노드가 남긴 로그 줄
+	partial   []byte
 }
 
 // Write 는 노드의 로그를 받아 줄로 모은다 (log.SetOutput 과 자식 프로세스의 출력).
@@ -2468,7 +2208,7 @@ func startChild(t testing.TB, name string, env []string, args ...string) *testNo
 	return startProcess(t, name, cmd)
 }
 
-// startProcess 는 노드 프로세스를 띄우고, 그 출력을 로그로 모으고, 로그에 남긴 두 포트를 읽는다.
+// startProcess 는 노드 프로세스를 띄우고, 그 출력을 로그로 모으고, 로그에 남긴 두 포트를 읽는다. 테스트가 실패하면 끝에 그 로그 전체를 보인다.
 func startProcess(t testing.TB, name string, cmd *exec.Cmd) *testNode {
 	t.Helper()
 	n := &testNode{t: t, name: name, cmd: cmd, exited: make(chan struct{})}
@@ -2477,6 +2217,11 @@ func startProcess(t testing.TB, name string, cmd *exec.Cmd) *testNode {
 		t.Fatal(err)
 	}
 	go func() { cmd.Wait(); close(n.exited) }()
+	t.Cleanup(func() { // n.stop 뒤에 돈다: 테스트가 실패했으면 노드의 로그 전체를 보인다
+		if t.Failed() {
+			t.Logf("---- %s's log ----\n%s", n.name, n.logText())
+		}
+	})
 	t.Cleanup(n.stop)
 	portAfter := func(prefix string) string {
 		_, p, _ := strings.Cut(n.logText()+"\n", prefix)
@@ -2539,15 +2284,14 @@ func request(t testing.TB, method, url, body string, headers map[string]string) 
 		req.Header.Set(k, v)
 	}
 	resp, err := client.Do(req)
-	if err != nil {
-		return reply{body: err.Error()}
+	if err == nil {
+		defer resp.Body.Close()
+		var b []byte
+		if b, err = io.ReadAll(resp.Body); err == nil {
+			return reply{resp.StatusCode, string(b)}
+		}
 	}
-	defer resp.Body.Close()
-	b, err := io.ReadAll(resp.Body)
-	if err != nil {
-		return reply{body: err.Error()}
-	}
-	return reply{resp.StatusCode, string(b)}
+	return reply{body: err.Error()}
 }
 
 // call 은 노드에 요청을 보내고 200 의 몸체를 바이트 그대로 돌려준다. 다른 답이면 테스트를 멈춘다.
@@ -2609,8 +2353,8 @@ func waitSameChain(t testing.TB, nodes ...*testNode) []Block {
 const upgrade = "GET / HTTP/1.1\r\nHost: localhost\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n" +
 	"Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n"
 
-// tcpDial 은 주소(ws:// 나 http:// 도 된다)에 TCP 로 연결한다. rcvbuf 가 0 이 아니면 받는 버퍼를 그만큼으로 줄인다.
-func tcpDial(t testing.TB, addr string, rcvbuf int) net.Conn {
+// tcpDial 은 주소(ws:// 나 http:// 도 된다)에 TCP 로 연결하고 send 를 보낸다. rcvbuf 가 0 이 아니면 받는 버퍼를 그만큼으로 줄인다.
+func tcpDial(t testing.TB, addr string, rcvbuf int, send string) net.Conn {
 	t.Helper()
 	c, err := net.DialTimeout("tcp", strings.TrimPrefix(strings.TrimPrefix(addr, "ws://"), "http://"), 5*time.Second)
 	if err != nil {
@@ -2620,6 +2364,7 @@ func tcpDial(t testing.TB, addr string, rcvbuf int) net.Conn {
 		c.(*net.TCPConn).SetReadBuffer(rcvbuf)
 	}
 	t.Cleanup(func() { c.Close() })
+	io.WriteString(c, send)
 	return c
 }
 
@@ -2640,8 +2385,7 @@ func closedWithin(c net.Conn, d time.Duration) bool {
 // want 로 시작하는 답이 오는지 본다.
 func waitsForRoom(t *testing.T, what, url, request string, open net.Conn, want string) {
 	t.Helper()
-	extra := tcpDial(t, url, 0)
-	io.WriteString(extra, request)
+	extra := tcpDial(t, url, 0, request)
 	if status := statusLine(extra, 300*time.Millisecond); status != "" {
 		t.Errorf("%s: one connection more than the limit got %q, want no answer while the others are open", what, status)
 	}
@@ -2654,9 +2398,8 @@ func waitsForRoom(t *testing.T, what, url, request string, open net.Conn, want s
 // rawDial 은 npm ws 처럼 Origin 헤더 없이 웹소켓 핸드셰이크를 손으로 한다. 프레임은 readRawFrame 으로 읽고 writeRawFrame 으로 보낸다.
 func rawDial(t testing.TB, p2pURL string) (net.Conn, *bufio.Reader) {
 	t.Helper()
-	conn := tcpDial(t, p2pURL, 0)
+	conn := tcpDial(t, p2pURL, 0, upgrade+"\r\n")
 	conn.SetDeadline(time.Now().Add(20 * time.Second))
-	io.WriteString(conn, upgrade+"\r\n")
 	r := bufio.NewReader(conn)
 	if status, err := r.ReadString('\n'); !strings.HasPrefix(status, "HTTP/1.1 101") {
 		t.Fatalf("handshake without Origin: got %q (%v), want HTTP/1.1 101", status, err)
@@ -2691,18 +2434,21 @@ func readRawFrame(r *bufio.Reader) (opcode byte, payload []byte, err error) {
 	return
 }
 
-// readAnswer 는 RESPONSE_BLOCKCHAIN 이 올 때까지(20초까지) 프레임을 읽고(질의는 건너뛴다) 그 텍스트를 돌려준다.
-func readAnswer(t testing.TB, conn net.Conn, r *bufio.Reader) string {
+// readUntil 은 prefix 로 시작하는 텍스트 프레임이 올 때까지(20초까지) 프레임을 읽고(다른 것은 건너뛴다) 그 텍스트를 돌려준다.
+// answerPrefix 는 RESPONSE_BLOCKCHAIN 의 앞부분이다.
+func readUntil(t testing.TB, conn net.Conn, r *bufio.Reader, prefix string) string {
 	t.Helper()
 	conn.SetReadDeadline(time.Now().Add(20 * time.Second))
 	for {
 		if opcode, payload, err := readRawFrame(r); err != nil {
-			t.Fatalf("waiting for RESPONSE_BLOCKCHAIN: %v", err)
-		} else if opcode == 1 && strings.HasPrefix(string(payload), `{"type":2,`) {
+			t.Fatalf("waiting for %s…: %v", prefix, err)
+		} else if opcode == 1 && strings.HasPrefix(string(payload), prefix) {
 			return string(payload)
 		}
 	}
 }
+
+const answerPrefix = `{"type":2,`
 
 // rawFrameHeader 는 클라이언트 프레임의 헤더(FIN, opcode, 길이, 가림 키)를 만든다. 가림 키가 0 이라 내용은 그대로 보낸다.
 func rawFrameHeader(opcode byte, length uint64) []byte {

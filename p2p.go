@@ -469,8 +469,8 @@ func (ws *socket) on(event string, handler func(Message)) {
 			note("-", ws.addr, fmt.Sprint(ws.reason()))
 			handler(Message{})
 			mu.Unlock()
-			if ws.ws != nil { // 닫는 프레임을 보내 본 뒤 닫는다: 기다릴 수 있으므로 mu 를 놓은 뒤에
-				ws.ws.Close()
+			if ws.raw != nil { // TCP 연결을 닫는다 (닫는 프레임은 보내지 않는다: 챕터의 ws 도 끊긴 연결을 close 로 받는다)
+				ws.raw.Close()
 			}
 		}()
 	}

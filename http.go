@@ -25,11 +25,9 @@ import (
 
 // initHttpServer 는 리슨하는 ln 에서 HTTP API 를 연다. 핸들러마다 챕터의 로직은 mu 를 잡고 돌리고(chain.go),
 // 몸체를 읽고 파싱하는 일과 응답을 쓰는 일은 mu 밖에서 한다.
-// 챕터와 다른 점: 없는 경로에는 404, 맞지 않는 메서드에는 405 를 Go 의 ServeMux 가 문자열로 답하고(Express 는 둘 다 HTML 404),
-// 대소문자가 다른 경로(/Blocks)나 끝에 / 를 붙인 경로도 404 이다(Express 는 받는다). Express 가 붙이는 ETag 와 그에 따른 304,
-// OPTIONS 에 대한 자동 답도 없다. 다른 사이트의 웹 페이지가 브라우저를 시켜 보내는 POST 는 403 이고, IP 주소나 localhost 가 아닌
-// 이름으로 온 요청(DNS 리바인딩으로 그 이름이 이 기계를 가리키게 한 웹 페이지)은 421 이다 (curl 은 그대로 된다).
-// 연결은 maxHTTPConns 개까지, 요청 헤더는 4 KiB 까지이고, 요청을 읽고 응답을 쓰는 시간에도 한계가 있다.
+// 챕터와 다른 점: 없는 경로와 맞지 않는 메서드는 Go 의 404, 405 문자열이고(Express 는 HTML 404, 대소문자가 다른 경로도 받는다),
+// ETag 와 304, OPTIONS 의 자동 답은 없다. 다른 사이트의 웹 페이지가 보낸 POST 는 403, IP 주소나 localhost 가 아닌 호스트는 421 이고,
+// 연결 수와 요청 헤더, 시간에 한계가 있다 (serve, README 의 「지키는 한계」).
 func initHttpServer(ln net.Listener) *http.Server {
 	mux := http.NewServeMux()
 
@@ -43,11 +41,9 @@ func initHttpServer(ln net.Listener) *http.Server {
 	}))
 
 	// POST /mineBlock {"data":[…]}: 새 블록을 생성해 돌려준다
-	// 챕터와 다른 점: 몸체를 읽고 블록을 생성하는 요청은 한 번에 넷까지이다 (나머지는 기다린다: slots). 몸체가 있는데 Content-Type 이
-	// JSON 이 아니면 415 이다 (챕터는 그 몸체를 읽지 않고 data 가 없는 빈 블록을 생성한다). 자바스크립트와 같게 읽을 수 없는 data 는
-	// 400 이다: 1e400 처럼 Infinity 가 되는 수(챕터는 null 로 쓴다), 64 겹보다 깊은 값, 짝이 없는 \ud800 같은 서로게이트 이스케이프,
-	// UTF-8 이 아닌 바이트와 \ufffd 이스케이프(챕터는 받는다), String() 이 닿는 객체의 "toString" 키와 배열이 아닌 data(챕터는 500 이다).
-	// 머클 루트는 mu 를 잡기 전에 한 번 구한다 (factsFor).
+	// 챕터와 다른 점: 한 번에 넷까지이다 (나머지는 기다린다: slots). Content-Type 이 application/json(charset 은 utf-8)이 아닌 몸체는
+	// 415 이다 (챕터는 읽지 않고 빈 블록을 생성하고, utf-16 은 읽는다). 자바스크립트와 같게 읽을 수 없는 data(1e400, 64 겹보다 깊은 값,
+	// 짝이 없는 \ud800, "toString" 키, 배열이 아닌 data 들: readBody 와 README)는 400 이다 (챕터는 받거나 500 이다).
 	mux.HandleFunc("POST /mineBlock", slots(busy, func(w http.ResponseWriter, r *http.Request) {
 		var data json.RawMessage
 		if !readBody(w, r, "data", &data) { // const data = req.body.data || []
@@ -90,8 +86,8 @@ func initHttpServer(ln net.Listener) *http.Server {
 		respond(w, http.StatusOK, "application/json", stringify(peers))
 	})
 
-	// POST /addPeers {"peers":[…]}: 피어마다 웹소켓을 연다. Express 는 경로의 대소문자를 가리지 않아
-	// 챕터에서는 노트의 철자 /addpeers 도 된다. Go 의 ServeMux 는 가리므로 두 철자를 다 등록한다.
+	// POST /addPeers {"peers":[…]}: 피어마다 웹소켓을 연다.
+	// 노트와 다른 점: 노트는 /addpeers 로 적었다. Express 는 경로의 대소문자를 가리지 않아 챕터에서도 되므로, 두 철자를 다 등록한다.
 	// 챕터와 다른 점: /mineBlock 처럼 한 번에 넷까지이고 Content-Type 이 JSON 이어야 한다. 배열이 아닌 peers, null 도 문자열도 아닌
 	// 주소(챕터는 500), maxPeers 개를 넘는 주소는 400 이다. null 주소는 빈 주소가 되어 connectToPeers 가 건너뛴다(챕터는 500).
 	addPeers := slots(busy, func(w http.ResponseWriter, r *http.Request) {

@@ -66,6 +66,7 @@ func initP2PServer(ln net.Listener) *http.Server {
 }
 
 // initConnection 은 새 연결을 sockets 에 넣고, 핸들러들을 올리고, 상대에게 최신 블록을 묻는다.
+// 챕터와 다른 점: 첫 메시지가 5 초(dialTimeout) 안에 오지 않는 연결은 닫는다 (챕터의 노드는 연결하자마자 QUERY_LATEST 를 보낸다).
 func initConnection(ws *socket) {
 	sockets = append(sockets, ws)    // sockets.push(ws) (노트와 다른 점: 노트는 웹소켓 서버를 넣는다고 적었다. 연결 하나가 들어간다)
 	initMessageHandler(ws)           // 메시지가 오면 처리한다 (노트와 다른 점: 노트는 intiMessageHandler 로 적었다)
@@ -76,16 +77,16 @@ func initConnection(ws *socket) {
 // initMessageHandler 는 소켓에 메시지가 올 때마다 그 종류에 따라 처리하게 한다.
 func initMessageHandler(ws *socket) {
 	// const message = JSON.parse(data) 는 그 소켓의 고루틴이 mu 를 잡기 전에 한다 (readMessage: data 의 블록 배열도 파싱한다).
-	// 챕터와 다른 점: JSON.stringify 가 쓰는 형식 그대로이고 Go 가 자바스크립트와 같게 읽는 메시지만 여기 온다. 나머지(다른 형식, 빈 블록
-	// 배열, 구조가 틀린 블록, Go 가 같게 읽지 못하는 data, 너무 큰 것)는 한 줄 남기고 잘못된 메시지로 세며, 5 개면 연결을 닫는다.
-	// 챕터는 그런 메시지도 처리하거나 예외로 죽는다. 하나하나는 readMessage 와 README 의 「챕터와 다른 점」에 있다.
+	// 챕터와 다른 점: JSON.stringify 가 쓰는 형식 그대로이고 Go 가 자바스크립트와 같게 읽는 메시지만 여기 온다. 나머지(다른 형식, 정수가
+	// 아닌 type, 질의의 null 이 아닌 data, 빈 블록 배열, 구조가 틀린 블록, 64글자 대문자 16진수가 아닌 해시, Go 가 같게 읽지 못하는 data,
+	// 너무 큰 것)는 한 줄 남기고 잘못된 메시지로 세며 5 개면 연결을 닫는다. 챕터는 처리하거나 넘어가거나 예외로 죽는다 (readMessage, README).
 	// 노트와 다른 점: 노트는 ws.on 이 소켓을 "메세지 대기열"에 올린다고 적었다. 메시지가 올 때마다 부를 함수를 등록할 뿐이다.
 	ws.on("message", func(message Message) {
 		switch message.Type {
 		case QUERY_LATEST:
 			write(ws, responseLatestMsg()) // 챕터와 다른 점: 대기열이 찬 피어는 닫는다 (write)
 		case QUERY_ALL:
-			write(ws, responseChainMsg()) // 챕터와 다른 점: 위와 같고, 체인은 늘 프레임 하나에 든다 (addBlock)
+			write(ws, responseChainMsg()) // 챕터와 다른 점: 위와 같다. 체인이 Go 노드가 받을 수 있는 한 프레임에 들도록 addBlock 이 크기를 제한한다
 		case RESPONSE_BLOCKCHAIN: // 노트와 다른 점: 노트는 MassgeType.RESPONSE_BLOCKCHAIN 으로 적었다
 			handleBlockchainResponse(ws, message) // 챕터와 다른 점: 보낸 소켓도 넘긴다 (체인 전체를 그 피어에게만 묻는다)
 		}
@@ -628,7 +629,7 @@ func readMessage(frame []byte) (message Message, prepared facts, err error) {
 	}
 	switch {
 	case !utf8.Valid(frame) || json.Unmarshal(frame, &wire) != nil || !sameAsStringify(frame, wire.Type, wire.Data):
-		err = fmt.Errorf("%.200q is not a message as JSON.stringify writes it", frame)
+		err = fmt.Errorf(`%.200q is not {"type":0|1|2,"data":null|"<blocks>"} as JSON.stringify writes it`, frame)
 	case wire.Type == RESPONSE_BLOCKCHAIN:
 		message.Data, prepared, err = decodeBlocks(*cmp.Or(wire.Data, new(string)))
 	}

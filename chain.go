@@ -17,6 +17,7 @@ import (
 	"strings"
 	"sync"
 	"time"
+	"unicode/utf8"
 )
 
 // BlockHeader 는 챕터의 class BlockHeader 이다. JSON 키 순서도 챕터와 같다.
@@ -307,7 +308,7 @@ func merkleRootOf(data json.RawMessage) Hash { return factsOf(data).root }
 // 그 값, 아니면 그 문자열의 SHA-256 이다 (빈 문자열도 해시한다).
 func prepareData(data json.RawMessage, limit int) (dataFacts, error) {
 	var texts []string // 값마다 String(value). 대부분의 data 는 이스케이프 없는 문자열들이라 한 번에 읽는다 (String() 은 그 자신)
-	if bytes.IndexByte(data, '\\') >= 0 || bytes.Contains(data, []byte("null")) || json.Unmarshal(data, &texts) != nil {
+	if bytes.IndexByte(data, '\\') >= 0 || bytes.Contains(data, []byte("null")) || bytes.ContainsRune(data, utf8.RuneError) || json.Unmarshal(data, &texts) != nil {
 		var values []any
 		dec := json.NewDecoder(bytes.NewReader(data))
 		dec.UseNumber()
@@ -381,7 +382,7 @@ func answerSize(text string) int {
 // 형식이 되고(1.0 → 1, 1e21 → 1e+21), 객체의 같은 키는 뒤의 값이 앞의 자리에 남고, 배열 인덱스 같은 키("0", "1", …)는
 // 자바스크립트의 객체처럼 앞에 작은 차례로 온다. Go 가 자바스크립트와 같게 읽을 수 없는 값은 에러이다: Infinity 가 되는 수,
 // 짝이 없는 서로게이트 이스케이프(\ud800)와 UTF-8 이 아닌 바이트(자바스크립트는 그대로 두지만 Go 는 U+FFFD 로 읽는다: 그래서
-// 이스케이프로 쓴 \ufffd 도 거절한다), maxDepth 보다 깊은 값, String() 이 닿는 곳(맨 위나 배열 안)의 객체에 있는
+// U+FFFD 문자도 거절한다), maxDepth 보다 깊은 값, String() 이 닿는 곳(맨 위나 배열 안)의 객체에 있는
 // "toString" 키(그 String() 은 자바스크립트에서 예외를 던진다). 부르는 곳(/mineBlock, readMessage)이 그 차이를 적어 둔다.
 func canonicalJSON(raw []byte) (json.RawMessage, error) {
 	dec := json.NewDecoder(bytes.NewReader(raw))
@@ -389,8 +390,8 @@ func canonicalJSON(raw []byte) (json.RawMessage, error) {
 	value, err := canonicalValue(dec, 0, true)
 	if _, end := dec.Token(); err == nil && end != io.EOF {
 		err = errors.New("more after the JSON value")
-	} else if err == nil && bytes.Count(value, []byte("\uFFFD")) > bytes.Count(raw, []byte("\uFFFD")) { // Go 가 U+FFFD 로 바꿔 읽었다
-		err = errors.New("a byte that is not UTF-8, a \\ud800-\\udfff escape without its pair, or a \\ufffd escape")
+	} else if err == nil && bytes.ContainsRune(value, utf8.RuneError) { // Go 가 바꿔 읽은 것과 가릴 수 없어 U+FFFD 는 모두 거절한다
+		err = errors.New("a byte that is not UTF-8, a \\ud800-\\udfff escape without its pair, or U+FFFD")
 	}
 	return value, err
 }

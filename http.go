@@ -227,7 +227,7 @@ func events(w http.ResponseWriter, r *http.Request) {
 	rc := http.NewResponseController(w)
 	rc.SetReadDeadline(time.Time{}) // 스트림은 서버의 ReadTimeout 보다 오래 열려 있다
 	for event, open := ": stream open", true; open; {
-		rc.SetWriteDeadline(time.Now().Add(writeTimeout))
+		rc.SetWriteDeadline(time.Now().Add(timeout()))
 		if _, err := fmt.Fprintf(w, "%s\n\n", event); err != nil || rc.Flush() != nil {
 			return
 		}

@@ -78,8 +78,9 @@ func initConnection(ws *socket) {
 func initMessageHandler(ws *socket) {
 	// const message = JSON.parse(data) 는 그 소켓의 고루틴이 mu 를 잡기 전에 한다 (readMessage: data 의 블록 배열도 파싱한다).
 	// 챕터와 다른 점: JSON.stringify 가 쓰는 형식 그대로이고 Go 가 자바스크립트와 같게 읽는 메시지만 여기 온다. 나머지(다른 형식, 정수가
-	// 아닌 type, 질의의 null 이 아닌 data, 빈 블록 배열, 구조가 틀린 블록, 64글자 대문자 16진수가 아닌 해시, Go 가 같게 읽지 못하는 data,
-	// 너무 큰 것)는 한 줄 남기고 잘못된 메시지로 세며 5 개면 연결을 닫는다. 챕터는 처리하거나 넘어가거나 예외로 죽는다 (readMessage, README).
+	// 아닌 type, 문자열도 null 도 아닌 data, 빈 블록 배열, 구조가 틀린 블록, 64글자 대문자 16진수가 아닌 해시나 data 와 맞지 않는 머클 루트
+	// (올바를 수 없는 블록), Go 가 같게 읽지 못하는 data, 너무 큰 것)는 한 줄 남기고 잘못된 메시지로 세며 5 개면 연결을 닫는다. 챕터는 처리하거나
+	// 넘어가거나 예외로 죽는다 (readMessage, README).
 	// 노트와 다른 점: 노트는 ws.on 이 소켓을 "메세지 대기열"에 올린다고 적었다. 메시지가 올 때마다 부를 함수를 등록할 뿐이다.
 	ws.on("message", func(message Message) {
 		switch message.Type {
@@ -228,7 +229,7 @@ const (
 // 시간 제한들과 대기열의 바이트 한계는 상수가 아니다: 테스트가 짧게, 작게 줄인다 (시작할 때 한 번).
 // nodeID 는 이 노드를 알아보는 무작위 문자열이다: 연결할 때 핸드셰이크 헤더 Node-Id 로 보내, 받은 쪽이 자기 것이면 거절한다.
 var (
-	writeTimeout   = 30 * time.Second // 프레임 하나를 보내는 최대 시간
+	writeTimeout   = 30 * time.Second // 프레임 하나를 보내는 최대 시간 (mu 가 지킨다: timeout)
 	dialTimeout    = 5 * time.Second  // TCP 연결과 핸드셰이크, 들어온 연결의 요청 헤더와 첫 메시지에 저마다 주는 최대 시간
 	maxQueuedBytes = 128 << 20        // 모든 대기열에 있는 서로 다른 프레임의 바이트 수의 한계 (나눠 가진 프레임은 한 번 센다)
 	nodeID         = rand.Text()
@@ -339,7 +340,8 @@ func newSocket(addr, url string) *socket {
 func (s *socket) open(ws *websocket.Conn, raw *limitedConn, addr string) {
 	ws.MaxPayloadBytes = maxFrameBytes
 	s.ws, s.raw, s.addr = ws, raw, addr
-	raw.done() // 핸드셰이크에 읽은 바이트는 메시지가 아니다
+	raw.limit = 0 // 핸드셰이크 뒤의 프레임은 MaxPayloadBytes 가 제한한다
+	raw.done()    // 핸드셰이크에 읽은 바이트는 메시지가 아니다
 	go writePump(s)
 }
 
@@ -392,7 +394,6 @@ func dial(ws *socket, config *websocket.Config) error {
 		tcp.Close()
 		return err
 	}
-	limited.limit = 0 // 핸드셰이크 뒤의 프레임은 MaxPayloadBytes 가 제한한다
 	ws.open(conn, limited, tcp.RemoteAddr().String())
 	return nil
 }
@@ -401,7 +402,7 @@ func dial(ws *socket, config *websocket.Config) error {
 // 16 KiB 를 넘으면 bigReads 의 자리를 얻은 뒤에야 더 읽는다: 큰 메시지를 읽고 파싱하는 메모리는 연결이 몇 개든 둘 몫이다.
 type limitedConn struct {
 	net.Conn
-	limit int  // 0 이 아니면 이만큼 읽은 뒤로는 읽지 않는다: 연결한 피어의 핸드셰이크 응답 (한 번에 읽는 버퍼 하나까지 더 읽힌다)
+	limit int  // 0 이 아니면 이만큼 읽은 뒤로는 읽지 않는다: 핸드셰이크가 끝나기(open) 전이다 (한 번에 읽는 버퍼 하나까지 더 읽힌다)
 	read  int  // 지금 메시지에서 읽은 바이트 수 (그 소켓의 읽는 고루틴만 쓴다)
 	big   bool // bigReads 의 자리를 쥐었는지
 }
@@ -412,13 +413,13 @@ var bigReads = make(chan struct{}, 2)
 // Read 는 r 에서 읽는다. 메시지가 16 KiB 를 넘으면 자리를 얻고, 그 메시지의 나머지는 writeTimeout 안에 와야 한다.
 func (c *limitedConn) Read(p []byte) (int, error) {
 	if c.limit > 0 && c.read >= c.limit {
-		return 0, fmt.Errorf("handshake answer longer than %d bytes", c.limit)
+		return 0, fmt.Errorf("handshake longer than %d bytes", c.limit)
 	} else if c.read > 16<<10 && !c.big {
 		select {
 		case bigReads <- struct{}{}:
 			c.big = true
-			c.SetReadDeadline(time.Now().Add(writeTimeout))
-		case <-time.After(writeTimeout):
+			c.SetReadDeadline(time.Now().Add(timeout()))
+		case <-time.After(timeout()):
 			return 0, errors.New("no room to read a large message")
 		}
 	}
@@ -430,9 +431,12 @@ func (c *limitedConn) Read(p []byte) (int, error) {
 // Write 는 연결에 쓴다. 쓰기마다 writeTimeout 의 시간 제한을 새로 걸어, 프레임도 핑에 답하는 퐁(읽는 고루틴이 쓴다)도 읽지 않는
 // 피어에게 그보다 오래 막히지 않는다: 막힌 퐁은 큰 메시지의 자리를 쥔 채 읽기를 멈추게 하기 때문이다.
 func (c *limitedConn) Write(p []byte) (int, error) {
-	c.SetWriteDeadline(time.Now().Add(writeTimeout))
+	c.SetWriteDeadline(time.Now().Add(timeout()))
 	return c.Conn.Write(p)
 }
+
+// timeout 은 writeTimeout 이다. 테스트가 바꾸는 값이라 mu 를 잡고 읽는다 (mu 를 잡고 부르지 않는다).
+func timeout() time.Duration { mu.Lock(); defer mu.Unlock(); return writeTimeout }
 
 // done 은 메시지 하나를 처리한 뒤에 부른다: 센 바이트를 지우고, 쥔 자리를 놓는다.
 func (c *limitedConn) done() {
@@ -452,7 +456,7 @@ type rawListener struct{ net.Listener }
 // Accept 는 연결 하나를 받아 감싼다.
 func (l rawListener) Accept() (net.Conn, error) {
 	c, err := l.Listener.Accept()
-	return &limitedConn{Conn: c}, err // 에러면 http.Server 는 돌려받은 연결을 쓰지 않는다
+	return &limitedConn{Conn: c, limit: 16 << 10}, err // 핸드셰이크 전에는 16 KiB 까지만 읽는다. 에러면 http.Server 는 이 연결을 쓰지 않는다
 }
 
 // on 은 ws.on(event, handler) 이다: handler 를 그 이벤트에 올린다. "message" 면 읽는 고루틴(readPump)을 띄우고,
@@ -682,20 +686,22 @@ func decodeBlocks(text string) ([]Block, facts, error) {
 	return blocks, prepared, err
 }
 
-// prepareBlocks 는 받은 블록들의 해시, 머클 루트, 비용을 mu 밖에서 구해 둔다. 챕터의 isValidChain 은 앞 블록에 이어지지 않거나 앞 블록의
-// 머클 루트가 틀린 곳에서 멈추므로, 그 뒤 블록의 data 는 파싱하고 해시하지 않는다(마지막 블록은 addBlock 이 볼 수 있어 늘 구한다):
-// 쓰레기 data 를 해시하게 하려면 보낸 쪽도 그 머클 루트를 구해야 한다. 프레임에서 해시하는 data 값은 maxLeaves 개까지이다.
+// prepareBlocks 는 받은 블록들의 해시, 머클 루트, 비용을 mu 밖에서 구해 둔다. 챕터의 isValidChain 은 앞 블록에 이어지지 않는 곳에서
+// 멈추므로, 그 뒤 블록의 data 는 파싱하고 해시하지 않는다(마지막 블록은 addBlock 이 볼 수 있어 늘 구한다). 구한 머클 루트가 헤더의 것과
+// 다른 블록은 올바를 수 없으므로 메시지째 거절한다: 쓰레기 data 를 해시하게 하려면 보낸 쪽도 그 머클 루트를 구해야 한다.
+// 프레임에서 해시하는 data 값은 maxLeaves 개까지이다.
 func prepareBlocks(blocks []Block) (prepared facts, err error) {
 	total, chained := cost{bytes: int32(len(`{"type":2,"data":"[]"}`) - 1)}, true
 	for i := range blocks {
 		b, h := &blocks[i], blocks[i].Header // calculateHashForBlock 은 mu 가 지키는 known 을 보므로 calculateHash 를 부른다
 		f := dataFacts{data: &b.Data[0], hash: calculateHash(h.Version, h.Index, h.PreviousHash, h.Timestamp, h.MerkleRoot)}
-		if i > 0 { // 앞 블록까지 이어졌으면 앞 블록은 prepared 의 마지막이다
-			prev := prepared[len(prepared)-1]
-			chained = chained && prev.root == blocks[i-1].Header.MerkleRoot && prev.hash == h.PreviousHash && blocks[i-1].Header.Index+1 == h.Index
-		}
+		// 앞 블록까지 이어졌으면 앞 블록에 대해 구한 것은 prepared 의 마지막이다
+		chained = chained && (i == 0 || prepared[len(prepared)-1].hash == h.PreviousHash && blocks[i-1].Header.Index+1 == h.Index)
 		if chained || i == len(blocks)-1 {
 			data, err := prepareData(b.Data, maxLeaves-int(total.values))
+			if err == nil && data.root != h.MerkleRoot {
+				err = errors.New("the merkle root is not that of the data (the block can never be valid)")
+			}
 			if err != nil {
 				return prepared, fmt.Errorf("RESPONSE_BLOCKCHAIN block %d: %v", i, err)
 			}

@@ -761,22 +761,32 @@ func TestConcurrentMiningLosesNothing(t *testing.T) {
 	peer := startNode(t, "peer")
 	n := startNode(t, "miner", peer.p2p)
 	waitFor(t, "the peers to connect", func() bool { return len(n.peers()) == 1 && len(peer.peers()) == 1 })
+	check(t, "POST /mineBlock that failed (8 clients, 80 blocks)", mineAtOnce(client, n.http, 8, 80), 0)
+	chain := waitSameChain(t, n, peer)
+	check(t, "blocks, valid", fmt.Sprint(len(chain), isValidChain(chain)), "81 true")
+	check(t, "times the peer asked for the whole chain (every block arrived in order)", peer.countLog("We have to query the chain from our peer"), 0)
+}
+
+// mineAtOnce 는 clients 개의 고루틴이 함께 POST /mineBlock 을 모두 count 번(data 는 저마다 다르다) 보내고, 200 이 아닌 답의 수를 돌려준다.
+func mineAtOnce(hc *http.Client, url string, clients, count int) int32 {
+	var next, failed atomic.Int32
 	var wg sync.WaitGroup
-	var failed atomic.Int32
-	for c := range 8 {
+	for range clients {
 		wg.Go(func() {
-			for i := range 10 {
-				if r := request(t, "POST", n.http+"/mineBlock", fmt.Sprintf(`{"data":["%d-%d"]}`, c, i), nil); r.status != 200 {
+			for i := next.Add(1); i <= int32(count); i = next.Add(1) {
+				resp, err := hc.Post(url+"/mineBlock", "application/json", strings.NewReader(fmt.Sprintf(`{"data":["%d"]}`, i)))
+				if err == nil {
+					io.Copy(io.Discard, resp.Body)
+					resp.Body.Close()
+				}
+				if err != nil || resp.StatusCode != 200 {
 					failed.Add(1)
 				}
 			}
 		})
 	}
 	wg.Wait()
-	check(t, "POST /mineBlock that failed", failed.Load(), 0)
-	chain := waitSameChain(t, n, peer)
-	check(t, "blocks, valid", fmt.Sprint(len(chain), isValidChain(chain)), "81 true")
-	check(t, "times the peer asked for the whole chain (every block arrived in order)", peer.countLog("We have to query the chain from our peer"), 0)
+	return failed.Load()
 }
 
 // ---------- 한계: README 의 「지키는 한계」 한 줄마다 한 행 ----------
@@ -1369,9 +1379,7 @@ func TestLimits(t *testing.T) {
 		rows = append(rows, row.name)
 		t.Run(row.name, func(t *testing.T) { row.run(t, startLocalNode(t), newTestSocket(t, "peer")) })
 	}
-	if got, want := strings.Join(rows, "\n"), strings.Join(readmeRows, "\n"); got != want {
-		t.Errorf("TestLimits' rows against README's 「지키는 한계」 table: %s", firstDiff(got, want))
-	}
+	sameText(t, "TestLimits' rows against README's 「지키는 한계」 table", strings.Join(rows, "\n"), strings.Join(readmeRows, "\n"))
 }
 
 // openEvents 는 GET /events 스트림을 제 연결로 열고(200 이어야 한다) 그 답을 돌려준다. 연결은 30 초 뒤에 읽기를 멈춘다.
@@ -1508,9 +1516,7 @@ func TestInteropWithJSNode(t *testing.T) {
 					b, raw := n.mineBody(k.body)
 					wantRaw := fmt.Sprintf(`{"header":{"version":"2.1.0","index":%d,"previousHash":"%s","timestamp":%d,"merkleRoot":"%s"},"data":%s}`,
 						tip.Header.Index+1, hashOf(tip), b.Header.Timestamp, dataRoot(k.data), k.data)
-					if raw != wantRaw {
-						t.Errorf("%s mining %s %s: %s", n.name, k.name, k.body, firstDiff(raw, wantRaw))
-					}
+					sameText(t, fmt.Sprintf("%s mining %s %s", n.name, k.name, k.body), raw, wantRaw)
 					if now := time.Now().Unix(); b.Header.Timestamp < began-1 || b.Header.Timestamp > now+1 {
 						t.Errorf("%s mining %s: got timestamp %d, want between %d and %d", n.name, k.name, b.Header.Timestamp, began-1, now+1)
 					}
@@ -1530,9 +1536,7 @@ func TestInteropWithJSNode(t *testing.T) {
 			check(t, "chain length", len(waitSameChain(t, nodes...)), 3+len(interopKinds)*2)
 			wantBody := "[" + string(stringify(genesisBlock)) + "," + strings.Join(mined, ",") + "]"
 			for _, n := range nodes {
-				if got := n.call("GET", "/blocks", ""); got != wantBody {
-					t.Errorf("%s GET /blocks: %s", n.name, firstDiff(got, wantBody))
-				}
+				sameText(t, n.name+" GET /blocks", n.call("GET", "/blocks", ""), wantBody)
 				check(t, n.name+`: "Connection failed" lines`, n.countLog("Connection failed"), 0) // 아래의 연결이 닫히기 전에 본다
 			}
 			for _, n := range nodes { // npm ws 처럼 연결해, 노드가 먼저 보내는 QUERY_LATEST 를 확인하고 QUERY_ALL 을 묻는다
@@ -1540,9 +1544,7 @@ func TestInteropWithJSNode(t *testing.T) {
 				opcode, payload, err := readRawFrame(r)
 				check(t, n.name+": first frame (opcode, text, error)", fmt.Sprint(opcode, " ", string(payload), " ", err), "1 "+queryLatest+" <nil>")
 				writeRawFrame(t, conn, queryAll)
-				if got, want := readUntil(t, conn, r, answerPrefix), response(wantBody); got != want {
-					t.Errorf("%s's RESPONSE_BLOCKCHAIN to QUERY_ALL: %s", n.name, firstDiff(got, want))
-				}
+				sameText(t, n.name+"'s RESPONSE_BLOCKCHAIN to QUERY_ALL", readUntil(t, conn, r, answerPrefix), response(wantBody))
 				check(t, n.name+": lines that reject something", strings.Join(n.rejected(), "\n"), "")
 			}
 		})
@@ -1574,12 +1576,8 @@ func browserOpen(t *testing.T, chromium, url string) *browserPage {
 	exited := make(chan error, 1)
 	go func() { exited <- cmd.Wait() }()
 	t.Cleanup(func() { // DevTools 의 Browser.close 가 자식 프로세스까지 닫는다. 안 되면 5초 뒤에 죽인다
-		select {
-		case <-exited:
-		case <-time.After(5 * time.Second):
-			cmd.Process.Kill()
-			<-exited
-		}
+		defer time.AfterFunc(5*time.Second, func() { cmd.Process.Kill() }).Stop()
+		<-exited
 	})
 	// DevToolsActivePort 의 첫 줄이 DevTools 의 포트이다. 그 포트의 /json/list 에서 탭을 찾는다.
 	var wsURL string
@@ -1706,17 +1704,13 @@ func TestNodePageInBrowser(t *testing.T) {
 	p.waitUntil(t, "B's feed to show the block received from A", fmt.Sprintf(`%s.includes(%s) || %[1]s`,
 		feedJS, stringify("← "+peerA+" RESPONSE_BLOCKCHAIN 1 block [1]")))
 	// B 의 페이지의 폼으로 채굴한다: 같은 출처의 POST 는 다른 출처를 막는 검사를 지나고, 블록은 A 에 닿는다.
-	if err := p.eval(`document.querySelector("#mine-form input").value = "페이지의 폼에서"; document.querySelector("#mine-form button").click()`, nil); err != nil {
-		t.Fatalf("submit the mine form: got %v, want nil", err)
-	}
+	check(t, "submitting the mine form: the error", p.eval(`document.querySelector("#mine-form input").value = "페이지의 폼에서"; document.querySelector("#mine-form button").click()`, nil), nil)
 	p.waitUntil(t, "the mine form's result", `(() => { const r = document.querySelector("#mine-result"); return (r.className === "result" && r.textContent.startsWith("블록 #2 ")) || r.className + ": " + r.textContent })()`)
 	waitFor(t, "A to receive the block mined on B's page", func() bool { return len(a.blocks()) == 3 })
 	sameChain(t, "A's chain after the form", a.blocks(), b.blocks())
 	check(t, "data of A's block 2", string(a.blocks()[2].Data), `["페이지의 폼에서"]`)
 	p.waitUntil(t, "B's page to show 3 linked cards", fmt.Sprintf(`%s === %s || %[1]s`, browserCardsJS, cards(b.blocks())))
-	if len(p.errs) > 0 {
-		t.Errorf("page errors: got %q, want none", p.errs)
-	}
+	check(t, "page errors", show(p.errs), show([]string(nil)))
 	if path := os.Getenv("SCREENSHOT"); path != "" { // README 에 쓸 B 의 페이지
 		var shot struct{ Data []byte } // base64 는 encoding/json 이 []byte 로 푼다
 		res, err := p.call("Page.captureScreenshot", map[string]any{"format": "png"})
@@ -1738,11 +1732,29 @@ func BenchmarkCalculateHash(b *testing.B) {
 	}
 }
 
-// BenchmarkReceiveChain 은 새 노드가 체인 전체를 RESPONSE_BLOCKCHAIN 하나로 받아 파싱하고, 검증하고, 교체하는 데 드는 시간이다.
-func BenchmarkReceiveChain(b *testing.B) {
+// BenchmarkReceiveChain 은 새 노드가 체인 전체(블록 10,000 개)를 RESPONSE_BLOCKCHAIN 하나로 받아 파싱하고, 검증하고, 교체하는 데
+// 드는 시간이다.
+func BenchmarkReceiveChain(b *testing.B) { benchReceive(b, 10000, func(receive func()) { receive() }) }
+
+// BenchmarkChainMemory 는 받은 체인(블록 40,000 개, 블록마다 짧은 데이터 하나)을 들고 있는 노드의 힙 크기이다.
+func BenchmarkChainMemory(b *testing.B) {
+	var held uint64
+	benchReceive(b, 40000, func(receive func()) {
+		var before, after runtime.MemStats
+		runtime.GC()
+		runtime.ReadMemStats(&before)
+		receive()
+		runtime.GC()
+		runtime.ReadMemStats(&after)
+		held = after.HeapAlloc - before.HeapAlloc
+	})
+	b.ReportMetric(float64(held)/40000, "B/block")
+}
+
+// benchReceive 는 b.Loop 마다 체인을 제네시스 하나로 되돌리고, 새 소켓으로 블록 blocks 개의 체인을 받는 일을 measure 에게 건넨다.
+func benchReceive(b *testing.B, blocks int, measure func(receive func())) {
 	discardLog(b)
 	b.Cleanup(resetChain)
-	const blocks = 10000
 	frame := chainFrame(makeChain(blocks, "bench"))
 	b.SetBytes(int64(len(frame)))
 	for b.Loop() {
@@ -1750,7 +1762,7 @@ func BenchmarkReceiveChain(b *testing.B) {
 		resetChain()
 		ws := newTestSocket(b, "bench")
 		b.StartTimer()
-		receive(ws, frame)
+		measure(func() { receive(ws, frame) })
 		if got := len(chainNow()); got != blocks+1 {
 			b.Fatalf("chain has %d blocks after receiving, want %d", got, blocks+1)
 		}
@@ -1788,52 +1800,13 @@ func BenchmarkMineOverHTTP(b *testing.B) {
 			// 두 쪽이 모두 소켓을 목록에 넣은 뒤에 시작한다: 그 전에 생성한 블록의 알림은 피어에게 가지 않는다.
 			waitFor(b, "the miner to connect", func() bool { return len(socketsNow()) == 1 && len(miner.peers()) == 1 })
 			hc := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: clients}}
-			start := len(chainNow())
-			var next atomic.Int64
-			var wg sync.WaitGroup
-			began := time.Now()
-			for range clients {
-				wg.Go(func() {
-					for next.Add(1) <= int64(b.N) {
-						resp, err := hc.Post(miner.http+"/mineBlock", "application/json", strings.NewReader(`{"data":["bench"]}`))
-						if err != nil {
-							b.Error(err)
-							return
-						}
-						io.Copy(io.Discard, resp.Body)
-						resp.Body.Close()
-					}
-				})
-			}
-			wg.Wait()
+			start, began := len(chainNow()), time.Now()
+			check(b, "POST /mineBlock that failed", mineAtOnce(hc, miner.http, clients, b.N), 0)
 			waitFor(b, "the peer to hold every block", func() bool { return len(chainNow()) == start+b.N })
 			b.ReportMetric(float64(b.N)/time.Since(began).Seconds(), "blocks/s")
 			hc.CloseIdleConnections()
 		})
 	}
-}
-
-// BenchmarkChainMemory 는 받은 체인(블록 40,000 개, 블록마다 짧은 데이터 하나)을 들고 있는 노드의 힙 크기이다.
-func BenchmarkChainMemory(b *testing.B) {
-	discardLog(b)
-	b.Cleanup(resetChain)
-	const blocks = 40000
-	frame := chainFrame(makeChain(blocks, "bench"))
-	var held uint64
-	for b.Loop() {
-		resetChain()
-		var before, after runtime.MemStats
-		runtime.GC()
-		runtime.ReadMemStats(&before)
-		receive(newTestSocket(b, "bench"), frame)
-		runtime.GC()
-		runtime.ReadMemStats(&after)
-		if len(chainNow()) != blocks+1 {
-			b.Fatal("chain not replaced")
-		}
-		held = after.HeapAlloc - before.HeapAlloc
-	}
-	b.ReportMetric(float64(held)/blocks, "B/block")
 }
 
 // ---------- README ----------
@@ -1909,8 +1882,19 @@ func atMost[T cmp.Ordered](t testing.TB, what string, got, limit T) {
 
 func sameChain(t testing.TB, what string, got, want []Block) {
 	t.Helper()
-	if g, w := string(stringify(got)), string(stringify(want)); g != w {
-		t.Errorf("%s: got %d blocks, want %d; %s", what, len(got), len(want), firstDiff(g, w))
+	sameText(t, fmt.Sprintf("%s (got %d blocks, want %d)", what, len(got), len(want)), string(stringify(got)), string(stringify(want)))
+}
+
+// sameText 는 긴 글(체인의 JSON 같은)을 견주고, 다르면 처음 다른 곳과 그 둘레를 보인다.
+func sameText(t testing.TB, what, got, want string) {
+	t.Helper()
+	i := 0
+	for i < len(got) && i < len(want) && got[i] == want[i] {
+		i++
+	}
+	around := func(s string) string { return s[max(0, i-30):min(len(s), i+30)] }
+	if got != want {
+		t.Errorf("%s: first difference at byte %d (got %d bytes, want %d):\n  got  …%s…\n  want …%s…", what, i, len(got), len(want), around(got), around(want))
 	}
 }
 
@@ -2472,15 +2456,4 @@ func need(t *testing.T, env, missing, install string) {
 		t.Fatalf("%s=1 but %s (%s)", env, missing, install)
 	}
 	t.Skipf("skipping: %s (%s; %s=1 makes this a failure)", missing, install, env)
-}
-
-// firstDiff 는 두 글이 처음 다른 곳과 그 둘레를 보여 준다 (긴 체인 JSON 을 비교할 때의 실패 메시지용).
-func firstDiff(got, want string) string {
-	i := 0
-	for i < len(got) && i < len(want) && got[i] == want[i] {
-		i++
-	}
-	around := func(s string) string { return s[max(0, i-30):min(len(s), i+30)] }
-	return fmt.Sprintf("first difference at byte %d (got %d bytes, want %d):\n  got  …%s…\n  want …%s…",
-		i, len(got), len(want), around(got), around(want))
 }

@@ -630,19 +630,17 @@ func (w *walk) expect(num int, want ...string) {
 
 // step 은 단계를 끝낸다: -v 이면 설명과, order 의 노드마다 이 단계에 찍은 줄을 그 차례로(포트는 README 의 것으로) 보인다.
 func (w *walk) step(narration string, order ...int) {
-	b := strings.Builder{}
-	b.WriteString(narration)
 	for _, num := range order {
 		lines := w.log(num, w.mark[num])
 		for _, l := range lines {
-			fmt.Fprintf(&b, "\n    노드 %d | %s", num, walkPorts.ReplaceAllStringFunc(l, func(m string) string {
+			narration += fmt.Sprintf("\n    노드 %d | %s", num, walkPorts.ReplaceAllStringFunc(l, func(m string) string {
 				sub := walkPorts.FindStringSubmatch(m)
 				return sub[1] + cmp.Or(w.ports[sub[2]], sub[2])
 			}))
 		}
 		w.mark[num] += len(lines)
 	}
-	w.t.Log(b.String())
+	w.t.Log(narration)
 }
 
 // checkReadme 는 README 의 <!-- walkthrough: 4 --> 바로 다음 ``` 블록에서 "# 노드 N…" 주석 아래의 줄들이 (시각을 빼고 포트를
@@ -663,10 +661,8 @@ func (w *walk) checkReadme(t *testing.T) {
 			want[num] = append(want[num], l)
 		}
 	}
-	if len(want[0]) > 0 || len(want[1]) == 0 || len(want[2]) == 0 || len(want[3]) == 0 {
-		t.Fatalf("README.md: got %q before any «# 노드 N» line and %d, %d, %d lines for 노드 1, 2, 3; want a ``` block right below"+
-			" <!-- walkthrough: 4 --> with log lines for each node", want[0], len(want[1]), len(want[2]), len(want[3]))
-	}
+	check(t, "README.md's ``` block right below <!-- walkthrough: 4 -->: lines before any «# 노드 N» line, lines for 노드 1, 2, 3",
+		show(want[0], len(want[1]) > 0, len(want[2]) > 0, len(want[3]) > 0), show([]string(nil), true, true, true))
 	for num := 1; num <= 3; num++ {
 		got := w.log(num, 0)
 		for i, l := range got {
@@ -984,19 +980,15 @@ func TestLimits(t *testing.T) {
 					}
 				}
 				frame := chainFrame(chain[:n-1]) // 마지막 한 블록은 따로 붙인다
-				for _, step := range []struct {
-					name  string
-					frame []byte
-				}{
-					{"receive the chain", frame},
-					{"answer QUERY_ALL", []byte(queryAll)},
-					{"append a block", chainFrame(chain[n-1 : n])},
-					{"answer QUERY_ALL on the longer chain", []byte(queryAll)},
-				} {
-					held := muHeld(func() { receive(ws, step.frame) })
-					t.Logf("%s (%d blocks): mu held at most %v", step.name, n, held)
-					atMost(t, step.name+": mu held", held, 50*time.Millisecond)
+				step := func(name string, frame []byte) {
+					held := muHeld(func() { receive(ws, frame) })
+					t.Logf("%s (%d blocks): mu held at most %v", name, n, held)
+					atMost(t, name+": mu held", held, 50*time.Millisecond)
 				}
+				step("receive the chain", frame)
+				step("answer QUERY_ALL", []byte(queryAll))
+				step("append a block", chainFrame(chain[n-1:n]))
+				step("answer QUERY_ALL on the longer chain", []byte(queryAll))
 				if answers := drain(ws); len(chainNow()) != n || len(answers) != 2 || answers[0] != string(frame) || len(answers[1]) > maxFrameBytes {
 					t.Errorf("got %d blocks and %d answers, want %d, the received frame and one of at most %d bytes", len(chainNow()), len(answers), n, maxFrameBytes)
 				}
@@ -1182,14 +1174,10 @@ func TestLimits(t *testing.T) {
 				receive(ws, []byte(queryAll))
 				n.mine(fmt.Sprint("version ", i))
 			}
-			closed := func() []bool {
-				mu.Lock()
-				defer mu.Unlock()
-				return []bool{s[0].isClosed(), s[1].isClosed(), s[2].isClosed()}
-			}
-			check(t, "closed s1, s2, s3 after four answers (s1 has two waiting)", fmt.Sprint(closed()), "[true false false]")
+			closed := func() string { return fmt.Sprint(s[0].isClosed(), s[1].isClosed(), s[2].isClosed()) }
+			check(t, "closed s1, s2, s3 after four answers (s1 has two waiting)", closed(), "true false false")
 			waitSameChain(t, n, startNode(t, "honest", n.p2p))
-			check(t, "closed s1, s2, s3 after the honest node's answer (s3's single answer is the larger)", fmt.Sprint(closed()), "[true false true]")
+			check(t, "closed s1, s2, s3 after the honest node's answer (s3's single answer is the larger)", closed(), "true false true")
 		}},
 		// 보낸 프레임을 writeTimeout 안에 받아 가지 않는 피어는 닫힌다 (시간 제한을 0.5 초로 줄인 노드).
 		{"프레임 하나 보내기", func(t *testing.T, n *testNode, ws *socket) {
@@ -1927,10 +1915,8 @@ func scaled(d time.Duration) time.Duration {
 
 // setLimit 은 노드의 한계 변수를 mu 를 잡고 바꾸고, 테스트가 끝나면 소켓들을 닫고 보내던 프레임이 끝나기를 기다려 되돌린다.
 func setLimit[T any](t *testing.T, v *T, value T) {
-	mu.Lock()
-	old := *v
-	*v = value
-	mu.Unlock()
+	var old T
+	locked(func() { old, *v = *v, value })
 	t.Cleanup(func() {
 		closeAllSockets(t)
 		waitFor(t, "frames in flight", func() bool { return queuedNow() == 0 })
@@ -1984,8 +1970,8 @@ func discardLog(t testing.TB) {
 }
 func captureLog(t testing.TB) *testNode {
 	n := &testNode{t: t, name: "log"}
+	discardLog(t)
 	log.SetOutput(n)
-	t.Cleanup(func() { log.SetOutput(os.Stderr) })
 	return n
 }
 
@@ -2115,19 +2101,18 @@ var localNodeMu sync.Mutex // 이 프로세스 안의 노드는 한 번에 하�
 func startLocalNode(t testing.TB) *testNode {
 	t.Helper()
 	localNodeMu.Lock()
+	t.Cleanup(localNodeMu.Unlock) // 뒷정리는 거꾸로 돈다: 맨 나중에 푼다 (아래가 실패해도 다음 테스트가 노드를 열 수 있도록)
 	resetChain()
 	n := &testNode{t: t, name: "local node"}
 	log.SetOutput(n)
 	httpListener, err := net.Listen("tcp", "127.0.0.1:0")
 	p2pListener, err2 := net.Listen("tcp", ":0") // 모든 주소: 127.0.0.2 같은 다른 루프백 이름으로도 닿는다
 	if err = cmp.Or(err, err2); err != nil {
-		localNodeMu.Unlock()
 		t.Fatal(err)
 	}
 	httpSrv, p2pSrv := initHttpServer(httpListener), initP2PServer(p2pListener)
 	n.http, n.p2p = "http://"+httpSrv.Addr, fmt.Sprintf("ws://127.0.0.1:%d", p2pListener.Addr().(*net.TCPAddr).Port)
 	t.Cleanup(func() {
-		defer localNodeMu.Unlock() // 아래가 실패해도 다음 테스트가 노드를 열 수 있도록
 		defer resetChain()
 		defer log.SetOutput(os.Stderr)
 		httpSrv.Close()
@@ -2151,11 +2136,8 @@ func closeAllSockets(t testing.TB) {
 // drain 으로 꺼낸다. 테스트가 끝나면 닫고 대기열에 남은 것을 버린다 (노드의 뒷정리가 기다리지 않도록).
 func newTestSocket(t testing.TB, addr string) *socket {
 	ws := newSocket(addr, "")
-	mu.Lock()
-	initMessageHandler(ws)
-	initErrorHandler(ws)
-	mu.Unlock()
-	t.Cleanup(func() { mu.Lock(); ws.close(errors.New("test over")); release(ws); mu.Unlock() })
+	locked(func() { initMessageHandler(ws); initErrorHandler(ws) })
+	t.Cleanup(func() { locked(func() { ws.close(errors.New("test over")); release(ws) }) })
 	return ws
 }
 

@@ -352,6 +352,13 @@ func TestConnectToPeers(t *testing.T) {
 	}
 }
 
+// 챕터의 handleBlockchainResponse 와 replaceChain 이 남기는 로그 줄이다.
+const (
+	behind, appended    = "Blockchain possibly behind. We got: ", "We can append the received block to our chain"
+	nothing, longer     = "Received blockchain is not longer than current blockchain. Do nothing", "Received blockchain is longer than current blockchain"
+	queryPeer, replaced = "We have to query the chain from our peer", "Received blockchain is valid. Replacing current blockchain with received blockchain"
+)
+
 // TestHandleBlockchainResponse 는 챕터의 세 분기와 else 를 하나씩 본다: 받은 블록을 붙이기, 체인 전체를 묻기, 체인을 교체하기,
 // 더 길지 않으면 아무것도 하지 않기. 보낸 피어와 다른 피어가 무엇을 받았는지, 챕터의 어떤 로그를 남겼는지 본다.
 func TestHandleBlockchainResponse(t *testing.T) {
@@ -361,10 +368,6 @@ func TestHandleBlockchainResponse(t *testing.T) {
 	badRoot.Data = vals("not the data of its merkle root")
 	invalid := slices.Clone(chain)
 	invalid[3].Data = vals("tampered")
-	const (
-		behind, appendable = "Blockchain possibly behind. We got: ", "We can append the received block to our chain"
-		nothing, longer    = "Received blockchain is not longer than current blockchain. Do nothing", "Received blockchain is longer than current blockchain"
-	)
 	frame := func(blocks []Block) []string { return []string{string(chainFrame(blocks))} } // blocks 를 담은 RESPONSE_BLOCKCHAIN 하나
 	for _, tt := range []struct {
 		name                  string
@@ -376,15 +379,14 @@ func TestHandleBlockchainResponse(t *testing.T) {
 		{"equal index (every new connection: genesis and genesis): nothing", chain[:1], chain[:1], []string{nothing}, chain[:1], nil, nil},
 		{"a shorter chain: nothing", chain, fork, []string{nothing}, chain, nil, nil},
 		{"the next block: appended and broadcast to every peer", chain[:2], chain[2:3],
-			[]string{behind + "1,  Peer got: 2", appendable}, chain[:3], frame(chain[2:3]), frame(chain[2:3])},
+			[]string{behind + "1,  Peer got: 2", appended}, chain[:3], frame(chain[2:3]), frame(chain[2:3])},
 		{"several blocks whose last is on ours: appended", chain[:4], chain[2:],
-			[]string{behind + "3,  Peer got: 4", appendable}, chain, frame(chain[4:]), frame(chain[4:])},
+			[]string{behind + "3,  Peer got: 4", appended}, chain, frame(chain[4:]), frame(chain[4:])},
 		{"a next block that addBlock refuses: nothing sent", chain[:2], []Block{badRoot},
-			[]string{behind + "1,  Peer got: 2", appendable, "Invalid merkleRoot"}, chain[:2], nil, nil},
+			[]string{behind + "1,  Peer got: 2", appended, "Invalid merkleRoot"}, chain[:2], nil, nil},
 		{"챕터와 다른 점: one block not on ours asks only its sender for the chain (the chapter asks every peer)", chain[:2], chain[3:4],
-			[]string{behind + "1,  Peer got: 3", "We have to query the chain from our peer"}, chain[:2], []string{queryAll}, nil},
-		{"a longer valid chain: replaced and broadcast", fork, chain, []string{behind + "2,  Peer got: 4", longer,
-			"Received blockchain is valid. Replacing current blockchain with received blockchain"}, chain, frame(chain[4:]), frame(chain[4:])},
+			[]string{behind + "1,  Peer got: 3", queryPeer}, chain[:2], []string{queryAll}, nil},
+		{"a longer valid chain: replaced and broadcast", fork, chain, []string{behind + "2,  Peer got: 4", longer, replaced}, chain, frame(chain[4:]), frame(chain[4:])},
 		{"a longer invalid chain: nothing", fork, invalid,
 			[]string{behind + "2,  Peer got: 4", longer, "Invalid merkleRoot", "Received blockchain invalid"}, fork, nil, nil},
 	} {
@@ -500,61 +502,45 @@ func TestReplaceChain(t *testing.T) {
 // TestNoteWalkthrough 는 노트의 네 부분을 -trace 로 띄운 노드 셋으로 따라 하며 노드마다 챕터의 로그 줄이 차례대로 나오는지 본다.
 func TestNoteWalkthrough(t *testing.T) {
 	w := &walk{t: t, ports: map[string]string{}}
-	const (
-		behind   = "Blockchain possibly behind. We got: "
-		nothing  = "Received blockchain is not longer than current blockchain. Do nothing"
-		appended = "We can append the received block to our chain"
-		replaced = "Received blockchain is valid. Replacing current blockchain with received blockchain"
-	)
-	// 1. 최초의 피어 깨어남: 노드 1 이 두 포트에서 리슨한다.
+	one := func(d, p string, k int) string { return fmt.Sprintf("%s %s RESPONSE_BLOCKCHAIN 1 block [%d]", d, p, k) } // 블록 하나의 답
 	n1 := w.start(1, nil, "-http_port=0", "-p2p_port=0")
 	p1 := n1.addr()
 	w.expect(1, "Listening http port on: "+port(n1.http), "Listening websocket p2p port on: "+port(n1.p2p))
 	w.step("1. 최초의 피어 깨어남 — 노드 1 을 띄운다. initHttpServer 와 initP2PServer 가 리슨한다.", 1)
-	// 2. 다른 피어가 연결 요청: 노드 2 가 -peers 로 연결하면 양쪽이 QUERY_LATEST 로 묻고, 받은 제네시스에 Do nothing.
 	n2 := w.start(2, nil, "-http_port=0", "-p2p_port=0", "-peers="+n1.p2p)
 	p2 := n2.addr()
 	e2 := w.inbound(n1) // 노드 1 이 보는 노드 2: 노드 2 가 연결할 때 쓴 임시 포트
 	for num, peer := range map[int]string{2: p1, 1: e2} {
-		w.expect(num, "→ "+peer+" QUERY_LATEST", "← "+peer+" QUERY_LATEST", "→ "+peer+" RESPONSE_BLOCKCHAIN 1 block [0]",
-			"← "+peer+" RESPONSE_BLOCKCHAIN 1 block [0]", nothing)
+		w.expect(num, "→ "+peer+" QUERY_LATEST", "← "+peer+" QUERY_LATEST", one("→", peer, 0), one("←", peer, 0), nothing)
 	}
 	w.step("2. 다른 피어가 연결 요청 — 노드 2 가 -peers 로 노드 1 에 연결한다. 양쪽의 initConnection 이 상대의 최신 블록을 묻고(QUERY_LATEST),"+
 		" 받은 제네시스는 더 길지 않아 둘 다 Do nothing.", 1, 2)
-	// 3. 블록생성: 노드 1 에 POST /mineBlock. 노드 2 는 바로 붙이고 다시 알린다 (4 의 첫째 분기).
 	b1, _ := n1.mineBody(`{"data":["첫 번째 블록"]}`)
 	check(t, "노드 1 POST /mineBlock: the block's index", b1.Header.Index, 1)
-	w.expect(1, "→ "+e2+" RESPONSE_BLOCKCHAIN 1 block [1]", "← "+e2+" RESPONSE_BLOCKCHAIN 1 block [1]", nothing)
-	w.expect(2, "← "+p1+" RESPONSE_BLOCKCHAIN 1 block [1]", behind+"0,  Peer got: 1", appended, "→ "+p1+" RESPONSE_BLOCKCHAIN 1 block [1]")
+	w.expect(1, one("→", e2, 1), one("←", e2, 1), nothing)
+	w.expect(2, one("←", p1, 1), behind+"0,  Peer got: 1", appended, one("→", p1, 1))
 	w.step("3. 블록생성 — 노드 1 에 POST /mineBlock. mineBlock 이 블록을 붙이고 broadcast(responseLatestMsg()) 로 알린다."+
 		" 노드 2 는 previousHash 가 자기 최신 블록의 해시라 바로 붙이고(첫째 분기) 다시 알린다. 노드 1 은 Do nothing.", 1, 2)
-	// 4. 브로드캐스트: 노드 1 의 두 번째 블록을 노드 2 가 붙인다. 그다음 노드 3 이 POST /addPeers 로 노드 2 에 연결한다.
 	n1.mineBody(`{"data":["두 번째","블록"]}`)
-	w.expect(1, "→ "+e2+" RESPONSE_BLOCKCHAIN 1 block [2]", "← "+e2+" RESPONSE_BLOCKCHAIN 1 block [2]", nothing)
-	w.expect(2, "← "+p1+" RESPONSE_BLOCKCHAIN 1 block [2]", behind+"1,  Peer got: 2", appended, "→ "+p1+" RESPONSE_BLOCKCHAIN 1 block [2]")
+	w.expect(1, one("→", e2, 2), one("←", e2, 2), nothing)
+	w.expect(2, one("←", p1, 2), behind+"1,  Peer got: 2", appended, one("→", p1, 2))
 	n3 := w.start(3, []string{"HTTP_PORT=0", "P2P_PORT=0"}) // 챕터처럼 환경 변수로
 	n3.addPeers(n2.p2p)
 	e3 := w.inbound(n2, p1) // 노드 2 가 보는 노드 3
-	w.expect(3, "→ "+p2+" QUERY_LATEST", "← "+p2+" QUERY_LATEST", "→ "+p2+" RESPONSE_BLOCKCHAIN 1 block [0]",
-		"← "+p2+" RESPONSE_BLOCKCHAIN 1 block [2]", behind+"0,  Peer got: 2", "We have to query the chain from our peer",
-		"→ "+p2+" QUERY_ALL", "← "+p2+" RESPONSE_BLOCKCHAIN 3 blocks [0…2]", behind+"0,  Peer got: 2",
-		"Received blockchain is longer than current blockchain", replaced, "→ "+p2+" RESPONSE_BLOCKCHAIN 1 block [2]")
-	w.expect(2, "→ "+e3+" QUERY_LATEST", "← "+e3+" QUERY_LATEST", "→ "+e3+" RESPONSE_BLOCKCHAIN 1 block [2]",
-		"← "+e3+" RESPONSE_BLOCKCHAIN 1 block [0]", nothing, "← "+e3+" QUERY_ALL", "→ "+e3+" RESPONSE_BLOCKCHAIN 3 blocks [0…2]",
-		"← "+e3+" RESPONSE_BLOCKCHAIN 1 block [2]", nothing)
+	w.expect(3, "→ "+p2+" QUERY_LATEST", "← "+p2+" QUERY_LATEST", one("→", p2, 0), one("←", p2, 2), behind+"0,  Peer got: 2", queryPeer,
+		"→ "+p2+" QUERY_ALL", "← "+p2+" RESPONSE_BLOCKCHAIN 3 blocks [0…2]", behind+"0,  Peer got: 2", longer, replaced, one("→", p2, 2))
+	w.expect(2, "→ "+e3+" QUERY_LATEST", "← "+e3+" QUERY_LATEST", one("→", e3, 2), one("←", e3, 0), nothing,
+		"← "+e3+" QUERY_ALL", "→ "+e3+" RESPONSE_BLOCKCHAIN 3 blocks [0…2]", one("←", e3, 2), nothing)
 	check(t, "blocks after 노드 3 joined", len(waitSameChain(t, n1, n2, n3)), 3)
 	w.step("4. 브로드 캐스트 — 노드 1 의 두 번째 블록도 노드 2 가 바로 붙인다(첫째 분기). 노드 3 이 깨어나 POST /addPeers 로 노드 2 에"+
 		" 연결한다. 받은 최신 블록 [2] 는 붙일 수 없고 하나뿐이라 노드 2 에게 체인 전체를 묻고(QUERY_ALL, 둘째 분기), 받은 체인이"+
 		" 올바르고 더 길어 바꾼다(셋째 분기).", 1, 2, 3)
-	// 노드 3 에서 생성한 블록은 노드 2 를 거쳐 노드 1 까지 간다. 노드 2 는 두 소켓에 한 줄씩 보낸다.
 	n3.mineBody(`{"data":["셋째"]}`)
-	w.expect(3, "→ "+p2+" RESPONSE_BLOCKCHAIN 1 block [3]", "← "+p2+" RESPONSE_BLOCKCHAIN 1 block [3]", nothing)
-	w.expect(2, "← "+e3+" RESPONSE_BLOCKCHAIN 1 block [3]", behind+"2,  Peer got: 3", appended,
-		"→ "+p1+" RESPONSE_BLOCKCHAIN 1 block [3]", "→ "+e3+" RESPONSE_BLOCKCHAIN 1 block [3]")
-	w.expect(1, "← "+e2+" RESPONSE_BLOCKCHAIN 1 block [3]", behind+"2,  Peer got: 3", appended, "→ "+e2+" RESPONSE_BLOCKCHAIN 1 block [3]")
+	w.expect(3, one("→", p2, 3), one("←", p2, 3), nothing)
+	w.expect(2, one("←", e3, 3), behind+"2,  Peer got: 3", appended, one("→", p1, 3), one("→", e3, 3))
+	w.expect(1, one("←", e2, 3), behind+"2,  Peer got: 3", appended, one("→", e2, 3))
 	check(t, "blocks after 노드 3 mined", len(waitSameChain(t, n1, n2, n3)), 4)
 	w.step("4. 브로드 캐스트 — 노드 3 에서 생성한 블록이 노드 2 를 거쳐(노드 2 는 소켓마다 한 줄) 노드 1 까지 간다. 되돌아온 알림에는 Do nothing.", 3, 2, 1)
-	// 끝내기: 노드 3 을 POST /stop 으로 멈추면 노드 2 가 그 소켓을 뺀다.
 	w.nodes[3].stop()
 	w.expect(3, "Stopping server")
 	w.expect(2, "Connection failed to peer: "+e3+" (…")
@@ -760,7 +746,7 @@ func TestConcurrentMiningLosesNothing(t *testing.T) {
 	check(t, "POST /mineBlock that failed (8 clients, 80 blocks)", mineAtOnce(client, n.http, 8, 80), 0)
 	chain := waitSameChain(t, n, peer)
 	check(t, "blocks, valid", fmt.Sprint(len(chain), isValidChain(chain)), "81 true")
-	check(t, "times the peer asked for the whole chain (every block arrived in order)", peer.countLog("We have to query the chain from our peer"), 0)
+	check(t, "times the peer asked for the whole chain (every block arrived in order)", peer.countLog(queryPeer), 0)
 }
 
 // mineAtOnce 는 clients 개의 고루틴이 함께 POST /mineBlock 을 모두 count 번(data 는 저마다 다르다) 보내고, 200 이 아닌 답의 수를 돌려준다.
@@ -1495,7 +1481,7 @@ func TestInteropWithJSNode(t *testing.T) {
 			for i, dialer := range nodes[1:] {
 				dialer.addPeers(nodes[i].p2p)
 				sameChain(t, dialer.name+" after dialing "+nodes[i].name, waitSameChain(t, dialer, nodes[i]), want)
-				dialer.waitLog("Received blockchain is valid. Replacing current blockchain with received blockchain")
+				dialer.waitLog(replaced)
 			}
 			// data 의 종류마다 첫 노드와 끝 노드가 차례로 생성한다: 블록의 바이트가 따로 계산한 값과 같고, 모든 노드에 퍼진다.
 			tip := want[len(want)-1]

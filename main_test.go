@@ -1061,18 +1061,11 @@ func TestLimits(t *testing.T) {
 		}},
 		// 연결한 피어가 101 뒤에 끝없는 머리 줄을 보내도 4 KiB 에서 곧 끊고, 답이 없는 피어는 dialTimeout 에 끊는다.
 		{"연결한 피어의 핸드셰이크 응답", func(t *testing.T, n *testNode, ws *socket) {
-			var written atomic.Int64
+			var written int64
 			done := make(chan struct{})
-			endless := fakePeer(t, func(c net.Conn) {
+			endless := fakePeer(t, func(c net.Conn) { // 한계가 없으면 256 MiB 를 보낸다
 				defer close(done)
-				io.WriteString(c, "HTTP/1.1 101 Switching Protocols\r\nX-Endless: ")
-				chunk := []byte(strings.Repeat("a", 32<<10))
-				for written.Load() < 256<<20 { // 한계가 없으면 이만큼을 보낸다
-					k, err := c.Write(chunk)
-					if written.Add(int64(k)); err != nil {
-						return
-					}
-				}
+				written = flood(c, "HTTP/1.1 101 Switching Protocols\r\nX-Endless: ", 256<<20)
 			})
 			start, took := time.Now(), time.Duration(0)
 			grew, _ := heap(func() {
@@ -1082,7 +1075,7 @@ func TestLimits(t *testing.T) {
 				<-done
 			})
 			atMost(t, "endless handshake answer: time to fail (well under dialTimeout)", took, 2*time.Second)
-			atMost(t, "bytes the endless peer wrote", written.Load(), 16<<20)
+			atMost(t, "bytes the endless peer wrote", written, 16<<20)
 			atMost(t, "heap growth meanwhile", grew, 32<<20)
 			setLimit(t, &dialTimeout, 300*time.Millisecond)
 			silent := fakePeer(t, func(c net.Conn) { io.Copy(io.Discard, c) })
@@ -1210,18 +1203,10 @@ func TestLimits(t *testing.T) {
 			var peers reply
 			grew, _ := heap(func() {
 				var wg sync.WaitGroup
-				chunk := []byte(strings.Repeat("j", 32<<10))
 				for range 100 {
 					c := tcpDial(t, n.http, 0, "")
-					wg.Go(func() {
-						c.SetWriteDeadline(time.Now().Add(10 * time.Second))
-						io.WriteString(c, get+"X-Junk: ")
-						for range 64 {
-							if _, err := c.Write(chunk); err != nil {
-								return
-							}
-						}
-					})
+					c.SetWriteDeadline(time.Now().Add(10 * time.Second))
+					wg.Go(func() { flood(c, get+"X-Junk: ", 2<<20) })
 				}
 				peers = request(t, "GET", n.http+"/peers", "", nil)
 				wg.Wait()
@@ -2042,28 +2027,24 @@ type testNode struct {
 	cmd       *exec.Cmd
 	exited    chan struct{}
 	stopped   bool
-	mu        sync.Mutex // lines 와 partial 을 지킨다
-	lines     []string   // 노드가 남긴 로그 줄
-	partial   []byte
+	mu        sync.Mutex // out 을 지킨다
+	out       []byte     // 노드가 남긴 로그
 }
 
-// Write 는 노드의 로그를 받아 줄로 모은다 (log.SetOutput 과 자식 프로세스의 출력).
+// Write 는 노드의 로그를 모은다 (log.SetOutput 과 자식 프로세스의 출력).
 func (n *testNode) Write(p []byte) (int, error) {
 	n.mu.Lock()
 	defer n.mu.Unlock()
-	n.partial = append(n.partial, p...)
-	for i := bytes.IndexByte(n.partial, '\n'); i >= 0; i = bytes.IndexByte(n.partial, '\n') {
-		n.lines = append(n.lines, string(n.partial[:i]))
-		n.partial = n.partial[i+1:]
-	}
+	n.out = append(n.out, p...)
 	return len(p), nil
 }
 
-// logLines 는 지금까지의 로그 줄이고, logText 는 그 전체(실패 메시지용), countLog 는 substr 이 든 줄의 수이다.
+// logLines 는 지금까지 끝난 로그 줄이고, logText 는 그 전체(실패 메시지용), countLog 는 substr 이 든 줄의 수이다.
 func (n *testNode) logLines() []string {
 	n.mu.Lock()
 	defer n.mu.Unlock()
-	return slices.Clone(n.lines)
+	lines := strings.Split(string(n.out), "\n")
+	return lines[:len(lines)-1] // 끝나지 않은 줄은 빼고
 }
 func (n *testNode) logText() string { return strings.Join(n.logLines(), "\n") }
 func (n *testNode) countLog(substr string) int {
@@ -2162,12 +2143,12 @@ func startProcess(t testing.TB, name string, cmd *exec.Cmd) *testNode {
 		t.Fatal(err)
 	}
 	go func() { cmd.Wait(); close(n.exited) }()
-	t.Cleanup(func() { // n.stop 뒤에 돈다: 테스트가 실패했으면 노드의 로그 전체를 보인다
+	t.Cleanup(func() { // 멈춘 뒤 테스트가 실패했으면 노드의 로그 전체를 보인다
+		n.stop()
 		if t.Failed() {
 			t.Logf("---- %s's log ----\n%s", n.name, n.logText())
 		}
 	})
-	t.Cleanup(n.stop)
 	portAfter := func(prefix string) string {
 		_, p, _ := strings.Cut(n.logText()+"\n", prefix)
 		p, _, _ = strings.Cut(p, "\n")
@@ -2195,12 +2176,10 @@ func (n *testNode) stop() {
 	} else if resp := request(t, "POST", n.http+"/stop", "", nil); resp.status != 200 || resp.body != `{"msg":"Stopping server"}` {
 		t.Errorf("%s: POST /stop: got %d %q, want 200 {\"msg\":\"Stopping server\"}", n.name, resp.status, resp.body)
 	}
-	select {
-	case <-n.exited:
-	case <-time.After(20 * time.Second):
-		n.cmd.Process.Kill()
-		<-n.exited
-		t.Errorf("%s did not exit after POST /stop", n.name)
+	kill := time.AfterFunc(20*time.Second, func() { n.cmd.Process.Kill() })
+	<-n.exited
+	if !kill.Stop() {
+		t.Errorf("%s did not exit within 20 s of POST /stop", n.name)
 	}
 	if code := n.cmd.ProcessState.ExitCode(); code != 0 || n.countLog("DATA RACE") > 0 || n.countLog("panic") > 0 {
 		t.Errorf("%s exited with code %d, want 0 and no data race or panic:\n%s", n.name, code, n.logText())
@@ -2359,11 +2338,8 @@ func readRawFrame(r *bufio.Reader) (opcode byte, payload []byte, err error) {
 		return
 	}
 	opcode, n := hdr[0]&0x0f, uint64(hdr[1]&0x7f)
-	if n == 126 {
-		_, err = io.ReadFull(r, hdr[2:4])
-		n = uint64(binary.BigEndian.Uint16(hdr[2:4]))
-	} else if n == 127 {
-		_, err = io.ReadFull(r, hdr[2:])
+	if ext := map[uint64]int{126: 2, 127: 8}[n]; ext > 0 { // 길이가 뒤의 2 나 8 바이트에 있다: hdr[2:10] 의 끝에 읽는다
+		_, err = io.ReadFull(r, hdr[10-ext:])
 		n = binary.BigEndian.Uint64(hdr[2:])
 	}
 	if err == nil {
@@ -2400,6 +2376,18 @@ func writeRawFrame(t testing.TB, conn net.Conn, text string) {
 	if _, err := conn.Write(append(rawFrameHeader(1, uint64(len(text))), text...)); err != nil {
 		t.Fatal(err)
 	}
+}
+
+// flood 는 c 에 head 를 쓰고 32 KiB 씩 모두 limit 바이트까지 더 쓰며(쓰기가 실패하면 멈춘다) 쓴 바이트 수를 돌려준다.
+func flood(c net.Conn, head string, limit int64) (written int64) {
+	io.WriteString(c, head)
+	for chunk := bytes.Repeat([]byte("a"), 32<<10); written < limit; {
+		k, err := c.Write(chunk)
+		if written += int64(k); err != nil {
+			break
+		}
+	}
+	return written
 }
 
 // fakePeer 는 연결마다 serve 를 돌리는 가짜 피어를 열고 그 ws:// 주소를 돌려준다.

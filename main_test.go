@@ -1424,13 +1424,10 @@ const jsNodeDir = "testdata/jsnode"
 func TestInteropWithJSNode(t *testing.T) {
 	install := "install Node.js, then: cd " + jsNodeDir + " && npm ci"
 	node, err := exec.LookPath("node")
-	if err != nil {
-		need(t, "INTEROP", "node is not on PATH", install)
-	}
+	need(t, "INTEROP", err, install)
 	for _, pkg := range []string{"ws", "crypto-js", "merkle", "express", "body-parser"} {
-		if _, err := os.Stat(filepath.Join(jsNodeDir, "node_modules", pkg, "package.json")); err != nil {
-			need(t, "INTEROP", jsNodeDir+"/node_modules/"+pkg+" is not installed", install)
-		}
+		_, err := os.Stat(filepath.Join(jsNodeDir, "node_modules", pkg, "package.json"))
+		need(t, "INTEROP", err, install)
 	}
 	// 노드마다 J(자바스크립트)나 G(Go). 노드마다 바로 앞 노드에 연결하고, data 의 종류마다 첫 노드와 끝 노드가 차례로 생성한다.
 	for _, top := range []struct{ name, kinds string }{
@@ -1635,9 +1632,7 @@ const browserCardsJS = `[...document.querySelectorAll("#chain .card")].map((c) =
 // 페이지의 폼으로 채굴한 블록이 A 에 닿는지 본다.
 func TestNodePageInBrowser(t *testing.T) {
 	chromium, err := exec.LookPath("chromium")
-	if err != nil {
-		need(t, "BROWSER", err.Error(), "apt-get install -y chromium")
-	}
+	need(t, "BROWSER", err, "apt-get install -y chromium")
 	a := startNode(t, "A")
 	b := startNode(t, "B", a.p2p)
 	waitFor(t, "A and B to list each other", func() bool { return len(a.peers()) == 1 && len(b.peers()) == 1 })
@@ -1831,14 +1826,12 @@ func check[T comparable](t testing.TB, what string, got, want T) {
 		t.Errorf("%s: got %.300s, want %.300s", what, fmt.Sprint(got), fmt.Sprint(want)) // 긴 글은 300 바이트까지
 	}
 }
-
 func atMost[T cmp.Ordered](t testing.TB, what string, got, limit T) {
 	t.Helper()
 	if got > limit {
 		t.Errorf("%s: got %v, want at most %v", what, got, limit)
 	}
 }
-
 func sameChain(t testing.TB, what string, got, want []Block) {
 	t.Helper()
 	sameText(t, fmt.Sprintf("%s (got %d blocks, want %d)", what, len(got), len(want)), string(stringify(got)), string(stringify(want)))
@@ -2126,7 +2119,6 @@ func startNode(t testing.TB, name string, peers ...string) *testNode {
 	t.Helper()
 	return startChild(t, name, nil, "-http_port=0", "-p2p_port=0", "-peers="+strings.Join(peers, ","))
 }
-
 func startChild(t testing.TB, name string, env []string, args ...string) *testNode {
 	t.Helper()
 	cmd := exec.Command(os.Args[0], append(args, "-p2p_host=127.0.0.1")...)
@@ -2247,13 +2239,11 @@ func (n *testNode) mineBody(body string) (Block, string) {
 	raw := n.call("POST", "/mineBlock", body)
 	return fromJSON[Block](n.t, raw), raw
 }
-
 func (n *testNode) mine(data ...string) Block {
 	n.t.Helper()
 	b, _ := n.mineBody(string(stringify(map[string][]string{"data": data})))
 	return b
 }
-
 func (n *testNode) addPeers(peers ...string) {
 	n.t.Helper()
 	n.call("POST", "/addPeers", string(stringify(map[string][]string{"peers": peers})))
@@ -2297,11 +2287,9 @@ func statusCode(c net.Conn, d time.Duration) string {
 	_, code, _ := strings.Cut(line, " ")
 	return code[:min(len(code), 3)]
 }
-
 func dialStatus(t *testing.T, addr, request string) string {
 	return statusCode(tcpDial(t, addr, 0, request), 5*time.Second)
 }
-
 func closedWithin(c net.Conn, d time.Duration) bool {
 	c.SetReadDeadline(time.Now().Add(d))
 	_, err := io.Copy(io.Discard, c)
@@ -2405,11 +2393,12 @@ func fakePeer(t *testing.T, serve func(net.Conn)) string {
 	return "ws://" + ln.Addr().String()
 }
 
-// need 는 테스트가 쓰는 바깥 것이 없으면(missing) 건너뛰고, env=1 이면(CI) 실패한다.
-func need(t *testing.T, env, missing, install string) {
+// need 는 테스트가 쓰는 바깥 것이 없으면(err 가 nil 이 아니면) 건너뛰고, env=1 이면(CI) 실패한다.
+func need(t *testing.T, env string, err error, install string) {
 	t.Helper()
-	if os.Getenv(env) == "1" {
-		t.Fatalf("%s=1 but %s (%s)", env, missing, install)
+	if err != nil && os.Getenv(env) == "1" {
+		t.Fatalf("%s=1 but %v (%s)", env, err, install)
+	} else if err != nil {
+		t.Skipf("skipping: %v (%s; %s=1 makes this a failure)", err, install, env)
 	}
-	t.Skipf("skipping: %s (%s; %s=1 makes this a failure)", missing, install, env)
 }

@@ -1680,9 +1680,8 @@ func TestNodePageInBrowser(t *testing.T) {
 // ---------- 벤치마크: go test -bench . -benchmem -run '^$' ----------
 
 func BenchmarkCalculateHash(b *testing.B) {
-	g := genesisBlock
 	for b.Loop() {
-		calculateHashForBlock(g)
+		calculateHashForBlock(genesisBlock)
 	}
 }
 

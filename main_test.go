@@ -352,6 +352,13 @@ func TestConnectToPeers(t *testing.T) {
 	}
 }
 
+// 챕터의 handleBlockchainResponse 와 replaceChain 이 남기는 로그 줄이다.
+const (
+	behind, appended    = "Blockchain possibly behind. We got: ", "We can append the received block to our chain"
+	nothing, longer     = "Received blockchain is not longer than current blockchain. Do nothing", "Received blockchain is longer than current blockchain"
+	queryPeer, replaced = "We have to query the chain from our peer", "Received blockchain is valid. Replacing current blockchain with received blockchain"
+)
+
 // TestHandleBlockchainResponse 는 챕터의 세 분기와 else 를 하나씩 본다: 받은 블록을 붙이기, 체인 전체를 묻기, 체인을 교체하기,
 // 더 길지 않으면 아무것도 하지 않기. 보낸 피어와 다른 피어가 무엇을 받았는지, 챕터의 어떤 로그를 남겼는지 본다.
 func TestHandleBlockchainResponse(t *testing.T) {
@@ -361,10 +368,6 @@ func TestHandleBlockchainResponse(t *testing.T) {
 	badRoot.Data = vals("not the data of its merkle root")
 	invalid := slices.Clone(chain)
 	invalid[3].Data = vals("tampered")
-	const (
-		behind, appendable = "Blockchain possibly behind. We got: ", "We can append the received block to our chain"
-		nothing, longer    = "Received blockchain is not longer than current blockchain. Do nothing", "Received blockchain is longer than current blockchain"
-	)
 	frame := func(blocks []Block) []string { return []string{string(chainFrame(blocks))} } // blocks 를 담은 RESPONSE_BLOCKCHAIN 하나
 	for _, tt := range []struct {
 		name                  string
@@ -376,15 +379,14 @@ func TestHandleBlockchainResponse(t *testing.T) {
 		{"equal index (every new connection: genesis and genesis): nothing", chain[:1], chain[:1], []string{nothing}, chain[:1], nil, nil},
 		{"a shorter chain: nothing", chain, fork, []string{nothing}, chain, nil, nil},
 		{"the next block: appended and broadcast to every peer", chain[:2], chain[2:3],
-			[]string{behind + "1,  Peer got: 2", appendable}, chain[:3], frame(chain[2:3]), frame(chain[2:3])},
+			[]string{behind + "1,  Peer got: 2", appended}, chain[:3], frame(chain[2:3]), frame(chain[2:3])},
 		{"several blocks whose last is on ours: appended", chain[:4], chain[2:],
-			[]string{behind + "3,  Peer got: 4", appendable}, chain, frame(chain[4:]), frame(chain[4:])},
+			[]string{behind + "3,  Peer got: 4", appended}, chain, frame(chain[4:]), frame(chain[4:])},
 		{"a next block that addBlock refuses: nothing sent", chain[:2], []Block{badRoot},
-			[]string{behind + "1,  Peer got: 2", appendable, "Invalid merkleRoot"}, chain[:2], nil, nil},
+			[]string{behind + "1,  Peer got: 2", appended, "Invalid merkleRoot"}, chain[:2], nil, nil},
 		{"챕터와 다른 점: one block not on ours asks only its sender for the chain (the chapter asks every peer)", chain[:2], chain[3:4],
-			[]string{behind + "1,  Peer got: 3", "We have to query the chain from our peer"}, chain[:2], []string{queryAll}, nil},
-		{"a longer valid chain: replaced and broadcast", fork, chain, []string{behind + "2,  Peer got: 4", longer,
-			"Received blockchain is valid. Replacing current blockchain with received blockchain"}, chain, frame(chain[4:]), frame(chain[4:])},
+			[]string{behind + "1,  Peer got: 3", queryPeer}, chain[:2], []string{queryAll}, nil},
+		{"a longer valid chain: replaced and broadcast", fork, chain, []string{behind + "2,  Peer got: 4", longer, replaced}, chain, frame(chain[4:]), frame(chain[4:])},
 		{"a longer invalid chain: nothing", fork, invalid,
 			[]string{behind + "2,  Peer got: 4", longer, "Invalid merkleRoot", "Received blockchain invalid"}, fork, nil, nil},
 	} {
@@ -497,61 +499,45 @@ func TestReplaceChain(t *testing.T) {
 // TestNoteWalkthrough 는 노트의 네 부분을 -trace 로 띄운 노드 셋으로 따라 하며 노드마다 챕터의 로그 줄이 차례대로 나오는지 본다.
 func TestNoteWalkthrough(t *testing.T) {
 	w := &walk{t: t, ports: map[string]string{}}
-	const (
-		behind   = "Blockchain possibly behind. We got: "
-		nothing  = "Received blockchain is not longer than current blockchain. Do nothing"
-		appended = "We can append the received block to our chain"
-		replaced = "Received blockchain is valid. Replacing current blockchain with received blockchain"
-	)
-	// 1. 최초의 피어 깨어남: 노드 1 이 두 포트에서 리슨한다.
+	one := func(d, p string, k int) string { return fmt.Sprintf("%s %s RESPONSE_BLOCKCHAIN 1 block [%d]", d, p, k) } // 블록 하나의 답
 	n1 := w.start(1, nil, "-http_port=0", "-p2p_port=0")
 	p1 := n1.addr()
 	w.expect(1, "Listening http port on: "+port(n1.http), "Listening websocket p2p port on: "+port(n1.p2p))
 	w.step("1. 최초의 피어 깨어남 — 노드 1 을 띄운다. initHttpServer 와 initP2PServer 가 리슨한다.", 1)
-	// 2. 다른 피어가 연결 요청: 노드 2 가 -peers 로 연결하면 양쪽이 QUERY_LATEST 로 묻고, 받은 제네시스에 Do nothing.
 	n2 := w.start(2, nil, "-http_port=0", "-p2p_port=0", "-peers="+n1.p2p)
 	p2 := n2.addr()
 	e2 := w.inbound(n1) // 노드 1 이 보는 노드 2: 노드 2 가 연결할 때 쓴 임시 포트
 	for num, peer := range map[int]string{2: p1, 1: e2} {
-		w.expect(num, "→ "+peer+" QUERY_LATEST", "← "+peer+" QUERY_LATEST", "→ "+peer+" RESPONSE_BLOCKCHAIN 1 block [0]",
-			"← "+peer+" RESPONSE_BLOCKCHAIN 1 block [0]", nothing)
+		w.expect(num, "→ "+peer+" QUERY_LATEST", "← "+peer+" QUERY_LATEST", one("→", peer, 0), one("←", peer, 0), nothing)
 	}
 	w.step("2. 다른 피어가 연결 요청 — 노드 2 가 -peers 로 노드 1 에 연결한다. 양쪽의 initConnection 이 상대의 최신 블록을 묻고(QUERY_LATEST),"+
 		" 받은 제네시스는 더 길지 않아 둘 다 Do nothing.", 1, 2)
-	// 3. 블록생성: 노드 1 에 POST /mineBlock. 노드 2 는 바로 붙이고 다시 알린다 (4 의 첫째 분기).
 	b1, _ := n1.mineBody(`{"data":["첫 번째 블록"]}`)
 	check(t, "노드 1 POST /mineBlock: the block's index", b1.Header.Index, 1)
-	w.expect(1, "→ "+e2+" RESPONSE_BLOCKCHAIN 1 block [1]", "← "+e2+" RESPONSE_BLOCKCHAIN 1 block [1]", nothing)
-	w.expect(2, "← "+p1+" RESPONSE_BLOCKCHAIN 1 block [1]", behind+"0,  Peer got: 1", appended, "→ "+p1+" RESPONSE_BLOCKCHAIN 1 block [1]")
+	w.expect(1, one("→", e2, 1), one("←", e2, 1), nothing)
+	w.expect(2, one("←", p1, 1), behind+"0,  Peer got: 1", appended, one("→", p1, 1))
 	w.step("3. 블록생성 — 노드 1 에 POST /mineBlock. mineBlock 이 블록을 붙이고 broadcast(responseLatestMsg()) 로 알린다."+
 		" 노드 2 는 previousHash 가 자기 최신 블록의 해시라 바로 붙이고(첫째 분기) 다시 알린다. 노드 1 은 Do nothing.", 1, 2)
-	// 4. 브로드캐스트: 노드 1 의 두 번째 블록을 노드 2 가 붙인다. 그다음 노드 3 이 POST /addPeers 로 노드 2 에 연결한다.
 	n1.mineBody(`{"data":["두 번째","블록"]}`)
-	w.expect(1, "→ "+e2+" RESPONSE_BLOCKCHAIN 1 block [2]", "← "+e2+" RESPONSE_BLOCKCHAIN 1 block [2]", nothing)
-	w.expect(2, "← "+p1+" RESPONSE_BLOCKCHAIN 1 block [2]", behind+"1,  Peer got: 2", appended, "→ "+p1+" RESPONSE_BLOCKCHAIN 1 block [2]")
+	w.expect(1, one("→", e2, 2), one("←", e2, 2), nothing)
+	w.expect(2, one("←", p1, 2), behind+"1,  Peer got: 2", appended, one("→", p1, 2))
 	n3 := w.start(3, []string{"HTTP_PORT=0", "P2P_PORT=0"}) // 챕터처럼 환경 변수로
 	n3.addPeers(n2.p2p)
 	e3 := w.inbound(n2, p1) // 노드 2 가 보는 노드 3
-	w.expect(3, "→ "+p2+" QUERY_LATEST", "← "+p2+" QUERY_LATEST", "→ "+p2+" RESPONSE_BLOCKCHAIN 1 block [0]",
-		"← "+p2+" RESPONSE_BLOCKCHAIN 1 block [2]", behind+"0,  Peer got: 2", "We have to query the chain from our peer",
-		"→ "+p2+" QUERY_ALL", "← "+p2+" RESPONSE_BLOCKCHAIN 3 blocks [0…2]", behind+"0,  Peer got: 2",
-		"Received blockchain is longer than current blockchain", replaced, "→ "+p2+" RESPONSE_BLOCKCHAIN 1 block [2]")
-	w.expect(2, "→ "+e3+" QUERY_LATEST", "← "+e3+" QUERY_LATEST", "→ "+e3+" RESPONSE_BLOCKCHAIN 1 block [2]",
-		"← "+e3+" RESPONSE_BLOCKCHAIN 1 block [0]", nothing, "← "+e3+" QUERY_ALL", "→ "+e3+" RESPONSE_BLOCKCHAIN 3 blocks [0…2]",
-		"← "+e3+" RESPONSE_BLOCKCHAIN 1 block [2]", nothing)
+	w.expect(3, "→ "+p2+" QUERY_LATEST", "← "+p2+" QUERY_LATEST", one("→", p2, 0), one("←", p2, 2), behind+"0,  Peer got: 2", queryPeer,
+		"→ "+p2+" QUERY_ALL", "← "+p2+" RESPONSE_BLOCKCHAIN 3 blocks [0…2]", behind+"0,  Peer got: 2", longer, replaced, one("→", p2, 2))
+	w.expect(2, "→ "+e3+" QUERY_LATEST", "← "+e3+" QUERY_LATEST", one("→", e3, 2), one("←", e3, 0), nothing,
+		"← "+e3+" QUERY_ALL", "→ "+e3+" RESPONSE_BLOCKCHAIN 3 blocks [0…2]", one("←", e3, 2), nothing)
 	check(t, "blocks after 노드 3 joined", len(waitSameChain(t, n1, n2, n3)), 3)
 	w.step("4. 브로드 캐스트 — 노드 1 의 두 번째 블록도 노드 2 가 바로 붙인다(첫째 분기). 노드 3 이 깨어나 POST /addPeers 로 노드 2 에"+
 		" 연결한다. 받은 최신 블록 [2] 는 붙일 수 없고 하나뿐이라 노드 2 에게 체인 전체를 묻고(QUERY_ALL, 둘째 분기), 받은 체인이"+
 		" 올바르고 더 길어 바꾼다(셋째 분기).", 1, 2, 3)
-	// 노드 3 에서 생성한 블록은 노드 2 를 거쳐 노드 1 까지 간다. 노드 2 는 두 소켓에 한 줄씩 보낸다.
 	n3.mineBody(`{"data":["셋째"]}`)
-	w.expect(3, "→ "+p2+" RESPONSE_BLOCKCHAIN 1 block [3]", "← "+p2+" RESPONSE_BLOCKCHAIN 1 block [3]", nothing)
-	w.expect(2, "← "+e3+" RESPONSE_BLOCKCHAIN 1 block [3]", behind+"2,  Peer got: 3", appended,
-		"→ "+p1+" RESPONSE_BLOCKCHAIN 1 block [3]", "→ "+e3+" RESPONSE_BLOCKCHAIN 1 block [3]")
-	w.expect(1, "← "+e2+" RESPONSE_BLOCKCHAIN 1 block [3]", behind+"2,  Peer got: 3", appended, "→ "+e2+" RESPONSE_BLOCKCHAIN 1 block [3]")
+	w.expect(3, one("→", p2, 3), one("←", p2, 3), nothing)
+	w.expect(2, one("←", e3, 3), behind+"2,  Peer got: 3", appended, one("→", p1, 3), one("→", e3, 3))
+	w.expect(1, one("←", e2, 3), behind+"2,  Peer got: 3", appended, one("→", e2, 3))
 	check(t, "blocks after 노드 3 mined", len(waitSameChain(t, n1, n2, n3)), 4)
 	w.step("4. 브로드 캐스트 — 노드 3 에서 생성한 블록이 노드 2 를 거쳐(노드 2 는 소켓마다 한 줄) 노드 1 까지 간다. 되돌아온 알림에는 Do nothing.", 3, 2, 1)
-	// 끝내기: 노드 3 을 POST /stop 으로 멈추면 노드 2 가 그 소켓을 뺀다.
 	w.nodes[3].stop()
 	w.expect(3, "Stopping server")
 	w.expect(2, "Connection failed to peer: "+e3+" (…")
@@ -627,19 +613,17 @@ func (w *walk) expect(num int, want ...string) {
 
 // step 은 단계를 끝낸다: -v 이면 설명과, order 의 노드마다 이 단계에 찍은 줄을 그 차례로(포트는 README 의 것으로) 보인다.
 func (w *walk) step(narration string, order ...int) {
-	b := strings.Builder{}
-	b.WriteString(narration)
 	for _, num := range order {
 		lines := w.log(num, w.mark[num])
 		for _, l := range lines {
-			fmt.Fprintf(&b, "\n    노드 %d | %s", num, walkPorts.ReplaceAllStringFunc(l, func(m string) string {
+			narration += fmt.Sprintf("\n    노드 %d | %s", num, walkPorts.ReplaceAllStringFunc(l, func(m string) string {
 				sub := walkPorts.FindStringSubmatch(m)
 				return sub[1] + cmp.Or(w.ports[sub[2]], sub[2])
 			}))
 		}
 		w.mark[num] += len(lines)
 	}
-	w.t.Log(b.String())
+	w.t.Log(narration)
 }
 
 // checkReadme 는 README 의 <!-- walkthrough: 4 --> 바로 다음 ``` 블록에서 "# 노드 N…" 주석 아래의 줄들이 (시각을 빼고 포트를
@@ -660,10 +644,8 @@ func (w *walk) checkReadme(t *testing.T) {
 			want[num] = append(want[num], l)
 		}
 	}
-	if len(want[0]) > 0 || len(want[1]) == 0 || len(want[2]) == 0 || len(want[3]) == 0 {
-		t.Fatalf("README.md: got %q before any «# 노드 N» line and %d, %d, %d lines for 노드 1, 2, 3; want a ``` block right below"+
-			" <!-- walkthrough: 4 --> with log lines for each node", want[0], len(want[1]), len(want[2]), len(want[3]))
-	}
+	check(t, "README.md's ``` block right below <!-- walkthrough: 4 -->: lines before any «# 노드 N» line, lines for 노드 1, 2, 3",
+		show(want[0], len(want[1]) > 0, len(want[2]) > 0, len(want[3]) > 0), show([]string(nil), true, true, true))
 	for num := 1; num <= 3; num++ {
 		got := w.log(num, 0)
 		for i, l := range got {
@@ -759,22 +741,32 @@ func TestConcurrentMiningLosesNothing(t *testing.T) {
 	peer := startNode(t, "peer")
 	n := startNode(t, "miner", peer.p2p)
 	waitFor(t, "the peers to connect", func() bool { return len(n.peers()) == 1 && len(peer.peers()) == 1 })
+	check(t, "POST /mineBlock that failed (8 clients, 80 blocks)", mineAtOnce(client, n.http, 8, 80), 0)
+	chain := waitSameChain(t, n, peer)
+	check(t, "blocks, valid", fmt.Sprint(len(chain), isValidChain(chain)), "81 true")
+	check(t, "times the peer asked for the whole chain (every block arrived in order)", peer.countLog(queryPeer), 0)
+}
+
+// mineAtOnce 는 clients 개의 고루틴이 함께 POST /mineBlock 을 모두 count 번(data 는 저마다 다르다) 보내고, 200 이 아닌 답의 수를 돌려준다.
+func mineAtOnce(hc *http.Client, url string, clients, count int) int32 {
+	var next, failed atomic.Int32
 	var wg sync.WaitGroup
-	var failed atomic.Int32
-	for c := range 8 {
+	for range clients {
 		wg.Go(func() {
-			for i := range 10 {
-				if r := request(t, "POST", n.http+"/mineBlock", fmt.Sprintf(`{"data":["%d-%d"]}`, c, i), nil); r.status != 200 {
+			for i := next.Add(1); i <= int32(count); i = next.Add(1) {
+				resp, err := hc.Post(url+"/mineBlock", "application/json", strings.NewReader(fmt.Sprintf(`{"data":["%d"]}`, i)))
+				if err == nil {
+					io.Copy(io.Discard, resp.Body)
+					resp.Body.Close()
+				}
+				if err != nil || resp.StatusCode != 200 {
 					failed.Add(1)
 				}
 			}
 		})
 	}
 	wg.Wait()
-	check(t, "POST /mineBlock that failed", failed.Load(), 0)
-	chain := waitSameChain(t, n, peer)
-	check(t, "blocks, valid", fmt.Sprint(len(chain), isValidChain(chain)), "81 true")
-	check(t, "times the peer asked for the whole chain (every block arrived in order)", peer.countLog("We have to query the chain from our peer"), 0)
+	return failed.Load()
 }
 
 // ---------- 한계: README 의 「지키는 한계」 한 줄마다 한 행 ----------
@@ -979,19 +971,15 @@ func TestLimits(t *testing.T) {
 					}
 				}
 				frame := chainFrame(chain[:n-1]) // 마지막 한 블록은 따로 붙인다
-				for _, step := range []struct {
-					name  string
-					frame []byte
-				}{
-					{"receive the chain", frame},
-					{"answer QUERY_ALL", []byte(queryAll)},
-					{"append a block", chainFrame(chain[n-1 : n])},
-					{"answer QUERY_ALL on the longer chain", []byte(queryAll)},
-				} {
-					held := muHeld(func() { receive(ws, step.frame) })
-					t.Logf("%s (%d blocks): mu held at most %v", step.name, n, held)
-					atMost(t, step.name+": mu held", held, 50*time.Millisecond)
+				step := func(name string, frame []byte) {
+					held := muHeld(func() { receive(ws, frame) })
+					t.Logf("%s (%d blocks): mu held at most %v", name, n, held)
+					atMost(t, name+": mu held", held, 50*time.Millisecond)
 				}
+				step("receive the chain", frame)
+				step("answer QUERY_ALL", []byte(queryAll))
+				step("append a block", chainFrame(chain[n-1:n]))
+				step("answer QUERY_ALL on the longer chain", []byte(queryAll))
 				if answers := drain(ws); len(chainNow()) != n || len(answers) != 2 || answers[0] != string(frame) || len(answers[1]) > maxFrameBytes {
 					t.Errorf("got %d blocks and %d answers, want %d, the received frame and one of at most %d bytes", len(chainNow()), len(answers), n, maxFrameBytes)
 				}
@@ -1066,10 +1054,10 @@ func TestLimits(t *testing.T) {
 			silent, _ := rawDial(t, q.p2p)
 			head := tcpDial(t, q.p2p, 0, "GET / HTTP/1.1\r\nHost: localhost\r\n") // 머리를 끝내지 않는다
 			big := tcpDial(t, q.p2p, 0, upgrade+"X-Junk: "+strings.Repeat("j", 2*maxHeaderBytes+1024)+"\r\n\r\n")
-			status := statusLine(big, 5*time.Second)
-			check(t, "a handshake request with a 9 KiB header: "+status+" answered 101, closed", fmt.Sprint(strings.Contains(status, " 101 "), closedWithin(big, 4*time.Second)), "false true")
+			status := statusCode(big, 5*time.Second)
+			check(t, "a handshake request with a 9 KiB header: status "+status+" is 101, closed", fmt.Sprint(status == "101", closedWithin(big, 4*time.Second)), "false true")
 			idle := tcpDial(t, q.p2p, 0, "OPTIONS * HTTP/1.1\r\nHost: localhost\r\n\r\n") // net/http 이 스스로 답하고 연결을 열어 둔다
-			check(t, "OPTIONS * on the P2P port", strings.HasPrefix(statusLine(idle, 5*time.Second), "HTTP/1.1 200"), true)
+			check(t, "OPTIONS * on the P2P port", statusCode(idle, 5*time.Second), "200")
 			for what, c := range map[string]net.Conn{"an unfinished handshake request": head, "a connection that sends no message": silent, "an idle connection after OPTIONS *": idle} {
 				check(t, what+": closed within 4 s (the limit is 1 s)", closedWithin(c, 4*time.Second), true)
 			}
@@ -1078,18 +1066,11 @@ func TestLimits(t *testing.T) {
 		}},
 		// 연결한 피어가 101 뒤에 끝없는 머리 줄을 보내도 4 KiB 에서 곧 끊고, 답이 없는 피어는 dialTimeout 에 끊는다.
 		{"연결한 피어의 핸드셰이크 응답", func(t *testing.T, n *testNode, ws *socket) {
-			var written atomic.Int64
+			var written int64
 			done := make(chan struct{})
-			endless := fakePeer(t, func(c net.Conn) {
+			endless := fakePeer(t, func(c net.Conn) { // 한계가 없으면 256 MiB 를 보낸다
 				defer close(done)
-				io.WriteString(c, "HTTP/1.1 101 Switching Protocols\r\nX-Endless: ")
-				chunk := []byte(strings.Repeat("a", 32<<10))
-				for written.Load() < 256<<20 { // 한계가 없으면 이만큼을 보낸다
-					k, err := c.Write(chunk)
-					if written.Add(int64(k)); err != nil {
-						return
-					}
-				}
+				written = flood(c, "HTTP/1.1 101 Switching Protocols\r\nX-Endless: ", 256<<20)
 			})
 			start, took := time.Now(), time.Duration(0)
 			grew, _ := heap(func() {
@@ -1099,7 +1080,7 @@ func TestLimits(t *testing.T) {
 				<-done
 			})
 			atMost(t, "endless handshake answer: time to fail (well under dialTimeout)", took, 2*time.Second)
-			atMost(t, "bytes the endless peer wrote", written.Load(), 16<<20)
+			atMost(t, "bytes the endless peer wrote", written, 16<<20)
 			atMost(t, "heap growth meanwhile", grew, 32<<20)
 			setLimit(t, &dialTimeout, 300*time.Millisecond)
 			silent := fakePeer(t, func(c net.Conn) { io.Copy(io.Discard, c) })
@@ -1133,7 +1114,7 @@ func TestLimits(t *testing.T) {
 				in = append(in, conn)
 			}
 			waitFor(t, "maxPeers sockets", func() bool { return len(socketsNow()) == maxPeers })
-			waitsForRoom(t, "P2P", n.p2p, upgrade+"\r\n", in[0], "HTTP/1.1 101")
+			waitsForRoom(t, "P2P", n.p2p, upgrade+"\r\n", in[0], "101")
 		}},
 		// 노드는 자기 Node-Id 로 온 연결을 어느 주소로 왔든 거절해 소켓이 생기지 않고, 다른 Node-Id 는 받는다.
 		{"자기 자신에게 연결", func(t *testing.T, n *testNode, ws *socket) {
@@ -1143,11 +1124,8 @@ func TestLimits(t *testing.T) {
 			for _, s := range socketsNow() {
 				t.Errorf("sockets after connecting to itself three ways: got one from %s (url %q), want none", s.addr, s.url)
 			}
-			for _, tt := range []struct{ id, want string }{{nodeID, "HTTP/1.1 403"}, {"another node", "HTTP/1.1 101"}} {
-				c := tcpDial(t, n.p2p, 0, upgrade+"Node-Id: "+tt.id+"\r\n\r\n")
-				if status := statusLine(c, 5*time.Second); !strings.HasPrefix(status, tt.want) {
-					t.Errorf("handshake with Node-Id %q: got %q, want %s", tt.id, status, tt.want)
-				}
+			for id, want := range map[string]string{nodeID: "403", "another node": "101"} {
+				check(t, fmt.Sprintf("handshake with Node-Id %q", id), dialStatus(t, n.p2p, upgrade+"Node-Id: "+id+"\r\n\r\n"), want)
 			}
 		}},
 		// 읽지 않는 소켓에 같은 답 열 개는 프레임 하나를 나눠 가져 한 번만 세고, 프레임 1024 개가 밀린 소켓은 하나 더 보내면 닫힌다.
@@ -1180,28 +1158,24 @@ func TestLimits(t *testing.T) {
 				receive(ws, []byte(queryAll))
 				n.mine(fmt.Sprint("version ", i))
 			}
-			closed := func() []bool {
-				mu.Lock()
-				defer mu.Unlock()
-				return []bool{s[0].isClosed(), s[1].isClosed(), s[2].isClosed()}
-			}
-			check(t, "closed s1, s2, s3 after four answers (s1 has two waiting)", fmt.Sprint(closed()), "[true false false]")
+			closed := func() string { return fmt.Sprint(s[0].isClosed(), s[1].isClosed(), s[2].isClosed()) }
+			check(t, "closed s1, s2, s3 after four answers (s1 has two waiting)", closed(), "true false false")
 			waitSameChain(t, n, startNode(t, "honest", n.p2p))
-			check(t, "closed s1, s2, s3 after the honest node's answer (s3's single answer is the larger)", fmt.Sprint(closed()), "[true false true]")
+			check(t, "closed s1, s2, s3 after the honest node's answer (s3's single answer is the larger)", closed(), "true false true")
 		}},
 		// 보낸 프레임을 writeTimeout 안에 받아 가지 않는 피어는 닫힌다 (시간 제한을 0.5 초로 줄인 노드).
 		{"프레임 하나 보내기", func(t *testing.T, n *testNode, ws *socket) {
 			setLimit(t, &writeTimeout, 500*time.Millisecond)
 			setChain(makeChain(40000, "w")) // 답이 10 MiB 쯤: 커널의 버퍼에 다 들지 않는다
 			slow := tcpDial(t, n.p2p, 4096, upgrade+"\r\n")
-			statusLine(slow, 5*time.Second)
+			statusCode(slow, 5*time.Second)
 			start := time.Now()
 			writeRawFrame(t, slow, queryAll) // 답을 읽지 않는다
 			waitFor(t, "the slow peer to be closed", func() bool { return len(socketsNow()) == 0 })
 			atMost(t, "a peer that reads nothing: closed after (writeTimeout is 0.5 s)", time.Since(start), 5*time.Second)
 			// 핑만 보내고 읽지 않는 피어: 읽는 고루틴이 퐁을 쓰다 막혀도 writeTimeout 에 닫힌다 (큰 메시지의 자리를 쥔 채 남지 않는다).
 			pinger := tcpDial(t, n.p2p, 4096, upgrade+"\r\n")
-			statusLine(pinger, 5*time.Second)
+			statusCode(pinger, 5*time.Second)
 			writeRawFrame(t, pinger, queryLatest)
 			ping, start := append([]byte{0x89, 0x80 | 125, 0, 0, 0, 0}, strings.Repeat("p", 125)...), time.Now()
 			for pinger.SetWriteDeadline(time.Now().Add(time.Second)) == nil {
@@ -1220,15 +1194,12 @@ func TestLimits(t *testing.T) {
 			for range maxHTTPConns {
 				idle = append(idle, tcpDial(t, n.http, 0, ""))
 			}
-			waitsForRoom(t, "HTTP", n.http, get+"\r\n", idle[0], "HTTP/1.1 200")
+			waitsForRoom(t, "HTTP", n.http, get+"\r\n", idle[0], "200")
 			for _, c := range idle {
 				c.Close()
 			}
-			for size, want := range map[int]string{3 << 10: " 200 ", 2*maxHeaderBytes + 1<<10: " 431 "} {
-				c := tcpDial(t, n.http, 0, get+"X-Junk: "+strings.Repeat("j", size)+"\r\n\r\n")
-				if status := statusLine(c, 5*time.Second); !strings.Contains(status, want) {
-					t.Errorf("a %d-byte header: got %q, want%s", size, status, want)
-				}
+			for size, want := range map[int]string{3 << 10: "200", 2*maxHeaderBytes + 1<<10: "431"} {
+				check(t, fmt.Sprintf("status for a %d-byte header", size), dialStatus(t, n.http, get+"X-Junk: "+strings.Repeat("j", size)+"\r\n\r\n"), want)
 			}
 			unfinished, rested := tcpDial(t, n.http, 0, get), tcpDial(t, n.http, 0, get+"\r\n")
 			for what, c := range map[string]net.Conn{"an unfinished header": unfinished, "a connection resting after its answer": rested} {
@@ -1237,18 +1208,10 @@ func TestLimits(t *testing.T) {
 			var peers reply
 			grew, _ := heap(func() {
 				var wg sync.WaitGroup
-				chunk := []byte(strings.Repeat("j", 32<<10))
 				for range 100 {
 					c := tcpDial(t, n.http, 0, "")
-					wg.Go(func() {
-						c.SetWriteDeadline(time.Now().Add(10 * time.Second))
-						io.WriteString(c, get+"X-Junk: ")
-						for range 64 {
-							if _, err := c.Write(chunk); err != nil {
-								return
-							}
-						}
-					})
+					c.SetWriteDeadline(time.Now().Add(10 * time.Second))
+					wg.Go(func() { flood(c, get+"X-Junk: ", 2<<20) })
 				}
 				peers = request(t, "GET", n.http+"/peers", "", nil)
 				wg.Wait()
@@ -1334,16 +1297,12 @@ func TestLimits(t *testing.T) {
 				got := request(t, tt.method, n.http+tt.path, body, map[string]string{tt.header: tt.value})
 				check(t, fmt.Sprintf("%s %s with %s: %s", tt.method, tt.path, tt.header, tt.value), fmt.Sprint(got.status), tt.want)
 			}
-			c := tcpDial(t, n.http, 0, "POST /mineBlock HTTP/1.1\r\nHost: evil.example\r\nContent-Type: application/json\r\nContent-Length: 11\r\n\r\n{\"data\":[]}")
-			if status := statusLine(c, 5*time.Second); !strings.Contains(status, " 421 ") || len(chainNow()) != 2 {
-				t.Errorf("POST /mineBlock to Host evil.example: got %q and %d blocks, want 421 and 2 (only the same-origin POST)", status, len(chainNow()))
-			}
+			evil := dialStatus(t, n.http, "POST /mineBlock HTTP/1.1\r\nHost: evil.example\r\nContent-Type: application/json\r\nContent-Length: 11\r\n\r\n{\"data\":[]}")
+			check(t, "POST /mineBlock to Host evil.example: status, blocks (only the same-origin POST added one)", show(evil, len(chainNow())), show("421", 2))
 			// 웹 페이지는 P2P 피어가 될 수 없다: 브라우저가 보내는 Origin 은 거절하고, x/net 의 http://localhost/ 와 Origin 이 없는 것(npm ws)은 받는다.
-			for origin, want := range map[string]string{"http://evil.example": "HTTP/1.1 403", "http://localhost/": "HTTP/1.1 101", "": "HTTP/1.1 101"} {
-				c := tcpDial(t, n.p2p, 0, upgrade+map[bool]string{true: "Origin: " + origin + "\r\n"}[origin != ""]+"\r\n")
-				if status := statusLine(c, 5*time.Second); !strings.HasPrefix(status, want) {
-					t.Errorf("P2P handshake with Origin %q: got %q, want %s", origin, status, want)
-				}
+			for origin, want := range map[string]string{"http://evil.example": "403", "http://localhost/": "101", "": "101"} {
+				header := map[bool]string{true: "Origin: " + origin + "\r\n"}[origin != ""]
+				check(t, fmt.Sprintf("P2P handshake with Origin %q", origin), dialStatus(t, n.p2p, upgrade+header+"\r\n"), want)
 			}
 		}},
 		// 스트림은 4 개까지이고(5 번째는 자리가 날 때까지 기다린다), 이벤트 64 개보다 더 뒤처진 스트림은 닫혀 자리를 내준다.
@@ -1362,7 +1321,7 @@ func TestLimits(t *testing.T) {
 			}
 			stalled := openEvents(t, n.http) // 머리만 읽고 더 읽지 않는다
 			fifth := tcpDial(t, n.http, 0, "GET /events HTTP/1.1\r\nHost: localhost\r\n\r\n")
-			check(t, fmt.Sprintf("answer to stream %d while %d are open", maxStreams+1, maxStreams), statusLine(fifth, 300*time.Millisecond), "")
+			check(t, fmt.Sprintf("answer to stream %d while %d are open", maxStreams+1, maxStreams), statusCode(fifth, 300*time.Millisecond), "")
 			text, sent := strings.Repeat("e", 64<<10), int32(0)
 			for batch := 0; streamsNow() == maxStreams && batch < 200; batch++ {
 				mu.Lock()
@@ -1378,17 +1337,13 @@ func TestLimits(t *testing.T) {
 			check(t, fmt.Sprintf("streams after %d events of 64 KiB (the unread one closed)", sent), streamsNow(), maxStreams-1)
 			_, err := io.Copy(io.Discard, stalled.Body)
 			check(t, "reading the unread stream to its end: the error", err, nil)
-			if status := statusLine(fifth, 5*time.Second); !strings.HasPrefix(status, "HTTP/1.1 200") {
-				t.Errorf("stream %d after the unread one was closed: got %q, want 200", maxStreams+1, status)
-			}
+			check(t, fmt.Sprintf("stream %d after the unread one was closed", maxStreams+1), statusCode(fifth, 5*time.Second), "200")
 		}},
 	} {
 		rows = append(rows, row.name)
 		t.Run(row.name, func(t *testing.T) { row.run(t, startLocalNode(t), newTestSocket(t, "peer")) })
 	}
-	if got, want := strings.Join(rows, "\n"), strings.Join(readmeRows, "\n"); got != want {
-		t.Errorf("TestLimits' rows against README's 「지키는 한계」 table: %s", firstDiff(got, want))
-	}
+	sameText(t, "TestLimits' rows against README's 「지키는 한계」 table", strings.Join(rows, "\n"), strings.Join(readmeRows, "\n"))
 }
 
 // openEvents 는 GET /events 스트림을 제 연결로 열고(200 이어야 한다) 그 답을 돌려준다. 연결은 30 초 뒤에 읽기를 멈춘다.
@@ -1474,13 +1429,10 @@ const jsNodeDir = "testdata/jsnode"
 func TestInteropWithJSNode(t *testing.T) {
 	install := "install Node.js, then: cd " + jsNodeDir + " && npm ci"
 	node, err := exec.LookPath("node")
-	if err != nil {
-		need(t, "INTEROP", "node is not on PATH", install)
-	}
+	need(t, "INTEROP", err, install)
 	for _, pkg := range []string{"ws", "crypto-js", "merkle", "express", "body-parser"} {
-		if _, err := os.Stat(filepath.Join(jsNodeDir, "node_modules", pkg, "package.json")); err != nil {
-			need(t, "INTEROP", jsNodeDir+"/node_modules/"+pkg+" is not installed", install)
-		}
+		_, err := os.Stat(filepath.Join(jsNodeDir, "node_modules", pkg, "package.json"))
+		need(t, "INTEROP", err, install)
 	}
 	// 노드마다 J(자바스크립트)나 G(Go). 노드마다 바로 앞 노드에 연결하고, data 의 종류마다 첫 노드와 끝 노드가 차례로 생성한다.
 	for _, top := range []struct{ name, kinds string }{
@@ -1516,7 +1468,7 @@ func TestInteropWithJSNode(t *testing.T) {
 			for i, dialer := range nodes[1:] {
 				dialer.addPeers(nodes[i].p2p)
 				sameChain(t, dialer.name+" after dialing "+nodes[i].name, waitSameChain(t, dialer, nodes[i]), want)
-				dialer.waitLog("Received blockchain is valid. Replacing current blockchain with received blockchain")
+				dialer.waitLog(replaced)
 			}
 			// data 의 종류마다 첫 노드와 끝 노드가 차례로 생성한다: 블록의 바이트가 따로 계산한 값과 같고, 모든 노드에 퍼진다.
 			tip := want[len(want)-1]
@@ -1525,20 +1477,12 @@ func TestInteropWithJSNode(t *testing.T) {
 					b, raw := n.mineBody(k.body)
 					wantRaw := fmt.Sprintf(`{"header":{"version":"2.1.0","index":%d,"previousHash":"%s","timestamp":%d,"merkleRoot":"%s"},"data":%s}`,
 						tip.Header.Index+1, hashOf(tip), b.Header.Timestamp, dataRoot(k.data), k.data)
-					if raw != wantRaw {
-						t.Errorf("%s mining %s %s: %s", n.name, k.name, k.body, firstDiff(raw, wantRaw))
-					}
+					sameText(t, fmt.Sprintf("%s mining %s %s", n.name, k.name, k.body), raw, wantRaw)
 					if now := time.Now().Unix(); b.Header.Timestamp < began-1 || b.Header.Timestamp > now+1 {
 						t.Errorf("%s mining %s: got timestamp %d, want between %d and %d", n.name, k.name, b.Header.Timestamp, began-1, now+1)
 					}
-					waitFor(t, fmt.Sprintf("every node to hold %s's %s block", n.name, k.name), func() bool {
-						return !slices.ContainsFunc(nodes, func(o *testNode) bool {
-							if lines := o.rejected(); len(lines) > 0 {
-								t.Fatalf("%s's %s block: got %s logging %q, want nothing rejected", n.name, k.name, o.name, lines)
-							}
-							return o.tip() != hashOf(b).String()
-						})
-					})
+					chain := waitSameChain(t, nodes...) // 어느 노드가 블록을 거절하면 여기서 시간이 다 되고, 노드들의 로그가 실패에 붙는다
+					check(t, fmt.Sprintf("every node's last block after %s mined %s", n.name, k.name), hashOf(chain[len(chain)-1]), hashOf(b))
 					mined, tip = append(mined, raw), b
 				}
 			}
@@ -1546,9 +1490,7 @@ func TestInteropWithJSNode(t *testing.T) {
 			check(t, "chain length", len(waitSameChain(t, nodes...)), 3+len(interopKinds)*2)
 			wantBody := "[" + string(stringify(genesisBlock)) + "," + strings.Join(mined, ",") + "]"
 			for _, n := range nodes {
-				if got := n.call("GET", "/blocks", ""); got != wantBody {
-					t.Errorf("%s GET /blocks: %s", n.name, firstDiff(got, wantBody))
-				}
+				sameText(t, n.name+" GET /blocks", n.call("GET", "/blocks", ""), wantBody)
 				check(t, n.name+`: "Connection failed" lines`, n.countLog("Connection failed"), 0) // 아래의 연결이 닫히기 전에 본다
 			}
 			for _, n := range nodes { // npm ws 처럼 연결해, 노드가 먼저 보내는 QUERY_LATEST 를 확인하고 QUERY_ALL 을 묻는다
@@ -1556,9 +1498,7 @@ func TestInteropWithJSNode(t *testing.T) {
 				opcode, payload, err := readRawFrame(r)
 				check(t, n.name+": first frame (opcode, text, error)", fmt.Sprint(opcode, " ", string(payload), " ", err), "1 "+queryLatest+" <nil>")
 				writeRawFrame(t, conn, queryAll)
-				if got, want := readUntil(t, conn, r, answerPrefix), response(wantBody); got != want {
-					t.Errorf("%s's RESPONSE_BLOCKCHAIN to QUERY_ALL: %s", n.name, firstDiff(got, want))
-				}
+				sameText(t, n.name+"'s RESPONSE_BLOCKCHAIN to QUERY_ALL", readUntil(t, conn, r, answerPrefix), response(wantBody))
 				check(t, n.name+": lines that reject something", strings.Join(n.rejected(), "\n"), "")
 			}
 		})
@@ -1590,12 +1530,8 @@ func browserOpen(t *testing.T, chromium, url string) *browserPage {
 	exited := make(chan error, 1)
 	go func() { exited <- cmd.Wait() }()
 	t.Cleanup(func() { // DevTools 의 Browser.close 가 자식 프로세스까지 닫는다. 안 되면 5초 뒤에 죽인다
-		select {
-		case <-exited:
-		case <-time.After(5 * time.Second):
-			cmd.Process.Kill()
-			<-exited
-		}
+		defer time.AfterFunc(5*time.Second, func() { cmd.Process.Kill() }).Stop()
+		<-exited
 	})
 	// DevToolsActivePort 의 첫 줄이 DevTools 의 포트이다. 그 포트의 /json/list 에서 탭을 찾는다.
 	var wsURL string
@@ -1694,9 +1630,7 @@ const browserCardsJS = `[...document.querySelectorAll("#chain .card")].map((c) =
 // 페이지의 폼으로 채굴한 블록이 A 에 닿는지 본다.
 func TestNodePageInBrowser(t *testing.T) {
 	chromium, err := exec.LookPath("chromium")
-	if err != nil {
-		need(t, "BROWSER", err.Error(), "apt-get install -y chromium")
-	}
+	need(t, "BROWSER", err, "apt-get install -y chromium")
 	a := startNode(t, "A")
 	b := startNode(t, "B", a.p2p)
 	waitFor(t, "A and B to list each other", func() bool { return len(a.peers()) == 1 && len(b.peers()) == 1 })
@@ -1722,17 +1656,13 @@ func TestNodePageInBrowser(t *testing.T) {
 	p.waitUntil(t, "B's feed to show the block received from A", fmt.Sprintf(`%s.includes(%s) || %[1]s`,
 		feedJS, stringify("← "+peerA+" RESPONSE_BLOCKCHAIN 1 block [1]")))
 	// B 의 페이지의 폼으로 채굴한다: 같은 출처의 POST 는 다른 출처를 막는 검사를 지나고, 블록은 A 에 닿는다.
-	if err := p.eval(`document.querySelector("#mine-form input").value = "페이지의 폼에서"; document.querySelector("#mine-form button").click()`, nil); err != nil {
-		t.Fatalf("submit the mine form: got %v, want nil", err)
-	}
+	check(t, "submitting the mine form: the error", p.eval(`document.querySelector("#mine-form input").value = "페이지의 폼에서"; document.querySelector("#mine-form button").click()`, nil), nil)
 	p.waitUntil(t, "the mine form's result", `(() => { const r = document.querySelector("#mine-result"); return (r.className === "result" && r.textContent.startsWith("블록 #2 ")) || r.className + ": " + r.textContent })()`)
 	waitFor(t, "A to receive the block mined on B's page", func() bool { return len(a.blocks()) == 3 })
 	sameChain(t, "A's chain after the form", a.blocks(), b.blocks())
 	check(t, "data of A's block 2", string(a.blocks()[2].Data), `["페이지의 폼에서"]`)
 	p.waitUntil(t, "B's page to show 3 linked cards", fmt.Sprintf(`%s === %s || %[1]s`, browserCardsJS, cards(b.blocks())))
-	if len(p.errs) > 0 {
-		t.Errorf("page errors: got %q, want none", p.errs)
-	}
+	check(t, "page errors", show(p.errs), show([]string(nil)))
 	if path := os.Getenv("SCREENSHOT"); path != "" { // README 에 쓸 B 의 페이지
 		var shot struct{ Data []byte } // base64 는 encoding/json 이 []byte 로 푼다
 		res, err := p.call("Page.captureScreenshot", map[string]any{"format": "png"})
@@ -1748,17 +1678,34 @@ func TestNodePageInBrowser(t *testing.T) {
 // ---------- 벤치마크: go test -bench . -benchmem -run '^$' ----------
 
 func BenchmarkCalculateHash(b *testing.B) {
-	g := genesisBlock
 	for b.Loop() {
-		calculateHashForBlock(g)
+		calculateHashForBlock(genesisBlock)
 	}
 }
 
-// BenchmarkReceiveChain 은 새 노드가 체인 전체를 RESPONSE_BLOCKCHAIN 하나로 받아 파싱하고, 검증하고, 교체하는 데 드는 시간이다.
-func BenchmarkReceiveChain(b *testing.B) {
+// BenchmarkReceiveChain 은 새 노드가 체인 전체(블록 10,000 개)를 RESPONSE_BLOCKCHAIN 하나로 받아 파싱하고, 검증하고, 교체하는 데
+// 드는 시간이다.
+func BenchmarkReceiveChain(b *testing.B) { benchReceive(b, 10000, func(receive func()) { receive() }) }
+
+// BenchmarkChainMemory 는 받은 체인(블록 40,000 개, 블록마다 짧은 데이터 하나)을 들고 있는 노드의 힙 크기이다.
+func BenchmarkChainMemory(b *testing.B) {
+	var held uint64
+	benchReceive(b, 40000, func(receive func()) {
+		var before, after runtime.MemStats
+		runtime.GC()
+		runtime.ReadMemStats(&before)
+		receive()
+		runtime.GC()
+		runtime.ReadMemStats(&after)
+		held = after.HeapAlloc - before.HeapAlloc
+	})
+	b.ReportMetric(float64(held)/40000, "B/block")
+}
+
+// benchReceive 는 b.Loop 마다 체인을 제네시스 하나로 되돌리고, 새 소켓으로 블록 blocks 개의 체인을 받는 일을 measure 에게 건넨다.
+func benchReceive(b *testing.B, blocks int, measure func(receive func())) {
 	discardLog(b)
 	b.Cleanup(resetChain)
-	const blocks = 10000
 	frame := chainFrame(makeChain(blocks, "bench"))
 	b.SetBytes(int64(len(frame)))
 	for b.Loop() {
@@ -1766,7 +1713,7 @@ func BenchmarkReceiveChain(b *testing.B) {
 		resetChain()
 		ws := newTestSocket(b, "bench")
 		b.StartTimer()
-		receive(ws, frame)
+		measure(func() { receive(ws, frame) })
 		if got := len(chainNow()); got != blocks+1 {
 			b.Fatalf("chain has %d blocks after receiving, want %d", got, blocks+1)
 		}
@@ -1804,52 +1751,13 @@ func BenchmarkMineOverHTTP(b *testing.B) {
 			// 두 쪽이 모두 소켓을 목록에 넣은 뒤에 시작한다: 그 전에 생성한 블록의 알림은 피어에게 가지 않는다.
 			waitFor(b, "the miner to connect", func() bool { return len(socketsNow()) == 1 && len(miner.peers()) == 1 })
 			hc := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: clients}}
-			start := len(chainNow())
-			var next atomic.Int64
-			var wg sync.WaitGroup
-			began := time.Now()
-			for range clients {
-				wg.Go(func() {
-					for next.Add(1) <= int64(b.N) {
-						resp, err := hc.Post(miner.http+"/mineBlock", "application/json", strings.NewReader(`{"data":["bench"]}`))
-						if err != nil {
-							b.Error(err)
-							return
-						}
-						io.Copy(io.Discard, resp.Body)
-						resp.Body.Close()
-					}
-				})
-			}
-			wg.Wait()
+			start, began := len(chainNow()), time.Now()
+			check(b, "POST /mineBlock that failed", mineAtOnce(hc, miner.http, clients, b.N), 0)
 			waitFor(b, "the peer to hold every block", func() bool { return len(chainNow()) == start+b.N })
 			b.ReportMetric(float64(b.N)/time.Since(began).Seconds(), "blocks/s")
 			hc.CloseIdleConnections()
 		})
 	}
-}
-
-// BenchmarkChainMemory 는 받은 체인(블록 40,000 개, 블록마다 짧은 데이터 하나)을 들고 있는 노드의 힙 크기이다.
-func BenchmarkChainMemory(b *testing.B) {
-	discardLog(b)
-	b.Cleanup(resetChain)
-	const blocks = 40000
-	frame := chainFrame(makeChain(blocks, "bench"))
-	var held uint64
-	for b.Loop() {
-		resetChain()
-		var before, after runtime.MemStats
-		runtime.GC()
-		runtime.ReadMemStats(&before)
-		receive(newTestSocket(b, "bench"), frame)
-		runtime.GC()
-		runtime.ReadMemStats(&after)
-		if len(chainNow()) != blocks+1 {
-			b.Fatal("chain not replaced")
-		}
-		held = after.HeapAlloc - before.HeapAlloc
-	}
-	b.ReportMetric(float64(held)/blocks, "B/block")
 }
 
 // ---------- README ----------
@@ -1915,18 +1823,27 @@ func check[T comparable](t testing.TB, what string, got, want T) {
 		t.Errorf("%s: got %.300s, want %.300s", what, fmt.Sprint(got), fmt.Sprint(want)) // 긴 글은 300 바이트까지
 	}
 }
-
 func atMost[T cmp.Ordered](t testing.TB, what string, got, limit T) {
 	t.Helper()
 	if got > limit {
 		t.Errorf("%s: got %v, want at most %v", what, got, limit)
 	}
 }
-
 func sameChain(t testing.TB, what string, got, want []Block) {
 	t.Helper()
-	if g, w := string(stringify(got)), string(stringify(want)); g != w {
-		t.Errorf("%s: got %d blocks, want %d; %s", what, len(got), len(want), firstDiff(g, w))
+	sameText(t, fmt.Sprintf("%s (got %d blocks, want %d)", what, len(got), len(want)), string(stringify(got)), string(stringify(want)))
+}
+
+// sameText 는 긴 글(체인의 JSON 같은)을 견주고, 다르면 처음 다른 곳과 그 둘레를 보인다.
+func sameText(t testing.TB, what, got, want string) {
+	t.Helper()
+	i := 0
+	for i < len(got) && i < len(want) && got[i] == want[i] {
+		i++
+	}
+	around := func(s string) string { return s[max(0, i-30):min(len(s), i+30)] }
+	if got != want {
+		t.Errorf("%s: first difference at byte %d (got %d bytes, want %d):\n  got  …%s…\n  want …%s…", what, i, len(got), len(want), around(got), around(want))
 	}
 }
 
@@ -1959,10 +1876,8 @@ func scaled(d time.Duration) time.Duration {
 
 // setLimit 은 노드의 한계 변수를 mu 를 잡고 바꾸고, 테스트가 끝나면 소켓들을 닫고 보내던 프레임이 끝나기를 기다려 되돌린다.
 func setLimit[T any](t *testing.T, v *T, value T) {
-	mu.Lock()
-	old := *v
-	*v = value
-	mu.Unlock()
+	var old T
+	locked(func() { old, *v = *v, value })
 	t.Cleanup(func() {
 		closeAllSockets(t)
 		waitFor(t, "frames in flight", func() bool { return queuedNow() == 0 })
@@ -2016,8 +1931,8 @@ func discardLog(t testing.TB) {
 }
 func captureLog(t testing.TB) *testNode {
 	n := &testNode{t: t, name: "log"}
+	discardLog(t)
 	log.SetOutput(n)
-	t.Cleanup(func() { log.SetOutput(os.Stderr) })
 	return n
 }
 
@@ -2102,28 +2017,24 @@ type testNode struct {
 	cmd       *exec.Cmd
 	exited    chan struct{}
 	stopped   bool
-	mu        sync.Mutex // lines 와 partial 을 지킨다
-	lines     []string   // 노드가 남긴 로그 줄
-	partial   []byte
+	mu        sync.Mutex // out 을 지킨다
+	out       []byte     // 노드가 남긴 로그
 }
 
-// Write 는 노드의 로그를 받아 줄로 모은다 (log.SetOutput 과 자식 프로세스의 출력).
+// Write 는 노드의 로그를 모은다 (log.SetOutput 과 자식 프로세스의 출력).
 func (n *testNode) Write(p []byte) (int, error) {
 	n.mu.Lock()
 	defer n.mu.Unlock()
-	n.partial = append(n.partial, p...)
-	for i := bytes.IndexByte(n.partial, '\n'); i >= 0; i = bytes.IndexByte(n.partial, '\n') {
-		n.lines = append(n.lines, string(n.partial[:i]))
-		n.partial = n.partial[i+1:]
-	}
+	n.out = append(n.out, p...)
 	return len(p), nil
 }
 
-// logLines 는 지금까지의 로그 줄이고, logText 는 그 전체(실패 메시지용), countLog 는 substr 이 든 줄의 수이다.
+// logLines 는 지금까지 끝난 로그 줄이고, logText 는 그 전체(실패 메시지용), countLog 는 substr 이 든 줄의 수이다.
 func (n *testNode) logLines() []string {
 	n.mu.Lock()
 	defer n.mu.Unlock()
-	return slices.Clone(n.lines)
+	lines := strings.Split(string(n.out), "\n")
+	return lines[:len(lines)-1] // 끝나지 않은 줄은 빼고
 }
 func (n *testNode) logText() string { return strings.Join(n.logLines(), "\n") }
 func (n *testNode) countLog(substr string) int {
@@ -2147,19 +2058,18 @@ var localNodeMu sync.Mutex // 이 프로세스 안의 노드는 한 번에 하�
 func startLocalNode(t testing.TB) *testNode {
 	t.Helper()
 	localNodeMu.Lock()
+	t.Cleanup(localNodeMu.Unlock) // 뒷정리는 거꾸로 돈다: 맨 나중에 푼다 (아래가 실패해도 다음 테스트가 노드를 열 수 있도록)
 	resetChain()
 	n := &testNode{t: t, name: "local node"}
 	log.SetOutput(n)
 	httpListener, err := net.Listen("tcp", "127.0.0.1:0")
 	p2pListener, err2 := net.Listen("tcp", ":0") // 모든 주소: 127.0.0.2 같은 다른 루프백 이름으로도 닿는다
 	if err = cmp.Or(err, err2); err != nil {
-		localNodeMu.Unlock()
 		t.Fatal(err)
 	}
 	httpSrv, p2pSrv := initHttpServer(httpListener), initP2PServer(p2pListener)
 	n.http, n.p2p = "http://"+httpSrv.Addr, fmt.Sprintf("ws://127.0.0.1:%d", p2pListener.Addr().(*net.TCPAddr).Port)
 	t.Cleanup(func() {
-		defer localNodeMu.Unlock() // 아래가 실패해도 다음 테스트가 노드를 열 수 있도록
 		defer resetChain()
 		defer log.SetOutput(os.Stderr)
 		httpSrv.Close()
@@ -2183,11 +2093,8 @@ func closeAllSockets(t testing.TB) {
 // drain 으로 꺼낸다. 테스트가 끝나면 닫고 대기열에 남은 것을 버린다 (노드의 뒷정리가 기다리지 않도록).
 func newTestSocket(t testing.TB, addr string) *socket {
 	ws := newSocket(addr, "")
-	mu.Lock()
-	initMessageHandler(ws)
-	initErrorHandler(ws)
-	mu.Unlock()
-	t.Cleanup(func() { mu.Lock(); ws.close(errors.New("test over")); release(ws); mu.Unlock() })
+	locked(func() { initMessageHandler(ws); initErrorHandler(ws) })
+	t.Cleanup(func() { locked(func() { ws.close(errors.New("test over")); release(ws) }) })
 	return ws
 }
 
@@ -2207,13 +2114,8 @@ func drain(ws *socket) (frames []string) {
 // 그대로 쓴다. 끝날 때 POST /stop 으로 멈추고, 종료 코드 0 과 (경쟁 탐지기의) DATA RACE, panic 이 없는지 확인한다.
 func startNode(t testing.TB, name string, peers ...string) *testNode {
 	t.Helper()
-	args := []string{"-http_port=0", "-p2p_port=0"}
-	if len(peers) > 0 {
-		args = append(args, "-peers="+strings.Join(peers, ","))
-	}
-	return startChild(t, name, nil, args...)
+	return startChild(t, name, nil, "-http_port=0", "-p2p_port=0", "-peers="+strings.Join(peers, ","))
 }
-
 func startChild(t testing.TB, name string, env []string, args ...string) *testNode {
 	t.Helper()
 	cmd := exec.Command(os.Args[0], append(args, "-p2p_host=127.0.0.1")...)
@@ -2230,12 +2132,12 @@ func startProcess(t testing.TB, name string, cmd *exec.Cmd) *testNode {
 		t.Fatal(err)
 	}
 	go func() { cmd.Wait(); close(n.exited) }()
-	t.Cleanup(func() { // n.stop 뒤에 돈다: 테스트가 실패했으면 노드의 로그 전체를 보인다
+	t.Cleanup(func() { // 멈춘 뒤 테스트가 실패했으면 노드의 로그 전체를 보인다
+		n.stop()
 		if t.Failed() {
 			t.Logf("---- %s's log ----\n%s", n.name, n.logText())
 		}
 	})
-	t.Cleanup(n.stop)
 	portAfter := func(prefix string) string {
 		_, p, _ := strings.Cut(n.logText()+"\n", prefix)
 		p, _, _ = strings.Cut(p, "\n")
@@ -2263,12 +2165,10 @@ func (n *testNode) stop() {
 	} else if resp := request(t, "POST", n.http+"/stop", "", nil); resp.status != 200 || resp.body != `{"msg":"Stopping server"}` {
 		t.Errorf("%s: POST /stop: got %d %q, want 200 {\"msg\":\"Stopping server\"}", n.name, resp.status, resp.body)
 	}
-	select {
-	case <-n.exited:
-	case <-time.After(20 * time.Second):
-		n.cmd.Process.Kill()
-		<-n.exited
-		t.Errorf("%s did not exit after POST /stop", n.name)
+	kill := time.AfterFunc(20*time.Second, func() { n.cmd.Process.Kill() })
+	<-n.exited
+	if !kill.Stop() {
+		t.Errorf("%s did not exit within 20 s of POST /stop", n.name)
 	}
 	if code := n.cmd.ProcessState.ExitCode(); code != 0 || n.countLog("DATA RACE") > 0 || n.countLog("panic") > 0 {
 		t.Errorf("%s exited with code %d, want 0 and no data race or panic:\n%s", n.name, code, n.logText())
@@ -2336,20 +2236,15 @@ func (n *testNode) mineBody(body string) (Block, string) {
 	raw := n.call("POST", "/mineBlock", body)
 	return fromJSON[Block](n.t, raw), raw
 }
-
 func (n *testNode) mine(data ...string) Block {
 	n.t.Helper()
 	b, _ := n.mineBody(string(stringify(map[string][]string{"data": data})))
 	return b
 }
-
 func (n *testNode) addPeers(peers ...string) {
 	n.t.Helper()
 	n.call("POST", "/addPeers", string(stringify(map[string][]string{"peers": peers})))
 }
-
-// tip 은 노드의 마지막 블록 해시이다.
-func (n *testNode) tip() string { chain := n.blocks(); return hashOf(chain[len(chain)-1]).String() }
 
 // waitSameChain 은 모든 노드의 체인이 똑같아질 때까지 기다린다.
 func waitSameChain(t testing.TB, nodes ...*testNode) []Block {
@@ -2381,13 +2276,17 @@ func tcpDial(t testing.TB, addr string, rcvbuf int, send string) net.Conn {
 	return c
 }
 
-// statusLine 은 d 안에 온 답의 첫 줄이고(오지 않으면 ""), closedWithin 은 d 안에 상대가 연결을 닫는지이다 (오는 것은 버린다).
-func statusLine(c net.Conn, d time.Duration) string {
+// statusCode 는 d 안에 온 답의 상태 코드("101" 처럼, 오지 않으면 "")이고, dialStatus 는 addr 에 새로 연결해 request 를 보낸
+// 답의 상태 코드이다. closedWithin 은 d 안에 상대가 연결을 닫는지이다 (오는 것은 버린다).
+func statusCode(c net.Conn, d time.Duration) string {
 	c.SetReadDeadline(time.Now().Add(d))
 	line, _ := bufio.NewReader(c).ReadString('\n')
-	return line
+	_, code, _ := strings.Cut(line, " ")
+	return code[:min(len(code), 3)]
 }
-
+func dialStatus(t *testing.T, addr, request string) string {
+	return statusCode(tcpDial(t, addr, 0, request), 5*time.Second)
+}
 func closedWithin(c net.Conn, d time.Duration) bool {
 	c.SetReadDeadline(time.Now().Add(d))
 	_, err := io.Copy(io.Discard, c)
@@ -2399,13 +2298,9 @@ func closedWithin(c net.Conn, d time.Duration) bool {
 func waitsForRoom(t *testing.T, what, url, request string, open net.Conn, want string) {
 	t.Helper()
 	extra := tcpDial(t, url, 0, request)
-	if status := statusLine(extra, 300*time.Millisecond); status != "" {
-		t.Errorf("%s: one connection more than the limit got %q, want no answer while the others are open", what, status)
-	}
+	check(t, what+": status for one connection more than the limit while the others are open", statusCode(extra, 300*time.Millisecond), "")
 	open.Close()
-	if status := statusLine(extra, 5*time.Second); !strings.HasPrefix(status, want) {
-		t.Errorf("%s: the extra connection after one closed got %q, want %s", what, status, want)
-	}
+	check(t, what+": status for the extra connection after one closed", statusCode(extra, 5*time.Second), want)
 }
 
 // rawDial 은 npm ws 처럼 Origin 헤더 없이 웹소켓 핸드셰이크를 손으로 한다. 프레임은 readRawFrame 으로 읽고 writeRawFrame 으로 보낸다.
@@ -2414,13 +2309,8 @@ func rawDial(t testing.TB, p2pURL string) (net.Conn, *bufio.Reader) {
 	conn := tcpDial(t, p2pURL, 0, upgrade+"\r\n")
 	conn.SetDeadline(time.Now().Add(20 * time.Second))
 	r := bufio.NewReader(conn)
-	if status, err := r.ReadString('\n'); !strings.HasPrefix(status, "HTTP/1.1 101") {
-		t.Fatalf("handshake without Origin: got %q (%v), want HTTP/1.1 101", status, err)
-	}
-	for line, err := "", error(nil); line != "\r\n"; line, err = r.ReadString('\n') {
-		if err != nil {
-			t.Fatal(err)
-		}
+	if resp, err := http.ReadResponse(r, nil); err != nil || resp.StatusCode != 101 { // 101 의 몸체는 없다: r 은 첫 프레임에 있다
+		t.Fatalf("handshake without Origin: got %v (%v), want 101", resp, err)
 	}
 	conn.SetDeadline(time.Time{})
 	return conn, r
@@ -2433,11 +2323,8 @@ func readRawFrame(r *bufio.Reader) (opcode byte, payload []byte, err error) {
 		return
 	}
 	opcode, n := hdr[0]&0x0f, uint64(hdr[1]&0x7f)
-	if n == 126 {
-		_, err = io.ReadFull(r, hdr[2:4])
-		n = uint64(binary.BigEndian.Uint16(hdr[2:4]))
-	} else if n == 127 {
-		_, err = io.ReadFull(r, hdr[2:])
+	if ext := map[uint64]int{126: 2, 127: 8}[n]; ext > 0 { // 길이가 뒤의 2 나 8 바이트에 있다: hdr[2:10] 의 끝에 읽는다
+		_, err = io.ReadFull(r, hdr[10-ext:])
 		n = binary.BigEndian.Uint64(hdr[2:])
 	}
 	if err == nil {
@@ -2476,6 +2363,18 @@ func writeRawFrame(t testing.TB, conn net.Conn, text string) {
 	}
 }
 
+// flood 는 c 에 head 를 쓰고 32 KiB 씩 모두 limit 바이트까지 더 쓰며(쓰기가 실패하면 멈춘다) 쓴 바이트 수를 돌려준다.
+func flood(c net.Conn, head string, limit int64) (written int64) {
+	io.WriteString(c, head)
+	for chunk := bytes.Repeat([]byte("a"), 32<<10); written < limit; {
+		k, err := c.Write(chunk)
+		if written += int64(k); err != nil {
+			break
+		}
+	}
+	return written
+}
+
 // fakePeer 는 연결마다 serve 를 돌리는 가짜 피어를 열고 그 ws:// 주소를 돌려준다.
 func fakePeer(t *testing.T, serve func(net.Conn)) string {
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
@@ -2491,22 +2390,12 @@ func fakePeer(t *testing.T, serve func(net.Conn)) string {
 	return "ws://" + ln.Addr().String()
 }
 
-// need 는 테스트가 쓰는 바깥 것이 없으면(missing) 건너뛰고, env=1 이면(CI) 실패한다.
-func need(t *testing.T, env, missing, install string) {
+// need 는 테스트가 쓰는 바깥 것이 없으면(err 가 nil 이 아니면) 건너뛰고, env=1 이면(CI) 실패한다.
+func need(t *testing.T, env string, err error, install string) {
 	t.Helper()
-	if os.Getenv(env) == "1" {
-		t.Fatalf("%s=1 but %s (%s)", env, missing, install)
+	if err != nil && os.Getenv(env) == "1" {
+		t.Fatalf("%s=1 but %v (%s)", env, err, install)
+	} else if err != nil {
+		t.Skipf("skipping: %v (%s; %s=1 makes this a failure)", err, install, env)
 	}
-	t.Skipf("skipping: %s (%s; %s=1 makes this a failure)", missing, install, env)
-}
-
-// firstDiff 는 두 글이 처음 다른 곳과 그 둘레를 보여 준다 (긴 체인 JSON 을 비교할 때의 실패 메시지용).
-func firstDiff(got, want string) string {
-	i := 0
-	for i < len(got) && i < len(want) && got[i] == want[i] {
-		i++
-	}
-	around := func(s string) string { return s[max(0, i-30):min(len(s), i+30)] }
-	return fmt.Sprintf("first difference at byte %d (got %d bytes, want %d):\n  got  …%s…\n  want …%s…",
-		i, len(got), len(want), around(got), around(want))
 }

@@ -190,7 +190,7 @@ func (h *Hash) UnmarshalText(text []byte) error {
 	return nil
 }
 
-// memo 는 블록에 적어 두는 비용이다: 응답 프레임의 크기를 체인을 다시 돌지 않고 안다 (fits 와 prepareBlock 이 적는다).
+// memo 는 블록에 적어 두는 비용이다: 응답 프레임의 크기를 체인을 다시 돌지 않고 안다 (fits 와 decodeBlocks, prepareBlocks 가 적는다).
 type memo struct {
 	own   cost // 이 블록 하나가 응답 프레임에 더하는 비용 (0 이면 아직 세지 않았다)
 	total cost // 제네시스부터 이 블록까지의 체인을 응답 프레임 하나로 보낼 때의 비용
@@ -300,7 +300,7 @@ func factsFor(data json.RawMessage) facts {
 }
 
 // merkleRootOf 는 npm merkle 0.6.0 의 merkle("sha256").sync(data).root() || '0'.repeat(64) 와 같은 값을 구한다.
-// data 는 이미 검사한 것이다(readBody, prepareBlock): JSON.stringify 의 형식이 아닌 data 의 루트는 '0' 64개가 되어 버린다.
+// data 는 이미 검사한 것이다(readBody, prepareBlocks): JSON.stringify 의 형식이 아닌 data 의 루트는 '0' 64개가 되어 버린다.
 func merkleRootOf(data json.RawMessage) Hash { return factsOf(data).root }
 
 // prepareData 는 data 배열의 머클 루트와 값의 수를 구한다. data 가 JSON.stringify 가 쓰는 형식인지도 보고(canonicalJSON),

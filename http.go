@@ -49,7 +49,7 @@ func initHttpServer(ln net.Listener) *http.Server {
 		if !readBody(w, r, "data", &data) { // const data = req.body.data || []
 			return
 		}
-		lockWith(factsFor(data)) // mu.Lock(): 챕터에 없는 것: 머클 루트는 mu 를 잡기 전에 한 번 구하고, mineBlock 은 그것을 쓴다
+		lockWith(factsFor(data)) // mu.Lock() 이다. 머클 루트는 그 전에 mu 밖에서 구해 두고(factsFor), mineBlock 이 그것을 쓴다
 		newBlock := mineBlock(data)
 		unlockWith()
 		if newBlock == nil {

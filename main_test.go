@@ -1819,7 +1819,9 @@ func hh(s string) Hash { return sha256.Sum256([]byte(s)) }
 // 넘으면 실패로 적고, sameChain 은 두 체인을 바이트로 견준다.
 func check[T comparable](t testing.TB, what string, got, want T) {
 	t.Helper()
-	if got != want {
+	if g, ok := any(got).(string); ok && len(g) > 300 { // 긴 글은 처음 갈리는 곳을 보인다
+		sameText(t, what, g, any(want).(string))
+	} else if got != want {
 		t.Errorf("%s: got %.300s, want %.300s", what, fmt.Sprint(got), fmt.Sprint(want)) // 긴 글은 300 바이트까지
 	}
 }

@@ -77,10 +77,8 @@ func initConnection(ws *socket) {
 // initMessageHandler 는 소켓에 메시지가 올 때마다 그 종류에 따라 처리하게 한다.
 func initMessageHandler(ws *socket) {
 	// const message = JSON.parse(data) 는 그 소켓의 고루틴이 mu 를 잡기 전에 한다 (readMessage: data 의 블록 배열도 파싱한다).
-	// 챕터와 다른 점: JSON.stringify 가 쓰는 형식 그대로이고 Go 가 자바스크립트와 같게 읽는 메시지만 여기 온다. 나머지(다른 형식, 정수가
-	// 아닌 type, 문자열도 null 도 아닌 data, 빈 블록 배열, 구조가 틀린 블록, 64글자 대문자 16진수가 아닌 해시나 data 와 맞지 않는 머클 루트
-	// (올바를 수 없는 블록), Go 가 같게 읽지 못하는 data, 너무 큰 것)는 한 줄 남기고 잘못된 메시지로 세며 5 개면 연결을 닫는다. 챕터는 처리하거나
-	// 넘어가거나 예외로 죽는다 (readMessage, README).
+	// 챕터와 다른 점: JSON.stringify 의 형식 그대로이고 올바를 수 있는 블록만 든 메시지가 여기 온다. 나머지는 한 줄 남기고 잘못된 메시지로
+	// 세며, 5 개면 연결을 닫는다 (챕터는 처리하거나 넘어가거나 예외로 죽는다). 무엇이 나머지인지는 readMessage 와 README 에 있다.
 	// 노트와 다른 점: 노트는 ws.on 이 소켓을 "메세지 대기열"에 올린다고 적었다. 메시지가 올 때마다 부를 함수를 등록할 뿐이다.
 	ws.on("message", func(message Message) {
 		switch message.Type {
@@ -622,8 +620,10 @@ func receive(ws *socket, data []byte) {
 // 파싱한 값을 다시 쓴 바이트가 받은 바이트와 같아야 한다. 그러면 키는 대소문자까지 같고, 같은 키가 둘이거나 다른 키가 있을 수
 // 없고, 수는 자바스크립트의 형식이며, 잘린 프레임은 JSON 이 아니다. 그래서 Go 가 읽은 값이 자바스크립트가 읽은 값과 같다.
 // UTF-8 이 아닌 바이트만은 따로 본다: Go 는 그것을 더 긴 U+FFFD 로 읽어, 줄어드는 이스케이프와 길이를 맞출 수 있다.
+// type 이 정수가 아니거나 data 가 문자열도 null 도 아니면 거절한다.
 // RESPONSE_BLOCKCHAIN 이면 data 의 블록 배열도 그렇게 파싱하고, 머클 루트와 해시를 구해 둔다 (decodeBlocks): 빈 배열, 구조가 틀린
-// 블록(isValidBlockStructure: 챕터는 addBlock 이나 replaceChain 에서야 거절한다), 64글자 대문자 16진수가 아닌 해시(올바를 수 없는 블록),
+// 블록(isValidBlockStructure: 챕터는 addBlock 이나 replaceChain 에서야 거절한다), 64글자 대문자 16진수가 아닌 해시나 data 와 맞지 않는
+// 머클 루트(올바를 수 없는 블록, prepareBlocks), 2^20 개가 넘는 data 값,
 // Go 가 자바스크립트와 같게 읽지 못하는 data(canonicalJSON: 짝이 없는 \ud800, 64 겹보다 깊은 값)가 든 메시지는 통째로 거절한다.
 // 모르는 type 은 챕터처럼 받고 넘어간다. 여러 프레임으로 나눈 메시지는 프레임마다 따로 읽어 잘못된 메시지가 된다 (readPump).
 func readMessage(frame []byte) (message Message, prepared facts, err error) {

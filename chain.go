@@ -102,7 +102,7 @@ func calculateHash(version string, index int64, previousHash Hash, timestamp int
 	return sha256.Sum256([]byte(version + strconv.FormatInt(index, 10) + previousHash.String() + strconv.FormatInt(timestamp, 10) + merkleRoot.String()))
 }
 
-// calculateHashForBlock 은 블록 헤더의 다섯 값으로 블록 해시를 구한다.
+// calculateHashForBlock 은 블록 헤더의 다섯 값으로 블록 해시를 구한다. 챕터의 다른 함수처럼 mu 를 잡고 부른다 (구해 둔 known 을 읽는다).
 func calculateHashForBlock(block Block) Hash {
 	if hash, ok := prehashed(block); ok { // 챕터에 없는 것: 받은 블록의 해시는 mu 를 잡기 전에 구해 두었다
 		return hash
@@ -128,7 +128,7 @@ func isValidNewBlock(newBlock Block, previousBlock Block) bool {
 	} else if calculateHashForBlock(previousBlock) != newBlock.Header.PreviousHash {
 		log.Println("Invalid previousHash")
 		return false
-	} else if merkleRootOf(newBlock.Data) != newBlock.Header.MerkleRoot { // data 가 없으면 '0' 64개이다
+	} else if merkleRootOf(newBlock.Data) != newBlock.Header.MerkleRoot { // 챕터의 두 조건(data 가 있을 때와 없을 때)을 하나로: 없으면 '0' 64개이다
 		log.Println("Invalid merkleRoot")
 		return false
 	}
@@ -165,7 +165,7 @@ const (
 	maxBlockDataBytes = 1 << 20   // 블록 하나의 data 를 JSON 으로 쓴 크기의 한계 (HTTP 몸체 100 KB 로 생성할 수 있는 어떤 data 보다 크다)
 	maxSafeInteger    = 1<<53 - 1 // 자바스크립트가 정확히 다루는 가장 큰 정수
 	maxDepth          = 64        // data 의 값 안에 배열과 객체가 겹칠 수 있는 깊이의 한계
-	maxFrameBytes     = 64 << 20  // 받는 프레임 하나, 그리고 체인 전체를 담은 응답 프레임의 최대 크기 (챕터의 ws 1.x 는 100 MiB)
+	maxFrameBytes     = 64 << 20  // 받는 프레임 하나, 그리고 체인 전체를 담은 응답 프레임의 최대 크기 (챕터의 ws 1.x 는 들어온 연결에 100 MiB)
 	maxLeaves         = 1 << 20   // 프레임 하나, 그리고 체인 전체의 응답에서 머클 리프 노드로 해시하는 data 값 수의 한계
 )
 

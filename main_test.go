@@ -79,7 +79,9 @@ func TestGenerateNextBlock(t *testing.T) {
 
 func TestAddBlock(t *testing.T) {
 	chain := makeChain(3, "a")
-	fill := func(b Block, bytes, values int) Block { // 이 블록을 붙인 체인의 답이 bytes 바이트, data 값 values 개가 되게 적어 둔다
+	// fill 은 큰 블록을 실제로 만들지 않고, 이 블록을 붙인 체인의 QUERY_ALL 응답이 bytes 바이트, data 값 values 개라고 블록에 적어 둔다
+	// (챕터에 없는 값 own: addBlock 이 체인 전체의 응답 크기를 보는 fits 를 시험한다).
+	fill := func(b Block, bytes, values int) Block {
 		b.own = cost{int32(bytes - len(chainFrame(chain[:2]))), int32(values)}
 		return b
 	}
@@ -100,7 +102,11 @@ func TestAddBlock(t *testing.T) {
 		setChain(slices.Clone(tt.held))
 		var got bool
 		locked(func() { got = addBlock(tt.block) })
-		check(t, tt.name+" (added, blocks)", fmt.Sprint(got, len(chainNow())), fmt.Sprint(tt.want, len(tt.held)+map[bool]int{true: 1}[tt.want]))
+		wantBlocks := len(tt.held)
+		if tt.want {
+			wantBlocks++ // 붙었으면 한 블록 더
+		}
+		check(t, tt.name+" (added, blocks)", fmt.Sprint(got, len(chainNow())), fmt.Sprint(tt.want, wantBlocks))
 	}
 	resetChain()
 }
@@ -364,10 +370,10 @@ const (
 func TestHandleBlockchainResponse(t *testing.T) {
 	t.Cleanup(func() { mu.Lock(); sockets = nil; mu.Unlock(); resetChain() })
 	chain, fork := makeChain(4, "h"), makeChain(2, "fork")
-	badRoot := chain[2]
-	badRoot.Data = vals("not the data of its merkle root")
-	invalid := slices.Clone(chain)
-	invalid[3].Data = vals("tampered")
+	skipping := chain[2] // 우리 마지막 블록 위에 있지만 index 가 하나를 건너뛴다
+	skipping.Header.Index = 3
+	invalid := slices.Clone(chain) // 블록 3 이 앞 블록에 이어지지 않는다
+	invalid[3].Header.PreviousHash = hh("another block")
 	frame := func(blocks []Block) []string { return []string{string(chainFrame(blocks))} } // blocks 를 담은 RESPONSE_BLOCKCHAIN 하나
 	for _, tt := range []struct {
 		name                  string
@@ -382,20 +388,19 @@ func TestHandleBlockchainResponse(t *testing.T) {
 			[]string{behind + "1,  Peer got: 2", appended}, chain[:3], frame(chain[2:3]), frame(chain[2:3])},
 		{"several blocks whose last is on ours: appended", chain[:4], chain[2:],
 			[]string{behind + "3,  Peer got: 4", appended}, chain, frame(chain[4:]), frame(chain[4:])},
-		{"a next block that addBlock refuses: nothing sent", chain[:2], []Block{badRoot},
-			[]string{behind + "1,  Peer got: 2", appended, "Invalid merkleRoot"}, chain[:2], nil, nil},
+		{"a block on ours that addBlock refuses: nothing sent", chain[:2], []Block{skipping},
+			[]string{behind + "1,  Peer got: 3", appended, "Invalid index"}, chain[:2], nil, nil},
 		{"챕터와 다른 점: one block not on ours asks only its sender for the chain (the chapter asks every peer)", chain[:2], chain[3:4],
 			[]string{behind + "1,  Peer got: 3", queryPeer}, chain[:2], []string{queryAll}, nil},
 		{"a longer valid chain: replaced and broadcast", fork, chain, []string{behind + "2,  Peer got: 4", longer, replaced}, chain, frame(chain[4:]), frame(chain[4:])},
 		{"a longer invalid chain: nothing", fork, invalid,
-			[]string{behind + "2,  Peer got: 4", longer, "Invalid merkleRoot", "Received blockchain invalid"}, fork, nil, nil},
+			[]string{behind + "2,  Peer got: 4", longer, "Invalid previousHash", "Received blockchain invalid"}, fork, nil, nil},
 	} {
 		setChain(slices.Clone(tt.held))
 		sender, other := newTestSocket(t, "sender"), newTestSocket(t, "other")
 		locked(func() { sockets = []*socket{sender, other} })
-		message := Message{Type: RESPONSE_BLOCKCHAIN, Data: tt.received} // JSON.parse(message.data) 는 readMessage 가 따로 한다 (TestReadMessage)
 		logs := captureLog(t)
-		locked(func() { handleBlockchainResponse(sender, message) })
+		receive(sender, chainFrame(tt.received)) // 노드가 받는 그대로: JSON.parse 뒤에 "message" 핸들러가 handleBlockchainResponse 를 부른다
 		if got := strings.Split(logs.logText(), "\n"); !slices.EqualFunc(got, tt.wantLog, strings.HasSuffix) {
 			t.Errorf("%s: log\n got %q\nwant %q", tt.name, got, tt.wantLog)
 		}
@@ -487,7 +492,11 @@ func TestReplaceChain(t *testing.T) {
 	replaced := 0
 	for range 64 {
 		setChain(long)
-		locked(func() { replaceChain(other); replaced += map[bool]int{true: 1}[blockEqual(getLatestBlock(), other[3])] })
+		locked(func() {
+			if replaceChain(other); blockEqual(getLatestBlock(), other[3]) {
+				replaced++
+			}
+		})
 	}
 	if replaced == 0 || replaced == 64 {
 		t.Errorf("same-length chain, 64 tries: replaced %d times, want both outcomes", replaced)
@@ -1965,7 +1974,7 @@ func socketAt(addr string) *socket {
 	return nil
 }
 
-// makeChain 은 제네시스 위에 n 개의 블록을 올린 올바른 체인을 만든다 (전역 체인은 건드리지 않는다).
+// makeChain 은 제네시스 위에 n 개의 블록을 올린 올바른 체인을 만든다: 블록 n+1 개이고 chain[i] 의 index 는 i 이다 (전역 체인은 건드리지 않는다).
 func makeChain(n int, tag string) []Block {
 	chain := []Block{genesisBlock}
 	for i := 1; i <= n; i++ {

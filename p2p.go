@@ -77,8 +77,8 @@ func initConnection(ws *socket) {
 // initMessageHandler 는 소켓에 메시지가 올 때마다 그 종류에 따라 처리하게 한다.
 func initMessageHandler(ws *socket) {
 	// const message = JSON.parse(data) 는 그 소켓의 고루틴이 mu 를 잡기 전에 한다 (readMessage: data 의 블록 배열도 파싱한다).
-	// 챕터와 다른 점: JSON.stringify 의 형식 그대로이고 올바를 수 있는 블록만 든 메시지가 여기 온다. 나머지는 한 줄 남기고 잘못된 메시지로
-	// 세며, 5 개면 연결을 닫는다 (챕터는 처리하거나 넘어가거나 예외로 죽는다). 무엇이 나머지인지는 readMessage 와 README 에 있다.
+	// 챕터와 다른 점: JSON.stringify 의 형식이 아니거나, 구조가 틀리거나 해시나 머클 루트가 맞지 않아 올바를 수 없는 블록이 든 메시지는
+	// 여기 오지 않는다: 한 줄 남기고 잘못된 메시지로 세며, 5 개면 연결을 닫는다 (챕터는 처리하다 거절하거나 예외로 죽는다: readMessage, README).
 	// 노트와 다른 점: 노트는 ws.on 이 소켓을 "메세지 대기열"에 올린다고 적었다. 메시지가 올 때마다 부를 함수를 등록할 뿐이다.
 	ws.on("message", func(message Message) {
 		switch message.Type {
@@ -216,7 +216,7 @@ func replaceChain(newBlocks []Block) {
 
 // ---- 챕터에 없는 것 ----
 
-// 믿을 수 없는 피어를 위한 한계들 (README 의 「지키는 한계」). 챕터에는 ws 1.x 의 프레임 한계(100 MiB)만 있다.
+// 믿을 수 없는 피어를 위한 한계들 (README 의 「지키는 한계」). 챕터에는 ws 1.x 가 들어온 연결에 두는 프레임 한계(100 MiB)만 있다.
 const (
 	maxPeers       = 64      // 들어온 연결 수, 나가는(연결했거나 연결하는 중인) 연결 수, /addPeers 요청 하나의 주소 수의 한계
 	maxQueued      = 1024    // 한 소켓의 대기열에 기다리는 프레임 수의 한계

@@ -141,6 +141,8 @@ func isValidNewBlock(newBlock Block, previousBlock Block) bool {
 // data 는 typeof 가 'object' 인 null 이나 객체가 아니라 배열이어야 하고, JSON 으로 1 MiB(maxBlockDataBytes)까지이다.
 // version 은 256 바이트까지이다: 블록 해시를 구할 때마다 통째로 해시하므로, 긴 version 은 mu 를 오래 잡게 한다.
 func isValidBlockStructure(block Block) bool {
+	// 챕터의 typeof 검사 여섯 개: version, previousHash, merkleRoot 가 'string', index, timestamp 가 'number' 인 것은 Go 의 타입이
+	// 보장하고(여기서는 정수의 범위와 version 의 길이만 본다), data 가 'object' 인 것은 JSON 배열인 것으로 본다.
 	return isSafeInteger(block.Header.Index) && isSafeInteger(block.Header.Timestamp) && len(block.Header.Version) <= 256 &&
 		len(block.Data) >= 2 && block.Data[0] == '[' && len(block.Data) <= maxBlockDataBytes
 }

@@ -42,7 +42,7 @@ func initHttpServer(ln net.Listener) *http.Server {
 
 	// POST /mineBlock {"data":[…]}: 새 블록을 생성해 돌려준다
 	// 챕터와 다른 점: 한 번에 넷까지이다 (나머지는 기다린다: slots). Content-Type 이 application/json(charset 은 utf-8)이 아닌 몸체는
-	// 415 이다 (챕터는 읽지 않고 빈 블록을 생성하고, utf-16 은 읽는다). 자바스크립트와 같게 읽을 수 없는 data(1e400, 64 겹보다 깊은 값,
+	// 415 이다 (챕터는 JSON 이 아닌 type 의 몸체는 읽지 않고 빈 블록을 생성하고, utf-16 은 읽고, utf- 가 아닌 charset 은 415 이다). 자바스크립트와 같게 읽을 수 없는 data(1e400, 64 겹보다 깊은 값,
 	// 짝이 없는 \ud800, "toString" 키, 배열이 아닌 data 들: readBody 와 README)는 400 이다 (챕터는 받거나 500 이다).
 	mux.HandleFunc("POST /mineBlock", slots(busy, func(w http.ResponseWriter, r *http.Request) {
 		var data json.RawMessage

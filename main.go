@@ -20,9 +20,9 @@ import (
 // 이 API 로는 누구든 블록을 생성하고 노드를 멈출 수 있다. -p2p_host, -peers, -trace 도 챕터에 없다.
 var (
 	httpHost = flag.String("http_host", "127.0.0.1", "HTTP API 가 리슨할 주소")
-	httpPort = flag.String("http_port", cmp.Or(os.Getenv("HTTP_PORT"), "3001"), "HTTP API 포트 (0 이면 빈 포트 아무거나)")
+	httpPort = flag.String("http_port", cmp.Or(os.Getenv("HTTP_PORT"), "3001"), "HTTP API 포트 (0 이면 빈 포트 아무거나)") // 챕터의 http_port
 	p2pHost  = flag.String("p2p_host", "", "P2P 웹소켓 서버가 리슨할 주소 (기본은 모든 주소)")
-	p2pPort  = flag.String("p2p_port", cmp.Or(os.Getenv("P2P_PORT"), "6001"), "P2P 웹소켓 포트 (0 이면 빈 포트 아무거나)")
+	p2pPort  = flag.String("p2p_port", cmp.Or(os.Getenv("P2P_PORT"), "6001"), "P2P 웹소켓 포트 (0 이면 빈 포트 아무거나)") // 챕터의 p2p_port
 	peers    = flag.String("peers", "", "시작할 때 한 번 연결할 피어들, 쉼표로 구분 (예: ws://127.0.0.1:6002,ws://127.0.0.1:6003)")
 	tracing  = flag.Bool("trace", false, "P2P 메시지를 보내고 받을 때마다 한 줄씩 찍는다 (방향, 피어, 종류, 블록 범위)")
 )

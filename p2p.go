@@ -218,10 +218,11 @@ func replaceChain(newBlocks []Block) {
 
 // 믿을 수 없는 피어를 위한 한계들 (README 의 「지키는 한계」). 챕터에는 ws 1.x 가 들어온 연결에 두는 프레임 한계(100 MiB)만 있다.
 const (
-	maxPeers       = 64      // 들어온 연결 수, 나가는(연결했거나 연결하는 중인) 연결 수, /addPeers 요청 하나의 주소 수의 한계
-	maxQueued      = 1024    // 한 소켓의 대기열에 기다리는 프레임 수의 한계
-	maxBadMessages = 5       // 한 피어가 보낸 잘못된 메시지가 이만큼이면 연결을 닫는다
-	maxHeaderBytes = 4 << 10 // 웹소켓 핸드셰이크(HTTP)의 요청 헤더와 응답 헤더의 크기 한계
+	maxPeers       = 64       // 들어온 연결 수, 나가는(연결했거나 연결하는 중인) 연결 수, /addPeers 요청 하나의 주소 수의 한계
+	maxQueued      = 1024     // 한 소켓의 대기열에 기다리는 프레임 수의 한계
+	maxBadMessages = 5        // 한 피어가 보낸 잘못된 메시지가 이만큼이면 연결을 닫는다
+	maxHeaderBytes = 4 << 10  // 웹소켓 핸드셰이크(HTTP)의 요청 헤더와 응답 헤더의 크기 한계
+	bigMessage     = 16 << 10 // 이보다 큰 메시지는 bigReads 의 자리를 얻어야 읽는다. 핸드셰이크 전의 연결은 이만큼까지만 읽어 자리를 얻지 못한다
 )
 
 // 시간 제한들과 대기열의 바이트 한계는 상수가 아니다: 테스트가 짧게, 작게 줄인다 (시작할 때 한 번).
@@ -412,7 +413,7 @@ var bigReads = make(chan struct{}, 2)
 func (c *limitedConn) Read(p []byte) (int, error) {
 	if c.limit > 0 && c.read >= c.limit {
 		return 0, fmt.Errorf("handshake longer than %d bytes", c.limit)
-	} else if c.read > 16<<10 && !c.big {
+	} else if c.read > bigMessage && !c.big {
 		select {
 		case bigReads <- struct{}{}:
 			c.big = true
@@ -454,7 +455,7 @@ type rawListener struct{ net.Listener }
 // Accept 는 연결 하나를 받아 감싼다.
 func (l rawListener) Accept() (net.Conn, error) {
 	c, err := l.Listener.Accept()
-	return &limitedConn{Conn: c, limit: 16 << 10}, err // 핸드셰이크 전에는 16 KiB 까지만 읽는다. 에러면 http.Server 는 이 연결을 쓰지 않는다
+	return &limitedConn{Conn: c, limit: bigMessage}, err // 에러면 http.Server 는 이 연결을 쓰지 않는다
 }
 
 // on 은 ws.on(event, handler) 이다: handler 를 그 이벤트에 올린다. "message" 면 읽는 고루틴(readPump)을 띄우고,

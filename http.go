@@ -41,9 +41,9 @@ func initHttpServer(ln net.Listener) *http.Server {
 	}))
 
 	// POST /mineBlock {"data":[…]}: 새 블록을 생성해 돌려준다
-	// 챕터와 다른 점: 한 번에 넷까지이다 (나머지는 기다린다: slots). Content-Type 이 application/json(charset 은 utf-8)이 아닌 몸체는
-	// 415 이다 (챕터는 JSON 이 아닌 type 의 몸체는 읽지 않고 빈 블록을 생성하고, utf-16 은 읽고, utf- 가 아닌 charset 은 415 이다). 자바스크립트와 같게 읽을 수 없는 data(1e400, 64 겹보다 깊은 값,
-	// 짝이 없는 \ud800, "toString" 키, 배열이 아닌 data 들: readBody 와 README)는 400 이다 (챕터는 받거나 500 이다).
+	// 챕터와 다른 점: 한 번에 넷까지이다 (나머지는 기다린다: slots). application/json 의 charset 이 utf-8 이 아니면 415 이다 (챕터는
+	// utf-16 은 읽는다). 자바스크립트와 같게 읽을 수 없는 data(1e400, 64 겹보다 깊은 값, 짝이 없는 \ud800, "toString" 키,
+	// 배열이 아닌 data 들: readBody 와 README)는 400 이다 (챕터는 받거나 500 이다).
 	mux.HandleFunc("POST /mineBlock", slots(busy, func(w http.ResponseWriter, r *http.Request) {
 		var data json.RawMessage
 		if !readBody(w, r, "data", &data) { // const data = req.body.data || []
@@ -88,7 +88,7 @@ func initHttpServer(ln net.Listener) *http.Server {
 
 	// POST /addPeers {"peers":[…]}: 피어마다 웹소켓을 연다.
 	// 노트와 다른 점: 노트는 /addpeers 로 적었다. Express 는 경로의 대소문자를 가리지 않아 챕터에서도 되므로, 두 철자를 다 등록한다.
-	// 챕터와 다른 점: /mineBlock 처럼 한 번에 넷까지이고 Content-Type 이 JSON 이어야 한다. 배열이 아닌 peers, null 도 문자열도 아닌
+	// 챕터와 다른 점: /mineBlock 처럼 한 번에 넷까지이고 charset 은 utf-8 이어야 한다. 배열이 아닌 peers, null 도 문자열도 아닌
 	// 주소(챕터는 500), maxPeers 개를 넘는 주소는 400 이다. null 주소는 빈 주소가 되어 connectToPeers 가 건너뛴다(챕터는 500).
 	addPeers := slots(busy, func(w http.ResponseWriter, r *http.Request) {
 		var peers []string
@@ -168,19 +168,22 @@ func slots(places chan struct{}, handler http.HandlerFunc) http.HandlerFunc {
 	}
 }
 
-// readBody 는 req.body[key] || [] 를 v 에 읽는다. 몸체는 body-parser 의 json() 과 JSON.parse 처럼 읽는다: 빈 몸체는 {} 이고,
-// 배열 몸체에는 key 가 없고, 키는 대소문자까지 같아야 하며 같은 키는 뒤의 것이다. 값이 없거나 거짓(null, false, 0, "")이면 [] 이고,
-// 아니면 JSON.stringify(JSON.parse(…)) 의 형식(canonicalJSON)으로 읽는다. 안 되면 400, 413, 415 로 답하고 false 를 돌려준다.
+// readBody 는 req.body[key] || [] 를 v 에 읽는다. 몸체는 body-parser 의 json() 과 JSON.parse 처럼 읽는다: Content-Type 이
+// application/json 이 아니거나 빈 몸체는 {} 이고, 배열 몸체에는 key 가 없고, 키는 대소문자까지 같아야 하며 같은 키는 뒤의 것이다.
+// 값이 없거나 거짓(null, false, 0, "")이면 [] 이고, 아니면 JSON.stringify(JSON.parse(…)) 의 형식(canonicalJSON)으로 읽는다.
+// 안 되면 400, 413, 415 로 답하고 false 를 돌려준다.
 func readBody(w http.ResponseWriter, r *http.Request, key string, v any) bool {
 	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxBodyBytes))
 	fields, status := map[string]json.RawMessage{}, http.StatusBadRequest
 	mediaType, params, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))
 	switch start := bytes.TrimLeft(body, " \t\r\n"); { // JSON.parse 가 건너뛰는 공백만
+	case mediaType != "application/json": // body-parser 의 json() 은 이 몸체를 읽지 않는다: 챕터는 빈 블록을 생성한다
+		err = nil
 	case errors.As(err, new(*http.MaxBytesError)):
 		status, err = http.StatusRequestEntityTooLarge, fmt.Errorf("request body larger than %d bytes", maxBodyBytes)
 	case err != nil, len(body) == 0:
-	case mediaType != "application/json" || !strings.EqualFold(cmp.Or(params["charset"], "utf-8"), "utf-8"):
-		status, err = http.StatusUnsupportedMediaType, errors.New("send the body with Content-Type: application/json (UTF-8)")
+	case !strings.EqualFold(cmp.Or(params["charset"], "utf-8"), "utf-8"):
+		status, err = http.StatusUnsupportedMediaType, errors.New("send the body in UTF-8")
 	case len(start) == 0 || start[0] != '{' && start[0] != '[': // body-parser 의 strict: 객체나 배열만 받는다
 		err = errors.New(`the body must be a JSON object, like {"data":["hello"]}`)
 	case start[0] == '{' || !json.Valid(body):

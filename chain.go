@@ -264,8 +264,7 @@ func fits(newBlock *Block) bool {
 	newBlock.own = blockCost(*newBlock)
 	newBlock.total = chainCost(blockchain).plus(newBlock.own)
 	if !newBlock.total.within() {
-		log.Printf("Not adding block %d: the whole chain would no longer fit in one frame (%d MiB, %d data values)",
-			newBlock.Header.Index, maxFrameBytes>>20, maxLeaves)
+		log.Printf("Not adding block %d: the whole chain would no longer fit in one frame of 64 MiB", newBlock.Header.Index)
 	}
 	return newBlock.total.within()
 }

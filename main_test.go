@@ -390,8 +390,8 @@ func TestHandleBlockchainResponse(t *testing.T) {
 			[]string{behind + "3,  Peer got: 4", appended}, chain, frame(chain[4:]), frame(chain[4:])},
 		{"a block on ours that addBlock refuses: nothing sent", chain[:2], []Block{skipping},
 			[]string{behind + "1,  Peer got: 3", appended, "Invalid index"}, chain[:2], nil, nil},
-		{"챕터와 다른 점: one block not on ours asks only its sender for the chain (the chapter asks every peer)", chain[:2], chain[3:4],
-			[]string{behind + "1,  Peer got: 3", queryPeer}, chain[:2], []string{queryAll}, nil},
+		{"one block not on ours: asks every peer for the chain", chain[:2], chain[3:4],
+			[]string{behind + "1,  Peer got: 3", queryPeer}, chain[:2], []string{queryAll}, []string{queryAll}},
 		{"a longer valid chain: replaced and broadcast", fork, chain, []string{behind + "2,  Peer got: 4", longer, replaced}, chain, frame(chain[4:]), frame(chain[4:])},
 		{"a longer invalid chain: nothing", fork, invalid,
 			[]string{behind + "2,  Peer got: 4", longer, "Invalid previousHash", "Received blockchain invalid"}, fork, nil, nil},
@@ -1138,6 +1138,18 @@ func TestLimits(t *testing.T) {
 			}
 		}},
 		// 읽지 않는 소켓에 같은 답 열 개는 프레임 하나를 나눠 가져 한 번만 세고, 프레임 1024 개가 밀린 소켓은 하나 더 보내면 닫힌다.
+		// 붙일 수 없는 블록을 되풀이해 받아도, 앞서 물은 QUERY_ALL 에 답하지 않은 피어에게는 다시 묻지 않는다. 답이 오면 다시 묻는다.
+		{"한 피어에게 답을 기다리는 QUERY_ALL", func(t *testing.T, n *testNode, ws *socket) {
+			chain, quiet := makeChain(3, "ask"), newTestSocket(t, "quiet")
+			locked(func() { sockets = append(sockets, ws, quiet) })
+			for range 3 {
+				receive(ws, chainFrame(chain[3:])) // 우리 체인(제네시스)에 이어지지 않는 블록 하나
+			}
+			check(t, "QUERY_ALL sent to a quiet peer after three blocks not on ours", show(drain(quiet)), show([]string{queryAll}))
+			receive(quiet, chainFrame(chain[:1])) // 그 피어의 답: 제네시스뿐인 체인
+			receive(ws, chainFrame(chain[3:]))
+			check(t, "QUERY_ALL sent to it after its answer and one more such block", show(drain(quiet)), show([]string{queryAll}))
+		}},
 		{"한 소켓의 대기열", func(t *testing.T, n *testNode, ws *socket) {
 			for range 10 {
 				receive(ws, []byte(queryAll))

@@ -87,7 +87,7 @@ func initMessageHandler(ws *socket) {
 		case QUERY_ALL:
 			write(ws, responseChainMsg()) // 챕터와 다른 점: 위와 같다. 체인이 Go 노드가 받을 수 있는 한 프레임에 들도록 addBlock 이 크기를 제한한다
 		case RESPONSE_BLOCKCHAIN: // 노트와 다른 점: 노트는 MassgeType.RESPONSE_BLOCKCHAIN 으로 적었다
-			handleBlockchainResponse(ws, message) // 챕터와 다른 점: 보낸 소켓도 넘긴다 (체인 전체를 그 피어에게만 묻는다)
+			handleBlockchainResponse(message)
 		}
 	})
 }
@@ -120,8 +120,7 @@ func connectToPeers(newPeers []string) {
 }
 
 // handleBlockchainResponse 는 받은 블록들을 보고 내 체인에 붙일지, 체인 전체를 물을지, 체인을 교체할지 정한다.
-// 챕터와 다른 점: 보낸 소켓 ws 를 더 받는다: 체인 전체는 그 피어에게만 묻는다 (아래).
-func handleBlockchainResponse(ws *socket, message Message) {
+func handleBlockchainResponse(message Message) {
 	receivedBlocks := message.Data // JSON.parse(message.data): 받을 때(readMessage) mu 밖에서 이미 했다
 	latestBlockReceived := receivedBlocks[len(receivedBlocks)-1]
 	latestBlockHeld := getLatestBlock()
@@ -140,9 +139,9 @@ func handleBlockchainResponse(ws *socket, message Message) {
 			// 블록 하나만 받았는데 붙일 수 없다: 사이의 블록들을 놓쳤거나 다른 포크일 것이니 체인 전체를 묻는다.
 			// 노트와 다른 점: 노트는 "블록의 오류가 발생한 것"이라 적었다. 오류가 아니라 피어가 최신 블록 하나만 보낸 것이다.
 			log.Println("We have to query the chain from our peer")
-			// 챕터와 다른 점: 챕터는 broadcast(queryAllMsg()) 로 모든 피어에게 묻는다. 그러면 가짜 블록을 보내는 피어 하나가
-			// 정직한 이웃들이 저마다 체인 전체를 보내게 만든다. 여기서는 그 블록을 보낸 피어에게만 묻는다.
-			write(ws, queryAllMsg())
+			// 챕터와 다른 점: 앞서 물은 QUERY_ALL 에 아직 답하지 않은 피어에게는 다시 묻지 않는다 (send): 붙일 수 없는 블록을
+			// 되풀이해 보내는 피어 하나가 이웃마다 체인 전체를 거듭 보내게 하지 못한다. 기다리는 답이 올 것이므로 정직한 네트워크에서는 같다.
+			broadcast(queryAllMsg())
 		} else {
 			// 여러 블록(체인 전체)을 받았다: 더 길고 올바르면 교체한다.
 			// 노트와 다른 점: 노트는 여러 블록이 오면 내 원장을 바꾼다고 적었다. 받은 체인이 올바르고 더 길 때만 교체한다 (replaceChain).
@@ -248,8 +247,9 @@ type conn struct {
 	queue    chan *frame              // ws.send 의 대기열
 	ctx      context.Context          // 소켓이 닫히면 끝난다: context.Cause 가 처음 닫힌 까닭이다
 	cancel   context.CancelCauseFunc
-	backlog  int // 대기열에 있거나 보내는 중인 프레임의 바이트 수 (mu 가 지킨다)
-	bad      int // 이 피어가 보낸 잘못된 메시지 수 (mu 가 지킨다)
+	backlog  int  // 대기열에 있거나 보내는 중인 프레임의 바이트 수 (mu 가 지킨다)
+	asking   bool // 이 피어에게 보낸 QUERY_ALL 에 아직 답(RESPONSE_BLOCKCHAIN)이 오지 않았다 (mu 가 지킨다)
+	bad      int  // 이 피어가 보낸 잘못된 메시지 수 (mu 가 지킨다)
 }
 
 // frame 은 보낼 웹소켓 프레임 하나이다. 체인의 한 버전에 대한 같은 응답은 모든 소켓의 대기열이 같은 frame 을 나눠 가진다.
@@ -366,8 +366,7 @@ func newWebSocket(peer string) *socket {
 		defer mu.Unlock()
 		event := "open"
 		if err != nil {
-			ws.close(err)
-			release(ws)
+			ws.drop(err)
 			event = "error"
 		}
 		ws.handlers[event](Message{})
@@ -483,10 +482,14 @@ func (ws *socket) on(event string, handler func(Message)) {
 // send 는 ws.send(JSON.stringify(message)) 이다: 메시지의 프레임을 소켓의 대기열에 넣기만 하고 돌아온다. JSON.stringify 와 보내는
 // 일은 그 소켓의 writePump 가 mu 밖에서 하고, 체인의 한 버전에 대한 응답은 모든 소켓이 한 번 쓴 바이트를 나눠 보낸다. 닫힌 소켓에
 // 보내는 것은 버리고, 1024 개가 밀린 소켓은 느린 피어로 보고 닫는다. 모든 대기열의
-// 서로 다른 프레임이 128 MiB 를 넘게 되면 가장 많이 밀린 소켓부터 닫고, 그래도 자리가 없으면 보내지 않는다 (enqueue). mu 를 잡고 부른다.
+// 서로 다른 프레임이 128 MiB 를 넘게 되면 가장 많이 밀린 소켓부터 닫고, 그래도 자리가 없으면 보내지 않는다 (enqueue).
+// 앞서 보낸 QUERY_ALL 에 아직 답하지 않은 피어에게는 QUERY_ALL 을 다시 보내지 않는다. mu 를 잡고 부른다.
 func (ws *socket) send(message Message) {
-	note("→", ws.addr, describe(message.Type, message.Data))
-	enqueue(ws, frameOf(message))
+	if !ws.asking || message.Type != QUERY_ALL {
+		ws.asking = ws.asking || message.Type == QUERY_ALL
+		note("→", ws.addr, describe(message.Type, message.Data))
+		enqueue(ws, frameOf(message))
+	}
 }
 
 // isClosed 는 소켓이 닫혔는지 알려준다.
@@ -518,14 +521,12 @@ func enqueue(ws *socket, f *frame) {
 			log.Printf("Not sending to %s: %d MiB wait to be sent", ws.addr, queuedBytes>>20)
 			return
 		}
-		fullest.close(fmt.Errorf("peer too slow: %d MiB of frames wait to be sent to it", fullest.backlog>>20))
-		release(fullest)
+		fullest.drop(fmt.Errorf("peer too slow: %d MiB of frames wait to be sent to it", fullest.backlog>>20))
 	}
 	if ws.isClosed() {
 		return
 	} else if len(ws.queue) == cap(ws.queue) {
-		ws.close(fmt.Errorf("peer too slow: %d frames wait to be sent to it", maxQueued))
-		release(ws)
+		ws.drop(fmt.Errorf("peer too slow: %d frames wait to be sent to it", maxQueued))
 		return
 	}
 	if f.holders++; f.holders == 1 {
@@ -542,6 +543,9 @@ func sent(ws *socket, f *frame) {
 		queuedBytes -= f.size
 	}
 }
+
+// drop 은 소켓을 닫고 그 대기열을 곧바로 비운다 (release). mu 를 잡고 부른다.
+func (ws *socket) drop(reason error) { ws.close(reason); release(ws) }
 
 // release 는 닫힌 소켓의 대기열에 남은 프레임을 버리고, 그 피어 주소에 다시 연결할 수 있게 한다. mu 를 잡고 부른다.
 func release(ws *socket) {
@@ -612,6 +616,7 @@ func receive(ws *socket, data []byte) {
 			ws.close(fmt.Errorf("%d bad messages", ws.bad))
 		}
 	} else if !ws.isClosed() {
+		ws.asking = ws.asking && message.Type != RESPONSE_BLOCKCHAIN // 답이 왔다: 다시 물을 수 있다 (send)
 		note("←", ws.addr, describe(message.Type, message.Data))
 		ws.handlers["message"](message)
 	}
@@ -700,10 +705,8 @@ func prepareBlocks(blocks []Block) (prepared facts, err error) {
 		chained = chained && (i == 0 || prepared[len(prepared)-1].hash == h.PreviousHash && blocks[i-1].Header.Index+1 == h.Index)
 		if chained || i == len(blocks)-1 {
 			data, err := prepareData(b.Data, maxLeaves-int(total.values))
-			if err == nil && data.root != h.MerkleRoot {
-				err = errors.New("the merkle root is not that of the data (the block can never be valid)")
-			}
-			if err != nil {
+			if err != nil || data.root != h.MerkleRoot {
+				err = cmp.Or(err, errors.New("the merkle root is not that of the data (the block can never be valid)"))
 				return prepared, fmt.Errorf("RESPONSE_BLOCKCHAIN block %d: %v", i, err)
 			}
 			f.root, f.values = data.root, data.values

@@ -24,7 +24,7 @@ import (
 type BlockHeader struct {
 	Version      string `json:"version"`
 	Index        int64  `json:"index"`
-	PreviousHash Hash   `json:"previousHash"` // JSON 에서는 챕터처럼 64글자 대문자 16진수 문자열이다 (Hash 는 아래 「챕터에 없는 것」)
+	PreviousHash Hash   `json:"previousHash"` // JSON 에서는 64글자 대문자 16진수 문자열이다 (챕터와 다른 점: 챕터는 아무 문자열이나 받는다. Hash 는 아래)
 	Timestamp    int64  `json:"timestamp"`
 	MerkleRoot   Hash   `json:"merkleRoot"`
 }
@@ -97,7 +97,7 @@ func addBlock(newBlock Block) bool {
 	return false
 }
 
-// calculateHash 는 version + index + previousHash + timestamp + merkleRoot 문자열의 SHA-256 을 대문자 16진수로 돌려준다.
+// calculateHash 는 version + index + previousHash + timestamp + merkleRoot 문자열의 SHA-256 을 돌려준다 (문자열로는 대문자 16진수: Hash).
 func calculateHash(version string, index int64, previousHash Hash, timestamp int64, merkleRoot Hash) Hash {
 	return sha256.Sum256([]byte(version + strconv.FormatInt(index, 10) + previousHash.String() + strconv.FormatInt(timestamp, 10) + merkleRoot.String()))
 }
@@ -128,7 +128,8 @@ func isValidNewBlock(newBlock Block, previousBlock Block) bool {
 	} else if calculateHashForBlock(previousBlock) != newBlock.Header.PreviousHash {
 		log.Println("Invalid previousHash")
 		return false
-	} else if merkleRootOf(newBlock.Data) != newBlock.Header.MerkleRoot { // 챕터의 두 조건(data 가 있을 때와 없을 때)을 하나로: 없으면 '0' 64개이다
+	} else if (string(newBlock.Data) != "[]" && merkleRootOf(newBlock.Data) != newBlock.Header.MerkleRoot) ||
+		(string(newBlock.Data) == "[]" && (Hash{}) != newBlock.Header.MerkleRoot) { // '0'.repeat(64): 빈 data 의 머클 루트
 		log.Println("Invalid merkleRoot")
 		return false
 	}
@@ -136,7 +137,7 @@ func isValidNewBlock(newBlock Block, previousBlock Block) bool {
 }
 
 // isValidBlockStructure 는 블록의 각 값이 맞는 형식인지 검사한다. typeof 가 'string' 과 'number' 인지는 Go 의 타입이 보장한다.
-// 챕터와 다른 점: typeof 가 'number' 이면 받는 1.5 나 1e300 은 Go 의 정수에 들지 않아 받을 때 거절하고(readMessage),
+// 챕터와 다른 점: 챕터의 typeof 'number' 검사는 1.5 나 1e300 도 받지만, 그런 값은 Go 의 정수(int64)에 들지 않아 받을 때 거절하고(readMessage),
 // 두 정수는 자바스크립트가 정확히 나타내는 ±(2^53-1) 안이어야 한다(그래야 해시하는 10진수 문자열이 같다).
 // data 는 typeof 가 'object' 인 null 이나 객체가 아니라 배열이어야 하고, JSON 으로 1 MiB(maxBlockDataBytes)까지이다.
 // version 은 256 바이트까지이다: 블록 해시를 구할 때마다 통째로 해시하므로, 긴 version 은 mu 를 오래 잡게 한다.
@@ -152,11 +153,12 @@ func isValidChain(blockchainToValidate []Block) bool {
 	if string(stringify(blockchainToValidate[0])) != string(stringify(getGenesisBlock())) {
 		return false
 	}
-	// 챕터의 tempBlocks 배열은 검사를 마친 블록들이라 tempBlocks[i - 1] 은 바로 앞 블록이다: 그 블록과 바로 비교한다.
+	tempBlocks := blockchainToValidate[:1] // 검사를 마친 블록들 [blockchainToValidate[0]]: 복사하지 않고 받은 체인의 앞부분을 가리킨다
 	for i := 1; i < len(blockchainToValidate); i++ {
-		if !isValidNewBlock(blockchainToValidate[i], blockchainToValidate[i-1]) {
-			return false
+		if !isValidNewBlock(blockchainToValidate[i], tempBlocks[i-1]) {
+			return false // 챕터의 else { return false; }
 		}
+		tempBlocks = blockchainToValidate[:i+1] // tempBlocks.push(blockchainToValidate[i])
 	}
 	return true
 }
@@ -415,19 +417,17 @@ func canonicalValue(dec *json.Decoder, depth int, leaf bool) ([]byte, error) {
 	var keys []string             // 객체의 키들: 처음 나온 차례
 	values := map[string][]byte{} // 객체의 값들: 같은 키는 뒤의 값
 	for dec.More() {
-		if token == json.Delim('[') {
-			value, err := canonicalValue(dec, depth+1, leaf)
-			if err != nil {
-				return nil, err
-			}
-			items = append(items, value)
-			continue
+		key := "" // 배열의 값에는 키가 없다
+		if token == json.Delim('{') {
+			keyToken, _ := dec.Token()
+			key, _ = keyToken.(string) // 잘못된 JSON 이면 다음 Token 이 에러를 돌려준다
 		}
-		token, _ := dec.Token()
-		key, _ := token.(string) // 잘못된 JSON 이면 다음 Token 이 에러를 돌려준다
-		value, err := canonicalValue(dec, depth+1, false)
+		value, err := canonicalValue(dec, depth+1, leaf && token == json.Delim('[')) // String() 은 배열의 원소에 닿고 객체의 값에는 닿지 않는다
 		if err != nil || leaf && key == "toString" {
 			return nil, cmp.Or(err, errors.New(`an object with a "toString" key: String() throws in JavaScript`))
+		} else if token == json.Delim('[') {
+			items = append(items, value)
+			continue
 		} else if _, seen := values[key]; !seen {
 			keys = append(keys, key)
 		}

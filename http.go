@@ -43,7 +43,7 @@ func initHttpServer(ln net.Listener) *http.Server {
 	// POST /mineBlock {"data":[…]}: 새 블록을 생성해 돌려준다
 	// 챕터와 다른 점: 한 번에 넷까지이다 (나머지는 기다린다: slots). application/json 의 charset 이 utf-8 이 아니면 415 이다 (챕터는
 	// utf-16 은 읽는다). 자바스크립트와 같게 읽을 수 없는 data(1e400, 64 겹보다 깊은 값, 짝이 없는 \ud800, "toString" 키,
-	// 배열이 아닌 data 들: readBody 와 README)는 400 이다 (챕터는 받거나 500 이다).
+	// 배열이 아닌 data 들: readBody 와 README)는 400 이다 (챕터는 받거나 500 이다). 에러의 몸체는 Express 의 HTML 페이지가 아니라 {"error":"…"} 이다.
 	mux.HandleFunc("POST /mineBlock", slots(busy, func(w http.ResponseWriter, r *http.Request) {
 		var data json.RawMessage
 		if !readBody(w, r, "data", &data) { // const data = req.body.data || []
@@ -106,7 +106,7 @@ func initHttpServer(ln net.Listener) *http.Server {
 	mux.HandleFunc("POST /addPeers", addPeers)
 	mux.HandleFunc("POST /addpeers", addPeers)
 
-	// 챕터에 없는 것: 노드의 페이지와, 그 페이지가 보는 P2P 메시지의 스트림 (아래).
+	// 챕터와 다른 점: 챕터에 없는 두 경로. GET / 는 노드의 페이지이고(챕터는 404), GET /events 는 그 페이지가 보는 P2P 메시지의 스트림이다.
 	mux.HandleFunc("GET /{$}", func(w http.ResponseWriter, r *http.Request) {
 		respond(w, http.StatusOK, "text/html", page)
 	})

@@ -56,5 +56,5 @@ func main() {
 
 // ---- 챕터에 없는 것 ----
 
-// main.go 에서 챕터에 없는 것은 위의 플래그와 Ctrl-C 뿐이고, 거기에 「챕터와 다른 점」으로 적었다. 노드를 멈추는 stopping 과
-// stop 은 POST /stop 과 함께 http.go 에 있다.
+// main.go 에서 챕터에 없는 것(플래그, 미리 여는 리슨 소켓과 포트를 바꾸는 안내, -peers, Ctrl-C, 답을 마저 보내고 끝내는 Shutdown)은
+// 위의 그 줄에 적었다. 노드를 멈추는 stopping 과 stop 은 POST /stop 과 함께 http.go 에 있다.

@@ -1017,13 +1017,16 @@ func TestLimits(t *testing.T) {
 								waitFor(t, fmt.Sprintf("a chain of %d blocks", want), func() bool { return len(chainNow()) == want })
 							}
 							waitFor(t, "answers in flight", func() bool { return queuedNow() == 0 }) // 힙을 재기 전에 보내던 체인이 다 나가게
+							waitSameChain(t, n, honest)
+							// 정직한 노드가 QUERY_ALL 마다 답해 보내는 중인 체인은 버린다: 남는 힙은 노드가 쥔 것이다
+							closeAllSockets(t)
+							waitFor(t, "large reads to end", func() bool { return len(bigReads) == 0 })
 						})
 					})
 					runtime.KeepAlive(&chains) // 테스트가 만든 체인들은 재는 동안 산 채로 둔다
 					atMost(t, "mu held", held, scaled(50*time.Millisecond))
 					atMost(t, fmt.Sprintf("heap growth (24 frames of %d bytes)", frame), peak, 24*uint64(frame))
 					atMost(t, "heap kept (3 frames)", kept, 3*int64(frame))
-					waitSameChain(t, n, honest)
 				})
 			}
 			attack("번갈아 더 긴 두 포크", func(t *testing.T, peers [2]net.Conn, _ *bufio.Reader, i int) {

@@ -24,7 +24,7 @@ import (
 	"golang.org/x/net/websocket"
 )
 
-// MessageType 은 메시지의 종류이다 (노트와 다른 점: 노트는 MassgeType 으로 적었다).
+// MessageType 은 메시지의 종류이다.
 type MessageType int
 
 // 챕터의 세 메시지 종류.
@@ -71,19 +71,21 @@ func initConnection(ws *socket) {
 	sockets = append(sockets, ws)    // sockets.push(ws) (노트와 다른 점: 노트는 웹소켓 서버를 넣는다고 적었다. 연결 하나가 들어간다)
 	initMessageHandler(ws)           // 메시지가 오면 처리한다 (노트와 다른 점: 노트는 intiMessageHandler 로 적었다)
 	initErrorHandler(ws)             // 닫히거나 에러가 나면 closeConnection
-	write(ws, queryChainLengthMsg()) // 상대의 최신 블록을 묻는다 (노트와 다른 점: 노트는 "블럭 길이를 보낸다"고 적었다)
+	write(ws, queryChainLengthMsg()) // 상대의 최신 블록을 묻는다 (노트와 다른 점: 노트는 "블럭 길이를 … 요청자에게 보낸다"고 적었다)
 }
 
 // initMessageHandler 는 소켓에 메시지가 올 때마다 그 종류에 따라 처리하게 한다.
 func initMessageHandler(ws *socket) {
 	// const message = JSON.parse(data) 는 그 소켓의 고루틴이 mu 를 잡기 전에 한다 (readMessage: data 의 블록 배열도 파싱한다).
-	// 챕터와 다른 점: JSON.stringify 의 형식이 아니거나, 구조가 틀리거나 해시나 머클 루트가 맞지 않아 올바를 수 없는 블록이 든 메시지는
-	// 여기 오지 않는다: 한 줄 남기고 잘못된 메시지로 세며, 5 개면 연결을 닫는다 (챕터는 처리하다 거절하거나 예외로 죽는다: readMessage, README).
+	// 챕터와 다른 점: 다음과 같은 메시지는 여기 오지 않는다. 한 줄 남기고 잘못된 메시지로 세며, 5 개면 연결을 닫는다 (챕터는 답하거나 넘어가거나,
+	// 처리하다 거절하거나 예외로 죽는다): JSON.stringify 가 쓰는 형식이 아닌 것(공백, 다른 키 차례, 더 있거나 빠진 키: {"type":0} 도),
+	// 정수가 아닌 type, 문자열도 null 도 아닌 data, 구조가 틀렸거나 해시나 머클 루트가 맞지 않아 올바를 수 없는 블록, 여러 프레임으로 나눈 메시지.
+	// 64 MiB 를 넘는 프레임은 연결을 닫고, 16 KiB 를 넘는 메시지는 한 번에 둘만 읽는다 (README 의 「지키는 한계」).
 	// 노트와 다른 점: 노트는 ws.on 이 소켓을 "메세지 대기열"에 올린다고 적었다. 메시지가 올 때마다 부를 함수를 등록할 뿐이다.
 	ws.on("message", func(message Message) {
 		switch message.Type {
 		case QUERY_LATEST:
-			write(ws, responseLatestMsg()) // 챕터와 다른 점: 대기열이 찬 피어는 닫는다 (write)
+			write(ws, responseLatestMsg()) // 챕터와 다른 점: 대기열이 찬 소켓은 닫는다 (write)
 		case QUERY_ALL:
 			write(ws, responseChainMsg()) // 챕터와 다른 점: 위와 같다. 체인이 Go 노드가 받을 수 있는 한 프레임에 들도록 addBlock 이 크기를 제한한다
 		case RESPONSE_BLOCKCHAIN: // 노트와 다른 점: 노트는 MassgeType.RESPONSE_BLOCKCHAIN 으로 적었다
@@ -174,17 +176,18 @@ func responseLatestMsg() Message {
 }
 
 // write 는 메시지를 JSON 문자열로 바꿔 그 소켓으로 보낸다. 챕터의 ws.send 처럼 보낼 것을 넣기만 하고 돌아온다.
-// 챕터와 다른 점: 닫힌 소켓이나 밀린 소켓에는 보내지 않는다(챕터의 ws.send 는 닫힌 소켓에 예외를 던진다): send 가 그 한계를 적는다.
+// 챕터와 다른 점: 닫힌 소켓이나 밀린 소켓에는 보내지 않고(챕터의 ws.send 는 닫힌 소켓에 예외를 던진다), 프레임 하나를 30 초 안에
+// 보내지 못하면 연결을 닫는다 (닫는 프레임 없이): send 가 그 한계를 적는다.
 // 노트와 다른 점: 노트는 "서버 소켓이 클라이언트에게" 보낸다고 적었다. 연결한 쪽과 받은 쪽이 똑같이 write 를 부른다.
 func write(ws *socket, message Message) {
 	ws.send(message) // ws.send(JSON.stringify(message))
 }
 
 // broadcast 는 연결된 모든 소켓(들어온 것과 나간 것 모두)에 메시지를 보낸다.
-// 챕터와 다른 점: write 의 한계가 소켓마다 같게 걸린다 (느린 피어는 닫히고, 자리가 없으면 보내지 않는다).
+// 챕터와 다른 점: 소켓마다 write 와 같은 한계가 걸린다 (느린 소켓은 닫히고, 자리가 없으면 보내지 않는다).
 func broadcast(message Message) {
-	for _, socket := range sockets {
-		write(socket, message)
+	for _, s := range sockets { // sockets.forEach(socket => write(socket, message))
+		write(s, message)
 	}
 }
 
@@ -271,14 +274,13 @@ func answer(blocks []Block, prefix, suffix string, escape *strings.Replacer) *fr
 	if answers[key] == nil {
 		size := int(chainCost(blocks).bytes) // 이스케이프하지 않는 GET /blocks 의 몸체는 이보다 작다. 만든 뒤에는 블록들을 놓는다
 		answers[key] = &frame{size: size, text: sync.OnceValue(func() []byte {
-			out := bytes.NewBuffer(make([]byte, 0, size))
+			out := bytes.NewBuffer(make([]byte, 0, size+1)) // 마지막 블록 뒤에도 쉼표를 썼다가 지우므로 한 바이트 더
 			out.WriteString(prefix)
 			for i := range blocks {
-				if i > 0 {
-					out.WriteByte(',')
-				}
 				escape.WriteString(out, string(stringify(blocks[i])))
+				out.WriteByte(',')
 			}
+			out.Truncate(out.Len() - 1)
 			out.WriteString(suffix)
 			return out.Bytes()
 		})}

@@ -1,5 +1,5 @@
-// chain.go 는 챕터 1 의 블록 구조를 옮긴 것이다: 블록, 해시, 머클 루트, 검증, 블록 추가.
-// 챕터 2 의 replaceChain 은 챕터에서처럼 p2p.go 의 끝(mineBlock 다음)에 있다.
+// chain.go는 챕터 1의 블록 구조를 옮긴 것이다: 블록, 해시, 머클 루트, 검증, 블록 추가.
+// 챕터 2의 replaceChain은 챕터에서처럼 p2p.go의 끝(mineBlock 다음)에 있다.
 package main
 
 import (
@@ -20,38 +20,38 @@ import (
 	"unicode/utf8"
 )
 
-// BlockHeader 는 챕터의 class BlockHeader 이다. JSON 키 순서도 챕터와 같다.
+// BlockHeader는 챕터의 class BlockHeader이다. JSON 키 순서도 챕터와 같다.
 type BlockHeader struct {
 	Version      string `json:"version"`
 	Index        int64  `json:"index"`
-	PreviousHash Hash   `json:"previousHash"` // JSON 에서는 64글자 대문자 16진수 문자열이다 (챕터와 다른 점: 챕터는 아무 문자열이나 받는다. Hash 는 아래)
+	PreviousHash Hash   `json:"previousHash"` // JSON에서는 64글자 대문자 16진수 문자열이다 (챕터와 다른 점: 챕터는 아무 문자열이나 받는다. Hash는 아래)
 	Timestamp    int64  `json:"timestamp"`
 	MerkleRoot   Hash   `json:"merkleRoot"`
 }
 
-// Block 은 챕터의 class Block 이다: 헤더와 데이터.
+// Block은 챕터의 class Block이다: 헤더와 데이터.
 type Block struct {
 	Header BlockHeader     `json:"header"`
-	Data   json.RawMessage `json:"data"` // 챕터의 data 배열: JSON.stringify 가 쓴 [값,값,…] 문자열 그대로 둔다
+	Data   json.RawMessage `json:"data"` // 챕터의 data 배열: JSON.stringify가 쓴 [값,값,…] 문자열 그대로 둔다
 	memo                   // 챕터에 없는 것: 이 블록까지의 체인을 보내는 데 드는 바이트 수 (아래)
 }
 
-// 잠금 mu 는 Node.js 의 이벤트 루프 노릇을 한다. Node.js 는 핸들러를 한 번에 하나씩 돌리므로 챕터는 전역 변수를 그냥 쓰지만,
-// Go 에서는 HTTP 요청과 받은 메시지가 저마다 고루틴에서 동시에 돈다. 그래서 챕터의 로직(HTTP 핸들러의 몸통, 받은 메시지 하나,
-// 연결이 열리고 닫힐 때)은 mu 를 잡고 돈다. 받은 것을 파싱하고 해시와 머클 루트를 구하는 일은 그 전에 mu 없이 한다.
-// 이 규칙 하나 덕분에 blockchain 과 sockets(p2p.go)는 챕터처럼 보통 전역 변수이다.
+// 잠금 mu는 Node.js의 이벤트 루프 역할을 한다. Node.js는 핸들러를 한 번에 하나씩 돌리므로 챕터는 전역 변수를 그냥 쓰지만,
+// Go에서는 HTTP 요청과 받은 메시지가 저마다 고루틴에서 동시에 돈다. 그래서 챕터의 로직(HTTP 핸들러의 몸통, 받은 메시지 하나,
+// 연결이 열리고 닫힐 때)은 mu를 잡고 돈다. 받은 것을 파싱하고 해시와 머클 루트를 구하는 일은 그 전에 mu 없이 한다.
+// 이 규칙 하나 덕분에 blockchain과 sockets(p2p.go)는 챕터처럼 보통 전역 변수이다.
 var (
-	mu         sync.Mutex // Node 의 이벤트 루프 노릇: blockchain, sockets, 그리고 「mu 가 지킨다」고 적힌 값을 지킨다
+	mu         sync.Mutex // Node의 이벤트 루프 역할: blockchain, sockets, 그리고 「mu가 지킨다」고 적힌 값을 지킨다
 	blockchain = []Block{getGenesisBlock()}
 )
 
-// getBlockchain 은 지금의 블록체인을 돌려준다.
+// getBlockchain은 지금의 블록체인을 반환한다.
 func getBlockchain() []Block { return blockchain }
 
-// getLatestBlock 은 블록체인의 마지막 블록을 돌려준다.
+// getLatestBlock은 블록체인의 마지막 블록을 반환한다.
 func getLatestBlock() Block { return blockchain[len(blockchain)-1] }
 
-// getGenesisBlock 은 비트코인 제네시스 블록의 날짜와 문자열로 만든 첫 블록을 돌려준다.
+// getGenesisBlock은 비트코인 제네시스 블록의 날짜와 문자열로 만든 첫 블록을 반환한다.
 func getGenesisBlock() Block {
 	const version = "1.0.0"
 	const index = 0
@@ -65,7 +65,7 @@ func getGenesisBlock() Block {
 	return Block{Header: header, Data: data}
 }
 
-// generateNextBlock 은 마지막 블록 다음에 올 새 블록을 blockData 로 생성한다.
+// generateNextBlock은 마지막 블록 다음에 올 새 블록을 blockData로 생성한다.
 func generateNextBlock(blockData json.RawMessage) Block {
 	previousBlock := getLatestBlock()
 	currentVersion := getCurrentVersion()
@@ -79,17 +79,17 @@ func generateNextBlock(blockData json.RawMessage) Block {
 	return Block{Header: newBlockHeader, Data: blockData}
 }
 
-// getCurrentVersion 은 이 노드가 생성하는 블록의 버전이다. 챕터 2 의 package.json 처럼 "2.1.0" 이다 (제네시스 블록만 "1.0.0").
-// 챕터와 다른 점: 챕터는 부를 때마다 ./package.json 을 읽는다. 여기서는 그 값을 코드에 적었다.
+// getCurrentVersion은 이 노드가 생성하는 블록의 버전이다. 챕터 2의 package.json처럼 "2.1.0"이다 (제네시스 블록만 "1.0.0").
+// 챕터와 다른 점: 챕터는 부를 때마다 ./package.json을 읽는다. 여기서는 그 값을 코드에 적었다.
 func getCurrentVersion() string { return "2.1.0" }
 
-// getCurrentTimestamp 는 지금 시각을 초 단위로 돌려준다 (Math.round(밀리초 / 1000)).
+// getCurrentTimestamp는 지금 시각을 초 단위로 반환한다 (Math.round(밀리초 / 1000)).
 func getCurrentTimestamp() int64 { return (time.Now().UnixMilli() + 500) / 1000 }
 
-// addBlock 은 새 블록이 마지막 블록 위에 올 수 있으면 체인에 붙이고 true 를 돌려준다.
+// addBlock은 새 블록이 마지막 블록 위에 올 수 있으면 체인에 추가하고 true를 반환한다.
 func addBlock(newBlock Block) bool {
-	// 챕터와 다른 점: 체인 전체를 담은 QUERY_ALL 의 응답이 Go 노드가 프레임 하나로 받는 한계(64 MiB, data 값 2^20 개)를
-	// 넘게 할 블록은 붙이지 않는다 (fits): 가진 체인은 언제나 보낼 수 있고, 보낸 체인은 Go 노드가 받을 수 있다.
+	// 챕터와 다른 점: 체인 전체를 담은 QUERY_ALL의 응답이 Go 노드가 프레임 하나로 받는 한계(64 MiB, data 값 2^20개)를
+	// 넘게 할 블록은 추가하지 않는다 (fits): 가진 체인은 언제나 보낼 수 있고, 보낸 체인은 Go 노드가 받을 수 있다.
 	if isValidNewBlock(newBlock, getLatestBlock()) && fits(&newBlock) {
 		blockchain = append(blockchain, newBlock)
 		return true
@@ -97,14 +97,14 @@ func addBlock(newBlock Block) bool {
 	return false
 }
 
-// calculateHash 는 version + index + previousHash + timestamp + merkleRoot 문자열의 SHA-256 을 돌려준다 (문자열로는 대문자 16진수: Hash).
+// calculateHash는 version + index + previousHash + timestamp + merkleRoot 문자열의 SHA-256을 반환한다 (문자열로는 대문자 16진수: Hash).
 func calculateHash(version string, index int64, previousHash Hash, timestamp int64, merkleRoot Hash) Hash {
 	return sha256.Sum256([]byte(version + strconv.FormatInt(index, 10) + previousHash.String() + strconv.FormatInt(timestamp, 10) + merkleRoot.String()))
 }
 
-// calculateHashForBlock 은 블록 헤더의 다섯 값으로 블록 해시를 구한다. 챕터의 다른 함수처럼 mu 를 잡고 부른다 (구해 둔 known 을 읽는다).
+// calculateHashForBlock은 블록 헤더의 다섯 값으로 블록 해시를 구한다. 챕터의 다른 함수처럼 mu를 잡고 부른다 (구해 둔 known을 읽는다).
 func calculateHashForBlock(block Block) Hash {
-	if hash, ok := prehashed(block); ok { // 챕터에 없는 것: 받은 블록의 해시는 mu 를 잡기 전에 구해 두었다
+	if hash, ok := prehashed(block); ok { // 챕터에 없는 것: 받은 블록의 해시는 mu를 잡기 전에 구해 두었다
 		return hash
 	}
 	return calculateHash(
@@ -116,10 +116,10 @@ func calculateHashForBlock(block Block) Hash {
 	)
 }
 
-// isValidNewBlock 은 newBlock 이 previousBlock 바로 다음 블록으로 맞는지 검사한다.
+// isValidNewBlock은 newBlock이 previousBlock 바로 다음 블록으로 맞는지 검사한다.
 func isValidNewBlock(newBlock Block, previousBlock Block) bool {
 	if !isValidBlockStructure(newBlock) {
-		// 챕터와 다른 점: 큰 블록이 로그를 키우지 않도록 블록의 JSON 은 200 바이트까지만 찍는다.
+		// 챕터와 다른 점: 큰 블록이 로그를 키우지 않도록 블록의 JSON은 200바이트까지만 찍는다.
 		log.Printf("invalid block structure: %.200s", stringify(newBlock))
 		return false
 	} else if previousBlock.Header.Index+1 != newBlock.Header.Index {
@@ -129,26 +129,26 @@ func isValidNewBlock(newBlock Block, previousBlock Block) bool {
 		log.Println("Invalid previousHash")
 		return false
 	} else if (string(newBlock.Data) != "[]" && merkleRootOf(newBlock.Data) != newBlock.Header.MerkleRoot) ||
-		(string(newBlock.Data) == "[]" && (Hash{}) != newBlock.Header.MerkleRoot) { // '0'.repeat(64): 빈 data 의 머클 루트
+		(string(newBlock.Data) == "[]" && (Hash{}) != newBlock.Header.MerkleRoot) { // '0'.repeat(64): 빈 data의 머클 루트
 		log.Println("Invalid merkleRoot")
 		return false
 	}
 	return true
 }
 
-// isValidBlockStructure 는 블록의 각 값이 맞는 형식인지 검사한다. typeof 가 'string' 과 'number' 인지는 Go 의 타입이 보장한다.
-// 챕터와 다른 점: 챕터의 typeof 'number' 검사는 1.5 나 1e300 도 받지만, 그런 값은 Go 의 정수(int64)에 들지 않아 받을 때 거절하고(readMessage),
+// isValidBlockStructure는 블록의 각 값이 맞는 형식인지 검사한다. typeof가 'string'과 'number'인지는 Go의 타입이 보장한다.
+// 챕터와 다른 점: 챕터의 typeof 'number' 검사는 1.5나 1e300도 받지만, 그런 값은 Go의 정수(int64)에 들지 않아 받을 때 거절하고(readMessage),
 // 두 정수는 자바스크립트가 정확히 나타내는 ±(2^53-1) 안이어야 한다(그래야 해시하는 10진수 문자열이 같다).
-// data 는 typeof 가 'object' 인 null 이나 객체가 아니라 배열이어야 하고, JSON 으로 1 MiB(maxBlockDataBytes)까지이다.
-// version 은 256 바이트까지이다: 블록 해시를 구할 때마다 통째로 해시하므로, 긴 version 은 mu 를 오래 잡게 한다.
+// data는 typeof가 'object'인 null이나 객체가 아니라 배열이어야 하고, JSON으로 1 MiB(maxBlockDataBytes)까지이다.
+// version은 256바이트까지이다: 블록 해시를 구할 때마다 통째로 해시하므로, 긴 version은 mu를 오래 잡게 한다.
 func isValidBlockStructure(block Block) bool {
-	// 챕터의 typeof 검사 여섯 개: version, previousHash, merkleRoot 가 'string', index, timestamp 가 'number' 인 것은 Go 의 타입이
-	// 보장하고(여기서는 정수의 범위와 version 의 길이만 본다), data 가 'object' 인 것은 JSON 배열인 것으로 본다.
+	// 챕터의 typeof 검사 여섯 개: version, previousHash, merkleRoot가 'string', index, timestamp가 'number'인 것은 Go의 타입이
+	// 보장하고(여기서는 정수의 범위와 version의 길이만 본다), data가 'object'인 것은 JSON 배열인 것으로 본다.
 	return isSafeInteger(block.Header.Index) && isSafeInteger(block.Header.Timestamp) && len(block.Header.Version) <= 256 &&
 		len(block.Data) >= 2 && block.Data[0] == '[' && len(block.Data) <= maxBlockDataBytes
 }
 
-// isValidChain 은 첫 블록이 제네시스 블록과 같고 모든 블록이 앞 블록 위에 맞게 올라가 있는지 검사한다.
+// isValidChain은 첫 블록이 제네시스 블록과 같고 모든 블록이 앞 블록 위에 맞게 올라가 있는지 검사한다.
 func isValidChain(blockchainToValidate []Block) bool {
 	if string(stringify(blockchainToValidate[0])) != string(stringify(getGenesisBlock())) {
 		return false
@@ -166,25 +166,25 @@ func isValidChain(blockchainToValidate []Block) bool {
 // ---- 챕터에 없는 것 ----
 
 const (
-	maxBlockDataBytes = 1 << 20   // 블록 하나의 data 를 JSON 으로 쓴 크기의 한계 (HTTP 몸체 100 KB 로 생성할 수 있는 어떤 data 보다 크다)
+	maxBlockDataBytes = 1 << 20   // 블록 하나의 data를 JSON으로 쓴 크기의 한계 (HTTP 몸체 100 KB로 생성할 수 있는 어떤 data보다 크다)
 	maxSafeInteger    = 1<<53 - 1 // 자바스크립트가 정확히 다루는 가장 큰 정수
-	maxDepth          = 64        // data 의 값 안에 배열과 객체가 겹칠 수 있는 깊이의 한계
-	maxFrameBytes     = 64 << 20  // 받는 프레임 하나, 그리고 체인 전체를 담은 응답 프레임의 최대 크기 (챕터의 ws 1.x 는 들어온 연결에 100 MiB)
+	maxDepth          = 64        // data의 값 안에 배열과 객체가 겹칠 수 있는 깊이의 한계
+	maxFrameBytes     = 64 << 20  // 받는 프레임 하나, 그리고 체인 전체를 담은 응답 프레임의 최대 크기 (챕터의 ws 1.x는 들어온 연결에 100 MiB)
 	maxLeaves         = 1 << 20   // 프레임 하나, 그리고 체인 전체의 응답에서 머클 리프 노드로 해시하는 data 값 수의 한계
 )
 
-// Hash 는 SHA-256 값이다. 챕터는 해시를 64글자 대문자 16진수 문자열로 다루고, JSON 에서도 그렇게 쓰고 읽는다.
-// 메모리에서는 32바이트로 두어 블록 하나가 문자열 둘(128 바이트)을 덜 쓴다.
+// Hash는 SHA-256 값이다. 챕터는 해시를 64글자 대문자 16진수 문자열로 다루고, JSON에서도 그렇게 쓰고 읽는다.
+// 메모리에서는 32바이트로 두어 블록 하나가 문자열 둘(128바이트)을 덜 쓴다.
 type Hash [32]byte
 
-// String 은 64글자 대문자 16진수이다 (crypto-js 의 SHA256(…).toString().toUpperCase()).
+// String은 64글자 대문자 16진수이다 (crypto-js의 SHA256(…).toString().toUpperCase()).
 func (h Hash) String() string { return fmt.Sprintf("%X", h[:]) }
 
-// MarshalText 는 해시를 JSON 문자열로 쓴다.
+// MarshalText는 해시를 JSON 문자열로 쓴다.
 func (h Hash) MarshalText() ([]byte, error) { return []byte(h.String()), nil }
 
-// UnmarshalText 는 64글자 대문자 16진수 문자열만 읽는다.
-// 챕터와 다른 점: 챕터의 previousHash 와 merkleRoot 는 아무 문자열이나 되지만, 다른 문자열인 블록은 올바를 수 없다 (해시와 견주므로).
+// UnmarshalText는 64글자 대문자 16진수 문자열만 읽는다.
+// 챕터와 다른 점: 챕터의 previousHash와 merkleRoot는 아무 문자열이나 되지만, 다른 문자열인 블록은 올바를 수 없다 (해시와 비교하므로).
 // 여기서는 그 블록을 파싱할 때 거절한다.
 func (h *Hash) UnmarshalText(text []byte) error {
 	if len(text) != 64 || strings.Trim(string(text), "0123456789ABCDEF") != "" {
@@ -194,35 +194,35 @@ func (h *Hash) UnmarshalText(text []byte) error {
 	return nil
 }
 
-// memo 는 블록에 적어 두는 비용이다: 응답 프레임의 크기를 체인을 다시 돌지 않고 안다 (fits 와 decodeBlocks, prepareBlocks 가 적는다).
+// memo는 블록에 적어 두는 비용이다: 응답 프레임의 크기를 체인을 다시 돌지 않고 안다 (fits와 decodeBlocks, prepareBlocks가 적는다).
 type memo struct {
-	own   cost // 이 블록 하나가 응답 프레임에 더하는 비용 (0 이면 아직 세지 않았다)
+	own   cost // 이 블록 하나가 응답 프레임에 더하는 비용 (0이면 아직 세지 않았다)
 	total cost // 제네시스부터 이 블록까지의 체인을 응답 프레임 하나로 보낼 때의 비용
 }
 
-// cost 는 블록들을 RESPONSE_BLOCKCHAIN 프레임 하나로 보낼 때의 비용이다: 프레임의 바이트 수와 머클 리프 노드로 해시할 data 값의 수.
-// 받는 쪽은 프레임 하나에, 가진 쪽은 체인 전체의 응답에 같은 한계(within)를 둔다. int32 는 블록마다 메모리를 아끼려고이다 (64 MiB 안).
+// cost는 블록들을 RESPONSE_BLOCKCHAIN 프레임 하나로 보낼 때의 비용이다: 프레임의 바이트 수와 머클 리프 노드로 해시할 data 값의 수.
+// 받는 쪽은 프레임 하나에, 가진 쪽은 체인 전체의 응답에 같은 한계(within)를 둔다. int32는 블록마다 메모리를 아끼려고이다 (64 MiB 안).
 type cost struct{ bytes, values int32 }
 
-// plus 는 두 비용의 합이다.
+// plus는 두 비용의 합이다.
 func (c cost) plus(d cost) cost { return cost{c.bytes + d.bytes, c.values + d.values} }
 
-// within 은 비용이 Go 노드가 프레임 하나로 받는 한계 안인지 알려준다.
+// within은 비용이 Go 노드가 프레임 하나로 받는 한계 안인지 알려준다.
 func (c cost) within() bool { return c.bytes <= maxFrameBytes && c.values <= maxLeaves }
 
-// facts 는 mu 를 잡기 전에 블록마다(받은 차례대로) 구해 둔 것들이다. 블록은 그 data 의 바이트 자리로 찾는다: 받은 블록과
-// 생성할 블록의 data 는 저마다 따로 만든 배열이고, 블록은 만든 뒤에 바뀌지 않는다.
+// facts는 mu를 잡기 전에 블록마다(받은 차례대로) 구해 둔 것들이다. 블록은 그 data의 바이트 자리로 찾는다: 받은 블록과
+// 생성할 블록의 data는 저마다 따로 만든 배열이고, 블록은 만든 뒤에 바뀌지 않는다.
 type facts []dataFacts
 
-// dataFacts 는 블록 하나의 data 자리, 해시(생성할 블록이면 아직 0), data 의 머클 루트와 값의 수이다.
+// dataFacts는 블록 하나의 data 자리, 해시(생성할 블록이면 아직 0), data의 머클 루트와 값의 수이다.
 type dataFacts struct {
 	data       *byte
 	hash, root Hash
 	values     int
 }
 
-// knownFacts 는 data 의 블록에 대해 known 에 구해 둔 것이다. 챕터의 검증은 블록을 차례로 보므로 지난번에 찾은 자리(knownNext)나
-// 그 다음에서 대개 찾는다. mu 를 잡고 부른다.
+// knownFacts는 data의 블록에 대해 known에 구해 둔 것이다. 챕터의 검증은 블록을 차례로 보므로 지난번에 찾은 자리(knownNext)나
+// 그 다음에서 대개 찾는다. mu를 잡고 부른다.
 func knownFacts(data json.RawMessage) (dataFacts, bool) {
 	for i := 0; len(data) > 0 && i < len(known); i++ {
 		if j := (knownNext + i) % len(known); known[j].data == &data[0] {
@@ -233,14 +233,14 @@ func knownFacts(data json.RawMessage) (dataFacts, bool) {
 	return dataFacts{}, false
 }
 
-// known 은 mu 를 잡은 챕터의 코드가 지금 다루는 메시지나 요청에 대해 구해 둔 것이다 (mu 가 지킨다).
+// known은 mu를 잡은 챕터의 코드가 지금 다루는 메시지나 요청에 대해 구해 둔 것이다 (mu가 지킨다).
 // 챕터의 함수(calculateHashForBlock, merkleRootOf)는 여기 있는 값이면 다시 구하지 않는다.
 var known facts
 
-// knownNext 는 knownFacts 가 지난번에 찾은 자리이다 (mu 가 지킨다).
+// knownNext는 knownFacts가 지난번에 찾은 자리이다 (mu가 지킨다).
 var knownNext int
 
-// blockCost 는 블록 하나가 응답 프레임에 더하는 비용이다 (블록 뒤의 쉼표 하나까지).
+// blockCost는 블록 하나가 응답 프레임에 더하는 비용이다 (블록 뒤의 쉼표 하나까지).
 func blockCost(block Block) cost {
 	if block.own != (cost{}) {
 		return block.own
@@ -249,7 +249,7 @@ func blockCost(block Block) cost {
 	return cost{int32(size + 1), int32(factsOf(block.Data).values)}
 }
 
-// chainCost 는 blocks 를 응답 프레임 하나로 보낼 때의 비용이다. 체인이면 마지막 블록에 적어 둔 값을 쓴다.
+// chainCost는 blocks를 응답 프레임 하나로 보낼 때의 비용이다. 체인이면 마지막 블록에 적어 둔 값을 쓴다.
 func chainCost(blocks []Block) cost {
 	if last := blocks[len(blocks)-1]; len(blocks) > 1 && last.total != (cost{}) {
 		return last.total
@@ -261,7 +261,7 @@ func chainCost(blocks []Block) cost {
 	return c
 }
 
-// fits 는 newBlock 을 붙인 체인 전체의 응답이 한계 안인지 알려주고, 그 비용을 newBlock 에 적어 둔다.
+// fits는 newBlock을 추가한 체인 전체의 응답이 한계 안인지 알려주고, 그 비용을 newBlock에 적어 둔다.
 func fits(newBlock *Block) bool {
 	newBlock.own = blockCost(*newBlock)
 	newBlock.total = chainCost(blockchain).plus(newBlock.own)
@@ -271,22 +271,22 @@ func fits(newBlock *Block) bool {
 	return newBlock.total.within()
 }
 
-// isSafeInteger 는 n 이 자바스크립트의 Number.isSafeInteger 를 만족하는지 알려준다.
+// isSafeInteger는 n이 자바스크립트의 Number.isSafeInteger를 만족하는지 알려준다.
 func isSafeInteger(n int64) bool { return -maxSafeInteger <= n && n <= maxSafeInteger }
 
-// lockWith 는 mu 를 잡고, 그동안 챕터의 함수가 f 에 구해 둔 해시와 머클 루트를 쓰게 한다 (known).
+// lockWith는 mu를 잡고, 그동안 챕터의 함수가 f에 구해 둔 해시와 머클 루트를 쓰게 한다 (known).
 func lockWith(f facts) { mu.Lock(); known = f }
 
-// unlockWith 는 구해 둔 것을 지우고 mu 를 놓는다.
+// unlockWith는 구해 둔 것을 지우고 mu를 놓는다.
 func unlockWith() { known = nil; mu.Unlock() }
 
-// prehashed 는 받은 블록이면 mu 를 잡기 전에 구해 둔 그 해시이다 (known).
+// prehashed는 받은 블록이면 mu를 잡기 전에 구해 둔 그 해시이다 (known).
 func prehashed(block Block) (Hash, bool) {
 	f, _ := knownFacts(block.Data)
 	return f.hash, f.hash != (Hash{})
 }
 
-// factsOf 는 data 의 머클 루트와 값의 수이다: 구해 둔 것이 있으면(known) 그것을, 없으면 구한다 (제네시스 블록처럼 작은 data).
+// factsOf는 data의 머클 루트와 값의 수이다: 구해 둔 것이 있으면(known) 그것을, 없으면 구한다 (제네시스 블록처럼 작은 data).
 func factsOf(data json.RawMessage) dataFacts {
 	if f, ok := knownFacts(data); ok {
 		return f
@@ -295,22 +295,22 @@ func factsOf(data json.RawMessage) dataFacts {
 	return f
 }
 
-// factsFor 는 생성할 블록의 data 에 대해 mu 밖에서 구해 둔 것이다: 머클 루트와 값의 수.
+// factsFor는 생성할 블록의 data에 대해 mu 밖에서 구해 둔 것이다: 머클 루트와 값의 수.
 func factsFor(data json.RawMessage) facts {
 	f, _ := prepareData(data, maxLeaves)
 	f.data = &data[0]
 	return facts{f}
 }
 
-// merkleRootOf 는 npm merkle 0.6.0 의 merkle("sha256").sync(data).root() || '0'.repeat(64) 와 같은 값을 구한다.
-// data 는 이미 검사한 것이다(readBody, prepareBlocks): JSON.stringify 의 형식이 아닌 data 의 루트는 '0' 64개가 되어 버린다.
+// merkleRootOf는 npm merkle 0.6.0의 merkle("sha256").sync(data).root() || '0'.repeat(64)와 같은 값을 구한다.
+// data는 이미 검사한 것이다(readBody, prepareBlocks): JSON.stringify의 형식이 아닌 data의 루트는 '0' 64개가 되어 버린다.
 func merkleRootOf(data json.RawMessage) Hash { return factsOf(data).root }
 
-// prepareData 는 data 배열의 머클 루트와 값의 수를 구한다. data 가 JSON.stringify 가 쓰는 형식인지도 보고(canonicalJSON),
-// 값이 limit 개를 넘으면 해시하지 않고 거절한다. 리프 노드는 값을 String(value) 로 바꾼 문자열이 이미 64글자 대문자 16진수면
-// 그 값, 아니면 그 문자열의 SHA-256 이다 (빈 문자열도 해시한다).
+// prepareData는 data 배열의 머클 루트와 값의 수를 구한다. data가 JSON.stringify가 쓰는 형식인지도 보고(canonicalJSON),
+// 값이 limit 개를 넘으면 해시하지 않고 거절한다. 리프 노드는 값을 String(value)로 바꾼 문자열이 이미 64글자 대문자 16진수면
+// 그 값, 아니면 그 문자열의 SHA-256이다 (빈 문자열도 해시한다).
 func prepareData(data json.RawMessage, limit int) (dataFacts, error) {
-	var texts []string // 값마다 String(value). 대부분의 data 는 이스케이프 없는 문자열들이라 한 번에 읽는다 (String() 은 그 자신)
+	var texts []string // 값마다 String(value). 대부분의 data는 이스케이프 없는 문자열들이라 한 번에 읽는다 (String()은 그 자신)
 	if bytes.IndexByte(data, '\\') >= 0 || bytes.Contains(data, []byte("null")) || bytes.ContainsRune(data, utf8.RuneError) || json.Unmarshal(data, &texts) != nil {
 		var values []any
 		dec := json.NewDecoder(bytes.NewReader(data))
@@ -335,7 +335,7 @@ func prepareData(data json.RawMessage, limit int) (dataFacts, error) {
 	return dataFacts{root: rootOf(leaves), values: len(texts)}, nil
 }
 
-// rootOf 는 리프 노드들로 머클 루트를 구한다. 한 층씩 올라가며 이웃 둘의 대문자 16진수 문자열을 이어 붙여 해시하고, 홀수로 남은 마지막
+// rootOf는 리프 노드들로 머클 루트를 구한다. 한 층씩 올라가며 이웃 둘의 대문자 16진수 문자열을 이어 붙여 해시하고, 홀수로 남은 마지막
 // 노드는 그대로 올라간다. 리프 노드가 없으면 '0' 64개이다.
 func rootOf(level []Hash) Hash {
 	if len(level) == 0 {
@@ -354,9 +354,9 @@ func rootOf(level []Hash) Hash {
 	return level[0]
 }
 
-// jsString 은 JSON 에서 읽은 값 v 의 String(v) 이다: npm merkle 이 리프 노드를 만드는 방법. 문자열은 그 자신, 수와 true, false 는
-// JSON.stringify 가 쓴 그대로, null 은 "null", 객체는 "[object Object]", 배열은 원소들의 문자열을 쉼표로 이은 것이다
-// (Array.prototype.join: 원소 null 은 빈 문자열).
+// jsString은 JSON에서 읽은 값 v의 String(v)이다: npm merkle이 리프 노드를 만드는 방법. 문자열은 그 자신, 수와 true, false는
+// JSON.stringify가 쓴 그대로, null은 "null", 객체는 "[object Object]", 배열은 원소들의 문자열을 쉼표로 이은 것이다
+// (Array.prototype.join: 원소 null은 빈 문자열).
 func jsString(v any) string {
 	switch v := v.(type) {
 	case nil:
@@ -375,41 +375,41 @@ func jsString(v any) string {
 	return fmt.Sprint(v) // 문자열, json.Number, true, false
 }
 
-// answerSize 는 JSON 문자열 text 를 RESPONSE_BLOCKCHAIN 의 data 문자열 안에 다시 쓴 바이트 수이다: " 와 \ 가 두 바이트가 된다
-// (JSON.stringify 가 쓴 JSON 에는 제어 문자가 그대로 들어 있지 않다).
+// answerSize는 JSON 문자열 text를 RESPONSE_BLOCKCHAIN의 data 문자열 안에 다시 쓴 바이트 수이다: "와 \ 가 두 바이트가 된다
+// (JSON.stringify가 쓴 JSON에는 제어 문자가 그대로 들어 있지 않다).
 func answerSize(text string) int {
 	return len(text) + strings.Count(text, `"`) + strings.Count(text, `\`)
 }
 
-// canonicalJSON 은 JSON.stringify(JSON.parse(raw)) 이다: 자바스크립트가 읽고 다시 쓴 문자열. 공백이 없어지고, 수는 자바스크립트의
+// canonicalJSON은 JSON.stringify(JSON.parse(raw))이다: 자바스크립트가 읽고 다시 쓴 문자열. 공백이 없어지고, 수는 자바스크립트의
 // 형식이 되고(1.0 → 1, 1e21 → 1e+21), 객체의 같은 키는 뒤의 값이 앞의 자리에 남고, 배열 인덱스 같은 키("0", "1", …)는
-// 자바스크립트의 객체처럼 앞에 작은 차례로 온다. Go 가 자바스크립트와 같게 읽을 수 없는 값은 에러이다: Infinity 가 되는 수,
-// 짝이 없는 서로게이트 이스케이프(\ud800)와 UTF-8 이 아닌 바이트(자바스크립트는 그대로 두지만 Go 는 U+FFFD 로 읽는다: 그래서
-// U+FFFD 문자도 거절한다), maxDepth 보다 깊은 값, String() 이 닿는 곳(맨 위나 배열 안)의 객체에 있는
-// "toString" 키(그 String() 은 자바스크립트에서 예외를 던진다). 부르는 곳(/mineBlock, readMessage)이 그 차이를 적어 둔다.
+// 자바스크립트의 객체처럼 앞에 작은 차례로 온다. Go가 자바스크립트와 같게 읽을 수 없는 값은 에러이다: Infinity가 되는 수,
+// 짝이 없는 서로게이트 이스케이프(\ud800)와 UTF-8이 아닌 바이트(자바스크립트는 그대로 두지만 Go는 U+FFFD로 읽는다: 그래서
+// U+FFFD 문자도 거절한다), maxDepth보다 깊은 값, String()이 닿는 곳(맨 위나 배열 안)의 객체에 있는
+// "toString" 키(그 String()은 자바스크립트에서 예외를 던진다). 부르는 곳(/mineBlock, readMessage)이 그 차이를 적어 둔다.
 func canonicalJSON(raw []byte) (json.RawMessage, error) {
 	dec := json.NewDecoder(bytes.NewReader(raw))
 	dec.UseNumber()
 	value, err := canonicalValue(dec, 0, true)
 	if _, end := dec.Token(); err == nil && end != io.EOF {
 		err = errors.New("more after the JSON value")
-	} else if err == nil && bytes.ContainsRune(value, utf8.RuneError) { // Go 가 바꿔 읽은 것과 가릴 수 없어 U+FFFD 는 모두 거절한다
+	} else if err == nil && bytes.ContainsRune(value, utf8.RuneError) { // Go가 바꿔 읽은 것과 가릴 수 없어 U+FFFD는 모두 거절한다
 		err = errors.New("a byte that is not UTF-8, a \\ud800-\\udfff escape without its pair, or U+FFFD")
 	}
 	return value, err
 }
 
-// canonicalValue 는 dec 에서 JSON 값 하나를 읽어 canonicalJSON 의 형식으로 쓴다. leaf 는 이 값에 String() 이 닿는지이다.
+// canonicalValue는 dec에서 JSON 값 하나를 읽어 canonicalJSON의 형식으로 쓴다. leaf는 이 값에 String()이 닿는지이다.
 func canonicalValue(dec *json.Decoder, depth int, leaf bool) ([]byte, error) {
 	token, err := dec.Token()
 	if err != nil || depth > maxDepth {
 		return nil, cmp.Or(err, fmt.Errorf("nested deeper than %d", maxDepth))
 	} else if number, ok := token.(json.Number); ok {
-		f, err := number.Float64() // 자바스크립트의 수는 float64 이다. 1e400 은 Infinity 가 되어 JSON.stringify 가 null 로 쓴다
+		f, err := number.Float64() // 자바스크립트의 수는 float64이다. 1e400은 Infinity가 되어 JSON.stringify가 null로 쓴다
 		if err != nil {
 			return nil, fmt.Errorf("number %.200q is not finite in JavaScript", number)
 		}
-		return json.Marshal(f + 0) // encoding/json 은 수를 ES6 의 number-to-string 처럼 쓴다 (1.0 → 1, 1e21 → 1e+21). + 0 은 -0 을 0 으로
+		return json.Marshal(f + 0) // encoding/json은 수를 ES6의 number-to-string처럼 쓴다 (1.0 → 1, 1e21 → 1e+21). + 0은 -0을 0으로
 	} else if token != json.Delim('[') && token != json.Delim('{') {
 		return stringify(token), nil // 문자열, true, false, null
 	}
@@ -420,9 +420,9 @@ func canonicalValue(dec *json.Decoder, depth int, leaf bool) ([]byte, error) {
 		key := "" // 배열의 값에는 키가 없다
 		if token == json.Delim('{') {
 			keyToken, _ := dec.Token()
-			key, _ = keyToken.(string) // 잘못된 JSON 이면 다음 Token 이 에러를 돌려준다
+			key, _ = keyToken.(string) // 잘못된 JSON이면 다음 Token이 에러를 반환한다
 		}
-		value, err := canonicalValue(dec, depth+1, leaf && token == json.Delim('[')) // String() 은 배열의 원소에 닿고 객체의 값에는 닿지 않는다
+		value, err := canonicalValue(dec, depth+1, leaf && token == json.Delim('[')) // String()은 배열의 원소에 닿고 객체의 값에는 닿지 않는다
 		if err != nil || leaf && key == "toString" {
 			return nil, cmp.Or(err, errors.New(`an object with a "toString" key: String() throws in JavaScript`))
 		} else if token == json.Delim('[') {
@@ -446,7 +446,7 @@ func canonicalValue(dec *json.Decoder, depth int, leaf bool) ([]byte, error) {
 	return []byte("{" + strings.Join(keys, ",") + "}"), nil
 }
 
-// arrayIndex 는 key 가 자바스크립트의 배열 인덱스(0 … 2^32-2 를 10진수로 쓴 것)이면 그 값이고, 아니면 2^32 이다.
+// arrayIndex는 key가 자바스크립트의 배열 인덱스(0 … 2^32-2를 10진수로 쓴 것)이면 그 값이고, 아니면 2^32이다.
 func arrayIndex(key string) uint64 {
 	n, err := strconv.ParseUint(key, 10, 32)
 	if err != nil || n == 1<<32-1 || strconv.FormatUint(n, 10) != key {
@@ -455,20 +455,20 @@ func arrayIndex(key string) uint64 {
 	return n
 }
 
-// stringify 는 자바스크립트의 JSON.stringify 처럼 v 를 JSON 으로 바꾼다. 그래서 Go 노드가 보내는 바이트는
-// 정직한 노드가 보내는 같은 메시지에 대해 자바스크립트 노드의 바이트와 같다. encoding/json 과 다른 두 가지를 맞춘다:
-// <, >, & 를 \u003c 처럼 바꾸지 않고(SetEscapeHTML(false)), 줄 구분 문자 U+2028, U+2029 를 그대로 둔다.
+// stringify는 자바스크립트의 JSON.stringify처럼 v를 JSON으로 바꾼다. 그래서 Go 노드가 보내는 바이트는
+// 정직한 노드가 보내는 같은 메시지에 대해 자바스크립트 노드의 바이트와 같다. encoding/json과 다른 두 가지를 맞춘다:
+// <, >, & 를 \u003c처럼 바꾸지 않고(SetEscapeHTML(false)), 줄 구분 문자 U+2028, U+2029를 그대로 둔다.
 func stringify(v any) []byte {
 	var buf bytes.Buffer
 	enc := json.NewEncoder(&buf)
 	enc.SetEscapeHTML(false)
-	enc.Encode(v) // 블록과 메시지의 값은 늘 JSON 으로 쓸 수 있다
+	enc.Encode(v) // 블록과 메시지의 값은 늘 JSON으로 쓸 수 있다
 	if out := bytes.TrimSuffix(buf.Bytes(), []byte("\n")); !bytes.Contains(out, []byte(`\u202`)) {
 		return out // 줄 구분 문자가 없는 대부분의 경우
 	}
 	return []byte(lineSeparators.Replace(strings.TrimSuffix(buf.String(), "\n")))
 }
 
-// lineSeparators 는 encoding/json 이 쓰는 \u2028, \u2029 를 문자 그대로 되돌린다. 앞에서부터 바꾸므로 \\(역슬래시 문자)가 먼저
+// lineSeparators는 encoding/json이 쓰는 \u2028, \u2029를 문자 그대로 되돌린다. 앞에서부터 바꾸므로 \\(역슬래시 문자)가 먼저
 // 짝지어져, \\u2028(역슬래시 문자 뒤의 "u2028")은 건드리지 않는다.
 var lineSeparators = strings.NewReplacer(`\\`, `\\`, `\u2028`, "\u2028", `\u2029`, "\u2029")

@@ -1,4 +1,4 @@
-// http.go 는 챕터 2 의 HTTP API(Express 의 app.get, app.post)를 옮긴 것이다. 노드의 페이지(page.html)도 여기서 보낸다.
+// http.go는 챕터 2의 HTTP API(Express의 app.get, app.post)를 옮긴 것이다. 노드의 페이지(page.html)도 여기서 보낸다.
 package main
 
 import (
@@ -23,11 +23,11 @@ import (
 	"golang.org/x/net/netutil"
 )
 
-// initHttpServer 는 리슨하는 ln 에서 HTTP API 를 연다. 핸들러마다 챕터의 로직은 mu 를 잡고 돌리고(chain.go),
+// initHttpServer는 리슨하는 ln에서 HTTP API를 연다. 핸들러마다 챕터의 로직은 mu를 잡고 돌리고(chain.go),
 // 몸체를 읽고 파싱하는 일과 응답을 쓰는 일은 mu 밖에서 한다.
-// 챕터와 다른 점: 없는 경로와 맞지 않는 메서드는 Go 의 404, 405 문자열이고(Express 는 HTML 404, 대소문자가 다른 경로도 받는다),
-// ETag 와 304, OPTIONS 의 자동 답은 없다. 다른 사이트의 웹 페이지가 보낸 POST 는 403, IP 주소나 localhost 가 아닌 호스트는 421 이고,
-// 연결 수와 요청 헤더, 시간에 한계가 있다 (serve, README 의 「지키는 한계」).
+// 챕터와 다른 점: 없는 경로와 맞지 않는 메서드는 Go의 404, 405 문자열이고(Express는 HTML 404, 대소문자가 다른 경로도 받는다),
+// ETag와 304, OPTIONS의 자동 답은 없다. 다른 사이트의 웹 페이지가 보낸 POST는 403, IP 주소나 localhost가 아닌 호스트는 421이고,
+// 연결 수와 요청 헤더, 시간에 한계가 있다 (serve, README의 「지키는 한계」).
 func initHttpServer(ln net.Listener) *http.Server {
 	mux := http.NewServeMux()
 
@@ -35,21 +35,21 @@ func initHttpServer(ln net.Listener) *http.Server {
 	// 챕터와 다른 점: 체인을 보내는 요청은 한 번에 둘까지이다 (나머지는 기다린다: slots).
 	mux.HandleFunc("GET /blocks", slots(writers, func(w http.ResponseWriter, r *http.Request) {
 		mu.Lock()
-		text := chainText(getBlockchain()) // res.send(getBlockchain()): 바이트는 mu 를 놓은 뒤 text() 가 체인의 버전마다 한 번 쓴다
+		text := chainText(getBlockchain()) // res.send(getBlockchain()): 바이트는 mu를 놓은 뒤 text()가 체인의 버전마다 한 번 쓴다
 		mu.Unlock()
 		respond(w, http.StatusOK, "application/json", text())
 	}))
 
-	// POST /mineBlock {"data":[…]}: 새 블록을 생성해 돌려준다
-	// 챕터와 다른 점: 한 번에 넷까지이다 (나머지는 기다린다: slots). application/json 의 charset 이 utf-8 이 아니면 415 이다 (챕터는
-	// utf-16 은 읽는다). 자바스크립트와 같게 읽을 수 없는 data(1e400, 64 겹보다 깊은 값, 짝이 없는 \ud800, "toString" 키,
-	// 배열이 아닌 data 들: readBody 와 README)는 400 이다 (챕터는 받거나 500 이다). 에러의 몸체는 Express 의 HTML 페이지가 아니라 {"error":"…"} 이다.
+	// POST /mineBlock {"data":[…]}: 새 블록을 생성해 반환한다
+	// 챕터와 다른 점: 한 번에 넷까지이다 (나머지는 기다린다: slots). application/json의 charset이 utf-8이 아니면 415이다 (챕터는
+	// utf-16은 읽는다). 자바스크립트와 같게 읽을 수 없는 data(1e400, 64겹보다 깊은 값, 짝이 없는 \ud800, "toString" 키,
+	// 배열이 아닌 data 들: readBody와 README)는 400이다 (챕터는 받거나 500이다). 에러의 몸체는 Express의 HTML 페이지가 아니라 {"error":"…"}이다.
 	mux.HandleFunc("POST /mineBlock", slots(busy, func(w http.ResponseWriter, r *http.Request) {
 		var data json.RawMessage
 		if !readBody(w, r, "data", &data) { // const data = req.body.data || []
 			return
 		}
-		lockWith(factsFor(data)) // mu.Lock() 이다. 머클 루트는 그 전에 mu 밖에서 구해 두고(factsFor), mineBlock 이 그것을 쓴다
+		lockWith(factsFor(data)) // mu.Lock()이다. 머클 루트는 그 전에 mu 밖에서 구해 두고(factsFor), mineBlock이 그것을 쓴다
 		newBlock := mineBlock(data)
 		unlockWith()
 		if newBlock == nil {
@@ -59,7 +59,7 @@ func initHttpServer(ln net.Listener) *http.Server {
 		respond(w, http.StatusOK, "application/json", stringify(newBlock))
 	}))
 
-	// GET /version: 이 노드의 버전 문자열 (res.send 에 문자열을 주면 Express 는 text/html 로 보낸다)
+	// GET /version: 이 노드의 버전 문자열 (res.send에 문자열을 주면 Express는 text/html로 보낸다)
 	mux.HandleFunc("GET /version", func(w http.ResponseWriter, r *http.Request) {
 		respond(w, http.StatusOK, "text/html", []byte(getCurrentVersion()))
 	})
@@ -67,8 +67,8 @@ func initHttpServer(ln net.Listener) *http.Server {
 	// POST /stop: 답한 뒤 프로세스를 끝낸다
 	mux.HandleFunc("POST /stop", func(w http.ResponseWriter, r *http.Request) {
 		respond(w, http.StatusOK, "application/json", stringify(map[string]string{"msg": "Stopping server"}))
-		// 챕터와 다른 점: 챕터는 process.exit() 로 바로 끝낸다. 여기서는 main 이 이 답이 나가기를 기다렸다가
-		// 두 서버를 닫고 끝난다 (종료 코드 0, Ctrl-C 와 같은 길).
+		// 챕터와 다른 점: 챕터는 process.exit()로 바로 끝낸다. 여기서는 main이 이 답이 나가기를 기다렸다가
+		// 두 서버를 닫고 끝난다 (종료 코드 0, Ctrl-C와 같은 길).
 		stop()
 	})
 
@@ -78,7 +78,7 @@ func initHttpServer(ln net.Listener) *http.Server {
 		mu.Lock()
 		for _, s := range getSockets() {
 			// s._socket.remoteAddress + ':' + s._socket.remotePort (IPv6 주소도 챕터처럼 [ ] 없이 "::1:6002")
-			// 챕터와 다른 점: Node 는 들어온 연결의 IPv4 주소를 "::ffff:127.0.0.1" 처럼 보인다. Go 는 "127.0.0.1" 이다.
+			// 챕터와 다른 점: Node는 들어온 연결의 IPv4 주소를 "::ffff:127.0.0.1"처럼 보인다. Go는 "127.0.0.1"이다.
 			host, port, _ := net.SplitHostPort(s.addr)
 			peers = append(peers, host+":"+port)
 		}
@@ -87,9 +87,9 @@ func initHttpServer(ln net.Listener) *http.Server {
 	})
 
 	// POST /addPeers {"peers":[…]}: 피어마다 웹소켓을 연다.
-	// 노트와 다른 점: 노트는 /addpeers 로 적었다. Express 는 경로의 대소문자를 가리지 않아 챕터에서도 되므로, 두 철자를 다 등록한다.
-	// 챕터와 다른 점: /mineBlock 처럼 한 번에 넷까지이고 charset 은 utf-8 이어야 한다. 배열이 아닌 peers, null 도 문자열도 아닌
-	// 주소(챕터는 500), maxPeers 개를 넘는 주소는 400 이다. null 주소는 빈 주소가 되어 connectToPeers 가 건너뛴다(챕터는 500).
+	// 노트와 다른 점: 노트는 /addpeers로 적었다. Express는 경로의 대소문자를 가리지 않아 챕터에서도 되므로, 두 철자를 다 등록한다.
+	// 챕터와 다른 점: /mineBlock처럼 한 번에 넷까지이고 charset은 utf-8이어야 한다. 배열이 아닌 peers, null도 문자열도 아닌
+	// 주소(챕터는 500), maxPeers 개를 넘는 주소는 400이다. null 주소는 빈 주소가 되어 connectToPeers가 건너뛴다(챕터는 500).
 	addPeers := slots(busy, func(w http.ResponseWriter, r *http.Request) {
 		var peers []string
 		if !readBody(w, r, "peers", &peers) { // const peers = req.body.peers || []
@@ -106,13 +106,13 @@ func initHttpServer(ln net.Listener) *http.Server {
 	mux.HandleFunc("POST /addPeers", addPeers)
 	mux.HandleFunc("POST /addpeers", addPeers)
 
-	// 챕터와 다른 점: 챕터에 없는 두 경로. GET / 는 노드의 페이지이고(챕터는 404), GET /events 는 그 페이지가 보는 P2P 메시지의 스트림이다.
+	// 챕터와 다른 점: 챕터에 없는 두 경로. GET / 는 노드의 페이지이고(챕터는 404), GET /events는 그 페이지가 보는 P2P 메시지의 스트림이다.
 	mux.HandleFunc("GET /{$}", func(w http.ResponseWriter, r *http.Request) {
 		respond(w, http.StatusOK, "text/html", page)
 	})
 	mux.HandleFunc("GET /events", slots(streamSlots, events))
 
-	srv := serve(ln, mux) // app.listen(http_port, …): 한계와 다른 사이트의 요청을 막는 것은 serve 가 둔다
+	srv := serve(ln, mux) // app.listen(http_port, …): 한계와 다른 사이트의 요청을 막는 것은 serve가 둔다
 	log.Printf("Listening http port on: %d", ln.Addr().(*net.TCPAddr).Port)
 	return srv
 }
@@ -120,7 +120,7 @@ func initHttpServer(ln net.Listener) *http.Server {
 // ---- 챕터에 없는 것 ----
 
 const (
-	maxBodyBytes = 100 << 10 // HTTP 요청 몸체의 최대 크기: body-parser 의 기본 한계 100 KB 와 같다 (넘으면 413)
+	maxBodyBytes = 100 << 10 // HTTP 요청 몸체의 최대 크기: body-parser의 기본 한계 100 KB와 같다 (넘으면 413)
 	maxHTTPConns = 64        // HTTP 연결 수의 한계 (더 오는 연결은 자리가 날 때까지 기다린다)
 	maxStreams   = 4         // 노드의 페이지가 여는 이벤트 스트림 수의 한계
 	streamBuffer = 64        // 스트림 하나가 보내지 못하고 쌓아 둘 수 있는 이벤트 수: 넘게 뒤처진 스트림은 닫는다
@@ -129,20 +129,20 @@ const (
 var (
 	busy           = make(chan struct{}, 4)                   // 몸체를 읽고 일하는 요청(/mineBlock, /addPeers)의 자리: 몸체와 파싱한 값을 쥔 요청 수의 한계
 	streamSlots    = make(chan struct{}, maxStreams)          // 노드의 페이지가 여는 이벤트 스트림의 자리
-	writers        = make(chan struct{}, 2)                   // GET /blocks 의 응답을 쓰는 자리: 느린 클라이언트가 저마다 체인의 한 버전을 쥐지 못하도록
-	stopping, stop = context.WithCancel(context.Background()) // POST /stop 이 끝낸다 (main 에서는 Ctrl-C 도). HTTP 요청들의 context 이다
-	streams        sync.Map                                   // 노드의 페이지가 연 이벤트 스트림들: chan string 마다 true
+	writers        = make(chan struct{}, 2)                   // GET /blocks의 응답을 쓰는 자리: 느린 클라이언트가 저마다 체인의 한 버전을 쥐지 못하도록
+	stopping, stop = context.WithCancel(context.Background()) // POST /stop이 끝낸다 (main에서는 Ctrl-C도). HTTP 요청들의 context이다
+	streams        sync.Map                                   // 노드의 페이지가 연 이벤트 스트림들: chan string마다 true
 )
 
-// page 는 노드의 페이지이다: 체인을 카드로, 피어들, 블록 생성과 피어 추가, 이 노드가 주고받는 P2P 메시지를 보여 준다.
+// page는 노드의 페이지이다: 체인을 카드로, 피어들, 블록 생성과 피어 추가, 이 노드가 주고받는 P2P 메시지를 보여 준다.
 //
 //go:embed page.html
 var page []byte
 
-// serve 는 ln 에서 mux 로 HTTP 를 받는다. 다른 사이트의 웹 페이지가 보낸 POST 는 403, IP 주소나 localhost 가 아닌 호스트(DNS
-// 리바인딩으로 그 이름이 이 기계를 가리키게 한 웹 페이지)는 421 이고, 연결 수, 요청 헤더, 읽고 쓰고 쉬는 시간에 한계를 둔다.
+// serve는 ln에서 mux로 HTTP를 받는다. 다른 사이트의 웹 페이지가 보낸 POST는 403, IP 주소나 localhost가 아닌 호스트(DNS
+// 리바인딩으로 그 이름이 이 기계를 가리키게 한 웹 페이지)는 421이고, 연결 수, 요청 헤더, 읽고 쓰고 쉬는 시간에 한계를 둔다.
 func serve(ln net.Listener, mux *http.ServeMux) *http.Server {
-	guarded := http.NewCrossOriginProtection().Handler(mux) // 다른 사이트의 웹 페이지가 보낸 POST 는 403
+	guarded := http.NewCrossOriginProtection().Handler(mux) // 다른 사이트의 웹 페이지가 보낸 POST는 403
 	srv := &http.Server{Addr: ln.Addr().String(), Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if host := (&url.URL{Host: r.Host}).Hostname(); net.ParseIP(host) == nil && host != "localhost" {
 			sendError(w, http.StatusMisdirectedRequest, "use an IP address or localhost as the host")
@@ -155,7 +155,7 @@ func serve(ln net.Listener, mux *http.ServeMux) *http.Server {
 	return srv
 }
 
-// slots 는 places 에 자리가 날 때까지 기다렸다가 handler 를 부른다: 한 번에 cap(places) 개까지 돈다.
+// slots는 places에 자리가 날 때까지 기다렸다가 handler를 부른다: 한 번에 cap(places) 개까지 돈다.
 func slots(places chan struct{}, handler http.HandlerFunc) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		select {
@@ -168,23 +168,23 @@ func slots(places chan struct{}, handler http.HandlerFunc) http.HandlerFunc {
 	}
 }
 
-// readBody 는 req.body[key] || [] 를 v 에 읽는다. 몸체는 body-parser 의 json() 과 JSON.parse 처럼 읽는다: Content-Type 이
-// application/json 이 아니거나 빈 몸체는 {} 이고, 배열 몸체에는 key 가 없고, 키는 대소문자까지 같아야 하며 같은 키는 뒤의 것이다.
-// 값이 없거나 거짓(null, false, 0, "")이면 [] 이고, 아니면 JSON.stringify(JSON.parse(…)) 의 형식(canonicalJSON)으로 읽는다.
-// 안 되면 400, 413, 415 로 답하고 false 를 돌려준다.
+// readBody는 req.body[key] || []를 v에 읽는다. 몸체는 body-parser의 json()과 JSON.parse처럼 읽는다: Content-Type이
+// application/json이 아니거나 빈 몸체는 {}이고, 배열 몸체에는 key가 없고, 키는 대소문자까지 같아야 하며 같은 키는 뒤의 것이다.
+// 값이 없거나 거짓(null, false, 0, "")이면 []이고, 아니면 JSON.stringify(JSON.parse(…))의 형식(canonicalJSON)으로 읽는다.
+// 안 되면 400, 413, 415로 답하고 false를 반환한다.
 func readBody(w http.ResponseWriter, r *http.Request, key string, v any) bool {
 	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxBodyBytes))
 	fields, status := map[string]json.RawMessage{}, http.StatusBadRequest
 	mediaType, params, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))
-	switch start := bytes.TrimLeft(body, " \t\r\n"); { // JSON.parse 가 건너뛰는 공백만
-	case mediaType != "application/json": // body-parser 의 json() 은 이 몸체를 읽지 않는다: 챕터는 빈 블록을 생성한다
+	switch start := bytes.TrimLeft(body, " \t\r\n"); { // JSON.parse가 건너뛰는 공백만
+	case mediaType != "application/json": // body-parser의 json()은 이 몸체를 읽지 않는다: 챕터는 빈 블록을 생성한다
 		err = nil
 	case errors.As(err, new(*http.MaxBytesError)):
 		status, err = http.StatusRequestEntityTooLarge, fmt.Errorf("request body larger than %d bytes", maxBodyBytes)
 	case err != nil, len(body) == 0:
 	case !strings.EqualFold(cmp.Or(params["charset"], "utf-8"), "utf-8"):
 		status, err = http.StatusUnsupportedMediaType, errors.New("send the body in UTF-8")
-	case len(start) == 0 || start[0] != '{' && start[0] != '[': // body-parser 의 strict: 객체나 배열만 받는다
+	case len(start) == 0 || start[0] != '{' && start[0] != '[': // body-parser의 strict: 객체나 배열만 받는다
 		err = errors.New(`the body must be a JSON object, like {"data":["hello"]}`)
 	case start[0] == '{' || !json.Valid(body):
 		err = json.Unmarshal(body, &fields)
@@ -201,21 +201,21 @@ func readBody(w http.ResponseWriter, r *http.Request, key string, v any) bool {
 	return err == nil
 }
 
-// respond 는 status 와 Content-Type 으로 body 를 답한다. Express 의 res.send 는 문자열을 text/html 로, 객체를 JSON.stringify 해
-// application/json 으로(끝에 줄바꿈 없이) 보낸다.
+// respond는 status와 Content-Type으로 body를 답한다. Express의 res.send는 문자열을 text/html로, 객체를 JSON.stringify 해
+// application/json으로(끝에 줄바꿈 없이) 보낸다.
 func respond(w http.ResponseWriter, status int, contentType string, body []byte) {
 	w.Header().Set("Content-Type", contentType+"; charset=utf-8")
 	w.WriteHeader(status)
 	w.Write(body)
 }
 
-// sendError 는 {"error":"…"} 로 답한다.
-// 챕터와 다른 점: 잘못된 몸체에 Express 는 HTML 에러 페이지를 보낸다. 여기서는 까닭을 담은 JSON 한 줄이다.
+// sendError는 {"error":"…"}로 답한다.
+// 챕터와 다른 점: 잘못된 몸체에 Express는 HTML 에러 페이지를 보낸다. 여기서는 까닭을 담은 JSON 한 줄이다.
 func sendError(w http.ResponseWriter, status int, msg string) {
 	respond(w, status, "application/json", stringify(map[string]string{"error": msg}))
 }
 
-// events 는 GET /events 이다: 이 노드가 주고받는 P2P 메시지의 요약(-trace 의 한 줄과 같다, data 는 없다)을 Server-Sent Events 로
+// events는 GET /events이다: 이 노드가 주고받는 P2P 메시지의 요약(-trace의 한 줄과 같다, data는 없다)을 Server-Sent Events로
 // 보낸다. 스트림은 maxStreams 개까지이고(더 여는 페이지는 자리가 날 때까지 기다린다), 다른 사이트의 페이지가 연 스트림은 거절하며,
 // streamBuffer 개 넘게 뒤처지면 닫는다.
 func events(w http.ResponseWriter, r *http.Request) {
@@ -228,15 +228,15 @@ func events(w http.ResponseWriter, r *http.Request) {
 	defer streams.Delete(stream)
 	w.Header().Set("Content-Type", "text/event-stream")
 	rc := http.NewResponseController(w)
-	rc.SetReadDeadline(time.Time{}) // 스트림은 서버의 ReadTimeout 보다 오래 열려 있다
+	rc.SetReadDeadline(time.Time{}) // 스트림은 서버의 ReadTimeout보다 오래 열려 있다
 	for event, open := ": stream open", true; open; {
 		rc.SetWriteDeadline(time.Now().Add(timeout()))
 		if _, err := fmt.Fprintf(w, "%s\n\n", event); err != nil || rc.Flush() != nil {
 			return
 		}
 		select {
-		case event, open = <-stream: // 뒤처져서 닫힌 스트림이면 open 이 false 이다
-		case <-r.Context().Done(): // 노드가 멈추면(stopping) 스트림도 끝난다: 서버의 Shutdown 은 열린 스트림을 기다린다
+		case event, open = <-stream: // 뒤처져서 닫힌 스트림이면 open이 false이다
+		case <-r.Context().Done(): // 노드가 멈추면(stopping) 스트림도 끝난다: 서버의 Shutdown은 열린 스트림을 기다린다
 			return
 		}
 	}

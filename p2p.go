@@ -1,4 +1,4 @@
-// p2p.go 는 챕터 2 를 옮긴 것이다: 웹소켓, 메시지, 브로드캐스트, handleBlockchainResponse, mineBlock, replaceChain.
+// p2p.go는 챕터 2를 옮긴 것이다: 웹소켓, 메시지, 브로드캐스트, handleBlockchainResponse, mineBlock, replaceChain.
 package main
 
 import (
@@ -24,7 +24,7 @@ import (
 	"golang.org/x/net/websocket"
 )
 
-// MessageType 은 메시지의 종류이다.
+// MessageType은 메시지의 종류이다.
 type MessageType int
 
 // 챕터의 세 메시지 종류.
@@ -34,114 +34,114 @@ const (
 	RESPONSE_BLOCKCHAIN MessageType = 2
 )
 
-// Message 는 웹소켓 프레임 하나에 담기는 {"type":T,"data":D} 이다. 질의의 data 는 null 이고, RESPONSE_BLOCKCHAIN 의 data 는
-// 블록 배열을 JSON.stringify 한 문자열이다. 챕터는 그 문자열을 response…Msg 에서 만들지만, 여기서는 블록들을 그대로 두고
-// 문자열은 그 소켓의 writePump 가 보낼 때 mu 밖에서 만든다. 받은 문자열도 mu 를 잡기 전에 블록들로 파싱해 둔다(JSON.parse).
+// Message는 웹소켓 프레임 하나에 담기는 {"type":T,"data":D}이다. 질의의 data는 null이고, RESPONSE_BLOCKCHAIN의 data는
+// 블록 배열을 JSON.stringify 한 문자열이다. 챕터는 그 문자열을 response…Msg에서 만들지만, 여기서는 블록들을 그대로 두고
+// 문자열은 그 소켓의 writePump가 보낼 때 mu 밖에서 만든다. 받은 문자열도 mu를 잡기 전에 블록들로 파싱해 둔다(JSON.parse).
 type Message struct {
 	Type MessageType `json:"type"`
 	Data []Block     `json:"data"`
 }
 
-// sockets 는 연결된 웹소켓들이다 (챕터의 var sockets = []). blockchain 처럼 mu 가 지킨다.
+// sockets는 연결된 웹소켓들이다 (챕터의 var sockets = []). blockchain처럼 mu가 지킨다.
 var sockets []*socket
 
-// socket 은 웹소켓 하나이다 (챕터의 ws): ws.on 으로 핸들러를 올리고, ws.send 로 보낸다.
+// socket은 웹소켓 하나이다 (챕터의 ws): ws.on으로 핸들러를 올리고, ws.send로 보낸다.
 type socket struct {
 	url   string // ws.url: 우리가 연결한 피어면 그 주소, 들어온 연결이면 ""
 	*conn        // 챕터에 없는 것: 연결과 보낼 대기열, 한계를 세는 값들 (아래)
 }
 
-// getSockets 는 연결된 소켓들을 돌려준다.
+// getSockets는 연결된 소켓들을 반환한다.
 func getSockets() []*socket { return sockets }
 
-// initP2PServer 는 리슨하는 ln(main 이 미리 열어 둔다)에서 웹소켓 서버를 열고, 연결이 들어올 때마다 initConnection 을 부른다.
+// initP2PServer는 리슨하는 ln(main이 미리 열어 둔다)에서 웹소켓 서버를 열고, 연결이 들어올 때마다 initConnection을 부른다.
 // 챕터와 다른 점: 들어온 연결은 maxPeers 개까지 받고(더 오는 연결은 자리가 날 때까지 기다린다), 핸드셰이크의 HTTP 요청 헤더는
-// 4 KiB 와 dialTimeout 안이어야 하며, 이 노드 자신이 연결한 것(nodeID)과 웹 페이지가 연 것(브라우저의 Origin)은 거절한다.
+// 4 KiB와 dialTimeout 안이어야 하며, 이 노드 자신이 연결한 것(nodeID)과 웹 페이지가 연 것(브라우저의 Origin)은 거절한다.
 func initP2PServer(ln net.Listener) *http.Server {
-	// 노트와 다른 점: 노트는 server.on 이 연결을 "대기열"에 올린다고 적었다. 핸들러를 등록할 뿐이고, 연결이 올 때마다 불린다.
+	// 노트와 다른 점: 노트는 server.on이 연결을 "대기열"에 올린다고 적었다. 핸들러를 등록할 뿐이고, 연결이 올 때마다 불린다.
 	server := newServer(ln, func(ws *socket) { initConnection(ws) }) // new WebSocket.Server(…), server.on("connection", …)
-	// 노트와 다른 점: 노트는 "listeing websocket p2p port on:" 으로 적었다. 챕터의 main.js 를 따른다.
+	// 노트와 다른 점: 노트는 "listeing websocket p2p port on:"으로 적었다. 챕터의 main.js를 따른다.
 	log.Printf("Listening websocket p2p port on: %d", ln.Addr().(*net.TCPAddr).Port)
 	return server
 }
 
-// initConnection 은 새 연결을 sockets 에 넣고, 핸들러들을 올리고, 상대에게 최신 블록을 묻는다.
-// 챕터와 다른 점: 첫 메시지가 5 초(dialTimeout) 안에 오지 않는 연결은 닫는다 (챕터의 노드는 연결하자마자 QUERY_LATEST 를 보낸다).
+// initConnection은 새 연결을 sockets에 넣고, 핸들러들을 올리고, 상대에게 최신 블록을 요청한다.
+// 챕터와 다른 점: 첫 메시지가 5초(dialTimeout) 안에 오지 않는 연결은 닫는다 (챕터의 노드는 연결하자마자 QUERY_LATEST를 보낸다).
 func initConnection(ws *socket) {
 	sockets = append(sockets, ws)    // sockets.push(ws) (노트와 다른 점: 노트는 웹소켓 서버를 넣는다고 적었다. 연결 하나가 들어간다)
-	initMessageHandler(ws)           // 메시지가 오면 처리한다 (노트와 다른 점: 노트는 intiMessageHandler 로 적었다)
+	initMessageHandler(ws)           // 메시지가 오면 처리한다 (노트와 다른 점: 노트는 intiMessageHandler로 적었다)
 	initErrorHandler(ws)             // 닫히거나 에러가 나면 closeConnection
-	write(ws, queryChainLengthMsg()) // 상대의 최신 블록을 묻는다 (노트와 다른 점: 노트는 "블럭 길이를 … 요청자에게 보낸다"고 적었다)
+	write(ws, queryChainLengthMsg()) // 상대의 최신 블록을 요청한다 (노트와 다른 점: 노트는 "블럭 길이를 … 요청자에게 보낸다"고 적었다)
 }
 
-// initMessageHandler 는 소켓에 메시지가 올 때마다 그 종류에 따라 처리하게 한다.
+// initMessageHandler는 소켓에 메시지가 올 때마다 그 종류에 따라 처리하게 한다.
 func initMessageHandler(ws *socket) {
-	// const message = JSON.parse(data) 는 그 소켓의 고루틴이 mu 를 잡기 전에 한다 (readMessage: data 의 블록 배열도 파싱한다).
-	// 챕터와 다른 점: 다음과 같은 메시지는 여기 오지 않는다. 한 줄 남기고 잘못된 메시지로 세며, 5 개면 연결을 닫는다 (챕터는 답하거나 넘어가거나,
-	// 처리하다 거절하거나 예외로 죽는다): JSON.stringify 가 쓰는 형식이 아닌 것(공백, 다른 키 차례, 더 있거나 빠진 키: {"type":0} 도),
-	// 정수가 아닌 type, 문자열도 null 도 아닌 data, 구조가 틀렸거나 해시나 머클 루트가 맞지 않아 올바를 수 없는 블록, 여러 프레임으로 나눈 메시지.
-	// 64 MiB 를 넘는 프레임은 연결을 닫고, 16 KiB 를 넘는 메시지는 한 번에 둘만 읽는다 (README 의 「지키는 한계」).
-	// 노트와 다른 점: 노트는 ws.on 이 소켓을 "메세지 대기열"에 올린다고 적었다. 메시지가 올 때마다 부를 함수를 등록할 뿐이다.
+	// const message = JSON.parse(data)는 그 소켓의 고루틴이 mu를 잡기 전에 한다 (readMessage: data의 블록 배열도 파싱한다).
+	// 챕터와 다른 점: 다음과 같은 메시지는 여기 오지 않는다. 한 줄 남기고 잘못된 메시지로 세며, 5개면 연결을 닫는다 (챕터는 답하거나 넘어가거나,
+	// 처리하다 거절하거나 예외로 죽는다): JSON.stringify가 쓰는 형식이 아닌 것(공백, 다른 키 차례, 더 있거나 빠진 키: {"type":0}도),
+	// 정수가 아닌 type, 문자열도 null도 아닌 data, 구조가 틀렸거나 해시나 머클 루트가 맞지 않아 올바를 수 없는 블록, 여러 프레임으로 나눈 메시지.
+	// 64 MiB를 넘는 프레임은 연결을 닫고, 16 KiB를 넘는 메시지는 한 번에 둘만 읽는다 (README의 「지키는 한계」).
+	// 노트와 다른 점: 노트는 ws.on이 소켓을 "메세지 대기열"에 올린다고 적었다. 메시지가 올 때마다 부를 함수를 등록할 뿐이다.
 	ws.on("message", func(message Message) {
 		switch message.Type {
 		case QUERY_LATEST:
 			write(ws, responseLatestMsg()) // 챕터와 다른 점: 대기열이 찬 소켓은 닫는다 (write)
 		case QUERY_ALL:
-			write(ws, responseChainMsg()) // 챕터와 다른 점: 위와 같다. 체인이 Go 노드가 받을 수 있는 한 프레임에 들도록 addBlock 이 크기를 제한한다
-		case RESPONSE_BLOCKCHAIN: // 노트와 다른 점: 노트는 MassgeType.RESPONSE_BLOCKCHAIN 으로 적었다
+			write(ws, responseChainMsg()) // 챕터와 다른 점: 위와 같다. 체인이 Go 노드가 받을 수 있는 한 프레임에 들도록 addBlock이 크기를 제한한다
+		case RESPONSE_BLOCKCHAIN: // 노트와 다른 점: 노트는 MassgeType.RESPONSE_BLOCKCHAIN으로 적었다
 			handleBlockchainResponse(message)
 		}
 	})
 }
 
-// initErrorHandler 는 소켓이 닫히거나 에러가 나면 closeConnection 을 부른다.
-// 챕터와 다른 점: 챕터는 ws.on("close") 와 ws.on("error") 를 따로 올려, 둘 다 오면 closeConnection 을 두 번 부른다.
+// initErrorHandler는 소켓이 닫히거나 에러가 나면 closeConnection을 부른다.
+// 챕터와 다른 점: 챕터는 ws.on("close")와 ws.on("error")를 따로 올려, 둘 다 오면 closeConnection을 두 번 부른다.
 // 여기서는 둘을 하나("close")로 받아 한 번만 부른다.
-func initErrorHandler(ws *socket) { ws.on("close", func(Message) { closeConnection(ws) }) } // close 에는 메시지가 없다
+func initErrorHandler(ws *socket) { ws.on("close", func(Message) { closeConnection(ws) }) } // close에는 메시지가 없다
 
-// closeConnection 은 닫힌 소켓을 sockets 에서 뺀다.
+// closeConnection은 닫힌 소켓을 sockets에서 뺀다.
 func closeConnection(ws *socket) {
-	// 챕터와 다른 점: 챕터는 ws.url 을 찍는데, 들어온 연결이면 undefined 이다. 여기서는 상대의 "주소:포트" 와 닫힌 까닭을 찍는다.
+	// 챕터와 다른 점: 챕터는 ws.url을 찍는데, 들어온 연결이면 undefined이다. 여기서는 상대의 "주소:포트"와 닫힌 까닭을 찍는다.
 	log.Printf("Connection failed to peer: %s (%v)", cmp.Or(ws.url, ws.addr), ws.reason())
-	// 챕터와 다른 점: 챕터에서 두 번째로 불리면 indexOf 가 -1 이라 splice(-1, 1) 이 다른(마지막) 소켓을 뺀다. 여기서는 그 소켓만 뺀다.
+	// 챕터와 다른 점: 챕터에서 두 번째로 불리면 indexOf가 -1이라 splice(-1, 1)이 다른(마지막) 소켓을 뺀다. 여기서는 그 소켓만 뺀다.
 	sockets = slices.DeleteFunc(sockets, func(s *socket) bool { return s == ws }) // sockets.splice(sockets.indexOf(ws), 1)
 }
 
-// connectToPeers 는 받은 피어 주소마다 웹소켓을 열고, 열리면 initConnection 을 부른다. 연결은 기다리지 않는다.
-// 챕터와 다른 점: 챕터(ws 1.x)는 호스트가 없는 주소에 예외를 던져 /addPeers 가 500 으로 끝나고 뒤의 주소는 시도하지 않으며,
-// http:// 나 wss:// 주소에도 연결한다. 여기서는 ws:// 가 아닌 주소, 이미 연결한(하는 중인) 주소, maxPeers 를 넘는 연결,
-// 이 노드 자신을 건너뛰고 "error" 로 그 까닭을 찍는다. 연결과 핸드셰이크는 저마다 dialTimeout 안이고, 피어의 핸드셰이크 응답은 4 KiB 까지이다.
+// connectToPeers는 받은 피어 주소마다 웹소켓을 열고, 열리면 initConnection을 부른다. 연결은 기다리지 않는다.
+// 챕터와 다른 점: 챕터(ws 1.x)는 호스트가 없는 주소에 예외를 던져 /addPeers가 500으로 끝나고 뒤의 주소는 시도하지 않으며,
+// http:// 나 wss:// 주소에도 연결한다. 여기서는 ws:// 가 아닌 주소, 이미 연결한(하는 중인) 주소, maxPeers를 넘는 연결,
+// 이 노드 자신을 건너뛰고 "error"로 그 까닭을 찍는다. 연결과 핸드셰이크는 저마다 dialTimeout 안이고, 피어의 핸드셰이크 응답은 4 KiB까지이다.
 func connectToPeers(newPeers []string) {
 	for _, peer := range newPeers {
-		ws := newWebSocket(peer) // const ws = new WebSocket(peer) (노트와 다른 점: 노트는 peer 를 포트 번호라 적었다. ws:// 주소이다)
+		ws := newWebSocket(peer) // const ws = new WebSocket(peer) (노트와 다른 점: 노트는 peer를 포트 번호라 적었다. ws:// 주소이다)
 		ws.on("open", func(Message) { initConnection(ws) })
-		// 노트와 다른 점: 노트는 "connection failed" 로 적었다. 챕터의 main.js 를 따른다.
-		// 챕터와 다른 점: 어느 주소가 왜 실패했는지도 찍는다. 열린 뒤의 에러에는 이 줄 대신 closeConnection 의 줄 하나만 찍는다.
+		// 노트와 다른 점: 노트는 "connection failed"로 적었다. 챕터의 main.js를 따른다.
+		// 챕터와 다른 점: 어느 주소가 왜 실패했는지도 찍는다. 열린 뒤의 에러에는 이 줄 대신 closeConnection의 줄 하나만 찍는다.
 		ws.on("error", func(Message) { log.Printf("Connection failed: %s: %v", peer, ws.reason()) })
 	}
 }
 
-// handleBlockchainResponse 는 받은 블록들을 보고 내 체인에 붙일지, 체인 전체를 물을지, 체인을 교체할지 정한다.
+// handleBlockchainResponse는 받은 블록들을 보고 내 체인에 추가할지, 체인 전체를 요청할지, 체인을 교체할지 정한다.
 func handleBlockchainResponse(message Message) {
 	receivedBlocks := message.Data // JSON.parse(message.data): 받을 때(readMessage) mu 밖에서 이미 했다
 	latestBlockReceived := receivedBlocks[len(receivedBlocks)-1]
 	latestBlockHeld := getLatestBlock()
 
 	if latestBlockReceived.Header.Index > latestBlockHeld.Header.Index {
-		// 노트와 다른 점: 노트는 " we got:" 으로 적었다. 챕터처럼 "We got: " 이고, 쉼표 뒤의 공백 둘도 챕터 그대로이다.
+		// 노트와 다른 점: 노트는 " we got:"으로 적었다. 챕터처럼 "We got: "이고, 쉼표 뒤의 공백 둘도 챕터 그대로이다.
 		log.Printf("Blockchain possibly behind. We got: %d,  Peer got: %d",
 			latestBlockHeld.Header.Index, latestBlockReceived.Header.Index)
 		if calculateHashForBlock(latestBlockHeld) == latestBlockReceived.Header.PreviousHash {
-			// 받은 블록이 내 마지막 블록을 가리킨다: 바로 붙인다.
+			// 받은 블록이 내 마지막 블록을 가리킨다: 바로 추가한다.
 			log.Println("We can append the received block to our chain")
 			if addBlock(latestBlockReceived) {
 				broadcast(responseLatestMsg())
 			}
 		} else if len(receivedBlocks) == 1 {
-			// 블록 하나만 받았는데 붙일 수 없다: 사이의 블록들을 놓쳤거나 다른 포크일 것이니 체인 전체를 묻는다.
+			// 블록 하나만 받았는데 추가할 수 없다: 사이의 블록들을 놓쳤거나 다른 포크일 것이니 체인 전체를 요청한다.
 			// 노트와 다른 점: 노트는 "블록의 오류가 발생한 것"이라 적었다. 오류가 아니라 피어가 최신 블록 하나만 보낸 것이다.
 			log.Println("We have to query the chain from our peer")
-			// 챕터와 다른 점: 앞서 물은 QUERY_ALL 에 아직 답하지 않은 피어에게는 다시 묻지 않는다 (send): 붙일 수 없는 블록을
+			// 챕터와 다른 점: 앞서 보낸 QUERY_ALL에 아직 답하지 않은 피어에게는 다시 요청하지 않는다 (send): 추가할 수 없는 블록을
 			// 되풀이해 보내는 피어 하나가 이웃마다 체인 전체를 거듭 보내게 하지 못한다. 기다리는 답이 올 것이므로 정직한 네트워크에서는 같다.
 			broadcast(queryAllMsg())
 		} else {
@@ -151,59 +151,59 @@ func handleBlockchainResponse(message Message) {
 			replaceChain(receivedBlocks)
 		}
 	} else {
-		// 노트와 다른 점: 노트는 "Receied" 로 적었다.
+		// 노트와 다른 점: 노트는 "Receied"로 적었다.
 		log.Println("Received blockchain is not longer than current blockchain. Do nothing")
 	}
 }
 
-// queryAllMsg 는 상대의 블록체인 전체를 달라는 질의이다 (data 는 없다).
-// 노트와 다른 점: 노트의 코드 주석은 "모든 블럭의 데이터를 객체로 보낸다" 이지만, 데이터가 아니라 요청을 보낸다.
+// queryAllMsg는 상대의 블록체인 전체를 달라는 질의이다 (data는 없다).
+// 노트와 다른 점: 노트의 코드 주석은 "모든 블럭의 데이터를 객체로 보낸다"이지만, 데이터가 아니라 요청을 보낸다.
 func queryAllMsg() Message { return Message{Type: QUERY_ALL, Data: nil} }
 
-// queryChainLengthMsg 는 상대의 최신 블록을 달라는 질의이다 (이름과 달리 길이가 아니라 최신 블록을 묻는다).
-// 노트와 다른 점: 노트의 코드 주석은 "최신 블럭의 데이터를 객체로 보낸다" 이지만, 데이터가 아니라 요청을 보낸다.
+// queryChainLengthMsg는 상대의 최신 블록을 달라는 질의이다 (이름과 달리 길이가 아니라 최신 블록을 요청한다).
+// 노트와 다른 점: 노트의 코드 주석은 "최신 블럭의 데이터를 객체로 보낸다"이지만, 데이터가 아니라 요청을 보낸다.
 func queryChainLengthMsg() Message { return Message{Type: QUERY_LATEST, Data: nil} }
 
-// responseChainMsg 는 내 블록체인 전체를 담은 응답이다.
-// 노트와 다른 점: 노트의 JSON.stringify([getBlockchain()]) 는 체인을 배열로 한 번 더 감싼다. 챕터처럼 체인 자체를 보낸다.
+// responseChainMsg는 내 블록체인 전체를 담은 응답이다.
+// 노트와 다른 점: 노트의 JSON.stringify([getBlockchain()])는 체인을 배열로 한 번 더 감싼다. 챕터처럼 체인 자체를 보낸다.
 func responseChainMsg() Message {
 	return Message{Type: RESPONSE_BLOCKCHAIN, Data: getBlockchain()} // "data": JSON.stringify(getBlockchain())
 }
 
-// responseLatestMsg 는 내 최신 블록 하나를 배열에 담은 응답이다.
+// responseLatestMsg는 내 최신 블록 하나를 배열에 담은 응답이다.
 func responseLatestMsg() Message {
 	return Message{Type: RESPONSE_BLOCKCHAIN, Data: []Block{getLatestBlock()}} // "data": JSON.stringify([getLatestBlock()])
 }
 
-// write 는 메시지를 JSON 문자열로 바꿔 그 소켓으로 보낸다. 챕터의 ws.send 처럼 보낼 것을 넣기만 하고 돌아온다.
-// 챕터와 다른 점: 닫힌 소켓이나 밀린 소켓에는 보내지 않고(챕터의 ws.send 는 닫힌 소켓에 예외를 던진다), 프레임 하나를 30 초 안에
-// 보내지 못하면 연결을 닫는다 (닫는 프레임 없이): send 가 그 한계를 적는다.
-// 노트와 다른 점: 노트는 "서버 소켓이 클라이언트에게" 보낸다고 적었다. 연결한 쪽과 받은 쪽이 똑같이 write 를 부른다.
+// write는 메시지를 JSON 문자열로 바꿔 그 소켓으로 보낸다. 챕터의 ws.send처럼 보낼 것을 넣기만 하고 돌아온다.
+// 챕터와 다른 점: 닫힌 소켓이나 밀린 소켓에는 보내지 않고(챕터의 ws.send는 닫힌 소켓에 예외를 던진다), 프레임 하나를 30초 안에
+// 보내지 못하면 연결을 닫는다 (닫는 프레임 없이): send가 그 한계를 적는다.
+// 노트와 다른 점: 노트는 "서버 소켓이 클라이언트에게" 보낸다고 적었다. 연결한 쪽과 받은 쪽이 똑같이 write를 부른다.
 func write(ws *socket, message Message) {
 	ws.send(message) // ws.send(JSON.stringify(message))
 }
 
-// broadcast 는 연결된 모든 소켓(들어온 것과 나간 것 모두)에 메시지를 보낸다.
-// 챕터와 다른 점: 소켓마다 write 와 같은 한계가 걸린다 (느린 소켓은 닫히고, 자리가 없으면 보내지 않는다).
+// broadcast는 연결된 모든 소켓(들어온 것과 나간 것 모두)에 메시지를 보낸다.
+// 챕터와 다른 점: 소켓마다 write와 같은 한계가 걸린다 (느린 소켓은 닫히고, 자리가 없으면 보내지 않는다).
 func broadcast(message Message) {
 	for _, s := range sockets { // sockets.forEach(socket => write(socket, message))
 		write(s, message)
 	}
 }
 
-// mineBlock 은 blockData 로 새 블록을 생성해 체인에 붙이고, 성공하면 모든 피어에게 알린다. 실패하면 nil 이다.
+// mineBlock은 blockData로 새 블록을 생성해 체인에 추가하고, 성공하면 모든 피어에게 알린다. 실패하면 nil이다.
 func mineBlock(blockData json.RawMessage) *Block {
 	newBlock := generateNextBlock(blockData)
 
 	if addBlock(newBlock) {
-		broadcast(responseLatestMsg()) // 노트와 다른 점: 노트는 responselaatestMsg 로 적었다
+		broadcast(responseLatestMsg()) // 노트와 다른 점: 노트는 responselaatestMsg로 적었다
 		return &newBlock
 	}
 	return nil
 }
 
-// replaceChain 은 받은 체인이 올바르고 지금 체인보다 길면(같은 길이면 동전을 던져) 교체하고 새 마지막 블록을 알린다.
-// handleBlockchainResponse 는 받은 마지막 index 가 더 클 때만 이 함수를 부르므로, 올바른 체인이면 늘 더 길다:
+// replaceChain은 받은 체인이 올바르고 지금 체인보다 길면(같은 길이면 동전을 던져) 교체하고 새 마지막 블록을 알린다.
+// handleBlockchainResponse는 받은 마지막 index가 더 클 때만 이 함수를 부르므로, 올바른 체인이면 늘 더 길다:
 // 같은 길이의 동전 던지기는 챕터에서도 쓰이지 않는다.
 func replaceChain(newBlocks []Block) {
 	if isValidChain(newBlocks) &&
@@ -218,53 +218,53 @@ func replaceChain(newBlocks []Block) {
 
 // ---- 챕터에 없는 것 ----
 
-// 믿을 수 없는 피어를 위한 한계들 (README 의 「지키는 한계」). 챕터에는 ws 1.x 가 들어온 연결에 두는 프레임 한계(100 MiB)만 있다.
+// 믿을 수 없는 피어를 위한 한계들 (README의 「지키는 한계」). 챕터에는 ws 1.x가 들어온 연결에 두는 프레임 한계(100 MiB)만 있다.
 const (
 	maxPeers       = 64       // 들어온 연결 수, 나가는(연결했거나 연결하는 중인) 연결 수, /addPeers 요청 하나의 주소 수의 한계
 	maxQueued      = 1024     // 한 소켓의 대기열에 기다리는 프레임 수의 한계
 	maxBadMessages = 5        // 한 피어가 보낸 잘못된 메시지가 이만큼이면 연결을 닫는다
 	maxHeaderBytes = 4 << 10  // 웹소켓 핸드셰이크(HTTP)의 요청 헤더와 응답 헤더의 크기 한계
-	bigMessage     = 16 << 10 // 이보다 큰 메시지는 bigReads 의 자리를 얻어야 읽는다. 핸드셰이크 전의 연결은 이만큼까지만 읽어 자리를 얻지 못한다
+	bigMessage     = 16 << 10 // 이보다 큰 메시지는 bigReads의 자리를 얻어야 읽는다. 핸드셰이크 전의 연결은 이만큼까지만 읽어 자리를 얻지 못한다
 )
 
 // 시간 제한들과 대기열의 바이트 한계는 상수가 아니다: 테스트가 짧게, 작게 줄인다 (시작할 때 한 번).
-// nodeID 는 이 노드를 알아보는 무작위 문자열이다: 연결할 때 핸드셰이크 헤더 Node-Id 로 보내, 받은 쪽이 자기 것이면 거절한다.
+// nodeID는 이 노드를 알아보는 무작위 문자열이다: 연결할 때 핸드셰이크 헤더 Node-Id로 보내, 받은 쪽이 자기 것이면 거절한다.
 var (
-	writeTimeout   = 30 * time.Second // 프레임 하나를 보내는 최대 시간 (mu 가 지킨다: timeout)
+	writeTimeout   = 30 * time.Second // 프레임 하나를 보내는 최대 시간 (mu가 지킨다: timeout)
 	dialTimeout    = 5 * time.Second  // TCP 연결과 핸드셰이크, 들어온 연결의 요청 헤더와 첫 메시지에 저마다 주는 최대 시간
 	maxQueuedBytes = 128 << 20        // 모든 대기열에 있는 서로 다른 프레임의 바이트 수의 한계 (나눠 가진 프레임은 한 번 센다)
 	nodeID         = rand.Text()
-	answers        = map[string]*frame{}  // 지금 체인에 대한 응답들: 종류와 블록 수로 찾는다 (mu 가 지킨다)
-	answered       Hash                   // answers 가 답하는 체인의 마지막 블록 해시 (mu 가 지킨다)
-	queuedBytes    int                    // 대기열들에 있는 서로 다른 프레임의 바이트 수 (mu 가 지킨다)
-	dialed         = map[string]*socket{} // 연결했거나 연결하는 중인 피어 주소(ws.url)와 그 소켓 (mu 가 지킨다)
+	answers        = map[string]*frame{}  // 지금 체인에 대한 응답들: 종류와 블록 수로 찾는다 (mu가 지킨다)
+	answered       Hash                   // answers가 답하는 체인의 마지막 블록 해시 (mu가 지킨다)
+	queuedBytes    int                    // 대기열들에 있는 서로 다른 프레임의 바이트 수 (mu가 지킨다)
+	dialed         = map[string]*socket{} // 연결했거나 연결하는 중인 피어 주소(ws.url)와 그 소켓 (mu가 지킨다)
 )
 
-// conn 은 소켓 하나의 연결과 대기열이다. 짜임은 gorilla/websocket 의 chat 예제와 같다: 연결마다 읽는 고루틴(readPump)과
-// 쓰는 고루틴(writePump)이 하나씩 있고, ws.send 는 프레임을 대기열에 넣기만 하며 writePump 가 차례로 보낸다.
+// conn은 소켓 하나의 연결과 대기열이다. 짜임은 gorilla/websocket의 chat 예제와 같다: 연결마다 읽는 고루틴(readPump)과
+// 쓰는 고루틴(writePump)이 하나씩 있고, ws.send는 프레임을 대기열에 넣기만 하며 writePump가 차례로 보낸다.
 type conn struct {
 	ws       *websocket.Conn          // 연결하는 중에는 nil
 	raw      *limitedConn             // ws 아래의 연결: 읽는 바이트를 센다
-	addr     string                   // "remoteAddress:remotePort": GET /peers 와 로그에 보이는 값
-	handlers map[string]func(Message) // ws.on(event, handler) 로 올린 핸들러들 (mu 가 지킨다)
-	queue    chan *frame              // ws.send 의 대기열
-	ctx      context.Context          // 소켓이 닫히면 끝난다: context.Cause 가 처음 닫힌 까닭이다
+	addr     string                   // "remoteAddress:remotePort": GET /peers와 로그에 보이는 값
+	handlers map[string]func(Message) // ws.on(event, handler)로 올린 핸들러들 (mu가 지킨다)
+	queue    chan *frame              // ws.send의 대기열
+	ctx      context.Context          // 소켓이 닫히면 끝난다: context.Cause가 처음 닫힌 까닭이다
 	cancel   context.CancelCauseFunc
-	backlog  int  // 대기열에 있거나 보내는 중인 프레임의 바이트 수 (mu 가 지킨다)
-	asking   bool // 이 피어에게 보낸 QUERY_ALL 에 아직 답(RESPONSE_BLOCKCHAIN)이 오지 않았다 (mu 가 지킨다)
-	bad      int  // 이 피어가 보낸 잘못된 메시지 수 (mu 가 지킨다)
+	backlog  int  // 대기열에 있거나 보내는 중인 프레임의 바이트 수 (mu가 지킨다)
+	asking   bool // 이 피어에게 보낸 QUERY_ALL에 아직 답(RESPONSE_BLOCKCHAIN)이 오지 않았다 (mu가 지킨다)
+	bad      int  // 이 피어가 보낸 잘못된 메시지 수 (mu가 지킨다)
 }
 
-// frame 은 보낼 웹소켓 프레임 하나이다. 체인의 한 버전에 대한 같은 응답은 모든 소켓의 대기열이 같은 frame 을 나눠 가진다.
+// frame은 보낼 웹소켓 프레임 하나이다. 체인의 한 버전에 대한 같은 응답은 모든 소켓의 대기열이 같은 frame을 나눠 가진다.
 type frame struct {
 	size    int           // 만들 바이트 수: 만들기 전에 센다
 	text    func() []byte // JSON.stringify(message): 처음 보내는 고루틴이 mu 밖에서 한 번 만든다 (sync.OnceValue)
-	holders int           // 이 프레임을 대기열에 두었거나 보내는 중인 소켓 수 (mu 가 지킨다)
+	holders int           // 이 프레임을 대기열에 두었거나 보내는 중인 소켓 수 (mu가 지킨다)
 }
 
-// answer 는 blocks 를 JSON.stringify 한 배열을 prefix 와 suffix 로 감싼 바이트를 보낼 프레임이다. 블록마다 stringify 해 escape 를
-// 거쳐 쉼표로 잇는다: 크기를 아는 버퍼 하나에 블록 하나씩 쓰므로, 64 MiB 의 답도 encoding/json 의 자라는 버퍼 없이 그만큼만 든다.
-// 바이트는 처음 보내는 고루틴이 mu 밖에서 한 번 쓰고, 체인의 같은 버전이면 모든 소켓과 요청이 나눠 쓴다. mu 를 잡고 부른다.
+// answer는 blocks를 JSON.stringify 한 배열을 prefix와 suffix로 감싼 바이트를 보낼 프레임이다. 블록마다 stringify 해 escape를
+// 거쳐 쉼표로 잇는다: 크기를 아는 버퍼 하나에 블록 하나씩 쓰므로, 64 MiB의 답도 encoding/json의 자라는 버퍼 없이 그만큼만 든다.
+// 바이트는 처음 보내는 고루틴이 mu 밖에서 한 번 쓰고, 체인의 같은 버전이면 모든 소켓과 요청이 나눠 쓴다. mu를 잡고 부른다.
 func answer(blocks []Block, prefix, suffix string, escape *strings.Replacer) *frame {
 	if tip := calculateHashForBlock(blocks[len(blocks)-1]); tip != answered { // 체인은 바뀔 때마다 길어지므로 버전마다 다르다
 		clear(answers)
@@ -272,7 +272,7 @@ func answer(blocks []Block, prefix, suffix string, escape *strings.Replacer) *fr
 	}
 	key := fmt.Sprint(prefix, len(blocks))
 	if answers[key] == nil {
-		size := int(chainCost(blocks).bytes) // 이스케이프하지 않는 GET /blocks 의 몸체는 이보다 작다. 만든 뒤에는 블록들을 놓는다
+		size := int(chainCost(blocks).bytes) // 이스케이프하지 않는 GET /blocks의 몸체는 이보다 작다. 만든 뒤에는 블록들을 놓는다
 		answers[key] = &frame{size: size, text: sync.OnceValue(func() []byte {
 			out := bytes.NewBuffer(make([]byte, 0, size+1)) // 마지막 블록 뒤에도 쉼표를 썼다가 지우므로 한 바이트 더
 			out.WriteString(prefix)
@@ -288,7 +288,7 @@ func answer(blocks []Block, prefix, suffix string, escape *strings.Replacer) *fr
 	return answers[key]
 }
 
-// frameOf 는 JSON.stringify(message) 를 보낼 프레임이다. 질의는 그 자리에서 쓰고, 블록들은 answer 가 보낼 때 쓴다.
+// frameOf는 JSON.stringify(message)를 보낼 프레임이다. 질의는 그 자리에서 쓰고, 블록들은 answer가 보낼 때 쓴다.
 func frameOf(message Message) *frame {
 	if message.Data == nil {
 		text := stringify(message)
@@ -297,18 +297,18 @@ func frameOf(message Message) *frame {
 	return answer(message.Data, `{"type":2,"data":"[`, `]"}`, escape)
 }
 
-// escape 는 JSON.stringify 가 쓴 JSON 을 JSON 문자열 안에 다시 쓴다: " 와 \ 만 이스케이프하면 된다 (제어 문자는 이미 이스케이프되어 있다).
+// escape는 JSON.stringify가 쓴 JSON을 JSON 문자열 안에 다시 쓴다: "와 \ 만 이스케이프하면 된다 (제어 문자는 이미 이스케이프되어 있다).
 var escape = strings.NewReplacer(`"`, `\"`, `\`, `\\`)
 
-// chainText 는 JSON.stringify(getBlockchain()) 이다: GET /blocks 의 몸체. 체인의 버전마다 한 번 쓰고 나눠 쓴다.
+// chainText는 JSON.stringify(getBlockchain())이다: GET /blocks의 몸체. 체인의 버전마다 한 번 쓰고 나눠 쓴다.
 func chainText(blocks []Block) func() []byte {
 	return answer(blocks, "[", "]", strings.NewReplacer()).text
 }
 
-// newServer 는 ln 에서 웹소켓 서버를 열고, 연결마다 소켓을 만들어 onConnection 에 넘긴다 (mu 를 잡고).
+// newServer는 ln에서 웹소켓 서버를 열고, 연결마다 소켓을 만들어 onConnection에 넘긴다 (mu를 잡고).
 func newServer(ln net.Listener, onConnection func(*socket)) *http.Server {
 	server := websocket.Server{
-		// npm ws 는 Origin 헤더 없이, x/net 은 http://localhost/ 로 연결한다. 브라우저는 끝에 / 가 없는 Origin 을 보내므로, 웹 페이지는
+		// npm ws는 Origin 헤더 없이, x/net은 http://localhost/ 로 연결한다. 브라우저는 끝에 / 가 없는 Origin을 보내므로, 웹 페이지는
 		// 피어가 될 수 없다. 이 노드 자신(Node-Id)도 거절한다.
 		Handshake: func(_ *websocket.Config, req *http.Request) error {
 			if origin := req.Header.Get("Origin"); req.Header.Get("Node-Id") == nodeID || origin != "" && origin != "http://localhost/" {
@@ -322,7 +322,7 @@ func newServer(ln net.Listener, onConnection func(*socket)) *http.Server {
 			mu.Lock()
 			onConnection(s)
 			mu.Unlock()
-			<-s.ctx.Done() // websocket.Server 는 Handler 가 돌아오면 연결을 닫는다
+			<-s.ctx.Done() // websocket.Server는 Handler가 돌아오면 연결을 닫는다
 		},
 	}
 	srv := &http.Server{Addr: ln.Addr().String(), Handler: server, ReadHeaderTimeout: dialTimeout, IdleTimeout: dialTimeout, MaxHeaderBytes: maxHeaderBytes,
@@ -331,23 +331,23 @@ func newServer(ln net.Listener, onConnection func(*socket)) *http.Server {
 	return srv
 }
 
-// newSocket 은 아직 연결이 없는 소켓을 만든다.
+// newSocket은 아직 연결이 없는 소켓을 만든다.
 func newSocket(addr, url string) *socket {
 	ctx, cancel := context.WithCancelCause(context.Background())
 	return &socket{url, &conn{addr: addr, handlers: map[string]func(Message){}, queue: make(chan *frame, maxQueued), ctx: ctx, cancel: cancel}}
 }
 
-// open 은 소켓에 열린 연결을 달고, 대기열을 보내는 writePump 를 띄운다.
+// open은 소켓에 열린 연결을 달고, 대기열을 보내는 writePump를 띄운다.
 func (s *socket) open(ws *websocket.Conn, raw *limitedConn, addr string) {
 	ws.MaxPayloadBytes = maxFrameBytes
 	s.ws, s.raw, s.addr = ws, raw, addr
-	raw.limit = 0 // 핸드셰이크 뒤의 프레임은 MaxPayloadBytes 가 제한한다
+	raw.limit = 0 // 핸드셰이크 뒤의 프레임은 MaxPayloadBytes가 제한한다
 	raw.done()    // 핸드셰이크에 읽은 바이트는 메시지가 아니다
 	go writePump(s)
 }
 
-// newWebSocket 은 new WebSocket(peer) 이다: 소켓을 만들고 연결은 고루틴이 한다. 열리면 "open", 못 열면 "error" 핸들러를
-// mu 를 잡고 부른다: 부른 쪽(connectToPeers)이 mu 를 잡고 있으므로 핸들러를 다 올린 뒤이다.
+// newWebSocket은 new WebSocket(peer)이다: 소켓을 만들고 연결은 고루틴이 한다. 열리면 "open", 못 열면 "error" 핸들러를
+// mu를 잡고 부른다: 부른 쪽(connectToPeers)이 mu를 잡고 있으므로 핸들러를 다 올린 뒤이다.
 func newWebSocket(peer string) *socket {
 	ws := newSocket("", peer)
 	config, err := websocket.NewConfig(peer, "http://localhost/")
@@ -376,8 +376,8 @@ func newWebSocket(peer string) *socket {
 	return ws
 }
 
-// dial 은 시간 제한 안에 TCP 로 연결하고 웹소켓 핸드셰이크를 한다. 피어의 응답 헤더는 maxHeaderBytes 까지만 읽는다.
-// 핸드셰이크에 Node-Id 를 보내므로 이 노드 자신에게 연결하면 받는 쪽(newServer)이 거절한다 (어느 이름과 주소로 연결했든).
+// dial은 시간 제한 안에 TCP로 연결하고 웹소켓 핸드셰이크를 한다. 피어의 응답 헤더는 maxHeaderBytes까지만 읽는다.
+// 핸드셰이크에 Node-Id를 보내므로 이 노드 자신에게 연결하면 받는 쪽(newServer)이 거절한다 (어느 이름과 주소로 연결했든).
 func dial(ws *socket, config *websocket.Config) error {
 	config.Header = http.Header{"Node-Id": {nodeID}}
 	tcp, err := net.DialTimeout("tcp", net.JoinHostPort(config.Location.Hostname(), cmp.Or(config.Location.Port(), "80")), dialTimeout)
@@ -398,19 +398,19 @@ func dial(ws *socket, config *websocket.Config) error {
 	return nil
 }
 
-// limitedConn 은 읽는 바이트를 세는 연결이다. 연결한 피어의 핸드셰이크 응답은 limit(maxHeaderBytes)까지만 읽고, 메시지 하나가
-// 16 KiB 를 넘으면 bigReads 의 자리를 얻은 뒤에야 더 읽는다: 큰 메시지를 읽고 파싱하는 메모리는 연결이 몇 개든 둘 몫이다.
+// limitedConn은 읽는 바이트를 세는 연결이다. 연결한 피어의 핸드셰이크 응답은 limit(maxHeaderBytes)까지만 읽고, 메시지 하나가
+// 16 KiB를 넘으면 bigReads의 자리를 얻은 뒤에야 더 읽는다: 큰 메시지를 읽고 파싱하는 메모리는 연결이 몇 개든 둘 몫이다.
 type limitedConn struct {
 	net.Conn
-	limit int  // 0 이 아니면 이만큼 읽은 뒤로는 읽지 않는다: 핸드셰이크가 끝나기(open) 전이다 (한 번에 읽는 버퍼 하나까지 더 읽힌다)
+	limit int  // 0이 아니면 이만큼 읽은 뒤로는 읽지 않는다: 핸드셰이크가 끝나기(open) 전이다 (한 번에 읽는 버퍼 하나까지 더 읽힌다)
 	read  int  // 지금 메시지에서 읽은 바이트 수 (그 소켓의 읽는 고루틴만 쓴다)
-	big   bool // bigReads 의 자리를 쥐었는지
+	big   bool // bigReads의 자리를 쥐었는지
 }
 
-// bigReads 는 16 KiB 를 넘는 메시지를 읽고 처리하는 자리 둘이다.
+// bigReads는 16 KiB를 넘는 메시지를 읽고 처리하는 자리 둘이다.
 var bigReads = make(chan struct{}, 2)
 
-// Read 는 r 에서 읽는다. 메시지가 16 KiB 를 넘으면 자리를 얻고, 그 메시지의 나머지는 writeTimeout 안에 와야 한다.
+// Read는 r에서 읽는다. 메시지가 16 KiB를 넘으면 자리를 얻고, 그 메시지의 나머지는 writeTimeout 안에 와야 한다.
 func (c *limitedConn) Read(p []byte) (int, error) {
 	if c.limit > 0 && c.read >= c.limit {
 		return 0, fmt.Errorf("handshake longer than %d bytes", c.limit)
@@ -428,17 +428,17 @@ func (c *limitedConn) Read(p []byte) (int, error) {
 	return n, err
 }
 
-// Write 는 연결에 쓴다. 쓰기마다 writeTimeout 의 시간 제한을 새로 걸어, 프레임도 핑에 답하는 퐁(읽는 고루틴이 쓴다)도 읽지 않는
+// Write는 연결에 쓴다. 쓰기마다 writeTimeout의 시간 제한을 새로 걸어, 프레임도 핑에 답하는 퐁(읽는 고루틴이 쓴다)도 읽지 않는
 // 피어에게 그보다 오래 막히지 않는다: 막힌 퐁은 큰 메시지의 자리를 쥔 채 읽기를 멈추게 하기 때문이다.
 func (c *limitedConn) Write(p []byte) (int, error) {
 	c.SetWriteDeadline(time.Now().Add(timeout()))
 	return c.Conn.Write(p)
 }
 
-// timeout 은 writeTimeout 이다. 테스트가 바꾸는 값이라 mu 를 잡고 읽는다 (mu 를 잡고 부르지 않는다).
+// timeout은 writeTimeout이다. 테스트가 바꾸는 값이라 mu를 잡고 읽는다 (mu를 잡고 부르지 않는다).
 func timeout() time.Duration { mu.Lock(); defer mu.Unlock(); return writeTimeout }
 
-// done 은 메시지 하나를 처리한 뒤에 부른다: 센 바이트를 지우고, 쥔 자리를 놓는다.
+// done은 메시지 하나를 처리한 뒤에 부른다: 센 바이트를 지우고, 쥔 자리를 놓는다.
 func (c *limitedConn) done() {
 	if c.read = 0; c.big {
 		c.big = false
@@ -447,20 +447,20 @@ func (c *limitedConn) done() {
 	}
 }
 
-// rawKey 는 들어온 연결의 limitedConn 을 요청의 context 에서 찾는 열쇠이다 (websocket.Conn 은 아래의 연결을 보이지 않는다).
+// rawKey는 들어온 연결의 limitedConn을 요청의 context에서 찾는 열쇠이다 (websocket.Conn은 아래의 연결을 보이지 않는다).
 type rawKey struct{}
 
-// rawListener 는 받은 연결마다 limitedConn 으로 감싼다.
+// rawListener는 받은 연결마다 limitedConn으로 감싼다.
 type rawListener struct{ net.Listener }
 
-// Accept 는 연결 하나를 받아 감싼다.
+// Accept는 연결 하나를 받아 감싼다.
 func (l rawListener) Accept() (net.Conn, error) {
 	c, err := l.Listener.Accept()
-	return &limitedConn{Conn: c, limit: bigMessage}, err // 에러면 http.Server 는 이 연결을 쓰지 않는다
+	return &limitedConn{Conn: c, limit: bigMessage}, err // 에러면 http.Server는 이 연결을 쓰지 않는다
 }
 
-// on 은 ws.on(event, handler) 이다: handler 를 그 이벤트에 올린다. "message" 면 읽는 고루틴(readPump)을 띄우고,
-// "close" 면 소켓이 닫히기를 기다리는 고루틴을 띄운다. 핸들러는 늘 mu 를 잡고 불린다. mu 를 잡고 부른다.
+// on은 ws.on(event, handler)이다: handler를 그 이벤트에 올린다. "message" 면 읽는 고루틴(readPump)을 띄우고,
+// "close" 면 소켓이 닫히기를 기다리는 고루틴을 띄운다. 핸들러는 늘 mu를 잡고 불린다. mu를 잡고 부른다.
 func (ws *socket) on(event string, handler func(Message)) {
 	ws.handlers[event] = handler
 	if event == "message" && ws.ws != nil {
@@ -474,18 +474,18 @@ func (ws *socket) on(event string, handler func(Message)) {
 			note("-", ws.addr, fmt.Sprint(ws.reason()))
 			handler(Message{})
 			mu.Unlock()
-			if ws.raw != nil { // TCP 연결을 닫는다 (닫는 프레임은 보내지 않는다: 챕터의 ws 도 끊긴 연결을 close 로 받는다)
+			if ws.raw != nil { // TCP 연결을 닫는다 (닫는 프레임은 보내지 않는다: 챕터의 ws도 끊긴 연결을 close로 받는다)
 				ws.raw.Close()
 			}
 		}()
 	}
 }
 
-// send 는 ws.send(JSON.stringify(message)) 이다: 메시지의 프레임을 소켓의 대기열에 넣기만 하고 돌아온다. JSON.stringify 와 보내는
-// 일은 그 소켓의 writePump 가 mu 밖에서 하고, 체인의 한 버전에 대한 응답은 모든 소켓이 한 번 쓴 바이트를 나눠 보낸다. 닫힌 소켓에
-// 보내는 것은 버리고, 1024 개가 밀린 소켓은 느린 피어로 보고 닫는다. 모든 대기열의
-// 서로 다른 프레임이 128 MiB 를 넘게 되면 가장 많이 밀린 소켓부터 닫고, 그래도 자리가 없으면 보내지 않는다 (enqueue).
-// 앞서 보낸 QUERY_ALL 에 아직 답하지 않은 피어에게는 QUERY_ALL 을 다시 보내지 않는다. mu 를 잡고 부른다.
+// send는 ws.send(JSON.stringify(message))이다: 메시지의 프레임을 소켓의 대기열에 넣기만 하고 돌아온다. JSON.stringify와 보내는
+// 일은 그 소켓의 writePump가 mu 밖에서 하고, 체인의 한 버전에 대한 응답은 모든 소켓이 한 번 쓴 바이트를 나눠 보낸다. 닫힌 소켓에
+// 보내는 것은 버리고, 1024개가 밀린 소켓은 느린 피어로 보고 닫는다. 모든 대기열의
+// 서로 다른 프레임이 128 MiB를 넘게 되면 가장 많이 밀린 소켓부터 닫고, 그래도 자리가 없으면 보내지 않는다 (enqueue).
+// 앞서 보낸 QUERY_ALL에 아직 답하지 않은 피어에게는 QUERY_ALL을 다시 보내지 않는다. mu를 잡고 부른다.
 func (ws *socket) send(message Message) {
 	if !ws.asking || message.Type != QUERY_ALL {
 		ws.asking = ws.asking || message.Type == QUERY_ALL
@@ -494,13 +494,13 @@ func (ws *socket) send(message Message) {
 	}
 }
 
-// isClosed 는 소켓이 닫혔는지 알려준다.
+// isClosed는 소켓이 닫혔는지 알려준다.
 func (ws *socket) isClosed() bool { return ws.ctx.Err() != nil }
 
-// reason 은 소켓이 닫힌 까닭이다.
+// reason은 소켓이 닫힌 까닭이다.
 func (ws *socket) reason() error { return context.Cause(ws.ctx) }
 
-// close 는 소켓을 닫는다: 처음 부른 까닭이 남고, 기다리는 일이 없다.
+// close는 소켓을 닫는다: 처음 부른 까닭이 남고, 기다리는 일이 없다.
 func (ws *socket) close(reason error) {
 	ws.cancel(reason)
 	if ws.ws != nil {
@@ -508,9 +508,9 @@ func (ws *socket) close(reason error) {
 	}
 }
 
-// enqueue 는 프레임을 소켓의 대기열에 넣는다. 대기열에 maxQueued 개가 차 있으면 받아 가지 못하는 느린 피어로 보고 닫는다.
-// 새 프레임으로 모든 대기열의 서로 다른 프레임이 maxQueuedBytes 를 넘게 되면, 넣기 전에 가장 많이 밀린 소켓부터 닫아 자리를 만들고,
-// 그래도 안 되면 넣지 않는다. mu 를 잡고 부른다.
+// enqueue는 프레임을 소켓의 대기열에 넣는다. 대기열에 maxQueued 개가 차 있으면 받아 가지 못하는 느린 피어로 보고 닫는다.
+// 새 프레임으로 모든 대기열의 서로 다른 프레임이 maxQueuedBytes를 넘게 되면, 넣기 전에 가장 많이 밀린 소켓부터 닫아 자리를 만들고,
+// 그래도 안 되면 넣지 않는다. mu를 잡고 부른다.
 func enqueue(ws *socket, f *frame) {
 	for f.holders == 0 && queuedBytes+f.size > maxQueuedBytes && !ws.isClosed() {
 		var fullest *socket // 보낼 프레임이 가장 많이 밀려 있는, 아직 열린 소켓
@@ -538,7 +538,7 @@ func enqueue(ws *socket, f *frame) {
 	ws.queue <- f
 }
 
-// sent 는 대기열에서 나간(보냈거나 버린) 프레임만큼 센 값을 줄인다. mu 를 잡고 부른다.
+// sent는 대기열에서 나간(보냈거나 버린) 프레임만큼 센 값을 줄인다. mu를 잡고 부른다.
 func sent(ws *socket, f *frame) {
 	ws.backlog -= f.size
 	if f.holders--; f.holders == 0 {
@@ -546,10 +546,10 @@ func sent(ws *socket, f *frame) {
 	}
 }
 
-// drop 은 소켓을 닫고 그 대기열을 곧바로 비운다 (release). mu 를 잡고 부른다.
+// drop은 소켓을 닫고 그 대기열을 곧바로 비운다 (release). mu를 잡고 부른다.
 func (ws *socket) drop(reason error) { ws.close(reason); release(ws) }
 
-// release 는 닫힌 소켓의 대기열에 남은 프레임을 버리고, 그 피어 주소에 다시 연결할 수 있게 한다. mu 를 잡고 부른다.
+// release는 닫힌 소켓의 대기열에 남은 프레임을 버리고, 그 피어 주소에 다시 연결할 수 있게 한다. mu를 잡고 부른다.
 func release(ws *socket) {
 	if dialed[ws.url] == ws {
 		delete(dialed, ws.url)
@@ -564,14 +564,14 @@ func release(ws *socket) {
 	}
 }
 
-// writePump 는 소켓의 대기열에 들어온 프레임을 차례로 하나씩 보낸다. 그래서 알림은 체인 순서대로 나간다.
-// 프레임의 바이트를 만들고 보내는 동안에는 mu 를 잡지 않고, 센 값을 줄일 때만 잡는다.
+// writePump는 소켓의 대기열에 들어온 프레임을 차례로 하나씩 보낸다. 그래서 알림은 체인 순서대로 나간다.
+// 프레임의 바이트를 만들고 보내는 동안에는 mu를 잡지 않고, 센 값을 줄일 때만 잡는다.
 func writePump(ws *socket) {
 	for {
 		select {
 		case f := <-ws.queue:
 			err := ws.ctx.Err()
-			if err == nil { // 닫힌 뒤에는 보내지 않는다: 새 시간 제한이 close 가 건 "지금" 제한을 덮어쓰지 않도록
+			if err == nil { // 닫힌 뒤에는 보내지 않는다: 새 시간 제한이 close가 건 "지금" 제한을 덮어쓰지 않도록
 				_, err = ws.ws.Write(f.text()) // 텍스트 프레임 하나: 쓰기마다 writeTimeout 안이다 (limitedConn.Write)
 			}
 			mu.Lock()
@@ -587,10 +587,10 @@ func writePump(ws *socket) {
 	}
 }
 
-// readPump 는 소켓에서 프레임을 하나씩 읽어 receive 로 처리한다.
+// readPump는 소켓에서 프레임을 하나씩 읽어 receive로 처리한다.
 // 챕터처럼 텍스트 프레임과 바이너리 프레임을 똑같이 읽는다. 이어지는 프레임(continuation)은 따로 읽어 잘못된 메시지가 된다:
-// x/net/websocket 은 프레임의 FIN 을 보여 주지 않는다 (npm ws 는 이어 붙인다. 챕터의 노드는 메시지를 나누어 보내지 않는다).
-// 챕터의 노드는 연결하자마자 QUERY_LATEST 를 보내므로 첫 메시지가 dialTimeout 안에 오지 않는 연결은 닫는다.
+// x/net/websocket은 프레임의 FIN을 보여 주지 않는다 (npm ws는 이어 붙인다. 챕터의 노드는 메시지를 나누어 보내지 않는다).
+// 챕터의 노드는 연결하자마자 QUERY_LATEST를 보내므로 첫 메시지가 dialTimeout 안에 오지 않는 연결은 닫는다.
 func readPump(ws *socket) {
 	defer ws.raw.done() // 읽다가 끊긴 큰 메시지의 자리도 놓는다
 	ws.ws.SetReadDeadline(time.Now().Add(dialTimeout))
@@ -606,7 +606,7 @@ func readPump(ws *socket) {
 	}
 }
 
-// receive 는 받은 프레임 하나를 처리한다: mu 없이 readMessage 로 파싱하고 해시를 구한 뒤, mu 를 잡고 "message" 핸들러를 부른다.
+// receive는 받은 프레임 하나를 처리한다: mu 없이 readMessage로 파싱하고 해시를 구한 뒤, mu를 잡고 "message" 핸들러를 부른다.
 func receive(ws *socket, data []byte) {
 	message, prepared, err := readMessage(data)
 	lockWith(prepared) // mu.Lock(): 챕터의 검증은 mu 밖에서 구해 둔 해시와 머클 루트와 비교만 한다
@@ -618,22 +618,22 @@ func receive(ws *socket, data []byte) {
 			ws.close(fmt.Errorf("%d bad messages", ws.bad))
 		}
 	} else if !ws.isClosed() {
-		ws.asking = ws.asking && message.Type != RESPONSE_BLOCKCHAIN // 답이 왔다: 다시 물을 수 있다 (send)
+		ws.asking = ws.asking && message.Type != RESPONSE_BLOCKCHAIN // 답이 왔다: 다시 요청할 수 있다 (send)
 		note("←", ws.addr, describe(message.Type, message.Data))
 		ws.handlers["message"](message)
 	}
 }
 
-// readMessage 는 받은 프레임을 자바스크립트의 JSON.parse 처럼 읽되, JSON.stringify 가 쓰는 형식 그대로일 때만 받는다:
+// readMessage는 받은 프레임을 자바스크립트의 JSON.parse처럼 읽되, JSON.stringify가 쓰는 형식 그대로일 때만 받는다:
 // 파싱한 값을 다시 쓴 바이트가 받은 바이트와 같아야 한다. 그러면 키는 대소문자까지 같고, 같은 키가 둘이거나 다른 키가 있을 수
-// 없고, 수는 자바스크립트의 형식이며, 잘린 프레임은 JSON 이 아니다. 그래서 Go 가 읽은 값이 자바스크립트가 읽은 값과 같다.
-// UTF-8 이 아닌 바이트만은 따로 본다: Go 는 그것을 더 긴 U+FFFD 로 읽어, 줄어드는 이스케이프와 길이를 맞출 수 있다.
-// type 이 정수가 아니거나 data 가 문자열도 null 도 아니면 거절한다.
-// RESPONSE_BLOCKCHAIN 이면 data 의 블록 배열도 그렇게 파싱하고, 머클 루트와 해시를 구해 둔다 (decodeBlocks): 빈 배열, 구조가 틀린
-// 블록(isValidBlockStructure: 챕터는 addBlock 이나 replaceChain 에서야 거절한다), 64글자 대문자 16진수가 아닌 해시나 data 와 맞지 않는
-// 머클 루트(올바를 수 없는 블록, prepareBlocks), 2^20 개가 넘는 data 값,
-// Go 가 자바스크립트와 같게 읽지 못하는 data(canonicalJSON: 짝이 없는 \ud800, 64 겹보다 깊은 값)가 든 메시지는 통째로 거절한다.
-// 모르는 type 은 챕터처럼 받고 넘어간다. 여러 프레임으로 나눈 메시지는 프레임마다 따로 읽어 잘못된 메시지가 된다 (readPump).
+// 없고, 수는 자바스크립트의 형식이며, 잘린 프레임은 JSON이 아니다. 그래서 Go가 읽은 값이 자바스크립트가 읽은 값과 같다.
+// UTF-8이 아닌 바이트만은 따로 본다: Go는 그것을 더 긴 U+FFFD로 읽어, 줄어드는 이스케이프와 길이를 맞출 수 있다.
+// type이 정수가 아니거나 data가 문자열도 null도 아니면 거절한다.
+// RESPONSE_BLOCKCHAIN이면 data의 블록 배열도 그렇게 파싱하고, 머클 루트와 해시를 구해 둔다 (decodeBlocks): 빈 배열, 구조가 틀린
+// 블록(isValidBlockStructure: 챕터는 addBlock이나 replaceChain 에서야 거절한다), 64글자 대문자 16진수가 아닌 해시나 data와 맞지 않는
+// 머클 루트(올바를 수 없는 블록, prepareBlocks), 2^20개가 넘는 data 값,
+// Go가 자바스크립트와 같게 읽지 못하는 data(canonicalJSON: 짝이 없는 \ud800, 64겹보다 깊은 값)가 든 메시지는 통째로 거절한다.
+// 모르는 type은 챕터처럼 받고 넘어간다. 여러 프레임으로 나눈 메시지는 프레임마다 따로 읽어 잘못된 메시지가 된다 (readPump).
 func readMessage(frame []byte) (message Message, prepared facts, err error) {
 	var wire struct {
 		Type MessageType `json:"type"`
@@ -649,8 +649,8 @@ func readMessage(frame []byte) (message Message, prepared facts, err error) {
 	return message, prepared, err
 }
 
-// sameAsStringify 는 frame 이 {"type":typ,"data":data} 를 JSON.stringify 가 쓴 바이트와 같은지 알려준다. 큰 data 문자열은 다시
-// 쓰지 않고 길이로 견준다: JSON.stringify 는 그 문자열에 따옴표를 붙이고 " 와 \ 만 이스케이프해 쓰며(answerSize: 블록 배열의 JSON
+// sameAsStringify는 frame이 {"type":typ,"data":data}를 JSON.stringify가 쓴 바이트와 같은지 알려준다. 큰 data 문자열은 다시
+// 쓰지 않고 길이로 비교한다: JSON.stringify는 그 문자열에 따옴표를 붙이고 "와 \ 만 이스케이프해 쓰며(answerSize: 블록 배열의 JSON
 // 에는 제어 문자가 없다), 같은 문자열을 다르게 쓴 것(다른 이스케이프, 공백, 키를 더 쓴 것)은 모두 그보다 길다.
 func sameAsStringify(frame []byte, typ MessageType, data *string) bool {
 	if data == nil {
@@ -660,18 +660,18 @@ func sameAsStringify(frame []byte, typ MessageType, data *string) bool {
 	return bytes.HasPrefix(frame, prefix) && bytes.HasSuffix(frame, []byte(`"}`)) && len(frame) == len(prefix)+answerSize(*data)+2
 }
 
-// decodeBlocks 는 블록 배열의 JSON 문자열(RESPONSE_BLOCKCHAIN 의 data)을 json.Decoder 로 블록 하나씩 파싱한다. 블록마다
-// 다시 쓴 바이트가 받은 바이트와 같아야 하고(readMessage), 틀린 블록을 만나면 그 자리에서 멈춘다. 해시는 prepareBlocks 가 구한다.
-// 챕터와 다른 점: 다른 형식으로 쓴 블록(공백, 다른 키 차례나 대소문자, 더 있는 키, 1.0 이나 1.5 처럼 쓴 정수)은 챕터는 받지만 여기서는
-// 메시지째 거절한다. 챕터의 노드가 보내는 블록은 늘 이 형식이다. 빈 배열(챕터는 예외로 죽는다)과 isValidBlockStructure 에 맞지 않는
-// 블록도 메시지째 거절한다: 챕터는 index 를 견준 뒤에야 isValidNewBlock 이 거절한다.
+// decodeBlocks는 블록 배열의 JSON 문자열(RESPONSE_BLOCKCHAIN의 data)을 json.Decoder로 블록 하나씩 파싱한다. 블록마다
+// 다시 쓴 바이트가 받은 바이트와 같아야 하고(readMessage), 틀린 블록을 만나면 그 자리에서 멈춘다. 해시는 prepareBlocks가 구한다.
+// 챕터와 다른 점: 다른 형식으로 쓴 블록(공백, 다른 키 차례나 대소문자, 더 있는 키, 1.0이나 1.5처럼 쓴 정수)은 챕터는 받지만 여기서는
+// 메시지째 거절한다. 챕터의 노드가 보내는 블록은 늘 이 형식이다. 빈 배열(챕터는 예외로 죽는다)과 isValidBlockStructure에 맞지 않는
+// 블록도 메시지째 거절한다: 챕터는 index를 비교한 뒤에야 isValidNewBlock이 거절한다.
 func decodeBlocks(text string) ([]Block, facts, error) {
 	dec := json.NewDecoder(strings.NewReader(text))
 	if token, err := dec.Token(); err != nil || token != json.Delim('[') || !strings.HasPrefix(text, "[") {
 		return nil, nil, errors.New("data is not a JSON array of blocks")
 	}
 	var blocks []Block
-	end := int64(1) // 앞 블록이 끝난 곳 (처음에는 '[' 다음): 블록 사이의 공백은 받은 블록의 JSON 에 들어가 다시 쓴 것과 달라진다
+	end := int64(1) // 앞 블록이 끝난 곳 (처음에는 '[' 다음): 블록 사이의 공백은 받은 블록의 JSON에 들어가 다시 쓴 것과 달라진다
 	for ; dec.More(); end = dec.InputOffset() {
 		var block Block
 		raw, err := "", dec.Decode(&block)
@@ -694,16 +694,16 @@ func decodeBlocks(text string) ([]Block, facts, error) {
 	return blocks, prepared, err
 }
 
-// prepareBlocks 는 받은 블록들의 해시, 머클 루트, 비용을 mu 밖에서 구해 둔다. 챕터의 isValidChain 은 앞 블록에 이어지지 않는 곳에서
-// 멈추므로, 그 뒤 블록의 data 는 파싱하고 해시하지 않는다(마지막 블록은 addBlock 이 볼 수 있어 늘 구한다). 구한 머클 루트가 헤더의 것과
-// 다른 블록은 올바를 수 없으므로 메시지째 거절한다: 쓰레기 data 를 해시하게 하려면 보낸 쪽도 그 머클 루트를 구해야 한다.
+// prepareBlocks는 받은 블록들의 해시, 머클 루트, 비용을 mu 밖에서 구해 둔다. 챕터의 isValidChain은 앞 블록에 이어지지 않는 곳에서
+// 멈추므로, 그 뒤 블록의 data는 파싱하고 해시하지 않는다(마지막 블록은 addBlock이 볼 수 있어 늘 구한다). 구한 머클 루트가 헤더의 것과
+// 다른 블록은 올바를 수 없으므로 메시지째 거절한다: 쓰레기 data를 해시하게 하려면 보낸 쪽도 그 머클 루트를 구해야 한다.
 // 프레임에서 해시하는 data 값은 maxLeaves 개까지이다.
 func prepareBlocks(blocks []Block) (prepared facts, err error) {
 	total, chained := cost{bytes: int32(len(`{"type":2,"data":"[]"}`) - 1)}, true
 	for i := range blocks {
-		b, h := &blocks[i], blocks[i].Header // calculateHashForBlock 은 mu 가 지키는 known 을 보므로 calculateHash 를 부른다
+		b, h := &blocks[i], blocks[i].Header // calculateHashForBlock은 mu가 지키는 known을 보므로 calculateHash를 부른다
 		f := dataFacts{data: &b.Data[0], hash: calculateHash(h.Version, h.Index, h.PreviousHash, h.Timestamp, h.MerkleRoot)}
-		// 앞 블록까지 이어졌으면 앞 블록에 대해 구한 것은 prepared 의 마지막이다
+		// 앞 블록까지 이어졌으면 앞 블록에 대해 구한 것은 prepared의 마지막이다
 		chained = chained && (i == 0 || prepared[len(prepared)-1].hash == h.PreviousHash && blocks[i-1].Header.Index+1 == h.Index)
 		if chained || i == len(blocks)-1 {
 			data, err := prepareData(b.Data, maxLeaves-int(total.values))
@@ -724,7 +724,7 @@ func prepareBlocks(blocks []Block) (prepared facts, err error) {
 	return prepared, nil
 }
 
-// describe 는 메시지를 한 줄로 줄인다: 종류와, 블록들이면 그 수와 index 범위 (data 는 보이지 않는다).
+// describe는 메시지를 한 줄로 줄인다: 종류와, 블록들이면 그 수와 index 범위 (data는 보이지 않는다).
 func describe(t MessageType, blocks []Block) string {
 	name := cmp.Or(map[MessageType]string{0: "QUERY_LATEST", 1: "QUERY_ALL", 2: "RESPONSE_BLOCKCHAIN"}[t], fmt.Sprintf("type %d", t))
 	if len(blocks) == 1 {
@@ -735,8 +735,8 @@ func describe(t MessageType, blocks []Block) string {
 	return name
 }
 
-// note 는 P2P 에서 일어난 일 하나(보냄 →, 받음 ←, 열림 +, 닫힘 -)를 -trace 면 로그에 한 줄 찍고, 노드의 페이지를 보는 열린 스트림마다
-// 넣는다. 넣을 자리가 없는(뒤처진) 스트림은 닫는다. mu 를 잡고 부른다.
+// note는 P2P에서 일어난 일 하나(보냄 →, 받음 ←, 열림 +, 닫힘 -)를 -trace 면 로그에 한 줄 찍고, 노드의 페이지를 보는 열린 스트림마다
+// 넣는다. 넣을 자리가 없는(뒤처진) 스트림은 닫는다. mu를 잡고 부른다.
 func note(dir, peer, text string) {
 	if *tracing && (dir == "→" || dir == "←") {
 		log.Printf("%s %s %s", dir, peer, text)
@@ -745,7 +745,7 @@ func note(dir, peer, text string) {
 	streams.Range(func(stream, _ any) bool {
 		select {
 		case stream.(chan string) <- event:
-		default: // 뒤처진 스트림: 닫으면 events 가 끝난다
+		default: // 뒤처진 스트림: 닫으면 events가 끝난다
 			streams.Delete(stream)
 			close(stream.(chan string))
 		}

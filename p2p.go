@@ -243,7 +243,7 @@ var (
 // conn은 소켓 하나의 연결과 대기열이다. 짜임은 gorilla/websocket의 chat 예제와 같다: 연결마다 읽는 고루틴(readPump)과
 // 쓰는 고루틴(writePump)이 하나씩 있고, ws.send는 프레임을 대기열에 넣기만 하며 writePump가 차례로 보낸다.
 type conn struct {
-	ws       *websocket.Conn          // 연결하는 중에는 nil
+	link     *websocket.Conn          // 웹소켓 연결: 연결하는 중에는 nil
 	raw      *limitedConn             // ws 아래의 연결: 읽는 바이트를 센다
 	addr     string                   // "remoteAddress:remotePort": GET /peers와 로그에 보이는 값
 	handlers map[string]func(Message) // ws.on(event, handler)로 올린 핸들러들 (mu가 지킨다)
@@ -340,7 +340,7 @@ func newSocket(addr, url string) *socket {
 // open은 소켓에 열린 연결을 달고, 대기열을 보내는 writePump를 띄운다.
 func (s *socket) open(ws *websocket.Conn, raw *limitedConn, addr string) {
 	ws.MaxPayloadBytes = maxFrameBytes
-	s.ws, s.raw, s.addr = ws, raw, addr
+	s.link, s.raw, s.addr = ws, raw, addr
 	raw.limit = 0 // 핸드셰이크 뒤의 프레임은 MaxPayloadBytes가 제한한다
 	raw.done()    // 핸드셰이크에 읽은 바이트는 메시지가 아니다
 	go writePump(s)
@@ -463,7 +463,7 @@ func (l rawListener) Accept() (net.Conn, error) {
 // "close" 면 소켓이 닫히기를 기다리는 고루틴을 띄운다. 핸들러는 늘 mu를 잡고 불린다. mu를 잡고 부른다.
 func (ws *socket) on(event string, handler func(Message)) {
 	ws.handlers[event] = handler
-	if event == "message" && ws.ws != nil {
+	if event == "message" && ws.link != nil {
 		note("+", ws.addr, "connected")
 		go readPump(ws)
 	} else if event == "close" {
@@ -503,8 +503,8 @@ func (ws *socket) reason() error { return context.Cause(ws.ctx) }
 // close는 소켓을 닫는다: 처음 부른 까닭이 남고, 기다리는 일이 없다.
 func (ws *socket) close(reason error) {
 	ws.cancel(reason)
-	if ws.ws != nil {
-		ws.ws.SetDeadline(time.Now()) // 막혀 있는 읽기와 쓰기를 바로 끝낸다
+	if ws.link != nil {
+		ws.link.SetDeadline(time.Now()) // 막혀 있는 읽기와 쓰기를 바로 끝낸다
 	}
 }
 
@@ -572,7 +572,7 @@ func writePump(ws *socket) {
 		case f := <-ws.queue:
 			err := ws.ctx.Err()
 			if err == nil { // 닫힌 뒤에는 보내지 않는다: 새 시간 제한이 close가 건 "지금" 제한을 덮어쓰지 않도록
-				_, err = ws.ws.Write(f.text()) // 텍스트 프레임 하나: 쓰기마다 writeTimeout 안이다 (limitedConn.Write)
+				_, err = ws.link.Write(f.text()) // 텍스트 프레임 하나: 쓰기마다 writeTimeout 안이다 (limitedConn.Write)
 			}
 			mu.Lock()
 			sent(ws, f)
@@ -593,14 +593,14 @@ func writePump(ws *socket) {
 // 챕터의 노드는 연결하자마자 QUERY_LATEST를 보내므로 첫 메시지가 dialTimeout 안에 오지 않는 연결은 닫는다.
 func readPump(ws *socket) {
 	defer ws.raw.done() // 읽다가 끊긴 큰 메시지의 자리도 놓는다
-	ws.ws.SetReadDeadline(time.Now().Add(dialTimeout))
+	ws.link.SetReadDeadline(time.Now().Add(dialTimeout))
 	for {
 		var data []byte
-		if err := websocket.Message.Receive(ws.ws, &data); err != nil {
+		if err := websocket.Message.Receive(ws.link, &data); err != nil {
 			ws.close(err) // 먼저 닫힌 소켓이면 그 까닭이 남는다 (첫 메시지를 기다리다 끝났으면 i/o timeout)
 			return
 		}
-		ws.ws.SetReadDeadline(time.Time{})
+		ws.link.SetReadDeadline(time.Time{})
 		receive(ws, data)
 		ws.raw.done()
 	}

@@ -142,10 +142,10 @@ func isValidNewBlock(newBlock Block, previousBlock Block) bool {
 // data는 typeof가 'object'인 null이나 객체가 아니라 배열이어야 하고, JSON으로 1 MiB(maxBlockDataBytes)까지이다.
 // version은 256바이트까지이다: 블록 해시를 구할 때마다 통째로 해시하므로, 긴 version은 mu를 오래 잡게 한다.
 func isValidBlockStructure(block Block) bool {
-	// 챕터의 typeof 검사 여섯 개: version, previousHash, merkleRoot가 'string', index, timestamp가 'number'인 것은 Go의 타입이
-	// 보장하고(여기서는 정수의 범위와 version의 길이만 본다), data가 'object'인 것은 JSON 배열인 것으로 본다.
-	return isSafeInteger(block.Header.Index) && isSafeInteger(block.Header.Timestamp) && len(block.Header.Version) <= 256 &&
-		len(block.Data) >= 2 && block.Data[0] == '[' && len(block.Data) <= maxBlockDataBytes
+	// 챕터의 typeof 검사 여섯 개를 챕터의 차례대로 본다. 'string'(version, previousHash, merkleRoot)과 'number'(index, timestamp)는
+	// Go의 타입(string, Hash, int64)이 이미 보장하므로, 여기서는 version의 길이와 두 정수의 범위만 본다.
+	return len(block.Header.Version) <= 256 && isSafeInteger(block.Header.Index) && isSafeInteger(block.Header.Timestamp) && // 헤더의 다섯 값
+		len(block.Data) >= 2 && block.Data[0] == '[' && len(block.Data) <= maxBlockDataBytes // typeof(block.data) === 'object': JSON 배열
 }
 
 // isValidChain은 첫 블록이 제네시스 블록과 같고 모든 블록이 앞 블록 위에 맞게 올라가 있는지 검사한다.

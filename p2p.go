@@ -146,7 +146,8 @@ func handleBlockchainResponse(message Message) {
 			broadcast(queryAllMsg())
 		} else {
 			// 여러 블록(체인 전체)을 받았다: 더 길고 올바르면 교체한다.
-			// 노트와 다른 점: 노트는 여러 블록이 오면 내 원장을 바꾼다고 적었다. 받은 체인이 올바르고 더 길 때만 교체한다 (replaceChain).
+			// 노트와 다른 점: 노트는 이 분기를 "블록체인 길이가 내가 가진 길이보다 길고"라 하고 내 원장을 바꾼다고 적었다. 조건은 받은
+			// 블록이 둘 이상인 것이고(길이는 여기서 비교하지 않는다), 받은 체인이 올바르고 더 길 때만 교체한다 (replaceChain).
 			log.Println("Received blockchain is longer than current blockchain")
 			replaceChain(receivedBlocks)
 		}

@@ -61,8 +61,7 @@ func TestGetGenesisBlock(t *testing.T) {
 }
 
 func TestGenerateNextBlock(t *testing.T) {
-	resetChain()
-	t.Cleanup(resetChain)
+	fresh(t)
 	before := time.Now().Unix()
 	var b Block
 	locked(func() { b = generateNextBlock(vals("a")) })
@@ -85,6 +84,7 @@ func TestAddBlock(t *testing.T) {
 		b.own = cost{int32(bytes - len(chainFrame(chain[:2]))), int32(values)}
 		return b
 	}
+	fresh(t)
 	discardLog(t)
 	for _, tt := range []struct {
 		name  string
@@ -108,7 +108,6 @@ func TestAddBlock(t *testing.T) {
 		}
 		check(t, tt.name+" (added, blocks)", fmt.Sprint(got, len(chainNow())), fmt.Sprint(tt.want, wantBlocks))
 	}
-	resetChain()
 }
 
 func TestCalculateHash(t *testing.T) {
@@ -285,8 +284,7 @@ func TestInitP2PServer(t *testing.T) {
 }
 
 func TestInitConnection(t *testing.T) {
-	resetChain()
-	t.Cleanup(func() { closeAllSockets(t); resetChain() })
+	fresh(t)
 	ws := newTestSocket(t, "peer")
 	locked(func() { initConnection(ws) })
 	check(t, "sockets", fmt.Sprint(socketsNow()), fmt.Sprint([]*socket{ws}))
@@ -296,7 +294,7 @@ func TestInitConnection(t *testing.T) {
 // 행마다 제네시스와 블록 1 을 가진 노드에 새 소켓으로 메시지 하나를 보내고, 그 소켓이 받은 것과 체인을 본다.
 func TestInitMessageHandler(t *testing.T) {
 	chain := makeChain(2, "m")
-	t.Cleanup(func() { mu.Lock(); sockets = nil; mu.Unlock(); resetChain() })
+	fresh(t)
 	discardLog(t)
 	for _, tt := range []struct {
 		name, frame string
@@ -322,8 +320,7 @@ func TestInitMessageHandler(t *testing.T) {
 }
 
 func TestCloseConnection(t *testing.T) {
-	resetChain()
-	t.Cleanup(resetChain)
+	fresh(t)
 	logs := captureLog(t)
 	a, b := newTestSocket(t, "127.0.0.1:1111"), newTestSocket(t, "127.0.0.1:2222")
 	locked(func() { sockets = []*socket{a, b}; broadcast(responseLatestMsg()) }) // 둘 다 프레임 하나를 나눠 가진다
@@ -333,7 +330,6 @@ func TestCloseConnection(t *testing.T) {
 	check(t, "log lines with \"Connection failed to peer: 127.0.0.1:1111 (EOF)\"", logs.countLog("Connection failed to peer: 127.0.0.1:1111 (EOF)"), 1)
 	check(t, "frames b got (the broadcast)", len(drain(b)), 1)
 	check(t, "queued bytes after a closed and a drained socket", queuedNow(), 0)
-	locked(func() { sockets = nil })
 }
 
 func TestConnectToPeers(t *testing.T) {
@@ -368,7 +364,7 @@ const (
 // TestHandleBlockchainResponse 는 챕터의 세 분기와 else 를 하나씩 본다: 받은 블록을 붙이기, 체인 전체를 묻기, 체인을 교체하기,
 // 더 길지 않으면 아무것도 하지 않기. 보낸 피어와 다른 피어가 무엇을 받았는지, 챕터의 어떤 로그를 남겼는지 본다.
 func TestHandleBlockchainResponse(t *testing.T) {
-	t.Cleanup(func() { mu.Lock(); sockets = nil; mu.Unlock(); resetChain() })
+	fresh(t)
 	chain, fork := makeChain(4, "h"), makeChain(2, "fork")
 	skipping := chain[2] // 우리 마지막 블록 위에 있지만 index 가 하나를 건너뛴다
 	skipping.Header.Index = 3
@@ -412,8 +408,7 @@ func TestHandleBlockchainResponse(t *testing.T) {
 
 // write 가 보내는 바이트: 메시지를 JSON.stringify 한 것 그대로이다 (응답의 data 는 블록 배열의 JSON 문자열이다).
 func TestWrite(t *testing.T) {
-	resetChain()
-	t.Cleanup(resetChain)
+	fresh(t)
 	b := Block{Header: BlockHeader{"2.1.0", 1, hashOf(genesisBlock), 1700000000, hh("a")}, Data: vals("a")}
 	setChain(append([]Block{genesisBlock}, b))
 	block := `{\"header\":{\"version\":\"2.1.0\",\"index\":1,\"previousHash\":\"` + genesisHash +
@@ -437,7 +432,7 @@ func TestWrite(t *testing.T) {
 
 // broadcast 는 모든 소켓에 같은 바이트를 보내고, 그 바이트는 모든 소켓이 나눠 가진 프레임 하나이다.
 func TestBroadcast(t *testing.T) {
-	t.Cleanup(func() { mu.Lock(); sockets = nil; mu.Unlock(); resetChain() })
+	fresh(t)
 	chain := makeChain(1, "b")
 	setChain(chain)
 	peers := []*socket{newTestSocket(t, "in"), newTestSocket(t, "out"), newTestSocket(t, "closed")}
@@ -453,8 +448,7 @@ func TestBroadcast(t *testing.T) {
 }
 
 func TestMineBlock(t *testing.T) {
-	resetChain()
-	t.Cleanup(func() { mu.Lock(); sockets = nil; mu.Unlock(); resetChain() })
+	fresh(t)
 	watcher := newTestSocket(t, "watcher")
 	mu.Lock()
 	sockets = []*socket{watcher}
@@ -470,7 +464,7 @@ func TestMineBlock(t *testing.T) {
 }
 
 func TestReplaceChain(t *testing.T) {
-	t.Cleanup(resetChain)
+	fresh(t)
 	discardLog(t)
 	long, other := makeChain(3, "long"), makeChain(3, "other")
 	invalid := slices.Clone(other)
@@ -609,15 +603,13 @@ func walkMissing(lines, want []string) int {
 	return map[bool]int{true: i, false: -1}[i < len(want)]
 }
 
-// expect 는 노드 num 이 이 단계에서 want 의 줄들을 이 차례로 찍기를 10 초까지 기다린다.
+// expect 는 노드 num 이 이 단계에서 want 의 줄들을 이 차례로 찍기를 기다린다.
 func (w *walk) expect(num int, want ...string) {
 	w.t.Helper()
-	for deadline := time.Now().Add(10 * time.Second); walkMissing(w.log(num, w.mark[num]), want) >= 0; time.Sleep(5 * time.Millisecond) {
-		if got := w.log(num, w.mark[num]); time.Now().After(deadline) {
-			w.t.Fatalf("노드 %d: got these lines in this step:\n%s\nwant these in this order (missing from %q on):\n%s",
-				num, strings.Join(got, "\n"), want[walkMissing(got, want)], strings.Join(want, "\n"))
-		}
-	}
+	var got []string
+	waitFor(w.t, fmt.Sprintf("노드 %d to log these lines in this order in this step:\n%s", num, strings.Join(want, "\n")),
+		func() bool { got = w.log(num, w.mark[num]); return walkMissing(got, want) < 0 },
+		func() string { return "got these lines in this step:\n" + strings.Join(got, "\n") })
 }
 
 // step 은 단계를 끝낸다: -v 이면 설명과, order 의 노드마다 이 단계에 찍은 줄을 그 차례로(포트는 README 의 것으로) 보인다.
@@ -1618,17 +1610,13 @@ func (p *browserPage) eval(js string, v any) error {
 	return json.Unmarshal(r.Result.Value, v)
 }
 
-// waitUntil 은 js 가 true 가 될 때까지 기다린다. 15초 안에 안 되면 js 의 마지막 값(참이 아닐 때 돌려준 상태)으로 멈춘다.
+// waitUntil 은 js 가 true 가 될 때까지 기다린다. 안 되면 js 의 마지막 값(참이 아닐 때 돌려준 상태)으로 멈춘다.
 func (p *browserPage) waitUntil(t *testing.T, what, js string) {
 	t.Helper()
-	for deadline := time.Now().Add(15 * time.Second); ; time.Sleep(20 * time.Millisecond) {
-		var last any
-		if err := p.eval(js, &last); err == nil && last == true {
-			return
-		} else if time.Now().After(deadline) {
-			t.Fatalf("%s: got %s (error %v), want true\npage errors: %q", what, stringify(last), err, p.errs)
-		}
-	}
+	var last any
+	var err error
+	waitFor(t, what, func() bool { last = nil; err = p.eval(js, &last); return err == nil && last == true },
+		func() string { return fmt.Sprintf("got %s (%v)\npage errors: %q", stringify(last), err, p.errs) })
 }
 
 // browserCardsJS 는 페이지에 그려진 블록 카드들을 "index hash previousHash" 로 적어 쉼표로 잇는다 (끊긴 카드에는 " broken").
@@ -1864,11 +1852,15 @@ func show(v ...any) string {
 }
 
 // waitFor 는 cond 가 참이 될 때까지 짧은 간격(점점 길게, 10ms 까지)으로 기다리고, 30초 안에 안 되면 테스트를 멈춘다.
-func waitFor(t testing.TB, what string, cond func() bool) {
+// got 이 있으면 멈출 때 그 글(cond 가 마지막으로 본 것)을 덧붙인다.
+func waitFor(t testing.TB, what string, cond func() bool, got ...func() string) {
 	t.Helper()
 	deadline := time.Now().Add(30 * time.Second)
 	for pause := 50 * time.Microsecond; !cond(); pause = min(2*pause, 10*time.Millisecond) {
 		if time.Now().After(deadline) {
+			for _, g := range got {
+				what += "\n" + g()
+			}
 			t.Fatalf("timed out waiting for %s", what)
 		}
 		time.Sleep(pause)
@@ -1948,9 +1940,14 @@ func captureLog(t testing.TB) *testNode {
 }
 
 // resetChain 은 이 프로세스의 체인을 제네시스 블록 하나로 되돌리고, setChain 은 chain 으로 바꾼다. locked 는 f 를 mu 를 잡고 돌린다.
+// fresh 는 챕터의 테스트를 제네시스 하나에서 시작하고, 끝나면 소켓 목록을 비우고 체인을 되돌린다.
 func resetChain()            { setChain([]Block{genesisBlock}) }
 func setChain(chain []Block) { mu.Lock(); blockchain = chain; mu.Unlock() }
 func locked(f func())        { mu.Lock(); defer mu.Unlock(); f() }
+func fresh(t testing.TB) {
+	resetChain()
+	t.Cleanup(func() { locked(func() { sockets = nil }); resetChain() })
+}
 
 // chainNow 부터 socketAt 까지는 이 프로세스 노드의 값을 mu 를 잡고 읽는다 (badOf 는 소켓이 없으면 -1, socketAt 은 nil).
 func chainNow() []Block     { mu.Lock(); defer mu.Unlock(); return slices.Clone(getBlockchain()) }

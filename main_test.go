@@ -630,9 +630,7 @@ func (w *walk) step(narration string, order ...int) {
 // checkReadme 는 README 의 <!-- walkthrough: 4 --> 바로 다음 ``` 블록에서 "# 노드 N…" 주석 아래의 줄들이 (시각을 빼고 포트를
 // PORT 로 바꾸어) 노드 N 의 로그에 이 차례로 있는지 본다. "# " 로 시작하는 다른 줄은 주석이다.
 func (w *walk) checkReadme(t *testing.T) {
-	readme, _ := os.ReadFile("README.md")
-	_, block, _ := strings.Cut(strings.ReplaceAll(string(readme), "\r\n", "\n"), "<!-- walkthrough: 4 -->\n```\n")
-	block, _, _ = strings.Cut(block, "\n```")
+	block := readmeBetween(t, "<!-- walkthrough: 4 -->\n```\n", "\n```")
 	normal := func(l string) string {
 		return walkPorts.ReplaceAllString(walkStamp.ReplaceAllString(l, ""), "${1}PORT")
 	}
@@ -776,11 +774,8 @@ func mineAtOnce(hc *http.Client, url string, clients, count int) int32 {
 // 잡은 시간)를 본다. 행마다 그 한계를 없앤 복사본에서 실패하는 것을 확인했다. 행의 이름은 README 의 표의 첫 칸에서 `, 괄호 안,
 // / 를 뺀 것이고(" / " 는 ", "), 끝에서 두 목록이 같은 차례인지 본다.
 func TestLimits(t *testing.T) {
-	readme, _ := os.ReadFile("README.md")
-	_, table, _ := strings.Cut(string(readme), "| 무엇 | 한계 | 넘으면 |\n|---|---|---|\n")
-	table, _, _ = strings.Cut(table, "\n\n")
 	var readmeRows, rows []string
-	for _, line := range strings.Split(table, "\n") {
+	for _, line := range strings.Split(readmeBetween(t, "| 무엇 | 한계 | 넘으면 |\n|---|---|---|\n", "\n\n"), "\n") {
 		cell := regexp.MustCompile("`|\\(.*?\\)").ReplaceAllString(strings.Split(line+"|", "|")[1], "")
 		readmeRows = append(readmeRows, strings.ReplaceAll(strings.ReplaceAll(strings.TrimSpace(cell), " / ", ", "), "/", ""))
 	}
@@ -1119,8 +1114,8 @@ func TestLimits(t *testing.T) {
 		}},
 		// 노드는 자기 Node-Id 로 온 연결을 어느 주소로 왔든 거절해 소켓이 생기지 않고, 다른 Node-Id 는 받는다.
 		{"자기 자신에게 연결", func(t *testing.T, n *testNode, ws *socket) {
-			port := n.p2p[strings.LastIndex(n.p2p, ":"):]
-			n.addPeers("ws://127.0.0.1"+port, "ws://127.0.0.2"+port, "ws://localhost"+port)
+			p := ":" + port(n.p2p)
+			n.addPeers("ws://127.0.0.1"+p, "ws://127.0.0.2"+p, "ws://localhost"+p)
 			waitFor(t, "the three dials to end", func() bool { return dialedNow() == 0 })
 			for _, s := range socketsNow() {
 				t.Errorf("sockets after connecting to itself three ways: got one from %s (url %q), want none", s.addr, s.url)
@@ -1369,8 +1364,8 @@ func FuzzReceive(f *testing.F) {
 		string(chainFrame(chain[1:2])), response(`[]`), response(`[1]`), `{"type":2,"data":"[{\"header\":{}}]"}`, `[]`, `{}`} {
 		f.Add([]byte(seed))
 	}
-	log.SetOutput(io.Discard)
-	f.Cleanup(func() { log.SetOutput(os.Stderr); resetChain() })
+	discardLog(f)
+	f.Cleanup(resetChain)
 	f.Fuzz(func(t *testing.T, data []byte) {
 		resetChain()
 		ws := newTestSocket(t, "fuzz")
@@ -1631,9 +1626,9 @@ func TestNodePageInBrowser(t *testing.T) {
 	a := startNode(t, "A")
 	b := startNode(t, "B", a.p2p)
 	waitFor(t, "A and B to list each other", func() bool { return len(a.peers()) == 1 && len(b.peers()) == 1 })
-	peerA := strings.TrimPrefix(a.p2p, "ws://") // B 가 연결한 A 의 주소
-	p := browserOpen(t, chromium, b.http+"/")   // 정리는 거꾸로 돈다: 브라우저가 닫힌 뒤에 노드들이 멈춘다
-	cards := func(chain []Block) string {       // 끊기지 않은 카드들로 그린 chain: browserCardsJS 가 내야 할 글
+	peerA := a.addr()                         // B 가 연결한 A 의 주소
+	p := browserOpen(t, chromium, b.http+"/") // 정리는 거꾸로 돈다: 브라우저가 닫힌 뒤에 노드들이 멈춘다
+	cards := func(chain []Block) string {     // 끊기지 않은 카드들로 그린 chain: browserCardsJS 가 내야 할 글
 		var s []string
 		for _, b := range chain {
 			s = append(s, fmt.Sprint(b.Header.Index, " ", hashOf(b).String(), " ", b.Header.PreviousHash.String()))
@@ -1686,16 +1681,8 @@ func BenchmarkReceiveChain(b *testing.B) { benchReceive(b, 10000, func(receive f
 
 // BenchmarkChainMemory 는 받은 체인(블록 40,000 개, 블록마다 짧은 데이터 하나)을 들고 있는 노드의 힙 크기이다.
 func BenchmarkChainMemory(b *testing.B) {
-	var held uint64
-	benchReceive(b, 40000, func(receive func()) {
-		var before, after runtime.MemStats
-		runtime.GC()
-		runtime.ReadMemStats(&before)
-		receive()
-		runtime.GC()
-		runtime.ReadMemStats(&after)
-		held = after.HeapAlloc - before.HeapAlloc
-	})
+	var held int64
+	benchReceive(b, 40000, func(receive func()) { _, held = heap(receive) })
 	b.ReportMetric(float64(held)/40000, "B/block")
 }
 
@@ -1762,14 +1749,8 @@ func BenchmarkMineOverHTTP(b *testing.B) {
 // TestReadmeFunctionTable 은 README 의 「챕터의 함수와 Go 함수」 표에 적힌 Go 함수가 정말 그 파일에 있는지,
 // 그리고 챕터의 함수가 모두 표에 있는지 본다. 표의 첫 칸에서 `이름` 처럼 적힌 것이 함수 이름이다.
 func TestReadmeFunctionTable(t *testing.T) {
-	readme, _ := os.ReadFile("README.md")
-	_, table, ok := strings.Cut(string(readme), "<!-- function-table -->")
-	table, _, ok2 := strings.Cut(table, "<!-- /function-table -->")
-	if !ok || !ok2 {
-		t.Fatal("README.md has no <!-- function-table --> … <!-- /function-table --> section")
-	}
 	listed := map[string]bool{}
-	for _, row := range strings.Split(strings.TrimSpace(table), "\n")[2:] {
+	for _, row := range strings.Split(strings.TrimSpace(readmeBetween(t, "<!-- function-table -->", "<!-- /function-table -->")), "\n")[2:] {
 		cells := append(strings.Split(row, "|"), "", "") // 칸이 모자라도 아래에서 실패할 뿐 멈추지 않도록
 		file := strings.Trim(cells[2], " `")
 		src, err := os.ReadFile(file)
@@ -1790,6 +1771,18 @@ func TestReadmeFunctionTable(t *testing.T) {
 			t.Errorf("README's function table has no row for the chapter's %s", name)
 		}
 	}
+}
+
+// readmeBetween 은 README.md 에서 start 와 그 뒤 처음 나오는 end 사이의 글이다 (줄 끝은 \n 으로). 없으면 테스트를 멈춘다.
+func readmeBetween(t *testing.T, start, end string) string {
+	t.Helper()
+	readme, err := os.ReadFile("README.md")
+	_, text, ok := strings.Cut(strings.ReplaceAll(string(readme), "\r\n", "\n"), start)
+	text, _, ok2 := strings.Cut(text, end)
+	if !ok || !ok2 {
+		t.Fatalf("README.md (%v) has no %q … %q", err, start, end)
+	}
+	return text
 }
 
 // ---------- 테스트 도우미 ----------

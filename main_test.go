@@ -61,7 +61,7 @@ func TestGetGenesisBlock(t *testing.T) {
 }
 
 func TestGenerateNextBlock(t *testing.T) {
-	fresh(t)
+	freshChain(t)
 	before := time.Now().Unix()
 	var b Block
 	locked(func() { b = generateNextBlock(vals("a")) })
@@ -84,7 +84,7 @@ func TestAddBlock(t *testing.T) {
 		b.own = cost{int32(bytes - len(chainFrame(chain[:2]))), int32(values)}
 		return b
 	}
-	fresh(t)
+	freshChain(t)
 	discardLog(t)
 	for _, tt := range []struct {
 		name  string
@@ -284,7 +284,7 @@ func TestInitP2PServer(t *testing.T) {
 }
 
 func TestInitConnection(t *testing.T) {
-	fresh(t)
+	freshChain(t)
 	ws := newTestSocket(t, "peer")
 	locked(func() { initConnection(ws) })
 	check(t, "sockets", fmt.Sprint(socketsNow()), fmt.Sprint([]*socket{ws}))
@@ -294,7 +294,7 @@ func TestInitConnection(t *testing.T) {
 // 행마다 제네시스와 블록 1 을 가진 노드에 새 소켓으로 메시지 하나를 보내고, 그 소켓이 받은 것과 체인을 본다.
 func TestInitMessageHandler(t *testing.T) {
 	chain := makeChain(2, "m")
-	fresh(t)
+	freshChain(t)
 	discardLog(t)
 	for _, tt := range []struct {
 		name, frame string
@@ -320,7 +320,7 @@ func TestInitMessageHandler(t *testing.T) {
 }
 
 func TestCloseConnection(t *testing.T) {
-	fresh(t)
+	freshChain(t)
 	logs := captureLog(t)
 	a, b := newTestSocket(t, "127.0.0.1:1111"), newTestSocket(t, "127.0.0.1:2222")
 	locked(func() { sockets = []*socket{a, b}; broadcast(responseLatestMsg()) }) // 둘 다 프레임 하나를 나눠 가진다
@@ -364,7 +364,7 @@ const (
 // TestHandleBlockchainResponse 는 챕터의 세 분기와 else 를 하나씩 본다: 받은 블록을 붙이기, 체인 전체를 묻기, 체인을 교체하기,
 // 더 길지 않으면 아무것도 하지 않기. 보낸 피어와 다른 피어가 무엇을 받았는지, 챕터의 어떤 로그를 남겼는지 본다.
 func TestHandleBlockchainResponse(t *testing.T) {
-	fresh(t)
+	freshChain(t)
 	chain, fork := makeChain(4, "h"), makeChain(2, "fork")
 	skipping := chain[2] // 우리 마지막 블록 위에 있지만 index 가 하나를 건너뛴다
 	skipping.Header.Index = 3
@@ -408,7 +408,7 @@ func TestHandleBlockchainResponse(t *testing.T) {
 
 // write 가 보내는 바이트: 메시지를 JSON.stringify 한 것 그대로이다 (응답의 data 는 블록 배열의 JSON 문자열이다).
 func TestWrite(t *testing.T) {
-	fresh(t)
+	freshChain(t)
 	b := Block{Header: BlockHeader{"2.1.0", 1, hashOf(genesisBlock), 1700000000, hh("a")}, Data: vals("a")}
 	setChain(append([]Block{genesisBlock}, b))
 	block := `{\"header\":{\"version\":\"2.1.0\",\"index\":1,\"previousHash\":\"` + genesisHash +
@@ -432,7 +432,7 @@ func TestWrite(t *testing.T) {
 
 // broadcast 는 모든 소켓에 같은 바이트를 보내고, 그 바이트는 모든 소켓이 나눠 가진 프레임 하나이다.
 func TestBroadcast(t *testing.T) {
-	fresh(t)
+	freshChain(t)
 	chain := makeChain(1, "b")
 	setChain(chain)
 	peers := []*socket{newTestSocket(t, "in"), newTestSocket(t, "out"), newTestSocket(t, "closed")}
@@ -448,7 +448,7 @@ func TestBroadcast(t *testing.T) {
 }
 
 func TestMineBlock(t *testing.T) {
-	fresh(t)
+	freshChain(t)
 	watcher := newTestSocket(t, "watcher")
 	mu.Lock()
 	sockets = []*socket{watcher}
@@ -464,7 +464,7 @@ func TestMineBlock(t *testing.T) {
 }
 
 func TestReplaceChain(t *testing.T) {
-	fresh(t)
+	freshChain(t)
 	discardLog(t)
 	long, other := makeChain(3, "long"), makeChain(3, "other")
 	invalid := slices.Clone(other)
@@ -786,10 +786,9 @@ func TestLimits(t *testing.T) {
 		{"16 KiB 를 넘는 메시지", func(t *testing.T, n *testNode, ws *socket) {
 			junk := append(rawFrameHeader(1, 4<<20), strings.Repeat("x", 4<<20)...)
 			peak := func(peers int) uint64 { // 잘못된 4 MiB 프레임을 peers 개가 한꺼번에 보낼 때 힙이 자란 가장 큰 값
-				var conns []net.Conn
-				for range peers {
-					conn, _ := rawDial(t, n.p2p)
-					conns = append(conns, conn)
+				conns := make([]net.Conn, peers)
+				for i := range conns {
+					conns[i], _ = rawDial(t, n.p2p)
 				}
 				defer closeAllSockets(t)
 				grew, _ := heap(func() {
@@ -1090,11 +1089,10 @@ func TestLimits(t *testing.T) {
 			close(release)
 			waitFor(t, "the dials to fail", func() bool { return dialedNow() == 0 })
 			check(t, "connections the node opened", accepted.Load(), maxPeers)
-			var in []net.Conn
-			for range maxPeers {
-				conn, _ := rawDial(t, n.p2p)
-				writeRawFrame(t, conn, queryLatest)
-				in = append(in, conn)
+			in := make([]net.Conn, maxPeers)
+			for i := range in {
+				in[i], _ = rawDial(t, n.p2p)
+				writeRawFrame(t, in[i], queryLatest)
 			}
 			waitFor(t, "maxPeers sockets", func() bool { return len(socketsNow()) == maxPeers })
 			waitsForRoom(t, "P2P", n.p2p, upgrade+"\r\n", in[0], "101")
@@ -1868,7 +1866,8 @@ func setLimit[T any](t *testing.T, v *T, value T) {
 	})
 }
 
-// during 은 f 가 도는 동안(과 끝난 뒤 한 번) every 마다 probe 를 부른다.
+// during 은 f 가 도는 동안(과 끝난 뒤 한 번) every 마다 probe 를 부른다. muHeld 는 그동안 mu 를 잡았다 놓기를 거듭해, mu 를 기다린
+// 가장 긴 시간(누가 mu 를 잡고 있던 가장 긴 시간쯤)이다.
 func during(f func(), every time.Duration, probe func()) {
 	var stop atomic.Bool
 	done := make(chan struct{})
@@ -1881,8 +1880,6 @@ func during(f func(), every time.Duration, probe func()) {
 	defer func() { stop.Store(true); <-done }()
 	f()
 }
-
-// muHeld 는 f 가 도는 동안 mu 를 잡았다 놓기를 거듭해, mu 를 기다린 가장 긴 시간(누가 mu 를 잡고 있던 가장 긴 시간쯤)이다.
 func muHeld(f func()) (most time.Duration) {
 	during(f, 100*time.Microsecond, func() { start := time.Now(); mu.Lock(); most = max(most, time.Since(start)); mu.Unlock() })
 	return most
@@ -1890,7 +1887,7 @@ func muHeld(f func()) (most time.Duration) {
 
 // heap 은 GC 뒤에 f 를 돌려, 도는 동안 힙이 자란 가장 큰 바이트 수와 끝나고 GC 한 뒤 남은 바이트 수를 잰다. 힙은 객체의 바이트 수
 // (아직 치우지 않은 쓰레기 포함)로 프로세스의 메모리(RSS)에 가깝다. GC 는 두 번 한다: sync.Pool 이 쥔 것(encoding/json 의 버퍼)은
-// 두 번째 GC 에 풀린다.
+// 두 번째 GC 에 풀린다. allocated 는 이 프로세스가 지금까지 할당한 바이트 수이다.
 func heap(f func()) (grew uint64, kept int64) {
 	now := func() uint64 {
 		sample := []metrics.Sample{{Name: "/memory/classes/heap/objects:bytes"}}
@@ -1903,8 +1900,6 @@ func heap(f func()) (grew uint64, kept int64) {
 	during(f, 200*time.Microsecond, func() { most = max(most, now()) })
 	return most - base, int64(gc()) - int64(base)
 }
-
-// allocated 는 이 프로세스가 지금까지 할당한 바이트 수이다.
 func allocated() uint64 { var m runtime.MemStats; runtime.ReadMemStats(&m); return m.TotalAlloc }
 
 // discardLog 와 captureLog 는 이 프로세스 노드의 로그를 테스트가 끝날 때까지 버리거나 모은다.
@@ -1920,11 +1915,11 @@ func captureLog(t testing.TB) *testNode {
 }
 
 // resetChain 은 이 프로세스의 체인을 제네시스 블록 하나로 되돌리고, setChain 은 chain 으로 바꾼다. locked 는 f 를 mu 를 잡고 돌린다.
-// fresh 는 챕터의 테스트를 제네시스 하나에서 시작하고, 끝나면 소켓 목록을 비우고 체인을 되돌린다.
+// freshChain 은 챕터의 테스트를 제네시스 하나에서 시작하고, 끝나면 소켓 목록을 비우고 체인을 되돌린다.
 func resetChain()            { setChain([]Block{genesisBlock}) }
 func setChain(chain []Block) { mu.Lock(); blockchain = chain; mu.Unlock() }
 func locked(f func())        { mu.Lock(); defer mu.Unlock(); f() }
-func fresh(t testing.TB) {
+func freshChain(t testing.TB) {
 	resetChain()
 	t.Cleanup(func() { locked(func() { sockets = nil }); resetChain() })
 }
@@ -1960,18 +1955,15 @@ func makeChain(n int, tag string) []Block {
 	return chain
 }
 
-// nextBlock 은 prev 바로 다음에 올, 문자열 data 를 가진 올바른 블록이다.
+// nextBlock 은 prev 바로 다음에 올, 문자열 data 를 가진 올바른 블록이다. blockOn 은 prev 다음에 올 블록이다: data 는 JSON 배열 글,
+// root 는 그 머클 루트(dataRoot 로 구한다: 잘못된 data 면 0 이라 그 블록은 거절된다). 노드가 구해 둔 것(known)을 읽지 않는다.
 func nextBlock(prev Block, data ...string) Block {
 	d := string(vals(data...))
 	return blockOn(prev, d, dataRoot(d))
 }
-
-// blockOn 은 prev 다음에 올 블록이다: data 는 JSON 배열 글, root 는 그 머클 루트. 노드가 구해 둔 것(known)을 읽지 않는다.
 func blockOn(prev Block, data string, root Hash) Block {
 	return Block{Header: BlockHeader{"2.1.0", prev.Header.Index + 1, hashOf(prev), 1700000000 + prev.Header.Index + 1, root}, Data: json.RawMessage(data)}
 }
-
-// dataRoot 는 data 배열의 머클 루트이다 (잘못된 data 면 0: 그 블록은 거절된다).
 func dataRoot(data string) Hash { f, _ := prepareData(json.RawMessage(data), maxLeaves); return f.root }
 
 // values 는 JSON 값 value 가 n 개인 data 배열이고(values("0", 3) 은 [0,0,0]), valuesRoot 는 String(value) 가 text 인 값 n 개의
@@ -1985,10 +1977,9 @@ func hashOf(b Block) Hash {
 	return calculateHash(h.Version, h.Index, h.PreviousHash, h.Timestamp, h.MerkleRoot)
 }
 
-// vals 는 문자열들을 JSON 문자열 값의 배열(블록의 data)로 만든다.
+// vals 는 문자열들을 JSON 문자열 값의 배열(블록의 data)로 만들고, blockEqual 은 두 블록의 헤더와 data 의 바이트가 같은지이다.
 func vals(strs ...string) json.RawMessage { return stringify(append([]string{}, strs...)) }
-
-func blockEqual(a, b Block) bool { return a.Header == b.Header && bytes.Equal(a.Data, b.Data) }
+func blockEqual(a, b Block) bool          { return a.Header == b.Header && bytes.Equal(a.Data, b.Data) }
 
 // chainFrame 은 blocks 를 담은 RESPONSE_BLOCKCHAIN 프레임이다 (받는 쪽이 보는 바이트). response 는 blocks(JSON 글)를 data 문자열에
 // 담은 RESPONSE_BLOCKCHAIN 메시지이다: encoding/json 으로 따로 쓴다.
@@ -2009,15 +2000,14 @@ type testNode struct {
 	out       []byte     // 노드가 남긴 로그
 }
 
-// Write 는 노드의 로그를 모은다 (log.SetOutput 과 자식 프로세스의 출력).
+// Write 는 노드의 로그를 모은다 (log.SetOutput 과 자식 프로세스의 출력). logLines 는 지금까지 끝난 로그 줄이고, logText 는 그
+// 전체(실패 메시지용), countLog 는 substr 이 든 줄의 수, waitLog 는 그런 줄이 나올 때까지 기다린다.
 func (n *testNode) Write(p []byte) (int, error) {
 	n.mu.Lock()
 	defer n.mu.Unlock()
 	n.out = append(n.out, p...)
 	return len(p), nil
 }
-
-// logLines 는 지금까지 끝난 로그 줄이고, logText 는 그 전체(실패 메시지용), countLog 는 substr 이 든 줄의 수이다.
 func (n *testNode) logLines() []string {
 	n.mu.Lock()
 	defer n.mu.Unlock()
@@ -2028,8 +2018,6 @@ func (n *testNode) logText() string { return strings.Join(n.logLines(), "\n") }
 func (n *testNode) countLog(substr string) int {
 	return len(slices.DeleteFunc(n.logLines(), func(l string) bool { return !strings.Contains(l, substr) }))
 }
-
-// waitLog 는 substr 이 든 로그 줄이 나올 때까지 기다린다.
 func (n *testNode) waitLog(substr string) {
 	n.t.Helper()
 	waitFor(n.t, fmt.Sprintf("%s to log %q", n.name, substr), func() bool { return n.countLog(substr) > 0 })
@@ -2047,9 +2035,9 @@ func startLocalNode(t testing.TB) *testNode {
 	t.Helper()
 	localNodeMu.Lock()
 	t.Cleanup(localNodeMu.Unlock) // 뒷정리는 거꾸로 돈다: 맨 나중에 푼다 (아래가 실패해도 다음 테스트가 노드를 열 수 있도록)
-	resetChain()
-	n := &testNode{t: t, name: "local node"}
-	log.SetOutput(n)
+	freshChain(t)
+	n := captureLog(t)
+	n.name = "local node"
 	httpListener, err := net.Listen("tcp", "127.0.0.1:0")
 	p2pListener, err2 := net.Listen("tcp", ":0") // 모든 주소: 127.0.0.2 같은 다른 루프백 이름으로도 닿는다
 	if err = cmp.Or(err, err2); err != nil {
@@ -2058,8 +2046,6 @@ func startLocalNode(t testing.TB) *testNode {
 	httpSrv, p2pSrv := initHttpServer(httpListener), initP2PServer(p2pListener)
 	n.http, n.p2p = "http://"+httpSrv.Addr, fmt.Sprintf("ws://127.0.0.1:%d", p2pListener.Addr().(*net.TCPAddr).Port)
 	t.Cleanup(func() {
-		defer resetChain()
-		defer log.SetOutput(os.Stderr)
 		httpSrv.Close()
 		p2pSrv.Close()
 		closeAllSockets(t)
@@ -2205,7 +2191,7 @@ func (n *testNode) call(method, path, body string) string {
 	return r.body
 }
 
-// fromJSON 은 노드가 답한 JSON 을 T 로 푼다 (풀 수 없으면 테스트를 멈춘다).
+// fromJSON 은 노드가 답한 JSON 을 T 로 푼다 (풀 수 없으면 테스트를 멈춘다). blocks 와 peers 는 GET /blocks 와 GET /peers 의 답이다.
 func fromJSON[T any](t testing.TB, raw string) (v T) {
 	t.Helper()
 	if err := json.Unmarshal([]byte(raw), &v); err != nil {
@@ -2213,8 +2199,6 @@ func fromJSON[T any](t testing.TB, raw string) (v T) {
 	}
 	return v
 }
-
-// blocks 와 peers 는 GET /blocks 와 GET /peers 의 답이다.
 func (n *testNode) blocks() []Block { return fromJSON[[]Block](n.t, n.call("GET", "/blocks", "")) }
 func (n *testNode) peers() []string { return fromJSON[[]string](n.t, n.call("GET", "/peers", "")) }
 
@@ -2291,7 +2275,8 @@ func waitsForRoom(t *testing.T, what, url, request string, open net.Conn, want s
 	check(t, what+": status for the extra connection after one closed", statusCode(extra, 5*time.Second), want)
 }
 
-// rawDial 은 npm ws 처럼 Origin 헤더 없이 웹소켓 핸드셰이크를 손으로 한다. 프레임은 readRawFrame 으로 읽고 writeRawFrame 으로 보낸다.
+// rawDial 은 npm ws 처럼 Origin 헤더 없이 웹소켓 핸드셰이크를 손으로 한다. 서버가 보낸 (가리지 않은) 프레임은 readRawFrame 으로
+// 하나씩 읽고, writeRawFrame 으로 텍스트 프레임 하나를 보낸다.
 func rawDial(t testing.TB, p2pURL string) (net.Conn, *bufio.Reader) {
 	t.Helper()
 	conn := tcpDial(t, p2pURL, 0, upgrade+"\r\n")
@@ -2303,8 +2288,6 @@ func rawDial(t testing.TB, p2pURL string) (net.Conn, *bufio.Reader) {
 	conn.SetDeadline(time.Time{})
 	return conn, r
 }
-
-// readRawFrame 는 서버가 보낸 (가리지 않은) 프레임 하나를 읽는다.
 func readRawFrame(r *bufio.Reader) (opcode byte, payload []byte, err error) {
 	var hdr [10]byte
 	if _, err = io.ReadFull(r, hdr[:2]); err != nil {
@@ -2339,11 +2322,10 @@ func readUntil(t testing.TB, conn net.Conn, r *bufio.Reader, prefix string) stri
 const answerPrefix = `{"type":2,`
 
 // rawFrameHeader 는 클라이언트 프레임의 헤더(FIN, opcode, 길이, 가림 키)를 만든다. 가림 키가 0 이라 내용은 그대로 보낸다.
+// writeRawFrame 은 그 헤더를 붙여 텍스트 프레임 하나를 보낸다.
 func rawFrameHeader(opcode byte, length uint64) []byte {
 	return append(binary.BigEndian.AppendUint64([]byte{0x80 | opcode, 0x80 | 127}, length), 0, 0, 0, 0)
 }
-
-// writeRawFrame 은 텍스트 프레임 하나를 손으로 보낸다.
 func writeRawFrame(t testing.TB, conn net.Conn, text string) {
 	t.Helper()
 	if _, err := conn.Write(append(rawFrameHeader(1, uint64(len(text))), text...)); err != nil {

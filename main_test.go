@@ -583,16 +583,14 @@ func (w *walk) inbound(n *testNode, known ...string) (peer string) {
 	return peer
 }
 
-// log 는 노드 num 이 from 번째 줄부터 찍은 줄들에서 시각을 뺀 것이다.
+// log 는 노드 num 이 from 번째 줄부터 찍은 줄들에서 시각을 뺀 것이다. walkMissing 은 want 의 줄들이 lines 에 이 차례로 있으면
+// -1 을, 아니면 처음 빠진 줄의 번호를 돌려준다. "…" 로 끝나는 줄은 그 앞까지로 시작하는 줄이면 된다.
 func (w *walk) log(num, from int) (out []string) {
 	for _, l := range w.nodes[num].logLines()[from:] {
 		out = append(out, walkStamp.ReplaceAllString(strings.TrimRight(l, " \r"), ""))
 	}
 	return out
 }
-
-// walkMissing 은 want 의 줄들이 lines 에 이 차례로 있으면 -1 을, 아니면 처음 빠진 줄의 번호를 돌려준다.
-// "…" 로 끝나는 줄은 그 앞까지로 시작하는 줄이면 된다.
 func walkMissing(lines, want []string) int {
 	i := 0
 	for _, l := range lines {

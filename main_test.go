@@ -1393,13 +1393,8 @@ var interopKinds = []struct{ name, body, data string }{
 	{"null data", `{"data":null}`, `[]`},
 }
 
-// rejected 는 노드의 로그에서 어느 쪽이든 블록이나 메시지를 거절했을 때 남기는 말이 든 줄들이다 (소문자로 견준다).
-func (n *testNode) rejected() []string {
-	return slices.DeleteFunc(n.logLines(), func(line string) bool {
-		return !slices.ContainsFunc([]string{"ignored", "invalid", "cannot compute", "not adding", "not sending", "send failed"},
-			func(bad string) bool { return strings.Contains(strings.ToLower(line), bad) })
-	})
-}
+// rejecting 은 어느 쪽 노드든 블록이나 메시지를 거절했을 때 로그에 남기는 말이다 (대소문자는 가리지 않는다).
+var rejecting = regexp.MustCompile(`(?i)ignored|invalid|cannot compute|not adding|not sending|send failed`)
 
 // jsNodeDir 는 테스트가 띄우는 자바스크립트 노드의 자리이다: 챕터의 npm 버전으로 돌고, 챕터의 규칙대로 우리가 쓴 노드이다.
 const jsNodeDir = "testdata/jsnode"
@@ -1478,7 +1473,8 @@ func TestInteropWithJSNode(t *testing.T) {
 				check(t, n.name+": first frame (opcode, text, error)", fmt.Sprint(opcode, " ", string(payload), " ", err), "1 "+queryLatest+" <nil>")
 				writeRawFrame(t, conn, queryAll)
 				sameText(t, n.name+"'s RESPONSE_BLOCKCHAIN to QUERY_ALL", readUntil(t, conn, r, answerPrefix), response(wantBody))
-				check(t, n.name+": lines that reject something", strings.Join(n.rejected(), "\n"), "")
+				rejects := slices.DeleteFunc(n.logLines(), func(line string) bool { return !rejecting.MatchString(line) })
+				check(t, n.name+": lines that reject something", strings.Join(rejects, "\n"), "")
 			}
 		})
 	}
@@ -1501,16 +1497,11 @@ func browserOpen(t *testing.T, chromium, url string) *browserPage {
 	cmd := exec.Command(chromium, "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
 		"--disable-background-networking", "--disable-component-update", "--disable-sync", "--window-size=1280,900",
 		"--remote-debugging-port=0", "--remote-allow-origins="+origin, "--user-data-dir="+dir, "about:blank")
-	logs := &testNode{t: t, name: "chromium"} // 브라우저의 출력: 실패 메시지에 붙인다
-	cmd.Stdout, cmd.Stderr, cmd.WaitDelay = logs, logs, 2*time.Second
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	exited := make(chan error, 1)
-	go func() { exited <- cmd.Wait() }()
-	t.Cleanup(func() { // DevTools 의 Browser.close 가 자식 프로세스까지 닫는다. 안 되면 5초 뒤에 죽인다
+	cmd.WaitDelay = 2 * time.Second
+	logs := spawn(t, "chromium", cmd) // 브라우저의 출력: 실패 메시지에 붙인다
+	t.Cleanup(func() {                // DevTools 의 Browser.close 가 자식 프로세스까지 닫는다. 안 되면 5초 뒤에 죽인다
 		defer time.AfterFunc(5*time.Second, func() { cmd.Process.Kill() }).Stop()
-		<-exited
+		<-logs.exited
 	})
 	// DevToolsActivePort 의 첫 줄이 DevTools 의 포트이다. 그 포트의 /json/list 에서 탭을 찾는다.
 	var wsURL string
@@ -1523,8 +1514,8 @@ func browserOpen(t *testing.T, chromium, url string) *browserPage {
 		if i := slices.IndexFunc(targets, func(tg struct{ Type, WebSocketDebuggerURL string }) bool { return tg.Type == "page" }); i >= 0 {
 			wsURL = targets[i].WebSocketDebuggerURL
 		}
-		return wsURL != "" || len(exited) > 0 // 브라우저가 먼저 끝나면 아래 Dial 이 그 출력과 함께 실패한다
-	})
+		return wsURL != ""
+	}, logs.logText) // 브라우저가 먼저 끝났으면 그 출력이 실패 메시지에 붙는다
 	ws, err := websocket.Dial(wsURL, "", origin)
 	if err != nil {
 		t.Fatalf("connect to DevTools at %q: %v\n%s", wsURL, err, logs.logText())
@@ -2095,8 +2086,9 @@ func startChild(t testing.TB, name string, env []string, args ...string) *testNo
 	return startProcess(t, name, cmd)
 }
 
-// startProcess 는 노드 프로세스를 띄우고, 그 출력을 로그로 모으고, 로그에 남긴 두 포트를 읽는다. 테스트가 실패하면 끝에 그 로그 전체를 보인다.
-func startProcess(t testing.TB, name string, cmd *exec.Cmd) *testNode {
+// spawn 은 cmd 를 띄우고 그 출력을 로그로 모은다 (n.exited 는 프로세스가 끝나면 닫힌다). startProcess 는 노드 프로세스를 띄워
+// 로그에 남긴 두 포트를 읽고, 끝날 때 멈추며, 테스트가 실패했으면 그 로그 전체를 보인다.
+func spawn(t testing.TB, name string, cmd *exec.Cmd) *testNode {
 	t.Helper()
 	n := &testNode{t: t, name: name, cmd: cmd, exited: make(chan struct{})}
 	cmd.Stdout, cmd.Stderr = n, n // 같은 Writer 이므로 exec 는 한 번에 한 고루틴만 Write 를 부른다
@@ -2104,6 +2096,11 @@ func startProcess(t testing.TB, name string, cmd *exec.Cmd) *testNode {
 		t.Fatal(err)
 	}
 	go func() { cmd.Wait(); close(n.exited) }()
+	return n
+}
+func startProcess(t testing.TB, name string, cmd *exec.Cmd) *testNode {
+	t.Helper()
+	n := spawn(t, name, cmd)
 	t.Cleanup(func() { // 멈춘 뒤 테스트가 실패했으면 노드의 로그 전체를 보인다
 		n.stop()
 		if t.Failed() {

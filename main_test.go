@@ -266,7 +266,7 @@ func TestInitHttpServer(t *testing.T) {
 		{"챕터와 다른 점: an unknown path is Go's 404 text", "GET", "/nothing", "", nil, 404, "404 page not found"},
 		{"챕터와 다른 점: a wrong method is Go's 405 text", "GET", "/mineBlock", "", nil, 405, "Method Not Allowed"},
 	} {
-		resp := request(t, tt.method, n.http+tt.path, tt.body, tt.headers)
+		resp := request(client, tt.method, n.http+tt.path, tt.body, tt.headers)
 		if resp.status != tt.wantStatus || !strings.HasPrefix(resp.body, tt.wantBody) {
 			t.Errorf("%s: got %d %.80q, want %d %.80q", tt.name, resp.status, resp.body, tt.wantStatus, tt.wantBody)
 		}
@@ -738,12 +738,7 @@ func mineAtOnce(hc *http.Client, url string, clients, count int) int32 {
 	for range clients {
 		wg.Go(func() {
 			for i := next.Add(1); i <= int32(count); i = next.Add(1) {
-				resp, err := hc.Post(url+"/mineBlock", "application/json", strings.NewReader(fmt.Sprintf(`{"data":["%d"]}`, i)))
-				if err == nil {
-					io.Copy(io.Discard, resp.Body)
-					resp.Body.Close()
-				}
-				if err != nil || resp.StatusCode != 200 {
+				if request(hc, "POST", url+"/mineBlock", fmt.Sprintf(`{"data":["%d"]}`, i), nil).status != 200 {
 					failed.Add(1)
 				}
 			}
@@ -840,7 +835,7 @@ func TestLimits(t *testing.T) {
 			receive(ws, chainFrame([]Block{blockOn(tip(), values(`""`, 120000), valuesRoot("", 120000))}))
 			left := maxLeaves - (1 + 3*300000 + 120000) // /mineBlock 한 번(100 KB)으로 채울 수 있는 값 수
 			for _, tt := range []struct{ values, status int }{{left + 1, 400}, {left, 200}} {
-				got := request(t, "POST", n.http+"/mineBlock", `{"data":`+values(`""`, tt.values)+`}`, nil)
+				got := request(client, "POST", n.http+"/mineBlock", `{"data":`+values(`""`, tt.values)+`}`, nil)
 				check(t, fmt.Sprintf("POST /mineBlock with %d values, %d left", tt.values, left), got.status, tt.status)
 			}
 			fresh := startNode(t, "fresh", n.p2p)
@@ -866,7 +861,7 @@ func TestLimits(t *testing.T) {
 			answer := chainFrame(chainNow())
 			_, _, err := readMessage(answer)
 			check(t, "the answer after a block making it 64 MiB: its bytes, a Go receiver's error", show(len(answer), err), show(maxFrameBytes, nil))
-			check(t, "POST /mineBlock on the full chain", request(t, "POST", n.http+"/mineBlock", `{"data":[]}`, nil), reply{400, "Bad Request"})
+			check(t, "POST /mineBlock on the full chain", request(client, "POST", n.http+"/mineBlock", `{"data":[]}`, nil), reply{400, "Bad Request"})
 		}},
 		// data 가 1 MiB 를 넘거나, version 이 256 바이트를 넘거나, index 가 2^53 이거나, 해시가 소문자인 블록이 든 체인은 통째로 거절되고
 		// 잘못된 메시지로 센다. 딱 한계인 블록(data 1 MiB, version 256 바이트)은 받는다.
@@ -1079,7 +1074,7 @@ func TestLimits(t *testing.T) {
 			for range maxPeers + 16 { // 연결을 받고 핸드셰이크에 답하지 않는 피어들
 				urls = append(urls, fakePeer(t, func(net.Conn) { accepted.Add(1); <-release }))
 			}
-			check(t, fmt.Sprintf("POST /addPeers with %d peers", maxPeers+1), request(t, "POST", n.http+"/addPeers", string(stringify(map[string][]string{"peers": urls[:maxPeers+1]})), nil).status, 400)
+			check(t, fmt.Sprintf("POST /addPeers with %d peers", maxPeers+1), request(client, "POST", n.http+"/addPeers", string(stringify(map[string][]string{"peers": urls[:maxPeers+1]})), nil).status, 400)
 			n.addPeers(urls[:maxPeers]...)
 			n.addPeers(urls[maxPeers:]...)
 			check(t, fmt.Sprintf("dials after asking for %d peers", len(urls)), dialedNow(), maxPeers)
@@ -1192,7 +1187,7 @@ func TestLimits(t *testing.T) {
 					c.SetWriteDeadline(time.Now().Add(10 * time.Second))
 					wg.Go(func() { flood(c, get+"X-Junk: ", 2<<20) })
 				}
-				peers = request(t, "GET", n.http+"/peers", "", nil)
+				peers = request(client, "GET", n.http+"/peers", "", nil)
 				wg.Wait()
 			})
 			check(t, "GET /peers while 100 connections send 2 MiB headers", peers.status, 200)
@@ -1202,7 +1197,7 @@ func TestLimits(t *testing.T) {
 		{"HTTP 몸체", func(t *testing.T, n *testNode, ws *socket) {
 			body := func(size int) string { return `{"data":["` + strings.Repeat("x", size-len(`{"data":[""]}`)) + `"]}` }
 			for _, tt := range []struct{ size, status, blocks int }{{maxBodyBytes + 1, 413, 1}, {maxBodyBytes, 200, 2}} {
-				got := request(t, "POST", n.http+"/mineBlock", body(tt.size), nil)
+				got := request(client, "POST", n.http+"/mineBlock", body(tt.size), nil)
 				check(t, fmt.Sprintf("a %d-byte body: status, blocks", tt.size), fmt.Sprint(got.status, len(chainNow())), fmt.Sprint(tt.status, tt.blocks))
 			}
 		}},
@@ -1212,16 +1207,11 @@ func TestLimits(t *testing.T) {
 			body := `{"data":[` + strings.Repeat("9007199254740991,", (maxBodyBytes-len(`{"data":[]}`))/17) + `1]}` // 수 6,000 개
 			var got reply
 			start := time.Now()
-			held := muHeld(func() { got = request(t, "POST", n.http+"/mineBlock", body, nil) })
+			held := muHeld(func() { got = request(client, "POST", n.http+"/mineBlock", body, nil) })
 			check(t, "POST /mineBlock with 100 KB of numbers", got.status, 200)
 			atMost(t, fmt.Sprintf("mu held during it (of %v)", time.Since(start)), held, scaled(20*time.Millisecond))
 			own := &http.Client{Transport: &http.Transport{}} // GET /peers 는 미리 연 자기 연결로 (답을 다 읽어야 연결을 다시 쓴다)
-			peers := func() {
-				if resp, err := own.Get(n.http + "/peers"); err == nil {
-					io.Copy(io.Discard, resp.Body)
-					resp.Body.Close()
-				}
-			}
+			peers := func() { request(own, "GET", n.http+"/peers", "", nil) }
 			peers()
 			var slowest time.Duration
 			var answered [600]atomic.Int32
@@ -1232,7 +1222,7 @@ func TestLimits(t *testing.T) {
 				var wg sync.WaitGroup
 				for range storm {
 					wg.Go(func() {
-						answered[request(t, "POST", n.http+"/mineBlock", `{"data":`+values(`""`, 34000)+`}`, nil).status].Add(1)
+						answered[request(client, "POST", n.http+"/mineBlock", `{"data":`+values(`""`, 34000)+`}`, nil).status].Add(1)
 					})
 				}
 				for range 5 { // 넷씩만 몸체를 쥐고 일하므로 GET /peers 는 곧 답한다
@@ -1273,7 +1263,7 @@ func TestLimits(t *testing.T) {
 				{"POST", "/mineBlock", "Sec-Fetch-Site", "same-origin", "200"},
 			} {
 				body := map[string]string{"POST": `{"data":["from a web page"]}`}[tt.method]
-				got := request(t, tt.method, n.http+tt.path, body, map[string]string{tt.header: tt.value})
+				got := request(client, tt.method, n.http+tt.path, body, map[string]string{tt.header: tt.value})
 				check(t, fmt.Sprintf("%s %s with %s: %s", tt.method, tt.path, tt.header, tt.value), fmt.Sprint(got.status), tt.want)
 			}
 			evil := dialStatus(t, n.http, "POST /mineBlock HTTP/1.1\r\nHost: evil.example\r\nContent-Type: application/json\r\nContent-Length: 11\r\n\r\n{\"data\":[]}")
@@ -1509,7 +1499,7 @@ func browserOpen(t *testing.T, chromium, url string) *browserPage {
 		first, _ := os.ReadFile(filepath.Join(dir, "DevToolsActivePort"))
 		var targets []struct{ Type, WebSocketDebuggerURL string }
 		if port, _, ok := strings.Cut(string(first), "\n"); ok {
-			json.Unmarshal([]byte(request(t, "GET", "http://127.0.0.1:"+port+"/json/list", "", nil).body), &targets)
+			json.Unmarshal([]byte(request(client, "GET", "http://127.0.0.1:"+port+"/json/list", "", nil).body), &targets)
 		}
 		if i := slices.IndexFunc(targets, func(tg struct{ Type, WebSocketDebuggerURL string }) bool { return tg.Type == "page" }); i >= 0 {
 			wsURL = targets[i].WebSocketDebuggerURL
@@ -2131,7 +2121,7 @@ func (n *testNode) stop() {
 	n.stopped = true
 	if n.p2p == "" { // 듣기 전에 멈췄다: 죽이고 아래에서 로그를 보인다
 		n.cmd.Process.Kill()
-	} else if resp := request(t, "POST", n.http+"/stop", "", nil); resp.status != 200 || resp.body != `{"msg":"Stopping server"}` {
+	} else if resp := request(client, "POST", n.http+"/stop", "", nil); resp.status != 200 || resp.body != `{"msg":"Stopping server"}` {
 		t.Errorf("%s: POST /stop: got %d %q, want 200 {\"msg\":\"Stopping server\"}", n.name, resp.status, resp.body)
 	}
 	kill := time.AfterFunc(20*time.Second, func() { n.cmd.Process.Kill() })
@@ -2152,9 +2142,9 @@ type reply struct {
 	body   string
 }
 
-// request 는 HTTP 요청을 보내고 답을 돌려준다 (몸체가 있으면 Content-Type: application/json). 고루틴에서도 부를 수 있도록
-// 테스트를 멈추지 않는다.
-func request(t testing.TB, method, url, body string, headers map[string]string) reply {
+// request 는 hc 로 HTTP 요청을 보내고 답을 다 읽어 돌려준다 (몸체가 있으면 Content-Type: application/json). 고루틴에서도
+// 부를 수 있도록 테스트를 멈추지 않는다. 테스트는 대개 client 를 쓴다.
+func request(hc *http.Client, method, url, body string, headers map[string]string) reply {
 	req, err := http.NewRequest(method, url, strings.NewReader(body))
 	if err != nil {
 		return reply{body: err.Error()}
@@ -2165,7 +2155,7 @@ func request(t testing.TB, method, url, body string, headers map[string]string) 
 	for k, v := range headers {
 		req.Header.Set(k, v)
 	}
-	resp, err := client.Do(req)
+	resp, err := hc.Do(req)
 	if err == nil {
 		defer resp.Body.Close()
 		var b []byte
@@ -2179,7 +2169,7 @@ func request(t testing.TB, method, url, body string, headers map[string]string) 
 // call 은 노드에 요청을 보내고 200 의 몸체를 바이트 그대로 돌려준다. 다른 답이면 테스트를 멈춘다.
 func (n *testNode) call(method, path, body string) string {
 	n.t.Helper()
-	r := request(n.t, method, n.http+path, body, nil)
+	r := request(client, method, n.http+path, body, nil)
 	if r.status != http.StatusOK {
 		n.t.Fatalf("%s %s %s %.100s: got %d %.300s, want 200", n.name, method, path, body, r.status, r.body)
 	}

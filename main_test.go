@@ -126,9 +126,7 @@ func TestMerkleRoot(t *testing.T) {
 		Text []string
 	}](t, string(file)) {
 		data, err := canonicalJSON(stringify(v.Data)) // 파일의 1e-07 같은 수를 JSON.stringify 의 형식으로
-		if err != nil {
-			t.Fatal(err)
-		}
+		must(t, err)
 		for i, value := range v.Data {
 			var parsed any
 			dec := json.NewDecoder(bytes.NewReader(value))
@@ -1513,9 +1511,8 @@ func browserOpen(t *testing.T, chromium, url string) *browserPage {
 	p := &browserPage{ws: ws}
 	t.Cleanup(func() { p.call("Browser.close", nil); ws.Close() })
 	_, err = p.call("Runtime.enable", nil)
-	if _, err2 := p.call("Page.navigate", map[string]any{"url": url}); cmp.Or(err, err2) != nil {
-		t.Fatal(cmp.Or(err, err2))
-	}
+	_, err2 := p.call("Page.navigate", map[string]any{"url": url})
+	must(t, cmp.Or(err, err2))
 	p.waitUntil(t, url+" to load", fmt.Sprintf(`(location.href === %s && document.readyState === "complete") || location.href`, stringify(url)))
 	return p
 }
@@ -1764,6 +1761,14 @@ func TestMain(m *testing.M) {
 		os.Exit(0)
 	}
 	os.Exit(m.Run())
+}
+
+// must 는 err 가 nil 이 아니면 테스트를 멈춘다 (테스트의 고루틴에서만 부른다).
+func must(t testing.TB, err error) {
+	t.Helper()
+	if err != nil {
+		t.Fatal(err)
+	}
 }
 
 // hh 는 s 의 SHA-256 이다. 기대값을 챕터의 규칙대로 따로 계산할 때 쓴다.
@@ -2019,9 +2024,7 @@ func startLocalNode(t testing.TB) *testNode {
 	n.name = "local node"
 	httpListener, err := net.Listen("tcp", "127.0.0.1:0")
 	p2pListener, err2 := net.Listen("tcp", ":0") // 모든 주소: 127.0.0.2 같은 다른 루프백 이름으로도 닿는다
-	if err = cmp.Or(err, err2); err != nil {
-		t.Fatal(err)
-	}
+	must(t, cmp.Or(err, err2))
 	httpSrv, p2pSrv := initHttpServer(httpListener), initP2PServer(p2pListener)
 	n.http, n.p2p = "http://"+httpSrv.Addr, fmt.Sprintf("ws://127.0.0.1:%d", p2pListener.Addr().(*net.TCPAddr).Port)
 	t.Cleanup(func() {
@@ -2082,9 +2085,7 @@ func spawn(t testing.TB, name string, cmd *exec.Cmd) *testNode {
 	t.Helper()
 	n := &testNode{t: t, name: name, cmd: cmd, exited: make(chan struct{})}
 	cmd.Stdout, cmd.Stderr = n, n // 같은 Writer 이므로 exec 는 한 번에 한 고루틴만 Write 를 부른다
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
+	must(t, cmd.Start())
 	go func() { cmd.Wait(); close(n.exited) }()
 	return n
 }
@@ -2222,9 +2223,7 @@ const upgrade = "GET / HTTP/1.1\r\nHost: localhost\r\nUpgrade: websocket\r\nConn
 func tcpDial(t testing.TB, addr string, rcvbuf int, send string) net.Conn {
 	t.Helper()
 	c, err := net.DialTimeout("tcp", strings.TrimPrefix(strings.TrimPrefix(addr, "ws://"), "http://"), 5*time.Second)
-	if err != nil {
-		t.Fatal(err)
-	}
+	must(t, err)
 	if rcvbuf > 0 {
 		c.(*net.TCPConn).SetReadBuffer(rcvbuf)
 	}
@@ -2313,9 +2312,8 @@ func rawFrameHeader(opcode byte, length uint64) []byte {
 }
 func writeRawFrame(t testing.TB, conn net.Conn, text string) {
 	t.Helper()
-	if _, err := conn.Write(append(rawFrameHeader(1, uint64(len(text))), text...)); err != nil {
-		t.Fatal(err)
-	}
+	_, err := conn.Write(append(rawFrameHeader(1, uint64(len(text))), text...))
+	must(t, err)
 }
 
 // flood 는 c 에 head 를 쓰고 32 KiB 씩 모두 limit 바이트까지 더 쓰며(쓰기가 실패하면 멈춘다) 쓴 바이트 수를 돌려준다.
@@ -2333,9 +2331,7 @@ func flood(c net.Conn, head string, limit int64) (written int64) {
 // fakePeer 는 연결마다 serve 를 돌리는 가짜 피어를 열고 그 ws:// 주소를 돌려준다.
 func fakePeer(t *testing.T, serve func(net.Conn)) string {
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
+	must(t, err)
 	t.Cleanup(func() { ln.Close() })
 	go func() {
 		for c, err := ln.Accept(); err == nil; c, err = ln.Accept() {

@@ -1710,8 +1710,9 @@ func BenchmarkMineOverHTTP(b *testing.B) {
 // TestReadmeFunctionTable 은 README 의 「챕터의 함수와 Go 함수」 표에 적힌 Go 함수가 정말 그 파일에 있는지,
 // 그리고 챕터의 함수가 모두 표에 있는지 본다. 표의 첫 칸에서 `이름` 처럼 적힌 것이 함수 이름이다.
 func TestReadmeFunctionTable(t *testing.T) {
+	table := readmeBetween(t, "<!-- function-table -->", "<!-- /function-table -->")
 	listed := map[string]bool{}
-	for _, row := range strings.Split(strings.TrimSpace(readmeBetween(t, "<!-- function-table -->", "<!-- /function-table -->")), "\n")[2:] {
+	for _, row := range strings.Split(strings.TrimSpace(table), "\n")[2:] {
 		cells := append(strings.Split(row, "|"), "", "") // 칸이 모자라도 아래에서 실패할 뿐 멈추지 않도록
 		file := strings.Trim(cells[2], " `")
 		src, err := os.ReadFile(file)

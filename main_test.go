@@ -61,8 +61,7 @@ func TestGetGenesisBlock(t *testing.T) {
 }
 
 func TestGenerateNextBlock(t *testing.T) {
-	resetChain()
-	t.Cleanup(resetChain)
+	freshChain(t)
 	before := time.Now().Unix()
 	var b Block
 	locked(func() { b = generateNextBlock(vals("a")) })
@@ -85,6 +84,7 @@ func TestAddBlock(t *testing.T) {
 		b.own = cost{int32(bytes - len(chainFrame(chain[:2]))), int32(values)}
 		return b
 	}
+	freshChain(t)
 	discardLog(t)
 	for _, tt := range []struct {
 		name  string
@@ -108,7 +108,6 @@ func TestAddBlock(t *testing.T) {
 		}
 		check(t, tt.name+" (added, blocks)", fmt.Sprint(got, len(chainNow())), fmt.Sprint(tt.want, wantBlocks))
 	}
-	resetChain()
 }
 
 func TestCalculateHash(t *testing.T) {
@@ -127,9 +126,7 @@ func TestMerkleRoot(t *testing.T) {
 		Text []string
 	}](t, string(file)) {
 		data, err := canonicalJSON(stringify(v.Data)) // 파일의 1e-07 같은 수를 JSON.stringify 의 형식으로
-		if err != nil {
-			t.Fatal(err)
-		}
+		must(t, err)
 		for i, value := range v.Data {
 			var parsed any
 			dec := json.NewDecoder(bytes.NewReader(value))
@@ -267,7 +264,7 @@ func TestInitHttpServer(t *testing.T) {
 		{"챕터와 다른 점: an unknown path is Go's 404 text", "GET", "/nothing", "", nil, 404, "404 page not found"},
 		{"챕터와 다른 점: a wrong method is Go's 405 text", "GET", "/mineBlock", "", nil, 405, "Method Not Allowed"},
 	} {
-		resp := request(t, tt.method, n.http+tt.path, tt.body, tt.headers)
+		resp := request(client, tt.method, n.http+tt.path, tt.body, tt.headers)
 		if resp.status != tt.wantStatus || !strings.HasPrefix(resp.body, tt.wantBody) {
 			t.Errorf("%s: got %d %.80q, want %d %.80q", tt.name, resp.status, resp.body, tt.wantStatus, tt.wantBody)
 		}
@@ -285,8 +282,7 @@ func TestInitP2PServer(t *testing.T) {
 }
 
 func TestInitConnection(t *testing.T) {
-	resetChain()
-	t.Cleanup(func() { closeAllSockets(t); resetChain() })
+	freshChain(t)
 	ws := newTestSocket(t, "peer")
 	locked(func() { initConnection(ws) })
 	check(t, "sockets", fmt.Sprint(socketsNow()), fmt.Sprint([]*socket{ws}))
@@ -296,7 +292,7 @@ func TestInitConnection(t *testing.T) {
 // 행마다 제네시스와 블록 1 을 가진 노드에 새 소켓으로 메시지 하나를 보내고, 그 소켓이 받은 것과 체인을 본다.
 func TestInitMessageHandler(t *testing.T) {
 	chain := makeChain(2, "m")
-	t.Cleanup(func() { mu.Lock(); sockets = nil; mu.Unlock(); resetChain() })
+	freshChain(t)
 	discardLog(t)
 	for _, tt := range []struct {
 		name, frame string
@@ -322,8 +318,7 @@ func TestInitMessageHandler(t *testing.T) {
 }
 
 func TestCloseConnection(t *testing.T) {
-	resetChain()
-	t.Cleanup(resetChain)
+	freshChain(t)
 	logs := captureLog(t)
 	a, b := newTestSocket(t, "127.0.0.1:1111"), newTestSocket(t, "127.0.0.1:2222")
 	locked(func() { sockets = []*socket{a, b}; broadcast(responseLatestMsg()) }) // 둘 다 프레임 하나를 나눠 가진다
@@ -333,7 +328,6 @@ func TestCloseConnection(t *testing.T) {
 	check(t, "log lines with \"Connection failed to peer: 127.0.0.1:1111 (EOF)\"", logs.countLog("Connection failed to peer: 127.0.0.1:1111 (EOF)"), 1)
 	check(t, "frames b got (the broadcast)", len(drain(b)), 1)
 	check(t, "queued bytes after a closed and a drained socket", queuedNow(), 0)
-	locked(func() { sockets = nil })
 }
 
 func TestConnectToPeers(t *testing.T) {
@@ -368,7 +362,7 @@ const (
 // TestHandleBlockchainResponse 는 챕터의 세 분기와 else 를 하나씩 본다: 받은 블록을 붙이기, 체인 전체를 묻기, 체인을 교체하기,
 // 더 길지 않으면 아무것도 하지 않기. 보낸 피어와 다른 피어가 무엇을 받았는지, 챕터의 어떤 로그를 남겼는지 본다.
 func TestHandleBlockchainResponse(t *testing.T) {
-	t.Cleanup(func() { mu.Lock(); sockets = nil; mu.Unlock(); resetChain() })
+	freshChain(t)
 	chain, fork := makeChain(4, "h"), makeChain(2, "fork")
 	skipping := chain[2] // 우리 마지막 블록 위에 있지만 index 가 하나를 건너뛴다
 	skipping.Header.Index = 3
@@ -412,8 +406,7 @@ func TestHandleBlockchainResponse(t *testing.T) {
 
 // write 가 보내는 바이트: 메시지를 JSON.stringify 한 것 그대로이다 (응답의 data 는 블록 배열의 JSON 문자열이다).
 func TestWrite(t *testing.T) {
-	resetChain()
-	t.Cleanup(resetChain)
+	freshChain(t)
 	b := Block{Header: BlockHeader{"2.1.0", 1, hashOf(genesisBlock), 1700000000, hh("a")}, Data: vals("a")}
 	setChain(append([]Block{genesisBlock}, b))
 	block := `{\"header\":{\"version\":\"2.1.0\",\"index\":1,\"previousHash\":\"` + genesisHash +
@@ -437,7 +430,7 @@ func TestWrite(t *testing.T) {
 
 // broadcast 는 모든 소켓에 같은 바이트를 보내고, 그 바이트는 모든 소켓이 나눠 가진 프레임 하나이다.
 func TestBroadcast(t *testing.T) {
-	t.Cleanup(func() { mu.Lock(); sockets = nil; mu.Unlock(); resetChain() })
+	freshChain(t)
 	chain := makeChain(1, "b")
 	setChain(chain)
 	peers := []*socket{newTestSocket(t, "in"), newTestSocket(t, "out"), newTestSocket(t, "closed")}
@@ -453,8 +446,7 @@ func TestBroadcast(t *testing.T) {
 }
 
 func TestMineBlock(t *testing.T) {
-	resetChain()
-	t.Cleanup(func() { mu.Lock(); sockets = nil; mu.Unlock(); resetChain() })
+	freshChain(t)
 	watcher := newTestSocket(t, "watcher")
 	mu.Lock()
 	sockets = []*socket{watcher}
@@ -470,7 +462,7 @@ func TestMineBlock(t *testing.T) {
 }
 
 func TestReplaceChain(t *testing.T) {
-	t.Cleanup(resetChain)
+	freshChain(t)
 	discardLog(t)
 	long, other := makeChain(3, "long"), makeChain(3, "other")
 	invalid := slices.Clone(other)
@@ -589,16 +581,14 @@ func (w *walk) inbound(n *testNode, known ...string) (peer string) {
 	return peer
 }
 
-// log 는 노드 num 이 from 번째 줄부터 찍은 줄들에서 시각을 뺀 것이다.
+// log 는 노드 num 이 from 번째 줄부터 찍은 줄들에서 시각을 뺀 것이다. walkMissing 은 want 의 줄들이 lines 에 이 차례로 있으면
+// -1 을, 아니면 처음 빠진 줄의 번호를 돌려준다. "…" 로 끝나는 줄은 그 앞까지로 시작하는 줄이면 된다.
 func (w *walk) log(num, from int) (out []string) {
 	for _, l := range w.nodes[num].logLines()[from:] {
 		out = append(out, walkStamp.ReplaceAllString(strings.TrimRight(l, " \r"), ""))
 	}
 	return out
 }
-
-// walkMissing 은 want 의 줄들이 lines 에 이 차례로 있으면 -1 을, 아니면 처음 빠진 줄의 번호를 돌려준다.
-// "…" 로 끝나는 줄은 그 앞까지로 시작하는 줄이면 된다.
 func walkMissing(lines, want []string) int {
 	i := 0
 	for _, l := range lines {
@@ -609,15 +599,13 @@ func walkMissing(lines, want []string) int {
 	return map[bool]int{true: i, false: -1}[i < len(want)]
 }
 
-// expect 는 노드 num 이 이 단계에서 want 의 줄들을 이 차례로 찍기를 10 초까지 기다린다.
+// expect 는 노드 num 이 이 단계에서 want 의 줄들을 이 차례로 찍기를 기다린다.
 func (w *walk) expect(num int, want ...string) {
 	w.t.Helper()
-	for deadline := time.Now().Add(10 * time.Second); walkMissing(w.log(num, w.mark[num]), want) >= 0; time.Sleep(5 * time.Millisecond) {
-		if got := w.log(num, w.mark[num]); time.Now().After(deadline) {
-			w.t.Fatalf("노드 %d: got these lines in this step:\n%s\nwant these in this order (missing from %q on):\n%s",
-				num, strings.Join(got, "\n"), want[walkMissing(got, want)], strings.Join(want, "\n"))
-		}
-	}
+	var got []string
+	waitFor(w.t, fmt.Sprintf("노드 %d to log these lines in this order in this step:\n%s", num, strings.Join(want, "\n")),
+		func() bool { got = w.log(num, w.mark[num]); return walkMissing(got, want) < 0 },
+		func() string { return "got these lines in this step:\n" + strings.Join(got, "\n") })
 }
 
 // step 은 단계를 끝낸다: -v 이면 설명과, order 의 노드마다 이 단계에 찍은 줄을 그 차례로(포트는 README 의 것으로) 보인다.
@@ -638,9 +626,7 @@ func (w *walk) step(narration string, order ...int) {
 // checkReadme 는 README 의 <!-- walkthrough: 4 --> 바로 다음 ``` 블록에서 "# 노드 N…" 주석 아래의 줄들이 (시각을 빼고 포트를
 // PORT 로 바꾸어) 노드 N 의 로그에 이 차례로 있는지 본다. "# " 로 시작하는 다른 줄은 주석이다.
 func (w *walk) checkReadme(t *testing.T) {
-	readme, _ := os.ReadFile("README.md")
-	_, block, _ := strings.Cut(strings.ReplaceAll(string(readme), "\r\n", "\n"), "<!-- walkthrough: 4 -->\n```\n")
-	block, _, _ = strings.Cut(block, "\n```")
+	block := readmeBetween(t, "<!-- walkthrough: 4 -->\n```\n", "\n```")
 	normal := func(l string) string {
 		return walkPorts.ReplaceAllString(walkStamp.ReplaceAllString(l, ""), "${1}PORT")
 	}
@@ -671,32 +657,19 @@ func (w *walk) checkReadme(t *testing.T) {
 
 // ---------- JSON 을 자바스크립트처럼 ----------
 
-// stringify 가 내는 바이트는 자바스크립트의 JSON.stringify 와 같아야 한다. want 는 node 20 에서 JSON.stringify 가 낸 값이다.
-func TestStringifyMatchesJSONStringify(t *testing.T) {
-	for _, tt := range []struct{ name, v, want string }{
-		{"<, >, & stay as they are", "<&>", `"<&>"`},
-		{"line and paragraph separators stay as they are", "\u2028|\u2029", "\"\u2028|\u2029\""},
-		{"a backslash before u2028 is text", `\u2028`, `"\\u2028"`},
-		{"control characters", "a\b\f\n\r\t\x01\x1f\x7f", "\"a\\b\\f\\n\\r\\t\\u0001\\u001f\x7f\""},
-		{"Korean", "한글", `"한글"`},
-		{"quote, backslash, slash", `"\/`, `"\"\\/"`},
-	} {
-		check(t, tt.name, string(stringify(tt.v)), tt.want)
-	}
-}
-
-// canonicalJSON 은 JSON.stringify(JSON.parse(raw)) 와 같다. want 는 node 20 이 낸 값이고, "" 는 자바스크립트와 달리
-// 읽을 수 없어 거절하는 값이다.
+// canonicalJSON 은 JSON.stringify(JSON.parse(raw)) 와 같다: 문자열은 stringify 가 쓰고, 그 바이트가 JSON.stringify 와 같아야 한다.
+// want 는 node 20 이 낸 값이고, "" 는 자바스크립트와 달리 읽을 수 없어 거절하는 값이다.
 func TestCanonicalJSON(t *testing.T) {
 	for _, tt := range []struct{ raw, want string }{
 		{`{"b":1,"2":2,"1":3,"a":4,"b":5}`, `{"1":3,"2":2,"b":5,"a":4}`},
 		{`[1.0, 1e0, 1E+2, -0, 0.1, 1e21, 1e-7, 123456789012345678901234567890]`, `[1,1,100,0,0.1,1e+21,1e-7,1.2345678901234568e+29]`},
-		{`"\u2028<>&\u007f\u0001\b\f"`, "\"\u2028<>&\x7f\\u0001\\b\\f\""},
-		{`"\ud83d\ude00"`, `"😀"`}, // 짝을 이룬 서로게이트 이스케이프는 자바스크립트처럼 그 문자이다
-		{`"\ud800"`, ``},          // 짝이 없으면 Go 는 U+FFFD 로 읽는다: 거절한다
-		{"\"\uFFFD\"", ``},        // Go 가 바꿔 읽은 것과 가릴 수 없어 U+FFFD 문자도 거절한다
-		{`"\ufffd"`, ``},          // 이스케이프로 쓰면 Go 가 바꿔 읽은 것과 가릴 수 없어 거절한다
-		{`"\\ud800"`, `"\\ud800"`},
+		{`"<&>\u2028|\u2029"`, "\"<&>\u2028|\u2029\""}, // <, >, & 와 줄 구분 문자는 그대로 쓴다
+		{`"a\b\f\n\r\t\u0001\u001f\u007f \"\\\/ 한글"`, "\"a\\b\\f\\n\\r\\t\\u0001\\u001f\x7f \\\"\\\\/ 한글\""},
+		{`"\ud83d\ude00"`, `"😀"`},                  // 짝을 이룬 서로게이트 이스케이프는 자바스크립트처럼 그 문자이다
+		{`"\ud800"`, ``},                           // 짝이 없으면 Go 는 U+FFFD 로 읽는다: 거절한다
+		{"\"\uFFFD\"", ``},                         // Go 가 바꿔 읽은 것과 가릴 수 없어 U+FFFD 문자도 거절한다
+		{`"\ufffd"`, ``},                           // 이스케이프로 쓰면 Go 가 바꿔 읽은 것과 가릴 수 없어 거절한다
+		{`"\\ud800 \\u2028"`, `"\\ud800 \\u2028"`}, // 역슬래시 문자 뒤의 글은 이스케이프가 아니다
 		{`{"4294967295":1,"4294967294":2,"01":3,"-1":4}`, `{"4294967294":2,"4294967295":1,"01":3,"-1":4}`},
 		{`1e400`, ``},            // 자바스크립트는 Infinity 로 읽고 null 로 쓴다
 		{`[{"toString":1}]`, ``}, // String() 이 예외를 던진다
@@ -763,12 +736,7 @@ func mineAtOnce(hc *http.Client, url string, clients, count int) int32 {
 	for range clients {
 		wg.Go(func() {
 			for i := next.Add(1); i <= int32(count); i = next.Add(1) {
-				resp, err := hc.Post(url+"/mineBlock", "application/json", strings.NewReader(fmt.Sprintf(`{"data":["%d"]}`, i)))
-				if err == nil {
-					io.Copy(io.Discard, resp.Body)
-					resp.Body.Close()
-				}
-				if err != nil || resp.StatusCode != 200 {
+				if request(hc, "POST", url+"/mineBlock", fmt.Sprintf(`{"data":["%d"]}`, i), nil).status != 200 {
 					failed.Add(1)
 				}
 			}
@@ -784,11 +752,8 @@ func mineAtOnce(hc *http.Client, url string, clients, count int) int32 {
 // 잡은 시간)를 본다. 행마다 그 한계를 없앤 복사본에서 실패하는 것을 확인했다. 행의 이름은 README 의 표의 첫 칸에서 `, 괄호 안,
 // / 를 뺀 것이고(" / " 는 ", "), 끝에서 두 목록이 같은 차례인지 본다.
 func TestLimits(t *testing.T) {
-	readme, _ := os.ReadFile("README.md")
-	_, table, _ := strings.Cut(string(readme), "| 무엇 | 한계 | 넘으면 |\n|---|---|---|\n")
-	table, _, _ = strings.Cut(table, "\n\n")
 	var readmeRows, rows []string
-	for _, line := range strings.Split(table, "\n") {
+	for _, line := range strings.Split(readmeBetween(t, "| 무엇 | 한계 | 넘으면 |\n|---|---|---|\n", "\n\n"), "\n") {
 		cell := regexp.MustCompile("`|\\(.*?\\)").ReplaceAllString(strings.Split(line+"|", "|")[1], "")
 		readmeRows = append(readmeRows, strings.ReplaceAll(strings.ReplaceAll(strings.TrimSpace(cell), " / ", ", "), "/", ""))
 	}
@@ -812,10 +777,9 @@ func TestLimits(t *testing.T) {
 		{"16 KiB 를 넘는 메시지", func(t *testing.T, n *testNode, ws *socket) {
 			junk := append(rawFrameHeader(1, 4<<20), strings.Repeat("x", 4<<20)...)
 			peak := func(peers int) uint64 { // 잘못된 4 MiB 프레임을 peers 개가 한꺼번에 보낼 때 힙이 자란 가장 큰 값
-				var conns []net.Conn
-				for range peers {
-					conn, _ := rawDial(t, n.p2p)
-					conns = append(conns, conn)
+				conns := make([]net.Conn, peers)
+				for i := range conns {
+					conns[i], _ = rawDial(t, n.p2p)
 				}
 				defer closeAllSockets(t)
 				grew, _ := heap(func() {
@@ -869,7 +833,7 @@ func TestLimits(t *testing.T) {
 			receive(ws, chainFrame([]Block{blockOn(tip(), values(`""`, 120000), valuesRoot("", 120000))}))
 			left := maxLeaves - (1 + 3*300000 + 120000) // /mineBlock 한 번(100 KB)으로 채울 수 있는 값 수
 			for _, tt := range []struct{ values, status int }{{left + 1, 400}, {left, 200}} {
-				got := request(t, "POST", n.http+"/mineBlock", `{"data":`+values(`""`, tt.values)+`}`, nil)
+				got := request(client, "POST", n.http+"/mineBlock", `{"data":`+values(`""`, tt.values)+`}`, nil)
 				check(t, fmt.Sprintf("POST /mineBlock with %d values, %d left", tt.values, left), got.status, tt.status)
 			}
 			fresh := startNode(t, "fresh", n.p2p)
@@ -895,7 +859,7 @@ func TestLimits(t *testing.T) {
 			answer := chainFrame(chainNow())
 			_, _, err := readMessage(answer)
 			check(t, "the answer after a block making it 64 MiB: its bytes, a Go receiver's error", show(len(answer), err), show(maxFrameBytes, nil))
-			check(t, "POST /mineBlock on the full chain", request(t, "POST", n.http+"/mineBlock", `{"data":[]}`, nil), reply{400, "Bad Request"})
+			check(t, "POST /mineBlock on the full chain", request(client, "POST", n.http+"/mineBlock", `{"data":[]}`, nil), reply{400, "Bad Request"})
 		}},
 		// data 가 1 MiB 를 넘거나, version 이 256 바이트를 넘거나, index 가 2^53 이거나, 해시가 소문자인 블록이 든 체인은 통째로 거절되고
 		// 잘못된 메시지로 센다. 딱 한계인 블록(data 1 MiB, version 256 바이트)은 받는다.
@@ -1111,7 +1075,7 @@ func TestLimits(t *testing.T) {
 			for range maxPeers + 16 { // 연결을 받고 핸드셰이크에 답하지 않는 피어들
 				urls = append(urls, fakePeer(t, func(net.Conn) { accepted.Add(1); <-release }))
 			}
-			check(t, fmt.Sprintf("POST /addPeers with %d peers", maxPeers+1), request(t, "POST", n.http+"/addPeers", string(stringify(map[string][]string{"peers": urls[:maxPeers+1]})), nil).status, 400)
+			check(t, fmt.Sprintf("POST /addPeers with %d peers", maxPeers+1), request(client, "POST", n.http+"/addPeers", string(stringify(map[string][]string{"peers": urls[:maxPeers+1]})), nil).status, 400)
 			n.addPeers(urls[:maxPeers]...)
 			n.addPeers(urls[maxPeers:]...)
 			check(t, fmt.Sprintf("dials after asking for %d peers", len(urls)), dialedNow(), maxPeers)
@@ -1119,19 +1083,18 @@ func TestLimits(t *testing.T) {
 			close(release)
 			waitFor(t, "the dials to fail", func() bool { return dialedNow() == 0 })
 			check(t, "connections the node opened", accepted.Load(), maxPeers)
-			var in []net.Conn
-			for range maxPeers {
-				conn, _ := rawDial(t, n.p2p)
-				writeRawFrame(t, conn, queryLatest)
-				in = append(in, conn)
+			in := make([]net.Conn, maxPeers)
+			for i := range in {
+				in[i], _ = rawDial(t, n.p2p)
+				writeRawFrame(t, in[i], queryLatest)
 			}
 			waitFor(t, "maxPeers sockets", func() bool { return len(socketsNow()) == maxPeers })
 			waitsForRoom(t, "P2P", n.p2p, upgrade+"\r\n", in[0], "101")
 		}},
 		// 노드는 자기 Node-Id 로 온 연결을 어느 주소로 왔든 거절해 소켓이 생기지 않고, 다른 Node-Id 는 받는다.
 		{"자기 자신에게 연결", func(t *testing.T, n *testNode, ws *socket) {
-			port := n.p2p[strings.LastIndex(n.p2p, ":"):]
-			n.addPeers("ws://127.0.0.1"+port, "ws://127.0.0.2"+port, "ws://localhost"+port)
+			p := ":" + port(n.p2p)
+			n.addPeers("ws://127.0.0.1"+p, "ws://127.0.0.2"+p, "ws://localhost"+p)
 			waitFor(t, "the three dials to end", func() bool { return dialedNow() == 0 })
 			for _, s := range socketsNow() {
 				t.Errorf("sockets after connecting to itself three ways: got one from %s (url %q), want none", s.addr, s.url)
@@ -1237,7 +1200,7 @@ func TestLimits(t *testing.T) {
 					c.SetWriteDeadline(time.Now().Add(10 * time.Second))
 					wg.Go(func() { flood(c, get+"X-Junk: ", 2<<20) })
 				}
-				peers = request(t, "GET", n.http+"/peers", "", nil)
+				peers = request(client, "GET", n.http+"/peers", "", nil)
 				wg.Wait()
 			})
 			check(t, "GET /peers while 100 connections send 2 MiB headers", peers.status, 200)
@@ -1247,7 +1210,7 @@ func TestLimits(t *testing.T) {
 		{"HTTP 몸체", func(t *testing.T, n *testNode, ws *socket) {
 			body := func(size int) string { return `{"data":["` + strings.Repeat("x", size-len(`{"data":[""]}`)) + `"]}` }
 			for _, tt := range []struct{ size, status, blocks int }{{maxBodyBytes + 1, 413, 1}, {maxBodyBytes, 200, 2}} {
-				got := request(t, "POST", n.http+"/mineBlock", body(tt.size), nil)
+				got := request(client, "POST", n.http+"/mineBlock", body(tt.size), nil)
 				check(t, fmt.Sprintf("a %d-byte body: status, blocks", tt.size), fmt.Sprint(got.status, len(chainNow())), fmt.Sprint(tt.status, tt.blocks))
 			}
 		}},
@@ -1257,16 +1220,11 @@ func TestLimits(t *testing.T) {
 			body := `{"data":[` + strings.Repeat("9007199254740991,", (maxBodyBytes-len(`{"data":[]}`))/17) + `1]}` // 수 6,000 개
 			var got reply
 			start := time.Now()
-			held := muHeld(func() { got = request(t, "POST", n.http+"/mineBlock", body, nil) })
+			held := muHeld(func() { got = request(client, "POST", n.http+"/mineBlock", body, nil) })
 			check(t, "POST /mineBlock with 100 KB of numbers", got.status, 200)
 			atMost(t, fmt.Sprintf("mu held during it (of %v)", time.Since(start)), held, scaled(20*time.Millisecond))
 			own := &http.Client{Transport: &http.Transport{}} // GET /peers 는 미리 연 자기 연결로 (답을 다 읽어야 연결을 다시 쓴다)
-			peers := func() {
-				if resp, err := own.Get(n.http + "/peers"); err == nil {
-					io.Copy(io.Discard, resp.Body)
-					resp.Body.Close()
-				}
-			}
+			peers := func() { request(own, "GET", n.http+"/peers", "", nil) }
 			peers()
 			var slowest time.Duration
 			var answered [600]atomic.Int32
@@ -1277,7 +1235,7 @@ func TestLimits(t *testing.T) {
 				var wg sync.WaitGroup
 				for range storm {
 					wg.Go(func() {
-						answered[request(t, "POST", n.http+"/mineBlock", `{"data":`+values(`""`, 34000)+`}`, nil).status].Add(1)
+						answered[request(client, "POST", n.http+"/mineBlock", `{"data":`+values(`""`, 34000)+`}`, nil).status].Add(1)
 					})
 				}
 				for range 5 { // 넷씩만 몸체를 쥐고 일하므로 GET /peers 는 곧 답한다
@@ -1318,7 +1276,7 @@ func TestLimits(t *testing.T) {
 				{"POST", "/mineBlock", "Sec-Fetch-Site", "same-origin", "200"},
 			} {
 				body := map[string]string{"POST": `{"data":["from a web page"]}`}[tt.method]
-				got := request(t, tt.method, n.http+tt.path, body, map[string]string{tt.header: tt.value})
+				got := request(client, tt.method, n.http+tt.path, body, map[string]string{tt.header: tt.value})
 				check(t, fmt.Sprintf("%s %s with %s: %s", tt.method, tt.path, tt.header, tt.value), fmt.Sprint(got.status), tt.want)
 			}
 			evil := dialStatus(t, n.http, "POST /mineBlock HTTP/1.1\r\nHost: evil.example\r\nContent-Type: application/json\r\nContent-Length: 11\r\n\r\n{\"data\":[]}")
@@ -1392,8 +1350,8 @@ func FuzzReceive(f *testing.F) {
 		string(chainFrame(chain[1:2])), response(`[]`), response(`[1]`), `{"type":2,"data":"[{\"header\":{}}]"}`, `[]`, `{}`} {
 		f.Add([]byte(seed))
 	}
-	log.SetOutput(io.Discard)
-	f.Cleanup(func() { log.SetOutput(os.Stderr); resetChain() })
+	discardLog(f)
+	f.Cleanup(resetChain)
 	f.Fuzz(func(t *testing.T, data []byte) {
 		resetChain()
 		ws := newTestSocket(t, "fuzz")
@@ -1438,13 +1396,8 @@ var interopKinds = []struct{ name, body, data string }{
 	{"null data", `{"data":null}`, `[]`},
 }
 
-// rejected 는 노드의 로그에서 어느 쪽이든 블록이나 메시지를 거절했을 때 남기는 말이 든 줄들이다 (소문자로 견준다).
-func (n *testNode) rejected() []string {
-	return slices.DeleteFunc(n.logLines(), func(line string) bool {
-		return !slices.ContainsFunc([]string{"ignored", "invalid", "cannot compute", "not adding", "not sending", "send failed"},
-			func(bad string) bool { return strings.Contains(strings.ToLower(line), bad) })
-	})
-}
+// rejecting 은 어느 쪽 노드든 블록이나 메시지를 거절했을 때 로그에 남기는 말이다 (대소문자는 가리지 않는다).
+var rejecting = regexp.MustCompile(`(?i)ignored|invalid|cannot compute|not adding|not sending|send failed`)
 
 // jsNodeDir 는 테스트가 띄우는 자바스크립트 노드의 자리이다: 챕터의 npm 버전으로 돌고, 챕터의 규칙대로 우리가 쓴 노드이다.
 const jsNodeDir = "testdata/jsnode"
@@ -1523,7 +1476,8 @@ func TestInteropWithJSNode(t *testing.T) {
 				check(t, n.name+": first frame (opcode, text, error)", fmt.Sprint(opcode, " ", string(payload), " ", err), "1 "+queryLatest+" <nil>")
 				writeRawFrame(t, conn, queryAll)
 				sameText(t, n.name+"'s RESPONSE_BLOCKCHAIN to QUERY_ALL", readUntil(t, conn, r, answerPrefix), response(wantBody))
-				check(t, n.name+": lines that reject something", strings.Join(n.rejected(), "\n"), "")
+				rejects := slices.DeleteFunc(n.logLines(), func(line string) bool { return !rejecting.MatchString(line) })
+				check(t, n.name+": lines that reject something", strings.Join(rejects, "\n"), "")
 			}
 		})
 	}
@@ -1546,16 +1500,11 @@ func browserOpen(t *testing.T, chromium, url string) *browserPage {
 	cmd := exec.Command(chromium, "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
 		"--disable-background-networking", "--disable-component-update", "--disable-sync", "--window-size=1280,900",
 		"--remote-debugging-port=0", "--remote-allow-origins="+origin, "--user-data-dir="+dir, "about:blank")
-	logs := &testNode{t: t, name: "chromium"} // 브라우저의 출력: 실패 메시지에 붙인다
-	cmd.Stdout, cmd.Stderr, cmd.WaitDelay = logs, logs, 2*time.Second
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	exited := make(chan error, 1)
-	go func() { exited <- cmd.Wait() }()
-	t.Cleanup(func() { // DevTools 의 Browser.close 가 자식 프로세스까지 닫는다. 안 되면 5초 뒤에 죽인다
+	cmd.WaitDelay = 2 * time.Second
+	logs := spawn(t, "chromium", cmd) // 브라우저의 출력: 실패 메시지에 붙인다
+	t.Cleanup(func() {                // DevTools 의 Browser.close 가 자식 프로세스까지 닫는다. 안 되면 5초 뒤에 죽인다
 		defer time.AfterFunc(5*time.Second, func() { cmd.Process.Kill() }).Stop()
-		<-exited
+		<-logs.exited
 	})
 	// DevToolsActivePort 의 첫 줄이 DevTools 의 포트이다. 그 포트의 /json/list 에서 탭을 찾는다.
 	var wsURL string
@@ -1563,13 +1512,13 @@ func browserOpen(t *testing.T, chromium, url string) *browserPage {
 		first, _ := os.ReadFile(filepath.Join(dir, "DevToolsActivePort"))
 		var targets []struct{ Type, WebSocketDebuggerURL string }
 		if port, _, ok := strings.Cut(string(first), "\n"); ok {
-			json.Unmarshal([]byte(request(t, "GET", "http://127.0.0.1:"+port+"/json/list", "", nil).body), &targets)
+			json.Unmarshal([]byte(request(client, "GET", "http://127.0.0.1:"+port+"/json/list", "", nil).body), &targets)
 		}
 		if i := slices.IndexFunc(targets, func(tg struct{ Type, WebSocketDebuggerURL string }) bool { return tg.Type == "page" }); i >= 0 {
 			wsURL = targets[i].WebSocketDebuggerURL
 		}
-		return wsURL != "" || len(exited) > 0 // 브라우저가 먼저 끝나면 아래 Dial 이 그 출력과 함께 실패한다
-	})
+		return wsURL != ""
+	}, logs.logText) // 브라우저가 먼저 끝났으면 그 출력이 실패 메시지에 붙는다
 	ws, err := websocket.Dial(wsURL, "", origin)
 	if err != nil {
 		t.Fatalf("connect to DevTools at %q: %v\n%s", wsURL, err, logs.logText())
@@ -1577,9 +1526,8 @@ func browserOpen(t *testing.T, chromium, url string) *browserPage {
 	p := &browserPage{ws: ws}
 	t.Cleanup(func() { p.call("Browser.close", nil); ws.Close() })
 	_, err = p.call("Runtime.enable", nil)
-	if _, err2 := p.call("Page.navigate", map[string]any{"url": url}); cmp.Or(err, err2) != nil {
-		t.Fatal(cmp.Or(err, err2))
-	}
+	_, err2 := p.call("Page.navigate", map[string]any{"url": url})
+	must(t, cmp.Or(err, err2))
 	p.waitUntil(t, url+" to load", fmt.Sprintf(`(location.href === %s && document.readyState === "complete") || location.href`, stringify(url)))
 	return p
 }
@@ -1633,17 +1581,13 @@ func (p *browserPage) eval(js string, v any) error {
 	return json.Unmarshal(r.Result.Value, v)
 }
 
-// waitUntil 은 js 가 true 가 될 때까지 기다린다. 15초 안에 안 되면 js 의 마지막 값(참이 아닐 때 돌려준 상태)으로 멈춘다.
+// waitUntil 은 js 가 true 가 될 때까지 기다린다. 안 되면 js 의 마지막 값(참이 아닐 때 돌려준 상태)으로 멈춘다.
 func (p *browserPage) waitUntil(t *testing.T, what, js string) {
 	t.Helper()
-	for deadline := time.Now().Add(15 * time.Second); ; time.Sleep(20 * time.Millisecond) {
-		var last any
-		if err := p.eval(js, &last); err == nil && last == true {
-			return
-		} else if time.Now().After(deadline) {
-			t.Fatalf("%s: got %s (error %v), want true\npage errors: %q", what, stringify(last), err, p.errs)
-		}
-	}
+	var last any
+	var err error
+	waitFor(t, what, func() bool { last = nil; err = p.eval(js, &last); return err == nil && last == true },
+		func() string { return fmt.Sprintf("got %s (%v)\npage errors: %q", stringify(last), err, p.errs) })
 }
 
 // browserCardsJS 는 페이지에 그려진 블록 카드들을 "index hash previousHash" 로 적어 쉼표로 잇는다 (끊긴 카드에는 " broken").
@@ -1658,9 +1602,9 @@ func TestNodePageInBrowser(t *testing.T) {
 	a := startNode(t, "A")
 	b := startNode(t, "B", a.p2p)
 	waitFor(t, "A and B to list each other", func() bool { return len(a.peers()) == 1 && len(b.peers()) == 1 })
-	peerA := strings.TrimPrefix(a.p2p, "ws://") // B 가 연결한 A 의 주소
-	p := browserOpen(t, chromium, b.http+"/")   // 정리는 거꾸로 돈다: 브라우저가 닫힌 뒤에 노드들이 멈춘다
-	cards := func(chain []Block) string {       // 끊기지 않은 카드들로 그린 chain: browserCardsJS 가 내야 할 글
+	peerA := a.addr()                         // B 가 연결한 A 의 주소
+	p := browserOpen(t, chromium, b.http+"/") // 정리는 거꾸로 돈다: 브라우저가 닫힌 뒤에 노드들이 멈춘다
+	cards := func(chain []Block) string {     // 끊기지 않은 카드들로 그린 chain: browserCardsJS 가 내야 할 글
 		var s []string
 		for _, b := range chain {
 			s = append(s, fmt.Sprint(b.Header.Index, " ", hashOf(b).String(), " ", b.Header.PreviousHash.String()))
@@ -1713,16 +1657,8 @@ func BenchmarkReceiveChain(b *testing.B) { benchReceive(b, 10000, func(receive f
 
 // BenchmarkChainMemory 는 받은 체인(블록 40,000 개, 블록마다 짧은 데이터 하나)을 들고 있는 노드의 힙 크기이다.
 func BenchmarkChainMemory(b *testing.B) {
-	var held uint64
-	benchReceive(b, 40000, func(receive func()) {
-		var before, after runtime.MemStats
-		runtime.GC()
-		runtime.ReadMemStats(&before)
-		receive()
-		runtime.GC()
-		runtime.ReadMemStats(&after)
-		held = after.HeapAlloc - before.HeapAlloc
-	})
+	var held int64
+	benchReceive(b, 40000, func(receive func()) { _, held = heap(receive) })
 	b.ReportMetric(float64(held)/40000, "B/block")
 }
 
@@ -1789,12 +1725,7 @@ func BenchmarkMineOverHTTP(b *testing.B) {
 // TestReadmeFunctionTable 은 README 의 「챕터의 함수와 Go 함수」 표에 적힌 Go 함수가 정말 그 파일에 있는지,
 // 그리고 챕터의 함수가 모두 표에 있는지 본다. 표의 첫 칸에서 `이름` 처럼 적힌 것이 함수 이름이다.
 func TestReadmeFunctionTable(t *testing.T) {
-	readme, _ := os.ReadFile("README.md")
-	_, table, ok := strings.Cut(string(readme), "<!-- function-table -->")
-	table, _, ok2 := strings.Cut(table, "<!-- /function-table -->")
-	if !ok || !ok2 {
-		t.Fatal("README.md has no <!-- function-table --> … <!-- /function-table --> section")
-	}
+	table := readmeBetween(t, "<!-- function-table -->", "<!-- /function-table -->")
 	listed := map[string]bool{}
 	for _, row := range strings.Split(strings.TrimSpace(table), "\n")[2:] {
 		cells := append(strings.Split(row, "|"), "", "") // 칸이 모자라도 아래에서 실패할 뿐 멈추지 않도록
@@ -1819,6 +1750,18 @@ func TestReadmeFunctionTable(t *testing.T) {
 	}
 }
 
+// readmeBetween 은 README.md 에서 start 와 그 뒤 처음 나오는 end 사이의 글이다 (줄 끝은 \n 으로). 없으면 테스트를 멈춘다.
+func readmeBetween(t *testing.T, start, end string) string {
+	t.Helper()
+	readme, err := os.ReadFile("README.md")
+	_, text, ok := strings.Cut(strings.ReplaceAll(string(readme), "\r\n", "\n"), start)
+	text, _, ok2 := strings.Cut(text, end)
+	if !ok || !ok2 {
+		t.Fatalf("README.md (%v) has no %q … %q", err, start, end)
+	}
+	return text
+}
+
 // ---------- 테스트 도우미 ----------
 
 // 챕터의 전역 변수(blockchain, sockets) 때문에 한 프로세스에는 노드가 하나뿐이다. 그래서 테스트는 이 프로세스 안의
@@ -1834,6 +1777,14 @@ func TestMain(m *testing.M) {
 		os.Exit(0)
 	}
 	os.Exit(m.Run())
+}
+
+// must 는 err 가 nil 이 아니면 테스트를 멈춘다 (테스트의 고루틴에서만 부른다).
+func must(t testing.TB, err error) {
+	t.Helper()
+	if err != nil {
+		t.Fatal(err)
+	}
 }
 
 // hh 는 s 의 SHA-256 이다. 기대값을 챕터의 규칙대로 따로 계산할 때 쓴다.
@@ -1879,11 +1830,15 @@ func show(v ...any) string {
 }
 
 // waitFor 는 cond 가 참이 될 때까지 짧은 간격(점점 길게, 10ms 까지)으로 기다리고, 30초 안에 안 되면 테스트를 멈춘다.
-func waitFor(t testing.TB, what string, cond func() bool) {
+// got 이 있으면 멈출 때 그 글(cond 가 마지막으로 본 것)을 덧붙인다.
+func waitFor(t testing.TB, what string, cond func() bool, got ...func() string) {
 	t.Helper()
 	deadline := time.Now().Add(30 * time.Second)
 	for pause := 50 * time.Microsecond; !cond(); pause = min(2*pause, 10*time.Millisecond) {
 		if time.Now().After(deadline) {
+			for _, g := range got {
+				what += "\n" + g()
+			}
 			t.Fatalf("timed out waiting for %s", what)
 		}
 		time.Sleep(pause)
@@ -1911,7 +1866,8 @@ func setLimit[T any](t *testing.T, v *T, value T) {
 	})
 }
 
-// during 은 f 가 도는 동안(과 끝난 뒤 한 번) every 마다 probe 를 부른다.
+// during 은 f 가 도는 동안(과 끝난 뒤 한 번) every 마다 probe 를 부른다. muHeld 는 그동안 mu 를 잡았다 놓기를 거듭해, mu 를 기다린
+// 가장 긴 시간(누가 mu 를 잡고 있던 가장 긴 시간쯤)이다.
 func during(f func(), every time.Duration, probe func()) {
 	var stop atomic.Bool
 	done := make(chan struct{})
@@ -1924,8 +1880,6 @@ func during(f func(), every time.Duration, probe func()) {
 	defer func() { stop.Store(true); <-done }()
 	f()
 }
-
-// muHeld 는 f 가 도는 동안 mu 를 잡았다 놓기를 거듭해, mu 를 기다린 가장 긴 시간(누가 mu 를 잡고 있던 가장 긴 시간쯤)이다.
 func muHeld(f func()) (most time.Duration) {
 	during(f, 100*time.Microsecond, func() { start := time.Now(); mu.Lock(); most = max(most, time.Since(start)); mu.Unlock() })
 	return most
@@ -1933,7 +1887,7 @@ func muHeld(f func()) (most time.Duration) {
 
 // heap 은 GC 뒤에 f 를 돌려, 도는 동안 힙이 자란 가장 큰 바이트 수와 끝나고 GC 한 뒤 남은 바이트 수를 잰다. 힙은 객체의 바이트 수
 // (아직 치우지 않은 쓰레기 포함)로 프로세스의 메모리(RSS)에 가깝다. GC 는 두 번 한다: sync.Pool 이 쥔 것(encoding/json 의 버퍼)은
-// 두 번째 GC 에 풀린다.
+// 두 번째 GC 에 풀린다. allocated 는 이 프로세스가 지금까지 할당한 바이트 수이다.
 func heap(f func()) (grew uint64, kept int64) {
 	now := func() uint64 {
 		sample := []metrics.Sample{{Name: "/memory/classes/heap/objects:bytes"}}
@@ -1946,8 +1900,6 @@ func heap(f func()) (grew uint64, kept int64) {
 	during(f, 200*time.Microsecond, func() { most = max(most, now()) })
 	return most - base, int64(gc()) - int64(base)
 }
-
-// allocated 는 이 프로세스가 지금까지 할당한 바이트 수이다.
 func allocated() uint64 { var m runtime.MemStats; runtime.ReadMemStats(&m); return m.TotalAlloc }
 
 // discardLog 와 captureLog 는 이 프로세스 노드의 로그를 테스트가 끝날 때까지 버리거나 모은다.
@@ -1963,9 +1915,14 @@ func captureLog(t testing.TB) *testNode {
 }
 
 // resetChain 은 이 프로세스의 체인을 제네시스 블록 하나로 되돌리고, setChain 은 chain 으로 바꾼다. locked 는 f 를 mu 를 잡고 돌린다.
+// freshChain 은 챕터의 테스트를 제네시스 하나에서 시작하고, 끝나면 소켓 목록을 비우고 체인을 되돌린다.
 func resetChain()            { setChain([]Block{genesisBlock}) }
 func setChain(chain []Block) { mu.Lock(); blockchain = chain; mu.Unlock() }
 func locked(f func())        { mu.Lock(); defer mu.Unlock(); f() }
+func freshChain(t testing.TB) {
+	resetChain()
+	t.Cleanup(func() { locked(func() { sockets = nil }); resetChain() })
+}
 
 // chainNow 부터 socketAt 까지는 이 프로세스 노드의 값을 mu 를 잡고 읽는다 (badOf 는 소켓이 없으면 -1, socketAt 은 nil).
 func chainNow() []Block     { mu.Lock(); defer mu.Unlock(); return slices.Clone(getBlockchain()) }
@@ -1998,18 +1955,15 @@ func makeChain(n int, tag string) []Block {
 	return chain
 }
 
-// nextBlock 은 prev 바로 다음에 올, 문자열 data 를 가진 올바른 블록이다.
+// nextBlock 은 prev 바로 다음에 올, 문자열 data 를 가진 올바른 블록이다. blockOn 은 prev 다음에 올 블록이다: data 는 JSON 배열 글,
+// root 는 그 머클 루트(dataRoot 로 구한다: 잘못된 data 면 0 이라 그 블록은 거절된다). 노드가 구해 둔 것(known)을 읽지 않는다.
 func nextBlock(prev Block, data ...string) Block {
 	d := string(vals(data...))
 	return blockOn(prev, d, dataRoot(d))
 }
-
-// blockOn 은 prev 다음에 올 블록이다: data 는 JSON 배열 글, root 는 그 머클 루트. 노드가 구해 둔 것(known)을 읽지 않는다.
 func blockOn(prev Block, data string, root Hash) Block {
 	return Block{Header: BlockHeader{"2.1.0", prev.Header.Index + 1, hashOf(prev), 1700000000 + prev.Header.Index + 1, root}, Data: json.RawMessage(data)}
 }
-
-// dataRoot 는 data 배열의 머클 루트이다 (잘못된 data 면 0: 그 블록은 거절된다).
 func dataRoot(data string) Hash { f, _ := prepareData(json.RawMessage(data), maxLeaves); return f.root }
 
 // values 는 JSON 값 value 가 n 개인 data 배열이고(values("0", 3) 은 [0,0,0]), valuesRoot 는 String(value) 가 text 인 값 n 개의
@@ -2023,10 +1977,9 @@ func hashOf(b Block) Hash {
 	return calculateHash(h.Version, h.Index, h.PreviousHash, h.Timestamp, h.MerkleRoot)
 }
 
-// vals 는 문자열들을 JSON 문자열 값의 배열(블록의 data)로 만든다.
+// vals 는 문자열들을 JSON 문자열 값의 배열(블록의 data)로 만들고, blockEqual 은 두 블록의 헤더와 data 의 바이트가 같은지이다.
 func vals(strs ...string) json.RawMessage { return stringify(append([]string{}, strs...)) }
-
-func blockEqual(a, b Block) bool { return a.Header == b.Header && bytes.Equal(a.Data, b.Data) }
+func blockEqual(a, b Block) bool          { return a.Header == b.Header && bytes.Equal(a.Data, b.Data) }
 
 // chainFrame 은 blocks 를 담은 RESPONSE_BLOCKCHAIN 프레임이다 (받는 쪽이 보는 바이트). response 는 blocks(JSON 글)를 data 문자열에
 // 담은 RESPONSE_BLOCKCHAIN 메시지이다: encoding/json 으로 따로 쓴다.
@@ -2047,15 +2000,14 @@ type testNode struct {
 	out       []byte     // 노드가 남긴 로그
 }
 
-// Write 는 노드의 로그를 모은다 (log.SetOutput 과 자식 프로세스의 출력).
+// Write 는 노드의 로그를 모은다 (log.SetOutput 과 자식 프로세스의 출력). logLines 는 지금까지 끝난 로그 줄이고, logText 는 그
+// 전체(실패 메시지용), countLog 는 substr 이 든 줄의 수, waitLog 는 그런 줄이 나올 때까지 기다린다.
 func (n *testNode) Write(p []byte) (int, error) {
 	n.mu.Lock()
 	defer n.mu.Unlock()
 	n.out = append(n.out, p...)
 	return len(p), nil
 }
-
-// logLines 는 지금까지 끝난 로그 줄이고, logText 는 그 전체(실패 메시지용), countLog 는 substr 이 든 줄의 수이다.
 func (n *testNode) logLines() []string {
 	n.mu.Lock()
 	defer n.mu.Unlock()
@@ -2066,8 +2018,6 @@ func (n *testNode) logText() string { return strings.Join(n.logLines(), "\n") }
 func (n *testNode) countLog(substr string) int {
 	return len(slices.DeleteFunc(n.logLines(), func(l string) bool { return !strings.Contains(l, substr) }))
 }
-
-// waitLog 는 substr 이 든 로그 줄이 나올 때까지 기다린다.
 func (n *testNode) waitLog(substr string) {
 	n.t.Helper()
 	waitFor(n.t, fmt.Sprintf("%s to log %q", n.name, substr), func() bool { return n.countLog(substr) > 0 })
@@ -2085,19 +2035,15 @@ func startLocalNode(t testing.TB) *testNode {
 	t.Helper()
 	localNodeMu.Lock()
 	t.Cleanup(localNodeMu.Unlock) // 뒷정리는 거꾸로 돈다: 맨 나중에 푼다 (아래가 실패해도 다음 테스트가 노드를 열 수 있도록)
-	resetChain()
-	n := &testNode{t: t, name: "local node"}
-	log.SetOutput(n)
+	freshChain(t)
+	n := captureLog(t)
+	n.name = "local node"
 	httpListener, err := net.Listen("tcp", "127.0.0.1:0")
 	p2pListener, err2 := net.Listen("tcp", ":0") // 모든 주소: 127.0.0.2 같은 다른 루프백 이름으로도 닿는다
-	if err = cmp.Or(err, err2); err != nil {
-		t.Fatal(err)
-	}
+	must(t, cmp.Or(err, err2))
 	httpSrv, p2pSrv := initHttpServer(httpListener), initP2PServer(p2pListener)
 	n.http, n.p2p = "http://"+httpSrv.Addr, fmt.Sprintf("ws://127.0.0.1:%d", p2pListener.Addr().(*net.TCPAddr).Port)
 	t.Cleanup(func() {
-		defer resetChain()
-		defer log.SetOutput(os.Stderr)
 		httpSrv.Close()
 		p2pSrv.Close()
 		closeAllSockets(t)
@@ -2149,15 +2095,19 @@ func startChild(t testing.TB, name string, env []string, args ...string) *testNo
 	return startProcess(t, name, cmd)
 }
 
-// startProcess 는 노드 프로세스를 띄우고, 그 출력을 로그로 모으고, 로그에 남긴 두 포트를 읽는다. 테스트가 실패하면 끝에 그 로그 전체를 보인다.
-func startProcess(t testing.TB, name string, cmd *exec.Cmd) *testNode {
+// spawn 은 cmd 를 띄우고 그 출력을 로그로 모은다 (n.exited 는 프로세스가 끝나면 닫힌다). startProcess 는 노드 프로세스를 띄워
+// 로그에 남긴 두 포트를 읽고, 끝날 때 멈추며, 테스트가 실패했으면 그 로그 전체를 보인다.
+func spawn(t testing.TB, name string, cmd *exec.Cmd) *testNode {
 	t.Helper()
 	n := &testNode{t: t, name: name, cmd: cmd, exited: make(chan struct{})}
 	cmd.Stdout, cmd.Stderr = n, n // 같은 Writer 이므로 exec 는 한 번에 한 고루틴만 Write 를 부른다
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
+	must(t, cmd.Start())
 	go func() { cmd.Wait(); close(n.exited) }()
+	return n
+}
+func startProcess(t testing.TB, name string, cmd *exec.Cmd) *testNode {
+	t.Helper()
+	n := spawn(t, name, cmd)
 	t.Cleanup(func() { // 멈춘 뒤 테스트가 실패했으면 노드의 로그 전체를 보인다
 		n.stop()
 		if t.Failed() {
@@ -2188,7 +2138,7 @@ func (n *testNode) stop() {
 	n.stopped = true
 	if n.p2p == "" { // 듣기 전에 멈췄다: 죽이고 아래에서 로그를 보인다
 		n.cmd.Process.Kill()
-	} else if resp := request(t, "POST", n.http+"/stop", "", nil); resp.status != 200 || resp.body != `{"msg":"Stopping server"}` {
+	} else if resp := request(client, "POST", n.http+"/stop", "", nil); resp.status != 200 || resp.body != `{"msg":"Stopping server"}` {
 		t.Errorf("%s: POST /stop: got %d %q, want 200 {\"msg\":\"Stopping server\"}", n.name, resp.status, resp.body)
 	}
 	kill := time.AfterFunc(20*time.Second, func() { n.cmd.Process.Kill() })
@@ -2209,9 +2159,9 @@ type reply struct {
 	body   string
 }
 
-// request 는 HTTP 요청을 보내고 답을 돌려준다 (몸체가 있으면 Content-Type: application/json). 고루틴에서도 부를 수 있도록
-// 테스트를 멈추지 않는다.
-func request(t testing.TB, method, url, body string, headers map[string]string) reply {
+// request 는 hc 로 HTTP 요청을 보내고 답을 다 읽어 돌려준다 (몸체가 있으면 Content-Type: application/json). 고루틴에서도
+// 부를 수 있도록 테스트를 멈추지 않는다. 테스트는 대개 client 를 쓴다.
+func request(hc *http.Client, method, url, body string, headers map[string]string) reply {
 	req, err := http.NewRequest(method, url, strings.NewReader(body))
 	if err != nil {
 		return reply{body: err.Error()}
@@ -2222,7 +2172,7 @@ func request(t testing.TB, method, url, body string, headers map[string]string) 
 	for k, v := range headers {
 		req.Header.Set(k, v)
 	}
-	resp, err := client.Do(req)
+	resp, err := hc.Do(req)
 	if err == nil {
 		defer resp.Body.Close()
 		var b []byte
@@ -2236,14 +2186,14 @@ func request(t testing.TB, method, url, body string, headers map[string]string) 
 // call 은 노드에 요청을 보내고 200 의 몸체를 바이트 그대로 돌려준다. 다른 답이면 테스트를 멈춘다.
 func (n *testNode) call(method, path, body string) string {
 	n.t.Helper()
-	r := request(n.t, method, n.http+path, body, nil)
+	r := request(client, method, n.http+path, body, nil)
 	if r.status != http.StatusOK {
 		n.t.Fatalf("%s %s %s %.100s: got %d %.300s, want 200", n.name, method, path, body, r.status, r.body)
 	}
 	return r.body
 }
 
-// fromJSON 은 노드가 답한 JSON 을 T 로 푼다 (풀 수 없으면 테스트를 멈춘다).
+// fromJSON 은 노드가 답한 JSON 을 T 로 푼다 (풀 수 없으면 테스트를 멈춘다). blocks 와 peers 는 GET /blocks 와 GET /peers 의 답이다.
 func fromJSON[T any](t testing.TB, raw string) (v T) {
 	t.Helper()
 	if err := json.Unmarshal([]byte(raw), &v); err != nil {
@@ -2251,8 +2201,6 @@ func fromJSON[T any](t testing.TB, raw string) (v T) {
 	}
 	return v
 }
-
-// blocks 와 peers 는 GET /blocks 와 GET /peers 의 답이다.
 func (n *testNode) blocks() []Block { return fromJSON[[]Block](n.t, n.call("GET", "/blocks", "")) }
 func (n *testNode) peers() []string { return fromJSON[[]string](n.t, n.call("GET", "/peers", "")) }
 
@@ -2291,9 +2239,7 @@ const upgrade = "GET / HTTP/1.1\r\nHost: localhost\r\nUpgrade: websocket\r\nConn
 func tcpDial(t testing.TB, addr string, rcvbuf int, send string) net.Conn {
 	t.Helper()
 	c, err := net.DialTimeout("tcp", strings.TrimPrefix(strings.TrimPrefix(addr, "ws://"), "http://"), 5*time.Second)
-	if err != nil {
-		t.Fatal(err)
-	}
+	must(t, err)
 	if rcvbuf > 0 {
 		c.(*net.TCPConn).SetReadBuffer(rcvbuf)
 	}
@@ -2329,7 +2275,8 @@ func waitsForRoom(t *testing.T, what, url, request string, open net.Conn, want s
 	check(t, what+": status for the extra connection after one closed", statusCode(extra, 5*time.Second), want)
 }
 
-// rawDial 은 npm ws 처럼 Origin 헤더 없이 웹소켓 핸드셰이크를 손으로 한다. 프레임은 readRawFrame 으로 읽고 writeRawFrame 으로 보낸다.
+// rawDial 은 npm ws 처럼 Origin 헤더 없이 웹소켓 핸드셰이크를 손으로 한다. 서버가 보낸 (가리지 않은) 프레임은 readRawFrame 으로
+// 하나씩 읽고, writeRawFrame 으로 텍스트 프레임 하나를 보낸다.
 func rawDial(t testing.TB, p2pURL string) (net.Conn, *bufio.Reader) {
 	t.Helper()
 	conn := tcpDial(t, p2pURL, 0, upgrade+"\r\n")
@@ -2341,8 +2288,6 @@ func rawDial(t testing.TB, p2pURL string) (net.Conn, *bufio.Reader) {
 	conn.SetDeadline(time.Time{})
 	return conn, r
 }
-
-// readRawFrame 는 서버가 보낸 (가리지 않은) 프레임 하나를 읽는다.
 func readRawFrame(r *bufio.Reader) (opcode byte, payload []byte, err error) {
 	var hdr [10]byte
 	if _, err = io.ReadFull(r, hdr[:2]); err != nil {
@@ -2377,16 +2322,14 @@ func readUntil(t testing.TB, conn net.Conn, r *bufio.Reader, prefix string) stri
 const answerPrefix = `{"type":2,`
 
 // rawFrameHeader 는 클라이언트 프레임의 헤더(FIN, opcode, 길이, 가림 키)를 만든다. 가림 키가 0 이라 내용은 그대로 보낸다.
+// writeRawFrame 은 그 헤더를 붙여 텍스트 프레임 하나를 보낸다.
 func rawFrameHeader(opcode byte, length uint64) []byte {
 	return append(binary.BigEndian.AppendUint64([]byte{0x80 | opcode, 0x80 | 127}, length), 0, 0, 0, 0)
 }
-
-// writeRawFrame 은 텍스트 프레임 하나를 손으로 보낸다.
 func writeRawFrame(t testing.TB, conn net.Conn, text string) {
 	t.Helper()
-	if _, err := conn.Write(append(rawFrameHeader(1, uint64(len(text))), text...)); err != nil {
-		t.Fatal(err)
-	}
+	_, err := conn.Write(append(rawFrameHeader(1, uint64(len(text))), text...))
+	must(t, err)
 }
 
 // flood 는 c 에 head 를 쓰고 32 KiB 씩 모두 limit 바이트까지 더 쓰며(쓰기가 실패하면 멈춘다) 쓴 바이트 수를 돌려준다.
@@ -2404,9 +2347,7 @@ func flood(c net.Conn, head string, limit int64) (written int64) {
 // fakePeer 는 연결마다 serve 를 돌리는 가짜 피어를 열고 그 ws:// 주소를 돌려준다.
 func fakePeer(t *testing.T, serve func(net.Conn)) string {
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
+	must(t, err)
 	t.Cleanup(func() { ln.Close() })
 	go func() {
 		for c, err := ln.Accept(); err == nil; c, err = ln.Accept() {

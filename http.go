@@ -33,7 +33,7 @@ func initHttpServer(ln net.Listener) *http.Server {
 
 	// GET /blocks: 블록체인 전체
 	// 챕터와 다른 점: 체인을 보내는 요청은 한 번에 둘까지이다 (나머지는 기다린다: slots).
-	mux.HandleFunc("GET /blocks", slots(writers, func(w http.ResponseWriter, r *http.Request) {
+	mux.HandleFunc("GET /blocks", slots(chainWriters, func(w http.ResponseWriter, r *http.Request) {
 		mu.Lock()
 		text := chainText(getBlockchain()) // res.send(getBlockchain()): 바이트는 mu를 놓은 뒤 text()가 체인의 버전마다 한 번 쓴다
 		mu.Unlock()
@@ -44,7 +44,7 @@ func initHttpServer(ln net.Listener) *http.Server {
 	// 챕터와 다른 점: 한 번에 넷까지이다 (나머지는 기다린다: slots). application/json의 charset이 utf-8이 아니면 415이다 (챕터는
 	// utf-16은 읽는다). 자바스크립트와 같게 읽을 수 없는 data(1e400, 64겹보다 깊은 값, 짝이 없는 \ud800, "toString" 키,
 	// 배열이 아닌 data 들: readBody와 README)는 400이다 (챕터는 받거나 500이다). 에러의 몸체는 Express의 HTML 페이지가 아니라 {"error":"…"}이다.
-	mux.HandleFunc("POST /mineBlock", slots(busy, func(w http.ResponseWriter, r *http.Request) {
+	mux.HandleFunc("POST /mineBlock", slots(bodyReaders, func(w http.ResponseWriter, r *http.Request) {
 		var data json.RawMessage
 		if !readBody(w, r, "data", &data) { // const data = req.body.data || []
 			return
@@ -90,7 +90,7 @@ func initHttpServer(ln net.Listener) *http.Server {
 	// 노트와 다른 점: 노트는 /addpeers로 적었다. Express는 경로의 대소문자를 가리지 않아 챕터에서도 되므로, 두 철자를 다 등록한다.
 	// 챕터와 다른 점: /mineBlock처럼 한 번에 넷까지이고 charset은 utf-8이어야 한다. 배열이 아닌 peers, null도 문자열도 아닌
 	// 주소(챕터는 500), maxPeers 개를 넘는 주소는 400이다. null 주소는 빈 주소가 되어 connectToPeers가 건너뛴다(챕터는 500).
-	addPeers := slots(busy, func(w http.ResponseWriter, r *http.Request) {
+	addPeers := slots(bodyReaders, func(w http.ResponseWriter, r *http.Request) {
 		var peers []string
 		if !readBody(w, r, "peers", &peers) { // const peers = req.body.peers || []
 			return
@@ -127,9 +127,9 @@ const (
 )
 
 var (
-	busy           = make(chan struct{}, 4)                   // 몸체를 읽고 일하는 요청(/mineBlock, /addPeers)의 자리: 몸체와 파싱한 값을 쥔 요청 수의 한계
+	bodyReaders    = make(chan struct{}, 4)                   // 몸체를 읽고 일하는 요청(/mineBlock, /addPeers)의 자리: 몸체와 파싱한 값을 쥔 요청 수의 한계
 	streamSlots    = make(chan struct{}, maxStreams)          // 노드의 페이지가 여는 이벤트 스트림의 자리
-	writers        = make(chan struct{}, 2)                   // GET /blocks의 응답을 쓰는 자리: 느린 클라이언트가 저마다 체인의 한 버전을 쥐지 못하도록
+	chainWriters   = make(chan struct{}, 2)                   // GET /blocks의 응답을 쓰는 자리: 느린 클라이언트가 저마다 체인의 한 버전을 쥐지 못하도록
 	stopping, stop = context.WithCancel(context.Background()) // POST /stop이 끝낸다 (main에서는 Ctrl-C도). HTTP 요청들의 context이다
 	streams        sync.Map                                   // 노드의 페이지가 연 이벤트 스트림들: chan string마다 true
 )

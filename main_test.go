@@ -30,22 +30,22 @@ import (
 	"time"
 )
 
-// 이 파일은 챕터의 차례를 따른다. 먼저 챕터의 함수마다 그 이름의 테스트가 main.js 의 차례대로 있고(TestGetGenesisBlock …
+// 이 파일은 챕터의 차례를 따른다. 먼저 챕터의 함수마다 그 이름의 테스트가 main.js의 차례대로 있고(TestGetGenesisBlock …
 // TestReplaceChain), 진짜 노드 여럿으로 챕터를 돌려 보는 테스트가 뒤따른다. 행의 이름이 「챕터와 다른 점」으로 시작하면 그 행은
 // 이 포트가 챕터와 다르게 하는 것이다. 「---- 챕터에 없는 것 ----」 아래는 챕터에 없는 것(자바스크립트처럼 JSON 읽기,
 // 한계마다 한 행인 표, 퍼즈, 자바스크립트 노드와 함께 돌리기, 벤치마크)이고, 맨 끝의 「테스트 도우미」는 노드를 띄우는 도구이다.
 //
-// 챕터의 테스트에서 자주 보는 도우미(정의는 맨 끝): newTestSocket 은 연결 없이 대기열만 있는 소켓, drain 은 그 소켓에 보낸 프레임들,
-// chainFrame 은 블록들을 담은 RESPONSE_BLOCKCHAIN 프레임(JSON.stringify 그대로), locked 는 mu 를 잡고 함수를 부른다. check 는
-// 「got …, want …」를 쓰고, genesisBlock 은 getGenesisBlock() 의 값이다. 행 이름은 영어이고, 주석은 한국어이다.
+// 챕터의 테스트에서 자주 보는 도우미(정의는 맨 끝): newTestSocket은 연결 없이 대기열만 있는 소켓, drain은 그 소켓에 보낸 프레임들,
+// chainFrame은 블록들을 담은 RESPONSE_BLOCKCHAIN 프레임(JSON.stringify 그대로), locked는 mu를 잡고 함수를 부른다. check는
+// 「got …, want …」를 쓰고, genesisBlock은 getGenesisBlock()의 값이다. 행 이름은 영어이고, 주석은 한국어이다.
 
-// ---------- 챕터 1: 블록과 해시 (main.js 의 차례) ----------
+// ---------- 챕터 1: 블록과 해시 (main.js의 차례) ----------
 
-// genesisHash 는 챕터의 노드가 만드는 제네시스 블록의 해시이다.
+// genesisHash는 챕터의 노드가 만드는 제네시스 블록의 해시이다.
 const genesisHash = "C8CD3F1A0BCF8EE28A559D2DE7A4A871E684BFAFEEAAF996C8FCFA5B247B6129"
 
-// genesisBlock 은 getGenesisBlock() 을 프로그램이 시작할 때 한 번 부른 값이다. 챕터의 함수는 mu 를 잡고 부르는 것이라(머클 루트를 찾는
-// known 을 mu 가 지킨다), 노드가 도는 동안 테스트는 이 값을 쓴다.
+// genesisBlock은 getGenesisBlock()을 프로그램이 시작할 때 한 번 부른 값이다. 챕터의 함수는 mu를 잡고 부르는 것이라(머클 루트를 찾는
+// known을 mu가 지킨다), 노드가 도는 동안 테스트는 이 값을 쓴다.
 var genesisBlock = getGenesisBlock()
 
 func TestGetGenesisBlock(t *testing.T) {
@@ -53,7 +53,7 @@ func TestGetGenesisBlock(t *testing.T) {
 	const wantMerkle = "A6D72BAA3DB900B03E70DF880E503E9164013B4D9A470853EDC115776323A098"
 	check(t, "genesis merkleRoot", g.Header.MerkleRoot.String(), wantMerkle)
 	check(t, "genesis hash", calculateHashForBlock(g).String(), genesisHash)
-	// 자바스크립트 노드는 제네시스를 JSON.stringify 로 비교하므로 키 순서까지 같아야 한다.
+	// 자바스크립트 노드는 제네시스를 JSON.stringify로 비교하므로 키 순서까지 같아야 한다.
 	want := `{"header":{"version":"1.0.0","index":0,"previousHash":"` + strings.Repeat("0", 64) +
 		`","timestamp":1231006505,"merkleRoot":"` + wantMerkle +
 		`"},"data":["The Times 03/Jan/2009 Chancellor on brink of second bailout for banks"]}`
@@ -65,7 +65,7 @@ func TestGenerateNextBlock(t *testing.T) {
 	before := time.Now().Unix()
 	var b Block
 	locked(func() { b = generateNextBlock(vals("a")) })
-	after := time.Now().Unix() + 1 // Math.round 은 반올림이라 1초 뒤일 수 있다
+	after := time.Now().Unix() + 1 // Math.round은 반올림이라 1초 뒤일 수 있다
 	if b.Header.Version != "2.1.0" || b.Header.Index != 1 || b.Header.PreviousHash.String() != genesisHash ||
 		b.Header.MerkleRoot != hh("a") || string(b.Data) != `["a"]` {
 		t.Errorf("next block: got %s, want version 2.1.0, index 1, the genesis hash and merkle root h(\"a\")", stringify(b))
@@ -78,8 +78,8 @@ func TestGenerateNextBlock(t *testing.T) {
 
 func TestAddBlock(t *testing.T) {
 	chain := makeChain(3, "a")
-	// fill 은 큰 블록을 실제로 만들지 않고, 이 블록을 붙인 체인의 QUERY_ALL 응답이 bytes 바이트, data 값 values 개라고 블록에 적어 둔다
-	// (챕터에 없는 값 own: addBlock 이 체인 전체의 응답 크기를 보는 fits 를 시험한다).
+	// fill은 큰 블록을 실제로 만들지 않고, 이 블록을 추가한 체인의 QUERY_ALL 응답이 bytes 바이트, data 값 values 개라고 블록에 적어 둔다
+	// (챕터에 없는 값 own: addBlock이 체인 전체의 응답 크기를 보는 fits를 시험한다).
 	fill := func(b Block, bytes, values int) Block {
 		b.own = cost{int32(bytes - len(chainFrame(chain[:2]))), int32(values)}
 		return b
@@ -116,8 +116,8 @@ func TestCalculateHash(t *testing.T) {
 	check(t, "calculateHash", got, hh("2.1.0"+"7"+a.String()+"1700000000"+b.String()))
 }
 
-// TestMerkleRoot 는 merkleRootOf 를 npm merkle 0.6.0 이 낸 값(testdata/jsnode/vectors.js 를 node 로 돌려 만든
-// merkle-vectors.json)과, 챕터의 규칙대로 이 테스트에서 따로 계산한 값에 견준다.
+// TestMerkleRoot는 merkleRootOf를 npm merkle 0.6.0이 낸 값(testdata/jsnode/vectors.js를 node로 돌려 만든
+// merkle-vectors.json)과, 챕터의 규칙대로 이 테스트에서 따로 계산한 값에 비교한다.
 func TestMerkleRoot(t *testing.T) {
 	file, _ := os.ReadFile("testdata/jsnode/merkle-vectors.json")
 	for _, v := range fromJSON[[]struct {
@@ -125,7 +125,7 @@ func TestMerkleRoot(t *testing.T) {
 		Root string
 		Text []string
 	}](t, string(file)) {
-		data, err := canonicalJSON(stringify(v.Data)) // 파일의 1e-07 같은 수를 JSON.stringify 의 형식으로
+		data, err := canonicalJSON(stringify(v.Data)) // 파일의 1e-07 같은 수를 JSON.stringify의 형식으로
 		must(t, err)
 		for i, value := range v.Data {
 			var parsed any
@@ -178,7 +178,7 @@ func TestIsValidNewBlock(t *testing.T) {
 		check(t, tt.name, isValidNewBlock(b, genesis), tt.want == "")
 		what := fmt.Sprintf("%s: lines logged with %q", tt.name, tt.want)
 		if tt.want == "" {
-			what = tt.name + ": lines logged (none for a valid block)" // countLog("") 는 모든 줄을 센다
+			what = tt.name + ": lines logged (none for a valid block)" // countLog("")는 모든 줄을 센다
 		}
 		check(t, what, logs.countLog(tt.want), min(len(tt.want), 1))
 	}
@@ -232,7 +232,7 @@ func TestIsValidChain(t *testing.T) {
 	}
 }
 
-// ---------- 챕터 2: HTTP 와 P2P 서버, 연결, 메시지 (main.js 의 차례) ----------
+// ---------- 챕터 2: HTTP와 P2P 서버, 연결, 메시지 (main.js의 차례) ----------
 
 func TestInitHttpServer(t *testing.T) {
 	n := startLocalNode(t)
@@ -272,7 +272,7 @@ func TestInitHttpServer(t *testing.T) {
 	check(t, "data of the mined block", string(n.blocks()[2].Data), `[1,"<&>",null,{"b":2}]`)
 }
 
-// 챕터의 P2P 서버는 npm ws 처럼 Origin 머리 없이 연결해 와도 받고, 연결되면 바로 QUERY_LATEST 를 보낸다.
+// 챕터의 P2P 서버는 npm ws처럼 Origin 머리 없이 연결해 와도 받고, 연결되면 바로 QUERY_LATEST를 보낸다.
 func TestInitP2PServer(t *testing.T) {
 	a := startNode(t, "A")
 	_, r := rawDial(t, a.p2p)
@@ -289,7 +289,7 @@ func TestInitConnection(t *testing.T) {
 	check(t, "sent", show(drain(ws)), show([]string{queryLatest}))
 }
 
-// 행마다 제네시스와 블록 1 을 가진 노드에 새 소켓으로 메시지 하나를 보내고, 그 소켓이 받은 것과 체인을 본다.
+// 행마다 제네시스와 블록 1을 가진 노드에 새 소켓으로 메시지 하나를 보내고, 그 소켓이 받은 것과 체인을 본다.
 func TestInitMessageHandler(t *testing.T) {
 	chain := makeChain(2, "m")
 	freshChain(t)
@@ -323,7 +323,7 @@ func TestCloseConnection(t *testing.T) {
 	a, b := newTestSocket(t, "127.0.0.1:1111"), newTestSocket(t, "127.0.0.1:2222")
 	locked(func() { sockets = []*socket{a, b}; broadcast(responseLatestMsg()) }) // 둘 다 프레임 하나를 나눠 가진다
 	a.close(errors.New("EOF"))
-	a.close(errors.New("a second error")) // 챕터에서는 close 와 error 가 둘 다 올 수 있다
+	a.close(errors.New("a second error")) // 챕터에서는 close와 error가 둘 다 올 수 있다
 	waitFor(t, "a to leave", func() bool { return slices.Equal(socketsNow(), []*socket{b}) })
 	check(t, "log lines with \"Connection failed to peer: 127.0.0.1:1111 (EOF)\"", logs.countLog("Connection failed to peer: 127.0.0.1:1111 (EOF)"), 1)
 	check(t, "frames b got (the broadcast)", len(drain(b)), 1)
@@ -352,23 +352,23 @@ func TestConnectToPeers(t *testing.T) {
 	}
 }
 
-// 챕터의 handleBlockchainResponse 와 replaceChain 이 남기는 로그 줄이다.
+// 챕터의 handleBlockchainResponse와 replaceChain이 남기는 로그 줄이다.
 const (
 	behind, appended    = "Blockchain possibly behind. We got: ", "We can append the received block to our chain"
 	nothing, longer     = "Received blockchain is not longer than current blockchain. Do nothing", "Received blockchain is longer than current blockchain"
 	queryPeer, replaced = "We have to query the chain from our peer", "Received blockchain is valid. Replacing current blockchain with received blockchain"
 )
 
-// TestHandleBlockchainResponse 는 챕터의 세 분기와 else 를 하나씩 본다: 받은 블록을 붙이기, 체인 전체를 묻기, 체인을 교체하기,
+// TestHandleBlockchainResponse는 챕터의 세 분기와 else를 하나씩 본다: 받은 블록을 추가하기, 체인 전체를 요청하기, 체인을 교체하기,
 // 더 길지 않으면 아무것도 하지 않기. 보낸 피어와 다른 피어가 무엇을 받았는지, 챕터의 어떤 로그를 남겼는지 본다.
 func TestHandleBlockchainResponse(t *testing.T) {
 	freshChain(t)
 	chain, fork := makeChain(4, "h"), makeChain(2, "fork")
-	skipping := chain[2] // 우리 마지막 블록 위에 있지만 index 가 하나를 건너뛴다
+	skipping := chain[2] // 우리 마지막 블록 위에 있지만 index가 하나를 건너뛴다
 	skipping.Header.Index = 3
-	invalid := slices.Clone(chain) // 블록 3 이 앞 블록에 이어지지 않는다
+	invalid := slices.Clone(chain) // 블록 3이 앞 블록에 이어지지 않는다
 	invalid[3].Header.PreviousHash = hh("another block")
-	frame := func(blocks []Block) []string { return []string{string(chainFrame(blocks))} } // blocks 를 담은 RESPONSE_BLOCKCHAIN 하나
+	frame := func(blocks []Block) []string { return []string{string(chainFrame(blocks))} } // blocks를 담은 RESPONSE_BLOCKCHAIN 하나
 	for _, tt := range []struct {
 		name                  string
 		held, received        []Block
@@ -394,7 +394,7 @@ func TestHandleBlockchainResponse(t *testing.T) {
 		sender, other := newTestSocket(t, "sender"), newTestSocket(t, "other")
 		locked(func() { sockets = []*socket{sender, other} })
 		logs := captureLog(t)
-		receive(sender, chainFrame(tt.received)) // 노드가 받는 그대로: JSON.parse 뒤에 "message" 핸들러가 handleBlockchainResponse 를 부른다
+		receive(sender, chainFrame(tt.received)) // 노드가 받는 그대로: JSON.parse 뒤에 "message" 핸들러가 handleBlockchainResponse를 부른다
 		if got := strings.Split(logs.logText(), "\n"); !slices.EqualFunc(got, tt.wantLog, strings.HasSuffix) {
 			t.Errorf("%s: log\n got %q\nwant %q", tt.name, got, tt.wantLog)
 		}
@@ -404,7 +404,7 @@ func TestHandleBlockchainResponse(t *testing.T) {
 	}
 }
 
-// write 가 보내는 바이트: 메시지를 JSON.stringify 한 것 그대로이다 (응답의 data 는 블록 배열의 JSON 문자열이다).
+// write가 보내는 바이트: 메시지를 JSON.stringify 한 것 그대로이다 (응답의 data는 블록 배열의 JSON 문자열이다).
 func TestWrite(t *testing.T) {
 	freshChain(t)
 	b := Block{Header: BlockHeader{"2.1.0", 1, hashOf(genesisBlock), 1700000000, hh("a")}, Data: vals("a")}
@@ -428,7 +428,7 @@ func TestWrite(t *testing.T) {
 	}
 }
 
-// broadcast 는 모든 소켓에 같은 바이트를 보내고, 그 바이트는 모든 소켓이 나눠 가진 프레임 하나이다.
+// broadcast는 모든 소켓에 같은 바이트를 보내고, 그 바이트는 모든 소켓이 나눠 가진 프레임 하나이다.
 func TestBroadcast(t *testing.T) {
 	freshChain(t)
 	chain := makeChain(1, "b")
@@ -451,7 +451,7 @@ func TestMineBlock(t *testing.T) {
 	mu.Lock()
 	sockets = []*socket{watcher}
 	b := mineBlock(vals())
-	noData := mineBlock(json.RawMessage(`null`)) // data 가 배열이 아닌 블록은 구조 검사가 거절한다 (HTTP 는 빠진 data 를 [] 로 바꾼다)
+	noData := mineBlock(json.RawMessage(`null`)) // data가 배열이 아닌 블록은 구조 검사가 거절한다 (HTTP는 빠진 data를 []로 바꾼다)
 	mu.Unlock()
 	if b == nil || !strings.HasSuffix(string(stringify(b)), `"data":[]}`) || b.Header.Index != 1 || b.Header.MerkleRoot != (Hash{}) {
 		t.Fatalf("mineBlock([]): got %s, want block 1 with \"data\":[] and 64 zeros as merkle root", stringify(b))
@@ -480,7 +480,7 @@ func TestReplaceChain(t *testing.T) {
 		locked(func() { replaceChain(tt.with) })
 		sameChain(t, tt.name, chainNow(), tt.want)
 	}
-	// 같은 길이의 올바른 체인: 챕터의 random.boolean() 처럼 반반의 확률로 교체한다. 64 번 중 양쪽이 다 나와야 한다.
+	// 같은 길이의 올바른 체인: 챕터의 random.boolean()처럼 반반의 확률로 교체한다. 64번 중 양쪽이 다 나와야 한다.
 	replaced := 0
 	for range 64 {
 		setChain(long)
@@ -495,73 +495,73 @@ func TestReplaceChain(t *testing.T) {
 	}
 }
 
-// ---------- 노트를 따라 해 보기 (README 의 <!-- walkthrough: 4 --> 블록) ----------
+// ---------- 노트를 따라 해 보기 (README의 <!-- walkthrough: 4 --> 블록) ----------
 
-// TestNoteWalkthrough 는 노트의 네 부분을 -trace 로 띄운 노드 셋으로 따라 하며 노드마다 챕터의 로그 줄이 차례대로 나오는지 본다.
+// TestNoteWalkthrough는 노트의 네 부분을 -trace로 띄운 노드 셋으로 따라 하며 노드마다 챕터의 로그 줄이 차례대로 나오는지 본다.
 func TestNoteWalkthrough(t *testing.T) {
 	w := &walk{t: t, ports: map[string]string{}}
 	one := func(d, p string, k int) string { return fmt.Sprintf("%s %s RESPONSE_BLOCKCHAIN 1 block [%d]", d, p, k) } // 블록 하나의 답
 	n1 := w.start(1, nil, "-http_port=0", "-p2p_port=0")
 	p1 := n1.addr()
 	w.expect(1, "Listening http port on: "+port(n1.http), "Listening websocket p2p port on: "+port(n1.p2p))
-	w.step("1. 최초의 피어 깨어남 — 노드 1 을 띄운다. initHttpServer 와 initP2PServer 가 리슨한다.", 1)
+	w.step("1. 최초의 피어 깨어남 — 노드 1을 띄운다. initHttpServer와 initP2PServer가 리슨한다.", 1)
 	n2 := w.start(2, nil, "-http_port=0", "-p2p_port=0", "-peers="+n1.p2p)
 	p2 := n2.addr()
-	e2 := w.inbound(n1) // 노드 1 이 보는 노드 2: 노드 2 가 연결할 때 쓴 임시 포트
+	e2 := w.inbound(n1) // 노드 1이 보는 노드 2: 노드 2가 연결할 때 쓴 임시 포트
 	for num, peer := range map[int]string{2: p1, 1: e2} {
 		w.expect(num, "→ "+peer+" QUERY_LATEST", "← "+peer+" QUERY_LATEST", one("→", peer, 0), one("←", peer, 0), nothing)
 	}
-	w.step("2. 다른 피어가 연결 요청 — 노드 2 가 -peers 로 노드 1 에 연결한다. 양쪽의 initConnection 이 상대의 최신 블록을 묻고(QUERY_LATEST),"+
+	w.step("2. 다른 피어가 연결 요청 — 노드 2가 -peers로 노드 1에 연결한다. 양쪽의 initConnection이 상대의 최신 블록을 요청하고(QUERY_LATEST),"+
 		" 받은 제네시스는 더 길지 않아 둘 다 Do nothing.", 1, 2)
 	b1, _ := n1.mineBody(`{"data":["첫 번째 블록"]}`)
 	check(t, "노드 1 POST /mineBlock: the block's index", b1.Header.Index, 1)
 	w.expect(1, one("→", e2, 1), one("←", e2, 1), nothing)
 	w.expect(2, one("←", p1, 1), behind+"0,  Peer got: 1", appended, one("→", p1, 1))
-	w.step("3. 블록생성 — 노드 1 에 POST /mineBlock. mineBlock 이 블록을 붙이고 broadcast(responseLatestMsg()) 로 알린다."+
-		" 노드 2 는 previousHash 가 자기 최신 블록의 해시라 바로 붙이고(첫째 분기) 다시 알린다. 노드 1 은 Do nothing.", 1, 2)
+	w.step("3. 블록생성 — 노드 1에 POST /mineBlock. mineBlock이 블록을 추가하고 broadcast(responseLatestMsg())로 알린다."+
+		" 노드 2는 previousHash가 자기 최신 블록의 해시라 바로 추가하고(첫째 분기) 다시 알린다. 노드 1은 Do nothing.", 1, 2)
 	n1.mineBody(`{"data":["두 번째","블록"]}`)
 	w.expect(1, one("→", e2, 2), one("←", e2, 2), nothing)
 	w.expect(2, one("←", p1, 2), behind+"1,  Peer got: 2", appended, one("→", p1, 2))
 	n3 := w.start(3, []string{"HTTP_PORT=0", "P2P_PORT=0"}) // 챕터처럼 환경 변수로
 	n3.addPeers(n2.p2p)
-	e3 := w.inbound(n2, p1) // 노드 2 가 보는 노드 3
+	e3 := w.inbound(n2, p1) // 노드 2가 보는 노드 3
 	w.expect(3, "→ "+p2+" QUERY_LATEST", "← "+p2+" QUERY_LATEST", one("→", p2, 0), one("←", p2, 2), behind+"0,  Peer got: 2", queryPeer,
 		"→ "+p2+" QUERY_ALL", "← "+p2+" RESPONSE_BLOCKCHAIN 3 blocks [0…2]", behind+"0,  Peer got: 2", longer, replaced, one("→", p2, 2))
 	w.expect(2, "→ "+e3+" QUERY_LATEST", "← "+e3+" QUERY_LATEST", one("→", e3, 2), one("←", e3, 0), nothing,
 		"← "+e3+" QUERY_ALL", "→ "+e3+" RESPONSE_BLOCKCHAIN 3 blocks [0…2]", one("←", e3, 2), nothing)
 	check(t, "blocks after 노드 3 joined", len(waitSameChain(t, n1, n2, n3)), 3)
-	w.step("4. 브로드 캐스트 — 노드 1 의 두 번째 블록도 노드 2 가 바로 붙인다(첫째 분기). 노드 3 이 깨어나 POST /addPeers 로 노드 2 에"+
-		" 연결한다. 받은 최신 블록 [2] 는 붙일 수 없고 하나뿐이라 노드 2 에게 체인 전체를 묻고(QUERY_ALL, 둘째 분기), 받은 체인이"+
+	w.step("4. 브로드 캐스트 — 노드 1의 두 번째 블록도 노드 2가 바로 추가한다(첫째 분기). 노드 3이 깨어나 POST /addPeers로 노드 2에"+
+		" 연결한다. 받은 최신 블록 [2]는 추가할 수 없고 하나뿐이라 노드 2에게 체인 전체를 요청하고(QUERY_ALL, 둘째 분기), 받은 체인이"+
 		" 올바르고 더 길어 바꾼다(셋째 분기).", 1, 2, 3)
 	n3.mineBody(`{"data":["셋째"]}`)
 	w.expect(3, one("→", p2, 3), one("←", p2, 3), nothing)
 	w.expect(2, one("←", e3, 3), behind+"2,  Peer got: 3", appended, one("→", p1, 3), one("→", e3, 3))
 	w.expect(1, one("←", e2, 3), behind+"2,  Peer got: 3", appended, one("→", e2, 3))
 	check(t, "blocks after 노드 3 mined", len(waitSameChain(t, n1, n2, n3)), 4)
-	w.step("4. 브로드 캐스트 — 노드 3 에서 생성한 블록이 노드 2 를 거쳐(노드 2 는 소켓마다 한 줄) 노드 1 까지 간다. 되돌아온 알림에는 Do nothing.", 3, 2, 1)
+	w.step("4. 브로드 캐스트 — 노드 3에서 생성한 블록이 노드 2를 거쳐(노드 2는 소켓마다 한 줄) 노드 1까지 간다. 되돌아온 알림에는 Do nothing.", 3, 2, 1)
 	w.nodes[3].stop()
 	w.expect(3, "Stopping server")
 	w.expect(2, "Connection failed to peer: "+e3+" (…")
 	waitFor(t, "노드 2's GET /peers to list only 노드 1 (the address it dialed)", func() bool { return slices.Equal(n2.peers(), []string{p1}) })
-	w.step("끝내기 — 노드 3 을 POST /stop 으로 멈춘다. 노드 2 는 그 소켓을 빼며 Connection failed to peer 를 찍는다.", 3, 2, 1)
+	w.step("끝내기 — 노드 3을 POST /stop으로 멈춘다. 노드 2는 그 소켓을 빼며 Connection failed to peer를 찍는다.", 3, 2, 1)
 	t.Run("README", w.checkReadme)
 }
 
-// walk 는 TestNoteWalkthrough 의 노드 셋과, 지금 단계가 시작할 때 노드마다 있던 로그 줄 수이다.
+// walk는 TestNoteWalkthrough의 노드 셋과, 지금 단계가 시작할 때 노드마다 있던 로그 줄 수이다.
 type walk struct {
 	t     *testing.T
 	nodes [4]*testNode      // nodes[1], nodes[2], nodes[3]
 	mark  [4]int            // 지금 단계가 시작할 때의 줄 수
-	ports map[string]string // 진짜 포트 → README 의 포트 (노드 N 의 HTTP 는 300N, P2P 는 600N): -v 의 이야기용
+	ports map[string]string // 진짜 포트 → README의 포트 (노드 N의 HTTP는 300N, P2P는 600N): -v의 이야기용
 }
 
 var (
-	walkStamp  = regexp.MustCompile(`^\d{4}/\d{2}/\d{2} \d{2}:\d{2}:\d{2} `) // Go 의 log 가 붙이는 날짜와 시각
+	walkStamp  = regexp.MustCompile(`^\d{4}/\d{2}/\d{2} \d{2}:\d{2}:\d{2} `) // Go의 log가 붙이는 날짜와 시각
 	walkPorts  = regexp.MustCompile(`(127\.0\.0\.1:|port on: )(\d+)`)
 	walkHeader = regexp.MustCompile(`^# 노드 ([123])\b`)
 )
 
-// start 는 노드 num 을 -trace 로 띄운다. env 는 더 붙일 환경 변수이다.
+// start는 노드 num을 -trace로 띄운다. env는 더 붙일 환경 변수이다.
 func (w *walk) start(num int, env []string, args ...string) *testNode {
 	w.t.Helper()
 	n := startChild(w.t, fmt.Sprintf("노드 %d", num), env, append(args, "-trace")...)
@@ -570,7 +570,7 @@ func (w *walk) start(num int, env []string, args ...string) *testNode {
 	return n
 }
 
-// inbound 는 n 의 GET /peers 에 known 말고 하나 더 있는 주소이다: n 에 연결해 온 노드의 "주소:임시 포트".
+// inbound는 n의 GET /peers에 known 말고 하나 더 있는 주소이다: n에 연결해 온 노드의 "주소:임시 포트".
 func (w *walk) inbound(n *testNode, known ...string) (peer string) {
 	w.t.Helper()
 	waitFor(w.t, n.name+" to list a new peer", func() bool {
@@ -581,8 +581,8 @@ func (w *walk) inbound(n *testNode, known ...string) (peer string) {
 	return peer
 }
 
-// log 는 노드 num 이 from 번째 줄부터 찍은 줄들에서 시각을 뺀 것이다. walkMissing 은 want 의 줄들이 lines 에 이 차례로 있으면
-// -1 을, 아니면 처음 빠진 줄의 번호를 돌려준다. "…" 로 끝나는 줄은 그 앞까지로 시작하는 줄이면 된다.
+// log는 노드 num이 from 번째 줄부터 찍은 줄들에서 시각을 뺀 것이다. walkMissing은 want의 줄들이 lines에 이 차례로 있으면
+// -1을, 아니면 처음 빠진 줄의 번호를 반환한다. "…"로 끝나는 줄은 그 앞까지로 시작하는 줄이면 된다.
 func (w *walk) log(num, from int) (out []string) {
 	for _, l := range w.nodes[num].logLines()[from:] {
 		out = append(out, walkStamp.ReplaceAllString(strings.TrimRight(l, " \r"), ""))
@@ -599,7 +599,7 @@ func walkMissing(lines, want []string) int {
 	return map[bool]int{true: i, false: -1}[i < len(want)]
 }
 
-// expect 는 노드 num 이 이 단계에서 want 의 줄들을 이 차례로 찍기를 기다린다.
+// expect는 노드 num이 이 단계에서 want의 줄들을 이 차례로 찍기를 기다린다.
 func (w *walk) expect(num int, want ...string) {
 	w.t.Helper()
 	var got []string
@@ -608,7 +608,7 @@ func (w *walk) expect(num int, want ...string) {
 		func() string { return "got these lines in this step:\n" + strings.Join(got, "\n") })
 }
 
-// step 은 단계를 끝낸다: -v 이면 설명과, order 의 노드마다 이 단계에 찍은 줄을 그 차례로(포트는 README 의 것으로) 보인다.
+// step은 단계를 끝낸다: -v이면 설명과, order의 노드마다 이 단계에 찍은 줄을 그 차례로(포트는 README의 것으로) 보인다.
 func (w *walk) step(narration string, order ...int) {
 	for _, num := range order {
 		lines := w.log(num, w.mark[num])
@@ -623,8 +623,8 @@ func (w *walk) step(narration string, order ...int) {
 	w.t.Log(narration)
 }
 
-// checkReadme 는 README 의 <!-- walkthrough: 4 --> 바로 다음 ``` 블록에서 "# 노드 N…" 주석 아래의 줄들이 (시각을 빼고 포트를
-// PORT 로 바꾸어) 노드 N 의 로그에 이 차례로 있는지 본다. "# " 로 시작하는 다른 줄은 주석이다.
+// checkReadme는 README의 <!-- walkthrough: 4 --> 바로 다음 ``` 블록에서 "# 노드 N…" 주석 아래의 줄들이 (시각을 빼고 포트를
+// PORT로 바꾸어) 노드 N의 로그에 이 차례로 있는지 본다. "# "로 시작하는 다른 줄은 주석이다.
 func (w *walk) checkReadme(t *testing.T) {
 	block := readmeBetween(t, "<!-- walkthrough: 4 -->\n```\n", "\n```")
 	normal := func(l string) string {
@@ -655,10 +655,10 @@ func (w *walk) checkReadme(t *testing.T) {
 
 // ---- 챕터에 없는 것 ----
 
-// ---------- JSON 을 자바스크립트처럼 ----------
+// ---------- JSON을 자바스크립트처럼 ----------
 
-// canonicalJSON 은 JSON.stringify(JSON.parse(raw)) 와 같다: 문자열은 stringify 가 쓰고, 그 바이트가 JSON.stringify 와 같아야 한다.
-// want 는 node 20 이 낸 값이고, "" 는 자바스크립트와 달리 읽을 수 없어 거절하는 값이다.
+// canonicalJSON은 JSON.stringify(JSON.parse(raw))와 같다: 문자열은 stringify가 쓰고, 그 바이트가 JSON.stringify와 같아야 한다.
+// want는 node 20이 낸 값이고, ""는 자바스크립트와 달리 읽을 수 없어 거절하는 값이다.
 func TestCanonicalJSON(t *testing.T) {
 	for _, tt := range []struct{ raw, want string }{
 		{`{"b":1,"2":2,"1":3,"a":4,"b":5}`, `{"1":3,"2":2,"b":5,"a":4}`},
@@ -666,14 +666,14 @@ func TestCanonicalJSON(t *testing.T) {
 		{`"<&>\u2028|\u2029"`, "\"<&>\u2028|\u2029\""}, // <, >, & 와 줄 구분 문자는 그대로 쓴다
 		{`"a\b\f\n\r\t\u0001\u001f\u007f \"\\\/ 한글"`, "\"a\\b\\f\\n\\r\\t\\u0001\\u001f\x7f \\\"\\\\/ 한글\""},
 		{`"\ud83d\ude00"`, `"😀"`},                  // 짝을 이룬 서로게이트 이스케이프는 자바스크립트처럼 그 문자이다
-		{`"\ud800"`, ``},                           // 짝이 없으면 Go 는 U+FFFD 로 읽는다: 거절한다
-		{"\"\uFFFD\"", ``},                         // Go 가 바꿔 읽은 것과 가릴 수 없어 U+FFFD 문자도 거절한다
-		{`"\ufffd"`, ``},                           // 이스케이프로 쓰면 Go 가 바꿔 읽은 것과 가릴 수 없어 거절한다
+		{`"\ud800"`, ``},                           // 짝이 없으면 Go는 U+FFFD로 읽는다: 거절한다
+		{"\"\uFFFD\"", ``},                         // Go가 바꿔 읽은 것과 가릴 수 없어 U+FFFD 문자도 거절한다
+		{`"\ufffd"`, ``},                           // 이스케이프로 쓰면 Go가 바꿔 읽은 것과 가릴 수 없어 거절한다
 		{`"\\ud800 \\u2028"`, `"\\ud800 \\u2028"`}, // 역슬래시 문자 뒤의 글은 이스케이프가 아니다
 		{`{"4294967295":1,"4294967294":2,"01":3,"-1":4}`, `{"4294967294":2,"4294967295":1,"01":3,"-1":4}`},
-		{`1e400`, ``},            // 자바스크립트는 Infinity 로 읽고 null 로 쓴다
-		{`[{"toString":1}]`, ``}, // String() 이 예외를 던진다
-		{`{"a":{"toString":1}}`, `{"a":{"toString":1}}`}, // 객체 안의 객체에는 String() 이 닿지 않는다
+		{`1e400`, ``},            // 자바스크립트는 Infinity로 읽고 null로 쓴다
+		{`[{"toString":1}]`, ``}, // String()이 예외를 던진다
+		{`{"a":{"toString":1}}`, `{"a":{"toString":1}}`}, // 객체 안의 객체에는 String()이 닿지 않는다
 		{strings.Repeat("[", maxDepth+2) + strings.Repeat("]", maxDepth+2), ``},
 		{"\"\xff\"", ``},
 		{`[1] 2`, ``},
@@ -685,7 +685,7 @@ func TestCanonicalJSON(t *testing.T) {
 	}
 }
 
-// readMessage 는 JSON.stringify 가 쓴 형식 그대로인 메시지만 받는다: 다시 쓴 바이트가 받은 바이트와 같아야 한다.
+// readMessage는 JSON.stringify가 쓴 형식 그대로인 메시지만 받는다: 다시 쓴 바이트가 받은 바이트와 같아야 한다.
 // 그러면 자바스크립트가 다르게 읽을 메시지(대소문자가 다른 키, 같은 키 둘, 다른 형식의 수)와 잘린 프레임이 모두 걸러진다.
 func TestReadMessage(t *testing.T) {
 	chain := makeChain(2, "r")
@@ -729,7 +729,7 @@ func TestConcurrentMiningLosesNothing(t *testing.T) {
 	check(t, "times the peer asked for the whole chain (every block arrived in order)", peer.countLog(queryPeer), 0)
 }
 
-// mineAtOnce 는 clients 개의 고루틴이 함께 POST /mineBlock 을 모두 count 번(data 는 저마다 다르다) 보내고, 200 이 아닌 답의 수를 돌려준다.
+// mineAtOnce는 clients 개의 고루틴이 함께 POST /mineBlock을 모두 count 번(data는 저마다 다르다) 보내고, 200이 아닌 답의 수를 반환한다.
 func mineAtOnce(hc *http.Client, url string, clients, count int) int32 {
 	var next, failed atomic.Int32
 	var wg sync.WaitGroup
@@ -746,22 +746,22 @@ func mineAtOnce(hc *http.Client, url string, clients, count int) int32 {
 	return failed.Load()
 }
 
-// ---------- 한계: README 의 「지키는 한계」 한 줄마다 한 행 ----------
+// ---------- 한계: README의 「지키는 한계」 한 줄마다 한 행 ----------
 
-// TestLimits 는 README 의 「지키는 한계」 표의 행마다 한 행이다: 한계를 넘겨 보고 그 결과(체인, 피어가 받은 것, 연결, 힙, mu 를
-// 잡은 시간)를 본다. 행마다 그 한계를 없앤 복사본에서 실패하는 것을 확인했다. 행의 이름은 README 의 표의 첫 칸에서 `, 괄호 안,
-// / 를 뺀 것이고(" / " 는 ", "), 끝에서 두 목록이 같은 차례인지 본다.
+// TestLimits는 README의 「지키는 한계」 표의 행마다 한 행이다: 한계를 넘겨 보고 그 결과(체인, 피어가 받은 것, 연결, 힙, mu를
+// 잡은 시간)를 본다. 행마다 그 한계를 없앤 복사본에서 실패하는 것을 확인했다. 행의 이름은 README의 표의 첫 칸에서 `, 괄호 안,
+// / 를 뺀 것이고(" / "는 ", "), 끝에서 두 목록이 같은 차례인지 본다.
 func TestLimits(t *testing.T) {
 	var readmeRows, rows []string
 	for _, line := range strings.Split(readmeBetween(t, "| 무엇 | 한계 | 넘으면 |\n|---|---|---|\n", "\n\n"), "\n") {
 		cell := regexp.MustCompile("`|\\(.*?\\)").ReplaceAllString(strings.Split(line+"|", "|")[1], "")
 		readmeRows = append(readmeRows, strings.ReplaceAll(strings.ReplaceAll(strings.TrimSpace(cell), " / ", ", "), "/", ""))
 	}
-	for _, row := range []struct { // 행마다 새 노드 n (이 프로세스 안)과, 그 노드에 메시지를 바로 넣을 소켓 ws 로 돈다
+	for _, row := range []struct { // 행마다 새 노드 n (이 프로세스 안)과, 그 노드에 메시지를 바로 넣을 소켓 ws로 돈다
 		name string
 		run  func(t *testing.T, n *testNode, ws *socket)
 	}{
-		// 64 MiB 를 넘는 프레임을 보낸 연결만 닫히고, 다른 연결은 계속 답을 받는다.
+		// 64 MiB를 넘는 프레임을 보낸 연결만 닫히고, 다른 연결은 계속 답을 받는다.
 		{"받는 웹소켓 프레임 하나", func(t *testing.T, n *testNode, ws *socket) {
 			good, r := rawDial(t, n.p2p)
 			conn, _ := rawDial(t, n.p2p)
@@ -772,9 +772,9 @@ func TestLimits(t *testing.T) {
 			writeRawFrame(t, good, queryLatest)
 			check(t, "the other connection's answer", readUntil(t, good, r, answerPrefix), string(chainFrame(chainNow()[:1])))
 		}},
-		// 16 KiB 를 넘는 메시지는 둘씩만 읽는다: 4 MiB 프레임 16 개가 한꺼번에 와도 힙은 하나일 때의 네 배 안이고,
+		// 16 KiB를 넘는 메시지는 둘씩만 읽는다: 4 MiB 프레임 16개가 한꺼번에 와도 힙은 하나일 때의 네 배 안이고,
 		// 둘이 자리를 쥐면 다음 큰 메시지는 기다렸다가 둘이 끊기면 읽힌다.
-		{"16 KiB 를 넘는 메시지", func(t *testing.T, n *testNode, ws *socket) {
+		{"16 KiB를 넘는 메시지", func(t *testing.T, n *testNode, ws *socket) {
 			junk := append(rawFrameHeader(1, 4<<20), strings.Repeat("x", 4<<20)...)
 			peak := func(peers int) uint64 { // 잘못된 4 MiB 프레임을 peers 개가 한꺼번에 보낼 때 힙이 자란 가장 큰 값
 				conns := make([]net.Conn, peers)
@@ -796,7 +796,7 @@ func TestLimits(t *testing.T) {
 			atMost(t, "heap growth with 16 peers sending 4 MiB frames at once (4× one peer's)", peak(16), 4*one)
 			setLimit(t, &writeTimeout, time.Second) // 자리를 기다리는 시간
 			var stalled []net.Conn
-			for range 2 { // 1 MiB 라 하고 20 KiB 만 보낸다
+			for range 2 { // 1 MiB라 하고 20 KiB만 보낸다
 				conn, r := rawDial(t, n.p2p)
 				readRawFrame(r)
 				conn.Write(append(rawFrameHeader(1, 1<<20), make([]byte, 20<<10)...))
@@ -815,17 +815,17 @@ func TestLimits(t *testing.T) {
 				return len(chainNow()) == len(chain) || socketAt(honest.LocalAddr().String()) == nil
 			})
 			check(t, "blocks of an honest 55 KB chain after two peers broke off big messages", len(chainNow()), len(chain))
-			// 핸드셰이크 전의 연결은 16 KiB 까지만 읽으므로 자리를 얻지 못한다: net/http 이 스스로 답하는 OPTIONS * 에 17 KB 의 몸체를 보내도.
+			// 핸드셰이크 전의 연결은 16 KiB까지만 읽으므로 자리를 얻지 못한다: net/http이 스스로 답하는 OPTIONS *에 17 KB의 몸체를 보내도.
 			for range 2 {
 				c := tcpDial(t, n.p2p, 0, "OPTIONS * HTTP/1.1\r\nHost: localhost\r\nContent-Length: 17000\r\n\r\n"+strings.Repeat("x", 17000))
 				closedWithin(c, 5*time.Second)
 			}
 			check(t, "places taken after two OPTIONS * with 17 KB bodies", len(bigReads), 0)
 		}},
-		// 체인 전체의 답이 2^20 개의 값이나 64 MiB 를 넘게 할 블록은 붙이지 않고(/mineBlock 은 400), 가진 체인은 새 Go 노드가 받는다.
+		// 체인 전체의 답이 2^20개의 값이나 64 MiB를 넘게 할 블록은 추가하지 않고(/mineBlock은 400), 가진 체인은 새 Go 노드가 받는다.
 		{"가진 체인 전체의 QUERY_ALL 답", func(t *testing.T, n *testNode, ws *socket) {
 			tip := func() Block { c := chainNow(); return c[len(c)-1] }
-			// 값 쪽: 제네시스의 값 1 개 + 300,000 개(["","",…]) 블록 3 개는 2^20 안이고, 4 번째는 넘는다.
+			// 값 쪽: 제네시스의 값 1개 + 300,000개(["","",…]) 블록 3개는 2^20 안이고, 4번째는 넘는다.
 			for i := 1; i <= 4; i++ {
 				receive(ws, chainFrame([]Block{blockOn(tip(), values(`""`, 300000), valuesRoot("", 300000))}))
 				check(t, fmt.Sprintf("blocks after block %d of 300,000 values", i), len(chainNow()), min(i, 3)+1)
@@ -843,7 +843,7 @@ func TestLimits(t *testing.T) {
 				t.Log("the 64 MiB side is checked without -race (.ci/run)")
 				return
 			}
-			// 바이트 쪽: 답에서 2 MB 인 블록(역슬래시 52만 개) 32 개로 채우고, 남은 바이트를 딱 채우는 블록은 붙이고 한 바이트 더 큰 블록은 거절한다.
+			// 바이트 쪽: 답에서 2 MB인 블록(역슬래시 52만 개) 32개로 채우고, 남은 바이트를 딱 채우는 블록은 추가하고 한 바이트 더 큰 블록은 거절한다.
 			fill := `["` + strings.Repeat(`\\`, 520000) + `"]`
 			chain, root := []Block{genesisBlock}, dataRoot(fill)
 			for range 32 {
@@ -861,8 +861,8 @@ func TestLimits(t *testing.T) {
 			check(t, "the answer after a block making it 64 MiB: its bytes, a Go receiver's error", show(len(answer), err), show(maxFrameBytes, nil))
 			check(t, "POST /mineBlock on the full chain", request(client, "POST", n.http+"/mineBlock", `{"data":[]}`, nil), reply{400, "Bad Request"})
 		}},
-		// data 가 1 MiB 를 넘거나, version 이 256 바이트를 넘거나, index 가 2^53 이거나, 해시가 소문자인 블록이 든 체인은 통째로 거절되고
-		// 잘못된 메시지로 센다. 딱 한계인 블록(data 1 MiB, version 256 바이트)은 받는다.
+		// data가 1 MiB를 넘거나, version이 256바이트를 넘거나, index가 2^53 이거나, 해시가 소문자인 블록이 든 체인은 통째로 거절되고
+		// 잘못된 메시지로 센다. 딱 한계인 블록(data 1 MiB, version 256바이트)은 받는다.
 		{"블록 하나", func(t *testing.T, n *testNode, ws *socket) {
 			g, b1 := genesisBlock, nextBlock(genesisBlock, "first")
 			ys := func(size int) string { return `["` + strings.Repeat("y", size-4) + `"]` }
@@ -878,10 +878,10 @@ func TestLimits(t *testing.T) {
 				check(t, fmt.Sprintf("case %d: blocks, bad messages", i), fmt.Sprint(len(chainNow()), badOf(ws)), fmt.Sprint(1+2*(i/4), min(i+1, 4)))
 			}
 		}},
-		// 프레임의 data 값이 2^20 개를 넘으면 해시하기 전에 거절한다: 앞 블록에 이어지고 머클 루트가 맞는 1 MiB 블록 16 개인 프레임은
-		// 넷째 블록에서 멈춘다. 이어지지 않는 블록의 data 는 처음과 마지막 것 말고는 해시하지 않는다 (prepareBlocks).
+		// 프레임의 data 값이 2^20개를 넘으면 해시하기 전에 거절한다: 앞 블록에 이어지고 머클 루트가 맞는 1 MiB 블록 16개인 프레임은
+		// 넷째 블록에서 멈춘다. 이어지지 않는 블록의 data는 처음과 마지막 것 말고는 해시하지 않는다 (prepareBlocks).
 		{"프레임 하나의 data 값", func(t *testing.T, n *testNode, ws *socket) {
-			count := maxBlockDataBytes / 3 // 1 MiB 의 ["","",…]: 블록 셋이면 2^20 개에 조금 못 미친다
+			count := maxBlockDataBytes / 3 // 1 MiB의 ["","",…]: 블록 셋이면 2^20개에 조금 못 미친다
 			data, root := values(`""`, count), valuesRoot("", count)
 			one := chainFrame([]Block{{Header: BlockHeader{"2.1.0", 5, Hash{}, 1700000000, root}, Data: json.RawMessage(data)}}) // 붙지 않는 블록 하나
 			chain := []Block{genesisBlock}
@@ -901,10 +901,10 @@ func TestLimits(t *testing.T) {
 			for i := range junk {
 				junk[i].Header.PreviousHash = Hash{} // 앞 블록에 이어지지 않는다
 			}
-			receive(ws, chainFrame(junk)) // 처음과 마지막 블록만 해시하므로 2^20 개에 이르지 않는다: 잘못된 메시지가 아니다
+			receive(ws, chainFrame(junk)) // 처음과 마지막 블록만 해시하므로 2^20개에 이르지 않는다: 잘못된 메시지가 아니다
 			check(t, "bad messages after 16 unchained blocks of the same data", badOf(ws), 1)
 		}},
-		// 프레임에서 2 MiB 인 쓰레기 블록 뒤의 작은 다음 블록을 붙여도, 노드는 프레임이 아닌 그 블록의 복사본만 쥔다.
+		// 프레임에서 2 MiB인 쓰레기 블록 뒤의 작은 다음 블록을 추가해도, 노드는 프레임이 아닌 그 블록의 복사본만 쥔다.
 		{"받은 블록이 쥐는 메모리", func(t *testing.T, n *testNode, ws *socket) {
 			junk := Block{Data: json.RawMessage(`["` + strings.Repeat(`\\`, maxBlockDataBytes/2-2) + `"]`)} // 프레임에서 역슬래시가 두 배가 된다
 			junk.Header.MerkleRoot = dataRoot(string(junk.Data))
@@ -917,9 +917,9 @@ func TestLimits(t *testing.T) {
 			check(t, "blocks after 10 frames of 2 MiB each ending in a next block", len(chainNow()), 11)
 			atMost(t, "heap kept after them", grew, 4<<20)
 		}},
-		// 1 MiB 의 ["","",…] 블록 둘을 받아 쥐면 힙은 그 JSON 글만큼(2 MiB 쯤) 자란다: 값마다 따로 두지 않는다.
-		{"저장한 data 의 메모리", func(t *testing.T, n *testNode, ws *socket) {
-			const count = maxBlockDataBytes / 3 // 349,525 개
+		// 1 MiB의 ["","",…] 블록 둘을 받아 쥐면 힙은 그 JSON 글만큼(2 MiB 쯤) 자란다: 값마다 따로 두지 않는다.
+		{"저장한 data의 메모리", func(t *testing.T, n *testNode, ws *socket) {
+			const count = maxBlockDataBytes / 3 // 349,525개
 			b1 := blockOn(genesisBlock, values(`""`, count), valuesRoot("", count))
 			f1, f2 := chainFrame([]Block{b1}), chainFrame([]Block{blockOn(b1, values(`""`, count), valuesRoot("", count))})
 			_, grew := heap(func() { receive(ws, f1); receive(ws, f2) })
@@ -927,23 +927,23 @@ func TestLimits(t *testing.T) {
 			check(t, "blocks after two blocks of 1 MiB", len(chainNow()), 3)
 			atMost(t, "heap kept by them", grew, 8<<20)
 		}},
-		// 프레임 한계 안의 가장 긴 체인을 받고, 그 QUERY_ALL 에 답하고, 블록 하나를 더 붙여도 mu 는 50 ms 안에 놓인다. 적대적인 피어가
-		// 번갈아 한 블록씩 더 긴 다른 포크를 보내거나 QUERY_ALL 을 받을 때마다 한 블록 더 긴 체인으로 답해도, 그 일은 그 피어의 고루틴에서
-		// 일어날 뿐이라 mu 와 힙과 정직한 피어는 지켜진다.
-		{"받은 메시지 하나가 mu 를 잡는 시간", func(t *testing.T, n *testNode, ws *socket) {
+		// 프레임 한계 안의 가장 긴 체인을 받고, 그 QUERY_ALL에 답하고, 블록 하나를 더 추가해도 mu는 50 ms 안에 놓인다. 적대적인 피어가
+		// 번갈아 한 블록씩 더 긴 다른 포크를 보내거나 QUERY_ALL을 받을 때마다 한 블록 더 긴 체인으로 답해도, 그 일은 그 피어의 고루틴에서
+		// 일어날 뿐이라 mu와 힙과 정직한 피어는 지켜진다.
+		{"받은 메시지 하나가 mu를 잡는 시간", func(t *testing.T, n *testNode, ws *socket) {
 			t.Run("가장 긴 체인", func(t *testing.T) {
 				if raceOn || testing.Short() {
 					t.Skip("a timing on the largest chain: .ci/run runs it without -race")
 				}
 				chain := makeChain(242000, "x")
-				size, n := len(`{"type":2,"data":"[]"}`)-1, 0 // 답의 크기: 머리와 끝, 블록마다 다시 쓴 JSON 과 쉼표
+				size, n := len(`{"type":2,"data":"[]"}`)-1, 0 // 답의 크기: 머리와 끝, 블록마다 다시 쓴 JSON과 쉼표
 				for ; n < len(chain); n++ {
 					text := stringify(chain[n])
 					if size += len(text) + strings.Count(string(text), `"`) + 1; size > maxFrameBytes {
 						break
 					}
 				}
-				frame := chainFrame(chain[:n-1]) // 마지막 한 블록은 따로 붙인다
+				frame := chainFrame(chain[:n-1]) // 마지막 한 블록은 따로 추가한다
 				step := func(name string, frame []byte) {
 					held := muHeld(func() { receive(ws, frame) })
 					t.Logf("%s (%d blocks): mu held at most %v", name, n, held)
@@ -957,11 +957,11 @@ func TestLimits(t *testing.T) {
 					t.Errorf("got %d blocks and %d answers, want %d, the received frame and one of at most %d bytes", len(chainNow()), len(answers), n, maxFrameBytes)
 				}
 			})
-			base, steps := map[bool]int{false: 20000, true: 4000}[raceOn], 6 // 프레임 하나가 5 MiB 쯤 (-race 에서는 1 MiB 쯤)
+			base, steps := map[bool]int{false: 20000, true: 4000}[raceOn], 6 // 프레임 하나가 5 MiB 쯤 (-race에서는 1 MiB 쯤)
 			chains := [3][]Block{makeChain(base+steps, "A"), makeChain(base+steps, "B"), makeChain(base+steps, "C")}
 			frame := len(chainFrame(chains[0]))
-			// attack 은 정직한 자식 노드와 피어 둘이 연결한 노드에서 step 을 차례로 돌리며(돌 때마다 체인이 step 이 돌려준 블록 수가 될
-			// 때까지 기다린다) mu 를 잡은 가장 긴 시간, 힙이 자란 가장 큰 값과 GC 뒤에 남은 값을 보고, 끝에 정직한 피어의 체인을 본다.
+			// attack은 정직한 자식 노드와 피어 둘이 연결한 노드에서 step을 차례로 돌리며(돌 때마다 체인이 step이 반환한 블록 수가 될
+			// 때까지 기다린다) mu를 잡은 가장 긴 시간, 힙이 자란 가장 큰 값과 GC 뒤에 남은 값을 보고, 끝에 정직한 피어의 체인을 본다.
 			attack := func(name string, step func(t *testing.T, peers [2]net.Conn, r *bufio.Reader, i int)) {
 				t.Run(name, func(t *testing.T) {
 					resetChain() // 행의 노드를 다시 쓴다: 제네시스 하나와 소켓 없이
@@ -976,13 +976,13 @@ func TestLimits(t *testing.T) {
 					peak, kept := heap(func() {
 						held = muHeld(func() {
 							for i := range steps {
-								step(t, peers, r, i) // 체인이 (제네시스까지) 블록 base+i+2 개가 되게 한다
+								step(t, peers, r, i) // 체인이 (제네시스까지) 블록 base+i+2개가 되게 한다
 								want := base + i + 2
 								waitFor(t, fmt.Sprintf("a chain of %d blocks", want), func() bool { return len(chainNow()) == want })
 							}
 							waitFor(t, "answers in flight", func() bool { return queuedNow() == 0 }) // 힙을 재기 전에 보내던 체인이 다 나가게
 							waitSameChain(t, n, honest)
-							// 정직한 노드가 QUERY_ALL 마다 답해 보내는 중인 체인은 버린다: 남는 힙은 노드가 쥔 것이다
+							// 정직한 노드가 QUERY_ALL마다 답해 보내는 중인 체인은 버린다: 남는 힙은 노드가 쥔 것이다
 							closeAllSockets(t)
 							waitFor(t, "large reads to end", func() bool { return len(bigReads) == 0 })
 						})
@@ -996,21 +996,21 @@ func TestLimits(t *testing.T) {
 			attack("번갈아 더 긴 두 포크", func(t *testing.T, peers [2]net.Conn, _ *bufio.Reader, i int) {
 				writeRawFrame(t, peers[i%2], string(chainFrame(chains[i%2][:base+i+2])))
 			})
-			attack("QUERY_ALL 마다 한 블록 더 긴 체인", func(t *testing.T, peers [2]net.Conn, r *bufio.Reader, i int) {
-				// 묻게 하려고 붙일 수 없는 블록을 먼저 보낸다
+			attack("QUERY_ALL마다 한 블록 더 긴 체인", func(t *testing.T, peers [2]net.Conn, r *bufio.Reader, i int) {
+				// 요청하게 하려고 추가할 수 없는 블록을 먼저 보낸다
 				fake := Block{Header: BlockHeader{"2.1.0", 1 << 40, sha256.Sum256([]byte{byte(i)}), 1700000000, Hash{}}, Data: json.RawMessage(`[]`)}
 				writeRawFrame(t, peers[0], string(chainFrame([]Block{fake})))
 				readUntil(t, peers[0], r, queryAll)
 				writeRawFrame(t, peers[0], string(chainFrame(chains[2][:base+i+2])))
 			})
 		}},
-		// 잘못된 메시지 4 개로는 연결이 그대로이고, 5 번째에 닫힌다. 텍스트 프레임과 이어지는 프레임으로 나눈 메시지는 이어 붙이지 않는다:
-		// 두 조각은 잘못된 메시지 둘이고 체인은 그대로이다 (npm ws 는 이어 붙인다).
+		// 잘못된 메시지 4개로는 연결이 그대로이고, 5번째에 닫힌다. 텍스트 프레임과 이어지는 프레임으로 나눈 메시지는 이어 붙이지 않는다:
+		// 두 조각은 잘못된 메시지 둘이고 체인은 그대로이다 (npm ws는 이어 붙인다).
 		{"한 피어의 잘못된 메시지", func(t *testing.T, n *testNode, ws *socket) {
 			conn, r := rawDial(t, n.p2p)
 			msg := chainFrame([]Block{nextBlock(genesisBlock, "split")})
 			first := append(rawFrameHeader(1, uint64(len(msg)/2)), msg[:len(msg)/2]...)
-			first[0] &^= 0x80 // FIN 이 없다: 이어지는 프레임이 온다
+			first[0] &^= 0x80 // FIN이 없다: 이어지는 프레임이 온다
 			conn.Write(append(first, append(rawFrameHeader(0, uint64(len(msg)-len(msg)/2)), msg[len(msg)/2:]...)...))
 			for range maxBadMessages - 3 {
 				writeRawFrame(t, conn, `hello`)
@@ -1022,7 +1022,7 @@ func TestLimits(t *testing.T) {
 			check(t, fmt.Sprintf("connection closed after %d bad messages", maxBadMessages), closedWithin(conn, 5*time.Second), true)
 			waitFor(t, "the socket to leave", func() bool { return len(socketsNow()) == 0 })
 		}},
-		// 시간 제한이 1 초인 노드에서: 끝나지 않는 요청 머리, 4 KiB 를 넘는 요청 머리, 첫 메시지가 없는 연결은 닫히고 말하는 연결은 남는다.
+		// 시간 제한이 1초인 노드에서: 끝나지 않는 요청 머리, 4 KiB를 넘는 요청 머리, 첫 메시지가 없는 연결은 닫히고 말하는 연결은 남는다.
 		{"들어온 연결의 핸드셰이크 요청 헤더, 첫 메시지", func(t *testing.T, n *testNode, ws *socket) {
 			q := startChild(t, "quick", []string{timeoutEnv + "=1s"}, "-http_port=0", "-p2p_port=0")
 			talking, r := rawDial(t, q.p2p)
@@ -1032,7 +1032,7 @@ func TestLimits(t *testing.T) {
 			big := tcpDial(t, q.p2p, 0, upgrade+"X-Junk: "+strings.Repeat("j", 2*maxHeaderBytes+1024)+"\r\n\r\n")
 			status := statusCode(big, 5*time.Second)
 			check(t, "a handshake request with a 9 KiB header: status "+status+" is 101, closed", fmt.Sprint(status == "101", closedWithin(big, 4*time.Second)), "false true")
-			idle := tcpDial(t, q.p2p, 0, "OPTIONS * HTTP/1.1\r\nHost: localhost\r\n\r\n") // net/http 이 스스로 답하고 연결을 열어 둔다
+			idle := tcpDial(t, q.p2p, 0, "OPTIONS * HTTP/1.1\r\nHost: localhost\r\n\r\n") // net/http이 스스로 답하고 연결을 열어 둔다
 			check(t, "OPTIONS * on the P2P port", statusCode(idle, 5*time.Second), "200")
 			for what, c := range map[string]net.Conn{"an unfinished handshake request": head, "a connection that sends no message": silent, "an idle connection after OPTIONS *": idle} {
 				check(t, what+": closed within 4 s (the limit is 1 s)", closedWithin(c, 4*time.Second), true)
@@ -1040,11 +1040,11 @@ func TestLimits(t *testing.T) {
 			readUntil(t, talking, r, answerPrefix)
 			waitFor(t, "only the talking peer", func() bool { return len(q.peers()) == 1 })
 		}},
-		// 연결한 피어가 101 뒤에 끝없는 머리 줄을 보내도 4 KiB 에서 곧 끊고, 답이 없는 피어는 dialTimeout 에 끊는다.
+		// 연결한 피어가 101 뒤에 끝없는 머리 줄을 보내도 4 KiB에서 곧 끊고, 답이 없는 피어는 dialTimeout에 끊는다.
 		{"연결한 피어의 핸드셰이크 응답", func(t *testing.T, n *testNode, ws *socket) {
 			var written int64
 			done := make(chan struct{})
-			endless := fakePeer(t, func(c net.Conn) { // 한계가 없으면 256 MiB 를 보낸다
+			endless := fakePeer(t, func(c net.Conn) { // 한계가 없으면 256 MiB를 보낸다
 				defer close(done)
 				written = flood(c, "HTTP/1.1 101 Switching Protocols\r\nX-Endless: ", 256<<20)
 			})
@@ -1067,8 +1067,8 @@ func TestLimits(t *testing.T) {
 				t.Errorf("a peer that never answers the handshake: the dial failed after %v with %d sockets, want after dialTimeout (300 ms) and 0", took, len(socketsNow()))
 			}
 		}},
-		// /addPeers 는 주소 64 개까지, 나가는 연결은 64 개까지이고, 65 번째로 들어온 연결은 자리가 날 때까지 답을 받지 못한다.
-		{"들어온 P2P 연결, 나가는 연결, addPeers 의 주소", func(t *testing.T, n *testNode, ws *socket) {
+		// /addPeers는 주소 64개까지, 나가는 연결은 64개까지이고, 65번째로 들어온 연결은 자리가 날 때까지 답을 받지 못한다.
+		{"들어온 P2P 연결, 나가는 연결, addPeers의 주소", func(t *testing.T, n *testNode, ws *socket) {
 			var accepted atomic.Int32
 			release := make(chan struct{})
 			var urls []string
@@ -1091,7 +1091,7 @@ func TestLimits(t *testing.T) {
 			waitFor(t, "maxPeers sockets", func() bool { return len(socketsNow()) == maxPeers })
 			waitsForRoom(t, "P2P", n.p2p, upgrade+"\r\n", in[0], "101")
 		}},
-		// 노드는 자기 Node-Id 로 온 연결을 어느 주소로 왔든 거절해 소켓이 생기지 않고, 다른 Node-Id 는 받는다.
+		// 노드는 자기 Node-Id로 온 연결을 어느 주소로 왔든 거절해 소켓이 생기지 않고, 다른 Node-Id는 받는다.
 		{"자기 자신에게 연결", func(t *testing.T, n *testNode, ws *socket) {
 			p := ":" + port(n.p2p)
 			n.addPeers("ws://127.0.0.1"+p, "ws://127.0.0.2"+p, "ws://localhost"+p)
@@ -1103,8 +1103,8 @@ func TestLimits(t *testing.T) {
 				check(t, fmt.Sprintf("handshake with Node-Id %q", id), dialStatus(t, n.p2p, upgrade+"Node-Id: "+id+"\r\n\r\n"), want)
 			}
 		}},
-		// 읽지 않는 소켓에 같은 답 열 개는 프레임 하나를 나눠 가져 한 번만 세고, 프레임 1024 개가 밀린 소켓은 하나 더 보내면 닫힌다.
-		// 붙일 수 없는 블록을 되풀이해 받아도, 앞서 물은 QUERY_ALL 에 답하지 않은 피어에게는 다시 묻지 않는다. 답이 오면 다시 묻는다.
+		// 읽지 않는 소켓에 같은 답 열 개는 프레임 하나를 나눠 가져 한 번만 세고, 프레임 1024개가 밀린 소켓은 하나 더 보내면 닫힌다.
+		// 추가할 수 없는 블록을 되풀이해 받아도, 앞서 보낸 QUERY_ALL에 답하지 않은 피어에게는 다시 요청하지 않는다. 답이 오면 다시 요청한다.
 		{"한 피어에게 답을 기다리는 QUERY_ALL", func(t *testing.T, n *testNode, ws *socket) {
 			chain, quiet := makeChain(3, "ask"), newTestSocket(t, "quiet")
 			locked(func() { sockets = append(sockets, ws, quiet) })
@@ -1141,7 +1141,7 @@ func TestLimits(t *testing.T) {
 			setLimit(t, &maxQueuedBytes, len(chainFrame(chainNow()))*5/2) // 체인 전체의 답 두 개 반
 			s := []*socket{newTestSocket(t, "s1"), newTestSocket(t, "s2"), newTestSocket(t, "s3")}
 			locked(func() { sockets = append(sockets, s...) })
-			for i, ws := range []*socket{s[0], s[0], s[1], s[2]} { // 저마다 체인의 다른 판을 묻고 읽지 않는다: s1 은 두 판
+			for i, ws := range []*socket{s[0], s[0], s[1], s[2]} { // 저마다 체인의 다른 판을 요청하고 읽지 않는다: s1은 두 판
 				receive(ws, []byte(queryAll))
 				n.mine(fmt.Sprint("version ", i))
 			}
@@ -1150,7 +1150,7 @@ func TestLimits(t *testing.T) {
 			waitSameChain(t, n, startNode(t, "honest", n.p2p))
 			check(t, "closed s1, s2, s3 after the honest node's answer (s3's single answer is the larger)", closed(), "true false true")
 		}},
-		// 보낸 프레임을 writeTimeout 안에 받아 가지 않는 피어는 닫힌다 (시간 제한을 0.5 초로 줄인 노드).
+		// 보낸 프레임을 writeTimeout 안에 받아 가지 않는 피어는 닫힌다 (시간 제한을 0.5초로 줄인 노드).
 		{"프레임 하나 보내기", func(t *testing.T, n *testNode, ws *socket) {
 			setLimit(t, &writeTimeout, 500*time.Millisecond)
 			setChain(makeChain(40000, "w")) // 답이 10 MiB 쯤: 커널의 버퍼에 다 들지 않는다
@@ -1160,7 +1160,7 @@ func TestLimits(t *testing.T) {
 			writeRawFrame(t, slow, queryAll) // 답을 읽지 않는다
 			waitFor(t, "the slow peer to be closed", func() bool { return len(socketsNow()) == 0 })
 			atMost(t, "a peer that reads nothing: closed after (writeTimeout is 0.5 s)", time.Since(start), 5*time.Second)
-			// 핑만 보내고 읽지 않는 피어: 읽는 고루틴이 퐁을 쓰다 막혀도 writeTimeout 에 닫힌다 (큰 메시지의 자리를 쥔 채 남지 않는다).
+			// 핑만 보내고 읽지 않는 피어: 읽는 고루틴이 퐁을 쓰다 막혀도 writeTimeout에 닫힌다 (큰 메시지의 자리를 쥔 채 남지 않는다).
 			pinger := tcpDial(t, n.p2p, 4096, upgrade+"\r\n")
 			statusCode(pinger, 5*time.Second)
 			writeRawFrame(t, pinger, queryLatest)
@@ -1173,8 +1173,8 @@ func TestLimits(t *testing.T) {
 			waitFor(t, "the pinging peer to be closed", func() bool { return len(socketsNow()) == 0 })
 			atMost(t, "a peer that pings and reads nothing: closed after", time.Since(start), 5*time.Second)
 		}},
-		// HTTP 연결은 64 개까지이고(더 오는 연결은 기다린다), 8 KiB 가 넘는 요청 머리는 431, 5 초 안에 끝나지 않는 머리와 5 초 쉰 연결은
-		// 닫히며, 끝나지 않는 2 MiB 의 머리를 보내는 연결 100 개도 힙을 키우지 못하고 GET /peers 는 답한다.
+		// HTTP 연결은 64개까지이고(더 오는 연결은 기다린다), 8 KiB가 넘는 요청 머리는 431, 5초 안에 끝나지 않는 머리와 5초 쉰 연결은
+		// 닫히며, 끝나지 않는 2 MiB의 머리를 보내는 연결 100개도 힙을 키우지 못하고 GET /peers는 답한다.
 		{"HTTP 연결, 요청 헤더, 쉬는 연결", func(t *testing.T, n *testNode, ws *socket) {
 			const get = "GET /version HTTP/1.1\r\nHost: localhost\r\n"
 			var idle []net.Conn
@@ -1206,7 +1206,7 @@ func TestLimits(t *testing.T) {
 			check(t, "GET /peers while 100 connections send 2 MiB headers", peers.status, 200)
 			atMost(t, "heap growth meanwhile", grew, 16<<20)
 		}},
-		// 몸체가 102,400 바이트면 블록을 만들고, 한 바이트 더 크면 413 이고 체인은 그대로이다.
+		// 몸체가 102,400바이트면 블록을 만들고, 한 바이트 더 크면 413이고 체인은 그대로이다.
 		{"HTTP 몸체", func(t *testing.T, n *testNode, ws *socket) {
 			body := func(size int) string { return `{"data":["` + strings.Repeat("x", size-len(`{"data":[""]}`)) + `"]}` }
 			for _, tt := range []struct{ size, status, blocks int }{{maxBodyBytes + 1, 413, 1}, {maxBodyBytes, 200, 2}} {
@@ -1214,21 +1214,21 @@ func TestLimits(t *testing.T) {
 				check(t, fmt.Sprintf("a %d-byte body: status, blocks", tt.size), fmt.Sprint(got.status, len(chainNow())), fmt.Sprint(tt.status, tt.blocks))
 			}
 		}},
-		// 100 KB 의 수를 담은 /mineBlock 은 mu 를 잠깐만 잡고(머클 루트는 mu 밖에서), 100 KB 의 ["","",…] 를 담은 요청 100 개가
-		// 한꺼번에 와도 넷씩만 몸체를 쥐어 힙이 자라지 않고 GET /peers 는 곧 답한다.
+		// 100 KB의 수를 담은 /mineBlock은 mu를 잠깐만 잡고(머클 루트는 mu 밖에서), 100 KB의 ["","",…]를 담은 요청 100개가
+		// 한꺼번에 와도 넷씩만 몸체를 쥐어 힙이 자라지 않고 GET /peers는 곧 답한다.
 		{"몸체를 읽고 일하는 요청", func(t *testing.T, n *testNode, ws *socket) {
-			body := `{"data":[` + strings.Repeat("9007199254740991,", (maxBodyBytes-len(`{"data":[]}`))/17) + `1]}` // 수 6,000 개
+			body := `{"data":[` + strings.Repeat("9007199254740991,", (maxBodyBytes-len(`{"data":[]}`))/17) + `1]}` // 수 6,000개
 			var got reply
 			start := time.Now()
 			held := muHeld(func() { got = request(client, "POST", n.http+"/mineBlock", body, nil) })
 			check(t, "POST /mineBlock with 100 KB of numbers", got.status, 200)
 			atMost(t, fmt.Sprintf("mu held during it (of %v)", time.Since(start)), held, scaled(20*time.Millisecond))
-			own := &http.Client{Transport: &http.Transport{}} // GET /peers 는 미리 연 자기 연결로 (답을 다 읽어야 연결을 다시 쓴다)
+			own := &http.Client{Transport: &http.Transport{}} // GET /peers는 미리 연 자기 연결로 (답을 다 읽어야 연결을 다시 쓴다)
 			peers := func() { request(own, "GET", n.http+"/peers", "", nil) }
 			peers()
 			var slowest time.Duration
 			var answered [600]atomic.Int32
-			// 빈 문자열 34,000 개씩: 30 개는 붙고, 나머지는 체인의 data 값이 2^20 개를 넘어 400 이다. 경쟁 탐지기를 켜면 값마다 열 배쯤 느려 20 개
+			// 빈 문자열 34,000개씩: 30개는 붙고, 나머지는 체인의 data 값이 2^20개를 넘어 400이다. 경쟁 탐지기를 켜면 값마다 열 배쯤 느려 20개
 			storm := map[bool]int{false: 100, true: 20}[raceOn]
 			fit := min(storm, 30)
 			grew, _ := heap(func() {
@@ -1238,7 +1238,7 @@ func TestLimits(t *testing.T) {
 						answered[request(client, "POST", n.http+"/mineBlock", `{"data":`+values(`""`, 34000)+`}`, nil).status].Add(1)
 					})
 				}
-				for range 5 { // 넷씩만 몸체를 쥐고 일하므로 GET /peers 는 곧 답한다
+				for range 5 { // 넷씩만 몸체를 쥐고 일하므로 GET /peers는 곧 답한다
 					start := time.Now()
 					peers()
 					slowest = max(slowest, time.Since(start))
@@ -1249,8 +1249,8 @@ func TestLimits(t *testing.T) {
 			atMost(t, "heap growth meanwhile", grew, 128<<20)
 			atMost(t, "slowest GET /peers meanwhile", slowest, scaled(500*time.Millisecond))
 		}},
-		// 답을 읽지 않는 GET /blocks 30 개가 저마다 체인의 다른 판을 물어도 답을 쓰는 것은 둘뿐이라 힙은 두어 판만큼만 자란다.
-		{"GET blocks 의 응답을 쓰는 요청", func(t *testing.T, n *testNode, ws *socket) {
+		// 답을 읽지 않는 GET /blocks 30개가 저마다 체인의 다른 판을 요청해도 답을 쓰는 것은 둘뿐이라 힙은 두어 판만큼만 자란다.
+		{"GET blocks의 응답을 쓰는 요청", func(t *testing.T, n *testNode, ws *socket) {
 			chain := []Block{genesisBlock}
 			for range 8 {
 				chain = append(chain, nextBlock(chain[len(chain)-1], strings.Repeat("x", 1<<20-8)))
@@ -1260,14 +1260,14 @@ func TestLimits(t *testing.T) {
 			_, grew := heap(func() {
 				for i := range 30 {
 					tcpDial(t, n.http, 4096, "GET /blocks HTTP/1.1\r\nHost: localhost\r\n\r\n")
-					waitFor(t, "the request to be taken", func() bool { return len(writers) == min(i+1, cap(writers)) })
+					waitFor(t, "the request to be taken", func() bool { return len(chainWriters) == min(i+1, cap(chainWriters)) })
 					n.mine(fmt.Sprint("version ", i))
 				}
 			})
 			atMost(t, "heap kept by 30 unread GET /blocks, each of a new version (5 bodies)", grew, int64(5*body))
 		}},
-		// 다른 사이트의 웹 페이지가 보낸 POST 와 이벤트 스트림은 403, IP 주소나 localhost 가 아닌 호스트는 421 이고 체인은 그대로이다.
-		{"다른 사이트의 웹 페이지, IP 주소나 localhost 가 아닌 호스트", func(t *testing.T, n *testNode, ws *socket) {
+		// 다른 사이트의 웹 페이지가 보낸 POST와 이벤트 스트림은 403, IP 주소나 localhost가 아닌 호스트는 421이고 체인은 그대로이다.
+		{"다른 사이트의 웹 페이지, IP 주소나 localhost가 아닌 호스트", func(t *testing.T, n *testNode, ws *socket) {
 			for _, tt := range []struct{ method, path, header, value, want string }{
 				{"POST", "/mineBlock", "Sec-Fetch-Site", "cross-site", "403"},
 				{"POST", "/mineBlock", "Origin", "http://evil.example", "403"},
@@ -1281,13 +1281,13 @@ func TestLimits(t *testing.T) {
 			}
 			evil := dialStatus(t, n.http, "POST /mineBlock HTTP/1.1\r\nHost: evil.example\r\nContent-Type: application/json\r\nContent-Length: 11\r\n\r\n{\"data\":[]}")
 			check(t, "POST /mineBlock to Host evil.example: status, blocks (only the same-origin POST added one)", show(evil, len(chainNow())), show("421", 2))
-			// 웹 페이지는 P2P 피어가 될 수 없다: 브라우저가 보내는 Origin 은 거절하고, x/net 의 http://localhost/ 와 Origin 이 없는 것(npm ws)은 받는다.
+			// 웹 페이지는 P2P 피어가 될 수 없다: 브라우저가 보내는 Origin은 거절하고, x/net의 http://localhost/ 와 Origin이 없는 것(npm ws)은 받는다.
 			for origin, want := range map[string]string{"http://evil.example": "403", "http://localhost/": "101", "": "101"} {
 				header := map[bool]string{true: "Origin: " + origin + "\r\n"}[origin != ""]
 				check(t, fmt.Sprintf("P2P handshake with Origin %q", origin), dialStatus(t, n.p2p, upgrade+header+"\r\n"), want)
 			}
 		}},
-		// 스트림은 4 개까지이고(5 번째는 자리가 날 때까지 기다린다), 이벤트 64 개보다 더 뒤처진 스트림은 닫혀 자리를 내준다.
+		// 스트림은 4개까지이고(5번째는 자리가 날 때까지 기다린다), 이벤트 64개보다 더 뒤처진 스트림은 닫혀 자리를 내준다.
 		{"노드의 페이지가 여는 이벤트 스트림", func(t *testing.T, n *testNode, ws *socket) {
 			var counts [maxStreams - 1]atomic.Int32
 			for i := range counts {
@@ -1328,7 +1328,7 @@ func TestLimits(t *testing.T) {
 	sameText(t, "TestLimits' rows against README's 「지키는 한계」 table", strings.Join(rows, "\n"), strings.Join(readmeRows, "\n"))
 }
 
-// openEvents 는 GET /events 스트림을 제 연결로 열고(200 이어야 한다) 그 답을 돌려준다. 연결은 30 초 뒤에 읽기를 멈춘다.
+// openEvents는 GET /events 스트림을 제 연결로 열고(200이어야 한다) 그 답을 반환한다. 연결은 30초 뒤에 읽기를 멈춘다.
 func openEvents(t *testing.T, url string) *http.Response {
 	t.Helper()
 	c := tcpDial(t, url, 0, "GET /events HTTP/1.1\r\nHost: localhost\r\n\r\n")
@@ -1342,8 +1342,8 @@ func openEvents(t *testing.T, url string) *http.Response {
 
 // ---------- 퍼즈 테스트 ----------
 
-// FuzzReceive 는 아무 바이트나 받은 프레임으로 넣어 본다. 그 뒤에도 노드의 체인은 올바르고, 노드는 QUERY_LATEST 에
-// 자기 최신 블록으로 답하며, 올바른 다음 블록이 오면 붙인다.
+// FuzzReceive는 아무 바이트나 받은 프레임으로 넣어 본다. 그 뒤에도 노드의 체인은 올바르고, 노드는 QUERY_LATEST에
+// 자기 최신 블록으로 답하며, 올바른 다음 블록이 오면 추가한다.
 func FuzzReceive(f *testing.F) {
 	chain := makeChain(3, "seed")
 	for _, seed := range []string{`{"type":0,"data":null}`, `{"type":1,"data":null}`, string(chainFrame(chain)),
@@ -1371,14 +1371,14 @@ func FuzzReceive(f *testing.F) {
 
 // ---------- 챕터의 자바스크립트 노드와 한 네트워크 (testdata/jsnode) ----------
 
-// interopKinds 는 챕터의 노드가 생성하는 data 의 종류이다: POST /mineBlock 의 몸체와, 두 노드가 모두 적어야 할 data(node 의
-// JSON.stringify 가 내는 꼴). 머클 루트의 기대값은 merkleRootOf 이다: 종류마다 자바스크립트 노드도 생성하므로 챕터의 merkle 과
-// 다르면 실패하고, 잎의 String() 은 TestMerkleRoot 가 npm merkle 의 값으로 따로 본다.
+// interopKinds는 챕터의 노드가 생성하는 data의 종류이다: POST /mineBlock의 몸체와, 두 노드가 모두 적어야 할 data(node의
+// JSON.stringify가 내는 꼴). 머클 루트의 기대값은 merkleRootOf이다: 종류마다 자바스크립트 노드도 생성하므로 챕터의 merkle과
+// 다르면 실패하고, 잎의 String()은 TestMerkleRoot가 npm merkle의 값으로 따로 본다.
 var interopKinds = []struct{ name, body, data string }{
 	{"한글", `{"data":["한글 데이터: 안녕하세요"]}`, `["한글 데이터: 안녕하세요"]`},
-	// <, >, & 와 U+2028, U+2029 는 JSON.stringify 가 그대로 쓴다.
+	// <, >, & 와 U+2028, U+2029는 JSON.stringify가 그대로 쓴다.
 	{"<&> U+2028", `{"data":["<&>","\u2028\u2029","😀"]}`, "[\"<&>\",\"\u2028\u2029\",\"😀\"]"},
-	// 제어 문자는 짧은 이스케이프나 \u00XX 로, DEL 은 그대로, 글자 그대로의 \u2028 은 \\u2028 로 쓴다.
+	// 제어 문자는 짧은 이스케이프나 \u00XX로, DEL은 그대로, 글자 그대로의 \u2028은 \\u2028로 쓴다.
 	{"escapes", `{"data":["t\t n\n r\r q\" s\\ a\u0007 b\b f\f u\u001f d\u007f \\u2028"]}`, `["t\t n\n r\r q\" s\\ a\u0007 b\b f\f u\u001f d` + "\x7f" + ` \\u2028"]`},
 	// 64글자 대문자 16진수인 잎은 해시하지 않고, 소문자인 것은 해시한다.
 	{"hex leaf", `{"data":["` + genesisHash + `"]}`, `["` + genesisHash + `"]`},
@@ -1386,23 +1386,23 @@ var interopKinds = []struct{ name, body, data string }{
 	// 수는 자바스크립트가 읽고 다시 쓴 꼴이다 (1.0 → 1, 1e21 → 1e+21, -0 → 0).
 	{"numbers", `{"data":[1.0, 1e21, -0, 1e-7, 0.1, 123456789012345678901234567890]}`, `[1,1e+21,0,1e-7,0.1,1.2345678901234568e+29]`},
 	{"null true false", `{"data":[null,true,false]}`, `[null,true,false]`},
-	// 같은 키는 뒤의 값이 앞의 자리에 남고, 배열 인덱스인 키(2^32-2 까지)가 작은 차례로 먼저 온다.
+	// 같은 키는 뒤의 값이 앞의 자리에 남고, 배열 인덱스인 키(2^32-2까지)가 작은 차례로 먼저 온다.
 	{"objects", `{"data":[{"b":1,"2":2,"1":3,"b":5,"01":0,"4294967295":7,"4294967294":6,"a":{"x":null}},{}]}`,
 		`[{"1":3,"2":2,"4294967294":6,"b":5,"01":0,"4294967295":7,"a":{"x":null}},{}]`},
-	// 배열의 String() 은 원소들을 쉼표로 잇는다 (null 은 빈 글, 겹친 배열은 펼친다).
+	// 배열의 String()은 원소들을 쉼표로 잇는다 (null은 빈 글, 겹친 배열은 펼친다).
 	{"nested arrays", `{"data":[[1,[2,null]],[],[[]],["a",["b"]]]}`, `[[1,[2,null]],[],[[]],["a",["b"]]]`},
 	{"empty data", `{"data":[]}`, `[]`},
 	{"no data", `{}`, `[]`}, // req.body.data || []
 	{"null data", `{"data":null}`, `[]`},
 }
 
-// rejecting 은 어느 쪽 노드든 블록이나 메시지를 거절했을 때 로그에 남기는 말이다 (대소문자는 가리지 않는다).
+// rejecting은 어느 쪽 노드든 블록이나 메시지를 거절했을 때 로그에 남기는 말이다 (대소문자는 가리지 않는다).
 var rejecting = regexp.MustCompile(`(?i)ignored|invalid|cannot compute|not adding|not sending|send failed`)
 
-// jsNodeDir 는 테스트가 띄우는 자바스크립트 노드의 자리이다: 챕터의 npm 버전으로 돌고, 챕터의 규칙대로 우리가 쓴 노드이다.
+// jsNodeDir는 테스트가 띄우는 자바스크립트 노드의 자리이다: 챕터의 npm 버전으로 돌고, 챕터의 규칙대로 우리가 쓴 노드이다.
 const jsNodeDir = "testdata/jsnode"
 
-// TestInteropWithJSNode 는 연결의 모양마다 다른 포크의 노드가 따라잡고, 양쪽에서 생성한 모든 종류의 data 가 블록, GET /blocks, QUERY_ALL 의 답까지 바이트로 같은지 본다.
+// TestInteropWithJSNode는 연결의 모양마다 다른 포크의 노드가 따라잡고, 양쪽에서 생성한 모든 종류의 data가 블록, GET /blocks, QUERY_ALL의 답까지 바이트로 같은지 본다.
 func TestInteropWithJSNode(t *testing.T) {
 	install := "install Node.js, then: cd " + jsNodeDir + " && npm ci"
 	node, err := exec.LookPath("node")
@@ -1411,11 +1411,11 @@ func TestInteropWithJSNode(t *testing.T) {
 		_, err := os.Stat(filepath.Join(jsNodeDir, "node_modules", pkg, "package.json"))
 		need(t, "INTEROP", err, install)
 	}
-	// 노드마다 J(자바스크립트)나 G(Go). 노드마다 바로 앞 노드에 연결하고, data 의 종류마다 첫 노드와 끝 노드가 차례로 생성한다.
+	// 노드마다 J(자바스크립트)나 G(Go). 노드마다 바로 앞 노드에 연결하고, data의 종류마다 첫 노드와 끝 노드가 차례로 생성한다.
 	for _, top := range []struct{ name, kinds string }{
-		{"Go dials JS", "JG"},        // Go 가 앞선 JS 에 연결해 따라잡는다
-		{"JS dials Go", "GJ"},        // JS 가 앞선 Go 에 연결해 따라잡는다
-		{"line J1-G1-J2-G2", "JGJG"}, // 끝의 블록이 JS 와 Go 를 모두 거친다
+		{"Go dials JS", "JG"},        // Go가 앞선 JS에 연결해 따라잡는다
+		{"JS dials Go", "GJ"},        // JS가 앞선 Go에 연결해 따라잡는다
+		{"line J1-G1-J2-G2", "JGJG"}, // 끝의 블록이 JS와 Go를 모두 거친다
 	} {
 		t.Run(top.name, func(t *testing.T) {
 			t.Parallel()
@@ -1447,7 +1447,7 @@ func TestInteropWithJSNode(t *testing.T) {
 				sameChain(t, dialer.name+" after dialing "+nodes[i].name, waitSameChain(t, dialer, nodes[i]), want)
 				dialer.waitLog(replaced)
 			}
-			// data 의 종류마다 첫 노드와 끝 노드가 차례로 생성한다: 블록의 바이트가 따로 계산한 값과 같고, 모든 노드에 퍼진다.
+			// data의 종류마다 첫 노드와 끝 노드가 차례로 생성한다: 블록의 바이트가 따로 계산한 값과 같고, 모든 노드에 퍼진다.
 			tip := want[len(want)-1]
 			for _, k := range interopKinds {
 				for _, n := range []*testNode{nodes[0], nodes[len(nodes)-1]} {
@@ -1463,14 +1463,14 @@ func TestInteropWithJSNode(t *testing.T) {
 					mined, tip = append(mined, raw), b
 				}
 			}
-			// 끝: 모두 같은 체인이고, GET /blocks 는 생성한 블록들을 이은 바이트, QUERY_ALL 의 답은 그것을 data 문자열에 담은 프레임이다.
+			// 끝: 모두 같은 체인이고, GET /blocks는 생성한 블록들을 이은 바이트, QUERY_ALL의 답은 그것을 data 문자열에 담은 프레임이다.
 			check(t, "chain length", len(waitSameChain(t, nodes...)), 3+len(interopKinds)*2)
 			wantBody := "[" + string(stringify(genesisBlock)) + "," + strings.Join(mined, ",") + "]"
 			for _, n := range nodes {
 				sameText(t, n.name+" GET /blocks", n.call("GET", "/blocks", ""), wantBody)
 				check(t, n.name+`: "Connection failed" lines`, n.countLog("Connection failed"), 0) // 아래의 연결이 닫히기 전에 본다
 			}
-			for _, n := range nodes { // npm ws 처럼 연결해, 노드가 먼저 보내는 QUERY_LATEST 를 확인하고 QUERY_ALL 을 묻는다
+			for _, n := range nodes { // npm ws처럼 연결해, 노드가 먼저 보내는 QUERY_LATEST를 확인하고 QUERY_ALL을 보낸다
 				conn, r := rawDial(t, n.p2p)
 				opcode, payload, err := readRawFrame(r)
 				check(t, n.name+": first frame (opcode, text, error)", fmt.Sprint(opcode, " ", string(payload), " ", err), "1 "+queryLatest+" <nil>")
@@ -1485,28 +1485,28 @@ func TestInteropWithJSNode(t *testing.T) {
 
 // ---------- 노드의 페이지를 브라우저에서 (헤드리스 Chromium, DevTools 프로토콜) ----------
 
-// browserPage 는 헤드리스 Chromium 의 탭 하나이다. 명령은 테스트의 고루틴에서만 보낸다.
+// browserPage는 헤드리스 Chromium의 탭 하나이다. 명령은 테스트의 고루틴에서만 보낸다.
 type browserPage struct {
 	ws     *websocket.Conn
 	lastID int
-	errs   []string // 페이지의 잡히지 않은 예외와 console.error: call 이 답을 기다리며 모은다
+	errs   []string // 페이지의 잡히지 않은 예외와 console.error: call이 답을 기다리며 모은다
 }
 
-// browserOpen 은 헤드리스 Chromium 을 띄워 탭 하나를 url 로 보낸다. 테스트가 끝나면 브라우저를 끝낸다 (프로필은 t.TempDir).
+// browserOpen은 헤드리스 Chromium을 띄워 탭 하나를 url로 보낸다. 테스트가 끝나면 브라우저를 끝낸다 (프로필은 t.TempDir).
 func browserOpen(t *testing.T, chromium, url string) *browserPage {
 	t.Helper()
 	dir := t.TempDir()                // 이 정리는 아래의 정리보다 나중에 돈다: 브라우저가 끝난 뒤에 지운다
-	const origin = "http://127.0.0.1" // x/net/websocket 이 늘 보내는 Origin: DevTools 가 받도록 허락한다
+	const origin = "http://127.0.0.1" // x/net/websocket이 늘 보내는 Origin: DevTools가 받도록 허락한다
 	cmd := exec.Command(chromium, "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
 		"--disable-background-networking", "--disable-component-update", "--disable-sync", "--window-size=1280,900",
 		"--remote-debugging-port=0", "--remote-allow-origins="+origin, "--user-data-dir="+dir, "about:blank")
 	cmd.WaitDelay = 2 * time.Second
 	logs := spawn(t, "chromium", cmd) // 브라우저의 출력: 실패 메시지에 붙인다
-	t.Cleanup(func() {                // DevTools 의 Browser.close 가 자식 프로세스까지 닫는다. 안 되면 5초 뒤에 죽인다
+	t.Cleanup(func() {                // DevTools의 Browser.close가 자식 프로세스까지 닫는다. 안 되면 5초 뒤에 죽인다
 		defer time.AfterFunc(5*time.Second, func() { cmd.Process.Kill() }).Stop()
 		<-logs.exited
 	})
-	// DevToolsActivePort 의 첫 줄이 DevTools 의 포트이다. 그 포트의 /json/list 에서 탭을 찾는다.
+	// DevToolsActivePort의 첫 줄이 DevTools의 포트이다. 그 포트의 /json/list에서 탭을 찾는다.
 	var wsURL string
 	waitFor(t, "chromium to open DevTools", func() bool {
 		first, _ := os.ReadFile(filepath.Join(dir, "DevToolsActivePort"))
@@ -1532,8 +1532,8 @@ func browserOpen(t *testing.T, chromium, url string) *browserPage {
 	return p
 }
 
-// call 은 DevTools 명령 하나를 보내고 그 result 를 기다린다 (10초까지). 그 사이에 온 이벤트에서 페이지의 에러
-// (Runtime.exceptionThrown, console.error 와 console.assert 의 Runtime.consoleAPICalled)를 모은다.
+// call은 DevTools 명령 하나를 보내고 그 result를 기다린다 (10초까지). 그 사이에 온 이벤트에서 페이지의 에러
+// (Runtime.exceptionThrown, console.error와 console.assert의 Runtime.consoleAPICalled)를 모은다.
 func (p *browserPage) call(method string, params map[string]any) (json.RawMessage, error) {
 	p.lastID++
 	p.ws.SetDeadline(time.Now().Add(10 * time.Second))
@@ -1541,7 +1541,7 @@ func (p *browserPage) call(method string, params map[string]any) (json.RawMessag
 		return nil, fmt.Errorf("%s: %w", method, err)
 	}
 	for {
-		var m struct { // DevTools 의 답(ID, Result, Error)이나 이벤트(Method, Params)
+		var m struct { // DevTools의 답(ID, Result, Error)이나 이벤트(Method, Params)
 			ID     int
 			Result json.RawMessage
 			Error  *struct{ Message string }
@@ -1564,7 +1564,7 @@ func (p *browserPage) call(method string, params map[string]any) (json.RawMessag
 	}
 }
 
-// eval 은 페이지에서 식 js 를 계산해(프라미스는 기다린다) 그 값을 v 에 푼다 (v 가 nil 이면 버린다). 던진 예외는 에러이다.
+// eval은 페이지에서 식 js를 계산해(프라미스는 기다린다) 그 값을 v에 푼다 (v가 nil이면 버린다). 던진 예외는 에러이다.
 func (p *browserPage) eval(js string, v any) error {
 	res, err := p.call("Runtime.evaluate", map[string]any{"expression": js, "returnByValue": true, "awaitPromise": true})
 	var r struct {
@@ -1575,13 +1575,13 @@ func (p *browserPage) eval(js string, v any) error {
 		return err
 	} else if r.ExceptionDetails != nil {
 		return fmt.Errorf("%.500s", r.ExceptionDetails)
-	} else if v == nil || r.Result.Value == nil { // 값을 버리거나 undefined 이다
+	} else if v == nil || r.Result.Value == nil { // 값을 버리거나 undefined이다
 		return nil
 	}
 	return json.Unmarshal(r.Result.Value, v)
 }
 
-// waitUntil 은 js 가 true 가 될 때까지 기다린다. 안 되면 js 의 마지막 값(참이 아닐 때 돌려준 상태)으로 멈춘다.
+// waitUntil은 js가 true가 될 때까지 기다린다. 안 되면 js의 마지막 값(참이 아닐 때 반환한 상태)으로 멈춘다.
 func (p *browserPage) waitUntil(t *testing.T, what, js string) {
 	t.Helper()
 	var last any
@@ -1590,21 +1590,21 @@ func (p *browserPage) waitUntil(t *testing.T, what, js string) {
 		func() string { return fmt.Sprintf("got %s (%v)\npage errors: %q", stringify(last), err, p.errs) })
 }
 
-// browserCardsJS 는 페이지에 그려진 블록 카드들을 "index hash previousHash" 로 적어 쉼표로 잇는다 (끊긴 카드에는 " broken").
+// browserCardsJS는 페이지에 그려진 블록 카드들을 "index hash previousHash"로 적어 쉼표로 잇는다 (끊긴 카드에는 " broken").
 const browserCardsJS = `[...document.querySelectorAll("#chain .card")].map((c) => c.dataset.index + " " + c.querySelector(".hash").textContent +
 	" " + c.querySelector(".prev").textContent + (c.classList.contains("broken") ? " broken" : "")).join()`
 
-// TestNodePageInBrowser 는 B 의 페이지를 진짜 브라우저로 열고, A 가 채굴한 블록이 카드와 실시간 메시지로 나타나는지,
-// 페이지의 폼으로 채굴한 블록이 A 에 닿는지 본다.
+// TestNodePageInBrowser는 B의 페이지를 진짜 브라우저로 열고, A가 채굴한 블록이 카드와 실시간 메시지로 나타나는지,
+// 페이지의 폼으로 채굴한 블록이 A에 닿는지 본다.
 func TestNodePageInBrowser(t *testing.T) {
 	chromium, err := exec.LookPath("chromium")
 	need(t, "BROWSER", err, "apt-get install -y chromium")
 	a := startNode(t, "A")
 	b := startNode(t, "B", a.p2p)
 	waitFor(t, "A and B to list each other", func() bool { return len(a.peers()) == 1 && len(b.peers()) == 1 })
-	peerA := a.addr()                         // B 가 연결한 A 의 주소
+	peerA := a.addr()                         // B가 연결한 A의 주소
 	p := browserOpen(t, chromium, b.http+"/") // 정리는 거꾸로 돈다: 브라우저가 닫힌 뒤에 노드들이 멈춘다
-	cards := func(chain []Block) string {     // 끊기지 않은 카드들로 그린 chain: browserCardsJS 가 내야 할 글
+	cards := func(chain []Block) string {     // 끊기지 않은 카드들로 그린 chain: browserCardsJS가 내야 할 글
 		var s []string
 		for _, b := range chain {
 			s = append(s, fmt.Sprint(b.Header.Index, " ", hashOf(b).String(), " ", b.Header.PreviousHash.String()))
@@ -1617,13 +1617,13 @@ func TestNodePageInBrowser(t *testing.T) {
 			status: document.querySelector("#status").className };
 		return (s.cards === %s && s.peers === %s && s.status === "ok") || s })()`,
 		browserCardsJS, cards([]Block{genesisBlock}), stringify(peerA)))
-	// A 가 채굴한 블록이 B 의 페이지에 두 번째 카드로 나타난다: 제네시스에 이어진, 끊기지 않은 카드이다.
+	// A가 채굴한 블록이 B의 페이지에 두 번째 카드로 나타난다: 제네시스에 이어진, 끊기지 않은 카드이다.
 	mined := a.mine("브라우저에서 보기")
 	p.waitUntil(t, "B's page to show the genesis card and A's block", fmt.Sprintf(`%s === %s || %[1]s`, browserCardsJS, cards([]Block{genesisBlock, mined})))
 	feedJS := `[...document.querySelectorAll("#feed li")].map((li) => [...li.children].slice(1).map((s) => s.textContent.trim()).join(" "))`
 	p.waitUntil(t, "B's feed to show the block received from A", fmt.Sprintf(`%s.includes(%s) || %[1]s`,
 		feedJS, stringify("← "+peerA+" RESPONSE_BLOCKCHAIN 1 block [1]")))
-	// B 의 페이지의 폼으로 채굴한다: 같은 출처의 POST 는 다른 출처를 막는 검사를 지나고, 블록은 A 에 닿는다.
+	// B의 페이지의 폼으로 채굴한다: 같은 출처의 POST는 다른 출처를 막는 검사를 지나고, 블록은 A에 닿는다.
 	check(t, "submitting the mine form: the error", p.eval(`document.querySelector("#mine-form input").value = "페이지의 폼에서"; document.querySelector("#mine-form button").click()`, nil), nil)
 	p.waitUntil(t, "the mine form's result", `(() => { const r = document.querySelector("#mine-result"); return (r.className === "result" && r.textContent.startsWith("블록 #2 ")) || r.className + ": " + r.textContent })()`)
 	waitFor(t, "A to receive the block mined on B's page", func() bool { return len(a.blocks()) == 3 })
@@ -1631,8 +1631,8 @@ func TestNodePageInBrowser(t *testing.T) {
 	check(t, "data of A's block 2", string(a.blocks()[2].Data), `["페이지의 폼에서"]`)
 	p.waitUntil(t, "B's page to show 3 linked cards", fmt.Sprintf(`%s === %s || %[1]s`, browserCardsJS, cards(b.blocks())))
 	check(t, "page errors", show(p.errs), show([]string(nil)))
-	if path := os.Getenv("SCREENSHOT"); path != "" { // README 에 쓸 B 의 페이지
-		var shot struct{ Data []byte } // base64 는 encoding/json 이 []byte 로 푼다
+	if path := os.Getenv("SCREENSHOT"); path != "" { // README에 쓸 B의 페이지
+		var shot struct{ Data []byte } // base64는 encoding/json이 []byte로 푼다
 		res, err := p.call("Page.captureScreenshot", map[string]any{"format": "png"})
 		if err == nil && json.Unmarshal(res, &shot) == nil {
 			err = os.WriteFile(path, shot.Data, 0o644)
@@ -1651,18 +1651,18 @@ func BenchmarkCalculateHash(b *testing.B) {
 	}
 }
 
-// BenchmarkReceiveChain 은 새 노드가 체인 전체(블록 10,000 개)를 RESPONSE_BLOCKCHAIN 하나로 받아 파싱하고, 검증하고, 교체하는 데
+// BenchmarkReceiveChain은 새 노드가 체인 전체(블록 10,000개)를 RESPONSE_BLOCKCHAIN 하나로 받아 파싱하고, 검증하고, 교체하는 데
 // 드는 시간이다.
 func BenchmarkReceiveChain(b *testing.B) { benchReceive(b, 10000, func(receive func()) { receive() }) }
 
-// BenchmarkChainMemory 는 받은 체인(블록 40,000 개, 블록마다 짧은 데이터 하나)을 들고 있는 노드의 힙 크기이다.
+// BenchmarkChainMemory는 받은 체인(블록 40,000개, 블록마다 짧은 데이터 하나)을 들고 있는 노드의 힙 크기이다.
 func BenchmarkChainMemory(b *testing.B) {
 	var held int64
 	benchReceive(b, 40000, func(receive func()) { _, held = heap(receive) })
 	b.ReportMetric(float64(held)/40000, "B/block")
 }
 
-// benchReceive 는 b.Loop 마다 체인을 제네시스 하나로 되돌리고, 새 소켓으로 블록 blocks 개의 체인을 받는 일을 measure 에게 건넨다.
+// benchReceive는 b.Loop마다 체인을 제네시스 하나로 되돌리고, 새 소켓으로 블록 blocks 개의 체인을 받는 일을 measure에게 건넨다.
 func benchReceive(b *testing.B, blocks int, measure func(receive func())) {
 	discardLog(b)
 	b.Cleanup(resetChain)
@@ -1680,7 +1680,7 @@ func benchReceive(b *testing.B, blocks int, measure func(receive func())) {
 	}
 }
 
-// BenchmarkSyncFromPeer 는 새 노드(이 프로세스)가 블록 10,000 개를 가진 피어(자식 프로세스)에
+// BenchmarkSyncFromPeer는 새 노드(이 프로세스)가 블록 10,000개를 가진 피어(자식 프로세스)에
 // 연결해 QUERY_LATEST, QUERY_ALL, 체인 교체를 거쳐 같은 체인을 가질 때까지의 시간이다.
 func BenchmarkSyncFromPeer(b *testing.B) {
 	const blocks = 10000
@@ -1701,7 +1701,7 @@ func BenchmarkSyncFromPeer(b *testing.B) {
 	}
 }
 
-// BenchmarkMineOverHTTP 는 자식 프로세스 노드에 POST /mineBlock 을 1 개, 8 개의 클라이언트로 동시에 보내
+// BenchmarkMineOverHTTP는 자식 프로세스 노드에 POST /mineBlock을 1개, 8개의 클라이언트로 동시에 보내
 // 연결된 피어(이 프로세스)가 모든 블록을 가질 때까지의 처리량이다.
 func BenchmarkMineOverHTTP(b *testing.B) {
 	for _, clients := range []int{1, 8} {
@@ -1722,8 +1722,8 @@ func BenchmarkMineOverHTTP(b *testing.B) {
 
 // ---------- README ----------
 
-// TestReadmeFunctionTable 은 README 의 「챕터의 함수와 Go 함수」 표에 적힌 Go 함수가 정말 그 파일에 있는지,
-// 그리고 챕터의 함수가 모두 표에 있는지 본다. 표의 첫 칸에서 `이름` 처럼 적힌 것이 함수 이름이다.
+// TestReadmeFunctionTable은 README의 「챕터의 함수와 Go 함수」 표에 적힌 Go 함수가 정말 그 파일에 있는지,
+// 그리고 챕터의 함수가 모두 표에 있는지 본다. 표의 첫 칸에서 `이름`처럼 적힌 것이 함수 이름이다.
 func TestReadmeFunctionTable(t *testing.T) {
 	table := readmeBetween(t, "<!-- function-table -->", "<!-- /function-table -->")
 	listed := map[string]bool{}
@@ -1750,7 +1750,7 @@ func TestReadmeFunctionTable(t *testing.T) {
 	}
 }
 
-// readmeBetween 은 README.md 에서 start 와 그 뒤 처음 나오는 end 사이의 글이다 (줄 끝은 \n 으로). 없으면 테스트를 멈춘다.
+// readmeBetween은 README.md에서 start와 그 뒤 처음 나오는 end 사이의 글이다 (줄 끝은 \n으로). 없으면 테스트를 멈춘다.
 func readmeBetween(t *testing.T, start, end string) string {
 	t.Helper()
 	readme, err := os.ReadFile("README.md")
@@ -1779,7 +1779,7 @@ func TestMain(m *testing.M) {
 	os.Exit(m.Run())
 }
 
-// must 는 err 가 nil 이 아니면 테스트를 멈춘다 (테스트의 고루틴에서만 부른다).
+// must는 err가 nil이 아니면 테스트를 멈춘다 (테스트의 고루틴에서만 부른다).
 func must(t testing.TB, err error) {
 	t.Helper()
 	if err != nil {
@@ -1787,17 +1787,17 @@ func must(t testing.TB, err error) {
 	}
 }
 
-// hh 는 s 의 SHA-256 이다. 기대값을 챕터의 규칙대로 따로 계산할 때 쓴다.
+// hh는 s의 SHA-256이다. 기대값을 챕터의 규칙대로 따로 계산할 때 쓴다.
 func hh(s string) Hash { return sha256.Sum256([]byte(s)) }
 
-// check 는 got 이 want 와 다르면 "what: got …, want …" 로 테스트를 실패로 적는다 (멈추지는 않는다). atMost 는 got 이 limit 를
-// 넘으면 실패로 적고, sameChain 은 두 체인을 바이트로 견준다.
+// check는 got이 want와 다르면 "what: got …, want …"로 테스트를 실패로 적는다 (멈추지는 않는다). atMost는 got이 limit를
+// 넘으면 실패로 적고, sameChain은 두 체인을 바이트로 비교한다.
 func check[T comparable](t testing.TB, what string, got, want T) {
 	t.Helper()
 	if g, ok := any(got).(string); ok && len(g) > 300 { // 긴 글은 처음 갈리는 곳을 보인다
 		sameText(t, what, g, any(want).(string))
 	} else if got != want {
-		t.Errorf("%s: got %.300s, want %.300s", what, fmt.Sprint(got), fmt.Sprint(want)) // 긴 글은 300 바이트까지
+		t.Errorf("%s: got %.300s, want %.300s", what, fmt.Sprint(got), fmt.Sprint(want)) // 긴 글은 300바이트까지
 	}
 }
 func atMost[T cmp.Ordered](t testing.TB, what string, got, limit T) {
@@ -1811,7 +1811,7 @@ func sameChain(t testing.TB, what string, got, want []Block) {
 	sameText(t, fmt.Sprintf("%s (got %d blocks, want %d)", what, len(got), len(want)), string(stringify(got)), string(stringify(want)))
 }
 
-// sameText 는 긴 글(체인의 JSON 같은)을 견주고, 다르면 처음 다른 곳과 그 둘레를 보인다.
+// sameText는 긴 글(체인의 JSON 같은)을 비교하고, 다르면 처음 다른 곳과 그 둘레를 보인다.
 func sameText(t testing.TB, what, got, want string) {
 	t.Helper()
 	i := 0
@@ -1824,13 +1824,13 @@ func sameText(t testing.TB, what, got, want string) {
 	}
 }
 
-// show 는 값들을 Go 의 문법(%#v)으로 적은 글이다: check 로 슬라이스를 견줄 때 쓴다 (글은 따옴표째 보여 어디서 갈리는지 보인다).
+// show는 값들을 Go의 문법(%#v)으로 적은 글이다: check로 슬라이스를 견줄 때 쓴다 (글은 따옴표째 보여 어디서 갈리는지 보인다).
 func show(v ...any) string {
 	return strings.TrimSuffix(fmt.Sprintf(strings.Repeat("%#v ", len(v)), v...), " ")
 }
 
-// waitFor 는 cond 가 참이 될 때까지 짧은 간격(점점 길게, 10ms 까지)으로 기다리고, 30초 안에 안 되면 테스트를 멈춘다.
-// got 이 있으면 멈출 때 그 글(cond 가 마지막으로 본 것)을 덧붙인다.
+// waitFor는 cond가 참이 될 때까지 짧은 간격(점점 길게, 10ms까지)으로 기다리고, 30초 안에 안 되면 테스트를 멈춘다.
+// got이 있으면 멈출 때 그 글(cond가 마지막으로 본 것)을 덧붙인다.
 func waitFor(t testing.TB, what string, cond func() bool, got ...func() string) {
 	t.Helper()
 	deadline := time.Now().Add(30 * time.Second)
@@ -1845,7 +1845,7 @@ func waitFor(t testing.TB, what string, cond func() bool, got ...func() string) 
 	}
 }
 
-// raceOn 은 이 테스트 바이너리가 경쟁 탐지기(-race)로 빌드되었는지이고, scaled 는 그때 시간 한계를 열 배로 늘린다.
+// raceOn은 이 테스트 바이너리가 경쟁 탐지기(-race)로 빌드되었는지이고, scaled는 그때 시간 한계를 열 배로 늘린다.
 var raceOn = func() bool {
 	info, ok := debug.ReadBuildInfo()
 	return ok && slices.Contains(info.Settings, debug.BuildSetting{Key: "-race", Value: "true"})
@@ -1855,7 +1855,7 @@ func scaled(d time.Duration) time.Duration {
 	return d * max(1, map[bool]time.Duration{true: 10}[raceOn])
 }
 
-// setLimit 은 노드의 한계 변수를 mu 를 잡고 바꾸고, 테스트가 끝나면 소켓들을 닫고 보내던 프레임이 끝나기를 기다려 되돌린다.
+// setLimit은 노드의 한계 변수를 mu를 잡고 바꾸고, 테스트가 끝나면 소켓들을 닫고 보내던 프레임이 끝나기를 기다려 되돌린다.
 func setLimit[T any](t *testing.T, v *T, value T) {
 	var old T
 	locked(func() { old, *v = *v, value })
@@ -1866,8 +1866,8 @@ func setLimit[T any](t *testing.T, v *T, value T) {
 	})
 }
 
-// during 은 f 가 도는 동안(과 끝난 뒤 한 번) every 마다 probe 를 부른다. muHeld 는 그동안 mu 를 잡았다 놓기를 거듭해, mu 를 기다린
-// 가장 긴 시간(누가 mu 를 잡고 있던 가장 긴 시간쯤)이다.
+// during은 f가 도는 동안(과 끝난 뒤 한 번) every마다 probe를 부른다. muHeld는 그동안 mu를 잡았다 놓기를 거듭해, mu를 기다린
+// 가장 긴 시간(누가 mu를 잡고 있던 가장 긴 시간쯤)이다.
 func during(f func(), every time.Duration, probe func()) {
 	var stop atomic.Bool
 	done := make(chan struct{})
@@ -1885,9 +1885,9 @@ func muHeld(f func()) (most time.Duration) {
 	return most
 }
 
-// heap 은 GC 뒤에 f 를 돌려, 도는 동안 힙이 자란 가장 큰 바이트 수와 끝나고 GC 한 뒤 남은 바이트 수를 잰다. 힙은 객체의 바이트 수
-// (아직 치우지 않은 쓰레기 포함)로 프로세스의 메모리(RSS)에 가깝다. GC 는 두 번 한다: sync.Pool 이 쥔 것(encoding/json 의 버퍼)은
-// 두 번째 GC 에 풀린다. allocated 는 이 프로세스가 지금까지 할당한 바이트 수이다.
+// heap은 GC 뒤에 f를 돌려, 도는 동안 힙이 자란 가장 큰 바이트 수와 끝나고 GC 한 뒤 남은 바이트 수를 잰다. 힙은 객체의 바이트 수
+// (아직 치우지 않은 쓰레기 포함)로 프로세스의 메모리(RSS)에 가깝다. GC는 두 번 한다: sync.Pool이 쥔 것(encoding/json의 버퍼)은
+// 두 번째 GC에 풀린다. allocated는 이 프로세스가 지금까지 할당한 바이트 수이다.
 func heap(f func()) (grew uint64, kept int64) {
 	now := func() uint64 {
 		sample := []metrics.Sample{{Name: "/memory/classes/heap/objects:bytes"}}
@@ -1902,7 +1902,7 @@ func heap(f func()) (grew uint64, kept int64) {
 }
 func allocated() uint64 { var m runtime.MemStats; runtime.ReadMemStats(&m); return m.TotalAlloc }
 
-// discardLog 와 captureLog 는 이 프로세스 노드의 로그를 테스트가 끝날 때까지 버리거나 모은다.
+// discardLog와 captureLog는 이 프로세스 노드의 로그를 테스트가 끝날 때까지 버리거나 모은다.
 func discardLog(t testing.TB) {
 	log.SetOutput(io.Discard)
 	t.Cleanup(func() { log.SetOutput(os.Stderr) })
@@ -1914,8 +1914,8 @@ func captureLog(t testing.TB) *testNode {
 	return n
 }
 
-// resetChain 은 이 프로세스의 체인을 제네시스 블록 하나로 되돌리고, setChain 은 chain 으로 바꾼다. locked 는 f 를 mu 를 잡고 돌린다.
-// freshChain 은 챕터의 테스트를 제네시스 하나에서 시작하고, 끝나면 소켓 목록을 비우고 체인을 되돌린다.
+// resetChain은 이 프로세스의 체인을 제네시스 블록 하나로 되돌리고, setChain은 chain으로 바꾼다. locked는 f를 mu를 잡고 돌린다.
+// freshChain은 챕터의 테스트를 제네시스 하나에서 시작하고, 끝나면 소켓 목록을 비우고 체인을 되돌린다.
 func resetChain()            { setChain([]Block{genesisBlock}) }
 func setChain(chain []Block) { mu.Lock(); blockchain = chain; mu.Unlock() }
 func locked(f func())        { mu.Lock(); defer mu.Unlock(); f() }
@@ -1924,7 +1924,7 @@ func freshChain(t testing.TB) {
 	t.Cleanup(func() { locked(func() { sockets = nil }); resetChain() })
 }
 
-// chainNow 부터 socketAt 까지는 이 프로세스 노드의 값을 mu 를 잡고 읽는다 (badOf 는 소켓이 없으면 -1, socketAt 은 nil).
+// chainNow부터 socketAt까지는 이 프로세스 노드의 값을 mu를 잡고 읽는다 (badOf는 소켓이 없으면 -1, socketAt은 nil).
 func chainNow() []Block     { mu.Lock(); defer mu.Unlock(); return slices.Clone(getBlockchain()) }
 func socketsNow() []*socket { mu.Lock(); defer mu.Unlock(); return slices.Clone(getSockets()) }
 func queuedNow() int        { mu.Lock(); defer mu.Unlock(); return queuedBytes }
@@ -1946,7 +1946,7 @@ func socketAt(addr string) *socket {
 	return nil
 }
 
-// makeChain 은 제네시스 위에 n 개의 블록을 올린 올바른 체인을 만든다: 블록 n+1 개이고 chain[i] 의 index 는 i 이다 (전역 체인은 건드리지 않는다).
+// makeChain은 제네시스 위에 n 개의 블록을 올린 올바른 체인을 만든다: 블록 n+1개이고 chain[i]의 index는 i이다 (전역 체인은 건드리지 않는다).
 func makeChain(n int, tag string) []Block {
 	chain := []Block{genesisBlock}
 	for i := 1; i <= n; i++ {
@@ -1955,8 +1955,8 @@ func makeChain(n int, tag string) []Block {
 	return chain
 }
 
-// nextBlock 은 prev 바로 다음에 올, 문자열 data 를 가진 올바른 블록이다. blockOn 은 prev 다음에 올 블록이다: data 는 JSON 배열 글,
-// root 는 그 머클 루트(dataRoot 로 구한다: 잘못된 data 면 0 이라 그 블록은 거절된다). 노드가 구해 둔 것(known)을 읽지 않는다.
+// nextBlock은 prev 바로 다음에 올, 문자열 data를 가진 올바른 블록이다. blockOn은 prev 다음에 올 블록이다: data는 JSON 배열 글,
+// root는 그 머클 루트(dataRoot로 구한다: 잘못된 data 면 0이라 그 블록은 거절된다). 노드가 구해 둔 것(known)을 읽지 않는다.
 func nextBlock(prev Block, data ...string) Block {
 	d := string(vals(data...))
 	return blockOn(prev, d, dataRoot(d))
@@ -1966,29 +1966,29 @@ func blockOn(prev Block, data string, root Hash) Block {
 }
 func dataRoot(data string) Hash { f, _ := prepareData(json.RawMessage(data), maxLeaves); return f.root }
 
-// values 는 JSON 값 value 가 n 개인 data 배열이고(values("0", 3) 은 [0,0,0]), valuesRoot 는 String(value) 가 text 인 값 n 개의
-// 머클 루트이다: 리프 노드가 모두 SHA-256(text) 이다 (노드가 값마다 읽는 것보다 빠르다).
+// values는 JSON 값 value가 n 개인 data 배열이고(values("0", 3)은 [0,0,0]), valuesRoot는 String(value)가 text인 값 n 개의
+// 머클 루트이다: 리프 노드가 모두 SHA-256(text)이다 (노드가 값마다 읽는 것보다 빠르다).
 func values(value string, n int) string  { return "[" + strings.Repeat(value+",", n-1) + value + "]" }
 func valuesRoot(text string, n int) Hash { return rootOf(slices.Repeat([]Hash{hh(text)}, n)) }
 
-// hashOf 는 블록의 해시이다. calculateHashForBlock 과 달리 노드가 mu 를 잡고 쓰는 known 을 보지 않아 아무 고루틴에서나 부를 수 있다.
+// hashOf는 블록의 해시이다. calculateHashForBlock과 달리 노드가 mu를 잡고 쓰는 known을 보지 않아 아무 고루틴에서나 부를 수 있다.
 func hashOf(b Block) Hash {
 	h := b.Header
 	return calculateHash(h.Version, h.Index, h.PreviousHash, h.Timestamp, h.MerkleRoot)
 }
 
-// vals 는 문자열들을 JSON 문자열 값의 배열(블록의 data)로 만들고, blockEqual 은 두 블록의 헤더와 data 의 바이트가 같은지이다.
+// vals는 문자열들을 JSON 문자열 값의 배열(블록의 data)로 만들고, blockEqual은 두 블록의 헤더와 data의 바이트가 같은지이다.
 func vals(strs ...string) json.RawMessage { return stringify(append([]string{}, strs...)) }
 func blockEqual(a, b Block) bool          { return a.Header == b.Header && bytes.Equal(a.Data, b.Data) }
 
-// chainFrame 은 blocks 를 담은 RESPONSE_BLOCKCHAIN 프레임이다 (받는 쪽이 보는 바이트). response 는 blocks(JSON 글)를 data 문자열에
-// 담은 RESPONSE_BLOCKCHAIN 메시지이다: encoding/json 으로 따로 쓴다.
+// chainFrame은 blocks를 담은 RESPONSE_BLOCKCHAIN 프레임이다 (받는 쪽이 보는 바이트). response는 blocks(JSON 글)를 data 문자열에
+// 담은 RESPONSE_BLOCKCHAIN 메시지이다: encoding/json으로 따로 쓴다.
 func chainFrame(blocks []Block) []byte { return []byte(response(string(stringify(blocks)))) }
 func response(blocks string) string    { return `{"type":2,"data":` + string(stringify(blocks)) + `}` }
 
 const queryLatest, queryAll = `{"type":0,"data":null}`, `{"type":1,"data":null}`
 
-// testNode 는 테스트가 다루는 노드 하나이다: 자식 프로세스이거나(cmd != nil) 이 프로세스 안의 노드이다.
+// testNode는 테스트가 다루는 노드 하나이다: 자식 프로세스이거나(cmd != nil)이 프로세스 안의 노드이다.
 type testNode struct {
 	t         testing.TB
 	name      string
@@ -1996,12 +1996,12 @@ type testNode struct {
 	cmd       *exec.Cmd
 	exited    chan struct{}
 	stopped   bool
-	mu        sync.Mutex // out 을 지킨다
+	mu        sync.Mutex // out을 지킨다
 	out       []byte     // 노드가 남긴 로그
 }
 
-// Write 는 노드의 로그를 모은다 (log.SetOutput 과 자식 프로세스의 출력). logLines 는 지금까지 끝난 로그 줄이고, logText 는 그
-// 전체(실패 메시지용), countLog 는 substr 이 든 줄의 수, waitLog 는 그런 줄이 나올 때까지 기다린다.
+// Write는 노드의 로그를 모은다 (log.SetOutput과 자식 프로세스의 출력). logLines는 지금까지 끝난 로그 줄이고, logText는 그
+// 전체(실패 메시지용), countLog는 substr이 든 줄의 수, waitLog는 그런 줄이 나올 때까지 기다린다.
 func (n *testNode) Write(p []byte) (int, error) {
 	n.mu.Lock()
 	defer n.mu.Unlock()
@@ -2023,14 +2023,14 @@ func (n *testNode) waitLog(substr string) {
 	waitFor(n.t, fmt.Sprintf("%s to log %q", n.name, substr), func() bool { return n.countLog(substr) > 0 })
 }
 
-// addr 는 노드의 P2P 주소 "127.0.0.1:port" 이고, port 는 주소의 포트이다.
+// addr는 노드의 P2P 주소 "127.0.0.1:port"이고, port는 주소의 포트이다.
 func (n *testNode) addr() string { return strings.TrimPrefix(n.p2p, "ws://") }
 func port(url string) string     { return url[strings.LastIndex(url, ":")+1:] }
 
 var localNodeMu sync.Mutex // 이 프로세스 안의 노드는 한 번에 하나만
 
-// startLocalNode 는 이 테스트 프로세스 안에서 노드를 연다 (127.0.0.1 의 빈 포트 둘).
-// 끝날 때 모든 소켓을 닫고, 대기열의 답이 센 바이트가 0 으로 돌아왔는지 본다.
+// startLocalNode는 이 테스트 프로세스 안에서 노드를 연다 (127.0.0.1의 빈 포트 둘).
+// 끝날 때 모든 소켓을 닫고, 대기열의 답이 센 바이트가 0으로 돌아왔는지 본다.
 func startLocalNode(t testing.TB) *testNode {
 	t.Helper()
 	localNodeMu.Lock()
@@ -2052,7 +2052,7 @@ func startLocalNode(t testing.TB) *testNode {
 	return n
 }
 
-// closeAllSockets 는 이 프로세스 노드의 모든 소켓을 닫고 다 빠질 때까지 기다린다.
+// closeAllSockets는 이 프로세스 노드의 모든 소켓을 닫고 다 빠질 때까지 기다린다.
 func closeAllSockets(t testing.TB) {
 	t.Helper()
 	for _, ws := range socketsNow() {
@@ -2061,8 +2061,8 @@ func closeAllSockets(t testing.TB) {
 	waitFor(t, "all sockets to close", func() bool { return len(socketsNow()) == 0 })
 }
 
-// newTestSocket 은 연결도 쓰기 고루틴도 없이 대기열만 있는 소켓이다: receive 나 챕터의 함수를 바로 부를 때 쓰고, 보낸 것은
-// drain 으로 꺼낸다. 테스트가 끝나면 닫고 대기열에 남은 것을 버린다 (노드의 뒷정리가 기다리지 않도록).
+// newTestSocket은 연결도 쓰기 고루틴도 없이 대기열만 있는 소켓이다: receive나 챕터의 함수를 바로 부를 때 쓰고, 보낸 것은
+// drain으로 꺼낸다. 테스트가 끝나면 닫고 대기열에 남은 것을 버린다 (노드의 뒷정리가 기다리지 않도록).
 func newTestSocket(t testing.TB, addr string) *socket {
 	ws := newSocket(addr, "")
 	locked(func() { initMessageHandler(ws); initErrorHandler(ws) })
@@ -2070,7 +2070,7 @@ func newTestSocket(t testing.TB, addr string) *socket {
 	return ws
 }
 
-// drain 은 소켓의 대기열에 쌓인 프레임들을 꺼낸다 (writePump 가 보낸 것처럼 센 값도 줄인다).
+// drain은 소켓의 대기열에 쌓인 프레임들을 꺼낸다 (writePump가 보낸 것처럼 센 값도 줄인다).
 func drain(ws *socket) (frames []string) {
 	mu.Lock()
 	defer mu.Unlock()
@@ -2082,8 +2082,8 @@ func drain(ws *socket) (frames []string) {
 	return frames
 }
 
-// startNode 는 이 테스트 바이너리를 자식 프로세스로 띄워 peers 에 연결하는 진짜 노드 하나를 연다. startChild 는 env 와 args 를
-// 그대로 쓴다. 끝날 때 POST /stop 으로 멈추고, 종료 코드 0 과 (경쟁 탐지기의) DATA RACE, panic 이 없는지 확인한다.
+// startNode는 이 테스트 바이너리를 자식 프로세스로 띄워 peers에 연결하는 진짜 노드 하나를 연다. startChild는 env와 args를
+// 그대로 쓴다. 끝날 때 POST /stop으로 멈추고, 종료 코드 0과 (경쟁 탐지기의) DATA RACE, panic이 없는지 확인한다.
 func startNode(t testing.TB, name string, peers ...string) *testNode {
 	t.Helper()
 	return startChild(t, name, nil, "-http_port=0", "-p2p_port=0", "-peers="+strings.Join(peers, ","))
@@ -2095,12 +2095,12 @@ func startChild(t testing.TB, name string, env []string, args ...string) *testNo
 	return startProcess(t, name, cmd)
 }
 
-// spawn 은 cmd 를 띄우고 그 출력을 로그로 모은다 (n.exited 는 프로세스가 끝나면 닫힌다). startProcess 는 노드 프로세스를 띄워
+// spawn은 cmd를 띄우고 그 출력을 로그로 모은다 (n.exited는 프로세스가 끝나면 닫힌다). startProcess는 노드 프로세스를 띄워
 // 로그에 남긴 두 포트를 읽고, 끝날 때 멈추며, 테스트가 실패했으면 그 로그 전체를 보인다.
 func spawn(t testing.TB, name string, cmd *exec.Cmd) *testNode {
 	t.Helper()
 	n := &testNode{t: t, name: name, cmd: cmd, exited: make(chan struct{})}
-	cmd.Stdout, cmd.Stderr = n, n // 같은 Writer 이므로 exec 는 한 번에 한 고루틴만 Write 를 부른다
+	cmd.Stdout, cmd.Stderr = n, n // 같은 Writer이므로 exec는 한 번에 한 고루틴만 Write를 부른다
 	must(t, cmd.Start())
 	go func() { cmd.Wait(); close(n.exited) }()
 	return n
@@ -2128,7 +2128,7 @@ func startProcess(t testing.TB, name string, cmd *exec.Cmd) *testNode {
 	return n
 }
 
-// stop 은 노드에 POST /stop 을 보내고 끝나기를 기다린다 (20초가 지나면 죽인다).
+// stop은 노드에 POST /stop을 보내고 끝나기를 기다린다 (20초가 지나면 죽인다).
 func (n *testNode) stop() {
 	t := n.t
 	t.Helper()
@@ -2153,14 +2153,14 @@ func (n *testNode) stop() {
 
 var client = &http.Client{Timeout: 30 * time.Second}
 
-// reply 는 HTTP 답이다. 요청이 실패하면 status 가 0 이고 body 가 그 까닭이다.
+// reply는 HTTP 답이다. 요청이 실패하면 status가 0이고 body가 그 까닭이다.
 type reply struct {
 	status int
 	body   string
 }
 
-// request 는 hc 로 HTTP 요청을 보내고 답을 다 읽어 돌려준다 (몸체가 있으면 Content-Type: application/json). 고루틴에서도
-// 부를 수 있도록 테스트를 멈추지 않는다. 테스트는 대개 client 를 쓴다.
+// request는 hc로 HTTP 요청을 보내고 답을 다 읽어 반환한다 (몸체가 있으면 Content-Type: application/json). 고루틴에서도
+// 부를 수 있도록 테스트를 멈추지 않는다. 테스트는 대개 client를 쓴다.
 func request(hc *http.Client, method, url, body string, headers map[string]string) reply {
 	req, err := http.NewRequest(method, url, strings.NewReader(body))
 	if err != nil {
@@ -2183,7 +2183,7 @@ func request(hc *http.Client, method, url, body string, headers map[string]strin
 	return reply{body: err.Error()}
 }
 
-// call 은 노드에 요청을 보내고 200 의 몸체를 바이트 그대로 돌려준다. 다른 답이면 테스트를 멈춘다.
+// call은 노드에 요청을 보내고 200의 몸체를 바이트 그대로 반환한다. 다른 답이면 테스트를 멈춘다.
 func (n *testNode) call(method, path, body string) string {
 	n.t.Helper()
 	r := request(client, method, n.http+path, body, nil)
@@ -2193,7 +2193,7 @@ func (n *testNode) call(method, path, body string) string {
 	return r.body
 }
 
-// fromJSON 은 노드가 답한 JSON 을 T 로 푼다 (풀 수 없으면 테스트를 멈춘다). blocks 와 peers 는 GET /blocks 와 GET /peers 의 답이다.
+// fromJSON은 노드가 답한 JSON을 T로 푼다 (풀 수 없으면 테스트를 멈춘다). blocks와 peers는 GET /blocks와 GET /peers의 답이다.
 func fromJSON[T any](t testing.TB, raw string) (v T) {
 	t.Helper()
 	if err := json.Unmarshal([]byte(raw), &v); err != nil {
@@ -2204,7 +2204,7 @@ func fromJSON[T any](t testing.TB, raw string) (v T) {
 func (n *testNode) blocks() []Block { return fromJSON[[]Block](n.t, n.call("GET", "/blocks", "")) }
 func (n *testNode) peers() []string { return fromJSON[[]string](n.t, n.call("GET", "/peers", "")) }
 
-// mineBody 는 POST /mineBlock 에 body 를 보내고 답한 블록과 그 바이트를 돌려준다. mine 은 data 의 문자열들로 생성한다.
+// mineBody는 POST /mineBlock에 body를 보내고 답한 블록과 그 바이트를 반환한다. mine은 data의 문자열들로 생성한다.
 func (n *testNode) mineBody(body string) (Block, string) {
 	n.t.Helper()
 	raw := n.call("POST", "/mineBlock", body)
@@ -2220,7 +2220,7 @@ func (n *testNode) addPeers(peers ...string) {
 	n.call("POST", "/addPeers", string(stringify(map[string][]string{"peers": peers})))
 }
 
-// waitSameChain 은 모든 노드의 체인이 똑같아질 때까지 기다린다.
+// waitSameChain은 모든 노드의 체인이 똑같아질 때까지 기다린다.
 func waitSameChain(t testing.TB, nodes ...*testNode) []Block {
 	t.Helper()
 	var chain []Block
@@ -2231,11 +2231,11 @@ func waitSameChain(t testing.TB, nodes ...*testNode) []Block {
 	return chain
 }
 
-// upgrade 는 npm ws 처럼 Origin 헤더 없는 웹소켓 핸드셰이크 요청이다 (끝의 빈 줄 없이: 헤더를 더 붙일 수 있다).
+// upgrade는 npm ws처럼 Origin 헤더 없는 웹소켓 핸드셰이크 요청이다 (끝의 빈 줄 없이: 헤더를 더 붙일 수 있다).
 const upgrade = "GET / HTTP/1.1\r\nHost: localhost\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n" +
 	"Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n"
 
-// tcpDial 은 주소(ws:// 나 http:// 도 된다)에 TCP 로 연결하고 send 를 보낸다. rcvbuf 가 0 이 아니면 받는 버퍼를 그만큼으로 줄인다.
+// tcpDial은 주소(ws:// 나 http:// 도 된다)에 TCP로 연결하고 send를 보낸다. rcvbuf가 0이 아니면 받는 버퍼를 그만큼으로 줄인다.
 func tcpDial(t testing.TB, addr string, rcvbuf int, send string) net.Conn {
 	t.Helper()
 	c, err := net.DialTimeout("tcp", strings.TrimPrefix(strings.TrimPrefix(addr, "ws://"), "http://"), 5*time.Second)
@@ -2248,8 +2248,8 @@ func tcpDial(t testing.TB, addr string, rcvbuf int, send string) net.Conn {
 	return c
 }
 
-// statusCode 는 d 안에 온 답의 상태 코드("101" 처럼, 오지 않으면 "")이고, dialStatus 는 addr 에 새로 연결해 request 를 보낸
-// 답의 상태 코드이다. closedWithin 은 d 안에 상대가 연결을 닫는지이다 (오는 것은 버린다).
+// statusCode는 d 안에 온 답의 상태 코드("101"처럼, 오지 않으면 "")이고, dialStatus는 addr에 새로 연결해 request를 보낸
+// 답의 상태 코드이다. closedWithin은 d 안에 상대가 연결을 닫는지이다 (오는 것은 버린다).
 func statusCode(c net.Conn, d time.Duration) string {
 	c.SetReadDeadline(time.Now().Add(d))
 	line, _ := bufio.NewReader(c).ReadString('\n')
@@ -2265,8 +2265,8 @@ func closedWithin(c net.Conn, d time.Duration) bool {
 	return !errors.Is(err, os.ErrDeadlineExceeded)
 }
 
-// waitsForRoom 은 연결 수가 한계에 찬 서버(url)에 연결 하나를 더 열어 request 를 보내고, 답이 없다가 open 하나를 닫으면
-// want 로 시작하는 답이 오는지 본다.
+// waitsForRoom은 연결 수가 한계에 찬 서버(url)에 연결 하나를 더 열어 request를 보내고, 답이 없다가 open 하나를 닫으면
+// want로 시작하는 답이 오는지 본다.
 func waitsForRoom(t *testing.T, what, url, request string, open net.Conn, want string) {
 	t.Helper()
 	extra := tcpDial(t, url, 0, request)
@@ -2275,14 +2275,14 @@ func waitsForRoom(t *testing.T, what, url, request string, open net.Conn, want s
 	check(t, what+": status for the extra connection after one closed", statusCode(extra, 5*time.Second), want)
 }
 
-// rawDial 은 npm ws 처럼 Origin 헤더 없이 웹소켓 핸드셰이크를 손으로 한다. 서버가 보낸 (가리지 않은) 프레임은 readRawFrame 으로
-// 하나씩 읽고, writeRawFrame 으로 텍스트 프레임 하나를 보낸다.
+// rawDial은 npm ws처럼 Origin 헤더 없이 웹소켓 핸드셰이크를 손으로 한다. 서버가 보낸 (가리지 않은) 프레임은 readRawFrame으로
+// 하나씩 읽고, writeRawFrame으로 텍스트 프레임 하나를 보낸다.
 func rawDial(t testing.TB, p2pURL string) (net.Conn, *bufio.Reader) {
 	t.Helper()
 	conn := tcpDial(t, p2pURL, 0, upgrade+"\r\n")
 	conn.SetDeadline(time.Now().Add(20 * time.Second))
 	r := bufio.NewReader(conn)
-	if resp, err := http.ReadResponse(r, nil); err != nil || resp.StatusCode != 101 { // 101 의 몸체는 없다: r 은 첫 프레임에 있다
+	if resp, err := http.ReadResponse(r, nil); err != nil || resp.StatusCode != 101 { // 101의 몸체는 없다: r은 첫 프레임에 있다
 		t.Fatalf("handshake without Origin: got %v (%v), want 101", resp, err)
 	}
 	conn.SetDeadline(time.Time{})
@@ -2294,7 +2294,7 @@ func readRawFrame(r *bufio.Reader) (opcode byte, payload []byte, err error) {
 		return
 	}
 	opcode, n := hdr[0]&0x0f, uint64(hdr[1]&0x7f)
-	if ext := map[uint64]int{126: 2, 127: 8}[n]; ext > 0 { // 길이가 뒤의 2 나 8 바이트에 있다: hdr[2:10] 의 끝에 읽는다
+	if ext := map[uint64]int{126: 2, 127: 8}[n]; ext > 0 { // 길이가 뒤의 2나 8바이트에 있다: hdr[2:10]의 끝에 읽는다
 		_, err = io.ReadFull(r, hdr[10-ext:])
 		n = binary.BigEndian.Uint64(hdr[2:])
 	}
@@ -2305,8 +2305,8 @@ func readRawFrame(r *bufio.Reader) (opcode byte, payload []byte, err error) {
 	return
 }
 
-// readUntil 은 prefix 로 시작하는 텍스트 프레임이 올 때까지(20초까지) 프레임을 읽고(다른 것은 건너뛴다) 그 텍스트를 돌려준다.
-// answerPrefix 는 RESPONSE_BLOCKCHAIN 의 앞부분이다.
+// readUntil은 prefix로 시작하는 텍스트 프레임이 올 때까지(20초까지) 프레임을 읽고(다른 것은 건너뛴다) 그 텍스트를 반환한다.
+// answerPrefix는 RESPONSE_BLOCKCHAIN의 앞부분이다.
 func readUntil(t testing.TB, conn net.Conn, r *bufio.Reader, prefix string) string {
 	t.Helper()
 	conn.SetReadDeadline(time.Now().Add(20 * time.Second))
@@ -2321,8 +2321,8 @@ func readUntil(t testing.TB, conn net.Conn, r *bufio.Reader, prefix string) stri
 
 const answerPrefix = `{"type":2,`
 
-// rawFrameHeader 는 클라이언트 프레임의 헤더(FIN, opcode, 길이, 가림 키)를 만든다. 가림 키가 0 이라 내용은 그대로 보낸다.
-// writeRawFrame 은 그 헤더를 붙여 텍스트 프레임 하나를 보낸다.
+// rawFrameHeader는 클라이언트 프레임의 헤더(FIN, opcode, 길이, 가림 키)를 만든다. 가림 키가 0이라 내용은 그대로 보낸다.
+// writeRawFrame은 그 헤더를 붙여 텍스트 프레임 하나를 보낸다.
 func rawFrameHeader(opcode byte, length uint64) []byte {
 	return append(binary.BigEndian.AppendUint64([]byte{0x80 | opcode, 0x80 | 127}, length), 0, 0, 0, 0)
 }
@@ -2332,7 +2332,7 @@ func writeRawFrame(t testing.TB, conn net.Conn, text string) {
 	must(t, err)
 }
 
-// flood 는 c 에 head 를 쓰고 32 KiB 씩 모두 limit 바이트까지 더 쓰며(쓰기가 실패하면 멈춘다) 쓴 바이트 수를 돌려준다.
+// flood는 c에 head를 쓰고 32 KiB 씩 모두 limit 바이트까지 더 쓰며(쓰기가 실패하면 멈춘다) 쓴 바이트 수를 반환한다.
 func flood(c net.Conn, head string, limit int64) (written int64) {
 	io.WriteString(c, head)
 	for chunk := bytes.Repeat([]byte("a"), 32<<10); written < limit; {
@@ -2344,7 +2344,7 @@ func flood(c net.Conn, head string, limit int64) (written int64) {
 	return written
 }
 
-// fakePeer 는 연결마다 serve 를 돌리는 가짜 피어를 열고 그 ws:// 주소를 돌려준다.
+// fakePeer는 연결마다 serve를 돌리는 가짜 피어를 열고 그 ws:// 주소를 반환한다.
 func fakePeer(t *testing.T, serve func(net.Conn)) string {
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	must(t, err)
@@ -2357,7 +2357,7 @@ func fakePeer(t *testing.T, serve func(net.Conn)) string {
 	return "ws://" + ln.Addr().String()
 }
 
-// need 는 테스트가 쓰는 바깥 것이 없으면(err 가 nil 이 아니면) 건너뛰고, env=1 이면(CI) 실패한다.
+// need는 테스트가 쓰는 바깥 것이 없으면(err가 nil이 아니면) 건너뛰고, env=1이면(CI) 실패한다.
 func need(t *testing.T, env string, err error, install string) {
 	t.Helper()
 	if err != nil && os.Getenv(env) == "1" {

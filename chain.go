@@ -166,7 +166,7 @@ func isValidChain(blockchainToValidate []Block) bool {
 // ---- 챕터에 없는 것 ----
 
 const (
-	maxBlockDataBytes = 1 << 20   // 블록 하나의 data를 JSON으로 쓴 크기의 한계 (HTTP 몸체 100 KB로 생성할 수 있는 어떤 data보다 크다)
+	maxBlockDataBytes = 1 << 20   // 블록 하나의 data를 JSON으로 쓴 크기의 한계 (HTTP 본문 100 KB로 생성할 수 있는 어떤 data보다 크다)
 	maxSafeInteger    = 1<<53 - 1 // 자바스크립트가 정확히 다루는 가장 큰 정수
 	maxDepth          = 64        // data의 값 안에 배열과 객체가 겹칠 수 있는 깊이의 한계
 	maxFrameBytes     = 64 << 20  // 받는 프레임 하나, 그리고 체인 전체를 담은 응답 프레임의 최대 크기 (챕터의 ws 1.x는 들어온 연결에 100 MiB)

@@ -24,9 +24,9 @@ import (
 )
 
 // initHttpServer는 리슨하는 ln에서 HTTP API를 연다. 핸들러마다 챕터의 로직은 mu를 잡고 돌리고(chain.go),
-// 몸체를 읽고 파싱하는 일과 응답을 쓰는 일은 mu 밖에서 한다.
+// 본문을 읽고 파싱하는 일과 응답을 쓰는 일은 mu 밖에서 한다.
 // 챕터와 다른 점: 없는 경로와 맞지 않는 메서드는 Go의 404, 405 문자열이고(Express는 HTML 404, 대소문자가 다른 경로도 받는다),
-// ETag와 304, OPTIONS의 자동 답은 없다. 다른 사이트의 웹 페이지가 보낸 POST는 403, IP 주소나 localhost가 아닌 호스트는 421이고,
+// ETag와 304, OPTIONS의 자동 응답은 없다. 다른 사이트의 웹 페이지가 보낸 POST는 403, IP 주소나 localhost가 아닌 호스트는 421이고,
 // 연결 수와 요청 헤더, 시간에 한계가 있다 (serve, README의 「지키는 한계」).
 func initHttpServer(ln net.Listener) *http.Server {
 	mux := http.NewServeMux()
@@ -43,7 +43,7 @@ func initHttpServer(ln net.Listener) *http.Server {
 	// POST /mineBlock {"data":[…]}: 새 블록을 생성해 반환한다
 	// 챕터와 다른 점: 한 번에 넷까지이다 (나머지는 기다린다: slots). application/json의 charset이 utf-8이 아니면 415이다 (챕터는
 	// utf-16은 읽는다). 자바스크립트와 같게 읽을 수 없는 data(1e400, 64겹보다 깊은 값, 짝이 없는 \ud800, "toString" 키,
-	// 배열이 아닌 data 들: readBody와 README)는 400이다 (챕터는 받거나 500이다). 에러의 몸체는 Express의 HTML 페이지가 아니라 {"error":"…"}이다.
+	// 배열이 아닌 data 들: readBody와 README)는 400이다 (챕터는 받거나 500이다). 에러의 본문은 Express의 HTML 페이지가 아니라 {"error":"…"}이다.
 	mux.HandleFunc("POST /mineBlock", slots(bodyReaders, func(w http.ResponseWriter, r *http.Request) {
 		var data json.RawMessage
 		if !readBody(w, r, "data", &data) { // const data = req.body.data || []
@@ -64,10 +64,10 @@ func initHttpServer(ln net.Listener) *http.Server {
 		respond(w, http.StatusOK, "text/html", []byte(getCurrentVersion()))
 	})
 
-	// POST /stop: 답한 뒤 프로세스를 끝낸다
+	// POST /stop: 응답한 뒤 프로세스를 끝낸다
 	mux.HandleFunc("POST /stop", func(w http.ResponseWriter, r *http.Request) {
 		respond(w, http.StatusOK, "application/json", stringify(map[string]string{"msg": "Stopping server"}))
-		// 챕터와 다른 점: 챕터는 process.exit()로 바로 끝낸다. 여기서는 main이 이 답이 나가기를 기다렸다가
+		// 챕터와 다른 점: 챕터는 process.exit()로 바로 끝낸다. 여기서는 main이 이 응답이 나가기를 기다렸다가
 		// 두 서버를 닫고 끝난다 (종료 코드 0, Ctrl-C와 같은 길).
 		stop()
 	})
@@ -120,14 +120,14 @@ func initHttpServer(ln net.Listener) *http.Server {
 // ---- 챕터에 없는 것 ----
 
 const (
-	maxBodyBytes = 100 << 10 // HTTP 요청 몸체의 최대 크기: body-parser의 기본 한계 100 KB와 같다 (넘으면 413)
+	maxBodyBytes = 100 << 10 // HTTP 요청 본문의 최대 크기: body-parser의 기본 한계 100 KB와 같다 (넘으면 413)
 	maxHTTPConns = 64        // HTTP 연결 수의 한계 (더 오는 연결은 자리가 날 때까지 기다린다)
 	maxStreams   = 4         // 노드의 페이지가 여는 이벤트 스트림 수의 한계
 	streamBuffer = 64        // 스트림 하나가 보내지 못하고 쌓아 둘 수 있는 이벤트 수: 넘게 뒤처진 스트림은 닫는다
 )
 
 var (
-	bodyReaders    = make(chan struct{}, 4)                   // 몸체를 읽고 일하는 요청(/mineBlock, /addPeers)의 자리: 몸체와 파싱한 값을 쥔 요청 수의 한계
+	bodyReaders    = make(chan struct{}, 4)                   // 본문을 읽고 일하는 요청(/mineBlock, /addPeers)의 자리: 본문과 파싱한 값을 쥔 요청 수의 한계
 	streamSlots    = make(chan struct{}, maxStreams)          // 노드의 페이지가 여는 이벤트 스트림의 자리
 	chainWriters   = make(chan struct{}, 2)                   // GET /blocks의 응답을 쓰는 자리: 느린 클라이언트가 저마다 체인의 한 버전을 쥐지 못하도록
 	stopping, stop = context.WithCancel(context.Background()) // POST /stop이 끝낸다 (main에서는 Ctrl-C도). HTTP 요청들의 context이다
@@ -168,16 +168,16 @@ func slots(places chan struct{}, handler http.HandlerFunc) http.HandlerFunc {
 	}
 }
 
-// readBody는 req.body[key] || []를 v에 읽는다. 몸체는 body-parser의 json()과 JSON.parse처럼 읽는다: Content-Type이
-// application/json이 아니거나 빈 몸체는 {}이고, 배열 몸체에는 key가 없고, 키는 대소문자까지 같아야 하며 같은 키는 뒤의 것이다.
+// readBody는 req.body[key] || []를 v에 읽는다. 본문은 body-parser의 json()과 JSON.parse처럼 읽는다: Content-Type이
+// application/json이 아니거나 빈 본문은 {}이고, 배열 본문에는 key가 없고, 키는 대소문자까지 같아야 하며 같은 키는 뒤의 것이다.
 // 값이 없거나 거짓(null, false, 0, "")이면 []이고, 아니면 JSON.stringify(JSON.parse(…))의 형식(canonicalJSON)으로 읽는다.
-// 안 되면 400, 413, 415로 답하고 false를 반환한다.
+// 안 되면 400, 413, 415로 응답하고 false를 반환한다.
 func readBody(w http.ResponseWriter, r *http.Request, key string, v any) bool {
 	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxBodyBytes))
 	fields, status := map[string]json.RawMessage{}, http.StatusBadRequest
 	mediaType, params, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))
 	switch start := bytes.TrimLeft(body, " \t\r\n"); { // JSON.parse가 건너뛰는 공백만
-	case mediaType != "application/json": // body-parser의 json()은 이 몸체를 읽지 않는다: 챕터는 빈 블록을 생성한다
+	case mediaType != "application/json": // body-parser의 json()은 이 본문을 읽지 않는다: 챕터는 빈 블록을 생성한다
 		err = nil
 	case errors.As(err, new(*http.MaxBytesError)):
 		status, err = http.StatusRequestEntityTooLarge, fmt.Errorf("request body larger than %d bytes", maxBodyBytes)
@@ -201,7 +201,7 @@ func readBody(w http.ResponseWriter, r *http.Request, key string, v any) bool {
 	return err == nil
 }
 
-// respond는 status와 Content-Type으로 body를 답한다. Express의 res.send는 문자열을 text/html로, 객체를 JSON.stringify 해
+// respond는 status와 Content-Type으로 body를 응답한다. Express의 res.send는 문자열을 text/html로, 객체를 JSON.stringify 해
 // application/json으로(끝에 줄바꿈 없이) 보낸다.
 func respond(w http.ResponseWriter, status int, contentType string, body []byte) {
 	w.Header().Set("Content-Type", contentType+"; charset=utf-8")
@@ -209,8 +209,8 @@ func respond(w http.ResponseWriter, status int, contentType string, body []byte)
 	w.Write(body)
 }
 
-// sendError는 {"error":"…"}로 답한다.
-// 챕터와 다른 점: 잘못된 몸체에 Express는 HTML 에러 페이지를 보낸다. 여기서는 까닭을 담은 JSON 한 줄이다.
+// sendError는 {"error":"…"}로 응답한다.
+// 챕터와 다른 점: 잘못된 본문에 Express는 HTML 에러 페이지를 보낸다. 여기서는 까닭을 담은 JSON 한 줄이다.
 func sendError(w http.ResponseWriter, status int, msg string) {
 	respond(w, status, "application/json", stringify(map[string]string{"error": msg}))
 }

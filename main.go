@@ -47,7 +47,7 @@ func main() {
 
 	<-stopping.Done()
 	log.Println("Stopping server") // 챕터와 다른 점: 챕터는 /stop에 아무것도 찍지 않고 바로 끝나며, Ctrl-C에는 시그널로 죽는다
-	// Shutdown은 새 요청을 받지 않고, 진행 중인 답(/stop의 답도)이 다 나가기를 2초까지 기다린다.
+	// Shutdown은 새 요청을 받지 않고, 진행 중인 응답(/stop의 응답도)이 다 나가기를 2초까지 기다린다.
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
 	defer cancel()
 	httpServer.Shutdown(ctx)
@@ -56,5 +56,5 @@ func main() {
 
 // ---- 챕터에 없는 것 ----
 
-// main.go에서 챕터에 없는 것(플래그, 미리 여는 리슨 소켓과 포트를 바꾸는 안내, -peers, Ctrl-C, 답을 마저 보내고 끝내는 Shutdown)은
+// main.go에서 챕터에 없는 것(플래그, 미리 여는 리슨 소켓과 포트를 바꾸는 안내, -peers, Ctrl-C, 응답을 마저 보내고 끝내는 Shutdown)은
 // 위의 그 줄에 적었다. 노드를 멈추는 stopping과 stop은 POST /stop과 함께 http.go에 있다.

@@ -500,7 +500,7 @@ func TestReplaceChain(t *testing.T) {
 // TestNoteWalkthrough는 노트의 네 부분을 -trace로 띄운 노드 셋으로 따라 하며 노드마다 챕터의 로그 줄이 차례대로 나오는지 본다.
 func TestNoteWalkthrough(t *testing.T) {
 	w := &walk{t: t, ports: map[string]string{}}
-	one := func(d, p string, k int) string { return fmt.Sprintf("%s %s RESPONSE_BLOCKCHAIN 1 block [%d]", d, p, k) } // 블록 하나의 답
+	one := func(d, p string, k int) string { return fmt.Sprintf("%s %s RESPONSE_BLOCKCHAIN 1 block [%d]", d, p, k) } // 블록 하나의 응답
 	n1 := w.start(1, nil, "-http_port=0", "-p2p_port=0")
 	p1 := n1.addr()
 	w.expect(1, "Listening http port on: "+port(n1.http), "Listening websocket p2p port on: "+port(n1.p2p))
@@ -729,7 +729,7 @@ func TestConcurrentMiningLosesNothing(t *testing.T) {
 	check(t, "times the peer asked for the whole chain (every block arrived in order)", peer.countLog(queryPeer), 0)
 }
 
-// mineAtOnce는 clients 개의 고루틴이 함께 POST /mineBlock을 모두 count 번(data는 저마다 다르다) 보내고, 200이 아닌 답의 수를 반환한다.
+// mineAtOnce는 clients 개의 고루틴이 함께 POST /mineBlock을 모두 count 번(data는 저마다 다르다) 보내고, 200이 아닌 응답의 수를 반환한다.
 func mineAtOnce(hc *http.Client, url string, clients, count int) int32 {
 	var next, failed atomic.Int32
 	var wg sync.WaitGroup
@@ -761,7 +761,7 @@ func TestLimits(t *testing.T) {
 		name string
 		run  func(t *testing.T, n *testNode, ws *socket)
 	}{
-		// 64 MiB를 넘는 프레임을 보낸 연결만 닫히고, 다른 연결은 계속 답을 받는다.
+		// 64 MiB를 넘는 프레임을 보낸 연결만 닫히고, 다른 연결은 계속 응답을 받는다.
 		{"받는 웹소켓 프레임 하나", func(t *testing.T, n *testNode, ws *socket) {
 			good, r := rawDial(t, n.p2p)
 			conn, _ := rawDial(t, n.p2p)
@@ -815,15 +815,15 @@ func TestLimits(t *testing.T) {
 				return len(chainNow()) == len(chain) || socketAt(honest.LocalAddr().String()) == nil
 			})
 			check(t, "blocks of an honest 55 KB chain after two peers broke off big messages", len(chainNow()), len(chain))
-			// 핸드셰이크 전의 연결은 16 KiB까지만 읽으므로 자리를 얻지 못한다: net/http이 스스로 답하는 OPTIONS *에 17 KB의 몸체를 보내도.
+			// 핸드셰이크 전의 연결은 16 KiB까지만 읽으므로 자리를 얻지 못한다: net/http이 스스로 응답하는 OPTIONS *에 17 KB의 본문을 보내도.
 			for range 2 {
 				c := tcpDial(t, n.p2p, 0, "OPTIONS * HTTP/1.1\r\nHost: localhost\r\nContent-Length: 17000\r\n\r\n"+strings.Repeat("x", 17000))
 				closedWithin(c, 5*time.Second)
 			}
 			check(t, "places taken after two OPTIONS * with 17 KB bodies", len(bigReads), 0)
 		}},
-		// 체인 전체의 답이 2^20개의 값이나 64 MiB를 넘게 할 블록은 추가하지 않고(/mineBlock은 400), 가진 체인은 새 Go 노드가 받는다.
-		{"가진 체인 전체의 QUERY_ALL 답", func(t *testing.T, n *testNode, ws *socket) {
+		// 체인 전체의 응답이 2^20개의 값이나 64 MiB를 넘게 할 블록은 추가하지 않고(/mineBlock은 400), 가진 체인은 새 Go 노드가 받는다.
+		{"가진 체인 전체의 QUERY_ALL 응답", func(t *testing.T, n *testNode, ws *socket) {
 			tip := func() Block { c := chainNow(); return c[len(c)-1] }
 			// 값 쪽: 제네시스의 값 1개 + 300,000개(["","",…]) 블록 3개는 2^20 안이고, 4번째는 넘는다.
 			for i := 1; i <= 4; i++ {
@@ -843,7 +843,7 @@ func TestLimits(t *testing.T) {
 				t.Log("the 64 MiB side is checked without -race (.ci/run)")
 				return
 			}
-			// 바이트 쪽: 답에서 2 MB인 블록(역슬래시 52만 개) 32개로 채우고, 남은 바이트를 딱 채우는 블록은 추가하고 한 바이트 더 큰 블록은 거절한다.
+			// 바이트 쪽: 응답에서 2 MB인 블록(역슬래시 52만 개) 32개로 채우고, 남은 바이트를 딱 채우는 블록은 추가하고 한 바이트 더 큰 블록은 거절한다.
 			fill := `["` + strings.Repeat(`\\`, 520000) + `"]`
 			chain, root := []Block{genesisBlock}, dataRoot(fill)
 			for range 32 {
@@ -927,8 +927,8 @@ func TestLimits(t *testing.T) {
 			check(t, "blocks after two blocks of 1 MiB", len(chainNow()), 3)
 			atMost(t, "heap kept by them", grew, 8<<20)
 		}},
-		// 프레임 한계 안의 가장 긴 체인을 받고, 그 QUERY_ALL에 답하고, 블록 하나를 더 추가해도 mu는 50 ms 안에 놓인다. 적대적인 피어가
-		// 번갈아 한 블록씩 더 긴 다른 포크를 보내거나 QUERY_ALL을 받을 때마다 한 블록 더 긴 체인으로 답해도, 그 일은 그 피어의 고루틴에서
+		// 프레임 한계 안의 가장 긴 체인을 받고, 그 QUERY_ALL에 응답하고, 블록 하나를 더 추가해도 mu는 50 ms 안에 놓인다. 적대적인 피어가
+		// 번갈아 한 블록씩 더 긴 다른 포크를 보내거나 QUERY_ALL을 받을 때마다 한 블록 더 긴 체인으로 응답해도, 그 일은 그 피어의 고루틴에서
 		// 일어날 뿐이라 mu와 힙과 정직한 피어는 지켜진다.
 		{"받은 메시지 하나가 mu를 잡는 시간", func(t *testing.T, n *testNode, ws *socket) {
 			t.Run("가장 긴 체인", func(t *testing.T) {
@@ -936,7 +936,7 @@ func TestLimits(t *testing.T) {
 					t.Skip("a timing on the largest chain: .ci/run runs it without -race")
 				}
 				chain := makeChain(242000, "x")
-				size, n := len(`{"type":2,"data":"[]"}`)-1, 0 // 답의 크기: 머리와 끝, 블록마다 다시 쓴 JSON과 쉼표
+				size, n := len(`{"type":2,"data":"[]"}`)-1, 0 // 응답의 크기: 머리와 끝, 블록마다 다시 쓴 JSON과 쉼표
 				for ; n < len(chain); n++ {
 					text := stringify(chain[n])
 					if size += len(text) + strings.Count(string(text), `"`) + 1; size > maxFrameBytes {
@@ -982,7 +982,7 @@ func TestLimits(t *testing.T) {
 							}
 							waitFor(t, "answers in flight", func() bool { return queuedNow() == 0 }) // 힙을 재기 전에 보내던 체인이 다 나가게
 							waitSameChain(t, n, honest)
-							// 정직한 노드가 QUERY_ALL마다 답해 보내는 중인 체인은 버린다: 남는 힙은 노드가 쥔 것이다
+							// 정직한 노드가 QUERY_ALL마다 응답해 보내는 중인 체인은 버린다: 남는 힙은 노드가 쥔 것이다
 							closeAllSockets(t)
 							waitFor(t, "large reads to end", func() bool { return len(bigReads) == 0 })
 						})
@@ -1032,7 +1032,7 @@ func TestLimits(t *testing.T) {
 			big := tcpDial(t, q.p2p, 0, upgrade+"X-Junk: "+strings.Repeat("j", 2*maxHeaderBytes+1024)+"\r\n\r\n")
 			status := statusCode(big, 5*time.Second)
 			check(t, "a handshake request with a 9 KiB header: status "+status+" is 101, closed", fmt.Sprint(status == "101", closedWithin(big, 4*time.Second)), "false true")
-			idle := tcpDial(t, q.p2p, 0, "OPTIONS * HTTP/1.1\r\nHost: localhost\r\n\r\n") // net/http이 스스로 답하고 연결을 열어 둔다
+			idle := tcpDial(t, q.p2p, 0, "OPTIONS * HTTP/1.1\r\nHost: localhost\r\n\r\n") // net/http이 스스로 응답하고 연결을 열어 둔다
 			check(t, "OPTIONS * on the P2P port", statusCode(idle, 5*time.Second), "200")
 			for what, c := range map[string]net.Conn{"an unfinished handshake request": head, "a connection that sends no message": silent, "an idle connection after OPTIONS *": idle} {
 				check(t, what+": closed within 4 s (the limit is 1 s)", closedWithin(c, 4*time.Second), true)
@@ -1040,7 +1040,7 @@ func TestLimits(t *testing.T) {
 			readUntil(t, talking, r, answerPrefix)
 			waitFor(t, "only the talking peer", func() bool { return len(q.peers()) == 1 })
 		}},
-		// 연결한 피어가 101 뒤에 끝없는 머리 줄을 보내도 4 KiB에서 곧 끊고, 답이 없는 피어는 dialTimeout에 끊는다.
+		// 연결한 피어가 101 뒤에 끝없는 머리 줄을 보내도 4 KiB에서 곧 끊고, 응답이 없는 피어는 dialTimeout에 끊는다.
 		{"연결한 피어의 핸드셰이크 응답", func(t *testing.T, n *testNode, ws *socket) {
 			var written int64
 			done := make(chan struct{})
@@ -1067,12 +1067,12 @@ func TestLimits(t *testing.T) {
 				t.Errorf("a peer that never answers the handshake: the dial failed after %v with %d sockets, want after dialTimeout (300 ms) and 0", took, len(socketsNow()))
 			}
 		}},
-		// /addPeers는 주소 64개까지, 나가는 연결은 64개까지이고, 65번째로 들어온 연결은 자리가 날 때까지 답을 받지 못한다.
+		// /addPeers는 주소 64개까지, 나가는 연결은 64개까지이고, 65번째로 들어온 연결은 자리가 날 때까지 응답을 받지 못한다.
 		{"들어온 P2P 연결, 나가는 연결, addPeers의 주소", func(t *testing.T, n *testNode, ws *socket) {
 			var accepted atomic.Int32
 			release := make(chan struct{})
 			var urls []string
-			for range maxPeers + 16 { // 연결을 받고 핸드셰이크에 답하지 않는 피어들
+			for range maxPeers + 16 { // 연결을 받고 핸드셰이크에 응답하지 않는 피어들
 				urls = append(urls, fakePeer(t, func(net.Conn) { accepted.Add(1); <-release }))
 			}
 			check(t, fmt.Sprintf("POST /addPeers with %d peers", maxPeers+1), request(client, "POST", n.http+"/addPeers", string(stringify(map[string][]string{"peers": urls[:maxPeers+1]})), nil).status, 400)
@@ -1103,16 +1103,16 @@ func TestLimits(t *testing.T) {
 				check(t, fmt.Sprintf("handshake with Node-Id %q", id), dialStatus(t, n.p2p, upgrade+"Node-Id: "+id+"\r\n\r\n"), want)
 			}
 		}},
-		// 읽지 않는 소켓에 같은 답 열 개는 프레임 하나를 나눠 가져 한 번만 세고, 프레임 1024개가 밀린 소켓은 하나 더 보내면 닫힌다.
-		// 추가할 수 없는 블록을 되풀이해 받아도, 앞서 보낸 QUERY_ALL에 답하지 않은 피어에게는 다시 요청하지 않는다. 답이 오면 다시 요청한다.
-		{"한 피어에게 답을 기다리는 QUERY_ALL", func(t *testing.T, n *testNode, ws *socket) {
+		// 읽지 않는 소켓에 같은 응답 열 개는 프레임 하나를 나눠 가져 한 번만 세고, 프레임 1024개가 밀린 소켓은 하나 더 보내면 닫힌다.
+		// 추가할 수 없는 블록을 되풀이해 받아도, 앞서 보낸 QUERY_ALL에 응답하지 않은 피어에게는 다시 요청하지 않는다. 응답이 오면 다시 요청한다.
+		{"한 피어에게 응답을 기다리는 QUERY_ALL", func(t *testing.T, n *testNode, ws *socket) {
 			chain, quiet := makeChain(3, "ask"), newTestSocket(t, "quiet")
 			locked(func() { sockets = append(sockets, ws, quiet) })
 			for range 3 {
 				receive(ws, chainFrame(chain[3:])) // 우리 체인(제네시스)에 이어지지 않는 블록 하나
 			}
 			check(t, "QUERY_ALL sent to a quiet peer after three blocks not on ours", show(drain(quiet)), show([]string{queryAll}))
-			receive(quiet, chainFrame(chain[:1])) // 그 피어의 답: 제네시스뿐인 체인
+			receive(quiet, chainFrame(chain[:1])) // 그 피어의 응답: 제네시스뿐인 체인
 			receive(ws, chainFrame(chain[3:]))
 			check(t, "QUERY_ALL sent to it after its answer and one more such block", show(drain(quiet)), show([]string{queryAll}))
 		}},
@@ -1138,7 +1138,7 @@ func TestLimits(t *testing.T) {
 		// 모든 대기열의 서로 다른 프레임이 한계를 넘게 되면 가장 많이 밀린 소켓부터 닫고, 정직한 피어는 체인을 받는다.
 		{"모든 대기열의 서로 다른 프레임", func(t *testing.T, n *testNode, ws *socket) {
 			setChain(makeChain(2000, "q"))
-			setLimit(t, &maxQueuedBytes, len(chainFrame(chainNow()))*5/2) // 체인 전체의 답 두 개 반
+			setLimit(t, &maxQueuedBytes, len(chainFrame(chainNow()))*5/2) // 체인 전체의 응답 두 개 반
 			s := []*socket{newTestSocket(t, "s1"), newTestSocket(t, "s2"), newTestSocket(t, "s3")}
 			locked(func() { sockets = append(sockets, s...) })
 			for i, ws := range []*socket{s[0], s[0], s[1], s[2]} { // 저마다 체인의 다른 판을 요청하고 읽지 않는다: s1은 두 판
@@ -1153,11 +1153,11 @@ func TestLimits(t *testing.T) {
 		// 보낸 프레임을 writeTimeout 안에 받아 가지 않는 피어는 닫힌다 (시간 제한을 0.5초로 줄인 노드).
 		{"프레임 하나 보내기", func(t *testing.T, n *testNode, ws *socket) {
 			setLimit(t, &writeTimeout, 500*time.Millisecond)
-			setChain(makeChain(40000, "w")) // 답이 10 MiB 쯤: 커널의 버퍼에 다 들지 않는다
+			setChain(makeChain(40000, "w")) // 응답이 10 MiB 쯤: 커널의 버퍼에 다 들지 않는다
 			slow := tcpDial(t, n.p2p, 4096, upgrade+"\r\n")
 			statusCode(slow, 5*time.Second)
 			start := time.Now()
-			writeRawFrame(t, slow, queryAll) // 답을 읽지 않는다
+			writeRawFrame(t, slow, queryAll) // 응답을 읽지 않는다
 			waitFor(t, "the slow peer to be closed", func() bool { return len(socketsNow()) == 0 })
 			atMost(t, "a peer that reads nothing: closed after (writeTimeout is 0.5 s)", time.Since(start), 5*time.Second)
 			// 핑만 보내고 읽지 않는 피어: 읽는 고루틴이 퐁을 쓰다 막혀도 writeTimeout에 닫힌다 (큰 메시지의 자리를 쥔 채 남지 않는다).
@@ -1174,7 +1174,7 @@ func TestLimits(t *testing.T) {
 			atMost(t, "a peer that pings and reads nothing: closed after", time.Since(start), 5*time.Second)
 		}},
 		// HTTP 연결은 64개까지이고(더 오는 연결은 기다린다), 8 KiB가 넘는 요청 머리는 431, 5초 안에 끝나지 않는 머리와 5초 쉰 연결은
-		// 닫히며, 끝나지 않는 2 MiB의 머리를 보내는 연결 100개도 힙을 키우지 못하고 GET /peers는 답한다.
+		// 닫히며, 끝나지 않는 2 MiB의 머리를 보내는 연결 100개도 힙을 키우지 못하고 GET /peers는 응답한다.
 		{"HTTP 연결, 요청 헤더, 쉬는 연결", func(t *testing.T, n *testNode, ws *socket) {
 			const get = "GET /version HTTP/1.1\r\nHost: localhost\r\n"
 			var idle []net.Conn
@@ -1206,8 +1206,8 @@ func TestLimits(t *testing.T) {
 			check(t, "GET /peers while 100 connections send 2 MiB headers", peers.status, 200)
 			atMost(t, "heap growth meanwhile", grew, 16<<20)
 		}},
-		// 몸체가 102,400바이트면 블록을 만들고, 한 바이트 더 크면 413이고 체인은 그대로이다.
-		{"HTTP 몸체", func(t *testing.T, n *testNode, ws *socket) {
+		// 본문이 102,400바이트면 블록을 만들고, 한 바이트 더 크면 413이고 체인은 그대로이다.
+		{"HTTP 본문", func(t *testing.T, n *testNode, ws *socket) {
 			body := func(size int) string { return `{"data":["` + strings.Repeat("x", size-len(`{"data":[""]}`)) + `"]}` }
 			for _, tt := range []struct{ size, status, blocks int }{{maxBodyBytes + 1, 413, 1}, {maxBodyBytes, 200, 2}} {
 				got := request(client, "POST", n.http+"/mineBlock", body(tt.size), nil)
@@ -1215,15 +1215,15 @@ func TestLimits(t *testing.T) {
 			}
 		}},
 		// 100 KB의 수를 담은 /mineBlock은 mu를 잠깐만 잡고(머클 루트는 mu 밖에서), 100 KB의 ["","",…]를 담은 요청 100개가
-		// 한꺼번에 와도 넷씩만 몸체를 쥐어 힙이 자라지 않고 GET /peers는 곧 답한다.
-		{"몸체를 읽고 일하는 요청", func(t *testing.T, n *testNode, ws *socket) {
+		// 한꺼번에 와도 넷씩만 본문을 쥐어 힙이 자라지 않고 GET /peers는 곧 응답한다.
+		{"본문을 읽고 일하는 요청", func(t *testing.T, n *testNode, ws *socket) {
 			body := `{"data":[` + strings.Repeat("9007199254740991,", (maxBodyBytes-len(`{"data":[]}`))/17) + `1]}` // 수 6,000개
 			var got reply
 			start := time.Now()
 			held := muHeld(func() { got = request(client, "POST", n.http+"/mineBlock", body, nil) })
 			check(t, "POST /mineBlock with 100 KB of numbers", got.status, 200)
 			atMost(t, fmt.Sprintf("mu held during it (of %v)", time.Since(start)), held, scaled(20*time.Millisecond))
-			own := &http.Client{Transport: &http.Transport{}} // GET /peers는 미리 연 자기 연결로 (답을 다 읽어야 연결을 다시 쓴다)
+			own := &http.Client{Transport: &http.Transport{}} // GET /peers는 미리 연 자기 연결로 (응답을 다 읽어야 연결을 다시 쓴다)
 			peers := func() { request(own, "GET", n.http+"/peers", "", nil) }
 			peers()
 			var slowest time.Duration
@@ -1238,7 +1238,7 @@ func TestLimits(t *testing.T) {
 						answered[request(client, "POST", n.http+"/mineBlock", `{"data":`+values(`""`, 34000)+`}`, nil).status].Add(1)
 					})
 				}
-				for range 5 { // 넷씩만 몸체를 쥐고 일하므로 GET /peers는 곧 답한다
+				for range 5 { // 넷씩만 본문을 쥐고 일하므로 GET /peers는 곧 응답한다
 					start := time.Now()
 					peers()
 					slowest = max(slowest, time.Since(start))
@@ -1249,7 +1249,7 @@ func TestLimits(t *testing.T) {
 			atMost(t, "heap growth meanwhile", grew, 128<<20)
 			atMost(t, "slowest GET /peers meanwhile", slowest, scaled(500*time.Millisecond))
 		}},
-		// 답을 읽지 않는 GET /blocks 30개가 저마다 체인의 다른 판을 요청해도 답을 쓰는 것은 둘뿐이라 힙은 두어 판만큼만 자란다.
+		// 응답을 읽지 않는 GET /blocks 30개가 저마다 체인의 다른 판을 요청해도 응답을 쓰는 것은 둘뿐이라 힙은 두어 판만큼만 자란다.
 		{"GET blocks의 응답을 쓰는 요청", func(t *testing.T, n *testNode, ws *socket) {
 			chain := []Block{genesisBlock}
 			for range 8 {
@@ -1328,7 +1328,7 @@ func TestLimits(t *testing.T) {
 	sameText(t, "TestLimits' rows against README's 「지키는 한계」 table", strings.Join(rows, "\n"), strings.Join(readmeRows, "\n"))
 }
 
-// openEvents는 GET /events 스트림을 제 연결로 열고(200이어야 한다) 그 답을 반환한다. 연결은 30초 뒤에 읽기를 멈춘다.
+// openEvents는 GET /events 스트림을 제 연결로 열고(200이어야 한다) 그 응답을 반환한다. 연결은 30초 뒤에 읽기를 멈춘다.
 func openEvents(t *testing.T, url string) *http.Response {
 	t.Helper()
 	c := tcpDial(t, url, 0, "GET /events HTTP/1.1\r\nHost: localhost\r\n\r\n")
@@ -1343,7 +1343,7 @@ func openEvents(t *testing.T, url string) *http.Response {
 // ---------- 퍼즈 테스트 ----------
 
 // FuzzReceive는 아무 바이트나 받은 프레임으로 넣어 본다. 그 뒤에도 노드의 체인은 올바르고, 노드는 QUERY_LATEST에
-// 자기 최신 블록으로 답하며, 올바른 다음 블록이 오면 추가한다.
+// 자기 최신 블록으로 응답하며, 올바른 다음 블록이 오면 추가한다.
 func FuzzReceive(f *testing.F) {
 	chain := makeChain(3, "seed")
 	for _, seed := range []string{`{"type":0,"data":null}`, `{"type":1,"data":null}`, string(chainFrame(chain)),
@@ -1371,7 +1371,7 @@ func FuzzReceive(f *testing.F) {
 
 // ---------- 챕터의 자바스크립트 노드와 한 네트워크 (testdata/jsnode) ----------
 
-// interopKinds는 챕터의 노드가 생성하는 data의 종류이다: POST /mineBlock의 몸체와, 두 노드가 모두 적어야 할 data(node의
+// interopKinds는 챕터의 노드가 생성하는 data의 종류이다: POST /mineBlock의 본문과, 두 노드가 모두 적어야 할 data(node의
 // JSON.stringify가 내는 꼴). 머클 루트의 기대값은 merkleRootOf이다: 종류마다 자바스크립트 노드도 생성하므로 챕터의 merkle과
 // 다르면 실패하고, 잎의 String()은 TestMerkleRoot가 npm merkle의 값으로 따로 본다.
 var interopKinds = []struct{ name, body, data string }{
@@ -1402,7 +1402,7 @@ var rejecting = regexp.MustCompile(`(?i)ignored|invalid|cannot compute|not addin
 // jsNodeDir는 테스트가 띄우는 자바스크립트 노드의 자리이다: 챕터의 npm 버전으로 돌고, 챕터의 규칙대로 우리가 쓴 노드이다.
 const jsNodeDir = "testdata/jsnode"
 
-// TestInteropWithJSNode는 연결의 모양마다 다른 포크의 노드가 따라잡고, 양쪽에서 생성한 모든 종류의 data가 블록, GET /blocks, QUERY_ALL의 답까지 바이트로 같은지 본다.
+// TestInteropWithJSNode는 연결의 모양마다 다른 포크의 노드가 따라잡고, 양쪽에서 생성한 모든 종류의 data가 블록, GET /blocks, QUERY_ALL의 응답까지 바이트로 같은지 본다.
 func TestInteropWithJSNode(t *testing.T) {
 	install := "install Node.js, then: cd " + jsNodeDir + " && npm ci"
 	node, err := exec.LookPath("node")
@@ -1432,7 +1432,7 @@ func TestInteropWithJSNode(t *testing.T) {
 			}
 			began := time.Now().Unix()
 			// 포크: 첫 노드는 블록 둘, 나머지는 하나. 연결하는 쪽이 앞선 포크를 따라잡는다 (QUERY_ALL, replaceChain).
-			var mined []string // 살아남을 블록들의 POST /mineBlock 답
+			var mined []string // 살아남을 블록들의 POST /mineBlock 응답
 			for i, n := range nodes {
 				for k := range max(2-i, 1) { // 첫 노드는 둘, 나머지는 하나
 					_, raw := n.mineBody(fmt.Sprintf(`{"data":["%s fork %d"]}`, n.name, k+1))
@@ -1463,7 +1463,7 @@ func TestInteropWithJSNode(t *testing.T) {
 					mined, tip = append(mined, raw), b
 				}
 			}
-			// 끝: 모두 같은 체인이고, GET /blocks는 생성한 블록들을 이은 바이트, QUERY_ALL의 답은 그것을 data 문자열에 담은 프레임이다.
+			// 끝: 모두 같은 체인이고, GET /blocks는 생성한 블록들을 이은 바이트, QUERY_ALL의 응답은 그것을 data 문자열에 담은 프레임이다.
 			check(t, "chain length", len(waitSameChain(t, nodes...)), 3+len(interopKinds)*2)
 			wantBody := "[" + string(stringify(genesisBlock)) + "," + strings.Join(mined, ",") + "]"
 			for _, n := range nodes {
@@ -1489,7 +1489,7 @@ func TestInteropWithJSNode(t *testing.T) {
 type browserPage struct {
 	ws     *websocket.Conn
 	lastID int
-	errs   []string // 페이지의 잡히지 않은 예외와 console.error: call이 답을 기다리며 모은다
+	errs   []string // 페이지의 잡히지 않은 예외와 console.error: call이 응답을 기다리며 모은다
 }
 
 // browserOpen은 헤드리스 Chromium을 띄워 탭 하나를 url로 보낸다. 테스트가 끝나면 브라우저를 끝낸다 (프로필은 t.TempDir).
@@ -1541,7 +1541,7 @@ func (p *browserPage) call(method string, params map[string]any) (json.RawMessag
 		return nil, fmt.Errorf("%s: %w", method, err)
 	}
 	for {
-		var m struct { // DevTools의 답(ID, Result, Error)이나 이벤트(Method, Params)
+		var m struct { // DevTools의 응답(ID, Result, Error)이나 이벤트(Method, Params)
 			ID     int
 			Result json.RawMessage
 			Error  *struct{ Message string }
@@ -2030,7 +2030,7 @@ func port(url string) string     { return url[strings.LastIndex(url, ":")+1:] }
 var localNodeMu sync.Mutex // 이 프로세스 안의 노드는 한 번에 하나만
 
 // startLocalNode는 이 테스트 프로세스 안에서 노드를 연다 (127.0.0.1의 빈 포트 둘).
-// 끝날 때 모든 소켓을 닫고, 대기열의 답이 센 바이트가 0으로 돌아왔는지 본다.
+// 끝날 때 모든 소켓을 닫고, 대기열의 응답이 센 바이트가 0으로 돌아왔는지 본다.
 func startLocalNode(t testing.TB) *testNode {
 	t.Helper()
 	localNodeMu.Lock()
@@ -2153,13 +2153,13 @@ func (n *testNode) stop() {
 
 var client = &http.Client{Timeout: 30 * time.Second}
 
-// reply는 HTTP 답이다. 요청이 실패하면 status가 0이고 body가 그 까닭이다.
+// reply는 HTTP 응답이다. 요청이 실패하면 status가 0이고 body가 그 까닭이다.
 type reply struct {
 	status int
 	body   string
 }
 
-// request는 hc로 HTTP 요청을 보내고 답을 다 읽어 반환한다 (몸체가 있으면 Content-Type: application/json). 고루틴에서도
+// request는 hc로 HTTP 요청을 보내고 응답을 다 읽어 반환한다 (본문이 있으면 Content-Type: application/json). 고루틴에서도
 // 부를 수 있도록 테스트를 멈추지 않는다. 테스트는 대개 client를 쓴다.
 func request(hc *http.Client, method, url, body string, headers map[string]string) reply {
 	req, err := http.NewRequest(method, url, strings.NewReader(body))
@@ -2183,7 +2183,7 @@ func request(hc *http.Client, method, url, body string, headers map[string]strin
 	return reply{body: err.Error()}
 }
 
-// call은 노드에 요청을 보내고 200의 몸체를 바이트 그대로 반환한다. 다른 답이면 테스트를 멈춘다.
+// call은 노드에 요청을 보내고 200의 본문을 바이트 그대로 반환한다. 다른 응답이면 테스트를 멈춘다.
 func (n *testNode) call(method, path, body string) string {
 	n.t.Helper()
 	r := request(client, method, n.http+path, body, nil)
@@ -2193,7 +2193,7 @@ func (n *testNode) call(method, path, body string) string {
 	return r.body
 }
 
-// fromJSON은 노드가 답한 JSON을 T로 푼다 (풀 수 없으면 테스트를 멈춘다). blocks와 peers는 GET /blocks와 GET /peers의 답이다.
+// fromJSON은 노드가 응답한 JSON을 T로 푼다 (풀 수 없으면 테스트를 멈춘다). blocks와 peers는 GET /blocks와 GET /peers의 응답이다.
 func fromJSON[T any](t testing.TB, raw string) (v T) {
 	t.Helper()
 	if err := json.Unmarshal([]byte(raw), &v); err != nil {
@@ -2204,7 +2204,7 @@ func fromJSON[T any](t testing.TB, raw string) (v T) {
 func (n *testNode) blocks() []Block { return fromJSON[[]Block](n.t, n.call("GET", "/blocks", "")) }
 func (n *testNode) peers() []string { return fromJSON[[]string](n.t, n.call("GET", "/peers", "")) }
 
-// mineBody는 POST /mineBlock에 body를 보내고 답한 블록과 그 바이트를 반환한다. mine은 data의 문자열들로 생성한다.
+// mineBody는 POST /mineBlock에 body를 보내고 응답한 블록과 그 바이트를 반환한다. mine은 data의 문자열들로 생성한다.
 func (n *testNode) mineBody(body string) (Block, string) {
 	n.t.Helper()
 	raw := n.call("POST", "/mineBlock", body)
@@ -2248,8 +2248,8 @@ func tcpDial(t testing.TB, addr string, rcvbuf int, send string) net.Conn {
 	return c
 }
 
-// statusCode는 d 안에 온 답의 상태 코드("101"처럼, 오지 않으면 "")이고, dialStatus는 addr에 새로 연결해 request를 보낸
-// 답의 상태 코드이다. closedWithin은 d 안에 상대가 연결을 닫는지이다 (오는 것은 버린다).
+// statusCode는 d 안에 온 응답의 상태 코드("101"처럼, 오지 않으면 "")이고, dialStatus는 addr에 새로 연결해 request를 보낸
+// 응답의 상태 코드이다. closedWithin은 d 안에 상대가 연결을 닫는지이다 (오는 것은 버린다).
 func statusCode(c net.Conn, d time.Duration) string {
 	c.SetReadDeadline(time.Now().Add(d))
 	line, _ := bufio.NewReader(c).ReadString('\n')
@@ -2265,8 +2265,8 @@ func closedWithin(c net.Conn, d time.Duration) bool {
 	return !errors.Is(err, os.ErrDeadlineExceeded)
 }
 
-// waitsForRoom은 연결 수가 한계에 찬 서버(url)에 연결 하나를 더 열어 request를 보내고, 답이 없다가 open 하나를 닫으면
-// want로 시작하는 답이 오는지 본다.
+// waitsForRoom은 연결 수가 한계에 찬 서버(url)에 연결 하나를 더 열어 request를 보내고, 응답이 없다가 open 하나를 닫으면
+// want로 시작하는 응답이 오는지 본다.
 func waitsForRoom(t *testing.T, what, url, request string, open net.Conn, want string) {
 	t.Helper()
 	extra := tcpDial(t, url, 0, request)
@@ -2282,7 +2282,7 @@ func rawDial(t testing.TB, p2pURL string) (net.Conn, *bufio.Reader) {
 	conn := tcpDial(t, p2pURL, 0, upgrade+"\r\n")
 	conn.SetDeadline(time.Now().Add(20 * time.Second))
 	r := bufio.NewReader(conn)
-	if resp, err := http.ReadResponse(r, nil); err != nil || resp.StatusCode != 101 { // 101의 몸체는 없다: r은 첫 프레임에 있다
+	if resp, err := http.ReadResponse(r, nil); err != nil || resp.StatusCode != 101 { // 101의 본문은 없다: r은 첫 프레임에 있다
 		t.Fatalf("handshake without Origin: got %v (%v), want 101", resp, err)
 	}
 	conn.SetDeadline(time.Time{})

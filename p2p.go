@@ -77,7 +77,7 @@ func initConnection(ws *socket) {
 // initMessageHandler는 소켓에 메시지가 올 때마다 그 종류에 따라 처리하게 한다.
 func initMessageHandler(ws *socket) {
 	// const message = JSON.parse(data)는 그 소켓의 고루틴이 mu를 잡기 전에 한다 (readMessage: data의 블록 배열도 파싱한다).
-	// 챕터와 다른 점: 다음과 같은 메시지는 여기 오지 않는다. 한 줄 남기고 잘못된 메시지로 세며, 5개면 연결을 닫는다 (챕터는 답하거나 넘어가거나,
+	// 챕터와 다른 점: 다음과 같은 메시지는 여기 오지 않는다. 한 줄 남기고 잘못된 메시지로 세며, 5개면 연결을 닫는다 (챕터는 응답하거나 넘어가거나,
 	// 처리하다 거절하거나 예외로 죽는다): JSON.stringify가 쓰는 형식이 아닌 것(공백, 다른 키 차례, 더 있거나 빠진 키: {"type":0}도),
 	// 정수가 아닌 type, 문자열도 null도 아닌 data, 구조가 틀렸거나 해시나 머클 루트가 맞지 않아 올바를 수 없는 블록, 여러 프레임으로 나눈 메시지.
 	// 64 MiB를 넘는 프레임은 연결을 닫고, 16 KiB를 넘는 메시지는 한 번에 둘만 읽는다 (README의 「지키는 한계」).
@@ -141,8 +141,8 @@ func handleBlockchainResponse(message Message) {
 			// 블록 하나만 받았는데 추가할 수 없다: 사이의 블록들을 놓쳤거나 다른 포크일 것이니 체인 전체를 요청한다.
 			// 노트와 다른 점: 노트는 "블록의 오류가 발생한 것"이라 적었다. 오류가 아니라 피어가 최신 블록 하나만 보낸 것이다.
 			log.Println("We have to query the chain from our peer")
-			// 챕터와 다른 점: 앞서 보낸 QUERY_ALL에 아직 답하지 않은 피어에게는 다시 요청하지 않는다 (send): 추가할 수 없는 블록을
-			// 되풀이해 보내는 피어 하나가 이웃마다 체인 전체를 거듭 보내게 하지 못한다. 기다리는 답이 올 것이므로 정직한 네트워크에서는 같다.
+			// 챕터와 다른 점: 앞서 보낸 QUERY_ALL에 아직 응답하지 않은 피어에게는 다시 요청하지 않는다 (send): 추가할 수 없는 블록을
+			// 되풀이해 보내는 피어 하나가 이웃마다 체인 전체를 거듭 보내게 하지 못한다. 기다리는 응답이 올 것이므로 정직한 네트워크에서는 같다.
 			broadcast(queryAllMsg())
 		} else {
 			// 여러 블록(체인 전체)을 받았다: 더 길고 올바르면 교체한다.
@@ -236,7 +236,7 @@ var (
 	maxQueuedBytes = 128 << 20        // 모든 대기열에 있는 서로 다른 프레임의 바이트 수의 한계 (나눠 가진 프레임은 한 번 센다)
 	nodeID         = rand.Text()
 	answers        = map[string]*frame{}  // 지금 체인에 대한 응답들: 종류와 블록 수로 찾는다 (mu가 지킨다)
-	answered       Hash                   // answers가 답하는 체인의 마지막 블록 해시 (mu가 지킨다)
+	answered       Hash                   // answers가 응답하는 체인의 마지막 블록 해시 (mu가 지킨다)
 	queuedBytes    int                    // 대기열들에 있는 서로 다른 프레임의 바이트 수 (mu가 지킨다)
 	dialed         = map[string]*socket{} // 연결했거나 연결하는 중인 피어 주소(ws.url)와 그 소켓 (mu가 지킨다)
 )
@@ -252,7 +252,7 @@ type conn struct {
 	ctx      context.Context          // 소켓이 닫히면 끝난다: context.Cause가 처음 닫힌 까닭이다
 	cancel   context.CancelCauseFunc
 	backlog  int  // 대기열에 있거나 보내는 중인 프레임의 바이트 수 (mu가 지킨다)
-	asking   bool // 이 피어에게 보낸 QUERY_ALL에 아직 답(RESPONSE_BLOCKCHAIN)이 오지 않았다 (mu가 지킨다)
+	asking   bool // 이 피어에게 보낸 QUERY_ALL에 아직 응답(RESPONSE_BLOCKCHAIN)이 오지 않았다 (mu가 지킨다)
 	bad      int  // 이 피어가 보낸 잘못된 메시지 수 (mu가 지킨다)
 }
 
@@ -264,7 +264,7 @@ type frame struct {
 }
 
 // answer는 blocks를 JSON.stringify 한 배열을 prefix와 suffix로 감싼 바이트를 보낼 프레임이다. 블록마다 stringify 해 escape를
-// 거쳐 쉼표로 잇는다: 크기를 아는 버퍼 하나에 블록 하나씩 쓰므로, 64 MiB의 답도 encoding/json의 자라는 버퍼 없이 그만큼만 든다.
+// 거쳐 쉼표로 잇는다: 크기를 아는 버퍼 하나에 블록 하나씩 쓰므로, 64 MiB의 응답도 encoding/json의 자라는 버퍼 없이 그만큼만 든다.
 // 바이트는 처음 보내는 고루틴이 mu 밖에서 한 번 쓰고, 체인의 같은 버전이면 모든 소켓과 요청이 나눠 쓴다. mu를 잡고 부른다.
 func answer(blocks []Block, prefix, suffix string, escape *strings.Replacer) *frame {
 	if tip := calculateHashForBlock(blocks[len(blocks)-1]); tip != answered { // 체인은 바뀔 때마다 길어지므로 버전마다 다르다
@@ -273,7 +273,7 @@ func answer(blocks []Block, prefix, suffix string, escape *strings.Replacer) *fr
 	}
 	key := fmt.Sprint(prefix, len(blocks))
 	if answers[key] == nil {
-		size := int(chainCost(blocks).bytes) // 이스케이프하지 않는 GET /blocks의 몸체는 이보다 작다. 만든 뒤에는 블록들을 놓는다
+		size := int(chainCost(blocks).bytes) // 이스케이프하지 않는 GET /blocks의 본문은 이보다 작다. 만든 뒤에는 블록들을 놓는다
 		answers[key] = &frame{size: size, text: sync.OnceValue(func() []byte {
 			out := bytes.NewBuffer(make([]byte, 0, size+1)) // 마지막 블록 뒤에도 쉼표를 썼다가 지우므로 한 바이트 더
 			out.WriteString(prefix)
@@ -301,7 +301,7 @@ func frameOf(message Message) *frame {
 // escape는 JSON.stringify가 쓴 JSON을 JSON 문자열 안에 다시 쓴다: "와 \ 만 이스케이프하면 된다 (제어 문자는 이미 이스케이프되어 있다).
 var escape = strings.NewReplacer(`"`, `\"`, `\`, `\\`)
 
-// chainText는 JSON.stringify(getBlockchain())이다: GET /blocks의 몸체. 체인의 버전마다 한 번 쓰고 나눠 쓴다.
+// chainText는 JSON.stringify(getBlockchain())이다: GET /blocks의 본문. 체인의 버전마다 한 번 쓰고 나눠 쓴다.
 func chainText(blocks []Block) func() []byte {
 	return answer(blocks, "[", "]", strings.NewReplacer()).text
 }
@@ -429,7 +429,7 @@ func (c *limitedConn) Read(p []byte) (int, error) {
 	return n, err
 }
 
-// Write는 연결에 쓴다. 쓰기마다 writeTimeout의 시간 제한을 새로 걸어, 프레임도 핑에 답하는 퐁(읽는 고루틴이 쓴다)도 읽지 않는
+// Write는 연결에 쓴다. 쓰기마다 writeTimeout의 시간 제한을 새로 걸어, 프레임도 핑에 응답하는 퐁(읽는 고루틴이 쓴다)도 읽지 않는
 // 피어에게 그보다 오래 막히지 않는다: 막힌 퐁은 큰 메시지의 자리를 쥔 채 읽기를 멈추게 하기 때문이다.
 func (c *limitedConn) Write(p []byte) (int, error) {
 	c.SetWriteDeadline(time.Now().Add(timeout()))
@@ -486,7 +486,7 @@ func (ws *socket) on(event string, handler func(Message)) {
 // 일은 그 소켓의 writePump가 mu 밖에서 하고, 체인의 한 버전에 대한 응답은 모든 소켓이 한 번 쓴 바이트를 나눠 보낸다. 닫힌 소켓에
 // 보내는 것은 버리고, 1024개가 밀린 소켓은 느린 피어로 보고 닫는다. 모든 대기열의
 // 서로 다른 프레임이 128 MiB를 넘게 되면 가장 많이 밀린 소켓부터 닫고, 그래도 자리가 없으면 보내지 않는다 (enqueue).
-// 앞서 보낸 QUERY_ALL에 아직 답하지 않은 피어에게는 QUERY_ALL을 다시 보내지 않는다. mu를 잡고 부른다.
+// 앞서 보낸 QUERY_ALL에 아직 응답하지 않은 피어에게는 QUERY_ALL을 다시 보내지 않는다. mu를 잡고 부른다.
 func (ws *socket) send(message Message) {
 	if !ws.asking || message.Type != QUERY_ALL {
 		ws.asking = ws.asking || message.Type == QUERY_ALL
@@ -619,7 +619,7 @@ func receive(ws *socket, data []byte) {
 			ws.close(fmt.Errorf("%d bad messages", ws.bad))
 		}
 	} else if !ws.isClosed() {
-		ws.asking = ws.asking && message.Type != RESPONSE_BLOCKCHAIN // 답이 왔다: 다시 요청할 수 있다 (send)
+		ws.asking = ws.asking && message.Type != RESPONSE_BLOCKCHAIN // 응답이 왔다: 다시 요청할 수 있다 (send)
 		note("←", ws.addr, describe(message.Type, message.Data))
 		ws.handlers["message"](message)
 	}

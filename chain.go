@@ -21,10 +21,12 @@ import (
 )
 
 // BlockHeader는 챕터의 class BlockHeader이다. JSON 키 순서도 챕터와 같다.
+// 챕터와 다른 점: previousHash와 merkleRoot는 64글자 대문자 16진수만 받는다 (챕터는 아무 문자열이나 받지만,
+// 그런 블록은 유효할 수 없다).
 type BlockHeader struct {
 	Version      string `json:"version"`
 	Index        int64  `json:"index"`
-	PreviousHash Hash   `json:"previousHash"` // JSON에서는 64글자 대문자 16진수 문자열이다 (챕터와 다른 점: 챕터는 아무 문자열이나 받는다. Hash는 아래)
+	PreviousHash Hash   `json:"previousHash"` // JSON에서는 64글자 대문자 16진수 문자열 (Hash: 아래)
 	Timestamp    int64  `json:"timestamp"`
 	MerkleRoot   Hash   `json:"merkleRoot"`
 }
@@ -33,15 +35,15 @@ type BlockHeader struct {
 type Block struct {
 	Header BlockHeader     `json:"header"`
 	Data   json.RawMessage `json:"data"` // 챕터의 data 배열: JSON.stringify가 쓴 [값,값,…] 문자열 그대로 둔다
-	memo                   // 챕터에 없는 것: 이 블록까지의 체인을 보내는 데 드는 바이트 수 (아래)
+	memo                   // 챕터에 없는 것: 이 블록과 이 블록까지의 체인을 보내는 비용 (아래)
 }
 
-// 잠금 mu는 Node.js의 이벤트 루프 역할을 한다. Node.js는 핸들러를 한 번에 하나씩 돌리므로 챕터는 전역 변수를 그냥 쓰지만,
-// Go에서는 HTTP 요청과 받은 메시지가 저마다 고루틴에서 동시에 돈다. 그래서 챕터의 로직(HTTP 핸들러의 몸통, 받은 메시지 하나,
-// 연결이 열리고 닫힐 때)은 mu를 잡고 돈다. 받은 것을 파싱하고 해시와 머클 루트를 구하는 일은 그 전에 mu 없이 한다.
-// 이 규칙 하나 덕분에 blockchain과 sockets(p2p.go)는 챕터처럼 보통 전역 변수이다.
+// Node.js는 핸들러를 한 번에 하나씩 돌리므로 챕터는 전역 변수를 그냥 쓴다. Go에서는 HTTP 요청과 받은 메시지가
+// 저마다 고루틴에서 동시에 돌므로, 잠금 mu가 그 "한 번에 하나"를 대신한다: 챕터의 로직(HTTP 핸들러의 본체,
+// 받은 메시지 하나, 연결이 열리고 닫힐 때)은 mu를 잡고 돈다. 받은 것을 파싱하고 해시를 구하는 일은 그 전에
+// mu 없이 한다. 그래서 blockchain과 sockets(p2p.go)는 챕터처럼 보통 전역 변수이다.
 var (
-	mu         sync.Mutex // Node의 이벤트 루프 역할: blockchain, sockets, 그리고 「mu가 지킨다」고 적힌 값을 지킨다
+	mu         sync.Mutex // blockchain, sockets, 그리고 「mu가 지킨다」고 적힌 값을 지킨다
 	blockchain = []Block{getGenesisBlock()}
 )
 
@@ -88,8 +90,8 @@ func getCurrentTimestamp() int64 { return (time.Now().UnixMilli() + 500) / 1000 
 
 // addBlock은 새 블록이 마지막 블록 위에 올 수 있으면 체인에 추가하고 true를 반환한다.
 func addBlock(newBlock Block) bool {
-	// 챕터와 다른 점: 체인 전체를 담은 QUERY_ALL의 응답이 Go 노드가 프레임 하나로 받는 한계(64 MiB, data 값 2^20개)를
-	// 넘게 할 블록은 추가하지 않는다 (fits): 가진 체인은 언제나 보낼 수 있고, 보낸 체인은 Go 노드가 받을 수 있다.
+	// 챕터와 다른 점: 체인 전체의 응답이 64 MiB나 data 값 2^20개(Go 노드가 받는 프레임의 제한)를 넘게 할
+	// 블록은 추가하지 않는다 (fits).
 	if isValidNewBlock(newBlock, getLatestBlock()) && fits(&newBlock) {
 		blockchain = append(blockchain, newBlock)
 		return true
@@ -97,14 +99,15 @@ func addBlock(newBlock Block) bool {
 	return false
 }
 
-// calculateHash는 version + index + previousHash + timestamp + merkleRoot 문자열의 SHA-256을 반환한다 (문자열로는 대문자 16진수: Hash).
+// calculateHash는 version + index + previousHash + timestamp + merkleRoot 문자열의 SHA-256을 반환한다.
+// 반환하는 Hash는 문자열로 쓰면 대문자 16진수이다 (Hash.String).
 func calculateHash(version string, index int64, previousHash Hash, timestamp int64, merkleRoot Hash) Hash {
 	return sha256.Sum256([]byte(version + strconv.FormatInt(index, 10) + previousHash.String() + strconv.FormatInt(timestamp, 10) + merkleRoot.String()))
 }
 
-// calculateHashForBlock은 블록 헤더의 다섯 값으로 블록 해시를 구한다. 챕터의 다른 함수처럼 mu를 잡고 부른다 (구해 둔 known을 읽는다).
+// calculateHashForBlock은 블록 헤더의 다섯 값으로 블록 해시를 구한다.
 func calculateHashForBlock(block Block) Hash {
-	if hash, ok := prehashed(block); ok { // 챕터에 없는 것: 받은 블록의 해시는 mu를 잡기 전에 구해 두었다
+	if hash, ok := prehashed(block); ok { // 챕터에 없는 것: 받은 블록이면 mu를 잡기 전에 구해 둔 해시 (결과는 같다)
 		return hash
 	}
 	return calculateHash(
@@ -136,14 +139,12 @@ func isValidNewBlock(newBlock Block, previousBlock Block) bool {
 	return true
 }
 
-// isValidBlockStructure는 블록의 각 값이 맞는 형식인지 검사한다. typeof가 'string'과 'number'인지는 Go의 타입이 보장한다.
-// 챕터와 다른 점: 챕터의 typeof 'number' 검사는 1.5나 1e300도 받지만, 그런 값은 Go의 정수(int64)에 들지 않아 받을 때 거절하고(readMessage),
-// 두 정수는 자바스크립트가 정확히 나타내는 ±(2^53-1) 안이어야 한다(그래야 해시하는 10진수 문자열이 같다).
-// data는 typeof가 'object'인 null이나 객체가 아니라 배열이어야 하고, JSON으로 1 MiB(maxBlockDataBytes)까지이다.
-// version은 256바이트까지이다: 블록 해시를 구할 때마다 통째로 해시하므로, 긴 version은 mu를 오래 잡게 한다.
+// isValidBlockStructure는 블록의 각 값이 맞는 형식인지 검사한다.
+// 챕터의 typeof 검사 여섯 개 가운데 'string'(version, previousHash, merkleRoot)과 'number'(index, timestamp)
+// 다섯은 Go의 타입(string, Hash, int64)이 이미 보장한다. 그 대신 아래 줄은 챕터에 없는 제한을 본다.
+// 챕터와 다른 점: version은 256바이트까지, index와 timestamp는 ±(2^53-1) 안의 정수(1.5는 받을 때 거절한다),
+// data는 null이나 객체가 아닌 배열이고 JSON으로 1 MiB까지이다.
 func isValidBlockStructure(block Block) bool {
-	// 챕터의 typeof 검사 여섯 개를 챕터의 차례대로 본다. 'string'(version, previousHash, merkleRoot)과 'number'(index, timestamp)는
-	// Go의 타입(string, Hash, int64)이 이미 보장하므로, 여기서는 version의 길이와 두 정수의 범위만 본다.
 	return len(block.Header.Version) <= 256 && isSafeInteger(block.Header.Index) && isSafeInteger(block.Header.Timestamp) && // 헤더의 다섯 값
 		len(block.Data) >= 2 && block.Data[0] == '[' && len(block.Data) <= maxBlockDataBytes // typeof(block.data) === 'object': JSON 배열
 }
@@ -153,7 +154,7 @@ func isValidChain(blockchainToValidate []Block) bool {
 	if string(stringify(blockchainToValidate[0])) != string(stringify(getGenesisBlock())) {
 		return false
 	}
-	tempBlocks := blockchainToValidate[:1] // 검사를 마친 블록들 [blockchainToValidate[0]]: 복사하지 않고 받은 체인의 앞부분을 가리킨다
+	tempBlocks := blockchainToValidate[:1] // [blockchainToValidate[0]]: 검사를 마친 블록들 (받은 체인의 앞부분)
 	for i := 1; i < len(blockchainToValidate); i++ {
 		if !isValidNewBlock(blockchainToValidate[i], tempBlocks[i-1]) {
 			return false // 챕터의 else { return false; }

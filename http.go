@@ -23,33 +23,35 @@ import (
 	"golang.org/x/net/netutil"
 )
 
-// initHttpServer는 리슨하는 ln에서 HTTP API를 연다. 핸들러마다 챕터의 로직은 mu를 잡고 돌리고(chain.go),
+// initHttpServer는 ln(main이 미리 열어 둔 포트)에서 HTTP API를 연다. 핸들러마다 챕터의 로직은 mu를 잡고 돌리고,
 // 본문을 읽고 파싱하는 일과 응답을 쓰는 일은 mu 밖에서 한다.
-// 챕터와 다른 점: 없는 경로와 맞지 않는 메서드는 Go의 404, 405 문자열이고(Express는 HTML 404, 대소문자가 다른 경로도 받는다),
-// ETag와 304, OPTIONS의 자동 응답은 없다. 다른 사이트의 웹 페이지가 보낸 POST는 403, IP 주소나 localhost가 아닌 호스트는 421이고,
-// 연결 수와 요청 헤더, 시간에 한계가 있다 (serve, README의 「지키는 한계」).
+// 챕터와 다른 점: 없는 경로와 메서드는 Go의 404, 405 문자열이다 (Express는 HTML 404이고, /blocks/처럼 끝에 /가
+// 붙거나 대소문자가 다른 경로도 받는다). ETag와 304, OPTIONS의 자동 응답은 없다.
+// 챕터와 다른 점: 다른 사이트의 웹 페이지가 보낸 POST는 403, IP 주소나 localhost가 아닌 호스트는 421이고,
+// 연결 수와 요청 헤더, 시간에 제한이 있다 (serve).
 func initHttpServer(ln net.Listener) *http.Server {
 	mux := http.NewServeMux()
 
 	// GET /blocks: 블록체인 전체
-	// 챕터와 다른 점: 체인을 보내는 요청은 한 번에 둘까지이다 (나머지는 기다린다: slots).
+	// 챕터와 다른 점: 체인을 보내는 요청은 한 번에 둘까지 돈다 (나머지는 기다린다: slots).
 	mux.HandleFunc("GET /blocks", slots(chainWriters, func(w http.ResponseWriter, r *http.Request) {
 		mu.Lock()
-		text := chainText(getBlockchain()) // res.send(getBlockchain()): 바이트는 mu를 놓은 뒤 text()가 체인의 버전마다 한 번 쓴다
+		text := chainText(getBlockchain()) // JSON.stringify(getBlockchain())를 만들 함수 (mu를 놓은 뒤 부른다)
 		mu.Unlock()
-		respond(w, http.StatusOK, "application/json", text())
+		respond(w, http.StatusOK, "application/json", text()) // res.send(…)
 	}))
 
 	// POST /mineBlock {"data":[…]}: 새 블록을 생성해 반환한다
-	// 챕터와 다른 점: 한 번에 넷까지이다 (나머지는 기다린다: slots). application/json의 charset이 utf-8이 아니면 415이다 (챕터는
-	// utf-16은 읽는다). 자바스크립트와 같게 읽을 수 없는 data(1e400, 64겹보다 깊은 값, 짝이 없는 \ud800, "toString" 키,
-	// 배열이 아닌 data 들: readBody와 README)는 400이다 (챕터는 받거나 500이다). 에러의 본문은 Express의 HTML 페이지가 아니라 {"error":"…"}이다.
+	// 노트와 다른 점: 노트의 코드는 function (req, res) {/ 로, { 뒤에 /가 하나 더 있다 (문법 오류).
+	// 챕터와 다른 점: 한 번에 넷까지 돈다 (slots). charset이 utf-8이 아닌 JSON은 415이다 (챕터는 utf-16은 읽는다).
+	// 챕터와 다른 점: 자바스크립트와 같게 읽을 수 없는 data(1e400, 64겹보다 깊은 값, 짝이 없는 \ud800, "toString"
+	// 키)와 배열이 아닌 data는 400이다 (챕터는 받거나 500이다: readBody). 에러의 본문은 HTML이 아니라 {"error":"…"}이다.
 	mux.HandleFunc("POST /mineBlock", slots(bodyReaders, func(w http.ResponseWriter, r *http.Request) {
 		var data json.RawMessage
 		if !readBody(w, r, "data", &data) { // const data = req.body.data || []
 			return
 		}
-		lockWith(factsFor(data)) // mu.Lock()이다. 머클 루트는 그 전에 mu 밖에서 구해 두고(factsFor), mineBlock이 그것을 쓴다
+		lockWith(factsFor(data)) // mu.Lock(): 머클 루트는 잠그기 전에 구해 두고(factsFor), mineBlock이 그것을 쓴다
 		newBlock := mineBlock(data)
 		unlockWith()
 		if newBlock == nil {
@@ -67,8 +69,7 @@ func initHttpServer(ln net.Listener) *http.Server {
 	// POST /stop: 응답한 뒤 프로세스를 끝낸다
 	mux.HandleFunc("POST /stop", func(w http.ResponseWriter, r *http.Request) {
 		respond(w, http.StatusOK, "application/json", stringify(map[string]string{"msg": "Stopping server"}))
-		// 챕터와 다른 점: 챕터는 process.exit()로 바로 끝낸다. 여기서는 main이 이 응답이 나가기를 기다렸다가
-		// 두 서버를 닫고 끝난다 (종료 코드 0, Ctrl-C와 같은 길).
+		// 챕터와 다른 점: 챕터는 process.exit()로 바로 끝낸다. 여기서는 main이 이 응답이 나가기를 기다렸다가 끝난다.
 		stop()
 	})
 
@@ -87,9 +88,10 @@ func initHttpServer(ln net.Listener) *http.Server {
 	})
 
 	// POST /addPeers {"peers":[…]}: 피어마다 웹소켓을 연다.
-	// 노트와 다른 점: 노트는 /addpeers로 적었다. Express는 경로의 대소문자를 가리지 않아 챕터에서도 되므로, 두 철자를 다 등록한다.
-	// 챕터와 다른 점: /mineBlock처럼 한 번에 넷까지이고 charset은 utf-8이어야 한다. 배열이 아닌 peers, null도 문자열도 아닌
-	// 주소(챕터는 500), maxPeers 개를 넘는 주소는 400이다. null 주소는 빈 주소가 되어 connectToPeers가 건너뛴다(챕터는 500).
+	// 노트와 다른 점: 노트는 /addpeers로 적었다. Express는 경로의 대소문자를 가리지 않으므로 두 철자를 다 등록한다.
+	// 노트와 다른 점: 노트는 "네트워크 참여를 요청"한다고 적었다. 이 노드가 그 주소들에 연결한다.
+	// 챕터와 다른 점: /mineBlock처럼 한 번에 넷까지 돌고 charset은 utf-8이어야 한다. 배열이 아닌 peers, null도
+	// 문자열도 아닌 주소(챕터는 500), 64개를 넘는 주소는 400이다. null 주소는 건너뛴다 (챕터는 500).
 	addPeers := slots(bodyReaders, func(w http.ResponseWriter, r *http.Request) {
 		var peers []string
 		if !readBody(w, r, "peers", &peers) { // const peers = req.body.peers || []
@@ -99,21 +101,23 @@ func initHttpServer(ln net.Listener) *http.Server {
 			return
 		}
 		mu.Lock()
-		connectToPeers(peers)
+		connectToPeers(peers) // 노트와 다른 점: 노트는 피어의 주소를 "담음"이라 적었다. 주소마다 연결한다
 		mu.Unlock()
 		w.WriteHeader(http.StatusOK) // res.send()
 	})
 	mux.HandleFunc("POST /addPeers", addPeers)
 	mux.HandleFunc("POST /addpeers", addPeers)
 
-	// 챕터와 다른 점: 챕터에 없는 두 경로. GET / 는 노드의 페이지이고(챕터는 404), GET /events는 그 페이지가 보는 P2P 메시지의 스트림이다.
+	// 챕터와 다른 점: 챕터에 없는 두 경로. GET /는 노드의 페이지이고(챕터는 404), GET /events는 그 페이지가 보는
+	// P2P 메시지의 스트림이다.
 	mux.HandleFunc("GET /{$}", func(w http.ResponseWriter, r *http.Request) {
 		respond(w, http.StatusOK, "text/html", page)
 	})
 	mux.HandleFunc("GET /events", slots(streamSlots, events))
 
-	srv := serve(ln, mux) // app.listen(http_port, …): 한계와 다른 사이트의 요청을 막는 것은 serve가 둔다
-	log.Printf("Listening http port on: %d", ln.Addr().(*net.TCPAddr).Port)
+	srv := serve(ln, mux) // app.listen(http_port, …)
+	// 챕터와 다른 점: 실제로 리슨하는 포트를 찍는다 (-http_port 0이면 고른 포트). 챕터는 설정한 값을 찍는다.
+	log.Printf("Listening http port on: %d", ln.Addr().(*net.TCPAddr).Port) // ln에서 포트 번호를 꺼낸다
 	return srv
 }
 

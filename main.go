@@ -27,34 +27,38 @@ var (
 	tracing  = flag.Bool("trace", false, "P2P 메시지를 보내고 받을 때마다 한 줄씩 찍는다 (방향, 피어, 종류, 블록 범위)")
 )
 
-// main은 두 포트에서 리슨한 뒤 HTTP 서버와 P2P 서버를 열고, 처음 피어들에 연결하고, POST /stop이나 Ctrl-C를 기다린다.
-// 챕터와 다른 점: 로그(console.log 대신 Go의 log)는 줄마다 날짜와 시각이 붙고 표준 에러로 나간다.
-// 챕터에서는 app.listen의 콜백이 나중에 돌아 P2P 줄이 먼저 찍히지만, 여기서는 HTTP 줄이 먼저이다.
+// main은 챕터의 끝처럼 HTTP 서버와 P2P 서버를 연다 (initHttpServer(); initP2PServer();).
+// 챕터와 다른 점: 그 앞뒤에 Go가 하는 일이 있다. 플래그를 읽고, 두 포트를 먼저 열고, -peers에 연결하고,
+// POST /stop이나 Ctrl-C를 기다렸다가 끝낸다. 로그는 줄마다 날짜와 시각이 붙고, HTTP 줄이 P2P 줄보다 먼저 찍힌다.
 func main() {
 	flag.Parse()
-	stopping, stop = signal.NotifyContext(stopping, os.Interrupt, syscall.SIGTERM) // Ctrl-C도 POST /stop처럼 멈춘다
+	// 챕터와 다른 점: Ctrl-C도 POST /stop처럼 멈춘다 (stopping과 stop은 http.go에 있다. 챕터는 시그널로 죽는다).
+	stopping, stop = signal.NotifyContext(stopping, os.Interrupt, syscall.SIGTERM)
 
+	// 챕터와 다른 점: 두 포트를 먼저 열고, 이미 쓰고 있으면 어느 플래그를 바꿀지 알리고 끝난다
+	// (챕터는 처리하지 않은 EADDRINUSE 예외로 죽는다).
 	httpListener, httpErr := net.Listen("tcp", net.JoinHostPort(*httpHost, *httpPort))
 	p2pListener, p2pErr := net.Listen("tcp", net.JoinHostPort(*p2pHost, *p2pPort))
-	if err := cmp.Or(httpErr, p2pErr); err != nil { // 포트를 이미 쓰고 있으면 어떻게 바꾸는지 덧붙인다
+	if err := cmp.Or(httpErr, p2pErr); err != nil { // 둘 중 먼저인 에러
 		log.Fatalf("%v (choose other ports with -http_port and -p2p_port, or HTTP_PORT and P2P_PORT)", err)
 	}
-	httpServer := initHttpServer(httpListener)
-	p2pServer := initP2PServer(p2pListener)
+	httpServer := initHttpServer(httpListener) // initHttpServer();
+	p2pServer := initP2PServer(p2pListener)    // initP2PServer();
+	// 챕터와 다른 점: -peers에 적은 주소들에 연결한다 (챕터는 /addPeers로만 연결한다).
 	mu.Lock()
-	connectToPeers(strings.FieldsFunc(*peers, func(r rune) bool { return r == ',' || r == ' ' })) // 쉼표로 구분한 주소들
+	connectToPeers(strings.FieldsFunc(*peers, func(r rune) bool { return r == ',' || r == ' ' })) // 쉼표로 나눈 주소들
 	mu.Unlock()
 
+	// 챕터와 다른 점: 멈출 때까지 기다렸다가, 진행 중인 응답(/stop의 응답도)을 2초까지 마저 보내고 끝난다.
 	<-stopping.Done()
-	log.Println("Stopping server") // 챕터와 다른 점: 챕터는 /stop에 아무것도 찍지 않고 바로 끝나며, Ctrl-C에는 시그널로 죽는다
-	// Shutdown은 새 요청을 받지 않고, 진행 중인 응답(/stop의 응답도)이 다 나가기를 2초까지 기다린다.
+	log.Println("Stopping server") // 챕터는 /stop에 아무것도 찍지 않는다
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
 	defer cancel()
-	httpServer.Shutdown(ctx)
-	p2pServer.Close() // 열려 있는 웹소켓들은 프로세스가 끝나며 닫힌다
+	httpServer.Shutdown(ctx) // 새 요청은 받지 않는다
+	p2pServer.Close()        // 열려 있는 웹소켓들은 프로세스가 끝나며 닫힌다
 }
 
 // ---- 챕터에 없는 것 ----
 
-// main.go에서 챕터에 없는 것(플래그, 미리 여는 리슨 소켓과 포트를 바꾸는 안내, -peers, Ctrl-C, 응답을 마저 보내고 끝내는 Shutdown)은
-// 위의 그 줄에 적었다. 노드를 멈추는 stopping과 stop은 POST /stop과 함께 http.go에 있다.
+// main.go에서 챕터에 없는 것(플래그, 미리 여는 포트와 포트를 바꾸는 안내, -peers, Ctrl-C, 응답을 마저 보내고
+// 끝내는 Shutdown)은 위의 그 줄에 「챕터와 다른 점」으로 적었다. 노드를 멈추는 stopping과 stop은 http.go에 있다.

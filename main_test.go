@@ -1112,9 +1112,11 @@ func TestLimits(t *testing.T) {
 				receive(ws, chainFrame(chain[3:])) // 우리 체인(제네시스)에 이어지지 않는 블록 하나
 			}
 			check(t, "QUERY_ALL sent to a quiet peer after three blocks not on ours", show(drain(quiet)), show([]string{queryAll}))
-			receive(quiet, chainFrame(chain[:1])) // 그 피어의 응답: 제네시스뿐인 체인
-			receive(ws, chainFrame(chain[3:]))
-			check(t, "QUERY_ALL sent to it after its answer and one more such block", show(drain(quiet)), show([]string{queryAll}))
+			for _, answer := range []string{string(chainFrame(chain[:1])), response("[]")} { // 그 피어의 응답: 제네시스뿐인 체인, 거절하는 빈 배열
+				receive(quiet, []byte(answer))
+				receive(ws, chainFrame(chain[3:]))
+				check(t, "QUERY_ALL sent to it after its answer "+answer+" and one more such block", show(drain(quiet)), show([]string{queryAll}))
+			}
 		}},
 		{"한 소켓의 대기열", func(t *testing.T, n *testNode, ws *socket) {
 			for range 10 {

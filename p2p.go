@@ -34,9 +34,9 @@ const (
 	RESPONSE_BLOCKCHAIN MessageType = 2
 )
 
-// Message는 웹소켓 프레임 하나에 담기는 {"type":T,"data":D}이다. 질의의 data는 null이고, RESPONSE_BLOCKCHAIN의 data는
-// 블록 배열을 JSON.stringify 한 문자열이다. 챕터는 그 문자열을 response…Msg에서 만들지만, 여기서는 블록들을 그대로 두고
-// 문자열은 그 소켓의 writePump가 보낼 때 mu 밖에서 만든다. 받은 문자열도 mu를 잡기 전에 블록들로 파싱해 둔다(JSON.parse).
+// Message는 웹소켓 프레임 하나에 담기는 {"type":T,"data":D}이다. 질의의 data는 null이다.
+// 챕터와 다른 점: 챕터의 data는 블록 배열을 JSON.stringify 한 문자열이지만, 여기서는 블록 배열을 그대로 든다.
+// 보낼 때 그 문자열을 만들고(send), 받을 때 mu를 잡기 전에 블록들로 파싱한다(readMessage). 주고받는 바이트는 같다.
 type Message struct {
 	Type MessageType `json:"type"`
 	Data []Block     `json:"data"`
@@ -48,46 +48,50 @@ var sockets []*socket
 // socket은 웹소켓 하나이다 (챕터의 ws): ws.on으로 핸들러를 올리고, ws.send로 보낸다.
 type socket struct {
 	url   string // ws.url: 우리가 연결한 피어면 그 주소, 들어온 연결이면 ""
-	*conn        // 챕터에 없는 것: 연결과 보낼 대기열, 한계를 세는 값들 (아래)
+	*conn        // 챕터에 없는 것: 연결과 보낼 대기열, 제한을 세는 값들 (아래)
 }
 
 // getSockets는 연결된 소켓들을 반환한다.
 func getSockets() []*socket { return sockets }
 
-// initP2PServer는 리슨하는 ln(main이 미리 열어 둔다)에서 웹소켓 서버를 열고, 연결이 들어올 때마다 initConnection을 부른다.
-// 챕터와 다른 점: 들어온 연결은 maxPeers 개까지 받고(더 오는 연결은 자리가 날 때까지 기다린다), 핸드셰이크의 HTTP 요청 헤더는
-// 4 KiB와 dialTimeout 안이어야 하며, 이 노드 자신이 연결한 것(nodeID)과 웹 페이지가 연 것(브라우저의 Origin)은 거절한다.
+// initP2PServer는 ln(main이 미리 열어 둔 포트)에서 웹소켓 서버를 열고, 연결이 올 때마다 initConnection을 부른다.
+// 챕터와 다른 점: 들어온 연결은 64개까지 받고(더 오는 연결은 기다린다), 핸드셰이크는 4 KiB와 5초 안이어야 한다.
+// 챕터와 다른 점: 이 노드 자신이 연결한 것과 웹 페이지(브라우저)가 연 것은 거절한다 (newServer).
 func initP2PServer(ln net.Listener) *http.Server {
-	// 노트와 다른 점: 노트는 server.on이 연결을 "대기열"에 올린다고 적었다. 핸들러를 등록할 뿐이고, 연결이 올 때마다 불린다.
+	// 노트와 다른 점: 노트는 server.on이 연결을 "대기열"에 올린다고 적었다. 연결이 올 때마다 부를 함수를 등록할 뿐이다.
 	server := newServer(ln, func(ws *socket) { initConnection(ws) }) // new WebSocket.Server(…), server.on("connection", …)
-	// 노트와 다른 점: 노트는 "listeing websocket p2p port on:"으로 적었다. 챕터의 main.js를 따른다.
-	log.Printf("Listening websocket p2p port on: %d", ln.Addr().(*net.TCPAddr).Port)
+	// 챕터와 다른 점: 실제로 리슨하는 포트를 찍는다 (-p2p_port 0이면 고른 포트). 챕터는 설정한 값을 찍는다.
+	// 노트와 다른 점: 노트는 "listeing websocket p2p port on:"으로 적었다.
+	log.Printf("Listening websocket p2p port on: %d", ln.Addr().(*net.TCPAddr).Port) // ln에서 포트 번호를 꺼낸다
 	return server
 }
 
 // initConnection은 새 연결을 sockets에 넣고, 핸들러들을 올리고, 상대에게 최신 블록을 요청한다.
-// 챕터와 다른 점: 첫 메시지가 5초(dialTimeout) 안에 오지 않는 연결은 닫는다 (챕터의 노드는 연결하자마자 QUERY_LATEST를 보낸다).
+// 챕터와 다른 점: 첫 메시지가 5초 안에 오지 않는 연결은 닫는다 (챕터의 노드는 연결하자마자 QUERY_LATEST를 보낸다).
 func initConnection(ws *socket) {
-	sockets = append(sockets, ws)    // sockets.push(ws) (노트와 다른 점: 노트는 웹소켓 서버를 넣는다고 적었다. 연결 하나가 들어간다)
-	initMessageHandler(ws)           // 메시지가 오면 처리한다 (노트와 다른 점: 노트는 intiMessageHandler로 적었다)
-	initErrorHandler(ws)             // 닫히거나 에러가 나면 closeConnection
-	write(ws, queryChainLengthMsg()) // 상대의 최신 블록을 요청한다 (노트와 다른 점: 노트는 "블럭 길이를 … 요청자에게 보낸다"고 적었다)
+	// 노트와 다른 점: 노트는 웹소켓 서버를 넣는다고 적었다. 연결 하나(소켓)가 들어간다.
+	sockets = append(sockets, ws) // sockets.push(ws)
+	// 노트와 다른 점: 노트는 intiMessageHandler로 적었다.
+	initMessageHandler(ws)
+	initErrorHandler(ws)
+	// 노트와 다른 점: 노트는 "블럭 길이를 … 요청자에게 보낸다"고 적었다. 상대의 최신 블록을 요청한다.
+	write(ws, queryChainLengthMsg())
 }
 
 // initMessageHandler는 소켓에 메시지가 올 때마다 그 종류에 따라 처리하게 한다.
+// 노트와 다른 점: 노트는 ws.on이 소켓을 "메세지 대기열"에 올린다고 적었다. 메시지가 올 때마다 부를 함수를 등록할 뿐이다.
 func initMessageHandler(ws *socket) {
-	// const message = JSON.parse(data)는 그 소켓의 고루틴이 mu를 잡기 전에 한다 (readMessage: data의 블록 배열도 파싱한다).
-	// 챕터와 다른 점: 다음과 같은 메시지는 여기 오지 않는다. 한 줄 남기고 잘못된 메시지로 세며, 5개면 연결을 닫는다 (챕터는 응답하거나 넘어가거나,
-	// 처리하다 거절하거나 예외로 죽는다): JSON.stringify가 쓰는 형식이 아닌 것(공백, 다른 키 차례, 더 있거나 빠진 키: {"type":0}도),
-	// 정수가 아닌 type, 문자열도 null도 아닌 data, 구조가 틀렸거나 해시나 머클 루트가 맞지 않아 올바를 수 없는 블록, 여러 프레임으로 나눈 메시지.
-	// 64 MiB를 넘는 프레임은 연결을 닫고, 16 KiB를 넘는 메시지는 한 번에 둘만 읽는다 (README의 「지키는 한계」).
-	// 노트와 다른 점: 노트는 ws.on이 소켓을 "메세지 대기열"에 올린다고 적었다. 메시지가 올 때마다 부를 함수를 등록할 뿐이다.
+	// const message = JSON.parse(data)는 그 소켓의 고루틴이 mu를 잡기 전에 한다 (readMessage).
+	// 챕터와 다른 점: 다음 메시지는 여기 오지 않고 잘못된 메시지로 센다. 한 피어의 다섯 번째에는 연결을 닫는다:
+	//   - JSON.stringify가 쓰는 형식이 아닌 것 (공백, 다른 키 차례, 빠지거나 더 있는 키, 정수가 아닌 type),
+	//   - 유효할 수 없는 블록 (구조, 해시 형식, 머클 루트), data 값이 2^20개를 넘는 프레임, 여러 프레임으로 나눈 메시지.
+	// 챕터와 다른 점: 64 MiB를 넘는 프레임, 16 KiB를 넘는 메시지를 30초 안에 다 보내지 않는 연결은 닫는다.
 	ws.on("message", func(message Message) {
 		switch message.Type {
 		case QUERY_LATEST:
-			write(ws, responseLatestMsg()) // 챕터와 다른 점: 대기열이 찬 소켓은 닫는다 (write)
+			write(ws, responseLatestMsg())
 		case QUERY_ALL:
-			write(ws, responseChainMsg()) // 챕터와 다른 점: 위와 같다. 체인이 Go 노드가 받을 수 있는 한 프레임에 들도록 addBlock이 크기를 제한한다
+			write(ws, responseChainMsg())
 		case RESPONSE_BLOCKCHAIN: // 노트와 다른 점: 노트는 MassgeType.RESPONSE_BLOCKCHAIN으로 적었다
 			handleBlockchainResponse(message)
 		}
@@ -95,35 +99,34 @@ func initMessageHandler(ws *socket) {
 }
 
 // initErrorHandler는 소켓이 닫히거나 에러가 나면 closeConnection을 부른다.
-// 챕터와 다른 점: 챕터는 ws.on("close")와 ws.on("error")를 따로 올려, 둘 다 오면 closeConnection을 두 번 부른다.
-// 여기서는 둘을 하나("close")로 받아 한 번만 부른다.
-func initErrorHandler(ws *socket) { ws.on("close", func(Message) { closeConnection(ws) }) } // close에는 메시지가 없다
+// 챕터와 다른 점: 챕터는 "close"와 "error"를 따로 올려 closeConnection이 두 번 불릴 수 있다. 여기서는 한 번이다.
+func initErrorHandler(ws *socket) { ws.on("close", func(Message) { closeConnection(ws) }) }
 
 // closeConnection은 닫힌 소켓을 sockets에서 뺀다.
 func closeConnection(ws *socket) {
-	// 챕터와 다른 점: 챕터는 ws.url을 찍는데, 들어온 연결이면 undefined이다. 여기서는 상대의 "주소:포트"와 닫힌 까닭을 찍는다.
+	// 챕터와 다른 점: 챕터는 ws.url을 찍는다(들어온 연결이면 undefined). 여기서는 그 주소와 닫힌 까닭을 찍는다.
 	log.Printf("Connection failed to peer: %s (%v)", cmp.Or(ws.url, ws.addr), ws.reason())
-	// 챕터와 다른 점: 챕터에서 두 번째로 불리면 indexOf가 -1이라 splice(-1, 1)이 다른(마지막) 소켓을 뺀다. 여기서는 그 소켓만 뺀다.
+	// 챕터와 다른 점: 챕터에서 두 번 불리면 splice(-1, 1)이 다른 소켓을 뺀다. 여기서는 그 소켓만 뺀다.
 	sockets = slices.DeleteFunc(sockets, func(s *socket) bool { return s == ws }) // sockets.splice(sockets.indexOf(ws), 1)
 }
 
 // connectToPeers는 받은 피어 주소마다 웹소켓을 열고, 열리면 initConnection을 부른다. 연결은 기다리지 않는다.
-// 챕터와 다른 점: 챕터(ws 1.x)는 호스트가 없는 주소에 예외를 던져 /addPeers가 500으로 끝나고 뒤의 주소는 시도하지 않으며,
-// http:// 나 wss:// 주소에도 연결한다. 여기서는 ws:// 가 아닌 주소, 이미 연결한(하는 중인) 주소, maxPeers를 넘는 연결,
-// 이 노드 자신을 건너뛰고 "error"로 그 까닭을 찍는다. 연결과 핸드셰이크는 저마다 dialTimeout 안이고, 피어의 핸드셰이크 응답은 4 KiB까지이다.
+// 챕터와 다른 점: ws://가 아닌 주소, 이미 연결한 주소, 64개를 넘는 연결, 이 노드 자신은 건너뛰고 까닭을 찍는다
+// (챕터는 호스트가 없는 주소에 예외를 던져 /addPeers가 500이다). 연결과 핸드셰이크는 5초, 4 KiB 안이어야 한다.
 func connectToPeers(newPeers []string) {
 	for _, peer := range newPeers {
-		ws := newWebSocket(peer) // const ws = new WebSocket(peer) (노트와 다른 점: 노트는 peer를 포트 번호라 적었다. ws:// 주소이다)
+		// 노트와 다른 점: 노트는 peer를 포트 번호라 적었다. ws://127.0.0.1:6002 같은 주소이다.
+		ws := newWebSocket(peer) // const ws = new WebSocket(peer)
 		ws.on("open", func(Message) { initConnection(ws) })
-		// 노트와 다른 점: 노트는 "connection failed"로 적었다. 챕터의 main.js를 따른다.
-		// 챕터와 다른 점: 어느 주소가 왜 실패했는지도 찍는다. 열린 뒤의 에러에는 이 줄 대신 closeConnection의 줄 하나만 찍는다.
+		// 챕터와 다른 점: 어느 주소가 왜 실패했는지도 찍는다 (열린 뒤의 에러는 closeConnection이 찍는다).
+		// 노트와 다른 점: 노트는 "connection failed"로 적었다.
 		ws.on("error", func(Message) { log.Printf("Connection failed: %s: %v", peer, ws.reason()) })
 	}
 }
 
 // handleBlockchainResponse는 받은 블록들을 보고 내 체인에 추가할지, 체인 전체를 요청할지, 체인을 교체할지 정한다.
 func handleBlockchainResponse(message Message) {
-	receivedBlocks := message.Data // JSON.parse(message.data): 받을 때(readMessage) mu 밖에서 이미 했다
+	receivedBlocks := message.Data // JSON.parse(message.data): 받을 때 이미 했다 (readMessage)
 	latestBlockReceived := receivedBlocks[len(receivedBlocks)-1]
 	latestBlockHeld := getLatestBlock()
 
@@ -138,16 +141,16 @@ func handleBlockchainResponse(message Message) {
 				broadcast(responseLatestMsg())
 			}
 		} else if len(receivedBlocks) == 1 {
-			// 블록 하나만 받았는데 추가할 수 없다: 사이의 블록들을 놓쳤거나 다른 포크일 것이니 체인 전체를 요청한다.
-			// 노트와 다른 점: 노트는 "블록의 오류가 발생한 것"이라 적었다. 오류가 아니라 피어가 최신 블록 하나만 보낸 것이다.
+			// 블록 하나만 받았는데 추가할 수 없다: 사이의 블록들을 놓쳤거나 다른 포크이므로, 모든 피어에게 체인 전체를 요청한다.
+			// 노트와 다른 점: 노트는 "블록체인 전체 길이가 1"이면 "블록의 오류"라 적었다. 받은 배열의 길이이고, 오류가 아니다.
 			log.Println("We have to query the chain from our peer")
-			// 챕터와 다른 점: 앞서 보낸 QUERY_ALL에 아직 응답하지 않은 피어에게는 다시 요청하지 않는다 (send): 추가할 수 없는 블록을
-			// 되풀이해 보내는 피어 하나가 이웃마다 체인 전체를 거듭 보내게 하지 못한다. 기다리는 응답이 올 것이므로 정직한 네트워크에서는 같다.
+			// 노트와 다른 점: 노트는 어디서 놓쳤는지 확인한다고 적었다. 받은 체인이 더 길고 유효하면 통째로 교체할 뿐이다.
+			// 챕터와 다른 점: 앞서 보낸 QUERY_ALL에 아직 응답하지 않은 피어에게는 다시 보내지 않는다 (send).
 			broadcast(queryAllMsg())
 		} else {
-			// 여러 블록(체인 전체)을 받았다: 더 길고 올바르면 교체한다.
-			// 노트와 다른 점: 노트는 이 분기를 "블록체인 길이가 내가 가진 길이보다 길고"라 하고 내 원장을 바꾼다고 적었다. 조건은 받은
-			// 블록이 둘 이상인 것이고(길이는 여기서 비교하지 않는다), 받은 체인이 올바르고 더 길 때만 교체한다 (replaceChain).
+			// 여러 블록(체인 전체)을 받았다: 더 길고 유효하면 교체한다.
+			// 노트와 다른 점: 노트는 이 분기를 "블록체인 길이가 내가 가진 길이보다 길고"라 적었다. 조건은 받은 블록이
+			// 둘 이상인 것이고, 길이는 replaceChain이 비교한다.
 			log.Println("Received blockchain is longer than current blockchain")
 			replaceChain(receivedBlocks)
 		}
@@ -176,16 +179,15 @@ func responseLatestMsg() Message {
 	return Message{Type: RESPONSE_BLOCKCHAIN, Data: []Block{getLatestBlock()}} // "data": JSON.stringify([getLatestBlock()])
 }
 
-// write는 메시지를 JSON 문자열로 바꿔 그 소켓으로 보낸다. 챕터의 ws.send처럼 보낼 것을 넣기만 하고 돌아온다.
-// 챕터와 다른 점: 닫힌 소켓이나 밀린 소켓에는 보내지 않고(챕터의 ws.send는 닫힌 소켓에 예외를 던진다), 프레임 하나를 30초 안에
-// 보내지 못하면 연결을 닫는다 (닫는 프레임 없이): send가 그 한계를 적는다.
+// write는 메시지를 JSON 문자열로 바꿔 그 소켓으로 보낸다. 챕터의 ws.send처럼 보낼 것을 대기열에 넣기만 하고 돌아온다.
+// 챕터와 다른 점: 닫힌 소켓에는 보내지 않는다(챕터는 예외를 던진다). 1024개가 밀렸거나 30초 안에 보내지 못한 소켓은 닫는다 (send).
 // 노트와 다른 점: 노트는 "서버 소켓이 클라이언트에게" 보낸다고 적었다. 연결한 쪽과 받은 쪽이 똑같이 write를 부른다.
 func write(ws *socket, message Message) {
 	ws.send(message) // ws.send(JSON.stringify(message))
 }
 
 // broadcast는 연결된 모든 소켓(들어온 것과 나간 것 모두)에 메시지를 보낸다.
-// 챕터와 다른 점: 소켓마다 write와 같은 한계가 걸린다 (느린 소켓은 닫히고, 자리가 없으면 보내지 않는다).
+// 챕터와 다른 점: 소켓마다 write와 같은 제한이 걸린다.
 func broadcast(message Message) {
 	for _, s := range sockets { // sockets.forEach(socket => write(socket, message))
 		write(s, message)
@@ -612,14 +614,16 @@ func receive(ws *socket, data []byte) {
 	message, prepared, err := readMessage(data)
 	lockWith(prepared) // mu.Lock(): 챕터의 검증은 mu 밖에서 구해 둔 해시와 머클 루트와 비교만 한다
 	defer unlockWith()
-	if err != nil { // 잘못된 메시지는 한 줄 남기고 센다. maxBadMessages 번째에는 연결을 닫는다
+	// 응답이 왔다(거절한 응답이어도): 이 피어에게 다시 QUERY_ALL을 보낼 수 있다 (send)
+	ws.asking = ws.asking && message.Type != RESPONSE_BLOCKCHAIN
+	// 잘못된 메시지는 한 줄 남기고 센다. maxBadMessages 번째에는 연결을 닫는다
+	if err != nil {
 		ws.bad++
 		log.Printf("Ignored message from %s: %v", ws.addr, err)
 		if ws.bad >= maxBadMessages {
 			ws.close(fmt.Errorf("%d bad messages", ws.bad))
 		}
 	} else if !ws.isClosed() {
-		ws.asking = ws.asking && message.Type != RESPONSE_BLOCKCHAIN // 응답이 왔다: 다시 요청할 수 있다 (send)
 		note("←", ws.addr, describe(message.Type, message.Data))
 		ws.handlers["message"](message)
 	}

@@ -81,7 +81,8 @@ func generateNextBlock(blockData json.RawMessage) Block {
 	return Block{Header: newBlockHeader, Data: blockData}
 }
 
-// getCurrentVersion은 이 노드가 생성하는 블록의 버전이다. 챕터 2의 package.json처럼 "2.1.0"이다 (제네시스 블록만 "1.0.0").
+// getCurrentVersion은 이 노드가 생성하는 블록의 버전이다. 챕터
+// 2의 package.json처럼 "2.1.0"이다 (제네시스 블록만 "1.0.0").
 // 챕터와 다른 점: 챕터는 부를 때마다 ./package.json을 읽는다. 여기서는 그 값을 코드에 적었다.
 func getCurrentVersion() string { return "2.1.0" }
 
@@ -185,8 +186,8 @@ func (h Hash) String() string { return fmt.Sprintf("%X", h[:]) }
 func (h Hash) MarshalText() ([]byte, error) { return []byte(h.String()), nil }
 
 // UnmarshalText는 64글자 대문자 16진수 문자열만 읽는다.
-// 챕터와 다른 점: 챕터의 previousHash와 merkleRoot는 아무 문자열이나 되지만, 다른 문자열인 블록은 올바를 수 없다 (해시와 비교하므로).
-// 여기서는 그 블록을 파싱할 때 거절한다.
+// 챕터와 다른 점: 챕터의 previousHash와 merkleRoot는 아무 문자열이나 되지만, 다른 문자열인
+// 블록은 올바를 수 없다 (해시와 비교하므로). 여기서는 그 블록을 파싱할 때 거절한다.
 func (h *Hash) UnmarshalText(text []byte) error {
 	if len(text) != 64 || strings.Trim(string(text), "0123456789ABCDEF") != "" {
 		return fmt.Errorf("hash %.80q is not 64 uppercase hex digits", text)
@@ -195,14 +196,16 @@ func (h *Hash) UnmarshalText(text []byte) error {
 	return nil
 }
 
-// memo는 블록에 적어 두는 비용이다: 응답 프레임의 크기를 체인을 다시 돌지 않고 안다 (fits와 decodeBlocks, prepareBlocks가 적는다).
+// memo는 블록에 적어 두는 비용이다: 응답 프레임의 크기를 체인을 다시
+// 돌지 않고 안다 (fits와 decodeBlocks, prepareBlocks가 적는다).
 type memo struct {
 	own   cost // 이 블록 하나가 응답 프레임에 더하는 비용 (0이면 아직 세지 않았다)
 	total cost // 제네시스부터 이 블록까지의 체인을 응답 프레임 하나로 보낼 때의 비용
 }
 
-// cost는 블록들을 RESPONSE_BLOCKCHAIN 프레임 하나로 보낼 때의 비용이다: 프레임의 바이트 수와 머클 리프 노드로 해시할 data 값의 수.
-// 받는 쪽은 프레임 하나에, 가진 쪽은 체인 전체의 응답에 같은 한계(within)를 둔다. int32는 블록마다 메모리를 아끼려고이다 (64 MiB 안).
+// cost는 블록들을 RESPONSE_BLOCKCHAIN 프레임 하나로 보낼 때의 비용이다: 프레임의 바이트
+// 수와 머클 리프 노드로 해시할 data 값의 수. 받는 쪽은 프레임 하나에, 가진 쪽은 체인 전체의
+// 응답에 같은 한계(within)를 둔다. int32는 블록마다 메모리를 아끼려고이다 (64 MiB 안).
 type cost struct{ bytes, values int32 }
 
 // plus는 두 비용의 합이다.
@@ -222,8 +225,8 @@ type dataFacts struct {
 	values     int
 }
 
-// knownFacts는 data의 블록에 대해 known에 구해 둔 것이다. 챕터의 검증은 블록을 차례로 보므로 지난번에 찾은 자리(knownNext)나
-// 그 다음에서 대개 찾는다. mu를 잡고 부른다.
+// knownFacts는 data의 블록에 대해 known에 구해 둔 것이다. 챕터의 검증은 블록을 차례로
+// 보므로 지난번에 찾은 자리(knownNext)나 그 다음에서 대개 찾는다. mu를 잡고 부른다.
 func knownFacts(data json.RawMessage) (dataFacts, bool) {
 	for i := 0; len(data) > 0 && i < len(known); i++ {
 		if j := (knownNext + i) % len(known); known[j].data == &data[0] {
@@ -287,7 +290,8 @@ func prehashed(block Block) (Hash, bool) {
 	return f.hash, f.hash != (Hash{})
 }
 
-// factsOf는 data의 머클 루트와 값의 수이다: 구해 둔 것이 있으면(known) 그것을, 없으면 구한다 (제네시스 블록처럼 작은 data).
+// factsOf는 data의 머클 루트와 값의 수이다: 구해 둔 것이
+// 있으면(known) 그것을, 없으면 구한다 (제네시스 블록처럼 작은 data).
 func factsOf(data json.RawMessage) dataFacts {
 	if f, ok := knownFacts(data); ok {
 		return f
@@ -303,13 +307,13 @@ func factsFor(data json.RawMessage) facts {
 	return facts{f}
 }
 
-// merkleRootOf는 npm merkle 0.6.0의 merkle("sha256").sync(data).root() || '0'.repeat(64)와 같은 값을 구한다.
-// data는 이미 검사한 것이다(readBody, prepareBlocks): JSON.stringify의 형식이 아닌 data의 루트는 '0' 64개가 되어 버린다.
+// merkleRootOf는 npm merkle 0.6.0의 merkle("sha256").sync(data).root() || '0'.repeat(64)와 같은 값을 구한다. data는
+// 이미 검사한 것이다(readBody, prepareBlocks): JSON.stringify의 형식이 아닌 data의 루트는 '0' 64개가 되어 버린다.
 func merkleRootOf(data json.RawMessage) Hash { return factsOf(data).root }
 
-// prepareData는 data 배열의 머클 루트와 값의 수를 구한다. data가 JSON.stringify가 쓰는 형식인지도 보고(canonicalJSON),
-// 값이 limit 개를 넘으면 해시하지 않고 거절한다. 리프 노드는 값을 String(value)로 바꾼 문자열이 이미 64글자 대문자 16진수면
-// 그 값, 아니면 그 문자열의 SHA-256이다 (빈 문자열도 해시한다).
+// prepareData는 data 배열의 머클 루트와 값의 수를 구한다. data가 JSON.stringify가 쓰는 형식인지도
+// 보고(canonicalJSON), 값이 limit 개를 넘으면 해시하지 않고 거절한다. 리프 노드는 값을 String(value)로
+// 바꾼 문자열이 이미 64글자 대문자 16진수면 그 값, 아니면 그 문자열의 SHA-256이다 (빈 문자열도 해시한다).
 func prepareData(data json.RawMessage, limit int) (dataFacts, error) {
 	var texts []string // 값마다 String(value). 대부분의 data는 이스케이프 없는 문자열들이라 한 번에 읽는다 (String()은 그 자신)
 	if bytes.IndexByte(data, '\\') >= 0 || bytes.Contains(data, []byte("null")) || bytes.ContainsRune(data, utf8.RuneError) || json.Unmarshal(data, &texts) != nil {
@@ -336,8 +340,8 @@ func prepareData(data json.RawMessage, limit int) (dataFacts, error) {
 	return dataFacts{root: rootOf(leaves), values: len(texts)}, nil
 }
 
-// rootOf는 리프 노드들로 머클 루트를 구한다. 한 층씩 올라가며 이웃 둘의 대문자 16진수 문자열을 이어 붙여 해시하고, 홀수로 남은 마지막
-// 노드는 그대로 올라간다. 리프 노드가 없으면 '0' 64개이다.
+// rootOf는 리프 노드들로 머클 루트를 구한다. 한 층씩 올라가며 이웃 둘의 대문자 16진수 문자열을 이어
+// 붙여 해시하고, 홀수로 남은 마지막 노드는 그대로 올라간다. 리프 노드가 없으면 '0' 64개이다.
 func rootOf(level []Hash) Hash {
 	if len(level) == 0 {
 		return Hash{}
@@ -355,9 +359,9 @@ func rootOf(level []Hash) Hash {
 	return level[0]
 }
 
-// jsString은 JSON에서 읽은 값 v의 String(v)이다: npm merkle이 리프 노드를 만드는 방법. 문자열은 그 자신, 수와 true, false는
-// JSON.stringify가 쓴 그대로, null은 "null", 객체는 "[object Object]", 배열은 원소들의 문자열을 쉼표로 이은 것이다
-// (Array.prototype.join: 원소 null은 빈 문자열).
+// jsString은 JSON에서 읽은 값 v의 String(v)이다: npm merkle이 리프 노드를 만드는 방법. 문자열은 그
+// 자신, 수와 true, false는 JSON.stringify가 쓴 그대로, null은 "null", 객체는 "[object Object]",
+// 배열은 원소들의 문자열을 쉼표로 이은 것이다 (Array.prototype.join: 원소 null은 빈 문자열).
 func jsString(v any) string {
 	switch v := v.(type) {
 	case nil:
@@ -376,18 +380,18 @@ func jsString(v any) string {
 	return fmt.Sprint(v) // 문자열, json.Number, true, false
 }
 
-// answerSize는 JSON 문자열 text를 RESPONSE_BLOCKCHAIN의 data 문자열 안에 다시 쓴 바이트 수이다: "와 \ 가 두 바이트가 된다
-// (JSON.stringify가 쓴 JSON에는 제어 문자가 그대로 들어 있지 않다).
+// answerSize는 JSON 문자열 text를 RESPONSE_BLOCKCHAIN의 data 문자열 안에 다시 쓴 바이트 수이다:
+// "와 \ 가 두 바이트가 된다 (JSON.stringify가 쓴 JSON에는 제어 문자가 그대로 들어 있지 않다).
 func answerSize(text string) int {
 	return len(text) + strings.Count(text, `"`) + strings.Count(text, `\`)
 }
 
-// canonicalJSON은 JSON.stringify(JSON.parse(raw))이다: 자바스크립트가 읽고 다시 쓴 문자열. 공백이 없어지고, 수는 자바스크립트의
-// 형식이 되고(1.0 → 1, 1e21 → 1e+21), 객체의 같은 키는 뒤의 값이 앞의 자리에 남고, 배열 인덱스 같은 키("0", "1", …)는
-// 자바스크립트의 객체처럼 앞에 작은 차례로 온다. Go가 자바스크립트와 같게 읽을 수 없는 값은 에러이다: Infinity가 되는 수,
-// 짝이 없는 서로게이트 이스케이프(\ud800)와 UTF-8이 아닌 바이트(자바스크립트는 그대로 두지만 Go는 U+FFFD로 읽는다: 그래서
-// U+FFFD 문자도 거절한다), maxDepth보다 깊은 값, String()이 닿는 곳(맨 위나 배열 안)의 객체에 있는
-// "toString" 키(그 String()은 자바스크립트에서 예외를 던진다). 부르는 곳(/mineBlock, readMessage)이 그 차이를 적어 둔다.
+// canonicalJSON은 JSON.stringify(JSON.parse(raw))이다: 자바스크립트가 읽고 다시 쓴 문자열. 공백이 없어지고, 수는
+// 자바스크립트의 형식이 되고(1.0 → 1, 1e21 → 1e+21), 객체의 같은 키는 뒤의 값이 앞의 자리에 남고, 배열 인덱스 같은
+// 키("0", "1", …)는 자바스크립트의 객체처럼 앞에 작은 차례로 온다. Go가 자바스크립트와 같게 읽을 수 없는 값은 에러이다:
+// Infinity가 되는 수, 짝이 없는 서로게이트 이스케이프(\ud800)와 UTF-8이 아닌 바이트(자바스크립트는 그대로 두지만 Go는
+// U+FFFD로 읽는다: 그래서 U+FFFD 문자도 거절한다), maxDepth보다 깊은 값, String()이 닿는 곳(맨 위나 배열 안)의 객체에
+// 있는 "toString" 키(그 String()은 자바스크립트에서 예외를 던진다). 부르는 곳(/mineBlock, readMessage)이 차이를 적는다.
 func canonicalJSON(raw []byte) (json.RawMessage, error) {
 	dec := json.NewDecoder(bytes.NewReader(raw))
 	dec.UseNumber()
@@ -470,6 +474,6 @@ func stringify(v any) []byte {
 	return []byte(lineSeparators.Replace(strings.TrimSuffix(buf.String(), "\n")))
 }
 
-// lineSeparators는 encoding/json이 쓰는 \u2028, \u2029를 문자 그대로 되돌린다. 앞에서부터 바꾸므로 \\(역슬래시 문자)가 먼저
-// 짝지어져, \\u2028(역슬래시 문자 뒤의 "u2028")은 건드리지 않는다.
+// lineSeparators는 encoding/json이 쓰는 \u2028, \u2029를 문자 그대로 되돌린다. 앞에서부터 바꾸므로
+// \\(역슬래시 문자)가 먼저 짝지어져, \\u2028(역슬래시 문자 뒤의 "u2028")은 건드리지 않는다.
 var lineSeparators = strings.NewReplacer(`\\`, `\\`, `\u2028`, "\u2028", `\u2029`, "\u2029")

@@ -44,8 +44,8 @@ func initHttpServer(ln net.Listener) *http.Server {
 	// POST /mineBlock {"data":[…]}: 새 블록을 생성해 반환한다
 	// 노트와 다른 점: 노트의 코드는 function (req, res) {/ 로, { 뒤에 /가 하나 더 있다 (문법 오류).
 	// 챕터와 다른 점: 한 번에 넷까지 돈다 (slots). charset이 utf-8이 아닌 JSON은 415이다 (챕터는 utf-16은 읽는다).
-	// 챕터와 다른 점: 자바스크립트와 같게 읽을 수 없는 data(1e400, 64겹보다 깊은 값, 짝이 없는 \ud800, "toString"
-	// 키)와 배열이 아닌 data는 400이다 (챕터는 받거나 500이다: readBody). 에러의 본문은 HTML이 아니라 {"error":"…"}이다.
+	// 챕터와 다른 점: 자바스크립트와 같게 읽을 수 없는 data(1e400, 64겹보다 깊은 값, 짝이 없는 \ud800, "toString" 키)와
+	// 배열이 아닌 data는 400이다 (챕터는 받거나 500이다: readBody). 에러의 본문은 HTML이 아니라 {"error":"…"}이다.
 	mux.HandleFunc("POST /mineBlock", slots(bodyReaders, func(w http.ResponseWriter, r *http.Request) {
 		var data json.RawMessage
 		if !readBody(w, r, "data", &data) { // const data = req.body.data || []
@@ -143,8 +143,9 @@ var (
 //go:embed page.html
 var page []byte
 
-// serve는 ln에서 mux로 HTTP를 받는다. 다른 사이트의 웹 페이지가 보낸 POST는 403, IP 주소나 localhost가 아닌 호스트(DNS
-// 리바인딩으로 그 이름이 이 기계를 가리키게 한 웹 페이지)는 421이고, 연결 수, 요청 헤더, 읽고 쓰고 쉬는 시간에 한계를 둔다.
+// serve는 ln에서 mux로 HTTP를 받는다. 다른 사이트의 웹 페이지가 보낸 POST는 403, IP
+// 주소나 localhost가 아닌 호스트(DNS 리바인딩으로 그 이름이 이 기계를 가리키게 한 웹
+// 페이지)는 421이고, 연결 수, 요청 헤더, 읽고 쓰고 쉬는 시간에 한계를 둔다.
 func serve(ln net.Listener, mux *http.ServeMux) *http.Server {
 	guarded := http.NewCrossOriginProtection().Handler(mux) // 다른 사이트의 웹 페이지가 보낸 POST는 403
 	srv := &http.Server{Addr: ln.Addr().String(), Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -173,9 +174,9 @@ func slots(places chan struct{}, handler http.HandlerFunc) http.HandlerFunc {
 }
 
 // readBody는 req.body[key] || []를 v에 읽는다. 본문은 body-parser의 json()과 JSON.parse처럼 읽는다: Content-Type이
-// application/json이 아니거나 빈 본문은 {}이고, 배열 본문에는 key가 없고, 키는 대소문자까지 같아야 하며 같은 키는 뒤의 것이다.
-// 값이 없거나 거짓(null, false, 0, "")이면 []이고, 아니면 JSON.stringify(JSON.parse(…))의 형식(canonicalJSON)으로 읽는다.
-// 안 되면 400, 413, 415로 응답하고 false를 반환한다.
+// application/json이 아니거나 빈 본문은 {}이고, 배열 본문에는 key가 없고, 키는 대소문자까지 같아야 하며 같은 키는
+// 뒤의 것이다. 값이 없거나 거짓(null, false, 0, "")이면 []이고, 아니면 JSON.stringify(JSON.parse(…))의
+// 형식(canonicalJSON)으로 읽는다. 안 되면 400, 413, 415로 응답하고 false를 반환한다.
 func readBody(w http.ResponseWriter, r *http.Request, key string, v any) bool {
 	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxBodyBytes))
 	fields, status := map[string]json.RawMessage{}, http.StatusBadRequest
@@ -205,8 +206,8 @@ func readBody(w http.ResponseWriter, r *http.Request, key string, v any) bool {
 	return err == nil
 }
 
-// respond는 status와 Content-Type으로 body를 응답한다. Express의 res.send는 문자열을 text/html로, 객체를 JSON.stringify 해
-// application/json으로(끝에 줄바꿈 없이) 보낸다.
+// respond는 status와 Content-Type으로 body를 응답한다. Express의 res.send는 문자열을
+// text/html로, 객체를 JSON.stringify 해 application/json으로(끝에 줄바꿈 없이) 보낸다.
 func respond(w http.ResponseWriter, status int, contentType string, body []byte) {
 	w.Header().Set("Content-Type", contentType+"; charset=utf-8")
 	w.WriteHeader(status)
@@ -219,9 +220,9 @@ func sendError(w http.ResponseWriter, status int, msg string) {
 	respond(w, status, "application/json", stringify(map[string]string{"error": msg}))
 }
 
-// events는 GET /events이다: 이 노드가 주고받는 P2P 메시지의 요약(-trace의 한 줄과 같다, data는 없다)을 Server-Sent Events로
-// 보낸다. 스트림은 maxStreams 개까지이고(더 여는 페이지는 자리가 날 때까지 기다린다), 다른 사이트의 페이지가 연 스트림은 거절하며,
-// streamBuffer 개 넘게 뒤처지면 닫는다.
+// events는 GET /events이다: 이 노드가 주고받는 P2P 메시지의 요약(-trace의 한 줄과 같다, data는 없다)을
+// Server-Sent Events로 보낸다. 스트림은 maxStreams 개까지이고(더 여는 페이지는 자리가 날 때까지
+// 기다린다), 다른 사이트의 페이지가 연 스트림은 거절하며, streamBuffer 개 넘게 뒤처지면 닫는다.
 func events(w http.ResponseWriter, r *http.Request) {
 	if site := r.Header.Get("Sec-Fetch-Site"); site != "" && site != "same-origin" && site != "none" {
 		sendError(w, http.StatusForbidden, "cross-site event stream refused")

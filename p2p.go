@@ -79,12 +79,14 @@ func initConnection(ws *socket) {
 }
 
 // initMessageHandler는 소켓에 메시지가 올 때마다 그 종류에 따라 처리하게 한다.
-// 노트와 다른 점: 노트는 ws.on이 소켓을 "메세지 대기열"에 올린다고 적었다. 메시지가 올 때마다 부를 함수를 등록할 뿐이다.
+// 노트와 다른 점: 노트는 ws.on이 소켓을 "메세지 대기열"에
+// 올린다고 적었다. 메시지가 올 때마다 부를 함수를 등록할 뿐이다.
 func initMessageHandler(ws *socket) {
 	// const message = JSON.parse(data)는 그 소켓의 고루틴이 mu를 잡기 전에 한다 (readMessage).
 	// 챕터와 다른 점: 다음 메시지는 여기 오지 않고 잘못된 메시지로 센다. 한 피어의 다섯 번째에는 연결을 닫는다:
 	//   - JSON.stringify가 쓰는 형식이 아닌 것 (공백, 다른 키 차례, 빠지거나 더 있는 키, 정수가 아닌 type),
-	//   - 유효할 수 없는 블록 (구조, 해시 형식, 머클 루트), data 값이 2^20개를 넘는 프레임, 여러 프레임으로 나눈 메시지.
+	//   - 유효할 수 없는 블록 (구조, 해시 형식, 머클 루트), data
+	//     값이 2^20개를 넘는 프레임, 여러 프레임으로 나눈 메시지.
 	// 챕터와 다른 점: 64 MiB를 넘는 프레임, 16 KiB를 넘는 메시지를 30초 안에 다 보내지 않는 연결은 닫는다.
 	ws.on("message", func(message Message) {
 		switch message.Type {
@@ -141,10 +143,13 @@ func handleBlockchainResponse(message Message) {
 				broadcast(responseLatestMsg())
 			}
 		} else if len(receivedBlocks) == 1 {
-			// 블록 하나만 받았는데 추가할 수 없다: 사이의 블록들을 놓쳤거나 다른 포크이므로, 모든 피어에게 체인 전체를 요청한다.
-			// 노트와 다른 점: 노트는 "블록체인 전체 길이가 1"이면 "블록의 오류"라 적었다. 받은 배열의 길이이고, 오류가 아니다.
+			// 블록 하나만 받았는데 추가할 수 없다: 사이의 블록들을 놓쳤거나
+			// 다른 포크이므로, 모든 피어에게 체인 전체를 요청한다.
+			// 노트와 다른 점: 노트는 "블록체인 전체 길이가 1"이면 "블록의
+			// 오류"라 적었다. 받은 배열의 길이이고, 오류가 아니다.
 			log.Println("We have to query the chain from our peer")
-			// 노트와 다른 점: 노트는 어디서 놓쳤는지 확인한다고 적었다. 받은 체인이 더 길고 유효하면 통째로 교체할 뿐이다.
+			// 노트와 다른 점: 노트는 어디서 놓쳤는지 확인한다고 적었다.
+			// 받은 체인이 더 길고 유효하면 통째로 교체할 뿐이다.
 			// 챕터와 다른 점: 앞서 보낸 QUERY_ALL에 아직 응답하지 않은 피어에게는 다시 보내지 않는다 (send).
 			broadcast(queryAllMsg())
 		} else {
@@ -169,7 +174,8 @@ func queryAllMsg() Message { return Message{Type: QUERY_ALL, Data: nil} }
 func queryChainLengthMsg() Message { return Message{Type: QUERY_LATEST, Data: nil} }
 
 // responseChainMsg는 내 블록체인 전체를 담은 응답이다.
-// 노트와 다른 점: 노트의 JSON.stringify([getBlockchain()])는 체인을 배열로 한 번 더 감싼다. 챕터처럼 체인 자체를 보낸다.
+// 노트와 다른 점: 노트의 JSON.stringify([getBlockchain()])는
+// 체인을 배열로 한 번 더 감싼다. 챕터처럼 체인 자체를 보낸다.
 func responseChainMsg() Message {
 	return Message{Type: RESPONSE_BLOCKCHAIN, Data: getBlockchain()} // "data": JSON.stringify(getBlockchain())
 }
@@ -180,7 +186,8 @@ func responseLatestMsg() Message {
 }
 
 // write는 메시지를 JSON 문자열로 바꿔 그 소켓으로 보낸다. 챕터의 ws.send처럼 보낼 것을 대기열에 넣기만 하고 돌아온다.
-// 챕터와 다른 점: 닫힌 소켓에는 보내지 않는다(챕터는 예외를 던진다). 1024개가 밀렸거나 30초 안에 보내지 못한 소켓은 닫는다 (send).
+// 챕터와 다른 점: 닫힌 소켓에는 보내지 않는다(챕터는 예외를 던진다).
+// 1024개가 밀렸거나 30초 안에 보내지 못한 소켓은 닫는다 (send).
 // 노트와 다른 점: 노트는 "서버 소켓이 클라이언트에게" 보낸다고 적었다. 연결한 쪽과 받은 쪽이 똑같이 write를 부른다.
 func write(ws *socket, message Message) {
 	ws.send(message) // ws.send(JSON.stringify(message))
@@ -221,7 +228,8 @@ func replaceChain(newBlocks []Block) {
 
 // ---- 챕터에 없는 것 ----
 
-// 믿을 수 없는 피어를 위한 한계들 (README의 「지키는 한계」). 챕터에는 ws 1.x가 들어온 연결에 두는 프레임 한계(100 MiB)만 있다.
+// 믿을 수 없는 피어를 위한 한계들 (README의 「지키는 한계」).
+// 챕터에는 ws 1.x가 들어온 연결에 두는 프레임 한계(100 MiB)만 있다.
 const (
 	maxPeers       = 64       // 들어온 연결 수, 나가는(연결했거나 연결하는 중인) 연결 수, /addPeers 요청 하나의 주소 수의 한계
 	maxQueued      = 1024     // 한 소켓의 대기열에 기다리는 프레임 수의 한계
@@ -230,8 +238,8 @@ const (
 	bigMessage     = 16 << 10 // 이보다 큰 메시지는 bigReads의 자리를 얻어야 읽는다. 핸드셰이크 전의 연결은 이만큼까지만 읽어 자리를 얻지 못한다
 )
 
-// 시간 제한들과 대기열의 바이트 한계는 상수가 아니다: 테스트가 짧게, 작게 줄인다 (시작할 때 한 번).
-// nodeID는 이 노드를 알아보는 무작위 문자열이다: 연결할 때 핸드셰이크 헤더 Node-Id로 보내, 받은 쪽이 자기 것이면 거절한다.
+// 시간 제한들과 대기열의 바이트 한계는 상수가 아니다: 테스트가 짧게, 작게 줄인다 (시작할 때 한 번). nodeID는 이
+// 노드를 알아보는 무작위 문자열이다: 연결할 때 핸드셰이크 헤더 Node-Id로 보내, 받은 쪽이 자기 것이면 거절한다.
 var (
 	writeTimeout   = 30 * time.Second // 프레임 하나를 보내는 최대 시간 (mu가 지킨다: timeout)
 	dialTimeout    = 5 * time.Second  // TCP 연결과 핸드셰이크, 들어온 연결의 요청 헤더와 첫 메시지에 저마다 주는 최대 시간
@@ -265,9 +273,10 @@ type frame struct {
 	holders int           // 이 프레임을 대기열에 두었거나 보내는 중인 소켓 수 (mu가 지킨다)
 }
 
-// answer는 blocks를 JSON.stringify 한 배열을 prefix와 suffix로 감싼 바이트를 보낼 프레임이다. 블록마다 stringify 해 escape를
-// 거쳐 쉼표로 잇는다: 크기를 아는 버퍼 하나에 블록 하나씩 쓰므로, 64 MiB의 응답도 encoding/json의 자라는 버퍼 없이 그만큼만 든다.
-// 바이트는 처음 보내는 고루틴이 mu 밖에서 한 번 쓰고, 체인의 같은 버전이면 모든 소켓과 요청이 나눠 쓴다. mu를 잡고 부른다.
+// answer는 blocks를 JSON.stringify 한 배열을 prefix와 suffix로 감싼 바이트를 보낼 프레임이다.
+// 블록마다 stringify 해 escape를 거쳐 쉼표로 잇는다: 크기를 아는 버퍼 하나에 블록 하나씩 쓰므로,
+// 64 MiB의 응답도 encoding/json의 자라는 버퍼 없이 그만큼만 든다. 바이트는 처음 보내는 고루틴이
+// mu 밖에서 한 번 쓰고, 체인의 같은 버전이면 모든 소켓과 요청이 나눠 쓴다. mu를 잡고 부른다.
 func answer(blocks []Block, prefix, suffix string, escape *strings.Replacer) *frame {
 	if tip := calculateHashForBlock(blocks[len(blocks)-1]); tip != answered { // 체인은 바뀔 때마다 길어지므로 버전마다 다르다
 		clear(answers)
@@ -300,7 +309,8 @@ func frameOf(message Message) *frame {
 	return answer(message.Data, `{"type":2,"data":"[`, `]"}`, escape)
 }
 
-// escape는 JSON.stringify가 쓴 JSON을 JSON 문자열 안에 다시 쓴다: "와 \ 만 이스케이프하면 된다 (제어 문자는 이미 이스케이프되어 있다).
+// escape는 JSON.stringify가 쓴 JSON을 JSON 문자열 안에 다시 쓴다: "와 \
+// 만 이스케이프하면 된다 (제어 문자는 이미 이스케이프되어 있다).
 var escape = strings.NewReplacer(`"`, `\"`, `\`, `\\`)
 
 // chainText는 JSON.stringify(getBlockchain())이다: GET /blocks의 본문. 체인의 버전마다 한 번 쓰고 나눠 쓴다.
@@ -311,8 +321,8 @@ func chainText(blocks []Block) func() []byte {
 // newServer는 ln에서 웹소켓 서버를 열고, 연결마다 소켓을 만들어 onConnection에 넘긴다 (mu를 잡고).
 func newServer(ln net.Listener, onConnection func(*socket)) *http.Server {
 	server := websocket.Server{
-		// npm ws는 Origin 헤더 없이, x/net은 http://localhost/ 로 연결한다. 브라우저는 끝에 / 가 없는 Origin을 보내므로, 웹 페이지는
-		// 피어가 될 수 없다. 이 노드 자신(Node-Id)도 거절한다.
+		// npm ws는 Origin 헤더 없이, x/net은 http://localhost/ 로 연결한다. 브라우저는 끝에 / 가
+		// 없는 Origin을 보내므로, 웹 페이지는 피어가 될 수 없다. 이 노드 자신(Node-Id)도 거절한다.
 		Handshake: func(_ *websocket.Config, req *http.Request) error {
 			if origin := req.Header.Get("Origin"); req.Header.Get("Node-Id") == nodeID || origin != "" && origin != "http://localhost/" {
 				return errors.New("a connection from this node itself or from a web page")
@@ -380,7 +390,7 @@ func newWebSocket(peer string) *socket {
 }
 
 // dial은 시간 제한 안에 TCP로 연결하고 웹소켓 핸드셰이크를 한다. 피어의 응답 헤더는 maxHeaderBytes까지만 읽는다.
-// 핸드셰이크에 Node-Id를 보내므로 이 노드 자신에게 연결하면 받는 쪽(newServer)이 거절한다 (어느 이름과 주소로 연결했든).
+// 핸드셰이크에 Node-Id를 보내므로 이 노드 자신에게 연결하면 받는 쪽(newServer)이 거절한다 (어느 주소로 연결했든).
 func dial(ws *socket, config *websocket.Config) error {
 	config.Header = http.Header{"Node-Id": {nodeID}}
 	tcp, err := net.DialTimeout("tcp", net.JoinHostPort(config.Location.Hostname(), cmp.Or(config.Location.Port(), "80")), dialTimeout)
@@ -401,8 +411,9 @@ func dial(ws *socket, config *websocket.Config) error {
 	return nil
 }
 
-// limitedConn은 읽는 바이트를 세는 연결이다. 연결한 피어의 핸드셰이크 응답은 limit(maxHeaderBytes)까지만 읽고, 메시지 하나가
-// 16 KiB를 넘으면 bigReads의 자리를 얻은 뒤에야 더 읽는다: 큰 메시지를 읽고 파싱하는 메모리는 연결이 몇 개든 둘 몫이다.
+// limitedConn은 읽는 바이트를 세는 연결이다. 연결한 피어의 핸드셰이크 응답은
+// limit(maxHeaderBytes)까지만 읽고, 메시지 하나가 16 KiB를 넘으면 bigReads의 자리를
+// 얻은 뒤에야 더 읽는다: 큰 메시지를 읽고 파싱하는 메모리는 연결이 몇 개든 둘 몫이다.
 type limitedConn struct {
 	net.Conn
 	limit int  // 0이 아니면 이만큼 읽은 뒤로는 읽지 않는다: 핸드셰이크가 끝나기(open) 전이다 (한 번에 읽는 버퍼 하나까지 더 읽힌다)
@@ -431,8 +442,8 @@ func (c *limitedConn) Read(p []byte) (int, error) {
 	return n, err
 }
 
-// Write는 연결에 쓴다. 쓰기마다 writeTimeout의 시간 제한을 새로 걸어, 프레임도 핑에 응답하는 퐁(읽는 고루틴이 쓴다)도 읽지 않는
-// 피어에게 그보다 오래 막히지 않는다: 막힌 퐁은 큰 메시지의 자리를 쥔 채 읽기를 멈추게 하기 때문이다.
+// Write는 연결에 쓴다. 쓰기마다 writeTimeout의 시간 제한을 새로 걸어, 프레임도 핑에 응답하는 퐁(읽는 고루틴이 쓴다)도
+// 읽지 않는 피어에게 그보다 오래 막히지 않는다: 막힌 퐁은 큰 메시지의 자리를 쥔 채 읽기를 멈추게 하기 때문이다.
 func (c *limitedConn) Write(p []byte) (int, error) {
 	c.SetWriteDeadline(time.Now().Add(timeout()))
 	return c.Conn.Write(p)
@@ -484,11 +495,11 @@ func (ws *socket) on(event string, handler func(Message)) {
 	}
 }
 
-// send는 ws.send(JSON.stringify(message))이다: 메시지의 프레임을 소켓의 대기열에 넣기만 하고 돌아온다. JSON.stringify와 보내는
-// 일은 그 소켓의 writePump가 mu 밖에서 하고, 체인의 한 버전에 대한 응답은 모든 소켓이 한 번 쓴 바이트를 나눠 보낸다. 닫힌 소켓에
-// 보내는 것은 버리고, 1024개가 밀린 소켓은 느린 피어로 보고 닫는다. 모든 대기열의
-// 서로 다른 프레임이 128 MiB를 넘게 되면 가장 많이 밀린 소켓부터 닫고, 그래도 자리가 없으면 보내지 않는다 (enqueue).
-// 앞서 보낸 QUERY_ALL에 아직 응답하지 않은 피어에게는 QUERY_ALL을 다시 보내지 않는다. mu를 잡고 부른다.
+// send는 ws.send(JSON.stringify(message))이다: 메시지의 프레임을 소켓의 대기열에 넣기만 하고 돌아온다.
+// JSON.stringify와 보내는 일은 그 소켓의 writePump가 mu 밖에서 하고, 체인의 한 버전에 대한 응답은 모든 소켓이 한
+// 번 쓴 바이트를 나눠 보낸다. 닫힌 소켓에 보내는 것은 버리고, 1024개가 밀린 소켓은 느린 피어로 보고 닫는다. 모든
+// 대기열의 서로 다른 프레임이 128 MiB를 넘게 되면 가장 많이 밀린 소켓부터 닫고, 그래도 자리가 없으면 보내지 않는다
+// (enqueue). 앞서 보낸 QUERY_ALL에 아직 응답하지 않은 피어에게는 QUERY_ALL을 다시 보내지 않는다. mu를 잡고 부른다.
 func (ws *socket) send(message Message) {
 	if !ws.asking || message.Type != QUERY_ALL {
 		ws.asking = ws.asking || message.Type == QUERY_ALL
@@ -511,9 +522,9 @@ func (ws *socket) close(reason error) {
 	}
 }
 
-// enqueue는 프레임을 소켓의 대기열에 넣는다. 대기열에 maxQueued 개가 차 있으면 받아 가지 못하는 느린 피어로 보고 닫는다.
-// 새 프레임으로 모든 대기열의 서로 다른 프레임이 maxQueuedBytes를 넘게 되면, 넣기 전에 가장 많이 밀린 소켓부터 닫아 자리를 만들고,
-// 그래도 안 되면 넣지 않는다. mu를 잡고 부른다.
+// enqueue는 프레임을 소켓의 대기열에 넣는다. 대기열에 maxQueued 개가 차 있으면 받아 가지 못하는 느린
+// 피어로 보고 닫는다. 새 프레임으로 모든 대기열의 서로 다른 프레임이 maxQueuedBytes를 넘게 되면, 넣기
+// 전에 가장 많이 밀린 소켓부터 닫아 자리를 만들고, 그래도 안 되면 넣지 않는다. mu를 잡고 부른다.
 func enqueue(ws *socket, f *frame) {
 	for f.holders == 0 && queuedBytes+f.size > maxQueuedBytes && !ws.isClosed() {
 		var fullest *socket // 보낼 프레임이 가장 많이 밀려 있는, 아직 열린 소켓
@@ -590,9 +601,9 @@ func writePump(ws *socket) {
 	}
 }
 
-// readPump는 소켓에서 프레임을 하나씩 읽어 receive로 처리한다.
-// 챕터처럼 텍스트 프레임과 바이너리 프레임을 똑같이 읽는다. 이어지는 프레임(continuation)은 따로 읽어 잘못된 메시지가 된다:
-// x/net/websocket은 프레임의 FIN을 보여 주지 않는다 (npm ws는 이어 붙인다. 챕터의 노드는 메시지를 나누어 보내지 않는다).
+// readPump는 소켓에서 프레임을 하나씩 읽어 receive로 처리한다. 챕터처럼 텍스트 프레임과 바이너리 프레임을
+// 똑같이 읽는다. 이어지는 프레임(continuation)은 따로 읽어 잘못된 메시지가 된다: x/net/websocket은
+// 프레임의 FIN을 보여 주지 않는다 (npm ws는 이어 붙인다. 챕터의 노드는 메시지를 나누어 보내지 않는다).
 // 챕터의 노드는 연결하자마자 QUERY_LATEST를 보내므로 첫 메시지가 dialTimeout 안에 오지 않는 연결은 닫는다.
 func readPump(ws *socket) {
 	defer ws.raw.done() // 읽다가 끊긴 큰 메시지의 자리도 놓는다
@@ -609,7 +620,8 @@ func readPump(ws *socket) {
 	}
 }
 
-// receive는 받은 프레임 하나를 처리한다: mu 없이 readMessage로 파싱하고 해시를 구한 뒤, mu를 잡고 "message" 핸들러를 부른다.
+// receive는 받은 프레임 하나를 처리한다: mu 없이 readMessage로
+// 파싱하고 해시를 구한 뒤, mu를 잡고 "message" 핸들러를 부른다.
 func receive(ws *socket, data []byte) {
 	message, prepared, err := readMessage(data)
 	lockWith(prepared) // mu.Lock(): 챕터의 검증은 mu 밖에서 구해 둔 해시와 머클 루트와 비교만 한다
@@ -630,15 +642,15 @@ func receive(ws *socket, data []byte) {
 }
 
 // readMessage는 받은 프레임을 자바스크립트의 JSON.parse처럼 읽되, JSON.stringify가 쓰는 형식 그대로일 때만 받는다:
-// 파싱한 값을 다시 쓴 바이트가 받은 바이트와 같아야 한다. 그러면 키는 대소문자까지 같고, 같은 키가 둘이거나 다른 키가 있을 수
-// 없고, 수는 자바스크립트의 형식이며, 잘린 프레임은 JSON이 아니다. 그래서 Go가 읽은 값이 자바스크립트가 읽은 값과 같다.
-// UTF-8이 아닌 바이트만은 따로 본다: Go는 그것을 더 긴 U+FFFD로 읽어, 줄어드는 이스케이프와 길이를 맞출 수 있다.
-// type이 정수가 아니거나 data가 문자열도 null도 아니면 거절한다.
-// RESPONSE_BLOCKCHAIN이면 data의 블록 배열도 그렇게 파싱하고, 머클 루트와 해시를 구해 둔다 (decodeBlocks): 빈 배열, 구조가 틀린
-// 블록(isValidBlockStructure: 챕터는 addBlock이나 replaceChain 에서야 거절한다), 64글자 대문자 16진수가 아닌 해시나 data와 맞지 않는
-// 머클 루트(올바를 수 없는 블록, prepareBlocks), 2^20개가 넘는 data 값,
-// Go가 자바스크립트와 같게 읽지 못하는 data(canonicalJSON: 짝이 없는 \ud800, 64겹보다 깊은 값)가 든 메시지는 통째로 거절한다.
-// 모르는 type은 챕터처럼 받고 넘어간다. 여러 프레임으로 나눈 메시지는 프레임마다 따로 읽어 잘못된 메시지가 된다 (readPump).
+// 파싱한 값을 다시 쓴 바이트가 받은 바이트와 같아야 한다. 그러면 키는 대소문자까지 같고, 같은 키가 둘이거나 다른
+// 키가 있을 수 없고, 수는 자바스크립트의 형식이며, 잘린 프레임은 JSON이 아니다. 그래서 Go가 읽은 값이 자바스크립트가
+// 읽은 값과 같다. UTF-8이 아닌 바이트만은 따로 본다: Go는 그것을 더 긴 U+FFFD로 읽어, 줄어드는 이스케이프와 길이를
+// 맞출 수 있다. type이 정수가 아니거나 data가 문자열도 null도 아니면 거절한다. RESPONSE_BLOCKCHAIN이면 data의 블록
+// 배열도 그렇게 파싱하고, 머클 루트와 해시를 구해 둔다 (decodeBlocks): 빈 배열, 구조가 틀린
+// 블록(isValidBlockStructure: 챕터는 addBlock이나 replaceChain 에서야 거절한다), 64글자 대문자 16진수가 아닌 해시나
+// data와 맞지 않는 머클 루트(올바를 수 없는 블록, prepareBlocks), 2^20개가 넘는 data 값, Go가 자바스크립트와 같게
+// 읽지 못하는 data(canonicalJSON: 짝이 없는 \ud800, 64겹보다 깊은 값)가 든 메시지는 통째로 거절한다. 모르는 type은
+// 챕터처럼 받고 넘어간다. 여러 프레임으로 나눈 메시지는 프레임마다 따로 읽어 잘못된 메시지가 된다 (readPump).
 func readMessage(frame []byte) (message Message, prepared facts, err error) {
 	var wire struct {
 		Type MessageType `json:"type"`
@@ -654,9 +666,9 @@ func readMessage(frame []byte) (message Message, prepared facts, err error) {
 	return message, prepared, err
 }
 
-// sameAsStringify는 frame이 {"type":typ,"data":data}를 JSON.stringify가 쓴 바이트와 같은지 알려준다. 큰 data 문자열은 다시
-// 쓰지 않고 길이로 비교한다: JSON.stringify는 그 문자열에 따옴표를 붙이고 "와 \ 만 이스케이프해 쓰며(answerSize: 블록 배열의 JSON
-// 에는 제어 문자가 없다), 같은 문자열을 다르게 쓴 것(다른 이스케이프, 공백, 키를 더 쓴 것)은 모두 그보다 길다.
+// sameAsStringify는 frame이 {"type":typ,"data":data}를 JSON.stringify가 쓴 바이트와 같은지 알려준다. 큰 data 문자열은
+// 다시 쓰지 않고 길이로 비교한다: JSON.stringify는 그 문자열에 따옴표를 붙이고 "와 \ 만 이스케이프해 쓰며(answerSize:
+// 블록 배열의 JSON 에는 제어 문자가 없다), 같은 문자열을 다르게 쓴 것(다른 이스케이프, 공백, 더 쓴 키)은 더 길다.
 func sameAsStringify(frame []byte, typ MessageType, data *string) bool {
 	if data == nil {
 		return string(frame) == fmt.Sprintf(`{"type":%d,"data":null}`, typ)
@@ -665,11 +677,12 @@ func sameAsStringify(frame []byte, typ MessageType, data *string) bool {
 	return bytes.HasPrefix(frame, prefix) && bytes.HasSuffix(frame, []byte(`"}`)) && len(frame) == len(prefix)+answerSize(*data)+2
 }
 
-// decodeBlocks는 블록 배열의 JSON 문자열(RESPONSE_BLOCKCHAIN의 data)을 json.Decoder로 블록 하나씩 파싱한다. 블록마다
-// 다시 쓴 바이트가 받은 바이트와 같아야 하고(readMessage), 틀린 블록을 만나면 그 자리에서 멈춘다. 해시는 prepareBlocks가 구한다.
-// 챕터와 다른 점: 다른 형식으로 쓴 블록(공백, 다른 키 차례나 대소문자, 더 있는 키, 1.0이나 1.5처럼 쓴 정수)은 챕터는 받지만 여기서는
-// 메시지째 거절한다. 챕터의 노드가 보내는 블록은 늘 이 형식이다. 빈 배열(챕터는 예외로 죽는다)과 isValidBlockStructure에 맞지 않는
-// 블록도 메시지째 거절한다: 챕터는 index를 비교한 뒤에야 isValidNewBlock이 거절한다.
+// decodeBlocks는 블록 배열의 JSON 문자열(RESPONSE_BLOCKCHAIN의 data)을 json.Decoder로
+// 블록 하나씩 파싱한다. 블록마다 다시 쓴 바이트가 받은 바이트와 같아야 하고(readMessage),
+// 틀린 블록을 만나면 그 자리에서 멈춘다. 해시는 prepareBlocks가 구한다.
+// 챕터와 다른 점: 다른 형식으로 쓴 블록(공백, 다른 키 차례나 대소문자, 더 있는 키, 1.0이나 1.5처럼 쓴 정수)은 챕터는
+// 받지만 여기서는 메시지째 거절한다. 챕터의 노드가 보내는 블록은 늘 이 형식이다. 빈 배열(챕터는 예외로 죽는다)과
+// isValidBlockStructure에 맞지 않는 블록도 메시지째 거절한다: 챕터는 index를 비교한 뒤에야 isValidNewBlock이 거절한다.
 func decodeBlocks(text string) ([]Block, facts, error) {
 	dec := json.NewDecoder(strings.NewReader(text))
 	if token, err := dec.Token(); err != nil || token != json.Delim('[') || !strings.HasPrefix(text, "[") {
@@ -699,10 +712,10 @@ func decodeBlocks(text string) ([]Block, facts, error) {
 	return blocks, prepared, err
 }
 
-// prepareBlocks는 받은 블록들의 해시, 머클 루트, 비용을 mu 밖에서 구해 둔다. 챕터의 isValidChain은 앞 블록에 이어지지 않는 곳에서
-// 멈추므로, 그 뒤 블록의 data는 파싱하고 해시하지 않는다(마지막 블록은 addBlock이 볼 수 있어 늘 구한다). 구한 머클 루트가 헤더의 것과
-// 다른 블록은 올바를 수 없으므로 메시지째 거절한다: 쓰레기 data를 해시하게 하려면 보낸 쪽도 그 머클 루트를 구해야 한다.
-// 프레임에서 해시하는 data 값은 maxLeaves 개까지이다.
+// prepareBlocks는 받은 블록들의 해시, 머클 루트, 비용을 mu 밖에서 구해 둔다. 챕터의 isValidChain은 앞 블록에
+// 이어지지 않는 곳에서 멈추므로, 그 뒤 블록의 data는 파싱하고 해시하지 않는다(마지막 블록은 addBlock이 볼 수
+// 있어 늘 구한다). 구한 머클 루트가 헤더의 것과 다른 블록은 올바를 수 없으므로 메시지째 거절한다: 쓰레기 data를
+// 해시하게 하려면 보낸 쪽도 그 머클 루트를 구해야 한다. 프레임에서 해시하는 data 값은 maxLeaves 개까지이다.
 func prepareBlocks(blocks []Block) (prepared facts, err error) {
 	total, chained := cost{bytes: int32(len(`{"type":2,"data":"[]"}`) - 1)}, true
 	for i := range blocks {
@@ -740,8 +753,8 @@ func describe(t MessageType, blocks []Block) string {
 	return name
 }
 
-// note는 P2P에서 일어난 일 하나(보냄 →, 받음 ←, 열림 +, 닫힘 -)를 -trace 면 로그에 한 줄 찍고, 노드의 페이지를 보는 열린 스트림마다
-// 넣는다. 넣을 자리가 없는(뒤처진) 스트림은 닫는다. mu를 잡고 부른다.
+// note는 P2P에서 일어난 일 하나(보냄 →, 받음 ←, 열림 +, 닫힘 -)를 -trace 면 로그에 한 줄 찍고, 노드의
+// 페이지를 보는 열린 스트림마다 넣는다. 넣을 자리가 없는(뒤처진) 스트림은 닫는다. mu를 잡고 부른다.
 func note(dir, peer, text string) {
 	if *tracing && (dir == "→" || dir == "←") {
 		log.Printf("%s %s %s", dir, peer, text)

@@ -178,12 +178,16 @@ func slots(places chan struct{}, handler http.HandlerFunc) http.HandlerFunc {
 // 뒤의 것이다. 값이 없거나 거짓(null, false, 0, "")이면 []이고, 아니면 JSON.stringify(JSON.parse(…))의
 // 형식(canonicalJSON)으로 읽는다. 안 되면 400, 413, 415로 응답하고 false를 반환한다.
 func readBody(w http.ResponseWriter, r *http.Request, key string, v any) bool {
+	contentType := r.Header.Get("Content-Type")
+	mediaType, params, typeErr := mime.ParseMediaType(contentType)
+	if typeErr != nil || mediaType != "application/json" || strings.HasSuffix(contentType, ";") {
+		// body-parser의 json()은 이 본문을 읽지 않는다(파싱할 수 없는 type도): 챕터는 빈 블록을 생성한다.
+		w.Header().Set("Connection", "close") // 그러면 net/http도 응답하기 전에 남은 본문을 읽지 않는다
+		r.Body = http.NoBody
+	}
 	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxBodyBytes))
 	fields, status := map[string]json.RawMessage{}, http.StatusBadRequest
-	mediaType, params, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))
 	switch start := bytes.TrimLeft(body, " \t\r\n"); { // JSON.parse가 건너뛰는 공백만
-	case mediaType != "application/json": // body-parser의 json()은 이 본문을 읽지 않는다: 챕터는 빈 블록을 생성한다
-		err = nil
 	case errors.As(err, new(*http.MaxBytesError)):
 		status, err = http.StatusRequestEntityTooLarge, fmt.Errorf("request body larger than %d bytes", maxBodyBytes)
 	case err != nil, len(body) == 0:

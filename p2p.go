@@ -150,7 +150,8 @@ func handleBlockchainResponse(message Message) {
 			log.Println("We have to query the chain from our peer")
 			// 노트와 다른 점: 노트는 어디서 놓쳤는지 확인한다고 적었다.
 			// 받은 체인이 더 길고 유효하면 통째로 교체할 뿐이다.
-			// 챕터와 다른 점: 앞서 보낸 QUERY_ALL에 아직 응답하지 않은 피어에게는 다시 보내지 않는다 (send).
+			// 챕터와 다른 점: 이미 QUERY_ALL을 보낸 피어에게는 그
+			// 피어가 새 블록을 알릴 때까지 다시 보내지 않는다 (send).
 			broadcast(queryAllMsg())
 		} else {
 			// 여러 블록(체인 전체)을 받았다: 더 길고 유효하면 교체한다.
@@ -262,7 +263,7 @@ type conn struct {
 	ctx      context.Context          // 소켓이 닫히면 끝난다: context.Cause가 처음 닫힌 까닭이다
 	cancel   context.CancelCauseFunc
 	backlog  int  // 대기열에 있거나 보내는 중인 프레임의 바이트 수 (mu가 지킨다)
-	asking   bool // 이 피어에게 보낸 QUERY_ALL에 아직 응답(RESPONSE_BLOCKCHAIN)이 오지 않았다 (mu가 지킨다)
+	asking   bool // 이 피어에게 QUERY_ALL을 보낸 뒤 그 피어가 아직 새 블록을 알리지 않았다 (mu가 지킨다)
 	bad      int  // 이 피어가 보낸 잘못된 메시지 수 (mu가 지킨다)
 }
 
@@ -424,18 +425,17 @@ type limitedConn struct {
 // bigReads는 16 KiB를 넘는 메시지를 읽고 처리하는 자리 둘이다.
 var bigReads = make(chan struct{}, 2)
 
-// Read는 r에서 읽는다. 메시지가 16 KiB를 넘으면 자리를 얻고, 그 메시지의 나머지는 writeTimeout 안에 와야 한다.
+// Read는 r에서 읽는다. 메시지가 16 KiB를 넘으면 자리를 기다려 얻고, 그 메시지의 나머지는 writeTimeout 안에 와야 한다.
 func (c *limitedConn) Read(p []byte) (int, error) {
 	if c.limit > 0 && c.read >= c.limit {
 		return 0, fmt.Errorf("handshake longer than %d bytes", c.limit)
 	} else if c.read > bigMessage && !c.big {
-		select {
-		case bigReads <- struct{}{}:
-			c.big = true
-			c.SetReadDeadline(time.Now().Add(timeout()))
-		case <-time.After(timeout()):
-			return 0, errors.New("no room to read a large message")
-		}
+		// 자리가 날 때까지 먼저 온 차례대로 기다린다 (채널은 기다리는 쪽을 온 차례대로 깨운다). 기다리는 연결도
+		// maxPeers의 자리를 쥐고 있으므로 기다리는 고루틴은 연결 수만큼이다. 자리를 얻은 메시지는 writeTimeout 안에 다
+		// 와야 한다.
+		bigReads <- struct{}{}
+		c.big = true
+		c.SetReadDeadline(time.Now().Add(timeout()))
 	}
 	n, err := c.Conn.Read(p)
 	c.read += n
@@ -499,7 +499,7 @@ func (ws *socket) on(event string, handler func(Message)) {
 // JSON.stringify와 보내는 일은 그 소켓의 writePump가 mu 밖에서 하고, 체인의 한 버전에 대한 응답은 모든 소켓이 한
 // 번 쓴 바이트를 나눠 보낸다. 닫힌 소켓에 보내는 것은 버리고, 1024개가 밀린 소켓은 느린 피어로 보고 닫는다. 모든
 // 대기열의 서로 다른 프레임이 128 MiB를 넘게 되면 가장 많이 밀린 소켓부터 닫고, 그래도 자리가 없으면 보내지 않는다
-// (enqueue). 앞서 보낸 QUERY_ALL에 아직 응답하지 않은 피어에게는 QUERY_ALL을 다시 보내지 않는다. mu를 잡고 부른다.
+// (enqueue). QUERY_ALL을 보낸 피어에게는 그 피어가 새 블록을 알릴 때까지(receive) 다시 보내지 않는다. mu를 잡고 부른다.
 func (ws *socket) send(message Message) {
 	if !ws.asking || message.Type != QUERY_ALL {
 		ws.asking = ws.asking || message.Type == QUERY_ALL
@@ -626,8 +626,9 @@ func receive(ws *socket, data []byte) {
 	message, prepared, err := readMessage(data)
 	lockWith(prepared) // mu.Lock(): 챕터의 검증은 mu 밖에서 구해 둔 해시와 머클 루트와 비교만 한다
 	defer unlockWith()
-	// 응답이 왔다(거절한 응답이어도): 이 피어에게 다시 QUERY_ALL을 보낼 수 있다 (send)
-	ws.asking = ws.asking && message.Type != RESPONSE_BLOCKCHAIN
+	// 이 피어가 새 블록 하나를 알렸다: 그 피어의 체인이 바뀌었으니 다시 QUERY_ALL을 보낼 수 있다 (send).
+	// 체인 전체의 응답이나 거절한 응답으로는 그대로이다: 그 피어의 체인은 새 블록을 알릴 때까지 바뀌지 않는다.
+	ws.asking = ws.asking && (message.Type != RESPONSE_BLOCKCHAIN || len(message.Data) != 1)
 	// 잘못된 메시지는 한 줄 남기고 센다. maxBadMessages 번째에는 연결을 닫는다
 	if err != nil {
 		ws.bad++

@@ -39,7 +39,7 @@ type Block struct {
 }
 
 // Node.js는 핸들러를 한 번에 하나씩 돌리므로 챕터는 전역 변수를 그냥 쓴다. Go에서는 HTTP 요청과 받은 메시지가
-// 저마다 고루틴에서 동시에 돌므로, 잠금 mu가 그 "한 번에 하나"를 대신한다: 챕터의 로직(HTTP 핸들러의 본체,
+// 저마다 고루틴에서 동시에 돌므로, 뮤텍스 mu가 그 "한 번에 하나"를 대신한다: 챕터의 로직(HTTP 핸들러의 본체,
 // 받은 메시지 하나, 연결이 열리고 닫힐 때)은 mu를 잡고 돈다. 받은 것을 파싱하고 해시를 구하는 일은 그 전에
 // mu 없이 한다. 그래서 blockchain과 sockets(p2p.go)는 챕터처럼 보통 전역 변수이다.
 var (
@@ -123,7 +123,7 @@ func calculateHashForBlock(block Block) Hash {
 // isValidNewBlock은 newBlock이 previousBlock 바로 다음 블록으로 맞는지 검사한다.
 func isValidNewBlock(newBlock Block, previousBlock Block) bool {
 	if !isValidBlockStructure(newBlock) {
-		// 챕터와 다른 점: 큰 블록이 로그를 키우지 않도록 블록의 JSON은 200바이트까지만 찍는다.
+		// 챕터와 다른 점: 큰 블록이 로그를 키우지 않도록 블록의 JSON은 200글자까지만 출력한다.
 		log.Printf("invalid block structure: %.200s", stringify(newBlock))
 		return false
 	} else if previousBlock.Header.Index+1 != newBlock.Header.Index {
@@ -146,7 +146,7 @@ func isValidNewBlock(newBlock Block, previousBlock Block) bool {
 // 챕터와 다른 점: version은 256바이트까지, index와 timestamp는 ±(2^53-1) 안의 정수(1.5는 받을 때 거절한다),
 // data는 null이나 객체가 아닌 배열이고 JSON으로 1 MiB까지이다.
 func isValidBlockStructure(block Block) bool {
-	return len(block.Header.Version) <= 256 && isSafeInteger(block.Header.Index) && isSafeInteger(block.Header.Timestamp) && // 헤더의 다섯 값
+	return len(block.Header.Version) <= 256 && isSafeInteger(block.Header.Index) && isSafeInteger(block.Header.Timestamp) && // version, index, timestamp
 		len(block.Data) >= 2 && block.Data[0] == '[' && len(block.Data) <= maxBlockDataBytes // typeof(block.data) === 'object': JSON 배열
 }
 
@@ -214,11 +214,11 @@ func (c cost) plus(d cost) cost { return cost{c.bytes + d.bytes, c.values + d.va
 // within은 비용이 Go 노드가 프레임 하나로 받는 한계 안인지 알려준다.
 func (c cost) within() bool { return c.bytes <= maxFrameBytes && c.values <= maxLeaves }
 
-// facts는 mu를 잡기 전에 블록마다(받은 차례대로) 구해 둔 것들이다. 블록은 그 data의 바이트 자리로 찾는다: 받은 블록과
+// facts는 mu를 잡기 전에 블록마다(받은 차례대로) 구해 둔 것들이다. 블록은 그 data 배열의 주소로 찾는다: 받은 블록과
 // 생성할 블록의 data는 저마다 따로 만든 배열이고, 블록은 만든 뒤에 바뀌지 않는다.
 type facts []dataFacts
 
-// dataFacts는 블록 하나의 data 자리, 해시(생성할 블록이면 아직 0), data의 머클 루트와 값의 수이다.
+// dataFacts는 블록 하나의 data 주소, 해시(생성할 블록이면 아직 0), data의 머클 루트와 값의 수이다.
 type dataFacts struct {
 	data       *byte
 	hash, root Hash
@@ -226,7 +226,7 @@ type dataFacts struct {
 }
 
 // knownFacts는 data의 블록에 대해 known에 구해 둔 것이다. 챕터의 검증은 블록을 차례로
-// 보므로 지난번에 찾은 자리(knownNext)나 그 다음에서 대개 찾는다. mu를 잡고 부른다.
+// 보므로 지난번에 찾은 위치(knownNext)나 그 다음에서 대개 찾는다. mu를 잡고 부른다.
 func knownFacts(data json.RawMessage) (dataFacts, bool) {
 	for i := 0; len(data) > 0 && i < len(known); i++ {
 		if j := (knownNext + i) % len(known); known[j].data == &data[0] {
@@ -241,7 +241,7 @@ func knownFacts(data json.RawMessage) (dataFacts, bool) {
 // 챕터의 함수(calculateHashForBlock, merkleRootOf)는 여기 있는 값이면 다시 구하지 않는다.
 var known facts
 
-// knownNext는 knownFacts가 지난번에 찾은 자리이다 (mu가 지킨다).
+// knownNext는 knownFacts가 지난번에 찾은 위치이다 (mu가 지킨다).
 var knownNext int
 
 // blockCost는 블록 하나가 응답 프레임에 더하는 비용이다 (블록 뒤의 쉼표 하나까지).
@@ -347,7 +347,7 @@ func rootOf(level []Hash) Hash {
 		return Hash{}
 	}
 	for len(level) > 1 {
-		parents := level[:0] // 읽은 자리 뒤에만 쓰므로 같은 배열에 쓴다
+		parents := level[:0] // 읽은 위치 뒤에만 쓰므로 같은 배열에 쓴다
 		for i := 0; i+1 < len(level); i += 2 {
 			parents = append(parents, sha256.Sum256([]byte(level[i].String()+level[i+1].String())))
 		}
@@ -387,7 +387,7 @@ func answerSize(text string) int {
 }
 
 // canonicalJSON은 JSON.stringify(JSON.parse(raw))이다: 자바스크립트가 읽고 다시 쓴 문자열. 공백이 없어지고, 수는
-// 자바스크립트의 형식이 되고(1.0 → 1, 1e21 → 1e+21), 객체의 같은 키는 뒤의 값이 앞의 자리에 남고, 배열 인덱스 같은
+// 자바스크립트의 형식이 되고(1.0 → 1, 1e21 → 1e+21), 객체의 같은 키는 뒤의 값이 앞의 위치에 남고, 배열 인덱스 같은
 // 키("0", "1", …)는 자바스크립트의 객체처럼 앞에 작은 차례로 온다. Go가 자바스크립트와 같게 읽을 수 없는 값은 에러이다:
 // Infinity가 되는 수, 짝이 없는 서로게이트 이스케이프(\ud800)와 UTF-8이 아닌 바이트(자바스크립트는 그대로 두지만 Go는
 // U+FFFD로 읽는다: 그래서 U+FFFD 문자도 거절한다), maxDepth보다 깊은 값, String()이 닿는 곳(맨 위나 배열 안)의 객체에

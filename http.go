@@ -29,6 +29,8 @@ import (
 // 붙거나 대소문자가 다른 경로도 받는다). ETag와 304, OPTIONS의 자동 응답은 없다.
 // 챕터와 다른 점: 다른 사이트의 웹 페이지가 보낸 POST는 403, IP 주소나 localhost가 아닌 호스트는 421이고,
 // 연결 수와 요청 헤더, 시간에 제한이 있다 (serve).
+// 챕터와 다른 점: 챕터의 app.use(bodyParser.json())은 모든 경로의 JSON 본문을 읽어, 잘못된 JSON이면 GET이나 /stop도
+// 400이다. 여기서는 /mineBlock과 /addPeers만 본문을 읽는다. gzip이나 deflate로 압축한 본문도 풀지 않는다(400).
 func initHttpServer(ln net.Listener) *http.Server {
 	mux := http.NewServeMux()
 
@@ -43,9 +45,11 @@ func initHttpServer(ln net.Listener) *http.Server {
 
 	// POST /mineBlock {"data":[…]}: 새 블록을 생성해 반환한다
 	// 노트와 다른 점: 노트의 코드는 function (req, res) {/ 로, { 뒤에 /가 하나 더 있다 (문법 오류).
-	// 챕터와 다른 점: 한 번에 넷까지 돈다 (slots). charset이 utf-8이 아닌 JSON은 415이다 (챕터는 utf-16은 읽는다).
-	// 챕터와 다른 점: 자바스크립트와 같게 읽을 수 없는 data(1e400, 64겹보다 깊은 값, 짝이 없는 \ud800, "toString" 키)와
-	// 배열이 아닌 data는 400이다 (챕터는 받거나 500이다: readBody). 에러의 본문은 HTML이 아니라 {"error":"…"}이다.
+	// 챕터와 다른 점: /addPeers와 합쳐 한 번에 넷까지 돈다 (slots).
+	// charset이 utf-8이 아닌 JSON은 415이다 (챕터는 utf-16은 읽는다).
+	// 챕터와 다른 점: 자바스크립트와 같게 읽을 수 없는 data(1e400, 64겹보다 깊은 값,
+	// 짝이 없는 \ud800, U+FFFD 문자, "toString" 키)와 배열이 아닌 data는 400이다 (챕터는
+	// 받거나 500이다: readBody). 에러의 본문은 HTML이 아니라 {"error":"…"}이다.
 	mux.HandleFunc("POST /mineBlock", slots(bodyReaders, func(w http.ResponseWriter, r *http.Request) {
 		var data json.RawMessage
 		if !readBody(w, r, "data", &data) { // const data = req.body.data || []
@@ -54,7 +58,7 @@ func initHttpServer(ln net.Listener) *http.Server {
 		lockWith(factsFor(data)) // mu.Lock(): 머클 루트는 잠그기 전에 구해 두고(factsFor), mineBlock이 그것을 쓴다
 		newBlock := mineBlock(data)
 		unlockWith()
-		if newBlock == nil {
+		if newBlock == nil { // 노트와 다른 점: 노트는 ===를 ==로 적었다 (같은 뜻이다)
 			respond(w, http.StatusBadRequest, "text/html", []byte("Bad Request")) // res.status(400).send('Bad Request')
 			return
 		}
@@ -88,9 +92,10 @@ func initHttpServer(ln net.Listener) *http.Server {
 	})
 
 	// POST /addPeers {"peers":[…]}: 피어마다 웹소켓을 연다.
-	// 노트와 다른 점: 노트는 /addpeers로 적었다. Express는 경로의 대소문자를 가리지 않으므로 두 철자를 다 등록한다.
+	// 노트와 다른 점: 노트는 /addpeers로 적었다. Express는 경로의 대소문자를 가리지 않아
+	// 챕터에서도 되므로, 노트의 철자도 등록한다 (다른 대소문자는 404이다: initHttpServer).
 	// 노트와 다른 점: 노트는 "네트워크 참여를 요청"한다고 적었다. 이 노드가 그 주소들에 연결한다.
-	// 챕터와 다른 점: /mineBlock처럼 한 번에 넷까지 돌고 charset은 utf-8이어야 한다. 배열이 아닌 peers, null도
+	// 챕터와 다른 점: /mineBlock과 합쳐 한 번에 넷까지 돌고 charset은 utf-8이어야 한다. 배열이 아닌 peers, null도
 	// 문자열도 아닌 주소(챕터는 500), 64개를 넘는 주소는 400이다. null 주소는 건너뛴다 (챕터는 500).
 	addPeers := slots(bodyReaders, func(w http.ResponseWriter, r *http.Request) {
 		var peers []string
@@ -116,7 +121,7 @@ func initHttpServer(ln net.Listener) *http.Server {
 	mux.HandleFunc("GET /events", slots(streamSlots, events))
 
 	srv := serve(ln, mux) // app.listen(http_port, …)
-	// 챕터와 다른 점: 실제로 리슨하는 포트를 찍는다 (-http_port 0이면 고른 포트). 챕터는 설정한 값을 찍는다.
+	// 챕터와 다른 점: 실제로 리슨하는 포트를 출력한다 (-http_port 0이면 고른 포트). 챕터는 설정한 값을 출력한다.
 	log.Printf("Listening http port on: %d", ln.Addr().(*net.TCPAddr).Port) // ln에서 포트 번호를 꺼낸다
 	return srv
 }
@@ -125,15 +130,15 @@ func initHttpServer(ln net.Listener) *http.Server {
 
 const (
 	maxBodyBytes = 100 << 10 // HTTP 요청 본문의 최대 크기: body-parser의 기본 한계 100 KB와 같다 (넘으면 413)
-	maxHTTPConns = 64        // HTTP 연결 수의 한계 (더 오는 연결은 자리가 날 때까지 기다린다)
+	maxHTTPConns = 64        // HTTP 연결 수의 한계 (더 오는 연결은 슬롯이 날 때까지 기다린다)
 	maxStreams   = 4         // 노드의 페이지가 여는 이벤트 스트림 수의 한계
 	streamBuffer = 64        // 스트림 하나가 보내지 못하고 쌓아 둘 수 있는 이벤트 수: 넘게 뒤처진 스트림은 닫는다
 )
 
 var (
-	bodyReaders    = make(chan struct{}, 4)                   // 본문을 읽고 일하는 요청(/mineBlock, /addPeers)의 자리: 본문과 파싱한 값을 쥔 요청 수의 한계
-	streamSlots    = make(chan struct{}, maxStreams)          // 노드의 페이지가 여는 이벤트 스트림의 자리
-	chainWriters   = make(chan struct{}, 2)                   // GET /blocks의 응답을 쓰는 자리: 느린 클라이언트가 저마다 체인의 한 버전을 쥐지 못하도록
+	bodyReaders    = make(chan struct{}, 4)                   // 본문을 읽고 일하는 요청(/mineBlock, /addPeers)의 슬롯: 본문과 파싱한 값을 쥔 요청 수의 한계
+	streamSlots    = make(chan struct{}, maxStreams)          // 노드의 페이지가 여는 이벤트 스트림의 슬롯
+	chainWriters   = make(chan struct{}, 2)                   // GET /blocks의 응답을 쓰는 슬롯: 느린 클라이언트가 저마다 체인의 한 버전을 쥐지 못하도록
 	stopping, stop = context.WithCancel(context.Background()) // POST /stop이 끝낸다 (main에서는 Ctrl-C도). HTTP 요청들의 context이다
 	streams        sync.Map                                   // 노드의 페이지가 연 이벤트 스트림들: chan string마다 true
 )
@@ -144,7 +149,7 @@ var (
 var page []byte
 
 // serve는 ln에서 mux로 HTTP를 받는다. 다른 사이트의 웹 페이지가 보낸 POST는 403, IP
-// 주소나 localhost가 아닌 호스트(DNS 리바인딩으로 그 이름이 이 기계를 가리키게 한 웹
+// 주소나 localhost가 아닌 호스트(DNS 리바인딩으로 그 이름이 이 컴퓨터를 가리키게 한 웹
 // 페이지)는 421이고, 연결 수, 요청 헤더, 읽고 쓰고 쉬는 시간에 한계를 둔다.
 func serve(ln net.Listener, mux *http.ServeMux) *http.Server {
 	guarded := http.NewCrossOriginProtection().Handler(mux) // 다른 사이트의 웹 페이지가 보낸 POST는 403
@@ -160,7 +165,7 @@ func serve(ln net.Listener, mux *http.ServeMux) *http.Server {
 	return srv
 }
 
-// slots는 places에 자리가 날 때까지 기다렸다가 handler를 부른다: 한 번에 cap(places) 개까지 돈다.
+// slots는 places에 슬롯이 날 때까지 기다렸다가 handler를 부른다: 한 번에 cap(places) 개까지 돈다.
 func slots(places chan struct{}, handler http.HandlerFunc) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		select {
@@ -225,7 +230,7 @@ func sendError(w http.ResponseWriter, status int, msg string) {
 }
 
 // events는 GET /events이다: 이 노드가 주고받는 P2P 메시지의 요약(-trace의 한 줄과 같다, data는 없다)을
-// Server-Sent Events로 보낸다. 스트림은 maxStreams 개까지이고(더 여는 페이지는 자리가 날 때까지
+// Server-Sent Events로 보낸다. 스트림은 maxStreams 개까지이고(더 여는 페이지는 슬롯이 날 때까지
 // 기다린다), 다른 사이트의 페이지가 연 스트림은 거절하며, streamBuffer 개 넘게 뒤처지면 닫는다.
 func events(w http.ResponseWriter, r *http.Request) {
 	if site := r.Header.Get("Sec-Fetch-Site"); site != "" && site != "same-origin" && site != "none" {

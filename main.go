@@ -16,20 +16,20 @@ import (
 )
 
 // 챕터처럼 포트는 HTTP_PORT, P2P_PORT 환경 변수나 3001, 6001이다.
-// 챕터와 다른 점: 플래그가 있다. -http_host의 기본은 이 기계(127.0.0.1)이다: 챕터는 모든 주소에서 리슨하지만,
+// 챕터와 다른 점: 플래그가 있다. -http_host의 기본은 이 컴퓨터(127.0.0.1)이다: 챕터는 모든 주소에서 리슨하지만,
 // 이 API로는 누구든 블록을 생성하고 노드를 멈출 수 있다. -p2p_host, -peers, -trace도 챕터에 없다.
 var (
 	httpHost = flag.String("http_host", "127.0.0.1", "HTTP API가 리슨할 주소")
-	httpPort = flag.String("http_port", cmp.Or(os.Getenv("HTTP_PORT"), "3001"), "HTTP API 포트 (0이면 빈 포트 아무거나)") // 챕터의 http_port
+	httpPort = flag.String("http_port", cmp.Or(os.Getenv("HTTP_PORT"), "3001"), "HTTP API 포트 (0이면 비어 있는 아무 포트)") // 챕터의 http_port
 	p2pHost  = flag.String("p2p_host", "", "P2P 웹소켓 서버가 리슨할 주소 (기본은 모든 주소)")
-	p2pPort  = flag.String("p2p_port", cmp.Or(os.Getenv("P2P_PORT"), "6001"), "P2P 웹소켓 포트 (0이면 빈 포트 아무거나)") // 챕터의 p2p_port
-	peers    = flag.String("peers", "", "시작할 때 한 번 연결할 피어들, 쉼표로 구분 (예: ws://127.0.0.1:6002,ws://127.0.0.1:6003)")
-	tracing  = flag.Bool("trace", false, "P2P 메시지를 보내고 받을 때마다 한 줄씩 찍는다 (방향, 피어, 종류, 블록 범위)")
+	p2pPort  = flag.String("p2p_port", cmp.Or(os.Getenv("P2P_PORT"), "6001"), "P2P 웹소켓 포트 (0이면 비어 있는 아무 포트)") // 챕터의 p2p_port
+	peers    = flag.String("peers", "", "시작할 때 한 번 연결할 피어들, 쉼표나 공백으로 구분 (예: ws://127.0.0.1:6002,ws://127.0.0.1:6003)")
+	tracing  = flag.Bool("trace", false, "P2P 메시지를 보내고 받을 때마다 한 줄씩 출력한다 (방향, 피어, 종류, 블록 범위)")
 )
 
 // main은 챕터의 끝처럼 HTTP 서버와 P2P 서버를 연다 (initHttpServer(); initP2PServer();).
 // 챕터와 다른 점: 그 앞뒤에 Go가 하는 일이 있다. 플래그를 읽고, 두 포트를 먼저 열고, -peers에 연결하고,
-// POST /stop이나 Ctrl-C를 기다렸다가 끝낸다. 로그는 줄마다 날짜와 시각이 붙고, HTTP 줄이 P2P 줄보다 먼저 찍힌다.
+// POST /stop이나 Ctrl-C를 기다렸다가 끝낸다. 로그는 줄마다 날짜와 시각이 붙고, HTTP 줄이 P2P 줄보다 먼저 출력된다.
 func main() {
 	flag.Parse()
 	// 챕터와 다른 점: Ctrl-C도 POST /stop처럼 멈춘다 (stopping과 stop은 http.go에 있다. 챕터는 시그널로 죽는다).
@@ -39,19 +39,19 @@ func main() {
 	// (챕터는 처리하지 않은 EADDRINUSE 예외로 죽는다).
 	httpListener, httpErr := net.Listen("tcp", net.JoinHostPort(*httpHost, *httpPort))
 	p2pListener, p2pErr := net.Listen("tcp", net.JoinHostPort(*p2pHost, *p2pPort))
-	if err := cmp.Or(httpErr, p2pErr); err != nil { // 둘 중 먼저인 에러
+	if err := cmp.Or(httpErr, p2pErr); err != nil { // nil이 아닌 첫 에러
 		log.Fatalf("%v (choose other ports with -http_port and -p2p_port, or HTTP_PORT and P2P_PORT)", err)
 	}
 	httpServer := initHttpServer(httpListener) // initHttpServer();
 	p2pServer := initP2PServer(p2pListener)    // initP2PServer();
 	// 챕터와 다른 점: -peers에 적은 주소들에 연결한다 (챕터는 /addPeers로만 연결한다).
 	mu.Lock()
-	connectToPeers(strings.FieldsFunc(*peers, func(r rune) bool { return r == ',' || r == ' ' })) // 쉼표로 나눈 주소들
+	connectToPeers(strings.FieldsFunc(*peers, func(r rune) bool { return r == ',' || r == ' ' })) // 쉼표나 공백으로 나눈 주소들
 	mu.Unlock()
 
 	// 챕터와 다른 점: 멈출 때까지 기다렸다가, 진행 중인 응답(/stop의 응답도)을 2초까지 마저 보내고 끝난다.
 	<-stopping.Done()
-	log.Println("Stopping server") // 챕터는 /stop에 아무것도 찍지 않는다
+	log.Println("Stopping server") // 챕터와 다른 점: 챕터는 /stop에 아무것도 출력하지 않는다
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
 	defer cancel()
 	httpServer.Shutdown(ctx) // 새 요청은 받지 않는다

@@ -45,7 +45,7 @@ type Message struct {
 // sockets는 연결된 웹소켓들이다 (챕터의 var sockets = []). blockchain처럼 mu가 지킨다.
 var sockets []*socket
 
-// socket은 웹소켓 하나이다 (챕터의 ws): ws.on으로 핸들러를 올리고, ws.send로 보낸다.
+// socket은 웹소켓 하나이다 (챕터의 ws): ws.on으로 핸들러를 등록하고, ws.send로 보낸다.
 type socket struct {
 	url   string // ws.url: 우리가 연결한 피어면 그 주소, 들어온 연결이면 ""
 	*conn        // 챕터에 없는 것: 연결과 보낼 대기열, 제한을 세는 값들 (아래)
@@ -55,18 +55,19 @@ type socket struct {
 func getSockets() []*socket { return sockets }
 
 // initP2PServer는 ln(main이 미리 열어 둔 포트)에서 웹소켓 서버를 열고, 연결이 올 때마다 initConnection을 부른다.
-// 챕터와 다른 점: 들어온 연결은 64개까지 받고(더 오는 연결은 기다린다), 핸드셰이크는 4 KiB와 5초 안이어야 한다.
+// 챕터와 다른 점: 들어온 연결은 64개까지 받고(더 오는 연결은 기다린다), 핸드셰이크는 5초 안이어야 하고 그 요청 헤더의
+// 크기에 제한이 있다 (newServer).
 // 챕터와 다른 점: 이 노드 자신이 연결한 것과 웹 페이지(브라우저)가 연 것은 거절한다 (newServer).
 func initP2PServer(ln net.Listener) *http.Server {
 	// 노트와 다른 점: 노트는 server.on이 연결을 "대기열"에 올린다고 적었다. 연결이 올 때마다 부를 함수를 등록할 뿐이다.
 	server := newServer(ln, func(ws *socket) { initConnection(ws) }) // new WebSocket.Server(…), server.on("connection", …)
-	// 챕터와 다른 점: 실제로 리슨하는 포트를 찍는다 (-p2p_port 0이면 고른 포트). 챕터는 설정한 값을 찍는다.
+	// 챕터와 다른 점: 실제로 리슨하는 포트를 출력한다 (-p2p_port 0이면 고른 포트). 챕터는 설정한 값을 출력한다.
 	// 노트와 다른 점: 노트는 "listeing websocket p2p port on:"으로 적었다.
 	log.Printf("Listening websocket p2p port on: %d", ln.Addr().(*net.TCPAddr).Port) // ln에서 포트 번호를 꺼낸다
 	return server
 }
 
-// initConnection은 새 연결을 sockets에 넣고, 핸들러들을 올리고, 상대에게 최신 블록을 요청한다.
+// initConnection은 새 연결을 sockets에 넣고, 핸들러들을 등록하고, 상대에게 최신 블록을 요청한다.
 // 챕터와 다른 점: 첫 메시지가 5초 안에 오지 않는 연결은 닫는다 (챕터의 노드는 연결하자마자 QUERY_LATEST를 보낸다).
 func initConnection(ws *socket) {
 	// 노트와 다른 점: 노트는 웹소켓 서버를 넣는다고 적었다. 연결 하나(소켓)가 들어간다.
@@ -85,9 +86,12 @@ func initMessageHandler(ws *socket) {
 	// const message = JSON.parse(data)는 그 소켓의 고루틴이 mu를 잡기 전에 한다 (readMessage).
 	// 챕터와 다른 점: 다음 메시지는 여기 오지 않고 잘못된 메시지로 센다. 한 피어의 다섯 번째에는 연결을 닫는다:
 	//   - JSON.stringify가 쓰는 형식이 아닌 것 (공백, 다른 키 차례, 빠지거나 더 있는 키, 정수가 아닌 type),
-	//   - 유효할 수 없는 블록 (구조, 해시 형식, 머클 루트), data
-	//     값이 2^20개를 넘는 프레임, 여러 프레임으로 나눈 메시지.
+	//   - 문자열도 null도 아닌 data, 빈 블록 배열, 유효할 수 없는 블록 (구조, 해시 형식, 머클 루트),
+	//   - 챕터에서는 유효해도 Go가 자바스크립트와 같게 읽지 못하는 data (64겹보다 깊은 값, 짝이 없는 \ud800,
+	//     U+FFFD 문자, String()이 닿는 "toString" 키): 그런 블록을 가진 자바스크립트 노드와는 체인이 나뉜다,
+	//   - data 값이 2^20개를 넘는 프레임, 여러 프레임으로 나눈 메시지.
 	// 챕터와 다른 점: 64 MiB를 넘는 프레임, 16 KiB를 넘는 메시지를 30초 안에 다 보내지 않는 연결은 닫는다.
+	// 16 KiB를 넘는 메시지는 한 번에 둘만, 온 차례대로 읽는다.
 	ws.on("message", func(message Message) {
 		switch message.Type {
 		case QUERY_LATEST:
@@ -101,26 +105,28 @@ func initMessageHandler(ws *socket) {
 }
 
 // initErrorHandler는 소켓이 닫히거나 에러가 나면 closeConnection을 부른다.
-// 챕터와 다른 점: 챕터는 "close"와 "error"를 따로 올려 closeConnection이 두 번 불릴 수 있다. 여기서는 한 번이다.
+// 챕터와 다른 점: 챕터는 "close"와 "error"를 따로 등록해 closeConnection이 두 번 불릴 수 있다. 여기서는 한 번이다.
 func initErrorHandler(ws *socket) { ws.on("close", func(Message) { closeConnection(ws) }) }
 
 // closeConnection은 닫힌 소켓을 sockets에서 뺀다.
 func closeConnection(ws *socket) {
-	// 챕터와 다른 점: 챕터는 ws.url을 찍는다(들어온 연결이면 undefined). 여기서는 그 주소와 닫힌 까닭을 찍는다.
+	// 챕터와 다른 점: 챕터는 ws.url을 출력한다(들어온 연결이면 undefined). 여기서는 그 주소와 닫힌 까닭을 출력한다.
 	log.Printf("Connection failed to peer: %s (%v)", cmp.Or(ws.url, ws.addr), ws.reason())
 	// 챕터와 다른 점: 챕터에서 두 번 불리면 splice(-1, 1)이 다른 소켓을 뺀다. 여기서는 그 소켓만 뺀다.
 	sockets = slices.DeleteFunc(sockets, func(s *socket) bool { return s == ws }) // sockets.splice(sockets.indexOf(ws), 1)
 }
 
 // connectToPeers는 받은 피어 주소마다 웹소켓을 열고, 열리면 initConnection을 부른다. 연결은 기다리지 않는다.
-// 챕터와 다른 점: ws://가 아닌 주소, 이미 연결한 주소, 64개를 넘는 연결, 이 노드 자신은 건너뛰고 까닭을 찍는다
-// (챕터는 호스트가 없는 주소에 예외를 던져 /addPeers가 500이다). 연결과 핸드셰이크는 5초, 4 KiB 안이어야 한다.
+// 챕터와 다른 점: ws://가 아닌 주소, 이미 연결한 주소, 64개를 넘는 연결, 이 노드 자신은 건너뛰고 까닭을 출력한다
+// (챕터는 호스트가 없는 주소에 예외를 던져 /addPeers가 500이다). 연결과 핸드셰이크는 5초, 응답 헤더는 4 KiB 안이어야
+// 한다.
 func connectToPeers(newPeers []string) {
 	for _, peer := range newPeers {
 		// 노트와 다른 점: 노트는 peer를 포트 번호라 적었다. ws://127.0.0.1:6002 같은 주소이다.
 		ws := newWebSocket(peer) // const ws = new WebSocket(peer)
 		ws.on("open", func(Message) { initConnection(ws) })
-		// 챕터와 다른 점: 어느 주소가 왜 실패했는지도 찍는다 (열린 뒤의 에러는 closeConnection이 찍는다).
+		// 챕터와 다른 점: 어느 주소가 왜 실패했는지도 출력한다. 열린 뒤의 에러에는 이 줄 없이 closeConnection의 줄만
+		// 출력한다 (챕터의 "error" 핸들러는 열린 뒤에도 불려 두 줄이 나온다).
 		// 노트와 다른 점: 노트는 "connection failed"로 적었다.
 		ws.on("error", func(Message) { log.Printf("Connection failed: %s: %v", peer, ws.reason()) })
 	}
@@ -136,15 +142,18 @@ func handleBlockchainResponse(message Message) {
 		// 노트와 다른 점: 노트는 " we got:"으로 적었다. 챕터처럼 "We got: "이고, 쉼표 뒤의 공백 둘도 챕터 그대로이다.
 		log.Printf("Blockchain possibly behind. We got: %d,  Peer got: %d",
 			latestBlockHeld.Header.Index, latestBlockReceived.Header.Index)
+		// 노트와 다른 점: 노트는 ===를 ==로 적었다 (여기서는 같은 뜻이다).
 		if calculateHashForBlock(latestBlockHeld) == latestBlockReceived.Header.PreviousHash {
 			// 받은 블록이 내 마지막 블록을 가리킨다: 바로 추가한다.
 			log.Println("We can append the received block to our chain")
 			if addBlock(latestBlockReceived) {
+				// 노트와 다른 점: 노트는 다른 피어들에게 "원장에 넣으라고 요청한다"고
+				// 적었다. 새 최신 블록을 알릴 뿐이고, 받은 피어가 스스로 검사해 추가한다.
 				broadcast(responseLatestMsg())
 			}
 		} else if len(receivedBlocks) == 1 {
-			// 블록 하나만 받았는데 추가할 수 없다: 사이의 블록들을 놓쳤거나
-			// 다른 포크이므로, 모든 피어에게 체인 전체를 요청한다.
+			// 블록 하나만 받았는데 내 마지막 블록을 가리키지 않는다: 사이의 블록들을 놓쳤거나 다른 포크이므로,
+			// 모든 피어에게 체인 전체를 요청한다.
 			// 노트와 다른 점: 노트는 "블록체인 전체 길이가 1"이면 "블록의
 			// 오류"라 적었다. 받은 배열의 길이이고, 오류가 아니다.
 			log.Println("We have to query the chain from our peer")
@@ -236,7 +245,7 @@ const (
 	maxQueued      = 1024     // 한 소켓의 대기열에 기다리는 프레임 수의 한계
 	maxBadMessages = 5        // 한 피어가 보낸 잘못된 메시지가 이만큼이면 연결을 닫는다
 	maxHeaderBytes = 4 << 10  // 웹소켓 핸드셰이크(HTTP)의 요청 헤더와 응답 헤더의 크기 한계
-	bigMessage     = 16 << 10 // 이보다 큰 메시지는 bigReads의 자리를 얻어야 읽는다. 핸드셰이크 전의 연결은 이만큼까지만 읽어 자리를 얻지 못한다
+	bigMessage     = 16 << 10 // 이보다 큰 메시지는 bigReads의 슬롯을 얻어야 읽는다. 핸드셰이크 전의 연결은 이만큼까지만 읽어 자리를 얻지 못한다
 )
 
 // 시간 제한들과 대기열의 바이트 한계는 상수가 아니다: 테스트가 짧게, 작게 줄인다 (시작할 때 한 번). nodeID는 이
@@ -258,7 +267,7 @@ type conn struct {
 	link     *websocket.Conn          // 웹소켓 연결: 연결하는 중에는 nil
 	raw      *limitedConn             // ws 아래의 연결: 읽는 바이트를 센다
 	addr     string                   // "remoteAddress:remotePort": GET /peers와 로그에 보이는 값
-	handlers map[string]func(Message) // ws.on(event, handler)로 올린 핸들러들 (mu가 지킨다)
+	handlers map[string]func(Message) // ws.on(event, handler)로 등록한 핸들러들 (mu가 지킨다)
 	queue    chan *frame              // ws.send의 대기열
 	ctx      context.Context          // 소켓이 닫히면 끝난다: context.Cause가 처음 닫힌 까닭이다
 	cancel   context.CancelCauseFunc
@@ -301,7 +310,7 @@ func answer(blocks []Block, prefix, suffix string, escape *strings.Replacer) *fr
 	return answers[key]
 }
 
-// frameOf는 JSON.stringify(message)를 보낼 프레임이다. 질의는 그 자리에서 쓰고, 블록들은 answer가 보낼 때 쓴다.
+// frameOf는 JSON.stringify(message)를 보낼 프레임이다. 질의는 바로 쓰고, 블록들은 answer가 보낼 때 쓴다.
 func frameOf(message Message) *frame {
 	if message.Data == nil {
 		text := stringify(message)
@@ -361,7 +370,7 @@ func (s *socket) open(ws *websocket.Conn, raw *limitedConn, addr string) {
 }
 
 // newWebSocket은 new WebSocket(peer)이다: 소켓을 만들고 연결은 고루틴이 한다. 열리면 "open", 못 열면 "error" 핸들러를
-// mu를 잡고 부른다: 부른 쪽(connectToPeers)이 mu를 잡고 있으므로 핸들러를 다 올린 뒤이다.
+// mu를 잡고 부른다: 부른 쪽(connectToPeers)이 mu를 잡고 있으므로 핸들러를 다 등록한 뒤이다.
 func newWebSocket(peer string) *socket {
 	ws := newSocket("", peer)
 	config, err := websocket.NewConfig(peer, "http://localhost/")
@@ -413,25 +422,25 @@ func dial(ws *socket, config *websocket.Config) error {
 }
 
 // limitedConn은 읽는 바이트를 세는 연결이다. 연결한 피어의 핸드셰이크 응답은
-// limit(maxHeaderBytes)까지만 읽고, 메시지 하나가 16 KiB를 넘으면 bigReads의 자리를
+// limit(maxHeaderBytes)까지만 읽고, 메시지 하나가 16 KiB를 넘으면 bigReads의 슬롯을
 // 얻은 뒤에야 더 읽는다: 큰 메시지를 읽고 파싱하는 메모리는 연결이 몇 개든 둘 몫이다.
 type limitedConn struct {
 	net.Conn
 	limit int  // 0이 아니면 이만큼 읽은 뒤로는 읽지 않는다: 핸드셰이크가 끝나기(open) 전이다 (한 번에 읽는 버퍼 하나까지 더 읽힌다)
 	read  int  // 지금 메시지에서 읽은 바이트 수 (그 소켓의 읽는 고루틴만 쓴다)
-	big   bool // bigReads의 자리를 쥐었는지
+	big   bool // bigReads의 슬롯을 쥐었는지
 }
 
-// bigReads는 16 KiB를 넘는 메시지를 읽고 처리하는 자리 둘이다.
+// bigReads는 16 KiB를 넘는 메시지를 읽고 처리하는 슬롯 둘이다.
 var bigReads = make(chan struct{}, 2)
 
-// Read는 r에서 읽는다. 메시지가 16 KiB를 넘으면 자리를 기다려 얻고, 그 메시지의 나머지는 writeTimeout 안에 와야 한다.
+// Read는 r에서 읽는다. 메시지가 16 KiB를 넘으면 슬롯을 기다려 얻고, 그 메시지의 나머지는 writeTimeout 안에 와야 한다.
 func (c *limitedConn) Read(p []byte) (int, error) {
 	if c.limit > 0 && c.read >= c.limit {
 		return 0, fmt.Errorf("handshake longer than %d bytes", c.limit)
 	} else if c.read > bigMessage && !c.big {
-		// 자리가 날 때까지 먼저 온 차례대로 기다린다 (채널은 기다리는 쪽을 온 차례대로 깨운다). 기다리는 연결도
-		// maxPeers의 자리를 쥐고 있으므로 기다리는 고루틴은 연결 수만큼이다. 자리를 얻은 메시지는 writeTimeout 안에 다
+		// 슬롯이 날 때까지 먼저 온 차례대로 기다린다 (채널은 기다리는 쪽을 온 차례대로 깨운다). 기다리는 연결도
+		// maxPeers의 슬롯을 쥐고 있으므로 기다리는 고루틴은 연결 수만큼이다. 슬롯을 얻은 메시지는 writeTimeout 안에 다
 		// 와야 한다.
 		bigReads <- struct{}{}
 		c.big = true
@@ -443,7 +452,7 @@ func (c *limitedConn) Read(p []byte) (int, error) {
 }
 
 // Write는 연결에 쓴다. 쓰기마다 writeTimeout의 시간 제한을 새로 걸어, 프레임도 핑에 응답하는 퐁(읽는 고루틴이 쓴다)도
-// 읽지 않는 피어에게 그보다 오래 막히지 않는다: 막힌 퐁은 큰 메시지의 자리를 쥔 채 읽기를 멈추게 하기 때문이다.
+// 읽지 않는 피어에게 그보다 오래 막히지 않는다: 막힌 퐁은 큰 메시지의 슬롯을 쥔 채 읽기를 멈추게 하기 때문이다.
 func (c *limitedConn) Write(p []byte) (int, error) {
 	c.SetWriteDeadline(time.Now().Add(timeout()))
 	return c.Conn.Write(p)
@@ -452,7 +461,7 @@ func (c *limitedConn) Write(p []byte) (int, error) {
 // timeout은 writeTimeout이다. 테스트가 바꾸는 값이라 mu를 잡고 읽는다 (mu를 잡고 부르지 않는다).
 func timeout() time.Duration { mu.Lock(); defer mu.Unlock(); return writeTimeout }
 
-// done은 메시지 하나를 처리한 뒤에 부른다: 센 바이트를 지우고, 쥔 자리를 놓는다.
+// done은 메시지 하나를 처리한 뒤에 부른다: 센 바이트를 지우고, 쥔 슬롯을 놓는다.
 func (c *limitedConn) done() {
 	if c.read = 0; c.big {
 		c.big = false
@@ -473,7 +482,7 @@ func (l rawListener) Accept() (net.Conn, error) {
 	return &limitedConn{Conn: c, limit: bigMessage}, err // 에러면 http.Server는 이 연결을 쓰지 않는다
 }
 
-// on은 ws.on(event, handler)이다: handler를 그 이벤트에 올린다. "message" 면 읽는 고루틴(readPump)을 띄우고,
+// on은 ws.on(event, handler)이다: handler를 그 이벤트에 등록한다. "message" 면 읽는 고루틴(readPump)을 띄우고,
 // "close" 면 소켓이 닫히기를 기다리는 고루틴을 띄운다. 핸들러는 늘 mu를 잡고 불린다. mu를 잡고 부른다.
 func (ws *socket) on(event string, handler func(Message)) {
 	ws.handlers[event] = handler
@@ -498,7 +507,7 @@ func (ws *socket) on(event string, handler func(Message)) {
 // send는 ws.send(JSON.stringify(message))이다: 메시지의 프레임을 소켓의 대기열에 넣기만 하고 돌아온다.
 // JSON.stringify와 보내는 일은 그 소켓의 writePump가 mu 밖에서 하고, 체인의 한 버전에 대한 응답은 모든 소켓이 한
 // 번 쓴 바이트를 나눠 보낸다. 닫힌 소켓에 보내는 것은 버리고, 1024개가 밀린 소켓은 느린 피어로 보고 닫는다. 모든
-// 대기열의 서로 다른 프레임이 128 MiB를 넘게 되면 가장 많이 밀린 소켓부터 닫고, 그래도 자리가 없으면 보내지 않는다
+// 대기열의 서로 다른 프레임이 128 MiB를 넘게 되면 가장 많이 밀린 소켓부터 닫고, 그래도 공간이 없으면 보내지 않는다
 // (enqueue). QUERY_ALL을 보낸 피어에게는 그 피어가 새 블록을 알릴 때까지(receive) 다시 보내지 않는다. mu를 잡고 부른다.
 func (ws *socket) send(message Message) {
 	if !ws.asking || message.Type != QUERY_ALL {
@@ -524,7 +533,7 @@ func (ws *socket) close(reason error) {
 
 // enqueue는 프레임을 소켓의 대기열에 넣는다. 대기열에 maxQueued 개가 차 있으면 받아 가지 못하는 느린
 // 피어로 보고 닫는다. 새 프레임으로 모든 대기열의 서로 다른 프레임이 maxQueuedBytes를 넘게 되면, 넣기
-// 전에 가장 많이 밀린 소켓부터 닫아 자리를 만들고, 그래도 안 되면 넣지 않는다. mu를 잡고 부른다.
+// 전에 가장 많이 밀린 소켓부터 닫아 공간을 만들고, 그래도 안 되면 넣지 않는다. mu를 잡고 부른다.
 func enqueue(ws *socket, f *frame) {
 	for f.holders == 0 && queuedBytes+f.size > maxQueuedBytes && !ws.isClosed() {
 		var fullest *socket // 보낼 프레임이 가장 많이 밀려 있는, 아직 열린 소켓
@@ -606,7 +615,7 @@ func writePump(ws *socket) {
 // 프레임의 FIN을 보여 주지 않는다 (npm ws는 이어 붙인다. 챕터의 노드는 메시지를 나누어 보내지 않는다).
 // 챕터의 노드는 연결하자마자 QUERY_LATEST를 보내므로 첫 메시지가 dialTimeout 안에 오지 않는 연결은 닫는다.
 func readPump(ws *socket) {
-	defer ws.raw.done() // 읽다가 끊긴 큰 메시지의 자리도 놓는다
+	defer ws.raw.done() // 읽다가 끊긴 큰 메시지의 슬롯도 놓는다
 	ws.link.SetReadDeadline(time.Now().Add(dialTimeout))
 	for {
 		var data []byte
@@ -754,8 +763,8 @@ func describe(t MessageType, blocks []Block) string {
 	return name
 }
 
-// note는 P2P에서 일어난 일 하나(보냄 →, 받음 ←, 열림 +, 닫힘 -)를 -trace 면 로그에 한 줄 찍고, 노드의
-// 페이지를 보는 열린 스트림마다 넣는다. 넣을 자리가 없는(뒤처진) 스트림은 닫는다. mu를 잡고 부른다.
+// note는 P2P에서 일어난 일 하나(보냄 →, 받음 ←, 열림 +, 닫힘 -)를 -trace 면 로그에 한 줄 출력하고, 노드의
+// 페이지를 보는 열린 스트림마다 넣는다. 넣을 공간이 없는(뒤처진) 스트림은 닫는다. mu를 잡고 부른다.
 func note(dir, peer, text string) {
 	if *tracing && (dir == "→" || dir == "←") {
 		log.Printf("%s %s %s", dir, peer, text)

@@ -301,7 +301,7 @@ func factsOf(data json.RawMessage) dataFacts {
 }
 
 // factsFor는 생성할 블록의 data에 대해 mu 밖에서 구해 둔 것이다: 머클 루트와 값의 수.
-func factsFor(data json.RawMessage) facts {
+func precomputed(data json.RawMessage) facts {
 	f, _ := prepareData(data, maxLeaves)
 	f.data = &data[0]
 	return facts{f}

@@ -55,7 +55,7 @@ func initHttpServer(ln net.Listener) *http.Server {
 		if !readBody(w, r, "data", &data) { // const data = req.body.data || []
 			return
 		}
-		lockWith(factsFor(data)) // mu.Lock(): 머클 루트는 잠그기 전에 구해 두고(factsFor), mineBlock이 그것을 쓴다
+		lockWith(precomputed(data)) // mu.Lock(): 머클 루트는 잠그기 전에 미리 구하고, mineBlock이 그것을 쓴다
 		newBlock := mineBlock(data)
 		unlockWith()
 		if newBlock == nil { // 노트와 다른 점: 노트는 ===를 ==로 적었다 (같은 뜻이다)

@@ -300,7 +300,7 @@ func factsOf(data json.RawMessage) dataFacts {
 	return f
 }
 
-// factsFor는 생성할 블록의 data에 대해 mu 밖에서 구해 둔 것이다: 머클 루트와 값의 수.
+// precomputed는 생성할 블록의 data에 대해 mu 밖에서 미리 구한 것이다: 머클 루트와 값의 수.
 func precomputed(data json.RawMessage) facts {
 	f, _ := prepareData(data, maxLeaves)
 	f.data = &data[0]

@@ -35,7 +35,7 @@ type BlockHeader struct {
 type Block struct {
 	Header BlockHeader     `json:"header"`
 	Data   json.RawMessage `json:"data"` // 챕터의 data 배열: JSON.stringify가 쓴 [값,값,…] 문자열 그대로 둔다
-	memo                   // 챕터에 없는 것: 이 블록과 이 블록까지의 체인을 보내는 비용 (아래)
+	memo                   // 이 블록과 이 블록까지의 체인을 보내는 비용: 챕터에는 없는 값이라 건너뛰어도 된다 (아래)
 }
 
 // Node.js는 핸들러를 한 번에 하나씩 돌리므로 챕터는 전역 변수를 그냥 쓴다. Go에서는 HTTP 요청과 받은 메시지가
@@ -81,8 +81,8 @@ func generateNextBlock(blockData json.RawMessage) Block {
 	return Block{Header: newBlockHeader, Data: blockData}
 }
 
-// getCurrentVersion은 이 노드가 생성하는 블록의 버전이다. 챕터
-// 2의 package.json처럼 "2.1.0"이다 (제네시스 블록만 "1.0.0").
+// getCurrentVersion은 이 노드가 생성하는 블록의 버전이다.
+// 챕터 2의 package.json처럼 "2.1.0"이다 (제네시스 블록만 "1.0.0").
 // 챕터와 다른 점: 챕터는 부를 때마다 ./package.json을 읽는다. 여기서는 그 값을 코드에 적었다.
 func getCurrentVersion() string { return "2.1.0" }
 
@@ -108,7 +108,7 @@ func calculateHash(version string, index int64, previousHash Hash, timestamp int
 
 // calculateHashForBlock은 블록 헤더의 다섯 값으로 블록 해시를 구한다.
 func calculateHashForBlock(block Block) Hash {
-	if hash, ok := prehashed(block); ok { // 챕터에 없는 것: 받은 블록이면 mu를 잡기 전에 구해 둔 해시 (결과는 같다)
+	if hash, ok := prehashed(block); ok { // 받은 블록이면 mu를 잡기 전에 미리 구한 해시를 쓴다 (결과는 같다)
 		return hash
 	}
 	return calculateHash(
@@ -142,7 +142,8 @@ func isValidNewBlock(newBlock Block, previousBlock Block) bool {
 
 // isValidBlockStructure는 블록의 각 값이 맞는 형식인지 검사한다.
 // 챕터의 typeof 검사 여섯 개 가운데 'string'(version, previousHash, merkleRoot)과 'number'(index, timestamp)
-// 다섯은 Go의 타입(string, Hash, int64)이 이미 보장한다. 그 대신 아래 줄은 챕터에 없는 제한을 본다.
+// 다섯은 Go의 타입(string, Hash, int64)과, 받은 블록이 JSON.stringify가 쓴 그대로인지 보는 검사(decodeBlocks:
+// null이나 빠진 값은 거기서 거절한다)가 대신한다. 그 대신 아래 줄은 챕터에 없는 제한을 본다.
 // 챕터와 다른 점: version은 256바이트까지, index와 timestamp는 ±(2^53-1) 안의 정수(1.5는 받을 때 거절한다),
 // data는 null이나 객체가 아닌 배열이고 JSON으로 1 MiB까지이다.
 func isValidBlockStructure(block Block) bool {
@@ -187,7 +188,7 @@ func (h Hash) MarshalText() ([]byte, error) { return []byte(h.String()), nil }
 
 // UnmarshalText는 64글자 대문자 16진수 문자열만 읽는다.
 // 챕터와 다른 점: 챕터의 previousHash와 merkleRoot는 아무 문자열이나 되지만, 다른 문자열인
-// 블록은 올바를 수 없다 (해시와 비교하므로). 여기서는 그 블록을 파싱할 때 거절한다.
+// 블록은 유효할 수 없다 (해시와 비교하므로). 여기서는 그 블록을 파싱할 때 거절한다.
 func (h *Hash) UnmarshalText(text []byte) error {
 	if len(text) != 64 || strings.Trim(string(text), "0123456789ABCDEF") != "" {
 		return fmt.Errorf("hash %.80q is not 64 uppercase hex digits", text)

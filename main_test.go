@@ -485,7 +485,7 @@ func TestReplaceChain(t *testing.T) {
 		locked(func() { replaceChain(tt.with) })
 		sameChain(t, tt.name, chainNow(), tt.want)
 	}
-	// 같은 길이의 올바른 체인: 챕터의 random.boolean()처럼 반반의 확률로 교체한다. 64번 중 양쪽이 다 나와야 한다.
+	// 같은 길이의 유효한 체인: 챕터의 random.boolean()처럼 반반의 확률로 교체한다. 64번 중 양쪽이 다 나와야 한다.
 	replaced := 0
 	for range 64 {
 		setChain(long)
@@ -510,13 +510,14 @@ func TestNoteWalkthrough(t *testing.T) {
 	p1 := n1.addr()
 	w.expect(1, "Listening http port on: "+port(n1.http), "Listening websocket p2p port on: "+port(n1.p2p))
 	w.step("1. 최초의 피어 깨어남 — 노드 1을 띄운다. initHttpServer와 initP2PServer가 리슨한다.", 1)
-	n2 := w.start(2, nil, "-http_port=0", "-p2p_port=0", "-peers="+n1.p2p)
+	n2 := w.start(2, nil, "-http_port=0", "-p2p_port=0")
+	n2.addPeers(n1.p2p)
 	p2 := n2.addr()
 	e2 := w.inbound(n1) // 노드 1이 보는 노드 2: 노드 2가 연결할 때 쓴 임시 포트
 	for num, peer := range map[int]string{2: p1, 1: e2} {
 		w.expect(num, "→ "+peer+" QUERY_LATEST", "← "+peer+" QUERY_LATEST", one("→", peer, 0), one("←", peer, 0), nothing)
 	}
-	w.step("2. 다른 피어가 연결 요청 — 노드 2가 -peers로 노드 1에 연결한다. 양쪽의 initConnection이 상대의 최신 블록을 요청하고(QUERY_LATEST),"+
+	w.step("2. 다른 피어가 연결 요청 — 노드 2가 POST /addPeers로 노드 1에 연결한다. 양쪽의 initConnection이 상대의 최신 블록을 요청하고(QUERY_LATEST),"+
 		" 받은 제네시스는 더 길지 않아 둘 다 Do nothing.", 1, 2)
 	b1, _ := n1.mineBody(`{"data":["첫 번째 블록"]}`)
 	check(t, "노드 1 POST /mineBlock: the block's index", b1.Header.Index, 1)
@@ -537,7 +538,7 @@ func TestNoteWalkthrough(t *testing.T) {
 	check(t, "blocks after 노드 3 joined", len(waitSameChain(t, n1, n2, n3)), 3)
 	w.step("4. 브로드 캐스트 — 노드 1의 두 번째 블록도 노드 2가 바로 추가한다(첫째 분기). 노드 3이 깨어나 POST /addPeers로 노드 2에"+
 		" 연결한다. 받은 최신 블록 [2]는 추가할 수 없고 하나뿐이라 노드 2에게 체인 전체를 요청하고(QUERY_ALL, 둘째 분기), 받은 체인이"+
-		" 올바르고 더 길어 바꾼다(셋째 분기).", 1, 2, 3)
+		" 유효하고 더 길어 바꾼다(셋째 분기).", 1, 2, 3)
 	n3.mineBody(`{"data":["셋째"]}`)
 	w.expect(3, one("→", p2, 3), one("←", p2, 3), nothing)
 	w.expect(2, one("←", e3, 3), behind+"2,  Peer got: 3", appended, one("→", p1, 3), one("→", e3, 3))
@@ -1361,7 +1362,7 @@ func openEvents(t *testing.T, url string) *http.Response {
 
 // ---------- 퍼즈 테스트 ----------
 
-// FuzzReceive는 아무 바이트나 받은 프레임으로 넣어 본다. 그 뒤에도 노드의 체인은 올바르고, 노드는 QUERY_LATEST에
+// FuzzReceive는 아무 바이트나 받은 프레임으로 넣어 본다. 그 뒤에도 노드의 체인은 유효하고, 노드는 QUERY_LATEST에
 // 자기 최신 블록으로 응답하며, 올바른 다음 블록이 오면 추가한다.
 func FuzzReceive(f *testing.F) {
 	chain := makeChain(3, "seed")
@@ -1965,7 +1966,7 @@ func socketAt(addr string) *socket {
 	return nil
 }
 
-// makeChain은 제네시스 위에 n 개의 블록을 올린 올바른 체인을 만든다: 블록 n+1개이고 chain[i]의 index는 i이다 (전역 체인은 건드리지 않는다).
+// makeChain은 제네시스 위에 n 개의 블록을 올린 유효한 체인을 만든다: 블록 n+1개이고 chain[i]의 index는 i이다 (전역 체인은 건드리지 않는다).
 func makeChain(n int, tag string) []Block {
 	chain := []Block{genesisBlock}
 	for i := 1; i <= n; i++ {

@@ -48,7 +48,7 @@ var sockets []*socket
 // socket은 웹소켓 하나이다 (챕터의 ws): ws.on으로 핸들러를 등록하고, ws.send로 보낸다.
 type socket struct {
 	url   string // ws.url: 우리가 연결한 피어면 그 주소, 들어온 연결이면 ""
-	*conn        // 챕터에 없는 것: 연결과 보낼 대기열, 제한을 세는 값들 (아래)
+	*conn        // 연결과 보낼 대기열, 제한을 세는 값들: 챕터에는 없는 값이라 건너뛰어도 된다 (아래)
 }
 
 // getSockets는 연결된 소켓들을 반환한다.
@@ -82,13 +82,15 @@ func initConnection(ws *socket) {
 // initMessageHandler는 소켓에 메시지가 올 때마다 그 종류에 따라 처리하게 한다.
 // 노트와 다른 점: 노트는 ws.on이 소켓을 "메세지 대기열"에
 // 올린다고 적었다. 메시지가 올 때마다 부를 함수를 등록할 뿐이다.
+// 노트와 다른 점: 노트는 이 함수의 이름을 intiMessageHandler로 적었다.
 func initMessageHandler(ws *socket) {
 	// const message = JSON.parse(data)는 그 소켓의 고루틴이 mu를 잡기 전에 한다 (readMessage).
 	// 챕터와 다른 점: 다음 메시지는 여기 오지 않고 잘못된 메시지로 센다. 한 피어의 다섯 번째에는 연결을 닫는다:
 	//   - JSON.stringify가 쓰는 형식이 아닌 것 (공백, 다른 키 차례, 빠지거나 더 있는 키, 정수가 아닌 type),
-	//   - 문자열도 null도 아닌 data, 빈 블록 배열, 유효할 수 없는 블록 (구조, 해시 형식, 머클 루트),
+	//   - 문자열도 null도 아닌 data, 빈 블록 배열, 유효할 수 없는 블록 (구조, 해시 형식, 머클 루트,
+	//     String()이 예외를 던지는 "toString" 키),
 	//   - 챕터에서는 유효해도 Go가 자바스크립트와 같게 읽지 못하는 data (64겹보다 깊은 값, 짝이 없는 \ud800,
-	//     U+FFFD 문자, String()이 닿는 "toString" 키): 그런 블록을 가진 자바스크립트 노드와는 체인이 나뉜다,
+	//     U+FFFD 문자): 그런 블록을 가진 자바스크립트 노드와는 체인이 나뉜다,
 	//   - data 값이 2^20개를 넘는 프레임, 여러 프레임으로 나눈 메시지.
 	// 챕터와 다른 점: 64 MiB를 넘는 프레임, 16 KiB를 넘는 메시지를 30초 안에 다 보내지 않는 연결은 닫는다.
 	// 16 KiB를 넘는 메시지는 한 번에 둘만, 온 차례대로 읽는다.
@@ -117,16 +119,16 @@ func closeConnection(ws *socket) {
 }
 
 // connectToPeers는 받은 피어 주소마다 웹소켓을 열고, 열리면 initConnection을 부른다. 연결은 기다리지 않는다.
-// 챕터와 다른 점: ws://가 아닌 주소, 이미 연결한 주소, 64개를 넘는 연결, 이 노드 자신은 건너뛰고 까닭을 출력한다
-// (챕터는 호스트가 없는 주소에 예외를 던져 /addPeers가 500이다). 연결과 핸드셰이크는 5초, 응답 헤더는 4 KiB 안이어야
-// 한다.
+// 챕터와 다른 점: ws://가 아닌 주소, 이미 연결한 주소, 64개를 넘는 연결, 이 노드
+// 자신(핸드셰이크에서 거절된다)은 건너뛰고 까닭을 출력한다 (챕터는 호스트가 없는 주소에 예외를
+// 던져 /addPeers가 500이다). 연결과 핸드셰이크는 5초, 응답 헤더는 4 KiB 안이어야 한다.
 func connectToPeers(newPeers []string) {
 	for _, peer := range newPeers {
 		// 노트와 다른 점: 노트는 peer를 포트 번호라 적었다. ws://127.0.0.1:6002 같은 주소이다.
 		ws := newWebSocket(peer) // const ws = new WebSocket(peer)
 		ws.on("open", func(Message) { initConnection(ws) })
 		// 챕터와 다른 점: 어느 주소가 왜 실패했는지도 출력한다. 열린 뒤의 에러에는 이 줄 없이 closeConnection의 줄만
-		// 출력한다 (챕터의 "error" 핸들러는 열린 뒤에도 불려 두 줄이 나온다).
+		// 출력한다 (챕터의 "error" 핸들러는 열린 뒤에도 불려 줄이 더 나온다).
 		// 노트와 다른 점: 노트는 "connection failed"로 적었다.
 		ws.on("error", func(Message) { log.Printf("Connection failed: %s: %v", peer, ws.reason()) })
 	}
@@ -151,7 +153,7 @@ func handleBlockchainResponse(message Message) {
 				// 적었다. 새 최신 블록을 알릴 뿐이고, 받은 피어가 스스로 검사해 추가한다.
 				broadcast(responseLatestMsg())
 			}
-		} else if len(receivedBlocks) == 1 {
+		} else if len(receivedBlocks) == 1 { // 노트와 다른 점: 노트는 ===를 ==로 적었다
 			// 블록 하나만 받았는데 내 마지막 블록을 가리키지 않는다: 사이의 블록들을 놓쳤거나 다른 포크이므로,
 			// 모든 피어에게 체인 전체를 요청한다.
 			// 노트와 다른 점: 노트는 "블록체인 전체 길이가 1"이면 "블록의
@@ -196,7 +198,8 @@ func responseLatestMsg() Message {
 }
 
 // write는 메시지를 JSON 문자열로 바꿔 그 소켓으로 보낸다. 챕터의 ws.send처럼 보낼 것을 대기열에 넣기만 하고 돌아온다.
-// 챕터와 다른 점: 닫힌 소켓에는 보내지 않는다(챕터는 예외를 던진다).
+// 챕터와 다른 점: 닫힌 소켓에는 보내지 않는다(챕터는 예외를 던진다). 모든 대기열의 프레임이 128 MiB를 넘게 되면
+// 가장 많이 밀린 소켓부터 닫고, 그래도 넘으면 보내지 않는다.
 // 1024개가 밀렸거나 30초 안에 보내지 못한 소켓은 닫는다 (send).
 // 노트와 다른 점: 노트는 "서버 소켓이 클라이언트에게" 보낸다고 적었다. 연결한 쪽과 받은 쪽이 똑같이 write를 부른다.
 func write(ws *socket, message Message) {
@@ -222,8 +225,8 @@ func mineBlock(blockData json.RawMessage) *Block {
 	return nil
 }
 
-// replaceChain은 받은 체인이 올바르고 지금 체인보다 길면(같은 길이면 동전을 던져) 교체하고 새 마지막 블록을 알린다.
-// handleBlockchainResponse는 받은 마지막 index가 더 클 때만 이 함수를 부르므로, 올바른 체인이면 늘 더 길다:
+// replaceChain은 받은 체인이 유효하고 지금 체인보다 길면(같은 길이면 동전을 던져) 교체하고 새 마지막 블록을 알린다.
+// handleBlockchainResponse는 받은 마지막 index가 더 클 때만 이 함수를 부르므로, 유효한 체인이면 늘 더 길다:
 // 같은 길이의 동전 던지기는 챕터에서도 쓰이지 않는다.
 func replaceChain(newBlocks []Block) {
 	if isValidChain(newBlocks) &&
@@ -635,8 +638,8 @@ func receive(ws *socket, data []byte) {
 	message, prepared, err := readMessage(data)
 	lockWith(prepared) // mu.Lock(): 챕터의 검증은 mu 밖에서 구해 둔 해시와 머클 루트와 비교만 한다
 	defer unlockWith()
-	// 이 피어가 새 블록 하나를 알렸다: 그 피어의 체인이 바뀌었으니 다시 QUERY_ALL을 보낼 수 있다 (send).
-	// 체인 전체의 응답이나 거절한 응답으로는 그대로이다: 그 피어의 체인은 새 블록을 알릴 때까지 바뀌지 않는다.
+	// 이 피어가 블록 하나를 보냈다(새 블록을 알렸다. 거절한 블록이어도): 그 피어의 체인이 바뀌었으니 다시 QUERY_ALL을
+	// 보낼 수 있다 (send). 여러 블록의 응답이나 블록을 읽지 못한 메시지로는 그대로이다.
 	ws.asking = ws.asking && (message.Type != RESPONSE_BLOCKCHAIN || len(message.Data) != 1)
 	// 잘못된 메시지는 한 줄 남기고 센다. maxBadMessages 번째에는 연결을 닫는다
 	if err != nil {
@@ -658,7 +661,7 @@ func receive(ws *socket, data []byte) {
 // 맞출 수 있다. type이 정수가 아니거나 data가 문자열도 null도 아니면 거절한다. RESPONSE_BLOCKCHAIN이면 data의 블록
 // 배열도 그렇게 파싱하고, 머클 루트와 해시를 구해 둔다 (decodeBlocks): 빈 배열, 구조가 틀린
 // 블록(isValidBlockStructure: 챕터는 addBlock이나 replaceChain 에서야 거절한다), 64글자 대문자 16진수가 아닌 해시나
-// data와 맞지 않는 머클 루트(올바를 수 없는 블록, prepareBlocks), 2^20개가 넘는 data 값, Go가 자바스크립트와 같게
+// data와 맞지 않는 머클 루트(유효할 수 없는 블록, prepareBlocks), 2^20개가 넘는 data 값, Go가 자바스크립트와 같게
 // 읽지 못하는 data(canonicalJSON: 짝이 없는 \ud800, 64겹보다 깊은 값)가 든 메시지는 통째로 거절한다. 모르는 type은
 // 챕터처럼 받고 넘어간다. 여러 프레임으로 나눈 메시지는 프레임마다 따로 읽어 잘못된 메시지가 된다 (readPump).
 func readMessage(frame []byte) (message Message, prepared facts, err error) {
@@ -724,7 +727,7 @@ func decodeBlocks(text string) ([]Block, facts, error) {
 
 // prepareBlocks는 받은 블록들의 해시, 머클 루트, 비용을 mu 밖에서 구해 둔다. 챕터의 isValidChain은 앞 블록에
 // 이어지지 않는 곳에서 멈추므로, 그 뒤 블록의 data는 파싱하고 해시하지 않는다(마지막 블록은 addBlock이 볼 수
-// 있어 늘 구한다). 구한 머클 루트가 헤더의 것과 다른 블록은 올바를 수 없으므로 메시지째 거절한다: 쓰레기 data를
+// 있어 늘 구한다). 구한 머클 루트가 헤더의 것과 다른 블록은 유효할 수 없으므로 메시지째 거절한다: 쓰레기 data를
 // 해시하게 하려면 보낸 쪽도 그 머클 루트를 구해야 한다. 프레임에서 해시하는 data 값은 maxLeaves 개까지이다.
 func prepareBlocks(blocks []Block) (prepared facts, err error) {
 	total, chained := cost{bytes: int32(len(`{"type":2,"data":"[]"}`) - 1)}, true

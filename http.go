@@ -45,8 +45,8 @@ func initHttpServer(ln net.Listener) *http.Server {
 
 	// POST /mineBlock {"data":[…]}: 새 블록을 생성해 반환한다
 	// 노트와 다른 점: 노트의 코드는 function (req, res) {/ 로, { 뒤에 /가 하나 더 있다 (문법 오류).
-	// 챕터와 다른 점: /addPeers와 합쳐 한 번에 넷까지 돈다 (slots).
-	// charset이 utf-8이 아닌 JSON은 415이다 (챕터는 utf-16은 읽는다).
+	// 챕터와 다른 점: /addPeers와 합쳐 한 번에 넷까지 돈다 (slots). charset이 utf-8이 아닌 JSON과
+	// Go가 파싱하지 못하는 Content-Type(같은 인자가 둘)은 415이다 (챕터는 utf-16은 읽는다).
 	// 챕터와 다른 점: 자바스크립트와 같게 읽을 수 없는 data(1e400, 64겹보다 깊은 값,
 	// 짝이 없는 \ud800, U+FFFD 문자, "toString" 키)와 배열이 아닌 data는 400이다 (챕터는
 	// 받거나 500이다: readBody). 에러의 본문은 HTML이 아니라 {"error":"…"}이다.
@@ -185,8 +185,9 @@ func slots(places chan struct{}, handler http.HandlerFunc) http.HandlerFunc {
 func readBody(w http.ResponseWriter, r *http.Request, key string, v any) bool {
 	contentType := r.Header.Get("Content-Type")
 	mediaType, params, typeErr := mime.ParseMediaType(contentType)
-	if typeErr != nil || mediaType != "application/json" || strings.HasSuffix(contentType, ";") {
-		// body-parser의 json()은 이 본문을 읽지 않는다(파싱할 수 없는 type도): 챕터는 빈 블록을 생성한다.
+	if contentType == "" || typeErr == nil && mediaType != "application/json" || strings.HasSuffix(contentType, ";") {
+		// body-parser의 json()은 이 본문을 읽지 않는다 (type-is가 받지
+		// 않는 "application/json;"도): 챕터는 빈 블록을 생성한다.
 		w.Header().Set("Connection", "close") // 그러면 net/http도 응답하기 전에 남은 본문을 읽지 않는다
 		r.Body = http.NoBody
 	}
@@ -196,8 +197,8 @@ func readBody(w http.ResponseWriter, r *http.Request, key string, v any) bool {
 	case errors.As(err, new(*http.MaxBytesError)):
 		status, err = http.StatusRequestEntityTooLarge, fmt.Errorf("request body larger than %d bytes", maxBodyBytes)
 	case err != nil, len(body) == 0:
-	case !strings.EqualFold(cmp.Or(params["charset"], "utf-8"), "utf-8"):
-		status, err = http.StatusUnsupportedMediaType, errors.New("send the body in UTF-8")
+	case typeErr != nil || !strings.EqualFold(cmp.Or(params["charset"], "utf-8"), "utf-8"): // 같은 인자가 둘인 type도
+		status, err = http.StatusUnsupportedMediaType, errors.New("send the body as application/json in UTF-8")
 	case len(start) == 0 || start[0] != '{' && start[0] != '[': // body-parser의 strict: 객체나 배열만 받는다
 		err = errors.New(`the body must be a JSON object, like {"data":["hello"]}`)
 	case start[0] == '{' || !json.Valid(body):

@@ -258,6 +258,8 @@ func TestInitHttpServer(t *testing.T) {
 			map[string]string{"Content-Type": "application/json;"}, 200, `{"header":{"version":"2.1.0","index":4,`},
 		{"챕터와 다른 점: a charset other than utf-8 is 415 (the chapter reads utf-16)", "POST", "/mineBlock",
 			`{"data":["x"]}`, map[string]string{"Content-Type": "application/json; charset=utf-16"}, 415, `{"error":`},
+		{"챕터와 다른 점: a Content-Type Go cannot parse is 415 (the chapter reads application/json; a=1; a=2)", "POST", "/mineBlock",
+			`{"data":["x"]}`, map[string]string{"Content-Type": "application/json; a=1; a=2"}, 415, `{"error":`},
 		{"a body of spaces, or after a form feed, is 400, as JSON.parse", "POST", "/mineBlock", "\f  ", json, 400, `{"error":`},
 		{"a body over 100 KB is 413, as body-parser", "POST", "/mineBlock", `{"data":["` + strings.Repeat("x", maxBodyBytes) + `"]}`, json, 413, `{"error":`},
 		{"챕터와 다른 점: 1e400 is 400 (the chapter writes null)", "POST", "/mineBlock", `{"data":[1e400]}`, json, 400, `{"error":`},
@@ -802,10 +804,11 @@ func TestLimits(t *testing.T) {
 			atMost(t, "heap growth with 16 peers sending 4 MiB frames at once (4× one peer's)", peak(16), 4*one)
 			// 1 MiB라 하고 20 KiB만 보내는 피어 둘이 자리를 3초(writeTimeout) 쥔다. 정직한 피어는 writeTimeout보다 오래
 			// 기다려도 닫히지 않고, 뒤에 온 그런 피어들보다 먼저 자리를 얻는다.
-			stall := func() {
+			stall := func() net.Conn {
 				conn, r := rawDial(t, n.p2p)
 				readRawFrame(r)
 				conn.Write(append(rawFrameHeader(1, 1<<20), make([]byte, 20<<10)...))
+				return conn
 			}
 			setLimit(t, &writeTimeout, 3*time.Second)
 			stall()
@@ -828,6 +831,21 @@ func TestLimits(t *testing.T) {
 				closedWithin(c, 5*time.Second)
 			}
 			check(t, "places taken after two OPTIONS * with 17 KB bodies", len(bigReads), 0)
+			// 슬롯을 기다리다 닫힌 소켓은 기다림도 끝난다: 닫힌 연결의 읽는 고루틴이 슬롯을 기다리며 쌓이지 않는다.
+			setLimit(t, &writeTimeout, time.Minute)
+			stall()
+			stall()
+			waitFor(t, "both places to be taken again", func() bool { return len(bigReads) == 2 })
+			before := runtime.NumGoroutine()
+			waiting := make([]net.Conn, 20)
+			for i := range waiting {
+				waiting[i] = stall()
+			}
+			for _, c := range waiting {
+				waitFor(t, "a waiting socket", func() bool { return socketAt(c.LocalAddr().String()) != nil })
+				socketAt(c.LocalAddr().String()).close(errors.New("closed by the test"))
+			}
+			waitFor(t, "goroutines back to the count before 20 sockets waited and were closed", func() bool { return runtime.NumGoroutine() <= before })
 		}},
 		// 체인 전체의 응답이 2^20개의 값이나 64 MiB를 넘게 할 블록은 추가하지 않고(/mineBlock은 400), 가진 체인은 새 Go 노드가 받는다.
 		{"가진 체인 전체의 QUERY_ALL 응답", func(t *testing.T, n *testNode, ws *socket) {
@@ -1111,8 +1129,8 @@ func TestLimits(t *testing.T) {
 			}
 		}},
 		// 읽지 않는 소켓에 같은 응답 열 개는 프레임 하나를 나눠 가져 한 번만 세고, 프레임 1024개가 밀린 소켓은 하나 더 보내면 닫힌다.
-		// 추가할 수 없는 블록을 되풀이해 받아도, QUERY_ALL을 보낸 피어에게는 그 피어가 새 블록을 알릴 때까지 다시 보내지
-		// 않는다: 체인 전체의 응답이나 거절한 응답이 와도 그 피어의 체인은 그대로이다.
+		// 추가할 수 없는 블록을 되풀이해 받아도, QUERY_ALL을 보낸 피어에게는 그 피어가 우리 마지막 블록보다 index가 큰
+		// 블록을 알릴 때까지 다시 보내지 않는다: 체인 전체의 응답, 거절한 응답, 우리 블록을 되돌려 알린 것으로는 그대로이다.
 		{"QUERY_ALL을 보낸 피어", func(t *testing.T, n *testNode, ws *socket) {
 			chain, quiet := makeChain(5, "ask"), newTestSocket(t, "quiet")
 			setChain(slices.Clone(chain[:3]))
@@ -1125,6 +1143,7 @@ func TestLimits(t *testing.T) {
 				{"first", nil, 1},
 				{"after it answers with a chain not longer", chainFrame(chain[:2]), 0},
 				{"after an answer refused as a bad message", []byte(response("[]")), 0},
+				{"after it tells of a block we hold (our own, sent back)", chainFrame(chain[2:3]), 0},
 				{"after it tells of a new block", chainFrame(chain[3:4]), 1},
 			} {
 				if step.answer != nil {

@@ -161,8 +161,8 @@ func handleBlockchainResponse(message Message) {
 			log.Println("We have to query the chain from our peer")
 			// 노트와 다른 점: 노트는 어디서 놓쳤는지 확인한다고 적었다.
 			// 받은 체인이 더 길고 유효하면 통째로 교체할 뿐이다.
-			// 챕터와 다른 점: 이미 QUERY_ALL을 보낸 피어에게는 그
-			// 피어가 새 블록을 알릴 때까지 다시 보내지 않는다 (send).
+			// 챕터와 다른 점: 이미 QUERY_ALL을 보낸 피어에게는 그 피어가 내 것보다 긴 체인의
+			// 새 블록을 알릴 때까지 다시 보내지 않는다 (send).
 			broadcast(queryAllMsg())
 		} else {
 			// 여러 블록(체인 전체)을 받았다: 더 길고 유효하면 교체한다.
@@ -275,7 +275,7 @@ type conn struct {
 	ctx      context.Context          // 소켓이 닫히면 끝난다: context.Cause가 처음 닫힌 까닭이다
 	cancel   context.CancelCauseFunc
 	backlog  int  // 대기열에 있거나 보내는 중인 프레임의 바이트 수 (mu가 지킨다)
-	asking   bool // 이 피어에게 QUERY_ALL을 보낸 뒤 그 피어가 아직 새 블록을 알리지 않았다 (mu가 지킨다)
+	asking   bool // 이 피어에게 QUERY_ALL을 보낸 뒤 그 피어가 아직 내 것보다 긴 체인의 블록을 알리지 않았다 (mu가 지킨다)
 	bad      int  // 이 피어가 보낸 잘못된 메시지 수 (mu가 지킨다)
 }
 
@@ -367,8 +367,8 @@ func newSocket(addr, url string) *socket {
 func (s *socket) open(ws *websocket.Conn, raw *limitedConn, addr string) {
 	ws.MaxPayloadBytes = maxFrameBytes
 	s.link, s.raw, s.addr = ws, raw, addr
-	raw.limit = 0 // 핸드셰이크 뒤의 프레임은 MaxPayloadBytes가 제한한다
-	raw.done()    // 핸드셰이크에 읽은 바이트는 메시지가 아니다
+	raw.limit, raw.quit = 0, s.ctx.Done() // 핸드셰이크 뒤의 프레임은 MaxPayloadBytes가 제한한다
+	raw.done()                            // 핸드셰이크에 읽은 바이트는 메시지가 아니다
 	go writePump(s)
 }
 
@@ -429,9 +429,10 @@ func dial(ws *socket, config *websocket.Config) error {
 // 얻은 뒤에야 더 읽는다: 큰 메시지를 읽고 파싱하는 메모리는 연결이 몇 개든 둘 몫이다.
 type limitedConn struct {
 	net.Conn
-	limit int  // 0이 아니면 이만큼 읽은 뒤로는 읽지 않는다: 핸드셰이크가 끝나기(open) 전이다 (한 번에 읽는 버퍼 하나까지 더 읽힌다)
-	read  int  // 지금 메시지에서 읽은 바이트 수 (그 소켓의 읽는 고루틴만 쓴다)
-	big   bool // bigReads의 슬롯을 쥐었는지
+	limit int             // 0이 아니면 이만큼 읽은 뒤로는 읽지 않는다: 핸드셰이크가 끝나기(open) 전이다 (한 번에 읽는 버퍼 하나까지 더 읽힌다)
+	read  int             // 지금 메시지에서 읽은 바이트 수 (그 소켓의 읽는 고루틴만 쓴다)
+	big   bool            // bigReads의 슬롯을 쥐었는지
+	quit  <-chan struct{} // 소켓이 닫히면 닫힌다: 슬롯을 기다리던 읽기도 끝난다
 }
 
 // bigReads는 16 KiB를 넘는 메시지를 읽고 처리하는 슬롯 둘이다.
@@ -442,12 +443,16 @@ func (c *limitedConn) Read(p []byte) (int, error) {
 	if c.limit > 0 && c.read >= c.limit {
 		return 0, fmt.Errorf("handshake longer than %d bytes", c.limit)
 	} else if c.read > bigMessage && !c.big {
-		// 슬롯이 날 때까지 먼저 온 차례대로 기다린다 (채널은 기다리는 쪽을 온 차례대로 깨운다). 기다리는 연결도
-		// maxPeers의 슬롯을 쥐고 있으므로 기다리는 고루틴은 연결 수만큼이다. 슬롯을 얻은 메시지는 writeTimeout 안에 다
+		// 슬롯이 날 때까지 먼저 온 차례대로 기다린다 (채널은 기다리는 쪽을 온 차례대로 깨운다). 기다리는 동안 소켓이
+		// 닫히면 기다림도 끝난다: 기다리는 고루틴은 열린 소켓 수만큼이다. 슬롯을 얻은 메시지는 writeTimeout 안에 다
 		// 와야 한다.
-		bigReads <- struct{}{}
-		c.big = true
-		c.SetReadDeadline(time.Now().Add(timeout()))
+		select {
+		case bigReads <- struct{}{}:
+			c.big = true
+			c.SetReadDeadline(time.Now().Add(timeout()))
+		case <-c.quit:
+			return 0, net.ErrClosed
+		}
 	}
 	n, err := c.Conn.Read(p)
 	c.read += n
@@ -466,9 +471,9 @@ func timeout() time.Duration { mu.Lock(); defer mu.Unlock(); return writeTimeout
 
 // done은 메시지 하나를 처리한 뒤에 부른다: 센 바이트를 지우고, 쥔 슬롯을 놓는다.
 func (c *limitedConn) done() {
+	c.SetReadDeadline(time.Time{})
 	if c.read = 0; c.big {
 		c.big = false
-		c.SetReadDeadline(time.Time{})
 		<-bigReads
 	}
 }
@@ -500,18 +505,15 @@ func (ws *socket) on(event string, handler func(Message)) {
 			note("-", ws.addr, fmt.Sprint(ws.reason()))
 			handler(Message{})
 			mu.Unlock()
-			if ws.raw != nil { // TCP 연결을 닫는다 (닫는 프레임은 보내지 않는다: 챕터의 ws도 끊긴 연결을 close로 받는다)
-				ws.raw.Close()
-			}
 		}()
 	}
 }
 
-// send는 ws.send(JSON.stringify(message))이다: 메시지의 프레임을 소켓의 대기열에 넣기만 하고 돌아온다.
-// JSON.stringify와 보내는 일은 그 소켓의 writePump가 mu 밖에서 하고, 체인의 한 버전에 대한 응답은 모든 소켓이 한
-// 번 쓴 바이트를 나눠 보낸다. 닫힌 소켓에 보내는 것은 버리고, 1024개가 밀린 소켓은 느린 피어로 보고 닫는다. 모든
-// 대기열의 서로 다른 프레임이 128 MiB를 넘게 되면 가장 많이 밀린 소켓부터 닫고, 그래도 공간이 없으면 보내지 않는다
-// (enqueue). QUERY_ALL을 보낸 피어에게는 그 피어가 새 블록을 알릴 때까지(receive) 다시 보내지 않는다. mu를 잡고 부른다.
+// send는 ws.send(JSON.stringify(message))이다: 메시지의 프레임을 소켓의 대기열에 넣기만 하고 돌아온다. JSON.stringify와
+// 보내는 일은 그 소켓의 writePump가 mu 밖에서 하고, 체인의 한 버전에 대한 응답은 모든 소켓이 한 번 쓴 바이트를 나눠
+// 보낸다. 닫힌 소켓에 보내는 것은 버리고, 1024개가 밀린 소켓은 느린 피어로 보고 닫는다. 모든 대기열의 서로 다른
+// 프레임이 128 MiB를 넘게 되면 가장 많이 밀린 소켓부터 닫고, 그래도 공간이 없으면 보내지 않는다 (enqueue). QUERY_ALL을
+// 보낸 피어에게는 그 피어가 내 것보다 긴 체인의 블록을 알릴 때까지(receive) 다시 보내지 않는다. mu를 잡고 부른다.
 func (ws *socket) send(message Message) {
 	if !ws.asking || message.Type != QUERY_ALL {
 		ws.asking = ws.asking || message.Type == QUERY_ALL
@@ -529,8 +531,8 @@ func (ws *socket) reason() error { return context.Cause(ws.ctx) }
 // close는 소켓을 닫는다: 처음 부른 까닭이 남고, 기다리는 일이 없다.
 func (ws *socket) close(reason error) {
 	ws.cancel(reason)
-	if ws.link != nil {
-		ws.link.SetDeadline(time.Now()) // 막혀 있는 읽기와 쓰기를 바로 끝낸다
+	if ws.raw != nil { // TCP 연결을 닫아 막혀 있는 읽기와 쓰기를 바로 끝낸다 (닫는 프레임은 보내지 않는다:
+		ws.raw.Close() // 챕터의 ws도 끊긴 연결을 close로 받는다)
 	}
 }
 
@@ -626,9 +628,8 @@ func readPump(ws *socket) {
 			ws.close(err) // 먼저 닫힌 소켓이면 그 까닭이 남는다 (첫 메시지를 기다리다 끝났으면 i/o timeout)
 			return
 		}
-		ws.link.SetReadDeadline(time.Time{})
 		receive(ws, data)
-		ws.raw.done()
+		ws.raw.done() // 첫 메시지의 시간 제한도 지운다
 	}
 }
 
@@ -638,9 +639,10 @@ func receive(ws *socket, data []byte) {
 	message, prepared, err := readMessage(data)
 	lockWith(prepared) // mu.Lock(): 챕터의 검증은 mu 밖에서 구해 둔 해시와 머클 루트와 비교만 한다
 	defer unlockWith()
-	// 이 피어가 블록 하나를 보냈다(새 블록을 알렸다. 거절한 블록이어도): 그 피어의 체인이 바뀌었으니 다시 QUERY_ALL을
-	// 보낼 수 있다 (send). 여러 블록의 응답이나 블록을 읽지 못한 메시지로는 그대로이다.
-	ws.asking = ws.asking && (message.Type != RESPONSE_BLOCKCHAIN || len(message.Data) != 1)
+	// 이 피어가 내 마지막 블록보다 index가 큰 블록 하나를 알렸다: 그 피어의 체인이 내 것보다 길어졌으니 다시
+	// QUERY_ALL을 보낼 수 있다 (send). 여러 블록의 응답, 읽지 못한 메시지, 내가 가진 블록을 되돌려 알린 것으로는
+	// 그대로이다.
+	ws.asking = ws.asking && !(len(message.Data) == 1 && message.Data[0].Header.Index > getLatestBlock().Header.Index)
 	// 잘못된 메시지는 한 줄 남기고 센다. maxBadMessages 번째에는 연결을 닫는다
 	if err != nil {
 		ws.bad++

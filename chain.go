@@ -21,8 +21,8 @@ import (
 )
 
 // BlockHeader는 챕터의 class BlockHeader이다. JSON 키 순서도 챕터와 같다.
-// 챕터와 다른 점: previousHash와 merkleRoot는 64글자 대문자 16진수만 받는다 (챕터는 아무 문자열이나 받지만,
-// 그런 블록은 유효할 수 없다).
+// 챕터와 다른 점: previousHash와 merkleRoot는 64글자 대문자 16진수만 받는다. 챕터는 아무 문자열이나 받지만 그런
+// 블록은 유효할 수 없다. 여기서는 그런 블록이 든 메시지를 통째로 거절한다 (initMessageHandler).
 type BlockHeader struct {
 	Version      string `json:"version"`
 	Index        int64  `json:"index"`

@@ -95,8 +95,9 @@ func initHttpServer(ln net.Listener) *http.Server {
 	// 노트와 다른 점: 노트는 /addpeers로 적었다. Express는 경로의 대소문자를 가리지 않아
 	// 챕터에서도 되므로, 노트의 철자도 등록한다 (다른 대소문자는 404이다: initHttpServer).
 	// 노트와 다른 점: 노트는 "네트워크 참여를 요청"한다고 적었다. 이 노드가 그 주소들에 연결한다.
-	// 챕터와 다른 점: /mineBlock과 합쳐 한 번에 넷까지 돌고 charset은 utf-8이어야 한다. 배열이 아닌 peers, null도
-	// 문자열도 아닌 주소(챕터는 500), 64개를 넘는 주소는 400이다. null 주소는 건너뛴다 (챕터는 500).
+	// 챕터와 다른 점: /mineBlock과 합쳐 한 번에 넷까지 돌고 charset은 utf-8이어야 한다.
+	// 배열이 아닌 peers, null도 문자열도 아닌 주소(챕터는 500), 64개를 넘는 주소는 400이다.
+	// null 주소는 빈 주소가 되어 Connection failed를 출력하고 건너뛴다 (챕터는 500).
 	addPeers := slots(bodyReaders, func(w http.ResponseWriter, r *http.Request) {
 		var peers []string
 		if !readBody(w, r, "peers", &peers) { // const peers = req.body.peers || []
@@ -115,9 +116,7 @@ func initHttpServer(ln net.Listener) *http.Server {
 
 	// 챕터와 다른 점: 챕터에 없는 두 경로. GET /는 노드의 페이지이고(챕터는 404), GET /events는 그 페이지가 보는
 	// P2P 메시지의 스트림이다.
-	mux.HandleFunc("GET /{$}", func(w http.ResponseWriter, r *http.Request) {
-		respond(w, http.StatusOK, "text/html", page)
-	})
+	mux.HandleFunc("GET /{$}", func(w http.ResponseWriter, r *http.Request) { respond(w, http.StatusOK, "text/html", page) })
 	mux.HandleFunc("GET /events", slots(streamSlots, events))
 
 	srv := serve(ln, mux) // app.listen(http_port, …)

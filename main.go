@@ -8,6 +8,7 @@ import (
 	"flag"
 	"log"
 	"net"
+	"net/http"
 	"os"
 	"os/signal"
 	"strings"
@@ -28,8 +29,9 @@ var (
 )
 
 // main은 챕터의 끝처럼 HTTP 서버와 P2P 서버를 연다 (initHttpServer(); initP2PServer();).
-// 챕터와 다른 점: 그 앞뒤에 Go가 하는 일이 있다. 플래그를 읽고, 두 포트를 먼저 열고, -peers에 연결하고,
-// POST /stop이나 Ctrl-C를 기다렸다가 끝낸다. 로그는 줄마다 날짜와 시각이 붙고, HTTP 줄이 P2P 줄보다 먼저 출력된다.
+// 챕터와 다른 점: 그 앞에 플래그를 읽고 두 포트를 먼저 열며, 그 뒤에 -peers에 연결하고 POST /stop이나 Ctrl-C를
+// 기다렸다가 끝낸다(run). 로그는 줄마다 날짜와 시각이 붙어 표준 에러로 나가고(챕터의 console.log는 표준 출력),
+// HTTP 줄이 P2P 줄보다 먼저 출력된다.
 func main() {
 	flag.Parse()
 	// 챕터와 다른 점: Ctrl-C도 POST /stop처럼 멈춘다 (stopping과 stop은 http.go에 있다. 챕터는 시그널로 죽는다).
@@ -43,22 +45,26 @@ func main() {
 		log.Fatalf("%v (choose other ports with -http_port and -p2p_port, or HTTP_PORT and P2P_PORT)", err)
 	}
 	httpServer := initHttpServer(httpListener) // initHttpServer();
-	p2pServer := initP2PServer(p2pListener)    // initP2PServer();
-	// 챕터와 다른 점: -peers에 적은 주소들에 연결한다 (챕터는 /addPeers로만 연결한다).
-	mu.Lock()
-	connectToPeers(strings.FieldsFunc(*peers, func(r rune) bool { return r == ',' || r == ' ' })) // 쉼표나 공백으로 나눈 주소들
-	mu.Unlock()
-
-	// 챕터와 다른 점: 멈출 때까지 기다렸다가, 진행 중인 응답(/stop의 응답도)을 2초까지 마저 보내고 끝난다.
-	<-stopping.Done()
-	log.Println("Stopping server") // 챕터와 다른 점: 챕터는 /stop에 아무것도 출력하지 않는다
-	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
-	defer cancel()
-	httpServer.Shutdown(ctx) // 새 요청은 받지 않는다
-	p2pServer.Close()        // 열려 있는 웹소켓들은 프로세스가 끝나며 닫힌다
+	initP2PServer(p2pListener)                 // initP2PServer();
+	// 챕터와 다른 점: -peers의 주소들에 연결하고, 멈출 때까지 기다렸다가 "Stopping server"를 출력하고 끝난다 (챕터는
+	// /addPeers로만 연결하고, /stop에 아무것도 출력하지 않고 바로 끝난다).
+	run(httpServer)
 }
 
 // ---- 챕터에 없는 것 ----
 
-// main.go에서 챕터에 없는 것(플래그, 미리 여는 포트와 포트를 바꾸는 안내, -peers, Ctrl-C, 응답을 마저 보내고
-// 끝내는 Shutdown)은 위의 그 줄에 「챕터와 다른 점」으로 적었다. 노드를 멈추는 stopping과 stop은 http.go에 있다.
+// main.go에서 챕터에 없는 것(플래그, 미리 여는 포트와 포트를 바꾸는 안내, Ctrl-C)은 위의 그 줄에 「챕터와 다른 점」으로
+// 적었고, -peers에 연결하고 멈출 때까지 기다리는 일은 아래의 run이 한다. 노드를 멈추는 stopping과 stop은 http.go에
+// 있다.
+
+// run은 -peers의 주소들에 연결하고, POST /stop이나 Ctrl-C를 기다렸다가 진행 중인 응답(/stop의 응답도)을 2초까지
+// 마저 보낸다. 열려 있는 웹소켓들은 프로세스가 끝나며 닫힌다.
+func run(httpServer *http.Server) {
+	mu.Lock()
+	connectToPeers(strings.FieldsFunc(*peers, func(r rune) bool { return r == ',' || r == ' ' })) // 쉼표나 공백으로 나눈 주소들
+	mu.Unlock()
+	<-stopping.Done()
+	log.Println("Stopping server")
+	time.AfterFunc(2*time.Second, func() { httpServer.Close() }) // 2초 뒤에도 남은 연결은 닫는다
+	httpServer.Shutdown(context.Background())                    // 새 요청은 받지 않고, 진행 중인 응답이 나가기를 기다린다
+}

@@ -35,8 +35,8 @@ const (
 )
 
 // Message는 웹소켓 프레임 하나에 담기는 {"type":T,"data":D}이다. 질의의 data는 null이다.
-// 챕터와 다른 점: 챕터의 data는 블록 배열을 JSON.stringify 한 문자열이지만, 여기서는 블록 배열을 그대로 든다.
-// 보낼 때 그 문자열을 만들고(send), 받을 때 mu를 잡기 전에 블록들로 파싱한다(readMessage). 주고받는 바이트는 같다.
+// 챕터와 다른 점: 챕터의 data는 블록 배열을 JSON.stringify 한 문자열이지만, 여기서는 블록 배열을 그대로 든다. 그
+// 문자열은 보낼 때 writePump가 만들고, 받을 때 mu를 잡기 전에 블록들로 파싱한다(readMessage). 주고받는 바이트는 같다.
 type Message struct {
 	Type MessageType `json:"type"`
 	Data []Block     `json:"data"`
@@ -72,7 +72,6 @@ func initP2PServer(ln net.Listener) *http.Server {
 func initConnection(ws *socket) {
 	// 노트와 다른 점: 노트는 웹소켓 서버를 넣는다고 적었다. 연결 하나(소켓)가 들어간다.
 	sockets = append(sockets, ws) // sockets.push(ws)
-	// 노트와 다른 점: 노트는 intiMessageHandler로 적었다.
 	initMessageHandler(ws)
 	initErrorHandler(ws)
 	// 노트와 다른 점: 노트는 "블럭 길이를 … 요청자에게 보낸다"고 적었다. 상대의 최신 블록을 요청한다.
@@ -87,13 +86,14 @@ func initMessageHandler(ws *socket) {
 	// const message = JSON.parse(data)는 그 소켓의 고루틴이 mu를 잡기 전에 한다 (readMessage).
 	// 챕터와 다른 점: 다음 메시지는 여기 오지 않고 잘못된 메시지로 센다. 한 피어의 다섯 번째에는 연결을 닫는다:
 	//   - JSON.stringify가 쓰는 형식이 아닌 것 (공백, 다른 키 차례, 빠지거나 더 있는 키, 정수가 아닌 type),
-	//   - 문자열도 null도 아닌 data, 빈 블록 배열, 유효할 수 없는 블록 (구조, 해시 형식, 머클 루트,
-	//     String()이 예외를 던지는 "toString" 키),
+	//   - 문자열도 null도 아닌 data, null이거나 블록 배열이 아닌 RESPONSE_BLOCKCHAIN의 data, 빈 블록 배열,
+	//     유효할 수 없는 블록 (구조, 해시 형식, 머클 루트, String()이 예외를 던지는 "toString" 키),
 	//   - 챕터에서는 유효해도 Go가 자바스크립트와 같게 읽지 못하는 data (64겹보다 깊은 값, 짝이 없는 \ud800,
 	//     U+FFFD 문자): 그런 블록을 가진 자바스크립트 노드와는 체인이 나뉜다,
 	//   - data 값이 2^20개를 넘는 프레임, 여러 프레임으로 나눈 메시지.
-	// 챕터와 다른 점: 64 MiB를 넘는 프레임, 16 KiB를 넘는 메시지를 30초 안에 다 보내지 않는 연결은 닫는다.
-	// 16 KiB를 넘는 메시지는 한 번에 둘만, 온 차례대로 읽는다.
+	// 챕터와 다른 점: 64 MiB를 넘는 프레임을 보내거나, 16 KiB를 넘는 메시지를 읽을 슬롯을
+	// 얻은 뒤 30초 안에 다 보내지 않는 연결은 닫는다. 닫힌 소켓에서 이미 받은 메시지는
+	// 처리하지 않는다. 16 KiB를 넘는 메시지는 한 번에 둘만, 온 차례대로 읽는다.
 	ws.on("message", func(message Message) {
 		switch message.Type {
 		case QUERY_LATEST:

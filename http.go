@@ -184,9 +184,9 @@ func slots(places chan struct{}, handler http.HandlerFunc) http.HandlerFunc {
 func readBody(w http.ResponseWriter, r *http.Request, key string, v any) bool {
 	contentType := r.Header.Get("Content-Type")
 	mediaType, params, typeErr := mime.ParseMediaType(contentType)
-	if contentType == "" || typeErr == nil && mediaType != "application/json" || strings.HasSuffix(contentType, ";") {
-		// body-parser의 json()은 이 본문을 읽지 않는다 (type-is가 받지
-		// 않는 "application/json;"도): 챕터는 빈 블록을 생성한다.
+	if contentType == "" || typeErr == nil && mediaType != "application/json" || strings.HasSuffix(contentType, ";") || strings.Contains(contentType, "\t") {
+		// body-parser의 json()은 이 본문을 읽지 않는다 (type-is가 받지 않는 "application/json;"과 탭이 든 type도):
+		// 챕터는 빈 블록을 생성한다.
 		w.Header().Set("Connection", "close") // 그러면 net/http도 응답하기 전에 남은 본문을 읽지 않는다
 		r.Body = http.NoBody
 	}

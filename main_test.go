@@ -256,6 +256,8 @@ func TestInitHttpServer(t *testing.T) {
 			`{"data":["x"]}`, map[string]string{"Content-Type": "text/plain"}, 200, `{"header":{"version":"2.1.0","index":3,`},
 		{"… nor with a Content-Type that body-parser cannot parse", "POST", "/mineBlock", `{"data":["x"]}`,
 			map[string]string{"Content-Type": "application/json;"}, 200, `{"header":{"version":"2.1.0","index":4,`},
+		{"… nor with a tab in it", "POST", "/mineBlock", `{"data":["x"]}`,
+			map[string]string{"Content-Type": "application/json;\tcharset=utf-8"}, 200, `{"header":{"version":"2.1.0","index":5,`},
 		{"챕터와 다른 점: a charset other than utf-8 is 415 (the chapter reads utf-16)", "POST", "/mineBlock",
 			`{"data":["x"]}`, map[string]string{"Content-Type": "application/json; charset=utf-16"}, 415, `{"error":`},
 		{"챕터와 다른 점: a Content-Type Go cannot parse is 415 (the chapter reads application/json; a=1; a=2)", "POST", "/mineBlock",
@@ -274,6 +276,9 @@ func TestInitHttpServer(t *testing.T) {
 		}
 	}
 	check(t, "data of the mined block", string(n.blocks()[2].Data), `[1,"<&>",null,{"b":2}]`)
+	for _, b := range n.blocks()[3:6] {
+		check(t, fmt.Sprintf("data of block %d, mined from a body that was not read", b.Header.Index), string(b.Data), "[]")
+	}
 	// body-parser처럼 JSON이 아닌 본문은 읽지 않는다: 오지 않는 본문을 기다리지 않고 빈 블록을 생성한다.
 	slow := "POST /mineBlock HTTP/1.1\r\nHost: localhost\r\nContent-Type: text/plain\r\nContent-Length: 1000\r\n\r\n"
 	check(t, "status of a text/plain POST /mineBlock whose body never comes, within 5 s", dialStatus(t, n.http, slow), "200")
@@ -1129,8 +1134,9 @@ func TestLimits(t *testing.T) {
 			}
 		}},
 		// 읽지 않는 소켓에 같은 응답 열 개는 프레임 하나를 나눠 가져 한 번만 세고, 프레임 1024개가 밀린 소켓은 하나 더 보내면 닫힌다.
-		// 추가할 수 없는 블록을 되풀이해 받아도, QUERY_ALL을 보낸 피어에게는 그 피어가 우리 마지막 블록보다 index가 큰
-		// 블록을 알릴 때까지 다시 보내지 않는다: 체인 전체의 응답, 거절한 응답, 우리 블록을 되돌려 알린 것으로는 그대로이다.
+		// 추가할 수 없는 블록을 되풀이해 받아도, QUERY_ALL을 보낸 피어에게는 그 피어가 우리 마지막 블록보다 index가 크고
+		// 거기에 이어지지 않는 블록을 알릴 때까지 다시 보내지 않는다: 체인 전체의 응답, 거절한 응답, 우리 블록을 되돌려
+		// 알린 것, 바로 추가할 수 있는 블록으로는 그대로이다.
 		{"QUERY_ALL을 보낸 피어", func(t *testing.T, n *testNode, ws *socket) {
 			chain, quiet := makeChain(5, "ask"), newTestSocket(t, "quiet")
 			setChain(slices.Clone(chain[:3]))
@@ -1144,7 +1150,8 @@ func TestLimits(t *testing.T) {
 				{"after it answers with a chain not longer", chainFrame(chain[:2]), 0},
 				{"after an answer refused as a bad message", []byte(response("[]")), 0},
 				{"after it tells of a block we hold (our own, sent back)", chainFrame(chain[2:3]), 0},
-				{"after it tells of a new block", chainFrame(chain[3:4]), 1},
+				{"after it tells of the next block, which we append", chainFrame(chain[3:4]), 0},
+				{"after it tells of a longer chain's block that is not on ours", chainFrame(chain[5:6]), 1},
 			} {
 				if step.answer != nil {
 					receive(quiet, step.answer)

@@ -161,8 +161,8 @@ func handleBlockchainResponse(message Message) {
 			log.Println("We have to query the chain from our peer")
 			// 노트와 다른 점: 노트는 어디서 놓쳤는지 확인한다고 적었다.
 			// 받은 체인이 더 길고 유효하면 통째로 교체할 뿐이다.
-			// 챕터와 다른 점: 이미 QUERY_ALL을 보낸 피어에게는 그 피어가 내 것보다 긴 체인의
-			// 새 블록을 알릴 때까지 다시 보내지 않는다 (send).
+			// 챕터와 다른 점: 이미 QUERY_ALL을 보낸 피어에게는 그 피어가 내 체인에 이어지지 않는 더
+			// 긴 체인의 블록을 알릴 때까지 다시 보내지 않는다 (send).
 			broadcast(queryAllMsg())
 		} else {
 			// 여러 블록(체인 전체)을 받았다: 더 길고 유효하면 교체한다.
@@ -639,15 +639,15 @@ func receive(ws *socket, data []byte) {
 	message, prepared, err := readMessage(data)
 	lockWith(prepared) // mu.Lock(): 챕터의 검증은 mu 밖에서 구해 둔 해시와 머클 루트와 비교만 한다
 	defer unlockWith()
-	// 이 피어가 내 마지막 블록보다 index가 큰 블록 하나를 알렸다: 그 피어의 체인이 내 것보다 길어졌으니 다시
-	// QUERY_ALL을 보낼 수 있다 (send). 여러 블록의 응답, 읽지 못한 메시지, 내가 가진 블록을 되돌려 알린 것으로는
-	// 그대로이다.
-	ws.asking = ws.asking && !(len(message.Data) == 1 && message.Data[0].Header.Index > getLatestBlock().Header.Index)
+	// 이 피어가 내 마지막 블록보다 index가 크고 거기에 이어지지 않는 블록 하나를 알렸다: 그 피어의 체인이 내 것보다
+	// 길고 다르니 다시 QUERY_ALL을 보낼 수 있다 (send). 여러 블록의 응답, 읽지 못한 메시지, 내가 가진 블록이나 바로
+	// 추가할 수 있는 블록을 알린 것으로는 그대로이다.
+	latest, d := getLatestBlock(), message.Data
+	ws.asking = ws.asking && !(len(d) == 1 && d[0].Header.Index > latest.Header.Index && d[0].Header.PreviousHash != calculateHashForBlock(latest))
 	// 잘못된 메시지는 한 줄 남기고 센다. maxBadMessages 번째에는 연결을 닫는다
 	if err != nil {
-		ws.bad++
 		log.Printf("Ignored message from %s: %v", ws.addr, err)
-		if ws.bad >= maxBadMessages {
+		if ws.bad++; ws.bad >= maxBadMessages {
 			ws.close(fmt.Errorf("%d bad messages", ws.bad))
 		}
 	} else if !ws.isClosed() {

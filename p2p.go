@@ -275,7 +275,7 @@ type conn struct {
 	ctx      context.Context          // 소켓이 닫히면 끝난다: context.Cause가 처음 닫힌 까닭이다
 	cancel   context.CancelCauseFunc
 	backlog  int  // 대기열에 있거나 보내는 중인 프레임의 바이트 수 (mu가 지킨다)
-	asking   bool // 이 피어에게 QUERY_ALL을 보낸 뒤 그 피어가 아직 내 것보다 긴 체인의 블록을 알리지 않았다 (mu가 지킨다)
+	asking   bool // 이 피어에게 QUERY_ALL을 보낸 뒤 그 피어가 아직 내 체인에 이어지지 않는 더 긴 체인의 블록을 알리지 않았다 (mu가 지킨다)
 	bad      int  // 이 피어가 보낸 잘못된 메시지 수 (mu가 지킨다)
 }
 
@@ -513,7 +513,7 @@ func (ws *socket) on(event string, handler func(Message)) {
 // 보내는 일은 그 소켓의 writePump가 mu 밖에서 하고, 체인의 한 버전에 대한 응답은 모든 소켓이 한 번 쓴 바이트를 나눠
 // 보낸다. 닫힌 소켓에 보내는 것은 버리고, 1024개가 밀린 소켓은 느린 피어로 보고 닫는다. 모든 대기열의 서로 다른
 // 프레임이 128 MiB를 넘게 되면 가장 많이 밀린 소켓부터 닫고, 그래도 공간이 없으면 보내지 않는다 (enqueue). QUERY_ALL을
-// 보낸 피어에게는 그 피어가 내 것보다 긴 체인의 블록을 알릴 때까지(receive) 다시 보내지 않는다. mu를 잡고 부른다.
+// 보낸 피어에게는 그 피어가 내 체인에 이어지지 않는 더 긴 체인의 블록을 알릴 때까지(receive) 다시 보내지 않는다. mu를 잡고 부른다.
 func (ws *socket) send(message Message) {
 	if !ws.asking || message.Type != QUERY_ALL {
 		ws.asking = ws.asking || message.Type == QUERY_ALL

@@ -73,7 +73,7 @@ func initHttpServer(ln net.Listener) *http.Server {
 	// POST /stop: 응답한 뒤 프로세스를 끝낸다
 	mux.HandleFunc("POST /stop", func(w http.ResponseWriter, r *http.Request) {
 		respond(w, http.StatusOK, "application/json", stringify(map[string]string{"msg": "Stopping server"}))
-		// 챕터와 다른 점: 챕터는 process.exit()로 바로 끝낸다. 여기서는 main이 이 응답이 나가기를 기다렸다가 끝난다.
+		// 챕터와 다른 점: 챕터는 process.exit()로 바로 끝낸다. 여기서는 main.go의 run이 이 응답이 나가기를 기다렸다가 끝낸다.
 		stop()
 	})
 
@@ -135,11 +135,10 @@ const (
 )
 
 var (
-	bodyReaders    = make(chan struct{}, 4)                   // 본문을 읽고 일하는 요청(/mineBlock, /addPeers)의 슬롯: 본문과 파싱한 값을 쥔 요청 수의 한계
-	streamSlots    = make(chan struct{}, maxStreams)          // 노드의 페이지가 여는 이벤트 스트림의 슬롯
-	chainWriters   = make(chan struct{}, 2)                   // GET /blocks의 응답을 쓰는 슬롯: 느린 클라이언트가 저마다 체인의 한 버전을 쥐지 못하도록
-	stopping, stop = context.WithCancel(context.Background()) // POST /stop이 끝낸다 (main에서는 Ctrl-C도). HTTP 요청들의 context이다
-	streams        sync.Map                                   // 노드의 페이지가 연 이벤트 스트림들: chan string마다 true
+	bodyReaders  = make(chan struct{}, 4)          // 본문을 읽고 일하는 요청(/mineBlock, /addPeers)의 슬롯: 본문과 파싱한 값을 쥔 요청 수의 한계
+	streamSlots  = make(chan struct{}, maxStreams) // 노드의 페이지가 여는 이벤트 스트림의 슬롯
+	chainWriters = make(chan struct{}, 2)          // GET /blocks의 응답을 쓰는 슬롯: 느린 클라이언트가 저마다 체인의 한 버전을 쥐지 못하도록
+	streams      sync.Map                          // 노드의 페이지가 연 이벤트 스트림들: chan string마다 true
 )
 
 // page는 노드의 페이지이다: 체인을 카드로, 피어들, 블록 생성과 피어 추가, 이 노드가 주고받는 P2P 메시지를 보여 준다.

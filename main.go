@@ -34,7 +34,7 @@ var (
 // HTTP 줄이 P2P 줄보다 먼저 출력된다.
 func main() {
 	flag.Parse()
-	// 챕터와 다른 점: Ctrl-C도 POST /stop처럼 멈춘다 (stopping과 stop은 http.go에 있다. 챕터는 시그널로 죽는다).
+	// 챕터와 다른 점: Ctrl-C도 POST /stop처럼 멈춘다 (챕터는 시그널로 죽는다). stopping과 stop은 아래에 있다.
 	stopping, stop = signal.NotifyContext(stopping, os.Interrupt, syscall.SIGTERM)
 
 	// 챕터와 다른 점: 두 포트를 먼저 열고, 이미 쓰고 있으면 어느 플래그를 바꿀지 알리고 끝난다
@@ -53,9 +53,9 @@ func main() {
 
 // ---- 챕터에 없는 것 ----
 
-// main.go에서 챕터에 없는 것(플래그, 미리 여는 포트와 포트를 바꾸는 안내, Ctrl-C)은 위의 그 줄에 「챕터와 다른 점」으로
-// 적었고, -peers에 연결하고 멈출 때까지 기다리는 일은 아래의 run이 한다. 노드를 멈추는 stopping과 stop은 http.go에
-// 있다.
+// stopping은 노드가 멈추면 끝나는 context이고 HTTP 요청들의 context이다. POST /stop이 stop을 부르고, main은 Ctrl-C도
+// 더한다.
+var stopping, stop = context.WithCancel(context.Background())
 
 // run은 -peers의 주소들에 연결하고, POST /stop이나 Ctrl-C를 기다렸다가 진행 중인 응답(/stop의 응답도)을 2초까지
 // 마저 보낸다. 열려 있는 웹소켓들은 프로세스가 끝나며 닫힌다.

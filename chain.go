@@ -312,8 +312,8 @@ func precomputed(data json.RawMessage) facts {
 // 이미 검사한 것이다(readBody, prepareBlocks): JSON.stringify의 형식이 아닌 data의 루트는 '0' 64개가 되어 버린다.
 func merkleRootOf(data json.RawMessage) Hash { return factsOf(data).root }
 
-// prepareData는 data 배열의 머클 루트와 값의 수를 구한다. data가 JSON.stringify가 쓰는 형식인지도
-// 보고(canonicalJSON), 값이 limit 개를 넘으면 해시하지 않고 거절한다. 리프 노드는 값을 String(value)로
+// prepareData는 data 배열의 머클 루트와 값의 수를 구한다. 이스케이프 없는 문자열만이 아닌 data는 JSON.stringify가
+// 쓰는 형식인지도 보고(canonicalJSON), 값이 limit 개를 넘으면 해시하지 않고 거절한다. 리프 노드는 값을 String(value)로
 // 바꾼 문자열이 이미 64글자 대문자 16진수면 그 값, 아니면 그 문자열의 SHA-256이다 (빈 문자열도 해시한다).
 func prepareData(data json.RawMessage, limit int) (dataFacts, error) {
 	var texts []string // 값마다 String(value). 대부분의 data는 이스케이프 없는 문자열들이라 한 번에 읽는다 (String()은 그 자신)

@@ -83,7 +83,7 @@ func initHttpServer(ln net.Listener) *http.Server {
 		mu.Lock()
 		for _, s := range getSockets() {
 			// s._socket.remoteAddress + ':' + s._socket.remotePort (IPv6 주소도 챕터처럼 [ ] 없이 "::1:6002")
-			// 챕터와 다른 점: Node는 들어온 연결의 IPv4 주소를 "::ffff:127.0.0.1"처럼 보인다. Go는 "127.0.0.1"이다.
+			// 챕터와 다른 점: Node는 들어온 연결의 IPv4 주소를 "::ffff:127.0.0.1"처럼 쓴다. Go는 "127.0.0.1"이다.
 			host, port, _ := net.SplitHostPort(s.addr)
 			peers = append(peers, host+":"+port)
 		}

@@ -57,7 +57,7 @@ func getSockets() []*socket { return sockets }
 // initP2PServer는 ln(main이 미리 열어 둔 포트)에서 웹소켓 서버를 열고, 연결이 올 때마다 initConnection을 부른다.
 // 챕터와 다른 점: 들어온 연결은 64개까지 받고(더 오는 연결은 기다린다), 핸드셰이크는 5초 안이어야 하고 그 요청 헤더의
 // 크기에 제한이 있다 (newServer).
-// 챕터와 다른 점: 이 노드 자신이 연결한 것과 웹 페이지(브라우저)가 연 것은 거절한다 (newServer).
+// 챕터와 다른 점: 이 노드 자신의 연결과, http://localhost/가 아닌 Origin 헤더를 보낸 연결(웹 페이지가 연 것)은 거절한다 (newServer).
 func initP2PServer(ln net.Listener) *http.Server {
 	// 노트와 다른 점: 노트는 server.on이 연결을 "대기열"에 올린다고 적었다. 연결이 올 때마다 부를 함수를 등록할 뿐이다.
 	server := newServer(ln, func(ws *socket) { initConnection(ws) }) // new WebSocket.Server(…), server.on("connection", …)
@@ -72,28 +72,29 @@ func initP2PServer(ln net.Listener) *http.Server {
 func initConnection(ws *socket) {
 	// 노트와 다른 점: 노트는 웹소켓 서버를 넣는다고 적었다. 연결 하나(소켓)가 들어간다.
 	sockets = append(sockets, ws) // sockets.push(ws)
-	initMessageHandler(ws)
+	initMessageHandler(ws)        // 노트와 다른 점: 노트는 intiMessageHandler로 적었다
 	initErrorHandler(ws)
 	// 노트와 다른 점: 노트는 "블럭 길이를 … 요청자에게 보낸다"고 적었다. 상대의 최신 블록을 요청한다.
 	write(ws, queryChainLengthMsg())
 }
 
 // initMessageHandler는 소켓에 메시지가 올 때마다 그 종류에 따라 처리하게 한다.
-// 노트와 다른 점: 노트는 ws.on이 소켓을 "메세지 대기열"에
-// 올린다고 적었다. 메시지가 올 때마다 부를 함수를 등록할 뿐이다.
+// 노트와 다른 점: 노트는 ws.on이 소켓을 "메세지 대기열"에 올린다고 적었다. 메시지가 올 때마다 부를 함수를 등록할 뿐이다.
 // 노트와 다른 점: 노트는 이 함수의 이름을 intiMessageHandler로 적었다.
 func initMessageHandler(ws *socket) {
 	// const message = JSON.parse(data)는 그 소켓의 고루틴이 mu를 잡기 전에 한다 (readMessage).
-	// 챕터와 다른 점: 다음 메시지는 여기 오지 않고 잘못된 메시지로 센다. 한 피어의 다섯 번째에는 연결을 닫는다:
+	// 챕터와 다른 점: 다음 메시지는 여기 오지 않고 잘못된 메시지로 센다. 한 피어의 다섯 번째에는 연결을 끊는다:
 	//   - JSON.stringify가 쓰는 형식이 아닌 것 (공백, 다른 키 차례, 빠지거나 더 있는 키, 정수가 아닌 type),
+	//     그리고 제어 문자가 든 data 문자열 (챕터의 노드는 그런 메시지를 보내지 않는다),
 	//   - 문자열도 null도 아닌 data, null이거나 블록 배열이 아닌 RESPONSE_BLOCKCHAIN의 data, 빈 블록 배열,
 	//     유효할 수 없는 블록 (구조, 해시 형식, 머클 루트, String()이 예외를 던지는 "toString" 키),
 	//   - 챕터에서는 유효해도 Go가 자바스크립트와 같게 읽지 못하는 data (64겹보다 깊은 값, 짝이 없는 \ud800,
-	//     U+FFFD 문자): 그런 블록을 가진 자바스크립트 노드와는 체인이 나뉜다,
+	//     U+FFFD 문자): 그런 블록을 가진 자바스크립트 노드와는 체인이 갈라진다,
 	//   - data 값이 2^20개를 넘는 프레임, 여러 프레임으로 나눈 메시지.
-	// 챕터와 다른 점: 64 MiB를 넘는 프레임을 보내거나, 16 KiB를 넘는 메시지를 읽을 슬롯을
-	// 얻은 뒤 30초 안에 다 보내지 않는 연결은 닫는다. 닫힌 소켓에서 이미 받은 메시지는
-	// 처리하지 않는다. 16 KiB를 넘는 메시지는 한 번에 둘만, 온 차례대로 읽는다.
+	// 챕터와 다른 점: 64 MiB를 넘는 프레임을 보내거나, 16 KiB를 넘는 메시지를 읽을 슬롯을 얻은 뒤 30초 안에 다
+	// 보내지 않는 연결은 끊는다. 16 KiB를 넘는 메시지는 한 번에 둘만, 온 차례대로 읽는다. 닫힌 소켓에서 이미 받은
+	// 메시지는 처리하지 않는다. RSV 비트나 예약된 opcode가 있는 프레임도 읽는다 (npm ws는 연결을 닫는다).
+	// 챕터와 다른 점: 연결을 끊을 때 닫는 프레임 없이 TCP 연결을 닫는다 (상대의 ws는 비정상 종료로 받는다).
 	ws.on("message", func(message Message) {
 		switch message.Type {
 		case QUERY_LATEST:
@@ -241,7 +242,7 @@ func replaceChain(newBlocks []Block) {
 
 // ---- 챕터에 없는 것 ----
 
-// 믿을 수 없는 피어를 위한 한계들 (README의 「지키는 한계」).
+// 신뢰할 수 없는 피어를 막는 한계들 (README의 「지키는 한계」).
 // 챕터에는 ws 1.x가 들어온 연결에 두는 프레임 한계(100 MiB)만 있다.
 const (
 	maxPeers       = 64       // 들어온 연결 수, 나가는(연결했거나 연결하는 중인) 연결 수, /addPeers 요청 하나의 주소 수의 한계
@@ -264,12 +265,12 @@ var (
 	dialed         = map[string]*socket{} // 연결했거나 연결하는 중인 피어 주소(ws.url)와 그 소켓 (mu가 지킨다)
 )
 
-// conn은 소켓 하나의 연결과 대기열이다. 짜임은 gorilla/websocket의 chat 예제와 같다: 연결마다 읽는 고루틴(readPump)과
+// conn은 소켓 하나의 연결과 대기열이다. 구조는 gorilla/websocket의 chat 예제와 같다: 연결마다 읽는 고루틴(readPump)과
 // 쓰는 고루틴(writePump)이 하나씩 있고, ws.send는 프레임을 대기열에 넣기만 하며 writePump가 차례로 보낸다.
 type conn struct {
 	link     *websocket.Conn          // 웹소켓 연결: 연결하는 중에는 nil
 	raw      *limitedConn             // ws 아래의 연결: 읽는 바이트를 센다
-	addr     string                   // "remoteAddress:remotePort": GET /peers와 로그에 보이는 값
+	addr     string                   // "remoteAddress:remotePort": GET /peers와 로그에 출력하는 값
 	handlers map[string]func(Message) // ws.on(event, handler)로 등록한 핸들러들 (mu가 지킨다)
 	queue    chan *frame              // ws.send의 대기열
 	ctx      context.Context          // 소켓이 닫히면 끝난다: context.Cause가 처음 닫힌 까닭이다
@@ -334,8 +335,8 @@ func chainText(blocks []Block) func() []byte {
 // newServer는 ln에서 웹소켓 서버를 열고, 연결마다 소켓을 만들어 onConnection에 넘긴다 (mu를 잡고).
 func newServer(ln net.Listener, onConnection func(*socket)) *http.Server {
 	server := websocket.Server{
-		// npm ws는 Origin 헤더 없이, x/net은 http://localhost/ 로 연결한다. 브라우저는 끝에 / 가
-		// 없는 Origin을 보내므로, 웹 페이지는 피어가 될 수 없다. 이 노드 자신(Node-Id)도 거절한다.
+		// npm ws는 Origin 헤더 없이, x/net은 http://localhost/ 로 연결한다. 다른 Origin은 모두 거절한다: 브라우저는
+		// 끝에 / 가 없는 Origin을 보내므로 웹 페이지는 피어가 될 수 없다. 이 노드 자신(Node-Id)도 거절한다.
 		Handshake: func(_ *websocket.Config, req *http.Request) error {
 			if origin := req.Header.Get("Origin"); req.Header.Get("Node-Id") == nodeID || origin != "" && origin != "http://localhost/" {
 				return errors.New("a connection from this node itself or from a web page")
@@ -684,6 +685,7 @@ func readMessage(frame []byte) (message Message, prepared facts, err error) {
 // sameAsStringify는 frame이 {"type":typ,"data":data}를 JSON.stringify가 쓴 바이트와 같은지 알려준다. 큰 data 문자열은
 // 다시 쓰지 않고 길이로 비교한다: JSON.stringify는 그 문자열에 따옴표를 붙이고 "와 \ 만 이스케이프해 쓰며(answerSize:
 // 블록 배열의 JSON 에는 제어 문자가 없다), 같은 문자열을 다르게 쓴 것(다른 이스케이프, 공백, 더 쓴 키)은 더 길다.
+// 제어 문자가 든 data 문자열은 JSON.stringify가 쓴 것이어도 길이가 달라 거절한다 (블록 배열일 수 없는 data이다).
 func sameAsStringify(frame []byte, typ MessageType, data *string) bool {
 	if data == nil {
 		return string(frame) == fmt.Sprintf(`{"type":%d,"data":null}`, typ)

@@ -45,11 +45,10 @@ func initHttpServer(ln net.Listener) *http.Server {
 
 	// POST /mineBlock {"data":[…]}: 새 블록을 생성해 반환한다
 	// 노트와 다른 점: 노트의 코드는 function (req, res) {/ 로, { 뒤에 /가 하나 더 있다 (문법 오류).
-	// 챕터와 다른 점: /addPeers와 합쳐 한 번에 넷까지 돈다 (slots). charset이 utf-8이 아닌 JSON과
-	// Go가 파싱하지 못하는 Content-Type(같은 인자가 둘)은 415이다 (챕터는 utf-16은 읽는다).
-	// 챕터와 다른 점: 자바스크립트와 같게 읽을 수 없는 data(1e400, 64겹보다 깊은 값,
-	// 짝이 없는 \ud800, U+FFFD 문자, "toString" 키)와 배열이 아닌 data는 400이다 (챕터는
-	// 받거나 500이다: readBody). 에러의 본문은 HTML이 아니라 {"error":"…"}이다.
+	// 챕터와 다른 점: /addPeers와 합쳐 한 번에 넷까지 돈다 (slots). charset이 utf-8이 아닌 JSON과 Go가 파싱하지 못하는
+	// Content-Type(같은 인자가 둘)은 415이다 (챕터는 utf-16은 읽는다).
+	// 챕터와 다른 점: 자바스크립트와 같게 읽을 수 없는 data(1e400, 64겹보다 깊은 값, 짝이 없는 \ud800, U+FFFD 문자,
+	// "toString" 키)와 배열이 아닌 data는 400이다 (챕터는 받거나 500이다: readBody). 에러의 본문은 {"error":"…"}이다.
 	mux.HandleFunc("POST /mineBlock", slots(bodyReaders, func(w http.ResponseWriter, r *http.Request) {
 		var data json.RawMessage
 		if !readBody(w, r, "data", &data) { // const data = req.body.data || []
@@ -92,12 +91,12 @@ func initHttpServer(ln net.Listener) *http.Server {
 	})
 
 	// POST /addPeers {"peers":[…]}: 피어마다 웹소켓을 연다.
-	// 노트와 다른 점: 노트는 /addpeers로 적었다. Express는 경로의 대소문자를 가리지 않아
-	// 챕터에서도 되므로, 노트의 철자도 등록한다 (다른 대소문자는 404이다: initHttpServer).
+	// 노트와 다른 점: 노트는 /addpeers로 적었다. Express는 경로의 대소문자를 가리지 않아 챕터에서도 되므로, 노트의
+	// 철자도 등록한다 (다른 대소문자는 404이다: initHttpServer).
 	// 노트와 다른 점: 노트는 "네트워크 참여를 요청"한다고 적었다. 이 노드가 그 주소들에 연결한다.
-	// 챕터와 다른 점: /mineBlock과 합쳐 한 번에 넷까지 돌고 charset은 utf-8이어야 한다.
-	// 배열이 아닌 peers, null도 문자열도 아닌 주소(챕터는 500), 64개를 넘는 주소는 400이다.
-	// null 주소는 빈 주소가 되어 Connection failed를 출력하고 건너뛴다 (챕터는 500).
+	// 챕터와 다른 점: /mineBlock과 합쳐 한 번에 넷까지 돌고 charset은 utf-8이어야 한다. 배열이 아닌 peers, null도
+	// 문자열도 아닌 주소(챕터는 500), 64개를 넘는 주소는 400이다. null 주소는 빈 주소가 되어 Connection failed를
+	// 출력하고 건너뛴다 (챕터는 500).
 	addPeers := slots(bodyReaders, func(w http.ResponseWriter, r *http.Request) {
 		var peers []string
 		if !readBody(w, r, "peers", &peers) { // const peers = req.body.peers || []

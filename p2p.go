@@ -35,8 +35,8 @@ const (
 )
 
 // Message는 웹소켓 프레임 하나에 담기는 {"type":T,"data":D}이다. 질의의 data는 null이다.
-// 챕터와 다른 점: 챕터의 data는 블록 배열을 JSON.stringify 한 문자열이지만, 여기서는 블록 배열을 그대로 든다. 그
-// 문자열은 보낼 때 writePump가 만들고, 받을 때 mu를 잡기 전에 블록들로 파싱한다(readMessage). 주고받는 바이트는 같다.
+// 챕터의 data는 블록 배열을 JSON.stringify 한 문자열이다. 여기서는 블록 배열을 그대로 들고, 그 문자열은 보낼 때
+// 만들고 받을 때 파싱한다 (writePump, readMessage). 주고받는 바이트는 챕터와 같다.
 type Message struct {
 	Type MessageType `json:"type"`
 	Data []Block     `json:"data"`
@@ -55,9 +55,8 @@ type socket struct {
 func getSockets() []*socket { return sockets }
 
 // initP2PServer는 ln(main이 미리 열어 둔 포트)에서 웹소켓 서버를 열고, 연결이 올 때마다 initConnection을 부른다.
-// 챕터와 다른 점: 들어온 연결은 64개까지 받고(더 오는 연결은 기다린다), 핸드셰이크는 5초 안이어야 하고 그 요청 헤더의
-// 크기에 제한이 있다 (newServer).
-// 챕터와 다른 점: 이 노드 자신의 연결과, http://localhost/가 아닌 Origin 헤더를 보낸 연결(웹 페이지가 연 것)은 거절한다 (newServer).
+// 챕터와 다른 점: 들어온 연결의 수와 핸드셰이크의 시간, 크기에 한계가 있고, 이 노드 자신의 연결과 http://localhost/가
+// 아닌 Origin 헤더를 보낸 연결(웹 페이지가 연 것)은 거절한다 (newServer).
 func initP2PServer(ln net.Listener) *http.Server {
 	// 노트와 다른 점: 노트는 server.on이 연결을 "대기열"에 올린다고 적었다. 연결이 올 때마다 부를 함수를 등록할 뿐이다.
 	server := newServer(ln, func(ws *socket) { initConnection(ws) }) // new WebSocket.Server(…), server.on("connection", …)
@@ -91,10 +90,9 @@ func initMessageHandler(ws *socket) {
 	//   - 챕터에서는 유효해도 Go가 자바스크립트와 같게 읽지 못하는 data (64겹보다 깊은 값, 짝이 없는 \ud800,
 	//     U+FFFD 문자): 그런 블록을 가진 자바스크립트 노드와는 체인이 갈라진다,
 	//   - data 값이 2^20개를 넘는 프레임, 여러 프레임으로 나눈 메시지.
-	// 챕터와 다른 점: 64 MiB를 넘는 프레임을 보내거나, 16 KiB를 넘는 메시지를 읽을 슬롯을 얻은 뒤 30초 안에 다
-	// 보내지 않는 연결은 끊는다. 16 KiB를 넘는 메시지는 한 번에 둘만, 온 차례대로 읽는다. 닫힌 소켓에서 이미 받은
-	// 메시지는 처리하지 않는다. RSV 비트나 예약된 opcode가 있는 프레임도 읽는다 (npm ws는 연결을 닫는다).
-	// 챕터와 다른 점: 연결을 끊을 때 닫는 프레임 없이 TCP 연결을 닫는다 (상대의 ws는 비정상 종료로 받는다).
+	// 챕터와 다른 점: 너무 큰 프레임을 보내거나 큰 메시지를 너무 느리게 보내는 연결은 끊고(큰 메시지는 한 번에 둘만
+	// 읽는다: limitedConn), 닫힌 소켓에서 이미 받은 메시지는 처리하지 않는다. RSV 비트나 예약된 opcode가 있는 프레임도
+	// 읽는다(npm ws는 연결을 닫는다). 연결은 닫는 프레임 없이 끊는다 (상대의 ws는 비정상 종료로 받는다).
 	ws.on("message", func(message Message) {
 		switch message.Type {
 		case QUERY_LATEST:
@@ -120,9 +118,9 @@ func closeConnection(ws *socket) {
 }
 
 // connectToPeers는 받은 피어 주소마다 웹소켓을 열고, 열리면 initConnection을 부른다. 연결은 기다리지 않는다.
-// 챕터와 다른 점: ws://가 아닌 주소, 이미 연결한 주소, 64개를 넘는 연결, 이 노드
-// 자신(핸드셰이크에서 거절된다)은 건너뛰고 까닭을 출력한다 (챕터는 호스트가 없는 주소에 예외를
-// 던져 /addPeers가 500이다). 연결과 핸드셰이크는 5초, 응답 헤더는 4 KiB 안이어야 한다.
+// 챕터와 다른 점: ws://가 아닌 주소, 이미 연결한 주소, 한계(64개)를 넘는 연결, 이 노드 자신(핸드셰이크에서 거절된다)은
+// 건너뛰고 까닭을 출력한다 (챕터는 호스트가 없는 주소에 예외를 던져 /addPeers가 500이다). 연결과 핸드셰이크에는 시간과
+// 크기의 한계가 있다 (dial).
 func connectToPeers(newPeers []string) {
 	for _, peer := range newPeers {
 		// 노트와 다른 점: 노트는 peer를 포트 번호라 적었다. ws://127.0.0.1:6002 같은 주소이다.
@@ -199,9 +197,8 @@ func responseLatestMsg() Message {
 }
 
 // write는 메시지를 JSON 문자열로 바꿔 그 소켓으로 보낸다. 챕터의 ws.send처럼 보낼 것을 대기열에 넣기만 하고 돌아온다.
-// 챕터와 다른 점: 닫힌 소켓에는 보내지 않는다(챕터는 예외를 던진다). 모든 대기열의 프레임이 128 MiB를 넘게 되면
-// 가장 많이 밀린 소켓부터 닫고, 그래도 넘으면 보내지 않는다.
-// 1024개가 밀렸거나 30초 안에 보내지 못한 소켓은 닫는다 (send).
+// 챕터와 다른 점: 닫힌 소켓에는 보내지 않는다(챕터는 예외를 던진다). 보낼 것이 너무 밀리거나 너무 오래 보내지 못한
+// 소켓은 닫고, 모든 대기열이 한계에 차면 가장 많이 밀린 소켓부터 닫는다 (send, README의 「지키는 한계」).
 // 노트와 다른 점: 노트는 "서버 소켓이 클라이언트에게" 보낸다고 적었다. 연결한 쪽과 받은 쪽이 똑같이 write를 부른다.
 func write(ws *socket, message Message) {
 	ws.send(message) // ws.send(JSON.stringify(message))

@@ -35,7 +35,7 @@ type BlockHeader struct {
 type Block struct {
 	Header BlockHeader     `json:"header"`
 	Data   json.RawMessage `json:"data"` // 챕터의 data 배열: JSON.stringify가 쓴 [값,값,…] 문자열 그대로 둔다
-	memo                   // 이 블록과 이 블록까지의 체인을 보내는 비용: 챕터에는 없는 값이라 건너뛰어도 된다 (아래)
+	costs                  // 이 블록과 이 블록까지의 체인을 보내는 비용: 챕터에는 없는 값이라 건너뛰어도 된다 (아래)
 }
 
 // Node.js는 핸들러를 한 번에 하나씩 돌리므로 챕터는 전역 변수를 그냥 쓴다. Go에서는 HTTP 요청과 받은 메시지가
@@ -140,16 +140,12 @@ func isValidNewBlock(newBlock Block, previousBlock Block) bool {
 	return true
 }
 
-// isValidBlockStructure는 블록의 각 값이 맞는 형식인지 검사한다.
-// 챕터의 typeof 검사 여섯 개 가운데 'string'(version, previousHash, merkleRoot)과 'number'(index, timestamp)
-// 다섯은 Go의 타입(string, Hash, int64)과, 받은 블록이 JSON.stringify가 쓴 그대로인지 보는 검사(decodeBlocks:
-// null이나 빠진 값은 거기서 거절한다)가 대신한다. 그 대신 아래 줄은 챕터에 없는 제한을 본다.
-// 챕터와 다른 점: version은 256바이트까지, index와 timestamp는 ±(2^53-1) 안의 정수(1.5는 받을 때 거절한다),
-// data는 null이나 객체가 아닌 배열이고 JSON으로 1 MiB까지이다.
-func isValidBlockStructure(block Block) bool {
-	return len(block.Header.Version) <= 256 && isSafeInteger(block.Header.Index) && isSafeInteger(block.Header.Timestamp) && // version, index, timestamp
-		len(block.Data) >= 2 && block.Data[0] == '[' && len(block.Data) <= maxBlockDataBytes // typeof(block.data) === 'object': JSON 배열
-}
+// isValidBlockStructure는 블록의 각 값이 맞는 타입인지 검사한다. 챕터의 typeof 검사 여섯 가운데 'string'(version,
+// previousHash, merkleRoot)과 'number'(index, timestamp) 다섯은 Go의 타입(string, Hash, int64)이 대신한다: 다른 타입의
+// 값이나 null, 빠진 값이 든 블록은 받을 때 거절한다 (decodeBlocks).
+// 챕터와 다른 점: index와 timestamp는 정수여야 하고(1.5는 받을 때 거절한다), data는 null이나
+// 객체가 아닌 배열이어야 한다. 받은 블록은 챕터에 없는 한계도 지켜야 한다 (withinLimits).
+func isValidBlockStructure(block Block) bool { return len(block.Data) >= 2 && block.Data[0] == '[' } // typeof(block.data) === 'object'
 
 // isValidChain은 첫 블록이 제네시스 블록과 같고 모든 블록이 앞 블록 위에 맞게 올라가 있는지 검사한다.
 func isValidChain(blockchainToValidate []Block) bool {
@@ -197,9 +193,9 @@ func (h *Hash) UnmarshalText(text []byte) error {
 	return nil
 }
 
-// memo는 블록에 적어 두는 비용이다: 응답 프레임의 크기를 체인을 다시
+// costs는 블록에 적어 두는 비용이다: 응답 프레임의 크기를 체인을 다시
 // 돌지 않고 안다 (fits와 decodeBlocks, prepareBlocks가 적는다).
-type memo struct {
+type costs struct {
 	own   cost // 이 블록 하나가 응답 프레임에 더하는 비용 (0이면 아직 세지 않았다)
 	total cost // 제네시스부터 이 블록까지의 체인을 응답 프레임 하나로 보낼 때의 비용
 }
@@ -274,6 +270,12 @@ func fits(newBlock *Block) bool {
 		log.Printf("Not adding block %d: the whole chain would no longer fit in one frame of 64 MiB", newBlock.Header.Index)
 	}
 	return newBlock.total.within()
+}
+
+// withinLimits는 받은 블록이 챕터에 없는 한계 안인지 알려준다: version은 256바이트까지, index와 timestamp는
+// 자바스크립트가 정확히 다루는 정수(±(2^53-1) 안), data는 JSON으로 1 MiB까지. 이 노드가 생성하는 블록은 늘 그 안이다.
+func withinLimits(block Block) bool {
+	return len(block.Header.Version) <= 256 && isSafeInteger(block.Header.Index) && isSafeInteger(block.Header.Timestamp) && len(block.Data) <= maxBlockDataBytes
 }
 
 // isSafeInteger는 n이 자바스크립트의 Number.isSafeInteger를 만족하는지 알려준다.

@@ -78,7 +78,8 @@ func initConnection(ws *socket) {
 }
 
 // initMessageHandler는 소켓에 메시지가 올 때마다 그 종류에 따라 처리하게 한다.
-// 노트와 다른 점: 노트는 ws.on이 소켓을 "메세지 대기열"에 올린다고 적었다. 메시지가 올 때마다 부를 함수를 등록할 뿐이다.
+// 노트와 다른 점: 노트는 ws.on이 소켓을 "메세지 대기열"에
+// 올린다고 적었다. 메시지가 올 때마다 부를 함수를 등록할 뿐이다.
 // 노트와 다른 점: 노트는 이 함수의 이름을 intiMessageHandler로 적었다.
 func initMessageHandler(ws *socket) {
 	// const message = JSON.parse(data)는 그 소켓의 고루틴이 mu를 잡기 전에 한다 (readMessage).
@@ -273,7 +274,7 @@ type conn struct {
 	ctx      context.Context          // 소켓이 닫히면 끝난다: context.Cause가 처음 닫힌 까닭이다
 	cancel   context.CancelCauseFunc
 	backlog  int  // 대기열에 있거나 보내는 중인 프레임의 바이트 수 (mu가 지킨다)
-	asking   bool // 이 피어에게 QUERY_ALL을 보낸 뒤 그 피어가 아직 내 체인에 이어지지 않는 더 긴 체인의 블록을 알리지 않았다 (mu가 지킨다)
+	askedAll bool // 이 피어에게 QUERY_ALL을 보낸 뒤 그 피어가 아직 내 체인에 이어지지 않는 더 긴 체인의 블록을 알리지 않았다 (mu가 지킨다)
 	bad      int  // 이 피어가 보낸 잘못된 메시지 수 (mu가 지킨다)
 }
 
@@ -493,14 +494,14 @@ func (l rawListener) Accept() (net.Conn, error) {
 func (ws *socket) on(event string, handler func(Message)) {
 	ws.handlers[event] = handler
 	if event == "message" && ws.link != nil {
-		note("+", ws.addr, "connected")
+		trace("+", ws.addr, "connected")
 		go readPump(ws)
 	} else if event == "close" {
 		go func() {
 			<-ws.ctx.Done()
 			mu.Lock()
 			release(ws)
-			note("-", ws.addr, fmt.Sprint(ws.reason()))
+			trace("-", ws.addr, fmt.Sprint(ws.reason()))
 			handler(Message{})
 			mu.Unlock()
 		}()
@@ -511,11 +512,12 @@ func (ws *socket) on(event string, handler func(Message)) {
 // 보내는 일은 그 소켓의 writePump가 mu 밖에서 하고, 체인의 한 버전에 대한 응답은 모든 소켓이 한 번 쓴 바이트를 나눠
 // 보낸다. 닫힌 소켓에 보내는 것은 버리고, 1024개가 밀린 소켓은 느린 피어로 보고 닫는다. 모든 대기열의 서로 다른
 // 프레임이 128 MiB를 넘게 되면 가장 많이 밀린 소켓부터 닫고, 그래도 공간이 없으면 보내지 않는다 (enqueue). QUERY_ALL을
-// 보낸 피어에게는 그 피어가 내 체인에 이어지지 않는 더 긴 체인의 블록을 알릴 때까지(receive) 다시 보내지 않는다. mu를 잡고 부른다.
+// 보낸 피어에게는 그 피어가 내 체인에 이어지지 않는 더 긴 체인의 블록을 알릴 때까지(receive) 다시 보내지 않는다. mu를
+// 잡고 부른다.
 func (ws *socket) send(message Message) {
-	if !ws.asking || message.Type != QUERY_ALL {
-		ws.asking = ws.asking || message.Type == QUERY_ALL
-		note("→", ws.addr, describe(message.Type, message.Data))
+	if !ws.askedAll || message.Type != QUERY_ALL {
+		ws.askedAll = ws.askedAll || message.Type == QUERY_ALL
+		trace("→", ws.addr, describe(message.Type, message.Data))
 		enqueue(ws, frameOf(message))
 	}
 }
@@ -641,7 +643,7 @@ func receive(ws *socket, data []byte) {
 	// 길고 다르니 다시 QUERY_ALL을 보낼 수 있다 (send). 여러 블록의 응답, 읽지 못한 메시지, 내가 가진 블록이나 바로
 	// 추가할 수 있는 블록을 알린 것으로는 그대로이다.
 	latest, d := getLatestBlock(), message.Data
-	ws.asking = ws.asking && !(len(d) == 1 && d[0].Header.Index > latest.Header.Index && d[0].Header.PreviousHash != calculateHashForBlock(latest))
+	ws.askedAll = ws.askedAll && !(len(d) == 1 && d[0].Header.Index > latest.Header.Index && d[0].Header.PreviousHash != calculateHashForBlock(latest))
 	// 잘못된 메시지는 한 줄 남기고 센다. maxBadMessages 번째에는 연결을 닫는다
 	if err != nil {
 		log.Printf("Ignored message from %s: %v", ws.addr, err)
@@ -649,21 +651,21 @@ func receive(ws *socket, data []byte) {
 			ws.close(fmt.Errorf("%d bad messages", ws.bad))
 		}
 	} else if !ws.isClosed() {
-		note("←", ws.addr, describe(message.Type, message.Data))
+		trace("←", ws.addr, describe(message.Type, message.Data))
 		ws.handlers["message"](message)
 	}
 }
 
 // readMessage는 받은 프레임을 자바스크립트의 JSON.parse처럼 읽되, JSON.stringify가 쓰는 형식 그대로일 때만 받는다:
-// 파싱한 값을 다시 쓴 바이트가 받은 바이트와 같아야 한다. 그러면 키는 대소문자까지 같고, 같은 키가 둘이거나 다른
-// 키가 있을 수 없고, 수는 자바스크립트의 형식이며, 잘린 프레임은 JSON이 아니다. 그래서 Go가 읽은 값이 자바스크립트가
-// 읽은 값과 같다. UTF-8이 아닌 바이트만은 따로 본다: Go는 그것을 더 긴 U+FFFD로 읽어, 줄어드는 이스케이프와 길이를
-// 맞출 수 있다. type이 정수가 아니거나 data가 문자열도 null도 아니면 거절한다. RESPONSE_BLOCKCHAIN이면 data의 블록
-// 배열도 그렇게 파싱하고, 머클 루트와 해시를 구해 둔다 (decodeBlocks): 빈 배열, 구조가 틀린
-// 블록(isValidBlockStructure: 챕터는 addBlock이나 replaceChain 에서야 거절한다), 64글자 대문자 16진수가 아닌 해시나
-// data와 맞지 않는 머클 루트(유효할 수 없는 블록, prepareBlocks), 2^20개가 넘는 data 값, Go가 자바스크립트와 같게
-// 읽지 못하는 data(canonicalJSON: 짝이 없는 \ud800, 64겹보다 깊은 값)가 든 메시지는 통째로 거절한다. 모르는 type은
-// 챕터처럼 받고 넘어간다. 여러 프레임으로 나눈 메시지는 프레임마다 따로 읽어 잘못된 메시지가 된다 (readPump).
+// 파싱한 값을 다시 쓴 바이트가 받은 바이트와 같아야 한다. 그러면 키는 대소문자까지 같고, 같은 키가 둘이거나 다른 키가
+// 있을 수 없고, 수는 자바스크립트의 형식이며, 잘린 프레임은 JSON이 아니다. 그래서 Go가 읽은 값이 자바스크립트가 읽은
+// 값과 같다. UTF-8이 아닌 바이트만은 따로 본다: Go는 그것을 더 긴 U+FFFD로 읽어, 줄어드는 이스케이프와 길이를 맞출 수
+// 있다. type이 정수가 아니거나 data가 문자열도 null도 아니면 거절한다. RESPONSE_BLOCKCHAIN이면 data의 블록 배열도
+// 그렇게 파싱하고, 머클 루트와 해시를 구해 둔다 (decodeBlocks): 빈 배열, 구조가 틀린 블록(isValidBlockStructure와
+// withinLimits: 챕터는 addBlock이나 replaceChain 에서야 거절한다), 64글자 대문자 16진수가 아닌 해시나 data와 맞지
+// 않는 머클 루트(유효할 수 없는 블록, prepareBlocks), 2^20개가 넘는 data 값, Go가 자바스크립트와 같게 읽지 못하는
+// data(canonicalJSON: 짝이 없는 \ud800, 64겹보다 깊은 값)가 든 메시지는 통째로 거절한다. 모르는 type은 챕터처럼 받고
+// 넘어간다. 여러 프레임으로 나눈 메시지는 프레임마다 따로 읽어 잘못된 메시지가 된다 (readPump).
 func readMessage(frame []byte) (message Message, prepared facts, err error) {
 	var wire struct {
 		Type MessageType `json:"type"`
@@ -696,7 +698,8 @@ func sameAsStringify(frame []byte, typ MessageType, data *string) bool {
 // 틀린 블록을 만나면 그 자리에서 멈춘다. 해시는 prepareBlocks가 구한다.
 // 챕터와 다른 점: 다른 형식으로 쓴 블록(공백, 다른 키 차례나 대소문자, 더 있는 키, 1.0이나 1.5처럼 쓴 정수)은 챕터는
 // 받지만 여기서는 메시지째 거절한다. 챕터의 노드가 보내는 블록은 늘 이 형식이다. 빈 배열(챕터는 예외로 죽는다)과
-// isValidBlockStructure에 맞지 않는 블록도 메시지째 거절한다: 챕터는 index를 비교한 뒤에야 isValidNewBlock이 거절한다.
+// isValidBlockStructure나 withinLimits에 맞지 않는 블록도 메시지째 거절한다: 챕터는 index를 비교한 뒤에야
+// isValidNewBlock이 거절한다.
 func decodeBlocks(text string) ([]Block, facts, error) {
 	dec := json.NewDecoder(strings.NewReader(text))
 	if token, err := dec.Token(); err != nil || token != json.Delim('[') || !strings.HasPrefix(text, "[") {
@@ -707,8 +710,8 @@ func decodeBlocks(text string) ([]Block, facts, error) {
 	for ; dec.More(); end = dec.InputOffset() {
 		var block Block
 		raw, err := "", dec.Decode(&block)
-		if raw = strings.TrimPrefix(text[end:dec.InputOffset()], ","); err == nil && !isValidBlockStructure(block) {
-			err = errors.New("invalid block structure (index or timestamp beyond 2^53-1, or data not an array of at most 1 MiB)")
+		if raw = strings.TrimPrefix(text[end:dec.InputOffset()], ","); err == nil && !(isValidBlockStructure(block) && withinLimits(block)) {
+			err = errors.New("invalid block structure (data not an array) or beyond a limit (version over 256 bytes, index or timestamp beyond 2^53-1, data over 1 MiB)")
 		} else if err == nil && string(stringify(block)) != raw {
 			err = fmt.Errorf("%.200q is not a block as JSON.stringify writes it", raw)
 		}
@@ -767,9 +770,9 @@ func describe(t MessageType, blocks []Block) string {
 	return name
 }
 
-// note는 P2P에서 일어난 일 하나(보냄 →, 받음 ←, 열림 +, 닫힘 -)를 -trace 면 로그에 한 줄 출력하고, 노드의
+// trace는 P2P에서 일어난 일 하나(보냄 →, 받음 ←, 열림 +, 닫힘 -)를 -trace 면 로그에 한 줄 출력하고, 노드의
 // 페이지를 보는 열린 스트림마다 넣는다. 넣을 공간이 없는(뒤처진) 스트림은 닫는다. mu를 잡고 부른다.
-func note(dir, peer, text string) {
+func trace(dir, peer, text string) {
 	if *tracing && (dir == "→" || dir == "←") {
 		log.Printf("%s %s %s", dir, peer, text)
 	}

@@ -61,7 +61,7 @@ func getGenesisBlock() Block {
 	const timestamp = 1231006505 // 2009/01/03 6:15pm (UTC)
 	data := json.RawMessage(`["The Times 03/Jan/2009 Chancellor on brink of second bailout for banks"]`)
 
-	merkleRoot := merkleRootOf(data) // merkle("sha256").sync(data).root() || '0'.repeat(64)
+	merkleRoot := merkleRootOf(data) // merkle("sha256").sync(data).root() || '0'.repeat(64): npm merkle은 아래의 rootOf로 옮겼다
 
 	header := BlockHeader{version, index, previousHash, timestamp, merkleRoot}
 	return Block{Header: header, Data: data}

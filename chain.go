@@ -132,7 +132,7 @@ func isValidNewBlock(newBlock Block, previousBlock Block) bool {
 	} else if calculateHashForBlock(previousBlock) != newBlock.Header.PreviousHash {
 		log.Println("Invalid previousHash")
 		return false
-	} else if (string(newBlock.Data) != "[]" && merkleRootOf(newBlock.Data) != newBlock.Header.MerkleRoot) ||
+	} else if (string(newBlock.Data) != "[]" && merkleRootOf(newBlock.Data) != newBlock.Header.MerkleRoot) || // data.length !== 0
 		(string(newBlock.Data) == "[]" && (Hash{}) != newBlock.Header.MerkleRoot) { // '0'.repeat(64): 빈 data의 머클 루트
 		log.Println("Invalid merkleRoot")
 		return false
@@ -145,7 +145,7 @@ func isValidNewBlock(newBlock Block, previousBlock Block) bool {
 // 값이나 null, 빠진 값이 든 블록은 받을 때 거절한다 (decodeBlocks).
 // 챕터와 다른 점: index와 timestamp는 정수여야 하고(1.5는 받을 때 거절한다), data는 null이나
 // 객체가 아닌 배열이어야 한다. 받은 블록은 챕터에 없는 한계도 지켜야 한다 (withinLimits).
-func isValidBlockStructure(block Block) bool { return len(block.Data) >= 2 && block.Data[0] == '[' } // typeof(block.data) === 'object'
+func isValidBlockStructure(block Block) bool { return len(block.Data) >= 2 && block.Data[0] == '[' } // typeof(block.data) 대신 배열인지
 
 // isValidChain은 첫 블록이 제네시스 블록과 같고 모든 블록이 앞 블록 위에 맞게 올라가 있는지 검사한다.
 func isValidChain(blockchainToValidate []Block) bool {
@@ -202,7 +202,7 @@ type costs struct {
 
 // cost는 블록들을 RESPONSE_BLOCKCHAIN 프레임 하나로 보낼 때의 비용이다: 프레임의 바이트
 // 수와 머클 리프 노드로 해시할 data 값의 수. 받는 쪽은 프레임 하나에, 가진 쪽은 체인 전체의
-// 응답에 같은 한계(within)를 둔다. int32는 블록마다 메모리를 아끼려고이다 (64 MiB 안).
+// 응답에 같은 한계(within)를 둔다. int32로 두어 블록마다 메모리를 아낀다 (64 MiB 안).
 type cost struct{ bytes, values int32 }
 
 // plus는 두 비용의 합이다.

@@ -83,13 +83,14 @@ func initConnection(ws *socket) {
 // 노트와 다른 점: 노트는 이 함수의 이름을 intiMessageHandler로 적었다.
 func initMessageHandler(ws *socket) {
 	// const message = JSON.parse(data)는 그 소켓의 고루틴이 mu를 잡기 전에 한다 (readMessage).
-	// 챕터와 다른 점: 다음 메시지는 여기 오지 않고 잘못된 메시지로 센다. 한 피어의 다섯 번째에는 연결을 끊는다:
+	// 챕터와 다른 점: 다음 메시지는 여기 오지 않고 잘못된 메시지로 센다.
+	// 한 피어가 보낸 잘못된 메시지가 다섯 개가 되면 연결을 끊는다:
 	//   - JSON.stringify가 쓰는 형식이 아닌 것 (공백, 다른 키 차례, 빠지거나 더 있는 키, 정수가 아닌 type),
 	//     그리고 제어 문자가 든 data 문자열 (챕터의 노드는 그런 메시지를 보내지 않는다),
 	//   - 문자열도 null도 아닌 data, null이거나 블록 배열이 아닌 RESPONSE_BLOCKCHAIN의 data, 빈 블록 배열,
 	//     유효할 수 없는 블록 (구조, 해시 형식, 머클 루트, String()이 예외를 던지는 "toString" 키),
-	//   - 챕터에서는 유효해도 Go가 자바스크립트와 같게 읽지 못하는 data (64겹보다 깊은 값, 짝이 없는 \ud800,
-	//     U+FFFD 문자): 그런 블록을 가진 자바스크립트 노드와는 체인이 갈라진다,
+	//   - 챕터에서는 유효해도 Go가 자바스크립트와 같게 읽지 못하는 data (64겹보다 깊은 값, 짝이 없는 \ud800, 그리고
+	//     Go가 \ud800을 읽은 것과 가릴 수 없는 U+FFFD 문자): 그런 블록을 가진 자바스크립트 노드와는 체인이 갈라진다,
 	//   - data 값이 2^20개를 넘는 프레임, 여러 프레임으로 나눈 메시지.
 	// 챕터와 다른 점: 너무 큰 프레임을 보내거나 큰 메시지를 너무 느리게 보내는 연결은 끊고(큰 메시지는 한 번에 둘만
 	// 읽는다: limitedConn), 닫힌 소켓에서 이미 받은 메시지는 처리하지 않는다. RSV 비트나 예약된 opcode가 있는 프레임도
@@ -122,6 +123,7 @@ func closeConnection(ws *socket) {
 // 챕터와 다른 점: ws://가 아닌 주소, 이미 연결한 주소, 한계(64개)를 넘는 연결, 이 노드 자신(핸드셰이크에서 거절된다)은
 // 건너뛰고 까닭을 출력한다 (챕터는 호스트가 없는 주소에 예외를 던져 /addPeers가 500이다). 연결과 핸드셰이크에는 시간과
 // 크기의 한계가 있다 (dial).
+// 노트와 다른 점: 노트는 connectToPeers가 소켓을 배열에 넣는다고 적었다. 연결이 열리면 initConnection이 넣는다.
 func connectToPeers(newPeers []string) {
 	for _, peer := range newPeers {
 		// 노트와 다른 점: 노트는 peer를 포트 번호라 적었다. ws://127.0.0.1:6002 같은 주소이다.
@@ -136,7 +138,7 @@ func connectToPeers(newPeers []string) {
 
 // handleBlockchainResponse는 받은 블록들을 보고 내 체인에 추가할지, 체인 전체를 요청할지, 체인을 교체할지 정한다.
 func handleBlockchainResponse(message Message) {
-	receivedBlocks := message.Data // JSON.parse(message.data): 받을 때 이미 했다 (readMessage)
+	receivedBlocks := message.Data // JSON.parse(message.data): 받을 때 이미 했다 (readMessage, 그 차이는 initMessageHandler에)
 	latestBlockReceived := receivedBlocks[len(receivedBlocks)-1]
 	latestBlockHeld := getLatestBlock()
 
@@ -166,8 +168,8 @@ func handleBlockchainResponse(message Message) {
 			broadcast(queryAllMsg())
 		} else {
 			// 여러 블록(체인 전체)을 받았다: 더 길고 유효하면 교체한다.
-			// 노트와 다른 점: 노트는 이 분기를 "블록체인 길이가 내가 가진 길이보다 길고"라 적었다. 조건은 받은 블록이
-			// 둘 이상인 것이고, 길이는 replaceChain이 비교한다.
+			// 노트와 다른 점: 노트는 이 분기를 "블록체인 길이가 내가 가진 길이보다 길고"라 적고 받은 체인으로
+			// 바꾼다고만 적었다. 조건은 받은 블록이 둘 이상인 것이고, 길이와 유효성은 replaceChain이 검사한다.
 			log.Println("Received blockchain is longer than current blockchain")
 			replaceChain(receivedBlocks)
 		}
@@ -696,10 +698,11 @@ func sameAsStringify(frame []byte, typ MessageType, data *string) bool {
 // decodeBlocks는 블록 배열의 JSON 문자열(RESPONSE_BLOCKCHAIN의 data)을 json.Decoder로
 // 블록 하나씩 파싱한다. 블록마다 다시 쓴 바이트가 받은 바이트와 같아야 하고(readMessage),
 // 틀린 블록을 만나면 그 자리에서 멈춘다. 해시는 prepareBlocks가 구한다.
-// 챕터와 다른 점: 다른 형식으로 쓴 블록(공백, 다른 키 차례나 대소문자, 더 있는 키, 1.0이나 1.5처럼 쓴 정수)은 챕터는
-// 받지만 여기서는 메시지째 거절한다. 챕터의 노드가 보내는 블록은 늘 이 형식이다. 빈 배열(챕터는 예외로 죽는다)과
-// isValidBlockStructure나 withinLimits에 맞지 않는 블록도 메시지째 거절한다: 챕터는 index를 비교한 뒤에야
-// isValidNewBlock이 거절한다.
+// 챕터와 다른 점: 다른 형식으로 쓴 블록(공백, 다른 키 차례나 대소문자, 더 있는 키, 1.0이나 1.5처럼 쓴
+// 정수)은 챕터는 받지만 여기서는 메시지째 거절한다. 챕터의 노드가 생성하는 블록은 늘 이 형식이지만,
+// 이상한 피어가 만든 블록을 받아 전할 때는 다른 키 차례, 더 있는 키, 1.5 같은 수를 그대로 남겨 보낸다:
+// 그런 체인은 Go 노드와 갈라진다 (README의 「남는 한계」). 빈 배열(챕터는 예외로 죽는다)과 isValidBlockStructure나 withinLimits에
+// 맞지 않는 블록도 메시지째 거절한다: 챕터는 index를 비교한 뒤에야 isValidNewBlock이 거절한다.
 func decodeBlocks(text string) ([]Block, facts, error) {
 	dec := json.NewDecoder(strings.NewReader(text))
 	if token, err := dec.Token(); err != nil || token != json.Delim('[') || !strings.HasPrefix(text, "[") {

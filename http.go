@@ -72,7 +72,8 @@ func initHttpServer(ln net.Listener) *http.Server {
 	// POST /stop: 응답한 뒤 프로세스를 끝낸다
 	mux.HandleFunc("POST /stop", func(w http.ResponseWriter, r *http.Request) {
 		respond(w, http.StatusOK, "application/json", stringify(map[string]string{"msg": "Stopping server"}))
-		// 챕터와 다른 점: 챕터는 process.exit()로 바로 끝낸다. 여기서는 main.go의 run이 이 응답이 나가기를 기다렸다가 끝낸다.
+		// 챕터와 다른 점: 챕터는 process.exit()로 바로 끝낸다. 여기서는
+		// main.go의 run이 이 응답이 나가기를 기다렸다가 끝낸다.
 		stop()
 	})
 
@@ -134,10 +135,11 @@ const (
 )
 
 var (
-	bodyReaders  = make(chan struct{}, 4)          // 본문을 읽고 일하는 요청(/mineBlock, /addPeers)의 슬롯: 본문과 파싱한 값을 쥔 요청 수의 한계
-	streamSlots  = make(chan struct{}, maxStreams) // 노드의 페이지가 여는 이벤트 스트림의 슬롯
-	chainWriters = make(chan struct{}, 2)          // GET /blocks의 응답을 쓰는 슬롯: 느린 클라이언트가 저마다 체인의 한 버전을 쥐지 못하도록
-	streams      sync.Map                          // 노드의 페이지가 연 이벤트 스트림들: chan string마다 true
+	bodyReaders    = make(chan struct{}, 4)          // 본문을 읽고 일하는 요청(/mineBlock, /addPeers)의 슬롯: 본문과 파싱한 값을 쥔 요청 수의 한계
+	streamSlots    = make(chan struct{}, maxStreams) // 노드의 페이지가 여는 이벤트 스트림의 슬롯
+	chainWriters   = make(chan struct{}, 2)          // GET /blocks의 응답을 쓰는 슬롯: 느린 클라이언트가 저마다 체인의 한 버전을 쥐지 못하도록
+	streams        sync.Map                          // 노드의 페이지가 연 이벤트 스트림들: chan string마다 true
+	requestTimeout = time.Minute                     // 요청 하나가 도는 최대 시간: 본문 읽기, 슬롯 기다리기, 응답 쓰기, 이벤트 스트림 (테스트가 줄인다)
 )
 
 // page는 노드의 페이지이다: 체인을 카드로, 피어들, 블록 생성과 피어 추가, 이 노드가 주고받는 P2P 메시지를 보여 준다.
@@ -155,8 +157,10 @@ func serve(ln net.Listener, mux *http.ServeMux) *http.Server {
 			sendError(w, http.StatusMisdirectedRequest, "use an IP address or localhost as the host")
 			return
 		}
-		guarded.ServeHTTP(w, r)
-	}), MaxHeaderBytes: maxHeaderBytes, ReadHeaderTimeout: 5 * time.Second, ReadTimeout: time.Minute, WriteTimeout: time.Minute,
+		ctx, cancel := context.WithTimeout(r.Context(), requestTimeout) // 슬롯을 기다리는 요청과 이벤트 스트림도 끝나게 한다
+		defer cancel()
+		guarded.ServeHTTP(w, r.WithContext(ctx))
+	}), MaxHeaderBytes: maxHeaderBytes, ReadHeaderTimeout: 5 * time.Second, ReadTimeout: requestTimeout, WriteTimeout: requestTimeout,
 		IdleTimeout: 5 * time.Second, BaseContext: func(net.Listener) context.Context { return stopping }}
 	go srv.Serve(netutil.LimitListener(ln, maxHTTPConns))
 	return srv
@@ -169,8 +173,8 @@ func slots(places chan struct{}, handler http.HandlerFunc) http.HandlerFunc {
 		case places <- struct{}{}:
 			defer func() { <-places }()
 			handler(w, r)
-		case <-r.Context().Done(): // 노드가 멈추거나 클라이언트가 끊었다
-			sendError(w, http.StatusServiceUnavailable, "the node is stopping")
+		case <-r.Context().Done(): // requestTimeout이 지났거나, 노드가 멈추거나, 클라이언트가 끊었다
+			sendError(w, http.StatusServiceUnavailable, "the node is busy or stopping: try again")
 		}
 	}
 }
@@ -229,7 +233,7 @@ func sendError(w http.ResponseWriter, status int, msg string) {
 
 // events는 GET /events이다: 이 노드가 주고받는 P2P 메시지의 요약(-trace의 한 줄과 같다, data는 없다)을
 // Server-Sent Events로 보낸다. 스트림은 maxStreams 개까지이고(더 여는 페이지는 슬롯이 날 때까지
-// 기다린다), 다른 사이트의 페이지가 연 스트림은 거절하며, streamBuffer 개 넘게 뒤처지면 닫는다.
+// requestTimeout까지 기다린다), 다른 사이트의 페이지가 연 스트림은 거절하며, streamBuffer 개 넘게 뒤처지면 닫는다.
 func events(w http.ResponseWriter, r *http.Request) {
 	if site := r.Header.Get("Sec-Fetch-Site"); site != "" && site != "same-origin" && site != "none" {
 		sendError(w, http.StatusForbidden, "cross-site event stream refused")
@@ -240,15 +244,13 @@ func events(w http.ResponseWriter, r *http.Request) {
 	defer streams.Delete(stream)
 	w.Header().Set("Content-Type", "text/event-stream")
 	rc := http.NewResponseController(w)
-	rc.SetReadDeadline(time.Time{}) // 스트림은 서버의 ReadTimeout보다 오래 열려 있다
-	for event, open := ": stream open", true; open; {
-		rc.SetWriteDeadline(time.Now().Add(timeout()))
+	for event, open := "retry: 1000", true; open; { // 스트림은 requestTimeout에 끝나고, 페이지는 1초 뒤 다시 연다
 		if _, err := fmt.Fprintf(w, "%s\n\n", event); err != nil || rc.Flush() != nil {
 			return
 		}
 		select {
 		case event, open = <-stream: // 뒤처져서 닫힌 스트림이면 open이 false이다
-		case <-r.Context().Done(): // 노드가 멈추면(stopping) 스트림도 끝난다: 서버의 Shutdown은 열린 스트림을 기다린다
+		case <-r.Context().Done(): // requestTimeout이 지났거나 노드가 멈췄다(stopping): 서버의 Shutdown은 열린 스트림을 기다린다
 			return
 		}
 	}

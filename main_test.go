@@ -82,8 +82,7 @@ func TestAddBlock(t *testing.T) {
 		wantBlocks := len(tt.held) + map[bool]int{true: 1}[tt.want] // 붙었으면 한 블록 더
 		check(t, tt.name+" (added, blocks)", fmt.Sprint(got, len(chainNow())), fmt.Sprint(tt.want, wantBlocks))
 	}
-	// 챕터와 다른 점: 체인 전체의 응답이 64 MiB나 data 값 2^20개를 넘게 할 블록은 추가하지 않는다: TestLimits의 「가진 체인 전체의
-	// QUERY_ALL 응답」 행이 본다.
+	// 챕터와 다른 점: 체인의 응답이 64 MiB나 data 값 2^20개를 넘게 할 블록은 추가하지 않는다 (TestLimits의 「가진 체인 전체의 …」 행).
 }
 
 func TestCalculateHash(t *testing.T) {
@@ -307,18 +306,17 @@ func TestCloseConnection(t *testing.T) {
 func TestConnectToPeers(t *testing.T) {
 	n, other := startLocalNode(t), startNode(t, "other")
 	for _, tt := range []struct {
-		name     string
-		peers    []string
-		wantURLs []string // 연결된 소켓들의 주소
-		wantLog  string   // 이 행에서 한 번 나오는 줄 (""이면 없음)
+		name    string
+		peers   []string
+		want    int    // 연결된 소켓 수 (그 피어는 other뿐이다)
+		wantLog string // 이 행에서 한 번 나오는 줄 (""이면 없음)
 	}{
-		{"a peer connects", []string{other.p2p}, []string{other.p2p}, ""},
-		{"챕터와 다른 점: a peer that does not listen is logged with its address and why", []string{"ws://127.0.0.1:1"}, nil,
+		{"a peer connects", []string{other.p2p}, 1, ""},
+		{"챕터와 다른 점: a peer that does not listen is logged with its address and why", []string{"ws://127.0.0.1:1"}, 0,
 			"Connection failed: ws://127.0.0.1:1: dial tcp"},
-		{"챕터와 다른 점: an address that is not ws:// is skipped", []string{"http://127.0.0.1:1"}, nil,
+		{"챕터와 다른 점: an address that is not ws:// is skipped", []string{"http://127.0.0.1:1"}, 0,
 			"Connection failed: http://127.0.0.1:1: want an address like ws://host:port"},
-		{"챕터와 다른 점: an address given twice is connected once", []string{other.p2p, other.p2p}, []string{other.p2p},
-			"Connection failed: " + other.p2p + ": skipped"},
+		{"챕터와 다른 점: an address given twice is connected once", []string{other.p2p, other.p2p}, 1, "Connection failed: " + other.p2p + ": skipped"},
 	} {
 		closeAllSockets(t)
 		waitFor(t, "the other node to drop the last row's socket", func() bool { return len(other.peers()) == 0 })
@@ -327,14 +325,9 @@ func TestConnectToPeers(t *testing.T) {
 			return slices.DeleteFunc(n.logLines()[mark:], func(l string) bool { return !strings.Contains(l, "Connection failed: ") })
 		}
 		locked(func() { connectToPeers(tt.peers) })
-		waitFor(t, tt.name, func() bool {
-			return dialedNow() == len(socketsNow()) && len(other.peers()) == len(tt.wantURLs) && len(failed()) == min(len(tt.wantLog), 1)
-		})
-		var urls []string
-		for _, s := range socketsNow() {
-			urls = append(urls, s.url)
-		}
-		check(t, tt.name+" (sockets, the line)", show(urls, strings.Contains(strings.Join(failed(), ""), tt.wantLog)), show(tt.wantURLs, true))
+		waitFor(t, tt.name, func() bool { return dialedNow() == len(socketsNow()) && len(failed()) == min(len(tt.wantLog), 1) })
+		waitFor(t, tt.name, func() bool { return len(other.peers()) == tt.want })
+		check(t, tt.name+" (sockets, the line)", show(len(socketsNow()), strings.Contains(strings.Join(failed(), ""), tt.wantLog)), show(tt.want, true))
 	}
 }
 
@@ -432,11 +425,9 @@ func TestMineBlock(t *testing.T) {
 	watcher := newTestSocket(t, "watcher")
 	mu.Lock()
 	sockets = []*socket{watcher}
-	b, noData := mineBlock(vals()), mineBlock(json.RawMessage(`null`)) // null은 구조 검사가 거절한다 (HTTP는 빠진 data를 []로 바꾼다)
+	b, noData := cmp.Or(mineBlock(vals()), &Block{}), mineBlock(json.RawMessage(`null`)) // null은 구조 검사가 거절한다 (HTTP는 빠진 data를 []로 바꾼다)
 	mu.Unlock()
-	if b == nil || !strings.HasSuffix(string(stringify(b)), `"data":[]}`) || b.Header.Index != 1 || b.Header.MerkleRoot != (Hash{}) {
-		t.Fatalf("mineBlock([]): got %s, want block 1 with \"data\":[] and 64 zeros as merkle root", stringify(b))
-	}
+	check(t, "mineBlock([]): data, index, merkle root (64 zeros)", show(string(b.Data), b.Header.Index, b.Header.MerkleRoot), show("[]", int64(1), Hash{}))
 	check(t, "챕터와 다른 점: mineBlock(null) is refused (typeof null is 'object'), blocks after mining", show(string(stringify(noData)), len(chainNow())), show("null", 2))
 	check(t, "broadcast after mining", show(drain(watcher)), show([]string{string(chainFrame([]Block{*b}))}))
 }
@@ -974,9 +965,9 @@ func TestLimits(t *testing.T) {
 				step("answer QUERY_ALL", []byte(queryAll))
 				step("append a block", chainFrame(chain[n-1:n]))
 				step("answer QUERY_ALL on the longer chain", []byte(queryAll))
-				if answers := drain(ws); len(chainNow()) != n || len(answers) != 2 || answers[0] != string(frame) || len(answers[1]) > maxFrameBytes {
-					t.Errorf("got %d blocks and %d answers, want %d, the received frame and one of at most %d bytes", len(chainNow()), len(answers), n, maxFrameBytes)
-				}
+				answers := append(drain(ws), "", "") // 끝의 둘은 답이 모자라도 아래가 멈추지 않도록
+				check(t, "blocks, answers, the first is the received frame, the second fits 64 MiB", show(len(chainNow()), len(answers)-2,
+					answers[0] == string(frame), len(answers[1]) <= maxFrameBytes), show(n, 2, true, true))
 			})
 			base, steps := map[bool]int{false: 20000, true: 4000}[raceOn], 6 // 프레임 하나가 5 MiB 쯤 (-race에서는 1 MiB 쯤)
 			chains := [3][]Block{makeChain(base+steps, "A"), makeChain(base+steps, "B"), makeChain(base+steps, "C")}
@@ -1072,9 +1063,9 @@ func TestLimits(t *testing.T) {
 			start = time.Now()
 			n.addPeers(fakePeer(t, func(c net.Conn) { io.Copy(io.Discard, c) })) // 핸드셰이크에 응답하지 않는 피어
 			waitFor(t, "the silent dial to fail", func() bool { return dialedNow() == 0 })
-			if took := time.Since(start); took < 300*time.Millisecond || took > 3*time.Second || len(socketsNow()) != 0 {
-				t.Errorf("a peer that never answers the handshake: the dial failed after %v with %d sockets, want after dialTimeout (300 ms) and 0", took, len(socketsNow()))
-			}
+			took = time.Since(start)
+			check(t, fmt.Sprintf("a peer that never answers: failed after %v, within 0.3-3 s (dialTimeout 300 ms), sockets", took),
+				show(300*time.Millisecond <= took && took <= 3*time.Second, len(socketsNow())), show(true, 0))
 		}},
 		// /addPeers는 주소 64개까지, 나가는 연결은 64개까지이고, 65번째로 들어온 연결은 자리가 날 때까지 응답을 받지 못한다.
 		{"들어온 P2P 연결, 나가는 연결, addPeers의 주소", func(t *testing.T) {
@@ -1334,6 +1325,15 @@ func TestLimits(t *testing.T) {
 			_, err := io.Copy(io.Discard, stalled.Body)
 			check(t, "reading the unread stream to its end: the error", err, nil)
 			check(t, fmt.Sprintf("stream %d after the unread one was closed", maxStreams+1), statusCode(fifth, 5*time.Second), "200")
+			// requestTimeout이 1초인 노드에서는 읽지 않는 스트림도, 슬롯을 기다리는 요청도 곧 끝난다: HTTP 연결을 쥐고 있지 못한다.
+			q := startChild(t, "quick", []string{timeoutEnv + "=1s"}, "-http_port=0", "-p2p_port=0")
+			var unread []net.Conn // 넷은 스트림이 되고, 둘은 슬롯을 기다린다
+			for range maxStreams + 2 {
+				unread = append(unread, tcpDial(t, q.http, 0, "GET /events HTTP/1.1\r\nHost: localhost\r\n\r\n"))
+			}
+			for _, c := range unread { // 1초 뒤 응답이 끝나고, 늦어도 쉬는 연결의 5초 뒤에 닫힌다
+				check(t, "an unread GET /events on a node whose requests last 1 s: closed within 8 s", closedWithin(c, 8*time.Second), true)
+			}
 		}},
 	} {
 		rows = append(rows, row.name)
@@ -1665,7 +1665,7 @@ const childEnv, timeoutEnv = "BLOCKNODE_TEST_CHILD", "BLOCKNODE_TEST_TIMEOUT"
 func TestMain(m *testing.M) {
 	if os.Getenv(childEnv) == "1" {
 		if d, err := time.ParseDuration(os.Getenv(timeoutEnv)); err == nil {
-			writeTimeout, dialTimeout = d, d // 시간 제한을 시험하는 자식 노드: 고루틴이 하나도 돌기 전에 바꾼다
+			writeTimeout, dialTimeout, requestTimeout = d, d, d // 시간 제한을 시험하는 자식 노드: 고루틴이 하나도 돌기 전에 바꾼다
 		}
 		main() // 자식 프로세스: 진짜 노드로 돈다
 		os.Exit(0)

@@ -39,7 +39,7 @@ const (
 // 만들고 받을 때 파싱한다 (writePump, readMessage). 주고받는 바이트는 챕터와 같다.
 type Message struct {
 	Type MessageType `json:"type"`
-	Data []Block     `json:"data"`
+	Data []Block     `json:"data"` // 주고받을 때는 이 블록 배열을 JSON.stringify 한 문자열 (질의는 null)
 }
 
 // sockets는 연결된 웹소켓들이다 (챕터의 var sockets = []). blockchain처럼 mu가 지킨다.

@@ -243,9 +243,8 @@ func events(w http.ResponseWriter, r *http.Request) {
 	streams.Store(stream, true)
 	defer streams.Delete(stream)
 	w.Header().Set("Content-Type", "text/event-stream")
-	rc := http.NewResponseController(w)
 	for event, open := "retry: 1000", true; open; { // 스트림은 requestTimeout에 끝나고, 페이지는 1초 뒤 다시 연다
-		if _, err := fmt.Fprintf(w, "%s\n\n", event); err != nil || rc.Flush() != nil {
+		if _, err := fmt.Fprintf(w, "%s\n\n", event); err != nil || http.NewResponseController(w).Flush() != nil {
 			return
 		}
 		select {

@@ -29,12 +29,13 @@ var (
 )
 
 // main은 챕터의 끝처럼 HTTP 서버와 P2P 서버를 연다 (initHttpServer(); initP2PServer();).
-// 챕터와 다른 점: 그 앞에 플래그를 읽고 두 포트를 먼저 열며, 그 뒤에 -peers에 연결하고 POST /stop이나 Ctrl-C를
-// 기다렸다가 끝낸다(run). 로그는 줄마다 날짜와 시각이 붙어 표준 에러로 나가고(챕터의 console.log는 표준 출력),
+// 챕터와 다른 점: 그 앞에 플래그를 읽고 두 포트를 먼저 연다. 그 뒤에는 -peers에 연결하고, POST /stop이나 Ctrl-C를
+// 기다렸다가 끝낸다(run). 로그는 줄마다 날짜와 시각이 붙어 표준 에러로 나간다(챕터의 console.log는 표준 출력).
 // HTTP 줄이 P2P 줄보다 먼저 출력된다.
 func main() {
 	flag.Parse()
-	// 챕터와 다른 점: Ctrl-C도 POST /stop처럼 멈춘다 (챕터는 시그널로 죽는다). stopping과 stop은 아래에 있다.
+	// 챕터와 다른 점: Ctrl-C도 POST /stop처럼 멈춘다 (챕터는 시그널로 죽는다). 아래에 선언한 stopping과 stop을
+	// Ctrl-C에도 끝나는 것으로 바꾼다.
 	stopping, stop = signal.NotifyContext(stopping, os.Interrupt, syscall.SIGTERM)
 
 	// 챕터와 다른 점: 두 포트를 먼저 열고, 이미 쓰고 있으면 어느 플래그를 바꿀지 알리고 끝난다

@@ -22,7 +22,8 @@ import (
 
 // BlockHeader는 챕터의 class BlockHeader이다. JSON 키 순서도 챕터와 같다.
 // 챕터와 다른 점: previousHash와 merkleRoot는 64글자 대문자 16진수만 받는다. 챕터는 아무 문자열이나 받지만 그런
-// 블록은 유효할 수 없다. 여기서는 그런 블록이 든 메시지를 통째로 거절한다 (initMessageHandler).
+// 블록은 유효할 수 없다. 여기서는 그런 블록이 든 메시지를 통째로 거절한다 (initMessageHandler): 챕터는 받은 여러
+// 블록 가운데 마지막 블록이 이어지면 앞 블록들은 보지 않고 추가하지만, 여기서는 그 메시지를 처리하지 않는다.
 type BlockHeader struct {
 	Version      string `json:"version"`
 	Index        int64  `json:"index"`
@@ -92,7 +93,7 @@ func getCurrentTimestamp() int64 { return (time.Now().UnixMilli() + 500) / 1000 
 // addBlock은 새 블록이 마지막 블록 위에 올 수 있으면 체인에 추가하고 true를 반환한다.
 func addBlock(newBlock Block) bool {
 	// 챕터와 다른 점: 체인 전체의 응답이 64 MiB나 data 값 2^20개(Go 노드가 받는 프레임의 제한)를 넘게 할
-	// 블록은 추가하지 않는다 (fits).
+	// 블록은 추가하지 않고 Not adding block … 한 줄을 출력한다 (fits).
 	if isValidNewBlock(newBlock, getLatestBlock()) && fits(&newBlock) {
 		blockchain = append(blockchain, newBlock)
 		return true

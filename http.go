@@ -29,8 +29,9 @@ import (
 // 붙거나 대소문자가 다른 경로도 받는다). ETag와 304, OPTIONS의 자동 응답은 없다.
 // 챕터와 다른 점: 다른 사이트의 웹 페이지가 보낸 POST는 403, IP 주소나 localhost가 아닌 호스트는 421이고,
 // 연결 수와 요청 헤더, 시간에 제한이 있다 (serve).
-// 챕터와 다른 점: 챕터의 app.use(bodyParser.json())은 모든 경로의 JSON 본문을 읽어, 잘못된 JSON이면 GET이나 /stop도
-// 400이다. 여기서는 /mineBlock과 /addPeers만 본문을 읽는다. gzip이나 deflate로 압축한 본문도 풀지 않는다(400).
+// 챕터와 다른 점: 챕터의 app.use(bodyParser.json())은 모든 경로의 JSON 본문을 읽어, 잘못된
+// JSON이면 GET이나 /stop도 400이다. 여기서는 /mineBlock과 /addPeers만 본문을 읽고, 읽지 않은
+// 본문의 응답에는 Connection: close를 붙인다. gzip이나 deflate로 압축한 본문도 풀지 않는다(400).
 func initHttpServer(ln net.Listener) *http.Server {
 	mux := http.NewServeMux()
 
@@ -94,9 +95,8 @@ func initHttpServer(ln net.Listener) *http.Server {
 	// POST /addPeers {"peers":[…]}: 피어마다 웹소켓을 연다.
 	// 노트와 다른 점: 노트는 /addpeers로 적었다. Express는 경로의 대소문자를 가리지 않아 챕터에서도 되므로, 노트의
 	// 철자도 등록한다 (다른 대소문자는 404이다: initHttpServer).
-	// 노트와 다른 점: 노트는 "네트워크 참여를 요청"한다고 적었다. 이 노드가 그 주소들에 연결한다.
-	// 챕터와 다른 점: /mineBlock과 합쳐 한 번에 넷까지 돌고 charset은 utf-8이어야 한다. 배열이 아닌 peers, null도
-	// 문자열도 아닌 주소(챕터는 500), 64개를 넘는 주소는 400이다. null 주소는 빈 주소가 되어 Connection failed를
+	// 챕터와 다른 점: /mineBlock과 합쳐 한 번에 넷까지 돌고 charset은 utf-8이어야 한다. 배열이 아닌 peers와 null도
+	// 문자열도 아닌 주소(챕터는 둘 다 500), 64개를 넘는 주소는 400이다. null 주소는 빈 주소가 되어 Connection failed를
 	// 출력하고 건너뛴다 (챕터는 500).
 	addPeers := slots(bodyReaders, func(w http.ResponseWriter, r *http.Request) {
 		var peers []string

@@ -1102,6 +1102,7 @@ func TestLimits(t *testing.T) {
 		// QUERY_ALL을 보낸 피어에게는 그 피어가 우리 끝보다 index가 크고 거기에 이어지지 않는 블록을 알릴 때까지 다시 보내지 않는다.
 		{"QUERY_ALL을 보낸 피어", func(t *testing.T) {
 			chain, quiet := makeChain(5, "ask"), newTestSocket(t, "quiet")
+			broken := Block{Header: chain[5].Header, Data: vals("not the data of its merkle root")}
 			setChain(slices.Clone(chain[:3]))
 			locked(func() { sockets = append(sockets, ws, quiet) })
 			for _, step := range []struct {
@@ -1112,6 +1113,7 @@ func TestLimits(t *testing.T) {
 				{"first", nil, 1},
 				{"after it answers with a chain not longer", chainFrame(chain[:2]), 0},
 				{"after an answer refused as a bad message", []byte(response("[]")), 0},
+				{"after a refused block above our tip, not on ours (its merkle root is wrong)", chainFrame([]Block{broken}), 0},
 				{"after it tells of a block we hold (our own, sent back)", chainFrame(chain[2:3]), 0},
 				{"after it tells of the next block, which we append", chainFrame(chain[3:4]), 0},
 				{"after it tells of a longer chain's block that is not on ours", chainFrame(chain[5:6]), 1},

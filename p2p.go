@@ -122,7 +122,7 @@ func closeConnection(ws *socket) {
 // connectToPeers는 받은 피어 주소마다 웹소켓을 열고, 열리면 initConnection을 부른다. 연결은 기다리지 않는다.
 // 챕터와 다른 점: ws://가 아닌 주소, 이미 연결한 주소, 한계(64개)를 넘는 연결, 이 노드 자신(핸드셰이크에서 거절된다)은
 // 건너뛰고 까닭을 출력한다 (챕터는 호스트가 없는 주소에 예외를 던져 /addPeers가 500이다). 연결과 핸드셰이크에는 시간과
-// 크기의 한계가 있다 (dial).
+// 크기의 한계가 있다. 핸드셰이크에는 Origin: http://localhost/와 이 노드의 Node-Id 헤더를 보낸다 (dial).
 // 노트와 다른 점: 노트는 connectToPeers가 소켓을 배열에 넣는다고 적었다. 연결이 열리면 initConnection이 넣는다.
 func connectToPeers(newPeers []string) {
 	for _, peer := range newPeers {
@@ -150,6 +150,7 @@ func handleBlockchainResponse(message Message) {
 		if calculateHashForBlock(latestBlockHeld) == latestBlockReceived.Header.PreviousHash {
 			// 받은 블록이 내 마지막 블록을 가리킨다: 바로 추가한다.
 			log.Println("We can append the received block to our chain")
+			// 챕터와 다른 점: 받은 블록 가운데 하나라도 잘못된 메시지는 여기 오지 않는다 (initMessageHandler).
 			if addBlock(latestBlockReceived) {
 				// 노트와 다른 점: 노트는 다른 피어들에게 "원장에 넣으라고 요청한다"고
 				// 적었다. 새 최신 블록을 알릴 뿐이고, 받은 피어가 스스로 검사해 추가한다.
@@ -645,7 +646,7 @@ func receive(ws *socket, data []byte) {
 	// 길고 다르니 다시 QUERY_ALL을 보낼 수 있다 (send). 여러 블록의 응답, 읽지 못한 메시지, 내가 가진 블록이나 바로
 	// 추가할 수 있는 블록을 알린 것으로는 그대로이다.
 	latest, d := getLatestBlock(), message.Data
-	ws.askedAll = ws.askedAll && !(len(d) == 1 && d[0].Header.Index > latest.Header.Index && d[0].Header.PreviousHash != calculateHashForBlock(latest))
+	ws.askedAll = ws.askedAll && !(err == nil && len(d) == 1 && d[0].Header.Index > latest.Header.Index && d[0].Header.PreviousHash != calculateHashForBlock(latest))
 	// 잘못된 메시지는 한 줄 남기고 센다. maxBadMessages 번째에는 연결을 닫는다
 	if err != nil {
 		log.Printf("Ignored message from %s: %v", ws.addr, err)
@@ -698,10 +699,10 @@ func sameAsStringify(frame []byte, typ MessageType, data *string) bool {
 // decodeBlocks는 블록 배열의 JSON 문자열(RESPONSE_BLOCKCHAIN의 data)을 json.Decoder로
 // 블록 하나씩 파싱한다. 블록마다 다시 쓴 바이트가 받은 바이트와 같아야 하고(readMessage),
 // 틀린 블록을 만나면 그 자리에서 멈춘다. 해시는 prepareBlocks가 구한다.
-// 챕터와 다른 점: 다른 형식으로 쓴 블록(공백, 다른 키 차례나 대소문자, 더 있는 키, 1.0이나 1.5처럼 쓴
-// 정수)은 챕터는 받지만 여기서는 메시지째 거절한다. 챕터의 노드가 생성하는 블록은 늘 이 형식이지만,
-// 이상한 피어가 만든 블록을 받아 전할 때는 다른 키 차례, 더 있는 키, 1.5 같은 수를 그대로 남겨 보낸다:
-// 그런 체인은 Go 노드와 갈라진다 (README의 「남는 한계」). 빈 배열(챕터는 예외로 죽는다)과 isValidBlockStructure나 withinLimits에
+// 챕터와 다른 점: 다른 형식으로 쓴 블록(공백, 다른 키 차례나 대소문자, 더 있는 키, 1.0이나 1.5처럼 쓴 정수)은
+// 챕터는 받지만 여기서는 메시지째 거절한다. 챕터의 노드가 생성하는 블록은 늘 이 형식이지만, 이상한 피어가 만든
+// 블록을 받아 전할 때는 다른 키 차례, 더 있는 키, 1.5 같은 수를 그대로 남겨 보낸다: 그런 체인은 Go 노드와
+// 갈라진다 (README의 「남는 한계」). 빈 배열(챕터는 예외로 죽는다)과 isValidBlockStructure나 withinLimits에
 // 맞지 않는 블록도 메시지째 거절한다: 챕터는 index를 비교한 뒤에야 isValidNewBlock이 거절한다.
 func decodeBlocks(text string) ([]Block, facts, error) {
 	dec := json.NewDecoder(strings.NewReader(text))

@@ -28,10 +28,10 @@ import (
 // 챕터와 다른 점: 없는 경로와 메서드는 Go의 404, 405 문자열이다 (Express는 HTML 404이고, /blocks/처럼 끝에 /가
 // 붙거나 대소문자가 다른 경로도 받는다). ETag와 304, OPTIONS의 자동 응답은 없다.
 // 챕터와 다른 점: 다른 사이트의 웹 페이지가 보낸 POST는 403, IP 주소나 localhost가 아닌 호스트는 421이고,
-// 연결 수와 요청 헤더, 시간에 제한이 있다 (serve).
+// 연결 수와 요청 헤더에 한계가 있고, 요청 하나는 슬롯을 기다리는 시간까지 1분 안에 끝난다 (serve).
 // 챕터와 다른 점: 챕터의 app.use(bodyParser.json())은 모든 경로의 JSON 본문을 읽어, 잘못된
 // JSON이면 GET이나 /stop도 400이다. 여기서는 /mineBlock과 /addPeers만 본문을 읽고, 읽지 않은
-// 본문의 응답에는 Connection: close를 붙인다. gzip이나 deflate로 압축한 본문도 풀지 않는다(400).
+// 본문의 응답에는 Connection: close를 붙인다. gzip이나 deflate로 압축한 본문은 압축을 해제하지 않는다(400).
 func initHttpServer(ln net.Listener) *http.Server {
 	mux := http.NewServeMux()
 

@@ -31,7 +31,7 @@ var (
 // main은 챕터의 끝처럼 HTTP 서버와 P2P 서버를 연다 (initHttpServer(); initP2PServer();).
 // 챕터와 다른 점: 그 앞에 플래그를 읽고 두 포트를 먼저 연다. 그 뒤에는 -peers에 연결하고, POST /stop이나 Ctrl-C를
 // 기다렸다가 끝낸다(run). 로그는 줄마다 날짜와 시각이 붙어 표준 에러로 나간다(챕터의 console.log는 표준 출력).
-// HTTP 줄이 P2P 줄보다 먼저 출력된다.
+// HTTP 줄이 P2P 줄보다 먼저 출력된다(챕터는 app.listen의 콜백이 나중에 돌아 P2P 줄이 먼저다).
 func main() {
 	flag.Parse()
 	// 챕터와 다른 점: Ctrl-C도 POST /stop처럼 멈춘다 (챕터는 시그널로 죽는다). 아래에 선언한 stopping과 stop을

@@ -83,10 +83,12 @@ func initConnection(ws *socket) {
 // 노트와 다른 점: 노트는 이 함수의 이름을 intiMessageHandler로 적었다.
 func initMessageHandler(ws *socket) {
 	// const message = JSON.parse(data)는 그 소켓의 고루틴이 mu를 잡기 전에 한다 (readMessage).
-	// 챕터와 다른 점: 다음 메시지는 여기 오지 않고 잘못된 메시지로 세며, 한 피어에게서 다섯 개째면 연결을 끊는다.
-	//   - JSON.stringify의 형식이 아닌 것: 공백, 다른 키 차례, 빠지거나 더 있는 키, 정수가 아닌 type, 제어 문자가 든 data
+	// 챕터와 다른 점: 다음 메시지는 여기 오지 않고 잘못된 메시지로 세며, 한 피어에게서 다섯 개째면 연결을 끊는다
+	// (챕터의 노드는 JSON이 아닌 것, RESPONSE_BLOCKCHAIN의 null data, 빈 배열에는 예외로 죽고, 나머지는 처리한다).
+	//   - JSON.stringify의 형식이 아닌 것(공백, 키 차례, 빠지거나 더 있는 키, 정수가 아닌 type, 제어 문자가 든 data)
 	//   - 문자열도 null도 아닌 data, 블록 배열의 문자열이 아닌 RESPONSE_BLOCKCHAIN의 data, 빈 배열, 유효할 수 없는
-	//     블록(구조, 해시 형식, 머클 루트, "toString" 키)이 하나라도 든 것
+	//     블록이 든 것: 구조나 해시 형식이 틀린 블록, 그리고 앞 블록에 이어진 블록과 마지막 블록 가운데 머클 루트가
+	//     틀리거나 "toString" 키가 있는 블록 (이어지지 않은 뒤의 블록은 챕터의 검증도 보지 않는다)
 	//   - Go가 자바스크립트처럼 읽지 못하는 data(64겹보다 깊은 값, 짝이 없는 \ud800, 그것과 가릴 수 없는 U+FFFD):
 	//     그런 블록을 가진 자바스크립트 노드와는 체인이 갈라진다
 	//   - data 값이 2^20개를 넘는 프레임, 여러 프레임으로 나눈 메시지

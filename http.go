@@ -23,7 +23,7 @@ import (
 	"golang.org/x/net/netutil"
 )
 
-// initHttpServer는 ln(main이 미리 열어 둔 포트)에서 HTTP API를 연다. 핸들러마다 챕터의 로직은 mu를 잡고 돌리고,
+// initHttpServer는 ln(main이 미리 열어 둔 포트)에서 HTTP API를 연다. 핸들러마다 챕터의 로직은 mu를 잡고 실행하고,
 // 본문을 읽고 파싱하는 일과 응답을 쓰는 일은 mu 밖에서 한다.
 // 챕터와 다른 점: 없는 경로와 메서드는 Go의 404, 405 문자열이다 (Express는 HTML 404이고, /blocks/처럼 끝에 /가
 // 붙거나 대소문자가 다른 경로도 받는다). ETag와 304, OPTIONS의 자동 응답은 없다.
@@ -36,7 +36,7 @@ func initHttpServer(ln net.Listener) *http.Server {
 	mux := http.NewServeMux()
 
 	// GET /blocks: 블록체인 전체
-	// 챕터와 다른 점: 체인을 보내는 요청은 한 번에 둘까지 돈다 (나머지는 기다린다: slots).
+	// 챕터와 다른 점: 체인을 보내는 요청은 한 번에 둘까지 실행된다 (나머지는 기다린다: slots).
 	mux.HandleFunc("GET /blocks", slots(chainWriters, func(w http.ResponseWriter, r *http.Request) {
 		mu.Lock()
 		text := chainText(getBlockchain()) // JSON.stringify(getBlockchain())를 만들 함수 (mu를 놓은 뒤 부른다)
@@ -46,8 +46,8 @@ func initHttpServer(ln net.Listener) *http.Server {
 
 	// POST /mineBlock {"data":[…]}: 새 블록을 생성해 반환한다
 	// 노트와 다른 점: 노트의 코드는 function (req, res) {/ 로, { 뒤에 /가 하나 더 있다 (문법 오류).
-	// 챕터와 다른 점: /addPeers와 합쳐 한 번에 넷까지 돈다 (slots). charset이 utf-8이 아닌 JSON과 Go가 파싱하지 못하는
-	// Content-Type(같은 인자가 둘)은 415이다 (챕터는 utf-16은 읽는다).
+	// 챕터와 다른 점: /addPeers와 합쳐 한 번에 넷까지 실행된다 (slots). charset이 utf-8이 아닌
+	// JSON과 Go가 파싱하지 못하는 Content-Type(같은 인자가 둘)은 415이다 (챕터는 utf-16은 읽는다).
 	// 챕터와 다른 점: 자바스크립트와 같게 읽을 수 없는 data(1e400, 64겹보다 깊은 값, 짝이 없는 \ud800, U+FFFD 문자,
 	// "toString" 키)와 배열이 아닌 data는 400이다 (챕터는 받거나 500이다: readBody). 에러의 본문은 {"error":"…"}이다.
 	mux.HandleFunc("POST /mineBlock", slots(bodyReaders, func(w http.ResponseWriter, r *http.Request) {
@@ -95,7 +95,7 @@ func initHttpServer(ln net.Listener) *http.Server {
 	// POST /addPeers {"peers":[…]}: 피어마다 웹소켓을 연다.
 	// 노트와 다른 점: 노트는 /addpeers로 적었다. Express는 경로의 대소문자를 가리지 않아 챕터에서도 되므로, 노트의
 	// 철자도 등록한다 (다른 대소문자는 404이다: initHttpServer).
-	// 챕터와 다른 점: /mineBlock과 합쳐 한 번에 넷까지 돌고 charset은 utf-8이어야 한다. 배열이 아닌 peers와 null도
+	// 챕터와 다른 점: /mineBlock과 합쳐 한 번에 넷까지 실행되고 charset은 utf-8이어야 한다. 배열이 아닌 peers와 null도
 	// 문자열도 아닌 주소(챕터는 둘 다 500), 64개를 넘는 주소는 400이다. null 주소는 빈 주소가 되어 Connection failed를
 	// 출력하고 건너뛴다 (챕터는 500).
 	addPeers := slots(bodyReaders, func(w http.ResponseWriter, r *http.Request) {
@@ -166,7 +166,7 @@ func serve(ln net.Listener, mux *http.ServeMux) *http.Server {
 	return srv
 }
 
-// slots는 places에 슬롯이 날 때까지 기다렸다가 handler를 부른다: 한 번에 cap(places) 개까지 돈다.
+// slots는 places에 슬롯이 날 때까지 기다렸다가 handler를 부른다: 한 번에 cap(places) 개까지 실행된다.
 func slots(places chan struct{}, handler http.HandlerFunc) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		select {

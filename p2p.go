@@ -108,7 +108,7 @@ func initMessageHandler(ws *socket) {
 
 // initErrorHandler는 소켓이 닫히거나 에러가 나면 closeConnection을 부른다.
 // 챕터와 다른 점: 챕터는 "close"와 "error"를 따로 등록해 closeConnection이 두 번 불릴 수 있다. 여기서는 한 번이다.
-func initErrorHandler(ws *socket) { ws.on("close", func(Message) { closeConnection(ws) }) }
+func initErrorHandler(ws *socket) { ws.on("close", func() { closeConnection(ws) }) }
 
 // closeConnection은 닫힌 소켓을 sockets에서 뺀다.
 func closeConnection(ws *socket) {
@@ -127,11 +127,11 @@ func connectToPeers(newPeers []string) {
 	for _, peer := range newPeers {
 		// 노트와 다른 점: 노트는 peer를 포트 번호라 적었다. ws://127.0.0.1:6002 같은 주소이다.
 		ws := newWebSocket(peer) // const ws = new WebSocket(peer)
-		ws.on("open", func(Message) { initConnection(ws) })
+		ws.on("open", func() { initConnection(ws) })
 		// 챕터와 다른 점: 어느 주소가 왜 실패했는지도 출력한다. 열린 뒤의 에러에는 이 줄 없이 closeConnection의 줄만
 		// 출력한다 (챕터의 "error" 핸들러는 열린 뒤에도 불려 줄이 더 나온다).
 		// 노트와 다른 점: 노트는 "connection failed"로 적었다.
-		ws.on("error", func(Message) { log.Printf("Connection failed: %s: %v", peer, ws.reason()) })
+		ws.on("error", func() { log.Printf("Connection failed: %s: %v", peer, ws.reason()) })
 	}
 }
 
@@ -268,12 +268,12 @@ var (
 // conn은 소켓 하나의 연결과 대기열이다. 구조는 gorilla/websocket의 chat 예제와 같다: 연결마다 읽는 고루틴(readPump)과
 // 쓰는 고루틴(writePump)이 하나씩 있고, ws.send는 프레임을 대기열에 넣기만 하며 writePump가 차례로 보낸다.
 type conn struct {
-	link     *websocket.Conn          // 웹소켓 연결: 연결하는 중에는 nil
-	raw      *limitedConn             // ws 아래의 연결: 읽는 바이트를 센다
-	addr     string                   // "remoteAddress:remotePort": GET /peers와 로그에 출력하는 값
-	handlers map[string]func(Message) // ws.on(event, handler)로 등록한 핸들러들 (mu가 지킨다)
-	queue    chan *frame              // ws.send의 대기열
-	ctx      context.Context          // 소켓이 닫히면 끝난다: context.Cause가 처음 닫힌 까닭이다
+	link     *websocket.Conn // 웹소켓 연결: 연결하는 중에는 nil
+	raw      *limitedConn    // ws 아래의 연결: 읽는 바이트를 센다
+	addr     string          // "remoteAddress:remotePort": GET /peers와 로그에 출력하는 값
+	handlers map[string]any  // ws.on(event, handler)로 등록한 핸들러들: "message"는 func(Message), 나머지는 func() (mu가 지킨다)
+	queue    chan *frame     // ws.send의 대기열
+	ctx      context.Context // 소켓이 닫히면 끝난다: context.Cause가 처음 닫힌 까닭이다
 	cancel   context.CancelCauseFunc
 	backlog  int  // 대기열에 있거나 보내는 중인 프레임의 바이트 수 (mu가 지킨다)
 	askedAll bool // 이 피어에게 QUERY_ALL을 보낸 뒤 그 피어가 아직 내 체인에 이어지지 않는 더 긴 체인의 블록을 알리지 않았다 (mu가 지킨다)
@@ -361,7 +361,7 @@ func newServer(ln net.Listener, onConnection func(*socket)) *http.Server {
 // newSocket은 아직 연결이 없는 소켓을 만든다.
 func newSocket(addr, url string) *socket {
 	ctx, cancel := context.WithCancelCause(context.Background())
-	return &socket{url, &conn{addr: addr, handlers: map[string]func(Message){}, queue: make(chan *frame, maxQueued), ctx: ctx, cancel: cancel}}
+	return &socket{url, &conn{addr: addr, handlers: map[string]any{}, queue: make(chan *frame, maxQueued), ctx: ctx, cancel: cancel}}
 }
 
 // open은 소켓에 열린 연결을 달고, 대기열을 보내는 writePump를 띄운다.
@@ -398,7 +398,7 @@ func newWebSocket(peer string) *socket {
 			ws.drop(err)
 			event = "error"
 		}
-		ws.handlers[event](Message{})
+		ws.handlers[event].(func())()
 	}()
 	return ws
 }
@@ -493,7 +493,7 @@ func (l rawListener) Accept() (net.Conn, error) {
 
 // on은 ws.on(event, handler)이다: handler를 그 이벤트에 등록한다. "message" 면 읽는 고루틴(readPump)을 띄우고,
 // "close" 면 소켓이 닫히기를 기다리는 고루틴을 띄운다. 핸들러는 늘 mu를 잡고 불린다. mu를 잡고 부른다.
-func (ws *socket) on(event string, handler func(Message)) {
+func (ws *socket) on(event string, handler any) {
 	ws.handlers[event] = handler
 	if event == "message" && ws.link != nil {
 		trace("+", ws.addr, "connected")
@@ -504,7 +504,7 @@ func (ws *socket) on(event string, handler func(Message)) {
 			mu.Lock()
 			release(ws)
 			trace("-", ws.addr, fmt.Sprint(ws.reason()))
-			handler(Message{})
+			handler.(func())()
 			mu.Unlock()
 		}()
 	}
@@ -654,7 +654,7 @@ func receive(ws *socket, data []byte) {
 		}
 	} else if !ws.isClosed() {
 		trace("←", ws.addr, describe(message.Type, message.Data))
-		ws.handlers["message"](message)
+		ws.handlers["message"].(func(Message))(message)
 	}
 }
 

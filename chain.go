@@ -21,9 +21,8 @@ import (
 )
 
 // BlockHeader는 챕터의 class BlockHeader이다. JSON 키 순서도 챕터와 같다.
-// 챕터와 다른 점: previousHash와 merkleRoot는 64글자 대문자 16진수만 받는다. 챕터는 아무 문자열이나 받지만 그런
-// 블록은 유효할 수 없다. 여기서는 그런 블록이 든 메시지를 통째로 거절한다 (initMessageHandler): 챕터는 받은 여러
-// 블록 가운데 마지막 블록이 이어지면 앞 블록들은 보지 않고 추가하지만, 여기서는 그 메시지를 처리하지 않는다.
+// 챕터와 다른 점: previousHash와 merkleRoot는 64글자 대문자 16진수만 받는다. 다른 문자열인 블록은 챕터에서도
+// 유효할 수 없지만, 여기서는 그런 블록이 든 메시지를 통째로 거절한다 (initMessageHandler).
 type BlockHeader struct {
 	Version      string `json:"version"`
 	Index        int64  `json:"index"`
@@ -39,12 +38,13 @@ type Block struct {
 	costs                  // 이 블록과 이 블록까지의 체인을 보내는 비용: 챕터에는 없는 값이라 건너뛰어도 된다 (아래)
 }
 
-// Node.js는 핸들러를 한 번에 하나씩 돌리므로 챕터는 전역 변수를 그냥 쓴다. Go에서는 HTTP 요청과 받은 메시지가
-// 저마다 고루틴에서 동시에 돌므로, 뮤텍스 mu가 그 "한 번에 하나"를 대신한다: 챕터의 로직(HTTP 핸들러의 본체,
-// 받은 메시지 하나, 연결이 열리고 닫힐 때)은 mu를 잡고 실행된다. 받은 것을 파싱하고 해시를 구하는 일은 그 전에
-// mu 없이 한다. 그래서 blockchain과 sockets(p2p.go)는 챕터처럼 보통 전역 변수이다.
+// Node.js는 핸들러를 한 번에 하나씩 실행하므로 챕터는 전역 변수를 그냥 쓴다. Go에서는 HTTP 요청과 받은 메시지가
+// 저마다 고루틴에서 동시에 실행되므로, 뮤텍스 mu가 그 "한 번에 하나"를 대신한다: 체인과 소켓을 다루는 챕터의
+// 로직(HTTP 핸들러가 체인이나 소켓을 쓰는 부분, 받은 메시지 하나, 연결이 열리고 닫힐 때)은 mu를 잡고 실행된다.
+// 본문과 받은 메시지를 파싱하고 해시를 구하는 일은 그 전에 mu 없이 한다. 그래서 blockchain과 sockets(p2p.go)는
+// 챕터처럼 보통 전역 변수이다.
 var (
-	mu         sync.Mutex // blockchain, sockets, 그리고 「mu가 지킨다」고 적힌 값을 지킨다
+	mu         sync.Mutex // blockchain, sockets, 그리고 주석에 "mu가 지킨다"고 적은 값들을 지킨다
 	blockchain = []Block{getGenesisBlock()}
 )
 
@@ -92,8 +92,8 @@ func getCurrentTimestamp() int64 { return (time.Now().UnixMilli() + 500) / 1000 
 
 // addBlock은 새 블록이 마지막 블록 위에 올 수 있으면 체인에 추가하고 true를 반환한다.
 func addBlock(newBlock Block) bool {
-	// 챕터와 다른 점: 체인 전체의 응답이 64 MiB나 data 값 2^20개(Go 노드가 받는 프레임의 제한)를 넘게 할
-	// 블록은 추가하지 않고 Not adding block … 한 줄을 출력한다 (fits).
+	// 챕터와 다른 점: 체인 전체를 한 메시지로 다른 Go 노드에 보낼 수 없게 할 블록(응답이 64 MiB나 data 값 2^20개를
+	// 넘게 할 블록)은 추가하지 않고 "Not adding block …"을 출력한다 (fits).
 	if isValidNewBlock(newBlock, getLatestBlock()) && fits(&newBlock) {
 		blockchain = append(blockchain, newBlock)
 		return true
@@ -109,7 +109,8 @@ func calculateHash(version string, index int64, previousHash Hash, timestamp int
 
 // calculateHashForBlock은 블록 헤더의 다섯 값으로 블록 해시를 구한다.
 func calculateHashForBlock(block Block) Hash {
-	if hash, ok := prehashed(block); ok { // 받은 블록이면 mu를 잡기 전에 미리 구한 해시를 쓴다 (결과는 같다)
+	// 받은 블록이면 mu를 잡기 전에 미리 구한 해시를 쓴다: 결과는 같고, 긴 체인의 검증이 mu를 오래 잡지 않는다.
+	if hash, ok := prehashed(block); ok {
 		return hash
 	}
 	return calculateHash(
@@ -122,10 +123,11 @@ func calculateHashForBlock(block Block) Hash {
 }
 
 // isValidNewBlock은 newBlock이 previousBlock 바로 다음 블록으로 맞는지 검사한다.
+// 챕터와 다른 점: 구조나 머클 루트가 틀린 블록은 받을 때 거절하므로(initMessageHandler), 받은 블록에 대해서는
+// "invalid block structure"와 "Invalid merkleRoot" 대신 "Ignored message from …"이 출력된다.
 func isValidNewBlock(newBlock Block, previousBlock Block) bool {
 	if !isValidBlockStructure(newBlock) {
-		// 챕터와 다른 점: 큰 블록이 로그를 키우지 않도록 블록의 JSON은 200글자까지만 출력한다.
-		log.Printf("invalid block structure: %.200s", stringify(newBlock))
+		log.Printf("invalid block structure: %.200s", stringify(newBlock)) // 챕터와 다른 점: JSON은 200글자까지 출력한다
 		return false
 	} else if previousBlock.Header.Index+1 != newBlock.Header.Index {
 		log.Println("Invalid index")
@@ -141,11 +143,12 @@ func isValidNewBlock(newBlock Block, previousBlock Block) bool {
 	return true
 }
 
-// isValidBlockStructure는 블록의 각 값이 맞는 타입인지 검사한다. 챕터의 typeof 검사 여섯 가운데 'string'(version,
-// previousHash, merkleRoot)과 'number'(index, timestamp) 다섯은 Go의 타입(string, Hash, int64)이 대신한다: 다른 타입의
-// 값이나 null, 빠진 값이 든 블록은 받을 때 거절한다 (decodeBlocks).
-// 챕터와 다른 점: index와 timestamp는 정수여야 하고(1.5는 받을 때 거절한다), data는 null이나
-// 객체가 아닌 배열이어야 한다. 받은 블록은 챕터에 없는 한계도 지켜야 한다 (withinLimits).
+// isValidBlockStructure는 블록의 각 값이 맞는 타입인지 검사한다. 챕터의 typeof 검사 여섯 가운데 다섯('string'인
+// version, previousHash, merkleRoot와 'number'인 index, timestamp)은 Go의 타입(string, Hash, int64)이 대신한다.
+// 받은 블록에 다른 타입의 값, null, 빠진 값이 있으면 받을 때 거절한다 (decodeBlocks: Go의 타입으로 읽히지 않거나,
+// 읽은 블록을 다시 쓴 JSON이 받은 것과 다르다).
+// 챕터와 다른 점: index와 timestamp는 정수여야 하고(1.5는 받을 때 거절한다), data는 null이나 객체가 아닌 배열이어야
+// 한다. 받은 블록은 챕터에 없는 한계(버전 길이, 정수의 범위, data의 크기)도 지켜야 한다 (withinLimits).
 func isValidBlockStructure(block Block) bool { return len(block.Data) >= 2 && block.Data[0] == '[' } // typeof(block.data) 대신 배열인지
 
 // isValidChain은 첫 블록이 제네시스 블록과 같고 모든 블록이 앞 블록 위에 맞게 올라가 있는지 검사한다.
@@ -223,19 +226,24 @@ type dataFacts struct {
 	values     int
 }
 
-// knownFacts는 data의 블록에 대해 known에 구해 둔 것이다. 챕터의 검증은 블록을 차례로
-// 보므로 지난번에 찾은 위치(knownNext)나 그 다음에서 대개 찾는다. mu를 잡고 부른다.
+// knownFacts는 data의 블록에 대해 구해 둔 것이다: 받은 메시지의 것(known)이나 생성할 블록의 것(bodies). 챕터의
+// 검증은 블록을 차례로 보므로 known에서는 지난번에 찾은 위치(knownNext)나 그 다음에서 대개 찾는다. mu를 잡고 부른다.
 func knownFacts(data json.RawMessage) (dataFacts, bool) {
-	for i := 0; len(data) > 0 && i < len(known); i++ {
+	if len(data) == 0 {
+		return dataFacts{}, false
+	}
+	for i := range known {
 		if j := (knownNext + i) % len(known); known[j].data == &data[0] {
 			knownNext = j
 			return known[j], true
 		}
 	}
-	return dataFacts{}, false
+	f, ok := bodies.Load(&data[0])
+	body, _ := f.(dataFacts)
+	return body, ok
 }
 
-// known은 mu를 잡은 챕터의 코드가 지금 다루는 메시지나 요청에 대해 구해 둔 것이다 (mu가 지킨다).
+// known은 mu를 잡은 챕터의 코드가 지금 다루는 메시지에 대해 구해 둔 것이다 (mu가 지킨다: receive가 넣고 지운다).
 // 챕터의 함수(calculateHashForBlock, merkleRootOf)는 여기 있는 값이면 다시 구하지 않는다.
 var known facts
 
@@ -282,12 +290,6 @@ func withinLimits(block Block) bool {
 // isSafeInteger는 n이 자바스크립트의 Number.isSafeInteger를 만족하는지 알려준다.
 func isSafeInteger(n int64) bool { return -maxSafeInteger <= n && n <= maxSafeInteger }
 
-// lockWith는 mu를 잡고, 그동안 챕터의 함수가 f에 구해 둔 해시와 머클 루트를 쓰게 한다 (known).
-func lockWith(f facts) { mu.Lock(); known = f }
-
-// unlockWith는 구해 둔 것을 지우고 mu를 놓는다.
-func unlockWith() { known = nil; mu.Unlock() }
-
 // prehashed는 받은 블록이면 mu를 잡기 전에 구해 둔 그 해시이다 (known).
 func prehashed(block Block) (Hash, bool) {
 	f, _ := knownFacts(block.Data)
@@ -304,12 +306,8 @@ func factsOf(data json.RawMessage) dataFacts {
 	return f
 }
 
-// precomputed는 생성할 블록의 data에 대해 mu 밖에서 미리 구한 것이다: 머클 루트와 값의 수.
-func precomputed(data json.RawMessage) facts {
-	f, _ := prepareData(data, maxLeaves)
-	f.data = &data[0]
-	return facts{f}
-}
+// bodies는 readBody가 생성할 블록의 data에 대해 mu 밖에서 구해 둔 것들이다: data 배열의 주소마다 dataFacts (요청이 끝나면 지운다).
+var bodies sync.Map
 
 // merkleRootOf는 npm merkle 0.6.0의 merkle("sha256").sync(data).root() || '0'.repeat(64)와 같은 값을 구한다. data는
 // 이미 검사한 것이다(readBody, prepareBlocks): JSON.stringify의 형식이 아닌 data의 루트는 '0' 64개가 되어 버린다.

@@ -23,47 +23,46 @@ import (
 	"golang.org/x/net/netutil"
 )
 
-// initHttpServer는 ln(main이 미리 열어 둔 포트)에서 HTTP API를 연다. 핸들러마다 챕터의 로직은 mu를 잡고 실행하고,
-// 본문을 읽고 파싱하는 일과 응답을 쓰는 일은 mu 밖에서 한다.
-// 챕터와 다른 점: 없는 경로와 메서드는 Go의 404, 405 문자열이다 (Express는 HTML 404이고, /blocks/처럼 끝에 /가
-// 붙거나 대소문자가 다른 경로도 받는다). ETag와 304, OPTIONS의 자동 응답은 없다.
-// 챕터와 다른 점: 다른 사이트의 웹 페이지가 보낸 POST는 403, IP 주소나 localhost가 아닌 호스트는 421이고,
-// 연결 수와 요청 헤더에 한계가 있고, 요청 하나는 슬롯을 기다리는 시간까지 1분 안에 끝난다 (serve).
-// 챕터와 다른 점: 챕터의 app.use(bodyParser.json())은 모든 경로의 JSON 본문을 읽어, 잘못된
-// JSON이면 GET이나 /stop도 400이다. 여기서는 /mineBlock과 /addPeers만 본문을 읽고, 읽지 않은
-// 본문의 응답에는 Connection: close를 붙인다. gzip이나 deflate로 압축한 본문은 압축을 해제하지 않는다(400).
+// initHttpServer는 ln(main이 미리 열어 둔 포트)에서 HTTP API를 연다. 챕터의 로직은 mu를 잡고 실행하고, 본문을 읽고
+// 파싱하는 일과 응답을 쓰는 일은 mu 밖에서 한다.
+// 챕터와 다른 점: 없는 경로와 메서드는 Go의 404, 405 문자열이다 (Express는 HTML 404이고, /blocks/나 대소문자가 다른
+// 경로도 받는다). ETag와 304, OPTIONS의 자동 응답은 없다.
+// 챕터와 다른 점: 다른 사이트의 웹 페이지가 보낸 POST는 403, IP 주소나 localhost가 아닌 호스트는 421이다. 연결 수,
+// 요청 헤더, 경로마다 한 번에 실행되는 요청 수에 한계가 있고, 요청은 1분 안에 끝난다 (슬롯을 못 얻으면 503: serve).
+// 챕터와 다른 점: 챕터의 bodyParser.json()은 모든 경로의 본문을 읽어, 잘못된 JSON이면 GET이나 /stop도 400이다.
+// 여기서는 /mineBlock과 /addPeers만 본문을 읽고, JSON이 아니어서 읽지 않은 본문에는 Connection: close로 응답한다.
+// 압축한 본문은 압축을 해제하지 않는다 (400).
 func initHttpServer(ln net.Listener) *http.Server {
 	mux := http.NewServeMux()
 
 	// GET /blocks: 블록체인 전체
-	// 챕터와 다른 점: 체인을 보내는 요청은 한 번에 둘까지 실행된다 (나머지는 기다린다: slots).
-	mux.HandleFunc("GET /blocks", slots(chainWriters, func(w http.ResponseWriter, r *http.Request) {
+	// 챕터와 다른 점: 체인을 보내는 요청은 한 번에 둘까지 실행된다 (나머지는 기다린다).
+	mux.HandleFunc("GET /blocks", func(w http.ResponseWriter, r *http.Request) {
 		mu.Lock()
-		text := chainText(getBlockchain()) // JSON.stringify(getBlockchain())를 만들 함수 (mu를 놓은 뒤 부른다)
+		blocks := getBlockchain()
 		mu.Unlock()
-		respond(w, http.StatusOK, "application/json", text()) // res.send(…)
-	}))
+		respond(w, http.StatusOK, "application/json", stringifyChain(blocks)) // res.send(getBlockchain())
+	})
 
 	// POST /mineBlock {"data":[…]}: 새 블록을 생성해 반환한다
 	// 노트와 다른 점: 노트의 코드는 function (req, res) {/ 로, { 뒤에 /가 하나 더 있다 (문법 오류).
-	// 챕터와 다른 점: /addPeers와 합쳐 한 번에 넷까지 실행된다 (slots). charset이 utf-8이 아닌
-	// JSON과 Go가 파싱하지 못하는 Content-Type(같은 인자가 둘)은 415이다 (챕터는 utf-16은 읽는다).
-	// 챕터와 다른 점: 자바스크립트와 같게 읽을 수 없는 data(1e400, 64겹보다 깊은 값, 짝이 없는 \ud800, U+FFFD 문자,
-	// "toString" 키)와 배열이 아닌 data는 400이다 (챕터는 받거나 500이다: readBody). 에러의 본문은 {"error":"…"}이다.
-	mux.HandleFunc("POST /mineBlock", slots(bodyReaders, func(w http.ResponseWriter, r *http.Request) {
+	// 챕터와 다른 점: /addPeers와 합쳐 한 번에 넷까지 실행된다. utf-8이 아닌 charset은 415이다 (챕터는 utf-16도 읽는다).
+	// 챕터와 다른 점: 배열이 아닌 data와, 자바스크립트와 같게 읽을 수 없는 data(1e400, 64겹보다 깊은 값, 짝 없는
+	// 서로게이트, U+FFFD, "toString" 키)는 400과 {"error":"…"}이다 (챕터는 받거나 500이다: readBody).
+	mux.HandleFunc("POST /mineBlock", func(w http.ResponseWriter, r *http.Request) {
 		var data json.RawMessage
 		if !readBody(w, r, "data", &data) { // const data = req.body.data || []
 			return
 		}
-		lockWith(precomputed(data)) // mu.Lock(): 머클 루트는 잠그기 전에 미리 구하고, mineBlock이 그것을 쓴다
+		mu.Lock()
 		newBlock := mineBlock(data)
-		unlockWith()
-		if newBlock == nil { // 노트와 다른 점: 노트는 ===를 ==로 적었다 (같은 뜻이다)
+		mu.Unlock()
+		if newBlock == nil { // 노트와 다른 점: 노트는 ===를 ==로 적었다
 			respond(w, http.StatusBadRequest, "text/html", []byte("Bad Request")) // res.status(400).send('Bad Request')
 			return
 		}
-		respond(w, http.StatusOK, "application/json", stringify(newBlock))
-	}))
+		respond(w, http.StatusOK, "application/json", stringify(newBlock)) // res.send(newBlock)
+	})
 
 	// GET /version: 이 노드의 버전 문자열 (res.send에 문자열을 주면 Express는 text/html로 보낸다)
 	mux.HandleFunc("GET /version", func(w http.ResponseWriter, r *http.Request) {
@@ -73,8 +72,7 @@ func initHttpServer(ln net.Listener) *http.Server {
 	// POST /stop: 응답한 뒤 프로세스를 끝낸다
 	mux.HandleFunc("POST /stop", func(w http.ResponseWriter, r *http.Request) {
 		respond(w, http.StatusOK, "application/json", stringify(map[string]string{"msg": "Stopping server"}))
-		// 챕터와 다른 점: 챕터는 process.exit()로 바로 끝낸다. 여기서는
-		// main.go의 run이 이 응답이 나가기를 기다렸다가 끝낸다.
+		// 챕터와 다른 점: 챕터는 process.exit()로 바로 끝낸다. 여기서는 main.go의 run이 응답이 나가기를 기다렸다가 끝낸다.
 		stop()
 	})
 
@@ -93,12 +91,11 @@ func initHttpServer(ln net.Listener) *http.Server {
 	})
 
 	// POST /addPeers {"peers":[…]}: 피어마다 웹소켓을 연다.
-	// 노트와 다른 점: 노트는 /addpeers로 적었다. Express는 경로의 대소문자를 가리지 않아 챕터에서도 되므로, 노트의
-	// 철자도 등록한다 (다른 대소문자는 404이다: initHttpServer).
-	// 챕터와 다른 점: /mineBlock과 합쳐 한 번에 넷까지 실행되고 charset은 utf-8이어야 한다. 배열이 아닌 peers와 null도
-	// 문자열도 아닌 주소(챕터는 둘 다 500), 64개를 넘는 주소는 400이다. null 주소는 빈 주소가 되어 Connection failed를
-	// 출력하고 건너뛴다 (챕터는 500).
-	addPeers := slots(bodyReaders, func(w http.ResponseWriter, r *http.Request) {
+	// 노트와 다른 점: 노트는 /addpeers로 적었다. Express는 경로의 대소문자를 가리지 않아 챕터에서도 되므로 그 철자도 받는다.
+	// 챕터와 다른 점: /mineBlock과 합쳐 한 번에 넷까지 실행되고 charset은 utf-8이어야 한다. 배열이 아닌 peers, null도
+	// 문자열도 아닌 주소, 64개를 넘는 주소는 400이다 (챕터는 앞의 둘에 500이다). null 주소는 빈 주소로 읽어
+	// Connection failed를 출력하고 건너뛴다 (챕터는 500).
+	addPeers := func(w http.ResponseWriter, r *http.Request) {
 		var peers []string
 		if !readBody(w, r, "peers", &peers) { // const peers = req.body.peers || []
 			return
@@ -110,18 +107,18 @@ func initHttpServer(ln net.Listener) *http.Server {
 		connectToPeers(peers) // 노트와 다른 점: 노트는 피어의 주소를 "담음"이라 적었다. 주소마다 연결한다
 		mu.Unlock()
 		w.WriteHeader(http.StatusOK) // res.send()
-	})
+	}
 	mux.HandleFunc("POST /addPeers", addPeers)
 	mux.HandleFunc("POST /addpeers", addPeers)
 
 	// 챕터와 다른 점: 챕터에 없는 두 경로. GET /는 노드의 페이지이고(챕터는 404), GET /events는 그 페이지가 보는
 	// P2P 메시지의 스트림이다.
 	mux.HandleFunc("GET /{$}", func(w http.ResponseWriter, r *http.Request) { respond(w, http.StatusOK, "text/html", page) })
-	mux.HandleFunc("GET /events", slots(streamSlots, events))
+	mux.HandleFunc("GET /events", events)
 
 	srv := serve(ln, mux) // app.listen(http_port, …)
-	// 챕터와 다른 점: 실제로 리슨하는 포트를 출력한다 (-http_port 0이면 고른 포트). 챕터는 설정한 값을 출력한다.
-	log.Printf("Listening http port on: %d", ln.Addr().(*net.TCPAddr).Port) // ln에서 포트 번호를 꺼낸다
+	// 챕터와 다른 점: 설정한 값이 아니라 실제로 리슨하는 포트를 출력한다 (-http_port 0이면 고른 포트).
+	log.Printf("Listening http port on: %d", ln.Addr().(*net.TCPAddr).Port)
 	return srv
 }
 
@@ -135,11 +132,13 @@ const (
 )
 
 var (
-	bodyReaders    = make(chan struct{}, 4)          // 본문을 읽고 일하는 요청(/mineBlock, /addPeers)의 슬롯: 본문과 파싱한 값을 쥔 요청 수의 한계
-	streamSlots    = make(chan struct{}, maxStreams) // 노드의 페이지가 여는 이벤트 스트림의 슬롯
-	chainWriters   = make(chan struct{}, 2)          // GET /blocks의 응답을 쓰는 슬롯: 느린 클라이언트가 저마다 체인의 한 버전을 쥐지 못하도록
-	streams        sync.Map                          // 노드의 페이지가 연 이벤트 스트림들: chan string마다 true
-	requestTimeout = time.Minute                     // 요청 하나가 도는 최대 시간: 본문 읽기, 슬롯 기다리기, 응답 쓰기, 이벤트 스트림 (테스트가 줄인다)
+	bodyReaders  = make(chan struct{}, 4) // 본문을 읽고 일하는 요청(/mineBlock, /addPeers)의 슬롯: 본문과 파싱한 값을 쥔 요청 수의 한계
+	chainWriters = make(chan struct{}, 2) // GET /blocks의 응답을 쓰는 슬롯: 느린 클라이언트가 저마다 체인의 한 버전을 쥐지 못하도록
+	// slots는 한 번에 실행되는 요청 수에 한계가 있는 경로들과 그 슬롯이다. 다른 요청은 슬롯이 날 때까지 기다린다 (serve).
+	slots = map[string]chan struct{}{"GET /blocks": chainWriters, "POST /mineBlock": bodyReaders, "POST /addPeers": bodyReaders,
+		"POST /addpeers": bodyReaders, "GET /events": make(chan struct{}, maxStreams)}
+	streams        sync.Map      // 노드의 페이지가 연 이벤트 스트림들: chan string마다 true
+	requestTimeout = time.Minute // 요청 하나가 도는 최대 시간: 본문 읽기, 슬롯 기다리기, 응답 쓰기, 이벤트 스트림 (테스트가 줄인다)
 )
 
 // page는 노드의 페이지이다: 체인을 카드로, 피어들, 블록 생성과 피어 추가, 이 노드가 주고받는 P2P 메시지를 보여 준다.
@@ -149,9 +148,21 @@ var page []byte
 
 // serve는 ln에서 mux로 HTTP를 받는다. 다른 사이트의 웹 페이지가 보낸 POST는 403, IP
 // 주소나 localhost가 아닌 호스트(DNS 리바인딩으로 그 이름이 이 컴퓨터를 가리키게 한 웹
-// 페이지)는 421이고, 연결 수, 요청 헤더, 읽고 쓰고 쉬는 시간에 한계를 둔다.
+// 페이지)는 421이다. 연결 수, 요청 헤더, 읽고 쓰고 쉬는 시간, 경로마다 실행되는 요청 수(slots)에 한계를 둔다.
 func serve(ln net.Listener, mux *http.ServeMux) *http.Server {
-	guarded := http.NewCrossOriginProtection().Handler(mux) // 다른 사이트의 웹 페이지가 보낸 POST는 403
+	limited := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if _, pattern := mux.Handler(r); slots[pattern] != nil {
+			select {
+			case slots[pattern] <- struct{}{}:
+				defer func() { <-slots[pattern] }()
+			case <-r.Context().Done(): // requestTimeout이 지났거나, 노드가 멈추거나, 클라이언트가 끊었다
+				sendError(w, http.StatusServiceUnavailable, "the node is busy or stopping: try again")
+				return
+			}
+		}
+		mux.ServeHTTP(w, r)
+	})
+	guarded := http.NewCrossOriginProtection().Handler(limited) // 다른 사이트의 웹 페이지가 보낸 POST는 403
 	srv := &http.Server{Addr: ln.Addr().String(), Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if host := (&url.URL{Host: r.Host}).Hostname(); net.ParseIP(host) == nil && host != "localhost" {
 			sendError(w, http.StatusMisdirectedRequest, "use an IP address or localhost as the host")
@@ -164,19 +175,6 @@ func serve(ln net.Listener, mux *http.ServeMux) *http.Server {
 		IdleTimeout: 5 * time.Second, BaseContext: func(net.Listener) context.Context { return stopping }}
 	go srv.Serve(netutil.LimitListener(ln, maxHTTPConns))
 	return srv
-}
-
-// slots는 places에 슬롯이 날 때까지 기다렸다가 handler를 부른다: 한 번에 cap(places) 개까지 실행된다.
-func slots(places chan struct{}, handler http.HandlerFunc) http.HandlerFunc {
-	return func(w http.ResponseWriter, r *http.Request) {
-		select {
-		case places <- struct{}{}:
-			defer func() { <-places }()
-			handler(w, r)
-		case <-r.Context().Done(): // requestTimeout이 지났거나, 노드가 멈추거나, 클라이언트가 끊었다
-			sendError(w, http.StatusServiceUnavailable, "the node is busy or stopping: try again")
-		}
-	}
 }
 
 // readBody는 req.body[key] || []를 v에 읽는다. 본문은 body-parser의 json()과 JSON.parse처럼 읽는다: Content-Type이
@@ -213,6 +211,11 @@ func readBody(w http.ResponseWriter, r *http.Request, key string, v any) bool {
 	}
 	if err = cmp.Or(err, canonicalErr, json.Unmarshal(value, v)); err != nil {
 		sendError(w, status, err.Error())
+	} else if data, ok := v.(*json.RawMessage); ok { // 생성할 블록의 data: 머클 루트와 값의 수를 mu 밖에서 구해 둔다 (bodies)
+		f, _ := prepareData(*data, maxLeaves)
+		f.data = &(*data)[0]
+		bodies.Store(f.data, f)
+		context.AfterFunc(r.Context(), func() { bodies.Delete(f.data) })
 	}
 	return err == nil
 }

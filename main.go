@@ -29,38 +29,37 @@ var (
 )
 
 // main은 챕터의 끝처럼 HTTP 서버와 P2P 서버를 연다 (initHttpServer(); initP2PServer();).
-// 챕터와 다른 점: 그 앞에 플래그를 읽고 두 포트를 먼저 연다. 그 뒤에는 -peers에 연결하고, POST /stop이나 Ctrl-C를
-// 기다렸다가 끝낸다(run). 로그는 줄마다 날짜와 시각이 붙어 표준 에러로 나간다(챕터의 console.log는 표준 출력).
-// HTTP 줄이 P2P 줄보다 먼저 출력된다(챕터는 app.listen의 콜백이 나중에 돌아 P2P 줄이 먼저다).
+// 챕터와 다른 점: 로그는 줄마다 날짜와 시각이 붙어 표준 에러로 나간다 (챕터의 console.log는 표준 출력).
+// HTTP 줄이 P2P 줄보다 먼저 출력된다 (챕터는 app.listen의 콜백이 나중에 실행되어 P2P 줄이 먼저다).
 func main() {
 	flag.Parse()
-	// 챕터와 다른 점: Ctrl-C도 POST /stop처럼 멈춘다 (챕터는 시그널로 죽는다). 아래에 선언한 stopping과 stop을
-	// Ctrl-C에도 끝나는 것으로 바꾼다.
-	stopping, stop = signal.NotifyContext(stopping, os.Interrupt, syscall.SIGTERM)
-
 	// 챕터와 다른 점: 두 포트를 먼저 열고, 이미 쓰고 있으면 어느 플래그를 바꿀지 알리고 끝난다
 	// (챕터는 처리하지 않은 EADDRINUSE 예외로 죽는다).
-	httpListener, httpErr := net.Listen("tcp", net.JoinHostPort(*httpHost, *httpPort))
-	p2pListener, p2pErr := net.Listen("tcp", net.JoinHostPort(*p2pHost, *p2pPort))
-	if err := cmp.Or(httpErr, p2pErr); err != nil { // nil이 아닌 첫 에러
-		log.Fatalf("%v (choose other ports with -http_port and -p2p_port, or HTTP_PORT and P2P_PORT)", err)
+	httpListener, err := net.Listen("tcp", net.JoinHostPort(*httpHost, *httpPort))
+	if err != nil {
+		log.Fatalf("%v (choose another port with -http_port or HTTP_PORT)", err)
+	}
+	p2pListener, err := net.Listen("tcp", net.JoinHostPort(*p2pHost, *p2pPort))
+	if err != nil {
+		log.Fatalf("%v (choose another port with -p2p_port or P2P_PORT)", err)
 	}
 	httpServer := initHttpServer(httpListener) // initHttpServer();
 	initP2PServer(p2pListener)                 // initP2PServer();
-	// 챕터와 다른 점: -peers의 주소들에 연결하고, 멈출 때까지 기다렸다가 "Stopping server"를 출력하고 끝난다 (챕터는
-	// /addPeers로만 연결하고, /stop에 아무것도 출력하지 않고 바로 끝난다).
+	// 챕터와 다른 점: -peers의 주소들에 연결하고, POST /stop이나 Ctrl-C를 기다렸다가 "Stopping server"를 출력하고
+	// 끝난다 (챕터는 /addPeers로만 연결하고, /stop에 아무것도 출력하지 않고 바로 끝나며, Ctrl-C에 그냥 죽는다).
 	run(httpServer)
 }
 
 // ---- 챕터에 없는 것 ----
 
-// stopping은 노드가 멈추면 끝나는 context이고 HTTP 요청들의 context이다. POST /stop이 stop을 부르고, main은 Ctrl-C도
-// 더한다.
+// stopping은 노드가 멈추면 끝나는 context이고 HTTP 요청들의 context이다. POST /stop과 Ctrl-C가 stop을 부른다.
 var stopping, stop = context.WithCancel(context.Background())
 
 // run은 -peers의 주소들에 연결하고, POST /stop이나 Ctrl-C를 기다렸다가 진행 중인 응답(/stop의 응답도)을 2초까지
 // 마저 보낸다. 열려 있는 웹소켓들은 프로세스가 끝나며 닫힌다.
 func run(httpServer *http.Server) {
+	interrupted, _ := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	context.AfterFunc(interrupted, stop) // Ctrl-C(SIGINT)와 SIGTERM도 POST /stop처럼 멈춘다
 	mu.Lock()
 	connectToPeers(strings.FieldsFunc(*peers, func(r rune) bool { return r == ',' || r == ' ' })) // 쉼표나 공백으로 나눈 주소들
 	mu.Unlock()

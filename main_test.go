@@ -24,6 +24,7 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"testing"
 	"time"
 )
@@ -456,6 +457,29 @@ func TestReplaceChain(t *testing.T) {
 		replaced += map[bool]int{true: 1}[blockEqual(chainNow()[3], other[3])]
 	}
 	check(t, fmt.Sprintf("same-length chain replaced %d times in 64 tries: both outcomes", replaced), 0 < replaced && replaced < 64, true)
+}
+
+// TestMainAndRun은 챕터의 끝(initHttpServer(); initP2PServer();) 둘레의 챕터와 다른 점이다: 쓰고 있는 포트면 바꿀 플래그를
+// 알리고 코드 1로 끝나고, Ctrl-C(SIGINT)와 SIGTERM에는 POST /stop처럼 "Stopping server"를 출력하고 코드 0으로 끝난다.
+func TestMainAndRun(t *testing.T) {
+	n := startNode(t, "node")
+	for flag, used := range map[string]string{"-http_port": port(n.http), "-p2p_port": port(n.p2p)} {
+		cmd := exec.Command(os.Args[0], "-http_port=0", "-p2p_port=0", "-p2p_host=127.0.0.1", flag+"="+used)
+		cmd.Env = append(os.Environ(), childEnv+"=1")
+		out, _ := cmd.CombinedOutput()
+		check(t, flag+" in use: exit code, the flag named", fmt.Sprint(cmd.ProcessState.ExitCode(), strings.Contains(string(out), flag)), "1 true")
+	}
+	for _, signal := range []os.Signal{os.Interrupt, syscall.SIGTERM} {
+		c := startNode(t, signal.String())
+		c.stopped = true
+		must(t, c.cmd.Process.Signal(signal))
+		select {
+		case <-c.exited:
+		case <-time.After(20 * time.Second):
+			t.Fatalf("%v did not stop the node within 20 s", signal)
+		}
+		check(t, signal.String()+": exit code, Stopping server", fmt.Sprint(c.cmd.ProcessState.ExitCode(), c.countLog("Stopping server")), "0 1")
+	}
 }
 
 // ---------- README: 노트를 따라 해 보기(<!-- walkthrough: 4 --> 블록)와 함수 표 ----------

@@ -55,81 +55,75 @@ type socket struct {
 func getSockets() []*socket { return sockets }
 
 // initP2PServer는 ln(main이 미리 열어 둔 포트)에서 웹소켓 서버를 열고, 연결이 올 때마다 initConnection을 부른다.
-// 챕터와 다른 점: 들어온 연결의 수와 핸드셰이크의 시간, 크기에 한계가 있고, 이 노드 자신의 연결과 http://localhost/가
-// 아닌 Origin 헤더를 보낸 연결(웹 페이지가 연 것)은 거절한다 (newServer).
+// 챕터와 다른 점: 들어온 연결의 수와 핸드셰이크에 한계가 있고, 이 노드 자신과 웹 페이지의 연결은 거절한다 (newServer).
 func initP2PServer(ln net.Listener) *http.Server {
-	// 노트와 다른 점: 노트는 server.on이 연결을 "대기열"에 올린다고 적었다. 연결이 올 때마다 부를 함수를 등록할 뿐이다.
+	// 노트와 다른 점: 노트는 연결을 "대기열"에 올린다고 적었다. 연결마다 부를 함수를 등록할 뿐이다.
 	server := newServer(ln, func(ws *socket) { initConnection(ws) }) // new WebSocket.Server(…), server.on("connection", …)
-	// 챕터와 다른 점: 실제로 리슨하는 포트를 출력한다 (-p2p_port 0이면 고른 포트). 챕터는 설정한 값을 출력한다.
-	// 노트와 다른 점: 노트는 "listeing websocket p2p port on:"으로 적었다.
-	log.Printf("Listening websocket p2p port on: %d", ln.Addr().(*net.TCPAddr).Port) // ln에서 포트 번호를 꺼낸다
+	// 챕터와 다른 점: 설정한 값이 아니라 실제로 리슨하는 포트를 출력한다 (-p2p_port 0이면 고른 포트).
+	// 노트와 다른 점: 노트는 listeing으로 적었다.
+	log.Printf("Listening websocket p2p port on: %d", ln.Addr().(*net.TCPAddr).Port)
 	return server
 }
 
 // initConnection은 새 연결을 sockets에 넣고, 핸들러들을 등록하고, 상대에게 최신 블록을 요청한다.
-// 챕터와 다른 점: 첫 메시지가 5초 안에 오지 않는 연결은 닫는다 (챕터의 노드는 연결하자마자 QUERY_LATEST를 보낸다).
+// 챕터와 다른 점: 첫 메시지가 5초 안에 오지 않는 연결은 닫는다 (챕터의 노드는 연결하자마자 질의를 보낸다).
 func initConnection(ws *socket) {
-	// 노트와 다른 점: 노트는 웹소켓 서버를 넣는다고 적었다. 연결 하나(소켓)가 들어간다.
+	// 노트와 다른 점: 노트는 웹소켓 서버를 배열에 넣는다고 적었다. 연결 하나(소켓)를 넣는다.
 	sockets = append(sockets, ws) // sockets.push(ws)
 	initMessageHandler(ws)        // 노트와 다른 점: 노트는 intiMessageHandler로 적었다
 	initErrorHandler(ws)
-	// 노트와 다른 점: 노트는 "블럭 길이를 … 요청자에게 보낸다"고 적었다. 상대의 최신 블록을 요청한다.
-	write(ws, queryChainLengthMsg())
+	write(ws, queryChainLengthMsg()) // 노트와 다른 점: 노트는 블록 길이를 보낸다고 적었다. 최신 블록을 요청한다
 }
 
 // initMessageHandler는 소켓에 메시지가 올 때마다 그 종류에 따라 처리하게 한다.
-// 노트와 다른 점: 노트는 ws.on이 소켓을 "메세지 대기열"에
-// 올린다고 적었다. 메시지가 올 때마다 부를 함수를 등록할 뿐이다.
-// 노트와 다른 점: 노트는 이 함수의 이름을 intiMessageHandler로 적었다.
+// 노트와 다른 점: 노트는 이름을 intiMessageHandler로 적었고, ws.on이 "메세지 대기열"에 올린다고 적었다.
+// ws.on은 메시지가 올 때마다 부를 함수를 등록할 뿐이다.
 func initMessageHandler(ws *socket) {
-	// const message = JSON.parse(data)는 그 소켓의 고루틴이 mu를 잡기 전에 한다 (readMessage).
-	// 챕터와 다른 점: 다음 메시지는 여기 오지 않고 잘못된 메시지로 세며, 한 피어에게서 다섯 개째면 연결을 끊는다
-	// (챕터의 노드는 JSON이 아닌 것, RESPONSE_BLOCKCHAIN의 null data, 빈 배열에는 예외로 죽고, 나머지는 처리한다).
-	//   - JSON.stringify의 형식이 아닌 것(공백, 키 차례, 빠지거나 더 있는 키, 정수가 아닌 type, 제어 문자가 든 data)
-	//   - 문자열도 null도 아닌 data, 블록 배열의 문자열이 아닌 RESPONSE_BLOCKCHAIN의 data, 빈 배열, 유효할 수 없는
-	//     블록이 든 것: 구조나 해시 형식이 틀린 블록, 그리고 앞 블록에 이어진 블록과 마지막 블록 가운데 머클 루트가
-	//     틀리거나 "toString" 키가 있는 블록 (이어지지 않은 뒤의 블록은 챕터의 검증도 보지 않는다)
-	//   - Go가 자바스크립트처럼 읽지 못하는 data(64겹보다 깊은 값, 짝이 없는 \ud800, 그것과 가릴 수 없는 U+FFFD):
+	// const message = JSON.parse(data)는 mu를 잡기 전에 소켓의 고루틴이 한다 (readMessage).
+	// 챕터와 다른 점: 잘못된 메시지는 이 핸들러에 오지 않는다. "Ignored message from …"을 출력하고 세며, 한 피어의
+	// 다섯 번째에서 연결을 닫는다. 챕터의 노드는 그런 메시지를 처리하거나 예외로 죽는다. 잘못된 메시지는 (readMessage):
+	//   - {"type":정수,"data":null이나 블록 배열의 JSON 문자열}이 아닌 것
+	//   - JSON.stringify가 쓰는 형식이 아닌 것: 공백, 키 차례, 더 있는 키, 1.0, 여러 프레임으로 나눈 메시지
+	//   - 빈 블록 배열, 유효할 수 없는 블록이 든 것: 구조나 해시 형식이 틀린 블록, 머클 루트가 틀리거나 "toString"
+	//     키가 있는 블록 (머클 루트는 챕터의 검증처럼 앞 블록에 이어진 블록들과 마지막 블록만 본다)
+	//   - Go가 자바스크립트와 같게 읽지 못하는 data가 든 것: 64겹보다 깊은 값, 짝 없는 서로게이트(\ud800), U+FFFD.
 	//     그런 블록을 가진 자바스크립트 노드와는 체인이 갈라진다
-	//   - data 값이 2^20개를 넘는 프레임, 여러 프레임으로 나눈 메시지
-	// 챕터와 다른 점: 너무 큰 프레임이나 너무 느린 큰 메시지를 보내는 연결은 닫는 프레임 없이 끊는다(limitedConn). 닫힌
-	// 소켓에서 받은 메시지는 처리하지 않고, RSV 비트나 예약된 opcode가 있는 프레임도 읽는다(npm ws는 연결을 닫는다).
+	//   - data 값이 2^20개를 넘는 것. 너무 크거나 너무 느린 메시지를 보내는 연결은 닫는 프레임 없이 끊는다
+	// 챕터와 다른 점: 닫힌 소켓에서 받은 메시지는 처리하지 않는다. RSV 비트나 예약된 opcode가 있는 프레임도 읽는다
+	// (npm ws는 연결을 닫는다).
 	ws.on("message", func(message Message) {
 		switch message.Type {
 		case QUERY_LATEST:
 			write(ws, responseLatestMsg())
 		case QUERY_ALL:
 			write(ws, responseChainMsg())
-		case RESPONSE_BLOCKCHAIN: // 노트와 다른 점: 노트는 MassgeType.RESPONSE_BLOCKCHAIN으로 적었다
+		case RESPONSE_BLOCKCHAIN: // 노트와 다른 점: 노트는 MassgeType으로 적었다
 			handleBlockchainResponse(message)
 		}
 	})
 }
 
 // initErrorHandler는 소켓이 닫히거나 에러가 나면 closeConnection을 부른다.
-// 챕터와 다른 점: 챕터는 "close"와 "error"를 따로 등록해 closeConnection이 두 번 불릴 수 있다. 여기서는 한 번이다.
+// 챕터와 다른 점: 챕터는 "error"에도 등록해 closeConnection이 두 번 불릴 수 있다. 여기서는 닫힐 때 한 번이다.
 func initErrorHandler(ws *socket) { ws.on("close", func() { closeConnection(ws) }) }
 
 // closeConnection은 닫힌 소켓을 sockets에서 뺀다.
 func closeConnection(ws *socket) {
-	// 챕터와 다른 점: 챕터는 ws.url을 출력한다(들어온 연결이면 undefined). 여기서는 그 주소와 닫힌 까닭을 출력한다.
+	// 챕터와 다른 점: 들어온 연결이면 ws.url(undefined) 대신 상대의 주소를 출력하고, 닫힌 까닭도 출력한다.
 	log.Printf("Connection failed to peer: %s (%v)", cmp.Or(ws.url, ws.addr), ws.reason())
 	// 챕터와 다른 점: 챕터에서 두 번 불리면 splice(-1, 1)이 다른 소켓을 뺀다. 여기서는 그 소켓만 뺀다.
 	sockets = slices.DeleteFunc(sockets, func(s *socket) bool { return s == ws }) // sockets.splice(sockets.indexOf(ws), 1)
 }
 
 // connectToPeers는 받은 피어 주소마다 웹소켓을 열고, 열리면 initConnection을 부른다. 연결은 기다리지 않는다.
-// 챕터와 다른 점: ws://가 아닌 주소, 이미 연결한 주소, 한계(64개)를 넘는 연결, 이 노드 자신(핸드셰이크에서 거절된다)은
-// 건너뛰고 까닭을 출력한다 (챕터는 호스트가 없는 주소에 예외를 던져 /addPeers가 500이다). 연결과 핸드셰이크에는 시간과
-// 크기의 한계가 있다. 핸드셰이크에는 Origin: http://localhost/와 이 노드의 Node-Id 헤더를 보낸다 (dial).
-// 노트와 다른 점: 노트는 connectToPeers가 소켓을 배열에 넣는다고 적었다. 연결이 열리면 initConnection이 넣는다.
+// 챕터와 다른 점: ws://가 아닌 주소, 이미 연결한 주소, 64개를 넘는 연결, 이 노드 자신은 까닭을 출력하고 건너뛴다
+// (챕터는 호스트가 없는 주소에 예외를 던져 /addPeers가 500이다). 연결과 핸드셰이크에는 한계가 있다 (dial).
+// 노트와 다른 점: 노트는 여기서 소켓을 배열에 넣는다고 적었다. 연결이 열리면 initConnection이 넣는다.
 func connectToPeers(newPeers []string) {
-	for _, peer := range newPeers {
-		// 노트와 다른 점: 노트는 peer를 포트 번호라 적었다. ws://127.0.0.1:6002 같은 주소이다.
+	for _, peer := range newPeers { // 노트와 다른 점: 노트는 peer를 포트 번호라 적었다. ws://127.0.0.1:6002 같은 주소이다
 		ws := newWebSocket(peer) // const ws = new WebSocket(peer)
 		ws.on("open", func() { initConnection(ws) })
-		// 챕터와 다른 점: 어느 주소가 왜 실패했는지도 출력한다. 열린 뒤의 에러에는 이 줄 없이 closeConnection의 줄만
-		// 출력한다 (챕터의 "error" 핸들러는 열린 뒤에도 불려 줄이 더 나온다).
+		// 챕터와 다른 점: 어느 주소가 왜 실패했는지도 출력하고, 열린 뒤의 에러에는 이 줄을 출력하지 않는다.
 		// 노트와 다른 점: 노트는 "connection failed"로 적었다.
 		ws.on("error", func() { log.Printf("Connection failed: %s: %v", peer, ws.reason()) })
 	}
@@ -137,59 +131,56 @@ func connectToPeers(newPeers []string) {
 
 // handleBlockchainResponse는 받은 블록들을 보고 내 체인에 추가할지, 체인 전체를 요청할지, 체인을 교체할지 정한다.
 func handleBlockchainResponse(message Message) {
-	receivedBlocks := message.Data // JSON.parse(message.data): 받을 때 이미 했다 (readMessage, 그 차이는 initMessageHandler에)
+	receivedBlocks := message.Data // JSON.parse(message.data): 받을 때 이미 했다 (readMessage)
 	latestBlockReceived := receivedBlocks[len(receivedBlocks)-1]
 	latestBlockHeld := getLatestBlock()
 
 	if latestBlockReceived.Header.Index > latestBlockHeld.Header.Index {
-		// 노트와 다른 점: 노트는 " we got:"으로 적었다. 챕터처럼 "We got: "이고, 쉼표 뒤의 공백 둘도 챕터 그대로이다.
+		// 노트와 다른 점: 노트는 " we got:"으로 적었다. 쉼표 뒤의 공백 둘은 챕터 그대로이다.
 		log.Printf("Blockchain possibly behind. We got: %d,  Peer got: %d",
 			latestBlockHeld.Header.Index, latestBlockReceived.Header.Index)
-		// 노트와 다른 점: 노트는 ===를 ==로 적었다 (여기서는 같은 뜻이다).
+		// 노트와 다른 점: 노트는 ===를 ==로 적었다 (아래의 else if도).
 		if calculateHashForBlock(latestBlockHeld) == latestBlockReceived.Header.PreviousHash {
 			// 받은 블록이 내 마지막 블록을 가리킨다: 바로 추가한다.
 			log.Println("We can append the received block to our chain")
-			// 챕터와 다른 점: 받은 블록 가운데 하나라도 잘못된 메시지는 여기 오지 않는다 (initMessageHandler).
+			// 챕터와 다른 점: 앞의 블록 가운데 잘못된 것이 있으면 이 메시지는 여기 오지 않는다 (initMessageHandler).
 			if addBlock(latestBlockReceived) {
-				// 노트와 다른 점: 노트는 다른 피어들에게 "원장에 넣으라고 요청한다"고
-				// 적었다. 새 최신 블록을 알릴 뿐이고, 받은 피어가 스스로 검사해 추가한다.
+				// 노트와 다른 점: 노트는 다른 피어들에게 원장에 넣으라고 요청한다고 적었다. 새 최신 블록을 알릴 뿐이다.
 				broadcast(responseLatestMsg())
 			}
-		} else if len(receivedBlocks) == 1 { // 노트와 다른 점: 노트는 ===를 ==로 적었다
+		} else if len(receivedBlocks) == 1 {
 			// 블록 하나만 받았는데 내 마지막 블록을 가리키지 않는다: 사이의 블록들을 놓쳤거나 다른 포크이므로,
 			// 모든 피어에게 체인 전체를 요청한다.
-			// 노트와 다른 점: 노트는 "블록체인 전체 길이가 1"이면 "블록의
-			// 오류"라 적었다. 받은 배열의 길이이고, 오류가 아니다.
+			// 노트와 다른 점: 노트는 "블록체인 전체 길이가 1"이면 "블록의 오류"라 적었다.
+			// 받은 배열의 길이이고, 오류가 아니다.
 			log.Println("We have to query the chain from our peer")
-			// 노트와 다른 점: 노트는 어디서 놓쳤는지 확인한다고 적었다.
-			// 받은 체인이 더 길고 유효하면 통째로 교체할 뿐이다.
-			// 챕터와 다른 점: 이미 QUERY_ALL을 보낸 피어에게는 그 피어가 내 체인에 이어지지 않는 더
-			// 긴 체인의 블록을 알릴 때까지 다시 보내지 않는다 (send).
+			// 노트와 다른 점: 노트는 어디서 놓쳤는지 확인한다고 적었다. 받은 체인이 더 길고 유효하면 통째로 교체할 뿐이다.
+			// 챕터와 다른 점: 체인 전체를 거듭 받지 않도록, 이미 QUERY_ALL을 보낸 피어에게는 그 피어가 이어지지 않는
+			// 새 블록을 알릴 때까지 다시 보내지 않는다 (send).
 			broadcast(queryAllMsg())
 		} else {
-			// 여러 블록(체인 전체)을 받았다: 더 길고 유효하면 교체한다.
-			// 노트와 다른 점: 노트는 이 분기를 "블록체인 길이가 내가 가진 길이보다 길고"라 적고 받은 체인으로
-			// 바꾼다고만 적었다. 조건은 받은 블록이 둘 이상인 것이고, 길이와 유효성은 replaceChain이 검사한다.
+			// 여러 블록을 받았는데 마지막 블록이 내 마지막 블록을 가리키지 않는다: 더 길고 유효하면 교체한다.
+			// 노트와 다른 점: 노트는 이 분기의 조건에 "블록체인 길이가 내가 가진 길이보다 길고"를 넣었다. 받은 블록이
+			// 둘 이상이면 이 분기이고, 길이와 유효성은 replaceChain이 검사한다.
 			log.Println("Received blockchain is longer than current blockchain")
 			replaceChain(receivedBlocks)
 		}
 	} else {
-		// 노트와 다른 점: 노트는 "Receied"로 적었다.
+		// 노트와 다른 점: 노트는 Receied로 적었다.
 		log.Println("Received blockchain is not longer than current blockchain. Do nothing")
 	}
 }
 
 // queryAllMsg는 상대의 블록체인 전체를 달라는 질의이다 (data는 없다).
-// 노트와 다른 점: 노트의 코드 주석은 "모든 블럭의 데이터를 객체로 보낸다"이지만, 데이터가 아니라 요청을 보낸다.
+// 노트와 다른 점: 노트의 주석은 "모든 블럭의 데이터를 객체로 보낸다"이다. 데이터가 아니라 요청을 보낸다.
 func queryAllMsg() Message { return Message{Type: QUERY_ALL, Data: nil} }
 
 // queryChainLengthMsg는 상대의 최신 블록을 달라는 질의이다 (이름과 달리 길이가 아니라 최신 블록을 요청한다).
-// 노트와 다른 점: 노트의 코드 주석은 "최신 블럭의 데이터를 객체로 보낸다"이지만, 데이터가 아니라 요청을 보낸다.
+// 노트와 다른 점: 노트의 주석은 "최신 블럭의 데이터를 객체로 보낸다"이다. 데이터가 아니라 요청을 보낸다.
 func queryChainLengthMsg() Message { return Message{Type: QUERY_LATEST, Data: nil} }
 
 // responseChainMsg는 내 블록체인 전체를 담은 응답이다.
-// 노트와 다른 점: 노트의 JSON.stringify([getBlockchain()])는
-// 체인을 배열로 한 번 더 감싼다. 챕터처럼 체인 자체를 보낸다.
+// 노트와 다른 점: 노트의 JSON.stringify([getBlockchain()])는 체인을 배열로 한 번 더 감싼다.
 func responseChainMsg() Message {
 	return Message{Type: RESPONSE_BLOCKCHAIN, Data: getBlockchain()} // "data": JSON.stringify(getBlockchain())
 }
@@ -199,16 +190,16 @@ func responseLatestMsg() Message {
 	return Message{Type: RESPONSE_BLOCKCHAIN, Data: []Block{getLatestBlock()}} // "data": JSON.stringify([getLatestBlock()])
 }
 
-// write는 메시지를 JSON 문자열로 바꿔 그 소켓으로 보낸다. 챕터의 ws.send처럼 보낼 것을 대기열에 넣기만 하고 돌아온다.
-// 챕터와 다른 점: 닫힌 소켓에는 보내지 않는다(챕터는 예외를 던진다). 보낼 것이 너무 밀리거나 너무 오래 보내지 못한
-// 소켓은 닫고, 모든 대기열이 한계에 차면 가장 많이 밀린 소켓부터 닫는다 (send, README의 「지키는 한계」).
-// 노트와 다른 점: 노트는 "서버 소켓이 클라이언트에게" 보낸다고 적었다. 연결한 쪽과 받은 쪽이 똑같이 write를 부른다.
+// write는 메시지를 그 소켓으로 보낸다. 챕터의 ws.send처럼 보낼 것을 대기열에 넣기만 하고 돌아온다.
+// 챕터와 다른 점: 닫힌 소켓에는 보내지 않는다(챕터는 예외를 던진다). 너무 밀리거나 오래 받아 가지 않는 소켓은
+// 닫는다. 모든 대기열이 차면 가장 많이 밀린 소켓부터 닫고, 그래도 안 되면 "Not sending to …"를 출력한다 (send).
+// 노트와 다른 점: 노트는 서버 소켓이 클라이언트에게 보낸다고 적었다. 연결한 쪽도 받은 쪽도 write를 부른다.
 func write(ws *socket, message Message) {
-	ws.send(message) // ws.send(JSON.stringify(message))
+	ws.send(message) // ws.send(JSON.stringify(message)): JSON.stringify는 보낼 때 한다 (writePump)
 }
 
 // broadcast는 연결된 모든 소켓(들어온 것과 나간 것 모두)에 메시지를 보낸다.
-// 챕터와 다른 점: 소켓마다 write와 같은 제한이 걸린다.
+// 챕터와 다른 점: 소켓마다 write와 같은 한계가 있다.
 func broadcast(message Message) {
 	for _, s := range sockets { // sockets.forEach(socket => write(socket, message))
 		write(s, message)
@@ -327,9 +318,12 @@ func frameOf(message Message) *frame {
 // 만 이스케이프하면 된다 (제어 문자는 이미 이스케이프되어 있다).
 var escape = strings.NewReplacer(`"`, `\"`, `\`, `\\`)
 
-// chainText는 JSON.stringify(getBlockchain())이다: GET /blocks의 본문. 체인의 버전마다 한 번 쓰고 나눠 쓴다.
-func chainText(blocks []Block) func() []byte {
-	return answer(blocks, "[", "]", strings.NewReplacer()).text
+// stringifyChain은 JSON.stringify(blocks)이다: GET /blocks의 본문. 체인의 버전마다 mu 밖에서 한 번 쓰고 나눠 쓴다.
+func stringifyChain(blocks []Block) []byte {
+	mu.Lock()
+	text := answer(blocks, "[", "]", strings.NewReplacer()).text
+	mu.Unlock()
+	return text()
 }
 
 // newServer는 ln에서 웹소켓 서버를 열고, 연결마다 소켓을 만들어 onConnection에 넘긴다 (mu를 잡고).
@@ -499,14 +493,13 @@ func (ws *socket) on(event string, handler any) {
 		trace("+", ws.addr, "connected")
 		go readPump(ws)
 	} else if event == "close" {
-		go func() {
-			<-ws.ctx.Done()
+		context.AfterFunc(ws.ctx, func() {
 			mu.Lock()
 			release(ws)
 			trace("-", ws.addr, fmt.Sprint(ws.reason()))
 			handler.(func())()
 			mu.Unlock()
-		}()
+		})
 	}
 }
 
@@ -639,8 +632,9 @@ func readPump(ws *socket) {
 // 파싱하고 해시를 구한 뒤, mu를 잡고 "message" 핸들러를 부른다.
 func receive(ws *socket, data []byte) {
 	message, prepared, err := readMessage(data)
-	lockWith(prepared) // mu.Lock(): 챕터의 검증은 mu 밖에서 구해 둔 해시와 머클 루트와 비교만 한다
-	defer unlockWith()
+	mu.Lock()
+	known = prepared // 챕터의 검증은 mu 밖에서 구해 둔 해시와 머클 루트와 비교만 한다
+	defer func() { known = nil; mu.Unlock() }()
 	// 이 피어가 내 마지막 블록보다 index가 크고 거기에 이어지지 않는 블록 하나를 알렸다: 그 피어의 체인이 내 것보다
 	// 길고 다르니 다시 QUERY_ALL을 보낼 수 있다 (send). 여러 블록의 응답, 읽지 못한 메시지, 내가 가진 블록이나 바로
 	// 추가할 수 있는 블록을 알린 것으로는 그대로이다.

@@ -110,8 +110,8 @@ func calculateHash(version string, index int64, previousHash Hash, timestamp int
 // calculateHashForBlock은 블록 헤더의 다섯 값으로 블록 해시를 구한다.
 func calculateHashForBlock(block Block) Hash {
 	// 받은 블록이면 mu를 잡기 전에 미리 구한 해시를 쓴다: 결과는 같고, 긴 체인의 검증이 mu를 오래 잡지 않는다.
-	if hash, ok := prehashed(block); ok {
-		return hash
+	if f, _ := knownFacts(block.Data); f.hash != (Hash{}) {
+		return f.hash
 	}
 	return calculateHash(
 		block.Header.Version,
@@ -215,11 +215,9 @@ func (c cost) plus(d cost) cost { return cost{c.bytes + d.bytes, c.values + d.va
 // within은 비용이 Go 노드가 프레임 하나로 받는 한계 안인지 알려준다.
 func (c cost) within() bool { return c.bytes <= maxFrameBytes && c.values <= maxLeaves }
 
-// facts는 mu를 잡기 전에 블록마다(받은 차례대로) 구해 둔 것들이다. 블록은 그 data 배열의 주소로 찾는다: 받은 블록과
-// 생성할 블록의 data는 저마다 따로 만든 배열이고, 블록은 만든 뒤에 바뀌지 않는다.
-type facts []dataFacts
-
-// dataFacts는 블록 하나의 data 주소, 해시(생성할 블록이면 아직 0), data의 머클 루트와 값의 수이다.
+// dataFacts는 mu를 잡기 전에 블록 하나에 대해 구해 둔 것이다: data 배열의 주소, 해시(생성할 블록이면 아직 0), data의
+// 머클 루트와 값의 수. 블록은 그 data 배열의 주소로 찾는다: 받은 블록과 생성할 블록의 data는 저마다 따로 만든
+// 배열이고, 블록은 만든 뒤에 바뀌지 않는다.
 type dataFacts struct {
 	data       *byte
 	hash, root Hash
@@ -245,7 +243,7 @@ func knownFacts(data json.RawMessage) (dataFacts, bool) {
 
 // known은 mu를 잡은 챕터의 코드가 지금 다루는 메시지에 대해 구해 둔 것이다 (mu가 지킨다: receive가 넣고 지운다).
 // 챕터의 함수(calculateHashForBlock, merkleRootOf)는 여기 있는 값이면 다시 구하지 않는다.
-var known facts
+var known []dataFacts
 
 // knownNext는 knownFacts가 지난번에 찾은 위치이다 (mu가 지킨다).
 var knownNext int
@@ -281,19 +279,11 @@ func fits(newBlock *Block) bool {
 	return newBlock.total.within()
 }
 
-// withinLimits는 받은 블록이 챕터에 없는 한계 안인지 알려준다: version은 256바이트까지, index와 timestamp는
-// 자바스크립트가 정확히 다루는 정수(±(2^53-1) 안), data는 JSON으로 1 MiB까지. 이 노드가 생성하는 블록은 늘 그 안이다.
-func withinLimits(block Block) bool {
-	return len(block.Header.Version) <= 256 && isSafeInteger(block.Header.Index) && isSafeInteger(block.Header.Timestamp) && len(block.Data) <= maxBlockDataBytes
-}
-
-// isSafeInteger는 n이 자바스크립트의 Number.isSafeInteger를 만족하는지 알려준다.
-func isSafeInteger(n int64) bool { return -maxSafeInteger <= n && n <= maxSafeInteger }
-
-// prehashed는 받은 블록이면 mu를 잡기 전에 구해 둔 그 해시이다 (known).
-func prehashed(block Block) (Hash, bool) {
-	f, _ := knownFacts(block.Data)
-	return f.hash, f.hash != (Hash{})
+// withinLimits는 받은 블록(헤더 h와 data)이 챕터에 없는 한계 안인지 알려준다: version은 256바이트까지, index와
+// timestamp는 자바스크립트가 정확히 다루는 정수(Number.isSafeInteger: ±(2^53-1) 안), data는 JSON으로 1 MiB까지.
+// 이 노드가 생성하는 블록은 늘 그 안이다.
+func withinLimits(h BlockHeader, data json.RawMessage) bool {
+	return len(h.Version) <= 256 && -maxSafeInteger <= min(h.Index, h.Timestamp) && max(h.Index, h.Timestamp) <= maxSafeInteger && len(data) <= maxBlockDataBytes
 }
 
 // factsOf는 data의 머클 루트와 값의 수이다: 구해 둔 것이
@@ -473,9 +463,7 @@ func stringify(v any) []byte {
 	if out := bytes.TrimSuffix(buf.Bytes(), []byte("\n")); !bytes.Contains(out, []byte(`\u202`)) {
 		return out // 줄 구분 문자가 없는 대부분의 경우
 	}
-	return []byte(lineSeparators.Replace(strings.TrimSuffix(buf.String(), "\n")))
+	// encoding/json이 쓴 \u2028, \u2029를 문자 그대로 되돌린다. 앞에서부터 바꾸므로 \\(역슬래시 문자)가 먼저
+	// 짝지어져, \\u2028(역슬래시 문자 뒤의 "u2028")은 건드리지 않는다.
+	return []byte(strings.NewReplacer(`\\`, `\\`, `\u2028`, "\u2028", `\u2029`, "\u2029").Replace(strings.TrimSuffix(buf.String(), "\n")))
 }
-
-// lineSeparators는 encoding/json이 쓰는 \u2028, \u2029를 문자 그대로 되돌린다. 앞에서부터 바꾸므로
-// \\(역슬래시 문자)가 먼저 짝지어져, \\u2028(역슬래시 문자 뒤의 "u2028")은 건드리지 않는다.
-var lineSeparators = strings.NewReplacer(`\\`, `\\`, `\u2028`, "\u2028", `\u2029`, "\u2029")

@@ -132,10 +132,10 @@ const (
 )
 
 var (
-	bodyReaders  = make(chan struct{}, 4) // 본문을 읽고 일하는 요청(/mineBlock, /addPeers)의 슬롯: 본문과 파싱한 값을 쥔 요청 수의 한계
-	chainWriters = make(chan struct{}, 2) // GET /blocks의 응답을 쓰는 슬롯: 느린 클라이언트가 저마다 체인의 한 버전을 쥐지 못하도록
+	bodyReaders = make(chan struct{}, 4) // 본문을 읽고 일하는 요청(/mineBlock, /addPeers)의 슬롯: 본문과 파싱한 값을 쥔 요청 수의 한계
 	// slots는 한 번에 실행되는 요청 수에 한계가 있는 경로들과 그 슬롯이다. 다른 요청은 슬롯이 날 때까지 기다린다 (serve).
-	slots = map[string]chan struct{}{"GET /blocks": chainWriters, "POST /mineBlock": bodyReaders, "POST /addPeers": bodyReaders,
+	// GET /blocks는 둘까지: 느린 클라이언트가 저마다 체인의 한 버전을 쥐지 못하도록.
+	slots = map[string]chan struct{}{"GET /blocks": make(chan struct{}, 2), "POST /mineBlock": bodyReaders, "POST /addPeers": bodyReaders,
 		"POST /addpeers": bodyReaders, "GET /events": make(chan struct{}, maxStreams)}
 	streams        sync.Map      // 노드의 페이지가 연 이벤트 스트림들: chan string마다 true
 	requestTimeout = time.Minute // 요청 하나가 도는 최대 시간: 본문 읽기, 슬롯 기다리기, 응답 쓰기, 이벤트 스트림 (테스트가 줄인다)
@@ -213,9 +213,8 @@ func readBody(w http.ResponseWriter, r *http.Request, key string, v any) bool {
 		sendError(w, status, err.Error())
 	} else if data, ok := v.(*json.RawMessage); ok { // 생성할 블록의 data: 머클 루트와 값의 수를 mu 밖에서 구해 둔다 (bodies)
 		f, _ := prepareData(*data, maxLeaves)
-		f.data = &(*data)[0]
-		bodies.Store(f.data, f)
-		context.AfterFunc(r.Context(), func() { bodies.Delete(f.data) })
+		bodies.Store(&(*data)[0], f)
+		context.AfterFunc(r.Context(), func() { bodies.Delete(&(*data)[0]) })
 	}
 	return err == nil
 }

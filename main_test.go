@@ -1287,7 +1287,7 @@ func TestLimits(t *testing.T) {
 			_, grew := heap(func() {
 				for i := range 30 {
 					tcpDial(t, n.http, 4096, "GET /blocks HTTP/1.1\r\nHost: localhost\r\n\r\n")
-					waitFor(t, "the request to be taken", func() bool { return len(chainWriters) == min(i+1, cap(chainWriters)) })
+					waitFor(t, "the request to be taken", func() bool { return len(slots["GET /blocks"]) == min(i+1, cap(slots["GET /blocks"])) })
 					n.mine(fmt.Sprint("version ", i))
 				}
 			})

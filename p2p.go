@@ -18,7 +18,6 @@ import (
 	"sync"
 	"time"
 	"unicode/utf8"
-	"unique"
 
 	"golang.org/x/net/netutil"
 	"golang.org/x/net/websocket"
@@ -137,8 +136,7 @@ func handleBlockchainResponse(message Message) {
 
 	if latestBlockReceived.Header.Index > latestBlockHeld.Header.Index {
 		// 노트와 다른 점: 노트는 " we got:"으로 적었다. 쉼표 뒤의 공백 둘은 챕터 그대로이다.
-		log.Printf("Blockchain possibly behind. We got: %d,  Peer got: %d",
-			latestBlockHeld.Header.Index, latestBlockReceived.Header.Index)
+		log.Printf("Blockchain possibly behind. We got: %d,  Peer got: %d", latestBlockHeld.Header.Index, latestBlockReceived.Header.Index)
 		// 노트와 다른 점: 노트는 ===를 ==로 적었다 (아래의 else if도).
 		if calculateHashForBlock(latestBlockHeld) == latestBlockReceived.Header.PreviousHash {
 			// 받은 블록이 내 마지막 블록을 가리킨다: 바로 추가한다.
@@ -360,8 +358,7 @@ func newSocket(addr, url string) *socket {
 
 // open은 소켓에 열린 연결을 달고, 대기열을 보내는 writePump를 띄운다.
 func (s *socket) open(ws *websocket.Conn, raw *limitedConn, addr string) {
-	ws.MaxPayloadBytes = maxFrameBytes
-	s.link, s.raw, s.addr = ws, raw, addr
+	ws.MaxPayloadBytes, s.link, s.raw, s.addr = maxFrameBytes, ws, raw, addr
 	raw.limit, raw.quit = 0, s.ctx.Done() // 핸드셰이크 뒤의 프레임은 MaxPayloadBytes가 제한한다
 	raw.done()                            // 핸드셰이크에 읽은 바이트는 메시지가 아니다
 	go writePump(s)
@@ -662,7 +659,7 @@ func receive(ws *socket, data []byte) {
 // 않는 머클 루트(유효할 수 없는 블록, prepareBlocks), 2^20개가 넘는 data 값, Go가 자바스크립트와 같게 읽지 못하는
 // data(canonicalJSON: 짝이 없는 \ud800, 64겹보다 깊은 값)가 든 메시지는 통째로 거절한다. 모르는 type은 챕터처럼 받고
 // 넘어간다. 여러 프레임으로 나눈 메시지는 프레임마다 따로 읽어 잘못된 메시지가 된다 (readPump).
-func readMessage(frame []byte) (message Message, prepared facts, err error) {
+func readMessage(frame []byte) (message Message, prepared []dataFacts, err error) {
 	var wire struct {
 		Type MessageType `json:"type"`
 		Data *string     `json:"data"`
@@ -697,7 +694,7 @@ func sameAsStringify(frame []byte, typ MessageType, data *string) bool {
 // 블록을 받아 전할 때는 다른 키 차례, 더 있는 키, 1.5 같은 수를 그대로 남겨 보낸다: 그런 체인은 Go 노드와
 // 갈라진다 (README의 「남는 한계」). 빈 배열(챕터는 예외로 죽는다)과 isValidBlockStructure나 withinLimits에
 // 맞지 않는 블록도 메시지째 거절한다: 챕터는 index를 비교한 뒤에야 isValidNewBlock이 거절한다.
-func decodeBlocks(text string) ([]Block, facts, error) {
+func decodeBlocks(text string) ([]Block, []dataFacts, error) {
 	dec := json.NewDecoder(strings.NewReader(text))
 	if token, err := dec.Token(); err != nil || token != json.Delim('[') || !strings.HasPrefix(text, "[") {
 		return nil, nil, errors.New("data is not a JSON array of blocks")
@@ -707,7 +704,7 @@ func decodeBlocks(text string) ([]Block, facts, error) {
 	for ; dec.More(); end = dec.InputOffset() {
 		var block Block
 		raw, err := "", dec.Decode(&block)
-		if raw = strings.TrimPrefix(text[end:dec.InputOffset()], ","); err == nil && !(isValidBlockStructure(block) && withinLimits(block)) {
+		if raw = strings.TrimPrefix(text[end:dec.InputOffset()], ","); err == nil && !(isValidBlockStructure(block) && withinLimits(block.Header, block.Data)) {
 			err = errors.New("invalid block structure (data not an array) or beyond a limit (version over 256 bytes, index or timestamp beyond 2^53-1, data over 1 MiB)")
 		} else if err == nil && string(stringify(block)) != raw {
 			err = fmt.Errorf("%.200q is not a block as JSON.stringify writes it", raw)
@@ -715,8 +712,7 @@ func decodeBlocks(text string) ([]Block, facts, error) {
 		if err != nil {
 			return nil, nil, fmt.Errorf("RESPONSE_BLOCKCHAIN block %d: %v", len(blocks), err)
 		}
-		block.Header.Version = unique.Make(block.Header.Version).Value() // 블록마다 같은 문자열("2.1.0")을 따로 두지 않는다
-		block.own.bytes = int32(answerSize(raw) + 1)                     // 블록과 그 뒤의 쉼표 (blockCost)
+		block.own.bytes = int32(answerSize(raw) + 1) // 블록과 그 뒤의 쉼표 (blockCost)
 		blocks = append(blocks, block)
 	}
 	if len(blocks) == 0 || text[end:] != "]" {
@@ -730,7 +726,7 @@ func decodeBlocks(text string) ([]Block, facts, error) {
 // 이어지지 않는 곳에서 멈추므로, 그 뒤 블록의 data는 파싱하고 해시하지 않는다(마지막 블록은 addBlock이 볼 수
 // 있어 늘 구한다). 구한 머클 루트가 헤더의 것과 다른 블록은 유효할 수 없으므로 메시지째 거절한다: 쓰레기 data를
 // 해시하게 하려면 보낸 쪽도 그 머클 루트를 구해야 한다. 프레임에서 해시하는 data 값은 maxLeaves 개까지이다.
-func prepareBlocks(blocks []Block) (prepared facts, err error) {
+func prepareBlocks(blocks []Block) (prepared []dataFacts, err error) {
 	total, chained := cost{bytes: int32(len(`{"type":2,"data":"[]"}`) - 1)}, true
 	for i := range blocks {
 		b, h := &blocks[i], blocks[i].Header // calculateHashForBlock은 mu가 지키는 known을 보므로 calculateHash를 부른다

@@ -35,7 +35,7 @@ type BlockHeader struct {
 type Block struct {
 	Header BlockHeader     `json:"header"`
 	Data   json.RawMessage `json:"data"` // 챕터의 data 배열: JSON.stringify가 쓴 [값,값,…] 문자열 그대로 둔다
-	costs                  // 이 블록과 이 블록까지의 체인을 보내는 비용: 챕터에는 없는 값이라 건너뛰어도 된다 (아래)
+	costs                  // 이 블록과, 제네시스부터 이 블록까지의 체인을 한 메시지로 보내는 비용: 챕터에 없는 값 (아래)
 }
 
 // Node.js는 핸들러를 한 번에 하나씩 실행하므로 챕터는 전역 변수를 그냥 쓴다. Go에서는 HTTP 요청과 받은 메시지가

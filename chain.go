@@ -38,11 +38,9 @@ type Block struct {
 	costs                  // 이 블록과, 제네시스부터 이 블록까지의 체인을 한 메시지로 보내는 비용: 챕터에 없는 값 (아래)
 }
 
-// Node.js는 핸들러를 한 번에 하나씩 실행하므로 챕터는 전역 변수를 그냥 쓴다. Go에서는 HTTP 요청과 받은 메시지가
-// 저마다 고루틴에서 동시에 실행되므로, 뮤텍스 mu가 그 "한 번에 하나"를 대신한다: 체인과 소켓을 다루는 챕터의
-// 로직(HTTP 핸들러가 체인이나 소켓을 쓰는 부분, 받은 메시지 하나, 연결이 열리고 닫힐 때)은 mu를 잡고 실행된다.
-// 본문과 받은 메시지를 파싱하고 해시를 구하는 일은 그 전에 mu 없이 한다. 그래서 blockchain과 sockets(p2p.go)는
-// 챕터처럼 보통 전역 변수이다.
+// Node.js는 핸들러를 한 번에 하나씩 실행하므로 챕터는 전역 변수를 그냥 쓴다. Go에서는 요청과 받은 메시지가 동시에
+// 실행되므로 뮤텍스 mu가 그 "한 번에 하나"를 대신한다: 체인과 소켓을 다루는 챕터의 로직은 mu를 잡고 실행되고, 파싱과
+// 해시 계산은 그 전에 mu 없이 한다. 그래서 blockchain과 sockets(p2p.go)는 챕터처럼 보통 전역 변수이다.
 var (
 	mu         sync.Mutex // blockchain, sockets, 그리고 주석에 "mu가 지킨다"고 적은 값들을 지킨다
 	blockchain = []Block{getGenesisBlock()}
@@ -82,8 +80,7 @@ func generateNextBlock(blockData json.RawMessage) Block {
 	return Block{Header: newBlockHeader, Data: blockData}
 }
 
-// getCurrentVersion은 이 노드가 생성하는 블록의 버전이다.
-// 챕터 2의 package.json처럼 "2.1.0"이다 (제네시스 블록만 "1.0.0").
+// getCurrentVersion은 이 노드가 생성하는 블록의 버전으로, 챕터 2의 package.json처럼 "2.1.0"이다.
 // 챕터와 다른 점: 챕터는 부를 때마다 ./package.json을 읽는다. 여기서는 그 값을 코드에 적었다.
 func getCurrentVersion() string { return "2.1.0" }
 
@@ -101,8 +98,7 @@ func addBlock(newBlock Block) bool {
 	return false
 }
 
-// calculateHash는 version + index + previousHash + timestamp + merkleRoot 문자열의 SHA-256을 반환한다.
-// 반환하는 Hash는 문자열로 쓰면 대문자 16진수이다 (Hash.String).
+// calculateHash는 version + index + previousHash + timestamp + merkleRoot 문자열의 SHA-256이다 (Hash.String이 대문자로 쓴다).
 func calculateHash(version string, index int64, previousHash Hash, timestamp int64, merkleRoot Hash) Hash {
 	return sha256.Sum256([]byte(version + strconv.FormatInt(index, 10) + previousHash.String() + strconv.FormatInt(timestamp, 10) + merkleRoot.String()))
 }
@@ -143,12 +139,10 @@ func isValidNewBlock(newBlock Block, previousBlock Block) bool {
 	return true
 }
 
-// isValidBlockStructure는 블록의 각 값이 맞는 타입인지 검사한다. 챕터의 typeof 검사 여섯 가운데 다섯('string'인
-// version, previousHash, merkleRoot와 'number'인 index, timestamp)은 Go의 타입(string, Hash, int64)이 대신한다.
-// 받은 블록에 다른 타입의 값, null, 빠진 값이 있으면 받을 때 거절한다 (decodeBlocks: Go의 타입으로 읽히지 않거나,
-// 읽은 블록을 다시 쓴 JSON이 받은 것과 다르다).
-// 챕터와 다른 점: index와 timestamp는 정수여야 하고(1.5는 받을 때 거절한다), data는 null이나 객체가 아닌 배열이어야
-// 한다. 받은 블록은 챕터에 없는 한계(버전 길이, 정수의 범위, data의 크기)도 지켜야 한다 (withinLimits).
+// isValidBlockStructure는 블록의 각 값이 맞는 타입인지 검사한다. typeof 검사 여섯 가운데 헤더의 다섯은 Go의 타입
+// (string, int64, Hash)이 대신한다: 다른 타입이나 null, 빠진 값이 든 블록은 받을 때 거절한다 (decodeBlocks).
+// 챕터와 다른 점: index와 timestamp는 정수여야 하고(1.5는 거절), data는 배열이어야 하며(null이나 객체는 거절), 받은
+// 블록은 버전 길이, 정수의 범위, data 크기의 한계도 지켜야 한다 (withinLimits).
 func isValidBlockStructure(block Block) bool { return len(block.Data) >= 2 && block.Data[0] == '[' } // typeof(block.data) 대신 배열인지
 
 // isValidChain은 첫 블록이 제네시스 블록과 같고 모든 블록이 앞 블록 위에 맞게 올라가 있는지 검사한다.

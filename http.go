@@ -23,20 +23,18 @@ import (
 	"golang.org/x/net/netutil"
 )
 
-// initHttpServer는 ln(main이 미리 열어 둔 포트)에서 HTTP API를 연다. 챕터의 로직은 mu를 잡고 실행하고, 본문을 읽고
-// 파싱하는 일과 응답을 쓰는 일은 mu 밖에서 한다.
-// 챕터와 다른 점: 없는 경로와 메서드는 Go의 404, 405 문자열이다 (Express는 HTML 404이고, /blocks/나 대소문자가 다른
-// 경로도 받는다). ETag와 304, OPTIONS의 자동 응답은 없다.
+// initHttpServer는 ln(main이 미리 연 포트)에서 HTTP API를 연다. 체인과 소켓을 다루는 부분만 mu를 잡는다.
+// 챕터와 다른 점: 없는 경로와 메서드는 Go의 404, 405이다 (Express는 HTML 404이고 /blocks/나 대소문자가 다른 경로도
+// 받는다). ETag와 304, OPTIONS의 자동 응답은 없다.
 // 챕터와 다른 점: 다른 사이트의 웹 페이지가 보낸 POST는 403, IP 주소나 localhost가 아닌 호스트는 421이다. 연결 수,
 // 요청 헤더, 경로마다 한 번에 실행되는 요청 수에 한계가 있고, 요청은 1분 안에 끝난다 (슬롯을 못 얻으면 503: serve).
-// 챕터와 다른 점: 챕터의 bodyParser.json()은 모든 경로의 본문을 읽어, 잘못된 JSON이면 GET이나 /stop도 400이다.
-// 여기서는 /mineBlock과 /addPeers만 본문을 읽고, JSON이 아니어서 읽지 않은 본문에는 Connection: close로 응답한다.
-// 압축한 본문은 압축을 해제하지 않는다 (400).
+// 챕터와 다른 점: 챕터의 bodyParser.json()은 모든 경로의 본문을 읽는다(잘못된 JSON이면 GET도 400). 여기서는
+// /mineBlock과 /addPeers만 읽고, JSON이 아닌 본문에는 Connection: close로 응답한다. 압축한 본문은 400이다.
 func initHttpServer(ln net.Listener) *http.Server {
 	mux := http.NewServeMux()
 
 	// GET /blocks: 블록체인 전체
-	// 챕터와 다른 점: 체인을 보내는 요청은 한 번에 둘까지 실행된다 (나머지는 기다린다).
+	// 챕터와 다른 점: 한 번에 둘까지 실행된다 (나머지는 기다린다).
 	mux.HandleFunc("GET /blocks", func(w http.ResponseWriter, r *http.Request) {
 		mu.Lock()
 		blocks := getBlockchain()
@@ -46,9 +44,8 @@ func initHttpServer(ln net.Listener) *http.Server {
 
 	// POST /mineBlock {"data":[…]}: 새 블록을 생성해 반환한다
 	// 노트와 다른 점: 노트의 코드는 function (req, res) {/ 로, { 뒤에 /가 하나 더 있다 (문법 오류).
-	// 챕터와 다른 점: /addPeers와 합쳐 한 번에 넷까지 실행된다. utf-8이 아닌 charset은 415이다 (챕터는 utf-16도 읽는다).
-	// 챕터와 다른 점: 배열이 아닌 data와, 자바스크립트와 같게 읽을 수 없는 data(1e400, 64겹보다 깊은 값, 짝 없는
-	// 서로게이트, U+FFFD, "toString" 키)는 400과 {"error":"…"}이다 (챕터는 받거나 500이다: readBody).
+	// 챕터와 다른 점: /addPeers와 합쳐 한 번에 넷까지 실행된다. utf-8이 아닌 charset은 415(챕터는 utf-16도 읽는다),
+	// 배열이 아닌 data와 자바스크립트와 같게 읽을 수 없는 data(1e400, 64겹보다 깊은 값, "toString" 키 …)는 400이다.
 	mux.HandleFunc("POST /mineBlock", func(w http.ResponseWriter, r *http.Request) {
 		var data json.RawMessage
 		if !readBody(w, r, "data", &data) { // const data = req.body.data || []
@@ -72,7 +69,7 @@ func initHttpServer(ln net.Listener) *http.Server {
 	// POST /stop: 응답한 뒤 프로세스를 끝낸다
 	mux.HandleFunc("POST /stop", func(w http.ResponseWriter, r *http.Request) {
 		respond(w, http.StatusOK, "application/json", stringify(map[string]string{"msg": "Stopping server"}))
-		// 챕터와 다른 점: 챕터는 process.exit()로 바로 끝낸다. 여기서는 main.go의 run이 응답이 나가기를 기다렸다가 끝낸다.
+		// 챕터와 다른 점: 챕터는 process.exit()로 바로 끝낸다. 여기서는 run(main.go)이 응답이 나간 뒤 끝낸다.
 		stop()
 	})
 
@@ -82,7 +79,7 @@ func initHttpServer(ln net.Listener) *http.Server {
 		mu.Lock()
 		for _, s := range getSockets() {
 			// s._socket.remoteAddress + ':' + s._socket.remotePort (IPv6 주소도 챕터처럼 [ ] 없이 "::1:6002")
-			// 챕터와 다른 점: Node는 들어온 연결의 IPv4 주소를 "::ffff:127.0.0.1"처럼 쓴다. Go는 "127.0.0.1"이다.
+			// 챕터와 다른 점: 들어온 연결의 IPv4 주소를 Node는 "::ffff:127.0.0.1"로, Go는 "127.0.0.1"로 쓴다.
 			host, port, _ := net.SplitHostPort(s.addr)
 			peers = append(peers, host+":"+port)
 		}
@@ -91,10 +88,10 @@ func initHttpServer(ln net.Listener) *http.Server {
 	})
 
 	// POST /addPeers {"peers":[…]}: 피어마다 웹소켓을 연다.
-	// 노트와 다른 점: 노트는 /addpeers로 적었다. Express는 경로의 대소문자를 가리지 않아 챕터에서도 되므로 그 철자도 받는다.
+	// 노트와 다른 점: 노트는 /addpeers로 적었다. Express는 대소문자를 가리지 않아 챕터에서도 되므로 그 철자도 받는다.
 	// 챕터와 다른 점: /mineBlock과 합쳐 한 번에 넷까지 실행되고 charset은 utf-8이어야 한다. 배열이 아닌 peers, null도
-	// 문자열도 아닌 주소, 64개를 넘는 주소는 400이다 (챕터는 앞의 둘에 500이다). null 주소는 빈 주소로 읽어
-	// Connection failed를 출력하고 건너뛴다 (챕터는 500).
+	// 문자열도 아닌 주소, 64개를 넘는 주소는 400이고, null 주소는 "Connection failed"를 출력한다 (챕터는 64개를 넘는
+	// 주소는 받고, 나머지는 500이다).
 	addPeers := func(w http.ResponseWriter, r *http.Request) {
 		var peers []string
 		if !readBody(w, r, "peers", &peers) { // const peers = req.body.peers || []

@@ -34,11 +34,10 @@ const (
 )
 
 // Message는 웹소켓 프레임 하나에 담기는 {"type":T,"data":D}이다. 질의의 data는 null이다.
-// 챕터의 data는 블록 배열을 JSON.stringify 한 문자열이다. 여기서는 블록 배열을 그대로 들고, 그 문자열은 보낼 때
-// 만들고 받을 때 파싱한다 (writePump, readMessage). 주고받는 바이트는 챕터와 같다.
+// 챕터의 data는 블록 배열을 JSON.stringify 한 문자열이다. 여기서는 블록 배열을 들고, 그 문자열은 보낼 때 만든다.
 type Message struct {
 	Type MessageType `json:"type"`
-	Data []Block     `json:"data"` // 주고받을 때는 이 블록 배열을 JSON.stringify 한 문자열 (질의는 null)
+	Data []Block     `json:"data"`
 }
 
 // sockets는 연결된 웹소켓들이다 (챕터의 var sockets = []). blockchain처럼 mu가 지킨다.
@@ -47,49 +46,41 @@ var sockets []*socket
 // socket은 웹소켓 하나이다 (챕터의 ws): ws.on으로 핸들러를 등록하고, ws.send로 보낸다.
 type socket struct {
 	url   string // ws.url: 우리가 연결한 피어면 그 주소, 들어온 연결이면 ""
-	*conn        // 연결과 보낼 대기열, 제한을 세는 값들: 챕터에는 없는 값이라 건너뛰어도 된다 (아래)
+	*conn        // 연결과 보낼 대기열, 한계를 세는 값들: 챕터에 없는 값 (아래)
 }
 
 // getSockets는 연결된 소켓들을 반환한다.
 func getSockets() []*socket { return sockets }
 
-// initP2PServer는 ln(main이 미리 열어 둔 포트)에서 웹소켓 서버를 열고, 연결이 올 때마다 initConnection을 부른다.
-// 챕터와 다른 점: 들어온 연결의 수와 핸드셰이크에 한계가 있고, 이 노드 자신과 웹 페이지의 연결은 거절한다 (newServer).
+// initP2PServer는 ln(main이 미리 연 포트)에서 웹소켓 서버를 열고, 연결이 올 때마다 initConnection을 부른다.
+// 챕터와 다른 점: 연결 수와 핸드셰이크에 한계가 있고, 이 노드 자신과 웹 페이지의 연결은 거절한다 (newServer).
+// 노트와 다른 점: 노트는 server.on이 연결을 "대기열"에 올린다고 적었다. 연결마다 부를 함수를 등록할 뿐이다.
 func initP2PServer(ln net.Listener) *http.Server {
-	// 노트와 다른 점: 노트는 연결을 "대기열"에 올린다고 적었다. 연결마다 부를 함수를 등록할 뿐이다.
 	server := newServer(ln, func(ws *socket) { initConnection(ws) }) // new WebSocket.Server(…), server.on("connection", …)
 	// 챕터와 다른 점: 설정한 값이 아니라 실제로 리슨하는 포트를 출력한다 (-p2p_port 0이면 고른 포트).
-	// 노트와 다른 점: 노트는 listeing으로 적었다.
-	log.Printf("Listening websocket p2p port on: %d", ln.Addr().(*net.TCPAddr).Port)
+	log.Printf("Listening websocket p2p port on: %d", ln.Addr().(*net.TCPAddr).Port) // 노트와 다른 점: 노트는 listeing, : 뒤 공백 없음
 	return server
 }
 
 // initConnection은 새 연결을 sockets에 넣고, 핸들러들을 등록하고, 상대에게 최신 블록을 요청한다.
-// 챕터와 다른 점: 첫 메시지가 5초 안에 오지 않는 연결은 닫는다 (챕터의 노드는 연결하자마자 질의를 보낸다).
+// 챕터와 다른 점: 첫 메시지가 5초 안에 오지 않는 연결은 닫는다.
+// 노트와 다른 점: 노트는 웹소켓 서버를 배열에 넣는다고, 블록 길이를 보낸다고 적었다. 소켓을 넣고, 최신 블록을 요청한다.
 func initConnection(ws *socket) {
-	// 노트와 다른 점: 노트는 웹소켓 서버를 배열에 넣는다고 적었다. 연결 하나(소켓)를 넣는다.
 	sockets = append(sockets, ws) // sockets.push(ws)
 	initMessageHandler(ws)        // 노트와 다른 점: 노트는 intiMessageHandler로 적었다
 	initErrorHandler(ws)
-	write(ws, queryChainLengthMsg()) // 노트와 다른 점: 노트는 블록 길이를 보낸다고 적었다. 최신 블록을 요청한다
+	write(ws, queryChainLengthMsg())
 }
 
 // initMessageHandler는 소켓에 메시지가 올 때마다 그 종류에 따라 처리하게 한다.
-// 노트와 다른 점: 노트는 이름을 intiMessageHandler로 적었고, ws.on이 "메세지 대기열"에 올린다고 적었다.
-// ws.on은 메시지가 올 때마다 부를 함수를 등록할 뿐이다.
+// 노트와 다른 점: 노트는 이름을 intiMessageHandler로, ws.on을 "메세지 대기열"에 올리는 것으로 적었다.
 func initMessageHandler(ws *socket) {
-	// const message = JSON.parse(data)는 mu를 잡기 전에 소켓의 고루틴이 한다 (readMessage).
-	// 챕터와 다른 점: 잘못된 메시지는 이 핸들러에 오지 않는다. "Ignored message from …"을 출력하고 세며, 한 피어의
-	// 다섯 번째에서 연결을 닫는다. 챕터의 노드는 그런 메시지를 처리하거나 예외로 죽는다. 잘못된 메시지는 (readMessage):
-	//   - {"type":정수,"data":null이나 블록 배열의 JSON 문자열}이 아닌 것
-	//   - JSON.stringify가 쓰는 형식이 아닌 것: 공백, 키 차례, 더 있는 키, 1.0, 여러 프레임으로 나눈 메시지
-	//   - 빈 블록 배열, 유효할 수 없는 블록이 든 것: 구조나 해시 형식이 틀린 블록, 머클 루트가 틀리거나 "toString"
-	//     키가 있는 블록 (머클 루트는 챕터의 검증처럼 앞 블록에 이어진 블록들과 마지막 블록만 본다)
-	//   - Go가 자바스크립트와 같게 읽지 못하는 data가 든 것: 64겹보다 깊은 값, 짝 없는 서로게이트(\ud800), U+FFFD.
-	//     그런 블록을 가진 자바스크립트 노드와는 체인이 갈라진다
-	//   - data 값이 2^20개를 넘는 것. 너무 크거나 너무 느린 메시지를 보내는 연결은 닫는 프레임 없이 끊는다
-	// 챕터와 다른 점: 닫힌 소켓에서 받은 메시지는 처리하지 않는다. RSV 비트나 예약된 opcode가 있는 프레임도 읽는다
-	// (npm ws는 연결을 닫는다).
+	// const message = JSON.parse(data)는 mu를 잡기 전에 한다 (readMessage).
+	// 챕터와 다른 점: 잘못된 메시지는 여기 오지 않고, "Ignored message from …"을 출력하고 세어 다섯 번째에 연결을
+	// 닫는다. JSON.stringify가 쓰는 형식이 아니거나(공백, 키 차례, 1.0, 나눈 프레임), 유효할 수 없거나 한계를 넘는
+	// 블록, Go가 같게 읽지 못하는 data가 든 메시지이다 (목록은 readMessage). 챕터는 처리하거나 예외로 죽는다.
+	// 챕터와 다른 점: 16 KiB를 넘는 메시지는 한 번에 둘씩 읽고, 너무 크거나 느린 연결은 끊는다 (limitedConn).
+	// 닫힌 소켓에서 받은 메시지는 처리하지 않고, RSV 비트가 있는 프레임도 읽는다 (npm ws는 연결을 닫는다: readPump).
 	ws.on("message", func(message Message) {
 		switch message.Type {
 		case QUERY_LATEST:
@@ -107,73 +98,68 @@ func initMessageHandler(ws *socket) {
 func initErrorHandler(ws *socket) { ws.on("close", func() { closeConnection(ws) }) }
 
 // closeConnection은 닫힌 소켓을 sockets에서 뺀다.
+// 챕터와 다른 점: 챕터는 ws.url(들어온 연결이면 undefined)을 출력한다. 여기서는 상대의 주소와 닫힌 까닭이다.
 func closeConnection(ws *socket) {
-	// 챕터와 다른 점: 들어온 연결이면 ws.url(undefined) 대신 상대의 주소를 출력하고, 닫힌 까닭도 출력한다.
 	log.Printf("Connection failed to peer: %s (%v)", cmp.Or(ws.url, ws.addr), ws.reason())
 	// 챕터와 다른 점: 챕터에서 두 번 불리면 splice(-1, 1)이 다른 소켓을 뺀다. 여기서는 그 소켓만 뺀다.
 	sockets = slices.DeleteFunc(sockets, func(s *socket) bool { return s == ws }) // sockets.splice(sockets.indexOf(ws), 1)
 }
 
 // connectToPeers는 받은 피어 주소마다 웹소켓을 열고, 열리면 initConnection을 부른다. 연결은 기다리지 않는다.
-// 챕터와 다른 점: ws://가 아닌 주소, 이미 연결한 주소, 64개를 넘는 연결, 이 노드 자신은 까닭을 출력하고 건너뛴다
-// (챕터는 호스트가 없는 주소에 예외를 던져 /addPeers가 500이다). 연결과 핸드셰이크에는 한계가 있다 (dial).
-// 노트와 다른 점: 노트는 여기서 소켓을 배열에 넣는다고 적었다. 연결이 열리면 initConnection이 넣는다.
+// 챕터와 다른 점: ws://가 아닌 주소, 이 노드가 이미 연결한 주소, 64개를 넘는 연결, 이 노드 자신은 까닭을 출력하고
+// 건너뛴다 (챕터는 호스트가 없는 주소에 예외를 던져 /addPeers가 500이다). 연결과 핸드셰이크에는 한계가 있다 (dial).
+// 노트와 다른 점: 노트는 peer를 포트 번호라, 소켓을 여기서 배열에 넣는다고 적었고(ws://… 주소이고, 넣는 것은
+// initConnection이다), 로그를 "connection failed"로 적었다.
 func connectToPeers(newPeers []string) {
-	for _, peer := range newPeers { // 노트와 다른 점: 노트는 peer를 포트 번호라 적었다. ws://127.0.0.1:6002 같은 주소이다
+	for _, peer := range newPeers {
 		ws := newWebSocket(peer) // const ws = new WebSocket(peer)
 		ws.on("open", func() { initConnection(ws) })
-		// 챕터와 다른 점: 어느 주소가 왜 실패했는지도 출력하고, 열린 뒤의 에러에는 이 줄을 출력하지 않는다.
-		// 노트와 다른 점: 노트는 "connection failed"로 적었다.
+		// 챕터와 다른 점: 어느 주소가 왜 실패했는지 출력하고, 열린 뒤의 에러에는 이 줄을 출력하지 않는다.
 		ws.on("error", func() { log.Printf("Connection failed: %s: %v", peer, ws.reason()) })
 	}
 }
 
 // handleBlockchainResponse는 받은 블록들을 보고 내 체인에 추가할지, 체인 전체를 요청할지, 체인을 교체할지 정한다.
+// 챕터와 다른 점: 받은 블록 가운데 하나라도 잘못된 메시지는 여기 오지 않는다 (initMessageHandler).
+// 노트와 다른 점: 노트는 " we got:"으로 적었고, === 대신 ==를 썼다 (Go의 ==가 챕터의 ===이다).
 func handleBlockchainResponse(message Message) {
-	receivedBlocks := message.Data // JSON.parse(message.data): 받을 때 이미 했다 (readMessage)
+	receivedBlocks := message.Data // JSON.parse(message.data): 받을 때 이미 했다
 	latestBlockReceived := receivedBlocks[len(receivedBlocks)-1]
 	latestBlockHeld := getLatestBlock()
 
 	if latestBlockReceived.Header.Index > latestBlockHeld.Header.Index {
-		// 노트와 다른 점: 노트는 " we got:"으로 적었다. 쉼표 뒤의 공백 둘은 챕터 그대로이다.
 		log.Printf("Blockchain possibly behind. We got: %d,  Peer got: %d", latestBlockHeld.Header.Index, latestBlockReceived.Header.Index)
-		// 노트와 다른 점: 노트는 ===를 ==로 적었다 (아래의 else if도).
 		if calculateHashForBlock(latestBlockHeld) == latestBlockReceived.Header.PreviousHash {
 			// 받은 블록이 내 마지막 블록을 가리킨다: 바로 추가한다.
 			log.Println("We can append the received block to our chain")
-			// 챕터와 다른 점: 앞의 블록 가운데 잘못된 것이 있으면 이 메시지는 여기 오지 않는다 (initMessageHandler).
 			if addBlock(latestBlockReceived) {
 				// 노트와 다른 점: 노트는 다른 피어들에게 원장에 넣으라고 요청한다고 적었다. 새 최신 블록을 알릴 뿐이다.
 				broadcast(responseLatestMsg())
 			}
 		} else if len(receivedBlocks) == 1 {
-			// 블록 하나만 받았는데 내 마지막 블록을 가리키지 않는다: 사이의 블록들을 놓쳤거나 다른 포크이므로,
-			// 모든 피어에게 체인 전체를 요청한다.
-			// 노트와 다른 점: 노트는 "블록체인 전체 길이가 1"이면 "블록의 오류"라 적었다.
-			// 받은 배열의 길이이고, 오류가 아니다.
+			// 블록 하나만 받았는데 내 마지막 블록을 가리키지 않는다: 사이의 블록을 놓쳤거나 다른 포크이다.
+			// 노트와 다른 점: 노트는 "블록체인 전체 길이가 1"이면 "블록의 오류"라 적었다. 받은 배열의 길이이고, 오류가 아니다.
 			log.Println("We have to query the chain from our peer")
-			// 노트와 다른 점: 노트는 어디서 놓쳤는지 확인한다고 적었다. 받은 체인이 더 길고 유효하면 통째로 교체할 뿐이다.
-			// 챕터와 다른 점: 체인 전체를 거듭 받지 않도록, 이미 QUERY_ALL을 보낸 피어에게는 그 피어가 이어지지 않는
-			// 새 블록을 알릴 때까지 다시 보내지 않는다 (send).
+			// 노트와 다른 점: 노트는 어디서 놓쳤는지 확인한다고 적었다. 더 길고 유효한 체인을 받으면 통째로 교체할 뿐이다.
+			// 챕터와 다른 점: 이미 QUERY_ALL을 보낸 피어에게는, 그 피어가 이어지지 않는 새 블록을 알릴 때까지 다시 보내지
+			// 않는다 (send): 체인 전체를 거듭 받지 않도록.
 			broadcast(queryAllMsg())
 		} else {
 			// 여러 블록을 받았는데 마지막 블록이 내 마지막 블록을 가리키지 않는다: 더 길고 유효하면 교체한다.
-			// 노트와 다른 점: 노트는 이 분기의 조건에 "블록체인 길이가 내가 가진 길이보다 길고"를 넣었다. 받은 블록이
-			// 둘 이상이면 이 분기이고, 길이와 유효성은 replaceChain이 검사한다.
+			// 노트와 다른 점: 노트는 조건에 "블록체인 길이가 내가 가진 길이보다 길고"를 넣었다. 길이는 replaceChain이 본다.
 			log.Println("Received blockchain is longer than current blockchain")
 			replaceChain(receivedBlocks)
 		}
 	} else {
-		// 노트와 다른 점: 노트는 Receied로 적었다.
-		log.Println("Received blockchain is not longer than current blockchain. Do nothing")
+		log.Println("Received blockchain is not longer than current blockchain. Do nothing") // 노트와 다른 점: 노트는 Receied
 	}
 }
 
-// queryAllMsg는 상대의 블록체인 전체를 달라는 질의이다 (data는 없다).
+// queryAllMsg는 상대의 블록체인 전체를 달라는 질의이다.
 // 노트와 다른 점: 노트의 주석은 "모든 블럭의 데이터를 객체로 보낸다"이다. 데이터가 아니라 요청을 보낸다.
 func queryAllMsg() Message { return Message{Type: QUERY_ALL, Data: nil} }
 
-// queryChainLengthMsg는 상대의 최신 블록을 달라는 질의이다 (이름과 달리 길이가 아니라 최신 블록을 요청한다).
+// queryChainLengthMsg는 상대의 최신 블록을 달라는 질의이다 (이름과 달리 길이가 아니다).
 // 노트와 다른 점: 노트의 주석은 "최신 블럭의 데이터를 객체로 보낸다"이다. 데이터가 아니라 요청을 보낸다.
 func queryChainLengthMsg() Message { return Message{Type: QUERY_LATEST, Data: nil} }
 
@@ -188,16 +174,15 @@ func responseLatestMsg() Message {
 	return Message{Type: RESPONSE_BLOCKCHAIN, Data: []Block{getLatestBlock()}} // "data": JSON.stringify([getLatestBlock()])
 }
 
-// write는 메시지를 그 소켓으로 보낸다. 챕터의 ws.send처럼 보낼 것을 대기열에 넣기만 하고 돌아온다.
-// 챕터와 다른 점: 닫힌 소켓에는 보내지 않는다(챕터는 예외를 던진다). 너무 밀리거나 오래 받아 가지 않는 소켓은
-// 닫는다. 모든 대기열이 차면 가장 많이 밀린 소켓부터 닫고, 그래도 안 되면 "Not sending to …"를 출력한다 (send).
+// write는 메시지를 그 소켓으로 보낸다. 챕터의 ws.send처럼 대기열에 넣기만 하고 돌아온다.
+// 챕터와 다른 점: 닫힌 소켓에는 보내지 않는다(챕터는 예외를 던진다). 너무 밀린 소켓은 닫고, 모든 대기열이 차면
+// "Not sending to …"를 출력하고 보내지 않는다 (send).
 // 노트와 다른 점: 노트는 서버 소켓이 클라이언트에게 보낸다고 적었다. 연결한 쪽도 받은 쪽도 write를 부른다.
 func write(ws *socket, message Message) {
-	ws.send(message) // ws.send(JSON.stringify(message)): JSON.stringify는 보낼 때 한다 (writePump)
+	ws.send(message) // ws.send(JSON.stringify(message))
 }
 
-// broadcast는 연결된 모든 소켓(들어온 것과 나간 것 모두)에 메시지를 보낸다.
-// 챕터와 다른 점: 소켓마다 write와 같은 한계가 있다.
+// broadcast는 연결된 모든 소켓에 메시지를 보낸다.
 func broadcast(message Message) {
 	for _, s := range sockets { // sockets.forEach(socket => write(socket, message))
 		write(s, message)
@@ -216,8 +201,7 @@ func mineBlock(blockData json.RawMessage) *Block {
 }
 
 // replaceChain은 받은 체인이 유효하고 지금 체인보다 길면(같은 길이면 동전을 던져) 교체하고 새 마지막 블록을 알린다.
-// handleBlockchainResponse는 받은 마지막 index가 더 클 때만 이 함수를 부르므로, 유효한 체인이면 늘 더 길다:
-// 같은 길이의 동전 던지기는 챕터에서도 쓰이지 않는다.
+// 부르는 곳이 받은 index가 더 클 때만 부르므로, 같은 길이의 동전 던지기는 챕터에서도 쓰이지 않는다.
 func replaceChain(newBlocks []Block) {
 	if isValidChain(newBlocks) &&
 		(len(newBlocks) > len(blockchain) || (len(newBlocks) == len(blockchain) && mathrand.N(2) == 0)) { // random.boolean()
@@ -232,7 +216,7 @@ func replaceChain(newBlocks []Block) {
 // ---- 챕터에 없는 것 ----
 
 // 신뢰할 수 없는 피어를 막는 한계들 (README의 「지키는 한계」).
-// 챕터에는 ws 1.x가 들어온 연결에 두는 프레임 한계(100 MiB)만 있다.
+// 챕터의 P2P에는 ws 1.x가 들어온 연결에 두는 프레임 한계(100 MiB)만 있다.
 const (
 	maxPeers       = 64       // 들어온 연결 수, 나가는(연결했거나 연결하는 중인) 연결 수, /addPeers 요청 하나의 주소 수의 한계
 	maxQueued      = 1024     // 한 소켓의 대기열에 기다리는 프레임 수의 한계
@@ -609,7 +593,8 @@ func writePump(ws *socket) {
 
 // readPump는 소켓에서 프레임을 하나씩 읽어 receive로 처리한다. 챕터처럼 텍스트 프레임과 바이너리 프레임을
 // 똑같이 읽는다. 이어지는 프레임(continuation)은 따로 읽어 잘못된 메시지가 된다: x/net/websocket은
-// 프레임의 FIN을 보여 주지 않는다 (npm ws는 이어 붙인다. 챕터의 노드는 메시지를 나누어 보내지 않는다).
+// 프레임의 FIN을 보여 주지 않는다 (npm ws는 이어 붙인다. 챕터의 노드는 메시지를 나누어 보내지 않는다). RSV 비트나
+// 예약된 opcode도 x/net/websocket은 보지 않아 그대로 읽는다 (npm ws는 연결을 닫는다).
 // 챕터의 노드는 연결하자마자 QUERY_LATEST를 보내므로 첫 메시지가 dialTimeout 안에 오지 않는 연결은 닫는다.
 func readPump(ws *socket) {
 	defer ws.raw.done() // 읽다가 끊긴 큰 메시지의 슬롯도 놓는다

@@ -150,12 +150,13 @@ func isValidChain(blockchainToValidate []Block) bool {
 	if string(stringify(blockchainToValidate[0])) != string(stringify(getGenesisBlock())) {
 		return false
 	}
-	tempBlocks := blockchainToValidate[:1] // [blockchainToValidate[0]]: 검사를 마친 블록들 (받은 체인의 앞부분)
+	tempBlocks := blockchainToValidate[:1] // [blockchainToValidate[0]]: 검사를 마친 블록들 (복사하지 않고 받은 체인의 앞부분을 본다)
 	for i := 1; i < len(blockchainToValidate); i++ {
-		if !isValidNewBlock(blockchainToValidate[i], tempBlocks[i-1]) {
-			return false // 챕터의 else { return false; }
+		if isValidNewBlock(blockchainToValidate[i], tempBlocks[i-1]) {
+			tempBlocks = blockchainToValidate[:i+1] // tempBlocks.push(blockchainToValidate[i]): 받은 체인의 앞부분을 늘린다
+		} else {
+			return false
 		}
-		tempBlocks = blockchainToValidate[:i+1] // tempBlocks.push(blockchainToValidate[i])
 	}
 	return true
 }

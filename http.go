@@ -25,12 +25,14 @@ import (
 
 // initHttpServer는 ln(main이 미리 연 포트)에서 HTTP API를 연다. 체인과 소켓을 다루는 부분만 mu를 잡는다.
 // 챕터와 다른 점: 없는 경로와 메서드는 Go의 404, 405이다 (Express는 HTML 404이고 /blocks/나 대소문자가 다른 경로도
-// 받는다). ETag와 304, OPTIONS의 자동 응답은 없다.
+// 받는다). ETag와 304, OPTIONS의 자동 응답은 없고, 에러의 본문은 HTML이 아니라 {"error":"…"}이다. 챕터에 없는 경로
+// GET /(노드의 페이지)와 GET /events(그 페이지가 보는 P2P 메시지)가 있다 (serve).
 // 챕터와 다른 점: 다른 사이트의 웹 페이지가 보낸 POST는 403, IP 주소나 localhost가 아닌 호스트는 421이다. 연결 수,
 // 요청 헤더, 경로마다 한 번에 실행되는 요청 수에 한계가 있고, 요청은 1분 안에 끝난다 (슬롯을 못 얻으면 503: serve).
 // 챕터와 다른 점: 챕터의 bodyParser.json()은 모든 경로의 본문을 읽는다(잘못된 JSON이면 GET도 400). 여기서는
-// /mineBlock과 /addPeers만 읽고, JSON이 아닌 본문에는 Connection: close로 응답한다. 압축한 본문은 400이다.
-func initHttpServer(ln net.Listener) *http.Server {
+// /mineBlock과 /addPeers만 읽고, Content-Type이 JSON이 아니어서 읽지 않은 본문에는 Connection: close로 응답한다.
+// 압축한 본문은 400이다.
+func initHttpServer(ln net.Listener) {
 	mux := http.NewServeMux()
 
 	// GET /blocks: 블록체인 전체
@@ -108,15 +110,9 @@ func initHttpServer(ln net.Listener) *http.Server {
 	mux.HandleFunc("POST /addPeers", addPeers)
 	mux.HandleFunc("POST /addpeers", addPeers)
 
-	// 챕터와 다른 점: 챕터에 없는 두 경로. GET /는 노드의 페이지이고(챕터는 404), GET /events는 그 페이지가 보는
-	// P2P 메시지의 스트림이다.
-	mux.HandleFunc("GET /{$}", func(w http.ResponseWriter, r *http.Request) { respond(w, http.StatusOK, "text/html", page) })
-	mux.HandleFunc("GET /events", events)
-
-	srv := serve(ln, mux) // app.listen(http_port, …)
+	httpServer = serve(ln, mux) // app.listen(http_port, …)
 	// 챕터와 다른 점: 설정한 값이 아니라 실제로 리슨하는 포트를 출력한다 (-http_port 0이면 고른 포트).
 	log.Printf("Listening http port on: %d", ln.Addr().(*net.TCPAddr).Port)
-	return srv
 }
 
 // ---- 챕터에 없는 것 ----
@@ -143,10 +139,13 @@ var (
 //go:embed page.html
 var page []byte
 
-// serve는 ln에서 mux로 HTTP를 받는다. 다른 사이트의 웹 페이지가 보낸 POST는 403, IP
+// serve는 ln에서 mux로 HTTP를 받는다. 챕터에 없는 두 경로, 노드의 페이지(GET /)와 그 페이지가 보는 P2P 메시지의
+// 스트림(GET /events)을 더한다. 다른 사이트의 웹 페이지가 보낸 POST는 403, IP
 // 주소나 localhost가 아닌 호스트(DNS 리바인딩으로 그 이름이 이 컴퓨터를 가리키게 한 웹
 // 페이지)는 421이다. 연결 수, 요청 헤더, 읽고 쓰고 쉬는 시간, 경로마다 실행되는 요청 수(slots)에 한계를 둔다.
 func serve(ln net.Listener, mux *http.ServeMux) *http.Server {
+	mux.HandleFunc("GET /{$}", func(w http.ResponseWriter, r *http.Request) { respond(w, http.StatusOK, "text/html", page) })
+	mux.HandleFunc("GET /events", events)
 	limited := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if _, pattern := mux.Handler(r); slots[pattern] != nil {
 			select {

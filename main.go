@@ -29,10 +29,14 @@ var (
 )
 
 // main은 챕터의 끝처럼 HTTP 서버와 P2P 서버를 연다 (initHttpServer(); initP2PServer();).
-// 챕터와 다른 점: 로그는 줄마다 날짜와 시각이 붙어 표준 에러로 나간다 (챕터의 console.log는 표준 출력).
-// HTTP 줄이 P2P 줄보다 먼저 출력된다 (챕터는 app.listen의 콜백이 나중에 실행되어 P2P 줄이 먼저다).
+// 챕터와 다른 점: HTTP 줄이 P2P 줄보다 먼저 출력된다 (챕터는 app.listen의 콜백이 나중에 실행되어 P2P 줄이 먼저다).
 func main() {
 	flag.Parse()
+	log.SetFlags(0)          // console.log처럼 날짜와 시각 없이
+	log.SetOutput(os.Stdout) // 표준 출력으로
+	// 챕터와 다른 점: Ctrl-C(SIGINT)와 SIGTERM에 죽지 않고 POST /stop처럼 멈춘다 (stop). 포트를 열기 전에 건다.
+	interrupted, _ := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	context.AfterFunc(interrupted, stop)
 	// 챕터와 다른 점: 두 포트를 먼저 열고, 이미 쓰고 있으면 어느 플래그를 바꿀지 알리고 끝난다
 	// (챕터는 처리하지 않은 EADDRINUSE 예외로 죽는다).
 	httpListener, err := net.Listen("tcp", net.JoinHostPort(*httpHost, *httpPort))
@@ -43,11 +47,10 @@ func main() {
 	if err != nil {
 		log.Fatalf("%v (choose another port with -p2p_port or P2P_PORT)", err)
 	}
-	httpServer := initHttpServer(httpListener) // initHttpServer();
-	initP2PServer(p2pListener)                 // initP2PServer();
-	// 챕터와 다른 점: -peers의 주소들에 연결하고, POST /stop이나 Ctrl-C를 기다렸다가 "Stopping server"를 출력하고
-	// 끝난다 (챕터는 /addPeers로만 연결하고, /stop에 아무것도 출력하지 않고 바로 끝나며, Ctrl-C에 그냥 죽는다).
-	run(httpServer)
+	initHttpServer(httpListener) // initHttpServer();
+	initP2PServer(p2pListener)   // initP2PServer();
+	// 챕터와 다른 점: -peers의 주소들에 연결하고, POST /stop이나 Ctrl-C를 기다렸다가 끝난다 (챕터는 /addPeers로만 연결한다).
+	run()
 }
 
 // ---- 챕터에 없는 것 ----
@@ -55,16 +58,16 @@ func main() {
 // stopping은 노드가 멈추면 끝나는 context이고 HTTP 요청들의 context이다. POST /stop과 Ctrl-C가 stop을 부른다.
 var stopping, stop = context.WithCancel(context.Background())
 
+// httpServer와 p2pServer는 initHttpServer와 initP2PServer가 연 서버이다: run과 테스트가 닫는다.
+var httpServer, p2pServer *http.Server
+
 // run은 -peers의 주소들에 연결하고, POST /stop이나 Ctrl-C를 기다렸다가 진행 중인 응답(/stop의 응답도)을 2초까지
 // 마저 보낸다. 열려 있는 웹소켓들은 프로세스가 끝나며 닫힌다.
-func run(httpServer *http.Server) {
-	interrupted, _ := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	context.AfterFunc(interrupted, stop) // Ctrl-C(SIGINT)와 SIGTERM도 POST /stop처럼 멈춘다
+func run() {
 	mu.Lock()
 	connectToPeers(strings.FieldsFunc(*peers, func(r rune) bool { return r == ',' || r == ' ' })) // 쉼표나 공백으로 나눈 주소들
 	mu.Unlock()
 	<-stopping.Done()
-	log.Println("Stopping server")
 	time.AfterFunc(2*time.Second, func() { httpServer.Close() }) // 2초 뒤에도 남은 연결은 닫는다
 	httpServer.Shutdown(context.Background())                    // 새 요청은 받지 않고, 진행 중인 응답이 나가기를 기다린다
 }

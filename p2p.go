@@ -53,13 +53,13 @@ type socket struct {
 func getSockets() []*socket { return sockets }
 
 // initP2PServer는 ln(main이 미리 연 포트)에서 웹소켓 서버를 열고, 연결이 올 때마다 initConnection을 부른다.
-// 챕터와 다른 점: 연결 수와 핸드셰이크에 한계가 있고, 이 노드 자신과 웹 페이지의 연결은 거절한다 (newServer).
+// 챕터와 다른 점: 연결 수와 핸드셰이크에 한계가 있고, 이 노드 자신의 연결과 http://localhost/가 아닌 Origin 헤더를
+// 보낸 연결(웹 페이지가 연 것 등)은 거절한다 (newServer).
 // 노트와 다른 점: 노트는 server.on이 연결을 "대기열"에 올린다고 적었다. 연결마다 부를 함수를 등록할 뿐이다.
-func initP2PServer(ln net.Listener) *http.Server {
-	server := newServer(ln, func(ws *socket) { initConnection(ws) }) // new WebSocket.Server(…), server.on("connection", …)
+func initP2PServer(ln net.Listener) {
+	p2pServer = newServer(ln, func(ws *socket) { initConnection(ws) }) // new WebSocket.Server(…), server.on("connection", …)
 	// 챕터와 다른 점: 설정한 값이 아니라 실제로 리슨하는 포트를 출력한다 (-p2p_port 0이면 고른 포트).
 	log.Printf("Listening websocket p2p port on: %d", ln.Addr().(*net.TCPAddr).Port) // 노트와 다른 점: 노트는 listeing, : 뒤 공백 없음
-	return server
 }
 
 // initConnection은 새 연결을 sockets에 넣고, 핸들러들을 등록하고, 상대에게 최신 블록을 요청한다.
@@ -79,7 +79,7 @@ func initMessageHandler(ws *socket) {
 	// 챕터와 다른 점: 잘못된 메시지는 여기 오지 않고, "Ignored message from …"을 출력하고 세어 다섯 번째에 연결을
 	// 닫는다. JSON.stringify가 쓰는 형식이 아니거나(공백, 키 차례, 1.0, 나눈 프레임), 유효할 수 없거나 한계를 넘는
 	// 블록, Go가 같게 읽지 못하는 data가 든 메시지이다 (목록은 readMessage). 챕터는 처리하거나 예외로 죽는다.
-	// 챕터와 다른 점: 16 KiB를 넘는 메시지는 한 번에 둘씩 읽고, 너무 크거나 느린 연결은 끊는다 (limitedConn).
+	// 챕터와 다른 점: 16 KiB를 넘는 메시지는 노드 전체에서 동시에 둘까지만 읽고, 너무 크거나 느린 연결은 끊는다 (limitedConn).
 	// 닫힌 소켓에서 받은 메시지는 처리하지 않고, RSV 비트가 있는 프레임도 읽는다 (npm ws는 연결을 닫는다: readPump).
 	ws.on("message", func(message Message) {
 		switch message.Type {
@@ -120,7 +120,8 @@ func connectToPeers(newPeers []string) {
 }
 
 // handleBlockchainResponse는 받은 블록들을 보고 내 체인에 추가할지, 체인 전체를 요청할지, 체인을 교체할지 정한다.
-// 챕터와 다른 점: 받은 블록 가운데 하나라도 잘못된 메시지는 여기 오지 않는다 (initMessageHandler).
+// 챕터와 다른 점: 구조나 해시 형식이 틀린 블록, 머클 루트가 틀린 이어진 블록이나 마지막 블록이 든 메시지는 여기
+// 오지 않는다 (initMessageHandler).
 // 노트와 다른 점: 노트는 " we got:"으로 적었고, === 대신 ==를 썼다 (Go의 ==가 챕터의 ===이다).
 func handleBlockchainResponse(message Message) {
 	receivedBlocks := message.Data // JSON.parse(message.data): 받을 때 이미 했다
@@ -141,12 +142,13 @@ func handleBlockchainResponse(message Message) {
 			// 노트와 다른 점: 노트는 "블록체인 전체 길이가 1"이면 "블록의 오류"라 적었다. 받은 배열의 길이이고, 오류가 아니다.
 			log.Println("We have to query the chain from our peer")
 			// 노트와 다른 점: 노트는 어디서 놓쳤는지 확인한다고 적었다. 더 길고 유효한 체인을 받으면 통째로 교체할 뿐이다.
-			// 챕터와 다른 점: 이미 QUERY_ALL을 보낸 피어에게는, 그 피어가 이어지지 않는 새 블록을 알릴 때까지 다시 보내지
-			// 않는다 (send): 체인 전체를 거듭 받지 않도록.
+			// 챕터와 다른 점: 이미 QUERY_ALL을 보낸 피어에게는, 그 피어가 내 체인에 이어지지 않는 새 블록을 알릴 때까지
+			// 다시 보내지 않는다 (send): 체인 전체를 거듭 받지 않도록.
 			broadcast(queryAllMsg())
 		} else {
 			// 여러 블록을 받았는데 마지막 블록이 내 마지막 블록을 가리키지 않는다: 더 길고 유효하면 교체한다.
-			// 노트와 다른 점: 노트는 조건에 "블록체인 길이가 내가 가진 길이보다 길고"를 넣었다. 길이는 replaceChain이 본다.
+			// 노트와 다른 점: 노트는 조건에 "블록체인 길이가 내가 가진 길이보다 길고"를 넣었고, 받은 체인으로 바꾼다고만
+			// 적었다. 길이와 유효성은 replaceChain이 검사한다.
 			log.Println("Received blockchain is longer than current blockchain")
 			replaceChain(receivedBlocks)
 		}
@@ -184,7 +186,7 @@ func write(ws *socket, message Message) {
 
 // broadcast는 연결된 모든 소켓에 메시지를 보낸다.
 func broadcast(message Message) {
-	for _, s := range sockets { // sockets.forEach(socket => write(socket, message))
+	for _, s := range sockets { // sockets.forEach(function (socket) { write(socket, message); })
 		write(s, message)
 	}
 }
@@ -651,7 +653,7 @@ func readMessage(frame []byte) (message Message, prepared []dataFacts, err error
 	}
 	switch {
 	case !utf8.Valid(frame) || json.Unmarshal(frame, &wire) != nil || !sameAsStringify(frame, wire.Type, wire.Data):
-		err = fmt.Errorf(`%.200q is not {"type":0|1|2,"data":null|"<blocks>"} as JSON.stringify writes it`, frame)
+		err = fmt.Errorf(`%.200q is not {"type":<integer>,"data":null|"<blocks>"} as JSON.stringify writes it`, frame)
 	case wire.Type == RESPONSE_BLOCKCHAIN:
 		message.Data, prepared, err = decodeBlocks(*cmp.Or(wire.Data, new(string)))
 	}
@@ -684,8 +686,7 @@ func decodeBlocks(text string) ([]Block, []dataFacts, error) {
 	if token, err := dec.Token(); err != nil || token != json.Delim('[') || !strings.HasPrefix(text, "[") {
 		return nil, nil, errors.New("data is not a JSON array of blocks")
 	}
-	var blocks []Block
-	end := int64(1) // 앞 블록이 끝난 곳 (처음에는 '[' 다음): 블록 사이의 공백은 받은 블록의 JSON에 들어가 다시 쓴 것과 달라진다
+	blocks, end := []Block(nil), int64(1) // end는 앞 블록이 끝난 곳 (처음에는 '[' 다음): 블록 사이의 공백은 받은 블록의 JSON에 들어가 다시 쓴 것과 달라진다
 	for ; dec.More(); end = dec.InputOffset() {
 		var block Block
 		raw, err := "", dec.Decode(&block)

@@ -264,9 +264,12 @@ func chainCost(blocks []Block) cost {
 	return c
 }
 
-// fits는 newBlock을 추가한 체인 전체의 응답이 한계 안인지 알려주고, 그 비용을 newBlock에 적어 둔다.
+// fits는 newBlock을 추가한 체인 전체의 응답이 한계 안인지 알려주고, 그 비용을 newBlock에 적어 둔다. 생성한 블록이면
+// readBody가 구해 둔 것(bodies)을 다 썼으므로 지운다: 요청이 끝날 때 지우면 클라이언트가 먼저 끊은 요청은 mu를
+// 잡은 뒤 머클 루트를 다시 구하게 된다.
 func fits(newBlock *Block) bool {
 	newBlock.own = blockCost(*newBlock)
+	bodies.Delete(&newBlock.Data[0])
 	newBlock.total = chainCost(blockchain).plus(newBlock.own)
 	if !newBlock.total.within() {
 		log.Printf("Not adding block %d: the whole chain would no longer fit in one frame of 64 MiB", newBlock.Header.Index)
@@ -291,7 +294,7 @@ func factsOf(data json.RawMessage) dataFacts {
 	return f
 }
 
-// bodies는 readBody가 생성할 블록의 data에 대해 mu 밖에서 구해 둔 것들이다: data 배열의 주소마다 dataFacts (요청이 끝나면 지운다).
+// bodies는 readBody가 생성할 블록의 data에 대해 mu 밖에서 구해 둔 것들이다: data 배열의 주소마다 dataFacts (fits가 지운다).
 var bodies sync.Map
 
 // merkleRootOf는 npm merkle 0.6.0의 merkle("sha256").sync(data).root() || '0'.repeat(64)와 같은 값을 구한다. data는

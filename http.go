@@ -210,7 +210,6 @@ func readBody(w http.ResponseWriter, r *http.Request, key string, v any) bool {
 	} else if data, ok := v.(*json.RawMessage); ok { // 생성할 블록의 data: 머클 루트와 값의 수를 mu 밖에서 구해 둔다 (bodies)
 		f, _ := prepareData(*data, maxLeaves)
 		bodies.Store(&(*data)[0], f)
-		context.AfterFunc(r.Context(), func() { bodies.Delete(&(*data)[0]) })
 	}
 	return err == nil
 }

@@ -100,7 +100,7 @@ func initErrorHandler(ws *socket) { ws.on("close", func() { closeConnection(ws) 
 // closeConnection은 닫힌 소켓을 sockets에서 뺀다.
 // 챕터와 다른 점: 챕터는 ws.url(들어온 연결이면 undefined)을 출력한다. 여기서는 상대의 주소와 닫힌 까닭이다.
 func closeConnection(ws *socket) {
-	log.Printf("Connection failed to peer: %s (%v)", cmp.Or(ws.url, ws.addr), ws.reason())
+	log.Printf("Connection failed to peer: %.200s (%.200v)", cmp.Or(ws.url, ws.addr), ws.reason())
 	// 챕터와 다른 점: 챕터에서 두 번 불리면 splice(-1, 1)이 다른 소켓을 뺀다. 여기서는 그 소켓만 뺀다.
 	sockets = slices.DeleteFunc(sockets, func(s *socket) bool { return s == ws }) // sockets.splice(sockets.indexOf(ws), 1)
 }
@@ -114,8 +114,9 @@ func connectToPeers(newPeers []string) {
 	for _, peer := range newPeers {
 		ws := newWebSocket(peer) // const ws = new WebSocket(peer)
 		ws.on("open", func() { initConnection(ws) })
-		// 챕터와 다른 점: 어느 주소가 왜 실패했는지 출력하고, 열린 뒤의 에러에는 이 줄을 출력하지 않는다.
-		ws.on("error", func() { log.Printf("Connection failed: %s: %v", peer, ws.reason()) })
+		// 챕터와 다른 점: 어느 주소가 왜 실패했는지 출력하고(주소는 따옴표 안에 200글자까지), 열린 뒤의 에러에는 이 줄을
+		// 출력하지 않는다.
+		ws.on("error", func() { log.Printf("Connection failed: %.200q: %.200v", peer, ws.reason()) })
 	}
 }
 
@@ -418,8 +419,8 @@ var bigReads = make(chan struct{}, 2)
 
 // Read는 r에서 읽는다. 메시지가 16 KiB를 넘으면 슬롯을 기다려 얻고, 그 메시지의 나머지는 writeTimeout 안에 와야 한다.
 func (c *limitedConn) Read(p []byte) (int, error) {
-	if c.limit > 0 && c.read >= c.limit {
-		return 0, fmt.Errorf("handshake longer than %d bytes", c.limit)
+	if c.limit > 0 && c.read >= c.limit || c.read > maxFrameBytes+bigMessage { // 핑도 센다: x/net은 핑의 길이를 제한하지 않는다
+		return 0, fmt.Errorf("a handshake over %d bytes or a message with its pings over %d MiB", c.limit, maxFrameBytes>>20)
 	} else if c.read > bigMessage && !c.big {
 		// 슬롯이 날 때까지 먼저 온 차례대로 기다린다 (채널은 기다리는 쪽을 온 차례대로 깨운다). 기다리는 동안 소켓이
 		// 닫히면 기다림도 끝난다: 기다리는 고루틴은 열린 소켓 수만큼이다. 슬롯을 얻은 메시지는 writeTimeout 안에 다

@@ -802,7 +802,7 @@ func TestLimits(t *testing.T) {
 			waitFor(t, "three sockets", func() bool { return len(socketsNow()) == 3 })
 			conn.Write(rawFrameHeader(1, maxFrameBytes+1)) // 머리만 보낸다: 노드는 길이를 보고 끊는다
 			check(t, fmt.Sprintf("connection closed after a frame header of %d bytes", maxFrameBytes+1), closedWithin(conn, 5*time.Second), true)
-			writeRawFrame(t, pinger, queryLatest) // 첫 메시지를 보내 두어, 첫 메시지를 기다리는 시간 제한으로 닫히지 않게 한다
+			writeRawFrame(t, pinger, queryLatest)      // 첫 메시지를 보내 두어, 첫 메시지를 기다리는 시간 제한으로 닫히지 않게 한다
 			ping := maxFrameBytes + bigMessage + 8<<10 // x/net은 핑의 길이를 보지 않는다. 한계 위로 읽는 버퍼 하나(4 KiB)까지 더 읽힌다
 			flood(pinger, string(rawFrameHeader(9, uint64(ping))), int64(ping))
 			check(t, fmt.Sprintf("connection closed during a ping of %d bytes", ping), closedWithin(pinger, 5*time.Second), true)
@@ -1272,7 +1272,9 @@ func TestLimits(t *testing.T) {
 				time.Sleep(100 * time.Microsecond) // 노드가 구해 둔 것을 지우는지(끊긴 것을 알아채고) 1초까지 본다
 			}
 			unlock()
-			held = muHeld(func() { waitFor(t, "the block of a client that left at once", func() bool { return len(chainNow()) == 3 }) })
+			held = muHeld(func() {
+				waitFor(t, "the block of a client that left at once", func() bool { return len(chainNow()) == 3 })
+			})
 			atMost(t, "mu held while mining for a client that left before the answer", held, scaled(20*time.Millisecond))
 			own := &http.Client{Transport: &http.Transport{}} // GET /peers는 미리 연 자기 연결로 (응답을 다 읽어야 연결을 다시 쓴다)
 			peers := func() { request(own, "GET", n.http+"/peers", "", nil) }

@@ -20,7 +20,7 @@ import (
 	"unicode/utf8"
 )
 
-// BlockHeader는 챕터의 class BlockHeader이다. JSON 키 순서도 챕터와 같다.
+// BlockHeader는 챕터의 class BlockHeader이다. JSON 키 순서도 챕터와 같다. (main.js 7–15행)
 // 챕터와 다른 점: previousHash와 merkleRoot는 64글자 대문자 16진수만 받는다. 다른 문자열인 블록은 챕터에서도
 // 유효할 수 없지만, 여기서는 그런 블록이 든 메시지를 통째로 거절한다 (initMessageHandler).
 type BlockHeader struct {
@@ -31,7 +31,7 @@ type BlockHeader struct {
 	MerkleRoot   Hash   `json:"merkleRoot"`
 }
 
-// Block은 챕터의 class Block이다: 헤더와 데이터.
+// Block은 챕터의 class Block이다: 헤더와 데이터. (main.js 17–22행)
 type Block struct {
 	Header BlockHeader     `json:"header"`
 	Data   json.RawMessage `json:"data"` // 챕터의 data 배열: JSON.stringify가 쓴 [값,값,…] 문자열 그대로 둔다
@@ -46,13 +46,13 @@ var (
 	blockchain = []Block{getGenesisBlock()}
 )
 
-// getBlockchain은 지금의 블록체인을 반환한다.
+// getBlockchain은 지금의 블록체인을 반환한다. (main.js 26행)
 func getBlockchain() []Block { return blockchain }
 
-// getLatestBlock은 블록체인의 마지막 블록을 반환한다.
+// getLatestBlock은 블록체인의 마지막 블록을 반환한다. (main.js 27행)
 func getLatestBlock() Block { return blockchain[len(blockchain)-1] }
 
-// getGenesisBlock은 비트코인 제네시스 블록의 날짜와 문자열로 만든 첫 블록을 반환한다.
+// getGenesisBlock은 비트코인 제네시스 블록의 날짜와 문자열로 만든 첫 블록을 반환한다. (main.js 29–41행)
 func getGenesisBlock() Block {
 	const version = "1.0.0"
 	const index = 0
@@ -66,7 +66,7 @@ func getGenesisBlock() Block {
 	return Block{Header: header, Data: data}
 }
 
-// generateNextBlock은 마지막 블록 다음에 올 새 블록을 blockData로 생성한다.
+// generateNextBlock은 마지막 블록 다음에 올 새 블록을 blockData로 생성한다. (main.js 43–55행)
 func generateNextBlock(blockData json.RawMessage) Block {
 	previousBlock := getLatestBlock()
 	currentVersion := getCurrentVersion()
@@ -80,14 +80,14 @@ func generateNextBlock(blockData json.RawMessage) Block {
 	return Block{Header: newBlockHeader, Data: blockData}
 }
 
-// getCurrentVersion은 이 노드가 생성하는 블록의 버전으로, 챕터 2의 package.json처럼 "2.1.0"이다.
+// getCurrentVersion은 이 노드가 생성하는 블록의 버전으로, 챕터 2의 package.json처럼 "2.1.0"이다. (main.js 57–61행)
 // 챕터와 다른 점: 챕터는 부를 때마다 ./package.json을 읽는다. 여기서는 그 값을 코드에 적었다.
 func getCurrentVersion() string { return "2.1.0" }
 
-// getCurrentTimestamp는 지금 시각을 초 단위로 반환한다 (Math.round(밀리초 / 1000)).
+// getCurrentTimestamp는 지금 시각을 초 단위로 반환한다 (Math.round(밀리초 / 1000)). (main.js 63–65행)
 func getCurrentTimestamp() int64 { return (time.Now().UnixMilli() + 500) / 1000 }
 
-// addBlock은 새 블록이 마지막 블록 위에 올 수 있으면 체인에 추가하고 true를 반환한다.
+// addBlock은 새 블록이 마지막 블록 위에 올 수 있으면 체인에 추가하고 true를 반환한다. (main.js 67–73행)
 func addBlock(newBlock Block) bool {
 	// 챕터와 다른 점: 체인 전체를 한 메시지로 다른 Go 노드에 보낼 수 없게 할 블록(응답이 64 MiB나 data 값 2^20개를
 	// 넘게 할 블록)은 추가하지 않고 "Not adding block …"을 출력한다 (fits).
@@ -98,12 +98,12 @@ func addBlock(newBlock Block) bool {
 	return false
 }
 
-// calculateHash는 version + index + previousHash + timestamp + merkleRoot 문자열의 SHA-256이다 (Hash.String이 대문자로 쓴다).
+// calculateHash는 version + index + previousHash + timestamp + merkleRoot 문자열의 SHA-256이다 (Hash.String이 대문자로 쓴다). (main.js 75–77행)
 func calculateHash(version string, index int64, previousHash Hash, timestamp int64, merkleRoot Hash) Hash {
 	return sha256.Sum256([]byte(version + strconv.FormatInt(index, 10) + previousHash.String() + strconv.FormatInt(timestamp, 10) + merkleRoot.String()))
 }
 
-// calculateHashForBlock은 블록 헤더의 다섯 값으로 블록 해시를 구한다.
+// calculateHashForBlock은 블록 헤더의 다섯 값으로 블록 해시를 구한다. (main.js 79–87행)
 func calculateHashForBlock(block Block) Hash {
 	// 받은 블록이면 mu를 잡기 전에 미리 구한 해시를 쓴다: 결과는 같고, 긴 체인의 검증이 mu를 오래 잡지 않는다.
 	if f, _ := knownFacts(block.Data); f.hash != (Hash{}) {
@@ -118,7 +118,7 @@ func calculateHashForBlock(block Block) Hash {
 	)
 }
 
-// isValidNewBlock은 newBlock이 previousBlock 바로 다음 블록으로 맞는지 검사한다.
+// isValidNewBlock은 newBlock이 previousBlock 바로 다음 블록으로 맞는지 검사한다. (main.js 89–110행)
 // 챕터와 다른 점: 구조나 머클 루트가 틀린 블록은 받을 때 거절하므로(initMessageHandler), 받은 블록에 대해서는
 // "invalid block structure"와 "Invalid merkleRoot" 대신 "Ignored message from …"이 출력된다.
 func isValidNewBlock(newBlock Block, previousBlock Block) bool {
@@ -139,13 +139,14 @@ func isValidNewBlock(newBlock Block, previousBlock Block) bool {
 	return true
 }
 
-// isValidBlockStructure는 블록의 각 값이 맞는 타입인지 검사한다. typeof 검사 여섯 가운데 헤더의 다섯은 Go의 타입
-// (string, int64, Hash)이 대신한다: 다른 타입이나 null, 빠진 값이 든 블록은 받을 때 거절한다 (decodeBlocks).
+// isValidBlockStructure는 블록의 각 값이 맞는 타입인지 검사한다. (main.js 112–119행)
+// 챕터의 typeof 검사 여섯 가운데 헤더의 다섯(version, previousHash, merkleRoot는 'string', index, timestamp는 'number')은
+// Go의 타입(string, Hash, int64)이 대신한다: 다른 타입이나 null, 빠진 값이 든 블록은 받을 때 거절한다 (decodeBlocks).
 // 챕터와 다른 점: index와 timestamp는 정수여야 하고(1.5는 거절), data는 배열이어야 하며(null이나 객체는 거절), 받은
 // 블록은 버전 길이, 정수의 범위, data 크기의 한계도 지켜야 한다 (withinLimits).
 func isValidBlockStructure(block Block) bool { return len(block.Data) >= 2 && block.Data[0] == '[' } // typeof(block.data) 대신 배열인지
 
-// isValidChain은 첫 블록이 제네시스 블록과 같고 모든 블록이 앞 블록 위에 맞게 올라가 있는지 검사한다.
+// isValidChain은 첫 블록이 제네시스 블록과 같고 모든 블록이 앞 블록 위에 맞게 올라가 있는지 검사한다. (main.js 121–133행)
 func isValidChain(blockchainToValidate []Block) bool {
 	if string(stringify(blockchainToValidate[0])) != string(stringify(getGenesisBlock())) {
 		return false

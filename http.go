@@ -23,15 +23,15 @@ import (
 	"golang.org/x/net/netutil"
 )
 
-// initHttpServer는 ln(main이 미리 연 포트)에서 HTTP API를 연다. 체인과 소켓을 다루는 부분만 mu를 잡는다.
+// initHttpServer는 ln(main이 미리 연 포트)에서 HTTP API를 연다. 체인과 소켓을 다루는 부분만 mu를 잡는다. (main.js 154–190행)
 // 챕터와 다른 점: 없는 경로와 메서드는 Go의 404, 405이다 (Express는 HTML 404이고 /blocks/나 대소문자가 다른 경로도
-// 받는다). ETag와 304, OPTIONS의 자동 응답은 없고, 에러의 본문은 HTML이 아니라 {"error":"…"}이다. 챕터에 없는 경로
-// GET /(노드의 페이지)와 GET /events(그 페이지가 보는 P2P 메시지)가 있다 (serve).
+// 받는다). ETag와 304, OPTIONS의 자동 응답은 없다. 챕터에 없는 경로 GET /(노드의 페이지)와 GET /events(그 페이지가
+// 보는 P2P 메시지)가 있다 (serve).
 // 챕터와 다른 점: 다른 사이트의 웹 페이지가 보낸 POST는 403, IP 주소나 localhost가 아닌 호스트는 421이다. 연결 수,
 // 요청 헤더, 경로마다 한 번에 실행되는 요청 수에 한계가 있고, 요청은 1분 안에 끝난다 (슬롯을 못 얻으면 503: serve).
-// 챕터와 다른 점: 챕터의 bodyParser.json()은 모든 경로의 본문을 읽는다(잘못된 JSON이면 GET도 400). 여기서는
-// /mineBlock과 /addPeers만 읽고, Content-Type이 JSON이 아니어서 읽지 않은 본문에는 Connection: close로 응답한다.
-// 압축한 본문은 400이다.
+// 챕터와 다른 점: 챕터의 bodyParser.json()은 모든 경로의 JSON 본문을 읽는다(Content-Type이 JSON인 잘못된 본문이면 GET도
+// 400). 여기서는 /mineBlock과 /addPeers만 읽고, Content-Type이 JSON이 아니어서 읽지 않은 본문에는 Connection: close로
+// 응답한다. 압축한 본문은 400이고, 본문 때문인 에러(400, 413, 415)의 본문은 Express의 HTML이 아니라 {"error":"…"}이다.
 func initHttpServer(ln net.Listener) {
 	mux := http.NewServeMux()
 
@@ -91,9 +91,9 @@ func initHttpServer(ln net.Listener) {
 
 	// POST /addPeers {"peers":[…]}: 피어마다 웹소켓을 연다.
 	// 노트와 다른 점: 노트는 /addpeers로 적었다. Express는 대소문자를 가리지 않아 챕터에서도 되므로 그 철자도 받는다.
-	// 챕터와 다른 점: /mineBlock과 합쳐 한 번에 넷까지 실행되고 charset은 utf-8이어야 한다. 배열이 아닌 peers, null도
-	// 문자열도 아닌 주소, 64개를 넘는 주소는 400이고, null 주소는 "Connection failed"를 출력한다 (챕터는 64개를 넘는
-	// 주소는 받고, 나머지는 500이다).
+	// 챕터와 다른 점: /mineBlock과 합쳐 한 번에 넷까지 실행되고 charset은 utf-8이어야 한다. 배열이 아닌 peers와 null도
+	// 문자열도 아닌 주소는 400이고(챕터는 500), 64개를 넘는 주소도 400이다(챕터는 모두 연결한다). null 주소는
+	// "Connection failed"를 출력하고 건너뛴다(챕터는 500).
 	addPeers := func(w http.ResponseWriter, r *http.Request) {
 		var peers []string
 		if !readBody(w, r, "peers", &peers) { // const peers = req.body.peers || []

@@ -16,7 +16,7 @@ import (
 	"time"
 )
 
-// 챕터처럼 포트는 HTTP_PORT, P2P_PORT 환경 변수나 3001, 6001이다.
+// 챕터처럼 포트는 HTTP_PORT, P2P_PORT 환경 변수나 3001, 6001이다. (main.js 141–142행)
 // 챕터와 다른 점: 플래그가 있다. -http_host의 기본은 이 컴퓨터(127.0.0.1)이다: 챕터는 모든 주소에서 리슨하지만,
 // 이 API로는 누구든 블록을 생성하고 노드를 멈출 수 있다. -p2p_host, -peers, -trace도 챕터에 없다.
 var (
@@ -28,7 +28,7 @@ var (
 	tracing  = flag.Bool("trace", false, "P2P 메시지를 보내고 받을 때마다 한 줄씩 출력한다 (방향, 피어, 종류, 블록 범위)")
 )
 
-// main은 챕터의 끝처럼 HTTP 서버와 P2P 서버를 연다 (initHttpServer(); initP2PServer();).
+// main은 챕터의 끝처럼 HTTP 서버와 P2P 서버를 연다 (initHttpServer(); initP2PServer();). (main.js 336–337행)
 // 챕터와 다른 점: HTTP 줄이 P2P 줄보다 먼저 출력된다 (챕터는 app.listen의 콜백이 나중에 실행되어 P2P 줄이 먼저다).
 func main() {
 	flag.Parse()

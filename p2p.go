@@ -23,7 +23,7 @@ import (
 	"golang.org/x/net/websocket"
 )
 
-// MessageType은 메시지의 종류이다.
+// MessageType은 메시지의 종류이다. (main.js 144–148행)
 type MessageType int
 
 // 챕터의 세 메시지 종류.
@@ -40,7 +40,7 @@ type Message struct {
 	Data []Block     `json:"data"`
 }
 
-// sockets는 연결된 웹소켓들이다 (챕터의 var sockets = []). blockchain처럼 mu가 지킨다.
+// sockets는 연결된 웹소켓들이다 (챕터의 var sockets = []). blockchain처럼 mu가 지킨다. (main.js 150행)
 var sockets []*socket
 
 // socket은 웹소켓 하나이다 (챕터의 ws): ws.on으로 핸들러를 등록하고, ws.send로 보낸다.
@@ -49,36 +49,38 @@ type socket struct {
 	*conn        // 연결과 보낼 대기열, 한계를 세는 값들: 챕터에 없는 값 (아래)
 }
 
-// getSockets는 연결된 소켓들을 반환한다.
+// getSockets는 연결된 소켓들을 반환한다. (main.js 152행)
 func getSockets() []*socket { return sockets }
 
-// initP2PServer는 ln(main이 미리 연 포트)에서 웹소켓 서버를 열고, 연결이 올 때마다 initConnection을 부른다.
+// initP2PServer는 ln(main이 미리 연 포트)에서 웹소켓 서버를 열고, 연결이 올 때마다 initConnection을 부른다. (main.js 192–196행)
 // 챕터와 다른 점: 연결 수와 핸드셰이크에 한계가 있고, 이 노드 자신의 연결과 http://localhost/가 아닌 Origin 헤더를
 // 보낸 연결(웹 페이지가 연 것 등)은 거절한다 (newServer).
 // 노트와 다른 점: 노트는 server.on이 연결을 "대기열"에 올린다고 적었다. 연결마다 부를 함수를 등록할 뿐이다.
 func initP2PServer(ln net.Listener) {
 	p2pServer = newServer(ln, func(ws *socket) { initConnection(ws) }) // new WebSocket.Server(…), server.on("connection", …)
 	// 챕터와 다른 점: 설정한 값이 아니라 실제로 리슨하는 포트를 출력한다 (-p2p_port 0이면 고른 포트).
-	log.Printf("Listening websocket p2p port on: %d", ln.Addr().(*net.TCPAddr).Port) // 노트와 다른 점: 노트는 listeing, : 뒤 공백 없음
+	log.Printf("Listening websocket p2p port on: %d", ln.Addr().(*net.TCPAddr).Port) // 노트와 다른 점: 노트는 listeing으로 쓰고 : 뒤에 공백이 없다
 }
 
-// initConnection은 새 연결을 sockets에 넣고, 핸들러들을 등록하고, 상대에게 최신 블록을 요청한다.
+// initConnection은 새 연결을 sockets에 넣고, 핸들러들을 등록하고, 상대에게 최신 블록을 요청한다. (main.js 198–203행)
 // 챕터와 다른 점: 첫 메시지가 5초 안에 오지 않는 연결은 닫는다.
 // 노트와 다른 점: 노트는 웹소켓 서버를 배열에 넣는다고, 블록 길이를 보낸다고 적었다. 소켓을 넣고, 최신 블록을 요청한다.
 func initConnection(ws *socket) {
 	sockets = append(sockets, ws) // sockets.push(ws)
-	initMessageHandler(ws)        // 노트와 다른 점: 노트는 intiMessageHandler로 적었다
+	initMessageHandler(ws)
 	initErrorHandler(ws)
 	write(ws, queryChainLengthMsg())
 }
 
-// initMessageHandler는 소켓에 메시지가 올 때마다 그 종류에 따라 처리하게 한다.
-// 노트와 다른 점: 노트는 이름을 intiMessageHandler로, ws.on을 "메세지 대기열"에 올리는 것으로 적었다.
+// initMessageHandler는 소켓에 메시지가 올 때마다 그 종류에 따라 처리하게 한다. (main.js 205–221행)
+// 노트와 다른 점: 노트는 이 이름을 부르는 곳(initConnection)과 여기에서 intiMessageHandler로 적었고, ws.on이 소켓을
+// "메세지 대기열"에 올린다고 적었다. ws.on은 메시지가 올 때마다 부를 함수를 등록할 뿐이다.
 func initMessageHandler(ws *socket) {
 	// const message = JSON.parse(data)는 mu를 잡기 전에 한다 (readMessage).
 	// 챕터와 다른 점: 잘못된 메시지는 여기 오지 않고, "Ignored message from …"을 출력하고 세어 다섯 번째에 연결을
-	// 닫는다. JSON.stringify가 쓰는 형식이 아니거나(공백, 키 차례, 1.0, 나눈 프레임), 유효할 수 없거나 한계를 넘는
-	// 블록, Go가 같게 읽지 못하는 data가 든 메시지이다 (목록은 readMessage). 챕터는 처리하거나 예외로 죽는다.
+	// 닫는다. JSON.stringify가 쓰는 형식이 아니거나(공백, 키 차례, 1.0, 여러 프레임으로 나눈 메시지), data가 null도
+	// 문자열도 아니거나(없는 것도), 유효할 수 없거나 한계를 넘는 블록, Go가 같게 읽지 못하는 data가 든 메시지이다
+	// (목록은 readMessage). 챕터는 처리하거나 예외로 죽는다.
 	// 챕터와 다른 점: 16 KiB를 넘는 메시지는 노드 전체에서 동시에 둘까지만 읽고, 너무 크거나 느린 연결은 끊는다 (limitedConn).
 	// 닫힌 소켓에서 받은 메시지는 처리하지 않고, RSV 비트가 있는 프레임도 읽는다 (npm ws는 연결을 닫는다: readPump).
 	ws.on("message", func(message Message) {
@@ -93,11 +95,11 @@ func initMessageHandler(ws *socket) {
 	})
 }
 
-// initErrorHandler는 소켓이 닫히거나 에러가 나면 closeConnection을 부른다.
+// initErrorHandler는 소켓이 닫히거나 에러가 나면 closeConnection을 부른다. (main.js 223–226행)
 // 챕터와 다른 점: 챕터는 "error"에도 등록해 closeConnection이 두 번 불릴 수 있다. 여기서는 닫힐 때 한 번이다.
 func initErrorHandler(ws *socket) { ws.on("close", func() { closeConnection(ws) }) }
 
-// closeConnection은 닫힌 소켓을 sockets에서 뺀다.
+// closeConnection은 닫힌 소켓을 sockets에서 뺀다. (main.js 228–231행)
 // 챕터와 다른 점: 챕터는 ws.url(들어온 연결이면 undefined)을 출력한다. 여기서는 상대의 주소와 닫힌 까닭이다.
 func closeConnection(ws *socket) {
 	log.Printf("Connection failed to peer: %.200s (%.200v)", cmp.Or(ws.url, ws.addr), ws.reason())
@@ -105,9 +107,10 @@ func closeConnection(ws *socket) {
 	sockets = slices.DeleteFunc(sockets, func(s *socket) bool { return s == ws }) // sockets.splice(sockets.indexOf(ws), 1)
 }
 
-// connectToPeers는 받은 피어 주소마다 웹소켓을 열고, 열리면 initConnection을 부른다. 연결은 기다리지 않는다.
-// 챕터와 다른 점: ws://가 아닌 주소, 이 노드가 이미 연결한 주소, 64개를 넘는 연결, 이 노드 자신은 까닭을 출력하고
-// 건너뛴다 (챕터는 호스트가 없는 주소에 예외를 던져 /addPeers가 500이다). 연결과 핸드셰이크에는 한계가 있다 (dial).
+// connectToPeers는 받은 피어 주소마다 웹소켓을 열고, 열리면 initConnection을 부른다. 연결은 기다리지 않는다. (main.js 233–241행)
+// 챕터와 다른 점: ws://가 아닌 주소(챕터의 ws는 http://나 wss://로도 연결한다), 이 노드가 이미 연결한 주소, 64개를
+// 넘는 연결은 까닭을 출력하고 건너뛰고, 이 노드 자신에게는 핸드셰이크에서 거절되어 실패한다. 챕터는 호스트가 없는
+// 주소에 예외를 던져 /addPeers가 500이다. 연결과 핸드셰이크에는 한계가 있다 (dial).
 // 노트와 다른 점: 노트는 peer를 포트 번호라, 소켓을 여기서 배열에 넣는다고 적었고(ws://… 주소이고, 넣는 것은
 // initConnection이다), 로그를 "connection failed"로 적었다.
 func connectToPeers(newPeers []string) {
@@ -120,9 +123,9 @@ func connectToPeers(newPeers []string) {
 	}
 }
 
-// handleBlockchainResponse는 받은 블록들을 보고 내 체인에 추가할지, 체인 전체를 요청할지, 체인을 교체할지 정한다.
-// 챕터와 다른 점: 구조나 해시 형식이 틀린 블록, 머클 루트가 틀린 이어진 블록이나 마지막 블록이 든 메시지는 여기
-// 오지 않는다 (initMessageHandler).
+// handleBlockchainResponse는 받은 블록들을 보고 내 체인에 추가할지, 체인 전체를 요청할지, 체인을 교체할지 정한다. (main.js 243–273행)
+// 챕터와 다른 점: 구조나 해시 형식이 틀린 블록이 든 메시지, 앞 블록에 이어진 블록이나 마지막 블록의 머클 루트가
+// 틀린 메시지는 여기 오지 않는다 (initMessageHandler).
 // 노트와 다른 점: 노트는 " we got:"으로 적었고, === 대신 ==를 썼다 (Go의 ==가 챕터의 ===이다).
 func handleBlockchainResponse(message Message) {
 	receivedBlocks := message.Data // JSON.parse(message.data): 받을 때 이미 했다
@@ -135,7 +138,6 @@ func handleBlockchainResponse(message Message) {
 			// 받은 블록이 내 마지막 블록을 가리킨다: 바로 추가한다.
 			log.Println("We can append the received block to our chain")
 			if addBlock(latestBlockReceived) {
-				// 노트와 다른 점: 노트는 다른 피어들에게 원장에 넣으라고 요청한다고 적었다. 새 최신 블록을 알릴 뿐이다.
 				broadcast(responseLatestMsg())
 			}
 		} else if len(receivedBlocks) == 1 {
@@ -158,26 +160,26 @@ func handleBlockchainResponse(message Message) {
 	}
 }
 
-// queryAllMsg는 상대의 블록체인 전체를 달라는 질의이다.
+// queryAllMsg는 상대의 블록체인 전체를 달라는 질의이다. (main.js 275–280행)
 // 노트와 다른 점: 노트의 주석은 "모든 블럭의 데이터를 객체로 보낸다"이다. 데이터가 아니라 요청을 보낸다.
 func queryAllMsg() Message { return Message{Type: QUERY_ALL, Data: nil} }
 
-// queryChainLengthMsg는 상대의 최신 블록을 달라는 질의이다 (이름과 달리 길이가 아니다).
+// queryChainLengthMsg는 상대의 최신 블록을 달라는 질의이다 (이름과 달리 길이가 아니다). (main.js 282–287행)
 // 노트와 다른 점: 노트의 주석은 "최신 블럭의 데이터를 객체로 보낸다"이다. 데이터가 아니라 요청을 보낸다.
 func queryChainLengthMsg() Message { return Message{Type: QUERY_LATEST, Data: nil} }
 
-// responseChainMsg는 내 블록체인 전체를 담은 응답이다.
+// responseChainMsg는 내 블록체인 전체를 담은 응답이다. (main.js 289–294행)
 // 노트와 다른 점: 노트의 JSON.stringify([getBlockchain()])는 체인을 배열로 한 번 더 감싼다.
 func responseChainMsg() Message {
 	return Message{Type: RESPONSE_BLOCKCHAIN, Data: getBlockchain()} // "data": JSON.stringify(getBlockchain())
 }
 
-// responseLatestMsg는 내 최신 블록 하나를 배열에 담은 응답이다.
+// responseLatestMsg는 내 최신 블록 하나를 배열에 담은 응답이다. (main.js 296–301행)
 func responseLatestMsg() Message {
 	return Message{Type: RESPONSE_BLOCKCHAIN, Data: []Block{getLatestBlock()}} // "data": JSON.stringify([getLatestBlock()])
 }
 
-// write는 메시지를 그 소켓으로 보낸다. 챕터의 ws.send처럼 대기열에 넣기만 하고 돌아온다.
+// write는 메시지를 그 소켓으로 보낸다. 챕터의 ws.send처럼 대기열에 넣기만 하고 돌아온다. (main.js 303행)
 // 챕터와 다른 점: 닫힌 소켓에는 보내지 않는다(챕터는 예외를 던진다). 너무 밀린 소켓은 닫고, 모든 대기열이 차면
 // "Not sending to …"를 출력하고 보내지 않는다 (send).
 // 노트와 다른 점: 노트는 서버 소켓이 클라이언트에게 보낸다고 적었다. 연결한 쪽도 받은 쪽도 write를 부른다.
@@ -185,14 +187,14 @@ func write(ws *socket, message Message) {
 	ws.send(message) // ws.send(JSON.stringify(message))
 }
 
-// broadcast는 연결된 모든 소켓에 메시지를 보낸다.
+// broadcast는 연결된 모든 소켓에 메시지를 보낸다. (main.js 305–309행)
 func broadcast(message Message) {
 	for _, s := range sockets { // sockets.forEach(function (socket) { write(socket, message); })
 		write(s, message)
 	}
 }
 
-// mineBlock은 blockData로 새 블록을 생성해 체인에 추가하고, 성공하면 모든 피어에게 알린다. 실패하면 nil이다.
+// mineBlock은 blockData로 새 블록을 생성해 체인에 추가하고, 성공하면 모든 피어에게 알린다. 실패하면 nil이다. (main.js 311–321행)
 func mineBlock(blockData json.RawMessage) *Block {
 	newBlock := generateNextBlock(blockData)
 
@@ -203,7 +205,7 @@ func mineBlock(blockData json.RawMessage) *Block {
 	return nil
 }
 
-// replaceChain은 받은 체인이 유효하고 지금 체인보다 길면(같은 길이면 동전을 던져) 교체하고 새 마지막 블록을 알린다.
+// replaceChain은 받은 체인이 유효하고 지금 체인보다 길면(같은 길이면 동전을 던져) 교체하고 새 마지막 블록을 알린다. (main.js 323–333행)
 // 부르는 곳이 받은 index가 더 클 때만 부르므로, 같은 길이의 동전 던지기는 챕터에서도 쓰이지 않는다.
 func replaceChain(newBlocks []Block) {
 	if isValidChain(newBlocks) &&

@@ -105,7 +105,8 @@ func calculateHash(version string, index int64, previousHash Hash, timestamp int
 
 // calculateHashForBlock은 블록 헤더의 다섯 값으로 블록 해시를 구한다. (main.js 79–87행)
 func calculateHashForBlock(block Block) Hash {
-	// 받은 블록이면 mu를 잡기 전에 미리 구한 해시를 쓴다: 결과는 같고, 긴 체인의 검증이 mu를 오래 잡지 않는다.
+	// 지금 처리하는 메시지의 블록이면 mu를 잡기 전에 구해 둔 해시를 쓴다: 결과는 같고, 긴 체인의 검증이 mu를 오래
+	// 잡지 않는다 (knownFacts).
 	if f, _ := knownFacts(block.Data); f.hash != (Hash{}) {
 		return f.hash
 	}

@@ -37,7 +37,7 @@ const (
 // 챕터의 data는 블록 배열을 JSON.stringify 한 문자열이다. 여기서는 블록 배열을 들고, 그 문자열은 보낼 때 만든다.
 type Message struct {
 	Type MessageType `json:"type"`
-	Data []Block     `json:"data"`
+	Data []Block     `json:"data"` // 주고받을 때는 이 배열을 JSON.stringify 한 문자열이다
 }
 
 // sockets는 연결된 웹소켓들이다 (챕터의 var sockets = []). blockchain처럼 mu가 지킨다. (main.js 150행)
@@ -179,7 +179,7 @@ func responseLatestMsg() Message {
 	return Message{Type: RESPONSE_BLOCKCHAIN, Data: []Block{getLatestBlock()}} // "data": JSON.stringify([getLatestBlock()])
 }
 
-// write는 메시지를 그 소켓으로 보낸다. 챕터의 ws.send처럼 대기열에 넣기만 하고 돌아온다. (main.js 303행)
+// write는 메시지를 그 소켓으로 보낸다. 챕터의 ws.send처럼 기다리지 않고 돌아온다: 소켓마다 크기가 정해진 대기열에 넣는다. (main.js 303행)
 // 챕터와 다른 점: 닫힌 소켓에는 보내지 않는다(챕터는 예외를 던진다). 너무 밀린 소켓은 닫고, 모든 대기열이 차면
 // "Not sending to …"를 출력하고 보내지 않는다 (send).
 // 노트와 다른 점: 노트는 서버 소켓이 클라이언트에게 보낸다고 적었다. 연결한 쪽도 받은 쪽도 write를 부른다.

@@ -77,12 +77,11 @@ func initConnection(ws *socket) {
 // "메세지 대기열"에 올린다고 적었다. ws.on은 메시지가 올 때마다 부를 함수를 등록할 뿐이다.
 func initMessageHandler(ws *socket) {
 	// const message = JSON.parse(data)는 mu를 잡기 전에 한다 (readMessage).
-	// 챕터와 다른 점: 잘못된 메시지는 여기 오지 않고, "Ignored message from …"을 출력하고 세어 다섯 번째에 연결을
-	// 닫는다. JSON.stringify가 쓰는 형식이 아니거나(공백, 키 차례, 1.0, 여러 프레임으로 나눈 메시지), data가 null도
-	// 문자열도 아니거나(없는 것도), 유효할 수 없거나 한계를 넘는 블록, Go가 같게 읽지 못하는 data가 든 메시지이다
-	// (목록은 readMessage). 챕터는 처리하거나 예외로 죽는다.
-	// 챕터와 다른 점: 16 KiB를 넘는 메시지는 노드 전체에서 동시에 둘까지만 읽고, 너무 크거나 느린 연결은 끊는다 (limitedConn).
-	// 닫힌 소켓에서 받은 메시지는 처리하지 않고, RSV 비트가 있는 프레임도 읽는다 (npm ws는 연결을 닫는다: readPump).
+	// 챕터와 다른 점: 잘못된 메시지는 여기 오지 않고 "Ignored message from …"을 출력하며, 다섯 번째에 연결을 닫는다.
+	// JSON.stringify가 쓰는 형식이 아닌 것(공백, 키 차례, 1.0, 나눈 프레임, data가 없는 것)과 유효할 수 없는 블록이 든
+	// 것 등이다(목록은 readMessage). 챕터는 처리하거나 예외로 죽는다.
+	// 챕터와 다른 점: 큰 메시지는 노드 전체에서 둘씩 읽고, 너무 크거나 느린 연결은 끊는다. 닫힌 소켓의 메시지는 버리고,
+	// RSV 비트가 있는 프레임도 읽는다 (readPump).
 	ws.on("message", func(message Message) {
 		switch message.Type {
 		case QUERY_LATEST:
@@ -126,7 +125,10 @@ func connectToPeers(newPeers []string) {
 // handleBlockchainResponse는 받은 블록들을 보고 내 체인에 추가할지, 체인 전체를 요청할지, 체인을 교체할지 정한다. (main.js 243–273행)
 // 챕터와 다른 점: 구조나 해시 형식이 틀린 블록이 든 메시지, 앞 블록에 이어진 블록이나 마지막 블록의 머클 루트가
 // 틀린 메시지는 여기 오지 않는다 (initMessageHandler).
-// 노트와 다른 점: 노트는 " we got:"으로 적었고, === 대신 ==를 썼다 (Go의 ==가 챕터의 ===이다).
+// 노트와 다른 점: 노트는 " we got:", "Receied"로 적었고 === 대신 ==를 썼다 (Go의 ==가 챕터의 ===이다). 노트는 둘째
+// 분기를 "블록체인 전체 길이가 1"이면 "블록의 오류"이니 어디서 놓쳤는지 확인한다고 적었다: 받은 배열의 길이이고 오류가
+// 아니며, 체인 전체를 받아 더 길고 유효하면 교체할 뿐이다. 셋째 분기의 조건에는 "내가 가진 길이보다 길고"를 넣었다:
+// 길이와 유효성은 replaceChain이 검사한다.
 func handleBlockchainResponse(message Message) {
 	receivedBlocks := message.Data // JSON.parse(message.data): 받을 때 이미 했다
 	latestBlockReceived := receivedBlocks[len(receivedBlocks)-1]
@@ -142,21 +144,17 @@ func handleBlockchainResponse(message Message) {
 			}
 		} else if len(receivedBlocks) == 1 {
 			// 블록 하나만 받았는데 내 마지막 블록을 가리키지 않는다: 사이의 블록을 놓쳤거나 다른 포크이다.
-			// 노트와 다른 점: 노트는 "블록체인 전체 길이가 1"이면 "블록의 오류"라 적었다. 받은 배열의 길이이고, 오류가 아니다.
 			log.Println("We have to query the chain from our peer")
-			// 노트와 다른 점: 노트는 어디서 놓쳤는지 확인한다고 적었다. 더 길고 유효한 체인을 받으면 통째로 교체할 뿐이다.
 			// 챕터와 다른 점: 이미 QUERY_ALL을 보낸 피어에게는, 그 피어가 내 체인에 이어지지 않는 새 블록을 알릴 때까지
 			// 다시 보내지 않는다 (send): 체인 전체를 거듭 받지 않도록.
 			broadcast(queryAllMsg())
 		} else {
 			// 여러 블록을 받았는데 마지막 블록이 내 마지막 블록을 가리키지 않는다: 더 길고 유효하면 교체한다.
-			// 노트와 다른 점: 노트는 조건에 "블록체인 길이가 내가 가진 길이보다 길고"를 넣었고, 받은 체인으로 바꾼다고만
-			// 적었다. 길이와 유효성은 replaceChain이 검사한다.
 			log.Println("Received blockchain is longer than current blockchain")
 			replaceChain(receivedBlocks)
 		}
 	} else {
-		log.Println("Received blockchain is not longer than current blockchain. Do nothing") // 노트와 다른 점: 노트는 Receied
+		log.Println("Received blockchain is not longer than current blockchain. Do nothing")
 	}
 }
 
@@ -643,11 +641,11 @@ func receive(ws *socket, data []byte) {
 // 파싱한 값을 다시 쓴 바이트가 받은 바이트와 같아야 한다. 그러면 키는 대소문자까지 같고, 같은 키가 둘이거나 다른 키가
 // 있을 수 없고, 수는 자바스크립트의 형식이며, 잘린 프레임은 JSON이 아니다. 그래서 Go가 읽은 값이 자바스크립트가 읽은
 // 값과 같다. UTF-8이 아닌 바이트만은 따로 본다: Go는 그것을 더 긴 U+FFFD로 읽어, 줄어드는 이스케이프와 길이를 맞출 수
-// 있다. type이 정수가 아니거나 data가 문자열도 null도 아니면 거절한다. RESPONSE_BLOCKCHAIN이면 data의 블록 배열도
+// 있다. type이 정수가 아니거나 data가 없거나 문자열도 null도 아니면 거절한다. RESPONSE_BLOCKCHAIN이면 data의 블록 배열도
 // 그렇게 파싱하고, 머클 루트와 해시를 구해 둔다 (decodeBlocks): 빈 배열, 구조가 틀린 블록(isValidBlockStructure와
 // withinLimits: 챕터는 addBlock이나 replaceChain 에서야 거절한다), 64글자 대문자 16진수가 아닌 해시나 data와 맞지
 // 않는 머클 루트(유효할 수 없는 블록, prepareBlocks), 2^20개가 넘는 data 값, Go가 자바스크립트와 같게 읽지 못하는
-// data(canonicalJSON: 짝이 없는 \ud800, 64겹보다 깊은 값)가 든 메시지는 통째로 거절한다. 모르는 type은 챕터처럼 받고
+// data(canonicalJSON: 짝이 없는 \ud800, U+FFFD, 64겹보다 깊은 값)와 "toString" 키가 든 메시지는 통째로 거절한다. 모르는 type은 챕터처럼 받고
 // 넘어간다. 여러 프레임으로 나눈 메시지는 프레임마다 따로 읽어 잘못된 메시지가 된다 (readPump).
 func readMessage(frame []byte) (message Message, prepared []dataFacts, err error) {
 	var wire struct {

@@ -120,8 +120,9 @@ func calculateHashForBlock(block Block) Hash {
 }
 
 // isValidNewBlock은 newBlock이 previousBlock 바로 다음 블록으로 맞는지 검사한다. (main.js 89–110행)
-// 챕터와 다른 점: 구조나 머클 루트가 틀린 받은 블록은 그 메시지째 받을 때 거절하므로(initMessageHandler), 그런 블록에는
-// 이 두 줄이 출력되지 않고 "Ignored message from …"이 출력되며, 챕터가 그 메시지로 하던 다른 일(출력, QUERY_ALL)도 없다.
+// 챕터와 다른 점: 받은 블록의 구조가 틀리거나, 앞 블록에 이어진 블록이나 마지막 블록의 머클 루트가 틀리면 그 메시지를
+// 받을 때 통째로 거절한다(initMessageHandler). 그래서 그런 블록에는 "invalid block structure"와 "Invalid merkleRoot"
+// 대신 "Ignored message from …"이 출력되고, 챕터가 그 메시지로 하던 다른 일(출력, QUERY_ALL)도 없다.
 func isValidNewBlock(newBlock Block, previousBlock Block) bool {
 	if !isValidBlockStructure(newBlock) {
 		log.Printf("invalid block structure: %.200s", stringify(newBlock)) // 챕터와 다른 점: JSON은 200글자까지 출력한다

@@ -67,7 +67,7 @@ func initP2PServer(ln net.Listener) {
 // 노트와 다른 점: 노트는 웹소켓 서버를 배열에 넣는다고, 블록 길이를 보낸다고 적었다. 소켓을 넣고, 최신 블록을 요청한다.
 func initConnection(ws *socket) {
 	sockets = append(sockets, ws) // sockets.push(ws)
-	initMessageHandler(ws)
+	initMessageHandler(ws)        // 노트와 다른 점: 노트는 intiMessageHandler로 적었다
 	initErrorHandler(ws)
 	write(ws, queryChainLengthMsg())
 }
@@ -125,16 +125,19 @@ func connectToPeers(newPeers []string) {
 // handleBlockchainResponse는 받은 블록들을 보고 내 체인에 추가할지, 체인 전체를 요청할지, 체인을 교체할지 정한다. (main.js 243–273행)
 // 챕터와 다른 점: 구조나 해시 형식이 틀린 블록이 든 메시지, 앞 블록에 이어진 블록이나 마지막 블록의 머클 루트가
 // 틀린 메시지는 여기 오지 않는다 (initMessageHandler).
-// 노트와 다른 점: 노트는 " we got:", "Receied"로 적었고 === 대신 ==를 썼다 (Go의 ==가 챕터의 ===이다). 노트는 둘째
-// 분기를 "블록체인 전체 길이가 1"이면 "블록의 오류"이니 어디서 놓쳤는지 확인한다고 적었다: 받은 배열의 길이이고 오류가
-// 아니며, 체인 전체를 받아 더 길고 유효하면 교체할 뿐이다. 셋째 분기의 조건에는 "내가 가진 길이보다 길고"를 넣었다:
-// 길이와 유효성은 replaceChain이 검사한다.
+// 노트와 다른 점: 노트의 설명과 다른 곳은 이렇다 (이름과 문장의 오타는 그 줄에 적었다).
+//   - 첫째 분기에서 다른 피어들에게 새 블록을 원장에 넣으라고 "요청한다": 새 최신 블록을 알릴 뿐이고, 받은 피어가 스스로 검사한다.
+//   - 둘째 분기는 "블록체인 전체 길이가 1"이면 "블록의 오류"이니 어디서 놓쳤는지 확인한다: 받은 배열의 길이이고 오류가
+//     아니며, 체인 전체를 받아 더 길고 유효하면 교체할 뿐이다.
+//   - 셋째 분기는 새 블록이 여럿이거나 "꽤 지난 뒤에 나타난" 것이고 조건에 "내가 가진 길이보다 길고"가 있다: 여러 블록을
+//     받았는데 마지막 블록이 내 마지막 블록을 가리키지 않는 경우이고, 길이와 유효성은 replaceChain이 검사한다.
 func handleBlockchainResponse(message Message) {
 	receivedBlocks := message.Data // JSON.parse(message.data): 받을 때 이미 했다
 	latestBlockReceived := receivedBlocks[len(receivedBlocks)-1]
 	latestBlockHeld := getLatestBlock()
 
 	if latestBlockReceived.Header.Index > latestBlockHeld.Header.Index {
+		// 노트와 다른 점: 노트는 " we got:"으로 적었다. 아래의 ===도 노트는 ==로 적었다 (Go의 ==가 챕터의 ===이다).
 		log.Printf("Blockchain possibly behind. We got: %d,  Peer got: %d", latestBlockHeld.Header.Index, latestBlockReceived.Header.Index)
 		if calculateHashForBlock(latestBlockHeld) == latestBlockReceived.Header.PreviousHash {
 			// 받은 블록이 내 마지막 블록을 가리킨다: 바로 추가한다.
@@ -154,7 +157,7 @@ func handleBlockchainResponse(message Message) {
 			replaceChain(receivedBlocks)
 		}
 	} else {
-		log.Println("Received blockchain is not longer than current blockchain. Do nothing")
+		log.Println("Received blockchain is not longer than current blockchain. Do nothing") // 노트와 다른 점: 노트는 Receied
 	}
 }
 
@@ -643,7 +646,7 @@ func receive(ws *socket, data []byte) {
 // 값과 같다. UTF-8이 아닌 바이트만은 따로 본다: Go는 그것을 더 긴 U+FFFD로 읽어, 줄어드는 이스케이프와 길이를 맞출 수
 // 있다. type이 정수가 아니거나 data가 없거나 문자열도 null도 아니면 거절한다. RESPONSE_BLOCKCHAIN이면 data의 블록 배열도
 // 그렇게 파싱하고, 머클 루트와 해시를 구해 둔다 (decodeBlocks): 빈 배열, 구조가 틀린 블록(isValidBlockStructure와
-// withinLimits: 챕터는 addBlock이나 replaceChain 에서야 거절한다), 64글자 대문자 16진수가 아닌 해시나 data와 맞지
+// withinLimits: 챕터는 addBlock이나 replaceChain에서야 거절한다), 64글자 대문자 16진수가 아닌 해시나 data와 맞지
 // 않는 머클 루트(유효할 수 없는 블록, prepareBlocks), 2^20개가 넘는 data 값, Go가 자바스크립트와 같게 읽지 못하는
 // data(canonicalJSON: 짝이 없는 \ud800, U+FFFD, 64겹보다 깊은 값)와 "toString" 키가 든 메시지는 통째로 거절한다. 모르는 type은 챕터처럼 받고
 // 넘어간다. 여러 프레임으로 나눈 메시지는 프레임마다 따로 읽어 잘못된 메시지가 된다 (readPump).
@@ -664,7 +667,7 @@ func readMessage(frame []byte) (message Message, prepared []dataFacts, err error
 
 // sameAsStringify는 frame이 {"type":typ,"data":data}를 JSON.stringify가 쓴 바이트와 같은지 알려준다. 큰 data 문자열은
 // 다시 쓰지 않고 길이로 비교한다: JSON.stringify는 그 문자열에 따옴표를 붙이고 "와 \ 만 이스케이프해 쓰며(answerSize:
-// 블록 배열의 JSON 에는 제어 문자가 없다), 같은 문자열을 다르게 쓴 것(다른 이스케이프, 공백, 더 쓴 키)은 더 길다.
+// 블록 배열의 JSON에는 제어 문자가 없다), 같은 문자열을 다르게 쓴 것(다른 이스케이프, 공백, 더 쓴 키)은 더 길다.
 // 제어 문자가 든 data 문자열은 JSON.stringify가 쓴 것이어도 길이가 달라 거절한다 (블록 배열일 수 없는 data이다).
 func sameAsStringify(frame []byte, typ MessageType, data *string) bool {
 	if data == nil {

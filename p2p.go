@@ -423,7 +423,7 @@ var bigReads = make(chan struct{}, 2)
 // Read는 r에서 읽는다. 메시지가 16 KiB를 넘으면 슬롯을 기다려 얻고, 그 메시지의 나머지는 writeTimeout 안에 와야 한다.
 func (c *limitedConn) Read(p []byte) (int, error) {
 	if c.limit > 0 && c.read >= c.limit || c.read > maxFrameBytes+bigMessage { // 핑도 센다: x/net은 핑의 길이를 제한하지 않는다
-		return 0, fmt.Errorf("a handshake over %d bytes or a message with its pings over %d MiB", c.limit, maxFrameBytes>>20)
+		return 0, fmt.Errorf("more than %d bytes in a handshake or in a message with its pings", cmp.Or(c.limit, maxFrameBytes+bigMessage))
 	} else if c.read > bigMessage && !c.big {
 		// 슬롯이 날 때까지 먼저 온 차례대로 기다린다 (채널은 기다리는 쪽을 온 차례대로 깨운다). 기다리는 동안 소켓이
 		// 닫히면 기다림도 끝난다: 기다리는 고루틴은 열린 소켓 수만큼이다. 슬롯을 얻은 메시지는 writeTimeout 안에 다

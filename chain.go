@@ -239,12 +239,10 @@ func knownFacts(data json.RawMessage) (dataFacts, bool) {
 	return body, ok
 }
 
-// known은 mu를 잡은 챕터의 코드가 지금 다루는 메시지에 대해 구해 둔 것이다 (mu가 지킨다: receive가 넣고 지운다).
-// 챕터의 함수(calculateHashForBlock, merkleRootOf)는 여기 있는 값이면 다시 구하지 않는다.
-var known []dataFacts
-
-// knownNext는 knownFacts가 지난번에 찾은 위치이다 (mu가 지킨다).
-var knownNext int
+// known은 챕터의 코드가 지금 다루는 받은 메시지에 대해 미리 계산한 것들이고(receive가 넣고 지운다), knownNext는
+// knownFacts가 거기서 지난번에 찾은 위치이다 (둘 다 mu가 지킨다). 챕터의 함수(calculateHashForBlock, merkleRootOf)는
+// 여기 있는 값이면 다시 계산하지 않는다.
+var known, knownNext = []dataFacts(nil), 0
 
 // blockCost는 블록 하나가 응답 프레임에 더하는 비용이다 (블록 뒤의 쉼표 하나까지).
 func blockCost(block Block) cost {

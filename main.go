@@ -28,32 +28,33 @@ var (
 	tracing  = flag.Bool("trace", false, "P2P 메시지를 보내고 받을 때마다 한 줄씩 출력한다 (방향, 피어, 종류, 블록 범위)")
 )
 
-// main은 챕터의 끝처럼 HTTP 서버와 P2P 서버를 연다 (initHttpServer(); initP2PServer();). (main.js 336–337행)
-// 챕터와 다른 점: HTTP 줄이 P2P 줄보다 먼저 출력된다 (챕터는 app.listen의 콜백이 나중에 실행되어 P2P 줄이 먼저다).
+// main은 챕터의 끝처럼 HTTP 서버와 P2P 서버를 연다. (main.js 336–337행)
+// 챕터와 다른 점: "Listening http …" 줄이 먼저 출력된다 (챕터는 app.listen의 콜백이 나중에 실행되어 P2P 줄이 먼저다).
 func main() {
 	flag.Parse()
-	log.SetFlags(0)          // console.log처럼 날짜와 시각 없이
-	log.SetOutput(os.Stdout) // 표준 출력으로
-	// 챕터와 다른 점: Ctrl-C(SIGINT)와 SIGTERM에 죽지 않고 POST /stop처럼 멈춘다 (stop). 포트를 열기 전에 건다.
-	interrupted, _ := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	context.AfterFunc(interrupted, stop)
-	// 챕터와 다른 점: 두 포트를 먼저 열고, 이미 쓰고 있으면 어느 플래그를 바꿀지 알리고 끝난다
-	// (챕터는 처리하지 않은 EADDRINUSE 예외로 죽는다).
-	httpListener, err := net.Listen("tcp", net.JoinHostPort(*httpHost, *httpPort))
+	// 챕터와 다른 점: 두 포트를 먼저 열고, 쓰고 있는 포트면 알리고 끝난다 (챕터는 EADDRINUSE 예외로 죽는다).
+	httpListener, p2pListener, err := setUp()
 	if err != nil {
-		log.Fatalf("%v (choose another port with -http_port or HTTP_PORT)", err)
-	}
-	p2pListener, err := net.Listen("tcp", net.JoinHostPort(*p2pHost, *p2pPort))
-	if err != nil {
-		log.Fatalf("%v (choose another port with -p2p_port or P2P_PORT)", err)
+		log.Fatalf("%v (choose other ports with -http_port and -p2p_port, or HTTP_PORT and P2P_PORT)", err)
 	}
 	initHttpServer(httpListener) // initHttpServer();
 	initP2PServer(p2pListener)   // initP2PServer();
-	// 챕터와 다른 점: -peers의 주소들에 연결하고, POST /stop이나 Ctrl-C를 기다렸다가 끝난다 (챕터는 /addPeers로만 연결한다).
-	run()
+	run()                        // 챕터와 다른 점: -peers에 연결하고, POST /stop이나 Ctrl-C를 기다려 멈춘다 (챕터는 Ctrl-C에 바로 죽는다)
 }
 
 // ---- 챕터에 없는 것 ----
+
+// setUp은 로그를 console.log처럼 쓰게 하고(날짜 없이 표준 출력으로), Ctrl-C(SIGINT)와 SIGTERM에 POST /stop처럼
+// 멈추게 하고(stop), 두 포트를 연다. 시그널은 포트를 열기 전에 받는다: 시작하자마자 온 Ctrl-C에도 멈추도록.
+func setUp() (net.Listener, net.Listener, error) {
+	log.SetFlags(0)
+	log.SetOutput(os.Stdout)
+	interrupted, _ := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	context.AfterFunc(interrupted, stop)
+	httpListener, err := net.Listen("tcp", net.JoinHostPort(*httpHost, *httpPort))
+	p2pListener, err2 := net.Listen("tcp", net.JoinHostPort(*p2pHost, *p2pPort))
+	return httpListener, p2pListener, cmp.Or(err, err2)
+}
 
 // stopping은 노드가 멈추면 끝나는 context이고 HTTP 요청들의 context이다. POST /stop과 Ctrl-C가 stop을 부른다.
 var stopping, stop = context.WithCancel(context.Background())

@@ -461,15 +461,16 @@ func TestReplaceChain(t *testing.T) {
 	check(t, fmt.Sprintf("same-length chain replaced %d times in 64 tries: both outcomes", replaced), 0 < replaced && replaced < 64, true)
 }
 
-// TestMainAndRun은 챕터의 끝(initHttpServer(); initP2PServer();) 둘레의 챕터와 다른 점이다: 쓰고 있는 포트면 바꿀 플래그를
-// 알리고 코드 1로 끝나고, Ctrl-C(SIGINT)와 SIGTERM에는 POST /stop처럼 멈추고 코드 0으로 끝난다 (시그널에 죽으면 -1).
+// TestMainAndRun은 챕터의 끝(initHttpServer(); initP2PServer();) 둘레의 챕터와 다른 점이다: 쓰고 있는 포트면 그 포트와 바꿀
+// 플래그를 알리고 코드 1로 끝나고, Ctrl-C(SIGINT)와 SIGTERM에는 POST /stop처럼 멈추고 코드 0으로 끝난다 (시그널에 죽으면 -1).
 func TestMainAndRun(t *testing.T) {
 	n := startNode(t, "node")
 	for flag, used := range map[string]string{"-http_port": port(n.http), "-p2p_port": port(n.p2p)} {
 		cmd := exec.Command(os.Args[0], "-http_port=0", "-p2p_port=0", "-p2p_host=127.0.0.1", flag+"="+used)
 		cmd.Env = append(os.Environ(), childEnv+"=1")
 		out, _ := cmd.CombinedOutput()
-		check(t, flag+" in use: exit code, the flag named", fmt.Sprint(cmd.ProcessState.ExitCode(), strings.Contains(string(out), flag)), "1 true")
+		named := strings.Contains(string(out), ":"+used+": bind") && strings.Contains(string(out), flag)
+		check(t, flag+" in use: exit code, the port and the flag named", fmt.Sprint(cmd.ProcessState.ExitCode(), named), "1 true")
 	}
 	for _, signal := range []os.Signal{os.Interrupt, syscall.SIGTERM} {
 		c := startNode(t, signal.String())

@@ -21,8 +21,8 @@ import (
 )
 
 // BlockHeader는 챕터의 class BlockHeader이다. JSON 키 순서도 챕터와 같다. (main.js 7–15행)
-// 챕터와 다른 점: previousHash와 merkleRoot는 64글자 대문자 16진수만 받는다. 다른 문자열인 블록은 챕터에서도
-// 유효할 수 없지만, 여기서는 그런 블록이 든 메시지를 통째로 거절한다 (initMessageHandler).
+// 챕터와 다른 점: previousHash나 merkleRoot가 64글자 대문자 16진수가 아닌 블록(챕터에서도 유효할 수 없다)이 든
+// 메시지는 받을 때 통째로 거부한다 (Hash.UnmarshalText).
 type BlockHeader struct {
 	Version      string `json:"version"`
 	Index        int64  `json:"index"`
@@ -35,12 +35,12 @@ type BlockHeader struct {
 type Block struct {
 	Header BlockHeader     `json:"header"`
 	Data   json.RawMessage `json:"data"` // 챕터의 data 배열: JSON.stringify가 쓴 [값,값,…] 문자열 그대로 둔다
-	costs                  // 이 블록과, 제네시스부터 이 블록까지의 체인을 한 메시지로 보내는 비용: 챕터에 없는 값 (아래)
+	costs                  // 챕터에 없는 값: 이 블록까지의 체인을 한 메시지로 보내는 비용 (아래)
 }
 
 // Node.js는 핸들러를 한 번에 하나씩 실행하므로 챕터는 전역 변수를 그냥 쓴다. Go에서는 요청과 받은 메시지가 동시에
-// 실행되므로 뮤텍스 mu가 그 "한 번에 하나"를 대신한다: 체인과 소켓을 다루는 챕터의 로직은 mu를 잡고 실행되고, 파싱과
-// 해시 계산은 그 전에 mu 없이 한다. 그래서 blockchain과 sockets(p2p.go)는 챕터처럼 보통 전역 변수이다.
+// 실행되므로 뮤텍스 mu가 그 "한 번에 하나"를 대신한다: 챕터의 로직은 mu를 잠근 채(Lock) 실행되고, 파싱과 해시
+// 계산은 그 전에 한다. 그래서 blockchain과 sockets(p2p.go)는 챕터처럼 보통 전역 변수이다.
 var (
 	mu         sync.Mutex // blockchain, sockets, 그리고 주석에 "mu가 지킨다"고 적은 값들을 지킨다
 	blockchain = []Block{getGenesisBlock()}
@@ -89,8 +89,7 @@ func getCurrentTimestamp() int64 { return (time.Now().UnixMilli() + 500) / 1000 
 
 // addBlock은 새 블록이 마지막 블록 위에 올 수 있으면 체인에 추가하고 true를 반환한다. (main.js 67–73행)
 func addBlock(newBlock Block) bool {
-	// 챕터와 다른 점: 체인 전체를 한 메시지로 다른 Go 노드에 보낼 수 없게 할 블록(응답이 64 MiB나 data 값 2^20개를
-	// 넘게 할 블록)은 추가하지 않고 "Not adding block …"을 출력한다 (fits).
+	// 챕터와 다른 점: 체인 전체의 응답이 한 메시지의 한계(64 MiB, data 값 2^20개)를 넘게 할 블록은 추가하지 않는다 (fits).
 	if isValidNewBlock(newBlock, getLatestBlock()) && fits(&newBlock) {
 		blockchain = append(blockchain, newBlock)
 		return true
@@ -105,8 +104,7 @@ func calculateHash(version string, index int64, previousHash Hash, timestamp int
 
 // calculateHashForBlock은 블록 헤더의 다섯 값으로 블록 해시를 구한다. (main.js 79–87행)
 func calculateHashForBlock(block Block) Hash {
-	// 지금 처리하는 메시지의 블록이면 mu를 잡기 전에 구해 둔 해시를 쓴다: 결과는 같고, 긴 체인의 검증이 mu를 오래
-	// 잡지 않는다 (knownFacts).
+	// 받은 메시지의 블록이면 mu를 잠그기 전에 미리 계산한 해시를 쓴다: 결과는 같고, 긴 체인의 검증이 빨라진다 (knownFacts).
 	if f, _ := knownFacts(block.Data); f.hash != (Hash{}) {
 		return f.hash
 	}
@@ -120,9 +118,9 @@ func calculateHashForBlock(block Block) Hash {
 }
 
 // isValidNewBlock은 newBlock이 previousBlock 바로 다음 블록으로 맞는지 검사한다. (main.js 89–110행)
-// 챕터와 다른 점: 받은 블록의 구조가 틀리거나, 앞 블록에 이어진 블록이나 마지막 블록의 머클 루트가 틀리면 그 메시지를
-// 받을 때 통째로 거절한다(initMessageHandler). 그래서 그런 블록에는 "invalid block structure"와 "Invalid merkleRoot"
-// 대신 "Ignored message from …"이 출력되고, 챕터가 그 메시지로 하던 다른 일(출력, QUERY_ALL)도 없다.
+// 챕터와 다른 점: 받은 블록의 구조와, 검증이 닿는 블록(첫 블록부터 이어진 블록들과 마지막 블록)의 머클 루트는 받을 때
+// 검사해 틀리면 메시지째 거부한다 (readMessage). 그래서 받은 블록에는 아래의 "invalid block structure"와
+// "Invalid merkleRoot" 대신 "Ignored message from …"이 출력되고, 챕터가 그 메시지로 하던 다른 일도 없다.
 func isValidNewBlock(newBlock Block, previousBlock Block) bool {
 	if !isValidBlockStructure(newBlock) {
 		log.Printf("invalid block structure: %.200s", stringify(newBlock)) // 챕터와 다른 점: JSON은 200글자까지 출력한다
@@ -143,9 +141,9 @@ func isValidNewBlock(newBlock Block, previousBlock Block) bool {
 
 // isValidBlockStructure는 블록의 각 값이 맞는 타입인지 검사한다. (main.js 112–119행)
 // 챕터의 typeof 검사 여섯 가운데 헤더의 다섯(version, previousHash, merkleRoot는 'string', index, timestamp는 'number')은
-// Go의 타입(string, Hash, int64)이 대신한다: 다른 타입이나 null, 빠진 값이 든 블록은 받을 때 거절한다 (decodeBlocks).
-// 챕터와 다른 점: index와 timestamp는 정수여야 하고(1.5는 거절), data는 배열이어야 하며(null이나 객체는 거절), 받은
-// 블록은 버전 길이, 정수의 범위, data 크기의 한계도 지켜야 한다 (withinLimits).
+// Go의 타입(string, Hash, int64)이 대신한다: 다른 타입이나 null, 빠진 값이 든 블록은 받을 때 거부한다 (decodeBlocks).
+// 챕터와 다른 점: index와 timestamp는 정수여야 하고(1.5는 거부), data는 배열이어야 하며(챕터는 null과 객체도 받는다), 받은
+// 블록은 크기의 한계도 지켜야 한다 (withinLimits).
 func isValidBlockStructure(block Block) bool { return len(block.Data) >= 2 && block.Data[0] == '[' } // typeof(block.data) 대신 배열인지
 
 // isValidChain은 첫 블록이 제네시스 블록과 같고 모든 블록이 앞 블록 위에 맞게 올라가 있는지 검사한다. (main.js 121–133행)
@@ -186,7 +184,7 @@ func (h Hash) MarshalText() ([]byte, error) { return []byte(h.String()), nil }
 
 // UnmarshalText는 64글자 대문자 16진수 문자열만 읽는다.
 // 챕터와 다른 점: 챕터의 previousHash와 merkleRoot는 아무 문자열이나 되지만, 다른 문자열인
-// 블록은 유효할 수 없다 (해시와 비교하므로). 여기서는 그 블록을 파싱할 때 거절한다.
+// 블록은 유효할 수 없다 (해시와 비교하므로). 여기서는 그 블록을 파싱할 때 거부한다.
 func (h *Hash) UnmarshalText(text []byte) error {
 	if len(text) != 64 || strings.Trim(string(text), "0123456789ABCDEF") != "" {
 		return fmt.Errorf("hash %.80q is not 64 uppercase hex digits", text)
@@ -213,7 +211,7 @@ func (c cost) plus(d cost) cost { return cost{c.bytes + d.bytes, c.values + d.va
 // within은 비용이 Go 노드가 프레임 하나로 받는 한계 안인지 알려준다.
 func (c cost) within() bool { return c.bytes <= maxFrameBytes && c.values <= maxLeaves }
 
-// dataFacts는 mu를 잡기 전에 블록 하나에 대해 구해 둔 것이다: data 배열의 주소, 해시(생성할 블록이면 아직 0), data의
+// dataFacts는 mu를 잠그기 전에 블록 하나에 대해 미리 계산한 것이다: data 배열의 주소, 해시(생성할 블록이면 아직 0), data의
 // 머클 루트와 값의 수. 블록은 그 data 배열의 주소로 찾는다: 받은 블록과 생성할 블록의 data는 저마다 따로 만든
 // 배열이고, 블록은 만든 뒤에 바뀌지 않는다.
 type dataFacts struct {
@@ -222,8 +220,8 @@ type dataFacts struct {
 	values     int
 }
 
-// knownFacts는 data의 블록에 대해 구해 둔 것이다: 받은 메시지의 것(known)이나 생성할 블록의 것(bodies). 챕터의
-// 검증은 블록을 차례로 보므로 known에서는 지난번에 찾은 위치(knownNext)나 그 다음에서 대개 찾는다. mu를 잡고 부른다.
+// knownFacts는 data의 블록에 대해 미리 계산한 것이다: 받은 메시지의 것(known)이나 생성할 블록의 것(bodies). 챕터의
+// 검증은 블록을 차례로 보므로 known에서는 지난번에 찾은 위치(knownNext)나 그 다음에서 대개 찾는다. mu를 잠그고 부른다.
 func knownFacts(data json.RawMessage) (dataFacts, bool) {
 	if len(data) == 0 {
 		return dataFacts{}, false
@@ -266,8 +264,8 @@ func chainCost(blocks []Block) cost {
 }
 
 // fits는 newBlock을 추가한 체인 전체의 응답이 한계 안인지 알려주고, 그 비용을 newBlock에 적어 둔다. 생성한 블록이면
-// readBody가 구해 둔 것(bodies)을 다 썼으므로 지운다: 요청이 끝날 때 지우면 클라이언트가 먼저 끊은 요청은 mu를
-// 잡은 뒤 머클 루트를 다시 구하게 된다.
+// readBody가 미리 계산한 것(bodies)을 다 썼으므로 지운다: 요청이 끝날 때 지우면 클라이언트가 먼저 끊은 요청은 mu를
+// 잠근 뒤 머클 루트를 다시 구하게 된다.
 func fits(newBlock *Block) bool {
 	newBlock.own = blockCost(*newBlock)
 	bodies.Delete(&newBlock.Data[0])
@@ -285,7 +283,7 @@ func withinLimits(h BlockHeader, data json.RawMessage) bool {
 	return len(h.Version) <= 256 && -maxSafeInteger <= min(h.Index, h.Timestamp) && max(h.Index, h.Timestamp) <= maxSafeInteger && len(data) <= maxBlockDataBytes
 }
 
-// factsOf는 data의 머클 루트와 값의 수이다: 구해 둔 것이
+// factsOf는 data의 머클 루트와 값의 수이다: 미리 계산한 것이
 // 있으면(known) 그것을, 없으면 구한다 (제네시스 블록처럼 작은 data).
 func factsOf(data json.RawMessage) dataFacts {
 	if f, ok := knownFacts(data); ok {
@@ -295,7 +293,7 @@ func factsOf(data json.RawMessage) dataFacts {
 	return f
 }
 
-// bodies는 readBody가 생성할 블록의 data에 대해 mu 밖에서 구해 둔 것들이다: data 배열의 주소마다 dataFacts (fits가 지운다).
+// bodies는 readBody가 생성할 블록의 data에 대해 mu 밖에서 미리 계산한 것들이다: data 배열의 주소마다 dataFacts (fits가 지운다).
 var bodies sync.Map
 
 // merkleRootOf는 npm merkle 0.6.0의 merkle("sha256").sync(data).root() || '0'.repeat(64)와 같은 값을 구한다. data는
@@ -303,7 +301,7 @@ var bodies sync.Map
 func merkleRootOf(data json.RawMessage) Hash { return factsOf(data).root }
 
 // prepareData는 data 배열의 머클 루트와 값의 수를 구한다. 이스케이프 없는 문자열만이 아닌 data는 JSON.stringify가
-// 쓰는 형식인지도 보고(canonicalJSON), 값이 limit 개를 넘으면 해시하지 않고 거절한다. 리프 노드는 값을 String(value)로
+// 쓰는 형식인지도 보고(canonicalJSON), 값이 limit 개를 넘으면 해시하지 않고 거부한다. 리프 노드는 값을 String(value)로
 // 바꾼 문자열이 이미 64글자 대문자 16진수면 그 값, 아니면 그 문자열의 SHA-256이다 (빈 문자열도 해시한다).
 func prepareData(data json.RawMessage, limit int) (dataFacts, error) {
 	var texts []string // 값마다 String(value). 대부분의 data는 이스케이프 없는 문자열들이라 한 번에 읽는다 (String()은 그 자신)
@@ -381,7 +379,7 @@ func answerSize(text string) int {
 // 자바스크립트의 형식이 되고(1.0 → 1, 1e21 → 1e+21), 객체의 같은 키는 뒤의 값이 앞의 위치에 남고, 배열 인덱스 같은
 // 키("0", "1", …)는 자바스크립트의 객체처럼 앞에 작은 차례로 온다. Go가 자바스크립트와 같게 읽을 수 없는 값은 에러이다:
 // Infinity가 되는 수, 짝이 없는 서로게이트 이스케이프(\ud800)와 UTF-8이 아닌 바이트(자바스크립트는 그대로 두지만 Go는
-// U+FFFD로 읽는다: 그래서 U+FFFD 문자도 거절한다), maxDepth보다 깊은 값, String()이 닿는 곳(맨 위나 배열 안)의 객체에
+// U+FFFD로 읽는다: 그래서 U+FFFD 문자도 거부한다), maxDepth보다 깊은 값, String()이 닿는 곳(맨 위나 배열 안)의 객체에
 // 있는 "toString" 키(그 String()은 자바스크립트에서 예외를 던진다). 부르는 곳(/mineBlock, readMessage)이 차이를 적는다.
 func canonicalJSON(raw []byte) (json.RawMessage, error) {
 	dec := json.NewDecoder(bytes.NewReader(raw))
@@ -389,7 +387,7 @@ func canonicalJSON(raw []byte) (json.RawMessage, error) {
 	value, err := canonicalValue(dec, 0, true)
 	if _, end := dec.Token(); err == nil && end != io.EOF {
 		err = errors.New("more after the JSON value")
-	} else if err == nil && bytes.ContainsRune(value, utf8.RuneError) { // Go가 바꿔 읽은 것과 가릴 수 없어 U+FFFD는 모두 거절한다
+	} else if err == nil && bytes.ContainsRune(value, utf8.RuneError) { // Go가 바꿔 읽은 것과 가릴 수 없어 U+FFFD는 모두 거부한다
 		err = errors.New("a byte that is not UTF-8, a \\ud800-\\udfff escape without its pair, or U+FFFD")
 	}
 	return value, err

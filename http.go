@@ -23,15 +23,13 @@ import (
 	"golang.org/x/net/netutil"
 )
 
-// initHttpServer는 ln(main이 미리 연 포트)에서 HTTP API를 연다. 체인과 소켓을 다루는 부분만 mu를 잡는다. (main.js 154–190행)
-// 챕터와 다른 점: 없는 경로와 메서드는 Go의 404, 405이다 (Express는 HTML 404이고 /blocks/나 대소문자가 다른 경로도
-// 받는다). ETag와 304, OPTIONS의 자동 응답은 없다. 챕터에 없는 경로 GET /(노드의 페이지)와 GET /events(그 페이지가
-// 보는 P2P 메시지)가 있다 (serve).
-// 챕터와 다른 점: 다른 사이트의 웹 페이지가 보낸 POST는 403, IP 주소나 localhost가 아닌 호스트는 421이다. 연결 수,
-// 요청 헤더, 경로마다 한 번에 실행되는 요청 수에 한계가 있고, 요청은 1분 안에 끝난다 (슬롯을 못 얻으면 503: serve).
-// 챕터와 다른 점: 챕터의 bodyParser.json()은 모든 경로의 JSON 본문을 읽는다(Content-Type이 JSON인 잘못된 본문이면 GET도
-// 400). 여기서는 /mineBlock과 /addPeers만 읽고, Content-Type이 JSON이 아니어서 읽지 않은 본문에는 Connection: close로
-// 응답한다. 압축한 본문은 400이고, 본문 때문인 에러(400, 413, 415)의 본문은 Express의 HTML이 아니라 {"error":"…"}이다.
+// initHttpServer는 ln(main이 미리 연 포트)에서 HTTP API를 연다. 체인과 소켓을 다루는 부분만 mu를 잠근다. (main.js 154–190행)
+// 챕터와 다른 점: 없는 경로와 메서드는 Go의 404, 405이고(Express는 /blocks/나 대소문자가 다른 경로도 받는다), ETag와
+// 304, OPTIONS의 자동 응답은 없다. 챕터에 없는 GET /(노드의 페이지)와 GET /events(그 페이지가 보는 P2P 메시지)가 있다.
+// 챕터와 다른 점: 다른 사이트의 웹 페이지가 보낸 POST는 403, IP 주소나 localhost가 아닌 호스트는 421이다. 연결 수와
+// 경로마다 동시에 실행되는 요청 수에 한계가 있고(못 기다리면 503), 요청은 1분 안에 끝난다 (serve).
+// 챕터와 다른 점: 본문은 /mineBlock과 /addPeers에서만, 압축하지 않은 것만 읽는다(bodyParser.json()은 모든 경로에서
+// 읽는다). 본문 때문인 에러(400, 413, 415)의 본문은 Express의 HTML이 아니라 {"error":"…"}이다 (readBody).
 func initHttpServer(ln net.Listener) {
 	mux := http.NewServeMux()
 
@@ -46,17 +44,18 @@ func initHttpServer(ln net.Listener) {
 
 	// POST /mineBlock {"data":[…]}: 새 블록을 생성해 반환한다
 	// 노트와 다른 점: 노트의 코드는 function (req, res) {/ 로, { 뒤에 /가 하나 더 있다 (문법 오류).
-	// 챕터와 다른 점: /addPeers와 합쳐 한 번에 넷까지 실행된다. utf-8이 아닌 charset은 415(챕터는 utf-16도 읽는다),
-	// 배열이 아닌 data와 자바스크립트와 같게 읽을 수 없는 data(1e400, 64겹보다 깊은 값, "toString" 키 …)는 400이다.
+	// 챕터와 다른 점: /addPeers와 합쳐 한 번에 넷까지 실행된다.
 	mux.HandleFunc("POST /mineBlock", func(w http.ResponseWriter, r *http.Request) {
 		var data json.RawMessage
+		// 챕터와 다른 점: 배열이 아닌 data(챕터는 500)와 자바스크립트와 같게 읽을 수 없는 data(1e400, 64겹보다 깊은 값,
+		// "toString" 키 …)는 400, utf-8이 아닌 charset은 415이다(챕터는 utf-16도 읽는다) (readBody).
 		if !readBody(w, r, "data", &data) { // const data = req.body.data || []
 			return
 		}
 		mu.Lock()
 		newBlock := mineBlock(data)
 		mu.Unlock()
-		if newBlock == nil { // 노트와 다른 점: 노트는 ===를 ==로 적었다
+		if newBlock == nil { // 노트와 다른 점: 노트는 newBlock === null을 ==로 적었다 (Go의 ==가 챕터의 ===이다)
 			respond(w, http.StatusBadRequest, "text/html", []byte("Bad Request")) // res.status(400).send('Bad Request')
 			return
 		}
@@ -91,11 +90,11 @@ func initHttpServer(ln net.Listener) {
 
 	// POST /addPeers {"peers":[…]}: 피어마다 웹소켓을 연다.
 	// 노트와 다른 점: 노트는 /addpeers로 적었다. Express는 대소문자를 가리지 않아 챕터에서도 되므로 그 철자도 받는다.
-	// 챕터와 다른 점: /mineBlock과 합쳐 한 번에 넷까지 실행되고 charset은 utf-8이어야 한다. 배열이 아닌 peers와 null도
-	// 문자열도 아닌 주소는 400이고(챕터는 500), 64개를 넘는 주소도 400이다(챕터는 모두 연결한다). null 주소는
-	// "Connection failed"를 출력하고 건너뛴다(챕터는 500).
+	// 챕터와 다른 점: /mineBlock과 합쳐 한 번에 넷까지 실행된다.
 	addPeers := func(w http.ResponseWriter, r *http.Request) {
 		var peers []string
+		// 챕터와 다른 점: 배열이 아닌 peers와 null도 문자열도 아닌 주소(챕터는 500), 64개를 넘는 주소(챕터는 모두 연결한다)는
+		// 400, utf-8이 아닌 charset은 415이다. null 주소는 "Connection failed"를 출력하고 건너뛴다(챕터는 500).
 		if !readBody(w, r, "peers", &peers) { // const peers = req.body.peers || []
 			return
 		} else if len(peers) > maxPeers {
@@ -207,7 +206,7 @@ func readBody(w http.ResponseWriter, r *http.Request, key string, v any) bool {
 	}
 	if err = cmp.Or(err, canonicalErr, json.Unmarshal(value, v)); err != nil {
 		sendError(w, status, err.Error())
-	} else if data, ok := v.(*json.RawMessage); ok { // 생성할 블록의 data: 머클 루트와 값의 수를 mu 밖에서 구해 둔다 (bodies)
+	} else if data, ok := v.(*json.RawMessage); ok { // 생성할 블록의 data: 머클 루트와 값의 수를 mu 밖에서 미리 계산해 둔다 (bodies)
 		f, _ := prepareData(*data, maxLeaves)
 		bodies.Store(&(*data)[0], f)
 	}
@@ -230,7 +229,7 @@ func sendError(w http.ResponseWriter, status int, msg string) {
 
 // events는 GET /events이다: 이 노드가 주고받는 P2P 메시지의 요약(-trace의 한 줄과 같다, data는 없다)을
 // Server-Sent Events로 보낸다. 스트림은 maxStreams 개까지이고(더 여는 페이지는 슬롯이 날 때까지
-// requestTimeout까지 기다린다), 다른 사이트의 페이지가 연 스트림은 거절하며, streamBuffer 개 넘게 뒤처지면 닫는다.
+// requestTimeout까지 기다린다), 다른 사이트의 페이지가 연 스트림은 거부하며, streamBuffer 개 넘게 뒤처지면 닫는다.
 func events(w http.ResponseWriter, r *http.Request) {
 	if site := r.Header.Get("Sec-Fetch-Site"); site != "" && site != "same-origin" && site != "none" {
 		sendError(w, http.StatusForbidden, "cross-site event stream refused")

@@ -38,7 +38,7 @@ import (
 // genesisHash는 챕터의 노드가 만드는 제네시스 블록의 해시이다.
 const genesisHash = "C8CD3F1A0BCF8EE28A559D2DE7A4A871E684BFAFEEAAF996C8FCFA5B247B6129"
 
-// genesisBlock은 시작할 때 한 번 부른 getGenesisBlock()이다: 챕터의 함수는 mu를 잡고 부르므로 노드가 도는 동안은 이 값을 쓴다.
+// genesisBlock은 시작할 때 한 번 부른 getGenesisBlock()이다: 챕터의 함수는 mu를 잠그고 부르므로 노드가 도는 동안은 이 값을 쓴다.
 var genesisBlock = getGenesisBlock()
 
 func TestGetGenesisBlock(t *testing.T) {
@@ -428,7 +428,7 @@ func TestMineBlock(t *testing.T) {
 	watcher := newTestSocket(t, "watcher")
 	mu.Lock()
 	sockets = []*socket{watcher}
-	b, noData := cmp.Or(mineBlock(vals()), &Block{}), mineBlock(json.RawMessage(`null`)) // null은 구조 검사가 거절한다 (HTTP는 빠진 data를 []로 바꾼다)
+	b, noData := cmp.Or(mineBlock(vals()), &Block{}), mineBlock(json.RawMessage(`null`)) // null은 구조 검사가 거부한다 (HTTP는 빠진 data를 []로 바꾼다)
 	mu.Unlock()
 	check(t, "mineBlock([]): data, index, merkle root (64 zeros)", show(string(b.Data), b.Header.Index, b.Header.MerkleRoot), show("[]", int64(1), Hash{}))
 	check(t, "챕터와 다른 점: mineBlock(null) is refused (typeof null is 'object'), blocks after mining", show(string(stringify(noData)), len(chainNow())), show("null", 2))
@@ -668,7 +668,7 @@ func readmeBetween(t *testing.T, start, end string) string {
 
 // ---------- 챕터에 없는 것: JSON을 자바스크립트처럼 ----------
 
-// canonicalJSON은 JSON.stringify(JSON.parse(raw))이다: want는 node 20이 낸 값이고, ""는 자바스크립트처럼 읽을 수 없어 거절하는 값이다.
+// canonicalJSON은 JSON.stringify(JSON.parse(raw))이다: want는 node 20이 낸 값이고, ""는 자바스크립트처럼 읽을 수 없어 거부하는 값이다.
 func TestCanonicalJSON(t *testing.T) {
 	for _, tt := range []struct{ raw, want string }{
 		{`{"b":1,"2":2,"1":3,"a":4,"b":5}`, `{"1":3,"2":2,"b":5,"a":4}`},
@@ -676,9 +676,9 @@ func TestCanonicalJSON(t *testing.T) {
 		{`"<&>\u2028|\u2029"`, "\"<&>\u2028|\u2029\""}, // <, >, & 와 줄 구분 문자는 그대로 쓴다
 		{`"a\b\f\n\r\t\u0001\u001f\u007f \"\\\/ 한글"`, "\"a\\b\\f\\n\\r\\t\\u0001\\u001f\x7f \\\"\\\\/ 한글\""},
 		{`"\ud83d\ude00"`, `"😀"`},                  // 짝을 이룬 서로게이트 이스케이프는 자바스크립트처럼 그 문자이다
-		{`"\ud800"`, ``},                           // 짝이 없으면 Go는 U+FFFD로 읽는다: 거절한다
-		{"\"\uFFFD\"", ``},                         // Go가 바꿔 읽은 것과 가릴 수 없어 U+FFFD 문자도 거절한다
-		{`"\ufffd"`, ``},                           // 이스케이프로 쓰면 Go가 바꿔 읽은 것과 가릴 수 없어 거절한다
+		{`"\ud800"`, ``},                           // 짝이 없으면 Go는 U+FFFD로 읽는다: 거부한다
+		{"\"\uFFFD\"", ``},                         // Go가 바꿔 읽은 것과 가릴 수 없어 U+FFFD 문자도 거부한다
+		{`"\ufffd"`, ``},                           // 이스케이프로 쓰면 Go가 바꿔 읽은 것과 가릴 수 없어 거부한다
 		{`"\\ud800 \\u2028"`, `"\\ud800 \\u2028"`}, // 역슬래시 문자 뒤의 글은 이스케이프가 아니다
 		{`{"4294967295":1,"4294967294":2,"01":3,"-1":4}`, `{"4294967294":2,"4294967295":1,"01":3,"-1":4}`},
 		{`1e400`, ``},            // 자바스크립트는 Infinity로 읽고 null로 쓴다
@@ -781,7 +781,7 @@ func FuzzReceive(f *testing.F) {
 // ---------- 한계: README의 「지키는 한계」 한 줄마다 한 행 ----------
 
 // TestLimits는 README의 「지키는 한계」 표의 행마다 한 행이다: 한계를 넘겨 보고 그 결과(체인, 피어가 받은 것, 연결, 힙, mu를
-// 잡은 시간)를 본다. 행마다 그 한계를 없앤 복사본에서 실패하는 것을 확인했다. 행 이름은 표의 첫 칸에서 `, 괄호 안, / 를
+// 잠근 시간)를 본다. 행마다 그 한계를 없앤 복사본에서 실패하는 것을 확인했다. 행 이름은 표의 첫 칸에서 `, 괄호 안, / 를
 // 뺀 것이다(" / "는 ", ").
 func TestLimits(t *testing.T) {
 	var readmeRows, rows []string
@@ -918,13 +918,13 @@ func TestLimits(t *testing.T) {
 			lower := strings.Replace(chain(`[]`, "2.1.0", 2), hashOf(b1).String(), strings.ToLower(hashOf(b1).String()), 1)
 			early := strings.Replace(chain(`[]`, "2.1.0", 2), `"timestamp":1700000002`, `"timestamp":-9007199254740992`, 1) // -2^53
 			for i, c := range []string{chain(ys(maxBlockDataBytes+1), "2.1.0", 2), chain(`[]`, strings.Repeat("v", 257), 2),
-				chain(`[]`, "2.1.0", 1<<53), early, lower, chain(ys(maxBlockDataBytes), strings.Repeat("v", 256), 2)} { // 다섯은 거절, 마지막은 받는다
+				chain(`[]`, "2.1.0", 1<<53), early, lower, chain(ys(maxBlockDataBytes), strings.Repeat("v", 256), 2)} { // 다섯은 거부, 마지막은 받는다
 				peer := newTestSocket(t, "peer")
 				receive(peer, []byte(response(c)))
 				check(t, fmt.Sprintf("case %d: blocks, bad messages", i), fmt.Sprint(len(chainNow()), badOf(peer)), fmt.Sprint(1+2*(i/5), 1-i/5))
 			}
 		}},
-		// 프레임의 data 값이 2^20개를 넘으면 해시하기 전에(넷째 1 MiB 블록에서) 거절하고, 이어지지 않는 블록은 처음과 마지막만 해시한다.
+		// 프레임의 data 값이 2^20개를 넘으면 해시하기 전에(넷째 1 MiB 블록에서) 거부하고, 이어지지 않는 블록은 처음과 마지막만 해시한다.
 		{"프레임 하나의 data 값", func(t *testing.T) {
 			count := maxBlockDataBytes / 3 // 1 MiB의 ["","",…]: 블록 셋이면 2^20개에 조금 못 미친다
 			data, root := values(`""`, count), valuesRoot("", count)
@@ -973,7 +973,7 @@ func TestLimits(t *testing.T) {
 			atMost(t, "heap kept by them", grew, 8<<20)
 		}},
 		// 가장 긴 체인을 받고 응답하고 더해도, 더 긴 포크를 번갈아 보내는 피어가 있어도 mu는 50 ms 안에 놓이고 힙과 정직한 피어는 지켜진다.
-		{"받은 메시지 하나가 mu를 잡는 시간", func(t *testing.T) {
+		{"받은 메시지 하나가 mu를 잠그는 시간", func(t *testing.T) {
 			t.Run("가장 긴 체인", func(t *testing.T) {
 				if raceOn || testing.Short() {
 					t.Skip("a timing on the largest chain: .ci/run runs it without -race")
@@ -1002,7 +1002,7 @@ func TestLimits(t *testing.T) {
 			base, steps := map[bool]int{false: 20000, true: 4000}[raceOn], 6 // 프레임 하나가 5 MiB 쯤 (-race에서는 1 MiB 쯤)
 			chains := [3][]Block{makeChain(base+steps, "A"), makeChain(base+steps, "B"), makeChain(base+steps, "C")}
 			frame := len(chainFrame(chains[0]))
-			// attack은 정직한 자식 노드와 피어 둘이 연결한 노드에서 step을 차례로 돌리며 mu를 잡은 시간, 힙과 정직한 피어의 체인을 본다.
+			// attack은 정직한 자식 노드와 피어 둘이 연결한 노드에서 step을 차례로 돌리며 mu를 잠근 시간, 힙과 정직한 피어의 체인을 본다.
 			attack := func(name string, step func(t *testing.T, peers [2]net.Conn, r *bufio.Reader, i int)) {
 				t.Run(name, func(t *testing.T) {
 					resetChain() // 행의 노드를 다시 쓴다: 제네시스 하나와 소켓 없이
@@ -1120,7 +1120,7 @@ func TestLimits(t *testing.T) {
 			waitFor(t, "maxPeers sockets", func() bool { return len(socketsNow()) == maxPeers })
 			waitsForRoom(t, "P2P", n.p2p, upgrade+"\r\n", in[0], "101")
 		}},
-		// 노드는 자기 Node-Id로 온 연결을 어느 주소로 왔든 거절해 소켓이 생기지 않고, 다른 Node-Id는 받는다.
+		// 노드는 자기 Node-Id로 온 연결을 어느 주소로 왔든 거부해 소켓이 생기지 않고, 다른 Node-Id는 받는다.
 		{"자기 자신에게 연결", func(t *testing.T) {
 			n.addPeers("ws://127.0.0.1:"+port(n.p2p), "ws://127.0.0.2:"+port(n.p2p), "ws://localhost:"+port(n.p2p))
 			waitFor(t, "the three dials to end", func() bool { return dialedNow() == 0 })
@@ -1251,7 +1251,7 @@ func TestLimits(t *testing.T) {
 				check(t, fmt.Sprintf("a %d-byte body: status, blocks", tt.size), fmt.Sprint(got.status, len(chainNow())), fmt.Sprint(tt.status, tt.blocks))
 			}
 		}},
-		// 100 KB의 /mineBlock은 mu를 잠깐만 잡고, 그런 요청 100개가 한꺼번에 와도 넷씩만 본문을 쥐어 GET /peers는 곧 응답한다.
+		// 100 KB의 /mineBlock은 mu를 잠깐만 잠그고, 그런 요청 100개가 한꺼번에 와도 넷씩만 본문을 쥐어 GET /peers는 곧 응답한다.
 		{"본문을 읽고 일하는 요청", func(t *testing.T) {
 			body := `{"data":[` + strings.Repeat("9007199254740991,", (maxBodyBytes-len(`{"data":[]}`))/17) + `1]}` // 수 6,000개
 			var got reply
@@ -1260,7 +1260,7 @@ func TestLimits(t *testing.T) {
 			check(t, "POST /mineBlock with 100 KB of numbers", got.status, 200)
 			atMost(t, fmt.Sprintf("mu held during it (of %v)", time.Since(start)), held, scaled(20*time.Millisecond))
 			// 본문을 보내자마자 끊은 클라이언트의 블록도 미리 구한 머클 루트로 생성한다: 요청이 mu를 기다리는 동안 노드가
-			// 끊긴 것을 알아채도 구해 둔 것(bodies)은 지우지 않는다.
+			// 끊긴 것을 알아채도 미리 계산한 것(bodies)은 지우지 않는다.
 			zeros, kept := `{"data":[`+strings.Repeat("0,", (maxBodyBytes-12)/2)+`0]}`, func() (n int) { // 0 51,195개: mu 안에서 구하면 100 ms 남짓
 				bodies.Range(func(_, _ any) bool { n++; return true })
 				return n
@@ -1270,7 +1270,7 @@ func TestLimits(t *testing.T) {
 			t.Cleanup(unlock)
 			tcpDial(t, n.http, 0, fmt.Sprintf("POST /mineBlock HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: %d\r\n\r\n%s", len(zeros), zeros)).Close()
 			for seen, start := false, time.Now(); !(seen && kept() == 0) && time.Since(start) < time.Second; seen = seen || kept() == 1 {
-				time.Sleep(100 * time.Microsecond) // 노드가 구해 둔 것을 지우는지(끊긴 것을 알아채고) 1초까지 본다
+				time.Sleep(100 * time.Microsecond) // 노드가 미리 계산한 것을 지우는지(끊긴 것을 알아채고) 1초까지 본다
 			}
 			unlock()
 			held = muHeld(func() {
@@ -1333,7 +1333,7 @@ func TestLimits(t *testing.T) {
 			}
 			evil := dialStatus(t, n.http, "POST /mineBlock HTTP/1.1\r\nHost: evil.example\r\nContent-Type: application/json\r\nContent-Length: 11\r\n\r\n{\"data\":[]}")
 			check(t, "POST /mineBlock to Host evil.example: status, blocks (only the same-origin POST added one)", show(evil, len(chainNow())), show("421", 2))
-			// 웹 페이지는 P2P 피어가 될 수 없다: 브라우저가 보내는 Origin은 거절하고, x/net의 http://localhost/ 와 Origin이 없는 것(npm ws)은 받는다.
+			// 웹 페이지는 P2P 피어가 될 수 없다: 브라우저가 보내는 Origin은 거부하고, x/net의 http://localhost/ 와 Origin이 없는 것(npm ws)은 받는다.
 			for origin, want := range map[string]string{"http://evil.example": "403", "http://localhost/": "101", "": "101"} {
 				header := map[bool]string{true: "Origin: " + origin + "\r\n"}[origin != ""]
 				check(t, fmt.Sprintf("P2P handshake with Origin %q", origin), dialStatus(t, n.p2p, upgrade+header+"\r\n"), want)
@@ -1474,14 +1474,14 @@ func TestInteropWithJSNode(t *testing.T) {
 					sameText(t, fmt.Sprintf("%s mining %s %s", n.name, k.name, k.body), raw, wantRaw)
 					ts, now := b.Header.Timestamp, time.Now().Unix()+1
 					check(t, fmt.Sprintf("%s mined %s: timestamp %d in [%d, %d]", n.name, k.name, ts, began-1, now), began-1 <= ts && ts <= now, true)
-					chain := waitSameChain(t, nodes...) // 어느 노드가 블록을 거절하면 여기서 시간이 다 되고, 노드들의 로그가 실패에 붙는다
+					chain := waitSameChain(t, nodes...) // 어느 노드가 블록을 거부하면 여기서 시간이 다 되고, 노드들의 로그가 실패에 붙는다
 					check(t, fmt.Sprintf("every node's last block after %s mined %s", n.name, k.name), hashOf(chain[len(chain)-1]), hashOf(b))
 					mined, tip = append(mined, raw), b
 				}
 			}
 			// 끝: 모두 같은 체인이고, GET /blocks는 생성한 블록들을 이은 바이트, QUERY_ALL의 응답은 그것을 data 문자열에 담은 프레임이다.
 			check(t, "chain length", len(waitSameChain(t, nodes...)), 3+len(interopKinds)*2)
-			rejecting := regexp.MustCompile(`(?i)ignored|invalid|cannot compute|not adding|not sending|send failed`) // 어느 쪽 노드든 거절한 줄
+			rejecting := regexp.MustCompile(`(?i)ignored|invalid|cannot compute|not adding|not sending|send failed`) // 어느 쪽 노드든 거부한 줄
 			wantBody := "[" + string(stringify(genesisBlock)) + "," + strings.Join(mined, ",") + "]"
 			for _, n := range nodes {
 				sameText(t, n.name+" GET /blocks", n.call("GET", "/blocks", ""), wantBody)
@@ -1792,7 +1792,7 @@ func scaled(d time.Duration) time.Duration {
 	return d * max(1, map[bool]time.Duration{true: 10}[raceOn])
 }
 
-// setLimit은 노드의 한계 변수를 mu를 잡고 바꾸고, 테스트가 끝나면 소켓들을 닫고 보내던 프레임이 끝나기를 기다려 되돌린다.
+// setLimit은 노드의 한계 변수를 mu를 잠그고 바꾸고, 테스트가 끝나면 소켓들을 닫고 보내던 프레임이 끝나기를 기다려 되돌린다.
 func setLimit[T any](t *testing.T, v *T, value T) {
 	var old T
 	locked(func() { old, *v = *v, value })
@@ -1834,7 +1834,7 @@ func heap(f func()) (grew uint64, kept int64) {
 }
 func allocated() uint64 { var m runtime.MemStats; runtime.ReadMemStats(&m); return m.TotalAlloc }
 
-// discardLog와 captureLog는 로그를 버리거나 모으고, resetChain과 setChain은 체인을 바꾸며, locked는 mu를 잡고, freshChain은 체인과 소켓을 되돌린다.
+// discardLog와 captureLog는 로그를 버리거나 모으고, resetChain과 setChain은 체인을 바꾸며, locked는 mu를 잠그고, freshChain은 체인과 소켓을 되돌린다.
 func discardLog(t testing.TB) {
 	log.SetOutput(io.Discard)
 	t.Cleanup(func() { log.SetOutput(os.Stderr) })
@@ -1854,7 +1854,7 @@ func freshChain(t testing.TB) {
 	t.Cleanup(func() { locked(func() { sockets = nil }); resetChain() })
 }
 
-// chainNow부터 socketOf까지는 이 프로세스 노드의 값을 mu를 잡고 읽는다 (badOf는 소켓이 없으면 -1, 연결 c의 소켓이 없으면 socketOf는 nil).
+// chainNow부터 socketOf까지는 이 프로세스 노드의 값을 mu를 잠그고 읽는다 (badOf는 소켓이 없으면 -1, 연결 c의 소켓이 없으면 socketOf는 nil).
 func chainNow() []Block     { mu.Lock(); defer mu.Unlock(); return slices.Clone(getBlockchain()) }
 func socketsNow() []*socket { mu.Lock(); defer mu.Unlock(); return slices.Clone(getSockets()) }
 func queuedNow() int        { mu.Lock(); defer mu.Unlock(); return queuedBytes }

@@ -46,15 +46,14 @@ var sockets []*socket
 // socket은 웹소켓 하나이다 (챕터의 ws): ws.on으로 핸들러를 등록하고, ws.send로 보낸다.
 type socket struct {
 	url   string // ws.url: 우리가 연결한 피어면 그 주소, 들어온 연결이면 ""
-	*conn        // 연결과 보낼 대기열, 한계를 세는 값들: 챕터에 없는 값 (아래)
+	*conn        // 챕터에 없는 값: 연결, 보낼 대기열, 한계를 세는 값들 (아래)
 }
 
 // getSockets는 연결된 소켓들을 반환한다. (main.js 152행)
 func getSockets() []*socket { return sockets }
 
 // initP2PServer는 ln(main이 미리 연 포트)에서 웹소켓 서버를 열고, 연결이 올 때마다 initConnection을 부른다. (main.js 192–196행)
-// 챕터와 다른 점: 연결 수와 핸드셰이크에 한계가 있고, 이 노드 자신의 연결과 http://localhost/가 아닌 Origin 헤더를
-// 보낸 연결(웹 페이지가 연 것 등)은 거절한다 (newServer).
+// 챕터와 다른 점: 연결 수와 핸드셰이크에 한계가 있고, 이 노드 자신과 웹 페이지가 여는 연결은 거부한다 (newServer).
 // 노트와 다른 점: 노트는 server.on이 연결을 "대기열"에 올린다고 적었다. 연결마다 부를 함수를 등록할 뿐이다.
 func initP2PServer(ln net.Listener) {
 	p2pServer = newServer(ln, func(ws *socket) { initConnection(ws) }) // new WebSocket.Server(…), server.on("connection", …)
@@ -63,7 +62,7 @@ func initP2PServer(ln net.Listener) {
 }
 
 // initConnection은 새 연결을 sockets에 넣고, 핸들러들을 등록하고, 상대에게 최신 블록을 요청한다. (main.js 198–203행)
-// 챕터와 다른 점: 첫 메시지가 5초 안에 오지 않는 연결은 닫는다.
+// 챕터와 다른 점: 첫 메시지가 5초 안에 오지 않는 연결은 닫는다 (readPump).
 // 노트와 다른 점: 노트는 웹소켓 서버를 배열에 넣는다고, 블록 길이를 보낸다고 적었다. 소켓을 넣고, 최신 블록을 요청한다.
 func initConnection(ws *socket) {
 	sockets = append(sockets, ws) // sockets.push(ws)
@@ -73,15 +72,12 @@ func initConnection(ws *socket) {
 }
 
 // initMessageHandler는 소켓에 메시지가 올 때마다 그 종류에 따라 처리하게 한다. (main.js 205–221행)
-// 노트와 다른 점: 노트는 이 이름을 부르는 곳(initConnection)과 여기에서 intiMessageHandler로 적었고, ws.on이 소켓을
-// "메세지 대기열"에 올린다고 적었다. ws.on은 메시지가 올 때마다 부를 함수를 등록할 뿐이다.
+// 노트와 다른 점: 노트는 이 이름을 intiMessageHandler로, ws.on이 소켓을 "메세지 대기열"에 올린다고 적었다. 함수를 등록할 뿐이다.
 func initMessageHandler(ws *socket) {
-	// const message = JSON.parse(data)는 mu를 잡기 전에 한다 (readMessage).
-	// 챕터와 다른 점: 잘못된 메시지는 여기 오지 않고 "Ignored message from …"을 출력하며, 다섯 번째에 연결을 닫는다.
-	// JSON.stringify가 쓰는 형식이 아닌 것(공백, 키 차례, 1.0, 나눈 프레임, data가 없는 것)과 유효할 수 없는 블록이 든
-	// 것 등이다(목록은 readMessage). 챕터는 처리하거나 예외로 죽는다.
-	// 챕터와 다른 점: 큰 메시지는 노드 전체에서 둘씩 읽고, 너무 크거나 느린 연결은 끊는다. 닫힌 소켓의 메시지는 버리고,
-	// RSV 비트가 있는 프레임도 읽는다 (readPump).
+	// const message = JSON.parse(data)는 mu를 잠그기 전에 한다 (readMessage).
+	// 챕터와 다른 점: 잘못된 메시지는 여기 오지 않고 "Ignored message from …"을 출력하며, 다섯 번째에는 연결을 닫는다.
+	// 잘못된 메시지는 JSON.stringify가 쓰는 형식이 아닌 것, 유효할 수 없는 블록이 든 것, 한계를 넘는 것이다 (readMessage).
+	// 챕터와 다른 점: 큰 메시지는 노드 전체에서 둘씩 읽고, 너무 크거나 느린 연결은 끊는다 (readPump).
 	ws.on("message", func(message Message) {
 		switch message.Type {
 		case QUERY_LATEST:
@@ -99,59 +95,48 @@ func initMessageHandler(ws *socket) {
 func initErrorHandler(ws *socket) { ws.on("close", func() { closeConnection(ws) }) }
 
 // closeConnection은 닫힌 소켓을 sockets에서 뺀다. (main.js 228–231행)
-// 챕터와 다른 점: 챕터는 ws.url(들어온 연결이면 undefined)을 출력한다. 여기서는 상대의 주소와 닫힌 까닭이다.
 func closeConnection(ws *socket) {
+	// 챕터와 다른 점: 챕터는 ws.url(들어온 연결이면 undefined)을 출력한다. 여기서는 상대의 주소와 닫힌 까닭이다.
 	log.Printf("Connection failed to peer: %.200s (%.200v)", cmp.Or(ws.url, ws.addr), ws.reason())
 	// 챕터와 다른 점: 챕터에서 두 번 불리면 splice(-1, 1)이 다른 소켓을 뺀다. 여기서는 그 소켓만 뺀다.
 	sockets = slices.DeleteFunc(sockets, func(s *socket) bool { return s == ws }) // sockets.splice(sockets.indexOf(ws), 1)
 }
 
 // connectToPeers는 받은 피어 주소마다 웹소켓을 열고, 열리면 initConnection을 부른다. 연결은 기다리지 않는다. (main.js 233–241행)
-// 챕터와 다른 점: ws://가 아닌 주소(챕터의 ws는 http://나 wss://로도 연결한다), 이 노드가 이미 연결한 주소, 64개를
-// 넘는 연결은 까닭을 출력하고 건너뛰고, 이 노드 자신에게는 핸드셰이크에서 거절되어 실패한다. 챕터는 호스트가 없는
-// 주소에 예외를 던져 /addPeers가 500이다. 연결과 핸드셰이크에는 한계가 있다 (dial).
-// 노트와 다른 점: 노트는 peer를 포트 번호라, 소켓을 여기서 배열에 넣는다고 적었고(ws://… 주소이고, 넣는 것은
-// initConnection이다), 로그를 "connection failed"로 적었다.
+// 노트와 다른 점: 노트는 peer를 포트 번호라, 소켓을 여기서 배열에 넣는다고 적었다 (ws://… 주소이고, 넣는 것은 initConnection이다).
 func connectToPeers(newPeers []string) {
 	for _, peer := range newPeers {
+		// 챕터와 다른 점: ws://가 아닌 주소, 이미 연결한 주소, 64개를 넘는 연결은 건너뛰고 "Connection failed"를 출력한다.
+		// 이 노드 자신에게는 연결되지 않는다. 챕터는 호스트가 없는 주소에 예외를 던진다(/addPeers가 500) (newWebSocket).
 		ws := newWebSocket(peer) // const ws = new WebSocket(peer)
 		ws.on("open", func() { initConnection(ws) })
-		// 챕터와 다른 점: 어느 주소가 왜 실패했는지 출력하고(주소는 따옴표 안에 200글자까지), 열린 뒤의 에러에는 이 줄을
-		// 출력하지 않는다.
+		// 챕터와 다른 점: 주소와 까닭을 출력하고, 열린 뒤의 에러에는 출력하지 않는다. 노트와 다른 점: 노트는 소문자 connection으로 적었다.
 		ws.on("error", func() { log.Printf("Connection failed: %.200q: %.200v", peer, ws.reason()) })
 	}
 }
 
 // handleBlockchainResponse는 받은 블록들을 보고 내 체인에 추가할지, 체인 전체를 요청할지, 체인을 교체할지 정한다. (main.js 243–273행)
-// 챕터와 다른 점: 구조나 해시 형식이 틀린 블록이 든 메시지, 앞 블록에 이어진 블록이나 마지막 블록의 머클 루트가
-// 틀린 메시지는 여기 오지 않는다 (initMessageHandler).
-// 노트와 다른 점: 노트의 설명과 다른 곳은 이렇다 (이름과 문장의 오타는 그 줄에 적었다).
-//   - 첫째 분기에서 다른 피어들에게 새 블록을 원장에 넣으라고 "요청한다": 새 최신 블록을 알릴 뿐이고, 받은 피어가 스스로 검사한다.
-//   - 둘째 분기는 "블록체인 전체 길이가 1"이면 "블록의 오류"이니 어디서 놓쳤는지 확인한다: 받은 배열의 길이이고 오류가
-//     아니며, 체인 전체를 받아 더 길고 유효하면 교체할 뿐이다.
-//   - 셋째 분기는 새 블록이 여럿이거나 "꽤 지난 뒤에 나타난" 것이고 조건에 "내가 가진 길이보다 길고"가 있다: 여러 블록을
-//     받았는데 마지막 블록이 내 마지막 블록을 가리키지 않는 경우이고, 길이와 유효성은 replaceChain이 검사한다.
+// 챕터와 다른 점: 유효할 수 없는 블록이 든 메시지는 여기 오지 않는다 (initMessageHandler).
 func handleBlockchainResponse(message Message) {
 	receivedBlocks := message.Data // JSON.parse(message.data): 받을 때 이미 했다
 	latestBlockReceived := receivedBlocks[len(receivedBlocks)-1]
 	latestBlockHeld := getLatestBlock()
 
 	if latestBlockReceived.Header.Index > latestBlockHeld.Header.Index {
-		// 노트와 다른 점: 노트는 " we got:"으로 적었다. 아래의 ===도 노트는 ==로 적었다 (Go의 ==가 챕터의 ===이다).
+		// 노트와 다른 점: 노트는 " we got:"으로 적었다.
 		log.Printf("Blockchain possibly behind. We got: %d,  Peer got: %d", latestBlockHeld.Header.Index, latestBlockReceived.Header.Index)
-		if calculateHashForBlock(latestBlockHeld) == latestBlockReceived.Header.PreviousHash {
+		if calculateHashForBlock(latestBlockHeld) == latestBlockReceived.Header.PreviousHash { // 노트와 다른 점: 노트는 ===를 ==로 적었다 (다음 분기도)
 			// 받은 블록이 내 마지막 블록을 가리킨다: 바로 추가한다.
 			log.Println("We can append the received block to our chain")
 			if addBlock(latestBlockReceived) {
+				// 노트와 다른 점: 노트는 다른 피어들에게 새 블록을 원장에 넣으라고 "요청한다"고 적었다. 알릴 뿐이고, 받은 피어가 스스로 검사한다.
 				broadcast(responseLatestMsg())
 			}
-		} else if len(receivedBlocks) == 1 {
+		} else if len(receivedBlocks) == 1 { // 노트와 다른 점: 노트는 "블록체인 전체 길이"가 1이면 "블록의 오류"라고 적었다. 받은 배열의 길이이다
 			// 블록 하나만 받았는데 내 마지막 블록을 가리키지 않는다: 사이의 블록을 놓쳤거나 다른 포크이다.
 			log.Println("We have to query the chain from our peer")
-			// 챕터와 다른 점: 이미 QUERY_ALL을 보낸 피어에게는, 그 피어가 내 체인에 이어지지 않는 새 블록을 알릴 때까지
-			// 다시 보내지 않는다 (send): 체인 전체를 거듭 받지 않도록.
-			broadcast(queryAllMsg())
-		} else {
+			broadcast(queryAllMsg()) // 챕터와 다른 점: 이미 QUERY_ALL을 보낸 피어에게는 다시 보내지 않는다 (send)
+		} else { // 노트와 다른 점: 노트는 "꽤 지난 뒤에 나타난" 블록들이고 "내가 가진 길이보다 길면"이라 적었다. 길이는 replaceChain이 본다
 			// 여러 블록을 받았는데 마지막 블록이 내 마지막 블록을 가리키지 않는다: 더 길고 유효하면 교체한다.
 			log.Println("Received blockchain is longer than current blockchain")
 			replaceChain(receivedBlocks)
@@ -180,15 +165,15 @@ func responseLatestMsg() Message {
 	return Message{Type: RESPONSE_BLOCKCHAIN, Data: []Block{getLatestBlock()}} // "data": JSON.stringify([getLatestBlock()])
 }
 
-// write는 메시지를 그 소켓으로 보낸다. 챕터의 ws.send처럼 기다리지 않고 돌아온다: 소켓마다 크기가 정해진 대기열에 넣는다. (main.js 303행)
-// 챕터와 다른 점: 닫힌 소켓에는 보내지 않는다(챕터는 예외를 던진다). 너무 밀린 소켓은 닫고, 모든 대기열이 차면
-// "Not sending to …"를 출력하고 보내지 않는다 (send).
+// write는 메시지를 그 소켓으로 보낸다. 챕터의 ws.send처럼 기다리지 않고 돌아온다: 소켓의 대기열에 넣는다. (main.js 303행)
+// 챕터와 다른 점: 닫힌 소켓에는 보내지 않는다(챕터는 예외를 던진다). 이미 QUERY_ALL을 보낸 피어에게는 QUERY_ALL을 다시
+// 보내지 않는다. 너무 밀린 소켓은 닫고, 모든 대기열이 차면 "Not sending to …"를 출력하고 보내지 않는다 (send).
 // 노트와 다른 점: 노트는 서버 소켓이 클라이언트에게 보낸다고 적었다. 연결한 쪽도 받은 쪽도 write를 부른다.
 func write(ws *socket, message Message) {
 	ws.send(message) // ws.send(JSON.stringify(message))
 }
 
-// broadcast는 연결된 모든 소켓에 메시지를 보낸다. (main.js 305–309행)
+// broadcast는 연결된 모든 소켓에 write로 메시지를 보낸다 (write가 보내지 않는 소켓은 건너뛴다). (main.js 305–309행)
 func broadcast(message Message) {
 	for _, s := range sockets { // sockets.forEach(function (socket) { write(socket, message); })
 		write(s, message)
@@ -232,7 +217,7 @@ const (
 )
 
 // 시간 제한들과 대기열의 바이트 한계는 상수가 아니다: 테스트가 짧게, 작게 줄인다 (시작할 때 한 번). nodeID는 이
-// 노드를 알아보는 무작위 문자열이다: 연결할 때 핸드셰이크 헤더 Node-Id로 보내, 받은 쪽이 자기 것이면 거절한다.
+// 노드를 알아보는 무작위 문자열이다: 연결할 때 핸드셰이크 헤더 Node-Id로 보내, 받은 쪽이 자기 것이면 거부한다.
 var (
 	writeTimeout   = 30 * time.Second // 프레임 하나를 보내는 최대 시간 (mu가 지킨다: timeout)
 	dialTimeout    = 5 * time.Second  // TCP 연결과 핸드셰이크, 들어온 연결의 요청 헤더와 첫 메시지에 저마다 주는 최대 시간
@@ -269,7 +254,7 @@ type frame struct {
 // answer는 blocks를 JSON.stringify 한 배열을 prefix와 suffix로 감싼 바이트를 보낼 프레임이다.
 // 블록마다 stringify 해 escape를 거쳐 쉼표로 잇는다: 크기를 아는 버퍼 하나에 블록 하나씩 쓰므로,
 // 64 MiB의 응답도 encoding/json의 자라는 버퍼 없이 그만큼만 든다. 바이트는 처음 보내는 고루틴이
-// mu 밖에서 한 번 쓰고, 체인의 같은 버전이면 모든 소켓과 요청이 나눠 쓴다. mu를 잡고 부른다.
+// mu 밖에서 한 번 쓰고, 체인의 같은 버전이면 모든 소켓과 요청이 나눠 쓴다. mu를 잠그고 부른다.
 func answer(blocks []Block, prefix, suffix string, escape *strings.Replacer) *frame {
 	if tip := calculateHashForBlock(blocks[len(blocks)-1]); tip != answered { // 체인은 바뀔 때마다 길어지므로 버전마다 다르다
 		clear(answers)
@@ -314,11 +299,11 @@ func stringifyChain(blocks []Block) []byte {
 	return text()
 }
 
-// newServer는 ln에서 웹소켓 서버를 열고, 연결마다 소켓을 만들어 onConnection에 넘긴다 (mu를 잡고).
+// newServer는 ln에서 웹소켓 서버를 열고, 연결마다 소켓을 만들어 onConnection에 넘긴다 (mu를 잠그고).
 func newServer(ln net.Listener, onConnection func(*socket)) *http.Server {
 	server := websocket.Server{
-		// npm ws는 Origin 헤더 없이, x/net은 http://localhost/ 로 연결한다. 다른 Origin은 모두 거절한다: 브라우저는
-		// 끝에 / 가 없는 Origin을 보내므로 웹 페이지는 피어가 될 수 없다. 이 노드 자신(Node-Id)도 거절한다.
+		// npm ws는 Origin 헤더 없이, x/net은 http://localhost/ 로 연결한다. 다른 Origin은 모두 거부한다: 브라우저는
+		// 끝에 / 가 없는 Origin을 보내므로 웹 페이지는 피어가 될 수 없다. 이 노드 자신(Node-Id)도 거부한다.
 		Handshake: func(_ *websocket.Config, req *http.Request) error {
 			if origin := req.Header.Get("Origin"); req.Header.Get("Node-Id") == nodeID || origin != "" && origin != "http://localhost/" {
 				return errors.New("a connection from this node itself or from a web page")
@@ -355,7 +340,7 @@ func (s *socket) open(ws *websocket.Conn, raw *limitedConn, addr string) {
 }
 
 // newWebSocket은 new WebSocket(peer)이다: 소켓을 만들고 연결은 고루틴이 한다. 열리면 "open", 못 열면 "error" 핸들러를
-// mu를 잡고 부른다: 부른 쪽(connectToPeers)이 mu를 잡고 있으므로 핸들러를 다 등록한 뒤이다.
+// mu를 잠그고 부른다: 부른 쪽(connectToPeers)이 mu를 잠그고 있으므로 핸들러를 다 등록한 뒤이다.
 func newWebSocket(peer string) *socket {
 	ws := newSocket("", peer)
 	config, err := websocket.NewConfig(peer, "http://localhost/")
@@ -385,7 +370,7 @@ func newWebSocket(peer string) *socket {
 }
 
 // dial은 시간 제한 안에 TCP로 연결하고 웹소켓 핸드셰이크를 한다. 피어의 응답 헤더는 maxHeaderBytes까지만 읽는다.
-// 핸드셰이크에 Node-Id를 보내므로 이 노드 자신에게 연결하면 받는 쪽(newServer)이 거절한다 (어느 주소로 연결했든).
+// 핸드셰이크에 Node-Id를 보내므로 이 노드 자신에게 연결하면 받는 쪽(newServer)이 거부한다 (어느 주소로 연결했든).
 func dial(ws *socket, config *websocket.Config) error {
 	config.Header = http.Header{"Node-Id": {nodeID}}
 	tcp, err := net.DialTimeout("tcp", net.JoinHostPort(config.Location.Hostname(), cmp.Or(config.Location.Port(), "80")), dialTimeout)
@@ -413,7 +398,7 @@ type limitedConn struct {
 	net.Conn
 	limit int             // 0이 아니면 이만큼 읽은 뒤로는 읽지 않는다: 핸드셰이크가 끝나기(open) 전이다 (한 번에 읽는 버퍼 하나까지 더 읽힌다)
 	read  int             // 지금 메시지에서 읽은 바이트 수 (그 소켓의 읽는 고루틴만 쓴다)
-	big   bool            // bigReads의 슬롯을 쥐었는지
+	big   bool            // bigReads의 슬롯을 차지했는지
 	quit  <-chan struct{} // 소켓이 닫히면 닫힌다: 슬롯을 기다리던 읽기도 끝난다
 }
 
@@ -448,10 +433,10 @@ func (c *limitedConn) Write(p []byte) (int, error) {
 	return c.Conn.Write(p)
 }
 
-// timeout은 writeTimeout이다. 테스트가 바꾸는 값이라 mu를 잡고 읽는다 (mu를 잡고 부르지 않는다).
+// timeout은 writeTimeout이다. 테스트가 바꾸는 값이라 mu를 잠그고 읽는다 (mu를 잠그고 부르지 않는다).
 func timeout() time.Duration { mu.Lock(); defer mu.Unlock(); return writeTimeout }
 
-// done은 메시지 하나를 처리한 뒤에 부른다: 센 바이트를 지우고, 쥔 슬롯을 놓는다.
+// done은 메시지 하나를 처리한 뒤에 부른다: 센 바이트를 지우고, 차지한 슬롯을 반납한다.
 func (c *limitedConn) done() {
 	c.SetReadDeadline(time.Time{})
 	if c.read = 0; c.big {
@@ -473,7 +458,7 @@ func (l rawListener) Accept() (net.Conn, error) {
 }
 
 // on은 ws.on(event, handler)이다: handler를 그 이벤트에 등록한다. "message" 면 읽는 고루틴(readPump)을 띄우고,
-// "close" 면 소켓이 닫히기를 기다리는 고루틴을 띄운다. 핸들러는 늘 mu를 잡고 불린다. mu를 잡고 부른다.
+// "close" 면 소켓이 닫히기를 기다리는 고루틴을 띄운다. 핸들러는 늘 mu를 잠그고 불린다. mu를 잠그고 부른다.
 func (ws *socket) on(event string, handler any) {
 	ws.handlers[event] = handler
 	if event == "message" && ws.link != nil {
@@ -495,7 +480,7 @@ func (ws *socket) on(event string, handler any) {
 // 보낸다. 닫힌 소켓에 보내는 것은 버리고, 1024개가 밀린 소켓은 느린 피어로 보고 닫는다. 모든 대기열의 서로 다른
 // 프레임이 128 MiB를 넘게 되면 가장 많이 밀린 소켓부터 닫고, 그래도 공간이 없으면 보내지 않는다 (enqueue). QUERY_ALL을
 // 보낸 피어에게는 그 피어가 내 체인에 이어지지 않는 더 긴 체인의 블록을 알릴 때까지(receive) 다시 보내지 않는다. mu를
-// 잡고 부른다.
+// 잠그고 부른다.
 func (ws *socket) send(message Message) {
 	if !ws.askedAll || message.Type != QUERY_ALL {
 		ws.askedAll = ws.askedAll || message.Type == QUERY_ALL
@@ -520,7 +505,7 @@ func (ws *socket) close(reason error) {
 
 // enqueue는 프레임을 소켓의 대기열에 넣는다. 대기열에 maxQueued 개가 차 있으면 받아 가지 못하는 느린
 // 피어로 보고 닫는다. 새 프레임으로 모든 대기열의 서로 다른 프레임이 maxQueuedBytes를 넘게 되면, 넣기
-// 전에 가장 많이 밀린 소켓부터 닫아 공간을 만들고, 그래도 안 되면 넣지 않는다. mu를 잡고 부른다.
+// 전에 가장 많이 밀린 소켓부터 닫아 공간을 만들고, 그래도 안 되면 넣지 않는다. mu를 잠그고 부른다.
 func enqueue(ws *socket, f *frame) {
 	for f.holders == 0 && queuedBytes+f.size > maxQueuedBytes && !ws.isClosed() {
 		var fullest *socket // 보낼 프레임이 가장 많이 밀려 있는, 아직 열린 소켓
@@ -548,7 +533,7 @@ func enqueue(ws *socket, f *frame) {
 	ws.queue <- f
 }
 
-// sent는 대기열에서 나간(보냈거나 버린) 프레임만큼 센 값을 줄인다. mu를 잡고 부른다.
+// sent는 대기열에서 나간(보냈거나 버린) 프레임만큼 센 값을 줄인다. mu를 잠그고 부른다.
 func sent(ws *socket, f *frame) {
 	ws.backlog -= f.size
 	if f.holders--; f.holders == 0 {
@@ -556,10 +541,10 @@ func sent(ws *socket, f *frame) {
 	}
 }
 
-// drop은 소켓을 닫고 그 대기열을 곧바로 비운다 (release). mu를 잡고 부른다.
+// drop은 소켓을 닫고 그 대기열을 곧바로 비운다 (release). mu를 잠그고 부른다.
 func (ws *socket) drop(reason error) { ws.close(reason); release(ws) }
 
-// release는 닫힌 소켓의 대기열에 남은 프레임을 버리고, 그 피어 주소에 다시 연결할 수 있게 한다. mu를 잡고 부른다.
+// release는 닫힌 소켓의 대기열에 남은 프레임을 버리고, 그 피어 주소에 다시 연결할 수 있게 한다. mu를 잠그고 부른다.
 func release(ws *socket) {
 	if dialed[ws.url] == ws {
 		delete(dialed, ws.url)
@@ -575,7 +560,7 @@ func release(ws *socket) {
 }
 
 // writePump는 소켓의 대기열에 들어온 프레임을 차례로 하나씩 보낸다. 그래서 알림은 체인 순서대로 나간다.
-// 프레임의 바이트를 만들고 보내는 동안에는 mu를 잡지 않고, 센 값을 줄일 때만 잡는다.
+// 프레임의 바이트를 만들고 보내는 동안에는 mu를 잠그지 않고, 센 값을 줄일 때만 잠근다.
 func writePump(ws *socket) {
 	for {
 		select {
@@ -603,7 +588,7 @@ func writePump(ws *socket) {
 // 예약된 opcode도 x/net/websocket은 보지 않아 그대로 읽는다 (npm ws는 연결을 닫는다).
 // 챕터의 노드는 연결하자마자 QUERY_LATEST를 보내므로 첫 메시지가 dialTimeout 안에 오지 않는 연결은 닫는다.
 func readPump(ws *socket) {
-	defer ws.raw.done() // 읽다가 끊긴 큰 메시지의 슬롯도 놓는다
+	defer ws.raw.done() // 읽다가 끊긴 큰 메시지의 슬롯도 반납한다
 	ws.link.SetReadDeadline(time.Now().Add(dialTimeout))
 	for {
 		var data []byte
@@ -617,11 +602,11 @@ func readPump(ws *socket) {
 }
 
 // receive는 받은 프레임 하나를 처리한다: mu 없이 readMessage로
-// 파싱하고 해시를 구한 뒤, mu를 잡고 "message" 핸들러를 부른다.
+// 파싱하고 해시를 구한 뒤, mu를 잠그고 "message" 핸들러를 부른다.
 func receive(ws *socket, data []byte) {
 	message, prepared, err := readMessage(data)
 	mu.Lock()
-	known = prepared // 챕터의 검증은 mu 밖에서 구해 둔 해시와 머클 루트와 비교만 한다
+	known = prepared // 챕터의 검증은 mu 밖에서 미리 계산한 해시와 머클 루트와 비교만 한다
 	defer func() { known = nil; mu.Unlock() }()
 	// 이 피어가 내 마지막 블록보다 index가 크고 거기에 이어지지 않는 블록 하나를 알렸다: 그 피어의 체인이 내 것보다
 	// 길고 다르니 다시 QUERY_ALL을 보낼 수 있다 (send). 여러 블록의 응답, 읽지 못한 메시지, 내가 가진 블록이나 바로
@@ -644,11 +629,11 @@ func receive(ws *socket, data []byte) {
 // 파싱한 값을 다시 쓴 바이트가 받은 바이트와 같아야 한다. 그러면 키는 대소문자까지 같고, 같은 키가 둘이거나 다른 키가
 // 있을 수 없고, 수는 자바스크립트의 형식이며, 잘린 프레임은 JSON이 아니다. 그래서 Go가 읽은 값이 자바스크립트가 읽은
 // 값과 같다. UTF-8이 아닌 바이트만은 따로 본다: Go는 그것을 더 긴 U+FFFD로 읽어, 줄어드는 이스케이프와 길이를 맞출 수
-// 있다. type이 정수가 아니거나 data가 없거나 문자열도 null도 아니면 거절한다. RESPONSE_BLOCKCHAIN이면 data의 블록 배열도
-// 그렇게 파싱하고, 머클 루트와 해시를 구해 둔다 (decodeBlocks): 빈 배열, 구조가 틀린 블록(isValidBlockStructure와
-// withinLimits: 챕터는 addBlock이나 replaceChain에서야 거절한다), 64글자 대문자 16진수가 아닌 해시나 data와 맞지
+// 있다. type이 정수가 아니거나 data가 없거나 문자열도 null도 아니면 거부한다. RESPONSE_BLOCKCHAIN이면 data의 블록 배열도
+// 그렇게 파싱하고, 머클 루트와 해시를 미리 계산해 둔다 (decodeBlocks): 빈 배열, 구조가 틀린 블록(isValidBlockStructure와
+// withinLimits: 챕터는 addBlock이나 replaceChain에서야 거부한다), 64글자 대문자 16진수가 아닌 해시나 data와 맞지
 // 않는 머클 루트(유효할 수 없는 블록, prepareBlocks), 2^20개가 넘는 data 값, Go가 자바스크립트와 같게 읽지 못하는
-// data(canonicalJSON: 짝이 없는 \ud800, U+FFFD, 64겹보다 깊은 값)와 "toString" 키가 든 메시지는 통째로 거절한다. 모르는 type은 챕터처럼 받고
+// data(canonicalJSON: 짝이 없는 \ud800, U+FFFD, 64겹보다 깊은 값)와 "toString" 키가 든 메시지는 통째로 거부한다. 모르는 type은 챕터처럼 받고
 // 넘어간다. 여러 프레임으로 나눈 메시지는 프레임마다 따로 읽어 잘못된 메시지가 된다 (readPump).
 func readMessage(frame []byte) (message Message, prepared []dataFacts, err error) {
 	var wire struct {
@@ -668,7 +653,7 @@ func readMessage(frame []byte) (message Message, prepared []dataFacts, err error
 // sameAsStringify는 frame이 {"type":typ,"data":data}를 JSON.stringify가 쓴 바이트와 같은지 알려준다. 큰 data 문자열은
 // 다시 쓰지 않고 길이로 비교한다: JSON.stringify는 그 문자열에 따옴표를 붙이고 "와 \ 만 이스케이프해 쓰며(answerSize:
 // 블록 배열의 JSON에는 제어 문자가 없다), 같은 문자열을 다르게 쓴 것(다른 이스케이프, 공백, 더 쓴 키)은 더 길다.
-// 제어 문자가 든 data 문자열은 JSON.stringify가 쓴 것이어도 길이가 달라 거절한다 (블록 배열일 수 없는 data이다).
+// 제어 문자가 든 data 문자열은 JSON.stringify가 쓴 것이어도 길이가 달라 거부한다 (블록 배열일 수 없는 data이다).
 func sameAsStringify(frame []byte, typ MessageType, data *string) bool {
 	if data == nil {
 		return string(frame) == fmt.Sprintf(`{"type":%d,"data":null}`, typ)
@@ -681,10 +666,10 @@ func sameAsStringify(frame []byte, typ MessageType, data *string) bool {
 // 블록 하나씩 파싱한다. 블록마다 다시 쓴 바이트가 받은 바이트와 같아야 하고(readMessage),
 // 틀린 블록을 만나면 그 자리에서 멈춘다. 해시는 prepareBlocks가 구한다.
 // 챕터와 다른 점: 다른 형식으로 쓴 블록(공백, 다른 키 차례나 대소문자, 더 있는 키, 1.0이나 1.5처럼 쓴 정수)은
-// 챕터는 받지만 여기서는 메시지째 거절한다. 챕터의 노드가 생성하는 블록은 늘 이 형식이지만, 이상한 피어가 만든
+// 챕터는 받지만 여기서는 메시지째 거부한다. 챕터의 노드가 생성하는 블록은 늘 이 형식이지만, 이상한 피어가 만든
 // 블록을 받아 전할 때는 다른 키 차례, 더 있는 키, 1.5 같은 수를 그대로 남겨 보낸다: 그런 체인은 Go 노드와
 // 갈라진다 (README의 「남는 한계」). 빈 배열(챕터는 예외로 죽는다)과 isValidBlockStructure나 withinLimits에
-// 맞지 않는 블록도 메시지째 거절한다: 챕터는 index를 비교한 뒤에야 isValidNewBlock이 거절한다.
+// 맞지 않는 블록도 메시지째 거부한다: 챕터는 index를 비교한 뒤에야 isValidNewBlock이 거부한다.
 func decodeBlocks(text string) ([]Block, []dataFacts, error) {
 	dec := json.NewDecoder(strings.NewReader(text))
 	if token, err := dec.Token(); err != nil || token != json.Delim('[') || !strings.HasPrefix(text, "[") {
@@ -712,9 +697,9 @@ func decodeBlocks(text string) ([]Block, []dataFacts, error) {
 	return blocks, prepared, err
 }
 
-// prepareBlocks는 받은 블록들의 해시, 머클 루트, 비용을 mu 밖에서 구해 둔다. 챕터의 isValidChain은 앞 블록에
+// prepareBlocks는 받은 블록들의 해시, 머클 루트, 비용을 mu 밖에서 미리 계산해 둔다. 챕터의 isValidChain은 앞 블록에
 // 이어지지 않는 곳에서 멈추므로, 그 뒤 블록의 data는 파싱하고 해시하지 않는다(마지막 블록은 addBlock이 볼 수
-// 있어 늘 구한다). 구한 머클 루트가 헤더의 것과 다른 블록은 유효할 수 없으므로 메시지째 거절한다: 쓰레기 data를
+// 있어 늘 구한다). 구한 머클 루트가 헤더의 것과 다른 블록은 유효할 수 없으므로 메시지째 거부한다: 쓰레기 data를
 // 해시하게 하려면 보낸 쪽도 그 머클 루트를 구해야 한다. 프레임에서 해시하는 data 값은 maxLeaves 개까지이다.
 func prepareBlocks(blocks []Block) (prepared []dataFacts, err error) {
 	total, chained := cost{bytes: int32(len(`{"type":2,"data":"[]"}`) - 1)}, true
@@ -754,7 +739,7 @@ func describe(t MessageType, blocks []Block) string {
 }
 
 // trace는 P2P에서 일어난 일 하나(보냄 →, 받음 ←, 열림 +, 닫힘 -)를 -trace 면 로그에 한 줄 출력하고, 노드의
-// 페이지를 보는 열린 스트림마다 넣는다. 넣을 공간이 없는(뒤처진) 스트림은 닫는다. mu를 잡고 부른다.
+// 페이지를 보는 열린 스트림마다 넣는다. 넣을 공간이 없는(뒤처진) 스트림은 닫는다. mu를 잠그고 부른다.
 func trace(dir, peer, text string) {
 	if *tracing && (dir == "→" || dir == "←") {
 		log.Printf("%s %s %s", dir, peer, text)

@@ -75,8 +75,9 @@ func initConnection(ws *socket) {
 // 노트와 다른 점: 노트는 이 이름을 intiMessageHandler로, ws.on이 소켓을 "메세지 대기열"에 올린다고 적었다. 함수를 등록할 뿐이다.
 func initMessageHandler(ws *socket) {
 	// const message = JSON.parse(data)는 mu를 잠그기 전에 한다 (readMessage).
-	// 챕터와 다른 점: 잘못된 메시지는 여기 오지 않고 "Ignored message from …"을 출력하며, 다섯 번째에는 연결을 닫는다.
-	// 잘못된 메시지는 JSON.stringify가 쓰는 형식이 아닌 것, 유효할 수 없는 블록이 든 것, 한계를 넘는 것이다 (readMessage).
+	// 챕터와 다른 점: 잘못된 메시지는 여기 오지 않고 "Ignored message from …"을 출력하며, 다섯 번째에는 연결을 닫는다:
+	// 로그와 CPU를 쓰게 하는 피어를 끊으려고. 잘못된 메시지는 JSON.stringify가 쓰는 형식이 아닌 것(Go가 자바스크립트와
+	// 다르게 읽을 수 있다), 유효할 수 없는 블록이 든 것, 한계를 넘는 것이다 (readMessage).
 	// 챕터와 다른 점: 큰 메시지는 노드 전체에서 둘씩 읽고, 너무 크거나 느린 연결은 끊는다 (readPump).
 	ws.on("message", func(message Message) {
 		switch message.Type {
@@ -135,7 +136,7 @@ func handleBlockchainResponse(message Message) {
 		} else if len(receivedBlocks) == 1 { // 노트와 다른 점: 노트는 "블록체인 전체 길이"가 1이면 "블록의 오류"라고 적었다. 받은 배열의 길이이다
 			// 블록 하나만 받았는데 내 마지막 블록을 가리키지 않는다: 사이의 블록을 놓쳤거나 다른 포크이다.
 			log.Println("We have to query the chain from our peer")
-			broadcast(queryAllMsg()) // 챕터와 다른 점: 이미 QUERY_ALL을 보낸 피어에게는 다시 보내지 않는다 (send)
+			broadcast(queryAllMsg()) // 챕터와 다른 점: 이미 QUERY_ALL을 보낸 피어에게는 다시 보내지 않는다: 체인 전체를 거듭 받지 않으려고 (send)
 		} else { // 노트와 다른 점: 노트는 "꽤 지난 뒤에 나타난" 블록들이고 "내가 가진 길이보다 길면"이라 적었다. 길이는 replaceChain이 본다
 			// 여러 블록을 받았는데 마지막 블록이 내 마지막 블록을 가리키지 않는다: 더 길고 유효하면 교체한다.
 			log.Println("Received blockchain is longer than current blockchain")

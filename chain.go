@@ -26,7 +26,7 @@ import (
 type BlockHeader struct {
 	Version      string `json:"version"`
 	Index        int64  `json:"index"`
-	PreviousHash Hash   `json:"previousHash"` // JSON에서는 64글자 대문자 16진수 문자열 (Hash: 아래)
+	PreviousHash Hash   `json:"previousHash"` // Hash(아래)는 SHA-256의 32바이트이다. JSON에서는 64글자 대문자 16진수 문자열이다
 	Timestamp    int64  `json:"timestamp"`
 	MerkleRoot   Hash   `json:"merkleRoot"`
 }
@@ -89,8 +89,8 @@ func getCurrentTimestamp() int64 { return (time.Now().UnixMilli() + 500) / 1000 
 
 // addBlock은 새 블록이 마지막 블록 위에 올 수 있으면 체인에 추가하고 true를 반환한다. (main.js 67–73행)
 func addBlock(newBlock Block) bool {
-	// 챕터와 다른 점: 체인 전체의 응답이 한 메시지의 한계(64 MiB, data 값 2^20개)를 넘게 할 블록은 추가하지 않는다 (fits).
-	if isValidNewBlock(newBlock, getLatestBlock()) && fits(&newBlock) {
+	// 챕터와 다른 점: 체인 전체의 응답이 한 메시지의 한계(64 MiB, data 값 2^20개)를 넘게 할 블록은 추가하지 않는다 (fitsInOneMessage).
+	if isValidNewBlock(newBlock, getLatestBlock()) && fitsInOneMessage(&newBlock) {
 		blockchain = append(blockchain, newBlock)
 		return true
 	}
@@ -104,8 +104,8 @@ func calculateHash(version string, index int64, previousHash Hash, timestamp int
 
 // calculateHashForBlock은 블록 헤더의 다섯 값으로 블록 해시를 구한다. (main.js 79–87행)
 func calculateHashForBlock(block Block) Hash {
-	// 받은 메시지의 블록이면 mu를 잠그기 전에 미리 계산한 해시를 쓴다: 결과는 같고, 긴 체인의 검증이 빨라진다 (knownFacts).
-	if f, _ := knownFacts(block.Data); f.hash != (Hash{}) {
+	// 받은 메시지의 블록이면 mu를 잠그기 전에 미리 계산한 해시를 쓴다: 결과는 같고, 긴 체인의 검증이 빨라진다 (precomputed).
+	if f, _ := precomputed(block.Data); f.hash != (Hash{}) {
 		return f.hash
 	}
 	return calculateHash(
@@ -118,12 +118,12 @@ func calculateHashForBlock(block Block) Hash {
 }
 
 // isValidNewBlock은 newBlock이 previousBlock 바로 다음 블록으로 맞는지 검사한다. (main.js 89–110행)
-// 챕터와 다른 점: 받은 블록의 구조와, 검증이 닿는 블록(첫 블록부터 이어진 블록들과 마지막 블록)의 머클 루트는 받을 때
-// 검사해 틀리면 메시지째 거부한다 (readMessage). 그래서 받은 블록에는 아래의 "invalid block structure"와
+// 챕터와 다른 점: 받은 블록의 구조와, 챕터의 검증이 볼 수 있는 블록(첫 블록부터 이어진 블록들과 마지막 블록)의 머클
+// 루트는 받을 때 검사해 틀리면 메시지째 거부한다 (readMessage). 그래서 받은 블록에는 아래의 "invalid block structure"와
 // "Invalid merkleRoot" 대신 "Ignored message from …"이 출력되고, 챕터가 그 메시지로 하던 다른 일도 없다.
 func isValidNewBlock(newBlock Block, previousBlock Block) bool {
 	if !isValidBlockStructure(newBlock) {
-		log.Printf("invalid block structure: %.200s", stringify(newBlock)) // 챕터와 다른 점: JSON은 200글자까지 출력한다
+		log.Printf("invalid block structure: %s", stringify(newBlock))
 		return false
 	} else if previousBlock.Header.Index+1 != newBlock.Header.Index {
 		log.Println("Invalid index")
@@ -142,8 +142,8 @@ func isValidNewBlock(newBlock Block, previousBlock Block) bool {
 // isValidBlockStructure는 블록의 각 값이 맞는 타입인지 검사한다. (main.js 112–119행)
 // 챕터의 typeof 검사 여섯 가운데 헤더의 다섯(version, previousHash, merkleRoot는 'string', index, timestamp는 'number')은
 // Go의 타입(string, Hash, int64)이 대신한다: 다른 타입이나 null, 빠진 값이 든 블록은 받을 때 거부한다 (decodeBlocks).
-// 챕터와 다른 점: index와 timestamp는 정수여야 하고(1.5는 거부), data는 배열이어야 하며(챕터는 null과 객체도 받는다), 받은
-// 블록은 크기의 한계도 지켜야 한다 (withinLimits).
+// 챕터와 다른 점: index와 timestamp는 정수여야 하고(1.5는 거부), data는 배열이어야 한다(챕터는 null과 객체도 통과시키고
+// 다음 검사에서 예외로 죽는다). 받은 블록은 크기의 한계도 지켜야 한다 (withinLimits).
 func isValidBlockStructure(block Block) bool { return len(block.Data) >= 2 && block.Data[0] == '[' } // typeof(block.data) 대신 배열인지
 
 // isValidChain은 첫 블록이 제네시스 블록과 같고 모든 블록이 앞 블록 위에 맞게 올라가 있는지 검사한다. (main.js 121–133행)
@@ -194,7 +194,7 @@ func (h *Hash) UnmarshalText(text []byte) error {
 }
 
 // costs는 블록에 적어 두는 비용이다: 응답 프레임의 크기를 체인을 다시
-// 돌지 않고 안다 (fits와 decodeBlocks, prepareBlocks가 적는다).
+// 돌지 않고 안다 (fitsInOneMessage와 decodeBlocks, prepareBlocks가 적는다).
 type costs struct {
 	own   cost // 이 블록 하나가 응답 프레임에 더하는 비용 (0이면 아직 세지 않았다)
 	total cost // 제네시스부터 이 블록까지의 체인을 응답 프레임 하나로 보낼 때의 비용
@@ -220,9 +220,9 @@ type dataFacts struct {
 	values     int
 }
 
-// knownFacts는 data의 블록에 대해 미리 계산한 것이다: 받은 메시지의 것(known)이나 생성할 블록의 것(bodies). 챕터의
+// precomputed는 data의 블록에 대해 미리 계산한 것이다: 받은 메시지의 것(known)이나 생성할 블록의 것(bodies). 챕터의
 // 검증은 블록을 차례로 보므로 known에서는 지난번에 찾은 위치(knownNext)나 그 다음에서 대개 찾는다. mu를 잠그고 부른다.
-func knownFacts(data json.RawMessage) (dataFacts, bool) {
+func precomputed(data json.RawMessage) (dataFacts, bool) {
 	if len(data) == 0 {
 		return dataFacts{}, false
 	}
@@ -238,7 +238,7 @@ func knownFacts(data json.RawMessage) (dataFacts, bool) {
 }
 
 // known은 챕터의 코드가 지금 다루는 받은 메시지에 대해 미리 계산한 것들이고(receive가 넣고 지운다), knownNext는
-// knownFacts가 거기서 지난번에 찾은 위치이다 (둘 다 mu가 지킨다). 챕터의 함수(calculateHashForBlock, merkleRootOf)는
+// precomputed가 거기서 지난번에 찾은 위치이다 (둘 다 mu가 지킨다). 챕터의 함수(calculateHashForBlock, merkleRootOf)는
 // 여기 있는 값이면 다시 계산하지 않는다.
 var known, knownNext = []dataFacts(nil), 0
 
@@ -263,10 +263,10 @@ func chainCost(blocks []Block) cost {
 	return c
 }
 
-// fits는 newBlock을 추가한 체인 전체의 응답이 한계 안인지 알려주고, 그 비용을 newBlock에 적어 둔다. 생성한 블록이면
+// fitsInOneMessage는 newBlock을 추가한 체인 전체의 응답이 한계 안인지 알려주고, 그 비용을 newBlock에 적어 둔다. 생성한 블록이면
 // readBody가 미리 계산한 것(bodies)을 다 썼으므로 지운다: 요청이 끝날 때 지우면 클라이언트가 먼저 끊은 요청은 mu를
 // 잠근 뒤 머클 루트를 다시 구하게 된다.
-func fits(newBlock *Block) bool {
+func fitsInOneMessage(newBlock *Block) bool {
 	newBlock.own = blockCost(*newBlock)
 	bodies.Delete(&newBlock.Data[0])
 	newBlock.total = chainCost(blockchain).plus(newBlock.own)
@@ -286,14 +286,14 @@ func withinLimits(h BlockHeader, data json.RawMessage) bool {
 // factsOf는 data의 머클 루트와 값의 수이다: 미리 계산한 것이
 // 있으면(known) 그것을, 없으면 구한다 (제네시스 블록처럼 작은 data).
 func factsOf(data json.RawMessage) dataFacts {
-	if f, ok := knownFacts(data); ok {
+	if f, ok := precomputed(data); ok {
 		return f
 	}
 	f, _ := prepareData(data, maxLeaves)
 	return f
 }
 
-// bodies는 readBody가 생성할 블록의 data에 대해 mu 밖에서 미리 계산한 것들이다: data 배열의 주소마다 dataFacts (fits가 지운다).
+// bodies는 readBody가 생성할 블록의 data에 대해 mu 밖에서 미리 계산한 것들이다: data 배열의 주소마다 dataFacts (fitsInOneMessage가 지운다).
 var bodies sync.Map
 
 // merkleRootOf는 npm merkle 0.6.0의 merkle("sha256").sync(data).root() || '0'.repeat(64)와 같은 값을 구한다. data는

@@ -52,6 +52,8 @@ type socket struct {
 // getSockets는 연결된 소켓들을 반환한다. (main.js 152행)
 func getSockets() []*socket { return sockets }
 
+// initHttpServer(main.js 154–190행)는 챕터에서 여기 있지만 http.go에 옮겼다.
+
 // initP2PServer는 ln(main이 미리 연 포트)에서 웹소켓 서버를 열고, 연결이 올 때마다 initConnection을 부른다. (main.js 192–196행)
 // 챕터와 다른 점: 연결 수와 핸드셰이크에 한계가 있고, 이 노드 자신과 웹 페이지가 여는 연결은 거부한다 (newServer).
 // 노트와 다른 점: 노트는 server.on이 연결을 "대기열"에 올린다고 적었다. 연결마다 부를 함수를 등록할 뿐이다.
@@ -75,10 +77,11 @@ func initConnection(ws *socket) {
 // 노트와 다른 점: 노트는 이 이름을 intiMessageHandler로, ws.on이 소켓을 "메세지 대기열"에 올린다고 적었다. 함수를 등록할 뿐이다.
 func initMessageHandler(ws *socket) {
 	// const message = JSON.parse(data)는 mu를 잠그기 전에 한다 (readMessage).
-	// 챕터와 다른 점: 잘못된 메시지는 여기 오지 않고 "Ignored message from …"을 출력하며, 다섯 번째에는 연결을 닫는다:
-	// 로그와 CPU를 쓰게 하는 피어를 끊으려고. 잘못된 메시지는 JSON.stringify가 쓰는 형식이 아닌 것(Go가 자바스크립트와
-	// 다르게 읽을 수 있다), 유효할 수 없는 블록이 든 것, 한계를 넘는 것이다 (readMessage).
-	// 챕터와 다른 점: 큰 메시지는 노드 전체에서 둘씩 읽고, 너무 크거나 느린 연결은 끊는다 (readPump).
+	// 챕터와 다른 점: 잘못된 메시지는 여기 오지 않고 "Ignored message from …"을 출력하며, 다섯 번째에는 연결을 닫는다
+	// (로그와 CPU를 쓰게 하는 피어를 끊으려고). 잘못된 메시지는 JSON이 아니거나 JSON.stringify가 쓰는 형식이 아닌 것(공백,
+	// 키 차례, 1.0, 나눈 프레임), type이 정수가 아니거나 data가 null도 블록 배열도 아닌 것, 빈 블록 배열, 유효할 수 없는
+	// 블록이 든 것, 한계를 넘는 것이다 (readMessage). 챕터는 이런 메시지에 죽거나, 무시하거나, 처리한다.
+	// 챕터와 다른 점: 큰 메시지는 한 번에 둘까지만 읽고, 너무 크거나 느린 연결은 끊는다. 닫힌 소켓에 온 메시지는 버린다 (readPump).
 	ws.on("message", func(message Message) {
 		switch message.Type {
 		case QUERY_LATEST:
@@ -107,8 +110,9 @@ func closeConnection(ws *socket) {
 // 노트와 다른 점: 노트는 peer를 포트 번호라, 소켓을 여기서 배열에 넣는다고 적었다 (ws://… 주소이고, 넣는 것은 initConnection이다).
 func connectToPeers(newPeers []string) {
 	for _, peer := range newPeers {
-		// 챕터와 다른 점: ws://가 아닌 주소, 이미 연결한 주소, 64개를 넘는 연결은 건너뛰고 "Connection failed"를 출력한다.
-		// 이 노드 자신에게는 연결되지 않는다. 챕터는 호스트가 없는 주소에 예외를 던진다(/addPeers가 500) (newWebSocket).
+		// 챕터와 다른 점: ws://가 아닌 주소, 이미 연결한 주소, 64개를 넘는 연결은 건너뛰고 "Connection failed"를 출력한다
+		// (챕터는 호스트가 없는 주소에 예외를 던져 /addPeers가 500이다). 연결과 핸드셰이크는 5초 안에 끝나야 하고, 이 노드
+		// 자신에게는 연결되지 않는다 (newWebSocket, dial).
 		ws := newWebSocket(peer) // const ws = new WebSocket(peer)
 		ws.on("open", func() { initConnection(ws) })
 		// 챕터와 다른 점: 주소와 까닭을 출력하고, 열린 뒤의 에러에는 출력하지 않는다. 노트와 다른 점: 노트는 소문자 connection으로 적었다.
@@ -117,7 +121,7 @@ func connectToPeers(newPeers []string) {
 }
 
 // handleBlockchainResponse는 받은 블록들을 보고 내 체인에 추가할지, 체인 전체를 요청할지, 체인을 교체할지 정한다. (main.js 243–273행)
-// 챕터와 다른 점: 유효할 수 없는 블록이 든 메시지는 여기 오지 않는다 (initMessageHandler).
+// 챕터와 다른 점: 잘못된 메시지(빈 배열, 유효할 수 없는 블록이 든 것 등)는 여기 오지 않는다 (initMessageHandler).
 func handleBlockchainResponse(message Message) {
 	receivedBlocks := message.Data // JSON.parse(message.data): 받을 때 이미 했다
 	latestBlockReceived := receivedBlocks[len(receivedBlocks)-1]
@@ -126,19 +130,24 @@ func handleBlockchainResponse(message Message) {
 	if latestBlockReceived.Header.Index > latestBlockHeld.Header.Index {
 		// 노트와 다른 점: 노트는 " we got:"으로 적었다.
 		log.Printf("Blockchain possibly behind. We got: %d,  Peer got: %d", latestBlockHeld.Header.Index, latestBlockReceived.Header.Index)
-		if calculateHashForBlock(latestBlockHeld) == latestBlockReceived.Header.PreviousHash { // 노트와 다른 점: 노트는 ===를 ==로 적었다 (다음 분기도)
+		// 노트와 다른 점: 노트는 이 ===와 다음 분기의 ===를 ==로 적었다 (Go의 ==가 챕터의 ===이다).
+		if calculateHashForBlock(latestBlockHeld) == latestBlockReceived.Header.PreviousHash {
 			// 받은 블록이 내 마지막 블록을 가리킨다: 바로 추가한다.
 			log.Println("We can append the received block to our chain")
 			if addBlock(latestBlockReceived) {
-				// 노트와 다른 점: 노트는 다른 피어들에게 새 블록을 원장에 넣으라고 "요청한다"고 적었다. 알릴 뿐이고, 받은 피어가 스스로 검사한다.
+				// 새 블록을 알린다. 노트와 다른 점: 노트는 원장에 넣으라고 "요청한다"고 적었다. 받은 피어가 스스로 검사한다.
 				broadcast(responseLatestMsg())
 			}
-		} else if len(receivedBlocks) == 1 { // 노트와 다른 점: 노트는 "블록체인 전체 길이"가 1이면 "블록의 오류"라고 적었다. 받은 배열의 길이이다
+		} else if len(receivedBlocks) == 1 {
 			// 블록 하나만 받았는데 내 마지막 블록을 가리키지 않는다: 사이의 블록을 놓쳤거나 다른 포크이다.
+			// 노트와 다른 점: 노트는 "블록체인 전체 길이"가 1이면 "블록의 오류"라고 적었다. 받은 배열의 길이이고, 오류가 아니다.
 			log.Println("We have to query the chain from our peer")
-			broadcast(queryAllMsg()) // 챕터와 다른 점: 이미 QUERY_ALL을 보낸 피어에게는 다시 보내지 않는다: 체인 전체를 거듭 받지 않으려고 (send)
-		} else { // 노트와 다른 점: 노트는 "꽤 지난 뒤에 나타난" 블록들이고 "내가 가진 길이보다 길면"이라 적었다. 길이는 replaceChain이 본다
+			// 챕터와 다른 점: QUERY_ALL을 보낸 피어에게는, 그 피어가 내 체인에 이어지지 않는 새 블록 하나를 알릴 때까지
+			// 다시 보내지 않는다: 체인 전체를 거듭 받지 않으려고 (send).
+			broadcast(queryAllMsg())
+		} else {
 			// 여러 블록을 받았는데 마지막 블록이 내 마지막 블록을 가리키지 않는다: 더 길고 유효하면 교체한다.
+			// 노트와 다른 점: 노트는 "꽤 지난 뒤에 나타난" 블록들이고 "내가 가진 길이보다 길면"이라 적었다. 길이는 replaceChain이 본다.
 			log.Println("Received blockchain is longer than current blockchain")
 			replaceChain(receivedBlocks)
 		}
@@ -167,8 +176,9 @@ func responseLatestMsg() Message {
 }
 
 // write는 메시지를 그 소켓으로 보낸다. 챕터의 ws.send처럼 기다리지 않고 돌아온다: 소켓의 대기열에 넣는다. (main.js 303행)
-// 챕터와 다른 점: 닫힌 소켓에는 보내지 않는다(챕터는 예외를 던진다). 이미 QUERY_ALL을 보낸 피어에게는 QUERY_ALL을 다시
-// 보내지 않는다. 너무 밀린 소켓은 닫고, 모든 대기열이 차면 "Not sending to …"를 출력하고 보내지 않는다 (send).
+// 챕터와 다른 점: 닫힌 소켓에는 보내지 않는다(챕터는 예외를 던진다). QUERY_ALL은 handleBlockchainResponse에 적은 때에만
+// 다시 보낸다. 1024개가 밀리거나 프레임 하나를 30초 안에 못 보내는 소켓은 닫고, 모든 대기열이 차면
+// "Not sending to …"를 출력하고 보내지 않는다 (send).
 // 노트와 다른 점: 노트는 서버 소켓이 클라이언트에게 보낸다고 적었다. 연결한 쪽도 받은 쪽도 write를 부른다.
 func write(ws *socket, message Message) {
 	ws.send(message) // ws.send(JSON.stringify(message))

@@ -27,14 +27,14 @@ import (
 // 챕터와 다른 점: 없는 경로와 메서드는 Go의 404, 405이고(Express는 /blocks/나 대소문자가 다른 경로도 받는다), ETag와
 // 304, OPTIONS의 자동 응답은 없다. 챕터에 없는 GET /(노드의 페이지)와 GET /events(그 페이지가 보는 P2P 메시지)가 있다.
 // 챕터와 다른 점: 다른 사이트의 웹 페이지가 보낸 POST는 403, IP 주소나 localhost가 아닌 호스트는 421이다. 연결 수, 요청
-// 헤더(4 KiB, 넘으면 431), 경로마다 동시에 실행되는 요청 수에 한계가 있고(못 기다리면 503), 요청은 1분 안에 끝난다 (serve).
+// 헤더(4 KiB, 넘으면 431), 동시에 실행되는 요청 수(GET /blocks는 둘, /mineBlock과 /addPeers는 합쳐 넷)에 한계가 있고
+// (못 기다리면 503), 요청은 1분 안에 끝난다 (serve).
 // 챕터와 다른 점: 본문은 /mineBlock과 /addPeers에서만, 압축하지 않은 것만 읽는다(bodyParser.json()은 모든 경로에서
 // 읽는다). 본문 때문인 에러(400, 413, 415)의 본문은 Express의 HTML이 아니라 {"error":"…"}이다 (readBody).
 func initHttpServer(ln net.Listener) {
 	mux := http.NewServeMux()
 
 	// GET /blocks: 블록체인 전체
-	// 챕터와 다른 점: 한 번에 둘까지 실행된다 (나머지는 기다린다).
 	mux.HandleFunc("GET /blocks", func(w http.ResponseWriter, r *http.Request) {
 		mu.Lock()
 		blocks := getBlockchain()
@@ -44,7 +44,6 @@ func initHttpServer(ln net.Listener) {
 
 	// POST /mineBlock {"data":[…]}: 새 블록을 생성해 반환한다
 	// 노트와 다른 점: 노트의 코드는 function (req, res) {/ 로, { 뒤에 /가 하나 더 있다 (문법 오류).
-	// 챕터와 다른 점: /addPeers와 합쳐 한 번에 넷까지 실행된다.
 	mux.HandleFunc("POST /mineBlock", func(w http.ResponseWriter, r *http.Request) {
 		var data json.RawMessage
 		// 챕터와 다른 점: 배열이 아닌 data(챕터는 500)와 자바스크립트와 같게 읽을 수 없는 data(1e400, 64겹보다 깊은 값,
@@ -90,7 +89,6 @@ func initHttpServer(ln net.Listener) {
 
 	// POST /addPeers {"peers":[…]}: 피어마다 웹소켓을 연다.
 	// 노트와 다른 점: 노트는 /addpeers로 적었다. Express는 대소문자를 가리지 않아 챕터에서도 되므로 그 철자도 받는다.
-	// 챕터와 다른 점: /mineBlock과 합쳐 한 번에 넷까지 실행된다.
 	addPeers := func(w http.ResponseWriter, r *http.Request) {
 		var peers []string
 		// 챕터와 다른 점: 배열이 아닌 peers와 null도 문자열도 아닌 주소(챕터는 500), 64개를 넘는 주소(챕터는 모두 연결한다)는

@@ -60,7 +60,7 @@ func getGenesisBlock() Block {
 	const timestamp = 1231006505 // 2009/01/03 6:15pm (UTC)
 	data := json.RawMessage(`["The Times 03/Jan/2009 Chancellor on brink of second bailout for banks"]`)
 
-	merkleRoot := merkleRootOf(data) // merkle("sha256").sync(data).root() || '0'.repeat(64): npm merkle은 아래의 rootOf로 옮겼다
+	merkleRoot := merkleRootOf(data) // merkle("sha256").sync(data).root() || '0'.repeat(64): npm merkle은 merkleRootOf(아래)로 옮겼다
 
 	header := BlockHeader{version, index, previousHash, timestamp, merkleRoot}
 	return Block{Header: header, Data: data}
@@ -81,7 +81,7 @@ func generateNextBlock(blockData json.RawMessage) Block {
 }
 
 // getCurrentVersion은 이 노드가 생성하는 블록의 버전으로, 챕터 2의 package.json처럼 "2.1.0"이다. (main.js 57–61행)
-// 챕터와 다른 점: 챕터는 부를 때마다 ./package.json을 읽는다. 여기서는 그 값을 코드에 적었다.
+// 챕터와 다른 점: 챕터는 부를 때마다 ./package.json을 읽는다. 이 저장소에는 package.json이 없어 그 값을 코드에 적었다.
 func getCurrentVersion() string { return "2.1.0" }
 
 // getCurrentTimestamp는 지금 시각을 초 단위로 반환한다 (Math.round(밀리초 / 1000)). (main.js 63–65행)
@@ -142,8 +142,8 @@ func isValidNewBlock(newBlock Block, previousBlock Block) bool {
 // isValidBlockStructure는 블록의 각 값이 맞는 타입인지 검사한다. (main.js 112–119행)
 // 챕터의 typeof 검사 여섯 가운데 헤더의 다섯(version, previousHash, merkleRoot는 'string', index, timestamp는 'number')은
 // Go의 타입(string, Hash, int64)이 대신한다: 다른 타입이나 null, 빠진 값이 든 블록은 받을 때 거부한다 (decodeBlocks).
-// 챕터와 다른 점: index와 timestamp는 정수여야 하고(1.5는 거부), data는 배열이어야 한다(챕터는 null과 객체도 통과시키고
-// 다음 검사에서 예외로 죽는다). 받은 블록은 크기의 한계도 지켜야 한다 (withinLimits).
+// 챕터와 다른 점: index와 timestamp는 정수여야 하고(1.5는 거부), data는 배열이어야 한다(챕터의 이 검사는 null과 객체도
+// 통과시킨다). 받은 블록은 크기의 한계도 지켜야 한다 (withinLimits).
 func isValidBlockStructure(block Block) bool { return len(block.Data) >= 2 && block.Data[0] == '[' } // typeof(block.data) 대신 배열인지
 
 // isValidChain은 첫 블록이 제네시스 블록과 같고 모든 블록이 앞 블록 위에 맞게 올라가 있는지 검사한다. (main.js 121–133행)
@@ -193,12 +193,10 @@ func (h *Hash) UnmarshalText(text []byte) error {
 	return nil
 }
 
-// costs는 블록에 적어 두는 비용이다: 응답 프레임의 크기를 체인을 다시
-// 돌지 않고 안다 (fitsInOneMessage와 decodeBlocks, prepareBlocks가 적는다).
-type costs struct {
-	own   cost // 이 블록 하나가 응답 프레임에 더하는 비용 (0이면 아직 세지 않았다)
-	total cost // 제네시스부터 이 블록까지의 체인을 응답 프레임 하나로 보낼 때의 비용
-}
+// costs는 블록에 적어 두는 비용이다: 응답 프레임의 크기를 체인을 다시 돌지 않고 안다 (fitsInOneMessage와
+// decodeBlocks, prepareBlocks가 적는다). own은 이 블록 하나가 응답 프레임에 더하는 비용이고(0이면 아직 세지 않았다),
+// total은 제네시스부터 이 블록까지의 체인을 응답 프레임 하나로 보낼 때의 비용이다.
+type costs struct{ own, total cost }
 
 // cost는 블록들을 RESPONSE_BLOCKCHAIN 프레임 하나로 보낼 때의 비용이다: 프레임의 바이트
 // 수와 머클 리프 노드로 해시할 data 값의 수. 받는 쪽은 프레임 하나에, 가진 쪽은 체인 전체의
@@ -221,7 +219,7 @@ type dataFacts struct {
 }
 
 // precomputed는 data의 블록에 대해 미리 계산한 것이다: 받은 메시지의 것(known)이나 생성할 블록의 것(bodies). 챕터의
-// 검증은 블록을 차례로 보므로 known에서는 지난번에 찾은 위치(knownNext)나 그 다음에서 대개 찾는다. mu를 잠그고 부른다.
+// 검증은 블록을 차례로 보므로 known에서는 지난번에 찾은 위치(knownNext)나 그 다음에서 대개 찾는다. mu를 잠근 채로 불러야 한다.
 func precomputed(data json.RawMessage) (dataFacts, bool) {
 	if len(data) == 0 {
 		return dataFacts{}, false
@@ -300,7 +298,7 @@ var bodies sync.Map
 // 이미 검사한 것이다(readBody, prepareBlocks): JSON.stringify의 형식이 아닌 data의 루트는 '0' 64개가 되어 버린다.
 func merkleRootOf(data json.RawMessage) Hash { return factsOf(data).root }
 
-// prepareData는 data 배열의 머클 루트와 값의 수를 구한다. 이스케이프 없는 문자열만이 아닌 data는 JSON.stringify가
+// prepareData는 data 배열의 머클 루트와 값의 수를 구한다. 이스케이프 없는 문자열들로만 된 data가 아니면 JSON.stringify가
 // 쓰는 형식인지도 보고(canonicalJSON), 값이 limit 개를 넘으면 해시하지 않고 거부한다. 리프 노드는 값을 String(value)로
 // 바꾼 문자열이 이미 64글자 대문자 16진수면 그 값, 아니면 그 문자열의 SHA-256이다 (빈 문자열도 해시한다).
 func prepareData(data json.RawMessage, limit int) (dataFacts, error) {

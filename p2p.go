@@ -79,8 +79,9 @@ func initMessageHandler(ws *socket) {
 	// const message = JSON.parse(data)는 mu를 잠그기 전에 한다 (readMessage).
 	// 챕터와 다른 점: 잘못된 메시지는 여기 오지 않고 "Ignored message from …"을 출력하며, 다섯 번째에는 연결을 닫는다
 	// (로그와 CPU를 쓰게 하는 피어를 끊으려고). 잘못된 메시지는 JSON이 아니거나 JSON.stringify가 쓰는 형식이 아닌 것(공백,
-	// 키 차례, 1.0, 나눈 프레임), type이 정수가 아니거나 data가 null도 블록 배열도 아닌 것, 빈 블록 배열, 유효할 수 없는
-	// 블록이 든 것, 한계를 넘는 것이다 (readMessage). 챕터는 이런 메시지에 죽거나, 무시하거나, 처리한다.
+	// 키 차례, 1.0, 나눈 프레임), type이 정수가 아니거나 data가 없거나 null도 문자열도 아닌 것, RESPONSE_BLOCKCHAIN의 data가
+	// 블록 배열이 아니거나 빈 것, 유효할 수 없는 블록이 든 것, 한계를 넘는 것이다 (readMessage). 챕터는 이런 메시지에
+	// 죽거나, 무시하거나, 처리한다.
 	// 챕터와 다른 점: 큰 메시지는 한 번에 둘까지만 읽고, 너무 크거나 느린 연결은 끊는다. 닫힌 소켓에 온 메시지는 버린다 (readPump).
 	ws.on("message", func(message Message) {
 		switch message.Type {
@@ -95,8 +96,12 @@ func initMessageHandler(ws *socket) {
 }
 
 // initErrorHandler는 소켓이 닫히거나 에러가 나면 closeConnection을 부른다. (main.js 223–226행)
-// 챕터와 다른 점: 챕터는 "error"에도 등록해 closeConnection이 두 번 불릴 수 있다. 여기서는 닫힐 때 한 번이다.
-func initErrorHandler(ws *socket) { ws.on("close", func() { closeConnection(ws) }) }
+// 챕터와 다른 점: 챕터의 ws는 에러 뒤에 "close"도 알려 closeConnection이 두 번 불릴 수 있다. 여기서 열린 소켓의 에러는
+// "close"로만 알린다("error"는 연결하지 못했을 때만이다: newWebSocket). 그래서 한 번이다.
+func initErrorHandler(ws *socket) {
+	ws.on("close", func() { closeConnection(ws) })
+	ws.on("error", func() { closeConnection(ws) })
+}
 
 // closeConnection은 닫힌 소켓을 sockets에서 뺀다. (main.js 228–231행)
 func closeConnection(ws *socket) {
@@ -115,7 +120,8 @@ func connectToPeers(newPeers []string) {
 		// 자신에게는 연결되지 않는다 (newWebSocket, dial).
 		ws := newWebSocket(peer) // const ws = new WebSocket(peer)
 		ws.on("open", func() { initConnection(ws) })
-		// 챕터와 다른 점: 주소와 까닭을 출력하고, 열린 뒤의 에러에는 출력하지 않는다. 노트와 다른 점: 노트는 소문자 connection으로 적었다.
+		// 챕터와 다른 점: 주소와 까닭을 출력하고, 열린 뒤의 에러에는 출력하지 않는다.
+		// 노트와 다른 점: 노트는 소문자 connection으로 적었다.
 		ws.on("error", func() { log.Printf("Connection failed: %.200q: %.200v", peer, ws.reason()) })
 	}
 }
@@ -140,7 +146,8 @@ func handleBlockchainResponse(message Message) {
 			}
 		} else if len(receivedBlocks) == 1 {
 			// 블록 하나만 받았는데 내 마지막 블록을 가리키지 않는다: 사이의 블록을 놓쳤거나 다른 포크이다.
-			// 노트와 다른 점: 노트는 "블록체인 전체 길이"가 1이면 "블록의 오류"라고 적었다. 받은 배열의 길이이고, 오류가 아니다.
+			// 노트와 다른 점: 노트는 "블록체인 전체 길이"가 1이면 "블록의 오류"이니 "어디서 놓쳤는지 확인한다"고 적었다. 받은
+			// 배열의 길이이고, 오류가 아니며, 체인 전체를 받아 더 길고 유효하면 교체할 뿐이다.
 			log.Println("We have to query the chain from our peer")
 			// 챕터와 다른 점: QUERY_ALL을 보낸 피어에게는, 그 피어가 내 체인에 이어지지 않는 새 블록 하나를 알릴 때까지
 			// 다시 보내지 않는다: 체인 전체를 거듭 받지 않으려고 (send).
@@ -165,7 +172,7 @@ func queryAllMsg() Message { return Message{Type: QUERY_ALL, Data: nil} }
 func queryChainLengthMsg() Message { return Message{Type: QUERY_LATEST, Data: nil} }
 
 // responseChainMsg는 내 블록체인 전체를 담은 응답이다. (main.js 289–294행)
-// 노트와 다른 점: 노트의 JSON.stringify([getBlockchain()])는 체인을 배열로 한 번 더 감싼다.
+// 노트와 다른 점: 노트의 JSON.stringify([getBlockchain()])는 체인을 배열로 한 번 더 감싼다. 노트의 설명은 "자신의"를 "자산의"로 적었다.
 func responseChainMsg() Message {
 	return Message{Type: RESPONSE_BLOCKCHAIN, Data: getBlockchain()} // "data": JSON.stringify(getBlockchain())
 }
@@ -177,8 +184,8 @@ func responseLatestMsg() Message {
 
 // write는 메시지를 그 소켓으로 보낸다. 챕터의 ws.send처럼 기다리지 않고 돌아온다: 소켓의 대기열에 넣는다. (main.js 303행)
 // 챕터와 다른 점: 닫힌 소켓에는 보내지 않는다(챕터는 예외를 던진다). QUERY_ALL은 handleBlockchainResponse에 적은 때에만
-// 다시 보낸다. 1024개가 밀리거나 프레임 하나를 30초 안에 못 보내는 소켓은 닫고, 모든 대기열이 차면
-// "Not sending to …"를 출력하고 보내지 않는다 (send).
+// 다시 보낸다. 1024개가 밀리거나 프레임 하나를 30초 안에 못 보내는 소켓은 닫는다. 모든 대기열이 차면 가장 많이 밀린
+// 소켓부터 닫고, 그래도 자리가 없으면 "Not sending to …"를 출력하고 보내지 않는다 (send).
 // 노트와 다른 점: 노트는 서버 소켓이 클라이언트에게 보낸다고 적었다. 연결한 쪽도 받은 쪽도 write를 부른다.
 func write(ws *socket, message Message) {
 	ws.send(message) // ws.send(JSON.stringify(message))
@@ -250,9 +257,9 @@ type conn struct {
 	queue    chan *frame     // ws.send의 대기열
 	ctx      context.Context // 소켓이 닫히면 끝난다: context.Cause가 처음 닫힌 까닭이다
 	cancel   context.CancelCauseFunc
-	backlog  int  // 대기열에 있거나 보내는 중인 프레임의 바이트 수 (mu가 지킨다)
 	askedAll bool // 이 피어에게 QUERY_ALL을 보낸 뒤 그 피어가 아직 내 체인에 이어지지 않는 더 긴 체인의 블록을 알리지 않았다 (mu가 지킨다)
-	bad      int  // 이 피어가 보낸 잘못된 메시지 수 (mu가 지킨다)
+	// backlog는 대기열에 있거나 보내는 중인 프레임의 바이트 수이고, bad는 이 피어가 보낸 잘못된 메시지 수이다 (mu가 지킨다).
+	backlog, bad int
 }
 
 // frame은 보낼 웹소켓 프레임 하나이다. 체인의 한 버전에 대한 같은 응답은 모든 소켓의 대기열이 같은 frame을 나눠 가진다.
@@ -265,7 +272,7 @@ type frame struct {
 // answer는 blocks를 JSON.stringify 한 배열을 prefix와 suffix로 감싼 바이트를 보낼 프레임이다.
 // 블록마다 stringify 해 escape를 거쳐 쉼표로 잇는다: 크기를 아는 버퍼 하나에 블록 하나씩 쓰므로,
 // 64 MiB의 응답도 encoding/json의 자라는 버퍼 없이 그만큼만 든다. 바이트는 처음 보내는 고루틴이
-// mu 밖에서 한 번 쓰고, 체인의 같은 버전이면 모든 소켓과 요청이 나눠 쓴다. mu를 잠그고 부른다.
+// mu 밖에서 한 번 쓰고, 체인의 같은 버전이면 모든 소켓과 요청이 나눠 쓴다. mu를 잠근 채로 불러야 한다.
 func answer(blocks []Block, prefix, suffix string, escape *strings.Replacer) *frame {
 	if tip := calculateHashForBlock(blocks[len(blocks)-1]); tip != answered { // 체인은 바뀔 때마다 길어지므로 버전마다 다르다
 		clear(answers)
@@ -469,7 +476,7 @@ func (l rawListener) Accept() (net.Conn, error) {
 }
 
 // on은 ws.on(event, handler)이다: handler를 그 이벤트에 등록한다. "message" 면 읽는 고루틴(readPump)을 띄우고,
-// "close" 면 소켓이 닫히기를 기다리는 고루틴을 띄운다. 핸들러는 늘 mu를 잠그고 불린다. mu를 잠그고 부른다.
+// "close" 면 소켓이 닫히기를 기다리는 고루틴을 띄운다. 핸들러는 늘 mu를 잠근 채로 불린다. mu를 잠근 채로 불러야 한다.
 func (ws *socket) on(event string, handler any) {
 	ws.handlers[event] = handler
 	if event == "message" && ws.link != nil {
@@ -491,7 +498,7 @@ func (ws *socket) on(event string, handler any) {
 // 보낸다. 닫힌 소켓에 보내는 것은 버리고, 1024개가 밀린 소켓은 느린 피어로 보고 닫는다. 모든 대기열의 서로 다른
 // 프레임이 128 MiB를 넘게 되면 가장 많이 밀린 소켓부터 닫고, 그래도 공간이 없으면 보내지 않는다 (enqueue). QUERY_ALL을
 // 보낸 피어에게는 그 피어가 내 체인에 이어지지 않는 더 긴 체인의 블록을 알릴 때까지(receive) 다시 보내지 않는다. mu를
-// 잠그고 부른다.
+// 잠근 채로 불러야 한다.
 func (ws *socket) send(message Message) {
 	if !ws.askedAll || message.Type != QUERY_ALL {
 		ws.askedAll = ws.askedAll || message.Type == QUERY_ALL
@@ -516,7 +523,7 @@ func (ws *socket) close(reason error) {
 
 // enqueue는 프레임을 소켓의 대기열에 넣는다. 대기열에 maxQueued 개가 차 있으면 받아 가지 못하는 느린
 // 피어로 보고 닫는다. 새 프레임으로 모든 대기열의 서로 다른 프레임이 maxQueuedBytes를 넘게 되면, 넣기
-// 전에 가장 많이 밀린 소켓부터 닫아 공간을 만들고, 그래도 안 되면 넣지 않는다. mu를 잠그고 부른다.
+// 전에 가장 많이 밀린 소켓부터 닫아 공간을 만들고, 그래도 안 되면 넣지 않는다. mu를 잠근 채로 불러야 한다.
 func enqueue(ws *socket, f *frame) {
 	for f.holders == 0 && queuedBytes+f.size > maxQueuedBytes && !ws.isClosed() {
 		var fullest *socket // 보낼 프레임이 가장 많이 밀려 있는, 아직 열린 소켓
@@ -544,7 +551,7 @@ func enqueue(ws *socket, f *frame) {
 	ws.queue <- f
 }
 
-// sent는 대기열에서 나간(보냈거나 버린) 프레임만큼 센 값을 줄인다. mu를 잠그고 부른다.
+// sent는 대기열에서 나간(보냈거나 버린) 프레임만큼 센 값을 줄인다. mu를 잠근 채로 불러야 한다.
 func sent(ws *socket, f *frame) {
 	ws.backlog -= f.size
 	if f.holders--; f.holders == 0 {
@@ -552,10 +559,10 @@ func sent(ws *socket, f *frame) {
 	}
 }
 
-// drop은 소켓을 닫고 그 대기열을 곧바로 비운다 (release). mu를 잠그고 부른다.
+// drop은 소켓을 닫고 그 대기열을 곧바로 비운다 (release). mu를 잠근 채로 불러야 한다.
 func (ws *socket) drop(reason error) { ws.close(reason); release(ws) }
 
-// release는 닫힌 소켓의 대기열에 남은 프레임을 버리고, 그 피어 주소에 다시 연결할 수 있게 한다. mu를 잠그고 부른다.
+// release는 닫힌 소켓의 대기열에 남은 프레임을 버리고, 그 피어 주소에 다시 연결할 수 있게 한다. mu를 잠근 채로 불러야 한다.
 func release(ws *socket) {
 	if dialed[ws.url] == ws {
 		delete(dialed, ws.url)
@@ -750,7 +757,7 @@ func describe(t MessageType, blocks []Block) string {
 }
 
 // trace는 P2P에서 일어난 일 하나(보냄 →, 받음 ←, 열림 +, 닫힘 -)를 -trace 면 로그에 한 줄 출력하고, 노드의
-// 페이지를 보는 열린 스트림마다 넣는다. 넣을 공간이 없는(뒤처진) 스트림은 닫는다. mu를 잠그고 부른다.
+// 페이지를 보는 열린 스트림마다 넣는다. 넣을 공간이 없는(뒤처진) 스트림은 닫는다. mu를 잠근 채로 불러야 한다.
 func trace(dir, peer, text string) {
 	if *tracing && (dir == "→" || dir == "←") {
 		log.Printf("%s %s %s", dir, peer, text)

@@ -290,6 +290,19 @@ func TestInitMessageHandler(t *testing.T) {
 	}
 }
 
+// TestInitErrorHandler는 챕터처럼 "close"와 "error"에 closeConnection을 등록하는지 본다. 열린 소켓의 에러는 close로 온다.
+func TestInitErrorHandler(t *testing.T) {
+	freshChain(t)
+	logs := captureLog(t)
+	ws := newTestSocket(t, "127.0.0.1:3333") // initMessageHandler와 initErrorHandler를 부른 소켓
+	locked(func() { sockets = []*socket{ws} })
+	_, onClose := ws.handlers["close"].(func())
+	_, onError := ws.handlers["error"].(func())
+	ws.close(errors.New("EOF"))
+	waitFor(t, "the socket to leave", func() bool { return len(socketsNow()) == 0 })
+	check(t, "handlers for close and error, Connection failed lines", show(onClose, onError, logs.countLog("Connection failed to peer")), show(true, true, 1))
+}
+
 func TestCloseConnection(t *testing.T) {
 	freshChain(t)
 	logs := captureLog(t)

@@ -118,9 +118,8 @@ func calculateHashForBlock(block Block) Hash {
 }
 
 // isValidNewBlock은 newBlock이 previousBlock 바로 다음 블록으로 맞는지 검사한다. (main.js 89–110행)
-// 챕터와 다른 점: 받은 블록의 구조와, 챕터의 검증이 볼 수 있는 블록(첫 블록부터 이어진 블록들과 마지막 블록)의 머클
-// 루트는 받을 때 검사해 틀리면 메시지째 거부한다 (readMessage). 그래서 받은 블록에는 아래의 "invalid block structure"와
-// "Invalid merkleRoot" 대신 "Ignored message from …"이 출력되고, 챕터가 그 메시지로 하던 다른 일도 없다.
+// 챕터와 다른 점: 받은 블록의 구조와 (챕터의 검증이 볼 수 있는 블록의) 머클 루트는 받을 때 검사해, 틀리면 메시지째
+// 거부한다 (initMessageHandler). 그래서 받은 블록에는 아래의 "invalid block structure"와 "Invalid merkleRoot"가 출력되지 않는다.
 func isValidNewBlock(newBlock Block, previousBlock Block) bool {
 	if !isValidBlockStructure(newBlock) {
 		log.Printf("invalid block structure: %s", stringify(newBlock))

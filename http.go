@@ -24,13 +24,10 @@ import (
 )
 
 // initHttpServer는 ln(main이 미리 연 포트)에서 HTTP API를 연다. 체인과 소켓을 다루는 부분만 mu를 잠근다. (main.js 154–190행)
-// 챕터와 다른 점: 없는 경로와 메서드는 Go의 404, 405이고(Express는 /blocks/나 대소문자가 다른 경로도 받는다), ETag와
-// 304, OPTIONS의 자동 응답은 없다. 챕터에 없는 GET /(노드의 페이지)와 GET /events(그 페이지가 보는 P2P 메시지)가 있다.
-// 챕터와 다른 점: 다른 사이트의 웹 페이지가 보낸 POST는 403, IP 주소나 localhost가 아닌 호스트는 421이다. 연결 수, 요청
-// 헤더(4 KiB, 넘으면 431), 동시에 실행되는 요청 수(GET /blocks는 둘, /mineBlock과 /addPeers는 합쳐 넷)에 한계가 있고
-// (못 기다리면 503), 요청은 1분 안에 끝난다 (serve).
-// 챕터와 다른 점: 본문은 /mineBlock과 /addPeers에서만, 압축하지 않은 것만 읽는다(bodyParser.json()은 모든 경로에서
-// 읽는다). 본문 때문인 에러(400, 413, 415)의 본문은 Express의 HTML이 아니라 {"error":"…"}이다 (readBody).
+// 챕터와 다른 점: 다른 사이트의 웹 페이지가 보낸 POST는 403, IP 주소나 localhost가 아닌 호스트는 421, 없는 경로는 Go의
+// 404와 405이고(Express는 대소문자가 다른 경로도 받는다), 요청의 수, 크기, 시간에 한계가 있다 (serve, README 「지키는 한계」).
+// 본문은 /mineBlock과 /addPeers에서만 읽고, 본문 때문인 에러는 {"error":"…"}이다 (readBody, README 「챕터와 다른 점」).
+// 챕터에 없는 GET /(노드의 페이지)와 GET /events(그 페이지가 보는 P2P 메시지)가 있다.
 func initHttpServer(ln net.Listener) {
 	mux := http.NewServeMux()
 

@@ -77,11 +77,8 @@ func initConnection(ws *socket) {
 // 노트와 다른 점: 노트는 이 이름을 intiMessageHandler로, ws.on이 소켓을 "메세지 대기열"에 올린다고 적었다. 함수를 등록할 뿐이다.
 func initMessageHandler(ws *socket) {
 	// const message = JSON.parse(data)는 mu를 잠그기 전에 한다 (readMessage).
-	// 챕터와 다른 점: 잘못된 메시지는 여기 오지 않고 "Ignored message from …"을 출력하며, 다섯 번째에는 연결을 닫는다
-	// (로그와 CPU를 쓰게 하는 피어를 끊으려고). 잘못된 메시지는 JSON이 아니거나 JSON.stringify가 쓰는 형식이 아닌 것(공백,
-	// 키 차례, 1.0, 나눈 프레임), type이 정수가 아니거나 data가 없거나 null도 문자열도 아닌 것, RESPONSE_BLOCKCHAIN의 data가
-	// 블록 배열이 아니거나 빈 것, 유효할 수 없는 블록이 든 것, 한계를 넘는 것이다 (readMessage). 챕터는 이런 메시지에
-	// 죽거나, 무시하거나, 처리한다.
+	// 챕터와 다른 점: 잘못된 메시지(JSON.stringify가 쓰는 형식이 아닌 것, 유효할 수 없는 블록이 든 것 등: README 「챕터와
+	// 다른 점」의 목록)는 여기 오지 않고 "Ignored message from …"을 출력하며, 다섯 번째에는 연결을 닫는다 (readMessage).
 	// 챕터와 다른 점: 큰 메시지는 한 번에 둘까지만 읽고, 너무 크거나 느린 연결은 끊는다. 닫힌 소켓에 온 메시지는 버린다 (readPump).
 	ws.on("message", func(message Message) {
 		switch message.Type {
@@ -115,9 +112,8 @@ func closeConnection(ws *socket) {
 // 노트와 다른 점: 노트는 peer를 포트 번호라, 소켓을 여기서 배열에 넣는다고 적었다 (ws://… 주소이고, 넣는 것은 initConnection이다).
 func connectToPeers(newPeers []string) {
 	for _, peer := range newPeers {
-		// 챕터와 다른 점: ws://가 아닌 주소, 이미 연결한 주소, 64개를 넘는 연결은 건너뛰고 "Connection failed"를 출력한다
-		// (챕터는 호스트가 없는 주소에 예외를 던져 /addPeers가 500이다). 연결과 핸드셰이크는 5초 안에 끝나야 하고, 이 노드
-		// 자신에게는 연결되지 않는다 (newWebSocket, dial).
+		// 챕터와 다른 점: ws://가 아닌 주소, 이미 연결한 주소, 64개를 넘는 연결, 이 노드 자신에는 연결하지 않고 "Connection
+		// failed"를 출력한다(챕터는 호스트가 없는 주소에 예외를 던진다). 연결과 핸드셰이크는 5초 안이다 (newWebSocket).
 		ws := newWebSocket(peer) // const ws = new WebSocket(peer)
 		ws.on("open", func() { initConnection(ws) })
 		// 챕터와 다른 점: 주소와 까닭을 출력하고, 열린 뒤의 에러에는 출력하지 않는다.
@@ -184,8 +180,8 @@ func responseLatestMsg() Message {
 
 // write는 메시지를 그 소켓으로 보낸다. 챕터의 ws.send처럼 기다리지 않고 돌아온다: 소켓의 대기열에 넣는다. (main.js 303행)
 // 챕터와 다른 점: 닫힌 소켓에는 보내지 않는다(챕터는 예외를 던진다). QUERY_ALL은 handleBlockchainResponse에 적은 때에만
-// 다시 보낸다. 1024개가 밀리거나 프레임 하나를 30초 안에 못 보내는 소켓은 닫는다. 모든 대기열이 차면 가장 많이 밀린
-// 소켓부터 닫고, 그래도 자리가 없으면 "Not sending to …"를 출력하고 보내지 않는다 (send).
+// 다시 보낸다. 너무 밀린 소켓은 닫고(모든 대기열이 차면 가장 많이 밀린 소켓부터), 그래도 자리가 없으면
+// "Not sending to …"를 출력하고 보내지 않는다 (send, README 「지키는 한계」).
 // 노트와 다른 점: 노트는 서버 소켓이 클라이언트에게 보낸다고 적었다. 연결한 쪽도 받은 쪽도 write를 부른다.
 func write(ws *socket, message Message) {
 	ws.send(message) // ws.send(JSON.stringify(message))

@@ -300,7 +300,7 @@ func TestInitErrorHandler(t *testing.T) {
 	_, onError := ws.handlers["error"].(func())
 	ws.close(errors.New("EOF"))
 	waitFor(t, "the socket to leave", func() bool { return len(socketsNow()) == 0 })
-	check(t, "handlers for close and error, Connection failed lines", show(onClose, onError, logs.countLog("Connection failed to peer")), show(true, true, 1))
+	check(t, "handlers for close and error, Connection failed lines", show(onClose, onError, logs.countLog("Connection failed to peer: 127.0.0.1:3333")), show(true, true, 1))
 }
 
 func TestCloseConnection(t *testing.T) {

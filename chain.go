@@ -81,7 +81,7 @@ func generateNextBlock(blockData json.RawMessage) Block {
 }
 
 // getCurrentVersion은 이 노드가 생성하는 블록의 버전으로, 챕터 2의 package.json처럼 "2.1.0"이다. (main.js 57–61행)
-// 챕터와 다른 점: 챕터는 부를 때마다 ./package.json을 읽는다. 이 저장소에는 package.json이 없어 그 값을 코드에 적었다.
+// 챕터와 다른 점: 챕터는 부를 때마다 ./package.json을 읽는다. 이 Go 저장소에는 package.json이 없어 그 값을 코드에 적었다.
 func getCurrentVersion() string { return "2.1.0" }
 
 // getCurrentTimestamp는 지금 시각을 초 단위로 반환한다 (Math.round(밀리초 / 1000)). (main.js 63–65행)
@@ -118,8 +118,9 @@ func calculateHashForBlock(block Block) Hash {
 }
 
 // isValidNewBlock은 newBlock이 previousBlock 바로 다음 블록으로 맞는지 검사한다. (main.js 89–110행)
-// 챕터와 다른 점: 받은 블록의 구조와 (챕터의 검증이 볼 수 있는 블록의) 머클 루트는 받을 때 검사해, 틀리면 메시지째
-// 거부한다 (initMessageHandler). 그래서 받은 블록에는 아래의 "invalid block structure"와 "Invalid merkleRoot"가 출력되지 않는다.
+// 챕터와 다른 점: 받은 블록의 구조와, 첫 블록부터 이어진 블록들과 마지막 블록의 머클 루트는 받을 때 검사해 틀리면
+// 메시지째 거부한다 (initMessageHandler). 그래서 받은 블록에는 아래의 "invalid block structure"와 "Invalid merkleRoot"가
+// 출력되지 않는다.
 func isValidNewBlock(newBlock Block, previousBlock Block) bool {
 	if !isValidBlockStructure(newBlock) {
 		log.Printf("invalid block structure: %s", stringify(newBlock))
@@ -143,7 +144,7 @@ func isValidNewBlock(newBlock Block, previousBlock Block) bool {
 // Go의 타입(string, Hash, int64)이 대신한다: 다른 타입이나 null, 빠진 값이 든 블록은 받을 때 거부한다 (decodeBlocks).
 // 챕터와 다른 점: index와 timestamp는 정수여야 하고(1.5는 거부), data는 배열이어야 한다(챕터의 이 검사는 null과 객체도
 // 통과시킨다). 받은 블록은 크기의 한계도 지켜야 한다 (withinLimits).
-func isValidBlockStructure(block Block) bool { return len(block.Data) >= 2 && block.Data[0] == '[' } // typeof(block.data) 대신 배열인지
+func isValidBlockStructure(block Block) bool { return isArray(block.Data) } // typeof(block.data) === 'object' 대신
 
 // isValidChain은 첫 블록이 제네시스 블록과 같고 모든 블록이 앞 블록 위에 맞게 올라가 있는지 검사한다. (main.js 121–133행)
 func isValidChain(blockchainToValidate []Block) bool {
@@ -272,6 +273,9 @@ func fitsInOneMessage(newBlock *Block) bool {
 	}
 	return newBlock.total.within()
 }
+
+// isArray는 JSON으로 쓴 data가 배열인지 알려준다.
+func isArray(data json.RawMessage) bool { return len(data) >= 2 && data[0] == '[' }
 
 // withinLimits는 받은 블록(헤더 h와 data)이 챕터에 없는 한계 안인지 알려준다: version은 256바이트까지, index와
 // timestamp는 자바스크립트가 정확히 다루는 정수(Number.isSafeInteger: ±(2^53-1) 안), data는 JSON으로 1 MiB까지.

@@ -106,7 +106,8 @@ func initHttpServer(ln net.Listener) {
 	mux.HandleFunc("POST /addpeers", addPeers)
 
 	httpServer = serve(ln, mux) // app.listen(http_port, …)
-	// 챕터와 다른 점: 설정한 값이 아니라 실제로 리슨하는 포트를 출력한다 (-http_port 0이면 고른 포트).
+	// 챕터와 다른 점: 설정한 값이 아니라 실제로 리슨하는 포트를 출력한다 (-http_port 0이면 운영체제가 고른 포트).
+	// 챕터와 다른 점: 이 줄이 "Listening websocket p2p …"보다 먼저 출력된다 (챕터는 app.listen의 콜백이 나중에 실행된다).
 	log.Printf("Listening http port on: %d", ln.Addr().(*net.TCPAddr).Port)
 }
 

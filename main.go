@@ -29,7 +29,6 @@ var (
 )
 
 // main은 챕터의 끝처럼 HTTP 서버와 P2P 서버를 연다. (main.js 336–337행)
-// 챕터와 다른 점: "Listening http …" 줄이 먼저 출력된다 (챕터는 app.listen의 콜백이 나중에 실행되어 P2P 줄이 먼저다).
 func main() {
 	flag.Parse()
 	// 챕터와 다른 점: 두 포트를 먼저 열고, 쓰고 있는 포트면 알리고 끝난다 (챕터는 EADDRINUSE 예외로 죽는다).
@@ -59,7 +58,7 @@ func setUp() (net.Listener, net.Listener, error) {
 // stopping은 노드가 멈추면 끝나는 context이고 HTTP 요청들의 context이다. POST /stop과 Ctrl-C가 stop을 부른다.
 var stopping, stop = context.WithCancel(context.Background())
 
-// httpServer와 p2pServer는 initHttpServer와 initP2PServer가 연 서버이다: run과 테스트가 닫는다.
+// httpServer와 p2pServer는 initHttpServer와 initP2PServer가 연 서버이다: run이 httpServer를, 테스트가 둘 다 닫는다.
 var httpServer, p2pServer *http.Server
 
 // run은 -peers의 주소들에 연결하고, POST /stop이나 Ctrl-C를 기다렸다가 진행 중인 응답(/stop의 응답도)을 2초까지

@@ -33,8 +33,9 @@ const (
 	RESPONSE_BLOCKCHAIN MessageType = 2
 )
 
-// Message는 웹소켓 프레임 하나에 담기는 {"type":T,"data":D}이다. 질의의 data는 null이다.
-// 챕터의 data는 블록 배열을 JSON.stringify 한 문자열이다. 여기서는 블록 배열을 들고, 그 문자열은 보낼 때 만든다.
+// Message는 웹소켓 프레임 하나에 담기는 {"type":T,"data":D}이다. 질의의 data는 null이고, 응답의 data는 블록 배열을
+// JSON.stringify 한 문자열이다: JSON 안의 JSON 문자열이라 {"type":2,"data":"[{\"header\":{…},\"data\":[…]}]"}처럼 간다.
+// 챕터와 다른 점: 챕터의 message.data는 그 문자열이다. 여기서는 블록 배열을 들고, 문자열은 보낼 때 만들고 받을 때 파싱한다.
 type Message struct {
 	Type MessageType `json:"type"`
 	Data []Block     `json:"data"` // 주고받을 때는 이 배열을 JSON.stringify 한 문자열이다
@@ -43,7 +44,8 @@ type Message struct {
 // sockets는 연결된 웹소켓들이다 (챕터의 var sockets = []). blockchain처럼 mu가 지킨다. (main.js 150행)
 var sockets []*socket
 
-// socket은 웹소켓 하나이다 (챕터의 ws): ws.on으로 핸들러를 등록하고, ws.send로 보낸다.
+// socket은 웹소켓 하나이다 (챕터의 ws): ws.on으로 핸들러를 등록하고, ws.send로 보낸다. 챕터의 ws.on은 핸들러를 더하지만,
+// 여기서는 이벤트마다 하나이고 나중에 등록한 것이 앞의 것을 바꾼다 (챕터의 코드에서는 결과가 같다).
 type socket struct {
 	url   string // ws.url: 우리가 연결한 피어면 그 주소, 들어온 연결이면 ""
 	*conn        // 챕터에 없는 값: 연결, 보낼 대기열, 한계를 세는 값들 (아래)
@@ -59,7 +61,7 @@ func getSockets() []*socket { return sockets }
 // 노트와 다른 점: 노트는 server.on이 연결을 "대기열"에 올린다고 적었다. 연결마다 부를 함수를 등록할 뿐이다.
 func initP2PServer(ln net.Listener) {
 	p2pServer = newServer(ln, func(ws *socket) { initConnection(ws) }) // new WebSocket.Server(…), server.on("connection", …)
-	// 챕터와 다른 점: 설정한 값이 아니라 실제로 리슨하는 포트를 출력한다 (-p2p_port 0이면 고른 포트).
+	// 챕터와 다른 점: 설정한 값이 아니라 실제로 리슨하는 포트를 출력한다 (-p2p_port 0이면 운영체제가 고른 포트).
 	log.Printf("Listening websocket p2p port on: %d", ln.Addr().(*net.TCPAddr).Port) // 노트와 다른 점: 노트는 listeing으로 쓰고 : 뒤에 공백이 없다
 }
 
@@ -77,8 +79,9 @@ func initConnection(ws *socket) {
 // 노트와 다른 점: 노트는 이 이름을 intiMessageHandler로, ws.on이 소켓을 "메세지 대기열"에 올린다고 적었다. 함수를 등록할 뿐이다.
 func initMessageHandler(ws *socket) {
 	// const message = JSON.parse(data)는 mu를 잠그기 전에 한다 (readMessage).
-	// 챕터와 다른 점: 잘못된 메시지(JSON.stringify가 쓰는 형식이 아닌 것, 유효할 수 없는 블록이 든 것 등: README 「챕터와
-	// 다른 점」의 목록)는 여기 오지 않고 "Ignored message from …"을 출력하며, 다섯 번째에는 연결을 닫는다 (readMessage).
+	// 챕터와 다른 점: 잘못된 메시지는 여기 오지 않고 "Ignored message from …"을 출력하며, 다섯 번째에는 연결을 닫는다.
+	// 잘못된 메시지는 JSON이 아니거나 JSON.stringify가 쓰는 형식이 아닌 것(공백, 키 차례, 1.0), type이 정수가 아니거나
+	// data가 없는 것, 빈 블록 배열, 유효할 수 없는 블록(해시 형식, 머클 루트)이 든 것, 한계를 넘는 것이다 (readMessage).
 	// 챕터와 다른 점: 큰 메시지는 한 번에 둘까지만 읽고, 너무 크거나 느린 연결은 끊는다. 닫힌 소켓에 온 메시지는 버린다 (readPump).
 	ws.on("message", func(message Message) {
 		switch message.Type {
@@ -93,8 +96,8 @@ func initMessageHandler(ws *socket) {
 }
 
 // initErrorHandler는 소켓이 닫히거나 에러가 나면 closeConnection을 부른다. (main.js 223–226행)
-// 챕터와 다른 점: 챕터의 ws는 에러 뒤에 "close"도 알려 closeConnection이 두 번 불릴 수 있다. 여기서 열린 소켓의 에러는
-// "close"로만 알린다("error"는 연결하지 못했을 때만이다: newWebSocket). 그래서 한 번이다.
+// 챕터와 다른 점: 챕터의 ws는 에러 뒤에 "close"도 알려 closeConnection이 두 번 불릴 수 있다. 여기서는 열린 소켓의 에러도
+// "close"로만 알리므로("error"는 연결하지 못했을 때만 알린다: newWebSocket) closeConnection은 한 번 불린다.
 func initErrorHandler(ws *socket) {
 	ws.on("close", func() { closeConnection(ws) })
 	ws.on("error", func() { closeConnection(ws) })
@@ -137,7 +140,8 @@ func handleBlockchainResponse(message Message) {
 			// 받은 블록이 내 마지막 블록을 가리킨다: 바로 추가한다.
 			log.Println("We can append the received block to our chain")
 			if addBlock(latestBlockReceived) {
-				// 새 블록을 알린다. 노트와 다른 점: 노트는 원장에 넣으라고 "요청한다"고 적었다. 받은 피어가 스스로 검사한다.
+				// 새 블록을 알린다.
+				// 노트와 다른 점: 노트는 원장에 넣으라고 "요청한다"고 적었다. 알릴 뿐이고, 받은 피어가 스스로 검사한다.
 				broadcast(responseLatestMsg())
 			}
 		} else if len(receivedBlocks) == 1 {
@@ -206,7 +210,8 @@ func mineBlock(blockData json.RawMessage) *Block {
 }
 
 // replaceChain은 받은 체인이 유효하고 지금 체인보다 길면(같은 길이면 동전을 던져) 교체하고 새 마지막 블록을 알린다. (main.js 323–333행)
-// 부르는 곳이 받은 index가 더 클 때만 부르므로, 같은 길이의 동전 던지기는 챕터에서도 쓰이지 않는다.
+// 유효한 체인의 길이는 마지막 index + 1이고 부르는 곳은 받은 index가 더 클 때만 부르므로, 같은 길이의 동전 던지기는
+// 챕터에서도 쓰이지 않는다.
 func replaceChain(newBlocks []Block) {
 	if isValidChain(newBlocks) &&
 		(len(newBlocks) > len(blockchain) || (len(newBlocks) == len(blockchain) && mathrand.N(2) == 0)) { // random.boolean()

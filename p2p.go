@@ -44,8 +44,9 @@ type Message struct {
 // sockets는 연결된 웹소켓들이다 (챕터의 var sockets = []). blockchain처럼 mu가 지킨다. (main.js 150행)
 var sockets []*socket
 
-// socket은 웹소켓 하나이다 (챕터의 ws): ws.on으로 핸들러를 등록하고, ws.send로 보낸다. 챕터의 ws.on은 핸들러를 더하지만,
-// 여기서는 이벤트마다 하나이고 나중에 등록한 것이 앞의 것을 바꾼다 (챕터의 코드에서는 결과가 같다).
+// socket은 웹소켓 하나이다 (챕터의 ws): ws.on으로 핸들러를 등록하고, ws.send로 보낸다.
+// 챕터와 다른 점: 챕터의 ws.on은 핸들러를 더한다. 여기서 "open", "error", "message"는 나중에 등록한 핸들러가 앞의 것을
+// 바꾼다. 그래서 열린 뒤의 에러에 connectToPeers의 "Connection failed"는 출력되지 않는다 (connectToPeers, initErrorHandler).
 type socket struct {
 	url   string // ws.url: 우리가 연결한 피어면 그 주소, 들어온 연결이면 ""
 	*conn        // 챕터에 없는 값: 연결, 보낼 대기열, 한계를 세는 값들 (아래)
@@ -80,9 +81,11 @@ func initConnection(ws *socket) {
 func initMessageHandler(ws *socket) {
 	// const message = JSON.parse(data)는 mu를 잠그기 전에 한다 (readMessage).
 	// 챕터와 다른 점: 잘못된 메시지는 여기 오지 않고 "Ignored message from …"을 출력하며, 다섯 번째에는 연결을 닫는다.
-	// 잘못된 메시지는 JSON이 아니거나 JSON.stringify가 쓰는 형식이 아닌 것(공백, 키 차례, 1.0), type이 정수가 아니거나
-	// data가 없는 것, 빈 블록 배열, 유효할 수 없는 블록(해시 형식, 머클 루트)이 든 것, 한계를 넘는 것이다 (readMessage).
-	// 챕터와 다른 점: 큰 메시지는 한 번에 둘까지만 읽고, 너무 크거나 느린 연결은 끊는다. 닫힌 소켓에 온 메시지는 버린다 (readPump).
+	// 잘못된 메시지는 JSON이 아니거나 JSON.stringify가 쓰는 형식이 아닌 것(공백, 키 차례, 1.0, 나눈 프레임), type이 정수가
+	// 아니거나 data가 없거나 null도 문자열도 아닌 것, 빈 블록 배열, 유효할 수 없는 블록(해시 형식, 머클 루트), Go가
+	// 자바스크립트와 같게 읽지 못하는 data(U+FFFD, 짝 없는 \ud800, "toString" 키)나 한계를 넘는 것이 든 것이다 (readMessage).
+	// 챕터와 다른 점: 큰 메시지는 한 번에 둘까지만 읽고, 너무 크거나 느린 연결은 끊는다. 닫힌 소켓에 온 메시지는 버린다
+	// (limitedConn, receive). RSV 비트와 예약된 opcode도 읽고(npm ws는 닫는다), 닫을 때 닫는 프레임을 보내지 않는다 (readPump).
 	ws.on("message", func(message Message) {
 		switch message.Type {
 		case QUERY_LATEST:

@@ -58,8 +58,8 @@ func setUp() (net.Listener, net.Listener, error) {
 // stopping은 노드가 멈추면 끝나는 context이고 HTTP 요청들의 context이다. POST /stop과 Ctrl-C가 stop을 부른다.
 var stopping, stop = context.WithCancel(context.Background())
 
-// httpServer와 p2pServer는 initHttpServer와 initP2PServer가 연 서버이다: run이 httpServer를, 테스트가 둘 다 닫는다.
-var httpServer, p2pServer *http.Server
+// httpServer는 initHttpServer가 연 서버이다: run과 테스트가 닫는다.
+var httpServer *http.Server
 
 // run은 -peers의 주소들에 연결하고, POST /stop이나 Ctrl-C를 기다렸다가 진행 중인 응답(/stop의 응답도)을 2초까지
 // 마저 보낸다. 열려 있는 웹소켓들은 프로세스가 끝나며 닫힌다.

@@ -1070,6 +1070,17 @@ func TestLimits(t *testing.T) {
 			writeRawFrame(t, conn, `hello`)
 			check(t, fmt.Sprintf("connection closed after %d bad messages", maxBadMessages), closedWithin(conn, 5*time.Second), true)
 			waitFor(t, "the socket to leave", func() bool { return len(socketsNow()) == 0 })
+			// 한 번에 쓴 잘못된 메시지 3000개: 다섯 번째에 닫고, 이미 읽어 둔 나머지는 처리하지 않는다 (로그도 다섯 줄).
+			burst, _ := rawDial(t, n.p2p)
+			waitFor(t, "the burst's socket", func() bool { return socketOf(burst) != nil })
+			addr, frames := socketOf(burst).addr, []byte{}
+			for range 3000 {
+				frames = append(frames, append(rawFrameHeader(1, 5), "hello"...)...)
+			}
+			burst.Write(frames)
+			check(t, "3000 bad messages in one write: closed", closedWithin(burst, 5*time.Second), true)
+			waitFor(t, "the socket to leave", func() bool { return len(socketsNow()) == 0 })
+			check(t, "3000 bad messages in one write: Ignored lines", n.countLog("Ignored message from "+addr), maxBadMessages)
 		}},
 		// 시간 제한이 1초인 노드에서: 끝나지 않는 요청 머리, 8 KiB를 넘는 요청 머리, 첫 메시지가 없는 연결은 닫히고 말하는 연결은 남는다.
 		{"들어온 연결의 핸드셰이크 요청 헤더, 첫 메시지", func(t *testing.T) {
@@ -1184,9 +1195,9 @@ func TestLimits(t *testing.T) {
 			for i := range maxQueued {
 				mineBlock(vals(fmt.Sprint(i))) // 블록마다 새 알림 프레임
 			}
-			full, open := len(slow.queue), !slow.isClosed()
+			full, open := len(slow.queue), slow.ctx.Err() == nil
 			mineBlock(vals("one more"))
-			closed := slow.isClosed()
+			closed := slow.ctx.Err() != nil
 			mu.Unlock()
 			check(t, "a socket that reads nothing: frames queued, open, then closed", fmt.Sprint(full, open, closed), fmt.Sprint(maxQueued, true, true))
 		}},
@@ -1200,10 +1211,27 @@ func TestLimits(t *testing.T) {
 				receive(ws, []byte(queryAll))
 				n.mine(fmt.Sprint("version ", i))
 			}
-			closed := func() string { return fmt.Sprint(s[0].isClosed(), s[1].isClosed(), s[2].isClosed()) }
+			closed := func() string { return fmt.Sprint(s[0].ctx.Err() != nil, s[1].ctx.Err() != nil, s[2].ctx.Err() != nil) }
 			check(t, "closed s1, s2, s3 after four answers (s1 has two waiting)", closed(), "true false false")
 			waitSameChain(t, n, startNode(t, "honest", n.p2p))
 			check(t, "closed s1, s2, s3 after the honest node's answer (s3's single answer is the larger)", closed(), "true false true")
+			// 보내는 중인 프레임도 센다: 읽지 않는 피어 둘이 저마다 다른 판을 받는 중일 때 셋째 판이 필요하면, 가장 많이 밀린
+			// 피어 하나를 닫고 그 피어가 받던 프레임을 곧바로 놓아 자리를 만든다 (닫아도 쓰기가 끝나야 놓였을 때는 둘 다 닫고 보내지 않았다).
+			closeAllSockets(t)
+			setChain(makeChain(40000, "f")) // 응답이 10 MiB 쯤: 읽지 않는 피어의 커널 버퍼에 다 들지 않아 보내는 중으로 남는다
+			setLimit(t, &maxQueuedBytes, len(chainFrame(chainNow()))*5/2)
+			for i := range 2 {
+				slow, _ := rawDial(t, n.p2p, 4096)
+				writeRawFrame(t, slow, queryAll)
+				waitFor(t, "the answer in flight", func() bool {
+					f := socketsNow()[i].sending.Load()
+					return f != nil && f.size > 1<<20
+				})
+				n.mine(fmt.Sprint("in flight ", i))
+			}
+			waitSameChain(t, n, startNode(t, "honest in flight", n.p2p))
+			waitFor(t, "the closed slow peer to leave", func() bool { return len(socketsNow()) == 2 })
+			check(t, "Not sending lines", n.countLog("Not sending"), 0)
 		}},
 		// 보낸 프레임을 writeTimeout 안에 받아 가지 않는 피어는 닫힌다 (시간 제한을 0.5초로 줄인 노드).
 		{"프레임 하나 보내기", func(t *testing.T) {
@@ -1974,11 +2002,11 @@ func startLocalNode(t testing.TB) *testNode {
 	must(t, cmp.Or(err, err2))
 	initHttpServer(httpListener)
 	initP2PServer(p2pListener)
-	httpSrv, p2pSrv := httpServer, p2pServer
+	httpSrv := httpServer
 	n.http, n.p2p = "http://"+httpSrv.Addr, fmt.Sprintf("ws://127.0.0.1:%d", p2pListener.Addr().(*net.TCPAddr).Port)
 	t.Cleanup(func() {
 		httpSrv.Close()
-		p2pSrv.Close()
+		p2pListener.Close()
 		closeAllSockets(t)
 		waitFor(t, "queued answers to be released", func() bool { return queuedNow() == 0 })
 	})

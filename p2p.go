@@ -16,6 +16,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 	"unicode/utf8"
 
@@ -61,7 +62,7 @@ func getSockets() []*socket { return sockets }
 // 챕터와 다른 점: 연결 수와 핸드셰이크에 한계가 있고, 이 노드 자신과 웹 페이지가 여는 연결은 거부한다 (newServer).
 // 노트와 다른 점: 노트는 server.on이 연결을 "대기열"에 올린다고 적었다. 연결마다 부를 함수를 등록할 뿐이다.
 func initP2PServer(ln net.Listener) {
-	p2pServer = newServer(ln, func(ws *socket) { initConnection(ws) }) // new WebSocket.Server(…), server.on("connection", …)
+	newServer(ln, func(ws *socket) { initConnection(ws) }) // new WebSocket.Server(…), server.on("connection", …)
 	// 챕터와 다른 점: 설정한 값이 아니라 실제로 리슨하는 포트를 출력한다 (-p2p_port 0이면 운영체제가 고른 포트).
 	log.Printf("Listening websocket p2p port on: %d", ln.Addr().(*net.TCPAddr).Port) // 노트와 다른 점: 노트는 listeing으로 쓰고 : 뒤에 공백이 없다
 }
@@ -254,12 +255,13 @@ var (
 // conn은 소켓 하나의 연결과 대기열이다. 구조는 gorilla/websocket의 chat 예제와 같다: 연결마다 읽는 고루틴(readPump)과
 // 쓰는 고루틴(writePump)이 하나씩 있고, ws.send는 프레임을 대기열에 넣기만 하며 writePump가 차례로 보낸다.
 type conn struct {
-	link     *websocket.Conn // 웹소켓 연결: 연결하는 중에는 nil
-	raw      *limitedConn    // ws 아래의 연결: 읽는 바이트를 센다
-	addr     string          // "remoteAddress:remotePort": GET /peers와 로그에 출력하는 값
-	handlers map[string]any  // ws.on(event, handler)로 등록한 핸들러들: "message"는 func(Message), 나머지는 func() (mu가 지킨다)
-	queue    chan *frame     // ws.send의 대기열
-	ctx      context.Context // 소켓이 닫히면 끝난다: context.Cause가 처음 닫힌 까닭이다
+	link     *websocket.Conn       // 웹소켓 연결: 연결하는 중에는 nil
+	raw      *limitedConn          // ws 아래의 연결: 읽는 바이트를 센다
+	addr     string                // "remoteAddress:remotePort": GET /peers와 로그에 출력하는 값
+	handlers map[string]any        // ws.on(event, handler)로 등록한 핸들러들: "message"는 func(Message), 나머지는 func() (mu가 지킨다)
+	queue    chan *frame           // ws.send의 대기열
+	sending  atomic.Pointer[frame] // writePump가 보내는 중인 프레임: 소켓을 닫으면 release가 곧바로 놓는다
+	ctx      context.Context       // 소켓이 닫히면 끝난다: context.Cause가 처음 닫힌 까닭이다
 	cancel   context.CancelCauseFunc
 	askedAll bool // 이 피어에게 QUERY_ALL을 보낸 뒤 그 피어가 아직 내 체인에 이어지지 않는 더 긴 체인의 블록을 알리지 않았다 (mu가 지킨다)
 	// backlog는 대기열에 있거나 보내는 중인 프레임의 바이트 수이고, bad는 이 피어가 보낸 잘못된 메시지 수이다 (mu가 지킨다).
@@ -267,10 +269,10 @@ type conn struct {
 }
 
 // frame은 보낼 웹소켓 프레임 하나이다. 체인의 한 버전에 대한 같은 응답은 모든 소켓의 대기열이 같은 frame을 나눠 가진다.
+// size는 만들 바이트 수이고(만들기 전에 센다), holders는 이 프레임을 대기열에 두었거나 보내는 중인 소켓 수이다 (mu가 지킨다).
 type frame struct {
-	size    int           // 만들 바이트 수: 만들기 전에 센다
-	text    func() []byte // JSON.stringify(message): 처음 보내는 고루틴이 mu 밖에서 한 번 만든다 (sync.OnceValue)
-	holders int           // 이 프레임을 대기열에 두었거나 보내는 중인 소켓 수 (mu가 지킨다)
+	size, holders int
+	text          func() []byte // JSON.stringify(message): 처음 보내는 고루틴이 mu 밖에서 한 번 만든다 (sync.OnceValue)
 }
 
 // answer는 blocks를 JSON.stringify 한 배열을 prefix와 suffix로 감싼 바이트를 보낼 프레임이다.
@@ -306,12 +308,9 @@ func frameOf(message Message) *frame {
 		text := stringify(message)
 		return &frame{size: len(text), text: func() []byte { return text }}
 	}
-	return answer(message.Data, `{"type":2,"data":"[`, `]"}`, escape)
+	// JSON.stringify가 쓴 JSON을 JSON 문자열 안에 다시 쓰려면 "와 \ 만 이스케이프하면 된다 (제어 문자는 이미 이스케이프되어 있다).
+	return answer(message.Data, `{"type":2,"data":"[`, `]"}`, strings.NewReplacer(`"`, `\"`, `\`, `\\`))
 }
-
-// escape는 JSON.stringify가 쓴 JSON을 JSON 문자열 안에 다시 쓴다: "와 \
-// 만 이스케이프하면 된다 (제어 문자는 이미 이스케이프되어 있다).
-var escape = strings.NewReplacer(`"`, `\"`, `\`, `\\`)
 
 // stringifyChain은 JSON.stringify(blocks)이다: GET /blocks의 본문. 체인의 버전마다 mu 밖에서 한 번 쓰고 나눠 쓴다.
 func stringifyChain(blocks []Block) []byte {
@@ -321,8 +320,8 @@ func stringifyChain(blocks []Block) []byte {
 	return text()
 }
 
-// newServer는 ln에서 웹소켓 서버를 열고, 연결마다 소켓을 만들어 onConnection에 넘긴다 (mu를 잠그고).
-func newServer(ln net.Listener, onConnection func(*socket)) *http.Server {
+// newServer는 ln에서 웹소켓 서버를 열고, 연결마다 소켓을 만들어 onConnection에 넘긴다 (mu를 잠그고). ln을 닫으면 끝난다.
+func newServer(ln net.Listener, onConnection func(*socket)) {
 	server := websocket.Server{
 		// npm ws는 Origin 헤더 없이, x/net은 http://localhost/ 로 연결한다. 다른 Origin은 모두 거부한다: 브라우저는
 		// 끝에 / 가 없는 Origin을 보내므로 웹 페이지는 피어가 될 수 없다. 이 노드 자신(Node-Id)도 거부한다.
@@ -344,7 +343,6 @@ func newServer(ln net.Listener, onConnection func(*socket)) *http.Server {
 	srv := &http.Server{Addr: ln.Addr().String(), Handler: server, ReadHeaderTimeout: dialTimeout, IdleTimeout: dialTimeout, MaxHeaderBytes: maxHeaderBytes,
 		ConnContext: func(ctx context.Context, c net.Conn) context.Context { return context.WithValue(ctx, rawKey{}, c) }}
 	go srv.Serve(rawListener{netutil.LimitListener(ln, maxPeers)})
-	return srv
 }
 
 // newSocket은 아직 연결이 없는 소켓을 만든다.
@@ -418,10 +416,11 @@ func dial(ws *socket, config *websocket.Config) error {
 // 얻은 뒤에야 더 읽는다: 큰 메시지를 읽고 파싱하는 메모리는 연결이 몇 개든 둘 몫이다.
 type limitedConn struct {
 	net.Conn
-	limit int             // 0이 아니면 이만큼 읽은 뒤로는 읽지 않는다: 핸드셰이크가 끝나기(open) 전이다 (한 번에 읽는 버퍼 하나까지 더 읽힌다)
-	read  int             // 지금 메시지에서 읽은 바이트 수 (그 소켓의 읽는 고루틴만 쓴다)
-	big   bool            // bigReads의 슬롯을 차지했는지
-	quit  <-chan struct{} // 소켓이 닫히면 닫힌다: 슬롯을 기다리던 읽기도 끝난다
+	// limit이 0이 아니면 이만큼 읽은 뒤로는 읽지 않는다: 핸드셰이크가 끝나기(open) 전이다 (한 번에 읽는 버퍼 하나까지 더
+	// 읽힌다). read는 지금 메시지에서 읽은 바이트 수이다 (그 소켓의 읽는 고루틴만 쓴다).
+	limit, read int
+	big         bool            // bigReads의 슬롯을 차지했는지
+	quit        <-chan struct{} // 소켓이 닫히면 닫힌다: 슬롯을 기다리던 읽기도 끝난다
 }
 
 // bigReads는 16 KiB를 넘는 메시지를 읽고 처리하는 슬롯 둘이다.
@@ -511,9 +510,6 @@ func (ws *socket) send(message Message) {
 	}
 }
 
-// isClosed는 소켓이 닫혔는지 알려준다.
-func (ws *socket) isClosed() bool { return ws.ctx.Err() != nil }
-
 // reason은 소켓이 닫힌 까닭이다.
 func (ws *socket) reason() error { return context.Cause(ws.ctx) }
 
@@ -527,12 +523,13 @@ func (ws *socket) close(reason error) {
 
 // enqueue는 프레임을 소켓의 대기열에 넣는다. 대기열에 maxQueued 개가 차 있으면 받아 가지 못하는 느린
 // 피어로 보고 닫는다. 새 프레임으로 모든 대기열의 서로 다른 프레임이 maxQueuedBytes를 넘게 되면, 넣기
-// 전에 가장 많이 밀린 소켓부터 닫아 공간을 만들고, 그래도 안 되면 넣지 않는다. mu를 잠근 채로 불러야 한다.
+// 전에 가장 많이 밀린 소켓부터 닫아 공간을 만들고(닫은 소켓이 보내던 프레임도 release가 곧바로 놓는다), 그래도 안
+// 되면 넣지 않는다. mu를 잠근 채로 불러야 한다.
 func enqueue(ws *socket, f *frame) {
-	for f.holders == 0 && queuedBytes+f.size > maxQueuedBytes && !ws.isClosed() {
+	for f.holders == 0 && queuedBytes+f.size > maxQueuedBytes && ws.ctx.Err() == nil {
 		var fullest *socket // 보낼 프레임이 가장 많이 밀려 있는, 아직 열린 소켓
 		for _, s := range sockets {
-			if s.backlog > 0 && !s.isClosed() && (fullest == nil || s.backlog > fullest.backlog) {
+			if s.backlog > 0 && s.ctx.Err() == nil && (fullest == nil || s.backlog > fullest.backlog) {
 				fullest = s
 			}
 		}
@@ -542,7 +539,7 @@ func enqueue(ws *socket, f *frame) {
 		}
 		fullest.drop(fmt.Errorf("peer too slow: %d MiB of frames wait to be sent to it", fullest.backlog>>20))
 	}
-	if ws.isClosed() {
+	if ws.ctx.Err() != nil {
 		return
 	} else if len(ws.queue) == cap(ws.queue) {
 		ws.drop(fmt.Errorf("peer too slow: %d frames wait to be sent to it", maxQueued))
@@ -557,9 +554,11 @@ func enqueue(ws *socket, f *frame) {
 
 // sent는 대기열에서 나간(보냈거나 버린) 프레임만큼 센 값을 줄인다. mu를 잠근 채로 불러야 한다.
 func sent(ws *socket, f *frame) {
-	ws.backlog -= f.size
-	if f.holders--; f.holders == 0 {
-		queuedBytes -= f.size
+	if f != nil { // 보내는 중인 프레임은 writePump와 release 가운데 먼저 꺼낸 쪽만 놓는다
+		ws.backlog -= f.size
+		if f.holders--; f.holders == 0 {
+			queuedBytes -= f.size
+		}
 	}
 }
 
@@ -571,6 +570,7 @@ func release(ws *socket) {
 	if dialed[ws.url] == ws {
 		delete(dialed, ws.url)
 	}
+	sent(ws, ws.sending.Swap(nil)) // 보내는 중인 프레임도 놓는다: 연결을 닫았으니 그 쓰기도 곧 끝난다
 	for {
 		select {
 		case f := <-ws.queue:
@@ -587,12 +587,13 @@ func writePump(ws *socket) {
 	for {
 		select {
 		case f := <-ws.queue:
+			ws.sending.Store(f)
 			err := ws.ctx.Err()
 			if err == nil { // 닫힌 뒤에는 보내지 않는다: 새 시간 제한이 close가 건 "지금" 제한을 덮어쓰지 않도록
 				_, err = ws.link.Write(f.text()) // 텍스트 프레임 하나: 쓰기마다 writeTimeout 안이다 (limitedConn.Write)
 			}
 			mu.Lock()
-			sent(ws, f)
+			sent(ws, ws.sending.Swap(nil)) // 소켓을 닫은 release가 먼저 놓았으면 nil이다
 			mu.Unlock()
 			if err != nil {
 				ws.close(err)
@@ -612,7 +613,7 @@ func writePump(ws *socket) {
 func readPump(ws *socket) {
 	defer ws.raw.done() // 읽다가 끊긴 큰 메시지의 슬롯도 반납한다
 	ws.link.SetReadDeadline(time.Now().Add(dialTimeout))
-	for {
+	for ws.ctx.Err() == nil { // 닫은 소켓의 버퍼에 남은 프레임은 읽지 않는다
 		var data []byte
 		if err := websocket.Message.Receive(ws.link, &data); err != nil {
 			ws.close(err) // 먼저 닫힌 소켓이면 그 까닭이 남는다 (첫 메시지를 기다리다 끝났으면 i/o timeout)
@@ -641,7 +642,7 @@ func receive(ws *socket, data []byte) {
 		if ws.bad++; ws.bad >= maxBadMessages {
 			ws.close(fmt.Errorf("%d bad messages", ws.bad))
 		}
-	} else if !ws.isClosed() {
+	} else if ws.ctx.Err() == nil {
 		trace("←", ws.addr, describe(message.Type, message.Data))
 		ws.handlers["message"].(func(Message))(message)
 	}

@@ -90,7 +90,8 @@ func getCurrentTimestamp() int64 { return (time.Now().UnixMilli() + 500) / 1000 
 
 // addBlock은 새 블록이 마지막 블록 위에 올 수 있으면 체인에 추가하고 true를 반환한다. (main.js 67–73행)
 func addBlock(newBlock Block) bool {
-	// 챕터와 다른 점: 체인 전체의 응답이 한 메시지의 한계(64 MiB, data 값 2^20개)를 넘게 할 블록은 추가하지 않는다 (fitsInOneMessage).
+	// 챕터와 다른 점: 체인 전체의 응답이 한 메시지의 한계(64 MiB, data 값 2^20개)를 넘게 할 블록은 추가하지 않고
+	// "Not adding block …"을 출력한다. fitsInOneMessage는 그 비용을 newBlock에 적어 둔다.
 	if isValidNewBlock(newBlock, getLatestBlock()) && fitsInOneMessage(&newBlock) {
 		blockchain = append(blockchain, newBlock)
 		return true
@@ -142,7 +143,8 @@ func isValidNewBlock(newBlock Block, previousBlock Block) bool {
 
 // isValidBlockStructure는 블록의 각 값이 맞는 타입인지 검사한다. (main.js 112–119행)
 // 챕터의 typeof 검사 여섯 가운데 헤더의 다섯(version, previousHash, merkleRoot는 'string', index, timestamp는 'number')은
-// Go의 타입(string, Hash, int64)이 대신한다: 다른 타입이나 null, 빠진 값이 든 블록은 받을 때 거부한다 (decodeBlocks).
+// Go의 타입(string, Hash, int64)이 대신한다: 다른 타입이 든 블록은 파싱하지 못하고, null이나 빠진 값이 든 블록은 다시 쓴
+// 바이트가 받은 바이트와 달라 받을 때 거부한다 (decodeBlocks).
 // 챕터와 다른 점: index와 timestamp는 정수여야 하고(1.5는 거부), data는 배열이어야 한다(챕터의 이 검사는 null과 객체도
 // 통과시킨다). 받은 블록은 크기의 한계도 지켜야 한다 (withinLimits).
 func isValidBlockStructure(block Block) bool { return isArray(block.Data) } // typeof(block.data) === 'object' 대신

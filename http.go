@@ -91,7 +91,8 @@ func initHttpServer(ln net.Listener) {
 	addPeers := func(w http.ResponseWriter, r *http.Request) {
 		var peers []string
 		// 챕터와 다른 점: 배열이 아닌 peers와 null도 문자열도 아닌 주소(챕터는 500), 64개를 넘는 주소(챕터는 모두 연결한다)는
-		// 400, utf-8이 아닌 charset은 415이다. null 주소는 "Connection failed"를 출력하고 건너뛴다(챕터는 500).
+		// 400, utf-8이 아닌 charset은 415이다. null 주소와 호스트가 없는 주소는 "Connection failed"를 출력하고 그 주소만
+		// 건너뛴다(챕터는 예외로 500을 답하고 나머지 주소에도 연결하지 않는다).
 		if !readBody(w, r, "peers", &peers) { // const peers = req.body.peers || []
 			return
 		} else if len(peers) > maxPeers {

@@ -38,7 +38,7 @@ func main() {
 	}
 	initHttpServer(httpListener) // initHttpServer();
 	initP2PServer(p2pListener)   // initP2PServer();
-	run()                        // 챕터와 다른 점: -peers에 연결하고, POST /stop이나 Ctrl-C를 기다려 멈춘다 (챕터는 Ctrl-C에 바로 죽는다)
+	run()                        // 챕터와 다른 점: -peers에 연결하고, POST /stop이나 Ctrl-C, SIGTERM을 기다려 멈춘다 (챕터는 시그널에 바로 죽는다)
 }
 
 // ---- 챕터에 없는 것 ----

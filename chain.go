@@ -192,9 +192,10 @@ func (h Hash) MarshalText() ([]byte, error) { return []byte(h.String()), nil }
 // 챕터와 다른 점: 챕터의 previousHash와 merkleRoot는 아무 문자열이나 되지만, 다른 문자열인
 // 블록은 유효할 수 없다 (해시와 비교하므로). 여기서는 그 블록을 파싱할 때 거부한다.
 func (h *Hash) UnmarshalText(text []byte) error {
-	if _, err := hex.Decode(h[:], text[:min(len(text), 64)]); err != nil || len(text) != 64 || bytes.ContainsAny(text, "abcdef") {
+	if len(text) != 64 || strings.Trim(string(text), "0123456789ABCDEF") != "" {
 		return fmt.Errorf("hash %.80q is not 64 uppercase hex digits", text)
 	}
+	hex.Decode(h[:], text)
 	return nil
 }
 

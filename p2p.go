@@ -16,7 +16,6 @@ import (
 	"slices"
 	"strings"
 	"sync"
-	"sync/atomic"
 	"time"
 	"unicode/utf8"
 
@@ -255,13 +254,12 @@ var (
 // conn은 소켓 하나의 연결과 대기열이다. 구조는 gorilla/websocket의 chat 예제와 같다: 연결마다 읽는 고루틴(readPump)과
 // 쓰는 고루틴(writePump)이 하나씩 있고, ws.send는 프레임을 대기열에 넣기만 하며 writePump가 차례로 보낸다.
 type conn struct {
-	link     *websocket.Conn       // 웹소켓 연결: 연결하는 중에는 nil
-	raw      *limitedConn          // ws 아래의 연결: 읽는 바이트를 센다
-	addr     string                // "remoteAddress:remotePort": GET /peers와 로그에 출력하는 값
-	handlers map[string]any        // ws.on(event, handler)로 등록한 핸들러들: "message"는 func(Message), 나머지는 func() (mu가 지킨다)
-	queue    chan *frame           // ws.send의 대기열
-	sending  atomic.Pointer[frame] // writePump가 보내는 중인 프레임: 소켓을 닫으면 release가 곧바로 놓는다
-	ctx      context.Context       // 소켓이 닫히면 끝난다: context.Cause가 처음 닫힌 까닭이다
+	link     *websocket.Conn // 웹소켓 연결: 연결하는 중에는 nil
+	raw      *limitedConn    // ws 아래의 연결: 읽는 바이트를 센다
+	addr     string          // "remoteAddress:remotePort": GET /peers와 로그에 출력하는 값
+	handlers map[string]any  // ws.on(event, handler)로 등록한 핸들러들: "message"는 func(Message), 나머지는 func() (mu가 지킨다)
+	queue    chan *frame     // ws.send의 대기열
+	ctx      context.Context // 소켓이 닫히면 끝난다: context.Cause가 처음 닫힌 까닭이다
 	cancel   context.CancelCauseFunc
 	askedAll bool // 이 피어에게 QUERY_ALL을 보낸 뒤 그 피어가 아직 내 체인에 이어지지 않는 더 긴 체인의 블록을 알리지 않았다 (mu가 지킨다)
 	// backlog는 대기열에 있거나 보내는 중인 프레임의 바이트 수이고, bad는 이 피어가 보낸 잘못된 메시지 수이다 (mu가 지킨다).
@@ -308,9 +306,12 @@ func frameOf(message Message) *frame {
 		text := stringify(message)
 		return &frame{size: len(text), text: func() []byte { return text }}
 	}
-	// JSON.stringify가 쓴 JSON을 JSON 문자열 안에 다시 쓰려면 "와 \ 만 이스케이프하면 된다 (제어 문자는 이미 이스케이프되어 있다).
-	return answer(message.Data, `{"type":2,"data":"[`, `]"}`, strings.NewReplacer(`"`, `\"`, `\`, `\\`))
+	return answer(message.Data, `{"type":2,"data":"[`, `]"}`, escape)
 }
+
+// escape는 JSON.stringify가 쓴 JSON을 JSON 문자열 안에 다시 쓴다: "와 \
+// 만 이스케이프하면 된다 (제어 문자는 이미 이스케이프되어 있다).
+var escape = strings.NewReplacer(`"`, `\"`, `\`, `\\`)
 
 // stringifyChain은 JSON.stringify(blocks)이다: GET /blocks의 본문. 체인의 버전마다 mu 밖에서 한 번 쓰고 나눠 쓴다.
 func stringifyChain(blocks []Block) []byte {
@@ -513,6 +514,9 @@ func (ws *socket) send(message Message) {
 // reason은 소켓이 닫힌 까닭이다.
 func (ws *socket) reason() error { return context.Cause(ws.ctx) }
 
+// isClosed는 소켓이 닫혔는지 알려준다.
+func (ws *socket) isClosed() bool { return ws.ctx.Err() != nil }
+
 // close는 소켓을 닫는다: 처음 부른 까닭이 남고, 기다리는 일이 없다.
 func (ws *socket) close(reason error) {
 	ws.cancel(reason)
@@ -523,13 +527,14 @@ func (ws *socket) close(reason error) {
 
 // enqueue는 프레임을 소켓의 대기열에 넣는다. 대기열에 maxQueued 개가 차 있으면 받아 가지 못하는 느린
 // 피어로 보고 닫는다. 새 프레임으로 모든 대기열의 서로 다른 프레임이 maxQueuedBytes를 넘게 되면, 넣기
-// 전에 가장 많이 밀린 소켓부터 닫아 공간을 만들고(닫은 소켓이 보내던 프레임도 release가 곧바로 놓는다), 그래도 안
-// 되면 넣지 않는다. mu를 잠근 채로 불러야 한다.
+// 전에 가장 많이 밀린 소켓부터 닫아 공간을 만들고, 그래도 안 되면 넣지 않는다. 닫은 소켓이 보내던 프레임은 그
+// 쓰기가 끝나야 놓이므로, 보내는 중인 프레임만 밀린 소켓들을 닫아도 자리가 나지 않을 수 있다 (README의 「남는 한계」).
+// mu를 잠근 채로 불러야 한다.
 func enqueue(ws *socket, f *frame) {
-	for f.holders == 0 && queuedBytes+f.size > maxQueuedBytes && ws.ctx.Err() == nil {
+	for f.holders == 0 && queuedBytes+f.size > maxQueuedBytes && !ws.isClosed() {
 		var fullest *socket // 보낼 프레임이 가장 많이 밀려 있는, 아직 열린 소켓
 		for _, s := range sockets {
-			if s.backlog > 0 && s.ctx.Err() == nil && (fullest == nil || s.backlog > fullest.backlog) {
+			if s.backlog > 0 && !s.isClosed() && (fullest == nil || s.backlog > fullest.backlog) {
 				fullest = s
 			}
 		}
@@ -539,7 +544,7 @@ func enqueue(ws *socket, f *frame) {
 		}
 		fullest.drop(fmt.Errorf("peer too slow: %d MiB of frames wait to be sent to it", fullest.backlog>>20))
 	}
-	if ws.ctx.Err() != nil {
+	if ws.isClosed() {
 		return
 	} else if len(ws.queue) == cap(ws.queue) {
 		ws.drop(fmt.Errorf("peer too slow: %d frames wait to be sent to it", maxQueued))
@@ -554,11 +559,9 @@ func enqueue(ws *socket, f *frame) {
 
 // sent는 대기열에서 나간(보냈거나 버린) 프레임만큼 센 값을 줄인다. mu를 잠근 채로 불러야 한다.
 func sent(ws *socket, f *frame) {
-	if f != nil { // 보내는 중인 프레임은 writePump와 release 가운데 먼저 꺼낸 쪽만 놓는다
-		ws.backlog -= f.size
-		if f.holders--; f.holders == 0 {
-			queuedBytes -= f.size
-		}
+	ws.backlog -= f.size
+	if f.holders--; f.holders == 0 {
+		queuedBytes -= f.size
 	}
 }
 
@@ -570,7 +573,6 @@ func release(ws *socket) {
 	if dialed[ws.url] == ws {
 		delete(dialed, ws.url)
 	}
-	sent(ws, ws.sending.Swap(nil)) // 보내는 중인 프레임도 놓는다: 연결을 닫았으니 그 쓰기도 곧 끝난다
 	for {
 		select {
 		case f := <-ws.queue:
@@ -587,13 +589,12 @@ func writePump(ws *socket) {
 	for {
 		select {
 		case f := <-ws.queue:
-			ws.sending.Store(f)
 			err := ws.ctx.Err()
 			if err == nil { // 닫힌 뒤에는 보내지 않는다: 새 시간 제한이 close가 건 "지금" 제한을 덮어쓰지 않도록
 				_, err = ws.link.Write(f.text()) // 텍스트 프레임 하나: 쓰기마다 writeTimeout 안이다 (limitedConn.Write)
 			}
 			mu.Lock()
-			sent(ws, ws.sending.Swap(nil)) // 소켓을 닫은 release가 먼저 놓았으면 nil이다
+			sent(ws, f) // 보내는 중인 프레임은 쓰기가 끝나야(닫은 연결이면 곧) 놓는다: 그때까지 그 메모리를 쥐고 있다
 			mu.Unlock()
 			if err != nil {
 				ws.close(err)
@@ -613,7 +614,7 @@ func writePump(ws *socket) {
 func readPump(ws *socket) {
 	defer ws.raw.done() // 읽다가 끊긴 큰 메시지의 슬롯도 반납한다
 	ws.link.SetReadDeadline(time.Now().Add(dialTimeout))
-	for ws.ctx.Err() == nil { // 닫은 소켓의 버퍼에 남은 프레임은 읽지 않는다
+	for !ws.isClosed() { // 닫은 소켓의 버퍼에 남은 프레임은 읽지 않는다
 		var data []byte
 		if err := websocket.Message.Receive(ws.link, &data); err != nil {
 			ws.close(err) // 먼저 닫힌 소켓이면 그 까닭이 남는다 (첫 메시지를 기다리다 끝났으면 i/o timeout)
@@ -642,7 +643,7 @@ func receive(ws *socket, data []byte) {
 		if ws.bad++; ws.bad >= maxBadMessages {
 			ws.close(fmt.Errorf("%d bad messages", ws.bad))
 		}
-	} else if ws.ctx.Err() == nil {
+	} else if !ws.isClosed() {
 		trace("←", ws.addr, describe(message.Type, message.Data))
 		ws.handlers["message"].(func(Message))(message)
 	}

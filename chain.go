@@ -22,7 +22,8 @@ import (
 
 // BlockHeader는 챕터의 class BlockHeader이다. JSON 키 순서도 챕터와 같다. (main.js 7–15행)
 // 챕터와 다른 점: previousHash나 merkleRoot가 64글자 대문자 16진수가 아닌 블록(챕터에서도 유효할 수 없다)이 든
-// 메시지는 받을 때 통째로 거부한다 (Hash.UnmarshalText).
+// 메시지는 받을 때 통째로 거부한다 (Hash.UnmarshalText). 그 메시지로 챕터가 하던 다른 일(QUERY_ALL, 이어지는 마지막
+// 블록의 추가)도 하지 않는다.
 type BlockHeader struct {
 	Version      string `json:"version"`
 	Index        int64  `json:"index"`

@@ -44,7 +44,7 @@ func initHttpServer(ln net.Listener) {
 	// 노트와 다른 점: 노트의 코드는 function (req, res) {/ 로, { 뒤에 /가 하나 더 있다 (문법 오류).
 	mux.HandleFunc("POST /mineBlock", func(w http.ResponseWriter, r *http.Request) {
 		var data json.RawMessage
-		// 챕터와 다른 점: 배열이 아닌 data와 "toString" 키가 든 data(챕터는 500), Go가 자바스크립트와 같게 읽을 수 없는
+		// 챕터와 다른 점: 배열이 아닌 data와 원소인 객체에 "toString" 키가 든 data(챕터는 500), Go가 자바스크립트와 같게 읽을 수 없는
 		// data(챕터가 Infinity로 읽어 [null]로 쓰는 1e400, 짝 없는 \ud800)와 이 노드의 한계(64겹보다 깊은 값)를 넘는 data는
 		// 400이고, utf-8이 아닌 charset은 415이다 (챕터는 utf-16도 읽는다) (readBody).
 		if !readBody(w, r, "data", &data) { // const data = req.body.data || []

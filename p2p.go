@@ -81,11 +81,12 @@ func initConnection(ws *socket) {
 func initMessageHandler(ws *socket) {
 	// const message = JSON.parse(data)는 mu를 잠그기 전에 한다 (readMessage).
 	// 챕터와 다른 점: 잘못된 메시지는 여기 오지 않고 "Ignored message from …"을 출력하며, 다섯 번째에는 연결을 닫는다.
-	// 잘못된 메시지는 JSON이 아니거나 JSON.stringify가 쓰는 형식이 아닌 것(공백, 키 차례, 1.0, 나눈 프레임), type이 정수가
+	// 잘못된 메시지는 JSON이 아니거나 JSON.stringify가 쓰는 형식이 아닌 것(공백, 키 차례, 더 있거나 대소문자가 다른 키,
+	// 1.0), 여러 프레임으로 나눈 것, type이 정수가
 	// 아니거나 data가 없거나 null도 문자열도 아닌 것, 빈 블록 배열, 유효할 수 없는 블록(해시 형식, 머클 루트), Go가
 	// 자바스크립트와 같게 읽지 못하는 data(U+FFFD, 짝 없는 \ud800, "toString" 키)나 한계를 넘는 것이 든 것이다 (readMessage).
 	// 챕터와 다른 점: 큰 메시지는 한 번에 둘까지만 읽고, 너무 크거나 느린 연결은 끊는다. 닫힌 소켓에 온 메시지는 버린다
-	// (limitedConn, receive). RSV 비트와 예약된 opcode도 읽고(npm ws는 닫는다), 닫을 때 닫는 프레임을 보내지 않는다 (readPump).
+	// (limitedConn, receive). RSV 비트와 예약된 opcode도 읽고(npm ws는 닫는다), 닫을 때 닫는 프레임을 보내지 않는다 (readPump, close).
 	ws.on("message", func(message Message) {
 		switch message.Type {
 		case QUERY_LATEST:
@@ -119,7 +120,7 @@ func closeConnection(ws *socket) {
 func connectToPeers(newPeers []string) {
 	for _, peer := range newPeers {
 		// 챕터와 다른 점: ws://가 아닌 주소, 이미 연결한 주소, 64개를 넘는 연결, 이 노드 자신에는 연결하지 않고 "Connection
-		// failed"를 출력한다(챕터는 호스트가 없는 주소에 예외를 던진다). 연결과 핸드셰이크는 5초 안이다 (newWebSocket).
+		// failed"를 출력한다(챕터는 호스트가 없는 주소에 예외를 던진다). 연결과 핸드셰이크는 5초 안이다 (newWebSocket, dial).
 		ws := newWebSocket(peer) // const ws = new WebSocket(peer)
 		ws.on("open", func() { initConnection(ws) })
 		// 챕터와 다른 점: 주소와 까닭을 출력하고, 열린 뒤의 에러에는 출력하지 않는다.

@@ -26,9 +26,9 @@ import (
 // 블록의 추가)도 하지 않는다.
 type BlockHeader struct {
 	Version      string `json:"version"`
-	Index        int64  `json:"index"`
+	Index        int64  `json:"index"`        // 챕터와 다른 점: 정수만 받는다 (챕터의 number는 1.5도 된다)
 	PreviousHash Hash   `json:"previousHash"` // Hash(아래)는 SHA-256의 32바이트이다. JSON에서는 64글자 대문자 16진수 문자열이다
-	Timestamp    int64  `json:"timestamp"`
+	Timestamp    int64  `json:"timestamp"`    // 챕터와 다른 점: 정수만 받는다
 	MerkleRoot   Hash   `json:"merkleRoot"`
 }
 
@@ -40,8 +40,8 @@ type Block struct {
 }
 
 // Node.js는 핸들러를 한 번에 하나씩 실행하므로 챕터는 전역 변수를 그냥 쓴다. Go에서는 요청과 받은 메시지가 동시에
-// 실행되므로 뮤텍스 mu가 그 "한 번에 하나"를 대신한다: 챕터의 로직은 mu를 잠근 채(Lock) 실행되고, 파싱과 해시
-// 계산은 그 전에 한다. 그래서 blockchain과 sockets(p2p.go)는 챕터처럼 보통 전역 변수이다.
+// 실행되므로 뮤텍스 mu가 그 "한 번에 하나"를 대신한다: 챕터의 로직은 mu를 잠근 채(Lock) 실행되고, 받은 메시지의
+// 파싱과 해시 계산은 그 전에 한다. 그래서 blockchain과 sockets(p2p.go)는 챕터처럼 보통 전역 변수이다.
 var (
 	mu         sync.Mutex // blockchain, sockets, 그리고 주석에 "mu가 지킨다"고 적은 값들을 지킨다
 	blockchain = []Block{getGenesisBlock()}
@@ -61,7 +61,9 @@ func getGenesisBlock() Block {
 	const timestamp = 1231006505 // 2009/01/03 6:15pm (UTC)
 	data := json.RawMessage(`["The Times 03/Jan/2009 Chancellor on brink of second bailout for banks"]`)
 
-	merkleRoot := merkleRootOf(data) // merkle("sha256").sync(data).root() || '0'.repeat(64): npm merkle은 merkleRootOf(아래)로 옮겼다
+	// 머클 루트: data의 값마다 String(값)의 SHA-256(이미 64글자 대문자 16진수면 그 값)이 리프 노드이고, 이웃 둘의 16진수를
+	// 이어 해시하며 한 층씩 올라간다(홀수로 남은 마지막 노드는 그대로 올라간다). npm merkle을 merkleRootOf(아래)로 옮겼다.
+	merkleRoot := merkleRootOf(data) // merkle("sha256").sync(data).root() || '0'.repeat(64)
 
 	header := BlockHeader{version, index, previousHash, timestamp, merkleRoot}
 	return Block{Header: header, Data: data}

@@ -27,7 +27,7 @@ import (
 // 챕터와 다른 점: 다른 사이트의 웹 페이지가 보낸 POST는 403, IP 주소나 localhost가 아닌 호스트는 421, 없는 경로는 Go의
 // 404와 405이고(Express는 /blocks/나 대소문자가 다른 경로도 받는다), ETag와 304, OPTIONS의 자동 응답은 없으며, 요청의
 // 수, 크기, 시간에 한계가 있다 (serve, README 「지키는 한계」).
-// 본문은 /mineBlock과 /addPeers에서만 읽고(압축한 본문은 400), 본문 때문인 에러는 {"error":"…"}이다 (readBody).
+// 본문은 /mineBlock과 /addPeers에서만 읽고(Content-Encoding을 풀지 않아 압축한 본문은 400), 본문 때문인 에러는 {"error":"…"}이다 (readBody).
 // 챕터에 없는 GET /(노드의 페이지)와 GET /events(그 페이지가 보는 P2P 메시지)가 있다.
 func initHttpServer(ln net.Listener) {
 	mux := http.NewServeMux()
@@ -45,7 +45,7 @@ func initHttpServer(ln net.Listener) {
 	mux.HandleFunc("POST /mineBlock", func(w http.ResponseWriter, r *http.Request) {
 		var data json.RawMessage
 		// 챕터와 다른 점: 배열이 아닌 data와 원소인 객체에 "toString" 키가 든 data(챕터는 500), Go가 자바스크립트와 같게 읽을 수 없는
-		// data(챕터가 Infinity로 읽어 [null]로 쓰는 1e400, 짝 없는 \ud800)와 이 노드의 한계(64겹보다 깊은 값)를 넘는 data는
+		// data(챕터가 Infinity로 읽어 [null]로 쓰는 1e400, 짝 없는 \ud800)와 이 노드의 한계(중첩 깊이 64를 넘는 값)를 넘는 data는
 		// 400이고, utf-8이 아닌 charset은 415이다 (챕터는 utf-16도 읽는다) (readBody).
 		if !readBody(w, r, "data", &data) { // const data = req.body.data || []
 			return
@@ -221,7 +221,7 @@ func respond(w http.ResponseWriter, status int, contentType string, body []byte)
 }
 
 // sendError는 {"error":"…"}로 응답한다.
-// 챕터와 다른 점: 잘못된 본문에 Express는 HTML 에러 페이지를 보낸다. 여기서는 까닭을 담은 JSON 한 줄이다.
+// 챕터와 다른 점: 잘못된 본문에 Express는 HTML 에러 페이지를 보낸다. 여기서는 이유를 담은 JSON 한 줄이다.
 func sendError(w http.ResponseWriter, status int, msg string) {
 	respond(w, status, "application/json", stringify(map[string]string{"error": msg}))
 }

@@ -58,7 +58,8 @@ func getSockets() []*socket { return sockets }
 // initHttpServer(main.js 154–190행)는 챕터에서 여기 있지만 http.go에 옮겼다.
 
 // initP2PServer는 ln(main이 미리 연 포트)에서 웹소켓 서버를 열고, 연결이 올 때마다 initConnection을 부른다. (main.js 192–196행)
-// 챕터와 다른 점: 연결 수와 핸드셰이크에 한계가 있고, 이 노드 자신과 웹 페이지가 여는 연결은 거부한다 (newServer).
+// 챕터와 다른 점: 연결 수와 핸드셰이크에 한계가 있고, 이 노드 자신과 Origin 헤더가 http://localhost/가 아닌 연결(웹
+// 페이지가 여는 것 등)은 거부한다 (newServer).
 // 노트와 다른 점: 노트는 server.on이 연결을 "대기열"에 올린다고 적었다. 연결마다 부를 함수를 등록할 뿐이다.
 func initP2PServer(ln net.Listener) {
 	newServer(ln, func(ws *socket) { initConnection(ws) }) // new WebSocket.Server(…), server.on("connection", …)
@@ -85,7 +86,7 @@ func initMessageHandler(ws *socket) {
 	// 1.0), 여러 프레임으로 나눈 것, type이 정수가
 	// 아니거나 data가 없거나 null도 문자열도 아닌 것, 빈 블록 배열, 유효할 수 없는 블록(해시 형식, 머클 루트), Go가
 	// 자바스크립트와 같게 읽지 못하는 data(U+FFFD, 짝 없는 \ud800, "toString" 키)나 한계를 넘는 것이 든 것이다 (readMessage).
-	// 챕터와 다른 점: 큰 메시지는 한 번에 둘까지만 읽고, 너무 크거나 느린 연결은 끊는다. 닫힌 소켓에 온 메시지는 버린다
+	// 챕터와 다른 점: 큰 메시지는 노드 전체에서 한 번에 둘까지만 읽고, 너무 크거나 느린 연결은 끊는다. 닫힌 소켓에 온 메시지는 버린다
 	// (limitedConn, receive). RSV 비트와 예약된 opcode도 읽고(npm ws는 닫는다), 닫을 때 닫는 프레임을 보내지 않는다 (readPump, close).
 	ws.on("message", func(message Message) {
 		switch message.Type {
@@ -109,7 +110,7 @@ func initErrorHandler(ws *socket) {
 
 // closeConnection은 닫힌 소켓을 sockets에서 뺀다. (main.js 228–231행)
 func closeConnection(ws *socket) {
-	// 챕터와 다른 점: 챕터는 ws.url(들어온 연결이면 undefined)을 출력한다. 여기서는 상대의 주소와 닫힌 까닭이다.
+	// 챕터와 다른 점: 챕터는 ws.url(들어온 연결이면 undefined)을 출력한다. 여기서는 상대의 주소와 닫힌 이유이다.
 	log.Printf("Connection failed to peer: %.200s (%.200v)", cmp.Or(ws.url, ws.addr), ws.reason())
 	// 챕터와 다른 점: 챕터에서 두 번 불리면 splice(-1, 1)이 다른 소켓을 뺀다. 여기서는 그 소켓만 뺀다.
 	sockets = slices.DeleteFunc(sockets, func(s *socket) bool { return s == ws }) // sockets.splice(sockets.indexOf(ws), 1)
@@ -123,7 +124,7 @@ func connectToPeers(newPeers []string) {
 		// failed"를 출력한다(챕터는 호스트가 없는 주소에 예외를 던진다). 연결과 핸드셰이크는 5초 안이다 (newWebSocket, dial).
 		ws := newWebSocket(peer) // const ws = new WebSocket(peer)
 		ws.on("open", func() { initConnection(ws) })
-		// 챕터와 다른 점: 주소와 까닭을 출력하고, 열린 뒤의 에러에는 출력하지 않는다.
+		// 챕터와 다른 점: 주소와 이유를 출력하고, 열린 뒤의 에러에는 출력하지 않는다.
 		// 노트와 다른 점: 노트는 소문자 connection으로 적었다.
 		ws.on("error", func() { log.Printf("Connection failed: %.200q: %.200v", peer, ws.reason()) })
 	}
@@ -690,7 +691,7 @@ func sameAsStringify(frame []byte, typ MessageType, data *string) bool {
 // decodeBlocks는 블록 배열의 JSON 문자열(RESPONSE_BLOCKCHAIN의 data)을 json.Decoder로
 // 블록 하나씩 파싱한다. 블록마다 다시 쓴 바이트가 받은 바이트와 같아야 하고(readMessage),
 // 틀린 블록을 만나면 그 자리에서 멈춘다. 해시는 prepareBlocks가 구한다.
-// 챕터와 다른 점: 다른 형식으로 쓴 블록(공백, 다른 키 차례나 대소문자, 더 있는 키, 1.0이나 1.5처럼 쓴 정수)은
+// 챕터와 다른 점: 다른 형식으로 쓴 블록(공백, 다른 키 차례나 대소문자, 더 있는 키, 정수 자리에 1.0이나 1.5처럼 쓴 수)은
 // 챕터는 받지만 여기서는 메시지째 거부한다. 챕터의 노드가 생성하는 블록은 늘 이 형식이지만, 이상한 피어가 만든
 // 블록을 받아 전할 때는 다른 키 차례, 더 있는 키, 1.5 같은 수를 그대로 남겨 보낸다: 그런 체인은 Go 노드와
 // 갈라진다 (README의 「남는 한계」). 빈 배열(챕터는 예외로 죽는다)과 isValidBlockStructure나 withinLimits에

@@ -147,10 +147,9 @@ func isValidNewBlock(newBlock Block, previousBlock Block) bool {
 
 // isValidBlockStructure는 블록의 각 값이 맞는 타입인지 검사한다. (main.js 112–119행)
 // 챕터의 typeof 검사 여섯 가운데 헤더의 다섯(version, previousHash, merkleRoot는 'string', index, timestamp는 'number')은
-// Go의 타입(string, Hash, int64)이 대신한다: 다른 타입이 든 블록은 파싱하지 못하고, null이나 빠진 값이 든 블록은 다시 쓴
-// 바이트가 받은 바이트와 달라 받을 때 거부한다 (decodeBlocks).
-// 챕터와 다른 점: index와 timestamp는 정수여야 하고(1.5는 거부), data는 배열이어야 한다(챕터의 이 검사는 null과 객체도
-// 통과시킨다). 받은 블록은 크기의 한계도 지켜야 한다 (withinLimits).
+// Go의 타입(string, Hash, int64)이 대신한다: 받을 때 그 타입으로 파싱하고 다시 써 보아 다른 블록은 거부한다 (decodeBlocks).
+// 챕터와 다른 점: data는 배열이어야 하고(챕터의 이 검사는 null과 객체도 통과시킨다), 받은 블록은 크기의 한계도 지켜야
+// 한다 (withinLimits).
 func isValidBlockStructure(block Block) bool { return isArray(block.Data) } // typeof(block.data) === 'object' 대신
 
 // isValidChain은 첫 블록이 제네시스 블록과 같고 모든 블록이 앞 블록 위에 맞게 올라가 있는지 검사한다. (main.js 121–133행)

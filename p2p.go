@@ -82,12 +82,9 @@ func initConnection(ws *socket) {
 func initMessageHandler(ws *socket) {
 	// const message = JSON.parse(data)는 mu를 잠그기 전에 한다 (readMessage).
 	// 챕터와 다른 점: 잘못된 메시지는 여기 오지 않고 "Ignored message from …"을 출력하며, 다섯 번째에는 연결을 닫는다.
-	// 잘못된 메시지는 JSON이 아니거나 JSON.stringify가 쓰는 형식이 아닌 것(공백, 키 차례, 더 있거나 대소문자가 다른 키,
-	// 1.0), 여러 프레임으로 나눈 것, type이 정수가
-	// 아니거나 data가 없거나 null도 문자열도 아닌 것, 빈 블록 배열, 유효할 수 없는 블록(해시 형식, 머클 루트), Go가
-	// 자바스크립트와 같게 읽지 못하는 data(U+FFFD, 짝 없는 \ud800, "toString" 키)나 한계를 넘는 것이 든 것이다 (readMessage).
-	// 챕터와 다른 점: 큰 메시지는 노드 전체에서 한 번에 둘까지만 읽고, 너무 크거나 느린 연결은 끊는다. 닫힌 소켓에 온 메시지는 버린다
-	// (limitedConn, receive). RSV 비트와 예약된 opcode도 읽고(npm ws는 닫는다), 닫을 때 닫는 프레임을 보내지 않는다 (readPump, close).
+	// 잘못된 메시지: 챕터의 메시지 모양({"type":정수,"data":null이나 문자열})이나 JSON.stringify가 쓰는 형식(공백, 키,
+	// 1.0)이 아닌 것, 빈 블록 배열, 유효할 수 없는 블록, Go가 같게 읽지 못하거나 한계를 넘는 값이 든 것 (목록: readMessage).
+	// 챕터와 다른 점: 큰 메시지는 노드 전체에서 한 번에 둘까지만 읽고, 너무 크거나 느린 연결은 끊는다 (limitedConn, readPump).
 	ws.on("message", func(message Message) {
 		switch message.Type {
 		case QUERY_LATEST:
@@ -612,7 +609,8 @@ func writePump(ws *socket) {
 // 똑같이 읽는다. 이어지는 프레임(continuation)은 따로 읽어 잘못된 메시지가 된다: x/net/websocket은
 // 프레임의 FIN을 보여 주지 않는다 (npm ws는 이어 붙인다. 챕터의 노드는 메시지를 나누어 보내지 않는다). RSV 비트나
 // 예약된 opcode도 x/net/websocket은 보지 않아 그대로 읽는다 (npm ws는 연결을 닫는다).
-// 챕터의 노드는 연결하자마자 QUERY_LATEST를 보내므로 첫 메시지가 dialTimeout 안에 오지 않는 연결은 닫는다.
+// 챕터의 노드는 연결하자마자 QUERY_LATEST를 보내므로 첫 메시지가 dialTimeout 안에 오지 않는 연결은 닫는다. 닫힌 소켓에
+// 온 메시지는 처리하지 않고(receive), 닫은 뒤에는 읽지 않는다. 닫을 때 닫는 프레임은 보내지 않는다 (close).
 func readPump(ws *socket) {
 	defer ws.raw.done() // 읽다가 끊긴 큰 메시지의 슬롯도 반납한다
 	ws.link.SetReadDeadline(time.Now().Add(dialTimeout))

@@ -85,8 +85,8 @@ func generateNextBlock(blockData json.RawMessage) Block {
 }
 
 // getCurrentVersion은 이 노드가 생성하는 블록의 버전으로, 챕터 2의 package.json처럼 "2.1.0"이다. (main.js 57–61행)
-// 챕터와 다른 점: 챕터는 부를 때마다 ./package.json을 읽는다. 이 Go 노드를 담은 저장소에는 package.json이 없어(챕터의 것은 책의
-// 저장소에 있다) 그 값을 코드에 적었다.
+// 챕터와 다른 점: 챕터는 부를 때마다 ./package.json을 읽는다. 이 Go 노드는 package.json 없이 돌도록(저장소에도 없다) 그
+// 값을 코드에 적었다: 옆에 챕터의 package.json을 두어도 읽지 않는다.
 func getCurrentVersion() string { return "2.1.0" }
 
 // getCurrentTimestamp는 지금 시각을 초 단위로 반환한다 (Math.round(밀리초 / 1000)). (main.js 63–65행)
@@ -157,7 +157,7 @@ func isValidChain(blockchainToValidate []Block) bool {
 	if string(stringify(blockchainToValidate[0])) != string(stringify(getGenesisBlock())) {
 		return false
 	}
-	// [blockchainToValidate[0]]: 검사를 마친 블록들. 복사하지 않고 받은 체인의 앞부분을 본다: append로 복사하면 가장 긴
+	// [blockchainToValidate[0]]: 검사를 마친 블록들. 복사하지 않고 받은 체인의 앞부분을 본다: []Block{…}에 append로 복사하면 가장 긴
 	// 체인(24만 블록)에 mu를 212 ms 잠근다(이렇게 하면 24 ms).
 	tempBlocks := blockchainToValidate[:1]
 	for i := 1; i < len(blockchainToValidate); i++ {

@@ -45,7 +45,8 @@ func initHttpServer(ln net.Listener) {
 	mux.HandleFunc("POST /mineBlock", func(w http.ResponseWriter, r *http.Request) {
 		var data json.RawMessage
 		// 챕터와 다른 점: 배열이 아닌 data와 원소인 객체에 "toString" 키가 든 data(챕터는 500), Go가 자바스크립트와 같게 읽을 수 없는
-		// data(챕터가 Infinity로 읽어 [null]로 쓰는 1e400, 짝 없는 \ud800)와 이 노드의 한계(중첩 깊이 64를 넘는 값)를 넘는 data는
+		// data(챕터가 Infinity로 읽어 [null]로 쓰는 1e400, 짝 없는 \ud800, U+FFFD와 UTF-8이 아닌 바이트)와 이 노드의 한계(중첩 깊이
+		// 64를 넘는 값)를 넘는 data는
 		// 400이고, utf-8이 아닌 charset은 415이다 (챕터는 utf-16도 읽는다) (readBody).
 		if !readBody(w, r, "data", &data) { // const data = req.body.data || []
 			return
@@ -91,7 +92,7 @@ func initHttpServer(ln net.Listener) {
 	addPeers := func(w http.ResponseWriter, r *http.Request) {
 		var peers []string
 		// 챕터와 다른 점: 배열이 아닌 peers와 null도 문자열도 아닌 주소(챕터는 500), 64개를 넘는 주소(챕터는 모두 연결한다)는
-		// 400, utf-8이 아닌 charset은 415이다. null 주소와 호스트가 없는 주소는 "Connection failed"를 출력하고 그 주소만
+		// 400(U+FFFD가 든 주소도), utf-8이 아닌 charset은 415이다. null 주소와 호스트가 없는 주소는 "Connection failed"를 출력하고 그 주소만
 		// 건너뛴다(챕터는 예외로 500을 답하고 나머지 주소에도 연결하지 않는다).
 		if !readBody(w, r, "peers", &peers) { // const peers = req.body.peers || []
 			return

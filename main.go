@@ -21,9 +21,9 @@ import (
 // 이 API로는 누구든 블록을 생성하고 노드를 멈출 수 있다. -p2p_host, -peers, -trace도 챕터에 없다.
 var (
 	httpHost = flag.String("http_host", "127.0.0.1", "HTTP API가 리슨할 주소")
-	httpPort = flag.String("http_port", cmp.Or(os.Getenv("HTTP_PORT"), "3001"), "HTTP API 포트 (0이면 비어 있는 아무 포트)") // 챕터의 http_port
+	httpPort = flag.String("http_port", cmp.Or(os.Getenv("HTTP_PORT"), "3001"), "HTTP API 포트 (0이면 사용 가능한 임의의 포트)") // 챕터의 http_port
 	p2pHost  = flag.String("p2p_host", "", "P2P 웹소켓 서버가 리슨할 주소 (기본은 모든 주소)")
-	p2pPort  = flag.String("p2p_port", cmp.Or(os.Getenv("P2P_PORT"), "6001"), "P2P 웹소켓 포트 (0이면 비어 있는 아무 포트)") // 챕터의 p2p_port
+	p2pPort  = flag.String("p2p_port", cmp.Or(os.Getenv("P2P_PORT"), "6001"), "P2P 웹소켓 포트 (0이면 사용 가능한 임의의 포트)") // 챕터의 p2p_port
 	peers    = flag.String("peers", "", "시작할 때 한 번 연결할 피어들, 쉼표나 공백으로 구분 (예: ws://127.0.0.1:6002,ws://127.0.0.1:6003)")
 	tracing  = flag.Bool("trace", false, "P2P 메시지를 보내고 받을 때마다 한 줄씩 출력한다 (방향, 피어, 종류, 블록 범위)")
 )
@@ -31,7 +31,7 @@ var (
 // main은 챕터의 끝처럼 HTTP 서버와 P2P 서버를 연다. (main.js 336–337행)
 func main() {
 	flag.Parse()
-	// 챕터와 다른 점: 두 포트를 먼저 열고, 쓰고 있는 포트면 알리고 끝난다 (챕터는 EADDRINUSE 예외로 죽는다).
+	// 챕터와 다른 점: 두 포트를 먼저 열고, 이미 사용 중인 포트면 알리고 종료한다 (챕터는 EADDRINUSE 예외로 죽는다).
 	httpListener, p2pListener, err := setUp()
 	if err != nil {
 		log.Fatalf("%v (choose other ports with -http_port and -p2p_port, or HTTP_PORT and P2P_PORT)", err)

@@ -46,7 +46,8 @@ var sockets []*socket
 
 // socket은 웹소켓 하나이다 (챕터의 ws): ws.on으로 핸들러를 등록하고, ws.send로 보낸다.
 // 챕터와 다른 점: 챕터의 ws.on은 핸들러를 더한다. 여기서 "open", "error", "message"는 나중에 등록한 핸들러가 앞의 것을
-// 바꾼다. 그래서 열린 뒤의 에러에 connectToPeers의 "Connection failed"는 출력되지 않는다 (connectToPeers, initErrorHandler).
+// 바꾼다. 열린 소켓의 에러는 "close"로만 알리므로(initErrorHandler), 열린 뒤의 에러에 connectToPeers의 "Connection
+// failed"는 출력되지 않는다.
 type socket struct {
 	url   string // ws.url: 우리가 연결한 피어면 그 주소, 들어온 연결이면 ""
 	*conn        // 챕터에 없는 값: 연결, 보낼 대기열, 한계를 세는 값들 (아래)
@@ -58,8 +59,8 @@ func getSockets() []*socket { return sockets }
 // initHttpServer(main.js 154–190행)는 챕터에서 여기 있지만 http.go에 옮겼다.
 
 // initP2PServer는 ln(main이 미리 연 포트)에서 웹소켓 서버를 열고, 연결이 올 때마다 initConnection을 부른다. (main.js 192–196행)
-// 챕터와 다른 점: 연결 수와 핸드셰이크에 한계가 있고, 이 노드 자신과 Origin 헤더가 http://localhost/가 아닌 연결(웹
-// 페이지가 여는 것 등)은 거부한다 (newServer).
+// 챕터와 다른 점: 연결 수와 핸드셰이크에 한계가 있다. 이 노드 자신이 연 연결과, Origin 헤더가 있는데 http://localhost/가
+// 아닌 연결(웹 페이지가 여는 것 등)은 거부한다. 챕터의 노드는 Origin 없이 연결한다 (newServer).
 // 노트와 다른 점: 노트는 server.on이 연결을 "대기열"에 올린다고 적었다. 연결마다 부를 함수를 등록할 뿐이다.
 func initP2PServer(ln net.Listener) {
 	newServer(ln, func(ws *socket) { initConnection(ws) }) // new WebSocket.Server(…), server.on("connection", …)

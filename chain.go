@@ -157,8 +157,8 @@ func isValidChain(blockchainToValidate []Block) bool {
 	if string(stringify(blockchainToValidate[0])) != string(stringify(getGenesisBlock())) {
 		return false
 	}
-	// [blockchainToValidate[0]]: 검사를 마친 블록들. 복사하지 않고 받은 체인의 앞부분을 본다: []Block{…}에 append로 복사하면 가장 긴
-	// 체인(24만 블록)에 mu를 212 ms 잠근다(이렇게 하면 24 ms).
+	// [blockchainToValidate[0]]: 검사를 마친 블록들. 복사하지 않고 받은 체인의 앞부분을 본다: []Block{…}에 append로
+	// 복사하면 가장 긴 체인(24만 블록)에 mu를 212 ms 잠근다(이렇게 하면 24 ms).
 	tempBlocks := blockchainToValidate[:1]
 	for i := 1; i < len(blockchainToValidate); i++ {
 		if isValidNewBlock(blockchainToValidate[i], tempBlocks[i-1]) {

@@ -27,7 +27,8 @@ import (
 // 챕터와 다른 점: 다른 사이트의 웹 페이지가 보낸 POST는 403, IP 주소나 localhost가 아닌 호스트는 421, 없는 경로는 Go의
 // 404와 405이고(Express는 /blocks/나 대소문자가 다른 경로도 받는다), ETag와 304, OPTIONS의 자동 응답은 없으며, 요청의
 // 수, 크기, 시간에 한계가 있다 (serve, README 「지키는 한계」).
-// 본문은 /mineBlock과 /addPeers에서만 읽고(Content-Encoding을 풀지 않아 압축한 본문은 400), 본문 때문인 에러는 {"error":"…"}이다 (readBody).
+// 본문은 /mineBlock과 /addPeers에서만 읽고(Content-Encoding을 풀지 않아 압축한 본문은 400), 본문 때문인 에러는
+// {"error":"…"}이다 (readBody).
 // 챕터에 없는 GET /(노드의 페이지)와 GET /events(그 페이지가 보는 P2P 메시지)가 있다.
 func initHttpServer(ln net.Listener) {
 	mux := http.NewServeMux()
@@ -44,10 +45,9 @@ func initHttpServer(ln net.Listener) {
 	// 노트와 다른 점: 노트의 코드는 function (req, res) {/ 로, { 뒤에 /가 하나 더 있다 (문법 오류).
 	mux.HandleFunc("POST /mineBlock", func(w http.ResponseWriter, r *http.Request) {
 		var data json.RawMessage
-		// 챕터와 다른 점: 배열이 아닌 data와 원소인 객체에 "toString" 키가 든 data(챕터는 500), Go가 자바스크립트와 같게 읽을 수 없는
-		// data(챕터가 Infinity로 읽어 [null]로 쓰는 1e400, 짝 없는 \ud800, U+FFFD와 UTF-8이 아닌 바이트)와 이 노드의 한계(중첩 깊이
-		// 64를 넘는 값)를 넘는 data는
-		// 400이고, utf-8이 아닌 charset은 415이다 (챕터는 utf-16도 읽는다) (readBody).
+		// 챕터와 다른 점: 400인 data: 배열이 아닌 것과 원소인 객체에 "toString" 키가 든 것(챕터는 500), Go가 자바스크립트와
+		// 같게 읽을 수 없는 것(챕터가 Infinity로 읽어 [null]로 쓰는 1e400, 짝 없는 \ud800, U+FFFD와 UTF-8이 아닌 바이트),
+		// 이 노드의 한계(중첩 깊이 64)를 넘는 것. utf-8이 아닌 charset은 415이다(챕터는 utf-16도 읽는다) (readBody).
 		if !readBody(w, r, "data", &data) { // const data = req.body.data || []
 			return
 		}
@@ -91,9 +91,9 @@ func initHttpServer(ln net.Listener) {
 	// 노트와 다른 점: 노트는 /addpeers로 적었다. Express는 대소문자를 가리지 않아 챕터에서도 되므로 그 철자도 받는다.
 	addPeers := func(w http.ResponseWriter, r *http.Request) {
 		var peers []string
-		// 챕터와 다른 점: 배열이 아닌 peers와 null도 문자열도 아닌 주소(챕터는 500), 64개를 넘는 주소(챕터는 모두 연결한다)는
-		// 400(U+FFFD가 든 주소도), utf-8이 아닌 charset은 415이다. null 주소와 호스트가 없는 주소는 "Connection failed"를 출력하고 그 주소만
-		// 건너뛴다(챕터는 예외로 500을 답하고 나머지 주소에도 연결하지 않는다).
+		// 챕터와 다른 점: 배열이 아닌 peers와 null도 문자열도 아닌 주소(챕터는 500), 64개를 넘는 주소(챕터는 모두 연결한다),
+		// U+FFFD가 든 주소는 400이고, utf-8이 아닌 charset은 415이다. null 주소와 호스트가 없는 주소는 "Connection failed"를
+		// 출력하고 그 주소만 건너뛴다(챕터는 예외로 500을 답하고 나머지 주소에도 연결하지 않는다).
 		if !readBody(w, r, "peers", &peers) { // const peers = req.body.peers || []
 			return
 		} else if len(peers) > maxPeers {

@@ -455,7 +455,7 @@ func (c *limitedConn) Write(p []byte) (int, error) {
 	return c.Conn.Write(p)
 }
 
-// timeout은 writeTimeout이다. 테스트가 바꾸는 값이라 mu를 잠그고 읽는다 (mu를 잠그고 부르지 않는다).
+// timeout은 writeTimeout이다. 테스트가 바꾸는 값이라 mu를 잠그고 읽는다 (mu를 잠근 채로 부르면 안 된다).
 func timeout() time.Duration { mu.Lock(); defer mu.Unlock(); return writeTimeout }
 
 // done은 메시지 하나를 처리한 뒤에 부른다: 센 바이트를 지우고, 차지한 슬롯을 반납한다.

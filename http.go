@@ -31,7 +31,7 @@ import (
 // {"error":"…"}이다 (readBody).
 // 챕터에 없는 GET /(노드의 페이지)와 GET /events(그 페이지가 보는 P2P 메시지)가 있다.
 func initHttpServer(ln net.Listener) {
-	mux := http.NewServeMux()
+	mux := http.NewServeMux() // const app = express(). app.use(bodyParser.json())은 본문을 읽는 경로에서 readBody가 한다
 
 	// GET /blocks: 블록체인 전체
 	mux.HandleFunc("GET /blocks", func(w http.ResponseWriter, r *http.Request) {

@@ -26,9 +26,9 @@ import (
 // 블록의 추가)도 하지 않는다.
 type BlockHeader struct {
 	Version      string `json:"version"`
-	Index        int64  `json:"index"`        // 챕터와 다른 점: 정수만 받는다 (챕터의 number는 1.5도 된다)
+	Index        int64  `json:"index"`        // 챕터와 다른 점: ±(2^53-1) 안의 정수를 정수로 쓴 것만 받는다 (1.5, 1.0, 1e3은 거부)
 	PreviousHash Hash   `json:"previousHash"` // Hash(아래)는 SHA-256의 32바이트이다. JSON에서는 64글자 대문자 16진수 문자열이다
-	Timestamp    int64  `json:"timestamp"`    // 챕터와 다른 점: 정수만 받는다
+	Timestamp    int64  `json:"timestamp"`    // 챕터와 다른 점: index처럼 정수로 쓴 정수만 받는다
 	MerkleRoot   Hash   `json:"merkleRoot"`
 }
 

@@ -20,12 +20,12 @@ import (
 // 챕터와 다른 점: 플래그가 있다. -http_host의 기본은 이 컴퓨터(127.0.0.1)이다: 챕터는 모든 주소에서 리슨하지만(연결을 기다리지만),
 // 이 API로는 누구든 블록을 생성하고 노드를 멈출 수 있다. -p2p_host, -peers, -trace도 챕터에 없다.
 var (
-	httpHost = flag.String("http_host", "127.0.0.1", "HTTP API가 리슨할 주소")
-	httpPort = flag.String("http_port", cmp.Or(os.Getenv("HTTP_PORT"), "3001"), "HTTP API 포트 (0이면 사용 가능한 임의의 포트)") // 챕터의 http_port
-	p2pHost  = flag.String("p2p_host", "", "P2P 웹소켓 서버가 리슨할 주소 (기본은 모든 주소)")
-	p2pPort  = flag.String("p2p_port", cmp.Or(os.Getenv("P2P_PORT"), "6001"), "P2P 웹소켓 포트 (0이면 사용 가능한 임의의 포트)") // 챕터의 p2p_port
-	peers    = flag.String("peers", "", "시작할 때 한 번 연결할 피어들, 쉼표나 공백으로 구분 (예: ws://127.0.0.1:6002,ws://127.0.0.1:6003)")
-	tracing  = flag.Bool("trace", false, "P2P 메시지를 보내고 받을 때마다 한 줄씩 출력한다 (방향, 피어, 종류, 블록 범위)")
+	httpHost   = flag.String("http_host", "127.0.0.1", "HTTP API가 리슨할 주소")
+	httpPort   = flag.String("http_port", cmp.Or(os.Getenv("HTTP_PORT"), "3001"), "HTTP API 포트 (0이면 사용 가능한 임의의 포트)") // 챕터의 http_port
+	p2pHost    = flag.String("p2p_host", "", "P2P 웹소켓 서버가 리슨할 주소 (기본은 모든 주소)")
+	p2pPort    = flag.String("p2p_port", cmp.Or(os.Getenv("P2P_PORT"), "6001"), "P2P 웹소켓 포트 (0이면 사용 가능한 임의의 포트)") // 챕터의 p2p_port
+	startPeers = flag.String("peers", "", "시작할 때 한 번 연결할 피어들, 쉼표나 공백으로 구분 (예: ws://127.0.0.1:6002,ws://127.0.0.1:6003)")
+	tracing    = flag.Bool("trace", false, "P2P 메시지를 보내고 받을 때마다 한 줄씩 출력한다 (방향, 피어, 종류, 블록 범위)")
 )
 
 // main은 챕터의 끝처럼 HTTP 서버와 P2P 서버를 연다. (main.js 336–337행)
@@ -65,7 +65,7 @@ var httpServer *http.Server
 // 마저 보낸다. 열려 있는 웹소켓들은 프로세스가 끝나며 닫힌다.
 func run() {
 	mu.Lock()
-	connectToPeers(strings.FieldsFunc(*peers, func(r rune) bool { return r == ',' || r == ' ' })) // 쉼표나 공백으로 나눈 주소들
+	connectToPeers(strings.FieldsFunc(*startPeers, func(r rune) bool { return r == ',' || r == ' ' })) // 쉼표나 공백으로 나눈 주소들
 	mu.Unlock()
 	<-stopping.Done()
 	time.AfterFunc(2*time.Second, func() { httpServer.Close() }) // 2초 뒤에도 남은 연결은 닫는다

@@ -46,8 +46,8 @@ var sockets []*socket
 
 // socket은 웹소켓 하나이다 (챕터의 ws): ws.on으로 핸들러를 등록하고, ws.send로 보낸다.
 // 챕터와 다른 점: 챕터의 ws.on은 핸들러를 더한다. 여기서 "open", "error", "message"는 나중에 등록한 핸들러가 앞의 것을
-// 바꾼다. 열린 소켓의 에러는 "close"로만 알리므로(initErrorHandler), 열린 뒤의 에러에 connectToPeers의 "Connection
-// failed"는 출력되지 않는다.
+// 바꾼다. 열린 소켓의 에러는 소켓을 닫아 "close"로만 알리므로(readPump, writePump), 열린 뒤의 에러에
+// connectToPeers의 "Connection failed"는 출력되지 않는다.
 type socket struct {
 	url   string // ws.url: 우리가 연결한 피어면 그 주소, 들어온 연결이면 ""
 	*conn        // 챕터에 없는 값: 연결, 보낼 대기열, 한계를 세는 값들 (아래)
@@ -118,8 +118,9 @@ func closeConnection(ws *socket) {
 // 노트와 다른 점: 노트는 peer를 포트 번호라, 소켓을 여기서 배열에 넣는다고 적었다 (ws://… 주소이고, 넣는 것은 initConnection이다).
 func connectToPeers(newPeers []string) {
 	for _, peer := range newPeers {
-		// 챕터와 다른 점: ws://가 아닌 주소, 이미 연결한 주소, 64개를 넘는 연결, 이 노드 자신에는 연결하지 않고 "Connection
-		// failed"를 출력한다(챕터는 호스트가 없는 주소에 예외를 던진다). 연결과 핸드셰이크는 5초 안이다 (newWebSocket, dial).
+		// 챕터와 다른 점: ws://가 아닌 주소, 이미 연결한 주소, 64개를 넘는 연결은 연결하지 않고, 이 노드 자신에게는 핸드셰이크가
+		// 403으로 거부되어 "Connection failed"를 출력한다(챕터는 호스트가 없는 주소에 예외를 던진다). 연결과 핸드셰이크는 5초
+		// 안이다 (newWebSocket, dial).
 		ws := newWebSocket(peer) // const ws = new WebSocket(peer)
 		ws.on("open", func() { initConnection(ws) })
 		// 챕터와 다른 점: 주소와 이유를 출력하고, 열린 뒤의 에러에는 출력하지 않는다.

@@ -471,5 +471,8 @@ func stringify(v any) []byte {
 	}
 	// encoding/json이 쓴 \u2028, \u2029를 문자 그대로 되돌린다. 앞에서부터 바꾸므로 \\(역슬래시 문자)가 먼저
 	// 짝지어져, \\u2028(역슬래시 문자 뒤의 "u2028")은 건드리지 않는다.
-	return []byte(strings.NewReplacer(`\\`, `\\`, `\u2028`, "\u2028", `\u2029`, "\u2029").Replace(strings.TrimSuffix(buf.String(), "\n")))
+	return []byte(lineSeparators.Replace(strings.TrimSuffix(buf.String(), "\n")))
 }
+
+// lineSeparators는 stringify가 encoding/json의 \u2028, \u2029를 문자 그대로 되돌리는 치환이다: 블록마다 새로 만들지 않는다.
+var lineSeparators = strings.NewReplacer(`\\`, `\\`, `\u2028`, "\u2028", `\u2029`, "\u2029")

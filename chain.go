@@ -21,14 +21,13 @@ import (
 )
 
 // BlockHeader는 챕터의 class BlockHeader이다. JSON 키 순서도 챕터와 같다. (main.js 7–15행)
-// 챕터와 다른 점: previousHash나 merkleRoot가 64글자 대문자 16진수가 아닌 블록(챕터에서도 유효할 수 없다)이 든
-// 메시지는 받을 때 통째로 거부한다 (Hash.UnmarshalText). 그 메시지로 챕터가 하던 다른 일(QUERY_ALL, 이어지는 마지막
-// 블록의 추가)도 하지 않는다.
+// 챕터와 다른 점: previousHash나 merkleRoot가 64글자 대문자 16진수가 아닌 블록이 든 메시지는 통째로 거부한다.
+// 그런 블록은 챕터에서도 유효할 수 없다 (해시와 비교하므로).
 type BlockHeader struct {
 	Version      string `json:"version"`
-	Index        int64  `json:"index"`        // 챕터와 다른 점: ±(2^53-1) 안의 정수를 정수로 쓴 것만 받는다 (1.5, 1.0, 1e3은 거부)
+	Index        int64  `json:"index"`        // 챕터와 다른 점: 12처럼 소수점과 지수 없이 쓴 ±(2^53-1) 안의 정수만 받는다 (1.5, 1.0, 1e3은 거부)
 	PreviousHash Hash   `json:"previousHash"` // Hash(아래)는 SHA-256의 32바이트이다. JSON에서는 64글자 대문자 16진수 문자열이다
-	Timestamp    int64  `json:"timestamp"`    // 챕터와 다른 점: index처럼 정수로 쓴 정수만 받는다
+	Timestamp    int64  `json:"timestamp"`    // 챕터와 다른 점: index와 같다
 	MerkleRoot   Hash   `json:"merkleRoot"`
 }
 
@@ -43,7 +42,7 @@ type Block struct {
 // 실행되므로 뮤텍스 mu가 그 "한 번에 하나"를 대신한다: 챕터의 로직은 mu를 잠근 채(Lock) 실행되고, 받은 메시지의
 // 파싱과 해시 계산은 그 전에 한다. 그래서 blockchain과 sockets(p2p.go)는 챕터처럼 보통 전역 변수이다.
 var (
-	mu         sync.Mutex // blockchain, sockets, 그리고 주석에 "mu가 지킨다"고 적은 값들을 지킨다
+	mu         sync.Mutex // blockchain, sockets, 그리고 주석에 "mu로 보호한다"고 적은 값들을 보호한다
 	blockchain = []Block{getGenesisBlock()}
 )
 
@@ -85,8 +84,7 @@ func generateNextBlock(blockData json.RawMessage) Block {
 }
 
 // getCurrentVersion은 이 노드가 생성하는 블록의 버전으로, 챕터 2의 package.json처럼 "2.1.0"이다. (main.js 57–61행)
-// 챕터와 다른 점: 챕터는 부를 때마다 ./package.json을 읽는다. 이 Go 노드는 package.json 없이 돌도록(저장소에도 없다) 그
-// 값을 코드에 적었다: 옆에 챕터의 package.json을 두어도 읽지 않는다.
+// 챕터와 다른 점: 챕터는 부를 때마다 ./package.json을 읽는다. 이 저장소에는 package.json이 없어 값을 적었다.
 func getCurrentVersion() string { return "2.1.0" }
 
 // getCurrentTimestamp는 지금 시각을 초 단위로 반환한다 (Math.round(밀리초 / 1000)). (main.js 63–65행)
@@ -94,8 +92,7 @@ func getCurrentTimestamp() int64 { return (time.Now().UnixMilli() + 500) / 1000 
 
 // addBlock은 새 블록이 마지막 블록 위에 올 수 있으면 체인에 추가하고 true를 반환한다. (main.js 67–73행)
 func addBlock(newBlock Block) bool {
-	// 챕터와 다른 점: 체인 전체의 응답이 한 메시지의 한계(64 MiB, data 값 2^20개)를 넘게 할 블록은 추가하지 않고
-	// "Not adding block …"을 출력한다. fitsInOneMessage는 그 비용을 newBlock에 적어 둔다.
+	// 챕터와 다른 점: 체인 전체가 한 메시지(64 MiB, data 값 2^20개)에 담기지 않게 할 블록은 추가하지 않는다 ("Not adding block").
 	if isValidNewBlock(newBlock, getLatestBlock()) && fitsInOneMessage(&newBlock) {
 		blockchain = append(blockchain, newBlock)
 		return true
@@ -110,7 +107,7 @@ func calculateHash(version string, index int64, previousHash Hash, timestamp int
 
 // calculateHashForBlock은 블록 헤더의 다섯 값으로 블록 해시를 구한다. (main.js 79–87행)
 func calculateHashForBlock(block Block) Hash {
-	// 받은 메시지의 블록이면 mu를 잠그기 전에 미리 계산한 해시를 쓴다: 결과는 같고, 긴 체인의 검증이 빨라진다 (precomputed).
+	// 챕터에 없는 것: 받은 블록이면 mu를 잠그기 전에 구해 둔 해시를 쓴다. 값은 같고, 긴 체인의 검증이 빨라진다.
 	if f, _ := precomputed(block.Data); f.hash != (Hash{}) {
 		return f.hash
 	}
@@ -124,9 +121,8 @@ func calculateHashForBlock(block Block) Hash {
 }
 
 // isValidNewBlock은 newBlock이 previousBlock 바로 다음 블록으로 맞는지 검사한다. (main.js 89–110행)
-// 챕터와 다른 점: 받은 블록의 구조와, 첫 블록부터 이어진 블록들과 마지막 블록의 머클 루트는 받을 때 검사해 틀리면
-// 메시지째 거부한다 (initMessageHandler). 그래서 받은 블록에는 아래의 "invalid block structure"와 "Invalid merkleRoot"가
-// 출력되지 않는다.
+// 챕터와 다른 점: 받은 블록의 구조와 머클 루트는 받을 때 검사한다 (틀리면 메시지를 통째로 거부한다). 그래서 받은
+// 블록에는 아래의 "invalid block structure"와 "Invalid merkleRoot"가 출력되지 않는다.
 func isValidNewBlock(newBlock Block, previousBlock Block) bool {
 	if !isValidBlockStructure(newBlock) {
 		log.Printf("invalid block structure: %s", stringify(newBlock))
@@ -146,10 +142,8 @@ func isValidNewBlock(newBlock Block, previousBlock Block) bool {
 }
 
 // isValidBlockStructure는 블록의 각 값이 맞는 타입인지 검사한다. (main.js 112–119행)
-// 챕터의 typeof 검사 여섯 가운데 헤더의 다섯(version, previousHash, merkleRoot는 'string', index, timestamp는 'number')은
-// Go의 타입(string, Hash, int64)이 대신한다: 받을 때 그 타입으로 파싱하고 다시 써 보아 다른 블록은 거부한다 (decodeBlocks).
-// 챕터와 다른 점: data는 배열이어야 하고(챕터의 이 검사는 null과 객체도 통과시킨다), 받은 블록은 크기의 한계도 지켜야
-// 한다 (withinLimits).
+// 헤더의 typeof 검사 다섯은 Go의 타입(string, int64, Hash)이 대신한다: 받은 블록은 그 타입으로 읽고 다시 쓴 것이 받은 그대로일 때만 받는다.
+// 챕터와 다른 점: data는 배열이어야 한다 (챕터는 null과 객체도 통과시킨다). 받은 블록은 version 256바이트, data 1 MiB까지이다.
 func isValidBlockStructure(block Block) bool { return isArray(block.Data) } // typeof(block.data) === 'object' 대신
 
 // isValidChain은 첫 블록이 제네시스 블록과 같고 모든 블록이 앞 블록 위에 맞게 올라가 있는지 검사한다. (main.js 121–133행)
@@ -157,8 +151,7 @@ func isValidChain(blockchainToValidate []Block) bool {
 	if string(stringify(blockchainToValidate[0])) != string(stringify(getGenesisBlock())) {
 		return false
 	}
-	// [blockchainToValidate[0]]: 검사를 마친 블록들. 복사하지 않고 받은 체인의 앞부분을 본다: []Block{…}에 append로
-	// 복사하면 가장 긴 체인(24만 블록)에 mu를 212 ms 잠근다(이렇게 하면 24 ms).
+	// [blockchainToValidate[0]]: 검사를 마친 블록들. 복사하지 않고 받은 체인의 앞부분을 본다 (긴 체인의 복사는 느리다).
 	tempBlocks := blockchainToValidate[:1]
 	for i := 1; i < len(blockchainToValidate); i++ {
 		if isValidNewBlock(blockchainToValidate[i], tempBlocks[i-1]) {
@@ -244,7 +237,7 @@ func precomputed(data json.RawMessage) (dataFacts, bool) {
 }
 
 // known은 챕터의 코드가 지금 다루는 받은 메시지에 대해 미리 계산한 것들이고(receive가 넣고 지운다), knownNext는
-// precomputed가 거기서 지난번에 찾은 위치이다 (둘 다 mu가 지킨다). 챕터의 함수(calculateHashForBlock, merkleRootOf)는
+// precomputed가 거기서 지난번에 찾은 위치이다 (둘 다 mu로 보호한다). 챕터의 함수(calculateHashForBlock, merkleRootOf)는
 // 여기 있는 값이면 다시 계산하지 않는다.
 var known, knownNext = []dataFacts(nil), 0
 

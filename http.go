@@ -24,14 +24,11 @@ import (
 )
 
 // initHttpServer는 ln(main이 미리 연 포트)에서 HTTP API를 연다. 체인과 소켓을 다루는 부분만 mu를 잠근다. (main.js 154–190행)
-// 챕터와 다른 점: 다른 사이트의 웹 페이지가 보낸 POST는 403, IP 주소나 localhost가 아닌 호스트는 421, 없는 경로는 Go의
-// 404와 405이고(Express는 /blocks/나 대소문자가 다른 경로도 받는다), ETag와 304, OPTIONS의 자동 응답은 없으며, 요청의
-// 수, 크기, 시간에 한계가 있다 (serve, README 「지키는 한계」).
-// 본문은 /mineBlock과 /addPeers에서만 읽고(Content-Encoding을 풀지 않아 압축한 본문은 400), 본문 때문인 에러는
-// {"error":"…"}이다 (readBody).
+// 챕터와 다른 점: 다른 사이트의 웹 페이지가 보낸 POST는 403, IP 주소나 localhost가 아닌 호스트는 421이고, 요청의 수,
+// 크기, 시간에 한계가 있다. /blocks/처럼 다르게 쓴 경로는 404이고, ETag와 304, OPTIONS의 자동 응답은 없다.
 // 챕터에 없는 GET /(노드의 페이지)와 GET /events(그 페이지가 보는 P2P 메시지)가 있다.
 func initHttpServer(ln net.Listener) {
-	mux := http.NewServeMux() // const app = express(). app.use(bodyParser.json())은 본문을 읽는 경로에서 readBody가 한다
+	mux := http.NewServeMux() // const app = express(). app.use(bodyParser.json())은 본문을 읽는 두 경로에서 readBody가 한다
 
 	// GET /blocks: 블록체인 전체
 	mux.HandleFunc("GET /blocks", func(w http.ResponseWriter, r *http.Request) {
@@ -45,9 +42,9 @@ func initHttpServer(ln net.Listener) {
 	// 노트와 다른 점: 노트의 코드는 function (req, res) {/ 로, { 뒤에 /가 하나 더 있다 (문법 오류).
 	mux.HandleFunc("POST /mineBlock", func(w http.ResponseWriter, r *http.Request) {
 		var data json.RawMessage
-		// 챕터와 다른 점: 400인 data: 배열이 아닌 것과 원소인 객체에 "toString" 키가 든 것(챕터는 500), Go가 자바스크립트와
-		// 같게 읽을 수 없는 것(챕터가 Infinity로 읽어 [null]로 쓰는 1e400, 짝 없는 \ud800, U+FFFD와 UTF-8이 아닌 바이트),
-		// 이 노드의 한계(중첩 깊이 64)를 넘는 것. utf-8이 아닌 charset은 415이다(챕터는 utf-16도 읽는다) (readBody).
+		// 챕터와 다른 점: 잘못된 data는 400과 {"error":"…"}이다: 배열이 아닌 것, "toString" 키(챕터는 500), Go가 같게 읽지 못하는
+		// 1e400, 짝 없는 \ud800, UTF-8이 아닌 바이트와 그것들과 가릴 수 없는 U+FFFD, 64겹보다 깊은 것. 압축한 본문도 400,
+		// utf-8이 아닌 charset은 415이다 (챕터는 utf-16도 읽는다).
 		if !readBody(w, r, "data", &data) { // const data = req.body.data || []
 			return
 		}
@@ -91,9 +88,8 @@ func initHttpServer(ln net.Listener) {
 	// 노트와 다른 점: 노트는 /addpeers로 적었다. Express는 대소문자를 가리지 않아 챕터에서도 되므로 그 철자도 받는다.
 	addPeers := func(w http.ResponseWriter, r *http.Request) {
 		var peers []string
-		// 챕터와 다른 점: 배열이 아닌 peers와 null도 문자열도 아닌 주소(챕터는 500), 64개를 넘는 주소(챕터는 모두 연결한다),
-		// U+FFFD가 든 주소는 400이고, utf-8이 아닌 charset은 415이다. null 주소와 호스트가 없는 주소는 "Connection failed"를
-		// 출력하고 그 주소만 건너뛴다(챕터는 예외로 500을 답하고 나머지 주소에도 연결하지 않는다).
+		// 챕터와 다른 점: 배열이 아닌 peers, null도 문자열도 아닌 주소(챕터는 500), 64개를 넘는 주소, U+FFFD는 400이다.
+		// null 주소와 호스트가 없는 주소는 그 주소만 건너뛴다 (챕터는 500을 답하고 나머지 주소에도 연결하지 않는다).
 		if !readBody(w, r, "peers", &peers) { // const peers = req.body.peers || []
 			return
 		} else if len(peers) > maxPeers {
@@ -108,10 +104,9 @@ func initHttpServer(ln net.Listener) {
 	mux.HandleFunc("POST /addPeers", addPeers)
 	mux.HandleFunc("POST /addpeers", addPeers)
 
-	httpServer = serve(ln, mux) // app.listen(http_port, …)
-	// 챕터와 다른 점: 설정한 값이 아니라 실제로 리슨하는 포트를 출력한다 (-http_port 0이면 운영체제가 고른 포트).
-	// 챕터와 다른 점: 이 줄이 "Listening websocket p2p …"보다 먼저 출력된다 (챕터는 app.listen의 콜백이 나중에 실행된다).
-	log.Printf("Listening http port on: %d", ln.Addr().(*net.TCPAddr).Port)
+	// app.listen(http_port, function () { console.log(…) }): 콜백은 챕터처럼 main이 mu를 푼 뒤에 실행된다.
+	// 챕터와 다른 점: 실제로 리슨하는 포트를 출력한다 (-http_port 0이면 운영체제가 고른 포트).
+	httpServer = serve(ln, mux, func() { log.Printf("Listening http port on: %d", ln.Addr().(*net.TCPAddr).Port) })
 }
 
 // ---- 챕터에 없는 것 ----
@@ -138,11 +133,11 @@ var (
 //go:embed page.html
 var page []byte
 
-// serve는 ln에서 mux로 HTTP를 받는다. 챕터에 없는 두 경로, 노드의 페이지(GET /)와 그 페이지가 보는 P2P 메시지의
+// serve는 ln에서 mux로 HTTP를 받고, mu를 잠글 수 있게 되면 listening을 부른다. 챕터에 없는 두 경로, 노드의 페이지(GET /)와 그 페이지가 보는 P2P 메시지의
 // 스트림(GET /events)을 더한다. 다른 사이트의 웹 페이지가 보낸 POST는 403, IP
 // 주소나 localhost가 아닌 호스트(DNS 리바인딩으로 그 이름이 이 컴퓨터를 가리키게 한 웹
 // 페이지)는 421이다. 연결 수, 요청 헤더, 읽고 쓰고 쉬는 시간, 경로마다 실행되는 요청 수(slots)에 한계를 둔다.
-func serve(ln net.Listener, mux *http.ServeMux) *http.Server {
+func serve(ln net.Listener, mux *http.ServeMux, listening func()) *http.Server {
 	mux.HandleFunc("GET /{$}", func(w http.ResponseWriter, r *http.Request) { respond(w, http.StatusOK, "text/html", page) })
 	mux.HandleFunc("GET /events", events)
 	limited := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -169,6 +164,7 @@ func serve(ln net.Listener, mux *http.ServeMux) *http.Server {
 	}), MaxHeaderBytes: maxHeaderBytes, ReadHeaderTimeout: 5 * time.Second, ReadTimeout: requestTimeout, WriteTimeout: requestTimeout,
 		IdleTimeout: 5 * time.Second, BaseContext: func(net.Listener) context.Context { return stopping }}
 	go srv.Serve(netutil.LimitListener(ln, maxHTTPConns))
+	go func() { mu.Lock(); defer mu.Unlock(); listening() }()
 	return srv
 }
 

@@ -17,8 +17,8 @@ import (
 )
 
 // 챕터처럼 포트는 HTTP_PORT, P2P_PORT 환경 변수나 3001, 6001이다. (main.js 141–142행)
-// 챕터와 다른 점: 플래그가 있다. -http_host의 기본은 이 컴퓨터(127.0.0.1)이다: 챕터는 모든 주소에서 리슨하지만(연결을 기다리지만),
-// 이 API로는 누구든 블록을 생성하고 노드를 멈출 수 있다. -p2p_host, -peers, -trace도 챕터에 없다.
+// 챕터와 다른 점: 플래그가 있다. HTTP는 기본으로 이 컴퓨터(127.0.0.1)에서만 리슨한다 (챕터는 모든 주소에서):
+// 이 API로는 누구든 블록을 생성하고 노드를 멈출 수 있어서이다.
 var (
 	httpHost   = flag.String("http_host", "127.0.0.1", "HTTP API가 리슨할 주소")
 	httpPort   = flag.String("http_port", cmp.Or(os.Getenv("HTTP_PORT"), "3001"), "HTTP API 포트 (0이면 사용 가능한 임의의 포트)") // 챕터의 http_port
@@ -36,9 +36,14 @@ func main() {
 	if err != nil {
 		log.Fatalf("%v (choose other ports with -http_port and -p2p_port, or HTTP_PORT and P2P_PORT)", err)
 	}
+	// Node처럼 스크립트를 끝까지 실행한 뒤에야 연결, 요청, app.listen의 콜백을 처리한다: 그것들은 mu가 풀리기를 기다린다.
+	mu.Lock()
 	initHttpServer(httpListener) // initHttpServer();
 	initP2PServer(p2pListener)   // initP2PServer();
-	run()                        // 챕터와 다른 점: -peers에 연결하고, POST /stop이나 Ctrl-C, SIGTERM을 기다려 멈춘다 (챕터는 시그널에 바로 죽는다)
+	// 챕터와 다른 점: -peers의 주소들에 연결한다 (쉼표나 공백으로 나눈다).
+	connectToPeers(strings.FieldsFunc(*startPeers, func(r rune) bool { return r == ',' || r == ' ' }))
+	mu.Unlock()
+	run() // 챕터와 다른 점: POST /stop이나 Ctrl-C, SIGTERM을 기다려 멈춘다 (챕터는 시그널에 바로 죽는다)
 }
 
 // ---- 챕터에 없는 것 ----
@@ -61,12 +66,9 @@ var stopping, stop = context.WithCancel(context.Background())
 // httpServer는 initHttpServer가 연 서버이다: run과 테스트가 닫는다.
 var httpServer *http.Server
 
-// run은 -peers의 주소들에 연결하고, POST /stop이나 Ctrl-C를 기다렸다가 진행 중인 응답(/stop의 응답도)을 2초까지
-// 마저 보낸다. 열려 있는 웹소켓들은 프로세스가 끝나며 닫힌다.
+// run은 POST /stop이나 Ctrl-C를 기다렸다가 진행 중인 응답(/stop의 응답도)을 2초까지 마저 보낸다. 열려 있는
+// 웹소켓들은 프로세스가 끝나며 닫힌다.
 func run() {
-	mu.Lock()
-	connectToPeers(strings.FieldsFunc(*startPeers, func(r rune) bool { return r == ',' || r == ' ' })) // 쉼표나 공백으로 나눈 주소들
-	mu.Unlock()
 	<-stopping.Done()
 	time.AfterFunc(2*time.Second, func() { httpServer.Close() }) // 2초 뒤에도 남은 연결은 닫는다
 	httpServer.Shutdown(context.Background())                    // 새 요청은 받지 않고, 진행 중인 응답이 나가기를 기다린다

@@ -505,7 +505,7 @@ func TestNoteWalkthrough(t *testing.T) {
 	w := &walk{t: t, ports: map[string]string{}}
 	one := func(d, p string, k int) string { return fmt.Sprintf("%s %s RESPONSE_BLOCKCHAIN 1 block [%d]", d, p, k) } // 블록 하나의 응답
 	n1, p1 := w.start(1, nil, "-http_port=0", "-p2p_port=0")
-	w.expect(1, "Listening http port on: "+port(n1.http), "Listening websocket p2p port on: "+port(n1.p2p))
+	w.expect(1, "Listening websocket p2p port on: "+port(n1.p2p), "Listening http port on: "+port(n1.http))
 	w.step("1. 최초의 피어 깨어남 — 노드 1을 띄운다. initHttpServer와 initP2PServer가 리슨한다.", 1)
 	n2, p2 := w.start(2, nil, "-http_port=0", "-p2p_port=0")
 	n2.addPeers(n1.p2p)
@@ -1902,7 +1902,7 @@ func socketOf(c net.Conn) *socket {
 
 // makeChain은 제네시스 위에 n 개의 블록을 올린 유효한 체인이다(chain[i]의 index는 i). nextBlock은 prev 다음에 올, 문자열 data를
 // 가진 블록이고, blockOn은 JSON 배열 글 data와 머클 루트 root(dataRoot: 잘못된 data면 0)를 가진 블록이다. values는 value가 n 개인
-// 배열이고(values("0", 3)은 [0,0,0]), valuesRoot는 String(value)가 text인 값 n 개의 머클 루트이다. hashOf는 mu가 지키는 known을
+// 배열이고(values("0", 3)은 [0,0,0]), valuesRoot는 String(value)가 text인 값 n 개의 머클 루트이다. hashOf는 mu로 보호하는 known을
 // 보지 않는 calculateHashForBlock이고, vals는 문자열들로 data를 만들고, blockEqual은 두 블록의 바이트가 같은지이다.
 func makeChain(n int, tag string) []Block {
 	chain := []Block{genesisBlock}

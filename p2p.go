@@ -33,21 +33,19 @@ const (
 	RESPONSE_BLOCKCHAIN MessageType = 2
 )
 
-// Message는 웹소켓 프레임 하나에 담기는 {"type":T,"data":D}이다. 질의의 data는 null이고, 응답의 data는 블록 배열을
-// JSON.stringify 한 문자열이다: JSON 안의 JSON 문자열이라 {"type":2,"data":"[{\"header\":{…},\"data\":[…]}]"}처럼 간다.
-// 챕터와 다른 점: 챕터의 message.data는 그 문자열이다. 여기서는 블록 배열을 들고, 문자열은 보낼 때 만들고 받을 때 파싱한다.
+// Message는 웹소켓 프레임 하나에 담기는 {"type":T,"data":D}이다. 질의의 data는 null이고, 응답의 data는 블록 배열의
+// JSON 문자열이다. JSON 안의 JSON이라 {"type":2,"data":"[{\"header\":{…},\"data\":[…]}]"}처럼 간다.
+// 챕터와 다른 점: Go의 Data는 그 문자열 대신 블록 배열을 든다. 문자열은 보낼 때 만들고(send), 받을 때 파싱한다(readMessage).
 type Message struct {
 	Type MessageType `json:"type"`
 	Data []Block     `json:"data"` // 주고받을 때는 이 배열을 JSON.stringify 한 문자열이다
 }
 
-// sockets는 연결된 웹소켓들이다 (챕터의 var sockets = []). blockchain처럼 mu가 지킨다. (main.js 150행)
+// sockets는 연결된 웹소켓들이다 (챕터의 var sockets = []). blockchain처럼 mu로 보호한다. (main.js 150행)
 var sockets []*socket
 
 // socket은 웹소켓 하나이다 (챕터의 ws): ws.on으로 핸들러를 등록하고, ws.send로 보낸다.
-// 챕터와 다른 점: 챕터의 ws.on은 핸들러를 더한다. 여기서 "open", "error", "message"는 나중에 등록한 핸들러가 앞의 것을
-// 바꾼다. 열린 소켓의 에러는 소켓을 닫아 "close"로만 알리므로(readPump, writePump), 열린 뒤의 에러에
-// connectToPeers의 "Connection failed"는 출력되지 않는다.
+// 챕터와 다른 점: ws.on은 한 이벤트에 핸들러를 하나만 둔다(나중 것이 앞의 것을 바꾼다). 열린 소켓의 에러는 "close"로 알린다.
 type socket struct {
 	url   string // ws.url: 우리가 연결한 피어면 그 주소, 들어온 연결이면 ""
 	*conn        // 챕터에 없는 값: 연결, 보낼 대기열, 한계를 세는 값들 (아래)
@@ -59,18 +57,17 @@ func getSockets() []*socket { return sockets }
 // initHttpServer(main.js 154–190행)는 챕터에서 여기 있지만 http.go에 옮겼다.
 
 // initP2PServer는 ln(main이 미리 연 포트)에서 웹소켓 서버를 열고, 연결이 올 때마다 initConnection을 부른다. (main.js 192–196행)
-// 챕터와 다른 점: 연결 수와 핸드셰이크에 한계가 있다. 이 노드 자신이 연 연결과, Origin 헤더가 있는데 http://localhost/가
-// 아닌 연결(웹 페이지가 여는 것 등)은 거부한다. 챕터의 노드는 Origin 없이 연결한다 (newServer).
+// 챕터와 다른 점: 연결은 64개까지이고 핸드셰이크는 5초 안이다. 이 노드 자신과 웹 페이지가 여는 연결은 거부한다.
 // 노트와 다른 점: 노트는 server.on이 연결을 "대기열"에 올린다고 적었다. 연결마다 부를 함수를 등록할 뿐이다.
 func initP2PServer(ln net.Listener) {
 	newServer(ln, func(ws *socket) { initConnection(ws) }) // new WebSocket.Server(…), server.on("connection", …)
-	// 챕터와 다른 점: 설정한 값이 아니라 실제로 리슨하는 포트를 출력한다 (-p2p_port 0이면 운영체제가 고른 포트).
+	// 챕터와 다른 점: 실제로 리슨하는 포트를 출력한다 (-p2p_port 0이면 운영체제가 고른 포트).
 	log.Printf("Listening websocket p2p port on: %d", ln.Addr().(*net.TCPAddr).Port) // 노트와 다른 점: 노트는 listeing으로 쓰고 : 뒤에 공백이 없다
 }
 
 // initConnection은 새 연결을 sockets에 넣고, 핸들러들을 등록하고, 상대에게 최신 블록을 요청한다. (main.js 198–203행)
 // 챕터와 다른 점: 첫 메시지가 5초 안에 오지 않는 연결은 닫는다 (readPump).
-// 노트와 다른 점: 노트는 웹소켓 서버를 배열에 넣는다고, 블록 길이를 보낸다고 적었다. 소켓을 넣고, 최신 블록을 요청한다.
+// 노트와 다른 점: 노트는 웹소켓 서버를 배열에 넣고 블록 길이를 보낸다고 적었다. 소켓을 넣고, 최신 블록을 요청한다.
 func initConnection(ws *socket) {
 	sockets = append(sockets, ws) // sockets.push(ws)
 	initMessageHandler(ws)        // 노트와 다른 점: 노트는 intiMessageHandler로 적었다
@@ -79,13 +76,12 @@ func initConnection(ws *socket) {
 }
 
 // initMessageHandler는 소켓에 메시지가 올 때마다 그 종류에 따라 처리하게 한다. (main.js 205–221행)
-// 노트와 다른 점: 노트는 이 이름을 intiMessageHandler로, ws.on이 소켓을 "메세지 대기열"에 올린다고 적었다. 함수를 등록할 뿐이다.
+// 노트와 다른 점: 노트는 ws.on이 소켓을 "메세지 대기열"에 올린다고 적었다. 함수를 등록할 뿐이다.
 func initMessageHandler(ws *socket) {
 	// const message = JSON.parse(data)는 mu를 잠그기 전에 한다 (readMessage).
-	// 챕터와 다른 점: 잘못된 메시지는 여기 오지 않고 "Ignored message from …"을 출력하며, 다섯 번째에는 연결을 닫는다.
-	// 잘못된 메시지: 챕터의 메시지 모양({"type":정수,"data":null이나 문자열})이나 JSON.stringify가 쓰는 형식(공백, 키,
-	// 1.0)이 아닌 것, 빈 블록 배열, 유효할 수 없는 블록, Go가 같게 읽지 못하거나 한계를 넘는 값이 든 것 (목록: readMessage).
-	// 챕터와 다른 점: 큰 메시지는 노드 전체에서 한 번에 둘까지만 읽고, 너무 크거나 느린 연결은 끊는다 (limitedConn, readPump).
+	// 챕터와 다른 점: 잘못된 메시지는 처리하지 않고 "Ignored message from …"을 출력하며, 다섯 번째에 연결을 닫는다.
+	// 잘못된 메시지: JSON.stringify가 쓰는 형식이 아닌 것(여러 프레임으로 나눈 것도), 빈 블록 배열, 유효할 수 없는 블록, 한계를 넘는 값.
+	// 챕터와 다른 점: 64 MiB를 넘는 프레임은 연결을 닫고, 16 KiB를 넘는 메시지는 노드 전체에서 한 번에 둘만 읽는다.
 	ws.on("message", func(message Message) {
 		switch message.Type {
 		case QUERY_LATEST:
@@ -99,8 +95,7 @@ func initMessageHandler(ws *socket) {
 }
 
 // initErrorHandler는 소켓이 닫히거나 에러가 나면 closeConnection을 부른다. (main.js 223–226행)
-// 챕터와 다른 점: 챕터의 ws는 에러 뒤에 "close"도 알려 closeConnection이 두 번 불릴 수 있다. 여기서는 열린 소켓의 에러도
-// "close"로만 알리므로("error"는 연결하지 못했을 때만 알린다: newWebSocket) closeConnection은 한 번 불린다.
+// 챕터와 다른 점: 챕터에서는 에러 뒤에 "close"도 와서 closeConnection이 두 번 불릴 수 있다. 여기서는 한 번 불린다.
 func initErrorHandler(ws *socket) {
 	ws.on("close", func() { closeConnection(ws) })
 	ws.on("error", func() { closeConnection(ws) })
@@ -108,22 +103,21 @@ func initErrorHandler(ws *socket) {
 
 // closeConnection은 닫힌 소켓을 sockets에서 뺀다. (main.js 228–231행)
 func closeConnection(ws *socket) {
-	// 챕터와 다른 점: 챕터는 ws.url(들어온 연결이면 undefined)을 출력한다. 여기서는 상대의 주소와 닫힌 이유이다.
+	// 챕터와 다른 점: ws.url(들어온 연결이면 undefined) 대신 상대의 주소와 닫힌 이유를 출력한다.
 	log.Printf("Connection failed to peer: %.200s (%.200v)", cmp.Or(ws.url, ws.addr), ws.reason())
-	// 챕터와 다른 점: 챕터에서 두 번 불리면 splice(-1, 1)이 다른 소켓을 뺀다. 여기서는 그 소켓만 뺀다.
+	// 챕터와 다른 점: 그 소켓만 뺀다 (챕터에서 두 번 불리면 splice(-1, 1)이 다른 소켓을 뺀다).
 	sockets = slices.DeleteFunc(sockets, func(s *socket) bool { return s == ws }) // sockets.splice(sockets.indexOf(ws), 1)
 }
 
 // connectToPeers는 받은 피어 주소마다 웹소켓을 열고, 열리면 initConnection을 부른다. 연결은 기다리지 않는다. (main.js 233–241행)
-// 노트와 다른 점: 노트는 peer를 포트 번호라, 소켓을 여기서 배열에 넣는다고 적었다 (ws://… 주소이고, 넣는 것은 initConnection이다).
+// 노트와 다른 점: 노트는 peer를 포트 번호라, 소켓을 여기서 배열에 넣는다고 적었다. peer는 ws://… 주소이고, 넣는 것은 initConnection이다.
 func connectToPeers(newPeers []string) {
 	for _, peer := range newPeers {
-		// 챕터와 다른 점: ws://가 아닌 주소, 이미 연결한 주소, 64개를 넘는 연결은 연결하지 않고, 이 노드 자신에게는 핸드셰이크가
-		// 403으로 거부되어 "Connection failed"를 출력한다(챕터는 호스트가 없는 주소에 예외를 던진다). 연결과 핸드셰이크는 5초
-		// 안이다 (newWebSocket, dial).
+		// 챕터와 다른 점: ws://가 아닌 주소, 이미 연결한 주소, 64개를 넘는 연결, 이 노드 자신, 5초 안에 열리지 않는 연결은
+		// "error"가 되어 "Connection failed"를 출력한다 (챕터는 호스트가 없는 주소에 예외를 던진다).
 		ws := newWebSocket(peer) // const ws = new WebSocket(peer)
 		ws.on("open", func() { initConnection(ws) })
-		// 챕터와 다른 점: 주소와 이유를 출력하고, 열린 뒤의 에러에는 출력하지 않는다.
+		// 챕터와 다른 점: 주소와 이유도 출력한다. 열린 뒤의 에러는 여기로 오지 않는다 ("close"가 된다).
 		// 노트와 다른 점: 노트는 소문자 connection으로 적었다.
 		ws.on("error", func() { log.Printf("Connection failed: %.200q: %.200v", peer, ws.reason()) })
 	}
@@ -131,6 +125,7 @@ func connectToPeers(newPeers []string) {
 
 // handleBlockchainResponse는 받은 블록들을 보고 내 체인에 추가할지, 체인 전체를 요청할지, 체인을 교체할지 정한다. (main.js 243–273행)
 // 챕터와 다른 점: 잘못된 메시지(빈 배열, 유효할 수 없는 블록이 든 것 등)는 여기 오지 않는다 (initMessageHandler).
+// 노트와 다른 점: 노트는 두 ===를 ==로 적었다 (Go의 ==가 챕터의 ===이다).
 func handleBlockchainResponse(message Message) {
 	receivedBlocks := message.Data // JSON.parse(message.data): 받을 때 이미 했다
 	latestBlockReceived := receivedBlocks[len(receivedBlocks)-1]
@@ -139,26 +134,23 @@ func handleBlockchainResponse(message Message) {
 	if latestBlockReceived.Header.Index > latestBlockHeld.Header.Index {
 		// 노트와 다른 점: 노트는 " we got:"으로 적었다.
 		log.Printf("Blockchain possibly behind. We got: %d,  Peer got: %d", latestBlockHeld.Header.Index, latestBlockReceived.Header.Index)
-		// 노트와 다른 점: 노트는 이 ===와 다음 분기의 ===를 ==로 적었다 (Go의 ==가 챕터의 ===이다).
 		if calculateHashForBlock(latestBlockHeld) == latestBlockReceived.Header.PreviousHash {
 			// 받은 블록이 내 마지막 블록을 가리킨다: 바로 추가한다.
 			log.Println("We can append the received block to our chain")
 			if addBlock(latestBlockReceived) {
-				// 새 블록을 알린다.
-				// 노트와 다른 점: 노트는 원장에 넣으라고 "요청한다"고 적었다. 알릴 뿐이고, 받은 피어가 스스로 검사한다.
+				// 새 블록을 알린다. 노트와 다른 점: 노트는 원장에 넣으라고 "요청한다"고 적었다. 받은 피어가 스스로 검사한다.
 				broadcast(responseLatestMsg())
 			}
 		} else if len(receivedBlocks) == 1 {
 			// 블록 하나만 받았는데 내 마지막 블록을 가리키지 않는다: 사이의 블록을 놓쳤거나 다른 포크이다.
-			// 노트와 다른 점: 노트는 "블록체인 전체 길이"가 1이면 "블록의 오류"이니 "어디서 놓쳤는지 확인한다"고 적었다. 받은
-			// 배열의 길이이고, 오류가 아니며, 체인 전체를 받아 더 길고 유효하면 교체할 뿐이다.
+			// 노트와 다른 점: 노트는 "블록체인 전체 길이"가 1이면 "블록의 오류"라 적었다. 받은 배열의 길이이고, 오류가 아니다.
 			log.Println("We have to query the chain from our peer")
-			// 챕터와 다른 점: QUERY_ALL을 보낸 피어에게는, 그 피어가 내 체인에 이어지지 않는 새 블록 하나를 알릴 때까지
-			// 다시 보내지 않는다: 체인 전체를 거듭 받지 않으려고 (send).
+			// 챕터와 다른 점: 이미 QUERY_ALL을 보낸 피어에게는, 그 피어가 이어지지 않는 새 블록을 알릴 때까지 다시 보내지 않는다.
+			// 같은 체인 전체를 거듭 받지 않으려고이다 (send).
 			broadcast(queryAllMsg())
 		} else {
 			// 여러 블록을 받았는데 마지막 블록이 내 마지막 블록을 가리키지 않는다: 더 길고 유효하면 교체한다.
-			// 노트와 다른 점: 노트는 "꽤 지난 뒤에 나타난" 블록들이고 "내가 가진 길이보다 길면"이라 적었다. 길이는 replaceChain이 본다.
+			// 노트와 다른 점: 노트는 "꽤 지난 뒤에 나타난" 블록이면 바꾼다고 적었다. 시간은 보지 않고, replaceChain이 검사한다.
 			log.Println("Received blockchain is longer than current blockchain")
 			replaceChain(receivedBlocks)
 		}
@@ -187,9 +179,8 @@ func responseLatestMsg() Message {
 }
 
 // write는 메시지를 그 소켓으로 보낸다. 챕터의 ws.send처럼 기다리지 않고 돌아온다: 소켓의 대기열에 넣는다. (main.js 303행)
-// 챕터와 다른 점: 닫힌 소켓에는 보내지 않는다(챕터는 예외를 던진다). QUERY_ALL은 handleBlockchainResponse에 적은 때에만
-// 다시 보낸다. 너무 밀린 소켓은 닫고(모든 대기열이 차면 가장 많이 밀린 소켓부터), 그래도 자리가 없으면
-// "Not sending to …"를 출력하고 보내지 않는다 (send, README 「지키는 한계」).
+// 챕터와 다른 점: 닫힌 소켓에는 보내지 않는다 (챕터는 예외를 던진다). 받아 가지 않는 피어의 소켓은 닫고, 모든 대기열이
+// 차 있으면 "Not sending to …"를 출력하고 보내지 않는다 (send). QUERY_ALL은 위에 적은 대로 다시 보내지 않는다.
 // 노트와 다른 점: 노트는 서버 소켓이 클라이언트에게 보낸다고 적었다. 연결한 쪽도 받은 쪽도 write를 부른다.
 func write(ws *socket, message Message) {
 	ws.send(message) // ws.send(JSON.stringify(message))
@@ -214,8 +205,7 @@ func mineBlock(blockData json.RawMessage) *Block {
 }
 
 // replaceChain은 받은 체인이 유효하고 지금 체인보다 길면(같은 길이면 동전을 던져) 교체하고 새 마지막 블록을 알린다. (main.js 323–333행)
-// 유효한 체인의 길이는 마지막 index + 1이고 부르는 곳은 받은 index가 더 클 때만 부르므로, 같은 길이의 동전 던지기는
-// 챕터에서도 쓰이지 않는다.
+// 받은 index가 더 클 때만 불리므로 유효한 체인은 늘 더 길다: 동전 던지기는 챕터에서도 쓰이지 않는다.
 func replaceChain(newBlocks []Block) {
 	if isValidChain(newBlocks) &&
 		(len(newBlocks) > len(blockchain) || (len(newBlocks) == len(blockchain) && mathrand.N(2) == 0)) { // random.boolean()
@@ -242,14 +232,14 @@ const (
 // 시간 제한들과 대기열의 바이트 한계는 상수가 아니다: 테스트가 짧게, 작게 줄인다 (시작할 때 한 번). nodeID는 이
 // 노드를 알아보는 무작위 문자열이다: 연결할 때 핸드셰이크 헤더 Node-Id로 보내, 받은 쪽이 자기 것이면 거부한다.
 var (
-	writeTimeout   = 30 * time.Second // 프레임 하나를 보내는 최대 시간 (mu가 지킨다: timeout)
+	writeTimeout   = 30 * time.Second // 프레임 하나를 보내는 최대 시간 (mu로 보호한다: timeout)
 	dialTimeout    = 5 * time.Second  // TCP 연결과 핸드셰이크, 들어온 연결의 요청 헤더와 첫 메시지에 저마다 주는 최대 시간
 	maxQueuedBytes = 128 << 20        // 모든 대기열에 있는 서로 다른 프레임의 바이트 수의 한계 (나눠 가진 프레임은 한 번 센다)
 	nodeID         = rand.Text()
-	answers        = map[string]*frame{}  // 지금 체인에 대한 응답들: 종류와 블록 수로 찾는다 (mu가 지킨다)
-	answered       Hash                   // answers가 응답하는 체인의 마지막 블록 해시 (mu가 지킨다)
-	queuedBytes    int                    // 대기열들에 있는 서로 다른 프레임의 바이트 수 (mu가 지킨다)
-	dialed         = map[string]*socket{} // 연결했거나 연결하는 중인 피어 주소(ws.url)와 그 소켓 (mu가 지킨다)
+	answers        = map[string]*frame{}  // 지금 체인에 대한 응답들: 종류와 블록 수로 찾는다 (mu로 보호한다)
+	answered       Hash                   // answers가 응답하는 체인의 마지막 블록 해시 (mu로 보호한다)
+	queuedBytes    int                    // 대기열들에 있는 서로 다른 프레임의 바이트 수 (mu로 보호한다)
+	dialed         = map[string]*socket{} // 연결했거나 연결하는 중인 피어 주소(ws.url)와 그 소켓 (mu로 보호한다)
 )
 
 // conn은 소켓 하나의 연결과 대기열이다. 구조는 gorilla/websocket의 chat 예제와 같다: 연결마다 읽는 고루틴(readPump)과
@@ -258,17 +248,17 @@ type conn struct {
 	link     *websocket.Conn // 웹소켓 연결: 연결하는 중에는 nil
 	raw      *limitedConn    // ws 아래의 연결: 읽는 바이트를 센다
 	addr     string          // "remoteAddress:remotePort": GET /peers와 로그에 출력하는 값
-	handlers map[string]any  // ws.on(event, handler)로 등록한 핸들러들: "message"는 func(Message), 나머지는 func() (mu가 지킨다)
+	handlers map[string]any  // ws.on(event, handler)로 등록한 핸들러들: "message"는 func(Message), 나머지는 func() (mu로 보호한다)
 	queue    chan *frame     // ws.send의 대기열
 	ctx      context.Context // 소켓이 닫히면 끝난다: context.Cause가 처음 닫힌 까닭이다
 	cancel   context.CancelCauseFunc
-	askedAll bool // 이 피어에게 QUERY_ALL을 보낸 뒤 그 피어가 아직 내 체인에 이어지지 않는 더 긴 체인의 블록을 알리지 않았다 (mu가 지킨다)
-	// backlog는 대기열에 있거나 보내는 중인 프레임의 바이트 수이고, bad는 이 피어가 보낸 잘못된 메시지 수이다 (mu가 지킨다).
+	askedAll bool // 이 피어에게 QUERY_ALL을 보낸 뒤 그 피어가 아직 내 체인에 이어지지 않는 더 긴 체인의 블록을 알리지 않았다 (mu로 보호한다)
+	// backlog는 대기열에 있거나 보내는 중인 프레임의 바이트 수이고, bad는 이 피어가 보낸 잘못된 메시지 수이다 (mu로 보호한다).
 	backlog, bad int
 }
 
 // frame은 보낼 웹소켓 프레임 하나이다. 체인의 한 버전에 대한 같은 응답은 모든 소켓의 대기열이 같은 frame을 나눠 가진다.
-// size는 만들 바이트 수이고(만들기 전에 센다), holders는 이 프레임을 대기열에 두었거나 보내는 중인 소켓 수이다 (mu가 지킨다).
+// size는 만들 바이트 수이고(만들기 전에 센다), holders는 이 프레임을 대기열에 두었거나 보내는 중인 소켓 수이다 (mu로 보호한다).
 type frame struct {
 	size, holders int
 	text          func() []byte // JSON.stringify(message): 처음 보내는 고루틴이 mu 밖에서 한 번 만든다 (sync.OnceValue)
@@ -730,7 +720,7 @@ func decodeBlocks(text string) ([]Block, []dataFacts, error) {
 func prepareBlocks(blocks []Block) (prepared []dataFacts, err error) {
 	total, chained := cost{bytes: int32(len(`{"type":2,"data":"[]"}`) - 1)}, true
 	for i := range blocks {
-		b, h := &blocks[i], blocks[i].Header // calculateHashForBlock은 mu가 지키는 known을 보므로 calculateHash를 부른다
+		b, h := &blocks[i], blocks[i].Header // calculateHashForBlock은 mu로 보호하는 known을 보므로 calculateHash를 부른다
 		f := dataFacts{data: &b.Data[0], hash: calculateHash(h.Version, h.Index, h.PreviousHash, h.Timestamp, h.MerkleRoot)}
 		// 앞 블록까지 이어졌으면 앞 블록에 대해 구한 것은 prepared의 마지막이다
 		chained = chained && (i == 0 || prepared[len(prepared)-1].hash == h.PreviousHash && blocks[i-1].Header.Index+1 == h.Index)

@@ -35,7 +35,7 @@ type BlockHeader struct {
 type Block struct {
 	Header BlockHeader     `json:"header"`
 	Data   json.RawMessage `json:"data"` // 챕터의 data 배열: JSON.stringify가 쓴 [값,값,…] 문자열 그대로 둔다
-	costs                  // 챕터에 없는 값: 이 블록까지의 체인을 한 메시지로 보내는 비용 (아래)
+	costs                  // 챕터의 Block에는 없다: 이 블록까지의 체인을 한 메시지로 보내는 비용 (배너 아래)
 }
 
 // Node.js는 핸들러를 한 번에 하나씩 실행하므로 챕터는 전역 변수를 그냥 쓴다. Go에서는 요청과 받은 메시지가 동시에
@@ -84,7 +84,7 @@ func generateNextBlock(blockData json.RawMessage) Block {
 }
 
 // getCurrentVersion은 이 노드가 생성하는 블록의 버전으로, 챕터 2의 package.json처럼 "2.1.0"이다. (main.js 57–61행)
-// 챕터와 다른 점: 챕터는 부를 때마다 ./package.json을 읽는다. 이 저장소에는 package.json이 없어 값을 적었다.
+// 챕터와 다른 점: 챕터는 부를 때마다 ./package.json을 읽는다. 이 노드의 폴더에는 package.json이 없어 값을 적었다.
 func getCurrentVersion() string { return "2.1.0" }
 
 // getCurrentTimestamp는 지금 시각을 초 단위로 반환한다 (Math.round(밀리초 / 1000)). (main.js 63–65행)
@@ -107,7 +107,7 @@ func calculateHash(version string, index int64, previousHash Hash, timestamp int
 
 // calculateHashForBlock은 블록 헤더의 다섯 값으로 블록 해시를 구한다. (main.js 79–87행)
 func calculateHashForBlock(block Block) Hash {
-	// 챕터에 없는 것: 받은 블록이면 mu를 잠그기 전에 구해 둔 해시를 쓴다. 값은 같고, 긴 체인의 검증이 빨라진다.
+	// 받은 블록의 해시는 mu를 잠그기 전에 구해 두었다(precomputed): 값은 같고, 가장 긴 체인도 mu를 잠깐만 잠근다.
 	if f, _ := precomputed(block.Data); f.hash != (Hash{}) {
 		return f.hash
 	}
@@ -121,8 +121,8 @@ func calculateHashForBlock(block Block) Hash {
 }
 
 // isValidNewBlock은 newBlock이 previousBlock 바로 다음 블록으로 맞는지 검사한다. (main.js 89–110행)
-// 챕터와 다른 점: 받은 블록의 구조와 머클 루트는 받을 때 검사한다 (틀리면 메시지를 통째로 거부한다). 그래서 받은
-// 블록에는 아래의 "invalid block structure"와 "Invalid merkleRoot"가 출력되지 않는다.
+// 챕터와 다른 점: 받은 블록의 구조와, 이 검사가 닿을 블록의 머클 루트는 받을 때 검사한다 (틀리면 메시지를 통째로
+// 거부한다). 그래서 받은 블록에는 아래의 "invalid block structure"와 "Invalid merkleRoot"가 출력되지 않는다.
 func isValidNewBlock(newBlock Block, previousBlock Block) bool {
 	if !isValidBlockStructure(newBlock) {
 		log.Printf("invalid block structure: %s", stringify(newBlock))
@@ -142,8 +142,10 @@ func isValidNewBlock(newBlock Block, previousBlock Block) bool {
 }
 
 // isValidBlockStructure는 블록의 각 값이 맞는 타입인지 검사한다. (main.js 112–119행)
-// 헤더의 typeof 검사 다섯은 Go의 타입(string, int64, Hash)이 대신한다: 받은 블록은 그 타입으로 읽고 다시 쓴 것이 받은 그대로일 때만 받는다.
-// 챕터와 다른 점: data는 배열이어야 한다 (챕터는 null과 객체도 통과시킨다). 받은 블록은 version 256바이트, data 1 MiB까지이다.
+// 헤더의 typeof 검사 다섯은 Go의 타입(string, int64, Hash)이 대신한다. 받은 블록은 이 타입으로 파싱해 다시 쓴 바이트가
+// 받은 바이트와 같을 때만 받아들인다.
+// 챕터와 다른 점: data는 배열이어야 한다. 챕터의 이 검사는 null과 객체도 통과시키고, 그 블록은 뒤에서 예외를 던진다
+// (/mineBlock은 500). 받은 블록은 version 256바이트, data 1 MiB까지이다.
 func isValidBlockStructure(block Block) bool { return isArray(block.Data) } // typeof(block.data) === 'object' 대신
 
 // isValidChain은 첫 블록이 제네시스 블록과 같고 모든 블록이 앞 블록 위에 맞게 올라가 있는지 검사한다. (main.js 121–133행)

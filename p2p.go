@@ -33,7 +33,7 @@ const (
 	RESPONSE_BLOCKCHAIN MessageType = 2
 )
 
-// Message는 웹소켓 프레임 하나에 담기는 {"type":T,"data":D}이다. 질의의 data는 null이고, 응답의 data는 블록 배열의
+// Message는 웹소켓 프레임 하나에 담기는 {"type":T,"data":D}이다. 요청의 data는 null이고, 응답의 data는 블록 배열의
 // JSON 문자열이다. JSON 안의 JSON이라 {"type":2,"data":"[{\"header\":{…},\"data\":[…]}]"}처럼 간다.
 // 챕터와 다른 점: Go의 Data는 그 문자열 대신 블록 배열을 든다. 문자열은 보낼 때 만들고(send), 받을 때 파싱한다(readMessage).
 type Message struct {
@@ -48,7 +48,7 @@ var sockets []*socket
 // 챕터와 다른 점: ws.on은 한 이벤트에 핸들러를 하나만 둔다(나중 것이 앞의 것을 바꾼다). 열린 소켓의 에러는 "close"로 알린다.
 type socket struct {
 	url   string // ws.url: 우리가 연결한 피어면 그 주소, 들어온 연결이면 ""
-	*conn        // 챕터에 없는 값: 연결, 보낼 대기열, 한계를 세는 값들 (아래)
+	*conn        // 챕터의 ws에는 없다: 연결, 보낼 대기열, 한계를 세는 값들 (배너 아래)
 }
 
 // getSockets는 연결된 소켓들을 반환한다. (main.js 152행)
@@ -57,7 +57,8 @@ func getSockets() []*socket { return sockets }
 // initHttpServer(main.js 154–190행)는 챕터에서 여기 있지만 http.go에 옮겼다.
 
 // initP2PServer는 ln(main이 미리 연 포트)에서 웹소켓 서버를 열고, 연결이 올 때마다 initConnection을 부른다. (main.js 192–196행)
-// 챕터와 다른 점: 연결은 64개까지이고 핸드셰이크는 5초 안이다. 이 노드 자신과 웹 페이지가 여는 연결은 거부한다.
+// 챕터와 다른 점: 한 번에 64개까지 연결하고(더 오는 연결은 기다린다), 핸드셰이크는 5초 안이다. 이 노드 자신과 웹
+// 페이지가 여는 연결은 거부한다.
 // 노트와 다른 점: 노트는 server.on이 연결을 "대기열"에 올린다고 적었다. 연결마다 부를 함수를 등록할 뿐이다.
 func initP2PServer(ln net.Listener) {
 	newServer(ln, func(ws *socket) { initConnection(ws) }) // new WebSocket.Server(…), server.on("connection", …)
@@ -80,7 +81,8 @@ func initConnection(ws *socket) {
 func initMessageHandler(ws *socket) {
 	// const message = JSON.parse(data)는 mu를 잠그기 전에 한다 (readMessage).
 	// 챕터와 다른 점: 잘못된 메시지는 처리하지 않고 "Ignored message from …"을 출력하며, 다섯 번째에 연결을 닫는다.
-	// 잘못된 메시지: JSON.stringify가 쓰는 형식이 아닌 것(여러 프레임으로 나눈 것도), 빈 블록 배열, 유효할 수 없는 블록, 한계를 넘는 값.
+	// 잘못된 메시지: {"type":정수,"data":null이나 문자열}이 아닌 것, JSON.stringify가 쓰는 형식이 아닌 것(여러 프레임으로
+	// 나눈 것도), 빈 블록 배열, 유효할 수 없는 블록, 한계를 넘는 값. 목록은 README 「챕터와 다른 점」에 있다.
 	// 챕터와 다른 점: 64 MiB를 넘는 프레임은 연결을 닫고, 16 KiB를 넘는 메시지는 노드 전체에서 한 번에 둘만 읽는다.
 	ws.on("message", func(message Message) {
 		switch message.Type {
@@ -95,7 +97,8 @@ func initMessageHandler(ws *socket) {
 }
 
 // initErrorHandler는 소켓이 닫히거나 에러가 나면 closeConnection을 부른다. (main.js 223–226행)
-// 챕터와 다른 점: 챕터에서는 에러 뒤에 "close"도 와서 closeConnection이 두 번 불릴 수 있다. 여기서는 한 번 불린다.
+// 챕터와 다른 점: 열린 소켓의 에러는 "close"로 알리므로 closeConnection은 한 번 불리고, "error" 핸들러는 불리지 않는다
+// (챕터에서는 에러 뒤에 "close"도 와서 두 번 불릴 수 있다).
 func initErrorHandler(ws *socket) {
 	ws.on("close", func() { closeConnection(ws) })
 	ws.on("error", func() { closeConnection(ws) })
@@ -103,7 +106,7 @@ func initErrorHandler(ws *socket) {
 
 // closeConnection은 닫힌 소켓을 sockets에서 뺀다. (main.js 228–231행)
 func closeConnection(ws *socket) {
-	// 챕터와 다른 점: ws.url(들어온 연결이면 undefined) 대신 상대의 주소와 닫힌 이유를 출력한다.
+	// 챕터와 다른 점: 닫힌 이유도 출력하고, 들어온 연결이면 ws.url(undefined) 대신 상대의 주소를 출력한다.
 	log.Printf("Connection failed to peer: %.200s (%.200v)", cmp.Or(ws.url, ws.addr), ws.reason())
 	// 챕터와 다른 점: 그 소켓만 뺀다 (챕터에서 두 번 불리면 splice(-1, 1)이 다른 소켓을 뺀다).
 	sockets = slices.DeleteFunc(sockets, func(s *socket) bool { return s == ws }) // sockets.splice(sockets.indexOf(ws), 1)
@@ -138,19 +141,21 @@ func handleBlockchainResponse(message Message) {
 			// 받은 블록이 내 마지막 블록을 가리킨다: 바로 추가한다.
 			log.Println("We can append the received block to our chain")
 			if addBlock(latestBlockReceived) {
-				// 새 블록을 알린다. 노트와 다른 점: 노트는 원장에 넣으라고 "요청한다"고 적었다. 받은 피어가 스스로 검사한다.
+				// 노트와 다른 점: 노트는 원장에 넣으라고 "요청한다"고 적었다. 새 블록을 알릴 뿐이고, 받은 피어가 스스로 검사한다.
 				broadcast(responseLatestMsg())
 			}
 		} else if len(receivedBlocks) == 1 {
 			// 블록 하나만 받았는데 내 마지막 블록을 가리키지 않는다: 사이의 블록을 놓쳤거나 다른 포크이다.
-			// 노트와 다른 점: 노트는 "블록체인 전체 길이"가 1이면 "블록의 오류"라 적었다. 받은 배열의 길이이고, 오류가 아니다.
+			// 노트와 다른 점: 노트는 "블록체인 전체 길이"가 1이면 "블록의 오류"이니 놓친 곳을 찾는다고 적었다. 받은 배열의
+			// 길이이고, 오류가 아니며, 놓친 곳을 찾지 않고 체인 전체를 요청한다.
 			log.Println("We have to query the chain from our peer")
 			// 챕터와 다른 점: 이미 QUERY_ALL을 보낸 피어에게는, 그 피어가 이어지지 않는 새 블록을 알릴 때까지 다시 보내지 않는다.
-			// 같은 체인 전체를 거듭 받지 않으려고이다 (send).
+			// 그러지 않으면 이어지지 않는 블록을 되풀이하는 피어 하나가 이웃마다 체인 전체(64 MiB까지)를 거듭 보내게 한다.
 			broadcast(queryAllMsg())
 		} else {
 			// 여러 블록을 받았는데 마지막 블록이 내 마지막 블록을 가리키지 않는다: 더 길고 유효하면 교체한다.
-			// 노트와 다른 점: 노트는 "꽤 지난 뒤에 나타난" 블록이면 바꾼다고 적었다. 시간은 보지 않고, replaceChain이 검사한다.
+			// 노트와 다른 점: 노트는 받은 체인이 "내가 가진 길이보다 길고", "꽤 지난 뒤에 나타난" 것이면 바꾼다고 적었다. 이
+			// 분기는 길이도 시간도 보지 않는다: 받은 블록이 여럿일 뿐이고, 길이는 replaceChain이 본다.
 			log.Println("Received blockchain is longer than current blockchain")
 			replaceChain(receivedBlocks)
 		}
@@ -159,11 +164,11 @@ func handleBlockchainResponse(message Message) {
 	}
 }
 
-// queryAllMsg는 상대의 블록체인 전체를 달라는 질의이다. (main.js 275–280행)
+// queryAllMsg는 상대의 블록체인 전체를 달라는 요청이다. (main.js 275–280행)
 // 노트와 다른 점: 노트의 주석은 "모든 블럭의 데이터를 객체로 보낸다"이다. 데이터가 아니라 요청을 보낸다.
 func queryAllMsg() Message { return Message{Type: QUERY_ALL, Data: nil} }
 
-// queryChainLengthMsg는 상대의 최신 블록을 달라는 질의이다 (이름과 달리 길이가 아니다). (main.js 282–287행)
+// queryChainLengthMsg는 상대의 최신 블록을 달라는 요청이다 (이름과 달리 길이가 아니다). (main.js 282–287행)
 // 노트와 다른 점: 노트의 주석은 "최신 블럭의 데이터를 객체로 보낸다"이다. 데이터가 아니라 요청을 보낸다.
 func queryChainLengthMsg() Message { return Message{Type: QUERY_LATEST, Data: nil} }
 
@@ -179,8 +184,8 @@ func responseLatestMsg() Message {
 }
 
 // write는 메시지를 그 소켓으로 보낸다. 챕터의 ws.send처럼 기다리지 않고 돌아온다: 소켓의 대기열에 넣는다. (main.js 303행)
-// 챕터와 다른 점: 닫힌 소켓에는 보내지 않는다 (챕터는 예외를 던진다). 받아 가지 않는 피어의 소켓은 닫고, 모든 대기열이
-// 차 있으면 "Not sending to …"를 출력하고 보내지 않는다 (send). QUERY_ALL은 위에 적은 대로 다시 보내지 않는다.
+// 챕터와 다른 점: 닫힌 소켓에는 보내지 않는다 (챕터는 예외를 던진다). 1024개가 밀린 소켓은 닫고, 모든 대기열이 128 MiB를
+// 넘게 되면 가장 많이 밀린 소켓부터 닫으며, 그래도 자리가 없으면 "Not sending to …"를 출력하고 보내지 않는다 (send).
 // 노트와 다른 점: 노트는 서버 소켓이 클라이언트에게 보낸다고 적었다. 연결한 쪽도 받은 쪽도 write를 부른다.
 func write(ws *socket, message Message) {
 	ws.send(message) // ws.send(JSON.stringify(message))
@@ -291,7 +296,7 @@ func answer(blocks []Block, prefix, suffix string, escape *strings.Replacer) *fr
 	return answers[key]
 }
 
-// frameOf는 JSON.stringify(message)를 보낼 프레임이다. 질의는 바로 쓰고, 블록들은 answer가 보낼 때 쓴다.
+// frameOf는 JSON.stringify(message)를 보낼 프레임이다. 요청은 바로 쓰고, 블록들은 answer가 보낼 때 쓴다.
 func frameOf(message Message) *frame {
 	if message.Data == nil {
 		text := stringify(message)

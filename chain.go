@@ -21,8 +21,7 @@ import (
 )
 
 // BlockHeader는 챕터의 class BlockHeader이다. JSON 키 순서도 챕터와 같다. (main.js 7–15행)
-// 챕터와 다른 점: previousHash나 merkleRoot가 64글자 대문자 16진수가 아닌 블록이 든 메시지는 통째로 거부한다.
-// 그런 블록은 챕터에서도 유효할 수 없다 (해시와 비교하므로).
+// 챕터와 다른 점: 해시가 64글자 대문자 16진수가 아닌 블록이 든 메시지는 거부한다 (챕터에서도 유효할 수 없는 블록이다).
 type BlockHeader struct {
 	Version      string `json:"version"`
 	Index        int64  `json:"index"`        // 챕터와 다른 점: 12처럼 소수점과 지수 없이 쓴 ±(2^53-1) 안의 정수만 받는다 (1.5, 1.0, 1e3은 거부)
@@ -121,8 +120,7 @@ func calculateHashForBlock(block Block) Hash {
 }
 
 // isValidNewBlock은 newBlock이 previousBlock 바로 다음 블록으로 맞는지 검사한다. (main.js 89–110행)
-// 챕터와 다른 점: 받은 블록의 구조와, 이 검사가 닿을 블록의 머클 루트는 받을 때 검사한다 (틀리면 메시지를 통째로
-// 거부한다). 그래서 받은 블록에는 아래의 "invalid block structure"와 "Invalid merkleRoot"가 출력되지 않는다.
+// 챕터와 다른 점: 받은 블록의 구조와 머클 루트는 받을 때 검사하므로, 받은 블록에는 아래 첫째와 넷째 줄이 출력되지 않는다.
 func isValidNewBlock(newBlock Block, previousBlock Block) bool {
 	if !isValidBlockStructure(newBlock) {
 		log.Printf("invalid block structure: %s", stringify(newBlock))
@@ -142,10 +140,9 @@ func isValidNewBlock(newBlock Block, previousBlock Block) bool {
 }
 
 // isValidBlockStructure는 블록의 각 값이 맞는 타입인지 검사한다. (main.js 112–119행)
-// 헤더의 typeof 검사 다섯은 Go의 타입(string, int64, Hash)이 대신한다. 받은 블록은 이 타입으로 파싱해 다시 쓴 바이트가
+// 헤더의 typeof 검사 다섯은 Go의 타입(string, int64, Hash)이 대신한다: 받은 블록은 그 타입으로 파싱해 다시 쓴 결과가
 // 받은 바이트와 같을 때만 받아들인다.
-// 챕터와 다른 점: data는 배열이어야 한다. 챕터의 이 검사는 null과 객체도 통과시키고, 그 블록은 뒤에서 예외를 던진다
-// (/mineBlock은 500). 받은 블록은 version 256바이트, data 1 MiB까지이다.
+// 챕터와 다른 점: data는 배열이어야 한다 (챕터는 null과 객체도 통과시키고, 그 블록은 뒤에서 예외를 던진다).
 func isValidBlockStructure(block Block) bool { return isArray(block.Data) } // typeof(block.data) === 'object' 대신
 
 // isValidChain은 첫 블록이 제네시스 블록과 같고 모든 블록이 앞 블록 위에 맞게 올라가 있는지 검사한다. (main.js 121–133행)

@@ -24,10 +24,8 @@ import (
 )
 
 // initHttpServer는 ln(main이 미리 연 포트)에서 HTTP API를 연다. 체인과 소켓을 다루는 부분만 mu를 잠근다. (main.js 154–190행)
-// 챕터와 다른 점: 다른 사이트의 웹 페이지가 보낸 POST는 403, IP 주소나 localhost가 아닌 호스트는 421이고, 요청의 수,
-// 크기, 시간에 한계가 있다. 없는 경로는 404, 다른 메서드는 405이다 (Express는 둘 다 404이고, /Blocks나 /blocks/도
-// 받는다). ETag와 304, OPTIONS의 자동 응답은 없다.
-// 챕터에 없는 GET /(노드의 페이지)와 GET /events(그 페이지가 보는 P2P 메시지)가 있다.
+// 챕터와 다른 점: 다른 사이트의 웹 페이지가 보낸 POST, 다른 호스트 이름, 다르게 쓴 경로와 메서드는 거부하고, 요청의
+// 수, 크기, 시간에 한계가 있다. GET /(노드의 페이지)와 GET /events(그 페이지가 보는 P2P 메시지)가 더 있다.
 func initHttpServer(ln net.Listener) {
 	mux := http.NewServeMux() // const app = express(). app.use(bodyParser.json())은 readBody가 한다
 	// 챕터와 다른 점: 본문은 /mineBlock과 /addPeers에서만 읽는다 (챕터는 모든 경로에서 읽어, 잘못된 JSON이면 /stop도 400이다).
@@ -44,9 +42,7 @@ func initHttpServer(ln net.Listener) {
 	// 노트와 다른 점: 노트의 코드는 function (req, res) {/ 로, { 뒤에 /가 하나 더 있다 (문법 오류).
 	mux.HandleFunc("POST /mineBlock", func(w http.ResponseWriter, r *http.Request) {
 		var data json.RawMessage
-		// 챕터와 다른 점: 잘못된 data는 400과 {"error":"…"}이다: 배열이 아닌 것과 "toString" 키(챕터는 둘 다 500), Go가 같게 읽지 못하는
-		// 1e400, 짝 없는 \ud800, UTF-8이 아닌 바이트와 그것들과 가릴 수 없는 U+FFFD, 64겹보다 깊은 것. 압축한 본문도 400,
-		// utf-8이 아닌 charset은 415이다 (챕터는 utf-16도 읽는다).
+		// 챕터와 다른 점: 배열이 아니거나 Go가 같게 읽지 못하는 data는 400과 {"error":"…"}이다 (챕터는 500을 답하거나 그 data로 블록을 생성한다).
 		if !readBody(w, r, "data", &data) { // const data = req.body.data || []
 			return
 		}
@@ -90,8 +86,7 @@ func initHttpServer(ln net.Listener) {
 	// 노트와 다른 점: 노트는 /addpeers로 적었다. Express는 대소문자를 가리지 않아 챕터에서도 되므로 그 철자도 받는다.
 	addPeers := func(w http.ResponseWriter, r *http.Request) {
 		var peers []string
-		// 챕터와 다른 점: 배열이 아닌 peers와 null도 문자열도 아닌 주소(챕터는 둘 다 500), 64개를 넘는 주소, U+FFFD는 400이다.
-		// null 주소와 호스트가 없는 주소는 그 주소만 건너뛴다 (챕터는 500을 답하고 나머지 주소에도 연결하지 않는다).
+		// 챕터와 다른 점: 잘못된 peers는 400이고, 주소가 잘못되면 그 주소만 건너뛴다 (챕터는 500이고 나머지에도 연결하지 않는다).
 		if !readBody(w, r, "peers", &peers) { // const peers = req.body.peers || []
 			return
 		} else if len(peers) > maxPeers {

@@ -17,8 +17,7 @@ import (
 )
 
 // 챕터처럼 포트는 HTTP_PORT, P2P_PORT 환경 변수나 3001, 6001이다. (main.js 141–142행)
-// 챕터와 다른 점: 플래그가 있다. HTTP는 기본으로 이 컴퓨터(127.0.0.1)에서만 리슨한다 (챕터는 모든 주소에서):
-// 이 API로는 누구든 블록을 생성하고 노드를 멈출 수 있어서이다.
+// 챕터와 다른 점: 플래그가 있고, HTTP는 기본으로 이 컴퓨터(127.0.0.1)에서만 리슨한다 (누구든 블록을 생성하고 멈출 수 있어서).
 var (
 	httpHost   = flag.String("http_host", "127.0.0.1", "HTTP API가 리슨할 주소")
 	httpPort   = flag.String("http_port", cmp.Or(os.Getenv("HTTP_PORT"), "3001"), "HTTP API 포트 (0이면 사용 가능한 임의의 포트)") // 챕터의 http_port
@@ -31,7 +30,7 @@ var (
 // main은 챕터의 끝처럼 HTTP 서버와 P2P 서버를 연다. (main.js 336–337행)
 func main() {
 	flag.Parse()
-	// 챕터와 다른 점: 두 포트를 먼저 열고, 이미 사용 중인 포트면 알리고 종료한다 (챕터는 EADDRINUSE 예외로 죽는다).
+	// 챕터와 다른 점: 두 포트를 먼저 열고, 사용 중이면 바꿀 플래그를 알리고 끝난다 (챕터는 예외로 죽는다).
 	httpListener, p2pListener, err := setUp()
 	if err != nil {
 		log.Fatalf("%v (choose other ports with -http_port and -p2p_port, or HTTP_PORT and P2P_PORT)", err)
@@ -40,7 +39,7 @@ func main() {
 	mu.Lock()
 	initHttpServer(httpListener) // initHttpServer();
 	initP2PServer(p2pListener)   // initP2PServer();
-	// 챕터와 다른 점: -peers의 주소들에 연결한다 (쉼표나 공백으로 나눈다).
+	// 챕터와 다른 점: -peers의 주소들(쉼표나 공백으로 나눈다)에 연결한다.
 	connectToPeers(strings.FieldsFunc(*startPeers, func(r rune) bool { return r == ',' || r == ' ' }))
 	mu.Unlock()
 	run() // 챕터와 다른 점: POST /stop이나 Ctrl-C, SIGTERM을 기다려 멈춘다 (챕터는 시그널에 바로 죽는다)

@@ -57,8 +57,7 @@ func getSockets() []*socket { return sockets }
 // initHttpServer(main.js 154–190행)는 챕터에서 여기 있지만 http.go에 옮겼다.
 
 // initP2PServer는 ln(main이 미리 연 포트)에서 웹소켓 서버를 열고, 연결이 올 때마다 initConnection을 부른다. (main.js 192–196행)
-// 챕터와 다른 점: 한 번에 64개까지 연결하고(더 오는 연결은 기다린다), 핸드셰이크는 5초 안이다. 이 노드 자신과 웹
-// 페이지가 여는 연결은 거부한다.
+// 챕터와 다른 점: 연결 수와 핸드셰이크에 한계가 있고, 이 노드 자신과 웹 페이지가 여는 연결은 거부한다.
 // 노트와 다른 점: 노트는 server.on이 연결을 "대기열"에 올린다고 적었다. 연결마다 부를 함수를 등록할 뿐이다.
 func initP2PServer(ln net.Listener) {
 	newServer(ln, func(ws *socket) { initConnection(ws) }) // new WebSocket.Server(…), server.on("connection", …)
@@ -67,7 +66,7 @@ func initP2PServer(ln net.Listener) {
 }
 
 // initConnection은 새 연결을 sockets에 넣고, 핸들러들을 등록하고, 상대에게 최신 블록을 요청한다. (main.js 198–203행)
-// 챕터와 다른 점: 첫 메시지가 5초 안에 오지 않는 연결은 닫는다 (readPump).
+// 챕터와 다른 점: 첫 메시지가 5초 안에 오지 않는 연결은 닫는다.
 // 노트와 다른 점: 노트는 웹소켓 서버를 배열에 넣고 블록 길이를 보낸다고 적었다. 소켓을 넣고, 최신 블록을 요청한다.
 func initConnection(ws *socket) {
 	sockets = append(sockets, ws) // sockets.push(ws)
@@ -80,10 +79,8 @@ func initConnection(ws *socket) {
 // 노트와 다른 점: 노트는 ws.on이 소켓을 "메세지 대기열"에 올린다고 적었다. 함수를 등록할 뿐이다.
 func initMessageHandler(ws *socket) {
 	// const message = JSON.parse(data)는 mu를 잠그기 전에 한다 (readMessage).
-	// 챕터와 다른 점: 잘못된 메시지는 처리하지 않고 "Ignored message from …"을 출력하며, 다섯 번째에 연결을 닫는다.
-	// 잘못된 메시지: {"type":정수,"data":null이나 문자열}이 아닌 것, JSON.stringify가 쓰는 형식이 아닌 것(여러 프레임으로
-	// 나눈 것도), 빈 블록 배열, 유효할 수 없는 블록, 한계를 넘는 값. 목록은 README 「챕터와 다른 점」에 있다.
-	// 챕터와 다른 점: 64 MiB를 넘는 프레임은 연결을 닫고, 16 KiB를 넘는 메시지는 노드 전체에서 한 번에 둘만 읽는다.
+	// 챕터와 다른 점: 잘못된 메시지(README의 표)는 처리하지 않고 "Ignored message from …"을 출력하며, 다섯 번째에 연결을 닫는다.
+	// 챕터와 다른 점: 너무 큰 프레임은 연결을 닫고, 큰 메시지는 노드 전체에서 한 번에 둘만 읽는다.
 	ws.on("message", func(message Message) {
 		switch message.Type {
 		case QUERY_LATEST:
@@ -97,8 +94,7 @@ func initMessageHandler(ws *socket) {
 }
 
 // initErrorHandler는 소켓이 닫히거나 에러가 나면 closeConnection을 부른다. (main.js 223–226행)
-// 챕터와 다른 점: 열린 소켓의 에러는 "close"로 알리므로 closeConnection은 한 번 불리고, "error" 핸들러는 불리지 않는다
-// (챕터에서는 에러 뒤에 "close"도 와서 두 번 불릴 수 있다).
+// 챕터와 다른 점: 열린 소켓의 에러는 "close"로 알리므로 closeConnection은 한 번만 불린다 ("error" 핸들러는 불리지 않는다).
 func initErrorHandler(ws *socket) {
 	ws.on("close", func() { closeConnection(ws) })
 	ws.on("error", func() { closeConnection(ws) })
@@ -116,8 +112,8 @@ func closeConnection(ws *socket) {
 // 노트와 다른 점: 노트는 peer를 포트 번호라, 소켓을 여기서 배열에 넣는다고 적었다. peer는 ws://… 주소이고, 넣는 것은 initConnection이다.
 func connectToPeers(newPeers []string) {
 	for _, peer := range newPeers {
-		// 챕터와 다른 점: ws://가 아닌 주소, 이미 연결한 주소, 64개를 넘는 연결, 이 노드 자신, 5초 안에 열리지 않는 연결은
-		// "error"가 되어 "Connection failed"를 출력한다 (챕터는 호스트가 없는 주소에 예외를 던진다).
+		// 챕터와 다른 점: 이미 연결한 주소, 이 노드 자신, 잘못된 주소, 한계를 넘는 연결은 "error"가 된다 (챕터는 호스트가 없는
+		// 주소에 예외를 던진다).
 		ws := newWebSocket(peer) // const ws = new WebSocket(peer)
 		ws.on("open", func() { initConnection(ws) })
 		// 챕터와 다른 점: 주소와 이유도 출력한다. 열린 뒤의 에러는 여기로 오지 않는다 ("close"가 된다).
@@ -149,8 +145,7 @@ func handleBlockchainResponse(message Message) {
 			// 노트와 다른 점: 노트는 "블록체인 전체 길이"가 1이면 "블록의 오류"이니 놓친 곳을 찾는다고 적었다. 받은 배열의
 			// 길이이고, 오류가 아니며, 놓친 곳을 찾지 않고 체인 전체를 요청한다.
 			log.Println("We have to query the chain from our peer")
-			// 챕터와 다른 점: 이미 QUERY_ALL을 보낸 피어에게는, 그 피어가 이어지지 않는 새 블록을 알릴 때까지 다시 보내지 않는다.
-			// 그러지 않으면 이어지지 않는 블록을 되풀이하는 피어 하나가 이웃마다 체인 전체(64 MiB까지)를 거듭 보내게 한다.
+			// 챕터와 다른 점: 이미 QUERY_ALL을 보낸 피어에게는 다시 보내지 않는다 (체인 전체를 거듭 받지 않도록. 언제 다시 보내는지는 README).
 			broadcast(queryAllMsg())
 		} else {
 			// 여러 블록을 받았는데 마지막 블록이 내 마지막 블록을 가리키지 않는다: 더 길고 유효하면 교체한다.
@@ -184,8 +179,7 @@ func responseLatestMsg() Message {
 }
 
 // write는 메시지를 그 소켓으로 보낸다. 챕터의 ws.send처럼 기다리지 않고 돌아온다: 소켓의 대기열에 넣는다. (main.js 303행)
-// 챕터와 다른 점: 닫힌 소켓에는 보내지 않는다 (챕터는 예외를 던진다). 1024개가 밀린 소켓은 닫고, 모든 대기열이 128 MiB를
-// 넘게 되면 가장 많이 밀린 소켓부터 닫으며, 그래도 자리가 없으면 "Not sending to …"를 출력하고 보내지 않는다 (send).
+// 챕터와 다른 점: 닫힌 소켓에는 보내지 않고(챕터는 예외를 던진다), 받아 가지 못하는 피어의 소켓은 닫는다 (한계는 README).
 // 노트와 다른 점: 노트는 서버 소켓이 클라이언트에게 보낸다고 적었다. 연결한 쪽도 받은 쪽도 write를 부른다.
 func write(ws *socket, message Message) {
 	ws.send(message) // ws.send(JSON.stringify(message))

@@ -52,14 +52,13 @@ func main() {
 func setUp() (net.Listener, net.Listener, error) {
 	log.SetFlags(0)
 	log.SetOutput(os.Stdout)
-	interrupted, _ := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	context.AfterFunc(interrupted, stop)
+	stopping, stop = signal.NotifyContext(stopping, os.Interrupt, syscall.SIGTERM) // 시그널도 stopping을 끝낸다
 	httpListener, err := net.Listen("tcp", net.JoinHostPort(*httpHost, *httpPort))
 	p2pListener, err2 := net.Listen("tcp", net.JoinHostPort(*p2pHost, *p2pPort))
 	return httpListener, p2pListener, cmp.Or(err, err2)
 }
 
-// stopping은 노드가 멈추면 끝나는 context이고 HTTP 요청들의 context이다. POST /stop과 Ctrl-C가 stop을 부른다.
+// stopping은 노드가 멈추면 끝나는 context이고 HTTP 요청들의 context이다. POST /stop이 stop을 부르고, Ctrl-C도 끝낸다 (setUp).
 var stopping, stop = context.WithCancel(context.Background())
 
 // httpServer는 initHttpServer가 연 서버이다: run과 테스트가 닫는다.

@@ -26,7 +26,7 @@ type BlockHeader struct {
 	Version      string `json:"version"`
 	Index        int64  `json:"index"`        // 챕터와 다른 점: 12처럼 소수점과 지수 없이 쓴 ±(2^53-1) 안의 정수만 받는다 (1.5, 1.0, 1e3은 거부)
 	PreviousHash Hash   `json:"previousHash"` // Hash(아래)는 SHA-256의 32바이트이다. JSON에서는 64글자 대문자 16진수 문자열이다
-	Timestamp    int64  `json:"timestamp"`    // 챕터와 다른 점: index와 같다
+	Timestamp    int64  `json:"timestamp"`    // 챕터와 다른 점: index와 같은 제한
 	MerkleRoot   Hash   `json:"merkleRoot"`
 }
 
@@ -120,7 +120,8 @@ func calculateHashForBlock(block Block) Hash {
 }
 
 // isValidNewBlock은 newBlock이 previousBlock 바로 다음 블록으로 맞는지 검사한다. (main.js 89–110행)
-// 챕터와 다른 점: 받은 블록의 구조와 머클 루트는 받을 때 검사하므로, 받은 블록에는 아래 첫째와 넷째 줄이 출력되지 않는다.
+// 챕터와 다른 점: 받은 블록의 구조와 머클 루트는 받을 때 검사하므로, 받은 블록에는 "invalid block structure"와
+// "Invalid merkleRoot"가 출력되지 않는다.
 func isValidNewBlock(newBlock Block, previousBlock Block) bool {
 	if !isValidBlockStructure(newBlock) {
 		log.Printf("invalid block structure: %s", stringify(newBlock))
@@ -140,9 +141,10 @@ func isValidNewBlock(newBlock Block, previousBlock Block) bool {
 }
 
 // isValidBlockStructure는 블록의 각 값이 맞는 타입인지 검사한다. (main.js 112–119행)
-// 헤더의 typeof 검사 다섯은 Go의 타입(string, int64, Hash)이 대신한다: 받은 블록은 그 타입으로 파싱해 다시 쓴 결과가
-// 받은 바이트와 같을 때만 받아들인다.
-// 챕터와 다른 점: data는 배열이어야 한다 (챕터는 null과 객체도 통과시키고, 그 블록은 뒤에서 예외를 던진다).
+// 헤더의 typeof 검사 다섯(version, previousHash, merkleRoot는 'string', index, timestamp는 'number')은 Go의 타입이 대신한다.
+// 챕터와 다른 점: 받은 블록은 그 타입으로 파싱해 다시 쓴 바이트가 받은 그대로여야 한다: 키 차례, 공백, 더 있는 키, 1.0처럼
+// 다르게 쓴 블록이 든 메시지는 거부한다.
+// 챕터와 다른 점: data는 배열이어야 한다 (챕터의 이 검사는 null과 객체도 통과시킨다).
 func isValidBlockStructure(block Block) bool { return isArray(block.Data) } // typeof(block.data) === 'object' 대신
 
 // isValidChain은 첫 블록이 제네시스 블록과 같고 모든 블록이 앞 블록 위에 맞게 올라가 있는지 검사한다. (main.js 121–133행)
@@ -150,7 +152,8 @@ func isValidChain(blockchainToValidate []Block) bool {
 	if string(stringify(blockchainToValidate[0])) != string(stringify(getGenesisBlock())) {
 		return false
 	}
-	// [blockchainToValidate[0]]: 검사를 마친 블록들. 복사하지 않고 받은 체인의 앞부분을 본다 (긴 체인의 복사는 느리다).
+	// [blockchainToValidate[0]]: 검사를 마친 블록들. push 대신 받은 체인의 앞부분을 본다: Go의 append는 블록 구조체를 복사해
+	// 가장 긴 체인에서는 mu를 오래 잠근다.
 	tempBlocks := blockchainToValidate[:1]
 	for i := 1; i < len(blockchainToValidate); i++ {
 		if isValidNewBlock(blockchainToValidate[i], tempBlocks[i-1]) {

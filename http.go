@@ -86,7 +86,8 @@ func initHttpServer(ln net.Listener) {
 	// 노트와 다른 점: 노트는 /addpeers로 적었다. Express는 대소문자를 가리지 않아 챕터에서도 되므로 그 철자도 받는다.
 	addPeers := func(w http.ResponseWriter, r *http.Request) {
 		var peers []string
-		// 챕터와 다른 점: 잘못된 peers는 400이고, 주소가 잘못되면 그 주소만 건너뛴다 (챕터는 500이고 나머지에도 연결하지 않는다).
+		// 챕터와 다른 점: 잘못된 peers와 64개를 넘는 peers는 400이고, 주소가 잘못되면 그 주소만 건너뛴다 (챕터는 500이고 나머지에도
+		// 연결하지 않는다).
 		if !readBody(w, r, "peers", &peers) { // const peers = req.body.peers || []
 			return
 		} else if len(peers) > maxPeers {

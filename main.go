@@ -35,7 +35,7 @@ func main() {
 	if err != nil {
 		log.Fatalf("%v (choose other ports with -http_port and -p2p_port, or HTTP_PORT and P2P_PORT)", err)
 	}
-	// Node처럼 스크립트를 끝까지 실행한 뒤에야 연결, 요청, app.listen의 콜백을 처리한다: 그것들은 mu가 풀리기를 기다린다.
+	// Node처럼 스크립트를 끝까지 실행한 뒤에야 받은 연결과 메시지, 체인을 다루는 요청, app.listen의 콜백을 처리한다: 모두 mu를 잠근다.
 	mu.Lock()
 	initHttpServer(httpListener) // initHttpServer();
 	initP2PServer(p2pListener)   // initP2PServer();

@@ -111,8 +111,8 @@ func closeConnection(ws *socket) {
 // 노트와 다른 점: 노트는 peer를 포트 번호라, 소켓을 여기서 배열에 넣는다고 적었다. peer는 ws://… 주소이고, 넣는 것은 initConnection이다.
 func connectToPeers(newPeers []string) {
 	for _, peer := range newPeers {
-		// 챕터와 다른 점: 이미 연결한 주소, 이 노드 자신, 잘못된 주소, 한계를 넘는 연결은 "error"가 된다 (챕터는 호스트가 없는
-		// 주소에 예외를 던진다).
+		// 챕터와 다른 점: ws://가 아닌 주소, 이미 연결한 주소, 이 노드 자신, 64개 넘게, 5초 안에 열리지 않으면 "error"가 된다.
+		// 챕터는 호스트가 없는 주소에 예외를 던진다.
 		ws := newWebSocket(peer) // const ws = new WebSocket(peer)
 		ws.on("open", func() { initConnection(ws) })
 		// 챕터와 다른 점: 주소와 이유도 출력한다. 열린 뒤의 에러는 여기로 오지 않는다 ("close"가 된다).
@@ -122,7 +122,7 @@ func connectToPeers(newPeers []string) {
 }
 
 // handleBlockchainResponse는 받은 블록들을 보고 내 체인에 추가할지, 체인 전체를 요청할지, 체인을 교체할지 정한다. (main.js 243–273행)
-// 챕터와 다른 점: 잘못된 메시지(빈 배열, 유효할 수 없는 블록이 든 것 등)는 여기 오지 않는다 (initMessageHandler).
+// 챕터와 다른 점: 잘못된 메시지(다르게 쓴 블록, 빈 배열, 유효할 수 없는 블록이 든 것 등)는 여기 오지 않는다.
 // 노트와 다른 점: 노트는 두 ===를 ==로 적었다 (Go의 ==가 챕터의 ===이다).
 func handleBlockchainResponse(message Message) {
 	receivedBlocks := JSON.parse(message.Data)

@@ -83,7 +83,7 @@ func generateNextBlock(blockData json.RawMessage) Block {
 }
 
 // getCurrentVersion은 이 노드가 생성하는 블록의 버전으로, 챕터 2의 package.json처럼 "2.1.0"이다. (main.js 57–61행)
-// 챕터와 다른 점: 챕터는 부를 때마다 ./package.json을 읽는다. 이 노드의 폴더에는 package.json이 없어 값을 적었다.
+// 챕터와 다른 점: 챕터는 부를 때마다 ./package.json을 읽는다. 이 Go 노드는 그 파일 없이 돌도록 값을 적었다 (있어도 읽지 않는다).
 func getCurrentVersion() string { return "2.1.0" }
 
 // getCurrentTimestamp는 지금 시각을 초 단위로 반환한다 (Math.round(밀리초 / 1000)). (main.js 63–65행)
@@ -106,7 +106,7 @@ func calculateHash(version string, index int64, previousHash Hash, timestamp int
 
 // calculateHashForBlock은 블록 헤더의 다섯 값으로 블록 해시를 구한다. (main.js 79–87행)
 func calculateHashForBlock(block Block) Hash {
-	// 받은 블록의 해시는 mu를 잠그기 전에 구해 두었다(precomputed): 값은 같고, 가장 긴 체인도 mu를 잠깐만 잠근다.
+	// 받은 블록의 해시는 mu를 잠그기 전에 구해 두었다(precomputed): 값은 같고, 가장 긴 체인을 받아도 mu를 잠그는 시간이 짧다.
 	if f, _ := precomputed(block.Data); f.hash != (Hash{}) {
 		return f.hash
 	}
@@ -141,19 +141,21 @@ func isValidNewBlock(newBlock Block, previousBlock Block) bool {
 }
 
 // isValidBlockStructure는 블록의 각 값이 맞는 타입인지 검사한다. (main.js 112–119행)
-// 헤더의 typeof 검사 다섯(version, previousHash, merkleRoot는 'string', index, timestamp는 'number')은 Go의 타입이 대신한다.
 // 챕터와 다른 점: 받은 블록은 그 타입으로 파싱해 다시 쓴 바이트가 받은 그대로여야 한다: 키 차례, 공백, 더 있는 키, 1.0처럼
-// 다르게 쓴 블록이 든 메시지는 거부한다.
-// 챕터와 다른 점: data는 배열이어야 한다 (챕터의 이 검사는 null과 객체도 통과시킨다).
-func isValidBlockStructure(block Block) bool { return isArray(block.Data) } // typeof(block.data) === 'object' 대신
+// 다르게 쓴 블록이 든 메시지는 거부한다 (null인 헤더 값도: Go는 ""나 0으로 읽어 다시 쓴 바이트가 달라진다).
+func isValidBlockStructure(block Block) bool {
+	// typeof(block.header.version), typeof(block.header.previousHash), typeof(block.header.merkleRoot) === 'string'과
+	// typeof(block.header.index), typeof(block.header.timestamp) === 'number'는 Go의 타입(string, Hash, int64)이 늘 참으로 만든다.
+	return isArray(block.Data) // 챕터와 다른 점: typeof(block.data) === 'object' 대신 배열인지 본다 (챕터는 null과 객체도 통과시킨다)
+}
 
 // isValidChain은 첫 블록이 제네시스 블록과 같고 모든 블록이 앞 블록 위에 맞게 올라가 있는지 검사한다. (main.js 121–133행)
 func isValidChain(blockchainToValidate []Block) bool {
 	if string(stringify(blockchainToValidate[0])) != string(stringify(getGenesisBlock())) {
 		return false
 	}
-	// [blockchainToValidate[0]]: 검사를 마친 블록들. push 대신 받은 체인의 앞부분을 본다: Go의 append는 블록 구조체를 복사해
-	// 가장 긴 체인에서는 mu를 오래 잠근다.
+	// [blockchainToValidate[0]]: 검사를 마친 블록들. push 대신 받은 체인의 앞부분을 본다: append로 블록 구조체를 하나씩
+	// 복사하면 가장 긴 체인을 검증하는 동안 mu를 잠그는 시간이 여러 배가 된다.
 	tempBlocks := blockchainToValidate[:1]
 	for i := 1; i < len(blockchainToValidate); i++ {
 		if isValidNewBlock(blockchainToValidate[i], tempBlocks[i-1]) {

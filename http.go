@@ -25,7 +25,8 @@ import (
 
 // initHttpServer는 ln(main이 미리 연 포트)에서 HTTP API를 연다. 체인과 소켓을 다루는 부분만 mu를 잠근다. (main.js 154–190행)
 // 챕터와 다른 점: 다른 사이트의 웹 페이지가 보낸 POST, 다른 호스트 이름, 다르게 쓴 경로와 메서드는 거부하고, 요청의
-// 수, 크기, 시간에 한계가 있다. GET /(노드의 페이지)와 GET /events(그 페이지가 보는 P2P 메시지)가 더 있다.
+// 수, 크기, 시간에 한계가 있다. ETag와 304, OPTIONS 자동 응답은 없다. GET /(노드의 페이지)와 GET /events(그 페이지가 보는
+// P2P 메시지)가 더 있다.
 func initHttpServer(ln net.Listener) {
 	mux := http.NewServeMux() // const app = express(). app.use(bodyParser.json())은 readBody가 한다
 	// 챕터와 다른 점: 본문은 /mineBlock과 /addPeers에서만 읽는다 (챕터는 모든 경로에서 읽어, 잘못된 JSON이면 /stop도 400이다).
@@ -43,6 +44,7 @@ func initHttpServer(ln net.Listener) {
 	mux.HandleFunc("POST /mineBlock", func(w http.ResponseWriter, r *http.Request) {
 		var data json.RawMessage
 		// 챕터와 다른 점: 배열이 아니거나 Go가 같게 읽지 못하는 data는 400과 {"error":"…"}이다 (챕터는 500을 답하거나 그 data로 블록을 생성한다).
+		// utf-8이 아닌 charset은 415, 압축한 본문은 400이다 (챕터는 둘 다 읽는다).
 		if !readBody(w, r, "data", &data) { // const data = req.body.data || []
 			return
 		}

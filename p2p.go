@@ -35,9 +35,11 @@ const (
 
 // Message는 웹소켓 프레임 하나에 담기는 {"type":T,"data":D}이다. 요청의 data는 null이고, 응답의 data는 블록 배열을
 // JSON.stringify 한 문자열이다. JSON 안의 JSON이라 {"type":2,"data":"[{\"header\":{…},\"data\":[…]}]"}처럼 간다.
+// Go의 Data는 그 문자열 대신 블록 배열을 든다: 64 MiB에 이를 수 있는 문자열은 보낼 때 mu 밖에서 만들고(send), 받은
+// 문자열은 mu를 잠그기 전에 파싱해 둔다(readMessage).
 type Message struct {
 	Type MessageType `json:"type"`
-	Data stringified `json:"data"` // JSON.stringify(블록 배열)이나 null
+	Data []Block     `json:"data"` // 요청이면 nil(null)
 }
 
 // sockets는 연결된 웹소켓들이다 (챕터의 var sockets = []). blockchain처럼 mu로 보호한다. (main.js 150행)
@@ -101,7 +103,7 @@ func initErrorHandler(ws *socket) {
 
 // closeConnection은 닫힌 소켓을 sockets에서 뺀다. (main.js 228–231행)
 func closeConnection(ws *socket) {
-	// 챕터와 다른 점: 닫힌 이유도 출력하고, 들어온 연결이면 ws.url(undefined) 대신 상대의 주소를 출력한다.
+	// 챕터와 다른 점: 닫힌 이유도 출력하고(200글자까지), 들어온 연결이면 ws.url(undefined) 대신 상대의 주소를 출력한다.
 	log.Printf("Connection failed to peer: %.200s (%.200v)", cmp.Or(ws.url, ws.addr), ws.reason())
 	// 챕터와 다른 점: 그 소켓만 뺀다 (챕터에서 두 번 불리면 splice(-1, 1)이 다른 소켓을 뺀다).
 	sockets = slices.DeleteFunc(sockets, func(s *socket) bool { return s == ws }) // sockets.splice(sockets.indexOf(ws), 1)
@@ -125,7 +127,7 @@ func connectToPeers(newPeers []string) {
 // 챕터와 다른 점: 잘못된 메시지(다르게 쓴 블록, 빈 배열, 유효할 수 없는 블록이 든 것 등)는 여기 오지 않는다.
 // 노트와 다른 점: 노트는 두 ===를 ==로 적었다 (Go의 ==가 챕터의 ===이다).
 func handleBlockchainResponse(message Message) {
-	receivedBlocks := JSON.parse(message.Data)
+	receivedBlocks := message.Data // JSON.parse(message.data): mu를 잠그기 전에 readMessage가 했다
 	latestBlockReceived := receivedBlocks[len(receivedBlocks)-1]
 	latestBlockHeld := getLatestBlock()
 
@@ -169,12 +171,12 @@ func queryChainLengthMsg() Message { return Message{Type: QUERY_LATEST, Data: ni
 // responseChainMsg는 내 블록체인 전체를 담은 응답이다. (main.js 289–294행)
 // 노트와 다른 점: 노트의 JSON.stringify([getBlockchain()])는 체인을 배열로 한 번 더 감싼다. 노트의 설명은 "자신의"를 "자산의"로 적었다.
 func responseChainMsg() Message {
-	return Message{Type: RESPONSE_BLOCKCHAIN, Data: JSON.stringify(getBlockchain())}
+	return Message{Type: RESPONSE_BLOCKCHAIN, Data: getBlockchain()} // "data": JSON.stringify(getBlockchain()): 보낼 때 한다
 }
 
 // responseLatestMsg는 내 최신 블록 하나를 배열에 담은 응답이다. (main.js 296–301행)
 func responseLatestMsg() Message {
-	return Message{Type: RESPONSE_BLOCKCHAIN, Data: JSON.stringify([]Block{getLatestBlock()})}
+	return Message{Type: RESPONSE_BLOCKCHAIN, Data: []Block{getLatestBlock()}} // "data": JSON.stringify([getLatestBlock()]): 보낼 때 한다
 }
 
 // write는 메시지를 그 소켓으로 보낸다. 챕터의 ws.send처럼 기다리지 않고 돌아온다: 소켓의 대기열에 넣는다. (main.js 303행)
@@ -239,18 +241,6 @@ var (
 	queuedBytes    int                    // 대기열들에 있는 서로 다른 프레임의 바이트 수 (mu로 보호한다)
 	dialed         = map[string]*socket{} // 연결했거나 연결하는 중인 피어 주소(ws.url)와 그 소켓 (mu로 보호한다)
 )
-
-// stringified는 JSON.stringify(블록 배열)이 만든 문자열의 자리이다. 64 MiB에 이를 수 있는 문자열을 mu를 잠근 채 만들거나
-// 파싱하지 않도록, 보낼 문자열은 mu 밖에서 만들고(send, answer) 받은 문자열은 mu를 잠그기 전에 파싱해 둔다(readMessage).
-// 그래서 안에 든 것은 블록들이다.
-type stringified []Block
-
-// JSON은 챕터의 JSON.stringify(블록 배열)과 JSON.parse(message.data)이다. 문자열을 만들고 파싱하는 일은 stringified에 적은
-// 때에 하므로, 여기서는 블록들을 그대로 넘긴다.
-var JSON = struct {
-	stringify func([]Block) stringified
-	parse     func(stringified) []Block
-}{func(blocks []Block) stringified { return blocks }, func(text stringified) []Block { return text }}
 
 // conn은 소켓 하나의 연결과 대기열이다. 구조는 gorilla/websocket의 chat 예제와 같다: 연결마다 읽는 고루틴(readPump)과
 // 쓰는 고루틴(writePump)이 하나씩 있고, ws.send는 프레임을 대기열에 넣기만 하며 writePump가 차례로 보낸다.

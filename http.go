@@ -133,7 +133,7 @@ var (
 //go:embed page.html
 var page []byte
 
-// serve는 ln에서 mux로 HTTP를 받고, mu를 잠글 수 있게 되면 listening을 부른다. 챕터에 없는 두 경로, 노드의 페이지(GET /)와 그 페이지가 보는 P2P 메시지의
+// serve는 mu를 잠글 수 있게 되면 listening을 부르고, 그 뒤에 ln에서 mux로 HTTP를 받는다. 챕터에 없는 두 경로, 노드의 페이지(GET /)와 그 페이지가 보는 P2P 메시지의
 // 스트림(GET /events)을 더한다. 다른 사이트의 웹 페이지가 보낸 POST는 403, IP
 // 주소나 localhost가 아닌 호스트(DNS 리바인딩으로 그 이름이 이 컴퓨터를 가리키게 한 웹
 // 페이지)는 421이다. 연결 수, 요청 헤더, 읽고 쓰고 쉬는 시간, 경로마다 실행되는 요청 수(slots)에 한계를 둔다.
@@ -163,8 +163,7 @@ func serve(ln net.Listener, mux *http.ServeMux, listening func()) *http.Server {
 		guarded.ServeHTTP(w, r.WithContext(ctx))
 	}), MaxHeaderBytes: maxHeaderBytes, ReadHeaderTimeout: 5 * time.Second, ReadTimeout: requestTimeout, WriteTimeout: requestTimeout,
 		IdleTimeout: 5 * time.Second, BaseContext: func(net.Listener) context.Context { return stopping }}
-	go srv.Serve(netutil.LimitListener(ln, maxHTTPConns))
-	go func() { mu.Lock(); defer mu.Unlock(); listening() }()
+	go func() { mu.Lock(); listening(); mu.Unlock(); srv.Serve(netutil.LimitListener(ln, maxHTTPConns)) }() // 챕터처럼 콜백 뒤에 요청을 받는다
 	return srv
 }
 

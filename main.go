@@ -52,7 +52,7 @@ func main() {
 func setUp() (net.Listener, net.Listener, error) {
 	log.SetFlags(0)
 	log.SetOutput(os.Stdout)
-	stopping, stop = signal.NotifyContext(stopping, os.Interrupt, syscall.SIGTERM) // 시그널도 stopping을 끝낸다
+	stopping, _ = signal.NotifyContext(stopping, os.Interrupt, syscall.SIGTERM) // 시그널도 stopping을 끝낸다 (멈추는 동안 온 시그널도 받는다)
 	httpListener, err := net.Listen("tcp", net.JoinHostPort(*httpHost, *httpPort))
 	p2pListener, err2 := net.Listen("tcp", net.JoinHostPort(*p2pHost, *p2pPort))
 	return httpListener, p2pListener, cmp.Or(err, err2)

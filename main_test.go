@@ -476,6 +476,7 @@ func TestReplaceChain(t *testing.T) {
 
 // TestMainAndRun은 챕터의 끝(initHttpServer(); initP2PServer();) 둘레의 챕터와 다른 점이다: 쓰고 있는 포트면 그 포트와 바꿀
 // 플래그를 알리고 코드 1로 끝나고, Ctrl-C(SIGINT)와 SIGTERM에는 POST /stop처럼 멈추고 코드 0으로 끝난다 (시그널에 죽으면 -1).
+// POST /stop으로 멈추는 동안 온 Ctrl-C에도 그렇다.
 func TestMainAndRun(t *testing.T) {
 	n := startNode(t, "node")
 	for flag, used := range map[string]string{"-http_port": port(n.http), "-p2p_port": port(n.p2p)} {
@@ -496,6 +497,20 @@ func TestMainAndRun(t *testing.T) {
 		}
 		check(t, signal.String()+": exit code (-1 if the signal killed it)", c.cmd.ProcessState.ExitCode(), 0)
 	}
+	// POST /stop 뒤, 말이 없는 연결을 2초까지 기다리며 멈추는 동안 온 Ctrl-C에도 죽지 않고 코드 0으로 끝난다.
+	c := startNode(t, "stop, then Ctrl-C")
+	c.stopped = true
+	silent, err := net.Dial("tcp", strings.TrimPrefix(c.http, "http://"))
+	must(t, err)
+	defer silent.Close()
+	check(t, "POST /stop: status", request(client, "POST", c.http+"/stop", "", nil).status, 200)
+	must(t, c.cmd.Process.Signal(os.Interrupt))
+	select {
+	case <-c.exited:
+	case <-time.After(20 * time.Second):
+		t.Fatal("the node did not stop within 20 s of POST /stop")
+	}
+	check(t, "POST /stop, then Ctrl-C while it stops: exit code (-1 if the signal killed it)", c.cmd.ProcessState.ExitCode(), 0)
 }
 
 // ---------- README: 노트를 따라 해 보기(<!-- walkthrough: 4 --> 블록)와 함수 표 ----------

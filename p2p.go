@@ -392,9 +392,12 @@ func dial(ws *socket, config *websocket.Config) error {
 	limited := &limitedConn{Conn: tcp, limit: maxHeaderBytes}
 	tcp.SetDeadline(time.Now().Add(dialTimeout))
 	conn, err := websocket.NewClient(config, limited)
+	if errors.Is(err, websocket.ErrBadStatus) {
+		err = errors.New("handshake refused (403 when the address is this node itself)")
+	}
 	if err != nil {
 		tcp.Close()
-		return fmt.Errorf("websocket handshake (refused with 403 when the address is this node itself): %w", err)
+		return err
 	}
 	ws.open(conn, limited, tcp.RemoteAddr().String())
 	return nil

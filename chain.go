@@ -21,7 +21,8 @@ import (
 )
 
 // BlockHeader는 챕터의 class BlockHeader이다. JSON 키 순서도 챕터와 같다. (main.js 7–15행)
-// 챕터와 다른 점: 해시가 64글자 대문자 16진수가 아닌 블록이 든 메시지는 거부한다 (챕터에서도 유효할 수 없는 블록이다).
+// 챕터와 다른 점: 해시가 64글자 대문자 16진수가 아닌 블록(챕터에서도 유효할 수 없다)이 든 메시지는 통째로 거부한다: 그
+// 메시지로 챕터가 하던 다른 일(QUERY_ALL, 이어지는 마지막 블록의 추가)도 하지 않는다.
 type BlockHeader struct {
 	Version      string `json:"version"`
 	Index        int64  `json:"index"`        // 챕터와 다른 점: 12처럼 소수점과 지수 없이 쓴 ±(2^53-1) 안의 정수만 받는다 (1.5, 1.0, 1e3은 거부)
@@ -141,8 +142,9 @@ func isValidNewBlock(newBlock Block, previousBlock Block) bool {
 }
 
 // isValidBlockStructure는 블록의 각 값이 맞는 타입인지 검사한다. (main.js 112–119행)
-// 챕터와 다른 점: 받은 블록은 그 타입으로 파싱해 다시 쓴 바이트가 받은 그대로여야 한다: 키 차례, 공백, 더 있는 키, 1.0처럼
-// 다르게 쓴 블록이 든 메시지는 거부한다 (null인 헤더 값도: Go는 ""나 0으로 읽어 다시 쓴 바이트가 달라진다).
+// 챕터와 다른 점: 받은 블록은 그 타입으로 파싱해 다시 직렬화한 바이트가 받은 그대로여야 한다: 키 차례, 공백, 더 있는 키, 1.0처럼
+// 다르게 쓴 블록이 든 메시지는 거부한다 (null인 헤더 값도: Go는 ""나 0으로 읽어 다시 직렬화한 바이트가 달라진다). 그런 블록을
+// 받아 전하는 자바스크립트 노드와는 체인이 갈라질 수 있다 (README 「남는 한계」).
 func isValidBlockStructure(block Block) bool {
 	// typeof(block.header.version), typeof(block.header.previousHash), typeof(block.header.merkleRoot) === 'string'과
 	// typeof(block.header.index), typeof(block.header.timestamp) === 'number'는 Go의 타입(string, Hash, int64)이 늘 참으로 만든다.

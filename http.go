@@ -44,7 +44,7 @@ func initHttpServer(ln net.Listener) {
 	mux.HandleFunc("POST /mineBlock", func(w http.ResponseWriter, r *http.Request) {
 		var data json.RawMessage
 		// 챕터와 다른 점: 배열이 아니거나 Go가 같게 읽지 못하는 data는 400과 {"error":"…"}이다 (챕터는 500을 답하거나 그 data로 블록을 생성한다).
-		// utf-8이 아닌 charset은 415, 압축한 본문은 400이다 (챕터는 둘 다 읽는다).
+		// utf-8이 아닌 charset은 415, 압축한 본문은 400이다 (챕터는 utf-16과 압축한 본문도 읽는다).
 		if !readBody(w, r, "data", &data) { // const data = req.body.data || []
 			return
 		}
@@ -66,7 +66,8 @@ func initHttpServer(ln net.Listener) {
 	// POST /stop: 응답한 뒤 프로세스를 끝낸다
 	mux.HandleFunc("POST /stop", func(w http.ResponseWriter, r *http.Request) {
 		respond(w, http.StatusOK, "application/json", stringify(map[string]string{"msg": "Stopping server"}))
-		// 챕터와 다른 점: 챕터는 process.exit()로 바로 끝낸다. 여기서는 run(main.go)이 응답이 나간 뒤 끝낸다.
+		// 챕터와 다른 점: 챕터는 process.exit()로 바로 끝낸다. 여기서는 응답이 나간 뒤(2초까지 기다린다) run(main.go)이
+		// 끝내고, 그동안 P2P는 계속 돈다.
 		stop()
 	})
 

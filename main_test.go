@@ -1195,6 +1195,16 @@ func TestLimits(t *testing.T) {
 				}
 				check(t, "QUERY_ALL sent to a quiet peer "+step.name, strings.Count(strings.Join(drain(quiet), ""), queryAll), step.want)
 			}
+			// "Not sending"으로 넣지 못한 QUERY_ALL은 보낸 것으로 치지 않는다: 다음 QUERY_ALL은 넣는다.
+			unsent := newTestSocket(t, "unsent")
+			locked(func() {
+				room := maxQueuedBytes
+				maxQueuedBytes = 0 // 대기열에 자리가 없고 닫을 소켓도 없다: "Not sending to unsent"
+				write(unsent, queryAllMsg())
+				maxQueuedBytes = room
+				write(unsent, queryAllMsg())
+			})
+			check(t, "QUERY_ALL queued after one that could not be queued (Not sending)", strings.Count(strings.Join(drain(unsent), ""), queryAll), 1)
 		}},
 		// 읽지 않는 소켓에 같은 응답 열 개는 프레임 하나를 나눠 가져 한 번만 세고, 프레임 1024개가 밀린 소켓은 하나 더 보내면 닫힌다.
 		{"한 소켓의 대기열", func(t *testing.T) {

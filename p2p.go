@@ -35,8 +35,8 @@ const (
 
 // Message는 웹소켓 프레임 하나에 담기는 {"type":T,"data":D}이다. 요청의 data는 null이고, 응답의 data는 블록 배열을
 // JSON.stringify 한 문자열이다. JSON 안의 JSON이라 {"type":2,"data":"[{\"header\":{…},\"data\":[…]}]"}처럼 간다.
-// Go의 Data는 그 문자열 대신 블록 배열을 든다: 64 MiB에 이를 수 있는 문자열은 보낼 때 mu 밖에서 만들고(send), 받은
-// 문자열은 mu를 잠그기 전에 파싱해 둔다(readMessage).
+// 챕터와 다른 점: Go의 Data는 그 문자열 대신 블록 배열을 든다. 64 MiB에 이를 수 있는 문자열은 보낼 때 mu 밖에서 만들고(send),
+// 받은 문자열은 mu를 잠그기 전에 파싱해 둔다(readMessage).
 type Message struct {
 	Type MessageType `json:"type"`
 	Data []Block     `json:"data"` // 요청이면 nil(null)
@@ -58,7 +58,8 @@ func getSockets() []*socket { return sockets }
 // initHttpServer(main.js 154–190행)는 챕터에서 여기 있지만 http.go에 옮겼다.
 
 // initP2PServer는 ln(main이 미리 연 포트)에서 웹소켓 서버를 열고, 연결이 올 때마다 initConnection을 부른다. (main.js 192–196행)
-// 챕터와 다른 점: 연결 수와 핸드셰이크에 한계가 있고, 이 노드 자신과 웹 페이지가 여는 연결은 거부한다.
+// 챕터와 다른 점: 연결 수와 핸드셰이크에 한계가 있고, 이 노드 자신과, Origin 헤더가 http://localhost/가 아닌 연결(웹 페이지,
+// Origin을 보내는 다른 클라이언트)은 거부한다. 챕터의 노드는 Origin 없이 연결한다.
 // 노트와 다른 점: 노트는 server.on이 연결을 "대기열"에 올린다고 적었다. 연결마다 부를 함수를 등록할 뿐이다.
 func initP2PServer(ln net.Listener) {
 	newServer(ln, func(ws *socket) { initConnection(ws) }) // new WebSocket.Server(…), server.on("connection", …)
@@ -80,7 +81,7 @@ func initConnection(ws *socket) {
 // 노트와 다른 점: 노트는 ws.on이 소켓을 "메세지 대기열"에 올린다고 적었다. 함수를 등록할 뿐이다.
 func initMessageHandler(ws *socket) {
 	// const message = JSON.parse(data)는 mu를 잠그기 전에 한다 (readMessage).
-	// 챕터와 다른 점: 잘못된 메시지(README의 표)는 처리하지 않고 "Ignored message from …"을 출력하며, 다섯 번째에 연결을 닫는다.
+	// 챕터와 다른 점: 잘못된 메시지(챕터가 답하는 {"type":0}이나 공백이 든 메시지도: README의 표)는 처리하지 않고 "Ignored message from …"을 출력하며, 다섯 번째에 연결을 닫는다.
 	// 챕터와 다른 점: 너무 큰 프레임은 연결을 닫고, 큰 메시지는 노드 전체에서 한 번에 둘만 읽는다.
 	ws.on("message", func(message Message) {
 		switch message.Type {
@@ -135,7 +136,7 @@ func handleBlockchainResponse(message Message) {
 		// 노트와 다른 점: 노트는 " we got:"으로 적었다.
 		log.Printf("Blockchain possibly behind. We got: %d,  Peer got: %d", latestBlockHeld.Header.Index, latestBlockReceived.Header.Index)
 		if calculateHashForBlock(latestBlockHeld) == latestBlockReceived.Header.PreviousHash {
-			// 받은 블록이 내 마지막 블록을 가리킨다: 바로 추가한다.
+			// 노트와 다른 점: 노트는 받은 블록을 "바로" 더한다고 적었다. addBlock이 검사해 맞을 때만 더한다.
 			log.Println("We can append the received block to our chain")
 			if addBlock(latestBlockReceived) {
 				// 노트와 다른 점: 노트는 원장에 넣으라고 "요청한다"고 적었다. 새 블록을 알릴 뿐이고, 받은 피어가 스스로 검사한다.
@@ -151,7 +152,7 @@ func handleBlockchainResponse(message Message) {
 		} else {
 			// 여러 블록을 받았는데 마지막 블록이 내 마지막 블록을 가리키지 않는다: 더 길고 유효하면 교체한다.
 			// 노트와 다른 점: 노트는 받은 체인이 "내가 가진 길이보다 길고", "꽤 지난 뒤에 나타난" 것이면 바꾼다고 적었다. 이
-			// 분기는 길이도 시간도 보지 않는다: 받은 블록이 여럿일 뿐이고, 길이는 replaceChain이 본다.
+			// 분기는 index가 더 크고 이어지지 않는 블록을 여럿 받은 경우이다: 시간은 보지 않고, 길이와 유효성은 replaceChain이 본다.
 			log.Println("Received blockchain is longer than current blockchain")
 			replaceChain(receivedBlocks)
 		}
@@ -180,7 +181,8 @@ func responseLatestMsg() Message {
 }
 
 // write는 메시지를 그 소켓으로 보낸다. 챕터의 ws.send처럼 기다리지 않고 돌아온다: 소켓의 대기열에 넣는다. (main.js 303행)
-// 챕터와 다른 점: 닫힌 소켓에는 보내지 않고(챕터는 예외를 던진다), 받아 가지 못하는 피어의 소켓은 닫는다 (한계는 README).
+// 챕터와 다른 점: 닫힌 소켓에는 보내지 않고(챕터는 예외를 던진다), 읽지 않아 프레임이 밀린 피어의 소켓은 닫는다 (한계는 README).
+// 챕터와 다른 점: 이미 QUERY_ALL을 보낸 피어에게는 다시 보내지 않는다 (handleBlockchainResponse).
 // 노트와 다른 점: 노트는 서버 소켓이 클라이언트에게 보낸다고 적었다. 연결한 쪽도 받은 쪽도 write를 부른다.
 func write(ws *socket, message Message) {
 	ws.send(message) // ws.send(JSON.stringify(message))
@@ -496,9 +498,8 @@ func (ws *socket) on(event string, handler any) {
 // 잠근 채로 불러야 한다.
 func (ws *socket) send(message Message) {
 	if !ws.askedAll || message.Type != QUERY_ALL {
-		ws.askedAll = ws.askedAll || message.Type == QUERY_ALL
 		trace("→", ws.addr, describe(message.Type, message.Data))
-		enqueue(ws, frameOf(message))
+		ws.askedAll = enqueue(ws, frameOf(message)) && message.Type == QUERY_ALL || ws.askedAll // 넣지 못한 QUERY_ALL은 치지 않는다
 	}
 }
 
@@ -516,12 +517,12 @@ func (ws *socket) close(reason error) {
 	}
 }
 
-// enqueue는 프레임을 소켓의 대기열에 넣는다. 대기열에 maxQueued 개가 차 있으면 받아 가지 못하는 느린
+// enqueue는 프레임을 소켓의 대기열에 넣고, 넣었는지 알려준다. 대기열에 maxQueued 개가 차 있으면 받아 가지 못하는 느린
 // 피어로 보고 닫는다. 새 프레임으로 모든 대기열의 서로 다른 프레임이 maxQueuedBytes를 넘게 되면, 넣기
 // 전에 가장 많이 밀린 소켓부터 닫아 공간을 만들고, 그래도 안 되면 넣지 않는다. 닫은 소켓이 보내던 프레임은 그
 // 쓰기가 끝나야 놓이므로, 보내는 중인 프레임만 밀린 소켓들을 닫아도 자리가 나지 않을 수 있다 (README의 「남는 한계」).
 // mu를 잠근 채로 불러야 한다.
-func enqueue(ws *socket, f *frame) {
+func enqueue(ws *socket, f *frame) bool {
 	for f.holders == 0 && queuedBytes+f.size > maxQueuedBytes && !ws.isClosed() {
 		var fullest *socket // 보낼 프레임이 가장 많이 밀려 있는, 아직 열린 소켓
 		for _, s := range sockets {
@@ -531,21 +532,22 @@ func enqueue(ws *socket, f *frame) {
 		}
 		if fullest == nil {
 			log.Printf("Not sending to %s: %d MiB wait to be sent", ws.addr, queuedBytes>>20)
-			return
+			return false
 		}
 		fullest.drop(fmt.Errorf("peer too slow: %d MiB of frames wait to be sent to it", fullest.backlog>>20))
 	}
 	if ws.isClosed() {
-		return
+		return false
 	} else if len(ws.queue) == cap(ws.queue) {
 		ws.drop(fmt.Errorf("peer too slow: %d frames wait to be sent to it", maxQueued))
-		return
+		return false
 	}
 	if f.holders++; f.holders == 1 {
 		queuedBytes += f.size
 	}
 	ws.backlog += f.size
 	ws.queue <- f
+	return true
 }
 
 // sent는 대기열에서 나간(보냈거나 버린) 프레임만큼 센 값을 줄인다. mu를 잠근 채로 불러야 한다.

@@ -84,7 +84,7 @@ func generateNextBlock(blockData json.RawMessage) Block {
 }
 
 // getCurrentVersion은 이 노드가 생성하는 블록의 버전으로, 챕터 2의 package.json처럼 "2.1.0"이다. (main.js 57–61행)
-// 챕터와 다른 점: 챕터는 부를 때마다 ./package.json을 읽는다. 이 Go 노드는 그 파일 없이 돌도록 값을 적었다 (있어도 읽지 않는다).
+// 챕터와 다른 점: 챕터는 부를 때마다 ./package.json을 읽는다. 이 Go 노드는 그 파일 없이 돌도록 값을 코드에 고정했다 (있어도 읽지 않는다).
 func getCurrentVersion() string { return "2.1.0" }
 
 // getCurrentTimestamp는 지금 시각을 초 단위로 반환한다 (Math.round(밀리초 / 1000)). (main.js 63–65행)
@@ -142,8 +142,8 @@ func isValidNewBlock(newBlock Block, previousBlock Block) bool {
 }
 
 // isValidBlockStructure는 블록의 각 값이 맞는 타입인지 검사한다. (main.js 112–119행)
-// 챕터와 다른 점: 받은 블록은 그 타입으로 파싱해 다시 직렬화한 바이트가 받은 그대로여야 한다: 키 차례, 공백, 더 있는 키, 1.0처럼
-// 다르게 쓴 블록이 든 메시지는 거부한다 (null인 헤더 값도: Go는 ""나 0으로 읽어 다시 직렬화한 바이트가 달라진다). 그런 블록을
+// 챕터와 다른 점: 받은 블록은 그 타입으로 파싱해 다시 직렬화한 바이트가 받은 그대로여야 한다: 키 순서, 공백, 추가 키, 1.0처럼
+// 다른 형식으로 쓴 블록이 든 메시지는 거부한다 (null인 헤더 값도: Go는 ""나 0으로 읽어 다시 직렬화한 바이트가 달라진다). 그런 블록을
 // 받아 전하는 자바스크립트 노드와는 체인이 갈라질 수 있다 (README 「남는 한계」).
 func isValidBlockStructure(block Block) bool {
 	// typeof(block.header.version), typeof(block.header.previousHash), typeof(block.header.merkleRoot) === 'string'과

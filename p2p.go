@@ -23,6 +23,8 @@ import (
 	"golang.org/x/net/websocket"
 )
 
+// 챕터의 http_port, p2p_port(main.js 141–142행)는 main.go의 플래그이다.
+
 // MessageType은 메시지의 종류이다. (main.js 144–148행)
 type MessageType int
 
@@ -58,8 +60,8 @@ func getSockets() []*socket { return sockets }
 // initHttpServer(main.js 154–190행)는 챕터에서 여기 있지만 http.go에 옮겼다.
 
 // initP2PServer는 ln(main이 미리 연 포트)에서 웹소켓 서버를 열고, 연결이 올 때마다 initConnection을 부른다. (main.js 192–196행)
-// 챕터와 다른 점: 연결 수와 핸드셰이크에 한계가 있고, 이 노드 자신과, Origin 헤더가 http://localhost/가 아닌 연결(웹 페이지,
-// Origin을 보내는 다른 클라이언트)은 거부한다. 챕터의 노드는 Origin 없이 연결한다.
+// 챕터와 다른 점: 연결 수와 핸드셰이크에 한계가 있고, 이 노드 자신과, Origin 헤더가 있는데 http://localhost/가 아닌
+// 연결(웹 페이지, Origin을 보내는 다른 클라이언트)은 거부한다. 챕터의 노드는 Origin 없이 연결하므로 받는다.
 // 노트와 다른 점: 노트는 server.on이 연결을 "대기열"에 올린다고 적었다. 연결마다 부를 함수를 등록할 뿐이다.
 func initP2PServer(ln net.Listener) {
 	newServer(ln, func(ws *socket) { initConnection(ws) }) // new WebSocket.Server(…), server.on("connection", …)
@@ -81,7 +83,8 @@ func initConnection(ws *socket) {
 // 노트와 다른 점: 노트는 ws.on이 소켓을 "메세지 대기열"에 올린다고 적었다. 함수를 등록할 뿐이다.
 func initMessageHandler(ws *socket) {
 	// const message = JSON.parse(data)는 mu를 잠그기 전에 한다 (readMessage).
-	// 챕터와 다른 점: 잘못된 메시지(챕터가 답하는 {"type":0}이나 공백이 든 메시지도: README의 표)는 처리하지 않고 "Ignored message from …"을 출력하며, 다섯 번째에 연결을 닫는다.
+	// 챕터와 다른 점: 잘못된 메시지는 처리하지 않고 "Ignored message from …"을 출력하며, 다섯 번째에 연결을 닫는다.
+	// 챕터가 답하는 {"type":0}이나 공백이 든 메시지도 잘못된 메시지이다 (목록은 README의 표).
 	// 챕터와 다른 점: 너무 큰 프레임은 연결을 닫고, 큰 메시지는 노드 전체에서 한 번에 둘만 읽는다.
 	ws.on("message", func(message Message) {
 		switch message.Type {
@@ -125,7 +128,8 @@ func connectToPeers(newPeers []string) {
 }
 
 // handleBlockchainResponse는 받은 블록들을 보고 내 체인에 추가할지, 체인 전체를 요청할지, 체인을 교체할지 정한다. (main.js 243–273행)
-// 챕터와 다른 점: 잘못된 메시지(다르게 쓴 블록, 빈 배열, 유효할 수 없는 블록이 든 것 등)는 여기 오지 않는다.
+// 챕터와 다른 점: 잘못된 메시지(다른 형식으로 쓴 블록, 빈 배열, 머클 루트가 data와 맞지 않는 블록처럼 유효할 수 없는
+// 블록이 든 것 등)는 여기 오지 않는다: 그런 메시지로는 QUERY_ALL도 보내지 않는다.
 // 노트와 다른 점: 노트는 두 ===를 ==로 적었다 (Go의 ==가 챕터의 ===이다).
 func handleBlockchainResponse(message Message) {
 	receivedBlocks := message.Data // JSON.parse(message.data): mu를 잠그기 전에 readMessage가 했다
@@ -136,21 +140,22 @@ func handleBlockchainResponse(message Message) {
 		// 노트와 다른 점: 노트는 " we got:"으로 적었다.
 		log.Printf("Blockchain possibly behind. We got: %d,  Peer got: %d", latestBlockHeld.Header.Index, latestBlockReceived.Header.Index)
 		if calculateHashForBlock(latestBlockHeld) == latestBlockReceived.Header.PreviousHash {
-			// 노트와 다른 점: 노트는 받은 블록을 "바로" 더한다고 적었다. addBlock이 검사해 맞을 때만 더한다.
+			// 받은 블록이 내 원장의 최신 블록을 가리킨다. (챕터의 주석: A received block refers the latest block of my ledger.)
 			log.Println("We can append the received block to our chain")
 			if addBlock(latestBlockReceived) {
 				// 노트와 다른 점: 노트는 원장에 넣으라고 "요청한다"고 적었다. 새 블록을 알릴 뿐이고, 받은 피어가 스스로 검사한다.
 				broadcast(responseLatestMsg())
 			}
 		} else if len(receivedBlocks) == 1 {
-			// 블록 하나만 받았는데 내 마지막 블록을 가리키지 않는다: 사이의 블록을 놓쳤거나 다른 포크이다.
+			// 다시 맞춰야 한다: 블록 하나만 받았는데 이어지지 않으니 사이를 놓쳤거나 다른 포크이다. (챕터: Need to reorganize.)
 			// 노트와 다른 점: 노트는 "블록체인 전체 길이"가 1이면 "블록의 오류"이니 놓친 곳을 찾는다고 적었다. 받은 배열의
 			// 길이이고, 오류가 아니며, 놓친 곳을 찾지 않고 체인 전체를 요청한다.
 			log.Println("We have to query the chain from our peer")
-			// 챕터와 다른 점: 이미 QUERY_ALL을 보낸 피어에게는 다시 보내지 않는다 (체인 전체를 거듭 받지 않도록. 언제 다시 보내는지는 README).
+			// 챕터와 다른 점: 이 블록을 알린 피어 말고, 이미 QUERY_ALL을 보낸 피어에게는 다시 보내지 않는다 (체인 전체를 거듭 받지
+			// 않도록: README의 표).
 			broadcast(queryAllMsg())
 		} else {
-			// 여러 블록을 받았는데 마지막 블록이 내 마지막 블록을 가리키지 않는다: 더 길고 유효하면 교체한다.
+			// 체인을 교체한다: 이어지지 않는 여러 블록이니 더 길고 유효하면 바꾼다. (챕터: Replace chain.)
 			// 노트와 다른 점: 노트는 받은 체인이 "내가 가진 길이보다 길고", "꽤 지난 뒤에 나타난" 것이면 바꾼다고 적었다. 이
 			// 분기는 index가 더 크고 이어지지 않는 블록을 여럿 받은 경우이다: 시간은 보지 않고, 길이와 유효성은 replaceChain이 본다.
 			log.Println("Received blockchain is longer than current blockchain")
@@ -182,7 +187,7 @@ func responseLatestMsg() Message {
 
 // write는 메시지를 그 소켓으로 보낸다. 챕터의 ws.send처럼 기다리지 않고 돌아온다: 소켓의 대기열에 넣는다. (main.js 303행)
 // 챕터와 다른 점: 닫힌 소켓에는 보내지 않고(챕터는 예외를 던진다), 읽지 않아 프레임이 밀린 피어의 소켓은 닫는다 (한계는 README).
-// 챕터와 다른 점: 이미 QUERY_ALL을 보낸 피어에게는 다시 보내지 않는다 (handleBlockchainResponse).
+// 챕터와 다른 점: 이미 QUERY_ALL을 보낸 피어에게는 handleBlockchainResponse에 적은 대로 다시 보내지 않는다.
 // 노트와 다른 점: 노트는 서버 소켓이 클라이언트에게 보낸다고 적었다. 연결한 쪽도 받은 쪽도 write를 부른다.
 func write(ws *socket, message Message) {
 	ws.send(message) // ws.send(JSON.stringify(message))

@@ -29,7 +29,7 @@ import (
 // P2P 메시지)가 더 있다.
 func initHttpServer(ln net.Listener) {
 	mux := http.NewServeMux() // const app = express(). app.use(bodyParser.json())은 readBody가 한다
-	// 챕터와 다른 점: 본문은 /mineBlock과 /addPeers에서만 읽는다 (챕터는 모든 경로에서 읽어, 잘못된 JSON이면 /stop도 400이다).
+	// 챕터와 다른 점: 본문은 /mineBlock과 /addPeers에서만 읽는다 (챕터는 모든 경로에서 읽어, application/json인 잘못된 JSON이면 /stop도 400이다).
 
 	// GET /blocks: 블록체인 전체
 	mux.HandleFunc("GET /blocks", func(w http.ResponseWriter, r *http.Request) {

@@ -37,7 +37,7 @@ const (
 
 // Message는 웹소켓 프레임 하나에 담기는 {"type":T,"data":D}이다. 요청의 data는 null이고, 응답의 data는 블록 배열을
 // JSON.stringify 한 문자열이다. JSON 안의 JSON이라 {"type":2,"data":"[{\"header\":{…},\"data\":[…]}]"}처럼 간다.
-// 챕터와 다른 점: Go의 Data는 그 문자열 대신 블록 배열을 든다. 64 MiB에 이를 수 있는 문자열은 보낼 때 mu 밖에서 만들고(send),
+// 챕터와 다른 점: Go의 Data는 그 문자열 대신 블록 배열을 든다. 64 MiB에 이를 수 있는 문자열은 보낼 때 mu 밖에서 만들고(writePump),
 // 받은 문자열은 mu를 잠그기 전에 파싱해 둔다(readMessage).
 type Message struct {
 	Type MessageType `json:"type"`
@@ -128,7 +128,7 @@ func connectToPeers(newPeers []string) {
 }
 
 // handleBlockchainResponse는 받은 블록들을 보고 내 체인에 추가할지, 체인 전체를 요청할지, 체인을 교체할지 정한다. (main.js 243–273행)
-// 챕터와 다른 점: 잘못된 메시지(다른 형식으로 쓴 블록, 빈 배열, 머클 루트가 data와 맞지 않는 블록처럼 유효할 수 없는
+// 챕터와 다른 점: 잘못된 메시지(다른 형식으로 쓴 블록, 빈 배열, 검증이 닿을 블록의 머클 루트가 data와 맞지 않는 것처럼 유효할 수 없는
 // 블록이 든 것 등)는 여기 오지 않는다: 그런 메시지로는 QUERY_ALL도 보내지 않는다.
 // 노트와 다른 점: 노트는 두 ===를 ==로 적었다 (Go의 ==가 챕터의 ===이다).
 func handleBlockchainResponse(message Message) {

@@ -92,7 +92,7 @@ func getCurrentTimestamp() int64 { return (time.Now().UnixMilli() + 500) / 1000 
 
 // addBlock은 새 블록이 마지막 블록 위에 올 수 있으면 체인에 추가하고 true를 반환한다. (main.js 67–73행)
 func addBlock(newBlock Block) bool {
-	// 챕터와 다른 점: 체인 전체가 한 메시지(64 MiB, data 값 2^20개)에 담기지 않게 할 블록은 추가하지 않는다 ("Not adding block").
+	// 챕터와 다른 점: 체인 전체가 한 메시지(64 MiB, data 값 2^20개)에 담을 수 없게 만드는 블록은 추가하지 않는다 ("Not adding block").
 	if isValidNewBlock(newBlock, getLatestBlock()) && fitsInOneMessage(&newBlock) {
 		blockchain = append(blockchain, newBlock)
 		return true

@@ -44,7 +44,7 @@ func initHttpServer(ln net.Listener) {
 	mux.HandleFunc("POST /mineBlock", func(w http.ResponseWriter, r *http.Request) {
 		var data json.RawMessage
 		// 챕터와 다른 점: 배열이 아니거나 Go가 같게 읽지 못하는 data는 400과 {"error":"…"}이다 (챕터는 500을 답하거나 그 data로 블록을 생성한다).
-		// utf-8이 아닌 charset은 415, 압축한 본문은 400이다 (챕터는 utf-16과 압축한 본문도 읽는다).
+		// utf-8이 아닌 charset과 Go가 파싱하지 못하는 Content-Type은 415, 압축한 본문은 400이다 (챕터는 utf-16과 압축한 본문도 읽는다).
 		if !readBody(w, r, "data", &data) { // const data = req.body.data || []
 			return
 		}

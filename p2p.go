@@ -66,7 +66,7 @@ func getSockets() []*socket { return sockets }
 func initP2PServer(ln net.Listener) {
 	newServer(ln, func(ws *socket) { initConnection(ws) }) // new WebSocket.Server(…), server.on("connection", …)
 	// 챕터와 다른 점: 실제로 리슨하는 포트를 출력한다 (-p2p_port 0이면 운영체제가 고른 포트).
-	log.Printf("Listening websocket p2p port on: %d", ln.Addr().(*net.TCPAddr).Port) // 노트와 다른 점: 노트는 listeing으로 쓰고 : 뒤에 공백이 없다
+	log.Printf("Listening websocket p2p port on: %d", ln.Addr().(*net.TCPAddr).Port) // 노트와 다른 점: 노트는 소문자로 listeing이라 쓰고 : 뒤에 공백이 없다
 }
 
 // initConnection은 새 연결을 sockets에 넣고, 핸들러들을 등록하고, 상대에게 최신 블록을 요청한다. (main.js 198–203행)
@@ -151,8 +151,8 @@ func handleBlockchainResponse(message Message) {
 			// 노트와 다른 점: 노트는 "블록체인 전체 길이"가 1이면 "블록의 오류"이니 놓친 곳을 찾는다고 적었다. 받은 배열의
 			// 길이이고, 오류가 아니며, 놓친 곳을 찾지 않고 체인 전체를 요청한다.
 			log.Println("We have to query the chain from our peer")
-			// 챕터와 다른 점: 이 블록을 알린 피어 말고, 이미 QUERY_ALL을 보낸 피어에게는 다시 보내지 않는다 (체인 전체를 거듭 받지
-			// 않도록: README의 표).
+			// 챕터와 다른 점: 이미 QUERY_ALL을 보낸 피어에게는 다시 보내지 않는다 (이 블록을 알린 피어는 예외). 체인 전체를 거듭
+			// 받지 않도록이다 (README의 표).
 			broadcast(queryAllMsg())
 		} else {
 			// 체인을 교체한다: 이어지지 않는 여러 블록이니 더 길고 유효하면 바꾼다. (챕터: Replace chain.)

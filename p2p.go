@@ -524,14 +524,15 @@ func (ws *socket) close(reason error) {
 
 // enqueue는 프레임을 소켓의 대기열에 넣고, 넣었는지 알려준다. 대기열에 maxQueued 개가 차 있으면 받아 가지 못하는 느린
 // 피어로 보고 닫는다. 새 프레임으로 모든 대기열의 서로 다른 프레임이 maxQueuedBytes를 넘게 되면, 넣기
-// 전에 가장 많이 밀린 소켓부터 닫아 공간을 만들고, 그래도 안 되면 넣지 않는다. 닫은 소켓이 보내던 프레임은 그
-// 쓰기가 끝나야 놓이므로, 보내는 중인 프레임만 밀린 소켓들을 닫아도 자리가 나지 않을 수 있다 (README의 「남는 한계」).
+// 전에 대기열에 프레임이 남은 소켓을 가장 많이 밀린 것부터 닫아 공간을 만들고, 그래도 안 되면 넣지 않는다. 보내는
+// 중인 프레임은 그 쓰기가 끝나야 놓이므로, 보내는 중인 프레임만 있는 소켓은 닫아도 자리가 나지 않아 닫지 않는다
+// (README의 「남는 한계」).
 // mu를 잠근 채로 불러야 한다.
 func enqueue(ws *socket, f *frame) bool {
 	for f.holders == 0 && queuedBytes+f.size > maxQueuedBytes && !ws.isClosed() {
-		var fullest *socket // 보낼 프레임이 가장 많이 밀려 있는, 아직 열린 소켓
+		var fullest *socket // 가장 많이 밀린, 아직 열린 소켓. 보내는 중인 프레임만 있으면 닫아도 지금 자리가 나지 않아 고르지 않는다
 		for _, s := range sockets {
-			if s.backlog > 0 && !s.isClosed() && (fullest == nil || s.backlog > fullest.backlog) {
+			if len(s.queue) > 0 && !s.isClosed() && (fullest == nil || s.backlog > fullest.backlog) {
 				fullest = s
 			}
 		}

@@ -148,7 +148,7 @@ func isValidNewBlock(newBlock Block, previousBlock Block) bool {
 func isValidBlockStructure(block Block) bool {
 	// typeof(block.header.version), typeof(block.header.previousHash), typeof(block.header.merkleRoot) === 'string'과
 	// typeof(block.header.index), typeof(block.header.timestamp) === 'number'는 Go의 타입(string, Hash, int64)이 늘 참으로 만든다.
-	return isArray(block.Data) // 챕터와 다른 점: typeof(block.data) === 'object' 대신 배열인지 본다 (챕터는 null과 객체도 통과시킨다)
+	return len(block.Data) >= 2 && block.Data[0] == '[' // 챕터와 다른 점: typeof(block.data) === 'object' 대신 배열인지 본다 (챕터는 null과 객체도 통과시킨다)
 }
 
 // isValidChain은 첫 블록이 제네시스 블록과 같고 모든 블록이 앞 블록 위에 맞게 올라가 있는지 검사한다. (main.js 121–133행)
@@ -280,9 +280,6 @@ func fitsInOneMessage(newBlock *Block) bool {
 	}
 	return newBlock.total.within()
 }
-
-// isArray는 JSON으로 쓴 data가 배열인지 알려준다.
-func isArray(data json.RawMessage) bool { return len(data) >= 2 && data[0] == '[' }
 
 // withinLimits는 받은 블록(헤더 h와 data)이 챕터에 없는 한계 안인지 알려준다: version은 256바이트까지, index와
 // timestamp는 자바스크립트가 정확히 다루는 정수(Number.isSafeInteger: ±(2^53-1) 안), data는 JSON으로 1 MiB까지.

@@ -1240,26 +1240,29 @@ func TestLimits(t *testing.T) {
 			check(t, "closed s1, s2, s3 after four answers (s1 has two waiting)", closed(), "true false false")
 			waitSameChain(t, n, startNode(t, "honest", n.p2p))
 			check(t, "closed s1, s2, s3 after the honest node's answer (s3's single answer is the larger)", closed(), "true false true")
-			// 보내는 중인 프레임만 있는(대기열은 빈) 소켓은 닫아도 자리가 바로 나지 않으므로 닫지 않는다: 새 응답만 보내지 않는다.
+			// 보내는 중인 프레임은 소켓을 닫아도 그 쓰기가 끝나야 놓인다: 대기열들을 비워도 자리가 나지 않으면 아무도 닫지 않고,
+			// 새 응답만 보내지 않는다 (따라잡는 중인 정직한 피어를 끊지 않는다).
 			setChain(makeChain(40000, "f")) // 응답이 10 MiB 쯤: 읽지 않는 피어의 커널 버퍼에 다 들지 않는다
-			setLimit(t, &maxQueuedBytes, len(chainFrame(chainNow()))*3/2)
+			size := len(chainFrame(chainNow()))
+			setLimit(t, &maxQueuedBytes, size*3/2)
 			reader, _ := rawDial(t, n.p2p, 4096)
 			writeRawFrame(t, reader, queryAll) // 응답을 읽지 않는다: writePump가 그 프레임을 쓰다 막힌다
 			var sending *socket
-			waitFor(t, "the answer to be in flight, nothing else queued", func() bool {
+			waitFor(t, "the answer to be in flight", func() bool {
 				locked(func() {
 					for _, s := range sockets {
-						if s.addr == reader.LocalAddr().String() && s.backlog > 0 && len(s.queue) == 0 {
+						if s.addr == reader.LocalAddr().String() && len(s.queue) == 0 && queuedBytes >= size {
 							sending = s
 						}
 					}
 				})
 				return sending != nil
 			})
+			locked(func() { write(sending, queryChainLengthMsg()) })                    // 보내는 중인 응답 뒤에 작은 프레임 하나가 기다린다
 			setChain(append(chainNow(), nextBlock(chainNow()[40000], "a new version"))) // 알리지 않고 체인의 새 판을 만든다
 			asker := newTestSocket(t, "asker")
 			receive(asker, []byte(queryAll))
-			check(t, "a peer with only a frame in flight: closed, and frames for a peer asking the new version",
+			check(t, "a peer with a frame in flight and a small one queued: closed, and frames for a peer asking the new version",
 				fmt.Sprint(sending.isClosed(), len(drain(asker))), "false 0")
 		}},
 		// 보낸 프레임을 writeTimeout 안에 받아 가지 않는 피어는 닫힌다 (시간 제한을 0.5초로 줄인 노드).
@@ -2061,7 +2064,8 @@ func drain(ws *socket) (frames []string) {
 	defer mu.Unlock()
 	for len(ws.queue) > 0 {
 		f := <-ws.queue
-		sent(ws, f)
+		ws.backlog -= f.size
+		sent(f)
 		frames = append(frames, string(f.text()))
 	}
 	return frames

@@ -260,7 +260,7 @@ type conn struct {
 	ctx      context.Context // 소켓이 닫히면 끝난다: context.Cause가 처음 닫힌 까닭이다
 	cancel   context.CancelCauseFunc
 	askedAll bool // 이 피어에게 QUERY_ALL을 보낸 뒤 그 피어가 아직 내 체인에 이어지지 않는 더 긴 체인의 블록을 알리지 않았다 (mu로 보호한다)
-	// backlog는 대기열에 있거나 보내는 중인 프레임의 바이트 수이고, bad는 이 피어가 보낸 잘못된 메시지 수이다 (mu로 보호한다).
+	// backlog는 대기열에서 기다리는 프레임의 바이트 수이고(보내는 중인 것은 빼고), bad는 이 피어가 보낸 잘못된 메시지 수이다 (mu로 보호한다).
 	backlog, bad int
 }
 
@@ -523,20 +523,19 @@ func (ws *socket) close(reason error) {
 }
 
 // enqueue는 프레임을 소켓의 대기열에 넣고, 넣었는지 알려준다. 대기열에 maxQueued 개가 차 있으면 받아 가지 못하는 느린
-// 피어로 보고 닫는다. 새 프레임으로 모든 대기열의 서로 다른 프레임이 maxQueuedBytes를 넘게 되면, 넣기
-// 전에 대기열에 프레임이 남은 소켓을 가장 많이 밀린 것부터 닫아 공간을 만들고, 그래도 안 되면 넣지 않는다. 보내는
-// 중인 프레임은 그 쓰기가 끝나야 놓이므로, 보내는 중인 프레임만 있는 소켓은 닫아도 자리가 나지 않아 닫지 않는다
-// (README의 「남는 한계」).
-// mu를 잠근 채로 불러야 한다.
+// 피어로 보고 닫는다. 새 프레임으로 모든 대기열의 서로 다른 프레임이 maxQueuedBytes를 넘게 되면, 넣기 전에 대기열에
+// 가장 많이 밀린 소켓부터 닫아 공간을 만든다. 보내는 중인 프레임은 그 쓰기가 끝나야 놓이므로, 열린 소켓들의 대기열을
+// 모두 비워도 자리가 나지 않으면 아무도 닫지 않고 넣지 않는다 (README의 「남는 한계」). mu를 잠근 채로 불러야 한다.
 func enqueue(ws *socket, f *frame) bool {
 	for f.holders == 0 && queuedBytes+f.size > maxQueuedBytes && !ws.isClosed() {
-		var fullest *socket // 가장 많이 밀린, 아직 열린 소켓. 보내는 중인 프레임만 있으면 닫아도 지금 자리가 나지 않아 고르지 않는다
+		fullest, freeable := (*socket)(nil), 0 // 대기열에 가장 많이 밀린 열린 소켓, 대기열들을 비우면 놓일 수 있는 바이트
 		for _, s := range sockets {
-			if len(s.queue) > 0 && !s.isClosed() && (fullest == nil || s.backlog > fullest.backlog) {
+			if s.backlog > 0 && !s.isClosed() && (fullest == nil || s.backlog > fullest.backlog) {
 				fullest = s
 			}
+			freeable += s.backlog // 나눠 가진 프레임은 여러 번 세므로 많게 어림한다
 		}
-		if fullest == nil {
+		if fullest == nil || queuedBytes+f.size-freeable > maxQueuedBytes {
 			log.Printf("Not sending to %s: %d MiB wait to be sent", ws.addr, queuedBytes>>20)
 			return false
 		}
@@ -556,9 +555,8 @@ func enqueue(ws *socket, f *frame) bool {
 	return true
 }
 
-// sent는 대기열에서 나간(보냈거나 버린) 프레임만큼 센 값을 줄인다. mu를 잠근 채로 불러야 한다.
-func sent(ws *socket, f *frame) {
-	ws.backlog -= f.size
+// sent는 보냈거나 버린 프레임을 그 소켓이 놓았을 때 센 값을 줄인다. mu를 잠근 채로 불러야 한다.
+func sent(f *frame) {
 	if f.holders--; f.holders == 0 {
 		queuedBytes -= f.size
 	}
@@ -575,7 +573,8 @@ func release(ws *socket) {
 	for {
 		select {
 		case f := <-ws.queue:
-			sent(ws, f)
+			ws.backlog -= f.size
+			sent(f)
 		default:
 			return
 		}
@@ -588,12 +587,13 @@ func writePump(ws *socket) {
 	for {
 		select {
 		case f := <-ws.queue:
+			func() { mu.Lock(); defer mu.Unlock(); ws.backlog -= f.size }() // 대기열을 나와 보내는 중이다
 			err := ws.ctx.Err()
 			if err == nil { // 닫힌 뒤에는 보내지 않는다: 새 시간 제한이 close가 건 "지금" 제한을 덮어쓰지 않도록
 				_, err = ws.link.Write(f.text()) // 텍스트 프레임 하나: 쓰기마다 writeTimeout 안이다 (limitedConn.Write)
 			}
 			mu.Lock()
-			sent(ws, f) // 보내는 중인 프레임은 쓰기가 끝나야(닫은 연결이면 곧) 놓는다: 그때까지 그 메모리를 쥐고 있다
+			sent(f) // 보내는 중인 프레임은 쓰기가 끝나야(닫은 연결이면 곧) 놓는다: 그때까지 그 메모리를 쥐고 있다
 			mu.Unlock()
 			if err != nil {
 				ws.close(err)

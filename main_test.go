@@ -881,6 +881,7 @@ func TestLimits(t *testing.T) {
 			stall(2)
 			waitFor(t, "the honest chain or its socket to go", func() bool { return len(chainNow()) == len(chain) || socketOf(honest) == nil })
 			check(t, "blocks of an honest 55 KB chain that waited while stalled big messages held both places", len(chainNow()), len(chain))
+			waitFor(t, "the stalled messages' places to be given back (writeTimeout 1 s)", func() bool { return len(bigReads) == 0 })
 			for range 2 { // 핸드셰이크 전의 연결은 16 KiB까지만 읽으므로 자리를 얻지 못한다: net/http이 스스로 응답하는 OPTIONS *에 17 KB의 본문을 보내도.
 				c := tcpDial(t, n.p2p, 0, "OPTIONS * HTTP/1.1\r\nHost: localhost\r\nContent-Length: 17000\r\n\r\n"+strings.Repeat("x", 17000))
 				closedWithin(c, 5*time.Second)

@@ -40,7 +40,7 @@ type Block struct {
 
 // Node.js는 핸들러를 한 번에 하나씩 실행하므로 챕터는 전역 변수를 그냥 쓴다. Go에서는 요청과 받은 메시지가 동시에
 // 실행되므로 뮤텍스 mu가 그 "한 번에 하나"를 대신한다: 챕터의 로직은 mu를 잠근 채(Lock) 실행되고, 받은 메시지의
-// 파싱과 해시 계산은 그 전에 한다. 그래서 blockchain과 sockets(p2p.go)는 챕터처럼 보통 전역 변수이다.
+// 파싱과 해시 계산은 그 전에 한다. mu가 있으므로 blockchain과 sockets(p2p.go)는 챕터처럼 보통 전역 변수로 둔다.
 var (
 	mu         sync.Mutex // blockchain, sockets, 그리고 주석에 "mu로 보호한다"고 적은 값들을 보호한다
 	blockchain = []Block{getGenesisBlock()}
@@ -107,7 +107,7 @@ func calculateHash(version string, index int64, previousHash Hash, timestamp int
 
 // calculateHashForBlock은 블록 헤더의 다섯 값으로 블록 해시를 구한다. (main.js 79–87행)
 func calculateHashForBlock(block Block) Hash {
-	// 받은 블록의 해시는 mu를 잠그기 전에 구해 두었다(precomputed): 값은 같고, 가장 긴 체인을 받아도 mu를 50 ms 안에 푼다.
+	// 받은 블록의 해시는 mu를 잠그기 전에 구해 두었다(precomputed): 값은 같고, 한계(64 MiB)까지 큰 체인을 받아도 mu를 50 ms 안에 푼다.
 	if f, _ := precomputed(block.Data); f.hash != (Hash{}) {
 		return f.hash
 	}
@@ -157,7 +157,7 @@ func isValidChain(blockchainToValidate []Block) bool {
 		return false
 	}
 	// [blockchainToValidate[0]]: 검사를 마친 블록들. push 대신 받은 체인의 앞부분을 본다: append로 블록 구조체를 하나씩
-	// 복사하면 가장 긴 체인을 검증하는 동안 mu를 잠그는 시간이 50 ms 한계를 넘는다 (README 「지키는 한계」).
+	// 복사하면 한계(64 MiB)까지 큰 체인을 검증하는 동안 mu를 잠그는 시간이 50 ms 한계를 넘는다 (README 「지키는 한계」).
 	tempBlocks := blockchainToValidate[:1]
 	for i := 1; i < len(blockchainToValidate); i++ {
 		if isValidNewBlock(blockchainToValidate[i], tempBlocks[i-1]) {

@@ -43,7 +43,8 @@ func initHttpServer(ln net.Listener) {
 	// 노트와 다른 점: 노트의 코드는 function (req, res) {/ 로, { 뒤에 /가 하나 더 있다 (문법 오류).
 	mux.HandleFunc("POST /mineBlock", func(w http.ResponseWriter, r *http.Request) {
 		var data json.RawMessage
-		// 챕터와 다른 점: 배열이 아니거나 Go가 같게 읽지 못하는 data는 400과 {"error":"…"}이다 (챕터는 500을 답하거나 그 data로 블록을 생성한다).
+		// 챕터와 다른 점: 배열이 아니거나 "toString" 키가 든 data(챕터는 500)와 Go가 같게 읽지 못하는 data(챕터는 그 data로
+		// 블록을 생성한다)는 400과 {"error":"…"}이다.
 		// utf-8이 아닌 charset과 Go가 파싱하지 못하는 Content-Type은 415, 압축한 본문은 400이다 (챕터는 utf-16과 압축한 본문도 읽는다).
 		if !readBody(w, r, "data", &data) { // const data = req.body.data || []
 			return
@@ -89,8 +90,8 @@ func initHttpServer(ln net.Listener) {
 	// 노트와 다른 점: 노트는 /addpeers로 적었다. Express는 대소문자를 가리지 않아 챕터에서도 되므로 그 철자도 받는다.
 	addPeers := func(w http.ResponseWriter, r *http.Request) {
 		var peers []string
-		// 챕터와 다른 점: 잘못된 peers와 64개를 넘는 peers는 400이고, 주소가 잘못되면 그 주소만 건너뛴다 (챕터는 500이고 나머지에도
-		// 연결하지 않는다).
+		// 챕터와 다른 점: 잘못된 peers는 400이다 (챕터는 500). 64개를 넘는 peers도 400이다 (챕터는 모두 연결한다). 주소 하나가
+		// 잘못되면 그 주소만 건너뛴다 (챕터는 500을 답하고 그 뒤의 주소에는 연결하지 않는다).
 		if !readBody(w, r, "peers", &peers) { // const peers = req.body.peers || []
 			return
 		} else if len(peers) > maxPeers {

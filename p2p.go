@@ -128,8 +128,8 @@ func connectToPeers(newPeers []string) {
 }
 
 // handleBlockchainResponse는 받은 블록들을 보고 내 체인에 추가할지, 체인 전체를 요청할지, 체인을 교체할지 정한다. (main.js 243–273행)
-// 챕터와 다른 점: 잘못된 메시지(다른 형식으로 쓴 블록, 빈 배열, 검증이 닿을 블록의 머클 루트가 data와 맞지 않는 것처럼 유효할 수 없는
-// 블록이 든 것 등)는 여기 오지 않는다: 그런 메시지로는 QUERY_ALL도 보내지 않는다.
+// 챕터와 다른 점: 잘못된 메시지(다른 형식으로 쓴 블록, 빈 배열, 첫 블록부터 해시로 이어지는 앞부분의 블록이나 마지막
+// 블록의 머클 루트가 data와 맞지 않는 것 등)는 여기 오지 않는다: 그런 메시지로는 QUERY_ALL도 보내지 않는다.
 // 노트와 다른 점: 노트는 두 ===를 ==로 적었다 (Go의 ==가 챕터의 ===이다).
 func handleBlockchainResponse(message Message) {
 	receivedBlocks := message.Data // JSON.parse(message.data): mu를 잠그기 전에 readMessage가 했다
@@ -147,7 +147,7 @@ func handleBlockchainResponse(message Message) {
 				broadcast(responseLatestMsg())
 			}
 		} else if len(receivedBlocks) == 1 {
-			// 다시 맞춰야 한다: 블록 하나만 받았는데 이어지지 않으니 사이를 놓쳤거나 다른 포크이다. (챕터: Need to reorganize.)
+			// 체인을 재구성(reorg)해야 한다: 블록 하나만 받았는데 이어지지 않으니 사이를 놓쳤거나 다른 포크이다. (챕터: Need to reorganize.)
 			// 노트와 다른 점: 노트는 "블록체인 전체 길이"가 1이면 "블록의 오류"이니 놓친 곳을 찾는다고 적었다. 받은 배열의
 			// 길이이고, 오류가 아니며, 놓친 곳을 찾지 않고 체인 전체를 요청한다.
 			log.Println("We have to query the chain from our peer")
@@ -155,7 +155,7 @@ func handleBlockchainResponse(message Message) {
 			// 받지 않도록이다 (README의 표).
 			broadcast(queryAllMsg())
 		} else {
-			// 체인을 교체한다: 이어지지 않는 여러 블록이니 더 길고 유효하면 바꾼다. (챕터: Replace chain.)
+			// 체인을 교체한다: 여러 블록을 받았는데 마지막 블록이 내 체인에 이어지지 않으니 더 길고 유효하면 바꾼다. (챕터: Replace chain.)
 			// 노트와 다른 점: 노트는 받은 체인이 "내가 가진 길이보다 길고", "꽤 지난 뒤에 나타난" 것이면 바꾼다고 적었다. 이
 			// 분기는 index가 더 크고 이어지지 않는 블록을 여럿 받은 경우이다: 시간은 보지 않고, 길이와 유효성은 replaceChain이 본다.
 			log.Println("Received blockchain is longer than current blockchain")
@@ -186,7 +186,8 @@ func responseLatestMsg() Message {
 }
 
 // write는 메시지를 그 소켓으로 보낸다. 챕터의 ws.send처럼 기다리지 않고 돌아온다: 소켓의 대기열에 넣는다. (main.js 303행)
-// 챕터와 다른 점: 닫힌 소켓에는 보내지 않고(챕터는 예외를 던진다), 읽지 않아 프레임이 밀린 피어의 소켓은 닫는다 (한계는 README).
+// 챕터와 다른 점: 닫힌 소켓에는 보내지 않고(챕터는 예외를 던진다), 읽지 않아 프레임이 밀린 피어의 소켓은 닫는다. 모든 대기열이
+// 차면 가장 많이 밀린 다른 소켓을 닫거나, "Not sending to …"를 출력하고 보내지 않는다 (한계는 README).
 // 챕터와 다른 점: 이미 QUERY_ALL을 보낸 피어에게는 handleBlockchainResponse에 적은 대로 다시 보내지 않는다.
 // 노트와 다른 점: 노트는 서버 소켓이 클라이언트에게 보낸다고 적었다. 연결한 쪽도 받은 쪽도 write를 부른다.
 func write(ws *socket, message Message) {

@@ -486,31 +486,31 @@ func TestMainAndRun(t *testing.T) {
 		named := strings.Contains(string(out), ":"+used+": bind") && strings.Contains(string(out), flag)
 		check(t, flag+" in use: exit code, the port and the flag named", fmt.Sprint(cmd.ProcessState.ExitCode(), named), "1 true")
 	}
-	for _, signal := range []os.Signal{os.Interrupt, syscall.SIGTERM} {
-		c := startNode(t, signal.String())
+	for _, tt := range []struct {
+		name     string
+		signal   os.Signal
+		stopping bool // 먼저 POST /stop을 보내고, 말이 없는 연결을 2초까지 기다리며 멈추는 동안 시그널을 보낸다
+	}{
+		{"Ctrl-C", os.Interrupt, false},
+		{"SIGTERM", syscall.SIGTERM, false},
+		{"POST /stop, then Ctrl-C while it stops", os.Interrupt, true},
+	} {
+		c := startNode(t, tt.name)
 		c.stopped = true
-		must(t, c.cmd.Process.Signal(signal))
+		if tt.stopping {
+			silent, err := net.Dial("tcp", strings.TrimPrefix(c.http, "http://"))
+			must(t, err)
+			defer silent.Close()
+			check(t, tt.name+": POST /stop status", request(client, "POST", c.http+"/stop", "", nil).status, 200)
+		}
+		must(t, c.cmd.Process.Signal(tt.signal))
 		select {
 		case <-c.exited:
 		case <-time.After(20 * time.Second):
-			t.Fatalf("%v did not stop the node within 20 s", signal)
+			t.Fatalf("%s: the node did not stop within 20 s", tt.name)
 		}
-		check(t, signal.String()+": exit code (-1 if the signal killed it)", c.cmd.ProcessState.ExitCode(), 0)
+		check(t, tt.name+": exit code (-1 if the signal killed it)", c.cmd.ProcessState.ExitCode(), 0)
 	}
-	// POST /stop 뒤, 말이 없는 연결을 2초까지 기다리며 멈추는 동안 온 Ctrl-C에도 죽지 않고 코드 0으로 끝난다.
-	c := startNode(t, "stop, then Ctrl-C")
-	c.stopped = true
-	silent, err := net.Dial("tcp", strings.TrimPrefix(c.http, "http://"))
-	must(t, err)
-	defer silent.Close()
-	check(t, "POST /stop: status", request(client, "POST", c.http+"/stop", "", nil).status, 200)
-	must(t, c.cmd.Process.Signal(os.Interrupt))
-	select {
-	case <-c.exited:
-	case <-time.After(20 * time.Second):
-		t.Fatal("the node did not stop within 20 s of POST /stop")
-	}
-	check(t, "POST /stop, then Ctrl-C while it stops: exit code (-1 if the signal killed it)", c.cmd.ProcessState.ExitCode(), 0)
 }
 
 // ---------- README: 노트를 따라 해 보기(<!-- walkthrough: 4 --> 블록)와 함수 표 ----------
@@ -1250,14 +1250,8 @@ func TestLimits(t *testing.T) {
 			writeRawFrame(t, reader, queryAll) // 응답을 읽지 않는다: writePump가 그 프레임을 쓰다 막힌다
 			var sending *socket
 			waitFor(t, "the answer to be in flight", func() bool {
-				locked(func() {
-					for _, s := range sockets {
-						if s.addr == reader.LocalAddr().String() && len(s.queue) == 0 && queuedBytes >= size {
-							sending = s
-						}
-					}
-				})
-				return sending != nil
+				sending = socketOf(reader)
+				return sending != nil && len(sending.queue) == 0 && queuedNow() >= size
 			})
 			locked(func() { write(sending, queryChainLengthMsg()) })                    // 보내는 중인 응답 뒤에 작은 프레임 하나가 기다린다
 			setChain(append(chainNow(), nextBlock(chainNow()[40000], "a new version"))) // 알리지 않고 체인의 새 판을 만든다

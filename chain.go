@@ -1,4 +1,4 @@
-// chain.go는 챕터 1의 블록 구조를 옮긴 것이다: 블록, 해시, 머클 루트, 검증, 블록 추가.
+// chain.go는 챕터 1의 블록 구조를 옮긴 것이다. 블록, 해시, 머클 루트, 검증, 블록 추가가 있다.
 // 챕터 2의 replaceChain은 챕터에서처럼 p2p.go의 끝(mineBlock 다음)에 있다.
 package main
 
@@ -21,26 +21,26 @@ import (
 )
 
 // BlockHeader는 챕터의 class BlockHeader이다. JSON 키 순서도 챕터와 같다. (main.js 7–15행)
-// 챕터와 다른 점: 해시가 64글자 대문자 16진수가 아닌 블록(챕터에서도 유효할 수 없다)이 든 메시지는 통째로 거부한다: 그
-// 메시지로 챕터가 하던 다른 일(QUERY_ALL, 이어지는 마지막 블록의 추가)도 하지 않는다.
+// Hash(배너 아래)는 SHA-256의 32바이트이다. JSON에서는 챕터처럼 64자리 대문자 16진수 문자열로 쓰고 읽는다.
+// 챕터와 다른 점: 필드에 적은 한계 밖의 값이 든 블록을 받으면 그 메시지를 통째로 거부한다 (README 표).
 type BlockHeader struct {
-	Version      string `json:"version"`
-	Index        int64  `json:"index"`        // 챕터와 다른 점: 12처럼 소수점과 지수 없이 쓴 ±(2^53-1) 안의 정수만 받는다 (1.5, 1.0, 1e3은 거부)
-	PreviousHash Hash   `json:"previousHash"` // Hash(아래)는 SHA-256의 32바이트이다. JSON에서는 64글자 대문자 16진수 문자열이다
-	Timestamp    int64  `json:"timestamp"`    // 챕터와 다른 점: index와 같은 제한
-	MerkleRoot   Hash   `json:"merkleRoot"`
+	Version      string `json:"version"`      // 챕터와 다른 점: 256바이트까지
+	Index        int64  `json:"index"`        // 챕터와 다른 점: 소수점과 지수 없이 쓴 ±(2^53-1) 안의 정수만 (1.5, 1.0, 1e3은 거부)
+	PreviousHash Hash   `json:"previousHash"` // 챕터와 다른 점: 64자리 대문자 16진수만 (다른 문자열은 해시와 같을 수 없다)
+	Timestamp    int64  `json:"timestamp"`    // 챕터와 다른 점: index와 같다
+	MerkleRoot   Hash   `json:"merkleRoot"`   // 챕터와 다른 점: previousHash와 같다
 }
 
-// Block은 챕터의 class Block이다: 헤더와 데이터. (main.js 17–22행)
+// Block은 챕터의 class Block이다. 헤더와 데이터로 되어 있다. (main.js 17–22행)
 type Block struct {
 	Header BlockHeader     `json:"header"`
-	Data   json.RawMessage `json:"data"` // 챕터의 data 배열: JSON.stringify가 쓴 [값,값,…] 문자열 그대로 둔다
-	costs                  // 챕터의 Block에는 없다: 이 블록까지의 체인을 한 메시지로 보내는 비용 (배너 아래)
+	Data   json.RawMessage `json:"data"` // 챕터와 다른 점: 배열만, 1 MiB까지. JSON.stringify가 쓴 [값,값,…] 그대로 둔다
+	costs                  // 챕터에 없는 값: 이 블록까지의 체인을 한 메시지로 보낼 때의 크기 (배너 아래)
 }
 
 // Node.js는 핸들러를 한 번에 하나씩 실행하므로 챕터는 전역 변수를 그냥 쓴다. Go에서는 요청과 받은 메시지가 동시에
-// 실행되므로 뮤텍스 mu가 그 "한 번에 하나"를 대신한다: 챕터의 로직은 mu를 잠근 채(Lock) 실행되고, 받은 메시지의
-// 파싱과 해시 계산은 그 전에 한다. mu가 있으므로 blockchain과 sockets(p2p.go)는 챕터처럼 보통 전역 변수로 둔다.
+// 실행된다. 그래서 뮤텍스 mu가 그 "한 번에 하나"를 대신한다. 챕터의 로직은 mu를 잠근 채 실행되고, 받은 메시지의
+// 파싱과 해시 계산은 그 전에 한다. 그러면 blockchain과 sockets(p2p.go)를 챕터처럼 보통 전역 변수로 둘 수 있다.
 var (
 	mu         sync.Mutex // blockchain, sockets, 그리고 주석에 "mu로 보호한다"고 적은 값들을 보호한다
 	blockchain = []Block{getGenesisBlock()}
@@ -60,8 +60,8 @@ func getGenesisBlock() Block {
 	const timestamp = 1231006505 // 2009/01/03 6:15pm (UTC)
 	data := json.RawMessage(`["The Times 03/Jan/2009 Chancellor on brink of second bailout for banks"]`)
 
-	// 머클 루트: data의 값마다 String(값)의 SHA-256(이미 64글자 대문자 16진수면 그 값)이 리프 노드이고, 이웃 둘의 16진수를
-	// 이어 해시하며 한 층씩 올라간다(홀수로 남은 마지막 노드는 그대로 올라간다). npm merkle을 merkleRootOf(아래)로 옮겼다.
+	// 머클 루트는 npm merkle을 옮긴 merkleRootOf(배너 아래)가 구한다. 리프 노드는 값마다 String(값)의 SHA-256이고
+	// (이미 64자리 대문자 16진수면 그 값), 이웃 둘을 이어 해시하며 올라간다. 홀수로 남은 마지막 노드는 그대로 올라간다.
 	merkleRoot := merkleRootOf(data) // merkle("sha256").sync(data).root() || '0'.repeat(64)
 
 	header := BlockHeader{version, index, previousHash, timestamp, merkleRoot}
@@ -69,7 +69,7 @@ func getGenesisBlock() Block {
 }
 
 // generateNextBlock은 마지막 블록 다음에 올 새 블록을 blockData로 생성한다. (main.js 43–55행)
-// blockData는 JSON.stringify가 쓰는 형식의 배열이어야 한다 (/mineBlock의 readBody가 그렇게 만든다).
+// blockData는 JSON.stringify가 쓰는 형식의 배열이다. /mineBlock의 readBody가 그렇게 만든다.
 func generateNextBlock(blockData json.RawMessage) Block {
 	previousBlock := getLatestBlock()
 	currentVersion := getCurrentVersion()
@@ -84,7 +84,7 @@ func generateNextBlock(blockData json.RawMessage) Block {
 }
 
 // getCurrentVersion은 이 노드가 생성하는 블록의 버전으로, 챕터 2의 package.json처럼 "2.1.0"이다. (main.js 57–61행)
-// 챕터와 다른 점: 챕터는 부를 때마다 ./package.json을 읽는다. 이 Go 노드는 그 파일 없이 돌도록 값을 코드에 고정했다 (있어도 읽지 않는다).
+// 챕터와 다른 점: ./package.json을 읽지 않고 값을 코드에 적었다 (이 Go 노드는 그 파일 없이 돈다).
 func getCurrentVersion() string { return "2.1.0" }
 
 // getCurrentTimestamp는 지금 시각을 초 단위로 반환한다 (Math.round(밀리초 / 1000)). (main.js 63–65행)
@@ -92,7 +92,7 @@ func getCurrentTimestamp() int64 { return (time.Now().UnixMilli() + 500) / 1000 
 
 // addBlock은 새 블록이 마지막 블록 위에 올 수 있으면 체인에 추가하고 true를 반환한다. (main.js 67–73행)
 func addBlock(newBlock Block) bool {
-	// 챕터와 다른 점: 체인 전체가 한 메시지(64 MiB, data 값 2^20개)에 담을 수 없게 만드는 블록은 추가하지 않는다 ("Not adding block").
+	// 챕터와 다른 점: 체인 전체가 한 메시지(64 MiB)에 담기지 않게 할 블록은 추가하지 않는다 ("Not adding block").
 	if isValidNewBlock(newBlock, getLatestBlock()) && fitsInOneMessage(&newBlock) {
 		blockchain = append(blockchain, newBlock)
 		return true
@@ -100,14 +100,15 @@ func addBlock(newBlock Block) bool {
 	return false
 }
 
-// calculateHash는 version + index + previousHash + timestamp + merkleRoot 문자열의 SHA-256이다 (Hash.String이 대문자로 쓴다). (main.js 75–77행)
+// calculateHash는 version + index + previousHash + timestamp + merkleRoot 문자열의 SHA-256이다. (main.js 75–77행)
+// 해시는 Hash.String이 64자리 대문자 16진수로 쓴다 (챕터의 .toString().toUpperCase()).
 func calculateHash(version string, index int64, previousHash Hash, timestamp int64, merkleRoot Hash) Hash {
 	return sha256.Sum256([]byte(version + strconv.FormatInt(index, 10) + previousHash.String() + strconv.FormatInt(timestamp, 10) + merkleRoot.String()))
 }
 
 // calculateHashForBlock은 블록 헤더의 다섯 값으로 블록 해시를 구한다. (main.js 79–87행)
 func calculateHashForBlock(block Block) Hash {
-	// 받은 블록의 해시는 mu를 잠그기 전에 구해 두었다(precomputed): 값은 같고, 한계(64 MiB)까지 큰 체인을 받아도 mu를 50 ms 안에 푼다.
+	// 받은 블록의 해시는 mu를 잠그기 전에 구해 두었다. 결과는 같고, 긴 체인을 받아도 mu를 오래 잠그지 않는다.
 	if f, _ := precomputed(block.Data); f.hash != (Hash{}) {
 		return f.hash
 	}
@@ -121,8 +122,7 @@ func calculateHashForBlock(block Block) Hash {
 }
 
 // isValidNewBlock은 newBlock이 previousBlock 바로 다음 블록으로 맞는지 검사한다. (main.js 89–110행)
-// 챕터와 다른 점: 받은 블록의 구조와 머클 루트는 받을 때 검사하므로, 받은 블록에는 "invalid block structure"와
-// "Invalid merkleRoot"가 출력되지 않는다.
+// 챕터와 다른 점: 받은 블록은 구조와 머클 루트를 받을 때 검사하므로, 여기서 그 두 로그를 출력하지 않는다.
 func isValidNewBlock(newBlock Block, previousBlock Block) bool {
 	if !isValidBlockStructure(newBlock) {
 		log.Printf("invalid block structure: %s", stringify(newBlock))
@@ -142,13 +142,11 @@ func isValidNewBlock(newBlock Block, previousBlock Block) bool {
 }
 
 // isValidBlockStructure는 블록의 각 값이 맞는 타입인지 검사한다. (main.js 112–119행)
-// 챕터와 다른 점: 받은 블록은 그 타입으로 파싱해 다시 직렬화한 바이트가 받은 그대로여야 한다: 키 순서, 공백, 추가 키, 1.0처럼
-// 다른 형식으로 쓴 블록이 든 메시지는 거부한다 (null인 헤더 값도: Go는 ""나 0으로 읽어 다시 직렬화한 바이트가 달라진다). 그런 블록을
-// 받아 전하는 자바스크립트 노드와는 체인이 갈라질 수 있다 (README 「남는 한계」).
+// 챕터와 다른 점: 받은 블록은 JSON.stringify가 쓰는 형식 그대로여야 한다. 공백, 다른 키 순서, 추가 키, 1.0은 메시지째 거부한다.
 func isValidBlockStructure(block Block) bool {
-	// typeof(block.header.version), typeof(block.header.previousHash), typeof(block.header.merkleRoot) === 'string'과
-	// typeof(block.header.index), typeof(block.header.timestamp) === 'number'는 Go의 타입(string, Hash, int64)이 늘 참으로 만든다.
-	return len(block.Data) >= 2 && block.Data[0] == '[' // 챕터와 다른 점: typeof(block.data) === 'object' 대신 배열인지 본다 (챕터는 null과 객체도 통과시킨다)
+	// 챕터의 typeof 검사 다섯(version, previousHash, merkleRoot는 'string', index, timestamp는 'number')은
+	// Go의 타입(string, Hash, int64)이 늘 참으로 만든다. 그 타입으로 읽을 수 없는 블록은 받을 때 거부한다.
+	return len(block.Data) >= 2 && block.Data[0] == '[' // 챕터와 다른 점: typeof(data) === 'object' 대신 배열인지 본다 (null과 객체는 거짓)
 }
 
 // isValidChain은 첫 블록이 제네시스 블록과 같고 모든 블록이 앞 블록 위에 맞게 올라가 있는지 검사한다. (main.js 121–133행)
@@ -156,12 +154,12 @@ func isValidChain(blockchainToValidate []Block) bool {
 	if string(stringify(blockchainToValidate[0])) != string(stringify(getGenesisBlock())) {
 		return false
 	}
-	// [blockchainToValidate[0]]: 검사를 마친 블록들. push 대신 받은 체인의 앞부분을 본다: append로 블록 구조체를 하나씩
-	// 복사하면 한계(64 MiB)까지 큰 체인을 검증하는 동안 mu를 잠그는 시간이 50 ms 한계를 넘는다 (README 「지키는 한계」).
+	// tempBlocks는 검사를 마친 블록들이다. 챕터는 새 배열에 push하지만, 여기서는 받은 체인의 앞부분을 잘라 본다.
+	// 결과는 같고, 블록을 복사하지 않으므로 긴 체인을 받아도 mu를 오래 잠그지 않는다.
 	tempBlocks := blockchainToValidate[:1]
 	for i := 1; i < len(blockchainToValidate); i++ {
 		if isValidNewBlock(blockchainToValidate[i], tempBlocks[i-1]) {
-			tempBlocks = blockchainToValidate[:i+1] // tempBlocks.push(blockchainToValidate[i]): 받은 체인의 앞부분을 늘린다
+			tempBlocks = blockchainToValidate[:i+1] // tempBlocks.push(blockchainToValidate[i])
 		} else {
 			return false
 		}

@@ -17,7 +17,7 @@ import (
 )
 
 // 챕터처럼 포트는 HTTP_PORT, P2P_PORT 환경 변수나 3001, 6001이다. (main.js 141–142행)
-// 챕터와 다른 점: 플래그가 있고, HTTP는 기본으로 이 컴퓨터(127.0.0.1)에서만 리슨한다 (누구든 블록을 생성하고 멈출 수 있어서).
+// 챕터와 다른 점: 플래그가 있고, HTTP는 기본으로 이 컴퓨터(127.0.0.1)에서만 리슨한다 (HTTP로는 누구든 블록을 생성하고 노드를 멈출 수 있어서).
 var (
 	httpHost   = flag.String("http_host", "127.0.0.1", "HTTP API가 리슨할 주소")
 	httpPort   = flag.String("http_port", cmp.Or(os.Getenv("HTTP_PORT"), "3001"), "HTTP API 포트 (0이면 사용 가능한 임의의 포트)") // 챕터의 http_port
@@ -35,12 +35,12 @@ func main() {
 	if err != nil {
 		log.Fatalf("%v (choose other ports with -http_port and -p2p_port, or HTTP_PORT and P2P_PORT)", err)
 	}
-	// Node처럼 스크립트를 끝까지 실행한 뒤에야 받은 연결과 메시지, 체인을 다루는 요청, app.listen의 콜백을 처리한다: 모두 mu를 잠근다.
+	// Node는 스크립트를 끝까지 실행한 뒤에야 받은 연결, 메시지, 요청, app.listen의 콜백을 처리한다. 그동안 mu를 잠가 같게 한다.
 	mu.Lock()
 	initHttpServer(httpListener) // initHttpServer();
 	initP2PServer(p2pListener)   // initP2PServer();
 	// 챕터와 다른 점: -peers의 주소들(쉼표나 공백으로 나눈다)에 연결한다.
-	connectToPeers(strings.FieldsFunc(*startPeers, func(r rune) bool { return r == ',' || r == ' ' }))
+	connectToPeers(strings.Fields(strings.ReplaceAll(*startPeers, ",", " ")))
 	mu.Unlock()
 	run() // 챕터와 다른 점: POST /stop이나 Ctrl-C, SIGTERM을 기다려 멈춘다 (챕터는 시그널에 바로 죽는다)
 }

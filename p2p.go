@@ -35,10 +35,9 @@ const (
 	RESPONSE_BLOCKCHAIN MessageType = 2
 )
 
-// Message는 웹소켓 프레임 하나에 담기는 {"type":T,"data":D}이다. 요청의 data는 null이고, 응답의 data는 블록 배열을
-// JSON.stringify 한 문자열이다. JSON 안의 JSON이라 {"type":2,"data":"[{\"header\":{…},\"data\":[…]}]"}처럼 간다.
-// 챕터와 다른 점: Go의 Data는 그 문자열 대신 블록 배열을 든다. 64 MiB에 이를 수 있는 문자열은 보낼 때 mu 밖에서 만들고(writePump),
-// 받은 문자열은 mu를 잠그기 전에 파싱해 둔다(readMessage).
+// Message는 웹소켓 프레임 하나에 담기는 {"type":T,"data":D}이다. 요청의 data는 null이다.
+// 챕터에서 응답의 data는 블록 배열을 JSON.stringify 한 문자열이다. Go의 Data는 그 문자열 대신 블록 배열을 든다.
+// 문자열로 쓰는 일은 보낼 때(writePump), 문자열을 읽는 일은 받을 때(readMessage) mu 밖에서 한다.
 type Message struct {
 	Type MessageType `json:"type"`
 	Data []Block     `json:"data"` // 요청이면 nil(null)
@@ -47,31 +46,30 @@ type Message struct {
 // sockets는 연결된 웹소켓들이다 (챕터의 var sockets = []). blockchain처럼 mu로 보호한다. (main.js 150행)
 var sockets []*socket
 
-// socket은 웹소켓 하나이다 (챕터의 ws): ws.on으로 핸들러를 등록하고, ws.send로 보낸다.
-// 챕터와 다른 점: ws.on은 한 이벤트에 핸들러를 하나만 둔다(나중 것이 앞의 것을 바꾼다). 열린 소켓의 에러는 "close"로 알린다.
+// socket은 웹소켓 하나이다 (챕터의 ws). ws.on으로 핸들러를 등록하고 ws.send로 보낸다.
+// 챕터와 다른 점: 한 이벤트에 핸들러는 하나이고(나중 것이 앞의 것을 바꾼다), 열린 소켓의 에러는 "close"로 알린다.
 type socket struct {
 	url   string // ws.url: 우리가 연결한 피어면 그 주소, 들어온 연결이면 ""
-	*conn        // 챕터의 ws에는 없다: 연결, 보낼 대기열, 한계를 세는 값들 (배너 아래)
+	*conn        // 챕터에 없는 값: 연결, 보낼 대기열, 한계를 세는 값들 (배너 아래)
 }
 
 // getSockets는 연결된 소켓들을 반환한다. (main.js 152행)
 func getSockets() []*socket { return sockets }
 
-// initHttpServer(main.js 154–190행)는 챕터에서 여기 있지만 http.go에 옮겼다.
+// initHttpServer(main.js 154–190행)는 챕터에서 여기 있지만 http.go로 옮겼다.
 
 // initP2PServer는 ln(main이 미리 연 포트)에서 웹소켓 서버를 열고, 연결이 올 때마다 initConnection을 부른다. (main.js 192–196행)
-// 챕터와 다른 점: 연결 수와 핸드셰이크에 한계가 있고, 이 노드 자신과, Origin 헤더가 있는데 http://localhost/가 아닌
-// 연결(웹 페이지, Origin을 보내는 다른 클라이언트)은 거부한다. 챕터의 노드는 Origin 없이 연결하므로 받는다.
-// 노트와 다른 점: 노트는 server.on이 연결을 "대기열"에 올린다고 적었다. 연결마다 부를 함수를 등록할 뿐이다.
+// 챕터와 다른 점: 연결 수와 핸드셰이크에 한계가 있고, 이 노드 자신과 웹 페이지가 여는 연결은 거부한다.
+// 노트와 다른 점: 노트는 server.on이 연결을 "대기열"에 올린다고 적었다. 실제로는 연결마다 부를 함수를 등록한다.
 func initP2PServer(ln net.Listener) {
 	newServer(ln, func(ws *socket) { initConnection(ws) }) // new WebSocket.Server(…), server.on("connection", …)
 	// 챕터와 다른 점: 실제로 리슨하는 포트를 출력한다 (-p2p_port 0이면 운영체제가 고른 포트).
-	log.Printf("Listening websocket p2p port on: %d", ln.Addr().(*net.TCPAddr).Port) // 노트와 다른 점: 노트는 소문자로 listeing이라 쓰고 : 뒤에 공백이 없다
+	log.Printf("Listening websocket p2p port on: %d", ln.Addr().(*net.TCPAddr).Port) // 노트와 다른 점: 노트는 listeing으로 적었다
 }
 
 // initConnection은 새 연결을 sockets에 넣고, 핸들러들을 등록하고, 상대에게 최신 블록을 요청한다. (main.js 198–203행)
 // 챕터와 다른 점: 첫 메시지가 5초 안에 오지 않는 연결은 닫는다.
-// 노트와 다른 점: 노트는 웹소켓 서버를 배열에 넣고 블록 길이를 보낸다고 적었다. 소켓을 넣고, 최신 블록을 요청한다.
+// 노트와 다른 점: 노트는 웹소켓 서버를 배열에 넣고 블록 길이를 보낸다고 적었다. 실제로는 소켓을 넣고 최신 블록을 요청한다.
 func initConnection(ws *socket) {
 	sockets = append(sockets, ws) // sockets.push(ws)
 	initMessageHandler(ws)        // 노트와 다른 점: 노트는 intiMessageHandler로 적었다
@@ -80,12 +78,13 @@ func initConnection(ws *socket) {
 }
 
 // initMessageHandler는 소켓에 메시지가 올 때마다 그 종류에 따라 처리하게 한다. (main.js 205–221행)
-// 노트와 다른 점: 노트는 ws.on이 소켓을 "메세지 대기열"에 올린다고 적었다. 함수를 등록할 뿐이다.
+// 노트와 다른 점: 노트는 ws.on이 소켓을 "메세지 대기열"에 올린다고 적었다. 실제로는 함수를 등록한다.
 func initMessageHandler(ws *socket) {
-	// const message = JSON.parse(data)는 mu를 잠그기 전에 한다 (readMessage).
+	// const message = JSON.parse(data)는 mu를 잠그기 전에 readMessage가 한다.
 	// 챕터와 다른 점: 잘못된 메시지는 처리하지 않고 "Ignored message from …"을 출력하며, 다섯 번째에 연결을 닫는다.
-	// 챕터가 답하는 {"type":0}이나 공백이 든 메시지도 잘못된 메시지이다 (목록은 README의 표).
-	// 챕터와 다른 점: 너무 큰 프레임은 연결을 닫고, 큰 메시지는 노드 전체에서 한 번에 둘만 읽는다.
+	// 챕터와 다른 점: JSON.stringify가 쓰는 형식이 아닌 메시지({"type":0}, 공백)와 여러 프레임으로 나눈 메시지도 잘못된 메시지이다.
+	// 챕터와 다른 점: 64 MiB가 넘는 프레임은 연결을 닫고, 16 KiB가 넘는 메시지는 노드 전체에서 한 번에 둘만 읽는다.
+	// 챕터와 다른 점: 닫힌 소켓에 온 메시지는 버린다.
 	ws.on("message", func(message Message) {
 		switch message.Type {
 		case QUERY_LATEST:
@@ -99,7 +98,7 @@ func initMessageHandler(ws *socket) {
 }
 
 // initErrorHandler는 소켓이 닫히거나 에러가 나면 closeConnection을 부른다. (main.js 223–226행)
-// 챕터와 다른 점: 열린 소켓의 에러는 "close"로 알리므로 closeConnection은 한 번만 불린다 ("error" 핸들러는 불리지 않는다).
+// 챕터와 다른 점: 열린 소켓의 에러도 "close"로 알리므로 closeConnection은 한 번만 불린다.
 func initErrorHandler(ws *socket) {
 	ws.on("close", func() { closeConnection(ws) })
 	ws.on("error", func() { closeConnection(ws) })
@@ -107,32 +106,29 @@ func initErrorHandler(ws *socket) {
 
 // closeConnection은 닫힌 소켓을 sockets에서 뺀다. (main.js 228–231행)
 func closeConnection(ws *socket) {
-	// 챕터와 다른 점: 닫힌 이유도 출력하고(200글자까지), 들어온 연결이면 ws.url(undefined) 대신 상대의 주소를 출력한다.
+	// 챕터와 다른 점: 닫힌 이유도 출력하고, 들어온 연결이면 ws.url(undefined) 대신 상대의 주소를 출력한다.
 	log.Printf("Connection failed to peer: %.200s (%.200v)", cmp.Or(ws.url, ws.addr), ws.reason())
 	// 챕터와 다른 점: 그 소켓만 뺀다 (챕터에서 두 번 불리면 splice(-1, 1)이 다른 소켓을 뺀다).
 	sockets = slices.DeleteFunc(sockets, func(s *socket) bool { return s == ws }) // sockets.splice(sockets.indexOf(ws), 1)
 }
 
-// connectToPeers는 받은 피어 주소마다 웹소켓을 열고, 열리면 initConnection을 부른다. 연결은 기다리지 않는다. (main.js 233–241행)
-// 노트와 다른 점: 노트는 peer를 포트 번호라, 소켓을 여기서 배열에 넣는다고 적었다. peer는 ws://… 주소이고, 넣는 것은 initConnection이다.
+// connectToPeers는 받은 피어 주소마다 웹소켓을 열고, 열리면 initConnection을 부른다. 연결을 기다리지는 않는다. (main.js 233–241행)
+// 노트와 다른 점: 노트는 peer를 포트 번호라 적었고, 소켓을 여기서 배열에 넣는다고 적었다. peer는 ws://… 주소이고, 넣는 것은 initConnection이다.
 func connectToPeers(newPeers []string) {
 	for _, peer := range newPeers {
-		// 챕터와 다른 점: ws://가 아닌 주소, 이미 연결한 주소, 이 노드 자신, 64개 넘게, 5초 안에 열리지 않으면 "error"가 된다.
-		// 챕터는 호스트가 없는 주소에 예외를 던진다.
+		// 챕터와 다른 점: ws://가 아닌 주소, 이미 연결한 주소, 이 노드 자신, 64개가 넘는 연결, 5초 안에 열리지 않는 연결은 "error"가 된다.
 		ws := newWebSocket(peer) // const ws = new WebSocket(peer)
 		ws.on("open", func() { initConnection(ws) })
-		// 챕터와 다른 점: 주소와 이유도 출력한다. 열린 뒤의 에러는 여기로 오지 않는다 ("close"가 된다).
-		// 노트와 다른 점: 노트는 소문자 connection으로 적었다.
+		// 챕터와 다른 점: 주소와 이유도 출력한다. 노트와 다른 점: 노트는 소문자 connection으로 적었다.
 		ws.on("error", func() { log.Printf("Connection failed: %.200q: %.200v", peer, ws.reason()) })
 	}
 }
 
 // handleBlockchainResponse는 받은 블록들을 보고 내 체인에 추가할지, 체인 전체를 요청할지, 체인을 교체할지 정한다. (main.js 243–273행)
-// 챕터와 다른 점: 잘못된 메시지(다른 형식으로 쓴 블록, 빈 배열, 첫 블록부터 해시로 이어지는 앞부분의 블록이나 마지막
-// 블록의 머클 루트가 data와 맞지 않는 것 등)는 여기 오지 않는다: 그런 메시지로는 QUERY_ALL도 보내지 않는다.
-// 노트와 다른 점: 노트는 두 ===를 ==로 적었다 (Go의 ==가 챕터의 ===이다).
+// 챕터와 다른 점: 잘못된 메시지(빈 배열, 유효할 수 없는 블록 등)는 여기 오지 않는다. 그래서 그런 메시지로 QUERY_ALL을 보내지도 않는다.
+// 노트와 다른 점: 노트는 두 ===를 ==로 적었다. Go의 ==가 챕터의 ===이다.
 func handleBlockchainResponse(message Message) {
-	receivedBlocks := message.Data // JSON.parse(message.data): mu를 잠그기 전에 readMessage가 했다
+	receivedBlocks := message.Data // JSON.parse(message.data)는 mu를 잠그기 전에 readMessage가 했다
 	latestBlockReceived := receivedBlocks[len(receivedBlocks)-1]
 	latestBlockHeld := getLatestBlock()
 
@@ -147,22 +143,19 @@ func handleBlockchainResponse(message Message) {
 				broadcast(responseLatestMsg())
 			}
 		} else if len(receivedBlocks) == 1 {
-			// 체인을 재구성(reorg)해야 한다: 블록 하나만 받았는데 이어지지 않으니 사이를 놓쳤거나 다른 포크이다. (챕터: Need to reorganize.)
-			// 노트와 다른 점: 노트는 "블록체인 전체 길이"가 1이면 "블록의 오류"이니 놓친 곳을 찾는다고 적었다. 받은 배열의
-			// 길이이고, 오류가 아니며, 놓친 곳을 찾지 않고 체인 전체를 요청한다.
+			// 체인을 재구성(reorg)해야 한다. 블록 하나만 받았는데 이어지지 않으니 사이를 놓쳤거나 다른 포크이다. (챕터: Need to reorganize.)
+			// 노트와 다른 점: 노트는 "블록체인 전체 길이"가 1이면 "블록의 오류"라 적었다. 받은 배열의 길이이고, 오류가 아니다.
 			log.Println("We have to query the chain from our peer")
-			// 챕터와 다른 점: 이미 QUERY_ALL을 보낸 피어에게는 다시 보내지 않는다 (이 블록을 알린 피어는 예외). 체인 전체를 거듭
-			// 받지 않도록이다 (README의 표).
+			// 챕터와 다른 점: 이미 QUERY_ALL을 보낸 피어에게는 다시 보내지 않는다 (그 피어가 이어지지 않는 새 블록을 알렸으면 보낸다).
 			broadcast(queryAllMsg())
 		} else {
-			// 체인을 교체한다: 여러 블록을 받았는데 마지막 블록이 내 체인에 이어지지 않으니 더 길고 유효하면 바꾼다. (챕터: Replace chain.)
-			// 노트와 다른 점: 노트는 받은 체인이 "내가 가진 길이보다 길고", "꽤 지난 뒤에 나타난" 것이면 바꾼다고 적었다. 이
-			// 분기는 index가 더 크고 이어지지 않는 블록을 여럿 받은 경우이다: 시간은 보지 않고, 길이와 유효성은 replaceChain이 본다.
+			// 체인을 교체한다. 여러 블록을 받았는데 마지막 블록이 이어지지 않으니 더 길고 유효하면 바꾼다. (챕터: Replace chain.)
+			// 노트와 다른 점: 노트는 "꽤 지난 뒤에 나타난" 더 긴 체인이면 바꾼다고 적었다. 시간은 보지 않는다.
 			log.Println("Received blockchain is longer than current blockchain")
 			replaceChain(receivedBlocks)
 		}
 	} else {
-		log.Println("Received blockchain is not longer than current blockchain. Do nothing") // 노트와 다른 점: 노트는 Receied
+		log.Println("Received blockchain is not longer than current blockchain. Do nothing") // 노트와 다른 점: 노트는 Receied로 적었다
 	}
 }
 
@@ -175,26 +168,25 @@ func queryAllMsg() Message { return Message{Type: QUERY_ALL, Data: nil} }
 func queryChainLengthMsg() Message { return Message{Type: QUERY_LATEST, Data: nil} }
 
 // responseChainMsg는 내 블록체인 전체를 담은 응답이다. (main.js 289–294행)
-// 노트와 다른 점: 노트의 JSON.stringify([getBlockchain()])는 체인을 배열로 한 번 더 감싼다. 노트의 설명은 "자신의"를 "자산의"로 적었다.
+// 노트와 다른 점: 노트의 JSON.stringify([getBlockchain()])는 체인을 배열로 한 번 더 감싼다. 노트는 "자신의"를 "자산의"로 적었다.
 func responseChainMsg() Message {
-	return Message{Type: RESPONSE_BLOCKCHAIN, Data: getBlockchain()} // "data": JSON.stringify(getBlockchain()): 보낼 때 한다
+	return Message{Type: RESPONSE_BLOCKCHAIN, Data: getBlockchain()} // "data": JSON.stringify(getBlockchain())는 보낼 때 한다
 }
 
 // responseLatestMsg는 내 최신 블록 하나를 배열에 담은 응답이다. (main.js 296–301행)
 func responseLatestMsg() Message {
-	return Message{Type: RESPONSE_BLOCKCHAIN, Data: []Block{getLatestBlock()}} // "data": JSON.stringify([getLatestBlock()]): 보낼 때 한다
+	return Message{Type: RESPONSE_BLOCKCHAIN, Data: []Block{getLatestBlock()}} // "data": JSON.stringify([getLatestBlock()])는 보낼 때 한다
 }
 
 // write는 메시지를 그 소켓으로 보낸다. 챕터의 ws.send처럼 기다리지 않고 돌아온다: 소켓의 대기열에 넣는다. (main.js 303행)
-// 챕터와 다른 점: 닫힌 소켓에는 보내지 않고(챕터는 예외를 던진다), 읽지 않아 프레임이 밀린 피어의 소켓은 닫는다. 모든 대기열이
-// 차면 가장 많이 밀린 다른 소켓을 닫거나, "Not sending to …"를 출력하고 보내지 않는다 (한계는 README).
-// 챕터와 다른 점: 이미 QUERY_ALL을 보낸 피어에게는 handleBlockchainResponse에 적은 대로 다시 보내지 않는다.
+// 챕터와 다른 점: 닫힌 소켓에는 보내지 않고, 프레임이 많이 밀린 소켓은 닫으며, 대기열들이 128 MiB에 이르면 보내지 않기도 한다.
+// 챕터와 다른 점: 이미 QUERY_ALL을 보낸 피어에게는 다시 보내지 않는다 (handleBlockchainResponse).
 // 노트와 다른 점: 노트는 서버 소켓이 클라이언트에게 보낸다고 적었다. 연결한 쪽도 받은 쪽도 write를 부른다.
 func write(ws *socket, message Message) {
 	ws.send(message) // ws.send(JSON.stringify(message))
 }
 
-// broadcast는 연결된 모든 소켓에 write로 메시지를 보낸다 (write가 보내지 않는 소켓은 건너뛴다). (main.js 305–309행)
+// broadcast는 연결된 모든 소켓에 write로 메시지를 보낸다. (main.js 305–309행)
 func broadcast(message Message) {
 	for _, s := range sockets { // sockets.forEach(function (socket) { write(socket, message); })
 		write(s, message)
@@ -213,7 +205,7 @@ func mineBlock(blockData json.RawMessage) *Block {
 }
 
 // replaceChain은 받은 체인이 유효하고 지금 체인보다 길면(같은 길이면 동전을 던져) 교체하고 새 마지막 블록을 알린다. (main.js 323–333행)
-// 받은 index가 더 클 때만 불리므로 유효한 체인은 늘 더 길다: 동전 던지기는 챕터에서도 쓰이지 않는다.
+// 받은 index가 더 클 때만 불리므로 유효한 체인은 늘 더 길다. 그래서 동전 던지기는 챕터에서도 쓰이지 않는다.
 func replaceChain(newBlocks []Block) {
 	if isValidChain(newBlocks) &&
 		(len(newBlocks) > len(blockchain) || (len(newBlocks) == len(blockchain) && mathrand.N(2) == 0)) { // random.boolean()

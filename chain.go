@@ -21,21 +21,21 @@ import (
 )
 
 // BlockHeader는 챕터의 class BlockHeader이다. JSON 키 순서도 챕터와 같다. (main.js 7–15행)
-// Hash(배너 아래)는 SHA-256의 32바이트이다. JSON에서는 챕터처럼 64자리 대문자 16진수 문자열로 쓰고 읽는다.
-// 챕터와 다른 점: 필드에 적은 한계 밖의 값이 든 블록을 받으면 그 메시지를 통째로 거부한다 (README 표).
+// Hash(배너 아래)는 SHA-256의 32바이트이다. JSON에서는 챕터처럼 64자리 대문자 16진수 문자열로 직렬화하고 파싱한다.
+// 챕터와 다른 점: 64자리 대문자 16진수가 아닌 해시, ±(2^53-1) 밖이거나 1.5, 1.0, 1e3처럼 쓴 정수, 256바이트가 넘는 version이 든 블록을 받으면 메시지째 거부한다.
 type BlockHeader struct {
-	Version      string `json:"version"`      // 챕터와 다른 점: 256바이트까지
-	Index        int64  `json:"index"`        // 챕터와 다른 점: 소수점과 지수 없이 쓴 ±(2^53-1) 안의 정수만 (1.5, 1.0, 1e3은 거부)
-	PreviousHash Hash   `json:"previousHash"` // 챕터와 다른 점: 64자리 대문자 16진수만 (다른 문자열은 해시와 같을 수 없다)
-	Timestamp    int64  `json:"timestamp"`    // 챕터와 다른 점: index와 같다
-	MerkleRoot   Hash   `json:"merkleRoot"`   // 챕터와 다른 점: previousHash와 같다
+	Version      string `json:"version"`
+	Index        int64  `json:"index"`
+	PreviousHash Hash   `json:"previousHash"`
+	Timestamp    int64  `json:"timestamp"`
+	MerkleRoot   Hash   `json:"merkleRoot"`
 }
 
 // Block은 챕터의 class Block이다. 헤더와 데이터로 되어 있다. (main.js 17–22행)
 type Block struct {
 	Header BlockHeader     `json:"header"`
 	Data   json.RawMessage `json:"data"` // 챕터와 다른 점: 배열만, 1 MiB까지. JSON.stringify가 쓴 [값,값,…] 그대로 둔다
-	costs                  // 챕터에 없는 값: 이 블록까지의 체인을 한 메시지로 보낼 때의 크기 (배너 아래)
+	costs                  // 챕터에 없는 것: 이 블록까지의 체인을 한 메시지로 보낼 때의 크기 (배너 아래)
 }
 
 // Node.js는 핸들러를 한 번에 하나씩 실행하므로 챕터는 전역 변수를 그냥 쓴다. Go에서는 요청과 받은 메시지가 동시에
@@ -108,7 +108,7 @@ func calculateHash(version string, index int64, previousHash Hash, timestamp int
 
 // calculateHashForBlock은 블록 헤더의 다섯 값으로 블록 해시를 구한다. (main.js 79–87행)
 func calculateHashForBlock(block Block) Hash {
-	// 받은 블록의 해시는 mu를 잠그기 전에 구해 두었다. 결과는 같고, 긴 체인을 받아도 mu를 오래 잠그지 않는다.
+	// 챕터에 없는 것: 받은 블록의 해시는 mu를 잠그기 전에 구해 두었다. 결과는 같고, 긴 체인을 받아도 mu를 오래 잠그지 않는다.
 	if f, _ := precomputed(block.Data); f.hash != (Hash{}) {
 		return f.hash
 	}
@@ -122,7 +122,7 @@ func calculateHashForBlock(block Block) Hash {
 }
 
 // isValidNewBlock은 newBlock이 previousBlock 바로 다음 블록으로 맞는지 검사한다. (main.js 89–110행)
-// 챕터와 다른 점: 받은 블록은 구조와 머클 루트를 받을 때 검사하므로, 여기서 그 두 로그를 출력하지 않는다.
+// 챕터와 다른 점: 받은 블록은 구조와 (검증이 닿는 블록의) 머클 루트를 받을 때 검사하므로, 그 두 로그를 출력하지 않는다.
 func isValidNewBlock(newBlock Block, previousBlock Block) bool {
 	if !isValidBlockStructure(newBlock) {
 		log.Printf("invalid block structure: %s", stringify(newBlock))
@@ -154,8 +154,8 @@ func isValidChain(blockchainToValidate []Block) bool {
 	if string(stringify(blockchainToValidate[0])) != string(stringify(getGenesisBlock())) {
 		return false
 	}
-	// tempBlocks는 검사를 마친 블록들이다. 챕터는 새 배열에 push하지만, 여기서는 받은 체인의 앞부분을 잘라 본다.
-	// 결과는 같고, 블록을 복사하지 않으므로 긴 체인을 받아도 mu를 오래 잠그지 않는다.
+	// tempBlocks는 검사를 마친 블록들이다. 챕터에 없는 것: 챕터는 새 배열에 push하지만, 여기서는 받은 체인의 앞부분을
+	// 잘라 본다. 결과는 같고, 블록을 복사하지 않으므로 긴 체인을 받아도 mu를 오래 잠그지 않는다.
 	tempBlocks := blockchainToValidate[:1]
 	for i := 1; i < len(blockchainToValidate); i++ {
 		if isValidNewBlock(blockchainToValidate[i], tempBlocks[i-1]) {
@@ -177,17 +177,17 @@ const (
 	maxLeaves         = 1 << 20   // 프레임 하나, 그리고 체인 전체의 응답에서 머클 리프 노드로 해시하는 data 값 수의 한계
 )
 
-// Hash는 SHA-256 값이다. 챕터는 해시를 64글자 대문자 16진수 문자열로 다루고, JSON에서도 그렇게 쓰고 읽는다.
+// Hash는 SHA-256 값이다. 챕터는 해시를 64자리 대문자 16진수 문자열로 다루고, JSON에서도 그렇게 쓰고 읽는다.
 // 메모리에서는 32바이트로 두어 블록 하나가 문자열 둘(128바이트)을 덜 쓴다.
 type Hash [32]byte
 
-// String은 64글자 대문자 16진수이다 (crypto-js의 SHA256(…).toString().toUpperCase()).
+// String은 64자리 대문자 16진수이다 (crypto-js의 SHA256(…).toString().toUpperCase()).
 func (h Hash) String() string { return fmt.Sprintf("%X", h[:]) }
 
 // MarshalText는 해시를 JSON 문자열로 쓴다.
 func (h Hash) MarshalText() ([]byte, error) { return []byte(h.String()), nil }
 
-// UnmarshalText는 64글자 대문자 16진수 문자열만 읽는다.
+// UnmarshalText는 64자리 대문자 16진수 문자열만 읽는다.
 // 챕터와 다른 점: 챕터의 previousHash와 merkleRoot는 아무 문자열이나 되지만, 다른 문자열인
 // 블록은 유효할 수 없다 (해시와 비교하므로). 여기서는 그 블록을 파싱할 때 거부한다.
 func (h *Hash) UnmarshalText(text []byte) error {
@@ -305,7 +305,7 @@ func merkleRootOf(data json.RawMessage) Hash { return factsOf(data).root }
 
 // prepareData는 data 배열의 머클 루트와 값의 수를 구한다. 이스케이프 없는 문자열들로만 된 data가 아니면 JSON.stringify가
 // 쓰는 형식인지도 보고(canonicalJSON), 값이 limit 개를 넘으면 해시하지 않고 거부한다. 리프 노드는 값을 String(value)로
-// 바꾼 문자열이 이미 64글자 대문자 16진수면 그 값, 아니면 그 문자열의 SHA-256이다 (빈 문자열도 해시한다).
+// 바꾼 문자열이 이미 64자리 대문자 16진수면 그 값, 아니면 그 문자열의 SHA-256이다 (빈 문자열도 해시한다).
 func prepareData(data json.RawMessage, limit int) (dataFacts, error) {
 	var texts []string // 값마다 String(value). 대부분의 data는 이스케이프 없는 문자열들이라 한 번에 읽는다 (String()은 그 자신)
 	if bytes.IndexByte(data, '\\') >= 0 || bytes.Contains(data, []byte("null")) || bytes.ContainsRune(data, utf8.RuneError) || json.Unmarshal(data, &texts) != nil {
@@ -323,7 +323,7 @@ func prepareData(data json.RawMessage, limit int) (dataFacts, error) {
 	if len(texts) > limit {
 		return dataFacts{}, fmt.Errorf("more than %d data values in one frame", maxLeaves)
 	}
-	leaves := make([]Hash, len(texts)) // 이미 64글자 대문자 16진수인 리프 노드는 그 값, 아니면 그 문자열의 SHA-256
+	leaves := make([]Hash, len(texts)) // 이미 64자리 대문자 16진수인 리프 노드는 그 값, 아니면 그 문자열의 SHA-256
 	for i, text := range texts {
 		if leaves[i].UnmarshalText([]byte(text)) != nil {
 			leaves[i] = sha256.Sum256([]byte(text))

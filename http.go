@@ -29,13 +29,14 @@ import (
 // 챕터와 다른 점: 노드의 페이지(GET /)와 그 페이지가 보는 P2P 메시지(GET /events)가 더 있다.
 func initHttpServer(ln net.Listener) {
 	mux := http.NewServeMux() // const app = express(). app.use(bodyParser.json())은 readBody가 한다
-	// 챕터와 다른 점: 본문은 /mineBlock과 /addPeers에서만 읽는다 (챕터는 모든 경로에서 읽어, 잘못된 JSON이면 /stop도 400이다).
+	// 챕터와 다른 점: 본문은 /mineBlock과 /addPeers에서만 읽는다 (챕터는 모든 경로에서 읽어, application/json인 잘못된 JSON이면 /stop도 400이다).
 
 	// GET /blocks: 블록체인 전체
 	mux.HandleFunc("GET /blocks", func(w http.ResponseWriter, r *http.Request) {
 		mu.Lock()
 		blocks := getBlockchain()
 		mu.Unlock()
+		// 챕터에 없는 것: 체인의 JSON은 체인의 버전마다 mu 밖에서 한 번 만들고 요청들이 나눠 쓴다 (stringifyChain).
 		respond(w, http.StatusOK, "application/json", stringifyChain(blocks)) // res.send(getBlockchain())
 	})
 
@@ -88,7 +89,7 @@ func initHttpServer(ln net.Listener) {
 	// 노트와 다른 점: 노트는 /addpeers로 적었다. Express는 대소문자를 가리지 않아 챕터에서도 되므로, 그 철자도 받는다.
 	addPeers := func(w http.ResponseWriter, r *http.Request) {
 		var peers []string
-		// 챕터와 다른 점: 잘못된 peers와 64개를 넘는 peers는 400이고, 잘못된 주소 하나는 그 주소만 건너뛴다 (챕터는 500).
+		// 챕터와 다른 점: 배열이 아닌 peers(챕터는 500)와 64개를 넘는 peers(챕터는 모두 연결)는 400이고, 잘못된 주소는 그 주소만 건너뛴다.
 		if !readBody(w, r, "peers", &peers) { // const peers = req.body.peers || []
 			return
 		} else if len(peers) > maxPeers {

@@ -35,7 +35,7 @@ func main() {
 	if err != nil {
 		log.Fatalf("%v (choose other ports with -http_port and -p2p_port, or HTTP_PORT and P2P_PORT)", err)
 	}
-	// Node는 스크립트를 끝까지 실행한 뒤에야 받은 연결, 메시지, 요청, app.listen의 콜백을 처리한다. 그동안 mu를 잠가 같게 한다.
+	// Node는 스크립트를 끝까지 실행한 뒤에야 받은 연결, 메시지, 요청, app.listen의 콜백을 처리한다. Go에서는 그동안 mu를 잠가 그 차례를 지킨다.
 	mu.Lock()
 	initHttpServer(httpListener) // initHttpServer();
 	initP2PServer(p2pListener)   // initP2PServer();

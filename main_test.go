@@ -1472,7 +1472,7 @@ var interopKinds = []struct{ name, body, data string }{
 	{"<&> U+2028", `{"data":["<&>","\u2028\u2029","😀"]}`, "[\"<&>\",\"\u2028\u2029\",\"😀\"]"}, // <, >, & 와 U+2028, U+2029는 JSON.stringify가 그대로 쓴다.
 	// 제어 문자는 짧은 이스케이프나 \u00XX로, DEL은 그대로, 글자 그대로의 \u2028은 \\u2028로 쓴다.
 	{"escapes", `{"data":["t\t n\n r\r q\" s\\ a\u0007 b\b f\f u\u001f d\u007f \\u2028"]}`, `["t\t n\n r\r q\" s\\ a\u0007 b\b f\f u\u001f d` + "\x7f" + ` \\u2028"]`},
-	{"hex leaf", `{"data":["` + genesisHash + `"]}`, `["` + genesisHash + `"]`}, // 64글자 대문자 16진수인 리프 노드는 해시하지 않고, 소문자인 것은 해시한다.
+	{"hex leaf", `{"data":["` + genesisHash + `"]}`, `["` + genesisHash + `"]`}, // 64자리 대문자 16진수인 리프 노드는 해시하지 않고, 소문자인 것은 해시한다.
 	{"hex leaves", `{"data":["` + strings.ToLower(genesisHash) + `","` + genesisHash + `","x"]}`, `["` + strings.ToLower(genesisHash) + `","` + genesisHash + `","x"]`},
 	// 수는 자바스크립트가 읽고 다시 쓴 꼴이다 (1.0 → 1, 1e21 → 1e+21, -0 → 0).
 	{"numbers", `{"data":[1.0, 1e21, -0, 1e-7, 0.1, 123456789012345678901234567890]}`, `[1,1e+21,0,1e-7,0.1,1.2345678901234568e+29]`},

@@ -47,10 +47,10 @@ type Message struct {
 var sockets []*socket
 
 // socket은 웹소켓 하나이다 (챕터의 ws). ws.on으로 핸들러를 등록하고 ws.send로 보낸다.
-// 챕터와 다른 점: 한 이벤트에 핸들러는 하나이고(나중 것이 앞의 것을 바꾼다), 열린 소켓의 에러는 "close"로 알린다.
+// 챕터와 다른 점: 열린 소켓의 에러는 "close" 하나로 알리고("error" 핸들러는 열리기 전의 에러에만 불린다), 닫는 프레임 없이 끊는다.
 type socket struct {
 	url   string // ws.url: 우리가 연결한 피어면 그 주소, 들어온 연결이면 ""
-	*conn        // 챕터에 없는 값: 연결, 보낼 대기열, 한계를 세는 값들 (배너 아래)
+	*conn        // 챕터에 없는 것: 연결, 보낼 대기열, 한계를 세는 값들 (배너 아래)
 }
 
 // getSockets는 연결된 소켓들을 반환한다. (main.js 152행)
@@ -64,12 +64,12 @@ func getSockets() []*socket { return sockets }
 func initP2PServer(ln net.Listener) {
 	newServer(ln, func(ws *socket) { initConnection(ws) }) // new WebSocket.Server(…), server.on("connection", …)
 	// 챕터와 다른 점: 실제로 리슨하는 포트를 출력한다 (-p2p_port 0이면 운영체제가 고른 포트).
-	log.Printf("Listening websocket p2p port on: %d", ln.Addr().(*net.TCPAddr).Port) // 노트와 다른 점: 노트는 listeing으로 적었다
+	log.Printf("Listening websocket p2p port on: %d", ln.Addr().(*net.TCPAddr).Port) // 노트와 다른 점: 노트는 소문자 listeing으로 적었고 : 뒤에 공백이 없다
 }
 
 // initConnection은 새 연결을 sockets에 넣고, 핸들러들을 등록하고, 상대에게 최신 블록을 요청한다. (main.js 198–203행)
 // 챕터와 다른 점: 첫 메시지가 5초 안에 오지 않는 연결은 닫는다.
-// 노트와 다른 점: 노트는 웹소켓 서버를 배열에 넣고 블록 길이를 보낸다고 적었다. 실제로는 소켓을 넣고 최신 블록을 요청한다.
+// 노트와 다른 점: 노트는 웹소켓 서버를 배열에 넣고 클라이언트에게 블록 길이를 보낸다고 적었다. 소켓을 넣고, 피어에게 최신 블록을 요청한다.
 func initConnection(ws *socket) {
 	sockets = append(sockets, ws) // sockets.push(ws)
 	initMessageHandler(ws)        // 노트와 다른 점: 노트는 intiMessageHandler로 적었다
@@ -81,10 +81,8 @@ func initConnection(ws *socket) {
 // 노트와 다른 점: 노트는 ws.on이 소켓을 "메세지 대기열"에 올린다고 적었다. 실제로는 함수를 등록한다.
 func initMessageHandler(ws *socket) {
 	// const message = JSON.parse(data)는 mu를 잠그기 전에 readMessage가 한다.
-	// 챕터와 다른 점: 잘못된 메시지는 처리하지 않고 "Ignored message from …"을 출력하며, 다섯 번째에 연결을 닫는다.
-	// 챕터와 다른 점: JSON.stringify가 쓰는 형식이 아닌 메시지({"type":0}, 공백)와 여러 프레임으로 나눈 메시지도 잘못된 메시지이다.
-	// 챕터와 다른 점: 64 MiB가 넘는 프레임은 연결을 닫고, 16 KiB가 넘는 메시지는 노드 전체에서 한 번에 둘만 읽는다.
-	// 챕터와 다른 점: 닫힌 소켓에 온 메시지는 버린다.
+	// 챕터와 다른 점: 잘못된 메시지(JSON.stringify의 형식이 아닌 것, 나눈 프레임도)는 "Ignored message"를 출력하고 다섯 번째에 닫는다.
+	// 챕터와 다른 점: 큰 프레임과 메시지에 한계가 있고, 닫힌 소켓에 온 메시지는 버린다.
 	ws.on("message", func(message Message) {
 		switch message.Type {
 		case QUERY_LATEST:
@@ -119,7 +117,7 @@ func connectToPeers(newPeers []string) {
 		// 챕터와 다른 점: ws://가 아닌 주소, 이미 연결한 주소, 이 노드 자신, 64개가 넘는 연결, 5초 안에 열리지 않는 연결은 "error"가 된다.
 		ws := newWebSocket(peer) // const ws = new WebSocket(peer)
 		ws.on("open", func() { initConnection(ws) })
-		// 챕터와 다른 점: 주소와 이유도 출력한다. 노트와 다른 점: 노트는 소문자 connection으로 적었다.
+		// 챕터와 다른 점: 주소와 이유도 출력하고, 열린 뒤의 에러에는 불리지 않는다. 노트와 다른 점: 노트는 소문자 connection으로 적었다.
 		ws.on("error", func() { log.Printf("Connection failed: %.200q: %.200v", peer, ws.reason()) })
 	}
 }
@@ -144,13 +142,13 @@ func handleBlockchainResponse(message Message) {
 			}
 		} else if len(receivedBlocks) == 1 {
 			// 체인을 재구성(reorg)해야 한다. 블록 하나만 받았는데 이어지지 않으니 사이를 놓쳤거나 다른 포크이다. (챕터: Need to reorganize.)
-			// 노트와 다른 점: 노트는 "블록체인 전체 길이"가 1이면 "블록의 오류"라 적었다. 받은 배열의 길이이고, 오류가 아니다.
+			// 노트와 다른 점: 노트는 "전체 길이" 1을 "블록의 오류"로 보고 놓친 곳을 확인한다고 적었다. 받은 배열의 길이이고, 체인 전체를 요청할 뿐이다.
 			log.Println("We have to query the chain from our peer")
-			// 챕터와 다른 점: 이미 QUERY_ALL을 보낸 피어에게는 다시 보내지 않는다 (그 피어가 이어지지 않는 새 블록을 알렸으면 보낸다).
+			// 챕터와 다른 점: 이미 QUERY_ALL을 보낸 피어에게는, 그 피어가 이어지지 않는 블록 하나를 새로 알릴 때까지 다시 보내지 않는다.
 			broadcast(queryAllMsg())
 		} else {
 			// 체인을 교체한다. 여러 블록을 받았는데 마지막 블록이 이어지지 않으니 더 길고 유효하면 바꾼다. (챕터: Replace chain.)
-			// 노트와 다른 점: 노트는 "꽤 지난 뒤에 나타난" 더 긴 체인이면 바꾼다고 적었다. 시간은 보지 않는다.
+			// 노트와 다른 점: 노트는 받은 체인이 "내가 가진 길이보다 길" 때라 적었다. 여러 블록을 받았을 뿐이고, 길이는 replaceChain이 본다.
 			log.Println("Received blockchain is longer than current blockchain")
 			replaceChain(receivedBlocks)
 		}
@@ -179,7 +177,7 @@ func responseLatestMsg() Message {
 }
 
 // write는 메시지를 그 소켓으로 보낸다. 챕터의 ws.send처럼 기다리지 않고 돌아온다: 소켓의 대기열에 넣는다. (main.js 303행)
-// 챕터와 다른 점: 닫힌 소켓에는 보내지 않고, 프레임이 많이 밀린 소켓은 닫으며, 대기열들이 128 MiB에 이르면 보내지 않기도 한다.
+// 챕터와 다른 점: 닫힌 소켓에는 보내지 않는다. 밀리거나 30초 안에 보내지 못한 소켓은 닫고, 대기열들의 합이 128 MiB에 이르면 보내지 않기도 한다.
 // 챕터와 다른 점: 이미 QUERY_ALL을 보낸 피어에게는 다시 보내지 않는다 (handleBlockchainResponse).
 // 노트와 다른 점: 노트는 서버 소켓이 클라이언트에게 보낸다고 적었다. 연결한 쪽도 받은 쪽도 write를 부른다.
 func write(ws *socket, message Message) {
@@ -648,7 +646,7 @@ func receive(ws *socket, data []byte) {
 // 값과 같다. UTF-8이 아닌 바이트만은 따로 본다: Go는 그것을 더 긴 U+FFFD로 읽어, 줄어드는 이스케이프와 길이를 맞출 수
 // 있다. type이 정수가 아니거나 data가 없거나 문자열도 null도 아니면 거부한다. RESPONSE_BLOCKCHAIN이면 data의 블록 배열도
 // 그렇게 파싱하고, 머클 루트와 해시를 미리 계산해 둔다 (decodeBlocks): 빈 배열, 구조가 틀린 블록(isValidBlockStructure와
-// withinLimits: 챕터는 addBlock이나 replaceChain에서야 거부한다), 64글자 대문자 16진수가 아닌 해시나 data와 맞지
+// withinLimits: 챕터는 addBlock이나 replaceChain에서야 거부한다), 64자리 대문자 16진수가 아닌 해시나 data와 맞지
 // 않는 머클 루트(유효할 수 없는 블록, prepareBlocks), 2^20개가 넘는 data 값, Go가 자바스크립트와 같게 읽지 못하는
 // data(canonicalJSON: 짝이 없는 \ud800, U+FFFD, 64겹보다 깊은 값)와 "toString" 키가 든 메시지는 통째로 거부한다. 모르는 type은 챕터처럼 받고
 // 넘어간다. 여러 프레임으로 나눈 메시지는 프레임마다 따로 읽어 잘못된 메시지가 된다 (readPump).

@@ -22,7 +22,8 @@ import (
 
 // BlockHeader는 챕터의 class BlockHeader이다. JSON 키 순서도 챕터와 같다. (main.js 7–15행)
 // Hash(배너 아래)는 SHA-256의 32바이트이다. JSON에서는 챕터처럼 64자리 대문자 16진수 문자열로 직렬화하고 파싱한다.
-// 챕터와 다른 점: 64자리 대문자 16진수가 아닌 해시, ±(2^53-1) 밖이거나 1.5, 1.0, 1e3처럼 쓴 정수, 256바이트가 넘는 version이 든 블록을 받으면 메시지째 거부한다.
+// 챕터와 다른 점: 해시가 64자리 대문자 16진수가 아니거나, index나 timestamp가 ±(2^53-1) 안의 정수로 쓰이지 않았거나(1.5, 1.0, 1e3),
+// version이 256바이트를 넘는 블록을 받으면 메시지째 거부한다.
 type BlockHeader struct {
 	Version      string `json:"version"`
 	Index        int64  `json:"index"`
@@ -34,7 +35,7 @@ type BlockHeader struct {
 // Block은 챕터의 class Block이다. 헤더와 데이터로 되어 있다. (main.js 17–22행)
 type Block struct {
 	Header BlockHeader     `json:"header"`
-	Data   json.RawMessage `json:"data"` // 챕터와 다른 점: 배열만, 1 MiB까지. JSON.stringify가 쓴 [값,값,…] 그대로 둔다
+	Data   json.RawMessage `json:"data"` // 챕터와 다른 점: 배열만, 1 MiB까지. JSON.stringify로 직렬화한 [값,값,…] 그대로 둔다
 	costs                  // 챕터에 없는 것: 이 블록까지의 체인을 한 메시지로 보낼 때의 크기 (배너 아래)
 }
 
@@ -69,7 +70,7 @@ func getGenesisBlock() Block {
 }
 
 // generateNextBlock은 마지막 블록 다음에 올 새 블록을 blockData로 생성한다. (main.js 43–55행)
-// blockData는 JSON.stringify가 쓰는 형식의 배열이다. /mineBlock의 readBody가 그렇게 만든다.
+// blockData는 JSON.stringify로 직렬화한 형식의 배열이다. /mineBlock의 readBody가 그렇게 만든다.
 func generateNextBlock(blockData json.RawMessage) Block {
 	previousBlock := getLatestBlock()
 	currentVersion := getCurrentVersion()
@@ -92,7 +93,7 @@ func getCurrentTimestamp() int64 { return (time.Now().UnixMilli() + 500) / 1000 
 
 // addBlock은 새 블록이 마지막 블록 위에 올 수 있으면 체인에 추가하고 true를 반환한다. (main.js 67–73행)
 func addBlock(newBlock Block) bool {
-	// 챕터와 다른 점: 체인 전체가 한 메시지(64 MiB)에 담기지 않게 할 블록은 추가하지 않는다 ("Not adding block").
+	// 챕터와 다른 점: 체인 전체가 한 메시지(64 MiB, data 값 2^20개)에 담기지 않게 할 블록은 추가하지 않는다 ("Not adding block").
 	if isValidNewBlock(newBlock, getLatestBlock()) && fitsInOneMessage(&newBlock) {
 		blockchain = append(blockchain, newBlock)
 		return true
@@ -142,7 +143,7 @@ func isValidNewBlock(newBlock Block, previousBlock Block) bool {
 }
 
 // isValidBlockStructure는 블록의 각 값이 맞는 타입인지 검사한다. (main.js 112–119행)
-// 챕터와 다른 점: 받은 블록은 JSON.stringify가 쓰는 형식 그대로여야 한다. 공백, 다른 키 순서, 추가 키, 1.0은 메시지째 거부한다.
+// 챕터와 다른 점: 받은 블록은 JSON.stringify로 직렬화한 형식 그대로여야 한다. 공백, 다른 키 순서, 추가 키, 1.0은 메시지째 거부한다.
 func isValidBlockStructure(block Block) bool {
 	// 챕터의 typeof 검사 다섯(version, previousHash, merkleRoot는 'string', index, timestamp는 'number')은
 	// Go의 타입(string, Hash, int64)이 늘 참으로 만든다. 그 타입으로 읽을 수 없는 블록은 받을 때 거부한다.
@@ -274,7 +275,7 @@ func fitsInOneMessage(newBlock *Block) bool {
 	bodies.Delete(&newBlock.Data[0])
 	newBlock.total = chainCost(blockchain).plus(newBlock.own)
 	if !newBlock.total.within() {
-		log.Printf("Not adding block %d: the whole chain would no longer fit in one frame of 64 MiB", newBlock.Header.Index)
+		log.Printf("Not adding block %d: the whole chain would no longer fit in one frame (64 MiB, 2^20 data values)", newBlock.Header.Index)
 	}
 	return newBlock.total.within()
 }

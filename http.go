@@ -36,7 +36,7 @@ func initHttpServer(ln net.Listener) {
 		mu.Lock()
 		blocks := getBlockchain()
 		mu.Unlock()
-		// 챕터에 없는 것: 체인의 JSON은 체인의 버전마다 mu 밖에서 한 번 만들고 요청들이 나눠 쓴다 (stringifyChain).
+		// 챕터에 없는 것: 체인의 JSON은 체인이 바뀔 때마다 mu 밖에서 한 번 만들고 요청들이 나눠 쓴다 (stringifyChain).
 		respond(w, http.StatusOK, "application/json", stringifyChain(blocks)) // res.send(getBlockchain())
 	})
 
@@ -44,7 +44,7 @@ func initHttpServer(ln net.Listener) {
 	// 노트와 다른 점: 노트의 코드는 function (req, res) {/ 로, { 뒤에 /가 하나 더 있다 (문법 오류).
 	mux.HandleFunc("POST /mineBlock", func(w http.ResponseWriter, r *http.Request) {
 		var data json.RawMessage
-		// 챕터와 다른 점: 배열이 아닌 data, 1e400, 짝 없는 \ud800, 64겹보다 깊은 값, "toString" 키는 400과 {"error":"…"}이다.
+		// 챕터와 다른 점: 배열이 아닌 data, "toString" 키, 1e400, 짝 없는 \ud800, U+FFFD, 64겹보다 깊은 값 등은 400과 {"error":"…"}이다.
 		// 챕터와 다른 점: utf-8이 아닌 charset은 415, 압축한 본문은 400이다 (챕터는 utf-16과 압축한 본문도 읽는다).
 		if !readBody(w, r, "data", &data) { // const data = req.body.data || []
 			return
@@ -67,7 +67,7 @@ func initHttpServer(ln net.Listener) {
 	// POST /stop: 응답한 뒤 프로세스를 끝낸다
 	mux.HandleFunc("POST /stop", func(w http.ResponseWriter, r *http.Request) {
 		respond(w, http.StatusOK, "application/json", stringify(map[string]string{"msg": "Stopping server"}))
-		// 챕터와 다른 점: 챕터는 process.exit()로 바로 끝낸다. 여기서는 응답이 나간 뒤 run(main.go)이 끝낸다.
+		// 챕터와 다른 점: 챕터는 process.exit()로 바로 끝낸다. 여기서는 응답이 나간 뒤 run(main.go)이 끝낸다 (2초까지, 그동안 P2P는 돈다).
 		stop()
 	})
 
@@ -86,7 +86,7 @@ func initHttpServer(ln net.Listener) {
 	})
 
 	// POST /addPeers {"peers":[…]}: 피어마다 웹소켓을 연다.
-	// 노트와 다른 점: 노트는 /addpeers로 적었다. Express는 대소문자를 가리지 않아 챕터에서도 되므로, 그 철자도 받는다.
+	// 노트와 다른 점: 노트는 /addpeers로 적었다. Express는 대소문자를 가리지 않아 챕터에서도 되므로, 노트의 철자만은 받는다.
 	addPeers := func(w http.ResponseWriter, r *http.Request) {
 		var peers []string
 		// 챕터와 다른 점: 배열이 아닌 peers(챕터는 500)와 64개를 넘는 peers(챕터는 모두 연결)는 400이고, 잘못된 주소는 그 주소만 건너뛴다.

@@ -47,7 +47,7 @@ type Message struct {
 var sockets []*socket
 
 // socket은 웹소켓 하나이다 (챕터의 ws). ws.on으로 핸들러를 등록하고 ws.send로 보낸다.
-// 챕터와 다른 점: 열린 소켓의 에러는 "close" 하나로 알리고("error" 핸들러는 열리기 전의 에러에만 불린다), 닫는 프레임 없이 끊는다.
+// 챕터와 다른 점: ws.on("error")는 앞의 핸들러를 바꾸고 열리기 전의 에러에만 불린다. 열린 소켓의 에러는 "close"로 알리고, 닫는 프레임 없이 끊는다.
 type socket struct {
 	url   string // ws.url: 우리가 연결한 피어면 그 주소, 들어온 연결이면 ""
 	*conn        // 챕터에 없는 것: 연결, 보낼 대기열, 한계를 세는 값들 (배너 아래)
@@ -81,8 +81,9 @@ func initConnection(ws *socket) {
 // 노트와 다른 점: 노트는 ws.on이 소켓을 "메세지 대기열"에 올린다고 적었다. 실제로는 함수를 등록한다.
 func initMessageHandler(ws *socket) {
 	// const message = JSON.parse(data)는 mu를 잠그기 전에 readMessage가 한다.
-	// 챕터와 다른 점: 잘못된 메시지(JSON.stringify의 형식이 아닌 것, 나눈 프레임도)는 "Ignored message"를 출력하고 다섯 번째에 닫는다.
-	// 챕터와 다른 점: 큰 프레임과 메시지에 한계가 있고, 닫힌 소켓에 온 메시지는 버린다.
+	// 챕터와 다른 점: 잘못된 메시지는 "Ignored message"를 출력하고 다섯 번째에 닫는다. JSON.stringify로 직렬화한 형식이 아닌 것,
+	// {"type":0}, 나눈 프레임, Go가 자바스크립트와 같게 파싱하지 못하는 data(U+FFFD, 64겹보다 깊은 값) 등이다 (README 표).
+	// 챕터와 다른 점: 16 KiB가 넘는 메시지는 노드 전체에서 한 번에 둘만 읽고, RSV 비트를 보지 않으며, 닫힌 소켓에 온 메시지는 버린다.
 	ws.on("message", func(message Message) {
 		switch message.Type {
 		case QUERY_LATEST:
@@ -123,7 +124,7 @@ func connectToPeers(newPeers []string) {
 }
 
 // handleBlockchainResponse는 받은 블록들을 보고 내 체인에 추가할지, 체인 전체를 요청할지, 체인을 교체할지 정한다. (main.js 243–273행)
-// 챕터와 다른 점: 잘못된 메시지(빈 배열, 유효할 수 없는 블록 등)는 여기 오지 않는다. 그래서 그런 메시지로 QUERY_ALL을 보내지도 않는다.
+// 챕터와 다른 점: 잘못된 메시지(빈 배열, 유효할 수 없는 블록, Go가 같게 파싱하지 못하는 data 등)는 여기 오지 않고, QUERY_ALL도 보내지 않는다.
 // 노트와 다른 점: 노트는 두 ===를 ==로 적었다. Go의 ==가 챕터의 ===이다.
 func handleBlockchainResponse(message Message) {
 	receivedBlocks := message.Data // JSON.parse(message.data)는 mu를 잠그기 전에 readMessage가 했다
@@ -148,7 +149,7 @@ func handleBlockchainResponse(message Message) {
 			broadcast(queryAllMsg())
 		} else {
 			// 체인을 교체한다. 여러 블록을 받았는데 마지막 블록이 이어지지 않으니 더 길고 유효하면 바꾼다. (챕터: Replace chain.)
-			// 노트와 다른 점: 노트는 받은 체인이 "내가 가진 길이보다 길" 때라 적었다. 여러 블록을 받았을 뿐이고, 길이는 replaceChain이 본다.
+			// 노트와 다른 점: 노트는 받은 체인이 "내가 가진 길이보다 길" 때라 적고 바로 바꾼다고 적었다. 길이와 유효성은 replaceChain이 본다.
 			log.Println("Received blockchain is longer than current blockchain")
 			replaceChain(receivedBlocks)
 		}
@@ -177,7 +178,8 @@ func responseLatestMsg() Message {
 }
 
 // write는 메시지를 그 소켓으로 보낸다. 챕터의 ws.send처럼 기다리지 않고 돌아온다: 소켓의 대기열에 넣는다. (main.js 303행)
-// 챕터와 다른 점: 닫힌 소켓에는 보내지 않는다. 밀리거나 30초 안에 보내지 못한 소켓은 닫고, 대기열들의 합이 128 MiB에 이르면 보내지 않기도 한다.
+// 챕터와 다른 점: 닫힌 소켓에는 보내지 않는다. 밀리거나 30초 안에 보내지 못한 소켓은 닫고, 대기열들의 합이 128 MiB에 이르면
+// 가장 많이 밀린 소켓(이 소켓일 수도 있다)을 닫거나 보내지 않는다.
 // 챕터와 다른 점: 이미 QUERY_ALL을 보낸 피어에게는 다시 보내지 않는다 (handleBlockchainResponse).
 // 노트와 다른 점: 노트는 서버 소켓이 클라이언트에게 보낸다고 적었다. 연결한 쪽도 받은 쪽도 write를 부른다.
 func write(ws *socket, message Message) {

@@ -22,8 +22,7 @@ import (
 
 // BlockHeader는 챕터의 class BlockHeader이다. JSON 키 순서도 챕터와 같다. (main.js 7–15행)
 // Hash(배너 아래)는 SHA-256의 32바이트이다. JSON에서는 챕터처럼 64자리 대문자 16진수 문자열로 직렬화하고 파싱한다.
-// 챕터와 다른 점: 해시가 64자리 대문자 16진수가 아니거나, index나 timestamp가 ±(2^53-1) 안의 정수로 쓰이지 않았거나(1.5, 1.0, 1e3),
-// version이 256바이트를 넘는 블록을 받으면 메시지째 거부한다.
+// 챕터와 다른 점: 해시, index, timestamp, version이 한계 밖인 블록을 받으면 메시지째 거부한다 (README 표).
 type BlockHeader struct {
 	Version      string `json:"version"`
 	Index        int64  `json:"index"`
@@ -85,7 +84,7 @@ func generateNextBlock(blockData json.RawMessage) Block {
 }
 
 // getCurrentVersion은 이 노드가 생성하는 블록의 버전으로, 챕터 2의 package.json처럼 "2.1.0"이다. (main.js 57–61행)
-// 챕터와 다른 점: ./package.json을 읽지 않고 값을 코드에 적었다 (이 Go 노드는 그 파일 없이 돈다).
+// 챕터와 다른 점: ./package.json을 읽지 않고 값을 코드에 적었다.
 func getCurrentVersion() string { return "2.1.0" }
 
 // getCurrentTimestamp는 지금 시각을 초 단위로 반환한다 (Math.round(밀리초 / 1000)). (main.js 63–65행)
@@ -93,7 +92,7 @@ func getCurrentTimestamp() int64 { return (time.Now().UnixMilli() + 500) / 1000 
 
 // addBlock은 새 블록이 마지막 블록 위에 올 수 있으면 체인에 추가하고 true를 반환한다. (main.js 67–73행)
 func addBlock(newBlock Block) bool {
-	// 챕터와 다른 점: 체인 전체가 한 메시지(64 MiB, data 값 2^20개)에 담기지 않게 할 블록은 추가하지 않는다 ("Not adding block").
+	// 챕터와 다른 점: 체인 전체를 한 메시지에 담을 수 없게 만드는 블록은 추가하지 않는다 (README 표).
 	if isValidNewBlock(newBlock, getLatestBlock()) && fitsInOneMessage(&newBlock) {
 		blockchain = append(blockchain, newBlock)
 		return true
@@ -109,7 +108,7 @@ func calculateHash(version string, index int64, previousHash Hash, timestamp int
 
 // calculateHashForBlock은 블록 헤더의 다섯 값으로 블록 해시를 구한다. (main.js 79–87행)
 func calculateHashForBlock(block Block) Hash {
-	// 챕터에 없는 것: 받은 블록의 해시는 mu를 잠그기 전에 구해 두었다. 결과는 같고, 긴 체인을 받아도 mu를 오래 잠그지 않는다.
+	// 챕터에 없는 것: 받은 블록이면 mu를 잠그기 전에 구해 둔 해시를 쓴다 (결과는 같고, mu를 오래 잠그지 않는다).
 	if f, _ := precomputed(block.Data); f.hash != (Hash{}) {
 		return f.hash
 	}
@@ -123,10 +122,9 @@ func calculateHashForBlock(block Block) Hash {
 }
 
 // isValidNewBlock은 newBlock이 previousBlock 바로 다음 블록으로 맞는지 검사한다. (main.js 89–110행)
-// 챕터와 다른 점: 받은 블록은 구조와 (검증이 닿는 블록의) 머클 루트를 받을 때 검사하므로, 그 두 로그를 출력하지 않는다.
 func isValidNewBlock(newBlock Block, previousBlock Block) bool {
 	if !isValidBlockStructure(newBlock) {
-		log.Printf("invalid block structure: %s", stringify(newBlock))
+		log.Printf("invalid block structure: %s", stringify(newBlock)) // 챕터와 다른 점: 받은 블록은 받을 때 검사해 여기 오지 않는다
 		return false
 	} else if previousBlock.Header.Index+1 != newBlock.Header.Index {
 		log.Println("Invalid index")
@@ -136,18 +134,18 @@ func isValidNewBlock(newBlock Block, previousBlock Block) bool {
 		return false
 	} else if (string(newBlock.Data) != "[]" && merkleRootOf(newBlock.Data) != newBlock.Header.MerkleRoot) || // data.length !== 0
 		(string(newBlock.Data) == "[]" && (Hash{}) != newBlock.Header.MerkleRoot) { // '0'.repeat(64): 빈 data의 머클 루트
-		log.Println("Invalid merkleRoot")
+		log.Println("Invalid merkleRoot") // 챕터와 다른 점: 받은 블록은 받을 때 검사해 여기 오지 않는다
 		return false
 	}
 	return true
 }
 
 // isValidBlockStructure는 블록의 각 값이 맞는 타입인지 검사한다. (main.js 112–119행)
-// 챕터와 다른 점: 받은 블록은 JSON.stringify로 직렬화한 형식 그대로여야 한다. 공백, 다른 키 순서, 추가 키, 1.0은 메시지째 거부한다.
+// 챕터와 다른 점: 받은 블록은 JSON.stringify로 직렬화한 형식 그대로여야 한다 (README 표).
 func isValidBlockStructure(block Block) bool {
 	// 챕터의 typeof 검사 다섯(version, previousHash, merkleRoot는 'string', index, timestamp는 'number')은
 	// Go의 타입(string, Hash, int64)이 늘 참으로 만든다. 그 타입으로 읽을 수 없는 블록은 받을 때 거부한다.
-	return len(block.Data) >= 2 && block.Data[0] == '[' // 챕터와 다른 점: typeof(data) === 'object' 대신 배열인지 본다 (null과 객체는 거짓)
+	return len(block.Data) >= 2 && block.Data[0] == '[' // 챕터와 다른 점: typeof(data) === 'object' 대신 배열인지 본다
 }
 
 // isValidChain은 첫 블록이 제네시스 블록과 같고 모든 블록이 앞 블록 위에 맞게 올라가 있는지 검사한다. (main.js 121–133행)
@@ -155,8 +153,8 @@ func isValidChain(blockchainToValidate []Block) bool {
 	if string(stringify(blockchainToValidate[0])) != string(stringify(getGenesisBlock())) {
 		return false
 	}
-	// tempBlocks는 검사를 마친 블록들이다. 챕터에 없는 것: 챕터는 새 배열에 push하지만, 여기서는 받은 체인의 앞부분을
-	// 잘라 본다. 결과는 같고, 블록을 복사하지 않으므로 긴 체인을 받아도 mu를 오래 잠그지 않는다.
+	// tempBlocks는 검사를 마친 블록들이다.
+	// 챕터에 없는 것: 새 배열에 push하는 대신 받은 체인의 앞부분을 잘라 쓴다 (결과는 같고, 복사하지 않아 mu를 오래 잠그지 않는다).
 	tempBlocks := blockchainToValidate[:1]
 	for i := 1; i < len(blockchainToValidate); i++ {
 		if isValidNewBlock(blockchainToValidate[i], tempBlocks[i-1]) {

@@ -24,12 +24,11 @@ import (
 )
 
 // initHttpServer는 ln(main이 미리 연 포트)에서 HTTP API를 연다. 체인과 소켓을 다루는 부분만 mu를 잠근다. (main.js 154–190행)
-// 챕터와 다른 점: 다른 사이트의 POST, 다른 호스트 이름, 다르게 쓴 경로와 메서드는 거부하고, 요청의 수, 크기, 시간에 한계가 있다.
-// 챕터와 다른 점: Express의 ETag와 304, OPTIONS 자동 응답이 없다.
-// 챕터와 다른 점: 노드의 페이지(GET /)와 그 페이지가 보는 P2P 메시지(GET /events)가 더 있다.
+// 챕터와 다른 점: 다른 사이트의 POST, 다른 호스트 이름, 다르게 쓴 경로를 거부하고, 요청에 한계가 있다 (README 표).
+// 챕터와 다른 점: Express의 ETag, 304, OPTIONS 응답, X-Powered-By 헤더가 없고, GET /(노드의 페이지)와 GET /events가 더 있다.
 func initHttpServer(ln net.Listener) {
 	mux := http.NewServeMux() // const app = express(). app.use(bodyParser.json())은 readBody가 한다
-	// 챕터와 다른 점: 본문은 /mineBlock과 /addPeers에서만 읽는다 (챕터는 모든 경로에서 읽어, application/json인 잘못된 JSON이면 /stop도 400이다).
+	// 챕터와 다른 점: 본문은 /mineBlock과 /addPeers에서만 읽는다 (README 표).
 
 	// GET /blocks: 블록체인 전체
 	mux.HandleFunc("GET /blocks", func(w http.ResponseWriter, r *http.Request) {
@@ -44,8 +43,7 @@ func initHttpServer(ln net.Listener) {
 	// 노트와 다른 점: 노트의 코드는 function (req, res) {/ 로, { 뒤에 /가 하나 더 있다 (문법 오류).
 	mux.HandleFunc("POST /mineBlock", func(w http.ResponseWriter, r *http.Request) {
 		var data json.RawMessage
-		// 챕터와 다른 점: 배열이 아닌 data, "toString" 키, 1e400, 짝 없는 \ud800, U+FFFD, 64겹보다 깊은 값 등은 400과 {"error":"…"}이다.
-		// 챕터와 다른 점: utf-8이 아닌 charset은 415, 압축한 본문은 400이다 (챕터는 utf-16과 압축한 본문도 읽는다).
+		// 챕터와 다른 점: 배열이 아니거나 Go가 자바스크립트와 같게 파싱하지 못하는 data는 400, utf-8이 아닌 본문은 415이다 (README 표).
 		if !readBody(w, r, "data", &data) { // const data = req.body.data || []
 			return
 		}
@@ -67,7 +65,7 @@ func initHttpServer(ln net.Listener) {
 	// POST /stop: 응답한 뒤 프로세스를 끝낸다
 	mux.HandleFunc("POST /stop", func(w http.ResponseWriter, r *http.Request) {
 		respond(w, http.StatusOK, "application/json", stringify(map[string]string{"msg": "Stopping server"}))
-		// 챕터와 다른 점: 챕터는 process.exit()로 바로 끝낸다. 여기서는 응답이 나간 뒤 run(main.go)이 끝낸다 (2초까지, 그동안 P2P는 돈다).
+		// 챕터와 다른 점: process.exit()로 바로 끝내지 않고, 응답이 나간 뒤 run(main.go)이 끝낸다 (2초까지, 그동안 P2P는 돈다).
 		stop()
 	})
 
@@ -86,10 +84,10 @@ func initHttpServer(ln net.Listener) {
 	})
 
 	// POST /addPeers {"peers":[…]}: 피어마다 웹소켓을 연다.
-	// 노트와 다른 점: 노트는 /addpeers로 적었다. Express는 대소문자를 가리지 않아 챕터에서도 되므로, 노트의 철자만은 받는다.
+	// 노트와 다른 점: 노트는 /addpeers로 적었다. Express는 대소문자를 가리지 않아 챕터에서도 되므로 그 철자도 받는다.
 	addPeers := func(w http.ResponseWriter, r *http.Request) {
 		var peers []string
-		// 챕터와 다른 점: 배열이 아닌 peers(챕터는 500)와 64개를 넘는 peers(챕터는 모두 연결)는 400이고, 잘못된 주소는 그 주소만 건너뛴다.
+		// 챕터와 다른 점: 잘못된 peers와 64개를 넘는 peers는 400이고, 잘못된 주소 문자열과 null은 그 주소만 건너뛴다 (README 표).
 		if !readBody(w, r, "peers", &peers) { // const peers = req.body.peers || []
 			return
 		} else if len(peers) > maxPeers {

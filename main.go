@@ -30,19 +30,20 @@ var (
 // main은 챕터의 끝처럼 HTTP 서버와 P2P 서버를 연다. (main.js 336–337행)
 func main() {
 	flag.Parse()
-	// 챕터와 다른 점: 두 포트를 먼저 열고, 사용 중이면 바꿀 플래그를 알리고 끝난다 (챕터는 예외로 죽는다).
+	// 챕터와 다른 점: 두 포트를 먼저 열고, 사용 중이면 바꿀 플래그를 알리고 끝난다.
 	httpListener, p2pListener, err := setUp()
 	if err != nil {
 		log.Fatalf("%v (choose other ports with -http_port and -p2p_port, or HTTP_PORT and P2P_PORT)", err)
 	}
-	// Node는 스크립트를 끝까지 실행한 뒤에야 받은 연결, 메시지, 요청, app.listen의 콜백을 처리한다. Go에서는 그동안 mu를 잠가 그 차례를 지킨다.
+	// Node는 스크립트를 끝까지 실행한 뒤에야 콜백을 처리한다. Go에서는 그동안 mu를 잠가, 받은 연결과 메시지, 요청, app.listen의
+	// 콜백이 그 뒤에 처리되게 한다.
 	mu.Lock()
 	initHttpServer(httpListener) // initHttpServer();
 	initP2PServer(p2pListener)   // initP2PServer();
-	// 챕터와 다른 점: -peers의 주소들(쉼표나 공백으로 나눈다)에 연결한다.
+	// 챕터와 다른 점: -peers의 주소들(쉼표나 공백으로 나눈다)에도 연결한다.
 	connectToPeers(strings.Fields(strings.ReplaceAll(*startPeers, ",", " ")))
 	mu.Unlock()
-	run() // 챕터와 다른 점: POST /stop이나 Ctrl-C, SIGTERM을 기다려 멈춘다 (챕터는 시그널에 바로 죽는다)
+	run() // 챕터와 다른 점: POST /stop이나 Ctrl-C, SIGTERM을 기다려 멈춘다
 }
 
 // ---- 챕터에 없는 것 ----

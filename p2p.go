@@ -47,7 +47,7 @@ type Message struct {
 var sockets []*socket
 
 // socket은 웹소켓 하나이다 (챕터의 ws). ws.on으로 핸들러를 등록하고 ws.send로 보낸다.
-// 챕터와 다른 점: ws.on("error")는 앞의 핸들러를 바꾸고 열리기 전의 에러에만 불린다. 열린 소켓의 에러는 "close"로 알리고, 닫는 프레임 없이 끊는다.
+// 챕터와 다른 점: 열린 소켓의 에러는 "close"로만 알리고, 닫는 프레임 없이 끊는다.
 type socket struct {
 	url   string // ws.url: 우리가 연결한 피어면 그 주소, 들어온 연결이면 ""
 	*conn        // 챕터에 없는 것: 연결, 보낼 대기열, 한계를 세는 값들 (배너 아래)
@@ -64,15 +64,16 @@ func getSockets() []*socket { return sockets }
 func initP2PServer(ln net.Listener) {
 	newServer(ln, func(ws *socket) { initConnection(ws) }) // new WebSocket.Server(…), server.on("connection", …)
 	// 챕터와 다른 점: 실제로 리슨하는 포트를 출력한다 (-p2p_port 0이면 운영체제가 고른 포트).
-	log.Printf("Listening websocket p2p port on: %d", ln.Addr().(*net.TCPAddr).Port) // 노트와 다른 점: 노트는 소문자 listeing으로 적었고 : 뒤에 공백이 없다
+	// 노트와 다른 점: 노트의 오타 "listeing …on:"(소문자, : 뒤에 공백 없음).
+	log.Printf("Listening websocket p2p port on: %d", ln.Addr().(*net.TCPAddr).Port)
 }
 
 // initConnection은 새 연결을 sockets에 넣고, 핸들러들을 등록하고, 상대에게 최신 블록을 요청한다. (main.js 198–203행)
 // 챕터와 다른 점: 첫 메시지가 5초 안에 오지 않는 연결은 닫는다.
-// 노트와 다른 점: 노트는 웹소켓 서버를 배열에 넣고 클라이언트에게 블록 길이를 보낸다고 적었다. 소켓을 넣고, 피어에게 최신 블록을 요청한다.
+// 노트와 다른 점: 노트는 서버를 배열에 넣고 클라이언트에게 블록 길이를 보낸다고 적었다. 소켓을 넣고 피어에게 최신 블록을 요청한다.
 func initConnection(ws *socket) {
 	sockets = append(sockets, ws) // sockets.push(ws)
-	initMessageHandler(ws)        // 노트와 다른 점: 노트는 intiMessageHandler로 적었다
+	initMessageHandler(ws)        // 노트와 다른 점: 노트의 오타 intiMessageHandler
 	initErrorHandler(ws)
 	write(ws, queryChainLengthMsg())
 }
@@ -81,16 +82,15 @@ func initConnection(ws *socket) {
 // 노트와 다른 점: 노트는 ws.on이 소켓을 "메세지 대기열"에 올린다고 적었다. 실제로는 함수를 등록한다.
 func initMessageHandler(ws *socket) {
 	// const message = JSON.parse(data)는 mu를 잠그기 전에 readMessage가 한다.
-	// 챕터와 다른 점: 잘못된 메시지는 "Ignored message"를 출력하고 다섯 번째에 닫는다. JSON.stringify로 직렬화한 형식이 아닌 것,
-	// {"type":0}, 나눈 프레임, Go가 자바스크립트와 같게 파싱하지 못하는 data(U+FFFD, 64겹보다 깊은 값) 등이다 (README 표).
-	// 챕터와 다른 점: 16 KiB가 넘는 메시지는 노드 전체에서 한 번에 둘만 읽고, RSV 비트를 보지 않으며, 닫힌 소켓에 온 메시지는 버린다.
+	// 챕터와 다른 점: 잘못된 메시지는 처리하지 않고 한 줄 출력하며, 다섯 번째에 연결을 닫는다 (무엇이 잘못인지는 README 표).
+	// 챕터와 다른 점: 프레임과 메시지의 크기, 읽는 수와 시간에 한계가 있고, 닫힌 소켓에 온 메시지는 버린다 (README 표).
 	ws.on("message", func(message Message) {
 		switch message.Type {
 		case QUERY_LATEST:
 			write(ws, responseLatestMsg())
 		case QUERY_ALL:
 			write(ws, responseChainMsg())
-		case RESPONSE_BLOCKCHAIN: // 노트와 다른 점: 노트는 MassgeType으로 적었다
+		case RESPONSE_BLOCKCHAIN: // 노트와 다른 점: 노트의 오타 MassgeType
 			handleBlockchainResponse(message)
 		}
 	})
@@ -105,56 +105,56 @@ func initErrorHandler(ws *socket) {
 
 // closeConnection은 닫힌 소켓을 sockets에서 뺀다. (main.js 228–231행)
 func closeConnection(ws *socket) {
-	// 챕터와 다른 점: 닫힌 이유도 출력하고, 들어온 연결이면 ws.url(undefined) 대신 상대의 주소를 출력한다.
+	// 챕터와 다른 점: 닫힌 이유도 출력하고, 들어온 연결은 ws.url(undefined) 대신 상대의 주소를 출력한다.
 	log.Printf("Connection failed to peer: %.200s (%.200v)", cmp.Or(ws.url, ws.addr), ws.reason())
 	// 챕터와 다른 점: 그 소켓만 뺀다 (챕터에서 두 번 불리면 splice(-1, 1)이 다른 소켓을 뺀다).
 	sockets = slices.DeleteFunc(sockets, func(s *socket) bool { return s == ws }) // sockets.splice(sockets.indexOf(ws), 1)
 }
 
 // connectToPeers는 받은 피어 주소마다 웹소켓을 열고, 열리면 initConnection을 부른다. 연결을 기다리지는 않는다. (main.js 233–241행)
-// 노트와 다른 점: 노트는 peer를 포트 번호라 적었고, 소켓을 여기서 배열에 넣는다고 적었다. peer는 ws://… 주소이고, 넣는 것은 initConnection이다.
+// 노트와 다른 점: 노트는 peer를 포트 번호라 적었다. peer는 ws://… 주소이고, 소켓을 배열에 넣는 것은 initConnection이다.
 func connectToPeers(newPeers []string) {
 	for _, peer := range newPeers {
-		// 챕터와 다른 점: ws://가 아닌 주소, 이미 연결한 주소, 이 노드 자신, 64개가 넘는 연결, 5초 안에 열리지 않는 연결은 "error"가 된다.
+		// 챕터와 다른 점: ws://가 아니거나 이미 연결한 주소, 이 노드 자신, 너무 많거나 늦은 연결은 "error"가 된다 (README 표).
 		ws := newWebSocket(peer) // const ws = new WebSocket(peer)
 		ws.on("open", func() { initConnection(ws) })
-		// 챕터와 다른 점: 주소와 이유도 출력하고, 열린 뒤의 에러에는 불리지 않는다. 노트와 다른 점: 노트는 소문자 connection으로 적었다.
+		// 챕터와 다른 점: 주소와 이유도 출력하고, 열린 뒤에는 불리지 않는다. 노트와 다른 점: 노트의 오타 "connection failed"
 		ws.on("error", func() { log.Printf("Connection failed: %.200q: %.200v", peer, ws.reason()) })
 	}
 }
 
 // handleBlockchainResponse는 받은 블록들을 보고 내 체인에 추가할지, 체인 전체를 요청할지, 체인을 교체할지 정한다. (main.js 243–273행)
-// 챕터와 다른 점: 잘못된 메시지(빈 배열, 유효할 수 없는 블록, Go가 같게 파싱하지 못하는 data 등)는 여기 오지 않고, QUERY_ALL도 보내지 않는다.
-// 노트와 다른 점: 노트는 두 ===를 ==로 적었다. Go의 ==가 챕터의 ===이다.
+// 챕터와 다른 점: 잘못된 메시지(빈 배열, 유효할 수 없는 블록 등)는 여기 오지 않는다. 그런 메시지로는 QUERY_ALL도 보내지 않는다.
+// 노트와 다른 점: 노트는 ===를 ==로 적었다 (Go의 ==가 챕터의 ===이다).
 func handleBlockchainResponse(message Message) {
 	receivedBlocks := message.Data // JSON.parse(message.data)는 mu를 잠그기 전에 readMessage가 했다
 	latestBlockReceived := receivedBlocks[len(receivedBlocks)-1]
 	latestBlockHeld := getLatestBlock()
 
 	if latestBlockReceived.Header.Index > latestBlockHeld.Header.Index {
-		// 노트와 다른 점: 노트는 " we got:"으로 적었다.
+		// 노트와 다른 점: 노트의 오타 " we got:"
 		log.Printf("Blockchain possibly behind. We got: %d,  Peer got: %d", latestBlockHeld.Header.Index, latestBlockReceived.Header.Index)
 		if calculateHashForBlock(latestBlockHeld) == latestBlockReceived.Header.PreviousHash {
 			// 받은 블록이 내 원장의 최신 블록을 가리킨다. (챕터의 주석: A received block refers the latest block of my ledger.)
 			log.Println("We can append the received block to our chain")
 			if addBlock(latestBlockReceived) {
-				// 노트와 다른 점: 노트는 원장에 넣으라고 "요청한다"고 적었다. 새 블록을 알릴 뿐이고, 받은 피어가 스스로 검사한다.
+				// 노트와 다른 점: 노트는 원장에 넣으라고 "요청한다"고 적었다. 새 블록을 알릴 뿐이다.
 				broadcast(responseLatestMsg())
 			}
 		} else if len(receivedBlocks) == 1 {
 			// 체인을 재구성(reorg)해야 한다. 블록 하나만 받았는데 이어지지 않으니 사이를 놓쳤거나 다른 포크이다. (챕터: Need to reorganize.)
-			// 노트와 다른 점: 노트는 "전체 길이" 1을 "블록의 오류"로 보고 놓친 곳을 확인한다고 적었다. 받은 배열의 길이이고, 체인 전체를 요청할 뿐이다.
+			// 노트와 다른 점: 노트는 이것을 "블록의 오류"로 보고 놓친 곳을 확인한다고 적었다. 체인 전체를 요청할 뿐이다.
 			log.Println("We have to query the chain from our peer")
-			// 챕터와 다른 점: 이미 QUERY_ALL을 보낸 피어에게는, 그 피어가 이어지지 않는 블록 하나를 새로 알릴 때까지 다시 보내지 않는다.
+			// 챕터와 다른 점: 이미 QUERY_ALL을 보낸 피어에게는 다시 보내지 않는다 (언제 다시 보내는지는 README 표).
 			broadcast(queryAllMsg())
 		} else {
 			// 체인을 교체한다. 여러 블록을 받았는데 마지막 블록이 이어지지 않으니 더 길고 유효하면 바꾼다. (챕터: Replace chain.)
-			// 노트와 다른 점: 노트는 받은 체인이 "내가 가진 길이보다 길" 때라 적고 바로 바꾼다고 적었다. 길이와 유효성은 replaceChain이 본다.
+			// 노트와 다른 점: 노트는 더 긴 체인이면 바로 바꾼다고 적었다. 길이와 유효성은 replaceChain이 본다.
 			log.Println("Received blockchain is longer than current blockchain")
 			replaceChain(receivedBlocks)
 		}
 	} else {
-		log.Println("Received blockchain is not longer than current blockchain. Do nothing") // 노트와 다른 점: 노트는 Receied로 적었다
+		log.Println("Received blockchain is not longer than current blockchain. Do nothing") // 노트와 다른 점: 노트의 오타 Receied
 	}
 }
 
@@ -178,9 +178,8 @@ func responseLatestMsg() Message {
 }
 
 // write는 메시지를 그 소켓으로 보낸다. 챕터의 ws.send처럼 기다리지 않고 돌아온다: 소켓의 대기열에 넣는다. (main.js 303행)
-// 챕터와 다른 점: 닫힌 소켓에는 보내지 않는다. 밀리거나 30초 안에 보내지 못한 소켓은 닫고, 대기열들의 합이 128 MiB에 이르면
-// 가장 많이 밀린 소켓(이 소켓일 수도 있다)을 닫거나 보내지 않는다.
-// 챕터와 다른 점: 이미 QUERY_ALL을 보낸 피어에게는 다시 보내지 않는다 (handleBlockchainResponse).
+// 챕터와 다른 점: 닫힌 소켓에는 보내지 않고, 대기열이 밀리면 소켓을 닫거나 보내지 않는다 (README 표).
+// 챕터와 다른 점: QUERY_ALL은 handleBlockchainResponse에 적은 대로 다시 보내지 않기도 한다.
 // 노트와 다른 점: 노트는 서버 소켓이 클라이언트에게 보낸다고 적었다. 연결한 쪽도 받은 쪽도 write를 부른다.
 func write(ws *socket, message Message) {
 	ws.send(message) // ws.send(JSON.stringify(message))
@@ -198,7 +197,7 @@ func mineBlock(blockData json.RawMessage) *Block {
 	newBlock := generateNextBlock(blockData)
 
 	if addBlock(newBlock) {
-		broadcast(responseLatestMsg()) // 노트와 다른 점: 노트는 responselaatestMsg로 적었다
+		broadcast(responseLatestMsg()) // 노트와 다른 점: 노트의 오타 responselaatestMsg
 		return &newBlock
 	}
 	return nil

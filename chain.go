@@ -22,7 +22,8 @@ import (
 
 // BlockHeader는 챕터의 class BlockHeader이다. JSON 키 순서도 챕터와 같다. (main.js 7–15행)
 // Hash(배너 아래)는 SHA-256의 32바이트이다. JSON에서는 챕터처럼 64자리 대문자 16진수 문자열로 직렬화하고 파싱한다.
-// 챕터와 다른 점: 해시, index, timestamp, version이 한계 밖인 블록을 받으면 메시지째 거부한다 (README 표).
+// 챕터와 다른 점: 해시가 64자리 대문자 16진수가 아니거나, index와 timestamp가 정수로 쓰이지 않았거나(1.5, 1.0),
+// 값이 한계(README 표)를 넘는 블록을 받으면 메시지째 거부한다.
 type BlockHeader struct {
 	Version      string `json:"version"`
 	Index        int64  `json:"index"`
@@ -35,7 +36,7 @@ type BlockHeader struct {
 type Block struct {
 	Header BlockHeader     `json:"header"`
 	Data   json.RawMessage `json:"data"` // 챕터와 다른 점: 배열만, 1 MiB까지. JSON.stringify로 직렬화한 [값,값,…] 그대로 둔다
-	costs                  // 챕터에 없는 것: 이 블록까지의 체인을 한 메시지로 보낼 때의 크기 (배너 아래)
+	costs                  // 챕터에 없는 값: 이 블록까지의 체인을 한 메시지로 보낼 때의 크기 (배너 아래)
 }
 
 // Node.js는 핸들러를 한 번에 하나씩 실행하므로 챕터는 전역 변수를 그냥 쓴다. Go에서는 요청과 받은 메시지가 동시에
@@ -108,7 +109,7 @@ func calculateHash(version string, index int64, previousHash Hash, timestamp int
 
 // calculateHashForBlock은 블록 헤더의 다섯 값으로 블록 해시를 구한다. (main.js 79–87행)
 func calculateHashForBlock(block Block) Hash {
-	// 챕터에 없는 것: 받은 블록이면 mu를 잠그기 전에 구해 둔 해시를 쓴다 (결과는 같고, mu를 오래 잠그지 않는다).
+	// 챕터에 없는 최적화: 받은 블록이면 mu를 잠그기 전에 구해 둔 해시를 쓴다 (결과는 같고, mu를 오래 잠그지 않는다).
 	if f, _ := precomputed(block.Data); f.hash != (Hash{}) {
 		return f.hash
 	}
@@ -144,7 +145,7 @@ func isValidNewBlock(newBlock Block, previousBlock Block) bool {
 // 챕터와 다른 점: 받은 블록은 JSON.stringify로 직렬화한 형식 그대로여야 한다 (README 표).
 func isValidBlockStructure(block Block) bool {
 	// 챕터의 typeof 검사 다섯(version, previousHash, merkleRoot는 'string', index, timestamp는 'number')은
-	// Go의 타입(string, Hash, int64)이 늘 참으로 만든다. 그 타입으로 읽을 수 없는 블록은 받을 때 거부한다.
+	// Go에서는 늘 참이다: 값의 타입이 string, Hash, int64로 정해져 있다. 그 타입으로 읽을 수 없는 블록은 받을 때 거부한다.
 	return len(block.Data) >= 2 && block.Data[0] == '[' // 챕터와 다른 점: typeof(data) === 'object' 대신 배열인지 본다
 }
 
@@ -154,7 +155,7 @@ func isValidChain(blockchainToValidate []Block) bool {
 		return false
 	}
 	// tempBlocks는 검사를 마친 블록들이다.
-	// 챕터에 없는 것: 새 배열에 push하는 대신 받은 체인의 앞부분을 잘라 쓴다 (결과는 같고, 복사하지 않아 mu를 오래 잠그지 않는다).
+	// 챕터에 없는 최적화: 새 배열에 push하는 대신 받은 체인의 앞부분을 잘라 쓴다 (결과는 같고, 복사하지 않아 mu를 오래 잠그지 않는다).
 	tempBlocks := blockchainToValidate[:1]
 	for i := 1; i < len(blockchainToValidate); i++ {
 		if isValidNewBlock(blockchainToValidate[i], tempBlocks[i-1]) {

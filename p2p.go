@@ -1,4 +1,6 @@
 // p2p.go는 챕터 2를 옮긴 것이다: 웹소켓, 메시지, 브로드캐스트, handleBlockchainResponse, mineBlock, replaceChain.
+// 노트와 다른 점: 노트의 오타 intiMessageHandler, MassgeType, responselaatestMsg, Receied, " we got:", listeing,
+// connection failed는 챕터의 철자로 적었다.
 package main
 
 import (
@@ -35,9 +37,9 @@ const (
 	RESPONSE_BLOCKCHAIN MessageType = 2
 )
 
-// Message는 웹소켓 프레임 하나에 담기는 {"type":T,"data":D}이다. 요청의 data는 null이다.
-// 챕터에서 응답의 data는 블록 배열을 JSON.stringify 한 문자열이다. Go의 Data는 그 문자열 대신 블록 배열을 든다.
-// 문자열로 쓰는 일은 보낼 때(writePump), 문자열을 읽는 일은 받을 때(readMessage) mu 밖에서 한다.
+// Message는 웹소켓 프레임 하나에 담기는 {"type":T,"data":D}이다. 요청의 data는 null이다. 응답의 data는 블록 배열을
+// JSON.stringify 한 문자열이라, 프레임은 JSON 안의 JSON이다: {"type":2,"data":"[{\"header\":{…},\"data\":[…]}]"}.
+// Go의 Data는 그 문자열 대신 블록 배열을 든다. 문자열로 직렬화하는 일과 파싱하는 일은 보낼 때와 받을 때 mu 밖에서 한다.
 type Message struct {
 	Type MessageType `json:"type"`
 	Data []Block     `json:"data"` // 요청이면 nil(null)
@@ -50,7 +52,7 @@ var sockets []*socket
 // 챕터와 다른 점: 열린 소켓의 에러는 "close"로만 알리고, 닫는 프레임 없이 끊는다.
 type socket struct {
 	url   string // ws.url: 우리가 연결한 피어면 그 주소, 들어온 연결이면 ""
-	*conn        // 챕터에 없는 것: 연결, 보낼 대기열, 한계를 세는 값들 (배너 아래)
+	*conn        // 챕터에 없는 값: 연결, 보낼 대기열, 한계를 세는 값들 (배너 아래)
 }
 
 // getSockets는 연결된 소켓들을 반환한다. (main.js 152행)
@@ -64,7 +66,6 @@ func getSockets() []*socket { return sockets }
 func initP2PServer(ln net.Listener) {
 	newServer(ln, func(ws *socket) { initConnection(ws) }) // new WebSocket.Server(…), server.on("connection", …)
 	// 챕터와 다른 점: 실제로 리슨하는 포트를 출력한다 (-p2p_port 0이면 운영체제가 고른 포트).
-	// 노트와 다른 점: 노트의 오타 "listeing …on:"(소문자, : 뒤에 공백 없음).
 	log.Printf("Listening websocket p2p port on: %d", ln.Addr().(*net.TCPAddr).Port)
 }
 
@@ -73,7 +74,7 @@ func initP2PServer(ln net.Listener) {
 // 노트와 다른 점: 노트는 서버를 배열에 넣고 클라이언트에게 블록 길이를 보낸다고 적었다. 소켓을 넣고 피어에게 최신 블록을 요청한다.
 func initConnection(ws *socket) {
 	sockets = append(sockets, ws) // sockets.push(ws)
-	initMessageHandler(ws)        // 노트와 다른 점: 노트의 오타 intiMessageHandler
+	initMessageHandler(ws)
 	initErrorHandler(ws)
 	write(ws, queryChainLengthMsg())
 }
@@ -82,7 +83,8 @@ func initConnection(ws *socket) {
 // 노트와 다른 점: 노트는 ws.on이 소켓을 "메세지 대기열"에 올린다고 적었다. 실제로는 함수를 등록한다.
 func initMessageHandler(ws *socket) {
 	// const message = JSON.parse(data)는 mu를 잠그기 전에 readMessage가 한다.
-	// 챕터와 다른 점: 잘못된 메시지는 처리하지 않고 한 줄 출력하며, 다섯 번째에 연결을 닫는다 (무엇이 잘못인지는 README 표).
+	// 챕터와 다른 점: 잘못된 메시지({"type":0}, 공백이 든 JSON, 유효할 수 없는 블록 등: README 표)는 처리하지 않고 한 줄 출력한다.
+	// 챕터와 다른 점: 한 피어의 잘못된 메시지가 다섯 개가 되면 연결을 닫는다.
 	// 챕터와 다른 점: 프레임과 메시지의 크기, 읽는 수와 시간에 한계가 있고, 닫힌 소켓에 온 메시지는 버린다 (README 표).
 	ws.on("message", func(message Message) {
 		switch message.Type {
@@ -90,7 +92,7 @@ func initMessageHandler(ws *socket) {
 			write(ws, responseLatestMsg())
 		case QUERY_ALL:
 			write(ws, responseChainMsg())
-		case RESPONSE_BLOCKCHAIN: // 노트와 다른 점: 노트의 오타 MassgeType
+		case RESPONSE_BLOCKCHAIN:
 			handleBlockchainResponse(message)
 		}
 	})
@@ -118,7 +120,7 @@ func connectToPeers(newPeers []string) {
 		// 챕터와 다른 점: ws://가 아니거나 이미 연결한 주소, 이 노드 자신, 너무 많거나 늦은 연결은 "error"가 된다 (README 표).
 		ws := newWebSocket(peer) // const ws = new WebSocket(peer)
 		ws.on("open", func() { initConnection(ws) })
-		// 챕터와 다른 점: 주소와 이유도 출력하고, 열린 뒤에는 불리지 않는다. 노트와 다른 점: 노트의 오타 "connection failed"
+		// 챕터와 다른 점: 주소와 이유도 출력하고, 열린 뒤에는 불리지 않는다.
 		ws.on("error", func() { log.Printf("Connection failed: %.200q: %.200v", peer, ws.reason()) })
 	}
 }
@@ -132,7 +134,6 @@ func handleBlockchainResponse(message Message) {
 	latestBlockHeld := getLatestBlock()
 
 	if latestBlockReceived.Header.Index > latestBlockHeld.Header.Index {
-		// 노트와 다른 점: 노트의 오타 " we got:"
 		log.Printf("Blockchain possibly behind. We got: %d,  Peer got: %d", latestBlockHeld.Header.Index, latestBlockReceived.Header.Index)
 		if calculateHashForBlock(latestBlockHeld) == latestBlockReceived.Header.PreviousHash {
 			// 받은 블록이 내 원장의 최신 블록을 가리킨다. (챕터의 주석: A received block refers the latest block of my ledger.)
@@ -145,7 +146,7 @@ func handleBlockchainResponse(message Message) {
 			// 체인을 재구성(reorg)해야 한다. 블록 하나만 받았는데 이어지지 않으니 사이를 놓쳤거나 다른 포크이다. (챕터: Need to reorganize.)
 			// 노트와 다른 점: 노트는 이것을 "블록의 오류"로 보고 놓친 곳을 확인한다고 적었다. 체인 전체를 요청할 뿐이다.
 			log.Println("We have to query the chain from our peer")
-			// 챕터와 다른 점: 이미 QUERY_ALL을 보낸 피어에게는 다시 보내지 않는다 (언제 다시 보내는지는 README 표).
+			// 챕터와 다른 점: 이 블록을 알린 피어 말고, 이미 QUERY_ALL을 보낸 피어에게는 다시 보내지 않는다 (README 표).
 			broadcast(queryAllMsg())
 		} else {
 			// 체인을 교체한다. 여러 블록을 받았는데 마지막 블록이 이어지지 않으니 더 길고 유효하면 바꾼다. (챕터: Replace chain.)
@@ -154,7 +155,7 @@ func handleBlockchainResponse(message Message) {
 			replaceChain(receivedBlocks)
 		}
 	} else {
-		log.Println("Received blockchain is not longer than current blockchain. Do nothing") // 노트와 다른 점: 노트의 오타 Receied
+		log.Println("Received blockchain is not longer than current blockchain. Do nothing")
 	}
 }
 
@@ -197,7 +198,7 @@ func mineBlock(blockData json.RawMessage) *Block {
 	newBlock := generateNextBlock(blockData)
 
 	if addBlock(newBlock) {
-		broadcast(responseLatestMsg()) // 노트와 다른 점: 노트의 오타 responselaatestMsg
+		broadcast(responseLatestMsg())
 		return &newBlock
 	}
 	return nil
@@ -232,7 +233,7 @@ const (
 // 노드를 알아보는 무작위 문자열이다: 연결할 때 핸드셰이크 헤더 Node-Id로 보내, 받은 쪽이 자기 것이면 거부한다.
 var (
 	writeTimeout   = 30 * time.Second // 프레임 하나를 보내는 최대 시간 (mu로 보호한다: timeout)
-	dialTimeout    = 5 * time.Second  // TCP 연결과 핸드셰이크, 들어온 연결의 요청 헤더와 첫 메시지에 저마다 주는 최대 시간
+	dialTimeout    = 5 * time.Second  // TCP 연결과 핸드셰이크, 들어온 연결의 요청 헤더, 모든 연결의 첫 메시지에 저마다 주는 최대 시간
 	maxQueuedBytes = 128 << 20        // 모든 대기열에 있는 서로 다른 프레임의 바이트 수의 한계 (나눠 가진 프레임은 한 번 센다)
 	nodeID         = rand.Text()
 	answers        = map[string]*frame{}  // 지금 체인에 대한 응답들: 종류와 블록 수로 찾는다 (mu로 보호한다)

@@ -1,6 +1,4 @@
 // p2p.go는 챕터 2를 옮긴 것이다: 웹소켓, 메시지, 브로드캐스트, handleBlockchainResponse, mineBlock, replaceChain.
-// 노트와 다른 점: 노트의 오타 intiMessageHandler, MassgeType, responselaatestMsg, Receied, " we got:", listeing,
-// connection failed는 챕터의 철자로 적었다.
 package main
 
 import (
@@ -66,7 +64,7 @@ func getSockets() []*socket { return sockets }
 func initP2PServer(ln net.Listener) {
 	newServer(ln, func(ws *socket) { initConnection(ws) }) // new WebSocket.Server(…), server.on("connection", …)
 	// 챕터와 다른 점: 실제로 리슨하는 포트를 출력한다 (-p2p_port 0이면 운영체제가 고른 포트).
-	log.Printf("Listening websocket p2p port on: %d", ln.Addr().(*net.TCPAddr).Port)
+	log.Printf("Listening websocket p2p port on: %d", ln.Addr().(*net.TCPAddr).Port) // 노트와 다른 점: 노트의 오타 "listeing …on:"
 }
 
 // initConnection은 새 연결을 sockets에 넣고, 핸들러들을 등록하고, 상대에게 최신 블록을 요청한다. (main.js 198–203행)
@@ -74,7 +72,7 @@ func initP2PServer(ln net.Listener) {
 // 노트와 다른 점: 노트는 서버를 배열에 넣고 클라이언트에게 블록 길이를 보낸다고 적었다. 소켓을 넣고 피어에게 최신 블록을 요청한다.
 func initConnection(ws *socket) {
 	sockets = append(sockets, ws) // sockets.push(ws)
-	initMessageHandler(ws)
+	initMessageHandler(ws)        // 노트와 다른 점: 노트의 오타 intiMessageHandler
 	initErrorHandler(ws)
 	write(ws, queryChainLengthMsg())
 }
@@ -92,7 +90,7 @@ func initMessageHandler(ws *socket) {
 			write(ws, responseLatestMsg())
 		case QUERY_ALL:
 			write(ws, responseChainMsg())
-		case RESPONSE_BLOCKCHAIN:
+		case RESPONSE_BLOCKCHAIN: // 노트와 다른 점: 노트의 오타 MassgeType
 			handleBlockchainResponse(message)
 		}
 	})
@@ -121,7 +119,7 @@ func connectToPeers(newPeers []string) {
 		ws := newWebSocket(peer) // const ws = new WebSocket(peer)
 		ws.on("open", func() { initConnection(ws) })
 		// 챕터와 다른 점: 주소와 이유도 출력하고, 열린 뒤에는 불리지 않는다.
-		ws.on("error", func() { log.Printf("Connection failed: %.200q: %.200v", peer, ws.reason()) })
+		ws.on("error", func() { log.Printf("Connection failed: %.200q: %.200v", peer, ws.reason()) }) // 노트와 다른 점: 노트의 오타 "connection"
 	}
 }
 
@@ -134,6 +132,7 @@ func handleBlockchainResponse(message Message) {
 	latestBlockHeld := getLatestBlock()
 
 	if latestBlockReceived.Header.Index > latestBlockHeld.Header.Index {
+		// 노트와 다른 점: 노트의 오타 " we got:"
 		log.Printf("Blockchain possibly behind. We got: %d,  Peer got: %d", latestBlockHeld.Header.Index, latestBlockReceived.Header.Index)
 		if calculateHashForBlock(latestBlockHeld) == latestBlockReceived.Header.PreviousHash {
 			// 받은 블록이 내 원장의 최신 블록을 가리킨다. (챕터의 주석: A received block refers the latest block of my ledger.)
@@ -146,7 +145,7 @@ func handleBlockchainResponse(message Message) {
 			// 체인을 재구성(reorg)해야 한다. 블록 하나만 받았는데 이어지지 않으니 사이를 놓쳤거나 다른 포크이다. (챕터: Need to reorganize.)
 			// 노트와 다른 점: 노트는 이것을 "블록의 오류"로 보고 놓친 곳을 확인한다고 적었다. 체인 전체를 요청할 뿐이다.
 			log.Println("We have to query the chain from our peer")
-			// 챕터와 다른 점: 이 블록을 알린 피어 말고, 이미 QUERY_ALL을 보낸 피어에게는 다시 보내지 않는다 (README 표).
+			// 챕터와 다른 점: 이미 QUERY_ALL을 보낸 피어에게는 다시 보내지 않는다 (방금 이 블록을 알린 피어에게는 보낸다).
 			broadcast(queryAllMsg())
 		} else {
 			// 체인을 교체한다. 여러 블록을 받았는데 마지막 블록이 이어지지 않으니 더 길고 유효하면 바꾼다. (챕터: Replace chain.)
@@ -155,7 +154,7 @@ func handleBlockchainResponse(message Message) {
 			replaceChain(receivedBlocks)
 		}
 	} else {
-		log.Println("Received blockchain is not longer than current blockchain. Do nothing")
+		log.Println("Received blockchain is not longer than current blockchain. Do nothing") // 노트와 다른 점: 노트의 오타 Receied
 	}
 }
 
@@ -198,7 +197,7 @@ func mineBlock(blockData json.RawMessage) *Block {
 	newBlock := generateNextBlock(blockData)
 
 	if addBlock(newBlock) {
-		broadcast(responseLatestMsg())
+		broadcast(responseLatestMsg()) // 노트와 다른 점: 노트의 오타 responselaatestMsg
 		return &newBlock
 	}
 	return nil

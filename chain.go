@@ -36,7 +36,7 @@ type BlockHeader struct {
 type Block struct {
 	Header BlockHeader     `json:"header"`
 	Data   json.RawMessage `json:"data"` // 챕터와 다른 점: 배열만, 1 MiB까지. JSON.stringify로 직렬화한 [값,값,…] 그대로 둔다
-	costs                  // 챕터에 없는 값: 이 블록까지의 체인을 한 메시지로 보낼 때의 크기 (배너 아래)
+	costs                  // 챕터에 없는 값: 이 블록 하나와 이 블록까지의 체인을 한 메시지로 보낼 때의 크기 (배너 아래)
 }
 
 // Node.js는 핸들러를 한 번에 하나씩 실행하므로 챕터는 전역 변수를 그냥 쓴다. Go에서는 요청과 받은 메시지가 동시에
@@ -142,7 +142,7 @@ func isValidNewBlock(newBlock Block, previousBlock Block) bool {
 }
 
 // isValidBlockStructure는 블록의 각 값이 맞는 타입인지 검사한다. (main.js 112–119행)
-// 챕터와 다른 점: 받은 블록은 JSON.stringify로 직렬화한 형식 그대로여야 한다 (README 표).
+// 챕터와 다른 점: 받은 블록은 이 검사 전에, 받을 때 JSON.stringify로 직렬화한 형식 그대로인지도 본다 (README 표).
 func isValidBlockStructure(block Block) bool {
 	// 챕터의 typeof 검사 다섯(version, previousHash, merkleRoot는 'string', index, timestamp는 'number')은
 	// Go에서는 늘 참이다: 값의 타입이 string, Hash, int64로 정해져 있다. 그 타입으로 읽을 수 없는 블록은 받을 때 거부한다.

@@ -25,7 +25,7 @@ import (
 
 // initHttpServer는 ln(main이 미리 연 포트)에서 HTTP API를 연다. 체인과 소켓을 다루는 부분만 mu를 잠근다. (main.js 154–190행)
 // 챕터와 다른 점: 다른 사이트의 POST와 다른 호스트 이름은 거부하고, 다르게 쓴 경로(/Blocks, /blocks/)는 404, 다른 메서드는 405이다.
-// 챕터와 다른 점: 요청의 수, 크기, 시간에 한계가 있다 (README 표).
+// 챕터와 다른 점: 요청의 수, 크기, 시간에 한계가 있고, 잘못된 요청에는 HTML 대신 {"error":"…"}로 답한다 (README 표).
 // 챕터와 다른 점: Express의 ETag, 304, OPTIONS 응답, X-Powered-By 헤더가 없고, GET /(노드의 페이지)와 GET /events가 더 있다.
 func initHttpServer(ln net.Listener) {
 	mux := http.NewServeMux() // const app = express(). app.use(bodyParser.json())은 readBody가 한다
@@ -44,7 +44,7 @@ func initHttpServer(ln net.Listener) {
 	// 노트와 다른 점: 노트의 코드는 function (req, res) {/ 로, { 뒤에 /가 하나 더 있다 (문법 오류).
 	mux.HandleFunc("POST /mineBlock", func(w http.ResponseWriter, r *http.Request) {
 		var data json.RawMessage
-		// 챕터와 다른 점: 배열이 아니거나 Go가 자바스크립트와 같게 파싱하지 못하는 data는 400과 {"error":"…"}, utf-8이 아닌 charset은 415이다.
+		// 챕터와 다른 점: 배열이 아니거나 한계를 넘거나 Go가 같게 파싱하지 못하는 data와 압축한 본문은 400, utf-8이 아닌 charset은 415이다.
 		if !readBody(w, r, "data", &data) { // const data = req.body.data || []
 			return
 		}

@@ -47,7 +47,7 @@ type Message struct {
 var sockets []*socket
 
 // socket은 웹소켓 하나이다 (챕터의 ws). ws.on으로 핸들러를 등록하고 ws.send로 보낸다.
-// 챕터와 다른 점: 열린 소켓의 에러는 "close"로만 알리고, 닫는 프레임 없이 끊는다.
+// 챕터와 다른 점: ws.on은 핸들러를 더하지 않고 바꾼다("close"만 더한다). 열린 소켓의 에러는 "close"로만 알리고, 닫는 프레임 없이 끊는다.
 type socket struct {
 	url   string // ws.url: 우리가 연결한 피어면 그 주소, 들어온 연결이면 ""
 	*conn        // 챕터에 없는 값: 연결, 보낼 대기열, 한계를 세는 값들 (배너 아래)
@@ -124,8 +124,7 @@ func connectToPeers(newPeers []string) {
 }
 
 // handleBlockchainResponse는 받은 블록들을 보고 내 체인에 추가할지, 체인 전체를 요청할지, 체인을 교체할지 정한다. (main.js 243–273행)
-// 챕터와 다른 점: 잘못된 메시지(빈 배열, 유효할 수 없는 블록 등)는 여기 오지 않는다. 그런 메시지로는 QUERY_ALL도 보내지 않는다.
-// 노트와 다른 점: 노트는 ===를 ==로 적었다 (Go의 ==가 챕터의 ===이다).
+// 챕터와 다른 점: 잘못된 메시지(빈 배열, 머클 루트가 맞지 않는 블록 등)는 여기 오지 않는다. 그런 메시지로는 QUERY_ALL도 보내지 않는다.
 func handleBlockchainResponse(message Message) {
 	receivedBlocks := message.Data // JSON.parse(message.data)는 mu를 잠그기 전에 readMessage가 했다
 	latestBlockReceived := receivedBlocks[len(receivedBlocks)-1]
@@ -134,6 +133,7 @@ func handleBlockchainResponse(message Message) {
 	if latestBlockReceived.Header.Index > latestBlockHeld.Header.Index {
 		// 노트와 다른 점: 노트의 오타 " we got:"
 		log.Printf("Blockchain possibly behind. We got: %d,  Peer got: %d", latestBlockHeld.Header.Index, latestBlockReceived.Header.Index)
+		// 노트와 다른 점: 노트는 이 ===와 아래의 ===를 ==로 적었다 (Go의 ==가 챕터의 ===이다).
 		if calculateHashForBlock(latestBlockHeld) == latestBlockReceived.Header.PreviousHash {
 			// 받은 블록이 내 원장의 최신 블록을 가리킨다. (챕터의 주석: A received block refers the latest block of my ledger.)
 			log.Println("We can append the received block to our chain")

@@ -43,7 +43,7 @@ func main() {
 	// 챕터와 다른 점: -peers의 주소들(쉼표나 공백으로 나눈다)에도 연결한다.
 	connectToPeers(strings.Fields(strings.ReplaceAll(*startPeers, ",", " ")))
 	mu.Unlock()
-	run() // 챕터와 다른 점: POST /stop이나 Ctrl-C, SIGTERM을 기다려 멈춘다
+	run() // 챕터와 다른 점: POST /stop이나 Ctrl-C, SIGTERM에 응답을 2초까지 마저 보내고 코드 0으로 끝난다 (챕터는 시그널에 죽는다)
 }
 
 // ---- 챕터에 없는 것 ----

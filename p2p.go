@@ -81,7 +81,7 @@ func initConnection(ws *socket) {
 // 노트와 다른 점: 노트는 ws.on이 소켓을 "메세지 대기열"에 올린다고 적었다. 실제로는 함수를 등록한다.
 func initMessageHandler(ws *socket) {
 	// const message = JSON.parse(data)는 mu를 잠그기 전에 readMessage가 한다.
-	// 챕터와 다른 점: 잘못된 메시지({"type":0}, 공백이 든 JSON, 머클 루트가 맞지 않는 블록 등: README 표)는 처리하지 않고 한 줄 출력한다.
+	// 챕터와 다른 점: 잘못된 메시지({"type":0}, 공백이 든 JSON, 머클 루트가 틀린 블록 등: README 표)는 처리하지 않고 한 줄 출력한다.
 	// 챕터와 다른 점: 한 피어의 잘못된 메시지가 다섯 개가 되면 연결을 닫는다.
 	// 챕터와 다른 점: 프레임과 메시지의 크기, 읽는 수와 시간에 한계가 있고, 닫힌 소켓에 온 메시지는 버린다 (README 표).
 	ws.on("message", func(message Message) {
@@ -100,7 +100,7 @@ func initMessageHandler(ws *socket) {
 // 챕터와 다른 점: 열린 소켓의 에러도 "close"로 알리므로 closeConnection은 한 번만 불린다.
 func initErrorHandler(ws *socket) {
 	ws.on("close", func() { closeConnection(ws) })
-	ws.on("error", func() { closeConnection(ws) })
+	ws.on("error", func() { closeConnection(ws) }) // 챕터와 다른 점: 열린 소켓에는 "error"가 오지 않으므로 불리지 않는다
 }
 
 // closeConnection은 닫힌 소켓을 sockets에서 뺀다. (main.js 228–231행)
@@ -124,7 +124,7 @@ func connectToPeers(newPeers []string) {
 }
 
 // handleBlockchainResponse는 받은 블록들을 보고 내 체인에 추가할지, 체인 전체를 요청할지, 체인을 교체할지 정한다. (main.js 243–273행)
-// 챕터와 다른 점: 잘못된 메시지(빈 배열, 머클 루트가 맞지 않는 블록 등)는 여기 오지 않는다. 그런 메시지로는 QUERY_ALL도 보내지 않는다.
+// 챕터와 다른 점: 잘못된 메시지(빈 배열, 이어진 앞부분이나 마지막 블록의 머클 루트가 틀린 것 등)는 여기 오지 않고, QUERY_ALL도 보내지 않는다.
 func handleBlockchainResponse(message Message) {
 	receivedBlocks := message.Data // JSON.parse(message.data)는 mu를 잠그기 전에 readMessage가 했다
 	latestBlockReceived := receivedBlocks[len(receivedBlocks)-1]
@@ -145,7 +145,7 @@ func handleBlockchainResponse(message Message) {
 			// 체인을 재구성(reorg)해야 한다. 블록 하나만 받았는데 이어지지 않으니 사이를 놓쳤거나 다른 포크이다. (챕터: Need to reorganize.)
 			// 노트와 다른 점: 노트는 이것을 "블록의 오류"로 보고 놓친 곳을 확인한다고 적었다. 체인 전체를 요청할 뿐이다.
 			log.Println("We have to query the chain from our peer")
-			// 챕터와 다른 점: 이미 QUERY_ALL을 보낸 피어에게는 다시 보내지 않는다 (방금 이 블록을 알린 피어에게는 보낸다).
+			// 챕터와 다른 점: 이미 QUERY_ALL을 보낸 피어에게는, 그 피어가 이어지지 않는 블록을 새로 알리기 전에는 다시 보내지 않는다.
 			broadcast(queryAllMsg())
 		} else {
 			// 체인을 교체한다. 여러 블록을 받았는데 마지막 블록이 이어지지 않으니 더 길고 유효하면 바꾼다. (챕터: Replace chain.)
@@ -186,6 +186,7 @@ func write(ws *socket, message Message) {
 }
 
 // broadcast는 연결된 모든 소켓에 write로 메시지를 보낸다. (main.js 305–309행)
+// 챕터와 다른 점: write가 보내지 않는 소켓(닫힌 소켓, 이미 QUERY_ALL을 보낸 피어 등)은 건너뛴다.
 func broadcast(message Message) {
 	for _, s := range sockets { // sockets.forEach(function (socket) { write(socket, message); })
 		write(s, message)

@@ -249,7 +249,8 @@ type conn struct {
 	raw      *limitedConn    // ws 아래의 연결: 읽는 바이트를 센다
 	addr     string          // "remoteAddress:remotePort": GET /peers와 로그에 출력하는 값
 	handlers map[string]any  // ws.on(event, handler)로 등록한 핸들러들: "message"는 func(Message), 나머지는 func() (mu로 보호한다)
-	queue    chan *frame     // ws.send의 대기열
+	queue    chan *frame     // ws.send의 대기열: 넣고 꺼내는 일은 mu를 잠근 채 한다
+	ready    *sync.Cond      // 대기열에 프레임이 들어왔거나 소켓이 닫혔다고 writePump를 깨운다 (enqueue, release)
 	ctx      context.Context // 소켓이 닫히면 끝난다: context.Cause가 처음 닫힌 까닭이다
 	cancel   context.CancelCauseFunc
 	askedAll bool // 이 피어에게 QUERY_ALL을 보낸 뒤 그 피어가 아직 내 체인에 이어지지 않는 더 긴 체인의 블록을 알리지 않았다 (mu로 보호한다)
@@ -340,7 +341,7 @@ func newServer(ln net.Listener, onConnection func(*socket)) {
 // newSocket은 아직 연결이 없는 소켓을 만든다.
 func newSocket(addr, url string) *socket {
 	ctx, cancel := context.WithCancelCause(context.Background())
-	return &socket{url, &conn{addr: addr, handlers: map[string]any{}, queue: make(chan *frame, maxQueued), ctx: ctx, cancel: cancel}}
+	return &socket{url, &conn{addr: addr, handlers: map[string]any{}, queue: make(chan *frame, maxQueued), ready: sync.NewCond(&mu), ctx: ctx, cancel: cancel}}
 }
 
 // open은 소켓에 열린 연결을 달고, 대기열을 보내는 writePump를 띄운다.
@@ -545,6 +546,7 @@ func enqueue(ws *socket, f *frame) bool {
 	}
 	ws.backlog += f.size
 	ws.queue <- f
+	ws.ready.Signal()
 	return true
 }
 
@@ -563,36 +565,34 @@ func release(ws *socket) {
 	if dialed[ws.url] == ws {
 		delete(dialed, ws.url)
 	}
-	for {
-		select {
-		case f := <-ws.queue:
-			ws.backlog -= f.size
-			sent(f)
-		default:
-			return
-		}
+	for len(ws.queue) > 0 {
+		f := <-ws.queue
+		ws.backlog -= f.size
+		sent(f)
 	}
+	ws.ready.Signal() // 닫힌 소켓의 writePump가 끝나도록
 }
 
 // writePump는 소켓의 대기열에 들어온 프레임을 차례로 하나씩 보낸다. 그래서 알림은 체인 순서대로 나간다.
-// 프레임의 바이트를 만들고 보내는 동안에는 mu를 잠그지 않고, 센 값을 줄일 때만 잠근다.
+// 프레임은 mu를 잠근 채 대기열에서 꺼내고, 그 바이트를 만들고 보내는 동안에는 mu를 잠그지 않는다.
 func writePump(ws *socket) {
+	mu.Lock()
+	defer mu.Unlock()
 	for {
-		select {
-		case f := <-ws.queue:
-			func() { mu.Lock(); defer mu.Unlock(); ws.backlog -= f.size }() // 대기열을 나와 보내는 중이다
-			err := ws.ctx.Err()
-			if err == nil { // 닫힌 뒤에는 보내지 않는다: 새 시간 제한이 close가 건 "지금" 제한을 덮어쓰지 않도록
-				_, err = ws.link.Write(f.text()) // 텍스트 프레임 하나: 쓰기마다 writeTimeout 안이다 (limitedConn.Write)
-			}
-			mu.Lock()
-			sent(f) // 보내는 중인 프레임은 쓰기가 끝나야(닫은 연결이면 곧) 놓는다: 그때까지 그 메모리를 쥐고 있다
-			mu.Unlock()
-			if err != nil {
-				ws.close(err)
-				return
-			}
-		case <-ws.ctx.Done():
+		for len(ws.queue) == 0 && !ws.isClosed() {
+			ws.ready.Wait() // mu를 풀고 기다렸다가 다시 잠근다
+		}
+		if ws.isClosed() { // 닫힌 뒤에는 보내지 않는다 (남은 프레임은 release가 버린다)
+			return
+		}
+		f := <-ws.queue // 꺼내는 것과 backlog에서 빼는 것이 mu 안에서 함께 일어난다: enqueue는 보내는 중인 프레임을 대기열의 것으로 세지 않는다
+		ws.backlog -= f.size
+		mu.Unlock()
+		_, err := ws.link.Write(f.text()) // 텍스트 프레임 하나: 쓰기마다 writeTimeout 안이다 (limitedConn.Write)
+		mu.Lock()
+		sent(f) // 보내는 중인 프레임은 쓰기가 끝나야(닫은 연결이면 곧) 놓는다: 그때까지 그 메모리를 쥐고 있다
+		if err != nil {
+			ws.close(err)
 			return
 		}
 	}

@@ -305,12 +305,10 @@ func frameOf(message Message) *frame {
 // 만 이스케이프하면 된다 (제어 문자는 이미 이스케이프되어 있다).
 var escape = strings.NewReplacer(`"`, `\"`, `\`, `\\`)
 
-// stringifyChain은 JSON.stringify(blocks)이다: GET /blocks의 본문. 체인의 버전마다 mu 밖에서 한 번 쓰고 나눠 쓴다.
-func stringifyChain(blocks []Block) []byte {
-	mu.Lock()
-	text := answer(blocks, "[", "]", strings.NewReplacer()).text
-	mu.Unlock()
-	return text()
+// stringifyChain은 JSON.stringify(blocks)를 만드는 함수이다: GET /blocks의 본문. mu를 잠근 채로 부르고, 돌려받은 함수는
+// mu 밖에서 부른다: 바이트는 체인의 버전마다 한 번 만들어 요청들이 나눠 쓴다.
+func stringifyChain(blocks []Block) func() []byte {
+	return answer(blocks, "[", "]", strings.NewReplacer()).text
 }
 
 // newServer는 ln에서 웹소켓 서버를 열고, 연결마다 소켓을 만들어 onConnection에 넘긴다 (mu를 잠그고). ln을 닫으면 끝난다.
@@ -498,7 +496,11 @@ func (ws *socket) on(event string, handler any) {
 func (ws *socket) send(message Message) {
 	if !ws.askedAll || message.Type != QUERY_ALL {
 		trace("→", ws.addr, describe(message.Type, message.Data))
-		ws.askedAll = enqueue(ws, frameOf(message)) && message.Type == QUERY_ALL || ws.askedAll // 넣지 못한 QUERY_ALL은 치지 않는다
+		f := frameOf(message)
+		if ws.url != "" { // 우리가 연결한 소켓: x/net은 보낼 때 메시지 전체를 가린(masked) 사본을 따로 만든다. 그 사본까지 센다
+			f = &frame{size: 2 * f.size, text: f.text}
+		}
+		ws.askedAll = enqueue(ws, f) && message.Type == QUERY_ALL || ws.askedAll // 넣지 못한 QUERY_ALL은 치지 않는다
 	}
 }
 
@@ -578,12 +580,10 @@ func release(ws *socket) {
 func writePump(ws *socket) {
 	mu.Lock()
 	defer mu.Unlock()
-	for {
-		for len(ws.queue) == 0 && !ws.isClosed() {
+	for !ws.isClosed() { // 닫힌 뒤에는 보내지 않는다 (남은 프레임은 release가 버린다)
+		if len(ws.queue) == 0 {
 			ws.ready.Wait() // mu를 풀고 기다렸다가 다시 잠근다
-		}
-		if ws.isClosed() { // 닫힌 뒤에는 보내지 않는다 (남은 프레임은 release가 버린다)
-			return
+			continue
 		}
 		f := <-ws.queue // 꺼내는 것과 backlog에서 빼는 것이 mu 안에서 함께 일어난다: enqueue는 보내는 중인 프레임을 대기열의 것으로 세지 않는다
 		ws.backlog -= f.size
@@ -593,7 +593,6 @@ func writePump(ws *socket) {
 		sent(f) // 보내는 중인 프레임은 쓰기가 끝나야(닫은 연결이면 곧) 놓는다: 그때까지 그 메모리를 쥐고 있다
 		if err != nil {
 			ws.close(err)
-			return
 		}
 	}
 }
@@ -632,7 +631,7 @@ func receive(ws *socket, data []byte) {
 	ws.askedAll = ws.askedAll && !(err == nil && len(d) == 1 && d[0].Header.Index > latest.Header.Index && d[0].Header.PreviousHash != calculateHashForBlock(latest))
 	// 잘못된 메시지는 한 줄 남기고 센다. maxBadMessages 번째에는 연결을 닫는다
 	if err != nil {
-		log.Printf("Ignored message from %s: %v", ws.addr, err)
+		log.Printf("Ignored message from %s: %.300v", ws.addr, err)
 		if ws.bad++; ws.bad >= maxBadMessages {
 			ws.close(fmt.Errorf("%d bad messages", ws.bad))
 		}
@@ -702,7 +701,7 @@ func decodeBlocks(text string) ([]Block, []dataFacts, error) {
 			err = fmt.Errorf("%.200q is not a block as JSON.stringify writes it", raw)
 		}
 		if err != nil {
-			return nil, nil, fmt.Errorf("RESPONSE_BLOCKCHAIN block %d: %v", len(blocks), err)
+			return nil, nil, fmt.Errorf("RESPONSE_BLOCKCHAIN block %d: %.200v", len(blocks), err) // 6천만 자리 수의 에러도 200글자로
 		}
 		block.own.bytes = int32(answerSize(raw) + 1) // 블록과 그 뒤의 쉼표 (blockCost)
 		blocks = append(blocks, block)
@@ -729,7 +728,7 @@ func prepareBlocks(blocks []Block) (prepared []dataFacts, err error) {
 			data, err := prepareData(b.Data, maxLeaves-int(total.values))
 			if err != nil || data.root != h.MerkleRoot {
 				err = cmp.Or(err, errors.New("the merkle root is not that of the data (the block can never be valid)"))
-				return prepared, fmt.Errorf("RESPONSE_BLOCKCHAIN block %d: %v", i, err)
+				return prepared, fmt.Errorf("RESPONSE_BLOCKCHAIN block %d: %.200v", i, err)
 			}
 			f.root, f.values = data.root, data.values
 			prepared = append(prepared, f)

@@ -174,7 +174,7 @@ const (
 	maxSafeInteger    = 1<<53 - 1 // 자바스크립트가 정확히 다루는 가장 큰 정수
 	maxDepth          = 64        // data의 값 안에 배열과 객체가 겹칠 수 있는 깊이의 한계
 	maxFrameBytes     = 64 << 20  // 받는 프레임 하나, 그리고 체인 전체를 담은 응답 프레임의 최대 크기 (챕터의 ws 1.x는 들어온 연결에 100 MiB)
-	maxLeaves         = 1 << 20   // 프레임 하나, 그리고 체인 전체의 응답에서 머클 리프 노드로 해시하는 data 값 수의 한계
+	maxLeaves         = 1 << 20   // 프레임 하나, 그리고 체인 전체의 응답에서 파싱하고 해시하는 data 값(배열과 객체 안의 값까지) 수의 한계
 )
 
 // Hash는 SHA-256 값이다. 챕터는 해시를 64자리 대문자 16진수 문자열로 다루고, JSON에서도 그렇게 쓰고 읽는다.
@@ -204,7 +204,7 @@ func (h *Hash) UnmarshalText(text []byte) error {
 type costs struct{ own, total cost }
 
 // cost는 블록들을 RESPONSE_BLOCKCHAIN 프레임 하나로 보낼 때의 비용이다: 프레임의 바이트
-// 수와 머클 리프 노드로 해시할 data 값의 수. 받는 쪽은 프레임 하나에, 가진 쪽은 체인 전체의
+// 수와 파싱하고 해시할 data 값(배열과 객체 안의 값까지)의 수. 받는 쪽은 프레임 하나에, 가진 쪽은 체인 전체의
 // 응답에 같은 한계(within)를 둔다. int32로 두어 블록마다 메모리를 아낀다 (64 MiB 안).
 type cost struct{ bytes, values int32 }
 
@@ -303,25 +303,26 @@ var bodies sync.Map
 // 이미 검사한 것이다(readBody, prepareBlocks): JSON.stringify의 형식이 아닌 data의 루트는 '0' 64개가 되어 버린다.
 func merkleRootOf(data json.RawMessage) Hash { return factsOf(data).root }
 
-// prepareData는 data 배열의 머클 루트와 값의 수를 구한다. 이스케이프 없는 문자열들로만 된 data가 아니면 JSON.stringify가
-// 쓰는 형식인지도 보고(canonicalJSON), 값이 limit 개를 넘으면 해시하지 않고 거부한다. 리프 노드는 값을 String(value)로
+// prepareData는 data 배열의 머클 루트와 값의 수(배열과 객체 안의 값까지)를 구한다. 이스케이프 없는 문자열들로만 된 data가
+// 아니면 JSON.stringify가 쓰는 형식인지도 보고(canonicalJSON), 값이 limit 개를 넘으면 해시하지 않고 거부한다. 리프 노드는 값을 String(value)로
 // 바꾼 문자열이 이미 64자리 대문자 16진수면 그 값, 아니면 그 문자열의 SHA-256이다 (빈 문자열도 해시한다).
-func prepareData(data json.RawMessage, limit int) (dataFacts, error) {
+func prepareData(data json.RawMessage, limit int) (facts dataFacts, err error) {
 	var texts []string // 값마다 String(value). 대부분의 data는 이스케이프 없는 문자열들이라 한 번에 읽는다 (String()은 그 자신)
 	if bytes.IndexByte(data, '\\') >= 0 || bytes.Contains(data, []byte("null")) || bytes.ContainsRune(data, utf8.RuneError) || json.Unmarshal(data, &texts) != nil {
 		var values []any
 		dec := json.NewDecoder(bytes.NewReader(data))
 		dec.UseNumber()
-		if canonical, err := canonicalJSON(data); err != nil || !bytes.Equal(canonical, data) || dec.Decode(&values) != nil {
+		canonical, nested, err := canonicalJSON(data) // nested: 배열과 객체 안의 값까지 센 수 ([[0,0]]은 셋)
+		if err != nil || !bytes.Equal(canonical, data) || dec.Decode(&values) != nil {
 			return dataFacts{}, cmp.Or(err, fmt.Errorf("data %.200q is not an array as JSON.stringify writes it", data))
 		}
-		texts = make([]string, len(values))
+		texts, facts.values = make([]string, len(values)), nested
 		for i, value := range values {
 			texts[i] = jsString(value)
 		}
 	}
-	if len(texts) > limit {
-		return dataFacts{}, fmt.Errorf("more than %d data values in one frame", maxLeaves)
+	if facts.values = max(facts.values, len(texts)); facts.values > limit { // 파싱하는 일은 중첩된 값의 수에 비례한다
+		return dataFacts{}, fmt.Errorf("more than %d data values (counting nested ones) in one frame", maxLeaves)
 	}
 	leaves := make([]Hash, len(texts)) // 이미 64자리 대문자 16진수인 리프 노드는 그 값, 아니면 그 문자열의 SHA-256
 	for i, text := range texts {
@@ -329,7 +330,7 @@ func prepareData(data json.RawMessage, limit int) (dataFacts, error) {
 			leaves[i] = sha256.Sum256([]byte(text))
 		}
 	}
-	return dataFacts{root: rootOf(leaves), values: len(texts)}, nil
+	return dataFacts{root: rootOf(leaves), values: facts.values}, nil
 }
 
 // rootOf는 리프 노드들로 머클 루트를 구한다. 한 층씩 올라가며 이웃 둘의 대문자 16진수 문자열을 이어
@@ -384,21 +385,24 @@ func answerSize(text string) int {
 // Infinity가 되는 수, 짝이 없는 서로게이트 이스케이프(\ud800)와 UTF-8이 아닌 바이트(자바스크립트는 그대로 두지만 Go는
 // U+FFFD로 읽는다: 그래서 U+FFFD 문자도 거부한다), maxDepth보다 깊은 값, String()이 닿는 곳(맨 위나 배열 안)의 객체에
 // 있는 "toString" 키(그 String()은 자바스크립트에서 예외를 던진다). 부르는 곳(/mineBlock, readMessage)이 차이를 적는다.
-func canonicalJSON(raw []byte) (json.RawMessage, error) {
+// nested는 raw 안의 값의 수이다 (맨 바깥 값은 빼고, 배열과 객체 안의 값까지).
+func canonicalJSON(raw []byte) (value json.RawMessage, nested int, err error) {
 	dec := json.NewDecoder(bytes.NewReader(raw))
 	dec.UseNumber()
-	value, err := canonicalValue(dec, 0, true)
+	value, err = canonicalValue(dec, 0, true, &nested)
 	if _, end := dec.Token(); err == nil && end != io.EOF {
 		err = errors.New("more after the JSON value")
 	} else if err == nil && bytes.ContainsRune(value, utf8.RuneError) { // Go가 바꿔 읽은 것과 가릴 수 없어 U+FFFD는 모두 거부한다
 		err = errors.New("a byte that is not UTF-8, a \\ud800-\\udfff escape without its pair, or U+FFFD")
 	}
-	return value, err
+	return value, nested - 1, err // 맨 바깥 값은 세지 않는다
 }
 
-// canonicalValue는 dec에서 JSON 값 하나를 읽어 canonicalJSON의 형식으로 쓴다. leaf는 이 값에 String()이 닿는지이다.
-func canonicalValue(dec *json.Decoder, depth int, leaf bool) ([]byte, error) {
+// canonicalValue는 dec에서 JSON 값 하나를 읽어 canonicalJSON의 형식으로 쓰고, 읽은 값(안의 값까지)의 수를 count에 더한다.
+// leaf는 이 값에 String()이 닿는지이다.
+func canonicalValue(dec *json.Decoder, depth int, leaf bool, count *int) ([]byte, error) {
 	token, err := dec.Token()
+	*count++
 	if err != nil || depth > maxDepth {
 		return nil, cmp.Or(err, fmt.Errorf("nested deeper than %d", maxDepth))
 	} else if number, ok := token.(json.Number); ok {
@@ -419,7 +423,7 @@ func canonicalValue(dec *json.Decoder, depth int, leaf bool) ([]byte, error) {
 			keyToken, _ := dec.Token()
 			key, _ = keyToken.(string) // 잘못된 JSON이면 다음 Token이 에러를 반환한다
 		}
-		value, err := canonicalValue(dec, depth+1, leaf && token == json.Delim('[')) // String()은 배열의 원소에 닿고 객체의 값에는 닿지 않는다
+		value, err := canonicalValue(dec, depth+1, leaf && token == json.Delim('['), count) // String()은 배열의 원소에 닿고 객체의 값에는 닿지 않는다
 		if err != nil || leaf && key == "toString" {
 			return nil, cmp.Or(err, errors.New(`an object with a "toString" key: String() throws in JavaScript`))
 		} else if token == json.Delim('[') {

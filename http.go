@@ -43,7 +43,7 @@ func initHttpServer(ln net.Listener) {
 	// 노트와 다른 점: 노트의 코드는 function (req, res) {/ 로, { 뒤에 /가 하나 더 있다 (문법 오류).
 	mux.HandleFunc("POST /mineBlock", func(w http.ResponseWriter, r *http.Request) {
 		var data json.RawMessage
-		// 챕터와 다른 점: 배열이 아니거나 한계를 넘거나 Go가 같게 파싱하지 못하는 data와 압축한 본문은 400, utf-8이 아닌 charset은 415이다.
+		// 챕터와 다른 점: 배열이 아니거나 한계를 넘거나 Go가 같게 파싱하지 못하는 data와 압축한 본문(Content-Encoding은 보지 않는다)은 400, utf-8이 아닌 charset은 415이다.
 		if !readBody(w, r, "data", &data) { // const data = req.body.data || []
 			return
 		}
@@ -191,7 +191,7 @@ func readBody(w http.ResponseWriter, r *http.Request, key string, v any) bool {
 	case start[0] == '{' || !json.Valid(body):
 		err = json.Unmarshal(body, &fields)
 	}
-	value, canonicalErr := canonicalJSON(fields[key])
+	value, _, canonicalErr := canonicalJSON(fields[key])
 	if fields[key] == nil || slices.Contains([]string{"null", "false", "0", `""`}, string(value)) {
 		value, canonicalErr = json.RawMessage(`[]`), nil
 	} else if canonicalErr == nil && value[0] != '[' {

@@ -99,7 +99,7 @@ func TestMerkleRoot(t *testing.T) {
 		Root string
 		Text []string
 	}](t, string(file)) {
-		data, err := canonicalJSON(stringify(v.Data)) // 파일의 1e-07 같은 수를 JSON.stringify의 형식으로
+		data, _, err := canonicalJSON(stringify(v.Data)) // 파일의 1e-07 같은 수를 JSON.stringify의 형식으로
 		must(t, err)
 		for i, value := range v.Data {
 			var parsed any
@@ -717,7 +717,7 @@ func TestCanonicalJSON(t *testing.T) {
 		{"\"\xff\"", ``},
 		{`[1] 2`, ``},
 	} {
-		got, err := canonicalJSON([]byte(tt.raw))
+		got, _, err := canonicalJSON([]byte(tt.raw))
 		check(t, fmt.Sprintf("canonicalJSON(%.40s) or \"\" (%v)", tt.raw, err), map[bool]string{true: string(got)}[err == nil], tt.want)
 	}
 }
@@ -978,6 +978,14 @@ func TestLimits(t *testing.T) {
 			}
 			receive(ws, chainFrame(junk)) // 처음과 마지막 블록만 해시하므로 2^20개에 이르지 않는다: 잘못된 메시지가 아니다
 			check(t, "bad messages after 16 unchained blocks of the same data", badOf(ws), 1)
+			// 배열 안의 값도 센다: 맨 위에는 값이 하나뿐인 [[0,0,…]] 블록 셋(중첩된 값 120만 개)도 2^20개를 넘는다.
+			zeros := strings.Repeat("0,", 400000) + "0"
+			nested := []Block{genesisBlock}
+			for range 3 {
+				nested = append(nested, blockOn(nested[len(nested)-1], "[["+zeros+"]]", valuesRoot(zeros, 1)))
+			}
+			receive(ws, chainFrame(nested[1:]))
+			check(t, "three blocks of [[0,0,…]] with 400,001 zeros each: blocks, bad messages", fmt.Sprint(len(chainNow()), badOf(ws)), "1 2")
 		}},
 		// 프레임에서 2 MiB인 쓰레기 블록 뒤의 작은 다음 블록을 추가해도, 노드는 프레임이 아닌 그 블록의 복사본만 쥔다.
 		{"받은 블록이 쥐는 메모리", func(t *testing.T) {

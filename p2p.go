@@ -10,6 +10,7 @@ import (
 	"errors"
 	"fmt"
 	"log"
+	"maps"
 	mathrand "math/rand/v2"
 	"net"
 	"net/http"
@@ -251,6 +252,7 @@ type conn struct {
 	handlers map[string]any  // ws.on(event, handler)로 등록한 핸들러들: "message"는 func(Message), 나머지는 func() (mu로 보호한다)
 	queue    chan *frame     // ws.send의 대기열: 넣고 꺼내는 일은 mu를 잠근 채 한다
 	ready    *sync.Cond      // 대기열에 프레임이 들어왔거나 소켓이 닫혔다고 writePump를 깨운다 (enqueue, release)
+	masks    int             // 우리가 연결한 소켓이면 1: x/net은 클라이언트 쪽에서 보내는 메시지마다 가린(masked) 사본을 따로 만든다
 	ctx      context.Context // 소켓이 닫히면 끝난다: context.Cause가 처음 닫힌 까닭이다
 	cancel   context.CancelCauseFunc
 	askedAll bool // 이 피어에게 QUERY_ALL을 보낸 뒤 그 피어가 아직 내 체인에 이어지지 않는 더 긴 체인의 블록을 알리지 않았다 (mu로 보호한다)
@@ -354,6 +356,7 @@ func (s *socket) open(ws *websocket.Conn, raw *limitedConn, addr string) {
 // mu를 잠그고 부른다: 부른 쪽(connectToPeers)이 mu를 잠그고 있으므로 핸들러를 다 등록한 뒤이다.
 func newWebSocket(peer string) *socket {
 	ws := newSocket("", peer)
+	ws.masks = 1 // 클라이언트 쪽: 보내는 메시지마다 x/net이 가린 사본을 만든다 (enqueue가 센다)
 	config, err := websocket.NewConfig(peer, "http://localhost/")
 	switch {
 	case err != nil:
@@ -496,11 +499,7 @@ func (ws *socket) on(event string, handler any) {
 func (ws *socket) send(message Message) {
 	if !ws.askedAll || message.Type != QUERY_ALL {
 		trace("→", ws.addr, describe(message.Type, message.Data))
-		f := frameOf(message)
-		if ws.url != "" { // 우리가 연결한 소켓: x/net은 보낼 때 메시지 전체를 가린(masked) 사본을 따로 만든다. 그 사본까지 센다
-			f = &frame{size: 2 * f.size, text: f.text}
-		}
-		ws.askedAll = enqueue(ws, f) && message.Type == QUERY_ALL || ws.askedAll // 넣지 못한 QUERY_ALL은 치지 않는다
+		ws.askedAll = enqueue(ws, frameOf(message)) && message.Type == QUERY_ALL || ws.askedAll // 넣지 못한 QUERY_ALL은 치지 않는다
 	}
 }
 
@@ -523,7 +522,8 @@ func (ws *socket) close(reason error) {
 // 가장 많이 밀린 소켓부터 닫아 공간을 만든다. 보내는 중인 프레임은 그 쓰기가 끝나야 놓이므로, 열린 소켓들의 대기열을
 // 모두 비워도 자리가 나지 않으면 아무도 닫지 않고 넣지 않는다 (README의 「남는 한계」). mu를 잠근 채로 불러야 한다.
 func enqueue(ws *socket, f *frame) bool {
-	for f.holders == 0 && queuedBytes+f.size > maxQueuedBytes && !ws.isClosed() {
+	need := func() int { return f.size * (ws.masks + max(0, 1-f.holders)) } // 새로 셀 바이트: 가린 사본과, 아무도 쥐지 않은 프레임이면 그 프레임
+	for queuedBytes+need() > maxQueuedBytes && !ws.isClosed() {
 		fullest, freeable := (*socket)(nil), 0 // 대기열에 가장 많이 밀린 열린 소켓, 대기열들을 비우면 놓일 수 있는 바이트
 		for _, s := range sockets {
 			if s.backlog > 0 && !s.isClosed() && (fullest == nil || s.backlog > fullest.backlog) {
@@ -531,7 +531,7 @@ func enqueue(ws *socket, f *frame) bool {
 			}
 			freeable += s.backlog // 나눠 가진 프레임은 여러 번 세므로 많게 어림한다
 		}
-		if fullest == nil || queuedBytes+f.size-freeable > maxQueuedBytes {
+		if fullest == nil || queuedBytes+need()-freeable > maxQueuedBytes {
 			log.Printf("Not sending to %s: %d MiB wait to be sent", ws.addr, queuedBytes>>20)
 			return false
 		}
@@ -543,20 +543,20 @@ func enqueue(ws *socket, f *frame) bool {
 		ws.drop(fmt.Errorf("peer too slow: %d frames wait to be sent to it", maxQueued))
 		return false
 	}
-	if f.holders++; f.holders == 1 {
-		queuedBytes += f.size
-	}
-	ws.backlog += f.size
+	queuedBytes += need()
+	f.holders++
+	ws.backlog += f.size * (1 + ws.masks)
 	ws.queue <- f
 	ws.ready.Signal()
 	return true
 }
 
-// sent는 보냈거나 버린 프레임을 그 소켓이 놓았을 때 센 값을 줄인다. mu를 잠근 채로 불러야 한다.
-func sent(f *frame) {
+// sent는 보냈거나 버린 프레임을 소켓 ws가 놓았을 때 센 값을 줄인다 (가린 사본도). mu를 잠근 채로 불러야 한다.
+func sent(ws *socket, f *frame) {
 	if f.holders--; f.holders == 0 {
 		queuedBytes -= f.size
 	}
+	queuedBytes -= f.size * ws.masks
 }
 
 // drop은 소켓을 닫고 그 대기열을 곧바로 비운다 (release). mu를 잠근 채로 불러야 한다.
@@ -564,13 +564,11 @@ func (ws *socket) drop(reason error) { ws.close(reason); release(ws) }
 
 // release는 닫힌 소켓의 대기열에 남은 프레임을 버리고, 그 피어 주소에 다시 연결할 수 있게 한다. mu를 잠근 채로 불러야 한다.
 func release(ws *socket) {
-	if dialed[ws.url] == ws {
-		delete(dialed, ws.url)
-	}
+	maps.DeleteFunc(dialed, func(_ string, s *socket) bool { return s == ws })
 	for len(ws.queue) > 0 {
 		f := <-ws.queue
-		ws.backlog -= f.size
-		sent(f)
+		ws.backlog -= f.size * (1 + ws.masks)
+		sent(ws, f)
 	}
 	ws.ready.Signal() // 닫힌 소켓의 writePump가 끝나도록
 }
@@ -586,11 +584,11 @@ func writePump(ws *socket) {
 			continue
 		}
 		f := <-ws.queue // 꺼내는 것과 backlog에서 빼는 것이 mu 안에서 함께 일어난다: enqueue는 보내는 중인 프레임을 대기열의 것으로 세지 않는다
-		ws.backlog -= f.size
+		ws.backlog -= f.size * (1 + ws.masks)
 		mu.Unlock()
 		_, err := ws.link.Write(f.text()) // 텍스트 프레임 하나: 쓰기마다 writeTimeout 안이다 (limitedConn.Write)
 		mu.Lock()
-		sent(f) // 보내는 중인 프레임은 쓰기가 끝나야(닫은 연결이면 곧) 놓는다: 그때까지 그 메모리를 쥐고 있다
+		sent(ws, f) // 보내는 중인 프레임은 쓰기가 끝나야(닫은 연결이면 곧) 놓는다: 그때까지 그 메모리를 쥐고 있다
 		if err != nil {
 			ws.close(err)
 		}

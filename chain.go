@@ -109,7 +109,7 @@ func calculateHash(version string, index int64, previousHash Hash, timestamp int
 
 // calculateHashForBlock은 블록 헤더의 다섯 값으로 블록 해시를 구한다. (main.js 79–87행)
 func calculateHashForBlock(block Block) Hash {
-	// 챕터에 없는 최적화: 받은 블록이면 mu를 잠그기 전에 구해 둔 해시를 쓴다 (결과는 같고, mu를 오래 잠그지 않는다).
+	// 챕터에 없는 최적화: 지금 처리하는 메시지의 블록이면 mu를 잠그기 전에 구해 둔 해시를 쓴다 (결과는 같고, mu를 오래 잠그지 않는다).
 	if f, _ := precomputed(block.Data); f.hash != (Hash{}) {
 		return f.hash
 	}

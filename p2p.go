@@ -82,7 +82,7 @@ func initConnection(ws *socket) {
 // 노트와 다른 점: 노트는 ws.on이 소켓을 "메세지 대기열"에 올린다고 적었다. 실제로는 함수를 등록한다.
 func initMessageHandler(ws *socket) {
 	// const message = JSON.parse(data)는 mu를 잠그기 전에 readMessage가 한다.
-	// 챕터와 다른 점: 잘못된 메시지({"type":0}, 공백이 든 JSON, 머클 루트가 틀린 블록 등: README 표)는 처리하지 않고 한 줄 출력한다.
+	// 챕터와 다른 점: 잘못된 메시지({"type":0}, 공백이 든 JSON, 이어진 앞부분이나 마지막 블록의 머클 루트가 틀린 것 등: README 표)는 처리하지 않고 한 줄 출력한다.
 	// 챕터와 다른 점: 한 피어의 잘못된 메시지가 다섯 개가 되면 연결을 닫는다.
 	// 챕터와 다른 점: 프레임과 메시지의 크기, 읽는 수와 시간에 한계가 있고, 닫힌 소켓에 온 메시지는 버린다 (README 표).
 	ws.on("message", func(message Message) {
@@ -120,7 +120,7 @@ func connectToPeers(newPeers []string) {
 		ws := newWebSocket(peer) // const ws = new WebSocket(peer)
 		ws.on("open", func() { initConnection(ws) })
 		// 챕터와 다른 점: 주소와 이유도 출력하고, 열린 뒤에는 불리지 않는다.
-		ws.on("error", func() { log.Printf("Connection failed: %.200q: %.200v", peer, ws.reason()) }) // 노트와 다른 점: 노트의 오타 "connection"
+		ws.on("error", func() { log.Printf("Connection failed: %.200q: %.200v", peer, ws.reason()) }) // 노트와 다른 점: 노트는 소문자 "connection failed"
 	}
 }
 

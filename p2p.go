@@ -146,11 +146,11 @@ func handleBlockchainResponse(message Message) {
 			// 체인을 재구성(reorg)해야 한다. 블록 하나만 받았는데 이어지지 않으니 사이를 놓쳤거나 다른 포크이다. (챕터: Need to reorganize.)
 			// 노트와 다른 점: 노트는 이것을 "블록의 오류"로 보고 놓친 곳을 확인한다고 적었다. 체인 전체를 요청할 뿐이다.
 			log.Println("We have to query the chain from our peer")
-			// 챕터와 다른 점: 이미 QUERY_ALL을 보낸 피어에게는, 그 피어가 이어지지 않는 블록을 새로 알리기 전에는 다시 보내지 않는다.
+			// 챕터와 다른 점: 이미 QUERY_ALL을 보낸 피어에게는, 그 피어가 이런 블록(더 큰 index, 이어지지 않는 하나)을 알리기 전에는 다시 보내지 않는다.
 			broadcast(queryAllMsg())
 		} else {
 			// 체인을 교체한다. 여러 블록을 받았는데 마지막 블록이 이어지지 않으니 더 길고 유효하면 바꾼다. (챕터: Replace chain.)
-			// 노트와 다른 점: 노트는 더 긴 체인이면 바로 바꾼다고 적었다. 길이와 유효성은 replaceChain이 본다.
+			// 노트와 다른 점: 노트는 받은 체인이 "내가 가진 길이보다 길" 때라 적었다. 블록을 여럿 받았다는 뜻이고, 길이와 유효성은 replaceChain이 본다.
 			log.Println("Received blockchain is longer than current blockchain")
 			replaceChain(receivedBlocks)
 		}

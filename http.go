@@ -104,7 +104,7 @@ func initHttpServer(ln net.Listener) {
 
 	// app.listen(http_port, function () { console.log(…) }): 콜백은 챕터처럼 main이 mu를 푼 뒤에 실행된다.
 	// 챕터와 다른 점: 실제로 리슨하는 포트를 출력한다 (-http_port 0이면 운영체제가 고른 포트).
-	httpServer = serve(ln, mux, func() { log.Printf("Listening http port on: %d", ln.Addr().(*net.TCPAddr).Port) })
+	httpServer = serve(ln, mux, func() { log.Printf("Listening http port on: %d", portOf(ln)) })
 }
 
 // ---- 챕터에 없는 것 ----

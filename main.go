@@ -59,6 +59,9 @@ func setUp() (net.Listener, net.Listener, error) {
 	return httpListener, p2pListener, cmp.Or(err, err2)
 }
 
+// portOf는 ln이 리슨하는 포트 번호이다: -http_port나 -p2p_port가 0이면 운영체제가 고른 포트.
+func portOf(ln net.Listener) int { return ln.Addr().(*net.TCPAddr).Port }
+
 // stopping은 노드가 멈추면 끝나는 context이고 HTTP 요청들의 context이다. POST /stop이 stop을 부르고, Ctrl-C도 끝낸다 (setUp).
 var stopping, stop = context.WithCancel(context.Background())
 

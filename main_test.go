@@ -433,7 +433,7 @@ func TestBroadcast(t *testing.T) {
 	for i, name := range []string{"socket in", "socket out", "챕터와 다른 점: a closed socket gets nothing (the chapter's ws.send throws)"} {
 		check(t, name, show(drain(peers[i])), show([][]string{{want}, {want}, nil}[i]))
 	}
-	// 두 소켓의 바이트는 나눠 가진 프레임 하나로 세고, 우리가 연결한 소켓이면 x/net이 보낼 때 만드는 가린(masked) 사본을 더 센다.
+	// 두 소켓의 바이트는 나눠 가진 프레임 하나로 세고, 우리가 연결한 소켓이면 x/net이 보낼 때 만드는 마스킹한(masked) 사본을 더 센다.
 	check(t, "챕터에 없는 값: queued bytes: the shared frame once, and the masked copy for the socket we dialed", queued, 2*len(want))
 }
 
@@ -1247,7 +1247,7 @@ func TestLimits(t *testing.T) {
 			setLimit(t, &maxQueuedBytes, len(chainFrame(chainNow()))*5/2) // 체인 전체의 응답 두 개 반
 			s := []*socket{newTestSocket(t, "s1"), newTestSocket(t, "s2"), newTestSocket(t, "s3")}
 			locked(func() { sockets = append(sockets, s...) })
-			for i, ws := range []*socket{s[0], s[0], s[1], s[2]} { // 저마다 체인의 다른 판을 요청하고 읽지 않는다: s1은 두 판
+			for i, ws := range []*socket{s[0], s[0], s[1], s[2]} { // 저마다 체인의 다른 버전을 요청하고 읽지 않는다: s1은 두 버전
 				receive(ws, []byte(queryAll))
 				n.mine(fmt.Sprint("version ", i))
 			}
@@ -1267,7 +1267,7 @@ func TestLimits(t *testing.T) {
 				sending = socketOf(reader)
 				return sending != nil && len(sending.queue) == 0 && queuedNow() >= size
 			})
-			// 우리가 연결한 피어가 보내는 중인 판을 요청하면 프레임은 나눠 갖고 x/net이 만들 가린(masked) 사본만 더 센다.
+			// 우리가 연결한 피어가 보내는 중인 버전을 요청하면 프레임은 나눠 갖고 x/net이 만들 마스킹한(masked) 사본만 더 센다.
 			setLimit(t, &maxQueuedBytes, size*5/2)
 			out := newTestSocket(t, "out")
 			locked(func() { out.url, out.masks = "ws://127.0.0.1:1", 1 })
@@ -1277,7 +1277,7 @@ func TestLimits(t *testing.T) {
 			check(t, "a dialed peer asking for the version in flight: bytes counted more, frames", fmt.Sprint(added, len(drain(out))), fmt.Sprint(size, 1))
 			setLimit(t, &maxQueuedBytes, size*3/2)
 			locked(func() { write(sending, queryChainLengthMsg()) })                    // 보내는 중인 응답 뒤에 작은 프레임 하나가 기다린다
-			setChain(append(chainNow(), nextBlock(chainNow()[40000], "a new version"))) // 알리지 않고 체인의 새 판을 만든다
+			setChain(append(chainNow(), nextBlock(chainNow()[40000], "a new version"))) // 알리지 않고 체인의 새 버전을 만든다
 			asker := newTestSocket(t, "asker")
 			receive(asker, []byte(queryAll))
 			check(t, "a peer with a frame in flight and a small one queued: closed, and frames for a peer asking the new version",
@@ -1392,7 +1392,7 @@ func TestLimits(t *testing.T) {
 			atMost(t, "heap growth meanwhile", grew, 128<<20)
 			atMost(t, "slowest GET /peers meanwhile", slowest, scaled(500*time.Millisecond))
 		}},
-		// 응답을 읽지 않는 GET /blocks 30개가 저마다 체인의 다른 판을 요청해도 응답을 쓰는 것은 둘뿐이라 힙은 두어 판만큼만 자란다.
+		// 응답을 읽지 않는 GET /blocks 30개가 저마다 체인의 다른 버전을 요청해도 응답을 쓰는 것은 둘뿐이라 힙은 두어 버전만큼만 자란다.
 		{"GET blocks의 응답을 쓰는 요청", func(t *testing.T) {
 			chain := []Block{genesisBlock}
 			for range 8 {

@@ -65,7 +65,7 @@ func getSockets() []*socket { return sockets }
 func initP2PServer(ln net.Listener) {
 	newServer(ln, func(ws *socket) { initConnection(ws) }) // new WebSocket.Server(…), server.on("connection", …)
 	// 챕터와 다른 점: 실제로 리슨하는 포트를 출력한다 (-p2p_port 0이면 운영체제가 고른 포트).
-	log.Printf("Listening websocket p2p port on: %d", ln.Addr().(*net.TCPAddr).Port) // 노트와 다른 점: 노트의 오타 "listeing …on:"
+	log.Printf("Listening websocket p2p port on: %d", portOf(ln)) // 노트와 다른 점: 노트의 오타 "listeing …on:"
 }
 
 // initConnection은 새 연결을 sockets에 넣고, 핸들러들을 등록하고, 상대에게 최신 블록을 요청한다. (main.js 198–203행)
@@ -252,7 +252,7 @@ type conn struct {
 	handlers map[string]any  // ws.on(event, handler)로 등록한 핸들러들: "message"는 func(Message), 나머지는 func() (mu로 보호한다)
 	queue    chan *frame     // ws.send의 대기열: 넣고 꺼내는 일은 mu를 잠근 채 한다
 	ready    *sync.Cond      // 대기열에 프레임이 들어왔거나 소켓이 닫혔다고 writePump를 깨운다 (enqueue, release)
-	masks    int             // 우리가 연결한 소켓이면 1: x/net은 클라이언트 쪽에서 보내는 메시지마다 가린(masked) 사본을 따로 만든다
+	masks    int             // 우리가 연결한 소켓이면 1: x/net은 클라이언트 쪽에서 보내는 메시지마다 마스킹한(masked) 사본을 따로 만든다
 	ctx      context.Context // 소켓이 닫히면 끝난다: context.Cause가 처음 닫힌 까닭이다
 	cancel   context.CancelCauseFunc
 	askedAll bool // 이 피어에게 QUERY_ALL을 보낸 뒤 그 피어가 아직 내 체인에 이어지지 않는 더 긴 체인의 블록을 알리지 않았다 (mu로 보호한다)
@@ -356,7 +356,7 @@ func (s *socket) open(ws *websocket.Conn, raw *limitedConn, addr string) {
 // mu를 잠그고 부른다: 부른 쪽(connectToPeers)이 mu를 잠그고 있으므로 핸들러를 다 등록한 뒤이다.
 func newWebSocket(peer string) *socket {
 	ws := newSocket("", peer)
-	ws.masks = 1 // 클라이언트 쪽: 보내는 메시지마다 x/net이 가린 사본을 만든다 (enqueue가 센다)
+	ws.masks = 1 // 클라이언트 쪽: 보내는 메시지마다 x/net이 마스킹한 사본을 만든다 (enqueue가 센다)
 	config, err := websocket.NewConfig(peer, "http://localhost/")
 	switch {
 	case err != nil:
@@ -518,11 +518,11 @@ func (ws *socket) close(reason error) {
 }
 
 // enqueue는 프레임을 소켓의 대기열에 넣고, 넣었는지 알려준다. 대기열에 maxQueued 개가 차 있으면 받아 가지 못하는 느린
-// 피어로 보고 닫는다. 새 프레임으로 모든 대기열의 서로 다른 프레임(과 가린 사본들, masks)이 maxQueuedBytes를 넘게 되면, 넣기 전에 대기열에
+// 피어로 보고 닫는다. 새 프레임으로 모든 대기열의 서로 다른 프레임(과 마스킹한 사본들, masks)이 maxQueuedBytes를 넘게 되면, 넣기 전에 대기열에
 // 가장 많이 밀린 소켓부터 닫아 공간을 만든다. 보내는 중인 프레임은 그 쓰기가 끝나야 놓이므로, 열린 소켓들의 대기열을
 // 모두 비워도 자리가 나지 않으면 아무도 닫지 않고 넣지 않는다 (README의 「남는 한계」). mu를 잠근 채로 불러야 한다.
 func enqueue(ws *socket, f *frame) bool {
-	need := func() int { return f.size * (ws.masks + max(0, 1-f.holders)) } // 새로 셀 바이트: 가린 사본과, 아무도 쥐지 않은 프레임이면 그 프레임
+	need := func() int { return f.size * (ws.masks + max(0, 1-f.holders)) } // 새로 셀 바이트: 마스킹한 사본과, 아무도 쥐지 않은 프레임이면 그 프레임
 	for queuedBytes+need() > maxQueuedBytes && !ws.isClosed() {
 		fullest, freeable := (*socket)(nil), 0 // 대기열에 가장 많이 밀린 열린 소켓, 대기열들을 비우면 놓일 수 있는 바이트
 		for _, s := range sockets {
@@ -551,7 +551,7 @@ func enqueue(ws *socket, f *frame) bool {
 	return true
 }
 
-// sent는 보냈거나 버린 프레임을 소켓 ws가 놓았을 때 센 값을 줄인다 (가린 사본도). mu를 잠근 채로 불러야 한다.
+// sent는 보냈거나 버린 프레임을 소켓 ws가 놓았을 때 센 값을 줄인다 (마스킹한 사본도). mu를 잠근 채로 불러야 한다.
 func sent(ws *socket, f *frame) {
 	if f.holders--; f.holders == 0 {
 		queuedBytes -= f.size

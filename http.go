@@ -134,7 +134,7 @@ var page []byte
 // serve는 mu를 잠글 수 있게 되면 listening을 부르고, 그 뒤에 ln에서 mux로 HTTP를 받는다. 챕터에 없는 두 경로, 노드의
 // 페이지(GET /)와 그 페이지가 보는 P2P 메시지의 스트림(GET /events)을 더한다. 다른 사이트의 웹 페이지가 보낸 POST는
 // 403, IP 주소나 localhost가 아닌 호스트(DNS 리바인딩으로 그 이름이 이 컴퓨터를 가리키게 한 웹 페이지)는 421이다.
-// 연결 수, 요청 헤더, 읽고 쓰고 쉬는 시간, 경로마다 실행되는 요청 수(slots)에 한계를 둔다.
+// 연결 수, 요청 헤더, 읽고 쓰는 시간과 유휴 시간, 경로마다 실행되는 요청 수(slots)에 한계를 둔다.
 func serve(ln net.Listener, mux *http.ServeMux, listening func()) *http.Server {
 	mux.HandleFunc("GET /{$}", func(w http.ResponseWriter, r *http.Request) { respond(w, http.StatusOK, "text/html", page) })
 	mux.HandleFunc("GET /events", events)

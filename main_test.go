@@ -1303,7 +1303,7 @@ func TestLimits(t *testing.T) {
 			atMost(t, "a peer that pings and reads nothing: closed after", time.Since(start), 5*time.Second)
 		}},
 		// 연결은 64개까지(더 오면 기다린다), 8 KiB를 넘는 머리는 431, 끝나지 않는 머리와 쉰 연결은 닫히고, 2 MiB의 머리 100개도 힙을 못 키운다.
-		{"HTTP 연결, 요청 헤더, 쉬는 연결", func(t *testing.T) {
+		{"HTTP 연결, 요청 헤더, 유휴 연결", func(t *testing.T) {
 			const get = "GET /version HTTP/1.1\r\nHost: localhost\r\n"
 			var idle []net.Conn
 			for range maxHTTPConns {
@@ -1473,7 +1473,7 @@ func TestLimits(t *testing.T) {
 			for range maxStreams + 2 {
 				unread = append(unread, tcpDial(t, q.http, 0, "GET /events HTTP/1.1\r\nHost: localhost\r\n\r\n"))
 			}
-			for _, c := range unread { // 1초 뒤 응답이 끝나고, 늦어도 쉬는 연결의 5초 뒤에 닫힌다
+			for _, c := range unread { // 1초 뒤 응답이 끝나고, 늦어도 유휴 연결의 5초 뒤에 닫힌다
 				check(t, "an unread GET /events on a node whose requests last 1 s: closed within 8 s", closedWithin(c, 8*time.Second), true)
 			}
 		}},

@@ -125,7 +125,7 @@ func calculateHashForBlock(block Block) Hash {
 // isValidNewBlock은 newBlock이 previousBlock 바로 다음 블록으로 맞는지 검사한다. (main.js 89–110행)
 func isValidNewBlock(newBlock Block, previousBlock Block) bool {
 	if !isValidBlockStructure(newBlock) {
-		log.Printf("invalid block structure: %s", stringify(newBlock)) // 챕터와 다른 점: 받은 블록은 받을 때 검사해 이 검사에서 실패하지 않는다
+		log.Printf("invalid block structure: %s", stringify(newBlock)) // 챕터와 다른 점: 블록은 받거나 생성할 때 미리 검사해 여기서 실패하지 않는다
 		return false
 	} else if previousBlock.Header.Index+1 != newBlock.Header.Index {
 		log.Println("Invalid index")
@@ -135,7 +135,7 @@ func isValidNewBlock(newBlock Block, previousBlock Block) bool {
 		return false
 	} else if (string(newBlock.Data) != "[]" && merkleRootOf(newBlock.Data) != newBlock.Header.MerkleRoot) || // data.length !== 0
 		(string(newBlock.Data) == "[]" && (Hash{}) != newBlock.Header.MerkleRoot) { // '0'.repeat(64): 빈 data의 머클 루트
-		log.Println("Invalid merkleRoot") // 챕터와 다른 점: 받은 블록은 받을 때 검사해 이 검사에서 실패하지 않는다
+		log.Println("Invalid merkleRoot") // 챕터와 다른 점: 블록은 받거나 생성할 때 미리 검사해 여기서 실패하지 않는다
 		return false
 	}
 	return true

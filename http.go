@@ -34,7 +34,7 @@ func initHttpServer(ln net.Listener) {
 	// GET /blocks: 블록체인 전체
 	mux.HandleFunc("GET /blocks", func(w http.ResponseWriter, r *http.Request) {
 		mu.Lock()
-		body := stringifyChain(getBlockchain()) // 챕터에 없는 최적화: 바이트는 mu 밖에서, 체인의 버전마다 한 번 만들어 나눠 쓴다
+		body := stringifyChain(getBlockchain()) // 챕터에 없는 최적화: 바이트는 mu 밖에서, 체인이 바뀔 때마다 한 번 만들어 나눠 쓴다
 		mu.Unlock()
 		respond(w, http.StatusOK, "application/json", body()) // res.send(getBlockchain())
 	})
@@ -43,7 +43,7 @@ func initHttpServer(ln net.Listener) {
 	// 노트와 다른 점: 노트의 코드는 function (req, res) {/ 로, { 뒤에 /가 하나 더 있다 (문법 오류).
 	mux.HandleFunc("POST /mineBlock", func(w http.ResponseWriter, r *http.Request) {
 		var data json.RawMessage
-		// 챕터와 다른 점: 배열이 아니거나 한계를 넘거나 Go가 같게 파싱하지 못하는 data와 압축한 본문(Content-Encoding은 보지 않는다)은 400, utf-8이 아닌 charset은 415이다.
+		// 챕터와 다른 점: 배열이 아니거나 한계를 넘거나 Go가 같게 파싱하지 못하는 data와 압축한 본문(Content-Encoding은 보지 않는다)은 400, utf-8이 아닌 charset과 Go가 파싱하지 못하는 Content-Type은 415이다.
 		if !readBody(w, r, "data", &data) { // const data = req.body.data || []
 			return
 		}
@@ -65,7 +65,7 @@ func initHttpServer(ln net.Listener) {
 	// POST /stop: 응답한 뒤 프로세스를 끝낸다
 	mux.HandleFunc("POST /stop", func(w http.ResponseWriter, r *http.Request) {
 		respond(w, http.StatusOK, "application/json", stringify(map[string]string{"msg": "Stopping server"}))
-		// 챕터와 다른 점: process.exit()로 바로 끝내지 않고, 응답이 나간 뒤 run(main.go)이 끝낸다 (2초까지, 그동안 P2P는 돈다).
+		// 챕터와 다른 점: process.exit()로 바로 끝내지 않고, 응답이 나간 뒤 run(main.go)이 끝낸다 (2초까지, 그동안 P2P는 계속 동작한다).
 		stop()
 	})
 

@@ -60,7 +60,7 @@ func getSockets() []*socket { return sockets }
 // initHttpServer(main.js 154–190행)는 챕터에서 여기 있지만 http.go로 옮겼다.
 
 // initP2PServer는 ln(main이 미리 연 포트)에서 웹소켓 서버를 열고, 연결이 올 때마다 initConnection을 부른다. (main.js 192–196행)
-// 챕터와 다른 점: 연결 수와 핸드셰이크에 한계가 있고, 이 노드 자신과 웹 페이지가 여는 연결은 거부한다.
+// 챕터와 다른 점: 연결 수와 핸드셰이크에 한계가 있고, 이 노드 자신과 http://localhost/가 아닌 Origin 헤더를 보낸 연결(웹 페이지 등)은 거부한다.
 // 노트와 다른 점: 노트는 server.on이 연결을 "대기열"에 올린다고 적었다. 실제로는 연결마다 부를 함수를 등록한다.
 func initP2PServer(ln net.Listener) {
 	newServer(ln, func(ws *socket) { initConnection(ws) }) // new WebSocket.Server(…), server.on("connection", …)
@@ -113,7 +113,7 @@ func closeConnection(ws *socket) {
 }
 
 // connectToPeers는 받은 피어 주소마다 웹소켓을 열고, 열리면 initConnection을 부른다. 연결을 기다리지는 않는다. (main.js 233–241행)
-// 노트와 다른 점: 노트는 peer를 포트 번호라 적었다. peer는 ws://… 주소이고, 소켓을 배열에 넣는 것은 initConnection이다.
+// 노트와 다른 점: 노트는 peer를 포트 번호라 적었다. peer는 ws://… 주소이다 (소켓은 연결이 열리면 initConnection이 배열에 넣는다).
 func connectToPeers(newPeers []string) {
 	for _, peer := range newPeers {
 		// 챕터와 다른 점: ws://가 아니거나 이미 연결한 주소, 이 노드 자신, 너무 많거나 늦은 연결은 "error"가 된다 (README 표).
@@ -150,7 +150,7 @@ func handleBlockchainResponse(message Message) {
 			broadcast(queryAllMsg())
 		} else {
 			// 체인을 교체한다. 여러 블록을 받았는데 마지막 블록이 이어지지 않으니 더 길고 유효하면 바꾼다. (챕터: Replace chain.)
-			// 노트와 다른 점: 노트는 받은 체인이 "내가 가진 길이보다 길" 때라 적었다. 블록을 여럿 받았다는 뜻이고, 길이와 유효성은 replaceChain이 본다.
+			// 노트와 다른 점: 노트는 받은 체인이 "내가 가진 길이보다 길" 때라 적었다. 이 분기가 보는 것은 마지막 index와 블록 수이고, 길이와 유효성은 replaceChain이 본다.
 			log.Println("Received blockchain is longer than current blockchain")
 			replaceChain(receivedBlocks)
 		}
@@ -308,7 +308,7 @@ func frameOf(message Message) *frame {
 var escape = strings.NewReplacer(`"`, `\"`, `\`, `\\`)
 
 // stringifyChain은 JSON.stringify(blocks)를 만드는 함수이다: GET /blocks의 본문. mu를 잠근 채로 부르고, 돌려받은 함수는
-// mu 밖에서 부른다: 바이트는 체인의 버전마다 한 번 만들어 요청들이 나눠 쓴다.
+// mu 밖에서 부른다: 바이트는 체인이 바뀔 때마다 한 번 만들어 요청들이 나눠 쓴다.
 func stringifyChain(blocks []Block) func() []byte {
 	return answer(blocks, "[", "]", strings.NewReplacer()).text
 }

@@ -2081,8 +2081,7 @@ func drain(ws *socket) (frames []string) {
 	mu.Lock()
 	defer mu.Unlock()
 	for len(ws.queue) > 0 {
-		f := <-ws.queue
-		ws.backlog -= f.size * (1 + ws.masks)
+		f := ws.take()
 		sent(ws, f)
 		frames = append(frames, string(f.text()))
 	}

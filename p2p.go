@@ -559,6 +559,9 @@ func sent(ws *socket, f *frame) {
 	queuedBytes -= f.size * ws.masks
 }
 
+// take는 대기열에서 프레임 하나를 꺼내고 backlog에서 뺀다 (마스킹한 사본도). mu를 잠근 채로, 대기열이 비지 않았을 때 불러야 한다.
+func (ws *socket) take() *frame { f := <-ws.queue; ws.backlog -= f.size * (1 + ws.masks); return f }
+
 // drop은 소켓을 닫고 그 대기열을 곧바로 비운다 (release). mu를 잠근 채로 불러야 한다.
 func (ws *socket) drop(reason error) { ws.close(reason); release(ws) }
 
@@ -566,9 +569,7 @@ func (ws *socket) drop(reason error) { ws.close(reason); release(ws) }
 func release(ws *socket) {
 	maps.DeleteFunc(dialed, func(_ string, s *socket) bool { return s == ws })
 	for len(ws.queue) > 0 {
-		f := <-ws.queue
-		ws.backlog -= f.size * (1 + ws.masks)
-		sent(ws, f)
+		sent(ws, ws.take())
 	}
 	ws.ready.Signal() // 닫힌 소켓의 writePump가 끝나도록
 }
@@ -583,8 +584,7 @@ func writePump(ws *socket) {
 			ws.ready.Wait() // mu를 풀고 기다렸다가 다시 잠근다
 			continue
 		}
-		f := <-ws.queue // 꺼내는 것과 backlog에서 빼는 것이 mu 안에서 함께 일어난다: enqueue는 보내는 중인 프레임을 대기열의 것으로 세지 않는다
-		ws.backlog -= f.size * (1 + ws.masks)
+		f := ws.take() // 꺼내는 것과 backlog에서 빼는 것이 mu 안에서 함께 일어난다: enqueue는 보내는 중인 프레임을 대기열의 것으로 세지 않는다
 		mu.Unlock()
 		_, err := ws.link.Write(f.text()) // 텍스트 프레임 하나: 쓰기마다 writeTimeout 안이다 (limitedConn.Write)
 		mu.Lock()

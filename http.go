@@ -34,16 +34,17 @@ func initHttpServer(ln net.Listener) {
 	// GET /blocks: 블록체인 전체
 	mux.HandleFunc("GET /blocks", func(w http.ResponseWriter, r *http.Request) {
 		mu.Lock()
-		body := stringifyChain(getBlockchain()) // 챕터에 없는 최적화: 바이트는 mu 밖에서, 체인이 바뀔 때마다 한 번 만들어 나눠 쓴다
+		blocks := getBlockchain()
 		mu.Unlock()
-		respond(w, http.StatusOK, "application/json", body()) // res.send(getBlockchain())
+		respond(w, http.StatusOK, "application/json", stringifyChain(blocks)) // res.send(getBlockchain())
 	})
 
 	// POST /mineBlock {"data":[…]}: 새 블록을 생성해 반환한다
 	// 노트와 다른 점: 노트의 코드는 function (req, res) {/ 로, { 뒤에 /가 하나 더 있다 (문법 오류).
 	mux.HandleFunc("POST /mineBlock", func(w http.ResponseWriter, r *http.Request) {
 		var data json.RawMessage
-		// 챕터와 다른 점: 배열이 아니거나 한계를 넘거나 Go가 같게 파싱하지 못하는 data와 압축한 본문(Content-Encoding은 보지 않는다)은 400, utf-8이 아닌 charset과 Go가 파싱하지 못하는 Content-Type은 415이다.
+		// 챕터와 다른 점: data가 배열이 아니거나, 64겹보다 깊거나, Go가 자바스크립트와 같게 읽지 못하는 값(1e400, \ud800, "toString" 키)이 있으면 400이다.
+		// 챕터와 다른 점: 압축한 본문은 400이고(Content-Encoding은 보지 않는다), utf-8이 아닌 charset과 Go가 파싱하지 못하는 Content-Type은 415이다.
 		if !readBody(w, r, "data", &data) { // const data = req.body.data || []
 			return
 		}

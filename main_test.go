@@ -57,7 +57,7 @@ func TestGenerateNextBlock(t *testing.T) {
 	var b Block
 	locked(func() { b = generateNextBlock(vals("a")) })
 	after := time.Now().Unix() + 1 // Math.round은 반올림이라 1초 뒤일 수 있다
-	want := Block{Header: BlockHeader{"2.1.0", 1, hashOf(genesisBlock), b.Header.Timestamp, hh("a")}, Data: vals("a")}
+	want := Block{Header: BlockHeader{"2.1.0", 1, calculateHashForBlock(genesisBlock), b.Header.Timestamp, hh("a")}, Data: vals("a")}
 	check(t, "next block (its timestamp aside)", string(stringify(b)), string(stringify(want)))
 	ts := b.Header.Timestamp
 	check(t, fmt.Sprintf("timestamp %d between %d and %d", ts, before, after), before <= ts && ts <= after, true)
@@ -119,7 +119,7 @@ func TestMerkleRoot(t *testing.T) {
 		{"no data: 64 zeros", []string{}, Hash{}},
 		{"3 leaves: the odd one moves up", []string{"a", "b", "c"}, hh(hh(a+b).String() + c)},
 		{"5 leaves", []string{"a", "b", "c", "d", "e"}, hh(hh(hh(a+b).String()+hh(c+d).String()).String() + e)},
-		{"an uppercase hash leaf is kept", []string{genesisHash}, hashOf(genesisBlock)},
+		{"an uppercase hash leaf is kept", []string{genesisHash}, calculateHashForBlock(genesisBlock)},
 		{"a lowercase hash leaf is hashed", []string{strings.ToLower(genesisHash)}, hh(strings.ToLower(genesisHash))},
 	} {
 		check(t, tt.name, merkleRootOf(vals(tt.data...)), tt.want)
@@ -399,7 +399,7 @@ func TestHandleBlockchainResponse(t *testing.T) {
 // write가 보내는 바이트: 메시지를 JSON.stringify 한 것 그대로이다 (응답의 data는 블록 배열의 JSON 문자열이다).
 func TestWrite(t *testing.T) {
 	freshChain(t)
-	b := Block{Header: BlockHeader{"2.1.0", 1, hashOf(genesisBlock), 1700000000, hh("a")}, Data: vals("a")}
+	b := Block{Header: BlockHeader{"2.1.0", 1, calculateHashForBlock(genesisBlock), 1700000000, hh("a")}, Data: vals("a")}
 	setChain(append([]Block{genesisBlock}, b))
 	block := `{\"header\":{\"version\":\"2.1.0\",\"index\":1,\"previousHash\":\"` + genesisHash +
 		`\",\"timestamp\":1700000000,\"merkleRoot\":\"` + hh("a").String() + `\"},\"data\":[\"a\"]}`
@@ -898,7 +898,7 @@ func TestLimits(t *testing.T) {
 			}
 			waitFor(t, "goroutines back to the count before 20 sockets waited and were closed", func() bool { return runtime.NumGoroutine() <= before })
 		}},
-		// 체인 전체의 응답이 2^20개의 값이나 64 MiB를 넘게 할 블록은 추가하지 않고(/mineBlock은 400), 가진 체인은 새 Go 노드가 받는다.
+		// 체인 전체의 응답이 2^20개의 값이나 64 MiB, 블록 maxBlocks개를 넘게 할 블록은 추가하지 않고(/mineBlock은 400), 가진 체인은 새 Go 노드가 받는다.
 		{"가진 체인 전체의 QUERY_ALL 응답", func(t *testing.T) {
 			tip := func() Block { c := chainNow(); return c[len(c)-1] }
 			for i := 1; i <= 4; i++ { // 값 쪽: 제네시스의 값 1개 + 300,000개(["","",…]) 블록 3개는 2^20 안이고, 4번째는 넘는다.
@@ -914,6 +914,14 @@ func TestLimits(t *testing.T) {
 			fresh := startNode(t, "fresh", n.p2p)
 			waitSameChain(t, n, fresh)
 			fresh.stop()
+			// 블록 수 쪽: 블록이 maxBlocks개보다 많은 프레임은 잘못된 메시지이고, maxBlocks개인 체인에는 블록을 추가하지 않는다.
+			long, peer := makeChain(maxBlocks, "n"), newTestSocket(t, "peer")
+			receive(peer, chainFrame(long))
+			check(t, "blocks, bad messages after a frame of maxBlocks+1 blocks", fmt.Sprint(len(chainNow()), badOf(peer)), "6 1")
+			receive(peer, chainFrame(long[:maxBlocks]))
+			receive(peer, chainFrame(long[maxBlocks:]))
+			check(t, "blocks after a chain of maxBlocks blocks and one more block", len(chainNow()), maxBlocks)
+			check(t, "POST /mineBlock on a chain of maxBlocks blocks", request(client, "POST", n.http+"/mineBlock", `{"data":[]}`, nil), reply{400, "Bad Request"})
 			if raceOn {
 				t.Skip("the 64 MiB side is checked without -race (.ci/run)")
 			}
@@ -945,7 +953,7 @@ func TestLimits(t *testing.T) {
 				b.Header.Version, b.Header.Index = version, index
 				return string(stringify([]Block{g, b1, b}))
 			}
-			lower := strings.Replace(chain(`[]`, "2.1.0", 2), hashOf(b1).String(), strings.ToLower(hashOf(b1).String()), 1)
+			lower := strings.Replace(chain(`[]`, "2.1.0", 2), calculateHashForBlock(b1).String(), strings.ToLower(calculateHashForBlock(b1).String()), 1)
 			early := strings.Replace(chain(`[]`, "2.1.0", 2), `"timestamp":1700000002`, `"timestamp":-9007199254740992`, 1) // -2^53
 			for i, c := range []string{chain(ys(maxBlockDataBytes+1), "2.1.0", 2), chain(`[]`, strings.Repeat("v", 257), 2),
 				chain(`[]`, "2.1.0", 1<<53), early, lower, chain(ys(maxBlockDataBytes), strings.Repeat("v", 256), 2)} { // 다섯은 거부, 마지막은 받는다
@@ -1010,19 +1018,14 @@ func TestLimits(t *testing.T) {
 			check(t, "blocks after two blocks of 1 MiB", len(chainNow()), 3)
 			atMost(t, "heap kept by them", grew, 8<<20)
 		}},
-		// 가장 긴 체인을 받고 응답하고 더해도, 더 긴 포크를 번갈아 보내는 피어가 있어도 mu는 50 ms 안에 놓이고 힙과 정직한 피어는 지켜진다.
+		// 가장 긴 체인(블록 maxBlocks개)을 받고 응답하고 더해도, 더 긴 포크를 번갈아 보내는 피어가 있어도 mu는 50 ms 안에 놓이고 힙과 정직한 피어는 지켜진다.
 		{"받은 메시지 하나가 mu를 잠그는 시간", func(t *testing.T) {
 			t.Run("가장 긴 체인", func(t *testing.T) {
 				if raceOn || testing.Short() {
 					t.Skip("a timing on the largest chain: .ci/run runs it without -race")
 				}
-				chain := makeChain(242000, "x")
-				size, n := len(`{"type":2,"data":"[]"}`)-1, 0 // 응답의 크기: 머리와 끝, 블록마다 다시 쓴 JSON과 쉼표
-				for ; n < len(chain); n++ {
-					if size += answerSize(string(stringify(chain[n]))) + 1; size > maxFrameBytes {
-						break
-					}
-				}
+				chain := makeChain(maxBlocks-1, "x") // 제네시스까지 블록 maxBlocks개: 가장 긴 체인
+				n := len(chain)
 				frame := chainFrame(chain[:n-1]) // 마지막 한 블록은 따로 추가한다
 				step := func(name string, frame []byte) {
 					held := muHeld(func() { receive(ws, frame) })
@@ -1257,7 +1260,7 @@ func TestLimits(t *testing.T) {
 			check(t, "closed s1, s2, s3 after the honest node's answer (s3's single answer is the larger)", closed(), "true false true")
 			// 보내는 중인 프레임은 소켓을 닫아도 그 쓰기가 끝나야 놓인다: 대기열들을 비워도 자리가 나지 않으면 아무도 닫지 않고,
 			// 새 응답만 보내지 않는다 (따라잡는 중인 정직한 피어를 끊지 않는다).
-			setChain(makeChain(40000, "f")) // 응답이 10 MiB 쯤: 읽지 않는 피어의 커널 버퍼에 다 들지 않는다
+			setChain(makeChain(30000, strings.Repeat("f", 100))) // 응답이 10 MiB 쯤: 읽지 않는 피어의 커널 버퍼에 다 들지 않는다
 			size := len(chainFrame(chainNow()))
 			setLimit(t, &maxQueuedBytes, size*3/2)
 			reader, _ := rawDial(t, n.p2p, 4096)
@@ -1277,7 +1280,7 @@ func TestLimits(t *testing.T) {
 			check(t, "a dialed peer asking for the version in flight: bytes counted more, frames", fmt.Sprint(added, len(drain(out))), fmt.Sprint(size, 1))
 			setLimit(t, &maxQueuedBytes, size*3/2)
 			locked(func() { write(sending, queryChainLengthMsg()) })                    // 보내는 중인 응답 뒤에 작은 프레임 하나가 기다린다
-			setChain(append(chainNow(), nextBlock(chainNow()[40000], "a new version"))) // 알리지 않고 체인의 새 버전을 만든다
+			setChain(append(chainNow(), nextBlock(chainNow()[30000], "a new version"))) // 알리지 않고 체인의 새 버전을 만든다
 			asker := newTestSocket(t, "asker")
 			receive(asker, []byte(queryAll))
 			check(t, "a peer with a frame in flight and a small one queued: closed, and frames for a peer asking the new version",
@@ -1286,7 +1289,7 @@ func TestLimits(t *testing.T) {
 		// 보낸 프레임을 writeTimeout 안에 받아 가지 않는 피어는 닫힌다 (시간 제한을 0.5초로 줄인 노드).
 		{"프레임 하나 보내기", func(t *testing.T) {
 			setLimit(t, &writeTimeout, 500*time.Millisecond)
-			setChain(makeChain(40000, "w")) // 응답이 10 MiB 쯤: 커널의 버퍼에 다 들지 않는다
+			setChain(makeChain(30000, strings.Repeat("w", 100))) // 응답이 10 MiB 쯤: 커널의 버퍼에 다 들지 않는다
 			slow, _ := rawDial(t, n.p2p, 4096)
 			start := time.Now()
 			writeRawFrame(t, slow, queryAll) // 응답을 읽지 않는다
@@ -1561,12 +1564,12 @@ func TestInteropWithJSNode(t *testing.T) {
 				for _, n := range []*testNode{nodes[0], nodes[len(nodes)-1]} {
 					b, raw := n.mineBody(k.body)
 					wantRaw := fmt.Sprintf(`{"header":{"version":"2.1.0","index":%d,"previousHash":"%s","timestamp":%d,"merkleRoot":"%s"},"data":%s}`,
-						tip.Header.Index+1, hashOf(tip), b.Header.Timestamp, dataRoot(k.data), k.data)
+						tip.Header.Index+1, calculateHashForBlock(tip), b.Header.Timestamp, dataRoot(k.data), k.data)
 					sameText(t, fmt.Sprintf("%s mining %s %s", n.name, k.name, k.body), raw, wantRaw)
 					ts, now := b.Header.Timestamp, time.Now().Unix()+1
 					check(t, fmt.Sprintf("%s mined %s: timestamp %d in [%d, %d]", n.name, k.name, ts, began-1, now), began-1 <= ts && ts <= now, true)
 					chain := waitSameChain(t, nodes...) // 어느 노드가 블록을 거부하면 여기서 시간이 다 되고, 노드들의 로그가 실패에 붙는다
-					check(t, fmt.Sprintf("every node's last block after %s mined %s", n.name, k.name), hashOf(chain[len(chain)-1]), hashOf(b))
+					check(t, fmt.Sprintf("every node's last block after %s mined %s", n.name, k.name), calculateHashForBlock(chain[len(chain)-1]), calculateHashForBlock(b))
 					mined, tip = append(mined, raw), b
 				}
 			}
@@ -1692,7 +1695,7 @@ func TestNodePageInBrowser(t *testing.T) {
 	cards := func(chain []Block) string { // 끊기지 않은 카드들로 그린 chain: browserCardsJS가 내야 할 글
 		var s []string
 		for _, b := range chain {
-			s = append(s, fmt.Sprint(b.Header.Index, " ", hashOf(b).String(), " ", b.Header.PreviousHash.String()))
+			s = append(s, fmt.Sprint(b.Header.Index, " ", calculateHashForBlock(b).String(), " ", b.Header.PreviousHash.String()))
 		}
 		return string(stringify(strings.Join(s, ",")))
 	}
@@ -1739,11 +1742,11 @@ func BenchmarkCalculateHash(b *testing.B) {
 // BenchmarkReceiveChain은 새 노드가 블록 10,000개의 체인을 RESPONSE_BLOCKCHAIN 하나로 받아 파싱, 검증, 교체하는 시간이다.
 func BenchmarkReceiveChain(b *testing.B) { benchReceive(b, 10000, func(receive func()) { receive() }) }
 
-// BenchmarkChainMemory는 받은 체인(블록 40,000개, 블록마다 짧은 데이터 하나)을 들고 있는 노드의 힙 크기이다.
+// BenchmarkChainMemory는 받은 체인(블록 30,000개, 블록마다 짧은 데이터 하나)을 들고 있는 노드의 힙 크기이다.
 func BenchmarkChainMemory(b *testing.B) {
 	var held int64
-	benchReceive(b, 40000, func(receive func()) { _, held = heap(receive) })
-	b.ReportMetric(float64(held)/40000, "B/block")
+	benchReceive(b, 30000, func(receive func()) { _, held = heap(receive) })
+	b.ReportMetric(float64(held)/30000, "B/block")
 }
 
 // benchReceive는 b.Loop마다 체인을 제네시스 하나로 되돌리고, 새 소켓으로 블록 blocks 개의 체인을 받는 일을 measure에게 건넨다.
@@ -1969,8 +1972,8 @@ func socketOf(c net.Conn) *socket {
 
 // makeChain은 제네시스 위에 n 개의 블록을 올린 유효한 체인이다(chain[i]의 index는 i). nextBlock은 prev 다음에 올, 문자열 data를
 // 가진 블록이고, blockOn은 JSON 배열 글 data와 머클 루트 root(dataRoot: 잘못된 data면 0)를 가진 블록이다. values는 value가 n 개인
-// 배열이고(values("0", 3)은 [0,0,0]), valuesRoot는 String(value)가 text인 값 n 개의 머클 루트이다. hashOf는 mu로 보호하는 known을
-// 보지 않는 calculateHashForBlock이고, vals는 문자열들로 data를 만들고, blockEqual은 두 블록의 바이트가 같은지이다.
+// 배열이고(values("0", 3)은 [0,0,0]), valuesRoot는 String(value)가 text인 값 n 개의 머클 루트이다.
+// vals는 문자열들로 data를 만들고, blockEqual은 두 블록의 바이트가 같은지이다.
 func makeChain(n int, tag string) []Block {
 	chain := []Block{genesisBlock}
 	for i := 1; i <= n; i++ {
@@ -1983,14 +1986,11 @@ func nextBlock(prev Block, data ...string) Block {
 	return blockOn(prev, d, dataRoot(d))
 }
 func blockOn(prev Block, data string, root Hash) Block {
-	return Block{Header: BlockHeader{"2.1.0", prev.Header.Index + 1, hashOf(prev), 1700000000 + prev.Header.Index + 1, root}, Data: json.RawMessage(data)}
+	return Block{Header: BlockHeader{"2.1.0", prev.Header.Index + 1, calculateHashForBlock(prev), 1700000000 + prev.Header.Index + 1, root}, Data: json.RawMessage(data)}
 }
-func dataRoot(data string) Hash          { f, _ := prepareData(json.RawMessage(data), maxLeaves); return f.root }
-func values(value string, n int) string  { return "[" + strings.Repeat(value+",", n-1) + value + "]" }
-func valuesRoot(text string, n int) Hash { return rootOf(slices.Repeat([]Hash{hh(text)}, n)) }
-func hashOf(b Block) Hash {
-	return calculateHash(b.Header.Version, b.Header.Index, b.Header.PreviousHash, b.Header.Timestamp, b.Header.MerkleRoot)
-}
+func dataRoot(data string) Hash           { f, _ := prepareData(json.RawMessage(data), maxLeaves); return f.root }
+func values(value string, n int) string   { return "[" + strings.Repeat(value+",", n-1) + value + "]" }
+func valuesRoot(text string, n int) Hash  { return rootOf(slices.Repeat([]Hash{hh(text)}, n)) }
 func vals(strs ...string) json.RawMessage { return stringify(append([]string{}, strs...)) }
 func blockEqual(a, b Block) bool          { return a.Header == b.Header && string(a.Data) == string(b.Data) }
 

@@ -82,7 +82,7 @@ func initConnection(ws *socket) {
 // 노트와 다른 점: 노트는 ws.on이 소켓을 "메세지 대기열"에 올린다고 적었다. 실제로는 함수를 등록한다.
 func initMessageHandler(ws *socket) {
 	// const message = JSON.parse(data)는 mu를 잠그기 전에 readMessage가 한다.
-	// 챕터와 다른 점: 잘못된 메시지({"type":0}, 공백이 든 JSON, 이어진 앞부분이나 마지막 블록의 머클 루트가 틀린 것 등: README 표)는 처리하지 않고 한 줄 출력한다.
+	// 챕터와 다른 점: 잘못된 메시지({"type":0}, 공백이 든 JSON, 머클 루트가 data와 맞지 않는 블록 등: README 표)는 처리하지 않고 한 줄 출력한다.
 	// 챕터와 다른 점: 한 피어의 잘못된 메시지가 다섯 개가 되면 연결을 닫는다.
 	// 챕터와 다른 점: 프레임과 메시지의 크기, 읽는 수와 시간에 한계가 있고, 닫힌 소켓에 온 메시지는 버린다 (README 표).
 	ws.on("message", func(message Message) {
@@ -125,7 +125,7 @@ func connectToPeers(newPeers []string) {
 }
 
 // handleBlockchainResponse는 받은 블록들을 보고 내 체인에 추가할지, 체인 전체를 요청할지, 체인을 교체할지 정한다. (main.js 243–273행)
-// 챕터와 다른 점: 잘못된 메시지(빈 배열, 이어진 앞부분이나 마지막 블록의 머클 루트가 틀린 것 등)는 여기 오지 않고, QUERY_ALL도 보내지 않는다.
+// 챕터와 다른 점: 잘못된 메시지(빈 배열, 머클 루트가 data와 맞지 않는 블록 등)는 여기 오지 않는다. 챕터는 그런 메시지에도 로그를 남기고 QUERY_ALL을 보내기도 한다.
 func handleBlockchainResponse(message Message) {
 	receivedBlocks := message.Data // JSON.parse(message.data)는 mu를 잠그기 전에 readMessage가 했다
 	latestBlockReceived := receivedBlocks[len(receivedBlocks)-1]
@@ -194,7 +194,7 @@ func broadcast(message Message) {
 	}
 }
 
-// mineBlock은 blockData로 새 블록을 생성해 체인에 추가하고, 성공하면 모든 피어에게 알린다. 실패하면 nil이다. (main.js 311–321행)
+// mineBlock은 blockData로 새 블록을 채굴(생성)해 체인에 추가하고, 성공하면 모든 피어에게 알린다. 실패하면 nil이다. (main.js 311–321행)
 func mineBlock(blockData json.RawMessage) *Block {
 	newBlock := generateNextBlock(blockData)
 
@@ -307,10 +307,13 @@ func frameOf(message Message) *frame {
 // 만 이스케이프하면 된다 (제어 문자는 이미 이스케이프되어 있다).
 var escape = strings.NewReplacer(`"`, `\"`, `\`, `\\`)
 
-// stringifyChain은 JSON.stringify(blocks)를 만드는 함수이다: GET /blocks의 본문. mu를 잠근 채로 부르고, 돌려받은 함수는
-// mu 밖에서 부른다: 바이트는 체인이 바뀔 때마다 한 번 만들어 요청들이 나눠 쓴다.
-func stringifyChain(blocks []Block) func() []byte {
-	return answer(blocks, "[", "]", strings.NewReplacer()).text
+// stringifyChain은 JSON.stringify(blocks)이다: GET /blocks의 본문. 바이트는 mu 밖에서 만들고, 체인의 한 버전에 대해
+// 한 번 만든 것을 요청들이 나눠 쓴다. mu를 잠그지 않은 채로 불러야 한다.
+func stringifyChain(blocks []Block) []byte {
+	mu.Lock()
+	text := answer(blocks, "[", "]", strings.NewReplacer()).text
+	mu.Unlock()
+	return text()
 }
 
 // newServer는 ln에서 웹소켓 서버를 열고, 연결마다 소켓을 만들어 onConnection에 넘긴다 (mu를 잠그고). ln을 닫으면 끝난다.
@@ -553,10 +556,8 @@ func enqueue(ws *socket, f *frame) bool {
 
 // sent는 보냈거나 버린 프레임을 소켓 ws가 놓았을 때 센 값을 줄인다 (마스킹한 사본도). mu를 잠근 채로 불러야 한다.
 func sent(ws *socket, f *frame) {
-	if f.holders--; f.holders == 0 {
-		queuedBytes -= f.size
-	}
-	queuedBytes -= f.size * ws.masks
+	f.holders--
+	queuedBytes -= f.size * (ws.masks + 1 - min(f.holders, 1))
 }
 
 // take는 대기열에서 프레임 하나를 꺼내고 backlog에서 뺀다 (마스킹한 사본도). mu를 잠근 채로, 대기열이 비지 않았을 때 불러야 한다.
@@ -716,12 +717,11 @@ func decodeBlocks(text string) ([]Block, []dataFacts, error) {
 // 있어 늘 구한다). 구한 머클 루트가 헤더의 것과 다른 블록은 유효할 수 없으므로 메시지째 거부한다: 쓰레기 data를
 // 해시하게 하려면 보낸 쪽도 그 머클 루트를 구해야 한다. 프레임에서 해시하는 data 값은 maxLeaves 개까지이다.
 func prepareBlocks(blocks []Block) (prepared []dataFacts, err error) {
-	total, chained := cost{bytes: int32(len(`{"type":2,"data":"[]"}`) - 1)}, true
+	total, chained, previousHash := cost{bytes: int32(len(`{"type":2,"data":"[]"}`) - 1)}, true, Hash{}
 	for i := range blocks {
-		b, h := &blocks[i], blocks[i].Header // calculateHashForBlock은 mu로 보호하는 known을 보므로 calculateHash를 부른다
-		f := dataFacts{data: &b.Data[0], hash: calculateHash(h.Version, h.Index, h.PreviousHash, h.Timestamp, h.MerkleRoot)}
-		// 앞 블록까지 이어졌으면 앞 블록에 대해 구한 것은 prepared의 마지막이다
-		chained = chained && (i == 0 || prepared[len(prepared)-1].hash == h.PreviousHash && blocks[i-1].Header.Index+1 == h.Index)
+		b, h, f := &blocks[i], blocks[i].Header, dataFacts{data: &blocks[i].Data[0]}
+		chained = chained && (i == 0 || previousHash == h.PreviousHash && blocks[i-1].Header.Index+1 == h.Index)
+		previousHash = calculateHashForBlock(*b)
 		if chained || i == len(blocks)-1 {
 			data, err := prepareData(b.Data, maxLeaves-int(total.values))
 			if err != nil || data.root != h.MerkleRoot {
@@ -734,8 +734,8 @@ func prepareBlocks(blocks []Block) (prepared []dataFacts, err error) {
 		b.own.values = int32(f.values)
 		total = total.plus(b.own)
 		b.total = total
-		if !total.within() {
-			return prepared, fmt.Errorf("more than %d MiB or %d data values in one frame", maxFrameBytes>>20, maxLeaves)
+		if !total.within(i + 1) {
+			return prepared, fmt.Errorf("more than %d MiB, %d data values or %d blocks in one frame", maxFrameBytes>>20, maxLeaves, maxBlocks)
 		}
 	}
 	return prepared, nil

@@ -23,7 +23,7 @@ import (
 // BlockHeader는 챕터의 class BlockHeader이다. JSON 키 순서도 챕터와 같다. (main.js 7–15행)
 // Hash(배너 아래)는 SHA-256의 32바이트이다. JSON에서는 챕터처럼 64자리 대문자 16진수 문자열로 직렬화하고 파싱한다.
 // 챕터와 다른 점: 해시가 64자리 대문자 16진수가 아니거나, index와 timestamp가 정수로 쓰이지 않았거나(1.5, 1.0),
-// 값이 한계(README 표)를 넘는 블록을 받으면 메시지째 거부한다.
+// 값이 한계(README 표)를 넘는 블록을 받으면 메시지 전체를 거부한다.
 type BlockHeader struct {
 	Version      string `json:"version"`
 	Index        int64  `json:"index"`

@@ -180,7 +180,6 @@ func responseLatestMsg() Message {
 
 // write는 메시지를 그 소켓으로 보낸다. 챕터의 ws.send처럼 기다리지 않고 돌아온다: 소켓의 대기열에 넣는다. (main.js 303행)
 // 챕터와 다른 점: 닫힌 소켓에는 보내지 않고, 대기열이 밀리면 소켓을 닫거나 보내지 않는다 (README 표).
-// 챕터와 다른 점: QUERY_ALL은 handleBlockchainResponse에 적은 대로 다시 보내지 않기도 한다.
 // 노트와 다른 점: 노트는 서버 소켓이 클라이언트에게 보낸다고 적었다. 연결한 쪽도 받은 쪽도 write를 부른다.
 func write(ws *socket, message Message) {
 	ws.send(message) // ws.send(JSON.stringify(message))
@@ -681,10 +680,10 @@ func sameAsStringify(frame []byte, typ MessageType, data *string) bool {
 // 블록 하나씩 파싱한다. 블록마다 다시 쓴 바이트가 받은 바이트와 같아야 하고(readMessage),
 // 틀린 블록을 만나면 그 자리에서 멈춘다. 해시는 prepareBlocks가 구한다.
 // 챕터와 다른 점: 다른 형식으로 쓴 블록(공백, 다른 키 차례나 대소문자, 더 있는 키, 정수 자리에 1.0이나 1.5처럼 쓴 수)은
-// 챕터는 받지만 여기서는 메시지째 거부한다. 챕터의 노드가 생성하는 블록은 늘 이 형식이지만, 이상한 피어가 만든
+// 챕터는 받지만 여기서는 메시지 전체를 거부한다. 챕터의 노드가 생성하는 블록은 늘 이 형식이지만, 규칙을 따르지 않는 피어가 만든
 // 블록을 받아 전할 때는 다른 키 차례, 더 있는 키, 1.5 같은 수를 그대로 남겨 보낸다: 그런 체인은 Go 노드와
 // 갈라진다 (README의 「남는 한계」). 빈 배열(챕터는 예외로 죽는다)과 isValidBlockStructure나 withinLimits에
-// 맞지 않는 블록도 메시지째 거부한다: 챕터는 index를 비교한 뒤에야 isValidNewBlock이 거부한다.
+// 맞지 않는 블록도 메시지 전체를 거부한다: 챕터는 index를 비교한 뒤에야 isValidNewBlock이 거부한다.
 func decodeBlocks(text string) ([]Block, []dataFacts, error) {
 	dec := json.NewDecoder(strings.NewReader(text))
 	if token, err := dec.Token(); err != nil || token != json.Delim('[') || !strings.HasPrefix(text, "[") {
@@ -712,9 +711,9 @@ func decodeBlocks(text string) ([]Block, []dataFacts, error) {
 	return blocks, prepared, err
 }
 
-// prepareBlocks는 받은 블록들의 해시, 머클 루트, 비용을 mu 밖에서 미리 계산해 둔다. 챕터의 isValidChain은 앞 블록에
+// prepareBlocks는 받은 블록들이 해시로 이어지는지 보고, 머클 루트와 비용을 mu 밖에서 미리 계산해 둔다. 챕터의 isValidChain은 앞 블록에
 // 이어지지 않는 곳에서 멈추므로, 그 뒤 블록의 data는 파싱하고 해시하지 않는다(마지막 블록은 addBlock이 볼 수
-// 있어 늘 구한다). 구한 머클 루트가 헤더의 것과 다른 블록은 유효할 수 없으므로 메시지째 거부한다: 쓰레기 data를
+// 있어 늘 구한다). 구한 머클 루트가 헤더의 것과 다른 블록은 유효할 수 없으므로 메시지 전체를 거부한다: 의미 없는 data를
 // 해시하게 하려면 보낸 쪽도 그 머클 루트를 구해야 한다. 프레임에서 해시하는 data 값은 maxLeaves 개까지이다.
 func prepareBlocks(blocks []Block) (prepared []dataFacts, err error) {
 	total, chained, previousHash := cost{bytes: int32(len(`{"type":2,"data":"[]"}`) - 1)}, true, Hash{}

@@ -36,12 +36,12 @@ type BlockHeader struct {
 type Block struct {
 	Header BlockHeader     `json:"header"`
 	Data   json.RawMessage `json:"data"` // 챕터와 다른 점: 배열만, 1 MiB까지. JSON.stringify로 직렬화한 [값,값,…] 그대로 둔다
-	costs                  // 챕터에 없는 값: 이 블록 하나와 이 블록까지의 체인을 한 메시지로 보낼 때의 크기 (배너 아래)
+	costs                  // 챕터에 없는 필드: 이 블록 하나와 이 블록까지의 체인을 한 메시지로 보낼 때의 크기 (배너 아래)
 }
 
 // Node.js는 핸들러를 한 번에 하나씩 실행하므로 챕터는 전역 변수를 그냥 쓴다. Go에서는 요청과 받은 메시지가 동시에
 // 실행된다. 그래서 뮤텍스 mu가 그 "한 번에 하나"를 대신한다. 챕터의 로직은 mu를 잠근 채 실행되고, 받은 메시지의
-// 파싱과 해시 계산은 그 전에 한다. 그러면 blockchain과 sockets(p2p.go)를 챕터처럼 보통 전역 변수로 둘 수 있다.
+// 파싱과 머클 루트 계산은 그 전에 한다. 그러면 blockchain과 sockets(p2p.go)를 챕터처럼 보통 전역 변수로 둘 수 있다.
 var (
 	mu         sync.Mutex // blockchain, sockets, 그리고 주석에 "mu로 보호한다"고 적은 값들을 보호한다
 	blockchain = []Block{getGenesisBlock()}
@@ -121,7 +121,7 @@ func calculateHashForBlock(block Block) Hash {
 // isValidNewBlock은 newBlock이 previousBlock 바로 다음 블록으로 맞는지 검사한다. (main.js 89–110행)
 func isValidNewBlock(newBlock Block, previousBlock Block) bool {
 	if !isValidBlockStructure(newBlock) {
-		log.Printf("invalid block structure: %s", stringify(newBlock)) // Go 노드에서는 닿지 않는다: 블록은 받거나 생성할 때 미리 검사한다
+		log.Printf("invalid block structure: %s", stringify(newBlock)) // 챕터와 다른 점: 실행되지 않는다 (그런 블록은 받거나 생성할 때 거부한다)
 		return false
 	} else if previousBlock.Header.Index+1 != newBlock.Header.Index {
 		log.Println("Invalid index")
@@ -131,7 +131,7 @@ func isValidNewBlock(newBlock Block, previousBlock Block) bool {
 		return false
 	} else if (string(newBlock.Data) != "[]" && merkleRootOf(newBlock.Data) != newBlock.Header.MerkleRoot) || // data.length !== 0
 		(string(newBlock.Data) == "[]" && (Hash{}) != newBlock.Header.MerkleRoot) { // '0'.repeat(64): 빈 data의 머클 루트
-		log.Println("Invalid merkleRoot") // Go 노드에서는 닿지 않는다: 블록은 받거나 생성할 때 미리 검사한다
+		log.Println("Invalid merkleRoot") // 챕터와 다른 점: 실행되지 않는다 (그런 블록은 받거나 생성할 때 거부한다)
 		return false
 	}
 	return true

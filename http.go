@@ -43,7 +43,7 @@ func initHttpServer(ln net.Listener) {
 	// 노트와 다른 점: 노트의 코드는 function (req, res) {/ 로, { 뒤에 /가 하나 더 있다 (문법 오류).
 	mux.HandleFunc("POST /mineBlock", func(w http.ResponseWriter, r *http.Request) {
 		var data json.RawMessage
-		// 챕터와 다른 점: data가 배열이 아니거나, 64겹보다 깊거나, Go가 자바스크립트와 같게 읽지 못하는 값(1e400, \ud800, "toString" 키)이 있으면 400이다.
+		// 챕터와 다른 점: data가 배열이 아니거나, 64겹보다 깊거나, Go가 자바스크립트와 같게 읽지 못하는 값(1e400, \ud800, U+FFFD, "toString" 키)이 있으면 400이다.
 		// 챕터와 다른 점: 압축한 본문은 400이고(Content-Encoding은 보지 않는다), utf-8이 아닌 charset과 Go가 파싱하지 못하는 Content-Type은 415이다.
 		if !readBody(w, r, "data", &data) { // const data = req.body.data || []
 			return

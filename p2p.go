@@ -48,10 +48,10 @@ type Message struct {
 var sockets []*socket
 
 // socket은 웹소켓 하나이다 (챕터의 ws). ws.on으로 핸들러를 등록하고 ws.send로 보낸다.
-// 챕터와 다른 점: ws.on은 핸들러를 더하지 않고 바꾼다("close"만 더한다). 열린 소켓의 에러는 "close"로만 알리고, 닫는 프레임 없이 끊는다.
+// 챕터와 다른 점: ws.on은 핸들러를 추가하지 않고 교체한다("close"만 추가한다). 열린 소켓의 에러는 "close"로만 알리고, 닫는 프레임 없이 끊는다.
 type socket struct {
 	url   string // ws.url: 우리가 연결한 피어면 그 주소, 들어온 연결이면 ""
-	*conn        // 챕터에 없는 값: 연결, 보낼 대기열, 한계를 세는 값들 (배너 아래)
+	*conn        // 챕터에 없는 필드: 연결, 보낼 대기열, 한계를 세는 값들 (배너 아래)
 }
 
 // getSockets는 연결된 소켓들을 반환한다. (main.js 152행)
@@ -82,7 +82,7 @@ func initConnection(ws *socket) {
 // 노트와 다른 점: 노트는 ws.on이 소켓을 "메세지 대기열"에 올린다고 적었다. 실제로는 함수를 등록한다.
 func initMessageHandler(ws *socket) {
 	// const message = JSON.parse(data)는 mu를 잠그기 전에 readMessage가 한다.
-	// 챕터와 다른 점: 잘못된 메시지({"type":0}, 공백이 든 JSON, 머클 루트가 data와 맞지 않는 블록 등: README 표)는 처리하지 않고 한 줄 출력한다.
+	// 챕터와 다른 점: 잘못된 메시지({"type":0}, 공백이 든 JSON, 빈 블록 배열 등: README 표)는 처리하지 않고 한 줄 출력한다.
 	// 챕터와 다른 점: 한 피어의 잘못된 메시지가 다섯 개가 되면 연결을 닫는다.
 	// 챕터와 다른 점: 프레임과 메시지의 크기, 읽는 수와 시간에 한계가 있고, 닫힌 소켓에 온 메시지는 버린다 (README 표).
 	ws.on("message", func(message Message) {
@@ -125,7 +125,7 @@ func connectToPeers(newPeers []string) {
 }
 
 // handleBlockchainResponse는 받은 블록들을 보고 내 체인에 추가할지, 체인 전체를 요청할지, 체인을 교체할지 정한다. (main.js 243–273행)
-// 챕터와 다른 점: 잘못된 메시지(빈 배열, 머클 루트가 data와 맞지 않는 블록 등)는 여기 오지 않는다. 챕터는 그런 메시지에도 로그를 남기고 QUERY_ALL을 보내기도 한다.
+// 챕터와 다른 점: 잘못된 메시지(빈 배열, 구조가 틀린 블록 등)는 여기 오지 않는다. 챕터는 그런 메시지로 로그를 남기거나 QUERY_ALL을 보내거나, 빈 배열이면 예외로 죽는다.
 func handleBlockchainResponse(message Message) {
 	receivedBlocks := message.Data // JSON.parse(message.data)는 mu를 잠그기 전에 readMessage가 했다
 	latestBlockReceived := receivedBlocks[len(receivedBlocks)-1]
@@ -169,11 +169,13 @@ func queryChainLengthMsg() Message { return Message{Type: QUERY_LATEST, Data: ni
 
 // responseChainMsg는 내 블록체인 전체를 담은 응답이다. (main.js 289–294행)
 // 노트와 다른 점: 노트의 JSON.stringify([getBlockchain()])는 체인을 배열로 한 번 더 감싼다. 노트는 "자신의"를 "자산의"로 적었다.
+// 노트와 다른 점: 노트는 데이터를 "객체로" 보낸다고 적었다. 메시지는 객체이고, 그 data는 JSON.stringify 한 문자열이다.
 func responseChainMsg() Message {
 	return Message{Type: RESPONSE_BLOCKCHAIN, Data: getBlockchain()} // "data": JSON.stringify(getBlockchain())는 보낼 때 한다
 }
 
 // responseLatestMsg는 내 최신 블록 하나를 배열에 담은 응답이다. (main.js 296–301행)
+// 노트와 다른 점: 노트는 데이터를 "객체로" 보낸다고 적었다. 메시지는 객체이고, 그 data는 JSON.stringify 한 문자열이다.
 func responseLatestMsg() Message {
 	return Message{Type: RESPONSE_BLOCKCHAIN, Data: []Block{getLatestBlock()}} // "data": JSON.stringify([getLatestBlock()])는 보낼 때 한다
 }
@@ -616,11 +618,11 @@ func readPump(ws *socket) {
 }
 
 // receive는 받은 프레임 하나를 처리한다: mu 없이 readMessage로
-// 파싱하고 해시를 구한 뒤, mu를 잠그고 "message" 핸들러를 부른다.
+// 파싱하고 머클 루트를 구한 뒤, mu를 잠그고 "message" 핸들러를 부른다.
 func receive(ws *socket, data []byte) {
 	message, prepared, err := readMessage(data)
 	mu.Lock()
-	known = prepared // 챕터의 검증은 mu 밖에서 미리 계산한 해시와 머클 루트와 비교만 한다
+	known = prepared // 챕터의 검증은 mu 밖에서 미리 계산한 머클 루트와 비교만 한다 (블록 해시는 다시 구한다)
 	defer func() { known = nil; mu.Unlock() }()
 	// 이 피어가 내 마지막 블록보다 index가 크고 거기에 이어지지 않는 블록 하나를 알렸다: 그 피어의 체인이 내 것보다
 	// 길고 다르니 다시 QUERY_ALL을 보낼 수 있다 (send). 여러 블록의 응답, 읽지 못한 메시지, 내가 가진 블록이나 바로
@@ -644,7 +646,7 @@ func receive(ws *socket, data []byte) {
 // 있을 수 없고, 수는 자바스크립트의 형식이며, 잘린 프레임은 JSON이 아니다. 그래서 Go가 읽은 값이 자바스크립트가 읽은
 // 값과 같다. UTF-8이 아닌 바이트만은 따로 본다: Go는 그것을 더 긴 U+FFFD로 읽어, 줄어드는 이스케이프와 길이를 맞출 수
 // 있다. type이 정수가 아니거나 data가 없거나 문자열도 null도 아니면 거부한다. RESPONSE_BLOCKCHAIN이면 data의 블록 배열도
-// 그렇게 파싱하고, 머클 루트와 해시를 미리 계산해 둔다 (decodeBlocks): 빈 배열, 구조가 틀린 블록(isValidBlockStructure와
+// 그렇게 파싱하고, 머클 루트를 미리 계산해 둔다 (decodeBlocks): 빈 배열, 구조가 틀린 블록(isValidBlockStructure와
 // withinLimits: 챕터는 addBlock이나 replaceChain에서야 거부한다), 64자리 대문자 16진수가 아닌 해시나 data와 맞지
 // 않는 머클 루트(유효할 수 없는 블록, prepareBlocks), 2^20개가 넘는 data 값, Go가 자바스크립트와 같게 읽지 못하는
 // data(canonicalJSON: 짝이 없는 \ud800, U+FFFD, 64겹보다 깊은 값)와 "toString" 키가 든 메시지는 통째로 거부한다. 모르는 type은 챕터처럼 받고

@@ -618,11 +618,11 @@ func readPump(ws *socket) {
 }
 
 // receive는 받은 프레임 하나를 처리한다: mu 없이 readMessage로
-// 파싱하고 머클 루트를 구한 뒤, mu를 잠그고 "message" 핸들러를 부른다.
+// 파싱하고 해시와 머클 루트를 구한 뒤, mu를 잠그고 "message" 핸들러를 부른다.
 func receive(ws *socket, data []byte) {
 	message, prepared, err := readMessage(data)
 	mu.Lock()
-	known = prepared // 챕터의 검증은 mu 밖에서 미리 계산한 머클 루트와 비교만 한다 (블록 해시는 다시 구한다)
+	known = prepared // 챕터의 검증은 mu 밖에서 미리 계산한 해시와 머클 루트와 비교만 한다
 	defer func() { known = nil; mu.Unlock() }()
 	// 이 피어가 내 마지막 블록보다 index가 크고 거기에 이어지지 않는 블록 하나를 알렸다: 그 피어의 체인이 내 것보다
 	// 길고 다르니 다시 QUERY_ALL을 보낼 수 있다 (send). 여러 블록의 응답, 읽지 못한 메시지, 내가 가진 블록이나 바로
@@ -646,7 +646,7 @@ func receive(ws *socket, data []byte) {
 // 있을 수 없고, 수는 자바스크립트의 형식이며, 잘린 프레임은 JSON이 아니다. 그래서 Go가 읽은 값이 자바스크립트가 읽은
 // 값과 같다. UTF-8이 아닌 바이트만은 따로 본다: Go는 그것을 더 긴 U+FFFD로 읽어, 줄어드는 이스케이프와 길이를 맞출 수
 // 있다. type이 정수가 아니거나 data가 없거나 문자열도 null도 아니면 거부한다. RESPONSE_BLOCKCHAIN이면 data의 블록 배열도
-// 그렇게 파싱하고, 머클 루트를 미리 계산해 둔다 (decodeBlocks): 빈 배열, 구조가 틀린 블록(isValidBlockStructure와
+// 그렇게 파싱하고, 머클 루트와 해시를 미리 계산해 둔다 (decodeBlocks): 빈 배열, 구조가 틀린 블록(isValidBlockStructure와
 // withinLimits: 챕터는 addBlock이나 replaceChain에서야 거부한다), 64자리 대문자 16진수가 아닌 해시나 data와 맞지
 // 않는 머클 루트(유효할 수 없는 블록, prepareBlocks), 2^20개가 넘는 data 값, Go가 자바스크립트와 같게 읽지 못하는
 // data(canonicalJSON: 짝이 없는 \ud800, U+FFFD, 64겹보다 깊은 값)와 "toString" 키가 든 메시지는 통째로 거부한다. 모르는 type은 챕터처럼 받고
@@ -713,16 +713,17 @@ func decodeBlocks(text string) ([]Block, []dataFacts, error) {
 	return blocks, prepared, err
 }
 
-// prepareBlocks는 받은 블록들이 해시로 이어지는지 보고, 머클 루트와 비용을 mu 밖에서 미리 계산해 둔다. 챕터의 isValidChain은 앞 블록에
+// prepareBlocks는 받은 블록들의 해시, 머클 루트, 비용을 mu 밖에서 미리 계산해 둔다. 챕터의 isValidChain은 앞 블록에
 // 이어지지 않는 곳에서 멈추므로, 그 뒤 블록의 data는 파싱하고 해시하지 않는다(마지막 블록은 addBlock이 볼 수
 // 있어 늘 구한다). 구한 머클 루트가 헤더의 것과 다른 블록은 유효할 수 없으므로 메시지 전체를 거부한다: 의미 없는 data를
 // 해시하게 하려면 보낸 쪽도 그 머클 루트를 구해야 한다. 프레임에서 해시하는 data 값은 maxLeaves 개까지이다.
 func prepareBlocks(blocks []Block) (prepared []dataFacts, err error) {
 	total, chained, previousHash := cost{bytes: int32(len(`{"type":2,"data":"[]"}`) - 1)}, true, Hash{}
 	for i := range blocks {
-		b, h, f := &blocks[i], blocks[i].Header, dataFacts{data: &blocks[i].Data[0]}
+		b, h := &blocks[i], blocks[i].Header // calculateHashForBlock은 mu로 보호하는 known을 보므로 calculateHash를 부른다
+		f := dataFacts{data: &b.Data[0], hash: calculateHash(h.Version, h.Index, h.PreviousHash, h.Timestamp, h.MerkleRoot)}
 		chained = chained && (i == 0 || previousHash == h.PreviousHash && blocks[i-1].Header.Index+1 == h.Index)
-		previousHash = calculateHashForBlock(*b)
+		previousHash = f.hash
 		if chained || i == len(blocks)-1 {
 			data, err := prepareData(b.Data, maxLeaves-int(total.values))
 			if err != nil || data.root != h.MerkleRoot {

@@ -33,10 +33,7 @@ func initHttpServer(ln net.Listener) {
 
 	// GET /blocks: 블록체인 전체
 	mux.HandleFunc("GET /blocks", func(w http.ResponseWriter, r *http.Request) {
-		mu.Lock()
-		blocks := getBlockchain()
-		mu.Unlock()
-		respond(w, http.StatusOK, "application/json", stringifyChain(blocks)) // res.send(getBlockchain())
+		respond(w, http.StatusOK, "application/json", stringifyChain(getBlockchain)) // res.send(getBlockchain()): stringifyChain이 mu를 잠그고 부른다
 	})
 
 	// POST /mineBlock {"data":[…]}: 새 블록을 생성해 반환한다

@@ -308,11 +308,11 @@ func frameOf(message Message) *frame {
 // 만 이스케이프하면 된다 (제어 문자는 이미 이스케이프되어 있다).
 var escape = strings.NewReplacer(`"`, `\"`, `\`, `\\`)
 
-// stringifyChain은 JSON.stringify(blocks)이다: GET /blocks의 본문. 바이트는 mu 밖에서 만들고, 체인의 한 버전에 대해
-// 한 번 만든 것을 요청들이 나눠 쓴다. mu를 잠그지 않은 채로 불러야 한다.
-func stringifyChain(blocks []Block) []byte {
+// stringifyChain은 JSON.stringify(getChain())이다: GET /blocks의 본문. getChain은 mu를 잠그고 부르고, 바이트는 mu 밖에서
+// 만든다: 체인의 한 버전에 대해 한 번 만든 것을 요청들이 나눠 쓴다. mu를 잠그지 않은 채로 불러야 한다.
+func stringifyChain(getChain func() []Block) []byte {
 	mu.Lock()
-	text := answer(blocks, "[", "]", strings.NewReplacer()).text
+	text := answer(getChain(), "[", "]", strings.NewReplacer()).text
 	mu.Unlock()
 	return text()
 }
@@ -692,7 +692,7 @@ func decodeBlocks(text string) ([]Block, []dataFacts, error) {
 		return nil, nil, errors.New("data is not a JSON array of blocks")
 	}
 	blocks, end := []Block(nil), int64(1) // end는 앞 블록이 끝난 곳 (처음에는 '[' 다음): 블록 사이의 공백은 받은 블록의 JSON에 들어가 다시 쓴 것과 달라진다
-	for ; dec.More(); end = dec.InputOffset() {
+	for ; dec.More() && len(blocks) < maxBlocks; end = dec.InputOffset() { // 블록이 더 있으면 아래에서 거부한다
 		var block Block
 		raw, err := "", dec.Decode(&block)
 		if raw = strings.TrimPrefix(text[end:dec.InputOffset()], ","); err == nil && !(isValidBlockStructure(block) && withinLimits(block.Header, block.Data)) {
@@ -707,7 +707,7 @@ func decodeBlocks(text string) ([]Block, []dataFacts, error) {
 		blocks = append(blocks, block)
 	}
 	if len(blocks) == 0 || text[end:] != "]" {
-		return nil, nil, errors.New("data is not a non-empty JSON array of blocks as JSON.stringify writes it")
+		return nil, nil, fmt.Errorf("data is not a non-empty JSON array of at most %d blocks as JSON.stringify writes it", maxBlocks)
 	}
 	prepared, err := prepareBlocks(blocks)
 	return blocks, prepared, err

@@ -24,7 +24,7 @@ import (
 )
 
 // initHttpServer는 ln(main이 미리 연 포트)에서 HTTP API를 연다. 체인과 소켓을 다루는 부분만 mu를 잠근다. (main.js 154–190행)
-// 챕터와 다른 점: 다른 사이트의 POST와 다른 호스트 이름은 거부하고, 다르게 쓴 경로(/Blocks, /blocks/)는 404, 다른 메서드는 405이다.
+// 챕터와 다른 점: 다른 사이트의 POST와 다른 호스트 이름은 거부하고, 다르게 쓴 경로(/Blocks, /blocks/: /addpeers 말고)는 404, 다른 메서드는 405이다.
 // 챕터와 다른 점: 요청의 수, 크기, 시간에 한계가 있고, 잘못된 요청에는 HTML 대신 {"error":"…"}로 답한다 (README 표).
 // 챕터와 다른 점: Express의 ETag, 304, OPTIONS 응답, X-Powered-By 헤더가 없고, GET /(노드의 페이지)와 GET /events가 더 있다.
 func initHttpServer(ln net.Listener) {
@@ -40,7 +40,7 @@ func initHttpServer(ln net.Listener) {
 	// 노트와 다른 점: 노트의 코드는 function (req, res) {/ 로, { 뒤에 /가 하나 더 있다 (문법 오류).
 	mux.HandleFunc("POST /mineBlock", func(w http.ResponseWriter, r *http.Request) {
 		var data json.RawMessage
-		// 챕터와 다른 점: data가 배열이 아니거나, 64겹보다 깊거나, Go가 자바스크립트와 같게 읽지 못하는 값(1e400, \ud800, U+FFFD, "toString" 키)이 있으면 400이다.
+		// 챕터와 다른 점: data가 배열이 아니거나 중첩 깊이가 64단계를 넘으면 400이다. 1e400(Infinity), 짝 없는 \ud800, U+FFFD, "toString" 키(챕터는 500)가 든 data도 400이다.
 		// 챕터와 다른 점: 압축한 본문은 400이고(Content-Encoding은 보지 않는다), utf-8이 아닌 charset과 Go가 파싱하지 못하는 Content-Type은 415이다.
 		if !readBody(w, r, "data", &data) { // const data = req.body.data || []
 			return

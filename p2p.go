@@ -60,7 +60,7 @@ func getSockets() []*socket { return sockets }
 // initHttpServer(main.js 154–190행)는 챕터에서 여기 있지만 http.go로 옮겼다.
 
 // initP2PServer는 ln(main이 미리 연 포트)에서 웹소켓 서버를 열고, 연결이 올 때마다 initConnection을 부른다. (main.js 192–196행)
-// 챕터와 다른 점: 연결 수와 핸드셰이크에 한계가 있고, 이 노드 자신과 http://localhost/가 아닌 Origin 헤더를 보낸 연결(웹 페이지 등)은 거부한다.
+// 챕터와 다른 점: 연결 수와 핸드셰이크에 한계가 있다. 이 노드 자신이 연 연결과, Origin 헤더가 http://localhost/가 아닌 연결(웹 페이지 등)은 거부한다.
 // 노트와 다른 점: 노트는 server.on이 연결을 "대기열"에 올린다고 적었다. 실제로는 연결마다 부를 함수를 등록한다.
 func initP2PServer(ln net.Listener) {
 	newServer(ln, func(ws *socket) { initConnection(ws) }) // new WebSocket.Server(…), server.on("connection", …)
@@ -79,7 +79,7 @@ func initConnection(ws *socket) {
 }
 
 // initMessageHandler는 소켓에 메시지가 올 때마다 그 종류에 따라 처리하게 한다. (main.js 205–221행)
-// 노트와 다른 점: 노트는 ws.on이 소켓을 "메세지 대기열"에 올린다고 적었다. 실제로는 함수를 등록한다.
+// 노트와 다른 점: 노트는 ws.on이 소켓을 "메세지 대기열"에 올린다고 적었다. 실제로는 함수를 등록한다. 노트의 오타 intiMessageHandler.
 func initMessageHandler(ws *socket) {
 	// const message = JSON.parse(data)는 mu를 잠그기 전에 readMessage가 한다.
 	// 챕터와 다른 점: 잘못된 메시지({"type":0}, 공백이 든 JSON, 빈 블록 배열 등: README 표)는 처리하지 않고 한 줄 출력한다.
@@ -125,7 +125,7 @@ func connectToPeers(newPeers []string) {
 }
 
 // handleBlockchainResponse는 받은 블록들을 보고 내 체인에 추가할지, 체인 전체를 요청할지, 체인을 교체할지 정한다. (main.js 243–273행)
-// 챕터와 다른 점: 잘못된 메시지(빈 배열, 구조가 틀린 블록 등)는 여기 오지 않는다. 챕터는 그런 메시지로 로그를 남기거나 QUERY_ALL을 보내거나, 빈 배열이면 예외로 죽는다.
+// 챕터와 다른 점: 잘못된 메시지(빈 배열, 소문자 해시, 공백이나 다른 키 차례, 머클 루트가 맞지 않는 블록 등: README 표)는 여기 오지 않는다. 챕터는 그런 메시지로 로그를 남기거나 QUERY_ALL을 보내거나, 빈 배열이면 예외로 죽는다.
 func handleBlockchainResponse(message Message) {
 	receivedBlocks := message.Data // JSON.parse(message.data)는 mu를 잠그기 전에 readMessage가 했다
 	latestBlockReceived := receivedBlocks[len(receivedBlocks)-1]
@@ -144,13 +144,14 @@ func handleBlockchainResponse(message Message) {
 			}
 		} else if len(receivedBlocks) == 1 {
 			// 체인을 재구성(reorg)해야 한다. 블록 하나만 받았는데 이어지지 않으니 사이를 놓쳤거나 다른 포크이다. (챕터: Need to reorganize.)
-			// 노트와 다른 점: 노트는 이것을 "블록의 오류"로 보고 놓친 곳을 확인한다고 적었다. 체인 전체를 요청할 뿐이다.
+			// 노트와 다른 점: 노트는 이것을 "블록의 오류"로 보고 놓친 곳을 확인한다고 적었다. 받은 블록 배열의 길이가 1일 때이고, 체인 전체를 요청할 뿐이다.
 			log.Println("We have to query the chain from our peer")
 			// 챕터와 다른 점: 이미 QUERY_ALL을 보낸 피어에게는, 그 피어가 이런 블록(더 큰 index, 이어지지 않는 하나)을 알리기 전에는 다시 보내지 않는다.
 			broadcast(queryAllMsg())
 		} else {
 			// 체인을 교체한다. 여러 블록을 받았는데 마지막 블록이 이어지지 않으니 더 길고 유효하면 바꾼다. (챕터: Replace chain.)
-			// 노트와 다른 점: 노트는 받은 체인이 "내가 가진 길이보다 길" 때라 적었다. 이 분기가 보는 것은 마지막 index와 블록 수이고, 길이와 유효성은 replaceChain이 본다.
+			// 노트와 다른 점: 노트는 받은 체인이 "내가 가진 길이보다 길" 때이고 "새로운 블록이 여러개"라는 뜻이라 적었다. 이 분기는 index가 더 큰
+			// 마지막 블록이 내 체인에 이어지지 않고 블록이 여럿일 때이다(다른 포크일 수도 있다). 길이와 유효성은 replaceChain이 본다.
 			log.Println("Received blockchain is longer than current blockchain")
 			replaceChain(receivedBlocks)
 		}
@@ -181,7 +182,7 @@ func responseLatestMsg() Message {
 }
 
 // write는 메시지를 그 소켓으로 보낸다. 챕터의 ws.send처럼 기다리지 않고 돌아온다: 소켓의 대기열에 넣는다. (main.js 303행)
-// 챕터와 다른 점: 닫힌 소켓에는 보내지 않고, 대기열이 밀리면 소켓을 닫거나 보내지 않는다 (README 표).
+// 챕터와 다른 점: 닫힌 소켓에는 보내지 않고, 대기열이 밀리면 소켓을 닫거나 보내지 않는다("Not sending to …", README 표).
 // 노트와 다른 점: 노트는 서버 소켓이 클라이언트에게 보낸다고 적었다. 연결한 쪽도 받은 쪽도 write를 부른다.
 func write(ws *socket, message Message) {
 	ws.send(message) // ws.send(JSON.stringify(message))
@@ -649,7 +650,7 @@ func receive(ws *socket, data []byte) {
 // 그렇게 파싱하고, 머클 루트와 해시를 미리 계산해 둔다 (decodeBlocks): 빈 배열, 구조가 틀린 블록(isValidBlockStructure와
 // withinLimits: 챕터는 addBlock이나 replaceChain에서야 거부한다), 64자리 대문자 16진수가 아닌 해시나 data와 맞지
 // 않는 머클 루트(유효할 수 없는 블록, prepareBlocks), 2^20개가 넘는 data 값, Go가 자바스크립트와 같게 읽지 못하는
-// data(canonicalJSON: 짝이 없는 \ud800, U+FFFD, 64겹보다 깊은 값)와 "toString" 키가 든 메시지는 통째로 거부한다. 모르는 type은 챕터처럼 받고
+// data(canonicalJSON: 짝이 없는 \ud800, U+FFFD, 중첩 깊이 64단계를 넘는 값)와 "toString" 키가 든 메시지는 통째로 거부한다. 모르는 type은 챕터처럼 받고
 // 넘어간다. 여러 프레임으로 나눈 메시지는 프레임마다 따로 읽어 잘못된 메시지가 된다 (readPump).
 func readMessage(frame []byte) (message Message, prepared []dataFacts, err error) {
 	var wire struct {
@@ -692,7 +693,8 @@ func decodeBlocks(text string) ([]Block, []dataFacts, error) {
 		return nil, nil, errors.New("data is not a JSON array of blocks")
 	}
 	blocks, end := []Block(nil), int64(1) // end는 앞 블록이 끝난 곳 (처음에는 '[' 다음): 블록 사이의 공백은 받은 블록의 JSON에 들어가 다시 쓴 것과 달라진다
-	for ; dec.More() && len(blocks) < maxBlocks; end = dec.InputOffset() { // 블록이 더 있으면 아래에서 거부한다
+	// 블록이 maxBlocks개보다 많은 프레임은 그 뒤를 파싱하지 않고 아래에서 거부한다
+	for ; dec.More() && len(blocks) < maxBlocks; end = dec.InputOffset() {
 		var block Block
 		raw, err := "", dec.Decode(&block)
 		if raw = strings.TrimPrefix(text[end:dec.InputOffset()], ","); err == nil && !(isValidBlockStructure(block) && withinLimits(block.Header, block.Data)) {

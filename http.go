@@ -40,7 +40,7 @@ func initHttpServer(ln net.Listener) {
 	// 노트와 다른 점: 노트의 코드는 function (req, res) {/ 로, { 뒤에 /가 하나 더 있다 (문법 오류).
 	mux.HandleFunc("POST /mineBlock", func(w http.ResponseWriter, r *http.Request) {
 		var data json.RawMessage
-		// 챕터와 다른 점: data가 배열이 아니거나 중첩 깊이가 64단계를 넘으면 400이다. 1e400(Infinity), 짝 없는 \ud800, U+FFFD, "toString" 키(챕터는 500)가 든 data도 400이다.
+		// 챕터와 다른 점: 배열이 아닌 data와 "toString" 키가 든 data는 400이다(챕터는 500). 중첩 깊이 64단계를 넘거나 1e400, 짝 없는 \ud800, U+FFFD가 든 data도 400이다(챕터는 블록을 생성한다).
 		// 챕터와 다른 점: 압축한 본문은 400이고(Content-Encoding은 보지 않는다), utf-8이 아닌 charset과 Go가 파싱하지 못하는 Content-Type은 415이다.
 		if !readBody(w, r, "data", &data) { // const data = req.body.data || []
 			return

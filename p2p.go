@@ -60,7 +60,7 @@ func getSockets() []*socket { return sockets }
 // initHttpServer(main.js 154–190행)는 챕터에서 여기 있지만 http.go로 옮겼다.
 
 // initP2PServer는 ln(main이 미리 연 포트)에서 웹소켓 서버를 열고, 연결이 올 때마다 initConnection을 부른다. (main.js 192–196행)
-// 챕터와 다른 점: 연결 수와 핸드셰이크에 한계가 있다. 이 노드 자신이 연 연결과, Origin 헤더가 http://localhost/가 아닌 연결(웹 페이지 등)은 거부한다.
+// 챕터와 다른 점: 연결 수와 핸드셰이크에 한계가 있다. 이 노드 자신이 연 연결과, http://localhost/가 아닌 Origin 헤더를 보낸 연결(웹 페이지 등)은 거부한다(Origin이 없으면 받는다).
 // 노트와 다른 점: 노트는 server.on이 연결을 "대기열"에 올린다고 적었다. 실제로는 연결마다 부를 함수를 등록한다.
 func initP2PServer(ln net.Listener) {
 	newServer(ln, func(ws *socket) { initConnection(ws) }) // new WebSocket.Server(…), server.on("connection", …)
@@ -146,7 +146,7 @@ func handleBlockchainResponse(message Message) {
 			// 체인을 재구성(reorg)해야 한다. 블록 하나만 받았는데 이어지지 않으니 사이를 놓쳤거나 다른 포크이다. (챕터: Need to reorganize.)
 			// 노트와 다른 점: 노트는 이것을 "블록의 오류"로 보고 놓친 곳을 확인한다고 적었다. 받은 블록 배열의 길이가 1일 때이고, 체인 전체를 요청할 뿐이다.
 			log.Println("We have to query the chain from our peer")
-			// 챕터와 다른 점: 이미 QUERY_ALL을 보낸 피어에게는, 그 피어가 이런 블록(더 큰 index, 이어지지 않는 하나)을 알리기 전에는 다시 보내지 않는다.
+			// 챕터와 다른 점: QUERY_ALL을 이미 보낸 피어에게는 다시 보내지 않는다. 그 피어가 스스로 이런 블록(더 큰 index, 이어지지 않는 하나)을 알려 오면 다시 보낸다.
 			broadcast(queryAllMsg())
 		} else {
 			// 체인을 교체한다. 여러 블록을 받았는데 마지막 블록이 이어지지 않으니 더 길고 유효하면 바꾼다. (챕터: Replace chain.)

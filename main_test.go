@@ -1030,7 +1030,7 @@ func TestLimits(t *testing.T) {
 				step := func(name string, frame []byte) {
 					held := muHeld(func() { receive(ws, frame) })
 					t.Logf("%s (%d blocks): mu held at most %v", name, n, held)
-					atMost(t, name+": mu held", held, 50*time.Millisecond)
+					atMost(t, name+": mu held", held, 10*time.Millisecond) // README의 50 ms보다 좁게: 미리 구한 해시를 쓰지 않으면 20–30 ms이다
 				}
 				step("receive the chain", frame)
 				step("answer QUERY_ALL", []byte(queryAll))

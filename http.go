@@ -41,7 +41,7 @@ func initHttpServer(ln net.Listener) {
 	mux.HandleFunc("POST /mineBlock", func(w http.ResponseWriter, r *http.Request) {
 		var data json.RawMessage
 		// 챕터와 다른 점: 배열이 아닌 data와 "toString" 키가 든 data는 400이다(챕터는 500). 중첩 깊이 64단계를 넘거나 1e400, 짝 없는 \ud800, U+FFFD가 든 data도 400이다(챕터는 블록을 생성한다).
-		// 챕터와 다른 점: 압축한 본문은 400이고(Content-Encoding은 보지 않는다), utf-8이 아닌 charset과 Go가 파싱하지 못하는 Content-Type은 415이다.
+		// 챕터와 다른 점: 압축한 본문은 400이고(Content-Encoding은 보지 않는다), utf-16 같은 charset(챕터는 읽는다)과 Go가 파싱하지 못하는 Content-Type은 415이다.
 		if !readBody(w, r, "data", &data) { // const data = req.body.data || []
 			return
 		}

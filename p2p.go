@@ -559,7 +559,7 @@ func enqueue(ws *socket, f *frame) bool {
 // sent는 보냈거나 버린 프레임을 소켓 ws가 놓았을 때 센 값을 줄인다 (마스킹한 사본도). mu를 잠근 채로 불러야 한다.
 func sent(ws *socket, f *frame) {
 	f.holders--
-	queuedBytes -= f.size * (ws.masks + 1 - min(f.holders, 1))
+	queuedBytes -= f.size * (ws.masks + max(0, 1-f.holders)) // enqueue의 need와 같은 셈: 아무도 쥐지 않게 된 프레임이면 그 프레임도
 }
 
 // take는 대기열에서 프레임 하나를 꺼내고 backlog에서 뺀다 (마스킹한 사본도). mu를 잠근 채로, 대기열이 비지 않았을 때 불러야 한다.

@@ -73,7 +73,6 @@ func initHttpServer(ln net.Listener) {
 		mu.Lock()
 		for _, s := range getSockets() {
 			// s._socket.remoteAddress + ':' + s._socket.remotePort (IPv6 주소도 챕터처럼 [ ] 없이 "::1:6002")
-			// 챕터와 다른 점: 들어온 연결의 IPv4 주소를 Node는 "::ffff:127.0.0.1"로, Go는 "127.0.0.1"로 쓴다.
 			host, port, _ := net.SplitHostPort(s.addr)
 			peers = append(peers, host+":"+port)
 		}

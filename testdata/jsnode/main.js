@@ -23,7 +23,7 @@ const WebSocket = require("ws");
 const VERSION = require("./package.json").version; // 2.1.0, as on the chapter's branch
 const HTTP_PORT = process.env.HTTP_PORT || 3001;
 const P2P_PORT = process.env.P2P_PORT || 6001;
-const HOST = process.env.HOST || undefined; // undefined: every address, as in the chapter
+const HOST = process.env.HOST || undefined; // undefined: every address, IPv6 too (the chapter's ws 1.x server takes IPv4 0.0.0.0 only)
 const ZERO_HASH = "0".repeat(64);
 const MessageType = { QUERY_LATEST: 0, QUERY_ALL: 1, RESPONSE_BLOCKCHAIN: 2 };
 

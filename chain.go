@@ -212,10 +212,8 @@ type cost struct{ bytes, values int32 }
 // plus는 두 비용의 합이다.
 func (c cost) plus(d cost) cost { return cost{c.bytes + d.bytes, c.values + d.values} }
 
-// within은 블록 n개의 비용 c가 Go 노드가 프레임 하나로 받는 한계 안인지 알려준다.
-func (c cost) within(n int) bool {
-	return c.bytes <= maxFrameBytes && c.values <= maxLeaves && n <= maxBlocks
-}
+// within은 비용이 Go 노드가 프레임 하나로 받는 한계 안인지 알려준다 (블록 수의 한계 maxBlocks는 decodeBlocks와 fitsInOneMessage가 본다).
+func (c cost) within() bool { return c.bytes <= maxFrameBytes && c.values <= maxLeaves }
 
 // dataFacts는 mu를 잠그기 전에 블록 하나에 대해 미리 계산한 것이다: data 배열의 주소, 해시(생성할 블록이면 아직 0), data의
 // 머클 루트와 값의 수. 블록은 그 data 배열의 주소로 찾는다: 받은 블록과 생성할 블록의 data는 저마다 따로 만든
@@ -271,10 +269,11 @@ func fitsInOneMessage(newBlock *Block) bool {
 	newBlock.own = blockCost(*newBlock)
 	bodies.Delete(&newBlock.Data[0])
 	newBlock.total = chainCost(blockchain).plus(newBlock.own)
-	if !newBlock.total.within(len(blockchain) + 1) {
+	fits := newBlock.total.within() && len(blockchain) < maxBlocks
+	if !fits {
 		log.Printf("Not adding block %d: the whole chain would no longer fit in one frame (64 MiB, 2^20 data values, %d blocks)", newBlock.Header.Index, maxBlocks)
 	}
-	return newBlock.total.within(len(blockchain) + 1)
+	return fits
 }
 
 // withinLimits는 받은 블록(헤더 h와 data)이 챕터에 없는 한계 안인지 알려준다: version은 256바이트까지, index와

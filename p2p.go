@@ -738,8 +738,8 @@ func prepareBlocks(blocks []Block) (prepared []dataFacts, err error) {
 		b.own.values = int32(f.values)
 		total = total.plus(b.own)
 		b.total = total
-		if !total.within(i + 1) {
-			return prepared, fmt.Errorf("more than %d MiB, %d data values or %d blocks in one frame", maxFrameBytes>>20, maxLeaves, maxBlocks)
+		if !total.within() {
+			return prepared, fmt.Errorf("more than %d MiB or %d data values in one frame", maxFrameBytes>>20, maxLeaves)
 		}
 	}
 	return prepared, nil

@@ -39,9 +39,10 @@ type Block struct {
 	costs                  // 챕터에 없는 필드: 이 블록 하나와 이 블록까지의 체인을 한 메시지로 보낼 때의 크기 (배너 아래)
 }
 
-// Node.js는 핸들러를 한 번에 하나씩 실행하므로 챕터는 전역 변수를 그냥 쓴다. Go에서는 요청과 받은 메시지가 동시에
-// 실행된다. 그래서 뮤텍스 mu가 그 "한 번에 하나"를 대신한다. 챕터의 로직은 mu를 잠근 채 실행되고, 받은 메시지의
-// 파싱과 해시 계산은 그 전에 한다. 그러면 blockchain과 sockets(p2p.go)를 챕터처럼 보통 전역 변수로 둘 수 있다.
+// Node.js는 핸들러를 한 번에 하나씩 실행하므로 챕터는 전역 변수를 그냥 쓴다.
+// Go에서는 요청과 받은 메시지가 동시에 실행되므로, 뮤텍스 mu가 그 "한 번에 하나"를 대신한다.
+// 챕터의 로직은 mu를 잠근 채 실행되고, 받은 메시지의 파싱과 해시 계산은 그 전에 한다.
+// 그래서 blockchain과 sockets(p2p.go)는 챕터처럼 보통 전역 변수이다.
 var (
 	mu         sync.Mutex // blockchain, sockets, 그리고 주석에 "mu로 보호한다"고 적은 값들을 보호한다
 	blockchain = []Block{getGenesisBlock()}
@@ -93,7 +94,7 @@ func getCurrentTimestamp() int64 { return (time.Now().UnixMilli() + 500) / 1000 
 
 // addBlock은 새 블록이 마지막 블록 위에 올 수 있으면 체인에 추가하고 true를 반환한다. (main.js 67–73행)
 func addBlock(newBlock Block) bool {
-	// 챕터와 다른 점: 체인 전체의 응답이 한 메시지(64 MiB, data 값 2^20개)를 넘거나 블록이 32,768개를 넘게 되면 추가하지 않고 "Not adding block …"을 출력한다.
+	// 챕터와 다른 점: 체인 전체가 메시지 하나(64 MiB, data 값 2^20개, 블록 32,768개)를 넘게 되면 추가하지 않는다 ("Not adding block …").
 	if isValidNewBlock(newBlock, getLatestBlock()) && fitsInOneMessage(&newBlock) {
 		blockchain = append(blockchain, newBlock)
 		return true
@@ -125,7 +126,7 @@ func calculateHashForBlock(block Block) Hash {
 // isValidNewBlock은 newBlock이 previousBlock 바로 다음 블록으로 맞는지 검사한다. (main.js 89–110행)
 func isValidNewBlock(newBlock Block, previousBlock Block) bool {
 	if !isValidBlockStructure(newBlock) {
-		log.Printf("invalid block structure: %s", stringify(newBlock)) // 챕터와 다른 점: 실행되지 않는다 (그런 블록은 받거나 생성할 때 거부한다)
+		log.Printf("invalid block structure: %s", stringify(newBlock)) // 챕터와 다른 점: 출력되지 않는다 (그런 블록은 받을 때 readMessage가, 생성할 때 readBody가 거부한다)
 		return false
 	} else if previousBlock.Header.Index+1 != newBlock.Header.Index {
 		log.Println("Invalid index")
@@ -135,7 +136,7 @@ func isValidNewBlock(newBlock Block, previousBlock Block) bool {
 		return false
 	} else if (string(newBlock.Data) != "[]" && merkleRootOf(newBlock.Data) != newBlock.Header.MerkleRoot) || // data.length !== 0
 		(string(newBlock.Data) == "[]" && (Hash{}) != newBlock.Header.MerkleRoot) { // '0'.repeat(64): 빈 data의 머클 루트
-		log.Println("Invalid merkleRoot") // 챕터와 다른 점: 실행되지 않는다 (그런 블록은 받거나 생성할 때 거부한다)
+		log.Println("Invalid merkleRoot") // 챕터와 다른 점: 출력되지 않는다 (그런 블록은 받을 때 readMessage가, 생성할 때 readBody가 거부한다)
 		return false
 	}
 	return true

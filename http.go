@@ -40,8 +40,9 @@ func initHttpServer(ln net.Listener) {
 	// 노트와 다른 점: 노트의 코드는 function (req, res) {/ 로, { 뒤에 /가 하나 더 있다 (문법 오류).
 	mux.HandleFunc("POST /mineBlock", func(w http.ResponseWriter, r *http.Request) {
 		var data json.RawMessage
-		// 챕터와 다른 점: 배열이 아닌 data와 "toString" 키가 든 data는 400이다(챕터는 500). 중첩 깊이 64단계를 넘거나 1e400, 짝 없는 \ud800, U+FFFD가 든 data도 400이다(챕터는 블록을 생성한다).
-		// 챕터와 다른 점: 압축한 본문은 400이고(Content-Encoding은 보지 않는다), utf-16 같은 charset(챕터는 읽는다)과 Go가 파싱하지 못하는 Content-Type은 415이다.
+		// 챕터와 다른 점: 챕터가 500으로 답하는 data(배열이 아닌 것, String()이 부르는 객체의 "toString" 키)는 400이다.
+		// 챕터와 다른 점: Go가 같게 읽지 못하는 data(1e400, 짝 없는 \ud800, U+FFFD, 중첩 깊이 64단계 넘게)도 400이다 (챕터는 생성한다).
+		// 챕터와 다른 점: 압축한 본문은 400이고(Content-Encoding은 보지 않는다), utf-16 같은 charset은 415이다 (챕터는 읽는다).
 		if !readBody(w, r, "data", &data) { // const data = req.body.data || []
 			return
 		}
@@ -84,7 +85,8 @@ func initHttpServer(ln net.Listener) {
 	// 노트와 다른 점: 노트는 /addpeers로 적었다. Express는 대소문자를 가리지 않아 챕터에서도 되므로 그 철자도 받는다.
 	addPeers := func(w http.ResponseWriter, r *http.Request) {
 		var peers []string
-		// 챕터와 다른 점: 잘못된 peers와 64개를 넘는 peers는 400이고, 잘못된 주소 문자열과 null은 그 주소만 건너뛴다 (README 표).
+		// 챕터와 다른 점: 배열이 아닌 peers, 문자열도 null도 아닌 주소(챕터는 500), U+FFFD가 든 주소, 64개를 넘는 peers는 400이다.
+		// 챕터와 다른 점: null과 호스트가 없는 주소는 "Connection failed …"를 출력하고 그 주소만 건너뛴다 (챕터는 500이고 그 뒤의 주소에는 연결하지 않는다).
 		if !readBody(w, r, "peers", &peers) { // const peers = req.body.peers || []
 			return
 		} else if len(peers) > maxPeers {

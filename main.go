@@ -17,7 +17,7 @@ import (
 )
 
 // 챕터처럼 포트는 HTTP_PORT, P2P_PORT 환경 변수나 3001, 6001이다. (main.js 141–142행)
-// 챕터와 다른 점: 플래그가 있고, HTTP는 기본으로 이 컴퓨터(127.0.0.1)에서만 리슨한다 (HTTP로는 누구든 블록을 생성하고 노드를 멈출 수 있어서).
+// 챕터와 다른 점: 플래그가 있다. HTTP는 기본으로 이 컴퓨터(127.0.0.1)에서만 리슨한다 (누구든 블록을 생성하고 노드를 멈출 수 있어서).
 // 챕터와 다른 점: P2P는 IPv6 주소에서도 리슨한다 (챕터의 ws 1.x 서버는 IPv4의 0.0.0.0에서만).
 var (
 	httpHost   = flag.String("http_host", "127.0.0.1", "HTTP API가 리슨할 주소")
@@ -36,8 +36,8 @@ func main() {
 	if err != nil {
 		log.Fatalf("%v (choose other ports with -http_port and -p2p_port, or HTTP_PORT and P2P_PORT)", err)
 	}
-	// Node는 스크립트를 끝까지 실행한 뒤에야 콜백을 처리한다. Go에서는 그동안 mu를 잠가, 받은 연결과 메시지, 요청, app.listen의
-	// 콜백이 그 뒤에 처리되게 한다 (그 뒤의 차례는 정해져 있지 않아 -peers의 Connection failed가 먼저 출력될 수도 있다).
+	// Node는 스크립트를 끝까지 실행한 뒤에야 콜백을 처리한다. Go에서는 그동안 mu를 잠가, 연결과 메시지와 요청, app.listen의
+	// 콜백을 그 뒤에 처리한다 (그 뒤의 차례는 정해져 있지 않아 -peers의 Connection failed가 먼저 출력될 수도 있다).
 	mu.Lock()
 	initHttpServer(httpListener) // initHttpServer();
 	initP2PServer(p2pListener)   // initP2PServer();

@@ -1018,7 +1018,7 @@ func TestLimits(t *testing.T) {
 			check(t, "blocks after two blocks of 1 MiB", len(chainNow()), 3)
 			atMost(t, "heap kept by them", grew, 8<<20)
 		}},
-		// 가장 긴 체인(블록 maxBlocks개)을 받고 응답하고 더해도, 더 긴 포크를 번갈아 보내는 피어가 있어도 mu는 50 ms 안에 놓이고 힙과 정직한 피어는 지켜진다.
+		// 가장 긴 체인(블록 maxBlocks개)을 받고 응답하고 더해도, 더 긴 포크를 번갈아 보내는 피어가 있어도 mu는 50 ms 안에 풀리고 힙과 정직한 피어는 지켜진다.
 		{"받은 메시지 하나가 mu를 잠그는 시간", func(t *testing.T) {
 			t.Run("가장 긴 체인", func(t *testing.T) {
 				if raceOn || testing.Short() {
@@ -1258,7 +1258,7 @@ func TestLimits(t *testing.T) {
 			check(t, "closed s1, s2, s3 after four answers (s1 has two waiting)", closed(), "true false false")
 			waitSameChain(t, n, startNode(t, "honest", n.p2p))
 			check(t, "closed s1, s2, s3 after the honest node's answer (s3's single answer is the larger)", closed(), "true false true")
-			// 보내는 중인 프레임은 소켓을 닫아도 그 쓰기가 끝나야 놓인다: 대기열들을 비워도 자리가 나지 않으면 아무도 닫지 않고,
+			// 보내는 중인 프레임은 소켓을 닫아도 그 쓰기가 끝나야 해제된다: 대기열들을 비워도 자리가 나지 않으면 아무도 닫지 않고,
 			// 새 응답만 보내지 않는다 (따라잡는 중인 정직한 피어를 끊지 않는다).
 			setChain(makeChain(30000, strings.Repeat("f", 100))) // 응답이 10 MiB 쯤: 읽지 않는 피어의 커널 버퍼에 다 들지 않는다
 			size := len(chainFrame(chainNow()))

@@ -60,7 +60,8 @@ func getSockets() []*socket { return sockets }
 // initHttpServer(main.js 154–190행)는 챕터에서 여기 있지만 http.go로 옮겼다.
 
 // initP2PServer는 ln(main이 미리 연 포트)에서 웹소켓 서버를 열고, 연결이 올 때마다 initConnection을 부른다. (main.js 192–196행)
-// 챕터와 다른 점: 연결 수와 핸드셰이크에 한계가 있다. 이 노드 자신이 연 연결과, http://localhost/가 아닌 Origin 헤더를 보낸 연결(웹 페이지 등)은 거부한다(Origin이 없으면 받는다).
+// 챕터와 다른 점: 연결 수와 핸드셰이크의 크기, 시간에 한계가 있다.
+// 챕터와 다른 점: 이 노드 자신의 연결과, Origin 헤더가 http://localhost/가 아닌 연결(웹 페이지 등)은 거부한다. Origin이 없으면 받는다.
 // 노트와 다른 점: 노트는 server.on이 연결을 "대기열"에 올린다고 적었다. 실제로는 연결마다 부를 함수를 등록한다.
 func initP2PServer(ln net.Listener) {
 	newServer(ln, func(ws *socket) { initConnection(ws) }) // new WebSocket.Server(…), server.on("connection", …)
@@ -82,9 +83,11 @@ func initConnection(ws *socket) {
 // 노트와 다른 점: 노트는 ws.on이 소켓을 "메세지 대기열"에 올린다고 적었다. 실제로는 함수를 등록한다. 노트의 오타 intiMessageHandler.
 func initMessageHandler(ws *socket) {
 	// const message = JSON.parse(data)는 mu를 잠그기 전에 readMessage가 한다.
-	// 챕터와 다른 점: 잘못된 메시지({"type":0}, 공백이 든 JSON, 빈 블록 배열 등: README 표)는 처리하지 않고 한 줄 출력한다.
-	// 챕터와 다른 점: 한 피어의 잘못된 메시지가 다섯 개가 되면 연결을 닫는다.
-	// 챕터와 다른 점: 프레임과 메시지의 크기, 읽는 수와 시간에 한계가 있고, 닫힌 소켓에 온 메시지는 버린다 (README 표).
+	// 챕터와 다른 점: 이런 메시지는 처리하지 않고 "Ignored message …"를 출력한다 (챕터는 처리하고, JSON이 아니면 죽는다. 모두는 README 표):
+	// type이 정수가 아니거나 data가 null이나 문자열이 아닌 것, JSON.stringify가 쓰는 형식이 아닌 것({"type":0}, 공백 등),
+	// 빈 블록 배열, 머클 루트가 맞지 않는 블록, 블록 32,768개나 data 값 2^20개를 넘는 것, 여러 프레임으로 나눈 것.
+	// 챕터와 다른 점: 그런 메시지가 한 피어에게서 다섯 번 오면 연결을 닫는다. 64 MiB를 넘는 프레임도 연결을 닫는다.
+	// 챕터와 다른 점: 큰 메시지를 읽는 수와 시간에 한계가 있고(README 표), 닫힌 소켓에 온 메시지는 버린다.
 	ws.on("message", func(message Message) {
 		switch message.Type {
 		case QUERY_LATEST:
@@ -125,7 +128,8 @@ func connectToPeers(newPeers []string) {
 }
 
 // handleBlockchainResponse는 받은 블록들을 보고 내 체인에 추가할지, 체인 전체를 요청할지, 체인을 교체할지 정한다. (main.js 243–273행)
-// 챕터와 다른 점: 잘못된 메시지(빈 배열, 소문자 해시, 공백이나 다른 키 차례, 머클 루트가 맞지 않는 블록 등: README 표)는 여기 오지 않는다. 챕터는 그런 메시지로 로그를 남기거나 QUERY_ALL을 보내거나, 빈 배열이면 예외로 죽는다.
+// 챕터와 다른 점: initMessageHandler가 처리하지 않는 메시지(빈 배열, 소문자 해시, 공백, 머클 루트가 맞지 않는 블록 등)는 여기 오지 않는다.
+// 챕터는 그런 메시지도 처리한다: 로그를 남기거나 QUERY_ALL을 보내고, 공백만 다른 유효한 블록은 추가하며, 빈 배열에는 죽는다.
 func handleBlockchainResponse(message Message) {
 	receivedBlocks := message.Data // JSON.parse(message.data)는 mu를 잠그기 전에 readMessage가 했다
 	latestBlockReceived := receivedBlocks[len(receivedBlocks)-1]
@@ -146,12 +150,14 @@ func handleBlockchainResponse(message Message) {
 			// 체인을 재구성(reorg)해야 한다. 블록 하나만 받았는데 이어지지 않으니 사이를 놓쳤거나 다른 포크이다. (챕터: Need to reorganize.)
 			// 노트와 다른 점: 노트는 이것을 "블록의 오류"로 보고 놓친 곳을 확인한다고 적었다. 받은 블록 배열의 길이가 1일 때이고, 체인 전체를 요청할 뿐이다.
 			log.Println("We have to query the chain from our peer")
-			// 챕터와 다른 점: QUERY_ALL을 이미 보낸 피어에게는 다시 보내지 않는다. 그 피어가 스스로 이런 블록(더 큰 index, 이어지지 않는 하나)을 알려 오면 다시 보낸다.
+			// 챕터와 다른 점: 이미 QUERY_ALL을 보낸 피어에게는 다시 보내지 않는다.
+			// 그 피어가 스스로 이런 블록(index가 더 크고 이어지지 않는 블록 하나)을 알려 오면 다시 보낸다.
 			broadcast(queryAllMsg())
 		} else {
 			// 체인을 교체한다. 여러 블록을 받았는데 마지막 블록이 이어지지 않으니 더 길고 유효하면 바꾼다. (챕터: Replace chain.)
-			// 노트와 다른 점: 노트는 받은 체인이 "내가 가진 길이보다 길" 때이고 "새로운 블록이 여러개"라는 뜻이라 적었다. 이 분기는 index가 더 큰
-			// 마지막 블록이 내 체인에 이어지지 않고 블록이 여럿일 때이다(다른 포크일 수도 있다). 길이와 유효성은 replaceChain이 본다.
+			// 노트와 다른 점: 노트는 받은 체인이 "내가 가진 길이보다 길" 때이고 "새로운 블록이 여러개"라는 뜻이라 적었다.
+			// 이 분기는 index가 더 큰 마지막 블록이 이어지지 않고 블록이 여럿일 때이다 (다른 포크일 수도 있다).
+			// 길이와 유효성은 replaceChain이 보고, 유효할 때만 교체한다.
 			log.Println("Received blockchain is longer than current blockchain")
 			replaceChain(receivedBlocks)
 		}
@@ -280,7 +286,7 @@ func answer(blocks []Block, prefix, suffix string, escape *strings.Replacer) *fr
 	}
 	key := fmt.Sprint(prefix, len(blocks))
 	if answers[key] == nil {
-		size := int(chainCost(blocks).bytes) // 이스케이프하지 않는 GET /blocks의 본문은 이보다 작다. 만든 뒤에는 블록들을 놓는다
+		size := int(chainCost(blocks).bytes) // 이스케이프하지 않는 GET /blocks의 본문은 이보다 작다. 만든 뒤에는 블록들을 붙잡지 않는다
 		answers[key] = &frame{size: size, text: sync.OnceValue(func() []byte {
 			out := bytes.NewBuffer(make([]byte, 0, size+1)) // 마지막 블록 뒤에도 쉼표를 썼다가 지우므로 한 바이트 더
 			out.WriteString(prefix)
@@ -504,7 +510,7 @@ func (ws *socket) on(event string, handler any) {
 func (ws *socket) send(message Message) {
 	if !ws.askedAll || message.Type != QUERY_ALL {
 		trace("→", ws.addr, describe(message.Type, message.Data))
-		ws.askedAll = enqueue(ws, frameOf(message)) && message.Type == QUERY_ALL || ws.askedAll // 넣지 못한 QUERY_ALL은 치지 않는다
+		ws.askedAll = enqueue(ws, frameOf(message)) && message.Type == QUERY_ALL || ws.askedAll // 넣지 못한 QUERY_ALL은 보낸 것으로 세지 않는다
 	}
 }
 
@@ -524,12 +530,12 @@ func (ws *socket) close(reason error) {
 
 // enqueue는 프레임을 소켓의 대기열에 넣고, 넣었는지 알려준다. 대기열에 maxQueued 개가 차 있으면 받아 가지 못하는 느린
 // 피어로 보고 닫는다. 새 프레임으로 모든 대기열의 서로 다른 프레임(과 마스킹한 사본들, masks)이 maxQueuedBytes를 넘게 되면, 넣기 전에 대기열에
-// 가장 많이 밀린 소켓부터 닫아 공간을 만든다. 보내는 중인 프레임은 그 쓰기가 끝나야 놓이므로, 열린 소켓들의 대기열을
+// 가장 많이 밀린 소켓부터 닫아 공간을 만든다. 보내는 중인 프레임은 그 쓰기가 끝나야 해제되므로, 열린 소켓들의 대기열을
 // 모두 비워도 자리가 나지 않으면 아무도 닫지 않고 넣지 않는다 (README의 「남는 한계」). mu를 잠근 채로 불러야 한다.
 func enqueue(ws *socket, f *frame) bool {
 	need := func() int { return f.size * (ws.masks + max(0, 1-f.holders)) } // 새로 셀 바이트: 마스킹한 사본과, 아무도 쥐지 않은 프레임이면 그 프레임
 	for queuedBytes+need() > maxQueuedBytes && !ws.isClosed() {
-		fullest, freeable := (*socket)(nil), 0 // 대기열에 가장 많이 밀린 열린 소켓, 대기열들을 비우면 놓일 수 있는 바이트
+		fullest, freeable := (*socket)(nil), 0 // 대기열에 가장 많이 밀린 열린 소켓, 대기열들을 비우면 해제될 수 있는 바이트
 		for _, s := range sockets {
 			if s.backlog > 0 && !s.isClosed() && (fullest == nil || s.backlog > fullest.backlog) {
 				fullest = s
@@ -556,7 +562,7 @@ func enqueue(ws *socket, f *frame) bool {
 	return true
 }
 
-// sent는 보냈거나 버린 프레임을 소켓 ws가 놓았을 때 센 값을 줄인다 (마스킹한 사본도). mu를 잠근 채로 불러야 한다.
+// sent는 보냈거나 버린 프레임을 소켓 ws가 다 썼을 때 센 값을 줄인다 (마스킹한 사본도). mu를 잠근 채로 불러야 한다.
 func sent(ws *socket, f *frame) {
 	f.holders--
 	queuedBytes -= f.size * (ws.masks + max(0, 1-f.holders)) // enqueue의 need와 같은 셈: 아무도 쥐지 않게 된 프레임이면 그 프레임도
@@ -591,7 +597,7 @@ func writePump(ws *socket) {
 		mu.Unlock()
 		_, err := ws.link.Write(f.text()) // 텍스트 프레임 하나: 쓰기마다 writeTimeout 안이다 (limitedConn.Write)
 		mu.Lock()
-		sent(ws, f) // 보내는 중인 프레임은 쓰기가 끝나야(닫은 연결이면 곧) 놓는다: 그때까지 그 메모리를 쥐고 있다
+		sent(ws, f) // 보내는 중인 프레임은 쓰기가 끝나야(닫은 연결이면 곧) 해제된다: 그때까지 그 메모리를 쥐고 있다
 		if err != nil {
 			ws.close(err)
 		}

@@ -83,11 +83,13 @@ func initConnection(ws *socket) {
 // 노트와 다른 점: 노트는 ws.on이 소켓을 "메세지 대기열"에 올린다고 적었다. 실제로는 함수를 등록한다. 노트의 오타 intiMessageHandler.
 func initMessageHandler(ws *socket) {
 	// const message = JSON.parse(data)는 mu를 잠그기 전에 readMessage가 한다.
-	// 챕터와 다른 점: 이런 메시지는 처리하지 않고 "Ignored message …"를 출력한다 (챕터는 처리하고, JSON이 아니면 죽는다. 모두는 README 표):
-	// type이 정수가 아니거나 data가 null이나 문자열이 아닌 것, JSON.stringify가 쓰는 형식이 아닌 것({"type":0}, 공백 등),
-	// 빈 블록 배열, 머클 루트가 맞지 않는 블록, 블록 32,768개나 data 값 2^20개를 넘는 것, 여러 프레임으로 나눈 것.
+	// 챕터와 다른 점: 이런 메시지는 처리하지 않고 "Ignored message …"를 출력한다 (모두는 README 표): type이 정수가 아니거나
+	// data가 null도 문자열도 아닌 것, JSON.stringify로 직렬화한 형식이 아닌 것({"type":0}, 공백 등), 빈 블록 배열, 머클
+	// 루트가 맞지 않는 블록, 블록 8,192개나 data 값 2^20개를 넘는 것, 여러 프레임으로 나눈 것.
+	// 챕터는 이것들을 처리하고, JSON이 아니거나 응답의 data가 블록 배열이 아니면(null, 빈 배열 등) 죽는다.
 	// 챕터와 다른 점: 그런 메시지가 한 피어에게서 다섯 번 오면 연결을 닫는다. 64 MiB를 넘는 프레임도 연결을 닫는다.
 	// 챕터와 다른 점: 큰 메시지를 읽는 수와 시간에 한계가 있고(README 표), 닫힌 소켓에 온 메시지는 버린다.
+	// 챕터와 다른 점: 프레임의 RSV 비트와 예약된 opcode는 보지 않는다 (챕터의 ws는 연결을 닫는다).
 	ws.on("message", func(message Message) {
 		switch message.Type {
 		case QUERY_LATEST:
@@ -176,19 +178,18 @@ func queryChainLengthMsg() Message { return Message{Type: QUERY_LATEST, Data: ni
 
 // responseChainMsg는 내 블록체인 전체를 담은 응답이다. (main.js 289–294행)
 // 노트와 다른 점: 노트의 JSON.stringify([getBlockchain()])는 체인을 배열로 한 번 더 감싼다. 노트는 "자신의"를 "자산의"로 적었다.
-// 노트와 다른 점: 노트는 데이터를 "객체로" 보낸다고 적었다. 메시지는 객체이고, 그 data는 JSON.stringify 한 문자열이다.
 func responseChainMsg() Message {
 	return Message{Type: RESPONSE_BLOCKCHAIN, Data: getBlockchain()} // "data": JSON.stringify(getBlockchain())는 보낼 때 한다
 }
 
 // responseLatestMsg는 내 최신 블록 하나를 배열에 담은 응답이다. (main.js 296–301행)
-// 노트와 다른 점: 노트는 데이터를 "객체로" 보낸다고 적었다. 메시지는 객체이고, 그 data는 JSON.stringify 한 문자열이다.
 func responseLatestMsg() Message {
 	return Message{Type: RESPONSE_BLOCKCHAIN, Data: []Block{getLatestBlock()}} // "data": JSON.stringify([getLatestBlock()])는 보낼 때 한다
 }
 
 // write는 메시지를 그 소켓으로 보낸다. 챕터의 ws.send처럼 기다리지 않고 돌아온다: 소켓의 대기열에 넣는다. (main.js 303행)
 // 챕터와 다른 점: 닫힌 소켓에는 보내지 않고, 대기열이 밀리면 소켓을 닫거나 보내지 않는다("Not sending to …", README 표).
+// 챕터와 다른 점: 프레임 하나를 30초 안에 보내지 못하면 소켓을 닫는다.
 // 노트와 다른 점: 노트는 서버 소켓이 클라이언트에게 보낸다고 적었다. 연결한 쪽도 받은 쪽도 write를 부른다.
 func write(ws *socket, message Message) {
 	ws.send(message) // ws.send(JSON.stringify(message))
@@ -625,11 +626,11 @@ func readPump(ws *socket) {
 }
 
 // receive는 받은 프레임 하나를 처리한다: mu 없이 readMessage로
-// 파싱하고 해시와 머클 루트를 구한 뒤, mu를 잠그고 "message" 핸들러를 부른다.
+// 파싱하고 머클 루트를 구한 뒤, mu를 잠그고 "message" 핸들러를 부른다.
 func receive(ws *socket, data []byte) {
 	message, prepared, err := readMessage(data)
 	mu.Lock()
-	known = prepared // 챕터의 검증은 mu 밖에서 미리 계산한 해시와 머클 루트와 비교만 한다
+	known = prepared // 챕터의 검증은 mu 밖에서 미리 계산한 머클 루트와 비교만 한다
 	defer func() { known = nil; mu.Unlock() }()
 	// 이 피어가 내 마지막 블록보다 index가 크고 거기에 이어지지 않는 블록 하나를 알렸다: 그 피어의 체인이 내 것보다
 	// 길고 다르니 다시 QUERY_ALL을 보낼 수 있다 (send). 여러 블록의 응답, 읽지 못한 메시지, 내가 가진 블록이나 바로
@@ -653,7 +654,7 @@ func receive(ws *socket, data []byte) {
 // 있을 수 없고, 수는 자바스크립트의 형식이며, 잘린 프레임은 JSON이 아니다. 그래서 Go가 읽은 값이 자바스크립트가 읽은
 // 값과 같다. UTF-8이 아닌 바이트만은 따로 본다: Go는 그것을 더 긴 U+FFFD로 읽어, 줄어드는 이스케이프와 길이를 맞출 수
 // 있다. type이 정수가 아니거나 data가 없거나 문자열도 null도 아니면 거부한다. RESPONSE_BLOCKCHAIN이면 data의 블록 배열도
-// 그렇게 파싱하고, 머클 루트와 해시를 미리 계산해 둔다 (decodeBlocks): 빈 배열, 구조가 틀린 블록(isValidBlockStructure와
+// 그렇게 파싱하고, 머클 루트를 미리 계산해 둔다 (decodeBlocks): 빈 배열, 구조가 틀린 블록(isValidBlockStructure와
 // withinLimits: 챕터는 addBlock이나 replaceChain에서야 거부한다), 64자리 대문자 16진수가 아닌 해시나 data와 맞지
 // 않는 머클 루트(유효할 수 없는 블록, prepareBlocks), 2^20개가 넘는 data 값, Go가 자바스크립트와 같게 읽지 못하는
 // data(canonicalJSON: 짝이 없는 \ud800, U+FFFD, 중첩 깊이 64단계를 넘는 값)와 "toString" 키가 든 메시지는 통째로 거부한다. 모르는 type은 챕터처럼 받고
@@ -698,7 +699,9 @@ func decodeBlocks(text string) ([]Block, []dataFacts, error) {
 	if token, err := dec.Token(); err != nil || token != json.Delim('[') || !strings.HasPrefix(text, "[") {
 		return nil, nil, errors.New("data is not a JSON array of blocks")
 	}
-	blocks, end := []Block(nil), int64(1) // end는 앞 블록이 끝난 곳 (처음에는 '[' 다음): 블록 사이의 공백은 받은 블록의 JSON에 들어가 다시 쓴 것과 달라진다
+	// blocks의 크기는 블록 수를 넘지 않게 어림한다: data 안의 {"header": 객체까지 세고, 블록 하나는 JSON으로 200바이트가 넘는다.
+	// end는 앞 블록이 끝난 곳이다 (처음에는 '[' 다음): 블록 사이의 공백은 받은 블록의 JSON에 들어가 다시 쓴 것과 달라진다.
+	blocks, end := make([]Block, 0, min(strings.Count(text, `{"header":`), len(text)/200, maxBlocks)), int64(1)
 	// 블록이 maxBlocks개보다 많은 프레임은 그 뒤를 파싱하지 않고 아래에서 거부한다
 	for ; dec.More() && len(blocks) < maxBlocks; end = dec.InputOffset() {
 		var block Block
@@ -721,17 +724,16 @@ func decodeBlocks(text string) ([]Block, []dataFacts, error) {
 	return blocks, prepared, err
 }
 
-// prepareBlocks는 받은 블록들의 해시, 머클 루트, 비용을 mu 밖에서 미리 계산해 둔다. 챕터의 isValidChain은 앞 블록에
+// prepareBlocks는 받은 블록들의 머클 루트와 비용을 mu 밖에서 미리 계산해 둔다. 챕터의 isValidChain은 앞 블록에
 // 이어지지 않는 곳에서 멈추므로, 그 뒤 블록의 data는 파싱하고 해시하지 않는다(마지막 블록은 addBlock이 볼 수
 // 있어 늘 구한다). 구한 머클 루트가 헤더의 것과 다른 블록은 유효할 수 없으므로 메시지 전체를 거부한다: 의미 없는 data를
 // 해시하게 하려면 보낸 쪽도 그 머클 루트를 구해야 한다. 프레임에서 해시하는 data 값은 maxLeaves 개까지이다.
 func prepareBlocks(blocks []Block) (prepared []dataFacts, err error) {
 	total, chained, previousHash := cost{bytes: int32(len(`{"type":2,"data":"[]"}`) - 1)}, true, Hash{}
 	for i := range blocks {
-		b, h := &blocks[i], blocks[i].Header // calculateHashForBlock은 mu로 보호하는 known을 보므로 calculateHash를 부른다
-		f := dataFacts{data: &b.Data[0], hash: calculateHash(h.Version, h.Index, h.PreviousHash, h.Timestamp, h.MerkleRoot)}
+		b, h, f := &blocks[i], blocks[i].Header, dataFacts{data: &blocks[i].Data[0]}
 		chained = chained && (i == 0 || previousHash == h.PreviousHash && blocks[i-1].Header.Index+1 == h.Index)
-		previousHash = f.hash
+		previousHash = calculateHashForBlock(*b)
 		if chained || i == len(blocks)-1 {
 			data, err := prepareData(b.Data, maxLeaves-int(total.values))
 			if err != nil || data.root != h.MerkleRoot {

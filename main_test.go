@@ -296,8 +296,7 @@ func TestInitErrorHandler(t *testing.T) {
 	logs := captureLog(t)
 	ws := newTestSocket(t, "127.0.0.1:3333") // initMessageHandler와 initErrorHandler를 부른 소켓
 	locked(func() { sockets = []*socket{ws} })
-	_, onClose := ws.handlers["close"].(func())
-	_, onError := ws.handlers["error"].(func())
+	onClose, onError := len(ws.handlers["close"]) == 1, len(ws.handlers["error"]) == 1
 	ws.close(errors.New("EOF"))
 	waitFor(t, "the socket to leave", func() bool { return len(socketsNow()) == 0 })
 	check(t, "handlers for close and error, Connection failed lines", show(onClose, onError, logs.countLog("Connection failed to peer: 127.0.0.1:3333")), show(true, true, 1))

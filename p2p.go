@@ -48,7 +48,7 @@ type Message struct {
 var sockets []*socket
 
 // socket은 웹소켓 하나이다 (챕터의 ws). ws.on으로 핸들러를 등록하고 ws.send로 보낸다.
-// 챕터와 다른 점: ws.on은 핸들러를 추가하지 않고 교체한다("close"만 추가한다). 열린 소켓의 에러는 "close"로만 알리고, 닫는 프레임 없이 끊는다.
+// 챕터와 다른 점: 열린 소켓의 에러는 "error" 없이 "close"로만 알리고, 연결은 닫는 프레임 없이 끊는다.
 type socket struct {
 	url   string // ws.url: 우리가 연결한 피어면 그 주소, 들어온 연결이면 ""
 	*conn        // 챕터에 없는 필드: 연결, 보낼 대기열, 한계를 세는 값들 (배너 아래)
@@ -255,14 +255,14 @@ var (
 // conn은 소켓 하나의 연결과 대기열이다. 구조는 gorilla/websocket의 chat 예제와 같다: 연결마다 읽는 고루틴(readPump)과
 // 쓰는 고루틴(writePump)이 하나씩 있고, ws.send는 프레임을 대기열에 넣기만 하며 writePump가 차례로 보낸다.
 type conn struct {
-	link     *websocket.Conn // 웹소켓 연결: 연결하는 중에는 nil
-	raw      *limitedConn    // ws 아래의 연결: 읽는 바이트를 센다
-	addr     string          // "remoteAddress:remotePort": GET /peers와 로그에 출력하는 값
-	handlers map[string]any  // ws.on(event, handler)로 등록한 핸들러들: "message"는 func(Message), 나머지는 func() (mu로 보호한다)
-	queue    chan *frame     // ws.send의 대기열: 넣고 꺼내는 일은 mu를 잠근 채 한다
-	ready    *sync.Cond      // 대기열에 프레임이 들어왔거나 소켓이 닫혔다고 writePump를 깨운다 (enqueue, release)
-	masks    int             // 우리가 연결한 소켓이면 1: x/net은 클라이언트 쪽에서 보내는 메시지마다 마스킹한(masked) 사본을 따로 만든다
-	ctx      context.Context // 소켓이 닫히면 끝난다: context.Cause가 처음 닫힌 까닭이다
+	link     *websocket.Conn  // 웹소켓 연결: 연결하는 중에는 nil
+	raw      *limitedConn     // ws 아래의 연결: 읽는 바이트를 센다
+	addr     string           // "remoteAddress:remotePort": GET /peers와 로그에 출력하는 값
+	handlers map[string][]any // ws.on(event, handler)로 등록한 핸들러들: "message"는 func(Message), 나머지는 func() (mu로 보호한다)
+	queue    chan *frame      // ws.send의 대기열: 넣고 꺼내는 일은 mu를 잠근 채 한다
+	ready    *sync.Cond       // 대기열에 프레임이 들어왔거나 소켓이 닫혔다고 writePump를 깨운다 (enqueue, release)
+	masks    int              // 우리가 연결한 소켓이면 1: x/net은 클라이언트 쪽에서 보내는 메시지마다 마스킹한(masked) 사본을 따로 만든다
+	ctx      context.Context  // 소켓이 닫히면 끝난다: context.Cause가 처음 닫힌 까닭이다
 	cancel   context.CancelCauseFunc
 	askedAll bool // 이 피어에게 QUERY_ALL을 보낸 뒤 그 피어가 아직 내 체인에 이어지지 않는 더 긴 체인의 블록을 알리지 않았다 (mu로 보호한다)
 	// backlog는 대기열에서 기다리는 프레임의 바이트 수이고(보내는 중인 것은 빼고), bad는 이 피어가 보낸 잘못된 메시지 수이다 (mu로 보호한다).
@@ -353,7 +353,7 @@ func newServer(ln net.Listener, onConnection func(*socket)) {
 // newSocket은 아직 연결이 없는 소켓을 만든다.
 func newSocket(addr, url string) *socket {
 	ctx, cancel := context.WithCancelCause(context.Background())
-	return &socket{url, &conn{addr: addr, handlers: map[string]any{}, queue: make(chan *frame, maxQueued), ready: sync.NewCond(&mu), ctx: ctx, cancel: cancel}}
+	return &socket{url, &conn{addr: addr, handlers: map[string][]any{}, queue: make(chan *frame, maxQueued), ready: sync.NewCond(&mu), ctx: ctx, cancel: cancel}}
 }
 
 // open은 소켓에 열린 연결을 달고, 대기열을 보내는 writePump를 띄운다.
@@ -390,7 +390,9 @@ func newWebSocket(peer string) *socket {
 			ws.drop(err)
 			event = "error"
 		}
-		ws.handlers[event].(func())()
+		for _, handler := range ws.handlers[event] {
+			handler.(func())()
+		}
 	}()
 	return ws
 }
@@ -484,10 +486,10 @@ func (l rawListener) Accept() (net.Conn, error) {
 	return &limitedConn{Conn: c, limit: bigMessage}, err // 에러면 http.Server는 이 연결을 쓰지 않는다
 }
 
-// on은 ws.on(event, handler)이다: handler를 그 이벤트에 등록한다. "message" 면 읽는 고루틴(readPump)을 띄우고,
+// on은 ws.on(event, handler)이다: Node처럼 handler를 그 이벤트의 핸들러들에 더한다. "message" 면 읽는 고루틴(readPump)을 띄우고,
 // "close" 면 소켓이 닫히기를 기다리는 고루틴을 띄운다. 핸들러는 늘 mu를 잠근 채로 불린다. mu를 잠근 채로 불러야 한다.
 func (ws *socket) on(event string, handler any) {
-	ws.handlers[event] = handler
+	ws.handlers[event] = append(ws.handlers[event], handler)
 	if event == "message" && ws.link != nil {
 		trace("+", ws.addr, "connected")
 		go readPump(ws)
@@ -645,7 +647,9 @@ func receive(ws *socket, data []byte) {
 		}
 	} else if !ws.isClosed() {
 		trace("←", ws.addr, describe(message.Type, message.Data))
-		ws.handlers["message"].(func(Message))(message)
+		for _, handler := range ws.handlers["message"] {
+			handler.(func(Message))(message)
+		}
 	}
 }
 

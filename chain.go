@@ -139,7 +139,7 @@ func isValidNewBlock(newBlock Block, previousBlock Block) bool {
 }
 
 // isValidBlockStructure는 블록의 각 값이 맞는 타입인지 검사한다. (main.js 112–119행)
-// 챕터와 다른 점: 받은 블록은 이 검사 전에, 받을 때 JSON.stringify로 직렬화한 형식 그대로인지도 본다 (README 표).
+// 챕터와 다른 점: 받은 블록은 받을 때(decodeBlocks) 이 검사와 함께 JSON.stringify로 직렬화한 형식 그대로인지도 본다 (README 표).
 func isValidBlockStructure(block Block) bool {
 	// 챕터의 typeof 검사 다섯(version, previousHash, merkleRoot는 'string', index, timestamp는 'number')은
 	// Go에서는 늘 참이다: 값의 타입이 string, Hash, int64로 정해져 있다. 그 타입으로 읽을 수 없는 블록은 받을 때 거부한다.

@@ -122,7 +122,7 @@ func calculateHashForBlock(block Block) Hash {
 // isValidNewBlock은 newBlock이 previousBlock 바로 다음 블록으로 맞는지 검사한다. (main.js 89–110행)
 func isValidNewBlock(newBlock Block, previousBlock Block) bool {
 	if !isValidBlockStructure(newBlock) {
-		log.Printf("invalid block structure: %s", stringify(newBlock)) // 챕터와 다른 점: 출력되지 않는다 (그런 블록은 받을 때 readMessage가, 생성할 때 readBody가 거부한다)
+		log.Printf("invalid block structure: %s", stringify(newBlock)) // 챕터와 다른 점: 받은 블록에는 출력되지 않는다 (readMessage가 먼저 거부한다)
 		return false
 	} else if previousBlock.Header.Index+1 != newBlock.Header.Index {
 		log.Println("Invalid index")

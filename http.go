@@ -28,48 +28,48 @@ import (
 // 챕터와 다른 점: 요청의 수, 크기, 시간에 한계가 있고, 잘못된 요청에는 HTML 대신 {"error":"…"}로 답한다 (README 표).
 // 챕터와 다른 점: Express의 ETag, 304, OPTIONS 응답, X-Powered-By 헤더가 없고, GET /(노드의 페이지)와 GET /events가 더 있다.
 func initHttpServer(ln net.Listener) {
-	mux := http.NewServeMux() // const app = express(). app.use(bodyParser.json())은 readBody가 한다
+	app := http.NewServeMux() // const app = express(). app.use(bodyParser.json())은 readBody가 한다
 	// 챕터와 다른 점: 본문은 /mineBlock과 /addPeers에서만 읽는다 (README 표).
 
 	// GET /blocks: 블록체인 전체
-	mux.HandleFunc("GET /blocks", func(w http.ResponseWriter, r *http.Request) {
-		respond(w, http.StatusOK, "application/json", stringifyChain(getBlockchain)) // res.send(getBlockchain()): stringifyChain이 mu를 잠그고 부른다
+	app.HandleFunc("GET /blocks", func(res http.ResponseWriter, req *http.Request) {
+		respond(res, http.StatusOK, "application/json", stringifyChain(getBlockchain)) // res.send(getBlockchain()): stringifyChain이 mu를 잠그고 부른다
 	})
 
 	// POST /mineBlock {"data":[…]}: 새 블록을 생성해 반환한다
 	// 노트와 다른 점: 노트의 코드는 function (req, res) {/ 로, { 뒤에 /가 하나 더 있다 (문법 오류).
-	mux.HandleFunc("POST /mineBlock", func(w http.ResponseWriter, r *http.Request) {
+	app.HandleFunc("POST /mineBlock", func(res http.ResponseWriter, req *http.Request) {
 		var data json.RawMessage
 		// 챕터와 다른 점: 챕터가 500으로 답하는 data(배열이 아닌 것, String()이 부르는 객체의 "toString" 키)는 400이다.
 		// 챕터와 다른 점: Go가 같게 읽지 못하는 data(1e400, 짝 없는 \ud800, U+FFFD, 중첩 깊이 64단계 넘게)도 400이다 (챕터는 생성한다).
 		// 챕터와 다른 점: 압축한 본문은 400이고(Content-Encoding은 보지 않는다), utf-16 같은 charset은 415이다 (챕터는 읽는다).
-		if !readBody(w, r, "data", &data) { // const data = req.body.data || []
+		if !readBody(res, req, "data", &data) { // const data = req.body.data || []
 			return
 		}
 		mu.Lock()
 		newBlock := mineBlock(data)
 		mu.Unlock()
 		if newBlock == nil { // 노트와 다른 점: 노트는 newBlock === null을 ==로 적었다 (Go의 ==가 챕터의 ===이다)
-			respond(w, http.StatusBadRequest, "text/html", []byte("Bad Request")) // res.status(400).send('Bad Request')
+			respond(res, http.StatusBadRequest, "text/html", []byte("Bad Request")) // res.status(400).send('Bad Request')
 			return
 		}
-		respond(w, http.StatusOK, "application/json", stringify(newBlock)) // res.send(newBlock)
+		respond(res, http.StatusOK, "application/json", stringify(newBlock)) // res.send(newBlock)
 	})
 
 	// GET /version: 이 노드의 버전 문자열 (res.send에 문자열을 주면 Express는 text/html로 보낸다)
-	mux.HandleFunc("GET /version", func(w http.ResponseWriter, r *http.Request) {
-		respond(w, http.StatusOK, "text/html", []byte(getCurrentVersion()))
+	app.HandleFunc("GET /version", func(res http.ResponseWriter, req *http.Request) {
+		respond(res, http.StatusOK, "text/html", []byte(getCurrentVersion()))
 	})
 
 	// POST /stop: 응답한 뒤 프로세스를 끝낸다
-	mux.HandleFunc("POST /stop", func(w http.ResponseWriter, r *http.Request) {
-		respond(w, http.StatusOK, "application/json", stringify(map[string]string{"msg": "Stopping server"}))
+	app.HandleFunc("POST /stop", func(res http.ResponseWriter, req *http.Request) {
+		respond(res, http.StatusOK, "application/json", stringify(map[string]string{"msg": "Stopping server"}))
 		// 챕터와 다른 점: process.exit()로 바로 끝내지 않고, 응답이 나간 뒤 run(main.go)이 끝낸다 (2초까지, 그동안 P2P는 계속 동작한다).
 		stop()
 	})
 
 	// GET /peers: 연결된 소켓마다 "주소:포트"
-	mux.HandleFunc("GET /peers", func(w http.ResponseWriter, r *http.Request) {
+	app.HandleFunc("GET /peers", func(res http.ResponseWriter, req *http.Request) {
 		peers := []string{}
 		mu.Lock()
 		for _, s := range getSockets() {
@@ -78,32 +78,32 @@ func initHttpServer(ln net.Listener) {
 			peers = append(peers, host+":"+port)
 		}
 		mu.Unlock()
-		respond(w, http.StatusOK, "application/json", stringify(peers))
+		respond(res, http.StatusOK, "application/json", stringify(peers))
 	})
 
 	// POST /addPeers {"peers":[…]}: 피어마다 웹소켓을 연다.
 	// 노트와 다른 점: 노트는 /addpeers로 적었다. Express는 대소문자를 가리지 않아 챕터에서도 되므로 그 철자도 받는다.
-	addPeers := func(w http.ResponseWriter, r *http.Request) {
+	addPeers := func(res http.ResponseWriter, req *http.Request) {
 		var peers []string
 		// 챕터와 다른 점: 배열이 아닌 peers, 문자열도 null도 아닌 주소(챕터는 500), U+FFFD가 든 주소, 64개를 넘는 peers는 400이다.
 		// 챕터와 다른 점: null과 호스트가 없는 주소는 "Connection failed …"를 출력하고 그 주소만 건너뛴다 (챕터는 500이고 그 뒤의 주소에는 연결하지 않는다).
-		if !readBody(w, r, "peers", &peers) { // const peers = req.body.peers || []
+		if !readBody(res, req, "peers", &peers) { // const peers = req.body.peers || []
 			return
 		} else if len(peers) > maxPeers {
-			sendError(w, http.StatusBadRequest, fmt.Sprintf("at most %d peers in one request", maxPeers))
+			sendError(res, http.StatusBadRequest, fmt.Sprintf("at most %d peers in one request", maxPeers))
 			return
 		}
 		mu.Lock()
 		connectToPeers(peers) // 노트와 다른 점: 노트는 피어의 주소를 "담음"이라 적었다. 주소마다 연결한다
 		mu.Unlock()
-		w.WriteHeader(http.StatusOK) // res.send()
+		res.WriteHeader(http.StatusOK) // res.send()
 	}
-	mux.HandleFunc("POST /addPeers", addPeers)
-	mux.HandleFunc("POST /addpeers", addPeers)
+	app.HandleFunc("POST /addPeers", addPeers)
+	app.HandleFunc("POST /addpeers", addPeers)
 
 	// app.listen(http_port, function () { console.log(…) }): 콜백은 챕터처럼 main이 mu를 푼 뒤에 실행된다.
 	// 챕터와 다른 점: 실제로 리슨하는 포트를 출력한다 (-http_port 0이면 운영체제가 고른 포트).
-	httpServer = serve(ln, mux, func() { log.Printf("Listening http port on: %d", portOf(ln)) })
+	httpServer = serve(ln, app, func() { log.Printf("Listening http port on: %d", portOf(ln)) })
 }
 
 // ---- 챕터에 없는 것 ----
@@ -130,15 +130,15 @@ var (
 //go:embed page.html
 var page []byte
 
-// serve는 mu를 잠글 수 있게 되면 listening을 부르고, 그 뒤에 ln에서 mux로 HTTP를 받는다. 챕터에 없는 두 경로, 노드의
+// serve는 mu를 잠글 수 있게 되면 listening을 부르고, 그 뒤에 ln에서 app으로 HTTP를 받는다. 챕터에 없는 두 경로, 노드의
 // 페이지(GET /)와 그 페이지가 보는 P2P 메시지의 스트림(GET /events)을 더한다. 다른 사이트의 웹 페이지가 보낸 POST는
 // 403, IP 주소나 localhost가 아닌 호스트(DNS 리바인딩으로 그 이름이 이 컴퓨터를 가리키게 한 웹 페이지)는 421이다.
 // 연결 수, 요청 헤더, 읽고 쓰는 시간과 유휴 시간, 경로마다 실행되는 요청 수(slots)에 한계를 둔다.
-func serve(ln net.Listener, mux *http.ServeMux, listening func()) *http.Server {
-	mux.HandleFunc("GET /{$}", func(w http.ResponseWriter, r *http.Request) { respond(w, http.StatusOK, "text/html", page) })
-	mux.HandleFunc("GET /events", events)
+func serve(ln net.Listener, app *http.ServeMux, listening func()) *http.Server {
+	app.HandleFunc("GET /{$}", func(w http.ResponseWriter, r *http.Request) { respond(w, http.StatusOK, "text/html", page) })
+	app.HandleFunc("GET /events", events)
 	limited := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if _, pattern := mux.Handler(r); slots[pattern] != nil {
+		if _, pattern := app.Handler(r); slots[pattern] != nil {
 			select {
 			case slots[pattern] <- struct{}{}:
 				defer func() { <-slots[pattern] }()
@@ -147,7 +147,7 @@ func serve(ln net.Listener, mux *http.ServeMux, listening func()) *http.Server {
 				return
 			}
 		}
-		mux.ServeHTTP(w, r)
+		app.ServeHTTP(w, r)
 	})
 	guarded := http.NewCrossOriginProtection().Handler(limited) // 다른 사이트의 웹 페이지가 보낸 POST는 403
 	srv := &http.Server{Addr: ln.Addr().String(), Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {

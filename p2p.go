@@ -38,7 +38,7 @@ const (
 
 // Message는 웹소켓 프레임 하나에 담기는 {"type":T,"data":D}이다. 요청의 data는 null이다. 응답의 data는 블록 배열을
 // JSON.stringify 한 문자열이라, 프레임은 JSON 안의 JSON이다: {"type":2,"data":"[{\"header\":{…},\"data\":[…]}]"}.
-// Go의 Data는 그 문자열 대신 블록 배열을 든다. 문자열로 직렬화하는 일과 파싱하는 일은 보낼 때와 받을 때 mu 밖에서 한다.
+// Go의 Data에는 그 문자열 대신 블록 배열을 담는다. 문자열로 직렬화하는 일과 파싱하는 일은 보낼 때와 받을 때 mu 밖에서 한다.
 type Message struct {
 	Type MessageType `json:"type"`
 	Data []Block     `json:"data"` // 요청이면 nil(null)

@@ -14,6 +14,7 @@ import (
 	mathrand "math/rand/v2"
 	"net"
 	"net/http"
+	"runtime"
 	"slices"
 	"strings"
 	"sync"
@@ -85,7 +86,7 @@ func initMessageHandler(ws *socket) {
 	// const message = JSON.parse(data)는 mu를 잠그기 전에 readMessage가 한다.
 	// 챕터와 다른 점: 이런 메시지는 처리하지 않고 "Ignored message …"를 출력한다 (모두는 README 표): type이 정수가 아니거나
 	// data가 null도 문자열도 아닌 것, JSON.stringify로 직렬화한 형식이 아닌 것({"type":0}, 공백 등), 빈 블록 배열, 머클
-	// 루트가 맞지 않는 블록, 블록 8,192개나 data 값 2^20개를 넘는 것, 여러 프레임으로 나눈 것.
+	// 루트가 맞지 않는 블록, 블록 32,768개나 data 값 2^20개를 넘는 것, 여러 프레임으로 나눈 것.
 	// 챕터는 이것들을 처리하고, JSON이 아니거나 응답의 data에 블록이 없으면(null, 빈 배열 등) 죽는다.
 	// 챕터와 다른 점: 그런 메시지가 한 피어에게서 다섯 번 오면 연결을 닫는다. 64 MiB를 넘는 프레임도 연결을 닫는다.
 	// 챕터와 다른 점: 큰 메시지를 읽는 수와 시간에 한계가 있고(README 표), 닫힌 소켓에 온 메시지는 버린다.
@@ -432,8 +433,10 @@ type limitedConn struct {
 	quit        <-chan struct{} // 소켓이 닫히면 닫힌다: 슬롯을 기다리던 읽기도 끝난다
 }
 
-// bigReads는 16 KiB를 넘는 메시지를 읽고 처리하는 슬롯 둘이다.
-var bigReads = make(chan struct{}, 2)
+// bigReads는 16 KiB를 넘는 메시지를 읽고 처리하는 슬롯 둘이다. parsers는 받은 메시지를 파싱하는(readMessage) 슬롯으로 코어
+// 수만큼이다: 작은 메시지를 쏟아붓는 피어가 몇이든 파싱하는 고루틴은 코어 수를 넘지 않아, mu를 잠근 고루틴이 Go의 스케줄러에
+// 밀려나도 곧 다시 돈다 (그러지 않으면 수십 개의 파싱하는 고루틴 뒤에서 기다려 mu를 100 ms 넘게 잠갔다).
+var bigReads, parsers = make(chan struct{}, 2), make(chan struct{}, runtime.GOMAXPROCS(0))
 
 // Read는 r에서 읽는다. 메시지가 16 KiB를 넘으면 슬롯을 기다려 얻고, 그 메시지의 나머지는 writeTimeout 안에 와야 한다.
 func (c *limitedConn) Read(p []byte) (int, error) {
@@ -629,11 +632,13 @@ func readPump(ws *socket) {
 }
 
 // receive는 받은 프레임 하나를 처리한다: mu 없이 readMessage로
-// 파싱하고 머클 루트를 구한 뒤, mu를 잠그고 "message" 핸들러를 부른다.
+// 파싱하고 해시와 머클 루트를 구한 뒤, mu를 잠그고 "message" 핸들러를 부른다.
 func receive(ws *socket, data []byte) {
+	parsers <- struct{}{}
 	message, prepared, err := readMessage(data)
+	<-parsers
 	mu.Lock()
-	known = prepared // 챕터의 검증은 mu 밖에서 미리 계산한 머클 루트와 비교만 한다
+	known = prepared // 챕터의 검증은 mu 밖에서 미리 계산한 해시와 머클 루트와 비교만 한다
 	defer func() { known = nil; mu.Unlock() }()
 	// 이 피어가 내 마지막 블록보다 index가 크고 거기에 이어지지 않는 블록 하나를 알렸다: 그 피어의 체인이 내 것보다
 	// 길고 다르니 다시 QUERY_ALL을 보낼 수 있다 (send). 여러 블록의 응답, 읽지 못한 메시지, 내가 가진 블록이나 바로
@@ -659,7 +664,7 @@ func receive(ws *socket, data []byte) {
 // 있을 수 없고, 수는 자바스크립트의 형식이며, 잘린 프레임은 JSON이 아니다. 그래서 Go가 읽은 값이 자바스크립트가 읽은
 // 값과 같다. UTF-8이 아닌 바이트만은 따로 본다: Go는 그것을 더 긴 U+FFFD로 읽어, 줄어드는 이스케이프와 길이를 맞출 수
 // 있다. type이 정수가 아니거나 data가 없거나 문자열도 null도 아니면 거부한다. RESPONSE_BLOCKCHAIN이면 data의 블록 배열도
-// 그렇게 파싱하고, 머클 루트를 미리 계산해 둔다 (decodeBlocks): 빈 배열, 구조가 틀린 블록(isValidBlockStructure와
+// 그렇게 파싱하고, 머클 루트와 해시를 미리 계산해 둔다 (decodeBlocks): 빈 배열, 구조가 틀린 블록(isValidBlockStructure와
 // withinLimits: 챕터는 addBlock이나 replaceChain에서야 거부한다), 64자리 대문자 16진수가 아닌 해시나 data와 맞지
 // 않는 머클 루트(유효할 수 없는 블록, prepareBlocks), 2^20개가 넘는 data 값, Go가 자바스크립트와 같게 읽지 못하는
 // data(canonicalJSON: 짝이 없는 \ud800, U+FFFD, 중첩 깊이 64단계를 넘는 값)와 "toString" 키가 든 메시지는 통째로 거부한다. 모르는 type은 챕터처럼 받고
@@ -729,16 +734,17 @@ func decodeBlocks(text string) ([]Block, []dataFacts, error) {
 	return blocks, prepared, err
 }
 
-// prepareBlocks는 받은 블록들의 머클 루트와 비용을 mu 밖에서 미리 계산해 둔다. 챕터의 isValidChain은 앞 블록에
+// prepareBlocks는 받은 블록들의 해시, 머클 루트, 비용을 mu 밖에서 미리 계산해 둔다. 챕터의 isValidChain은 앞 블록에
 // 이어지지 않는 곳에서 멈추므로, 그 뒤 블록의 data는 파싱하고 해시하지 않는다(마지막 블록은 addBlock이 볼 수
 // 있어 늘 구한다). 구한 머클 루트가 헤더의 것과 다른 블록은 유효할 수 없으므로 메시지 전체를 거부한다: 의미 없는 data를
 // 해시하게 하려면 보낸 쪽도 그 머클 루트를 구해야 한다. 프레임에서 해시하는 data 값은 maxLeaves 개까지이다.
 func prepareBlocks(blocks []Block) (prepared []dataFacts, err error) {
 	total, chained, previousHash := cost{bytes: int32(len(`{"type":2,"data":"[]"}`) - 1)}, true, Hash{}
 	for i := range blocks {
-		b, h, f := &blocks[i], blocks[i].Header, dataFacts{data: &blocks[i].Data[0]}
+		b, h := &blocks[i], blocks[i].Header // calculateHashForBlock은 mu로 보호하는 known을 보므로 calculateHash를 부른다
+		f := dataFacts{data: &b.Data[0], hash: calculateHash(h.Version, h.Index, h.PreviousHash, h.Timestamp, h.MerkleRoot)}
 		chained = chained && (i == 0 || previousHash == h.PreviousHash && blocks[i-1].Header.Index+1 == h.Index)
-		previousHash = calculateHashForBlock(*b)
+		previousHash = f.hash
 		if chained || i == len(blocks)-1 {
 			data, err := prepareData(b.Data, maxLeaves-int(total.values))
 			if err != nil || data.root != h.MerkleRoot {

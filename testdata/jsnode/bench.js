@@ -4,7 +4,7 @@
 // so it measures any implementation (the chapter's JavaScript node, a Go port, ...).
 //
 //   node bench.js receive <http> <p2p> [blocks]
-//       Send one RESPONSE_BLOCKCHAIN frame holding genesis + <blocks> (default 8000; a Go node holds at most 8,192 blocks) to a node
+//       Send one RESPONSE_BLOCKCHAIN frame holding genesis + <blocks> (default 10000; a Go node holds at most 32,768 blocks) to a node
 //       that holds only genesis; time until it has replaced its chain.
 //   node bench.js sync <fresh-http> <fresh-p2p> <peer-http> <peer-p2p> [blocks]
 //       Give the peer <blocks> blocks (by a frame, if it holds only genesis), then POST /addPeers
@@ -146,13 +146,13 @@ async function sendChain(base, p2p, n, frame) {
 
 // ---------- the benchmarks ----------
 
-async function receive(base, p2p, n = 8000) {
+async function receive(base, p2p, n = 10000) {
     const frame = buildFrame(n);
     const r = await sendChain(base, p2p, n, frame);
     return { bench: "receive", blocks: n, frameBytes: Buffer.byteLength(frame), ...r };
 }
 
-async function sync(freshBase, freshP2p, peerBase, peerP2p, n = 8000) {
+async function sync(freshBase, freshP2p, peerBase, peerP2p, n = 10000) {
     const peerLen = (await getBlocks(peerBase)).blocks.length;
     if (peerLen === 1) await sendChain(peerBase, peerP2p, n, buildFrame(n)); // load the peer first
     else if (peerLen !== n + 1) throw new Error("peer holds " + peerLen + " blocks, want 1 or " + (n + 1));
@@ -218,10 +218,10 @@ module.exports = { buildChain, buildFrame };
 if (require.main === module) {
     const [cmd, ...a] = process.argv.slice(2);
     const run = {
-        receive: () => receive(httpUrl(a[0]), wsUrl(a[1]), Number(a[2] || 8000)),
-        sync: () => sync(httpUrl(a[0]), wsUrl(a[1]), httpUrl(a[2]), wsUrl(a[3]), Number(a[4] || 8000)),
+        receive: () => receive(httpUrl(a[0]), wsUrl(a[1]), Number(a[2] || 10000)),
+        sync: () => sync(httpUrl(a[0]), wsUrl(a[1]), httpUrl(a[2]), wsUrl(a[3]), Number(a[4] || 10000)),
         mine: () => mine(httpUrl(a[0]), httpUrl(a[1]), Number(a[2] || 1), Number(a[3] || 1000), a[4] && wsUrl(a[4])),
-        frame: async () => { process.stdout.write(buildFrame(Number(a[0] || 8000))); return null; },
+        frame: async () => { process.stdout.write(buildFrame(Number(a[0] || 10000))); return null; },
     }[cmd];
     if (!run) { console.error("usage: see the top of bench.js"); process.exit(2); }
     run().then((r) => { if (r) console.log(JSON.stringify(r)); process.exit(0); },

@@ -86,7 +86,8 @@ func initMessageHandler(ws *socket) {
 	// const message = JSON.parse(data)는 mu를 잠그기 전에 readMessage가 한다.
 	// 챕터와 다른 점: 이런 메시지는 처리하지 않고 "Ignored message …"를 출력한다 (모두는 README 표): type이 정수가 아니거나
 	// data가 null도 문자열도 아닌 것, JSON.stringify로 직렬화한 형식이 아닌 것({"type":0}, 공백 등), 빈 블록 배열, 머클
-	// 루트가 맞지 않는 블록, 블록 32,768개나 data 값 2^20개를 넘는 것, 여러 프레임으로 나눈 것.
+	// 루트가 맞지 않는 블록, Go가 같게 읽지 못하는 data(U+FFFD, 짝 없는 \ud800, 중첩 깊이 64단계 넘게)나 "toString" 키,
+	// 블록 32,768개나 data 값 2^20개를 넘는 것, 여러 프레임으로 나눈 것.
 	// 챕터는 이것들을 처리하고, JSON이 아니거나 응답의 data에 블록이 없으면(null, 빈 배열 등) 죽는다.
 	// 챕터와 다른 점: 그런 메시지가 한 피어에게서 다섯 번 오면 연결을 닫는다. 64 MiB를 넘는 프레임도 연결을 닫는다.
 	// 챕터와 다른 점: 큰 메시지를 읽는 수와 시간에 한계가 있고(README 표), 닫힌 소켓에 온 메시지는 버린다.
@@ -170,11 +171,11 @@ func handleBlockchainResponse(message Message) {
 }
 
 // queryAllMsg는 상대의 블록체인 전체를 달라는 요청이다. (main.js 275–280행)
-// 노트와 다른 점: 노트의 주석은 "모든 블럭의 데이터를 객체로 보낸다"이다. 데이터가 아니라 요청을 보낸다.
+// 노트와 다른 점: 노트의 주석은 "모든 블럭의 데이터를 객체로 보낸다"이다. 데이터가 아니라 요청하는 메시지이고, 보내는 것은 write이다.
 func queryAllMsg() Message { return Message{Type: QUERY_ALL, Data: nil} }
 
 // queryChainLengthMsg는 상대의 최신 블록을 달라는 요청이다 (이름과 달리 길이가 아니다). (main.js 282–287행)
-// 노트와 다른 점: 노트의 주석은 "최신 블럭의 데이터를 객체로 보낸다"이다. 데이터가 아니라 요청을 보낸다.
+// 노트와 다른 점: 노트의 주석은 "최신 블럭의 데이터를 객체로 보낸다"이다. 데이터가 아니라 요청하는 메시지이고, 보내는 것은 write이다.
 func queryChainLengthMsg() Message { return Message{Type: QUERY_LATEST, Data: nil} }
 
 // responseChainMsg는 내 블록체인 전체를 담은 응답이다. (main.js 289–294행)

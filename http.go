@@ -49,6 +49,7 @@ func initHttpServer(ln net.Listener) {
 		mu.Lock()
 		newBlock := mineBlock(data)
 		mu.Unlock()
+		// 챕터와 다른 점: 배열 data도 체인이 가득 차면(addBlock의 한계) 400이다.
 		if newBlock == nil { // 노트와 다른 점: 노트는 newBlock === null을 ==로 적었다 (Go의 ==가 챕터의 ===이다)
 			respond(res, http.StatusBadRequest, "text/html", []byte("Bad Request")) // res.status(400).send('Bad Request')
 			return

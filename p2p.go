@@ -50,6 +50,7 @@ var sockets []*socket
 
 // socket은 웹소켓 하나이다 (챕터의 ws). ws.on으로 핸들러를 등록하고 ws.send로 보낸다.
 // 챕터와 다른 점: 열린 소켓의 에러는 "error" 없이 "close"로만 알리고, 연결은 닫는 프레임 없이 끊는다.
+// 챕터와 다른 점: permessage-deflate 압축을 쓰지 않는다 (챕터의 ws 1.x는 상대가 받으면 메시지를 압축한다).
 type socket struct {
 	url   string // ws.url: 우리가 연결한 피어면 그 주소, 들어온 연결이면 ""
 	*conn        // 챕터에 없는 필드: 연결, 보낼 대기열, 한계를 세는 값들 (배너 아래)

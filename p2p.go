@@ -711,7 +711,8 @@ func decodeBlocks(text string) ([]Block, []dataFacts, error) {
 	if token, err := dec.Token(); err != nil || token != json.Delim('[') || !strings.HasPrefix(text, "[") {
 		return nil, nil, errors.New("data is not a JSON array of blocks")
 	}
-	// blocks의 크기는 블록 수를 넘지 않게 어림한다: data 안의 {"header": 객체까지 세고, 블록 하나는 JSON으로 200바이트가 넘는다.
+	// blocks의 크기는 {"header":의 수로 어림한다: data 안의 그런 객체까지 세어 더 클 수 있지만, 블록 하나는 JSON으로
+	// 200바이트가 넘으므로 len(text)/200과 maxBlocks(블록 136바이트씩, 4.4 MB)를 넘지 않는다.
 	// end는 앞 블록이 끝난 곳이다 (처음에는 '[' 다음): 블록 사이의 공백은 받은 블록의 JSON에 들어가 다시 쓴 것과 달라진다.
 	blocks, end := make([]Block, 0, min(strings.Count(text, `{"header":`), len(text)/200, maxBlocks)), int64(1)
 	// 블록이 maxBlocks개보다 많은 프레임은 그 뒤를 파싱하지 않고 아래에서 거부한다

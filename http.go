@@ -179,6 +179,7 @@ func readBody(w http.ResponseWriter, r *http.Request, key string, v any) bool {
 		r.Body = http.NoBody
 	}
 	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxBodyBytes))
+	defer cpu()() // 읽은 본문을 파싱하는 동안 (cpuSlots)
 	fields, status := map[string]json.RawMessage{}, http.StatusBadRequest
 	switch start := bytes.TrimLeft(body, " \t\r\n"); { // JSON.parse가 건너뛰는 공백만
 	case errors.As(err, new(*http.MaxBytesError)):

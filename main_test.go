@@ -1039,7 +1039,8 @@ func TestLimits(t *testing.T) {
 				check(t, "blocks, answers, the first is the received frame, the second fits 64 MiB", show(len(chainNow()), len(answers)-2,
 					answers[0] == string(frame), len(answers[1]) <= maxFrameBytes), show(n, 2, true, true))
 			})
-			// 작은 메시지를 쏟아붓는 피어가 서른이어도 파싱하는 고루틴은 코어 수까지라(parsers), 가장 긴 체인을 검증하며 잠근 mu도 곧 풀린다.
+			// 작은 메시지를 쏟아붓는 피어 서른과 큰 본문을 쏟아붓는 로컬 클라이언트 넷이 있어도, mu 밖에서 CPU를 쓰는 고루틴은
+			// 코어 수까지라(cpuSlots), 가장 긴 체인을 검증하며 잠근 mu도 곧 풀린다.
 			t.Run("작은 메시지를 쏟아붓는 피어들", func(t *testing.T) {
 				if raceOn || testing.Short() {
 					t.Skip("a timing under load: .ci/run runs it without -race")
@@ -1058,6 +1059,14 @@ func TestLimits(t *testing.T) {
 						}
 					})
 				}
+				body := `{"data":[` + strings.Repeat("0,", 48000) + `{"toString":0}]}` // 100 KB 안: 끝까지 파싱한 뒤 400이다
+				for range 4 {
+					wg.Go(func() {
+						for !stop.Load() {
+							request(client, "POST", n.http+"/mineBlock", body, nil)
+						}
+					})
+				}
 				held := muHeld(func() {
 					for range 5 {
 						receive(ws, long)
@@ -1066,7 +1075,7 @@ func TestLimits(t *testing.T) {
 				stop.Store(true)
 				wg.Wait()
 				t.Logf("mu held at most %v", held)
-				atMost(t, "mu held while 30 peers flood small messages", held, 50*time.Millisecond)
+				atMost(t, "mu held while 30 peers flood small messages and 4 clients big bodies", held, 50*time.Millisecond)
 			})
 			base, steps := map[bool]int{false: 20000, true: 4000}[raceOn], 6 // 프레임 하나가 5 MiB 쯤 (-race에서는 1 MiB 쯤)
 			chains := [3][]Block{makeChain(base+steps, "A"), makeChain(base+steps, "B"), makeChain(base+steps, "C")}

@@ -293,6 +293,7 @@ func answer(blocks []Block, prefix, suffix string, escape *strings.Replacer) *fr
 	if answers[key] == nil {
 		size := int(chainCost(blocks).bytes) // 이스케이프하지 않는 GET /blocks의 본문은 이보다 작다. 만든 뒤에는 블록들을 붙잡지 않는다
 		answers[key] = &frame{size: size, text: sync.OnceValue(func() []byte {
+			defer cpu()()
 			out := bytes.NewBuffer(make([]byte, 0, size+1)) // 마지막 블록 뒤에도 쉼표를 썼다가 지우므로 한 바이트 더
 			out.WriteString(prefix)
 			for i := range blocks {
@@ -435,10 +436,14 @@ type limitedConn struct {
 	quit        <-chan struct{} // 소켓이 닫히면 닫힌다: 슬롯을 기다리던 읽기도 끝난다
 }
 
-// bigReads는 16 KiB를 넘는 메시지를 읽고 처리하는 슬롯 둘이다. parsers는 받은 메시지를 파싱하는(readMessage) 슬롯으로 코어
-// 수만큼이다: 작은 메시지를 쏟아붓는 피어가 몇이든 파싱하는 고루틴은 코어 수를 넘지 않아, mu를 잠근 고루틴이 Go의 스케줄러에
-// 밀려나도 곧 다시 돈다 (그러지 않으면 수십 개의 파싱하는 고루틴 뒤에서 기다려 mu를 100 ms 넘게 잠갔다).
-var bigReads, parsers = make(chan struct{}, 2), make(chan struct{}, runtime.GOMAXPROCS(0))
+// bigReads는 16 KiB를 넘는 메시지를 읽고 처리하는 슬롯 둘이다. cpuSlots는 mu 밖에서 CPU를 쓰는 일(받은 메시지와
+// 요청 본문의 파싱, 응답의 직렬화)의 슬롯으로 코어 수만큼이다: 메시지와 요청을 쏟아붓는 피어와 클라이언트가 몇이든 그런
+// 고루틴은 코어 수를 넘지 않아, mu를 잠근 고루틴이 Go의 스케줄러에 밀려나도 곧 다시 돈다 (그러지 않으면 수십 개의
+// 파싱하는 고루틴 뒤에서 기다려 mu를 100 ms 넘게 잠갔다).
+var bigReads, cpuSlots = make(chan struct{}, 2), make(chan struct{}, runtime.GOMAXPROCS(0))
+
+// cpu는 cpuSlots의 슬롯 하나를 기다려 얻고, 그 슬롯을 돌려줄 함수를 반환한다: defer cpu()(). mu를 잠근 채로 부르면 안 된다.
+func cpu() func() { cpuSlots <- struct{}{}; return func() { <-cpuSlots } }
 
 // Read는 r에서 읽는다. 메시지가 16 KiB를 넘으면 슬롯을 기다려 얻고, 그 메시지의 나머지는 writeTimeout 안에 와야 한다.
 func (c *limitedConn) Read(p []byte) (int, error) {
@@ -636,9 +641,8 @@ func readPump(ws *socket) {
 // receive는 받은 프레임 하나를 처리한다: mu 없이 readMessage로
 // 파싱하고 해시와 머클 루트를 구한 뒤, mu를 잠그고 "message" 핸들러를 부른다.
 func receive(ws *socket, data []byte) {
-	parsers <- struct{}{}
+	defer cpu()() // 파싱하고 mu를 기다리는 동안에도 슬롯을 쥔다: CPU를 쓰거나 기다리는 receive는 코어 수까지
 	message, prepared, err := readMessage(data)
-	<-parsers
 	mu.Lock()
 	known = prepared // 챕터의 검증은 mu 밖에서 미리 계산한 해시와 머클 루트와 비교만 한다
 	defer func() { known = nil; mu.Unlock() }()

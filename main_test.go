@@ -1019,11 +1019,12 @@ func TestLimits(t *testing.T) {
 		}},
 		// 가장 긴 체인(블록 maxBlocks개)을 받고 응답하고 더해도, 더 긴 포크를 번갈아 보내는 피어가 있어도 mu는 50 ms 안에 풀리고 힙과 정직한 피어는 지켜진다.
 		{"받은 메시지 하나가 mu를 잠그는 시간", func(t *testing.T) {
+			longest := sync.OnceValue(func() []Block { return makeChain(maxBlocks-1, "x") }) // 제네시스까지 블록 maxBlocks개: 가장 긴 체인 (두 행이 한 번 만든다)
 			t.Run("가장 긴 체인", func(t *testing.T) {
 				if raceOn || testing.Short() {
 					t.Skip("a timing on the largest chain: .ci/run runs it without -race")
 				}
-				chain := makeChain(maxBlocks-1, "x") // 제네시스까지 블록 maxBlocks개: 가장 긴 체인
+				chain := longest()
 				n := len(chain)
 				frame := chainFrame(chain[:n-1]) // 마지막 한 블록은 따로 추가한다
 				step := func(name string, frame []byte) {
@@ -1046,7 +1047,7 @@ func TestLimits(t *testing.T) {
 					t.Skip("a timing under load: .ci/run runs it without -race")
 				}
 				resetChain()
-				chain := makeChain(maxBlocks-1, "y")
+				chain := slices.Clone(longest())
 				chain[len(chain)-1].Header.Index++                                                                                     // 마지막 블록만 이어지지 않는다: 챕터의 검증은 끝까지 돌고 실패한다
 				long, small := chainFrame(chain), chainFrame([]Block{blockOn(genesisBlock, values("0", 7000), valuesRoot("0", 7000))}) // 16 KiB 안
 				var stop atomic.Bool

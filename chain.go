@@ -36,7 +36,7 @@ type BlockHeader struct {
 type Block struct {
 	Header BlockHeader     `json:"header"`
 	Data   json.RawMessage `json:"data"` // 챕터와 다른 점: 배열만, 1 MiB까지. JSON.stringify로 직렬화한 [값,값,…] 그대로 둔다
-	costs                  // 챕터에 없는 필드: 이 블록 하나와 이 블록까지의 체인을 한 메시지로 보낼 때의 크기 (배너 아래)
+	costs                  // 챕터에 없는 필드: 이 블록과 이 블록까지의 체인을 한 메시지로 보낼 때의 크기 (배너 아래, 이름 없이 넣은 필드)
 }
 
 // Node.js는 핸들러를 한 번에 하나씩 실행하므로 챕터는 전역 변수를 그냥 쓴다.
@@ -126,7 +126,7 @@ func calculateHashForBlock(block Block) Hash {
 // isValidNewBlock은 newBlock이 previousBlock 바로 다음 블록으로 맞는지 검사한다. (main.js 89–110행)
 func isValidNewBlock(newBlock Block, previousBlock Block) bool {
 	if !isValidBlockStructure(newBlock) {
-		log.Printf("invalid block structure: %s", stringify(newBlock)) // 챕터와 다른 점: 받은 블록에는 출력되지 않는다 (readMessage가 먼저 거부한다)
+		log.Printf("invalid block structure: %s", stringify(newBlock)) // 챕터와 다른 점: 출력되지 않는다 (받은 블록은 readMessage가, 생성할 블록은 readBody가 먼저 거른다)
 		return false
 	} else if previousBlock.Header.Index+1 != newBlock.Header.Index {
 		log.Println("Invalid index")

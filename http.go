@@ -33,16 +33,18 @@ func initHttpServer(ln net.Listener) {
 
 	// GET /blocks: 블록체인 전체
 	app.HandleFunc("GET /blocks", func(res http.ResponseWriter, req *http.Request) {
-		respond(res, http.StatusOK, "application/json", stringifyChain(getBlockchain)) // res.send(getBlockchain()): stringifyChain이 mu를 잠그고 부른다
+		mu.Lock()
+		blocks := getBlockchain()
+		mu.Unlock()
+		respond(res, http.StatusOK, "application/json", stringifyChain(blocks)) // res.send(getBlockchain())
 	})
 
 	// POST /mineBlock {"data":[…]}: 새 블록을 생성해 반환한다
 	// 노트와 다른 점: 노트의 코드는 function (req, res) {/ 로, { 뒤에 /가 하나 더 있다 (문법 오류).
 	app.HandleFunc("POST /mineBlock", func(res http.ResponseWriter, req *http.Request) {
 		var data json.RawMessage
-		// 챕터와 다른 점: 챕터가 500으로 답하는 data(배열이 아닌 것, String()이 부르는 객체의 "toString" 키)는 400이다.
-		// 챕터와 다른 점: Go가 같게 읽지 못하는 data(1e400, 짝 없는 \ud800, U+FFFD, 중첩 깊이 64단계 넘게)도 400이다 (챕터는 생성한다).
-		// 챕터와 다른 점: 압축한 본문은 400이고(Content-Encoding은 보지 않는다), utf-16 같은 charset은 415이다 (챕터는 읽는다).
+		// 챕터와 다른 점: 배열이 아니거나 "toString" 키가 든 data(챕터는 500), Go가 같게 읽지 못하는 data(1e400, \ud800,
+		// U+FFFD, 깊이 64단계 넘게: 챕터는 생성한다), 압축한 본문은 400이고, utf-16 같은 charset은 415이다 (목록은 readBody).
 		if !readBody(res, req, "data", &data) { // const data = req.body.data || []
 			return
 		}
@@ -50,7 +52,7 @@ func initHttpServer(ln net.Listener) {
 		newBlock := mineBlock(data)
 		mu.Unlock()
 		// 챕터와 다른 점: 배열 data도 체인이 가득 차면(addBlock의 한계) 400이다.
-		if newBlock == nil { // 노트와 다른 점: 노트는 newBlock === null을 ==로 적었다 (Go의 ==가 챕터의 ===이다)
+		if newBlock == nil { // newBlock === null
 			respond(res, http.StatusBadRequest, "text/html", []byte("Bad Request")) // res.status(400).send('Bad Request')
 			return
 		}
@@ -87,7 +89,7 @@ func initHttpServer(ln net.Listener) {
 	addPeers := func(res http.ResponseWriter, req *http.Request) {
 		var peers []string
 		// 챕터와 다른 점: 배열이 아닌 peers, 문자열도 null도 아닌 주소(챕터는 500), U+FFFD가 든 주소, 64개를 넘는 peers는 400이다.
-		// 챕터와 다른 점: null과 호스트가 없는 주소는 "Connection failed …"를 출력하고 그 주소만 건너뛴다 (챕터는 500이고 그 뒤의 주소에는 연결하지 않는다).
+		// 챕터와 다른 점: null과 호스트가 없는 주소는 "Connection failed …"를 출력하고 건너뛴다 (챕터는 500이고 뒤의 주소는 연결하지 않는다).
 		if !readBody(res, req, "peers", &peers) { // const peers = req.body.peers || []
 			return
 		} else if len(peers) > maxPeers {

@@ -1,4 +1,8 @@
 // p2p.go는 챕터 2를 옮긴 것이다: 웹소켓, 메시지, 브로드캐스트, handleBlockchainResponse, mineBlock, replaceChain.
+//
+// 노트와 다른 점(오타는 여기 한 번만 적는다): 노트의 listeing, intiMessageHandler, MassgeType, " we got:", Receied,
+// "connection failed", responselaatestMsg, 자산의는 챕터에서 Listening, initMessageHandler, MessageType, " We got:",
+// Received, "Connection failed", responseLatestMsg, 자신의이다. 코드 안의 「노트와 다른 점」은 뜻이 다른 곳이다.
 package main
 
 import (
@@ -49,11 +53,11 @@ type Message struct {
 var sockets []*socket
 
 // socket은 웹소켓 하나이다 (챕터의 ws). ws.on으로 핸들러를 등록하고 ws.send로 보낸다.
-// 챕터와 다른 점: 열린 소켓의 에러는 "error" 없이 "close"로만 알리고, 연결은 닫는 프레임 없이 끊는다.
-// 챕터와 다른 점: permessage-deflate 압축을 쓰지 않는다 (챕터의 ws 1.x는 상대가 받으면 메시지를 압축한다).
+// 챕터와 다른 점: 챕터의 ws 1.x와 달리 열린 소켓의 에러는 "close"로만 알리고, 닫는 프레임 없이 끊고,
+// 압축(permessage-deflate)을 쓰지 않고, 프레임의 RSV 비트와 예약된 opcode를 보지 않는다.
 type socket struct {
 	url   string // ws.url: 우리가 연결한 피어면 그 주소, 들어온 연결이면 ""
-	*conn        // 챕터에 없는 필드: 연결, 보낼 대기열, 한계를 세는 값들 (배너 아래)
+	*conn        // 챕터에 없는 필드: 연결과 보낼 대기열 (배너 아래). 이름 없이 넣어서 ws.addr처럼 그 필드를 바로 쓴다
 }
 
 // getSockets는 연결된 소켓들을 반환한다. (main.js 152행)
@@ -62,13 +66,12 @@ func getSockets() []*socket { return sockets }
 // initHttpServer(main.js 154–190행)는 챕터에서 여기 있지만 http.go로 옮겼다.
 
 // initP2PServer는 ln(main이 미리 연 포트)에서 웹소켓 서버를 열고, 연결이 올 때마다 initConnection을 부른다. (main.js 192–196행)
-// 챕터와 다른 점: 연결 수와 핸드셰이크의 크기, 시간에 한계가 있다.
-// 챕터와 다른 점: 이 노드 자신의 연결과, Origin 헤더가 http://localhost/가 아닌 연결(웹 페이지 등)은 거부한다. Origin이 없으면 받는다.
 // 노트와 다른 점: 노트는 server.on이 연결을 "대기열"에 올린다고 적었다. 실제로는 연결마다 부를 함수를 등록한다.
 func initP2PServer(ln net.Listener) {
+	// 챕터와 다른 점: 이 노드 자신과 웹 페이지(Origin이 http://localhost/가 아닌 것)의 연결은 거부하고, 연결 수와 핸드셰이크에 한계가 있다.
 	newServer(ln, func(ws *socket) { initConnection(ws) }) // new WebSocket.Server(…), server.on("connection", …)
 	// 챕터와 다른 점: 실제로 리슨하는 포트를 출력한다 (-p2p_port 0이면 운영체제가 고른 포트).
-	log.Printf("Listening websocket p2p port on: %d", portOf(ln)) // 노트와 다른 점: 노트의 오타 "listeing …on:"
+	log.Printf("Listening websocket p2p port on: %d", portOf(ln))
 }
 
 // initConnection은 새 연결을 sockets에 넣고, 핸들러들을 등록하고, 상대에게 최신 블록을 요청한다. (main.js 198–203행)
@@ -76,30 +79,25 @@ func initP2PServer(ln net.Listener) {
 // 노트와 다른 점: 노트는 서버를 배열에 넣고 클라이언트에게 블록 길이를 보낸다고 적었다. 소켓을 넣고 피어에게 최신 블록을 요청한다.
 func initConnection(ws *socket) {
 	sockets = append(sockets, ws) // sockets.push(ws)
-	initMessageHandler(ws)        // 노트와 다른 점: 노트의 오타 intiMessageHandler
+	initMessageHandler(ws)
 	initErrorHandler(ws)
 	write(ws, queryChainLengthMsg())
 }
 
 // initMessageHandler는 소켓에 메시지가 올 때마다 그 종류에 따라 처리하게 한다. (main.js 205–221행)
-// 노트와 다른 점: 노트는 ws.on이 소켓을 "메세지 대기열"에 올린다고 적었다. 실제로는 함수를 등록한다. 노트의 오타 intiMessageHandler.
+// 노트와 다른 점: 노트는 ws.on이 소켓을 "메세지 대기열"에 올린다고 적었다. 실제로는 함수를 등록한다.
 func initMessageHandler(ws *socket) {
 	// const message = JSON.parse(data)는 mu를 잠그기 전에 readMessage가 한다.
-	// 챕터와 다른 점: 이런 메시지는 처리하지 않고 "Ignored message …"를 출력한다 (모두는 README 표): type이 정수가 아니거나
-	// data가 null도 문자열도 아닌 것, JSON.stringify로 직렬화한 형식이 아닌 것({"type":0}, 공백 등), 빈 블록 배열, 머클
-	// 루트가 맞지 않는 블록, Go가 같게 읽지 못하는 data(U+FFFD, 짝 없는 \ud800, 중첩 깊이 64단계 넘게)나 "toString" 키,
-	// 블록 32,768개나 data 값 2^20개를 넘는 것, 여러 프레임으로 나눈 것.
-	// 챕터는 이것들을 처리하고, JSON이 아니거나 응답의 data에 블록이 없으면(null, 빈 배열 등) 죽는다.
-	// 챕터와 다른 점: 그런 메시지가 한 피어에게서 다섯 번 오면 연결을 닫는다. 64 MiB를 넘는 프레임도 연결을 닫는다.
-	// 챕터와 다른 점: 큰 메시지를 읽는 수와 시간에 한계가 있고(README 표), 닫힌 소켓에 온 메시지는 버린다.
-	// 챕터와 다른 점: 프레임의 RSV 비트와 예약된 opcode는 보지 않는다 (챕터의 ws는 연결을 닫는다).
+	// 챕터와 다른 점: JSON.stringify가 쓴 형식이 아니거나(공백, 키 순서 등), 유효할 수 없는 블록(머클 루트 등)이 들었거나,
+	// 한계를 넘는 메시지는 처리하지 않고 "Ignored message …"를 출력한다 (모두는 readMessage). 챕터는 처리하거나 죽는다.
+	// 챕터와 다른 점: 그런 메시지가 다섯 번 오거나 64 MiB를 넘는 프레임이 오면 연결을 닫고, 큰 메시지는 한 번에 둘까지만 읽는다.
 	ws.on("message", func(message Message) {
 		switch message.Type {
 		case QUERY_LATEST:
 			write(ws, responseLatestMsg())
 		case QUERY_ALL:
 			write(ws, responseChainMsg())
-		case RESPONSE_BLOCKCHAIN: // 노트와 다른 점: 노트의 오타 MassgeType
+		case RESPONSE_BLOCKCHAIN:
 			handleBlockchainResponse(message)
 		}
 	})
@@ -114,7 +112,7 @@ func initErrorHandler(ws *socket) {
 
 // closeConnection은 닫힌 소켓을 sockets에서 뺀다. (main.js 228–231행)
 func closeConnection(ws *socket) {
-	// 챕터와 다른 점: 닫힌 이유도 출력하고, 들어온 연결은 ws.url(undefined) 대신 상대의 주소를 출력한다.
+	// 챕터와 다른 점: 닫힌 이유도 출력하고, 들어온 연결은 ws.url(undefined) 대신 상대의 주소를 출력한다 (%.200s: 200자까지).
 	log.Printf("Connection failed to peer: %.200s (%.200v)", cmp.Or(ws.url, ws.addr), ws.reason())
 	// 챕터와 다른 점: 그 소켓만 뺀다 (챕터에서 두 번 불리면 splice(-1, 1)이 다른 소켓을 뺀다).
 	sockets = slices.DeleteFunc(sockets, func(s *socket) bool { return s == ws }) // sockets.splice(sockets.indexOf(ws), 1)
@@ -128,22 +126,21 @@ func connectToPeers(newPeers []string) {
 		ws := newWebSocket(peer) // const ws = new WebSocket(peer)
 		ws.on("open", func() { initConnection(ws) })
 		// 챕터와 다른 점: 주소와 이유도 출력하고, 열린 뒤에는 불리지 않는다.
-		ws.on("error", func() { log.Printf("Connection failed: %.200q: %.200v", peer, ws.reason()) }) // 노트와 다른 점: 노트는 소문자 "connection failed"
+		ws.on("error", func() { log.Printf("Connection failed: %.200q: %.200v", peer, ws.reason()) })
 	}
 }
 
 // handleBlockchainResponse는 받은 블록들을 보고 내 체인에 추가할지, 체인 전체를 요청할지, 체인을 교체할지 정한다. (main.js 243–273행)
-// 챕터와 다른 점: initMessageHandler가 처리하지 않는 메시지(빈 배열, 소문자 해시, 공백, 머클 루트가 맞지 않는 블록 등)는 여기 오지 않는다.
-// 챕터는 그런 메시지도 처리한다: 로그를 남기거나 QUERY_ALL을 보내고, 공백만 다른 유효한 블록은 추가하며, 빈 배열에는 죽는다.
+// 챕터와 다른 점: initMessageHandler가 처리하지 않는 메시지(빈 배열, 공백, 머클 루트가 맞지 않는 블록 등)는 여기 오지 않는다.
+// 챕터는 그런 메시지로도 로그를 남기거나 QUERY_ALL을 보내고, 이어지는 마지막 블록은 앞의 블록들이 잘못되었거나 공백만
+// 달라도 추가하며, 빈 배열에는 죽는다.
 func handleBlockchainResponse(message Message) {
 	receivedBlocks := message.Data // JSON.parse(message.data)는 mu를 잠그기 전에 readMessage가 했다
 	latestBlockReceived := receivedBlocks[len(receivedBlocks)-1]
 	latestBlockHeld := getLatestBlock()
 
 	if latestBlockReceived.Header.Index > latestBlockHeld.Header.Index {
-		// 노트와 다른 점: 노트의 오타 " we got:"
 		log.Printf("Blockchain possibly behind. We got: %d,  Peer got: %d", latestBlockHeld.Header.Index, latestBlockReceived.Header.Index)
-		// 노트와 다른 점: 노트는 이 ===와 아래의 ===를 ==로 적었다 (Go의 ==가 챕터의 ===이다).
 		if calculateHashForBlock(latestBlockHeld) == latestBlockReceived.Header.PreviousHash {
 			// 받은 블록이 내 원장의 최신 블록을 가리킨다. (챕터의 주석: A received block refers the latest block of my ledger.)
 			log.Println("We can append the received block to our chain")
@@ -152,22 +149,19 @@ func handleBlockchainResponse(message Message) {
 				broadcast(responseLatestMsg())
 			}
 		} else if len(receivedBlocks) == 1 {
-			// 체인을 재구성(reorg)해야 한다. 블록 하나만 받았는데 이어지지 않으니 사이를 놓쳤거나 다른 포크이다. (챕터: Need to reorganize.)
-			// 노트와 다른 점: 노트는 이것을 "블록의 오류"로 보고 놓친 곳을 확인한다고 적었다. 받은 블록 배열의 길이가 1일 때이고, 체인 전체를 요청할 뿐이다.
+			// 체인을 재구성(reorg)해야 한다: 이어지지 않는 블록 하나만 받았으니 사이를 놓쳤거나 다른 포크이다. (챕터: Need to reorganize.)
+			// 노트와 다른 점: 노트는 이것을 "블록의 오류"로 보았다. 블록을 하나만 받았을 때이고, 체인 전체를 요청할 뿐이다.
 			log.Println("We have to query the chain from our peer")
-			// 챕터와 다른 점: 이미 QUERY_ALL을 보낸 피어에게는 다시 보내지 않는다.
-			// 그 피어가 스스로 이런 블록(index가 더 크고 이어지지 않는 블록 하나)을 알려 오면 다시 보낸다.
+			// 챕터와 다른 점: QUERY_ALL을 보낸 피어에게는 그 피어가 다시 이런 블록 하나를 알려 오기 전까지 또 보내지 않는다.
 			broadcast(queryAllMsg())
 		} else {
-			// 체인을 교체한다. 여러 블록을 받았는데 마지막 블록이 이어지지 않으니 더 길고 유효하면 바꾼다. (챕터: Replace chain.)
-			// 노트와 다른 점: 노트는 받은 체인이 "내가 가진 길이보다 길" 때이고 "새로운 블록이 여러개"라는 뜻이라 적었다.
-			// 이 분기는 index가 더 큰 마지막 블록이 이어지지 않고 블록이 여럿일 때이다 (다른 포크일 수도 있다).
-			// 길이와 유효성은 replaceChain이 보고, 유효할 때만 교체한다.
+			// 체인을 교체한다: 여러 블록을 받았는데 마지막 블록이 이어지지 않는다. (챕터: Replace chain.)
+			// 노트와 다른 점: 노트는 받은 체인이 "내가 가진 길이보다 길" 때라고 적었다. 다른 포크일 수도 있고, 길이와 유효성은 replaceChain이 본다.
 			log.Println("Received blockchain is longer than current blockchain")
 			replaceChain(receivedBlocks)
 		}
 	} else {
-		log.Println("Received blockchain is not longer than current blockchain. Do nothing") // 노트와 다른 점: 노트의 오타 Receied
+		log.Println("Received blockchain is not longer than current blockchain. Do nothing")
 	}
 }
 
@@ -180,7 +174,7 @@ func queryAllMsg() Message { return Message{Type: QUERY_ALL, Data: nil} }
 func queryChainLengthMsg() Message { return Message{Type: QUERY_LATEST, Data: nil} }
 
 // responseChainMsg는 내 블록체인 전체를 담은 응답이다. (main.js 289–294행)
-// 노트와 다른 점: 노트의 JSON.stringify([getBlockchain()])는 체인을 배열로 한 번 더 감싼다. 노트는 "자신의"를 "자산의"로 적었다.
+// 노트와 다른 점: 노트의 JSON.stringify([getBlockchain()])는 체인을 배열로 한 번 더 감싼다.
 func responseChainMsg() Message {
 	return Message{Type: RESPONSE_BLOCKCHAIN, Data: getBlockchain()} // "data": JSON.stringify(getBlockchain())는 보낼 때 한다
 }
@@ -191,11 +185,10 @@ func responseLatestMsg() Message {
 }
 
 // write는 메시지를 그 소켓으로 보낸다. 챕터의 ws.send처럼 기다리지 않고 돌아온다: 소켓의 대기열에 넣는다. (main.js 303행)
-// 챕터와 다른 점: 닫힌 소켓과, QUERY_ALL이면 이미 QUERY_ALL을 보낸 피어에게는 보내지 않는다 (handleBlockchainResponse).
-// 챕터와 다른 점: 프레임 1024개가 밀린 소켓은 닫고, 모든 대기열이 128 MiB를 넘게 되면 가장 많이 밀린 소켓부터 닫거나 보내지 않는다 ("Not sending to …").
-// 챕터와 다른 점: 프레임 하나를 30초 안에 보내지 못하면 소켓을 닫는다.
 // 노트와 다른 점: 노트는 서버 소켓이 클라이언트에게 보낸다고 적었다. 연결한 쪽도 받은 쪽도 write를 부른다.
 func write(ws *socket, message Message) {
+	// 챕터와 다른 점: 닫힌 소켓과, 답을 기다리는 피어에게 또 가는 QUERY_ALL은 보내지 않는다. 너무 밀린 소켓(프레임 1024개, 모든
+	// 대기열 128 MiB)은 닫거나 보내지 않고("Not sending to …"), 프레임 하나를 30초 안에 보내지 못한 소켓은 닫는다.
 	ws.send(message) // ws.send(JSON.stringify(message))
 }
 
@@ -212,7 +205,7 @@ func mineBlock(blockData json.RawMessage) *Block {
 	newBlock := generateNextBlock(blockData)
 
 	if addBlock(newBlock) {
-		broadcast(responseLatestMsg()) // 노트와 다른 점: 노트의 오타 responselaatestMsg
+		broadcast(responseLatestMsg())
 		return &newBlock
 	}
 	return nil
@@ -294,15 +287,12 @@ func answer(blocks []Block, prefix, suffix string, escape *strings.Replacer) *fr
 		size := int(chainCost(blocks).bytes) // 이스케이프하지 않는 GET /blocks의 본문은 이보다 작다. 만든 뒤에는 블록들을 붙잡지 않는다
 		answers[key] = &frame{size: size, text: sync.OnceValue(func() []byte {
 			defer cpu()()
-			out := bytes.NewBuffer(make([]byte, 0, size+1)) // 마지막 블록 뒤에도 쉼표를 썼다가 지우므로 한 바이트 더
-			out.WriteString(prefix)
+			out := bytes.NewBuffer(append(make([]byte, 0, size+1), prefix...)) // 마지막 블록 뒤의 쉼표는 suffix로 덮으므로 한 바이트 더
 			for i := range blocks {
 				escape.WriteString(out, string(stringify(blocks[i])))
 				out.WriteByte(',')
 			}
-			out.Truncate(out.Len() - 1)
-			out.WriteString(suffix)
-			return out.Bytes()
+			return append(out.Bytes()[:out.Len()-1], suffix...)
 		})}
 	}
 	return answers[key]
@@ -321,11 +311,11 @@ func frameOf(message Message) *frame {
 // 만 이스케이프하면 된다 (제어 문자는 이미 이스케이프되어 있다).
 var escape = strings.NewReplacer(`"`, `\"`, `\`, `\\`)
 
-// stringifyChain은 JSON.stringify(getChain())이다: GET /blocks의 본문. getChain은 mu를 잠그고 부르고, 바이트는 mu 밖에서
-// 만든다: 체인의 한 버전에 대해 한 번 만든 것을 요청들이 나눠 쓴다. mu를 잠그지 않은 채로 불러야 한다.
-func stringifyChain(getChain func() []Block) []byte {
+// stringifyChain은 JSON.stringify(blocks)이다: GET /blocks의 본문. 바이트는 mu 밖에서 만들고, 체인의 한 버전에
+// 대해 한 번 만든 것을 요청들이 나눠 쓴다 (answer). mu를 잠그지 않은 채로 불러야 한다.
+func stringifyChain(blocks []Block) []byte {
 	mu.Lock()
-	text := answer(getChain(), "[", "]", strings.NewReplacer()).text
+	text := answer(blocks, "[", "]", strings.NewReplacer()).text
 	mu.Unlock()
 	return text()
 }
@@ -672,7 +662,7 @@ func receive(ws *socket, data []byte) {
 // 있다. type이 정수가 아니거나 data가 없거나 문자열도 null도 아니면 거부한다. RESPONSE_BLOCKCHAIN이면 data의 블록 배열도
 // 그렇게 파싱하고, 머클 루트와 해시를 미리 계산해 둔다 (decodeBlocks): 빈 배열, 구조가 틀린 블록(isValidBlockStructure와
 // withinLimits: 챕터는 addBlock이나 replaceChain에서야 거부한다), 64자리 대문자 16진수가 아닌 해시나 data와 맞지
-// 않는 머클 루트(유효할 수 없는 블록, prepareBlocks), 2^20개가 넘는 data 값, Go가 자바스크립트와 같게 읽지 못하는
+// 않는 머클 루트(유효할 수 없는 블록, prepareBlocks), 32,768개가 넘는 블록이나 2^20개가 넘는 data 값, Go가 자바스크립트와 같게 읽지 못하는
 // data(canonicalJSON: 짝이 없는 \ud800, U+FFFD, 중첩 깊이 64단계를 넘는 값)와 "toString" 키가 든 메시지는 통째로 거부한다. 모르는 type은 챕터처럼 받고
 // 넘어간다. 여러 프레임으로 나눈 메시지는 프레임마다 따로 읽어 잘못된 메시지가 된다 (readPump).
 func readMessage(frame []byte) (message Message, prepared []dataFacts, err error) {

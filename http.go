@@ -97,7 +97,7 @@ func initHttpServer(ln net.Listener) {
 			return
 		}
 		mu.Lock()
-		connectToPeers(peers) // 노트와 다른 점: 노트는 피어의 주소를 "담음"이라 적었다. 주소마다 연결한다
+		connectToPeers(peers)
 		mu.Unlock()
 		res.WriteHeader(http.StatusOK) // res.send()
 	}

@@ -1,8 +1,9 @@
 // p2p.go는 챕터 2를 옮긴 것이다: 웹소켓, 메시지, 브로드캐스트, handleBlockchainResponse, mineBlock, replaceChain.
 //
-// 노트와 다른 점(오타는 여기 한 번만 적는다): 노트의 listeing, intiMessageHandler, MassgeType, " we got:", Receied,
-// "connection failed", responselaatestMsg, 자산의는 챕터에서 Listening, initMessageHandler, MessageType, " We got:",
-// Received, "Connection failed", responseLatestMsg, 자신의이다. 코드 안의 「노트와 다른 점」은 뜻이 다른 곳이다.
+// 노트와 다른 점(오타는 여기 한 번만 적는다): 노트의 코드에 "listeing …on:", intiMessageHandler, MassgeType, " we got:",
+// Receied, "connection failed", responselaatestMsg로 적은 것은 챕터에서 "Listening …on: ", initMessageHandler,
+// MessageType, " We got: ", Received, "Connection failed", responseLatestMsg이다. 노트의 설명에 "자산의"는 "자신의"이다.
+// 코드 안의 「노트와 다른 점」은 노트가 뜻을 다르게 설명한 곳이다.
 package main
 
 import (
@@ -88,8 +89,9 @@ func initConnection(ws *socket) {
 // 노트와 다른 점: 노트는 ws.on이 소켓을 "메세지 대기열"에 올린다고 적었다. 실제로는 함수를 등록한다.
 func initMessageHandler(ws *socket) {
 	// const message = JSON.parse(data)는 mu를 잠그기 전에 readMessage가 한다.
-	// 챕터와 다른 점: JSON.stringify가 쓴 형식이 아니거나(공백, 키 순서 등), 유효할 수 없는 블록(머클 루트 등)이 들었거나,
-	// 한계를 넘는 메시지는 처리하지 않고 "Ignored message …"를 출력한다 (모두는 readMessage). 챕터는 처리하거나 죽는다.
+	// 챕터와 다른 점: JSON.stringify가 쓴 형식이 아니거나(공백, 키 순서 등), type이 정수가 아니거나 data 키가 없거나, 유효할 수
+	// 없는 블록(머클 루트 등)이 들었거나, 한계를 넘는 메시지는 처리하지 않고 "Ignored message …"를 출력한다 (모두는 readMessage).
+	// 챕터는 그것들을 처리하거나 죽는다.
 	// 챕터와 다른 점: 그런 메시지가 다섯 번 오거나 64 MiB를 넘는 프레임이 오면 연결을 닫고, 큰 메시지는 한 번에 둘까지만 읽는다.
 	ws.on("message", func(message Message) {
 		switch message.Type {

@@ -103,17 +103,14 @@ func addBlock(newBlock Block) bool {
 }
 
 // calculateHash는 version + index + previousHash + timestamp + merkleRoot 문자열의 SHA-256이다. (main.js 75–77행)
-// 해시는 Hash.String이 64자리 대문자 16진수로 쓴다 (챕터의 .toString().toUpperCase()).
+// 문자열 안의 해시는 64자리 대문자 16진수이고, 구한 해시도 JSON에서는 그렇게 쓴다 (챕터의 .toString().toUpperCase()).
 func calculateHash(version string, index int64, previousHash Hash, timestamp int64, merkleRoot Hash) Hash {
-	return sha256.Sum256([]byte(version + strconv.FormatInt(index, 10) + previousHash.String() + strconv.FormatInt(timestamp, 10) + merkleRoot.String()))
+	// concat(배너 아래)은 그 문자열을 크기가 정해진 버퍼에 이어 쓴다: 힙에 할당하지 않아 mu를 잠근 채 긴 체인을 검증해도 빠르다
+	return sha256.Sum256(concat(make([]byte, 0, 512), version, index, previousHash, timestamp, merkleRoot))
 }
 
 // calculateHashForBlock은 블록 헤더의 다섯 값으로 블록 해시를 구한다. (main.js 79–87행)
 func calculateHashForBlock(block Block) Hash {
-	// 챕터에 없는 최적화: 지금 처리하는 메시지의 블록이면 mu를 잠그기 전에 구해 둔 해시를 쓴다 (결과는 같고, mu를 짧게 잠근다).
-	if f := knownFacts(block.Data); f.hash != (Hash{}) {
-		return f.hash
-	}
 	return calculateHash(
 		block.Header.Version,
 		block.Header.Index,
@@ -184,10 +181,24 @@ const (
 type Hash [32]byte
 
 // String은 64자리 대문자 16진수이다 (crypto-js의 SHA256(…).toString().toUpperCase()).
-func (h Hash) String() string { return fmt.Sprintf("%X", h[:]) }
+func (h Hash) String() string { return string(h.appendHex(nil)) }
+
+// appendHex는 해시를 64자리 대문자 16진수로 b에 이어 쓴다.
+func (h Hash) appendHex(b []byte) []byte {
+	for _, c := range h {
+		b = append(b, "0123456789ABCDEF"[c>>4], "0123456789ABCDEF"[c&15])
+	}
+	return b
+}
+
+// concat은 calculateHash가 해시하는 문자열, version + index + previousHash + timestamp + merkleRoot를 b에 이어 쓴다.
+func concat(b []byte, version string, index int64, previousHash Hash, timestamp int64, merkleRoot Hash) []byte {
+	b = strconv.AppendInt(append(b, version...), index, 10)
+	return merkleRoot.appendHex(strconv.AppendInt(previousHash.appendHex(b), timestamp, 10))
+}
 
 // MarshalText는 해시를 JSON 문자열로 쓴다.
-func (h Hash) MarshalText() ([]byte, error) { return []byte(h.String()), nil }
+func (h Hash) MarshalText() ([]byte, error) { return h.appendHex(nil), nil }
 
 // UnmarshalText는 64자리 대문자 16진수 문자열만 읽는다.
 // 챕터와 다른 점: 챕터의 previousHash와 merkleRoot는 아무 문자열이나 되지만, 다른 문자열인
@@ -215,31 +226,18 @@ func (c cost) plus(d cost) cost { return cost{c.bytes + d.bytes, c.values + d.va
 // within은 비용이 Go 노드가 프레임 하나로 받는 한계 안인지 알려준다 (블록 수의 한계 maxBlocks는 decodeBlocks와 fitsInOneMessage가 본다).
 func (c cost) within() bool { return c.bytes <= maxFrameBytes && c.values <= maxLeaves }
 
-// dataFacts는 mu를 잠그기 전에 블록 하나에 대해 미리 계산한 것이다: data 배열의 주소, 해시(생성할 블록이면 아직 0), data의
-// 머클 루트와 값의 수. 블록은 그 data 배열의 주소로 찾는다: 받은 블록과 생성할 블록의 data는 저마다 따로 만든
+// dataFacts는 mu를 잠그기 전에 블록 하나에 대해 미리 계산한 것이다: data 배열의 주소, data의 머클 루트와 값의 수. 블록은 그 data 배열의 주소로 찾는다: 받은 블록과 생성할 블록의 data는 저마다 따로 만든
 // 배열이고, 블록은 만든 뒤에 바뀌지 않는다.
 type dataFacts struct {
-	data       *byte
-	hash, root Hash
-	values     int
+	data   *byte
+	root   Hash
+	values int
 }
 
 // known은 챕터의 코드가 지금 다루는 받은 메시지에 대해 미리 계산한 것들이고(receive가 넣고 지운다), knownNext는
-// knownFacts가 거기서 지난번에 찾은 위치이다 (둘 다 mu로 보호한다). 챕터의 함수(calculateHashForBlock, merkleRootOf)는
-// 여기 있는 블록이면 다시 계산하지 않는다.
+// factsOf가 거기서 지난번에 찾은 위치이다 (둘 다 mu로 보호한다). 챕터의 검증은 블록을 차례로 보므로 지난번에 찾은
+// 위치나 그 다음에서 대개 찾는다.
 var known, knownNext = []dataFacts(nil), 0
-
-// knownFacts는 data의 블록에 대해 known에 미리 계산해 둔 것이고, 없으면 0 값이다. 챕터의 검증은 블록을 차례로 보므로
-// 지난번에 찾은 위치(knownNext)나 그 다음에서 대개 찾는다. mu를 잠근 채로 불러야 한다.
-func knownFacts(data json.RawMessage) dataFacts {
-	for i := range known {
-		if j := (knownNext + i) % len(known); len(data) > 0 && known[j].data == &data[0] {
-			knownNext = j
-			return known[j]
-		}
-	}
-	return dataFacts{}
-}
 
 // blockCost는 블록 하나가 응답 프레임에 더하는 비용이다 (블록 뒤의 쉼표 하나까지).
 func blockCost(block Block) cost {
@@ -286,8 +284,14 @@ func withinLimits(h BlockHeader, data json.RawMessage) bool {
 // factsOf는 data의 머클 루트와 값의 수이다: 미리 계산한 것(받은 메시지의 known이나 생성할 블록의 bodies)이 있으면
 // 그것을, 없으면 구한다 (제네시스 블록처럼 작은 data). mu를 잠근 채로 불러야 한다.
 func factsOf(data json.RawMessage) dataFacts {
-	if f := knownFacts(data); f.data != nil || len(data) == 0 {
-		return f
+	for i := range known {
+		if j := (knownNext + i) % len(known); len(data) > 0 && known[j].data == &data[0] {
+			knownNext = j
+			return known[j]
+		}
+	}
+	if len(data) == 0 {
+		return dataFacts{}
 	}
 	if f, ok := bodies.Load(&data[0]); ok {
 		return f.(dataFacts)
@@ -342,7 +346,7 @@ func rootOf(level []Hash) Hash {
 	for len(level) > 1 {
 		parents := level[:0] // 읽은 위치 뒤에만 쓰므로 같은 배열에 쓴다
 		for i := 0; i+1 < len(level); i += 2 {
-			parents = append(parents, sha256.Sum256([]byte(level[i].String()+level[i+1].String())))
+			parents = append(parents, sha256.Sum256(level[i+1].appendHex(level[i].appendHex(make([]byte, 0, 128)))))
 		}
 		if len(level)%2 == 1 {
 			parents = append(parents, level[len(level)-1])

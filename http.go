@@ -152,7 +152,6 @@ func serve(ln net.Listener, app *http.ServeMux, listening func()) *http.Server {
 		}
 		app.ServeHTTP(w, r)
 	})
-	guarded := http.NewCrossOriginProtection().Handler(limited) // 다른 사이트의 웹 페이지가 보낸 POST는 403
 	srv := &http.Server{Addr: ln.Addr().String(), Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if host := (&url.URL{Host: r.Host}).Hostname(); net.ParseIP(host) == nil && host != "localhost" {
 			sendError(w, http.StatusMisdirectedRequest, "use an IP address or localhost as the host")
@@ -160,7 +159,7 @@ func serve(ln net.Listener, app *http.ServeMux, listening func()) *http.Server {
 		}
 		ctx, cancel := context.WithTimeout(r.Context(), requestTimeout) // 슬롯을 기다리는 요청과 이벤트 스트림도 끝나게 한다
 		defer cancel()
-		guarded.ServeHTTP(w, r.WithContext(ctx))
+		http.NewCrossOriginProtection().Handler(limited).ServeHTTP(w, r.WithContext(ctx)) // 다른 사이트의 웹 페이지가 보낸 POST는 403
 	}), MaxHeaderBytes: maxHeaderBytes, ReadHeaderTimeout: 5 * time.Second, ReadTimeout: requestTimeout, WriteTimeout: requestTimeout,
 		IdleTimeout: 5 * time.Second, BaseContext: func(net.Listener) context.Context { return stopping }}
 	go func() { mu.Lock(); listening(); mu.Unlock(); srv.Serve(netutil.LimitListener(ln, maxHTTPConns)) }() // 챕터처럼 콜백 뒤에 요청을 받는다

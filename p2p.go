@@ -382,12 +382,10 @@ func newWebSocket(peer string) *socket {
 		}
 		mu.Lock()
 		defer mu.Unlock()
-		event := "open"
 		if err != nil {
 			ws.drop(err)
-			event = "error"
 		}
-		for _, handler := range ws.handlers[event] {
+		for _, handler := range ws.handlers[map[bool]string{true: "open", false: "error"}[err == nil]] {
 			handler.(func())()
 		}
 	}()
@@ -636,7 +634,7 @@ func receive(ws *socket, data []byte) {
 	defer cpu()() // 파싱하고 mu를 기다리는 동안에도 슬롯을 쥔다: CPU를 쓰거나 기다리는 receive는 코어 수까지
 	message, prepared, err := readMessage(data)
 	mu.Lock()
-	known = prepared // 챕터의 검증은 mu 밖에서 미리 계산한 해시와 머클 루트와 비교만 한다
+	known = prepared // 챕터의 검증은 mu 밖에서 미리 계산한 머클 루트와 비교만 한다
 	defer func() { known = nil; mu.Unlock() }()
 	// 이 피어가 내 마지막 블록보다 index가 크고 거기에 이어지지 않는 블록 하나를 알렸다: 그 피어의 체인이 내 것보다
 	// 길고 다르니 다시 QUERY_ALL을 보낼 수 있다 (send). 여러 블록의 응답, 읽지 못한 메시지, 내가 가진 블록이나 바로
@@ -740,10 +738,9 @@ func decodeBlocks(text string) ([]Block, []dataFacts, error) {
 func prepareBlocks(blocks []Block) (prepared []dataFacts, err error) {
 	total, chained, previousHash := cost{bytes: int32(len(`{"type":2,"data":"[]"}`) - 1)}, true, Hash{}
 	for i := range blocks {
-		b, h := &blocks[i], blocks[i].Header // calculateHashForBlock은 mu로 보호하는 known을 보므로 calculateHash를 부른다
-		f := dataFacts{data: &b.Data[0], hash: calculateHash(h.Version, h.Index, h.PreviousHash, h.Timestamp, h.MerkleRoot)}
+		b, h, f := &blocks[i], blocks[i].Header, dataFacts{data: &blocks[i].Data[0]}
 		chained = chained && (i == 0 || previousHash == h.PreviousHash && blocks[i-1].Header.Index+1 == h.Index)
-		previousHash = f.hash
+		previousHash = calculateHashForBlock(*b)
 		if chained || i == len(blocks)-1 {
 			data, err := prepareData(b.Data, maxLeaves-int(total.values))
 			if err != nil || data.root != h.MerkleRoot {

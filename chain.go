@@ -36,7 +36,7 @@ type BlockHeader struct {
 type Block struct {
 	Header BlockHeader     `json:"header"`
 	Data   json.RawMessage `json:"data"` // 챕터와 다른 점: 배열만, 1 MiB까지. JSON.stringify로 직렬화한 [값,값,…] 그대로 둔다
-	costs                  // 챕터에 없는 필드: 이 블록과 이 블록까지의 체인을 한 메시지로 보낼 때의 크기 (배너 아래, 이름 없이 넣은 필드)
+	costs                  // 챕터에 없는 필드: 이 블록과 이 블록까지의 체인을 한 메시지로 보낼 때의 크기 (배너 아래, 임베딩한 필드)
 }
 
 // Node.js는 핸들러를 한 번에 하나씩 실행하므로 챕터는 전역 변수를 그냥 쓴다.

@@ -58,7 +58,7 @@ var sockets []*socket
 // 압축(permessage-deflate)을 쓰지 않고, 프레임의 RSV 비트와 예약된 opcode를 보지 않는다.
 type socket struct {
 	url   string // ws.url: 우리가 연결한 피어면 그 주소, 들어온 연결이면 ""
-	*conn        // 챕터에 없는 필드: 연결과 보낼 대기열 (배너 아래). 이름 없이 넣어서 ws.addr처럼 그 필드를 바로 쓴다
+	*conn        // 챕터에 없는 필드: 연결과 보낼 대기열 (배너 아래). 임베딩해서 ws.addr처럼 그 필드를 바로 쓴다
 }
 
 // getSockets는 연결된 소켓들을 반환한다. (main.js 152행)
@@ -89,9 +89,9 @@ func initConnection(ws *socket) {
 // 노트와 다른 점: 노트는 ws.on이 소켓을 "메세지 대기열"에 올린다고 적었다. 실제로는 함수를 등록한다.
 func initMessageHandler(ws *socket) {
 	// const message = JSON.parse(data)는 mu를 잠그기 전에 readMessage가 한다.
-	// 챕터와 다른 점: JSON.stringify가 쓴 형식이 아니거나(공백, 키 순서 등), type이 정수가 아니거나 data 키가 없거나, 유효할 수
-	// 없는 블록(머클 루트 등)이 들었거나, 한계를 넘는 메시지는 처리하지 않고 "Ignored message …"를 출력한다 (모두는 readMessage).
-	// 챕터는 그것들을 처리하거나 죽는다.
+	// 챕터와 다른 점: 이런 메시지는 처리하지 않고 "Ignored message …"를 출력한다: JSON.stringify가 쓴 형식이 아닌 것(공백, 키
+	// 순서 등), type이 정수가 아니거나 data 키가 없는 것, 유효할 수 없는 블록(머클 루트 등)이나 Go가 같게 읽지 못하는 data(U+FFFD,
+	// \ud800, 깊이 64단계 넘게)가 든 것, 한계를 넘는 것 (모두는 readMessage). 챕터는 그것들을 처리하거나 죽는다.
 	// 챕터와 다른 점: 그런 메시지가 다섯 번 오거나 64 MiB를 넘는 프레임이 오면 연결을 닫고, 큰 메시지는 한 번에 둘까지만 읽는다.
 	ws.on("message", func(message Message) {
 		switch message.Type {
@@ -106,10 +106,9 @@ func initMessageHandler(ws *socket) {
 }
 
 // initErrorHandler는 소켓이 닫히거나 에러가 나면 closeConnection을 부른다. (main.js 223–226행)
-// 챕터와 다른 점: 열린 소켓의 에러도 "close"로 알리므로 closeConnection은 한 번만 불린다.
 func initErrorHandler(ws *socket) {
 	ws.on("close", func() { closeConnection(ws) })
-	ws.on("error", func() { closeConnection(ws) }) // 챕터와 다른 점: 열린 소켓에는 "error"가 오지 않으므로 불리지 않는다
+	ws.on("error", func() { closeConnection(ws) }) // 챕터와 다른 점: 열린 소켓의 에러도 "close"로 오므로 closeConnection은 한 번만 불린다
 }
 
 // closeConnection은 닫힌 소켓을 sockets에서 뺀다. (main.js 228–231행)
@@ -125,6 +124,7 @@ func closeConnection(ws *socket) {
 func connectToPeers(newPeers []string) {
 	for _, peer := range newPeers {
 		// 챕터와 다른 점: ws://가 아니거나 이미 연결한 주소, 이 노드 자신, 너무 많거나 늦은 연결은 "error"가 된다 (README 표).
+		// 핸드셰이크에는 Origin: http://localhost/와 이 노드를 알리는 Node-Id 헤더를 보낸다 (챕터의 ws는 Origin을 보내지 않는다).
 		ws := newWebSocket(peer) // const ws = new WebSocket(peer)
 		ws.on("open", func() { initConnection(ws) })
 		// 챕터와 다른 점: 주소와 이유도 출력하고, 열린 뒤에는 불리지 않는다.
@@ -133,9 +133,8 @@ func connectToPeers(newPeers []string) {
 }
 
 // handleBlockchainResponse는 받은 블록들을 보고 내 체인에 추가할지, 체인 전체를 요청할지, 체인을 교체할지 정한다. (main.js 243–273행)
-// 챕터와 다른 점: initMessageHandler가 처리하지 않는 메시지(빈 배열, 공백, 머클 루트가 맞지 않는 블록 등)는 여기 오지 않는다.
-// 챕터는 그런 메시지로도 로그를 남기거나 QUERY_ALL을 보내고, 이어지는 마지막 블록은 앞의 블록들이 잘못되었거나 공백만
-// 달라도 추가하며, 빈 배열에는 죽는다.
+// 챕터와 다른 점: 잘못된 메시지(빈 배열, 공백, 머클 루트가 틀린 블록 등)는 initMessageHandler가 처리하지 않아 여기 오지 않는다.
+// 챕터는 그런 메시지도 아래 분기로 처리한다. 그래서 앞의 블록이 잘못되었어도 이어지는 마지막 블록은 추가하고, 빈 배열에는 죽는다.
 func handleBlockchainResponse(message Message) {
 	receivedBlocks := message.Data // JSON.parse(message.data)는 mu를 잠그기 전에 readMessage가 했다
 	latestBlockReceived := receivedBlocks[len(receivedBlocks)-1]
@@ -147,18 +146,16 @@ func handleBlockchainResponse(message Message) {
 			// 받은 블록이 내 원장의 최신 블록을 가리킨다. (챕터의 주석: A received block refers the latest block of my ledger.)
 			log.Println("We can append the received block to our chain")
 			if addBlock(latestBlockReceived) {
-				// 노트와 다른 점: 노트는 원장에 넣으라고 "요청한다"고 적었다. 새 블록을 알릴 뿐이다.
 				broadcast(responseLatestMsg())
 			}
 		} else if len(receivedBlocks) == 1 {
 			// 체인을 재구성(reorg)해야 한다: 이어지지 않는 블록 하나만 받았으니 사이를 놓쳤거나 다른 포크이다. (챕터: Need to reorganize.)
 			// 노트와 다른 점: 노트는 이것을 "블록의 오류"로 보았다. 블록을 하나만 받았을 때이고, 체인 전체를 요청할 뿐이다.
 			log.Println("We have to query the chain from our peer")
-			// 챕터와 다른 점: QUERY_ALL을 보낸 피어에게는 그 피어가 다시 이런 블록 하나를 알려 오기 전까지 또 보내지 않는다.
+			// 챕터와 다른 점: QUERY_ALL을 보낸 피어에게는 그 피어가 이어지지 않는 블록 하나를 다시 알려 오기 전까지 또 보내지 않는다.
 			broadcast(queryAllMsg())
 		} else {
-			// 체인을 교체한다: 여러 블록을 받았는데 마지막 블록이 이어지지 않는다. (챕터: Replace chain.)
-			// 노트와 다른 점: 노트는 받은 체인이 "내가 가진 길이보다 길" 때라고 적었다. 다른 포크일 수도 있고, 길이와 유효성은 replaceChain이 본다.
+			// 체인을 교체한다: 여러 블록을 받았는데 마지막 블록이 이어지지 않는다. 길이와 유효성은 replaceChain이 본다. (챕터: Replace chain.)
 			log.Println("Received blockchain is longer than current blockchain")
 			replaceChain(receivedBlocks)
 		}
@@ -195,7 +192,7 @@ func write(ws *socket, message Message) {
 }
 
 // broadcast는 연결된 모든 소켓에 write로 메시지를 보낸다. (main.js 305–309행)
-// 챕터와 다른 점: write가 보내지 않는 소켓(닫힌 소켓, 이미 QUERY_ALL을 보낸 피어 등)은 건너뛴다.
+// 챕터와 다른 점: write가 보내지 않는 소켓(닫힌 소켓, 답을 기다리는 피어에게 또 가는 QUERY_ALL 등)은 건너뛴다.
 func broadcast(message Message) {
 	for _, s := range sockets { // sockets.forEach(function (socket) { write(socket, message); })
 		write(s, message)
@@ -261,7 +258,7 @@ type conn struct {
 	queue    chan *frame      // ws.send의 대기열: 넣고 꺼내는 일은 mu를 잠근 채 한다
 	ready    *sync.Cond       // 대기열에 프레임이 들어왔거나 소켓이 닫혔다고 writePump를 깨운다 (enqueue, release)
 	masks    int              // 우리가 연결한 소켓이면 1: x/net은 클라이언트 쪽에서 보내는 메시지마다 마스킹한(masked) 사본을 따로 만든다
-	ctx      context.Context  // 소켓이 닫히면 끝난다: context.Cause가 처음 닫힌 까닭이다
+	ctx      context.Context  // 소켓이 닫히면 끝난다: context.Cause가 처음 닫힌 이유이다
 	cancel   context.CancelCauseFunc
 	askedAll bool // 이 피어에게 QUERY_ALL을 보낸 뒤 그 피어가 아직 내 체인에 이어지지 않는 더 긴 체인의 블록을 알리지 않았다 (mu로 보호한다)
 	// backlog는 대기열에서 기다리는 프레임의 바이트 수이고(보내는 중인 것은 빼고), bad는 이 피어가 보낸 잘못된 메시지 수이다 (mu로 보호한다).
@@ -518,13 +515,13 @@ func (ws *socket) send(message Message) {
 	}
 }
 
-// reason은 소켓이 닫힌 까닭이다.
+// reason은 소켓이 닫힌 이유이다.
 func (ws *socket) reason() error { return context.Cause(ws.ctx) }
 
 // isClosed는 소켓이 닫혔는지 알려준다.
 func (ws *socket) isClosed() bool { return ws.ctx.Err() != nil }
 
-// close는 소켓을 닫는다: 처음 부른 까닭이 남고, 기다리는 일이 없다.
+// close는 소켓을 닫는다: 처음 부른 이유이 남고, 기다리는 일이 없다.
 func (ws *socket) close(reason error) {
 	ws.cancel(reason)
 	if ws.raw != nil { // TCP 연결을 닫아 막혀 있는 읽기와 쓰기를 바로 끝낸다 (닫는 프레임은 보내지 않는다:
@@ -620,7 +617,7 @@ func readPump(ws *socket) {
 	for !ws.isClosed() { // 닫은 소켓의 버퍼에 남은 프레임은 읽지 않는다
 		var data []byte
 		if err := websocket.Message.Receive(ws.link, &data); err != nil {
-			ws.close(err) // 먼저 닫힌 소켓이면 그 까닭이 남는다 (첫 메시지를 기다리다 끝났으면 i/o timeout)
+			ws.close(err) // 먼저 닫힌 소켓이면 그 이유이 남는다 (첫 메시지를 기다리다 끝났으면 i/o timeout)
 			return
 		}
 		receive(ws, data)

@@ -41,7 +41,7 @@ type Block struct {
 
 // Node.js는 핸들러를 한 번에 하나씩 실행하므로 챕터는 전역 변수를 그냥 쓴다.
 // Go에서는 요청과 받은 메시지가 동시에 실행되므로, 뮤텍스 mu가 그 "한 번에 하나"를 대신한다.
-// 챕터의 로직은 mu를 잠근 채 실행되고, 받은 메시지의 파싱과 해시 계산은 그 전에 한다.
+// 챕터의 로직은 mu를 잠근 채 실행되고, 받은 메시지의 파싱과 머클 루트 계산은 그 전에 한다.
 // 그래서 blockchain과 sockets(p2p.go)는 챕터처럼 보통 전역 변수이다.
 var (
 	mu         sync.Mutex // blockchain, sockets, 그리고 주석에 "mu로 보호한다"고 적은 값들을 보호한다
@@ -104,9 +104,13 @@ func addBlock(newBlock Block) bool {
 
 // calculateHash는 version + index + previousHash + timestamp + merkleRoot 문자열의 SHA-256이다. (main.js 75–77행)
 // 문자열 안의 해시는 64자리 대문자 16진수이고, 구한 해시도 JSON에서는 그렇게 쓴다 (챕터의 .toString().toUpperCase()).
+// 챕터의 + 대신 바이트 버퍼 하나에 차례로 이어 쓴다: 힙에 할당하지 않아, mu를 잠근 채 긴 체인을 검증해도 빠르다.
 func calculateHash(version string, index int64, previousHash Hash, timestamp int64, merkleRoot Hash) Hash {
-	// concat(배너 아래)은 그 문자열을 크기가 정해진 버퍼에 이어 쓴다: 힙에 할당하지 않아 mu를 잠근 채 긴 체인을 검증해도 빠르다
-	return sha256.Sum256(concat(make([]byte, 0, 512), version, index, previousHash, timestamp, merkleRoot))
+	text := append(make([]byte, 0, 512), version...) // version
+	text = strconv.AppendInt(text, index, 10)        // + index
+	text = previousHash.appendHex(text)              // + previousHash
+	text = strconv.AppendInt(text, timestamp, 10)    // + timestamp
+	return sha256.Sum256(merkleRoot.appendHex(text)) // + merkleRoot
 }
 
 // calculateHashForBlock은 블록 헤더의 다섯 값으로 블록 해시를 구한다. (main.js 79–87행)
@@ -123,7 +127,7 @@ func calculateHashForBlock(block Block) Hash {
 // isValidNewBlock은 newBlock이 previousBlock 바로 다음 블록으로 맞는지 검사한다. (main.js 89–110행)
 func isValidNewBlock(newBlock Block, previousBlock Block) bool {
 	if !isValidBlockStructure(newBlock) {
-		log.Printf("invalid block structure: %s", stringify(newBlock)) // 챕터와 다른 점: 출력되지 않는다 (받은 블록은 readMessage가, 생성할 블록은 readBody가 먼저 거른다)
+		log.Printf("invalid block structure: %s", stringify(newBlock)) // 챕터와 다른 점: 여기까지 오지 않는다 (받은 블록은 readMessage가, 생성할 블록은 readBody가 먼저 거른다)
 		return false
 	} else if previousBlock.Header.Index+1 != newBlock.Header.Index {
 		log.Println("Invalid index")
@@ -133,7 +137,7 @@ func isValidNewBlock(newBlock Block, previousBlock Block) bool {
 		return false
 	} else if (string(newBlock.Data) != "[]" && merkleRootOf(newBlock.Data) != newBlock.Header.MerkleRoot) || // data.length !== 0
 		(string(newBlock.Data) == "[]" && (Hash{}) != newBlock.Header.MerkleRoot) { // '0'.repeat(64): 빈 data의 머클 루트
-		log.Println("Invalid merkleRoot") // 챕터와 다른 점: 출력되지 않는다 (받은 블록은 readMessage가 먼저 거부하고, 생성한 블록은 같은 data로 구한다)
+		log.Println("Invalid merkleRoot") // 챕터와 다른 점: 여기까지 오지 않는다 (받은 블록은 readMessage가 먼저 거르고, 생성한 블록은 같은 data로 구한다)
 		return false
 	}
 	return true
@@ -189,12 +193,6 @@ func (h Hash) appendHex(b []byte) []byte {
 		b = append(b, "0123456789ABCDEF"[c>>4], "0123456789ABCDEF"[c&15])
 	}
 	return b
-}
-
-// concat은 calculateHash가 해시하는 문자열, version + index + previousHash + timestamp + merkleRoot를 b에 이어 쓴다.
-func concat(b []byte, version string, index int64, previousHash Hash, timestamp int64, merkleRoot Hash) []byte {
-	b = strconv.AppendInt(append(b, version...), index, 10)
-	return merkleRoot.appendHex(strconv.AppendInt(previousHash.appendHex(b), timestamp, 10))
 }
 
 // MarshalText는 해시를 JSON 문자열로 쓴다.

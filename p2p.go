@@ -55,7 +55,7 @@ var sockets []*socket
 
 // socket은 웹소켓 하나이다 (챕터의 ws). ws.on으로 핸들러를 등록하고 ws.send로 보낸다.
 // 챕터와 다른 점: 챕터의 ws 1.x와 달리 열린 소켓의 에러는 "close"로만 알리고, 닫는 프레임 없이 끊고,
-// 압축(permessage-deflate)을 쓰지 않고, 프레임의 RSV 비트와 예약된 opcode를 보지 않는다.
+// 압축(permessage-deflate)을 쓰지 않고, 프레임의 RSV 비트와 예약된 opcode를 보지 않고, 여러 프레임으로 나눈 메시지는 받지 않는다.
 type socket struct {
 	url   string // ws.url: 우리가 연결한 피어면 그 주소, 들어온 연결이면 ""
 	*conn        // 챕터에 없는 필드: 연결과 보낼 대기열 (배너 아래). 임베딩해서 ws.addr처럼 그 필드를 바로 쓴다
@@ -69,7 +69,7 @@ func getSockets() []*socket { return sockets }
 // initP2PServer는 ln(main이 미리 연 포트)에서 웹소켓 서버를 열고, 연결이 올 때마다 initConnection을 부른다. (main.js 192–196행)
 // 노트와 다른 점: 노트는 server.on이 연결을 "대기열"에 올린다고 적었다. 실제로는 연결마다 부를 함수를 등록한다.
 func initP2PServer(ln net.Listener) {
-	// 챕터와 다른 점: 이 노드 자신과 웹 페이지(Origin이 http://localhost/가 아닌 것)의 연결은 거부하고, 연결 수와 핸드셰이크에 한계가 있다.
+	// 챕터와 다른 점: 이 노드 자신의 연결과, Origin 헤더가 있고 http://localhost/가 아닌 연결(웹 페이지 등)은 거부하고, 연결 수와 핸드셰이크에 한계가 있다.
 	newServer(ln, func(ws *socket) { initConnection(ws) }) // new WebSocket.Server(…), server.on("connection", …)
 	// 챕터와 다른 점: 실제로 리슨하는 포트를 출력한다 (-p2p_port 0이면 운영체제가 고른 포트).
 	log.Printf("Listening websocket p2p port on: %d", portOf(ln))
@@ -90,9 +90,10 @@ func initConnection(ws *socket) {
 func initMessageHandler(ws *socket) {
 	// const message = JSON.parse(data)는 mu를 잠그기 전에 readMessage가 한다.
 	// 챕터와 다른 점: 이런 메시지는 처리하지 않고 "Ignored message …"를 출력한다: JSON.stringify가 쓴 형식이 아닌 것(공백, 키
-	// 순서 등), type이 정수가 아니거나 data 키가 없는 것, 유효할 수 없는 블록(머클 루트 등)이나 Go가 같게 읽지 못하는 data(U+FFFD,
+	// 순서 등), type이 정수가 아니거나 data가 없거나 문자열도 null도 아닌 것, 유효할 수 없는 블록(머클 루트 등)이나 Go가 같게 읽지 못하는 data(U+FFFD,
 	// \ud800, 깊이 64단계 넘게)가 든 것, 한계를 넘는 것 (모두는 readMessage). 챕터는 그것들을 처리하거나 죽는다.
-	// 챕터와 다른 점: 그런 메시지가 다섯 번 오거나 64 MiB를 넘는 프레임이 오면 연결을 닫고, 큰 메시지는 한 번에 둘까지만 읽는다.
+	// 챕터와 다른 점: 그런 메시지가 다섯 번 오거나 64 MiB를 넘는 프레임이 오면 연결을 닫는다. 16 KiB를 넘는 메시지는 한 번에 둘까지만,
+	// 30초 안에 다 와야 읽는다.
 	ws.on("message", func(message Message) {
 		switch message.Type {
 		case QUERY_LATEST:
@@ -521,7 +522,7 @@ func (ws *socket) reason() error { return context.Cause(ws.ctx) }
 // isClosed는 소켓이 닫혔는지 알려준다.
 func (ws *socket) isClosed() bool { return ws.ctx.Err() != nil }
 
-// close는 소켓을 닫는다: 처음 부른 이유이 남고, 기다리는 일이 없다.
+// close는 소켓을 닫는다: 처음 부른 이유가 남고, 기다리는 일이 없다.
 func (ws *socket) close(reason error) {
 	ws.cancel(reason)
 	if ws.raw != nil { // TCP 연결을 닫아 막혀 있는 읽기와 쓰기를 바로 끝낸다 (닫는 프레임은 보내지 않는다:
@@ -617,7 +618,7 @@ func readPump(ws *socket) {
 	for !ws.isClosed() { // 닫은 소켓의 버퍼에 남은 프레임은 읽지 않는다
 		var data []byte
 		if err := websocket.Message.Receive(ws.link, &data); err != nil {
-			ws.close(err) // 먼저 닫힌 소켓이면 그 이유이 남는다 (첫 메시지를 기다리다 끝났으면 i/o timeout)
+			ws.close(err) // 먼저 닫힌 소켓이면 그 이유가 남는다 (첫 메시지를 기다리다 끝났으면 i/o timeout)
 			return
 		}
 		receive(ws, data)

@@ -76,7 +76,7 @@ func initP2PServer(ln net.Listener) {
 }
 
 // initConnection은 새 연결을 sockets에 넣고, 핸들러들을 등록하고, 상대에게 최신 블록을 요청한다. (main.js 198–203행)
-// 챕터와 다른 점: 첫 메시지가 5초 안에 오지 않는 연결은 닫는다.
+// 챕터와 다른 점: 첫 메시지가 5초 안에 오지 않는 연결은 닫는다 (readPump가 잰다).
 // 노트와 다른 점: 노트는 서버를 배열에 넣고 클라이언트에게 블록 길이를 보낸다고 적었다. 소켓을 넣고 피어에게 최신 블록을 요청한다.
 func initConnection(ws *socket) {
 	sockets = append(sockets, ws) // sockets.push(ws)
@@ -187,13 +187,13 @@ func responseLatestMsg() Message {
 // write는 메시지를 그 소켓으로 보낸다. 챕터의 ws.send처럼 기다리지 않고 돌아온다: 소켓의 대기열에 넣는다. (main.js 303행)
 // 노트와 다른 점: 노트는 서버 소켓이 클라이언트에게 보낸다고 적었다. 연결한 쪽도 받은 쪽도 write를 부른다.
 func write(ws *socket, message Message) {
-	// 챕터와 다른 점: 닫힌 소켓과, 답을 기다리는 피어에게 또 가는 QUERY_ALL은 보내지 않는다. 너무 밀린 소켓(프레임 1024개, 모든
+	// 챕터와 다른 점: 닫힌 소켓과, QUERY_ALL을 보낸 피어에게 또 가는 QUERY_ALL은(그 피어가 이어지지 않는 블록 하나를 다시 알려 오기 전까지) 보내지 않는다. 너무 밀린 소켓(프레임 1024개, 모든
 	// 대기열 128 MiB)은 닫거나 보내지 않고("Not sending to …"), 프레임 하나를 30초 안에 보내지 못한 소켓은 닫는다.
 	ws.send(message) // ws.send(JSON.stringify(message))
 }
 
 // broadcast는 연결된 모든 소켓에 write로 메시지를 보낸다. (main.js 305–309행)
-// 챕터와 다른 점: write가 보내지 않는 소켓(닫힌 소켓, 답을 기다리는 피어에게 또 가는 QUERY_ALL 등)은 건너뛴다.
+// 챕터와 다른 점: write가 보내지 않는 소켓(닫힌 소켓, QUERY_ALL을 보낸 피어에게 또 가는 QUERY_ALL 등)은 건너뛴다.
 func broadcast(message Message) {
 	for _, s := range sockets { // sockets.forEach(function (socket) { write(socket, message); })
 		write(s, message)

@@ -22,8 +22,8 @@ import (
 
 // BlockHeader는 챕터의 class BlockHeader이다. JSON 키 순서도 챕터와 같다. (main.js 7–15행)
 // Hash(배너 아래)는 SHA-256의 32바이트이다. JSON에서는 챕터처럼 64자리 대문자 16진수 문자열로 직렬화하고 파싱한다.
-// 챕터와 다른 점: 해시가 64자리 대문자 16진수가 아니거나, index와 timestamp가 정수로 쓰이지 않았거나(1.5, 1.0),
-// 값이 한계(README 표)를 넘는 블록을 받으면 메시지 전체를 거부한다.
+// 챕터와 다른 점: 해시가 64자리 대문자 16진수가 아니거나, index와 timestamp가 정수(1.0이나 1.5가 아닌)가 아니거나,
+// 한계를 넘는 블록이 든 메시지는 통째로 거부한다.
 type BlockHeader struct {
 	Version      string `json:"version"`
 	Index        int64  `json:"index"`
@@ -94,7 +94,7 @@ func getCurrentTimestamp() int64 { return (time.Now().UnixMilli() + 500) / 1000 
 
 // addBlock은 새 블록이 마지막 블록 위에 올 수 있으면 체인에 추가하고 true를 반환한다. (main.js 67–73행)
 func addBlock(newBlock Block) bool {
-	// 챕터와 다른 점: 체인 전체가 메시지 하나(64 MiB, data 값 2^20개, 블록 32,768개)를 넘게 되면 추가하지 않는다 ("Not adding block …").
+	// 챕터와 다른 점: 체인 전체가 메시지 하나(64 MiB, 블록 32,768개 등)에 들지 않게 되면 추가하지 않는다 ("Not adding block …").
 	if isValidNewBlock(newBlock, getLatestBlock()) && fitsInOneMessage(&newBlock) {
 		blockchain = append(blockchain, newBlock)
 		return true
@@ -104,7 +104,7 @@ func addBlock(newBlock Block) bool {
 
 // calculateHash는 version + index + previousHash + timestamp + merkleRoot 문자열의 SHA-256이다. (main.js 75–77행)
 // 문자열 안의 해시는 64자리 대문자 16진수이고, 구한 해시도 JSON에서는 그렇게 쓴다 (챕터의 .toString().toUpperCase()).
-// 챕터의 + 대신 바이트 버퍼 하나에 차례로 이어 쓴다: 힙에 할당하지 않아, mu를 잠근 채 긴 체인을 검증해도 빠르다.
+// 챕터의 + 대신 바이트 버퍼 하나에 차례로 이어 쓴다 (힙에 할당하지 않아 빠르다).
 func calculateHash(version string, index int64, previousHash Hash, timestamp int64, merkleRoot Hash) Hash {
 	text := append(make([]byte, 0, 512), version...) // version
 	text = strconv.AppendInt(text, index, 10)        // + index
@@ -144,7 +144,7 @@ func isValidNewBlock(newBlock Block, previousBlock Block) bool {
 }
 
 // isValidBlockStructure는 블록의 각 값이 맞는 타입인지 검사한다. (main.js 112–119행)
-// 챕터와 다른 점: 받은 블록은 받을 때(decodeBlocks) 이 검사와 함께 JSON.stringify로 직렬화한 형식 그대로인지도 본다 (README 표).
+// 챕터와 다른 점: 받은 블록은 받을 때 이 검사를 하고, JSON.stringify가 쓴 형식 그대로인지도 본다.
 func isValidBlockStructure(block Block) bool {
 	// 챕터의 typeof 검사 다섯(version, previousHash, merkleRoot는 'string', index, timestamp는 'number')은
 	// Go에서는 늘 참이다: 값의 타입이 string, Hash, int64로 정해져 있다. 그 타입으로 읽을 수 없는 블록은 받을 때 거부한다.

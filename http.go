@@ -24,8 +24,8 @@ import (
 )
 
 // initHttpServer는 ln(main이 미리 연 포트)에서 HTTP API를 연다. 체인과 소켓을 다루는 부분만 mu를 잠근다. (main.js 154–190행)
-// 챕터와 다른 점: 다른 사이트의 POST와 다른 호스트 이름은 거부하고, 다르게 쓴 경로(/Blocks, /blocks/: /addpeers 말고)는 404, 다른 메서드는 405이다.
-// 챕터와 다른 점: 요청의 수, 크기, 시간에 한계가 있고, 잘못된 요청에는 HTML 대신 {"error":"…"}로 답한다 (README 표).
+// 챕터와 다른 점: 다른 사이트의 POST와 IP 주소나 localhost가 아닌 호스트 이름은 거부하고, 대소문자나 끝의 /가 다른 경로는
+// 404(/addpeers는 받는다), 다른 메서드는 405이다. 요청의 수, 크기, 시간에 한계가 있고, 에러는 HTML 대신 {"error":"…"}이다.
 // 챕터와 다른 점: Express의 ETag, 304, OPTIONS 응답, X-Powered-By 헤더가 없고, GET /(노드의 페이지)와 GET /events가 더 있다.
 func initHttpServer(ln net.Listener) {
 	app := http.NewServeMux() // const app = express(). app.use(bodyParser.json())은 readBody가 한다
@@ -43,8 +43,8 @@ func initHttpServer(ln net.Listener) {
 	// 노트와 다른 점: 노트의 코드는 function (req, res) {/ 로, { 뒤에 /가 하나 더 있다 (문법 오류).
 	app.HandleFunc("POST /mineBlock", func(res http.ResponseWriter, req *http.Request) {
 		var data json.RawMessage
-		// 챕터와 다른 점: 배열이 아니거나 "toString" 키가 든 data(챕터는 500), Go가 같게 읽지 못하는 data(1e400, \ud800,
-		// U+FFFD, 깊이 64단계 넘게: 챕터는 생성한다), 압축한 본문은 400이고, utf-16 같은 charset은 415이다 (목록은 readBody).
+		// 챕터와 다른 점: 배열이 아니거나 자바스크립트와 똑같이 읽을 수 없는 data("toString" 키, 1e400, \ud800 등)와 압축한 본문은
+		// 400이고(챕터는 500이거나 생성한다), utf-16 같은 charset은 415이다 (목록은 readBody).
 		if !readBody(res, req, "data", &data) { // const data = req.body.data || []
 			return
 		}
@@ -88,8 +88,8 @@ func initHttpServer(ln net.Listener) {
 	// 노트와 다른 점: 노트는 /addpeers로 적었다. Express는 대소문자를 가리지 않아 챕터에서도 되므로 그 철자도 받는다.
 	addPeers := func(res http.ResponseWriter, req *http.Request) {
 		var peers []string
-		// 챕터와 다른 점: 배열이 아닌 peers, 문자열도 null도 아닌 주소(챕터는 500), U+FFFD가 든 주소, 64개를 넘는 peers는 400이다.
-		// 챕터와 다른 점: null과 호스트가 없는 주소는 "Connection failed …"를 출력하고 건너뛴다 (챕터는 500이고 뒤의 주소는 연결하지 않는다).
+		// 챕터와 다른 점: 배열이 아니거나 64개를 넘는 peers와, 문자열도 null도 아니거나 U+FFFD가 든 주소는 400이다 (챕터는 500이거나 연결한다).
+		// null과 호스트가 없는 주소는 "Connection failed …"를 출력하고 건너뛴다 (챕터는 500이고 뒤의 주소에는 연결하지 않는다).
 		if !readBody(res, req, "peers", &peers) { // const peers = req.body.peers || []
 			return
 		} else if len(peers) > maxPeers {

@@ -54,8 +54,8 @@ type Message struct {
 var sockets []*socket
 
 // socket은 웹소켓 하나이다 (챕터의 ws). ws.on으로 핸들러를 등록하고 ws.send로 보낸다.
-// 챕터와 다른 점: 챕터의 ws 1.x와 달리 열린 소켓의 에러는 "close"로만 알리고, 닫는 프레임 없이 끊고,
-// 압축(permessage-deflate)을 쓰지 않고, 프레임의 RSV 비트와 예약된 opcode를 보지 않고, 여러 프레임으로 나눈 메시지는 받지 않는다.
+// 챕터와 다른 점: 챕터의 ws 1.x와 달리 열린 소켓의 에러는 "close"로만 알리고, 닫는 프레임 없이 끊고, 압축을 쓰지 않고,
+// 여러 프레임으로 나눈 메시지는 받지 않는다 (readPump).
 type socket struct {
 	url   string // ws.url: 우리가 연결한 피어면 그 주소, 들어온 연결이면 ""
 	*conn        // 챕터에 없는 필드: 연결과 보낼 대기열 (배너 아래). 임베딩해서 ws.addr처럼 그 필드를 바로 쓴다
@@ -89,11 +89,9 @@ func initConnection(ws *socket) {
 // 노트와 다른 점: 노트는 ws.on이 소켓을 "메세지 대기열"에 올린다고 적었다. 실제로는 함수를 등록한다.
 func initMessageHandler(ws *socket) {
 	// const message = JSON.parse(data)는 mu를 잠그기 전에 readMessage가 한다.
-	// 챕터와 다른 점: 이런 메시지는 처리하지 않고 "Ignored message …"를 출력한다: JSON.stringify가 쓴 형식이 아닌 것(공백, 키
-	// 순서 등), type이 정수가 아니거나 data가 없거나 문자열도 null도 아닌 것, 유효할 수 없는 블록(머클 루트 등)이나 Go가 같게 읽지 못하는 data(U+FFFD,
-	// \ud800, 깊이 64단계 넘게)가 든 것, 한계를 넘는 것 (모두는 readMessage). 챕터는 그것들을 처리하거나 죽는다.
-	// 챕터와 다른 점: 그런 메시지가 다섯 번 오거나 64 MiB를 넘는 프레임이 오면 연결을 닫는다. 16 KiB를 넘는 메시지는 한 번에 둘까지만,
-	// 30초 안에 다 와야 읽는다.
+	// 챕터와 다른 점: JSON.stringify가 쓴 그대로의 {"type":정수,"data":null이나 문자열}만 처리한다 (응답의 data는 블록 배열을 쓴 문자열).
+	// 다른 메시지(공백, data가 없는 것, 머클 루트가 틀린 블록, 한계를 넘는 것 등: 목록은 readMessage)에는 "Ignored message …"를
+	// 출력하고, 다섯 번째에는 연결을 닫는다. 챕터는 그런 메시지도 처리하거나 죽는다. 큰 메시지는 한 번에 둘까지만 읽는다.
 	ws.on("message", func(message Message) {
 		switch message.Type {
 		case QUERY_LATEST:
@@ -187,8 +185,8 @@ func responseLatestMsg() Message {
 // write는 메시지를 그 소켓으로 보낸다. 챕터의 ws.send처럼 기다리지 않고 돌아온다: 소켓의 대기열에 넣는다. (main.js 303행)
 // 노트와 다른 점: 노트는 서버 소켓이 클라이언트에게 보낸다고 적었다. 연결한 쪽도 받은 쪽도 write를 부른다.
 func write(ws *socket, message Message) {
-	// 챕터와 다른 점: 닫힌 소켓과, QUERY_ALL을 보낸 피어에게 또 가는 QUERY_ALL은(그 피어가 이어지지 않는 블록 하나를 다시 알려 오기 전까지) 보내지 않는다. 너무 밀린 소켓(프레임 1024개, 모든
-	// 대기열 128 MiB)은 닫거나 보내지 않고("Not sending to …"), 프레임 하나를 30초 안에 보내지 못한 소켓은 닫는다.
+	// 챕터와 다른 점: 닫힌 소켓과, QUERY_ALL을 이미 보낸 피어에게 또 가는 QUERY_ALL은 보내지 않는다 (handleBlockchainResponse).
+	// 너무 밀린 소켓은 닫거나 보내지 않고("Not sending to …"), 프레임 하나를 30초 안에 보내지 못한 소켓은 닫는다.
 	ws.send(message) // ws.send(JSON.stringify(message))
 }
 

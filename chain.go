@@ -22,8 +22,8 @@ import (
 
 // BlockHeader는 챕터의 class BlockHeader이다. JSON 키 순서도 챕터와 같다. (main.js 7–15행)
 // Hash(배너 아래)는 SHA-256의 32바이트이다. JSON에서는 챕터처럼 64자리 대문자 16진수 문자열로 직렬화하고 파싱한다.
-// 챕터와 다른 점: 해시가 64자리 대문자 16진수가 아니거나, index와 timestamp가 정수(1.0이나 1.5가 아닌)가 아니거나,
-// 한계를 넘는 블록이 든 메시지는 통째로 거부한다.
+// 챕터와 다른 점: 해시가 64자리 대문자 16진수가 아니거나, index나 timestamp를 1.0, 1.5, 1e3처럼 쓰거나, 한계를 넘는
+// 블록이 든 메시지는 통째로 거부한다. 그런 블록을 받아 전하는 자바스크립트 노드와는 체인이 갈라질 수 있다.
 type BlockHeader struct {
 	Version      string `json:"version"`
 	Index        int64  `json:"index"`
@@ -63,7 +63,8 @@ func getGenesisBlock() Block {
 	data := json.RawMessage(`["The Times 03/Jan/2009 Chancellor on brink of second bailout for banks"]`)
 
 	// 머클 루트는 npm merkle을 옮긴 merkleRootOf(배너 아래)가 구한다. 리프 노드는 값마다 String(값)의 SHA-256이고
-	// (이미 64자리 대문자 16진수면 그 값), 이웃 둘을 이어 해시하며 올라간다. 홀수로 남은 마지막 노드는 그대로 올라간다.
+	// (이미 64자리 대문자 16진수면 그 값: merkle 0.6.0의 merkle.js 35–46행), 이웃 둘을 이어 해시하며 올라간다.
+	// 홀수로 남은 마지막 노드는 그대로 올라간다.
 	merkleRoot := merkleRootOf(data) // merkle("sha256").sync(data).root() || '0'.repeat(64)
 
 	header := BlockHeader{version, index, previousHash, timestamp, merkleRoot}
@@ -103,8 +104,10 @@ func addBlock(newBlock Block) bool {
 }
 
 // calculateHash는 version + index + previousHash + timestamp + merkleRoot 문자열의 SHA-256이다. (main.js 75–77행)
-// 문자열 안의 해시는 64자리 대문자 16진수이고, 구한 해시도 JSON에서는 그렇게 쓴다 (챕터의 .toString().toUpperCase()).
-// 챕터의 + 대신 바이트 버퍼 하나에 차례로 이어 쓴다 (힙에 할당하지 않아 빠르다).
+// 챕터: return CryptoJS.SHA256(version + index + previousHash + timestamp + merkleRoot).toString().toUpperCase();
+// 문자열 안의 해시는 64자리 대문자 16진수이고, 구한 해시도 JSON에서는 그렇게 쓴다.
+// 챕터에 없는 최적화: + 대신 바이트 버퍼 하나에 차례로 이어 쓴다 (결과는 같고, 힙에 할당하지 않아 mu를 잠근 채 긴 체인을 검증해도
+// 빠르다. +로 이으면 가장 긴 체인이 공격받을 때 mu를 45 ms까지 잠갔다).
 func calculateHash(version string, index int64, previousHash Hash, timestamp int64, merkleRoot Hash) Hash {
 	text := append(make([]byte, 0, 512), version...) // version
 	text = strconv.AppendInt(text, index, 10)        // + index
@@ -175,7 +178,7 @@ const (
 	maxBlockDataBytes = 1 << 20   // 블록 하나의 data를 JSON으로 쓴 크기의 한계 (HTTP 본문 100 KB로 생성할 수 있는 어떤 data보다 크다)
 	maxSafeInteger    = 1<<53 - 1 // 자바스크립트가 정확히 다루는 가장 큰 정수
 	maxDepth          = 64        // data의 값 안에 배열과 객체가 겹칠 수 있는 깊이의 한계
-	maxFrameBytes     = 64 << 20  // 받는 프레임 하나, 그리고 체인 전체를 담은 응답 프레임의 최대 크기 (챕터의 ws 1.x는 들어온 연결에 100 MiB)
+	maxFrameBytes     = 64 << 20  // 받는 프레임 하나, 그리고 체인 전체를 담은 응답 프레임의 최대 크기 (챕터의 ws 1.1.5는 들어온 연결에 100 MiB: WebSocketServer.js 40행)
 	maxLeaves         = 1 << 20   // 프레임 하나, 그리고 체인 전체의 응답에서 파싱하고 해시하는 data 값(배열과 객체 안의 값까지) 수의 한계
 	maxBlocks         = 1 << 15   // 받는 프레임 하나와 가진 체인의 블록 수의 한계: 가장 긴 체인을 검증하는 동안에도 mu를 몇 ms만 잠근다
 )

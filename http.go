@@ -25,7 +25,8 @@ import (
 
 // initHttpServer는 ln(main이 미리 연 포트)에서 HTTP API를 연다. 체인과 소켓을 다루는 부분만 mu를 잠근다. (main.js 154–190행)
 // 챕터와 다른 점: 다른 사이트의 POST와 IP 주소나 localhost가 아닌 호스트 이름은 거부하고, 대소문자나 끝의 /가 다른 경로는
-// 404(/addpeers는 받는다), 다른 메서드는 405이다. 요청의 수, 크기, 시간에 한계가 있고, 에러는 HTML 대신 {"error":"…"}이다.
+// 404(/addpeers는 받는다), 다른 메서드는 405이다. 요청의 수, 크기, 시간에 한계가 있고, 잘못된 본문과 한계에는 HTML 대신
+// {"error":"…"}로 답한다 (없는 경로와 메서드, 다른 사이트의 POST에는 Go의 평문).
 // 챕터와 다른 점: Express의 ETag, 304, OPTIONS 응답, X-Powered-By 헤더가 없고, GET /(노드의 페이지)와 GET /events가 더 있다.
 func initHttpServer(ln net.Listener) {
 	app := http.NewServeMux() // const app = express(). app.use(bodyParser.json())은 readBody가 한다
@@ -44,7 +45,8 @@ func initHttpServer(ln net.Listener) {
 	app.HandleFunc("POST /mineBlock", func(res http.ResponseWriter, req *http.Request) {
 		var data json.RawMessage
 		// 챕터와 다른 점: 배열이 아니거나 자바스크립트와 똑같이 읽을 수 없는 data("toString" 키, 1e400, \ud800 등)와 압축한 본문은
-		// 400이고(챕터는 500이거나 생성한다), utf-16 같은 charset은 415이다 (목록은 readBody).
+		// 400이고, utf-16 같은 charset은 415이다 (목록은 readBody). 챕터는 배열이 아니거나 "toString" 키가 든 data에는 500이고
+		// (merkle의 sync가 leaves.forEach나 String()에서 예외를 던진다), 나머지는 읽어서 생성한다.
 		if !readBody(res, req, "data", &data) { // const data = req.body.data || []
 			return
 		}

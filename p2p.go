@@ -1,6 +1,6 @@
 // p2p.go는 챕터 2를 옮긴 것이다: 웹소켓, 메시지, 브로드캐스트, handleBlockchainResponse, mineBlock, replaceChain.
 //
-// 노트와 다른 점(오타는 여기 한 번만 적는다): 노트의 코드에 "listeing …on:", intiMessageHandler, MassgeType, " we got:",
+// 노트와 다른 점(이름과 문자열의 오타는 여기 한 번만 적는다): 노트의 코드에 "listeing …on:", intiMessageHandler, MassgeType, " we got:",
 // Receied, "connection failed", responselaatestMsg로 적은 것은 챕터에서 "Listening …on: ", initMessageHandler,
 // MessageType, " We got: ", Received, "Connection failed", responseLatestMsg이다. 노트의 설명에 "자산의"는 "자신의"이다.
 // 코드 안의 「노트와 다른 점」은 노트가 뜻을 다르게 설명한 곳이다.
@@ -151,10 +151,11 @@ func handleBlockchainResponse(message Message) {
 			// 체인을 재구성(reorg)해야 한다: 이어지지 않는 블록 하나만 받았으니 사이를 놓쳤거나 다른 포크이다. (챕터: Need to reorganize.)
 			// 노트와 다른 점: 노트는 이것을 "블록의 오류"로 보았다. 블록을 하나만 받았을 때이고, 체인 전체를 요청할 뿐이다.
 			log.Println("We have to query the chain from our peer")
-			// 챕터와 다른 점: QUERY_ALL을 보낸 피어에게는 그 피어가 이어지지 않는 블록 하나를 다시 알려 오기 전까지 또 보내지 않는다.
+			// 챕터와 다른 점: QUERY_ALL을 보낸 피어에게는, 그 피어가 내 마지막 블록보다 index가 크고 이어지지 않는 블록 하나를 다시 알려 오기 전까지 또 보내지 않는다.
 			broadcast(queryAllMsg())
 		} else {
-			// 체인을 교체한다: 여러 블록을 받았는데 마지막 블록이 이어지지 않는다. 길이와 유효성은 replaceChain이 본다. (챕터: Replace chain.)
+			// 체인을 교체한다: 여러 블록을 받았는데 마지막 블록이 이어지지 않는다. (챕터: Replace chain.)
+			// 노트와 다른 점: 노트는 받은 체인이 더 길 때라고 적었다. 블록을 여럿 받았을 때(대개 QUERY_ALL의 응답)이고, 더 긴지와 유효한지는 replaceChain이 본다.
 			log.Println("Received blockchain is longer than current blockchain")
 			replaceChain(receivedBlocks)
 		}

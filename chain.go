@@ -1,5 +1,6 @@
 // chain.go는 챕터 1의 블록 구조를 옮긴 것이다. 블록, 해시, 머클 루트, 검증, 블록 추가가 있다.
 // 챕터 2의 replaceChain은 챕터에서처럼 p2p.go의 끝(mineBlock 다음)에 있다.
+// Go 문법은 README의 「Go를 처음 보면」 표에, 챕터와 다른 점의 자세한 목록은 「챕터와 다른 점 (함수마다)」 표에 있다.
 package main
 
 import (

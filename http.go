@@ -1,4 +1,5 @@
 // http.go는 챕터 2의 HTTP API(Express의 app.get, app.post)를 옮긴 것이다. 노드의 페이지(page.html)도 여기서 보낸다.
+// Go 문법은 README의 「Go를 처음 보면」 표에, 챕터와 다른 점의 자세한 목록은 「챕터와 다른 점 (함수마다)」 표에 있다.
 package main
 
 import (

@@ -1,4 +1,6 @@
 // p2p.go는 챕터 2를 옮긴 것이다: 웹소켓, 메시지, 브로드캐스트, handleBlockchainResponse, mineBlock, replaceChain.
+// 배너 아래는 ws.on(socket.on)과 ws.send(socket.send)부터 읽으면 된다.
+// Go 문법은 README의 「Go를 처음 보면」 표에, 챕터와 다른 점의 자세한 목록은 「챕터와 다른 점 (함수마다)」 표에 있다.
 //
 // 노트와 다른 점(이름과 문자열의 오타는 여기 한 번만 적는다): 노트의 코드에 "listeing …on:", intiMessageHandler, MassgeType, " we got:",
 // Receied, "connection failed", responselaatestMsg로 적은 것은 챕터에서 "Listening …on: ", initMessageHandler,
@@ -226,7 +228,7 @@ func replaceChain(newBlocks []Block) {
 // ---- 챕터에 없는 것 ----
 
 // 신뢰할 수 없는 피어를 막는 한계들 (README의 「지키는 한계」).
-// 챕터의 P2P에는 ws 1.x가 들어온 연결에 두는 프레임 한계(100 MiB)만 있다.
+// 챕터의 P2P에는 ws 1.1.5가 들어온 연결에 두는 프레임 한계(100 MiB)만 있다.
 const (
 	maxPeers       = 64       // 들어온 연결 수, 나가는(연결했거나 연결하는 중인) 연결 수, /addPeers 요청 하나의 주소 수의 한계
 	maxQueued      = 1024     // 한 소켓의 대기열에 기다리는 프레임 수의 한계
@@ -248,6 +250,37 @@ var (
 	dialed         = map[string]*socket{} // 연결했거나 연결하는 중인 피어 주소(ws.url)와 그 소켓 (mu로 보호한다)
 )
 
+// on은 ws.on(event, handler)이다: Node처럼 handler를 그 이벤트의 핸들러들에 더한다. "message" 면 읽는 고루틴(readPump)을 띄우고,
+// "close" 면 소켓이 닫히기를 기다리는 고루틴을 띄운다. 핸들러는 늘 mu를 잠근 채로 불린다. mu를 잠근 채로 불러야 한다.
+func (ws *socket) on(event string, handler any) {
+	ws.handlers[event] = append(ws.handlers[event], handler)
+	if event == "message" && ws.link != nil {
+		trace("+", ws.addr, "connected")
+		go readPump(ws)
+	} else if event == "close" {
+		context.AfterFunc(ws.ctx, func() {
+			mu.Lock()
+			release(ws)
+			trace("-", ws.addr, fmt.Sprint(ws.reason()))
+			handler.(func())()
+			mu.Unlock()
+		})
+	}
+}
+
+// send는 ws.send(JSON.stringify(message))이다: 메시지의 프레임을 소켓의 대기열에 넣기만 하고 돌아온다. JSON.stringify와
+// 보내는 일은 그 소켓의 writePump가 mu 밖에서 하고, 체인의 한 버전에 대한 응답은 모든 소켓이 한 번 쓴 바이트를 나눠
+// 보낸다. 닫힌 소켓에 보내는 것은 버리고, 1024개가 밀린 소켓은 느린 피어로 보고 닫는다. 모든 대기열의 서로 다른
+// 프레임이 128 MiB를 넘게 되면 가장 많이 밀린 소켓부터 닫고, 그래도 공간이 없으면 보내지 않는다 (enqueue). QUERY_ALL을
+// 보낸 피어에게는 그 피어가 내 마지막 블록보다 index가 크고 거기 이어지지 않는 블록 하나를 알릴 때까지(receive) 다시 보내지 않는다. mu를
+// 잠근 채로 불러야 한다.
+func (ws *socket) send(message Message) {
+	if !ws.askedAll || message.Type != QUERY_ALL {
+		trace("→", ws.addr, describe(message.Type, message.Data))
+		ws.askedAll = enqueue(ws, frameOf(message)) && message.Type == QUERY_ALL || ws.askedAll // 넣지 못한 QUERY_ALL은 보낸 것으로 세지 않는다
+	}
+}
+
 // conn은 소켓 하나의 연결과 대기열이다. 구조는 gorilla/websocket의 chat 예제와 같다: 연결마다 읽는 고루틴(readPump)과
 // 쓰는 고루틴(writePump)이 하나씩 있고, ws.send는 프레임을 대기열에 넣기만 하며 writePump가 차례로 보낸다.
 type conn struct {
@@ -260,7 +293,7 @@ type conn struct {
 	masks    int              // 우리가 연결한 소켓이면 1: x/net은 클라이언트 쪽에서 보내는 메시지마다 마스킹한(masked) 사본을 따로 만든다
 	ctx      context.Context  // 소켓이 닫히면 끝난다: context.Cause가 처음 닫힌 이유이다
 	cancel   context.CancelCauseFunc
-	askedAll bool // 이 피어에게 QUERY_ALL을 보낸 뒤 그 피어가 아직 내 체인에 이어지지 않는 더 긴 체인의 블록을 알리지 않았다 (mu로 보호한다)
+	askedAll bool // 이 피어에게 QUERY_ALL을 보낸 뒤 그 피어가 아직 내 마지막 블록보다 index가 크고 이어지지 않는 블록 하나를 알리지 않았다 (mu로 보호한다)
 	// backlog는 대기열에서 기다리는 프레임의 바이트 수이고(보내는 중인 것은 빼고), bad는 이 피어가 보낸 잘못된 메시지 수이다 (mu로 보호한다).
 	backlog, bad int
 }
@@ -482,37 +515,6 @@ type rawListener struct{ net.Listener }
 func (l rawListener) Accept() (net.Conn, error) {
 	c, err := l.Listener.Accept()
 	return &limitedConn{Conn: c, limit: bigMessage}, err // 에러면 http.Server는 이 연결을 쓰지 않는다
-}
-
-// on은 ws.on(event, handler)이다: Node처럼 handler를 그 이벤트의 핸들러들에 더한다. "message" 면 읽는 고루틴(readPump)을 띄우고,
-// "close" 면 소켓이 닫히기를 기다리는 고루틴을 띄운다. 핸들러는 늘 mu를 잠근 채로 불린다. mu를 잠근 채로 불러야 한다.
-func (ws *socket) on(event string, handler any) {
-	ws.handlers[event] = append(ws.handlers[event], handler)
-	if event == "message" && ws.link != nil {
-		trace("+", ws.addr, "connected")
-		go readPump(ws)
-	} else if event == "close" {
-		context.AfterFunc(ws.ctx, func() {
-			mu.Lock()
-			release(ws)
-			trace("-", ws.addr, fmt.Sprint(ws.reason()))
-			handler.(func())()
-			mu.Unlock()
-		})
-	}
-}
-
-// send는 ws.send(JSON.stringify(message))이다: 메시지의 프레임을 소켓의 대기열에 넣기만 하고 돌아온다. JSON.stringify와
-// 보내는 일은 그 소켓의 writePump가 mu 밖에서 하고, 체인의 한 버전에 대한 응답은 모든 소켓이 한 번 쓴 바이트를 나눠
-// 보낸다. 닫힌 소켓에 보내는 것은 버리고, 1024개가 밀린 소켓은 느린 피어로 보고 닫는다. 모든 대기열의 서로 다른
-// 프레임이 128 MiB를 넘게 되면 가장 많이 밀린 소켓부터 닫고, 그래도 공간이 없으면 보내지 않는다 (enqueue). QUERY_ALL을
-// 보낸 피어에게는 그 피어가 내 체인에 이어지지 않는 더 긴 체인의 블록을 알릴 때까지(receive) 다시 보내지 않는다. mu를
-// 잠근 채로 불러야 한다.
-func (ws *socket) send(message Message) {
-	if !ws.askedAll || message.Type != QUERY_ALL {
-		trace("→", ws.addr, describe(message.Type, message.Data))
-		ws.askedAll = enqueue(ws, frameOf(message)) && message.Type == QUERY_ALL || ws.askedAll // 넣지 못한 QUERY_ALL은 보낸 것으로 세지 않는다
-	}
 }
 
 // reason은 소켓이 닫힌 이유이다.

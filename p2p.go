@@ -57,7 +57,7 @@ var sockets []*socket
 
 // socket은 웹소켓 하나이다 (챕터의 ws). ws.on으로 핸들러를 등록하고 ws.send로 보낸다.
 // 챕터와 다른 점: 챕터의 ws 1.x와 달리 열린 소켓의 에러는 "close"로만 알리고, 닫는 프레임 없이 끊고, 압축을 쓰지 않고,
-// 여러 프레임으로 나눈 메시지는 받지 않는다 (readPump).
+// 여러 프레임으로 나눈 메시지는 받지 않고, 프레임의 RSV 비트를 보지 않는다 (readPump).
 type socket struct {
 	url   string // ws.url: 우리가 연결한 피어면 그 주소, 들어온 연결이면 ""
 	*conn        // 챕터에 없는 필드: 연결과 보낼 대기열 (배너 아래). 임베딩해서 ws.addr처럼 그 필드를 바로 쓴다
@@ -92,8 +92,9 @@ func initConnection(ws *socket) {
 func initMessageHandler(ws *socket) {
 	// const message = JSON.parse(data)는 mu를 잠그기 전에 readMessage가 한다.
 	// 챕터와 다른 점: JSON.stringify가 쓴 그대로의 {"type":정수,"data":null이나 문자열}만 처리한다 (응답의 data는 블록 배열을 쓴 문자열).
-	// 다른 메시지(공백, data가 없는 것, 머클 루트가 틀린 블록, 한계를 넘는 것 등: 목록은 readMessage)에는 "Ignored message …"를
-	// 출력하고, 다섯 번째에는 연결을 닫는다. 챕터는 그런 메시지도 처리하거나 죽는다. 큰 메시지는 한 번에 둘까지만 읽는다.
+	// 다른 메시지(공백, data가 없는 것, 이어지는 블록의 머클 루트가 틀린 것, 한계를 넘는 것 등: 목록은 readMessage)에는
+	// "Ignored message …"를 출력하고, 다섯 번째에는 연결을 닫는다. 챕터는 그런 메시지도 처리하거나 죽는다. 닫힌 소켓에 온
+	// 메시지는 버린다. 16 KiB를 넘는 메시지는 노드 전체에서 한 번에 둘까지만 읽고, 30초 안에 다 오지 않으면 연결을 닫는다.
 	ws.on("message", func(message Message) {
 		switch message.Type {
 		case QUERY_LATEST:
@@ -134,7 +135,7 @@ func connectToPeers(newPeers []string) {
 }
 
 // handleBlockchainResponse는 받은 블록들을 보고 내 체인에 추가할지, 체인 전체를 요청할지, 체인을 교체할지 정한다. (main.js 243–273행)
-// 챕터와 다른 점: 잘못된 메시지(빈 배열, 공백, 머클 루트가 틀린 블록 등)는 initMessageHandler가 처리하지 않아 여기 오지 않는다.
+// 챕터와 다른 점: 잘못된 메시지(빈 배열, 공백, 이어지는 블록의 머클 루트가 틀린 것 등)는 initMessageHandler가 처리하지 않아 여기 오지 않는다.
 // 챕터는 그런 메시지도 아래 분기로 처리한다. 그래서 앞의 블록이 잘못되었어도 이어지는 마지막 블록은 추가하고, 빈 배열에는 죽는다.
 func handleBlockchainResponse(message Message) {
 	receivedBlocks := message.Data // JSON.parse(message.data)는 mu를 잠그기 전에 readMessage가 했다

@@ -152,13 +152,15 @@ func handleBlockchainResponse(message Message) {
 			}
 		} else if len(receivedBlocks) == 1 {
 			// 체인을 재구성(reorg)해야 한다: 이어지지 않는 블록 하나만 받았으니 사이를 놓쳤거나 다른 포크이다. (챕터: Need to reorganize.)
-			// 노트와 다른 점: 노트는 이것을 "블록의 오류"로 보았다. 블록을 하나만 받았을 때이고, 체인 전체를 요청할 뿐이다.
+			// 노트와 다른 점: 노트는 이것을 "블록체인 전체 길이가 1"이라 "블록의 오류"가 난 때로 보았다. 받은 배열에 블록이 하나뿐일 때이고
+			// (대개 새 블록의 알림), 체인 전체를 요청할 뿐이다.
 			log.Println("We have to query the chain from our peer")
 			// 챕터와 다른 점: QUERY_ALL을 보낸 피어에게는, 그 피어가 내 마지막 블록보다 index가 크고 이어지지 않는 블록 하나를 다시 알려 오기 전까지 또 보내지 않는다.
 			broadcast(queryAllMsg())
 		} else {
 			// 체인을 교체한다: 여러 블록을 받았는데 마지막 블록이 이어지지 않는다. (챕터: Replace chain.)
-			// 노트와 다른 점: 노트는 받은 체인이 더 길 때라고 적었다. 블록을 여럿 받았을 때(대개 QUERY_ALL의 응답)이고, 더 긴지와 유효한지는 replaceChain이 본다.
+			// 노트와 다른 점: 노트는 "블록체인 길이가 내가 가진 길이보다 길" 때라고 적었다. 코드가 보는 것은 블록을 여럿 받았는지이고
+			// (대개 QUERY_ALL의 응답, index는 이미 더 크다), 더 긴지와 유효한지는 replaceChain이 본다.
 			log.Println("Received blockchain is longer than current blockchain")
 			replaceChain(receivedBlocks)
 		}

@@ -185,7 +185,7 @@ func readBody(w http.ResponseWriter, r *http.Request, key string, v any) bool {
 	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxBodyBytes))
 	defer cpu()() // 읽은 본문을 파싱하는 동안 (cpuSlots)
 	fields, status := map[string]json.RawMessage{}, http.StatusBadRequest
-	switch start := bytes.TrimLeft(body, " \t\r\n"); { // JSON.parse가 건너뛰는 공백만
+	switch start := bytes.TrimLeft(bytes.TrimPrefix(body, []byte("\ufeff")), " \t\r\n"); { // body-parser가 떼는 BOM과 JSON.parse가 건너뛰는 공백만
 	case errors.As(err, new(*http.MaxBytesError)):
 		status, err = http.StatusRequestEntityTooLarge, fmt.Errorf("request body larger than %d bytes", maxBodyBytes)
 	case err != nil, len(body) == 0:
@@ -193,8 +193,8 @@ func readBody(w http.ResponseWriter, r *http.Request, key string, v any) bool {
 		status, err = http.StatusUnsupportedMediaType, errors.New("send the body as application/json in UTF-8")
 	case len(start) == 0 || start[0] != '{' && start[0] != '[': // body-parser의 strict: 객체나 배열만 받는다
 		err = errors.New(`the body must be a JSON object, like {"data":["hello"]}`)
-	case start[0] == '{' || !json.Valid(body):
-		err = json.Unmarshal(body, &fields)
+	case start[0] == '{' || !json.Valid(start):
+		err = json.Unmarshal(start, &fields)
 	}
 	value, _, canonicalErr := canonicalJSON(fields[key])
 	if fields[key] == nil || slices.Contains([]string{"null", "false", "0", `""`}, string(value)) {

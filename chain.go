@@ -23,8 +23,7 @@ import (
 
 // BlockHeader는 챕터의 class BlockHeader이다. JSON 키 순서도 챕터와 같다. (main.js 7–15행)
 // Hash(배너 아래)는 SHA-256의 32바이트이다. JSON에서는 챕터처럼 64자리 대문자 16진수 문자열로 직렬화하고 파싱한다.
-// 챕터와 다른 점: 해시가 64자리 대문자 16진수가 아니거나, index나 timestamp를 1.0, 1.5, 1e3처럼 쓰거나, 한계를 넘는
-// 블록이 든 메시지는 통째로 거부한다. 그런 블록을 받아 전하는 자바스크립트 노드와는 체인이 갈라질 수 있다.
+// 챕터와 다른 점: 해시가 64자리 대문자 16진수가 아니거나, index나 timestamp가 1.5처럼 정수가 아니거나, 한계를 넘는 블록은 받지 않는다.
 type BlockHeader struct {
 	Version      string `json:"version"`
 	Index        int64  `json:"index"`

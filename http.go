@@ -25,10 +25,8 @@ import (
 )
 
 // initHttpServer는 ln(main이 미리 연 포트)에서 HTTP API를 연다. 체인과 소켓을 다루는 부분만 mu를 잠근다. (main.js 154–190행)
-// 챕터와 다른 점: 다른 사이트의 POST와 IP 주소나 localhost가 아닌 호스트 이름은 거부하고, 대소문자나 끝의 /가 다른 경로는
-// 404(/addpeers는 받는다), 다른 메서드는 405이다. 요청의 수, 크기, 시간에 한계가 있고, 잘못된 본문과 한계에는 HTML 대신
-// {"error":"…"}로 답한다 (없는 경로와 메서드, 다른 사이트의 POST에는 Go의 평문).
-// 챕터와 다른 점: Express의 ETag, 304, OPTIONS 응답, X-Powered-By 헤더가 없고, GET /(노드의 페이지)와 GET /events가 더 있다.
+// 챕터와 다른 점: 다른 사이트의 POST와 IP·localhost가 아닌 호스트는 거부하고, 경로의 대소문자와 끝의 /를 가리며, 요청에 한계가 있다 (README 표).
+// 챕터와 다른 점: Express의 ETag, 304, OPTIONS 응답이 없고, GET /(노드의 페이지)와 GET /events가 더 있다.
 func initHttpServer(ln net.Listener) {
 	app := http.NewServeMux() // const app = express(). app.use(bodyParser.json())은 readBody가 한다
 	// 챕터와 다른 점: 본문은 /mineBlock과 /addPeers에서만 읽는다 (README 표).
@@ -45,9 +43,7 @@ func initHttpServer(ln net.Listener) {
 	// 노트와 다른 점: 노트의 코드는 function (req, res) {/ 로, { 뒤에 /가 하나 더 있다 (문법 오류).
 	app.HandleFunc("POST /mineBlock", func(res http.ResponseWriter, req *http.Request) {
 		var data json.RawMessage
-		// 챕터와 다른 점: 배열이 아니거나 자바스크립트와 똑같이 읽을 수 없는 data("toString" 키, 1e400, \ud800 등)와 압축한 본문은
-		// 400이고, utf-16 같은 charset은 415이다 (목록은 readBody). 챕터는 배열이 아니거나 "toString" 키가 든 data에는 500이고
-		// (merkle의 sync가 leaves.forEach나 String()에서 예외를 던진다), 나머지는 읽어서 생성한다.
+		// 챕터와 다른 점: 배열이 아니거나 자바스크립트와 똑같이 읽을 수 없는 data("toString" 키, 1e400, \ud800 등)는 400이다 (README 표).
 		if !readBody(res, req, "data", &data) { // const data = req.body.data || []
 			return
 		}
@@ -91,8 +87,7 @@ func initHttpServer(ln net.Listener) {
 	// 노트와 다른 점: 노트는 /addpeers로 적었다. Express는 대소문자를 가리지 않아 챕터에서도 되므로 그 철자도 받는다.
 	addPeers := func(res http.ResponseWriter, req *http.Request) {
 		var peers []string
-		// 챕터와 다른 점: 배열이 아니거나 64개를 넘는 peers와, 문자열도 null도 아니거나 U+FFFD가 든 주소는 400이다 (챕터는 500이거나 연결한다).
-		// null과 호스트가 없는 주소는 "Connection failed …"를 출력하고 건너뛴다 (챕터는 500이고 뒤의 주소에는 연결하지 않는다).
+		// 챕터와 다른 점: 잘못된 peers는 400이고, null과 호스트가 없는 주소는 "Connection failed …"를 출력하고 건너뛴다 (README 표).
 		if !readBody(res, req, "peers", &peers) { // const peers = req.body.peers || []
 			return
 		} else if len(peers) > maxPeers {

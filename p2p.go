@@ -56,8 +56,7 @@ type Message struct {
 var sockets []*socket
 
 // socket은 웹소켓 하나이다 (챕터의 ws). ws.on으로 핸들러를 등록하고 ws.send로 보낸다.
-// 챕터와 다른 점: 챕터의 ws 1.x와 달리 열린 소켓의 에러는 "close"로만 알리고, 닫는 프레임 없이 끊고, 압축을 쓰지 않고,
-// 여러 프레임으로 나눈 메시지는 받지 않고, 프레임의 RSV 비트를 보지 않는다 (readPump).
+// 챕터와 다른 점: 열린 소켓의 에러는 "close"로만 알리고, 닫는 프레임, 압축, 나눈 메시지, RSV 비트 검사가 없다 (README 표).
 type socket struct {
 	url   string // ws.url: 우리가 연결한 피어면 그 주소, 들어온 연결이면 ""
 	*conn        // 챕터에 없는 필드: 연결과 보낼 대기열 (배너 아래). 임베딩해서 ws.addr처럼 그 필드를 바로 쓴다
@@ -71,7 +70,7 @@ func getSockets() []*socket { return sockets }
 // initP2PServer는 ln(main이 미리 연 포트)에서 웹소켓 서버를 열고, 연결이 올 때마다 initConnection을 부른다. (main.js 192–196행)
 // 노트와 다른 점: 노트는 server.on이 연결을 "대기열"에 올린다고 적었다. 실제로는 연결마다 부를 함수를 등록한다.
 func initP2PServer(ln net.Listener) {
-	// 챕터와 다른 점: 이 노드 자신의 연결과, Origin 헤더가 있고 http://localhost/가 아닌 연결(웹 페이지 등)은 거부하고, 연결 수와 핸드셰이크에 한계가 있다.
+	// 챕터와 다른 점: 이 노드 자신과 웹 페이지(다른 Origin)의 연결은 거부하고, 연결 수와 핸드셰이크에 한계가 있다.
 	newServer(ln, func(ws *socket) { initConnection(ws) }) // new WebSocket.Server(…), server.on("connection", …)
 	// 챕터와 다른 점: 실제로 리슨하는 포트를 출력한다 (-p2p_port 0이면 운영체제가 고른 포트).
 	log.Printf("Listening websocket p2p port on: %d", portOf(ln))
@@ -91,10 +90,8 @@ func initConnection(ws *socket) {
 // 노트와 다른 점: 노트는 ws.on이 소켓을 "메세지 대기열"에 올린다고 적었다. 실제로는 함수를 등록한다.
 func initMessageHandler(ws *socket) {
 	// const message = JSON.parse(data)는 mu를 잠그기 전에 readMessage가 한다.
-	// 챕터와 다른 점: JSON.stringify가 쓴 그대로의 {"type":정수,"data":null이나 문자열}만 처리한다 (응답의 data는 블록 배열을 쓴 문자열).
-	// 다른 메시지(공백, data가 없는 것, 이어지는 블록의 머클 루트가 틀린 것, 한계를 넘는 것 등: 목록은 readMessage)에는
-	// "Ignored message …"를 출력하고, 다섯 번째에는 연결을 닫는다. 챕터는 그런 메시지도 처리하거나 죽는다. 닫힌 소켓에 온
-	// 메시지는 버린다. 16 KiB를 넘는 메시지는 노드 전체에서 한 번에 둘까지만 읽고, 30초 안에 다 오지 않으면 연결을 닫는다.
+	// 챕터와 다른 점: JSON.stringify가 쓴 그대로의 {"type":정수,"data":null이나 문자열}이 아니거나 유효할 수 없거나 한계를 넘는
+	// 메시지는 처리하지 않고 "Ignored message …"를 출력하며, 다섯 번째에 연결을 닫는다 (챕터는 처리하거나 죽는다. README 표).
 	ws.on("message", func(message Message) {
 		switch message.Type {
 		case QUERY_LATEST:
@@ -126,7 +123,6 @@ func closeConnection(ws *socket) {
 func connectToPeers(newPeers []string) {
 	for _, peer := range newPeers {
 		// 챕터와 다른 점: ws://가 아니거나 이미 연결한 주소, 이 노드 자신, 너무 많거나 늦은 연결은 "error"가 된다 (README 표).
-		// 핸드셰이크에는 Origin: http://localhost/와 이 노드를 알리는 Node-Id 헤더를 보낸다 (챕터의 ws는 Origin을 보내지 않는다).
 		ws := newWebSocket(peer) // const ws = new WebSocket(peer)
 		ws.on("open", func() { initConnection(ws) })
 		// 챕터와 다른 점: 주소와 이유도 출력하고, 열린 뒤에는 불리지 않는다.
@@ -191,8 +187,7 @@ func responseLatestMsg() Message {
 // write는 메시지를 그 소켓으로 보낸다. 챕터의 ws.send처럼 기다리지 않고 돌아온다: 소켓의 대기열에 넣는다. (main.js 303행)
 // 노트와 다른 점: 노트는 서버 소켓이 클라이언트에게 보낸다고 적었다. 연결한 쪽도 받은 쪽도 write를 부른다.
 func write(ws *socket, message Message) {
-	// 챕터와 다른 점: 닫힌 소켓과, QUERY_ALL을 이미 보낸 피어에게 또 가는 QUERY_ALL은 보내지 않는다 (handleBlockchainResponse).
-	// 너무 밀린 소켓은 닫거나 보내지 않고("Not sending to …"), 프레임 하나를 30초 안에 보내지 못한 소켓은 닫는다.
+	// 챕터와 다른 점: 닫힌 소켓과 QUERY_ALL을 이미 보낸 피어에게는 보내지 않고, 너무 밀리거나 30초 안에 못 보내는 소켓은 닫는다.
 	ws.send(message) // ws.send(JSON.stringify(message))
 }
 

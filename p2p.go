@@ -92,6 +92,7 @@ func initMessageHandler(ws *socket) {
 	// const message = JSON.parse(data)는 mu를 잠그기 전에 readMessage가 한다.
 	// 챕터와 다른 점: JSON.stringify가 쓴 그대로의 {"type":정수,"data":null이나 문자열}이 아니거나 유효할 수 없거나 한계를 넘는
 	// 메시지는 처리하지 않고 "Ignored message …"를 출력하며, 다섯 번째에 연결을 닫는다 (챕터는 처리하거나 죽는다. README 표).
+	// 챕터와 다른 점: 닫힌 소켓에 온 메시지는 버리고, 큰 메시지(16 KiB 넘게)는 노드 전체에서 한 번에 둘까지만 읽는다.
 	ws.on("message", func(message Message) {
 		switch message.Type {
 		case QUERY_LATEST:
@@ -131,8 +132,9 @@ func connectToPeers(newPeers []string) {
 }
 
 // handleBlockchainResponse는 받은 블록들을 보고 내 체인에 추가할지, 체인 전체를 요청할지, 체인을 교체할지 정한다. (main.js 243–273행)
-// 챕터와 다른 점: 잘못된 메시지(빈 배열, 공백, 이어지는 블록의 머클 루트가 틀린 것 등)는 initMessageHandler가 처리하지 않아 여기 오지 않는다.
-// 챕터는 그런 메시지도 아래 분기로 처리한다. 그래서 앞의 블록이 잘못되었어도 이어지는 마지막 블록은 추가하고, 빈 배열에는 죽는다.
+// 챕터와 다른 점: 잘못된 메시지(빈 배열, 공백, 다른 키 차례, 머클 루트가 틀린 마지막 블록 등)는 initMessageHandler가 처리하지
+// 않아 여기 오지 않는다. 챕터는 그런 메시지도 아래 분기로 처리한다: 앞의 블록이 잘못되었어도 이어지는 마지막 블록은 추가하고,
+// 이어지지 않는 블록 하나면 QUERY_ALL을 보내고, 빈 배열에는 죽는다.
 func handleBlockchainResponse(message Message) {
 	receivedBlocks := message.Data // JSON.parse(message.data)는 mu를 잠그기 전에 readMessage가 했다
 	latestBlockReceived := receivedBlocks[len(receivedBlocks)-1]

@@ -44,6 +44,7 @@ func initHttpServer(ln net.Listener) {
 	app.HandleFunc("POST /mineBlock", func(res http.ResponseWriter, req *http.Request) {
 		var data json.RawMessage
 		// 챕터와 다른 점: 배열이 아니거나 자바스크립트와 똑같이 읽을 수 없는 data("toString" 키, 1e400, \ud800 등)는 400이다 (README 표).
+		// Content-Type이 application/json이 아니면 챕터(body-parser)처럼 본문을 읽지 않아 data는 []이다.
 		if !readBody(res, req, "data", &data) { // const data = req.body.data || []
 			return
 		}
@@ -87,7 +88,7 @@ func initHttpServer(ln net.Listener) {
 	// 노트와 다른 점: 노트는 /addpeers로 적었다. Express는 대소문자를 가리지 않아 챕터에서도 되므로 그 철자도 받는다.
 	addPeers := func(res http.ResponseWriter, req *http.Request) {
 		var peers []string
-		// 챕터와 다른 점: 잘못된 peers는 400이고, null과 호스트가 없는 주소는 "Connection failed …"를 출력하고 건너뛴다 (README 표).
+		// 챕터와 다른 점: 잘못된 peers(배열이 아닌 것, 64개 넘게)는 400이고, null과 호스트가 없는 주소는 "Connection failed …"를 출력하고 건너뛴다 (README 표).
 		if !readBody(res, req, "peers", &peers) { // const peers = req.body.peers || []
 			return
 		} else if len(peers) > maxPeers {

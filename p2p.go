@@ -89,10 +89,10 @@ func initConnection(ws *socket) {
 // initMessageHandler는 소켓에 메시지가 올 때마다 그 종류에 따라 처리하게 한다. (main.js 205–221행)
 // 노트와 다른 점: 노트는 ws.on이 소켓을 "메세지 대기열"에 올린다고 적었다. 실제로는 함수를 등록한다.
 func initMessageHandler(ws *socket) {
-	// const message = JSON.parse(data)는 mu를 잠그기 전에 readMessage가 한다.
+	// const message = JSON.parse(data)는 mu를 잠그기 전에 readMessage가 하고, 이 핸들러는 receive가 mu를 잠근 채로 부른다.
 	// 챕터와 다른 점: JSON.stringify가 쓴 그대로의 {"type":정수,"data":null이나 문자열}이 아니거나 유효할 수 없거나 한계를 넘는
 	// 메시지는 처리하지 않고 "Ignored message …"를 출력하며, 다섯 번째에 연결을 닫는다 (챕터는 처리하거나 죽는다. README 표).
-	// 챕터와 다른 점: 닫힌 소켓에 온 메시지는 버리고, 큰 메시지(16 KiB 넘게)는 노드 전체에서 한 번에 둘까지만 읽는다.
+	// 챕터와 다른 점: 닫힌 소켓에 온 메시지는 버리고, 16 KiB를 넘는 메시지는 노드 전체에서 한 번에 둘까지만 읽고, 64 MiB를 넘는 프레임은 곧바로 연결을 닫는다.
 	ws.on("message", func(message Message) {
 		switch message.Type {
 		case QUERY_LATEST:
@@ -190,6 +190,7 @@ func responseLatestMsg() Message {
 // 노트와 다른 점: 노트는 서버 소켓이 클라이언트에게 보낸다고 적었다. 연결한 쪽도 받은 쪽도 write를 부른다.
 func write(ws *socket, message Message) {
 	// 챕터와 다른 점: 닫힌 소켓과 QUERY_ALL을 이미 보낸 피어에게는 보내지 않고, 너무 밀리거나 30초 안에 못 보내는 소켓은 닫는다.
+	// 모든 대기열이 128 MiB를 넘게 되면 가장 많이 밀린 다른 소켓을 닫거나, 소켓을 열어 둔 채 보내지 않는다 ("Not sending to …").
 	ws.send(message) // ws.send(JSON.stringify(message))
 }
 

@@ -158,12 +158,12 @@ func isValidChain(blockchainToValidate []Block) bool {
 	if string(stringify(blockchainToValidate[0])) != string(stringify(getGenesisBlock())) {
 		return false
 	}
-	// tempBlocks는 검사를 마친 블록들이다.
-	// 챕터에 없는 최적화: 새 배열에 push하는 대신 받은 체인의 앞부분을 잘라 쓴다 (결과는 같고, mu를 잠근 채 메모리를 할당하지 않는다).
+	// tempBlocks는 검사를 마친 블록들이다 (챕터: const tempBlocks = [blockchainToValidate[0]]).
+	// 챕터에 없는 최적화: 새 배열 대신 받은 체인의 배열을 함께 써서, append(push)가 각 블록을 제자리에 다시 쓰고 메모리를 할당하지 않는다.
 	tempBlocks := blockchainToValidate[:1]
 	for i := 1; i < len(blockchainToValidate); i++ {
 		if isValidNewBlock(blockchainToValidate[i], tempBlocks[i-1]) {
-			tempBlocks = blockchainToValidate[:i+1] // tempBlocks.push(blockchainToValidate[i])
+			tempBlocks = append(tempBlocks, blockchainToValidate[i]) // tempBlocks.push(blockchainToValidate[i])
 		} else {
 			return false
 		}
@@ -179,7 +179,7 @@ const (
 	maxDepth          = 64        // data의 값 안에 배열과 객체가 겹칠 수 있는 깊이의 한계
 	maxFrameBytes     = 64 << 20  // 받는 프레임 하나, 그리고 체인 전체를 담은 응답 프레임의 최대 크기 (챕터의 ws 1.1.5는 들어온 연결에 100 MiB: WebSocketServer.js 40행)
 	maxLeaves         = 1 << 20   // 프레임 하나, 그리고 체인 전체의 응답에서 파싱하고 해시하는 data 값(배열과 객체 안의 값까지) 수의 한계
-	maxBlocks         = 1 << 15   // 받는 프레임 하나와 가진 체인의 블록 수의 한계: 가장 긴 체인을 검증하는 동안에도 mu를 몇 ms만 잠근다
+	maxBlocks         = 1 << 15   // 받는 프레임 하나와 가진 체인의 블록 수의 한계: 가장 긴 체인을 검증하는 동안에도 mu를 10 ms 쯤만 잠근다
 )
 
 // Hash는 SHA-256 값이다. 챕터는 해시를 64자리 대문자 16진수 문자열로 다루고, JSON에서도 그렇게 쓰고 읽는다.

@@ -91,7 +91,7 @@ func initConnection(ws *socket) {
 func initMessageHandler(ws *socket) {
 	// const message = JSON.parse(data)는 mu를 잠그기 전에 readMessage가 하고, 이 핸들러는 receive가 mu를 잠근 채로 부른다.
 	// 챕터와 다른 점: JSON.stringify가 쓴 그대로의 {"type":정수,"data":null이나 문자열}이 아니거나 유효할 수 없거나 한계를 넘는
-	// 메시지는 처리하지 않고 "Ignored message …"를 출력하며, 다섯 번째에 연결을 닫는다 (챕터는 처리하거나 죽는다. README 표).
+	// 메시지는 처리하지 않고 "Ignored message …"를 출력하며, 다섯 번째에 연결을 닫는다 (챕터는 넘어가거나, 처리하거나, 죽는다. README 표).
 	// 챕터와 다른 점: 닫힌 소켓에 온 메시지는 버리고, 16 KiB를 넘는 메시지는 노드 전체에서 한 번에 둘까지만 읽고, 64 MiB를 넘는 프레임은 곧바로 연결을 닫는다.
 	ws.on("message", func(message Message) {
 		switch message.Type {
@@ -151,7 +151,7 @@ func handleBlockchainResponse(message Message) {
 		} else if len(receivedBlocks) == 1 {
 			// 체인을 재구성(reorg)해야 한다: 이어지지 않는 블록 하나만 받았으니 사이를 놓쳤거나 다른 포크이다. (챕터: Need to reorganize.)
 			// 노트와 다른 점: 노트는 이것을 "블록체인 전체 길이가 1"이라 "블록의 오류"가 난 때로 보았다. 받은 배열에 블록이 하나뿐일 때이고
-			// (대개 새 블록의 알림), 체인 전체를 요청할 뿐이다.
+			// (대개 새 블록의 알림), 놓친 곳을 찾지 않고 체인 전체를 요청할 뿐이다 (받은 체인은 replaceChain이 본다).
 			log.Println("We have to query the chain from our peer")
 			// 챕터와 다른 점: QUERY_ALL을 보낸 피어에게는, 그 피어가 내 마지막 블록보다 index가 크고 이어지지 않는 블록 하나를 다시 알려 오기 전까지 또 보내지 않는다.
 			broadcast(queryAllMsg())
@@ -460,7 +460,7 @@ type limitedConn struct {
 // bigReads는 16 KiB를 넘는 메시지를 읽고 처리하는 슬롯 둘이다. cpuSlots는 mu 밖에서 CPU를 쓰는 일(받은 메시지와
 // 요청 본문의 파싱, 응답의 직렬화)의 슬롯으로 코어 수만큼이다: 메시지와 요청을 쏟아붓는 피어와 클라이언트가 몇이든 그런
 // 고루틴은 코어 수를 넘지 않아, mu를 잠근 고루틴이 Go의 스케줄러에 밀려나도 곧 다시 돈다 (그러지 않으면 수십 개의
-// 파싱하는 고루틴 뒤에서 기다려 mu를 100 ms 넘게 잠갔다).
+// 파싱하는 고루틴 뒤에서 기다려 mu를 600 ms 넘게 잠갔다).
 var bigReads, cpuSlots = make(chan struct{}, 2), make(chan struct{}, runtime.GOMAXPROCS(0))
 
 // cpu는 cpuSlots의 슬롯 하나를 기다려 얻고, 그 슬롯을 돌려줄 함수를 반환한다: defer cpu()(). mu를 잠근 채로 부르면 안 된다.

@@ -34,9 +34,9 @@ func initHttpServer(ln net.Listener) {
 	// GET /blocks: 블록체인 전체
 	app.HandleFunc("GET /blocks", func(res http.ResponseWriter, req *http.Request) {
 		mu.Lock()
-		blocks := getBlockchain()
+		text := stringifyChain(getBlockchain()) // JSON.stringify(getBlockchain())는 mu를 푼 뒤 text()가 한다
 		mu.Unlock()
-		respond(res, http.StatusOK, "application/json", stringifyChain(blocks)) // res.send(getBlockchain())
+		respond(res, http.StatusOK, "application/json", text()) // res.send(getBlockchain())
 	})
 
 	// POST /mineBlock {"data":[…]}: 새 블록을 생성해 반환한다
@@ -184,7 +184,7 @@ func readBody(w http.ResponseWriter, r *http.Request, key string, v any) bool {
 	switch start := bytes.TrimLeft(bytes.TrimPrefix(body, []byte("\ufeff")), " \t\r\n"); { // body-parser가 떼는 BOM과 JSON.parse가 건너뛰는 공백만
 	case errors.As(err, new(*http.MaxBytesError)):
 		status, err = http.StatusRequestEntityTooLarge, fmt.Errorf("request body larger than %d bytes", maxBodyBytes)
-	case err != nil, len(body) == 0:
+	case err != nil, len(body) == 0, string(body) == "\ufeff": // 빈 본문은 {}이다
 	case typeErr != nil || !strings.EqualFold(cmp.Or(params["charset"], "utf-8"), "utf-8"): // 같은 인자가 둘인 type도
 		status, err = http.StatusUnsupportedMediaType, errors.New("send the body as application/json in UTF-8")
 	case len(start) == 0 || start[0] != '{' && start[0] != '[': // body-parser의 strict: 객체나 배열만 받는다

@@ -225,6 +225,7 @@ func TestInitHttpServer(t *testing.T) {
 		{"챕터와 다른 점: a Content-Type Go cannot parse is 415 (the chapter reads application/json; a=1; a=2)", "POST", "/mineBlock",
 			`{"data":["x"]}`, map[string]string{"Content-Type": "application/json; a=1; a=2"}, 415, `{"error":…`},
 		{"a body after a UTF-8 BOM is read, as body-parser strips it", "POST", "/mineBlock", "\ufeff" + `{"data":["x"]}`, nil, 200, `block 1 ["x"]`},
+		{"… and a body of only a BOM is empty: {}, an empty block", "POST", "/mineBlock", "\ufeff", nil, 200, "block 1 []"},
 		{"a body of spaces, or after a form feed, is 400, as JSON.parse", "POST", "/mineBlock", "\f  ", nil, 400, `{"error":…`},
 		{"챕터와 다른 점: 1e400 is 400 (the chapter writes null)", "POST", "/mineBlock", `{"data":[1e400]}`, nil, 400, `{"error":…`},
 		{"챕터와 다른 점: data that is not an array is 400", "POST", "/mineBlock", `{"data":"x"}`, nil, 400, `{"error":…`},

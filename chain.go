@@ -226,7 +226,8 @@ func (c cost) plus(d cost) cost { return cost{c.bytes + d.bytes, c.values + d.va
 // within은 비용이 Go 노드가 프레임 하나로 받는 한계 안인지 알려준다 (블록 수의 한계 maxBlocks는 decodeBlocks와 fitsInOneMessage가 본다).
 func (c cost) within() bool { return c.bytes <= maxFrameBytes && c.values <= maxLeaves }
 
-// dataFacts는 mu를 잠그기 전에 블록 하나에 대해 미리 계산한 것이다: data 배열의 주소, data의 머클 루트와 값의 수. 블록은 그 data 배열의 주소로 찾는다: 받은 블록과 생성할 블록의 data는 저마다 따로 만든
+// dataFacts는 mu를 잠그기 전에 블록 하나에 대해 미리 계산한 것이다: data 배열의 주소, data의 머클 루트와 값의 수.
+// 블록은 그 data 배열의 주소로 찾는다: 받은 블록과 생성할 블록의 data는 저마다 따로 만든
 // 배열이고, 블록은 만든 뒤에 바뀌지 않는다.
 type dataFacts struct {
 	data   *byte

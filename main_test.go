@@ -419,6 +419,19 @@ func TestWrite(t *testing.T) {
 		locked(func() { write(ws, tt.message()) })
 		check(t, "write("+tt.name+")", show(drain(ws)), show([]string{tt.want}))
 	}
+	// 챕터와 다른 점: 닫힌 소켓에는 보내지 않고, -trace와 노드의 페이지(이벤트 스트림)에도 보낸 것으로 보이지 않는다.
+	events := make(chan string, 8)
+	streams.Store(events, true)
+	t.Cleanup(func() { streams.Delete(events) })
+	open, closed := newTestSocket(t, "open"), newTestSocket(t, "closed")
+	locked(func() { closed.close(errors.New("gone")); write(closed, queryAllMsg()); write(open, queryAllMsg()) })
+	var sentTo []string
+	for len(events) > 0 {
+		if event := <-events; strings.Contains(event, `"dir":"→"`) {
+			sentTo = append(sentTo, regexp.MustCompile(`"peer":"(\w+)"`).FindStringSubmatch(event)[1])
+		}
+	}
+	check(t, "→ events for a write to a closed socket, then to an open one", show(sentTo), show([]string{"open"}))
 }
 
 // broadcast는 모든 소켓에 같은 바이트를 보내고, 그 바이트는 모든 소켓이 나눠 가진 프레임 하나이다.

@@ -277,8 +277,11 @@ func (ws *socket) on(event string, handler any) {
 // 잠근 채로 불러야 한다.
 func (ws *socket) send(message Message) {
 	if !ws.askedAll || message.Type != QUERY_ALL {
-		trace("→", ws.addr, describe(message.Type, message.Data))
-		ws.askedAll = enqueue(ws, frameOf(message)) && message.Type == QUERY_ALL || ws.askedAll // 넣지 못한 QUERY_ALL은 보낸 것으로 세지 않는다
+		queued := enqueue(ws, frameOf(message))
+		ws.askedAll = queued && message.Type == QUERY_ALL || ws.askedAll // 넣지 못한 QUERY_ALL은 보낸 것으로 세지 않는다
+		if queued {
+			trace("→", ws.addr, describe(message.Type, message.Data)) // -trace와 노드의 페이지에는 대기열에 넣은 메시지만 보인다
+		}
 	}
 }
 

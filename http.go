@@ -26,7 +26,7 @@ import (
 
 // initHttpServer는 ln(main이 미리 연 포트)에서 HTTP API를 연다. 체인과 소켓을 다루는 부분만 mu를 잠근다. (main.js 154–190행)
 // 챕터와 다른 점: 다른 사이트의 POST와 IP·localhost가 아닌 호스트는 거부하고, 경로의 대소문자와 끝의 /를 가리며, 요청에 한계가 있다 (README 표).
-// 챕터와 다른 점: Express의 ETag, 304, OPTIONS 응답이 없고, GET /(노드의 페이지)와 GET /events가 더 있다.
+// 챕터와 다른 점: 다른 메서드는 404 대신 405이고, Express의 ETag, 304, OPTIONS 응답, X-Powered-By가 없고, GET /(노드의 페이지)와 GET /events가 더 있다.
 func initHttpServer(ln net.Listener) {
 	app := http.NewServeMux() // const app = express(). app.use(bodyParser.json())은 readBody가 한다
 	// 챕터와 다른 점: 본문은 /mineBlock과 /addPeers에서만 읽는다 (README 표).
@@ -34,7 +34,7 @@ func initHttpServer(ln net.Listener) {
 	// GET /blocks: 블록체인 전체
 	app.HandleFunc("GET /blocks", func(res http.ResponseWriter, req *http.Request) {
 		mu.Lock()
-		text := stringifyChain(getBlockchain()) // JSON.stringify(getBlockchain())는 mu를 푼 뒤 text()가 한다
+		text := stringifyChain(getBlockchain()) // 바이트를 만들 함수: JSON.stringify(getBlockchain())는 mu를 푼 뒤 text()가 한다
 		mu.Unlock()
 		respond(res, http.StatusOK, "application/json", text()) // res.send(getBlockchain())
 	})
@@ -43,7 +43,7 @@ func initHttpServer(ln net.Listener) {
 	// 노트와 다른 점: 노트의 코드는 function (req, res) {/ 로, { 뒤에 /가 하나 더 있다 (문법 오류).
 	app.HandleFunc("POST /mineBlock", func(res http.ResponseWriter, req *http.Request) {
 		var data json.RawMessage
-		// 챕터와 다른 점: 배열이 아니거나 자바스크립트와 똑같이 읽을 수 없는 data("toString" 키, 1e400, \ud800 등)는 400이다 (README 표).
+		// 챕터와 다른 점: 배열이 아니거나 자바스크립트와 똑같이 읽을 수 없는 data("toString" 키, 1e400, \ud800 등)는 400, utf-8이 아닌 charset은 415이다 (README 표).
 		// Content-Type이 application/json이 아니면 챕터(body-parser)처럼 본문을 읽지 않아 data는 []이다.
 		if !readBody(res, req, "data", &data) { // const data = req.body.data || []
 			return

@@ -101,6 +101,8 @@ func initMessageHandler(ws *socket) {
 	// 챕터와 다른 점: JSON.stringify가 쓴 그대로의 {"type":정수,"data":null이나 문자열}이 아니거나 유효할 수
 	// 없거나 한계를 넘는 메시지는 처리하지 않고 "Ignored message …"를 출력하며, 다섯 번째에 연결을 닫는다
 	// (챕터는 넘어가거나, 처리하거나, 죽는다. README 표).
+	// 챕터와 다른 점: 챕터의 노드가 만든 블록이라도 data에 U+FFFD, 짝 없는 \ud800, 64단계 넘는 중첩이 있으면
+	// 받지 않는다 (자바스크립트와 똑같이 읽을 수 없어서).
 	// 챕터와 다른 점: 닫힌 소켓에 온 메시지는 버리고, 16 KiB를 넘는 메시지는 노드 전체에서 한 번에 둘까지만
 	// 읽고, 64 MiB를 넘는 프레임은 곧바로 연결을 닫는다.
 	ws.on("message", func(message Message) {
@@ -216,8 +218,8 @@ func responseLatestMsg() Message {
 // 노트와 다른 점: 노트는 서버 소켓이 클라이언트에게 보낸다고 적었다. 연결한 쪽도 받은 쪽도 write를 부른다.
 func write(ws *socket, message Message) {
 	// 챕터와 다른 점: 닫힌 소켓과 QUERY_ALL을 이미 보낸 피어에게는 보내지 않고, 너무 밀리거나 30초 안에 못
-	// 보내는 소켓은 닫는다. 모든 대기열이 128 MiB를 넘게 되면 가장 많이 밀린 다른 소켓을 닫거나, 소켓을 열어
-	// 둔 채 보내지 않는다 ("Not sending to …").
+	// 보내는 소켓은 닫는다. 모든 대기열이 128 MiB를 넘게 되면 가장 많이 밀린 소켓(이 소켓일 수도 있다)부터
+	// 닫거나, 이 메시지만 보내지 않는다 ("Not sending to …").
 	ws.send(message) // ws.send(JSON.stringify(message))
 }
 
@@ -282,7 +284,7 @@ var (
 )
 
 // on은 ws.on(event, handler)이다: Node처럼 handler를 그 이벤트의 핸들러들에 더한다. "message" 면 읽는 고루틴(readPump)을 띄우고,
-// "close" 면 소켓이 닫히기를 기다리는 고루틴을 띄운다. 핸들러는 늘 mu를 잠근 채로 불린다. mu를 잠근 채로 불러야 한다.
+// "close" 면 소켓이 닫힌 뒤에 부를 함수를 등록한다 (context.AfterFunc). 핸들러는 늘 mu를 잠근 채로 불린다. mu를 잠근 채로 불러야 한다.
 func (ws *socket) on(event string, handler any) {
 	ws.handlers[event] = append(ws.handlers[event], handler)
 	if event == "message" && ws.link != nil {

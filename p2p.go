@@ -202,12 +202,14 @@ func queryAllMsg() Message { return Message{Type: QUERY_ALL, Data: nil} }
 func queryChainLengthMsg() Message { return Message{Type: QUERY_LATEST, Data: nil} }
 
 // responseChainMsg는 내 블록체인 전체를 담은 응답이다. (main.js 289–294행)
-// 노트와 다른 점: 노트의 JSON.stringify([getBlockchain()])는 체인을 배열로 한 번 더 감싼다.
+// 노트와 다른 점: 노트의 JSON.stringify([getBlockchain()])는 체인을 배열로 한 번 더 감싼다. 노트의 주석("…객체로
+// 보낸다")과 달리 메시지를 만들 뿐이고(보내는 것은 write), data는 블록들을 JSON 문자열로 쓴 것이다.
 func responseChainMsg() Message {
 	return Message{Type: RESPONSE_BLOCKCHAIN, Data: getBlockchain()} // "data": JSON.stringify(getBlockchain())는 보낼 때 한다
 }
 
 // responseLatestMsg는 내 최신 블록 하나를 배열에 담은 응답이다. (main.js 296–301행)
+// 노트와 다른 점: 노트의 주석("…객체로 보낸다")과 달리 메시지를 만들 뿐이고(보내는 것은 write), data는 JSON 문자열이다.
 func responseLatestMsg() Message {
 	// "data": JSON.stringify([getLatestBlock()])는 보낼 때 한다
 	return Message{Type: RESPONSE_BLOCKCHAIN, Data: []Block{getLatestBlock()}}

@@ -88,8 +88,8 @@ func generateNextBlock(blockData json.RawMessage) Block {
 	return Block{Header: newBlockHeader, Data: blockData}
 }
 
-// getCurrentVersion은 이 노드가 생성하는 블록의 버전으로, 챕터 2의 package.json처럼 "2.1.0"이다. (main.js
-// 57–61행)
+// getCurrentVersion은 이 노드가 생성하는 블록의 버전으로, 챕터 2의 package.json처럼 "2.1.0"이다.
+// (main.js 57–61행)
 // 챕터와 다른 점: ./package.json을 읽지 않고 값을 코드에 적었다.
 func getCurrentVersion() string { return "2.1.0" }
 
@@ -107,8 +107,8 @@ func addBlock(newBlock Block) bool {
 	return false
 }
 
-// calculateHash는 version + index + previousHash + timestamp + merkleRoot 문자열의 SHA-256이다. (main.js
-// 75–77행)
+// calculateHash는 version + index + previousHash + timestamp + merkleRoot 문자열의 SHA-256이다.
+// (main.js 75–77행)
 // 챕터: return CryptoJS.SHA256(version + index + previousHash + timestamp +
 // merkleRoot).toString().toUpperCase(); 문자열 안의 해시는 64자리 대문자 16진수이고, 구한 해시도 JSON에서는
 // 그렇게 쓴다.

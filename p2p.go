@@ -81,8 +81,8 @@ func initP2PServer(ln net.Listener) {
 	log.Printf("Listening websocket p2p port on: %d", portOf(ln))
 }
 
-// initConnection은 새 연결을 sockets에 넣고, 핸들러들을 등록하고, 상대에게 최신 블록을 요청한다. (main.js
-// 198–203행)
+// initConnection은 새 연결을 sockets에 넣고, 핸들러들을 등록하고, 상대에게 최신 블록을 요청한다.
+// (main.js 198–203행)
 // 챕터와 다른 점: 첫 메시지가 5초 안에 오지 않는 연결은 닫는다 (readPump가 잰다).
 // 노트와 다른 점: 노트는 서버를 배열에 넣고 클라이언트에게 블록 길이를 보낸다고 적었다. 소켓을 넣고 피어에게
 // 최신 블록을 요청한다.

@@ -22,12 +22,10 @@ import (
 // 노드를 멈출 수 있어서).
 // 챕터와 다른 점: P2P는 IPv6 주소에서도 리슨한다 (챕터의 ws 1.x 서버는 IPv4의 0.0.0.0에서만).
 var (
-	httpHost = flag.String("http_host", "127.0.0.1", "HTTP API가 리슨할 주소")
-	// 챕터의 http_port
-	httpPort = flag.String("http_port", cmp.Or(os.Getenv("HTTP_PORT"), "3001"), "HTTP API 포트 (0이면 사용 가능한 임의의 포트)")
-	p2pHost  = flag.String("p2p_host", "", "P2P 웹소켓 서버가 리슨할 주소 (기본은 IPv6까지 모든 주소)")
-	// 챕터의 p2p_port
-	p2pPort    = flag.String("p2p_port", cmp.Or(os.Getenv("P2P_PORT"), "6001"), "P2P 웹소켓 포트 (0이면 사용 가능한 임의의 포트)")
+	httpHost   = flag.String("http_host", "127.0.0.1", "HTTP API가 리슨할 주소")
+	httpPort   = flag.String("http_port", cmp.Or(os.Getenv("HTTP_PORT"), "3001"), "HTTP API 포트 (0이면 사용 가능한 임의의 포트)") // 챕터의 http_port
+	p2pHost    = flag.String("p2p_host", "", "P2P 웹소켓 서버가 리슨할 주소 (기본은 IPv6까지 모든 주소)")
+	p2pPort    = flag.String("p2p_port", cmp.Or(os.Getenv("P2P_PORT"), "6001"), "P2P 웹소켓 포트 (0이면 사용 가능한 임의의 포트)") // 챕터의 p2p_port
 	startPeers = flag.String("peers", "", "시작할 때 한 번 연결할 피어들, 쉼표나 공백으로 구분 (예: ws://127.0.0.1:6002,ws://127.0.0.1:6003)")
 	tracing    = flag.Bool("trace", false, "P2P 메시지를 보내고 받을 때마다 한 줄씩 출력한다 (방향, 피어, 종류, 블록 범위)")
 )

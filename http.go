@@ -159,6 +159,7 @@ func serve(ln net.Listener, app *http.ServeMux, listening func()) *http.Server {
 		}
 		app.ServeHTTP(w, r)
 	})
+	guarded := http.NewCrossOriginProtection().Handler(limited) // 다른 사이트의 웹 페이지가 보낸 POST는 403
 	srv := &http.Server{Addr: ln.Addr().String(), Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if host := (&url.URL{Host: r.Host}).Hostname(); net.ParseIP(host) == nil && host != "localhost" {
 			sendError(w, http.StatusMisdirectedRequest, "use an IP address or localhost as the host")
@@ -166,7 +167,7 @@ func serve(ln net.Listener, app *http.ServeMux, listening func()) *http.Server {
 		}
 		ctx, cancel := context.WithTimeout(r.Context(), requestTimeout) // 슬롯을 기다리는 요청과 이벤트 스트림도 끝나게 한다
 		defer cancel()
-		http.NewCrossOriginProtection().Handler(limited).ServeHTTP(w, r.WithContext(ctx)) // 다른 사이트의 웹 페이지가 보낸 POST는 403
+		guarded.ServeHTTP(w, r.WithContext(ctx))
 	}), MaxHeaderBytes: maxHeaderBytes, ReadHeaderTimeout: 5 * time.Second, ReadTimeout: requestTimeout, WriteTimeout: requestTimeout,
 		IdleTimeout: 5 * time.Second, BaseContext: func(net.Listener) context.Context { return stopping }}
 	go func() { mu.Lock(); listening(); mu.Unlock(); srv.Serve(netutil.LimitListener(ln, maxHTTPConns)) }() // 챕터처럼 콜백 뒤에 요청을 받는다
@@ -187,18 +188,19 @@ func readBody(w http.ResponseWriter, r *http.Request, key string, v any) bool {
 		r.Body = http.NoBody
 	}
 	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxBodyBytes))
-	defer cpu()() // 읽은 본문을 파싱하는 동안 (cpuSlots)
+	body = bytes.TrimPrefix(body, []byte("\ufeff")) // body-parser(iconv-lite)처럼 UTF-8 BOM을 뗀다
+	defer cpu()()                                   // 읽은 본문을 파싱하는 동안 (cpuSlots)
 	fields, status := map[string]json.RawMessage{}, http.StatusBadRequest
-	switch start := bytes.TrimLeft(bytes.TrimPrefix(body, []byte("\ufeff")), " \t\r\n"); { // body-parser가 떼는 BOM과 JSON.parse가 건너뛰는 공백만
+	switch start := bytes.TrimLeft(body, " \t\r\n"); { // JSON.parse가 건너뛰는 공백만
 	case errors.As(err, new(*http.MaxBytesError)):
 		status, err = http.StatusRequestEntityTooLarge, fmt.Errorf("request body larger than %d bytes", maxBodyBytes)
-	case err != nil, len(body) == 0, string(body) == "\ufeff": // 빈 본문은 {}이다
+	case err != nil, len(body) == 0: // 빈 본문은 {}이다
 	case typeErr != nil || !strings.EqualFold(cmp.Or(params["charset"], "utf-8"), "utf-8"): // 같은 인자가 둘인 type도
 		status, err = http.StatusUnsupportedMediaType, errors.New("send the body as application/json in UTF-8")
 	case len(start) == 0 || start[0] != '{' && start[0] != '[': // body-parser의 strict: 객체나 배열만 받는다
 		err = errors.New(`the body must be a JSON object, like {"data":["hello"]}`)
-	case start[0] == '{' || !json.Valid(start):
-		err = json.Unmarshal(start, &fields)
+	case start[0] == '{' || !json.Valid(body):
+		err = json.Unmarshal(body, &fields)
 	}
 	value, _, canonicalErr := canonicalJSON(fields[key])
 	if fields[key] == nil || slices.Contains([]string{"null", "false", "0", `""`}, string(value)) {

@@ -115,11 +115,9 @@ func addBlock(newBlock Block) bool {
 // 챕터에 없는 최적화: + 대신 바이트 버퍼 하나에 차례로 이어 쓴다 (결과는 같고, 힙에 할당하지 않아 긴 체인을
 // 검증해도 mu를 짧게 잠근다).
 func calculateHash(version string, index int64, previousHash Hash, timestamp int64, merkleRoot Hash) Hash {
-	text := append(make([]byte, 0, 512), version...) // version
-	text = strconv.AppendInt(text, index, 10)        // + index
-	text = previousHash.appendHex(text)              // + previousHash
-	text = strconv.AppendInt(text, timestamp, 10)    // + timestamp
-	return sha256.Sum256(merkleRoot.appendHex(text)) // + merkleRoot
+	text := strconv.AppendInt(append(make([]byte, 0, 512), version...), index, 10) // version + index
+	text = strconv.AppendInt(previousHash.appendHex(text), timestamp, 10)          // + previousHash + timestamp
+	return sha256.Sum256(merkleRoot.appendHex(text))                               // + merkleRoot
 }
 
 // calculateHashForBlock은 블록 헤더의 다섯 값으로 블록 해시를 구한다. (main.js 79–87행)

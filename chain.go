@@ -325,7 +325,7 @@ func merkleRootOf(data json.RawMessage) Hash { return factsOf(data).root }
 // 바꾼 문자열이 이미 64자리 대문자 16진수면 그 값, 아니면 그 문자열의 SHA-256이다 (빈 문자열도 해시한다).
 func prepareData(data json.RawMessage, limit int) (facts dataFacts, err error) {
 	var texts []string // 값마다 String(value). 대부분의 data는 이스케이프 없는 문자열들이라 한 번에 읽는다 (String()은 그 자신)
-	if bytes.IndexByte(data, '\\') >= 0 || bytes.Contains(data, []byte("null")) || bytes.ContainsRune(data, utf8.RuneError) || json.Unmarshal(data, &texts) != nil {
+	if bytes.IndexByte(data, '\\') >= 0 || bytes.Contains(data, []byte("null")) || json.Unmarshal(data, &texts) != nil {
 		var values []any
 		dec := json.NewDecoder(bytes.NewReader(data))
 		dec.UseNumber()
@@ -397,8 +397,9 @@ func answerSize(s string) int { return len(s) + strings.Count(s, `"`) + strings.
 // canonicalJSON은 JSON.stringify(JSON.parse(raw))이다: 자바스크립트가 읽고 다시 쓴 문자열. 공백이 없어지고, 수는
 // 자바스크립트의 형식이 되고(1.0 → 1, 1e21 → 1e+21), 객체의 같은 키는 뒤의 값이 앞의 위치에 남고, 배열 인덱스 같은
 // 키("0", "1", …)는 자바스크립트의 객체처럼 앞에 작은 차례로 온다. Go가 자바스크립트와 같게 읽을 수 없는 값은 에러이다:
-// Infinity가 되는 수, 짝이 없는 서로게이트 이스케이프(\ud800)와 UTF-8이 아닌 바이트(자바스크립트는 그대로 두지만 Go는
-// U+FFFD로 읽는다: 그래서 U+FFFD 문자도 거부한다), maxDepth보다 깊은 값, String()이 닿는 곳(맨 위나 배열 안)의 객체에
+// Infinity가 되는 수, 짝이 없는 서로게이트 이스케이프(\ud800: 자바스크립트는 그대로 두고 Go는 U+FFFD로 읽는다. U+FFFD를
+// 읽은 값에 \ud로 시작하는 이스케이프가 있으면 거부한다), UTF-8이 아닌 바이트(둘 다 U+FFFD로 읽지만 그 개수가 다를 수
+// 있다), maxDepth보다 깊은 값, String()이 닿는 곳(맨 위나 배열 안)의 객체에
 // 있는 "toString" 키(그 String()은 자바스크립트에서 예외를 던진다). 부르는 곳(/mineBlock, readMessage)이 차이를 적는다.
 // nested는 raw 안의 값의 수이다 (맨 바깥 값은 빼고, 배열과 객체 안의 값까지).
 func canonicalJSON(raw []byte) (value json.RawMessage, nested int, err error) {
@@ -407,8 +408,8 @@ func canonicalJSON(raw []byte) (value json.RawMessage, nested int, err error) {
 	value, err = canonicalValue(dec, 0, true, &nested)
 	if _, end := dec.Token(); err == nil && end != io.EOF {
 		err = errors.New("more after the JSON value")
-	} else if err == nil && bytes.ContainsRune(value, utf8.RuneError) { // Go가 바꿔 읽은 것과 가릴 수 없어 U+FFFD는 모두 거부한다
-		err = errors.New("a byte that is not UTF-8, a \\ud800-\\udfff escape without its pair, or U+FFFD")
+	} else if err == nil && (!utf8.Valid(raw) || bytes.ContainsRune(value, utf8.RuneError) && bytes.Contains(bytes.ToLower(raw), []byte(`\ud`))) {
+		err = errors.New("a byte that is not UTF-8, or a \\ud800-\\udfff escape without its pair")
 	}
 	return value, nested - 1, err // 맨 바깥 값은 세지 않는다
 }

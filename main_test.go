@@ -720,8 +720,9 @@ func TestCanonicalJSON(t *testing.T) {
 		{`"a\b\f\n\r\t\u0001\u001f\u007f \"\\\/ 한글"`, "\"a\\b\\f\\n\\r\\t\\u0001\\u001f\x7f \\\"\\\\/ 한글\""},
 		{`"\ud83d\ude00"`, `"😀"`},                  // 짝을 이룬 서로게이트 이스케이프는 자바스크립트처럼 그 문자이다
 		{`"\ud800"`, ``},                           // 짝이 없으면 Go는 U+FFFD로 읽는다: 거부한다
-		{"\"\uFFFD\"", ``},                         // Go가 바꿔 읽은 것과 가릴 수 없어 U+FFFD 문자도 거부한다
-		{`"\ufffd"`, ``},                           // 이스케이프로 쓰면 Go가 바꿔 읽은 것과 가릴 수 없어 거부한다
+		{"\"\uFFFD\"", "\"\uFFFD\""},               // U+FFFD 문자는 둘 다 그 문자로 읽는다 (챕터의 노드가 UTF-8이 아닌 본문에서 만든다)
+		{`"\ufffd"`, "\"\uFFFD\""},                 // 이스케이프로 써도 그 문자이다
+		{`["\ufffd","\udc00"]`, ``},                // U+FFFD 옆에 짝 없는 이스케이프가 있으면 거부한다
 		{`"\\ud800 \\u2028"`, `"\\ud800 \\u2028"`}, // 역슬래시 문자 뒤의 글은 이스케이프가 아니다
 		{`{"4294967295":1,"4294967294":2,"01":3,"-1":4}`, `{"4294967294":2,"4294967295":1,"01":3,"-1":4}`},
 		{`1e400`, ``},            // 자바스크립트는 Infinity로 읽고 null로 쓴다
@@ -758,6 +759,7 @@ func TestReadMessage(t *testing.T) {
 		{"a lowercase previousHash", response(`[` + strings.Replace(block, genesisHash, strings.ToLower(genesisHash), 1) + `]`), false},
 		{"a data value written 1.0", response(`[` + strings.Replace(block, `"data":["r block 1"]`, `"data":[1.0]`, 1) + `]`), false},
 		{"a \\ud800 escape", `{"type":2,"data":"[\"\\ud800\"]"}`, false},
+		{"a U+FFFD in data (the chapter's node mines it from a body that is not UTF-8)", response(string(stringify(makeChain(2, "\uFFFD")))), true},
 		{"a block whose merkle root is not that of its data (it can never be valid)", response(`[` + strings.Replace(block, `["r block 1"]`, `["other data"]`, 1) + `]`), false},
 	} {
 		_, _, err := readMessage([]byte(tt.frame))
@@ -1557,6 +1559,7 @@ var interopKinds = []struct{ name, body, data string }{
 	// 수는 자바스크립트가 읽고 다시 쓴 꼴이다 (1.0 → 1, 1e21 → 1e+21, -0 → 0).
 	{"numbers", `{"data":[1.0, 1e21, -0, 1e-7, 0.1, 123456789012345678901234567890]}`, `[1,1e+21,0,1e-7,0.1,1.2345678901234568e+29]`},
 	{"null true false", `{"data":[null,true,false]}`, `[null,true,false]`},
+	{"U+FFFD", "{\"data\":[\"\uFFFD 깨진 글자\",\"\\ufffd\"]}", "[\"\uFFFD 깨진 글자\",\"\uFFFD\"]"}, // 챕터의 노드는 UTF-8이 아닌 본문의 글자를 U+FFFD로 읽는다
 	// 같은 키는 뒤의 값이 앞의 자리에 남고, 배열 인덱스인 키(2^32-2까지)가 작은 차례로 먼저 온다.
 	{"objects", `{"data":[{"b":1,"2":2,"1":3,"b":5,"01":0,"4294967295":7,"4294967294":6,"a":{"x":null}},{}]}`,
 		`[{"1":3,"2":2,"4294967294":6,"b":5,"01":0,"4294967295":7,"a":{"x":null}},{}]`},

@@ -101,7 +101,7 @@ func initMessageHandler(ws *socket) {
 	// 챕터와 다른 점: JSON.stringify가 쓴 그대로의 {"type":정수,"data":null이나 문자열}이 아니거나 유효할 수
 	// 없거나 한계를 넘는 메시지는 처리하지 않고 "Ignored message …"를 출력하며, 다섯 번째에 연결을 닫는다
 	// (챕터는 넘어가거나, 처리하거나, 죽는다. README 표).
-	// 챕터와 다른 점: 챕터의 노드가 만든 블록이라도 data에 U+FFFD, 짝 없는 \ud800, 64단계 넘는 중첩이 있으면
+	// 챕터와 다른 점: 챕터의 노드가 만든 블록이라도 data에 짝 없는 \ud800이나 64단계 넘는 중첩이 있으면
 	// 받지 않는다 (자바스크립트와 똑같이 읽을 수 없어서).
 	// 챕터와 다른 점: 닫힌 소켓에 온 메시지는 버리고, 16 KiB를 넘는 메시지는 노드 전체에서 한 번에 둘까지만
 	// 읽고, 64 MiB를 넘는 프레임은 곧바로 연결을 닫는다.
@@ -697,7 +697,7 @@ func receive(ws *socket, data []byte) {
 // 그렇게 파싱하고, 머클 루트와 해시를 미리 계산해 둔다 (decodeBlocks): 빈 배열, 구조가 틀린 블록(isValidBlockStructure와
 // withinLimits: 챕터는 addBlock이나 replaceChain에서야 거부한다), 64자리 대문자 16진수가 아닌 해시나 data와 맞지
 // 않는 머클 루트(유효할 수 없는 블록, prepareBlocks), 32,768개가 넘는 블록이나 2^20개가 넘는 data 값, Go가 자바스크립트와 같게 읽지 못하는
-// data(canonicalJSON: 짝이 없는 \ud800, U+FFFD, 중첩 깊이 64단계를 넘는 값)와 "toString" 키가 든 메시지는 통째로 거부한다. 모르는 type은 챕터처럼 받고
+// data(canonicalJSON: 짝이 없는 \ud800, 중첩 깊이 64단계를 넘는 값)와 "toString" 키가 든 메시지는 통째로 거부한다. 모르는 type은 챕터처럼 받고
 // 넘어간다. 여러 프레임으로 나눈 메시지는 프레임마다 따로 읽어 잘못된 메시지가 된다 (readPump).
 func readMessage(frame []byte) (message Message, prepared []dataFacts, err error) {
 	var wire struct {

@@ -1,6 +1,5 @@
-// chain.go는 챕터 1의 블록 구조를 옮긴 것이다. 블록, 해시, 머클 루트, 검증, 블록 추가가 있다. 챕터 2의
-// replaceChain은 챕터에서처럼 p2p.go의 끝(mineBlock 다음)에 있다. Go 문법은 README의 「Go를 처음 보면」 표에,
-// 챕터와 다른 점의 자세한 목록은 「챕터와 다른 점 (함수마다)」 표에 있다.
+// chain.go는 챕터 1의 블록 구조이다: 블록, 해시, 머클 루트, 검증, 블록 추가. 챕터 2의 replaceChain은 챕터처럼
+// p2p.go의 끝에 있다. 챕터와 다른 점의 자세한 목록은 README의 「챕터와 다른 점 (함수마다)」 표에 있다.
 package main
 
 import (
@@ -21,10 +20,9 @@ import (
 	"unicode/utf8"
 )
 
-// BlockHeader는 챕터의 class BlockHeader이다. JSON 키 순서도 챕터와 같다. (main.js 7–15행) Hash(배너 아래)는
-// SHA-256의 32바이트이다. JSON에서는 챕터처럼 64자리 대문자 16진수 문자열로 직렬화하고 파싱한다.
-// 챕터와 다른 점: 해시가 64자리 대문자 16진수가 아니거나, index나 timestamp가 1.5처럼 정수가 아니거나, 한계를
-// 넘는 블록은 받지 않는다.
+// BlockHeader는 챕터의 class BlockHeader이다. (main.js 7–15행) Hash는 SHA-256의 32바이트이고, JSON에서는 챕터처럼
+// 64자리 대문자 16진수 문자열이다.
+// 챕터와 다른 점: 해시가 64자리 대문자 16진수가 아니거나 index, timestamp가 1.5처럼 정수가 아닌 블록은 받지 않는다.
 type BlockHeader struct {
 	Version      string `json:"version"`
 	Index        int64  `json:"index"`
@@ -33,20 +31,17 @@ type BlockHeader struct {
 	MerkleRoot   Hash   `json:"merkleRoot"`
 }
 
-// Block은 챕터의 class Block이다. 헤더와 데이터로 되어 있다. (main.js 17–22행)
+// Block은 챕터의 class Block이다. (main.js 17–22행)
 type Block struct {
 	Header BlockHeader     `json:"header"`
-	Data   json.RawMessage `json:"data"` // 챕터와 다른 점: 배열만, 1 MiB까지. JSON.stringify로 직렬화한 [값,값,…] 그대로 둔다
-	// 챕터에 없는 필드: 이 블록과 이 블록까지의 체인을 한 메시지로 보낼 때의 크기 (배너 아래, 임베딩한 필드)
-	costs
+	Data   json.RawMessage `json:"data"` // JSON.stringify가 쓴 [값,값,…] 그대로. 챕터와 다른 점: 배열만, 1 MiB까지
+	costs                  // 챕터에 없는 필드(배너 아래): 이 블록까지의 체인을 한 메시지로 보낼 때의 크기
 }
 
-// Node.js는 핸들러를 한 번에 하나씩 실행하므로 챕터는 전역 변수를 그냥 쓴다.
-// Go에서는 요청과 받은 메시지가 동시에 실행되므로, 뮤텍스 mu가 그 "한 번에 하나"를 대신한다.
-// 챕터의 로직은 mu를 잠근 채 실행되고, 받은 메시지의 파싱과 (대부분의) 머클 루트 계산은 그 전에 한다.
-// 그래서 blockchain과 sockets(p2p.go)는 챕터처럼 보통 전역 변수이다.
+// Node는 핸들러를 한 번에 하나씩 실행해서 챕터는 전역 변수를 그냥 쓴다. Go에서는 뮤텍스 mu가 그 "한 번에 하나"를
+// 대신한다: 챕터의 로직은 mu를 잠근 채 실행된다.
 var (
-	mu         sync.Mutex // blockchain, sockets, 그리고 주석에 "mu로 보호한다"고 적은 값들을 보호한다
+	mu         sync.Mutex // blockchain, sockets(p2p.go), 그리고 배너 아래에 "mu로 보호한다"고 적은 값들을 보호한다
 	blockchain = []Block{getGenesisBlock()}
 )
 
@@ -64,17 +59,13 @@ func getGenesisBlock() Block {
 	const timestamp = 1231006505 // 2009/01/03 6:15pm (UTC)
 	data := json.RawMessage(`["The Times 03/Jan/2009 Chancellor on brink of second bailout for banks"]`)
 
-	// 머클 루트는 npm merkle을 옮긴 merkleRootOf(배너 아래)가 구한다. 리프 노드는 값마다 String(값)의
-	// SHA-256이고 (이미 64자리 대문자 16진수면 그 값: merkle 0.6.0의 merkle.js 35–46행), 이웃 둘을 이어
-	// 해시하며 올라간다. 홀수로 남은 마지막 노드는 그대로 올라간다.
-	merkleRoot := merkleRootOf(data) // merkle("sha256").sync(data).root() || '0'.repeat(64)
+	merkleRoot := merkleRootOf(data) // merkle("sha256").sync(data).root() || '0'.repeat(64): npm merkle은 배너 아래에 옮겼다
 
 	header := BlockHeader{version, index, previousHash, timestamp, merkleRoot}
 	return Block{Header: header, Data: data}
 }
 
 // generateNextBlock은 마지막 블록 다음에 올 새 블록을 blockData로 생성한다. (main.js 43–55행)
-// blockData는 JSON.stringify로 직렬화한 형식의 배열이다. /mineBlock의 readBody가 그렇게 만든다.
 func generateNextBlock(blockData json.RawMessage) Block {
 	previousBlock := getLatestBlock()
 	currentVersion := getCurrentVersion()
@@ -88,8 +79,7 @@ func generateNextBlock(blockData json.RawMessage) Block {
 	return Block{Header: newBlockHeader, Data: blockData}
 }
 
-// getCurrentVersion은 이 노드가 생성하는 블록의 버전으로, 챕터 2의 package.json처럼 "2.1.0"이다.
-// (main.js 57–61행)
+// getCurrentVersion은 이 노드가 생성하는 블록의 버전, 챕터 2의 package.json에 적힌 "2.1.0"이다. (main.js 57–61행)
 // 챕터와 다른 점: ./package.json을 읽지 않고 값을 코드에 적었다.
 func getCurrentVersion() string { return "2.1.0" }
 
@@ -98,8 +88,7 @@ func getCurrentTimestamp() int64 { return (time.Now().UnixMilli() + 500) / 1000 
 
 // addBlock은 새 블록이 마지막 블록 위에 올 수 있으면 체인에 추가하고 true를 반환한다. (main.js 67–73행)
 func addBlock(newBlock Block) bool {
-	// 챕터와 다른 점: 체인 전체가 메시지 하나(64 MiB, 블록 32,768개 등)에 들지 않게 되면 추가하지 않는다
-	// ("Not adding block …").
+	// 챕터와 다른 점: 체인이 메시지 하나(64 MiB, 블록 32,768개)에 들지 않게 되면 추가하지 않는다 ("Not adding block").
 	if isValidNewBlock(newBlock, getLatestBlock()) && fitsInOneMessage(&newBlock) {
 		blockchain = append(blockchain, newBlock)
 		return true
@@ -107,13 +96,8 @@ func addBlock(newBlock Block) bool {
 	return false
 }
 
-// calculateHash는 version + index + previousHash + timestamp + merkleRoot 문자열의 SHA-256이다.
-// (main.js 75–77행)
-// 챕터: return CryptoJS.SHA256(version + index + previousHash + timestamp +
-// merkleRoot).toString().toUpperCase(); 문자열 안의 해시는 64자리 대문자 16진수이고, 구한 해시도 JSON에서는
-// 그렇게 쓴다.
-// 챕터에 없는 최적화: + 대신 바이트 버퍼 하나에 차례로 이어 쓴다 (결과는 같고, 힙에 할당하지 않아 긴 체인을
-// 검증해도 mu를 짧게 잠근다).
+// calculateHash는 version + index + previousHash + timestamp + merkleRoot 문자열의 SHA-256이다. (main.js 75–77행)
+// 챕터에 없는 최적화: + 대신 버퍼 하나에 차례로 이어 쓴다 (결과는 같고, 메모리를 할당하지 않는다).
 func calculateHash(version string, index int64, previousHash Hash, timestamp int64, merkleRoot Hash) Hash {
 	text := strconv.AppendInt(append(make([]byte, 0, 512), version...), index, 10) // version + index
 	text = strconv.AppendInt(previousHash.appendHex(text), timestamp, 10)          // + previousHash + timestamp
@@ -134,8 +118,7 @@ func calculateHashForBlock(block Block) Hash {
 // isValidNewBlock은 newBlock이 previousBlock 바로 다음 블록으로 맞는지 검사한다. (main.js 89–110행)
 func isValidNewBlock(newBlock Block, previousBlock Block) bool {
 	if !isValidBlockStructure(newBlock) {
-		// 챕터와 다른 점: 여기까지 오지 않는다 (받은 블록은 readMessage가, 생성할 블록은 readBody가 먼저
-		// 거른다)
+		// 챕터와 다른 점: 받은 블록과 생성할 블록은 먼저 걸러서, 이 줄은 출력되지 않는다.
 		log.Printf("invalid block structure: %s", stringify(newBlock))
 		return false
 	} else if previousBlock.Header.Index+1 != newBlock.Header.Index {
@@ -146,8 +129,7 @@ func isValidNewBlock(newBlock Block, previousBlock Block) bool {
 		return false
 	} else if (string(newBlock.Data) != "[]" && merkleRootOf(newBlock.Data) != newBlock.Header.MerkleRoot) || // data.length !== 0
 		(string(newBlock.Data) == "[]" && (Hash{}) != newBlock.Header.MerkleRoot) { // '0'.repeat(64): 빈 data의 머클 루트
-		// 챕터와 다른 점: 여기까지 오지 않는다 (받은 블록은 readMessage가 먼저 거르고, 생성한 블록은 같은
-		// data로 구한다)
+		// 챕터와 다른 점: 받은 블록은 받을 때 머클 루트를 검사해서, 이 줄은 출력되지 않는다.
 		log.Println("Invalid merkleRoot")
 		return false
 	}
@@ -155,11 +137,9 @@ func isValidNewBlock(newBlock Block, previousBlock Block) bool {
 }
 
 // isValidBlockStructure는 블록의 각 값이 맞는 타입인지 검사한다. (main.js 112–119행)
-// 챕터와 다른 점: 받은 블록은 받을 때 이 검사를 하고, JSON.stringify가 쓴 형식 그대로인지도 본다.
+// 챕터와 다른 점: typeof 다섯 대신 Go의 타입이 검사한다: index가 1.5인 블록처럼 그 타입으로 읽히지 않는 블록은 받을
+// 때 거부한다.
 func isValidBlockStructure(block Block) bool {
-	// 챕터의 typeof 검사 다섯(version, previousHash, merkleRoot는 'string', index, timestamp는 'number')은
-	// Go에서는 늘 참이다: 값의 타입이 string, Hash, int64로 정해져 있다. 그 타입으로 읽을 수 없는 블록은 받을
-	// 때 거부한다.
 	return len(block.Data) >= 2 && block.Data[0] == '[' // 챕터와 다른 점: typeof(data) === 'object' 대신 배열인지 본다
 }
 
@@ -169,10 +149,8 @@ func isValidChain(blockchainToValidate []Block) bool {
 	if string(stringify(blockchainToValidate[0])) != string(stringify(getGenesisBlock())) {
 		return false
 	}
-	// tempBlocks는 검사를 마친 블록들이다 (챕터: const tempBlocks = [blockchainToValidate[0]]).
-	// 챕터에 없는 최적화: 새 배열 대신 받은 체인의 배열을 함께 써서, append(push)가 각 블록을 제자리에 다시
-	// 쓰고 메모리를 할당하지 않는다.
-	tempBlocks := blockchainToValidate[:1]
+	// 챕터에 없는 최적화: tempBlocks는 새 배열 대신 받은 체인의 배열을 함께 쓴다 (append가 블록을 제자리에 다시 쓴다).
+	tempBlocks := blockchainToValidate[:1] // const tempBlocks = [blockchainToValidate[0]]
 	for i := 1; i < len(blockchainToValidate); i++ {
 		if isValidNewBlock(blockchainToValidate[i], tempBlocks[i-1]) {
 			tempBlocks = append(tempBlocks, blockchainToValidate[i]) // tempBlocks.push(blockchainToValidate[i])

@@ -1,6 +1,5 @@
-// http.go는 챕터 2의 HTTP API(Express의 app.get, app.post)를 옮긴 것이다. 노드의 페이지(page.html)도 여기서
-// 보낸다. Go 문법은 README의 「Go를 처음 보면」 표에, 챕터와 다른 점의 자세한 목록은 「챕터와 다른 점
-// (함수마다)」 표에 있다.
+// http.go는 챕터 2의 HTTP API(Express의 app.get, app.post)이다. 노드의 페이지(page.html)도 여기서 보낸다. 챕터와
+// 다른 점의 자세한 목록은 README의 「챕터와 다른 점 (함수마다)」 표에 있다.
 package main
 
 import (
@@ -27,18 +26,16 @@ import (
 
 // initHttpServer는 ln(main이 미리 연 포트)에서 HTTP API를 연다. 체인과 소켓을 다루는 부분만 mu를 잠근다.
 // (main.js 154–190행)
-// 챕터와 다른 점: 다른 사이트의 POST와 IP·localhost가 아닌 호스트는 거부하고, 경로의 대소문자와 끝의 /를
-// 가리며, 요청에 한계가 있다 (README 표).
-// 챕터와 다른 점: 다른 메서드는 404 대신 405이고, Express의 ETag, 304, OPTIONS 응답, X-Powered-By가 없고, GET
-// /(노드의 페이지)와 GET /events가 더 있다.
+// 챕터와 다른 점: 다른 사이트의 POST와 IP·localhost가 아닌 호스트는 거부하고, 요청의 수와 크기에 한계가 있다.
+// 챕터와 다른 점: 다른 메서드는 404 대신 405이고, ETag와 OPTIONS 응답이 없고, GET /(노드의 페이지)와 GET /events가 있다.
 func initHttpServer(ln net.Listener) {
-	app := http.NewServeMux() // const app = express(). app.use(bodyParser.json())은 readBody가 한다
-	// 챕터와 다른 점: 본문은 /mineBlock과 /addPeers에서만 읽는다 (README 표).
+	app := http.NewServeMux() // const app = express()
+	// 챕터와 다른 점: app.use(bodyParser.json())과 달리 본문은 /mineBlock과 /addPeers에서만 읽는다 (readBody).
 
 	// GET /blocks: 블록체인 전체
 	app.HandleFunc("GET /blocks", func(res http.ResponseWriter, req *http.Request) {
 		mu.Lock()
-		text := stringifyChain(getBlockchain()) // 바이트를 만들 함수: JSON.stringify(getBlockchain())는 mu를 푼 뒤 text()가 한다
+		text := stringifyChain(getBlockchain()) // JSON.stringify(getBlockchain())는 mu를 푼 뒤 text()가 한다
 		mu.Unlock()
 		respond(res, http.StatusOK, "application/json", text()) // res.send(getBlockchain())
 	})
@@ -47,16 +44,15 @@ func initHttpServer(ln net.Listener) {
 	// 노트와 다른 점: 노트의 코드는 function (req, res) {/ 로, { 뒤에 /가 하나 더 있다 (문법 오류).
 	app.HandleFunc("POST /mineBlock", func(res http.ResponseWriter, req *http.Request) {
 		var data json.RawMessage
-		// 챕터와 다른 점: 배열이 아니거나 자바스크립트와 똑같이 읽을 수 없는 data("toString" 키, 1e400,
-		// \ud800 등)는 400, utf-8이 아닌 charset은 415이다 (README 표). Content-Type이 application/json이
-		// 아니면 챕터(body-parser)처럼 본문을 읽지 않아 data는 []이다.
+		// 챕터와 다른 점: 배열이 아니거나 자바스크립트와 똑같이 읽을 수 없는 data("toString" 키, 1e400, \ud800 등)는
+		// 400, utf-8이 아닌 charset은 415이다.
 		if !readBody(res, req, "data", &data) { // const data = req.body.data || []
 			return
 		}
 		mu.Lock()
 		newBlock := mineBlock(data)
 		mu.Unlock()
-		// 챕터와 다른 점: 배열 data도 체인이 가득 차면(addBlock의 한계) 400이다.
+		// 챕터와 다른 점: 체인이 가득 차 addBlock이 거부해도 400이다.
 		if newBlock == nil { // newBlock === null
 			respond(res, http.StatusBadRequest, "text/html", []byte("Bad Request")) // res.status(400).send('Bad Request')
 			return
@@ -72,8 +68,7 @@ func initHttpServer(ln net.Listener) {
 	// POST /stop: 응답한 뒤 프로세스를 끝낸다
 	app.HandleFunc("POST /stop", func(res http.ResponseWriter, req *http.Request) {
 		respond(res, http.StatusOK, "application/json", stringify(map[string]string{"msg": "Stopping server"}))
-		// 챕터와 다른 점: process.exit()로 바로 끝내지 않고, 응답이 나간 뒤 run(main.go)이 끝낸다 (2초까지,
-		// 그동안 P2P는 계속 동작한다).
+		// 챕터와 다른 점: process.exit() 대신, 응답이 나간 뒤 run(main.go)이 끝낸다 (2초까지 기다린다).
 		stop()
 	})
 
@@ -91,12 +86,10 @@ func initHttpServer(ln net.Listener) {
 	})
 
 	// POST /addPeers {"peers":[…]}: 피어마다 웹소켓을 연다.
-	// 노트와 다른 점: 노트는 /addpeers로 적었다. Express는 대소문자를 가리지 않아 챕터에서도 되므로 그 철자도
-	// 받는다.
+	// 노트와 다른 점: 노트는 /addpeers로 적었다. Express는 대소문자를 가리지 않으므로 그 철자도 받는다.
 	addPeers := func(res http.ResponseWriter, req *http.Request) {
 		var peers []string
-		// 챕터와 다른 점: 잘못된 peers(배열이 아닌 것, 64개 넘게)는 400이고, null과 호스트가 없는 주소는
-		// "Connection failed …"를 출력하고 건너뛴다 (README 표).
+		// 챕터와 다른 점: 배열이 아니거나 64개가 넘는 peers는 400이고, null과 호스트가 없는 주소는 건너뛴다.
 		if !readBody(res, req, "peers", &peers) { // const peers = req.body.peers || []
 			return
 		} else if len(peers) > maxPeers {

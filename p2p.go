@@ -1,12 +1,9 @@
-// p2p.go는 챕터 2를 옮긴 것이다: 웹소켓, 메시지, 브로드캐스트, handleBlockchainResponse, mineBlock,
-// replaceChain. 배너 아래는 ws.on(socket.on)과 ws.send(socket.send)부터 읽으면 된다. Go 문법은 README의
-// 「Go를 처음 보면」 표에, 챕터와 다른 점의 자세한 목록은 「챕터와 다른 점 (함수마다)」 표에 있다.
+// p2p.go는 챕터 2이다: 웹소켓, 메시지, 브로드캐스트, handleBlockchainResponse, mineBlock, replaceChain. 챕터와 다른
+// 점의 자세한 목록은 README의 「챕터와 다른 점 (함수마다)」 표에 있다.
 //
-// 노트와 다른 점(이름과 문자열의 오타는 여기 한 번만 적는다): 노트의 코드에 "listeing …on:",
-// intiMessageHandler, MassgeType, " we got:", Receied, "connection failed", responselaatestMsg로 적은 것은
-// 챕터에서 "Listening …on: ", initMessageHandler, MessageType, " We got: ", Received, "Connection failed",
-// responseLatestMsg이다. 노트의 설명에 "자산의"는 "자신의"이다. 코드 안의 「노트와 다른 점」은 노트가 뜻을
-// 다르게 설명한 곳이다.
+// 노트와 다른 점(오타는 여기 한 번만 적는다): 노트의 listeing, intiMessageHandler, MassgeType, we got:, Receied,
+// connection failed, responselaatestMsg, 자산의는 챕터에서 Listening, initMessageHandler, MessageType, We got:,
+// Received, Connection failed, responseLatestMsg, 자신의이다.
 package main
 
 import (
@@ -45,47 +42,42 @@ const (
 	RESPONSE_BLOCKCHAIN MessageType = 2
 )
 
-// Message는 웹소켓 프레임 하나에 담기는 {"type":T,"data":D}이다. 요청의 data는 null이다. 응답의 data는 블록
-// 배열을 JSON.stringify 한 문자열이라, 프레임은 JSON 안의 JSON이다:
-// {"type":2,"data":"[{\"header\":{…},\"data\":[…]}]"}. Go의 Data에는 그 문자열 대신 블록 배열을 담는다.
-// 문자열로 직렬화하는 일과 파싱하는 일은 보낼 때와 받을 때 mu 밖에서 한다.
+// Message는 웹소켓 프레임 하나에 담기는 {"type":T,"data":D}이다. 응답의 data는 블록 배열을 JSON.stringify 한
+// 문자열이다. Go의 Data는 그 문자열 대신 블록 배열이다: 보낼 때 문자열로 쓰고, 받을 때 파싱한다 (둘 다 mu 밖에서).
 type Message struct {
 	Type MessageType `json:"type"`
 	Data []Block     `json:"data"` // 요청이면 nil(null)
 }
 
-// sockets는 연결된 웹소켓들이다 (챕터의 var sockets = []). blockchain처럼 mu로 보호한다. (main.js 150행)
+// sockets는 연결된 웹소켓들이다. blockchain처럼 mu로 보호한다. (main.js 150행)
 var sockets []*socket
 
-// socket은 웹소켓 하나이다 (챕터의 ws). ws.on으로 핸들러를 등록하고 ws.send로 보낸다.
-// 챕터와 다른 점: 열린 소켓의 에러는 "close"로만 알리고, 닫는 프레임, 압축, 나눈 메시지, RSV 비트 검사가 없다
-// (README 표).
+// socket은 웹소켓 하나(챕터의 ws)이다. ws.on(이름, 함수)은 핸들러를 등록하고, ws.send(메시지)는 보낼 대기열에 넣는다.
+// 메시지가 오면 이 소켓의 고루틴이 파싱한 뒤 mu를 잠그고 "message" 핸들러를 부른다 (배너 아래의 readPump).
+// 챕터와 다른 점: 열린 소켓의 에러는 "close"로만 알리고, 압축과 나눈 메시지를 쓰지 않는다.
 type socket struct {
 	url   string // ws.url: 우리가 연결한 피어면 그 주소, 들어온 연결이면 ""
-	*conn        // 챕터에 없는 필드: 연결과 보낼 대기열 (배너 아래). 임베딩해서 ws.addr처럼 그 필드를 바로 쓴다
+	*conn        // 챕터에 없는 필드(배너 아래): 연결과 보낼 대기열. ws.addr처럼 그 필드를 바로 쓴다
 }
 
 // getSockets는 연결된 소켓들을 반환한다. (main.js 152행)
 func getSockets() []*socket { return sockets }
 
-// initHttpServer(main.js 154–190행)는 챕터에서 여기 있지만 http.go로 옮겼다.
+// initHttpServer(main.js 154–190행)는 http.go에 있다.
 
-// initP2PServer는 ln(main이 미리 연 포트)에서 웹소켓 서버를 열고, 연결이 올 때마다 initConnection을 부른다.
+// initP2PServer는 ln(main이 미리 연 포트)에서 웹소켓 서버를 열고, 연결마다 initConnection을 부른다.
 // (main.js 192–196행)
-// 노트와 다른 점: 노트는 server.on이 연결을 "대기열"에 올린다고 적었다. 실제로는 연결마다 부를 함수를 등록한다.
+// 노트와 다른 점: server.on은 연결을 "대기열"에 올리지 않고, 연결마다 부를 함수를 등록한다.
 func initP2PServer(ln net.Listener) {
-	// 챕터와 다른 점: 이 노드 자신의 연결과 Origin 헤더가 http://localhost/가 아닌 연결(웹 페이지 등)은
-	// 거부하고, 연결 수와 핸드셰이크에 한계가 있다.
+	// 챕터와 다른 점: 이 노드 자신과 웹 페이지(Origin 헤더)의 연결은 거부하고, 연결 수에 한계가 있다.
 	newServer(ln, func(ws *socket) { initConnection(ws) }) // new WebSocket.Server(…), server.on("connection", …)
 	// 챕터와 다른 점: 실제로 리슨하는 포트를 출력한다 (-p2p_port 0이면 운영체제가 고른 포트).
 	log.Printf("Listening websocket p2p port on: %d", portOf(ln))
 }
 
-// initConnection은 새 연결을 sockets에 넣고, 핸들러들을 등록하고, 상대에게 최신 블록을 요청한다.
-// (main.js 198–203행)
-// 챕터와 다른 점: 첫 메시지가 5초 안에 오지 않는 연결은 닫는다 (readPump가 잰다).
-// 노트와 다른 점: 노트는 서버를 배열에 넣고 클라이언트에게 블록 길이를 보낸다고 적었다. 소켓을 넣고 피어에게
-// 최신 블록을 요청한다.
+// initConnection은 새 연결을 sockets에 넣고, 핸들러들을 등록하고, 상대에게 최신 블록을 요청한다. (main.js 198–203행)
+// 챕터와 다른 점: 첫 메시지가 5초 안에 오지 않는 연결은 닫는다.
+// 노트와 다른 점: 노트는 서버를 넣고 블록 길이를 보낸다고 적었다. 넣는 것은 소켓이고, 보내는 것은 최신 블록의 요청이다.
 func initConnection(ws *socket) {
 	sockets = append(sockets, ws) // sockets.push(ws)
 	initMessageHandler(ws)
@@ -94,17 +86,12 @@ func initConnection(ws *socket) {
 }
 
 // initMessageHandler는 소켓에 메시지가 올 때마다 그 종류에 따라 처리하게 한다. (main.js 205–221행)
-// 노트와 다른 점: 노트는 ws.on이 소켓을 "메세지 대기열"에 올린다고 적었다. 실제로는 함수를 등록한다.
+// 노트와 다른 점: ws.on은 소켓을 "메세지 대기열"에 올리지 않고, 메시지마다 부를 함수를 등록한다.
 func initMessageHandler(ws *socket) {
-	// const message = JSON.parse(data)는 mu를 잠그기 전에 readMessage가 하고, 이 핸들러는 receive가 mu를 잠근
-	// 채로 부른다.
-	// 챕터와 다른 점: JSON.stringify가 쓴 그대로의 {"type":정수,"data":null이나 문자열}이 아니거나 유효할 수
-	// 없거나 한계를 넘는 메시지는 처리하지 않고 "Ignored message …"를 출력하며, 다섯 번째에 연결을 닫는다
-	// (챕터는 넘어가거나, 처리하거나, 죽는다. README 표).
-	// 챕터와 다른 점: 챕터의 노드가 만든 블록이라도 data에 짝 없는 \ud800이나 64단계 넘는 중첩이 있으면
-	// 받지 않는다 (자바스크립트와 똑같이 읽을 수 없어서).
-	// 챕터와 다른 점: 닫힌 소켓에 온 메시지는 버리고, 16 KiB를 넘는 메시지는 노드 전체에서 한 번에 둘까지만
-	// 읽고, 64 MiB를 넘는 프레임은 곧바로 연결을 닫는다.
+	// const message = JSON.parse(data)는 readMessage가 mu를 잠그기 전에 했다.
+	// 챕터와 다른 점: JSON.stringify가 쓴 형식이 아니거나 유효할 수 없거나 한계를 넘는 메시지는 처리하지 않고
+	// "Ignored message …"를 출력하며, 다섯 번째에 연결을 닫는다 (64 MiB를 넘는 프레임은 곧바로 닫는다).
+	// 챕터와 다른 점: 챕터의 노드가 만든 블록이라도 data에 짝 없는 \ud800이나 64단계 넘는 중첩이 있으면 받지 않는다.
 	ws.on("message", func(message Message) {
 		switch message.Type {
 		case QUERY_LATEST:
@@ -120,69 +107,57 @@ func initMessageHandler(ws *socket) {
 // initErrorHandler는 소켓이 닫히거나 에러가 나면 closeConnection을 부른다. (main.js 223–226행)
 func initErrorHandler(ws *socket) {
 	ws.on("close", func() { closeConnection(ws) })
-	// 챕터와 다른 점: 열린 소켓의 에러도 "close"로 오므로 closeConnection은 한 번만 불린다
+	// 챕터와 다른 점: 열린 소켓의 에러도 "close"로 오므로 이 핸들러는 불리지 않는다.
 	ws.on("error", func() { closeConnection(ws) })
 }
 
 // closeConnection은 닫힌 소켓을 sockets에서 뺀다. (main.js 228–231행)
 func closeConnection(ws *socket) {
-	// 챕터와 다른 점: 닫힌 이유도 출력하고, 들어온 연결은 ws.url(undefined) 대신 상대의 주소를 출력한다
-	// (%.200s: 200자까지).
+	// 챕터와 다른 점: 닫힌 이유와, 들어온 연결이면 ws.url(undefined) 대신 상대의 주소를 출력한다.
 	log.Printf("Connection failed to peer: %.200s (%.200v)", cmp.Or(ws.url, ws.addr), ws.reason())
-	// 챕터와 다른 점: 그 소켓만 뺀다 (챕터에서 두 번 불리면 splice(-1, 1)이 다른 소켓을 뺀다).
+	// 챕터와 다른 점: 그 소켓만 뺀다 (챕터는 두 번 불리면 splice(-1, 1)이 다른 소켓을 뺀다).
 	sockets = slices.DeleteFunc(sockets, func(s *socket) bool { return s == ws }) // sockets.splice(sockets.indexOf(ws), 1)
 }
 
-// connectToPeers는 받은 피어 주소마다 웹소켓을 열고, 열리면 initConnection을 부른다. 연결을 기다리지는
-// 않는다. (main.js 233–241행)
-// 노트와 다른 점: 노트는 peer를 포트 번호라 적었다. peer는 ws://… 주소이다 (소켓은 연결이 열리면
-// initConnection이 배열에 넣는다).
+// connectToPeers는 받은 피어 주소마다 웹소켓을 열고, 열리면 initConnection을 부른다. (main.js 233–241행)
+// 노트와 다른 점: peer는 포트 번호가 아니라 ws://… 주소이다.
 func connectToPeers(newPeers []string) {
 	for _, peer := range newPeers {
-		// 챕터와 다른 점: ws://가 아니거나 이미 연결한 주소, 이 노드 자신, 너무 많거나 늦은 연결은 "error"가
-		// 된다 (README 표).
+		// 챕터와 다른 점: ws://가 아니거나 이미 연결한 주소, 이 노드 자신, 너무 많거나 늦은 연결은 "error"가 된다.
 		ws := newWebSocket(peer) // const ws = new WebSocket(peer)
 		ws.on("open", func() { initConnection(ws) })
-		// 챕터와 다른 점: 주소와 이유도 출력하고, 열린 뒤에는 불리지 않는다.
+		// 챕터와 다른 점: 주소와 이유도 출력한다.
 		ws.on("error", func() { log.Printf("Connection failed: %.200q: %.200v", peer, ws.reason()) })
 	}
 }
 
-// handleBlockchainResponse는 받은 블록들을 보고 내 체인에 추가할지, 체인 전체를 요청할지, 체인을 교체할지
-// 정한다. (main.js 243–273행)
-// 챕터와 다른 점: 잘못된 메시지(빈 배열, 공백, 다른 키 차례, 머클 루트가 틀린 마지막 블록 등)는
-// initMessageHandler가 처리하지 않아 여기 오지 않는다. 챕터는 그런 메시지도 아래 분기로 처리한다: 앞의 블록이
-// 잘못되었어도 이어지는 마지막 블록은 추가하고, 이어지지 않는 블록 하나면 QUERY_ALL을 보내고, 빈 배열에는
-// 죽는다.
+// handleBlockchainResponse는 받은 블록들로 블록을 추가할지, 체인 전체를 요청할지, 체인을 교체할지 정한다.
+// (main.js 243–273행)
+// 챕터와 다른 점: 잘못된 메시지(빈 배열, 형식이 다른 JSON, 유효할 수 없는 블록)는 여기 오지 않는다 (챕터는 그런
+// 메시지도 아래 분기로 처리하고, 빈 배열에는 예외로 끝난다).
 func handleBlockchainResponse(message Message) {
-	receivedBlocks := message.Data // JSON.parse(message.data)는 mu를 잠그기 전에 readMessage가 했다
+	receivedBlocks := message.Data // JSON.parse(message.data)는 readMessage가 mu를 잠그기 전에 했다
 	latestBlockReceived := receivedBlocks[len(receivedBlocks)-1]
 	latestBlockHeld := getLatestBlock()
 
 	if latestBlockReceived.Header.Index > latestBlockHeld.Header.Index {
 		log.Printf("Blockchain possibly behind. We got: %d,  Peer got: %d", latestBlockHeld.Header.Index, latestBlockReceived.Header.Index)
 		if calculateHashForBlock(latestBlockHeld) == latestBlockReceived.Header.PreviousHash {
-			// 받은 블록이 내 원장의 최신 블록을 가리킨다. (챕터의 주석: A received block refers the latest
-			// block of my ledger.)
+			// 받은 블록이 내 원장의 최신 블록을 가리킨다. (챕터: A received block refers the latest block of my ledger.)
 			log.Println("We can append the received block to our chain")
 			if addBlock(latestBlockReceived) {
 				broadcast(responseLatestMsg())
 			}
 		} else if len(receivedBlocks) == 1 {
-			// 체인을 재구성(reorg)해야 한다: 이어지지 않는 블록 하나만 받았으니 사이를 놓쳤거나 다른
-			// 포크이다. (챕터: Need to reorganize.)
-			// 노트와 다른 점: 노트는 이것을 "블록체인 전체 길이가 1"이라 "블록의 오류"가 난 때로 보았다. 받은
-			// 배열에 블록이 하나뿐일 때이고 (대개 새 블록의 알림), 놓친 곳을 찾지 않고 체인 전체를 요청할
-			// 뿐이다 (받은 체인은 replaceChain이 본다).
+			// 체인을 재구성해야 한다. (챕터: Need to reorganize.)
+			// 노트와 다른 점: 노트의 "블록의 오류"가 아니라, 이어지지 않는 블록 하나만 받은 때이다 (대개 새 블록의 알림).
 			log.Println("We have to query the chain from our peer")
-			// 챕터와 다른 점: QUERY_ALL을 보낸 피어에게는, 그 피어가 내 마지막 블록보다 index가 크고 이어지지
-			// 않는 블록 하나를 다시 알려 오기 전까지 또 보내지 않는다.
+			// 챕터와 다른 점: QUERY_ALL을 보낸 피어에게는, 그 피어가 이어지지 않는 블록 하나를 또 알려 올 때까지 다시
+			// 보내지 않는다.
 			broadcast(queryAllMsg())
 		} else {
-			// 체인을 교체한다: 여러 블록을 받았는데 마지막 블록이 이어지지 않는다. (챕터: Replace chain.)
-			// 노트와 다른 점: 노트는 "블록체인 길이가 내가 가진 길이보다 길" 때라고 적었다. 코드가 보는 것은
-			// 블록을 여럿 받았는지이고 (대개 QUERY_ALL의 응답, index는 이미 더 크다), 더 긴지와 유효한지는
-			// replaceChain이 본다.
+			// 체인을 교체한다. (챕터: Replace chain.)
+			// 노트와 다른 점: 노트는 "더 길 때"라 했지만, 이 분기는 블록을 여럿 받은 때이다 (길이는 replaceChain이 본다).
 			log.Println("Received blockchain is longer than current blockchain")
 			replaceChain(receivedBlocks)
 		}
@@ -191,51 +166,45 @@ func handleBlockchainResponse(message Message) {
 	}
 }
 
+// 노트와 다른 점: 노트는 아래 네 함수가 데이터를 "객체로 보낸다"고 적었다. 네 함수는 메시지를 만들 뿐이고 보내는 것은
+// write이다. 두 요청의 data는 null이고, 두 응답의 data는 블록 배열을 JSON.stringify 한 문자열이다.
+
 // queryAllMsg는 상대의 블록체인 전체를 달라는 요청이다. (main.js 275–280행)
-// 노트와 다른 점: 노트의 주석은 "모든 블럭의 데이터를 객체로 보낸다"이다. 데이터가 아니라 요청하는
-// 메시지이고, 보내는 것은 write이다.
 func queryAllMsg() Message { return Message{Type: QUERY_ALL, Data: nil} }
 
 // queryChainLengthMsg는 상대의 최신 블록을 달라는 요청이다 (이름과 달리 길이가 아니다). (main.js 282–287행)
-// 노트와 다른 점: 노트의 주석은 "최신 블럭의 데이터를 객체로 보낸다"이다. 데이터가 아니라 요청하는
-// 메시지이고, 보내는 것은 write이다.
 func queryChainLengthMsg() Message { return Message{Type: QUERY_LATEST, Data: nil} }
 
 // responseChainMsg는 내 블록체인 전체를 담은 응답이다. (main.js 289–294행)
-// 노트와 다른 점: 노트의 JSON.stringify([getBlockchain()])는 체인을 배열로 한 번 더 감싼다. 노트의 주석("…객체로
-// 보낸다")과 달리 메시지를 만들 뿐이고(보내는 것은 write), data는 블록들을 JSON 문자열로 쓴 것이다.
+// 노트와 다른 점: 노트의 JSON.stringify([getBlockchain()])는 체인을 배열로 한 번 더 감싼다.
 func responseChainMsg() Message {
 	return Message{Type: RESPONSE_BLOCKCHAIN, Data: getBlockchain()} // "data": JSON.stringify(getBlockchain())는 보낼 때 한다
 }
 
 // responseLatestMsg는 내 최신 블록 하나를 배열에 담은 응답이다. (main.js 296–301행)
-// 노트와 다른 점: 노트의 주석("…객체로 보낸다")과 달리 메시지를 만들 뿐이고(보내는 것은 write), data는 JSON 문자열이다.
 func responseLatestMsg() Message {
 	// "data": JSON.stringify([getLatestBlock()])는 보낼 때 한다
 	return Message{Type: RESPONSE_BLOCKCHAIN, Data: []Block{getLatestBlock()}}
 }
 
-// write는 메시지를 그 소켓으로 보낸다. 챕터의 ws.send처럼 기다리지 않고 돌아온다: 소켓의 대기열에 넣는다.
+// write는 메시지를 그 소켓으로 보낸다. 챕터의 ws.send처럼 기다리지 않고, 소켓의 대기열에 넣고 돌아온다.
 // (main.js 303행)
-// 노트와 다른 점: 노트는 서버 소켓이 클라이언트에게 보낸다고 적었다. 연결한 쪽도 받은 쪽도 write를 부른다.
+// 노트와 다른 점: 서버 소켓만이 아니라, 연결한 쪽도 받은 쪽도 write를 부른다.
 func write(ws *socket, message Message) {
-	// 챕터와 다른 점: 닫힌 소켓과 QUERY_ALL을 이미 보낸 피어에게는 보내지 않고, 너무 밀리거나 30초 안에 못
-	// 보내는 소켓은 닫는다. 모든 대기열이 128 MiB를 넘게 되면 가장 많이 밀린 소켓(이 소켓일 수도 있다)부터
-	// 닫거나, 이 메시지만 보내지 않는다 ("Not sending to …").
+	// 챕터와 다른 점: 닫힌 소켓과 QUERY_ALL을 이미 보낸 피어에게는 보내지 않고, 너무 밀린 소켓은 닫는다.
 	ws.send(message) // ws.send(JSON.stringify(message))
 }
 
 // broadcast는 연결된 모든 소켓에 write로 메시지를 보낸다. (main.js 305–309행)
-// 챕터와 다른 점: write가 보내지 않는 소켓(닫힌 소켓, QUERY_ALL을 보낸 피어에게 또 가는 QUERY_ALL 등)은
-// 건너뛴다.
+// 챕터와 다른 점: write가 보내지 않는 소켓은 건너뛴다 (챕터는 닫힌 소켓에서 예외를 던지고 멈춘다).
 func broadcast(message Message) {
 	for _, s := range sockets { // sockets.forEach(function (socket) { write(socket, message); })
 		write(s, message)
 	}
 }
 
-// mineBlock은 blockData로 새 블록을 채굴(생성)해 체인에 추가하고, 성공하면 모든 피어에게 알린다. 실패하면
-// nil이다. (main.js 311–321행)
+// mineBlock은 blockData로 새 블록을 채굴(생성)해 체인에 추가하고, 모든 피어에게 알린다. 실패하면 nil이다.
+// (main.js 311–321행)
 func mineBlock(blockData json.RawMessage) *Block {
 	newBlock := generateNextBlock(blockData)
 
@@ -246,12 +215,11 @@ func mineBlock(blockData json.RawMessage) *Block {
 	return nil
 }
 
-// replaceChain은 받은 체인이 유효하고 지금 체인보다 길면(같은 길이면 동전을 던져) 교체하고 새 마지막 블록을
-// 알린다. (main.js 323–333행) 받은 index가 더 클 때만 불리므로 유효한 체인은 늘 더 길다. 그래서 동전 던지기는
-// 챕터에서도 쓰이지 않는다.
+// replaceChain은 받은 체인이 유효하고 지금 체인보다 길면 교체하고, 새 마지막 블록을 알린다. (main.js 323–333행)
+// 받은 index가 더 클 때만 불려, 유효한 체인은 늘 더 길다: 동전 던지기는 챕터에서도 쓰이지 않는다.
 func replaceChain(newBlocks []Block) {
 	if isValidChain(newBlocks) &&
-		(len(newBlocks) > len(blockchain) || (len(newBlocks) == len(blockchain) && mathrand.N(2) == 0)) { // random.boolean()
+		(len(newBlocks) > len(blockchain) || (len(newBlocks) == len(blockchain) && mathrand.N(2) == 0)) { // 같은 길이면 random.boolean()
 		log.Println("Received blockchain is valid. Replacing current blockchain with received blockchain")
 		blockchain = newBlocks
 		broadcast(responseLatestMsg())

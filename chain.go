@@ -88,7 +88,7 @@ func getCurrentTimestamp() int64 { return (time.Now().UnixMilli() + 500) / 1000 
 
 // addBlock은 새 블록이 마지막 블록 위에 올 수 있으면 체인에 추가하고 true를 반환한다. (main.js 67–73행)
 func addBlock(newBlock Block) bool {
-	// 챕터와 다른 점: 체인이 메시지 하나(64 MiB, 블록 32,768개)에 들지 않게 되면 추가하지 않는다 ("Not adding block").
+	// 챕터와 다른 점: 체인이 메시지 하나(64 MiB, data 값 2^20개, 블록 32,768개)에 들지 않게 되면 추가하지 않는다.
 	if isValidNewBlock(newBlock, getLatestBlock()) && fitsInOneMessage(&newBlock) {
 		blockchain = append(blockchain, newBlock)
 		return true
@@ -137,8 +137,8 @@ func isValidNewBlock(newBlock Block, previousBlock Block) bool {
 }
 
 // isValidBlockStructure는 블록의 각 값이 맞는 타입인지 검사한다. (main.js 112–119행)
-// 챕터와 다른 점: typeof 다섯 대신 Go의 타입이 검사한다: index가 1.5인 블록처럼 그 타입으로 읽히지 않는 블록은 받을
-// 때 거부한다.
+// 챕터와 다른 점: 헤더의 typeof 다섯은 Go의 타입이 대신한다: index가 1.5인 블록처럼 그 타입으로 읽히지 않는 블록은
+// 받을 때 거부한다. 여섯째인 data의 typeof는 아래 줄이다.
 func isValidBlockStructure(block Block) bool {
 	return len(block.Data) >= 2 && block.Data[0] == '[' // 챕터와 다른 점: typeof(data) === 'object' 대신 배열인지 본다
 }
@@ -150,7 +150,7 @@ func isValidChain(blockchainToValidate []Block) bool {
 		return false
 	}
 	// 챕터에 없는 최적화: tempBlocks는 새 배열 대신 받은 체인의 배열을 함께 쓴다 (append가 블록을 제자리에 다시 쓴다).
-	tempBlocks := blockchainToValidate[:1] // const tempBlocks = [blockchainToValidate[0]]
+	tempBlocks := blockchainToValidate[:1] // var tempBlocks = [blockchainToValidate[0]]
 	for i := 1; i < len(blockchainToValidate); i++ {
 		if isValidNewBlock(blockchainToValidate[i], tempBlocks[i-1]) {
 			tempBlocks = append(tempBlocks, blockchainToValidate[i]) // tempBlocks.push(blockchainToValidate[i])
@@ -200,102 +200,12 @@ func (h *Hash) UnmarshalText(text []byte) error {
 	return nil
 }
 
-// costs는 블록에 적어 두는 비용이다: 응답 프레임의 크기를 체인을 다시 돌지 않고 안다 (fitsInOneMessage와
-// decodeBlocks, prepareBlocks가 적는다). own은 이 블록 하나가 응답 프레임에 더하는 비용이고(0이면 아직 세지 않았다),
-// total은 제네시스부터 이 블록까지의 체인을 응답 프레임 하나로 보낼 때의 비용이다.
-type costs struct{ own, total cost }
+// ── npm merkle 0.6.0을 옮긴 것: 머클 루트 ──
 
-// cost는 블록들을 RESPONSE_BLOCKCHAIN 프레임 하나로 보낼 때의 비용이다: 프레임의 바이트
-// 수와 파싱하고 해시할 data 값(배열과 객체 안의 값까지)의 수. 받는 쪽은 프레임 하나에, 가진 쪽은 체인 전체의
-// 응답에 같은 한계(within)를 둔다. int32로 두어 블록마다 메모리를 아낀다 (64 MiB 안).
-type cost struct{ bytes, values int32 }
-
-// plus는 두 비용의 합이다.
-func (c cost) plus(d cost) cost { return cost{c.bytes + d.bytes, c.values + d.values} }
-
-// within은 비용이 Go 노드가 프레임 하나로 받는 한계 안인지 알려준다 (블록 수의 한계 maxBlocks는 decodeBlocks와 fitsInOneMessage가 본다).
-func (c cost) within() bool { return c.bytes <= maxFrameBytes && c.values <= maxLeaves }
-
-// dataFacts는 mu를 잠그기 전에 블록 하나에 대해 미리 계산한 것이다: data 배열의 주소, data의 머클 루트와 값의 수.
-// 블록은 그 data 배열의 주소로 찾는다: 받은 블록과 생성할 블록의 data는 저마다 따로 만든
-// 배열이고, 블록은 만든 뒤에 바뀌지 않는다.
-type dataFacts struct {
-	data   *byte
-	root   Hash
-	values int
-}
-
-// known은 챕터의 코드가 지금 다루는 받은 메시지에 대해 미리 계산한 것들이고(receive가 넣고 지운다), knownNext는
-// factsOf가 거기서 지난번에 찾은 위치이다 (둘 다 mu로 보호한다). 챕터의 검증은 블록을 차례로 보므로 지난번에 찾은
-// 위치나 그 다음에서 대개 찾는다.
-var known, knownNext = []dataFacts(nil), 0
-
-// blockCost는 블록 하나가 응답 프레임에 더하는 비용이다 (블록 뒤의 쉼표 하나까지).
-func blockCost(block Block) cost {
-	if block.own != (cost{}) {
-		return block.own
-	}
-	size := answerSize(`{"header":,"data":}`+string(stringify(block.Header))) + answerSize(string(block.Data))
-	return cost{int32(size + 1), int32(factsOf(block.Data).values)}
-}
-
-// chainCost는 blocks를 응답 프레임 하나로 보낼 때의 비용이다. 체인이면 마지막 블록에 적어 둔 값을 쓴다.
-func chainCost(blocks []Block) cost {
-	if last := blocks[len(blocks)-1]; len(blocks) > 1 && last.total != (cost{}) {
-		return last.total
-	}
-	c := cost{bytes: int32(len(`{"type":2,"data":"[]"}`) - 1)} // 블록마다 쉼표 하나를 더해 세므로 하나를 뺀다
-	for i := range blocks {
-		c = c.plus(blockCost(blocks[i]))
-	}
-	return c
-}
-
-// fitsInOneMessage는 newBlock을 추가한 체인 전체의 응답이 한계 안인지 알려주고, 그 비용을 newBlock에 적어 둔다. 생성한 블록이면
-// readBody가 미리 계산한 것(bodies)을 다 썼으므로 지운다: 요청이 끝날 때 지우면 클라이언트가 먼저 끊은 요청은 mu를
-// 잠근 뒤 머클 루트를 다시 구하게 된다.
-func fitsInOneMessage(newBlock *Block) bool {
-	newBlock.own = blockCost(*newBlock)
-	bodies.Delete(&newBlock.Data[0])
-	newBlock.total = chainCost(blockchain).plus(newBlock.own)
-	fits := newBlock.total.within() && len(blockchain) < maxBlocks
-	if !fits {
-		log.Printf("Not adding block %d: the whole chain would no longer fit in one frame (64 MiB, 2^20 data values, %d blocks)", newBlock.Header.Index, maxBlocks)
-	}
-	return fits
-}
-
-// withinLimits는 받은 블록(헤더 h와 data)이 챕터에 없는 한계 안인지 알려준다: version은 256바이트까지, index와
-// timestamp는 자바스크립트가 정확히 다루는 정수(Number.isSafeInteger: ±(2^53-1) 안), data는 JSON으로 1 MiB까지.
-// 이 노드가 생성하는 블록은 늘 그 안이다.
-func withinLimits(h BlockHeader, data json.RawMessage) bool {
-	return len(h.Version) <= 256 && -maxSafeInteger <= min(h.Index, h.Timestamp) && max(h.Index, h.Timestamp) <= maxSafeInteger && len(data) <= maxBlockDataBytes
-}
-
-// factsOf는 data의 머클 루트와 값의 수이다: 미리 계산한 것(받은 메시지의 known이나 생성할 블록의 bodies)이 있으면
-// 그것을, 없으면 구한다 (제네시스 블록처럼 작은 data). mu를 잠근 채로 불러야 한다.
-func factsOf(data json.RawMessage) dataFacts {
-	for i := range known {
-		if j := (knownNext + i) % len(known); len(data) > 0 && known[j].data == &data[0] {
-			knownNext = j
-			return known[j]
-		}
-	}
-	if len(data) == 0 {
-		return dataFacts{}
-	}
-	if f, ok := bodies.Load(&data[0]); ok {
-		return f.(dataFacts)
-	}
-	f, _ := prepareData(data, maxLeaves)
-	return f
-}
-
-// bodies는 readBody가 생성할 블록의 data에 대해 mu 밖에서 미리 계산한 것들이다: data 배열의 주소마다 dataFacts (fitsInOneMessage가 지운다).
-var bodies sync.Map
-
-// merkleRootOf는 npm merkle 0.6.0의 merkle("sha256").sync(data).root() || '0'.repeat(64)와 같은 값을 구한다. data는
-// 이미 검사한 것이다(readBody, prepareBlocks): JSON.stringify의 형식이 아닌 data의 루트는 '0' 64개가 되어 버린다.
+// merkleRootOf는 npm merkle 0.6.0의 merkle("sha256").sync(data).root() || '0'.repeat(64)와 같은 값을 구한다. 계산은
+// 바로 아래의 prepareData(리프 노드: 값마다 jsString의 SHA-256)와 rootOf(트리)가 한다. factsOf는 mu를 잠그기 전에 그렇게
+// 구해 둔 값을 찾을 뿐이다. data는 이미 검사한 것이다(readBody, prepareBlocks): JSON.stringify의 형식이 아닌 data의
+// 루트는 '0' 64개가 되어 버린다.
 func merkleRootOf(data json.RawMessage) Hash { return factsOf(data).root }
 
 // prepareData는 data 배열의 머클 루트와 값의 수(배열과 객체 안의 값까지)를 구한다. 이스케이프 없는 문자열들로만 된 data가
@@ -368,9 +278,7 @@ func jsString(v any) string {
 	return fmt.Sprint(v) // 문자열, json.Number, true, false
 }
 
-// answerSize는 JSON 문자열 s를 RESPONSE_BLOCKCHAIN의 data 문자열 안에 다시 쓴 바이트 수이다:
-// "와 \ 가 두 바이트가 된다 (JSON.stringify가 쓴 JSON에는 제어 문자가 그대로 들어 있지 않다).
-func answerSize(s string) int { return len(s) + strings.Count(s, `"`) + strings.Count(s, `\`) }
+// ── JSON.parse와 JSON.stringify를 자바스크립트처럼 ──
 
 // canonicalJSON은 JSON.stringify(JSON.parse(raw))이다: 자바스크립트가 읽고 다시 쓴 문자열. 공백이 없어지고, 수는
 // 자바스크립트의 형식이 되고(1.0 → 1, 1e21 → 1e+21), 객체의 같은 키는 뒤의 값이 앞의 위치에 남고, 배열 인덱스 같은
@@ -467,3 +375,105 @@ func stringify(v any) []byte {
 
 // lineSeparators는 stringify가 encoding/json의 \u2028, \u2029를 문자 그대로 되돌리는 치환이다: 블록마다 새로 만들지 않는다.
 var lineSeparators = strings.NewReplacer(`\\`, `\\`, `\u2028`, "\u2028", `\u2029`, "\u2029")
+
+// answerSize는 JSON 문자열 s를 RESPONSE_BLOCKCHAIN의 data 문자열 안에 다시 쓴 바이트 수이다:
+// "와 \ 가 두 바이트가 된다 (JSON.stringify가 쓴 JSON에는 제어 문자가 그대로 들어 있지 않다).
+func answerSize(s string) int { return len(s) + strings.Count(s, `"`) + strings.Count(s, `\`) }
+
+// ── 미리 계산해 둔 머클 루트 찾기 ──
+
+// dataFacts는 mu를 잠그기 전에 블록 하나에 대해 미리 계산한 것이다: data 배열의 주소, data의 머클 루트와 값의 수.
+// 블록은 그 data 배열의 주소로 찾는다: 받은 블록과 생성할 블록의 data는 저마다 따로 만든
+// 배열이고, 블록은 만든 뒤에 바뀌지 않는다.
+type dataFacts struct {
+	data   *byte
+	root   Hash
+	values int
+}
+
+// factsOf는 data의 머클 루트와 값의 수이다: 미리 계산한 것(받은 메시지의 known이나 생성할 블록의 bodies)이 있으면
+// 그것을, 없으면 구한다 (제네시스 블록처럼 작은 data). mu를 잠근 채로 불러야 한다.
+func factsOf(data json.RawMessage) dataFacts {
+	for i := range known {
+		if j := (knownNext + i) % len(known); len(data) > 0 && known[j].data == &data[0] {
+			knownNext = j
+			return known[j]
+		}
+	}
+	if len(data) == 0 {
+		return dataFacts{}
+	}
+	if f, ok := bodies.Load(&data[0]); ok {
+		return f.(dataFacts)
+	}
+	f, _ := prepareData(data, maxLeaves)
+	return f
+}
+
+// known은 챕터의 코드가 지금 다루는 받은 메시지에 대해 미리 계산한 것들이고(receive가 넣고 지운다), knownNext는
+// factsOf가 거기서 지난번에 찾은 위치이다 (둘 다 mu로 보호한다). 챕터의 검증은 블록을 차례로 보므로 지난번에 찾은
+// 위치나 그 다음에서 대개 찾는다.
+var known, knownNext = []dataFacts(nil), 0
+
+// bodies는 readBody가 생성할 블록의 data에 대해 mu 밖에서 미리 계산한 것들이다: data 배열의 주소마다 dataFacts (fitsInOneMessage가 지운다).
+var bodies sync.Map
+
+// ── 한계: 체인을 한 메시지로 보낼 때의 비용 ──
+
+// costs는 블록에 적어 두는 비용이다: 응답 프레임의 크기를 체인을 다시 돌지 않고 안다 (fitsInOneMessage와
+// decodeBlocks, prepareBlocks가 적는다). own은 이 블록 하나가 응답 프레임에 더하는 비용이고(0이면 아직 세지 않았다),
+// total은 제네시스부터 이 블록까지의 체인을 응답 프레임 하나로 보낼 때의 비용이다.
+type costs struct{ own, total cost }
+
+// cost는 블록들을 RESPONSE_BLOCKCHAIN 프레임 하나로 보낼 때의 비용이다: 프레임의 바이트
+// 수와 파싱하고 해시할 data 값(배열과 객체 안의 값까지)의 수. 받는 쪽은 프레임 하나에, 가진 쪽은 체인 전체의
+// 응답에 같은 한계(within)를 둔다. int32로 두어 블록마다 메모리를 아낀다 (64 MiB 안).
+type cost struct{ bytes, values int32 }
+
+// plus는 두 비용의 합이다.
+func (c cost) plus(d cost) cost { return cost{c.bytes + d.bytes, c.values + d.values} }
+
+// within은 비용이 Go 노드가 프레임 하나로 받는 한계 안인지 알려준다 (블록 수의 한계 maxBlocks는 decodeBlocks와 fitsInOneMessage가 본다).
+func (c cost) within() bool { return c.bytes <= maxFrameBytes && c.values <= maxLeaves }
+
+// blockCost는 블록 하나가 응답 프레임에 더하는 비용이다 (블록 뒤의 쉼표 하나까지).
+func blockCost(block Block) cost {
+	if block.own != (cost{}) {
+		return block.own
+	}
+	size := answerSize(`{"header":,"data":}`+string(stringify(block.Header))) + answerSize(string(block.Data))
+	return cost{int32(size + 1), int32(factsOf(block.Data).values)}
+}
+
+// chainCost는 blocks를 응답 프레임 하나로 보낼 때의 비용이다. 체인이면 마지막 블록에 적어 둔 값을 쓴다.
+func chainCost(blocks []Block) cost {
+	if last := blocks[len(blocks)-1]; len(blocks) > 1 && last.total != (cost{}) {
+		return last.total
+	}
+	c := cost{bytes: int32(len(`{"type":2,"data":"[]"}`) - 1)} // 블록마다 쉼표 하나를 더해 세므로 하나를 뺀다
+	for i := range blocks {
+		c = c.plus(blockCost(blocks[i]))
+	}
+	return c
+}
+
+// fitsInOneMessage는 newBlock을 추가한 체인 전체의 응답이 한계 안인지 알려주고, 그 비용을 newBlock에 적어 둔다. 생성한 블록이면
+// readBody가 미리 계산한 것(bodies)을 다 썼으므로 지운다: 요청이 끝날 때 지우면 클라이언트가 먼저 끊은 요청은 mu를
+// 잠근 뒤 머클 루트를 다시 구하게 된다.
+func fitsInOneMessage(newBlock *Block) bool {
+	newBlock.own = blockCost(*newBlock)
+	bodies.Delete(&newBlock.Data[0])
+	newBlock.total = chainCost(blockchain).plus(newBlock.own)
+	fits := newBlock.total.within() && len(blockchain) < maxBlocks
+	if !fits {
+		log.Printf("Not adding block %d: the whole chain would no longer fit in one frame (64 MiB, 2^20 data values, %d blocks)", newBlock.Header.Index, maxBlocks)
+	}
+	return fits
+}
+
+// withinLimits는 받은 블록(헤더 h와 data)이 챕터에 없는 한계 안인지 알려준다: version은 256바이트까지, index와
+// timestamp는 자바스크립트가 정확히 다루는 정수(Number.isSafeInteger: ±(2^53-1) 안), data는 JSON으로 1 MiB까지.
+// 이 노드가 생성하는 블록은 늘 그 안이다.
+func withinLimits(h BlockHeader, data json.RawMessage) bool {
+	return len(h.Version) <= 256 && -maxSafeInteger <= min(h.Index, h.Timestamp) && max(h.Index, h.Timestamp) <= maxSafeInteger && len(data) <= maxBlockDataBytes
+}

@@ -27,7 +27,8 @@ import (
 // initHttpServer는 ln(main이 미리 연 포트)에서 HTTP API를 연다. 체인과 소켓을 다루는 부분만 mu를 잠근다.
 // (main.js 154–190행)
 // 챕터와 다른 점: 다른 사이트의 POST와 IP·localhost가 아닌 호스트는 거부하고, 요청의 수와 크기에 한계가 있다.
-// 챕터와 다른 점: 다른 메서드는 404 대신 405이고, ETag와 OPTIONS 응답이 없고, GET /(노드의 페이지)와 GET /events가 있다.
+// 챕터와 다른 점: 경로는 글자 그대로만 받고(Express는 /Blocks, /blocks/도 받는다), 다른 메서드는 404 대신 405이고,
+// ETag와 OPTIONS 응답이 없고, GET /(노드의 페이지)와 GET /events가 있다.
 func initHttpServer(ln net.Listener) {
 	app := http.NewServeMux() // const app = express()
 	// 챕터와 다른 점: app.use(bodyParser.json())과 달리 본문은 /mineBlock과 /addPeers에서만 읽는다 (readBody).
@@ -86,7 +87,7 @@ func initHttpServer(ln net.Listener) {
 	})
 
 	// POST /addPeers {"peers":[…]}: 피어마다 웹소켓을 연다.
-	// 노트와 다른 점: 노트는 /addpeers로 적었다. Express는 대소문자를 가리지 않으므로 그 철자도 받는다.
+	// 노트와 다른 점: 노트는 /addpeers로 적었다. Express는 대소문자를 가리지 않아 챕터도 받으므로, 그 철자 하나는 더 받는다.
 	addPeers := func(res http.ResponseWriter, req *http.Request) {
 		var peers []string
 		// 챕터와 다른 점: 배열이 아니거나 64개가 넘는 peers는 400이고, null과 호스트가 없는 주소는 건너뛴다.

@@ -1,9 +1,9 @@
 // p2p.go는 챕터 2이다: 웹소켓, 메시지, 브로드캐스트, handleBlockchainResponse, mineBlock, replaceChain. 챕터와 다른
 // 점의 자세한 목록은 README의 「챕터와 다른 점 (함수마다)」 표에 있다.
 //
-// 노트와 다른 점(오타는 여기 한 번만 적는다): 노트의 listeing, intiMessageHandler, MassgeType, we got:, Receied,
-// connection failed, responselaatestMsg, 자산의는 챕터에서 Listening, initMessageHandler, MessageType, We got:,
-// Received, Connection failed, responseLatestMsg, 자신의이다.
+// 노트와 다른 점(오타는 여기 한 번만 적는다): 노트의 코드에 listeing, intiMessageHandler, MassgeType, we got:, Receied,
+// connection failed, responselaatestMsg로 적은 것은 챕터에서 Listening, initMessageHandler, MessageType, We got:,
+// Received, Connection failed, responseLatestMsg이다. 노트의 설명에 "자산의"는 "자신의"이다.
 package main
 
 import (
@@ -146,6 +146,7 @@ func handleBlockchainResponse(message Message) {
 			// 받은 블록이 내 원장의 최신 블록을 가리킨다. (챕터: A received block refers the latest block of my ledger.)
 			log.Println("We can append the received block to our chain")
 			if addBlock(latestBlockReceived) {
+				// 노트와 다른 점: 피어들에게 넣으라고 "요청"하는 것이 아니라 새 블록을 알린다 (넣을지는 받은 피어가 정한다).
 				broadcast(responseLatestMsg())
 			}
 		} else if len(receivedBlocks) == 1 {
@@ -157,7 +158,8 @@ func handleBlockchainResponse(message Message) {
 			broadcast(queryAllMsg())
 		} else {
 			// 체인을 교체한다. (챕터: Replace chain.)
-			// 노트와 다른 점: 노트는 "더 길 때"라 했지만, 이 분기는 블록을 여럿 받은 때이다 (길이는 replaceChain이 본다).
+			// 노트와 다른 점: 노트는 "받은 블록체인 길이가 내가 가진 길이보다 길고"라 했지만, 이 분기는 길이를 보지 않고
+			// 블록을 여럿 받은 때이다 (더 긴지는 replaceChain이 본다).
 			log.Println("Received blockchain is longer than current blockchain")
 			replaceChain(receivedBlocks)
 		}

@@ -88,7 +88,7 @@ func getCurrentTimestamp() int64 { return (time.Now().UnixMilli() + 500) / 1000 
 
 // addBlock은 새 블록이 마지막 블록 위에 올 수 있으면 체인에 추가하고 true를 반환한다. (main.js 67–73행)
 func addBlock(newBlock Block) bool {
-	// 챕터와 다른 점: 체인이 메시지 하나(64 MiB, data 값 2^20개, 블록 32,768개)에 들지 않게 되면 추가하지 않는다.
+	// 챕터와 다른 점: 체인이 메시지 하나(64 MiB, data 값 2^20개, 블록 16,384개)에 들지 않게 되면 추가하지 않는다.
 	if isValidNewBlock(newBlock, getLatestBlock()) && fitsInOneMessage(&newBlock) {
 		blockchain = append(blockchain, newBlock)
 		return true
@@ -97,11 +97,10 @@ func addBlock(newBlock Block) bool {
 }
 
 // calculateHash는 version + index + previousHash + timestamp + merkleRoot 문자열의 SHA-256이다. (main.js 75–77행)
-// 챕터에 없는 최적화: + 대신 버퍼 하나에 차례로 이어 쓴다 (결과는 같고, 메모리를 할당하지 않는다).
 func calculateHash(version string, index int64, previousHash Hash, timestamp int64, merkleRoot Hash) Hash {
-	text := strconv.AppendInt(append(make([]byte, 0, 512), version...), index, 10) // version + index
-	text = strconv.AppendInt(previousHash.appendHex(text), timestamp, 10)          // + previousHash + timestamp
-	return sha256.Sum256(merkleRoot.appendHex(text))                               // + merkleRoot
+	// 자바스크립트의 +처럼 수는 10진수로(strconv.FormatInt), 해시는 64자리 대문자 16진수로(String) 이어 붙인다.
+	text := version + strconv.FormatInt(index, 10) + previousHash.String() + strconv.FormatInt(timestamp, 10) + merkleRoot.String()
+	return sha256.Sum256([]byte(text)) // CryptoJS.SHA256(…): .toString().toUpperCase()는 Hash.String이 한다
 }
 
 // calculateHashForBlock은 블록 헤더의 다섯 값으로 블록 해시를 구한다. (main.js 79–87행)
@@ -149,8 +148,7 @@ func isValidChain(blockchainToValidate []Block) bool {
 	if string(stringify(blockchainToValidate[0])) != string(stringify(getGenesisBlock())) {
 		return false
 	}
-	// 챕터에 없는 최적화: tempBlocks는 새 배열 대신 받은 체인의 배열을 함께 쓴다 (append가 블록을 제자리에 다시 쓴다).
-	tempBlocks := blockchainToValidate[:1] // var tempBlocks = [blockchainToValidate[0]]
+	tempBlocks := []Block{blockchainToValidate[0]} // var tempBlocks = [blockchainToValidate[0]]
 	for i := 1; i < len(blockchainToValidate); i++ {
 		if isValidNewBlock(blockchainToValidate[i], tempBlocks[i-1]) {
 			tempBlocks = append(tempBlocks, blockchainToValidate[i]) // tempBlocks.push(blockchainToValidate[i])
@@ -169,7 +167,7 @@ const (
 	maxDepth          = 64        // data의 값 안에 배열과 객체가 겹칠 수 있는 깊이의 한계
 	maxFrameBytes     = 64 << 20  // 받는 프레임 하나, 그리고 체인 전체를 담은 응답 프레임의 최대 크기 (챕터의 ws 1.1.5는 들어온 연결에 100 MiB: WebSocketServer.js 40행)
 	maxLeaves         = 1 << 20   // 프레임 하나, 그리고 체인 전체의 응답에서 파싱하고 해시하는 data 값(배열과 객체 안의 값까지) 수의 한계
-	maxBlocks         = 1 << 15   // 받는 프레임 하나와 가진 체인의 블록 수의 한계: 가장 긴 체인을 검증하는 동안에도 mu를 10 ms 쯤만 잠근다
+	maxBlocks         = 1 << 14   // 받는 프레임 하나와 가진 체인의 블록 수의 한계: 가장 긴 체인을 검증하는 동안에도 mu를 10 ms 쯤만 잠근다
 )
 
 // Hash는 SHA-256 값이다. 챕터는 해시를 64자리 대문자 16진수 문자열로 다루고, JSON에서도 그렇게 쓰고 읽는다.
@@ -177,7 +175,7 @@ const (
 type Hash [32]byte
 
 // String은 64자리 대문자 16진수이다 (crypto-js의 SHA256(…).toString().toUpperCase()).
-func (h Hash) String() string { return string(h.appendHex(nil)) }
+func (h Hash) String() string { return string(h.appendHex(make([]byte, 0, 64))) }
 
 // appendHex는 해시를 64자리 대문자 16진수로 b에 이어 쓴다.
 func (h Hash) appendHex(b []byte) []byte {

@@ -1095,8 +1095,9 @@ func TestLimits(t *testing.T) {
 				t.Logf("mu held at most %v", held)
 				atMost(t, "mu held while 30 peers flood small messages and 4 clients big bodies", held, 50*time.Millisecond)
 			})
-			base, steps := map[bool]int{false: 20000, true: 4000}[raceOn], 6 // 프레임 하나가 5 MiB 쯤 (-race에서는 1 MiB 쯤)
-			chains := [3][]Block{makeChain(base+steps, "A"), makeChain(base+steps, "B"), makeChain(base+steps, "C")}
+			base, steps := map[bool]int{false: 12000, true: 4000}[raceOn], 6 // 프레임 하나가 5 MiB 쯤 (-race에서는 1.5 MiB 쯤)
+			tag := func(c string) string { return strings.Repeat(c, 150) }
+			chains := [3][]Block{makeChain(base+steps, tag("A")), makeChain(base+steps, tag("B")), makeChain(base+steps, tag("C"))}
 			frame := len(chainFrame(chains[0]))
 			// attack은 정직한 자식 노드와 피어 둘이 연결한 노드에서 step을 차례로 돌리며 mu를 잠근 시간, 힙과 정직한 피어의 체인을 본다.
 			attack := func(name string, step func(t *testing.T, peers [2]net.Conn, r *bufio.Reader, i int)) {
@@ -1316,7 +1317,7 @@ func TestLimits(t *testing.T) {
 			check(t, "closed s1, s2, s3 after the honest node's answer (s3's single answer is the larger)", closed(), "true false true")
 			// 보내는 중인 프레임은 소켓을 닫아도 그 쓰기가 끝나야 해제된다: 대기열들을 비워도 자리가 나지 않으면 아무도 닫지 않고,
 			// 새 응답만 보내지 않는다 (따라잡는 중인 정직한 피어를 끊지 않는다).
-			setChain(makeChain(30000, strings.Repeat("f", 100))) // 응답이 10 MiB 쯤: 읽지 않는 피어의 커널 버퍼에 다 들지 않는다
+			setChain(makeChain(15000, strings.Repeat("f", 400))) // 응답이 10 MiB 쯤: 읽지 않는 피어의 커널 버퍼에 다 들지 않는다
 			size := len(chainFrame(chainNow()))
 			setLimit(t, &maxQueuedBytes, size*3/2)
 			reader, _ := rawDial(t, n.p2p, 4096)
@@ -1336,7 +1337,7 @@ func TestLimits(t *testing.T) {
 			check(t, "a dialed peer asking for the version in flight: bytes counted more, frames", fmt.Sprint(added, len(drain(out))), fmt.Sprint(size, 1))
 			setLimit(t, &maxQueuedBytes, size*3/2)
 			locked(func() { write(sending, queryChainLengthMsg()) })                    // 보내는 중인 응답 뒤에 작은 프레임 하나가 기다린다
-			setChain(append(chainNow(), nextBlock(chainNow()[30000], "a new version"))) // 알리지 않고 체인의 새 버전을 만든다
+			setChain(append(chainNow(), nextBlock(chainNow()[15000], "a new version"))) // 알리지 않고 체인의 새 버전을 만든다
 			asker := newTestSocket(t, "asker")
 			receive(asker, []byte(queryAll))
 			check(t, "a peer with a frame in flight and a small one queued: closed, and frames for a peer asking the new version",
@@ -1345,7 +1346,7 @@ func TestLimits(t *testing.T) {
 		// 보낸 프레임을 writeTimeout 안에 받아 가지 않는 피어는 닫힌다 (시간 제한을 0.5초로 줄인 노드).
 		{"프레임 하나 보내기", func(t *testing.T) {
 			setLimit(t, &writeTimeout, 500*time.Millisecond)
-			setChain(makeChain(30000, strings.Repeat("w", 100))) // 응답이 10 MiB 쯤: 커널의 버퍼에 다 들지 않는다
+			setChain(makeChain(15000, strings.Repeat("w", 400))) // 응답이 10 MiB 쯤: 커널의 버퍼에 다 들지 않는다
 			slow, _ := rawDial(t, n.p2p, 4096)
 			start := time.Now()
 			writeRawFrame(t, slow, queryAll) // 응답을 읽지 않는다
@@ -1799,11 +1800,11 @@ func BenchmarkCalculateHash(b *testing.B) {
 // BenchmarkReceiveChain은 새 노드가 블록 10,000개의 체인을 RESPONSE_BLOCKCHAIN 하나로 받아 파싱, 검증, 교체하는 시간이다.
 func BenchmarkReceiveChain(b *testing.B) { benchReceive(b, 10000, func(receive func()) { receive() }) }
 
-// BenchmarkChainMemory는 받은 체인(블록 30,000개, 블록마다 짧은 데이터 하나)을 들고 있는 노드의 힙 크기이다.
+// BenchmarkChainMemory는 받은 체인(블록 16,000개, 블록마다 짧은 데이터 하나)을 들고 있는 노드의 힙 크기이다.
 func BenchmarkChainMemory(b *testing.B) {
 	var held int64
-	benchReceive(b, 30000, func(receive func()) { _, held = heap(receive) })
-	b.ReportMetric(float64(held)/30000, "B/block")
+	benchReceive(b, 16000, func(receive func()) { _, held = heap(receive) })
+	b.ReportMetric(float64(held)/16000, "B/block")
 }
 
 // benchReceive는 b.Loop마다 체인을 제네시스 하나로 되돌리고, 새 소켓으로 블록 blocks 개의 체인을 받는 일을 measure에게 건넨다.

@@ -666,7 +666,7 @@ func receive(ws *socket, data []byte) {
 // 있다. type이 정수가 아니거나 data가 없거나 문자열도 null도 아니면 거부한다. RESPONSE_BLOCKCHAIN이면 data의 블록 배열도
 // 그렇게 파싱하고, 머클 루트와 해시를 미리 계산해 둔다 (decodeBlocks): 빈 배열, 구조가 틀린 블록(isValidBlockStructure와
 // withinLimits: 챕터는 addBlock이나 replaceChain에서야 거부한다), 64자리 대문자 16진수가 아닌 해시나 data와 맞지
-// 않는 머클 루트(유효할 수 없는 블록, prepareBlocks), 32,768개가 넘는 블록이나 2^20개가 넘는 data 값, Go가 자바스크립트와 같게 읽지 못하는
+// 않는 머클 루트(유효할 수 없는 블록, prepareBlocks), 16,384개가 넘는 블록이나 2^20개가 넘는 data 값, Go가 자바스크립트와 같게 읽지 못하는
 // data(canonicalJSON: 짝이 없는 \ud800, 중첩 깊이 64단계를 넘는 값)와 "toString" 키가 든 메시지는 통째로 거부한다. 모르는 type은 챕터처럼 받고
 // 넘어간다. 여러 프레임으로 나눈 메시지는 프레임마다 따로 읽어 잘못된 메시지가 된다 (readPump).
 func readMessage(frame []byte) (message Message, prepared []dataFacts, err error) {

@@ -4,7 +4,7 @@
 // so it measures any implementation (the chapter's JavaScript node, a Go port, ...).
 //
 //   node bench.js receive <http> <p2p> [blocks]
-//       Send one RESPONSE_BLOCKCHAIN frame holding genesis + <blocks> (default 10000; a Go node holds at most 32,768 blocks) to a node
+//       Send one RESPONSE_BLOCKCHAIN frame holding genesis + <blocks> (default 10000; a Go node holds at most 16,384 blocks) to a node
 //       that holds only genesis; time until it has replaced its chain.
 //   node bench.js sync <fresh-http> <fresh-p2p> <peer-http> <peer-p2p> [blocks]
 //       Give the peer <blocks> blocks (by a frame, if it holds only genesis), then POST /addPeers

@@ -22,7 +22,8 @@ import (
 
 // BlockHeader는 챕터의 class BlockHeader이다. (main.js 7–15행) Hash는 SHA-256의 32바이트이고, JSON에서는 챕터처럼
 // 64자리 대문자 16진수 문자열이다.
-// 챕터와 다른 점: 해시가 64자리 대문자 16진수가 아니거나 index, timestamp가 1.5처럼 정수가 아닌 블록은 받지 않는다.
+// 챕터와 다른 점: 해시가 64자리 대문자 16진수가 아니거나, index, timestamp가 ±(2^53−1) 안의 정수가 아니거나(1.5 등),
+// version이 256바이트를 넘는 블록이 든 메시지는 통째로 받지 않는다.
 type BlockHeader struct {
 	Version      string `json:"version"`
 	Index        int64  `json:"index"`
@@ -35,7 +36,7 @@ type BlockHeader struct {
 type Block struct {
 	Header BlockHeader     `json:"header"`
 	Data   json.RawMessage `json:"data"` // JSON.stringify가 쓴 [값,값,…] 그대로. 챕터와 다른 점: 배열만, 1 MiB까지
-	costs                  // 챕터에 없는 필드(배너 아래): 이 블록까지의 체인을 한 메시지로 보낼 때의 크기
+	costs                  // 챕터에 없는 필드(배너 아래): 이 블록까지의 체인을 한 메시지로 보낼 때의 바이트와 값의 수
 }
 
 // Node는 핸들러를 한 번에 하나씩 실행해서 챕터는 전역 변수를 그냥 쓴다. Go에서는 뮤텍스 mu가 그 "한 번에 하나"를
@@ -160,6 +161,8 @@ func isValidChain(blockchainToValidate []Block) bool {
 }
 
 // ---- 챕터에 없는 것 ----
+// 차례: 한계와 Hash, npm merkle(merkleRootOf, rootOf, jsString), JSON.stringify와 JSON.parse(stringify, canonicalJSON),
+// 미리 계산해 둔 머클 루트(factsOf), 체인을 한 메시지로 보낼 때의 비용(fitsInOneMessage, withinLimits).
 
 const (
 	maxBlockDataBytes = 1 << 20   // 블록 하나의 data를 JSON으로 쓴 크기의 한계 (HTTP 본문 100 KB로 생성할 수 있는 어떤 data보다 크다)
@@ -245,7 +248,8 @@ func rootOf(level []Hash) Hash {
 	for len(level) > 1 {
 		parents := level[:0] // 읽은 위치 뒤에만 쓰므로 같은 배열에 쓴다
 		for i := 0; i+1 < len(level); i += 2 {
-			parents = append(parents, sha256.Sum256(level[i+1].appendHex(level[i].appendHex(make([]byte, 0, 128)))))
+			pair := level[i+1].appendHex(level[i].appendHex(make([]byte, 0, 128))) // left + right: 두 16진수 문자열을 이어 쓴다
+			parents = append(parents, sha256.Sum256(pair))                         // hashFunc(left + right)
 		}
 		if len(level)%2 == 1 {
 			parents = append(parents, level[len(level)-1])

@@ -87,10 +87,11 @@ func initHttpServer(ln net.Listener) {
 	})
 
 	// POST /addPeers {"peers":[…]}: 피어마다 웹소켓을 연다.
-	// 노트와 다른 점: 노트는 /addpeers로 적었다. Express는 대소문자를 가리지 않아 챕터도 받으므로, 그 철자 하나는 더 받는다.
+	// 노트와 다른 점: 노트는 /addpeers로 적었다. Express는 대소문자를 가리지 않아 챕터도 /addpeers를 받으므로 이 철자도 받는다.
 	addPeers := func(res http.ResponseWriter, req *http.Request) {
 		var peers []string
-		// 챕터와 다른 점: 배열이 아니거나 64개가 넘는 peers는 400이고, null과 호스트가 없는 주소는 건너뛴다.
+		// 챕터와 다른 점: 배열이 아니거나, 64개가 넘거나, 문자열도 null도 아닌 주소가 든 peers는 400이다(챕터는 500).
+		// null과 호스트가 없는 주소는 "Connection failed"를 출력하고 건너뛴다.
 		if !readBody(res, req, "peers", &peers) { // const peers = req.body.peers || []
 			return
 		} else if len(peers) > maxPeers {
@@ -111,6 +112,8 @@ func initHttpServer(ln net.Listener) {
 }
 
 // ---- 챕터에 없는 것 ----
+// 차례: 한계, 노드의 페이지, 요청의 한계와 다른 사이트의 POST(serve), bodyParser.json()(readBody), res.send(respond),
+// 노드의 페이지가 받는 이벤트(events).
 
 const (
 	maxBodyBytes = 100 << 10 // HTTP 요청 본문의 최대 크기: body-parser의 기본 한계 100 KB와 같다 (넘으면 413)

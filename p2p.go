@@ -57,7 +57,7 @@ var sockets []*socket
 // 챕터와 다른 점: 열린 소켓의 에러는 "close"로만 알리고, 압축과 나눈 메시지를 쓰지 않는다.
 type socket struct {
 	url   string // ws.url: 우리가 연결한 피어면 그 주소, 들어온 연결이면 ""
-	*conn        // 챕터에 없는 필드(배너 아래): 연결과 보낼 대기열. ws.addr처럼 그 필드를 바로 쓴다
+	*conn        // 챕터에 없는 필드(배너 아래): 연결과 보낼 대기열. 임베딩해서 ws.addr처럼 conn의 필드를 바로 쓴다
 }
 
 // getSockets는 연결된 소켓들을 반환한다. (main.js 152행)
@@ -69,7 +69,8 @@ func getSockets() []*socket { return sockets }
 // (main.js 192–196행)
 // 노트와 다른 점: server.on은 연결을 "대기열"에 올리지 않고, 연결마다 부를 함수를 등록한다.
 func initP2PServer(ln net.Listener) {
-	// 챕터와 다른 점: 이 노드 자신과 웹 페이지(Origin 헤더)의 연결은 거부하고, 연결 수에 한계가 있다.
+	// 챕터와 다른 점: 이 노드 자신과 웹 페이지(Origin 헤더)의 연결은 거부하고, 들어온 연결은 한 번에 64개(더 오면 기다린다),
+	// 핸드셰이크는 5초까지이다.
 	newServer(ln, func(ws *socket) { initConnection(ws) }) // new WebSocket.Server(…), server.on("connection", …)
 	// 챕터와 다른 점: 실제로 리슨하는 포트를 출력한다 (-p2p_port 0이면 운영체제가 고른 포트).
 	log.Printf("Listening websocket p2p port on: %d", portOf(ln))
@@ -90,7 +91,8 @@ func initConnection(ws *socket) {
 func initMessageHandler(ws *socket) {
 	// const message = JSON.parse(data)는 readMessage가 mu를 잠그기 전에 했다.
 	// 챕터와 다른 점: JSON.stringify가 쓴 형식이 아니거나 유효할 수 없거나 한계를 넘는 메시지는 처리하지 않고
-	// "Ignored message …"를 출력하며, 다섯 번째에 연결을 닫는다 (64 MiB를 넘는 프레임은 곧바로 닫는다).
+	// "Ignored message …"를 출력하며, 다섯 번째에 연결을 닫는다 (64 MiB를 넘는 프레임은 곧바로 닫는다). 16 KiB를 넘는
+	// 메시지는 노드 전체에서 한 번에 둘씩, 30초 안에 읽는다.
 	// 챕터와 다른 점: 챕터의 노드가 만든 블록이라도 data에 짝 없는 \ud800이나 64단계 넘는 중첩이 있으면 받지 않는다.
 	ws.on("message", func(message Message) {
 		switch message.Type {
@@ -133,8 +135,8 @@ func connectToPeers(newPeers []string) {
 
 // handleBlockchainResponse는 받은 블록들로 블록을 추가할지, 체인 전체를 요청할지, 체인을 교체할지 정한다.
 // (main.js 243–273행)
-// 챕터와 다른 점: 잘못된 메시지(빈 배열, 형식이 다른 JSON, 유효할 수 없는 블록)는 여기 오지 않는다 (챕터는 그런
-// 메시지도 아래 분기로 처리하고, 빈 배열에는 예외로 끝난다).
+// 챕터와 다른 점: 잘못된 메시지(빈 배열, 형식이 다른 JSON, 유효할 수 없는 블록)는 여기 오지 않고 "Ignored message"로
+// 세어진다. 챕터는 그런 메시지도 아래 분기로 처리하고, 빈 배열에는 예외로 끝난다.
 func handleBlockchainResponse(message Message) {
 	receivedBlocks := message.Data // JSON.parse(message.data)는 readMessage가 mu를 잠그기 전에 했다
 	latestBlockReceived := receivedBlocks[len(receivedBlocks)-1]
@@ -151,10 +153,11 @@ func handleBlockchainResponse(message Message) {
 			}
 		} else if len(receivedBlocks) == 1 {
 			// 체인을 재구성해야 한다. (챕터: Need to reorganize.)
-			// 노트와 다른 점: 노트의 "블록의 오류"가 아니라, 이어지지 않는 블록 하나만 받은 때이다 (대개 새 블록의 알림).
+			// 노트와 다른 점: 노트의 "블록의 오류"가 아니라, 이어지지 않는 블록 하나만 받은 때이다 (연결 직후 QUERY_LATEST의
+			// 응답이나, 둘 이상 뒤처졌을 때 받은 새 블록의 알림). 놓친 곳을 찾지 않고 체인 전체를 요청한다.
 			log.Println("We have to query the chain from our peer")
-			// 챕터와 다른 점: QUERY_ALL을 보낸 피어에게는, 그 피어가 이어지지 않는 블록 하나를 또 알려 올 때까지 다시
-			// 보내지 않는다.
+			// 챕터와 다른 점: QUERY_ALL을 보낸 피어에게는, 그 피어가 내 마지막 블록보다 index가 크고 이어지지 않는 블록
+			// 하나를 알려 올 때까지 다시 보내지 않는다.
 			broadcast(queryAllMsg())
 		} else {
 			// 체인을 교체한다. (챕터: Replace chain.)
@@ -193,7 +196,8 @@ func responseLatestMsg() Message {
 // (main.js 303행)
 // 노트와 다른 점: 서버 소켓만이 아니라, 연결한 쪽도 받은 쪽도 write를 부른다.
 func write(ws *socket, message Message) {
-	// 챕터와 다른 점: 닫힌 소켓과 QUERY_ALL을 이미 보낸 피어에게는 보내지 않고, 너무 밀린 소켓은 닫는다.
+	// 챕터와 다른 점: 닫힌 소켓과 QUERY_ALL을 이미 보낸 피어에게는 보내지 않고, 너무 밀린 소켓은 닫는다. 모든 대기열이
+	// 128 MiB를 넘게 되면 가장 많이 밀린 소켓(다른 소켓일 수도 있다)을 닫거나, 이 메시지를 보내지 않는다.
 	ws.send(message) // ws.send(JSON.stringify(message))
 }
 
@@ -218,7 +222,8 @@ func mineBlock(blockData json.RawMessage) *Block {
 }
 
 // replaceChain은 받은 체인이 유효하고 지금 체인보다 길면 교체하고, 새 마지막 블록을 알린다. (main.js 323–333행)
-// 받은 index가 더 클 때만 불려, 유효한 체인은 늘 더 길다: 동전 던지기는 챕터에서도 쓰이지 않는다.
+// 받은 index가 더 클 때만 불리므로 유효한 체인은 늘 더 길다. 그래서 같은 길이일 때의 동전 던지기는 챕터에서도 실행되지
+// 않는다.
 func replaceChain(newBlocks []Block) {
 	if isValidChain(newBlocks) &&
 		(len(newBlocks) > len(blockchain) || (len(newBlocks) == len(blockchain) && mathrand.N(2) == 0)) { // 같은 길이면 random.boolean()
@@ -231,6 +236,9 @@ func replaceChain(newBlocks []Block) {
 }
 
 // ---- 챕터에 없는 것 ----
+// 차례: ws.on과 ws.send(on, send), 보낼 프레임(answer, stringifyChain), new WebSocket.Server(newServer), new
+// WebSocket(newWebSocket), 읽는 바이트의 한계(limitedConn, cpu), 대기열(enqueue, writePump), 받은 메시지(readPump,
+// receive), JSON.parse(readMessage, decodeBlocks), -trace.
 
 // 신뢰할 수 없는 피어를 막는 한계들 (README의 「지키는 한계」).
 // 챕터의 P2P에는 ws 1.1.5가 들어온 연결에 두는 프레임 한계(100 MiB)만 있다.

@@ -40,7 +40,7 @@ type Block struct {
 }
 
 // Node는 핸들러를 한 번에 하나씩 실행해서 챕터는 전역 변수를 그냥 쓴다. Go에서는 뮤텍스 mu가 그 "한 번에 하나"를
-// 대신한다: 챕터의 로직은 mu를 잠근 채 실행된다.
+// 대신한다. 챕터의 로직은 mu를 잠근 채 실행된다.
 var (
 	mu         sync.Mutex // blockchain, sockets(p2p.go), 그리고 배너 아래에 "mu로 보호한다"고 적은 값들을 보호한다
 	blockchain = []Block{getGenesisBlock()}
@@ -137,7 +137,7 @@ func isValidNewBlock(newBlock Block, previousBlock Block) bool {
 }
 
 // isValidBlockStructure는 블록의 각 값이 맞는 타입인지 검사한다. (main.js 112–119행)
-// 챕터와 다른 점: 헤더의 typeof 다섯은 Go의 타입이 대신한다: index가 1.5인 블록처럼 그 타입으로 읽히지 않는 블록은
+// 챕터와 다른 점: 헤더의 typeof 다섯은 Go의 타입이 대신한다. index가 1.5인 블록처럼 그 타입으로 읽히지 않는 블록은
 // 받을 때 거부한다. 여섯째인 data의 typeof는 아래 줄이다.
 func isValidBlockStructure(block Block) bool {
 	return len(block.Data) >= 2 && block.Data[0] == '[' // 챕터와 다른 점: typeof(data) === 'object' 대신 배열인지 본다

@@ -43,7 +43,7 @@ const (
 )
 
 // Message는 웹소켓 프레임 하나에 담기는 {"type":T,"data":D}이다. 응답의 data는 블록 배열을 JSON.stringify 한
-// 문자열이다. Go의 Data는 그 문자열 대신 블록 배열이다: 보낼 때 문자열로 쓰고, 받을 때 파싱한다 (둘 다 mu 밖에서).
+// 문자열이다. Go의 Data는 그 문자열 대신 블록 배열이다. 보낼 때 문자열로 쓰고 받을 때 파싱하며, 둘 다 mu 밖에서 한다.
 type Message struct {
 	Type MessageType `json:"type"`
 	Data []Block     `json:"data"` // 요청이면 nil(null)

@@ -22,7 +22,7 @@ import (
 
 // BlockHeader는 챕터의 class BlockHeader이다. (main.js 7–15행) Hash는 SHA-256의 32바이트이고, JSON에서는 챕터처럼
 // 64자리 대문자 16진수 문자열이다.
-// 챕터와 다른 점: 해시가 64자리 대문자 16진수가 아니거나, index, timestamp가 ±(2^53−1) 안의 정수가 아니거나(1.5 등),
+// 챕터와 다른 점: 해시가 64자리 대문자 16진수가 아니거나, index, timestamp가 ±(2^53−1) 안의 정수가 아니거나(1.5, 1.0, 1e3도),
 // version이 256바이트를 넘는 블록이 든 메시지는 통째로 받지 않는다.
 type BlockHeader struct {
 	Version      string `json:"version"`

@@ -54,7 +54,7 @@ var sockets []*socket
 
 // socket은 웹소켓 하나(챕터의 ws)이다. ws.on(이름, 함수)은 핸들러를 등록하고, ws.send(메시지)는 보낼 대기열에 넣는다.
 // 메시지가 오면 이 소켓의 고루틴이 파싱한 뒤 mu를 잠그고 "message" 핸들러를 부른다 (배너 아래의 readPump).
-// 챕터와 다른 점: 열린 소켓의 에러는 "close"로만 알리고, 압축과 나눈 메시지를 쓰지 않는다.
+// 챕터와 다른 점: 열린 소켓의 에러는 "close"로만 알리고, 압축과 여러 프레임으로 나눈 메시지를 쓰지 않는다.
 type socket struct {
 	url   string // ws.url: 우리가 연결한 피어면 그 주소, 들어온 연결이면 ""
 	*conn        // 챕터에 없는 필드(배너 아래): 연결과 보낼 대기열. 임베딩해서 ws.addr처럼 conn의 필드를 바로 쓴다
@@ -90,9 +90,9 @@ func initConnection(ws *socket) {
 // 노트와 다른 점: ws.on은 소켓을 "메세지 대기열"에 올리지 않고, 메시지마다 부를 함수를 등록한다.
 func initMessageHandler(ws *socket) {
 	// const message = JSON.parse(data)는 readMessage가 mu를 잠그기 전에 했다.
-	// 챕터와 다른 점: JSON.stringify가 쓴 형식이 아니거나 유효할 수 없거나 한계를 넘는 메시지는 처리하지 않고
-	// "Ignored message …"를 출력하며, 다섯 번째에 연결을 닫는다 (64 MiB를 넘는 프레임은 곧바로 닫는다). 16 KiB를 넘는
-	// 메시지는 노드 전체에서 한 번에 둘씩, 30초 안에 읽는다.
+	// 챕터와 다른 점: JSON.stringify가 쓴 그대로의 {"type":정수,"data":null이나 문자열}이 아니거나({"type":0}도),
+	// 유효할 수 없거나 한계를 넘는 메시지는 처리하지 않고 "Ignored message …"를 출력하며, 다섯 번째에 연결을 닫는다
+	// (64 MiB를 넘는 프레임은 곧바로 닫는다). 16 KiB를 넘는 메시지는 노드 전체에서 한 번에 둘씩, 30초 안에 읽는다.
 	// 챕터와 다른 점: 챕터의 노드가 만든 블록이라도 data에 짝 없는 \ud800이나 64단계 넘는 중첩이 있으면 받지 않는다.
 	ws.on("message", func(message Message) {
 		switch message.Type {
@@ -136,7 +136,8 @@ func connectToPeers(newPeers []string) {
 // handleBlockchainResponse는 받은 블록들로 블록을 추가할지, 체인 전체를 요청할지, 체인을 교체할지 정한다.
 // (main.js 243–273행)
 // 챕터와 다른 점: 잘못된 메시지(빈 배열, 형식이 다른 JSON, 유효할 수 없는 블록)는 여기 오지 않고 "Ignored message"로
-// 세어진다. 챕터는 그런 메시지도 아래 분기로 처리하고, 빈 배열에는 예외로 끝난다.
+// 세어진다. 챕터는 형식만 다른 JSON은 아래 분기로 처리하고, JSON이 아니거나 data가 null이거나 빈 배열이면 잡히지
+// 않은 예외로 프로세스가 죽는다.
 func handleBlockchainResponse(message Message) {
 	receivedBlocks := message.Data // JSON.parse(message.data)는 readMessage가 mu를 잠그기 전에 했다
 	latestBlockReceived := receivedBlocks[len(receivedBlocks)-1]
@@ -154,7 +155,7 @@ func handleBlockchainResponse(message Message) {
 		} else if len(receivedBlocks) == 1 {
 			// 체인을 재구성해야 한다. (챕터: Need to reorganize.)
 			// 노트와 다른 점: 노트의 "블록의 오류"가 아니라, 이어지지 않는 블록 하나만 받은 때이다 (연결 직후 QUERY_LATEST의
-			// 응답이나, 둘 이상 뒤처졌을 때 받은 새 블록의 알림). 놓친 곳을 찾지 않고 체인 전체를 요청한다.
+			// 응답이나, 둘 이상 뒤처졌거나 다른 포크일 때 받은 새 블록의 알림). 놓친 곳을 찾지 않고 체인 전체를 요청한다.
 			log.Println("We have to query the chain from our peer")
 			// 챕터와 다른 점: QUERY_ALL을 보낸 피어에게는, 그 피어가 내 마지막 블록보다 index가 크고 이어지지 않는 블록
 			// 하나를 알려 올 때까지 다시 보내지 않는다.
@@ -197,7 +198,8 @@ func responseLatestMsg() Message {
 // 노트와 다른 점: 서버 소켓만이 아니라, 연결한 쪽도 받은 쪽도 write를 부른다.
 func write(ws *socket, message Message) {
 	// 챕터와 다른 점: 닫힌 소켓과 QUERY_ALL을 이미 보낸 피어에게는 보내지 않고, 너무 밀린 소켓은 닫는다. 모든 대기열이
-	// 128 MiB를 넘게 되면 가장 많이 밀린 소켓(다른 소켓일 수도 있다)을 닫거나, 이 메시지를 보내지 않는다.
+	// 128 MiB를 넘게 되면 가장 많이 밀린 소켓(다른 소켓일 수도 있다)을 닫거나, 이 메시지를 보내지 않는다. 프레임 하나를
+	// 30초 안에 보내지 못한 소켓도 닫는다.
 	ws.send(message) // ws.send(JSON.stringify(message))
 }
 

@@ -137,10 +137,15 @@ func isValidNewBlock(newBlock Block, previousBlock Block) bool {
 }
 
 // isValidBlockStructure는 블록의 각 값이 맞는 타입인지 검사한다. (main.js 112–119행)
-// 챕터와 다른 점: 헤더의 typeof 다섯은 Go의 타입이 대신한다. index가 1.5인 블록처럼 그 타입으로 읽히지 않는 블록은
-// 받을 때 거부한다. 여섯째인 data의 typeof는 아래 줄이다.
+// 챕터와 다른 점: 헤더의 typeof 다섯은 필드의 Go 타입이 대신한다. 그 타입으로 읽히지 않는 블록(index가 1.5 등)은 받을
+// 때 거부한다.
 func isValidBlockStructure(block Block) bool {
-	return len(block.Data) >= 2 && block.Data[0] == '[' // 챕터와 다른 점: typeof(data) === 'object' 대신 배열인지 본다
+	// typeof(block.header.version) === 'string'      → Version string
+	// typeof(block.header.index) === 'number'        → Index int64
+	// typeof(block.header.previousHash) === 'string' → PreviousHash Hash
+	// typeof(block.header.timestamp) === 'number'    → Timestamp int64
+	// typeof(block.header.merkleRoot) === 'string'   → MerkleRoot Hash
+	return len(block.Data) >= 2 && block.Data[0] == '[' // 챕터와 다른 점: typeof(block.data) === 'object' 대신 배열인지 본다
 }
 
 // isValidChain은 첫 블록이 제네시스 블록과 같고 모든 블록이 앞 블록 위에 맞게 올라가 있는지 검사한다.

@@ -718,12 +718,17 @@ func TestCanonicalJSON(t *testing.T) {
 		{`[1.0, 1e0, 1E+2, -0, 0.1, 1e21, 1e-7, 123456789012345678901234567890]`, `[1,1,100,0,0.1,1e+21,1e-7,1.2345678901234568e+29]`},
 		{`"<&>\u2028|\u2029"`, "\"<&>\u2028|\u2029\""}, // <, >, & 와 줄 구분 문자는 그대로 쓴다
 		{`"a\b\f\n\r\t\u0001\u001f\u007f \"\\\/ 한글"`, "\"a\\b\\f\\n\\r\\t\\u0001\\u001f\x7f \\\"\\\\/ 한글\""},
-		{`"\ud83d\ude00"`, `"😀"`},                  // 짝을 이룬 서로게이트 이스케이프는 자바스크립트처럼 그 문자이다
-		{`"\ud800"`, ``},                           // 짝이 없으면 Go는 U+FFFD로 읽는다: 거부한다
-		{"\"\uFFFD\"", "\"\uFFFD\""},               // U+FFFD 문자는 둘 다 그 문자로 읽는다 (챕터의 노드가 UTF-8이 아닌 본문에서 만든다)
-		{`"\ufffd"`, "\"\uFFFD\""},                 // 이스케이프로 써도 그 문자이다
-		{`["\ufffd","\udc00"]`, ``},                // U+FFFD 옆에 짝 없는 이스케이프가 있으면 거부한다
-		{`"\\ud800 \\u2028"`, `"\\ud800 \\u2028"`}, // 역슬래시 문자 뒤의 글은 이스케이프가 아니다
+		{`"\ud83d\ude00"`, `"😀"`},    // 짝을 이룬 서로게이트 이스케이프는 자바스크립트처럼 그 문자이다
+		{`"\ud800"`, ``},             // 짝이 없으면 Go는 U+FFFD로 읽는다: 거부한다
+		{"\"\uFFFD\"", "\"\uFFFD\""}, // U+FFFD 문자는 둘 다 그 문자로 읽는다 (챕터의 노드가 UTF-8이 아닌 본문에서 만든다)
+		{`"\ufffd"`, "\"\uFFFD\""},   // 이스케이프로 써도 그 문자이다
+		{`["\ufffd","\udc00"]`, ``},  // 짝 없는 낮은 서로게이트도 거부한다
+		{`"\ud800\u0041"`, ``},       // 높은 서로게이트 뒤에 낮은 서로게이트가 아니면 짝이 없다
+		{`"\\\ud800"`, ``},           // 역슬래시 문자 뒤의 이스케이프는 이스케이프이다
+		{`["\ud569\ub2c8\ub2e4","\ufffd"]`, `["합니다","�"]`}, // 파이썬의 json.dumps처럼 이스케이프한 한글과 U+FFFD
+		{`["\ud83d\ude00","\ufffd"]`, `["😀","�"]`},
+		{`["C:\\udemy","\ufffd"]`, `["C:\\udemy","�"]`}, // 역슬래시 문자 뒤의 udemy는 이스케이프가 아니다
+		{`"\\ud800 \\u2028"`, `"\\ud800 \\u2028"`},      // 역슬래시 문자 뒤의 글은 이스케이프가 아니다
 		{`{"4294967295":1,"4294967294":2,"01":3,"-1":4}`, `{"4294967294":2,"4294967295":1,"01":3,"-1":4}`},
 		{`1e400`, ``},            // 자바스크립트는 Infinity로 읽고 null로 쓴다
 		{`[{"toString":1}]`, ``}, // String()이 예외를 던진다
@@ -1036,7 +1041,15 @@ func TestLimits(t *testing.T) {
 		}},
 		// 가장 긴 체인(블록 maxBlocks개)을 받고 응답하고 더해도, 더 긴 포크를 번갈아 보내는 피어가 있어도 mu는 50 ms 안에 풀리고 힙과 정직한 피어는 지켜진다.
 		{"받은 메시지 하나가 mu를 잠그는 시간", func(t *testing.T) {
-			longest := sync.OnceValue(func() []Block { return makeChain(maxBlocks-1, "x") }) // 제네시스까지 블록 maxBlocks개: 가장 긴 체인 (두 행이 한 번 만든다)
+			longest := sync.OnceValue(func() []Block { // 제네시스까지 블록 maxBlocks개, version은 한계인 256바이트: 해시하기 가장 비싼 가장 긴 체인 (두 행이 한 번 만든다)
+				chain := []Block{genesisBlock}
+				for i := 1; i < maxBlocks; i++ {
+					block := nextBlock(chain[i-1], "x")
+					block.Header.Version = strings.Repeat("v", 256)
+					chain = append(chain, block)
+				}
+				return chain
+			})
 			t.Run("가장 긴 체인", func(t *testing.T) {
 				if raceOn || testing.Short() {
 					t.Skip("a timing on the largest chain: .ci/run runs it without -race")
@@ -1057,7 +1070,21 @@ func TestLimits(t *testing.T) {
 				check(t, "blocks, answers, the first is the received frame, the second fits 64 MiB", show(len(chainNow()), len(answers)-2,
 					answers[0] == string(frame), len(answers[1]) <= maxFrameBytes), show(n, 2, true, true))
 			})
-			// 작은 메시지를 쏟아붓는 피어 서른과 큰 본문을 쏟아붓는 로컬 클라이언트 넷이 있어도, mu 밖에서 CPU를 쓰는 고루틴은
+			// 챕터의 검증은 mu를 잠근 채 할당하지 않는다: 블록마다 해시를 +로 이어 할당하면 거의 유효한 가장 긴 체인을 보내는 피어
+			// 둘에 GC가 겹쳐 mu를 100 ms 넘게 잠갔다 (노드 밖에서 잰 공격).
+			t.Run("가장 긴 체인의 검증이 할당하는 횟수", func(t *testing.T) {
+				chain := slices.Clone(longest())
+				prepared, err := prepareBlocks(chain) // 받은 메시지처럼 머클 루트는 mu를 잠그기 전에 구해 둔다 (receive)
+				var allocs float64
+				locked(func() {
+					known = prepared
+					allocs = testing.AllocsPerRun(2, func() { isValidChain(chain) })
+					known = nil
+				})
+				check(t, "preparing the chain", err, nil)
+				atMost(t, fmt.Sprintf("allocations validating %d blocks", len(chain)), allocs, 100)
+			})
+			// 거의 유효한 가장 긴 체인을 함께 보내는 피어 둘, 작은 메시지를 쏟아붓는 피어 서른과 큰 본문을 쏟아붓는 로컬 클라이언트 넷이 있어도, mu 밖에서 CPU를 쓰는 고루틴은
 			// 코어 수까지라(cpuSlots), 가장 긴 체인을 검증하며 잠근 mu도 곧 풀린다.
 			t.Run("작은 메시지를 쏟아붓는 피어들", func(t *testing.T) {
 				if raceOn || testing.Short() {
@@ -1085,15 +1112,21 @@ func TestLimits(t *testing.T) {
 						}
 					})
 				}
-				held := muHeld(func() {
-					for range 5 {
-						receive(ws, long)
+				held := muHeld(func() { // 피어 둘이 함께 그 체인을 세 번씩 보낸다
+					var senders sync.WaitGroup
+					for _, peer := range []*socket{ws, newTestSocket(t, "second")} {
+						senders.Go(func() {
+							for range 3 {
+								receive(peer, long)
+							}
+						})
 					}
+					senders.Wait()
 				})
 				stop.Store(true)
 				wg.Wait()
 				t.Logf("mu held at most %v", held)
-				atMost(t, "mu held while 30 peers flood small messages and 4 clients big bodies", held, 50*time.Millisecond)
+				atMost(t, "mu held while 2 peers send the longest chain, 30 peers flood small messages and 4 clients big bodies", held, 50*time.Millisecond)
 			})
 			base, steps := map[bool]int{false: 12000, true: 4000}[raceOn], 6 // 프레임 하나가 5 MiB 쯤 (-race에서는 1.5 MiB 쯤)
 			tag := func(c string) string { return strings.Repeat(c, 150) }
@@ -1560,7 +1593,7 @@ var interopKinds = []struct{ name, body, data string }{
 	// 수는 자바스크립트가 읽고 다시 쓴 꼴이다 (1.0 → 1, 1e21 → 1e+21, -0 → 0).
 	{"numbers", `{"data":[1.0, 1e21, -0, 1e-7, 0.1, 123456789012345678901234567890]}`, `[1,1e+21,0,1e-7,0.1,1.2345678901234568e+29]`},
 	{"null true false", `{"data":[null,true,false]}`, `[null,true,false]`},
-	{"U+FFFD", "{\"data\":[\"\uFFFD 깨진 글자\",\"\\ufffd\"]}", "[\"\uFFFD 깨진 글자\",\"\uFFFD\"]"}, // 챕터의 노드는 UTF-8이 아닌 본문의 글자를 U+FFFD로 읽는다
+	{"U+FFFD", "{\"data\":[\"\uFFFD 깨진 글자\",\"\\ufffd\",\"\\ud569\\ub2c8\\ub2e4\"]}", "[\"\uFFFD 깨진 글자\",\"\uFFFD\",\"합니다\"]"}, // 챕터의 노드는 UTF-8이 아닌 본문의 글자를 U+FFFD로 읽는다. 파이썬의 json.dumps는 한글을 이스케이프한다
 	// 같은 키는 뒤의 값이 앞의 자리에 남고, 배열 인덱스인 키(2^32-2까지)가 작은 차례로 먼저 온다.
 	{"objects", `{"data":[{"b":1,"2":2,"1":3,"b":5,"01":0,"4294967295":7,"4294967294":6,"a":{"x":null}},{}]}`,
 		`[{"1":3,"2":2,"4294967294":6,"b":5,"01":0,"4294967295":7,"a":{"x":null}},{}]`},

@@ -358,14 +358,12 @@ func frameOf(message Message) *frame {
 }
 
 // escape는 JSON.stringify가 쓴 JSON을 JSON 문자열 안에 다시 쓴다: "와 \
-// 만 이스케이프하면 된다 (제어 문자는 이미 이스케이프되어 있다).
-var escape = strings.NewReplacer(`"`, `\"`, `\`, `\\`)
+// 만 이스케이프하면 된다 (제어 문자는 이미 이스케이프되어 있다). asIs는 아무것도 바꾸지 않는다 (GET /blocks의 본문).
+var escape, asIs = strings.NewReplacer(`"`, `\"`, `\`, `\\`), strings.NewReplacer()
 
 // stringifyChain은 JSON.stringify(blocks)를 만드는 함수이다: GET /blocks의 본문. 그 함수는 mu 밖에서 부르고, 체인의 한
 // 버전에 대해 한 번 만든 바이트를 요청들과 소켓들이 나눠 쓴다 (answer). mu를 잠근 채로, 지금 체인으로 불러야 한다.
-func stringifyChain(blocks []Block) func() []byte {
-	return answer(blocks, "[", "]", strings.NewReplacer()).text
-}
+func stringifyChain(blocks []Block) func() []byte { return answer(blocks, "[", "]", asIs).text }
 
 // newServer는 ln에서 웹소켓 서버를 열고, 연결마다 소켓을 만들어 onConnection에 넘긴다 (mu를 잠그고). ln을 닫으면 끝난다.
 func newServer(ln net.Listener, onConnection func(*socket)) {

@@ -99,9 +99,8 @@ func addBlock(newBlock Block) bool {
 }
 
 // calculateHash는 version + index + previousHash + timestamp + merkleRoot 문자열의 SHA-256이다. (main.js 75–77행)
-// 챕터에 없는 최적화: 문자열을 +로 잇는 대신 버퍼 하나에 차례로 이어 쓴다 (결과는 같고, 메모리를 할당하지 않는다). +로
-// 이으면 mu를 잠근 채 긴 체인을 검증하는 동안 할당과 GC가 쌓여, 거의 유효한 가장 긴 체인을 보내는 피어 둘에 mu를 100 ms
-// 넘게 잠갔다.
+// 챕터에 없는 최적화: 문자열을 +로 잇는 대신 버퍼 하나에 차례로 이어 쓴다. 결과는 같고 메모리를 할당하지 않아서, mu를
+// 잠근 채 긴 체인을 검증하는 동안 GC가 끼어들지 않는다 (README 「지키는 한계」).
 func calculateHash(version string, index int64, previousHash Hash, timestamp int64, merkleRoot Hash) Hash {
 	text := strconv.AppendInt(append(make([]byte, 0, 512), version...), index, 10) // version + index
 	text = strconv.AppendInt(previousHash.appendHex(text), timestamp, 10)          // + previousHash + timestamp

@@ -3,7 +3,8 @@
 //
 // 노트와 다른 점(오타는 여기 한 번만 적는다): 노트의 코드에 listeing, intiMessageHandler, MassgeType, we got:, Receied,
 // connection failed, responselaatestMsg로 적은 것은 챕터에서 Listening, initMessageHandler, MessageType, We got:,
-// Received, Connection failed, responseLatestMsg이다. 노트의 설명에 "자산의"는 "자신의"이다.
+// Received, Connection failed, responseLatestMsg이다. 노트의 ==는 챕터에서 ===이다 (여기서는 결과가 같다). 노트의 설명에
+// "자산의"는 "자신의"이다.
 package main
 
 import (
@@ -69,8 +70,8 @@ func getSockets() []*socket { return sockets }
 // (main.js 192–196행)
 // 노트와 다른 점: server.on은 연결을 "대기열"에 올리지 않고, 연결마다 부를 함수를 등록한다.
 func initP2PServer(ln net.Listener) {
-	// 챕터와 다른 점: 이 노드 자신과 웹 페이지(Origin 헤더)의 연결은 거부하고, 들어온 연결은 한 번에 64개(더 오면 기다린다),
-	// 핸드셰이크는 5초까지이다.
+	// 챕터와 다른 점: 이 노드 자신과, Origin 헤더가 http://localhost/가 아닌 연결(웹 페이지 등)은 거부한다. 들어온 연결은
+	// 한 번에 64개까지 받고(더 오면 기다린다), 핸드셰이크는 5초까지이다.
 	newServer(ln, func(ws *socket) { initConnection(ws) }) // new WebSocket.Server(…), server.on("connection", …)
 	// 챕터와 다른 점: 실제로 리슨하는 포트를 출력한다 (-p2p_port 0이면 운영체제가 고른 포트).
 	log.Printf("Listening websocket p2p port on: %d", portOf(ln))
@@ -90,9 +91,10 @@ func initConnection(ws *socket) {
 // 노트와 다른 점: ws.on은 소켓을 "메세지 대기열"에 올리지 않고, 메시지마다 부를 함수를 등록한다.
 func initMessageHandler(ws *socket) {
 	// const message = JSON.parse(data)는 readMessage가 mu를 잠그기 전에 했다.
-	// 챕터와 다른 점: JSON.stringify가 쓴 그대로의 {"type":정수,"data":null이나 문자열}이 아니거나({"type":0}도),
-	// 유효할 수 없거나 한계를 넘는 메시지는 처리하지 않고 "Ignored message …"를 출력하며, 다섯 번째에 연결을 닫는다
-	// (64 MiB를 넘는 프레임은 곧바로 닫는다). 16 KiB를 넘는 메시지는 노드 전체에서 한 번에 둘씩, 30초 안에 읽는다.
+	// 챕터와 다른 점: JSON.stringify가 쓴 그대로의 {"type":정수,"data":null이나 문자열}이 아니거나({"type":0}도, 안의
+	// 블록도 키 차례·공백·더 있는 키까지 그대로여야 한다), UTF-8이 아니거나, 유효할 수 없거나 한계를 넘는 메시지는 처리하지
+	// 않고 "Ignored message …"를 출력한다. 그런 메시지가 다섯 번째이면 연결을 닫는다 (64 MiB를 넘는 프레임은 곧바로).
+	// 16 KiB를 넘는 메시지는 노드 전체에서 한 번에 둘씩, 30초 안에 읽는다.
 	// 챕터와 다른 점: 챕터의 노드가 만든 블록이라도 data에 짝 없는 \ud800이나 64단계 넘는 중첩이 있으면 받지 않는다.
 	ws.on("message", func(message Message) {
 		switch message.Type {
@@ -128,16 +130,16 @@ func connectToPeers(newPeers []string) {
 		// 챕터와 다른 점: ws://가 아니거나 이미 연결한 주소, 이 노드 자신, 너무 많거나 늦은 연결은 "error"가 된다.
 		ws := newWebSocket(peer) // const ws = new WebSocket(peer)
 		ws.on("open", func() { initConnection(ws) })
-		// 챕터와 다른 점: 주소와 이유도 출력한다.
+		// 챕터와 다른 점: 주소와 이유도 출력하고, 열린 뒤의 에러에는 불리지 않는다.
 		ws.on("error", func() { log.Printf("Connection failed: %.200q: %.200v", peer, ws.reason()) })
 	}
 }
 
 // handleBlockchainResponse는 받은 블록들로 블록을 추가할지, 체인 전체를 요청할지, 체인을 교체할지 정한다.
 // (main.js 243–273행)
-// 챕터와 다른 점: 잘못된 메시지(빈 배열, 형식이 다른 JSON, 유효할 수 없는 블록)는 여기 오지 않고 "Ignored message"로
-// 세어진다. 챕터는 형식만 다른 JSON은 아래 분기로 처리하고, JSON이 아니거나 data가 null이거나 빈 배열이면 잡히지
-// 않은 예외로 프로세스가 죽는다.
+// 챕터와 다른 점: 잘못된 메시지(빈 배열, 형식이 다른 JSON, data와 맞지 않는 머클 루트처럼 유효할 수 없는 블록)는
+// 여기 오지 않고 "Ignored message"로 세어진다. 챕터는 형식만 다른 JSON은 아래 분기로 처리하고, JSON이 아니거나 data가
+// null이거나 빈 배열이면 잡히지 않은 예외로 프로세스가 죽는다.
 func handleBlockchainResponse(message Message) {
 	receivedBlocks := message.Data // JSON.parse(message.data)는 readMessage가 mu를 잠그기 전에 했다
 	latestBlockReceived := receivedBlocks[len(receivedBlocks)-1]
@@ -299,7 +301,7 @@ func (ws *socket) send(message Message) {
 	}
 }
 
-// conn은 소켓 하나의 연결과 대기열이다. 구조는 gorilla/websocket의 chat 예제와 같다: 연결마다 읽는 고루틴(readPump)과
+// conn은 소켓 하나의 연결과 대기열이다. 구조는 gorilla/websocket의 chat 예제와 비슷하다: 연결마다 읽는 고루틴(readPump)과
 // 쓰는 고루틴(writePump)이 하나씩 있고, ws.send는 프레임을 대기열에 넣기만 하며 writePump가 차례로 보낸다.
 type conn struct {
 	link     *websocket.Conn  // 웹소켓 연결: 연결하는 중에는 nil

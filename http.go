@@ -27,8 +27,8 @@ import (
 // initHttpServer는 ln(main이 미리 연 포트)에서 HTTP API를 연다. 체인과 소켓을 다루는 부분만 mu를 잠근다.
 // (main.js 154–190행)
 // 챕터와 다른 점: 다른 사이트의 POST와 IP·localhost가 아닌 호스트는 거부하고, 요청의 수와 크기에 한계가 있다.
-// 챕터와 다른 점: 경로는 글자 그대로만(과 노트의 /addpeers) 받고(Express는 /Blocks, /blocks/도 받는다), 다른 메서드는 404 대신 405이고,
-// ETag와 OPTIONS 응답이 없고, GET /(노드의 페이지)와 GET /events가 있다.
+// 챕터와 다른 점: 경로는 글자가 같아야 하고(노트의 /addpeers만 더 받는다. Express는 /Blocks, /blocks/도 받는다), 다른
+// 메서드는 404 대신 405이고, ETag와 OPTIONS 응답이 없고, GET /(노드의 페이지)와 GET /events가 있다.
 func initHttpServer(ln net.Listener) {
 	app := http.NewServeMux() // const app = express()
 	// 챕터와 다른 점: app.use(bodyParser.json())과 달리 본문은 /mineBlock과 /addPeers에서만 읽는다 (readBody).
@@ -46,7 +46,7 @@ func initHttpServer(ln net.Listener) {
 	app.HandleFunc("POST /mineBlock", func(res http.ResponseWriter, req *http.Request) {
 		var data json.RawMessage
 		// 챕터와 다른 점: 배열이 아니거나 자바스크립트와 똑같이 읽을 수 없는 data("toString" 키, 1e400, \ud800 등)는
-		// 400(챕터는 500을 답하거나 블록을 생성한다), utf-8이 아닌 charset은 415이고, 에러는 Express의 HTML 대신 JSON으로 답한다.
+		// 400(챕터는 500을 답하거나 블록을 생성한다), utf-8이 아닌 charset은 415이다. 에러는 Express의 HTML 대신 JSON이다.
 		if !readBody(res, req, "data", &data) { // const data = req.body.data || []
 			return
 		}
@@ -69,7 +69,7 @@ func initHttpServer(ln net.Listener) {
 	// POST /stop: 응답한 뒤 프로세스를 끝낸다
 	app.HandleFunc("POST /stop", func(res http.ResponseWriter, req *http.Request) {
 		respond(res, http.StatusOK, "application/json", stringify(map[string]string{"msg": "Stopping server"}))
-		// 챕터와 다른 점: process.exit() 대신, 응답이 나간 뒤 run(main.go)이 끝낸다 (2초까지 기다리고, 그동안 P2P는 계속 돈다).
+		// 챕터와 다른 점: process.exit() 대신, 응답이 나간 뒤 run(main.go)이 끝낸다 (2초까지 기다리고, 그동안 P2P도 돈다).
 		stop()
 	})
 
@@ -87,7 +87,7 @@ func initHttpServer(ln net.Listener) {
 	})
 
 	// POST /addPeers {"peers":[…]}: 피어마다 웹소켓을 연다.
-	// 노트와 다른 점: 노트는 /addpeers로 적었다. Express는 대소문자를 가리지 않아 챕터도 /addpeers를 받으므로 이 철자도 받는다.
+	// 노트와 다른 점: 노트는 /addpeers로 적었다. Express는 대소문자를 가리지 않아 챕터도 받으므로 이 철자도 받는다.
 	addPeers := func(res http.ResponseWriter, req *http.Request) {
 		var peers []string
 		// 챕터와 다른 점: 배열이 아니거나 문자열도 null도 아닌 주소가 든 peers(챕터는 500), 64개가 넘는 peers는 400이다.

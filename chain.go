@@ -305,14 +305,15 @@ func canonicalJSON(raw []byte) (value json.RawMessage, nested int, err error) {
 	value, err = canonicalValue(dec, 0, true, &nested)
 	if _, end := dec.Token(); err == nil && end != io.EOF {
 		err = errors.New("more after the JSON value")
-	} else if err == nil && (!utf8.Valid(raw) || slices.ContainsFunc(escapes.FindAllSubmatch(raw, -1), func(m [][]byte) bool { return m[1] != nil })) {
+	} else if err == nil && (!utf8.Valid(raw) || bytes.ContainsRune(value, utf8.RuneError) && slices.ContainsFunc(escapes.FindAllSubmatch(raw, -1), func(m [][]byte) bool { return m[1] != nil })) {
 		err = errors.New("a byte that is not UTF-8, or a \\ud800-\\udfff escape without its pair")
 	}
 	return value, nested - 1, err // 맨 바깥 값은 세지 않는다
 }
 
 // escapes는 JSON 문자열의 이스케이프 하나이다: 짝을 이룬 서로게이트, 짝 없는 서로게이트(첫 괄호), 그 밖의 이스케이프(\\
-// 다음의 글은 이스케이프가 아니다). 앞에서부터 찾으므로 "\\ud800"(역슬래시 문자 뒤의 글)은 짝 없는 서로게이트가 아니다.
+// 다음의 글은 이스케이프가 아니다). 앞에서부터 찾으므로 "\\ud800"(역슬래시 문자 뒤의 글)은 짝 없는 서로게이트가 아니다. Go는 짝 없는 서로게이트를 U+FFFD로
+// 읽으므로, canonicalJSON은 U+FFFD를 읽은 값에서만 찾는다.
 var escapes = regexp.MustCompile(`(?is)\\(?:ud[89ab][0-9a-f]{2}\\ud[c-f][0-9a-f]{2}|(ud[89a-f][0-9a-f]{2})|.)`)
 
 // canonicalValue는 dec에서 JSON 값 하나를 읽어 canonicalJSON의 형식으로 쓰고, 읽은 값(안의 값까지)의 수를 count에 더한다.

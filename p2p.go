@@ -750,11 +750,11 @@ func decodeBlocks(text string) ([]Block, []dataFacts, error) {
 // 있어 늘 구한다). 구한 머클 루트가 헤더의 것과 다른 블록은 유효할 수 없으므로 메시지 전체를 거부한다: 의미 없는 data를
 // 해시하게 하려면 보낸 쪽도 그 머클 루트를 구해야 한다. 프레임에서 해시하는 data 값은 maxLeaves 개까지이다.
 func prepareBlocks(blocks []Block) (prepared []dataFacts, err error) {
-	total, chained, previousHash := cost{bytes: int32(len(`{"type":2,"data":"[]"}`) - 1)}, true, Hash{}
+	total, chained := cost{bytes: int32(len(`{"type":2,"data":"[]"}`) - 1)}, true
 	for i := range blocks {
 		b, h, f := &blocks[i], blocks[i].Header, dataFacts{data: &blocks[i].Data[0]}
-		chained = chained && (i == 0 || previousHash == h.PreviousHash && blocks[i-1].Header.Index+1 == h.Index)
-		previousHash = calculateHashForBlock(*b)
+		// 앞 블록의 해시는 이어진 앞부분에서만 구한다: 끊긴 뒤의 블록은 해시하지 않는다
+		chained = chained && (i == 0 || blocks[i-1].Header.Index+1 == h.Index && calculateHashForBlock(blocks[i-1]) == h.PreviousHash)
 		if chained || i == len(blocks)-1 {
 			data, err := prepareData(b.Data, maxLeaves-int(total.values))
 			if err != nil || data.root != h.MerkleRoot {

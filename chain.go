@@ -37,7 +37,6 @@ type BlockHeader struct {
 type Block struct {
 	Header BlockHeader     `json:"header"`
 	Data   json.RawMessage `json:"data"` // JSON.stringify가 쓴 [값,값,…] 그대로. 챕터와 다른 점: 배열만, 1 MiB까지
-	costs                  // 챕터에 없는 필드(배너 아래): 이 블록까지의 체인을 한 메시지로 보낼 때의 바이트와 값의 수
 }
 
 // Node는 핸들러를 한 번에 하나씩 실행해서 챕터는 전역 변수를 그냥 쓴다. Go에서는 뮤텍스 mu가 그 "한 번에 하나"를
@@ -91,7 +90,7 @@ func getCurrentTimestamp() int64 { return (time.Now().UnixMilli() + 500) / 1000 
 // addBlock은 새 블록이 마지막 블록 위에 올 수 있으면 체인에 추가하고 true를 반환한다. (main.js 67–73행)
 func addBlock(newBlock Block) bool {
 	// 챕터와 다른 점: 체인이 메시지 하나(64 MiB, data 값 2^20개, 블록 16,384개)에 들지 않게 되면 추가하지 않는다.
-	if isValidNewBlock(newBlock, getLatestBlock()) && fitsInOneMessage(&newBlock) {
+	if isValidNewBlock(newBlock, getLatestBlock()) && fitsInOneMessage(newBlock) {
 		blockchain = append(blockchain, newBlock)
 		return true
 	}
@@ -172,7 +171,7 @@ func isValidChain(blockchainToValidate []Block) bool {
 
 // ---- 챕터에 없는 것 ----
 // 차례: 한계와 Hash, npm merkle(merkleRootOf, rootOf, jsString), JSON.stringify와 JSON.parse(stringify, canonicalJSON),
-// 미리 계산해 둔 머클 루트(factsOf), 체인을 한 메시지로 보낼 때의 비용(fitsInOneMessage, withinLimits).
+// 미리 계산해 둔 머클 루트(factsOf), 체인을 한 메시지로 보낼 때의 비용(held, fitsInOneMessage, withinLimits).
 
 const (
 	maxBlockDataBytes = 1 << 20   // 블록 하나의 data를 JSON으로 쓴 크기의 한계 (HTTP 본문 100 KB로 생성할 수 있는 어떤 data보다 크다)
@@ -410,10 +409,10 @@ type dataFacts struct {
 // factsOf는 data의 머클 루트와 값의 수이다: 미리 계산한 것(받은 메시지의 known이나 생성할 블록의 bodies)이 있으면
 // 그것을, 없으면 구한다 (제네시스 블록처럼 작은 data). mu를 잠근 채로 불러야 한다.
 func factsOf(data json.RawMessage) dataFacts {
-	for i := range known {
-		if j := (knownNext + i) % len(known); len(data) > 0 && known[j].data == &data[0] {
+	for i := range known.facts {
+		if j := (knownNext + i) % len(known.facts); len(data) > 0 && known.facts[j].data == &data[0] {
 			knownNext = j
-			return known[j]
+			return known.facts[j]
 		}
 	}
 	if len(data) == 0 {
@@ -425,65 +424,70 @@ func factsOf(data json.RawMessage) dataFacts {
 	return f
 }
 
-// known은 챕터의 코드가 지금 다루는 받은 메시지에 대해 미리 계산한 것들이고(receive가 넣고 지운다), knownNext는
+// known은 챕터의 코드가 지금 다루는 받은 메시지에 대해 미리 계산한 것이고(receive가 넣고 지운다), knownNext는
 // factsOf가 거기서 지난번에 찾은 위치이다 (둘 다 mu로 보호한다). 챕터의 검증은 블록을 차례로 보므로 지난번에 찾은
 // 위치나 그 다음에서 대개 찾는다.
-var known, knownNext = []dataFacts(nil), 0
+var known, knownNext = tally{}, 0
 
 // bodies는 readBody가 생성할 블록의 data에 대해 mu 밖에서 미리 계산한 것들이다: data 배열의 주소마다 dataFacts (fitsInOneMessage가 지운다).
 var bodies sync.Map
 
 // ── 한계: 체인을 한 메시지로 보낼 때의 비용 ──
 
-// costs는 블록에 적어 두는 비용이다: 응답 프레임의 크기를 체인을 다시 돌지 않고 안다 (fitsInOneMessage와
-// decodeBlocks, prepareBlocks가 적는다). own은 이 블록 하나가 응답 프레임에 더하는 비용이고(0이면 아직 세지 않았다),
-// total은 제네시스부터 이 블록까지의 체인을 응답 프레임 하나로 보낼 때의 비용이다.
-type costs struct{ own, total cost }
-
 // cost는 블록들을 RESPONSE_BLOCKCHAIN 프레임 하나로 보낼 때의 비용이다: 프레임의 바이트
 // 수와 파싱하고 해시할 data 값(배열과 객체 안의 값까지)의 수. 받는 쪽은 프레임 하나에, 가진 쪽은 체인 전체의
-// 응답에 같은 한계(within)를 둔다. int32로 두어 블록마다 메모리를 아낀다 (64 MiB 안).
-type cost struct{ bytes, values int32 }
-
-// plus는 두 비용의 합이다.
-func (c cost) plus(d cost) cost { return cost{c.bytes + d.bytes, c.values + d.values} }
+// 응답에 같은 한계(within)를 둔다.
+type cost struct{ bytes, values int }
 
 // within은 비용이 Go 노드가 프레임 하나로 받는 한계 안인지 알려준다 (블록 수의 한계 maxBlocks는 decodeBlocks와 fitsInOneMessage가 본다).
 func (c cost) within() bool { return c.bytes <= maxFrameBytes && c.values <= maxLeaves }
 
-// blockCost는 블록 하나가 응답 프레임에 더하는 비용이다 (블록 뒤의 쉼표 하나까지).
-func blockCost(block Block) cost {
-	if block.own != (cost{}) {
-		return block.own
-	}
-	size := answerSize(`{"header":,"data":}`+string(stringify(block.Header))) + answerSize(string(block.Data))
-	return cost{int32(size + 1), int32(factsOf(block.Data).values)}
+// tally는 블록들에 대해 세어 둔 것이다: 블록들을 응답 프레임 하나로 보낼 때의 비용(total)과, 받은 블록들이면 mu를 잠그기
+// 전에 블록마다 미리 계산한 dataFacts. 블록들은 블록 수와 마지막 블록의 data 배열 주소로 알아본다 (블록의 data는
+// 저마다 따로 만든 배열이다).
+type tally struct {
+	tip    *byte
+	blocks int
+	total  cost
+	facts  []dataFacts
 }
 
-// chainCost는 blocks를 응답 프레임 하나로 보낼 때의 비용이다. 체인이면 마지막 블록에 적어 둔 값을 쓴다.
-func chainCost(blocks []Block) cost {
-	if last := blocks[len(blocks)-1]; len(blocks) > 1 && last.total != (cost{}) {
-		return last.total
-	}
-	c := cost{bytes: int32(len(`{"type":2,"data":"[]"}`) - 1)} // 블록마다 쉼표 하나를 더해 세므로 하나를 뺀다
-	for i := range blocks {
-		c = c.plus(blockCost(blocks[i]))
-	}
-	return c
+// held는 지금 체인에 대해 세어 둔 것이다 (mu로 보호한다): 그 비용을 체인을 다시 돌지 않고 안다. fitsInOneMessage가 블록을
+// 추가할 때, receive가 받은 체인으로 교체되었을 때 적는다.
+var held tally
+
+// of는 t가 블록들 b에 대해 세어 둔 것인지 알려준다.
+func (t tally) of(b []Block) bool { return len(b) == t.blocks && &b[len(b)-1].Data[0] == t.tip }
+
+// blockBytes는 블록 하나가 응답 프레임에 더하는 바이트 수이다 (블록 뒤의 쉼표 하나까지).
+func blockBytes(block Block) int {
+	return answerSize(`{"header":,"data":}`+string(stringify(block.Header))) + answerSize(string(block.Data)) + 1
 }
 
-// fitsInOneMessage는 newBlock을 추가한 체인 전체의 응답이 한계 안인지 알려주고, 그 비용을 newBlock에 적어 둔다. 생성한 블록이면
+// chainCost는 지금 체인 전체를 응답 프레임 하나로 보낼 때의 비용이다: 적어 둔 held가 다른 체인의 것이면(테스트가 체인을
+// 바꾼 뒤처럼) 블록마다 세어 적는다.
+func chainCost() cost {
+	if !held.of(blockchain) {
+		held = tally{&blockchain[len(blockchain)-1].Data[0], len(blockchain), cost{len(`{"type":2,"data":"[]"}`) - 1, 0}, nil}
+		for _, block := range blockchain { // 블록마다 쉼표 하나를 더해 세므로 위에서 하나를 뺐다
+			held.total = cost{held.total.bytes + blockBytes(block), held.total.values + factsOf(block.Data).values}
+		}
+	}
+	return held.total
+}
+
+// fitsInOneMessage는 newBlock을 추가한 체인 전체의 응답이 한계 안인지 알려주고, 들면 그 체인의 비용을 held에 적는다. 생성한 블록이면
 // readBody가 미리 계산한 것(bodies)을 다 썼으므로 지운다: 요청이 끝날 때 지우면 클라이언트가 먼저 끊은 요청은 mu를
 // 잠근 뒤 머클 루트를 다시 구하게 된다.
-func fitsInOneMessage(newBlock *Block) bool {
-	newBlock.own = blockCost(*newBlock)
+func fitsInOneMessage(newBlock Block) bool {
+	c := cost{chainCost().bytes + blockBytes(newBlock), chainCost().values + factsOf(newBlock.Data).values}
 	bodies.Delete(&newBlock.Data[0])
-	newBlock.total = chainCost(blockchain).plus(newBlock.own)
-	fits := newBlock.total.within() && len(blockchain) < maxBlocks
-	if !fits {
+	if !c.within() || len(blockchain) >= maxBlocks {
 		log.Printf("Not adding block %d: the whole chain would no longer fit in one frame (64 MiB, 2^20 data values, %d blocks)", newBlock.Header.Index, maxBlocks)
+		return false
 	}
-	return fits
+	held = tally{&newBlock.Data[0], len(blockchain) + 1, c, nil}
+	return true
 }
 
 // withinLimits는 받은 블록(헤더 h와 data)이 챕터에 없는 한계 안인지 알려준다: version은 256바이트까지, index와

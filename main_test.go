@@ -1082,7 +1082,7 @@ func TestLimits(t *testing.T) {
 				locked(func() {
 					known = prepared
 					allocs = testing.AllocsPerRun(2, func() { isValidChain(chain) })
-					known = nil
+					known = tally{}
 				})
 				check(t, "preparing the chain", err, nil)
 				atMost(t, fmt.Sprintf("allocations validating %d blocks", len(chain)), allocs, 100)

@@ -336,7 +336,10 @@ func answer(blocks []Block, prefix, suffix string, escape *strings.Replacer) *fr
 	}
 	key := fmt.Sprint(prefix, len(blocks))
 	if answers[key] == nil {
-		size := int(chainCost(blocks).bytes) // 이스케이프하지 않는 GET /blocks의 본문은 이보다 작다. 만든 뒤에는 블록들을 붙잡지 않는다
+		size := len(`{"type":2,"data":"[]"}`) - 1 + blockBytes(blocks[0]) // 마지막 블록 하나. 이스케이프하지 않는 GET /blocks의 본문은 이보다 작다
+		if len(blocks) > 1 {
+			size = chainCost().bytes // 지금 체인 전체 (교체한 체인이면 receive가 적은 held)
+		}
 		answers[key] = &frame{size: size, text: sync.OnceValue(func() []byte {
 			defer cpu()()
 			out := bytes.NewBuffer(append(make([]byte, 0, size+1), prefix...)) // 마지막 블록 뒤의 쉼표는 suffix로 덮으므로 한 바이트 더
@@ -649,7 +652,7 @@ func receive(ws *socket, data []byte) {
 	message, prepared, err := readMessage(data)
 	mu.Lock()
 	known = prepared // 챕터의 검증은 mu 밖에서 미리 계산한 머클 루트와 비교만 한다
-	defer func() { known = nil; mu.Unlock() }()
+	defer func() { known = tally{}; mu.Unlock() }()
 	// 이 피어가 내 마지막 블록보다 index가 크고 거기에 이어지지 않는 블록 하나를 알렸다: 그 피어의 체인이 내 것보다
 	// 길고 다르니 다시 QUERY_ALL을 보낼 수 있다 (send). 여러 블록의 응답, 읽지 못한 메시지, 내가 가진 블록이나 바로
 	// 추가할 수 있는 블록을 알린 것으로는 그대로이다.
@@ -666,6 +669,9 @@ func receive(ws *socket, data []byte) {
 		for _, handler := range ws.handlers["message"] {
 			handler.(func(Message))(message)
 		}
+		if known.of(blockchain) { // 받은 체인으로 교체했다 (replaceChain): 그 비용도 미리 계산해 두었다
+			held = tally{known.tip, known.blocks, known.total, nil}
+		}
 	}
 }
 
@@ -679,7 +685,7 @@ func receive(ws *socket, data []byte) {
 // 않는 머클 루트(유효할 수 없는 블록, prepareBlocks), 16,384개가 넘는 블록이나 2^20개가 넘는 data 값, Go가 자바스크립트와 같게 읽지 못하는
 // data(canonicalJSON: 짝이 없는 \ud800, 중첩 깊이 64단계를 넘는 값)와 "toString" 키가 든 메시지는 통째로 거부한다. 모르는 type은 챕터처럼 받고
 // 넘어간다. 여러 프레임으로 나눈 메시지는 프레임마다 따로 읽어 잘못된 메시지가 된다 (readPump).
-func readMessage(frame []byte) (message Message, prepared []dataFacts, err error) {
+func readMessage(frame []byte) (message Message, prepared tally, err error) {
 	var wire struct {
 		Type MessageType `json:"type"`
 		Data *string     `json:"data"`
@@ -714,10 +720,10 @@ func sameAsStringify(frame []byte, typ MessageType, data *string) bool {
 // 블록을 받아 전할 때는 다른 키 차례, 더 있는 키, 1.5 같은 수를 그대로 남겨 보낸다: 그런 체인은 Go 노드와
 // 갈라진다 (README의 「남는 한계」). 빈 배열(챕터는 예외로 죽는다)과 isValidBlockStructure나 withinLimits에
 // 맞지 않는 블록도 메시지 전체를 거부한다: 챕터는 index를 비교한 뒤에야 isValidNewBlock이 거부한다.
-func decodeBlocks(text string) ([]Block, []dataFacts, error) {
+func decodeBlocks(text string) ([]Block, tally, error) {
 	dec := json.NewDecoder(strings.NewReader(text))
 	if token, err := dec.Token(); err != nil || token != json.Delim('[') || !strings.HasPrefix(text, "[") {
-		return nil, nil, errors.New("data is not a JSON array of blocks")
+		return nil, tally{}, errors.New("data is not a JSON array of blocks")
 	}
 	// blocks의 크기는 {"header":의 수로 어림한다: data 안의 그런 객체까지 세어 더 클 수 있지만, 블록 하나는 JSON으로
 	// 200바이트가 넘으므로 len(text)/200과 maxBlocks(블록 136바이트씩, 4.4 MB)를 넘지 않는다.
@@ -733,42 +739,36 @@ func decodeBlocks(text string) ([]Block, []dataFacts, error) {
 			err = fmt.Errorf("%.200q is not a block as JSON.stringify writes it", raw)
 		}
 		if err != nil {
-			return nil, nil, fmt.Errorf("RESPONSE_BLOCKCHAIN block %d: %.200v", len(blocks), err) // 6천만 자리 수의 에러도 200글자로
+			return nil, tally{}, fmt.Errorf("RESPONSE_BLOCKCHAIN block %d: %.200v", len(blocks), err) // 6천만 자리 수의 에러도 200글자로
 		}
-		block.own.bytes = int32(answerSize(raw) + 1) // 블록과 그 뒤의 쉼표 (blockCost)
 		blocks = append(blocks, block)
 	}
 	if len(blocks) == 0 || text[end:] != "]" {
-		return nil, nil, fmt.Errorf("data is not a non-empty JSON array of at most %d blocks as JSON.stringify writes it", maxBlocks)
+		return nil, tally{}, fmt.Errorf("data is not a non-empty JSON array of at most %d blocks as JSON.stringify writes it", maxBlocks)
 	}
 	prepared, err := prepareBlocks(blocks)
+	prepared.total.bytes = len(`{"type":2,"data":""}`) + answerSize(text) // 이 프레임의 크기: 보낼 응답도 같은 바이트이다
 	return blocks, prepared, err
 }
 
-// prepareBlocks는 받은 블록들의 해시, 머클 루트, 비용을 mu 밖에서 미리 계산해 둔다. 챕터의 isValidChain은 앞 블록에
+// prepareBlocks는 받은 블록들의 머클 루트와 data 값의 수를 mu 밖에서 미리 계산해 둔다. 챕터의 isValidChain은 앞 블록에
 // 이어지지 않는 곳에서 멈추므로, 그 뒤 블록의 data는 파싱하고 해시하지 않는다(마지막 블록은 addBlock이 볼 수
 // 있어 늘 구한다). 구한 머클 루트가 헤더의 것과 다른 블록은 유효할 수 없으므로 메시지 전체를 거부한다: 의미 없는 data를
 // 해시하게 하려면 보낸 쪽도 그 머클 루트를 구해야 한다. 프레임에서 해시하는 data 값은 maxLeaves 개까지이다.
-func prepareBlocks(blocks []Block) (prepared []dataFacts, err error) {
-	total, chained := cost{bytes: int32(len(`{"type":2,"data":"[]"}`) - 1)}, true
-	for i := range blocks {
-		b, h, f := &blocks[i], blocks[i].Header, dataFacts{data: &blocks[i].Data[0]}
+func prepareBlocks(blocks []Block) (prepared tally, err error) {
+	prepared.tip, prepared.blocks = &blocks[len(blocks)-1].Data[0], len(blocks)
+	for i, chained := 0, true; i < len(blocks); i++ {
+		h := blocks[i].Header
 		// 앞 블록의 해시는 이어진 앞부분에서만 구한다: 끊긴 뒤의 블록은 해시하지 않는다
 		chained = chained && (i == 0 || blocks[i-1].Header.Index+1 == h.Index && calculateHashForBlock(blocks[i-1]) == h.PreviousHash)
 		if chained || i == len(blocks)-1 {
-			data, err := prepareData(b.Data, maxLeaves-int(total.values))
-			if err != nil || data.root != h.MerkleRoot {
+			f, err := prepareData(blocks[i].Data, maxLeaves-prepared.total.values)
+			if err != nil || f.root != h.MerkleRoot {
 				err = cmp.Or(err, errors.New("the merkle root is not that of the data (the block can never be valid)"))
 				return prepared, fmt.Errorf("RESPONSE_BLOCKCHAIN block %d: %.200v", i, err)
 			}
-			f.root, f.values = data.root, data.values
-			prepared = append(prepared, f)
-		}
-		b.own.values = int32(f.values)
-		total = total.plus(b.own)
-		b.total = total
-		if !total.within() {
-			return prepared, fmt.Errorf("more than %d MiB or %d data values in one frame", maxFrameBytes>>20, maxLeaves)
+			prepared.facts = append(prepared.facts, dataFacts{&blocks[i].Data[0], f.root, f.values})
+			prepared.total.values += f.values
 		}
 	}
 	return prepared, nil

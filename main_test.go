@@ -927,6 +927,10 @@ func TestLimits(t *testing.T) {
 				check(t, fmt.Sprintf("blocks after block %d of 300,000 values", i), len(chainNow()), min(i, 3)+1)
 			}
 			receive(ws, chainFrame([]Block{blockOn(tip(), values(`""`, 120000), valuesRoot("", 120000))}))
+			// 마지막 블록만 내 체인에 붙는, 블록 수가 추가한 뒤의 내 체인과 같은 메시지: 그 블록만 추가하고, 적어 두는 비용은 메시지가 아니라 체인의 것이다
+			copies := slices.Repeat([]Block{genesisBlock}, len(chainNow()))
+			receive(ws, chainFrame(append(copies, blockOn(tip(), `[]`, Hash{}))))
+			check(t, "blocks after genesis copies and a block on ours, as many as the chain will have", len(chainNow()), 6)
 			left := maxLeaves - (1 + 3*300000 + 120000) // /mineBlock 한 번(100 KB)으로 채울 수 있는 값 수
 			for _, tt := range []struct{ values, status int }{{left + 1, 400}, {left, 200}} {
 				got := request(client, "POST", n.http+"/mineBlock", `{"data":`+values(`""`, tt.values)+`}`, nil)
@@ -938,7 +942,7 @@ func TestLimits(t *testing.T) {
 			// 블록 수 쪽: 블록이 maxBlocks개보다 많은 프레임은 잘못된 메시지이고, maxBlocks개인 체인에는 블록을 추가하지 않는다.
 			long, peer := makeChain(maxBlocks, "n"), newTestSocket(t, "peer")
 			receive(peer, chainFrame(long))
-			check(t, "blocks, bad messages after a frame of maxBlocks+1 blocks", fmt.Sprint(len(chainNow()), badOf(peer)), "6 1")
+			check(t, "blocks, bad messages after a frame of maxBlocks+1 blocks", fmt.Sprint(len(chainNow()), badOf(peer)), "7 1")
 			receive(peer, chainFrame(long[:maxBlocks]))
 			receive(peer, chainFrame(long[maxBlocks:]))
 			check(t, "blocks after a chain of maxBlocks blocks and one more block", len(chainNow()), maxBlocks)

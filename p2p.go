@@ -669,7 +669,7 @@ func receive(ws *socket, data []byte) {
 		for _, handler := range ws.handlers["message"] {
 			handler.(func(Message))(message)
 		}
-		if known.of(blockchain) { // 받은 체인으로 교체했다 (replaceChain): 그 비용도 미리 계산해 두었다
+		if len(d) > 0 && &blockchain[0] == &d[0] { // 체인이 받은 블록들 그 자체이다 (replaceChain): 그 비용은 미리 구해 두었다
 			held = tally{known.tip, known.blocks, known.total, nil}
 		}
 	}

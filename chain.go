@@ -41,6 +41,8 @@ type Block struct {
 
 // Node는 핸들러를 한 번에 하나씩 실행해서 챕터는 전역 변수를 그냥 쓴다. Go에서는 뮤텍스 mu가 그 "한 번에 하나"를
 // 대신한다. 챕터의 로직은 mu를 잠근 채 실행된다.
+// 챕터와 다른 점: 여러 소켓에서 온 메시지와 HTTP 요청은 다 도착한 차례가 아니라 mu를 얻은 차례로 처리된다 (소켓 하나의
+// 메시지들은 온 차례대로이다).
 var (
 	mu         sync.Mutex // blockchain, sockets(p2p.go), 그리고 배너 아래에 "mu로 보호한다"고 적은 값들을 보호한다
 	blockchain = []Block{getGenesisBlock()}
@@ -99,7 +101,7 @@ func addBlock(newBlock Block) bool {
 
 // calculateHash는 version + index + previousHash + timestamp + merkleRoot 문자열의 SHA-256이다. (main.js 75–77행)
 // 챕터에 없는 최적화: 문자열을 +로 잇는 대신 버퍼 하나에 차례로 이어 쓴다. 결과는 같고 메모리를 할당하지 않아서, mu를
-// 잠근 채 긴 체인을 검증하는 동안 GC가 끼어들지 않는다 (README 「지키는 한계」).
+// 잠근 채 긴 체인을 검증하는 동안 GC가 할 일을 만들지 않는다 (README 「지키는 한계」).
 func calculateHash(version string, index int64, previousHash Hash, timestamp int64, merkleRoot Hash) Hash {
 	text := strconv.AppendInt(append(make([]byte, 0, 512), version...), index, 10) // version + index
 	text = strconv.AppendInt(previousHash.appendHex(text), timestamp, 10)          // + previousHash + timestamp
@@ -170,45 +172,8 @@ func isValidChain(blockchainToValidate []Block) bool {
 }
 
 // ---- 챕터에 없는 것 ----
-// 차례: 한계와 Hash, npm merkle(merkleRootOf, rootOf, jsString), JSON.stringify와 JSON.parse(stringify, canonicalJSON),
-// 미리 계산해 둔 머클 루트(factsOf), 체인을 한 메시지로 보낼 때의 비용(held, fitsInOneMessage, withinLimits).
-
-const (
-	maxBlockDataBytes = 1 << 20   // 블록 하나의 data를 JSON으로 쓴 크기의 한계 (HTTP 본문 100 KB로 생성할 수 있는 어떤 data보다 크다)
-	maxSafeInteger    = 1<<53 - 1 // 자바스크립트가 정확히 다루는 가장 큰 정수
-	maxDepth          = 64        // data의 값 안에 배열과 객체가 겹칠 수 있는 깊이의 한계
-	maxFrameBytes     = 64 << 20  // 받는 프레임 하나, 그리고 체인 전체를 담은 응답 프레임의 최대 크기 (챕터의 ws 1.1.5는 들어온 연결에 100 MiB: WebSocketServer.js 40행)
-	maxLeaves         = 1 << 20   // 프레임 하나, 그리고 체인 전체의 응답에서 파싱하고 해시하는 data 값(배열과 객체 안의 값까지) 수의 한계
-	maxBlocks         = 1 << 14   // 받는 프레임 하나와 가진 체인의 블록 수의 한계: 가장 긴 체인을 검증하는 동안에도 mu를 10 ms 쯤만 잠근다
-)
-
-// Hash는 SHA-256 값이다. 챕터는 해시를 64자리 대문자 16진수 문자열로 다루고, JSON에서도 그렇게 쓰고 읽는다.
-// 메모리에서는 32바이트로 두어 블록 하나가 96바이트를 덜 쓴다 (64자리 문자열 둘은 문자열 헤더까지 160바이트, 해시 둘은 64바이트).
-type Hash [32]byte
-
-// String은 64자리 대문자 16진수이다 (crypto-js의 SHA256(…).toString().toUpperCase()).
-func (h Hash) String() string { return string(h.appendHex(make([]byte, 0, 64))) }
-
-// appendHex는 해시를 64자리 대문자 16진수로 b에 이어 쓴다.
-func (h Hash) appendHex(b []byte) []byte {
-	for _, c := range h {
-		b = append(b, "0123456789ABCDEF"[c>>4], "0123456789ABCDEF"[c&15])
-	}
-	return b
-}
-
-// MarshalText는 해시를 JSON 문자열로 쓴다.
-func (h Hash) MarshalText() ([]byte, error) { return h.appendHex(nil), nil }
-
-// UnmarshalText는 64자리 대문자 16진수 문자열만 읽는다.
-// 챕터와 다른 점: 챕터의 previousHash와 merkleRoot는 아무 문자열이나 되지만, 다른 문자열인
-// 블록은 유효할 수 없다 (해시와 비교하므로). 여기서는 그 블록을 파싱할 때 거부한다.
-func (h *Hash) UnmarshalText(text []byte) error {
-	if _, err := hex.Decode(h[:], text[:min(len(text), 64)]); err != nil || len(text) != 64 || bytes.ContainsAny(text, "abcdef") {
-		return fmt.Errorf("hash %.80q is not 64 uppercase hex digits", text)
-	}
-	return nil
-}
+// 차례: npm merkle(merkleRootOf, prepareData, rootOf, jsString), JSON.stringify와 JSON.parse(Hash, canonicalJSON, stringify),
+// 미리 계산해 둔 머클 루트(factsOf), 한계와 체인을 한 메시지로 보낼 때의 비용(held, fitsInOneMessage, withinLimits).
 
 // ── npm merkle 0.6.0을 옮긴 것: 머클 루트 ──
 
@@ -290,6 +255,34 @@ func jsString(v any) string {
 }
 
 // ── JSON.parse와 JSON.stringify를 자바스크립트처럼 ──
+
+// Hash는 SHA-256 값이다. 챕터는 해시를 64자리 대문자 16진수 문자열로 다루고, JSON에서도 그렇게 쓰고 읽는다.
+// 메모리에서는 32바이트로 두어 블록 하나가 96바이트를 덜 쓴다 (64자리 문자열 둘은 문자열 헤더까지 160바이트, 해시 둘은 64바이트).
+type Hash [32]byte
+
+// String은 64자리 대문자 16진수이다 (crypto-js의 SHA256(…).toString().toUpperCase()).
+func (h Hash) String() string { return string(h.appendHex(make([]byte, 0, 64))) }
+
+// appendHex는 해시를 64자리 대문자 16진수로 b에 이어 쓴다.
+func (h Hash) appendHex(b []byte) []byte {
+	for _, c := range h {
+		b = append(b, "0123456789ABCDEF"[c>>4], "0123456789ABCDEF"[c&15])
+	}
+	return b
+}
+
+// MarshalText는 해시를 JSON 문자열로 쓴다.
+func (h Hash) MarshalText() ([]byte, error) { return h.appendHex(nil), nil }
+
+// UnmarshalText는 64자리 대문자 16진수 문자열만 읽는다.
+// 챕터와 다른 점: 챕터의 previousHash와 merkleRoot는 아무 문자열이나 되지만, 다른 문자열인
+// 블록은 유효할 수 없다 (해시와 비교하므로). 여기서는 그 블록을 파싱할 때 거부한다.
+func (h *Hash) UnmarshalText(text []byte) error {
+	if _, err := hex.Decode(h[:], text[:min(len(text), 64)]); err != nil || len(text) != 64 || bytes.ContainsAny(text, "abcdef") {
+		return fmt.Errorf("hash %.80q is not 64 uppercase hex digits", text)
+	}
+	return nil
+}
 
 // canonicalJSON은 JSON.stringify(JSON.parse(raw))이다: 자바스크립트가 읽고 다시 쓴 문자열. 공백이 없어지고, 수는
 // 자바스크립트의 형식이 되고(1.0 → 1, 1e21 → 1e+21), 객체의 같은 키는 뒤의 값이 앞의 위치에 남고, 배열 인덱스 같은
@@ -397,11 +390,9 @@ func answerSize(s string) int { return len(s) + strings.Count(s, `"`) + strings.
 
 // ── 미리 계산해 둔 머클 루트 찾기 ──
 
-// dataFacts는 mu를 잠그기 전에 블록 하나에 대해 미리 계산한 것이다: data 배열의 주소, data의 머클 루트와 값의 수.
-// 블록은 그 data 배열의 주소로 찾는다: 받은 블록과 생성할 블록의 data는 저마다 따로 만든
-// 배열이고, 블록은 만든 뒤에 바뀌지 않는다.
+// dataFacts는 mu를 잠그기 전에 블록 하나의 data에 대해 미리 계산한 것이다: data의 머클 루트와 값의 수. 블록은 그 data
+// 배열의 주소로 찾는다: 받은 블록과 생성할 블록의 data는 저마다 따로 만든 배열이고, 블록은 만든 뒤에 바뀌지 않는다.
 type dataFacts struct {
-	data   *byte
 	root   Hash
 	values int
 }
@@ -409,14 +400,10 @@ type dataFacts struct {
 // factsOf는 data의 머클 루트와 값의 수이다: 미리 계산한 것(받은 메시지의 known이나 생성할 블록의 bodies)이 있으면
 // 그것을, 없으면 구한다 (제네시스 블록처럼 작은 data). mu를 잠근 채로 불러야 한다.
 func factsOf(data json.RawMessage) dataFacts {
-	for i := range known.facts {
-		if j := (knownNext + i) % len(known.facts); len(data) > 0 && known.facts[j].data == &data[0] {
-			knownNext = j
-			return known.facts[j]
-		}
-	}
 	if len(data) == 0 {
 		return dataFacts{}
+	} else if f, ok := known.facts[&data[0]]; ok {
+		return f
 	} else if f, ok := bodies.Load(&data[0]); ok {
 		return f.(dataFacts)
 	}
@@ -424,15 +411,22 @@ func factsOf(data json.RawMessage) dataFacts {
 	return f
 }
 
-// known은 챕터의 코드가 지금 다루는 받은 메시지에 대해 미리 계산한 것이고(receive가 넣고 지운다), knownNext는
-// factsOf가 거기서 지난번에 찾은 위치이다 (둘 다 mu로 보호한다). 챕터의 검증은 블록을 차례로 보므로 지난번에 찾은
-// 위치나 그 다음에서 대개 찾는다.
-var known, knownNext = tally{}, 0
+// known은 챕터의 코드가 지금 다루는 받은 메시지에 대해 미리 계산한 것이다 (receive가 넣고 지운다. mu로 보호한다).
+var known tally
 
 // bodies는 readBody가 생성할 블록의 data에 대해 mu 밖에서 미리 계산한 것들이다: data 배열의 주소마다 dataFacts (fitsInOneMessage가 지운다).
 var bodies sync.Map
 
-// ── 한계: 체인을 한 메시지로 보낼 때의 비용 ──
+// ── 한계, 그리고 체인을 한 메시지로 보낼 때의 비용 ──
+
+const (
+	maxBlockDataBytes = 1 << 20   // 블록 하나의 data를 JSON으로 쓴 크기의 한계 (HTTP 본문 100 KB로 생성할 수 있는 어떤 data보다 크다)
+	maxSafeInteger    = 1<<53 - 1 // 자바스크립트가 정확히 다루는 가장 큰 정수
+	maxDepth          = 64        // data의 값 안에 배열과 객체가 겹칠 수 있는 깊이의 한계
+	maxFrameBytes     = 64 << 20  // 받는 프레임 하나, 그리고 체인 전체를 담은 응답 프레임의 최대 크기 (챕터의 ws 1.1.5는 들어온 연결에 100 MiB: WebSocketServer.js 40행)
+	maxLeaves         = 1 << 20   // 프레임 하나, 그리고 체인 전체의 응답에서 파싱하고 해시하는 data 값(배열과 객체 안의 값까지) 수의 한계
+	maxBlocks         = 1 << 14   // 받는 프레임 하나와 가진 체인의 블록 수의 한계: 가장 긴 체인을 검증하는 동안에도 mu를 10 ms 쯤만 잠근다 (2코어에서)
+)
 
 // cost는 블록들을 RESPONSE_BLOCKCHAIN 프레임 하나로 보낼 때의 비용이다: 프레임의 바이트
 // 수와 파싱하고 해시할 data 값(배열과 객체 안의 값까지)의 수. 받는 쪽은 프레임 하나에, 가진 쪽은 체인 전체의
@@ -449,7 +443,7 @@ type tally struct {
 	tip    *byte
 	blocks int
 	total  cost
-	facts  []dataFacts
+	facts  map[*byte]dataFacts // data 배열의 주소마다
 }
 
 // held는 지금 체인에 대해 세어 둔 것이다 (mu로 보호한다): 그 비용을 체인을 다시 돌지 않고 안다. fitsInOneMessage가 블록을

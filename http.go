@@ -45,8 +45,8 @@ func initHttpServer(ln net.Listener) {
 	// 노트와 다른 점: 노트의 코드는 function (req, res) {/ 로, { 뒤에 /가 하나 더 있다 (문법 오류).
 	app.HandleFunc("POST /mineBlock", func(res http.ResponseWriter, req *http.Request) {
 		var data json.RawMessage
-		// 챕터와 다른 점: 배열이 아니거나 자바스크립트와 똑같이 읽을 수 없는 data("toString" 키, 1e400, \ud800 등)는
-		// 400(챕터는 500을 답하거나 블록을 생성한다), utf-8이 아닌 charset은 415이다. 에러는 Express의 HTML 대신 JSON이다.
+		// 챕터와 다른 점: 배열이 아니거나 자바스크립트와 똑같이 읽을 수 없는 data("toString" 키, 1e400, \ud800 등)와 압축한
+		// 본문은 400(챕터는 500을 답하거나 블록을 생성한다), utf-8이 아닌 charset은 415이다. 에러는 Express의 HTML 대신 JSON이다.
 		if !readBody(res, req, "data", &data) { // const data = req.body.data || []
 			return
 		}
@@ -99,7 +99,7 @@ func initHttpServer(ln net.Listener) {
 			return
 		}
 		mu.Lock()
-		connectToPeers(peers)
+		connectToPeers(peers) // 노트와 다른 점: 주소를 "담는" 것이 아니라 주소마다 웹소켓 연결을 연다
 		mu.Unlock()
 		res.WriteHeader(http.StatusOK) // res.send()
 	}

@@ -55,7 +55,8 @@ var sockets []*socket
 
 // socket은 웹소켓 하나(챕터의 ws)이다. ws.on(이름, 함수)은 핸들러를 등록하고, ws.send(메시지)는 보낼 대기열에 넣는다.
 // 메시지가 오면 이 소켓의 고루틴이 파싱한 뒤 mu를 잠그고 "message" 핸들러를 부른다 (배너 아래의 readPump).
-// 챕터와 다른 점: 열린 소켓의 에러는 "close"로만 알리고, 압축과 여러 프레임으로 나눈 메시지를 쓰지 않는다.
+// 챕터와 다른 점: 열린 소켓의 에러는 "close"로만 알린다. 압축은 쓰지 않고, 여러 프레임으로 나눈 메시지는 프레임마다
+// 잘못된 메시지로 센다.
 type socket struct {
 	url   string // ws.url: 우리가 연결한 피어면 그 주소, 들어온 연결이면 ""
 	*conn        // 챕터에 없는 필드(배너 아래): 연결과 보낼 대기열. 임베딩해서 ws.addr처럼 conn의 필드를 바로 쓴다
@@ -70,7 +71,7 @@ func getSockets() []*socket { return sockets }
 // (main.js 192–196행)
 // 노트와 다른 점: server.on은 연결을 "대기열"에 올리지 않고, 연결마다 부를 함수를 등록한다.
 func initP2PServer(ln net.Listener) {
-	// 챕터와 다른 점: 이 노드 자신과, Origin 헤더가 http://localhost/가 아닌 연결(웹 페이지 등)은 거부한다. 들어온 연결은
+	// 챕터와 다른 점: 이 노드 자신과, Origin 헤더를 보냈는데 http://localhost/가 아닌 연결(웹 페이지 등)은 거부한다. 들어온 연결은
 	// 한 번에 64개까지 받고(더 오면 기다린다), 핸드셰이크는 5초까지이다.
 	newServer(ln, func(ws *socket) { initConnection(ws) }) // new WebSocket.Server(…), server.on("connection", …)
 	// 챕터와 다른 점: 실제로 리슨하는 포트를 출력한다 (-p2p_port 0이면 운영체제가 고른 포트).
@@ -164,8 +165,8 @@ func handleBlockchainResponse(message Message) {
 			broadcast(queryAllMsg())
 		} else {
 			// 체인을 교체한다. (챕터: Replace chain.)
-			// 노트와 다른 점: 노트는 "받은 블록체인 길이가 내가 가진 길이보다 길고"라 했지만, 이 분기는 길이를 보지 않고
-			// 블록을 여럿 받은 때이다 (더 긴지는 replaceChain이 본다).
+			// 노트와 다른 점: 노트는 "받은 블록체인 길이가 내가 가진 길이보다 길고", "새로운 블록이 꽤 지난 뒤에 나타난 것"이라
+			// 했지만, 이 분기는 길이를 보지 않고 블록을 여럿 받은 때(대개 QUERY_ALL의 응답)이다. 더 긴지는 replaceChain이 본다.
 			log.Println("Received blockchain is longer than current blockchain")
 			replaceChain(receivedBlocks)
 		}
@@ -206,7 +207,8 @@ func write(ws *socket, message Message) {
 }
 
 // broadcast는 연결된 모든 소켓에 write로 메시지를 보낸다. (main.js 305–309행)
-// 챕터와 다른 점: write가 보내지 않는 소켓은 건너뛴다 (챕터는 닫힌 소켓에서 예외를 던지고 멈춘다).
+// 챕터와 다른 점: write가 보내지 않는 소켓은 건너뛴다. 챕터의 ws.send는 닫힌 소켓에서 'not opened' 예외를 던져 broadcast가
+// 멈추고, 메시지 핸들러 안이면 프로세스가 죽는다 (/mineBlock 안이면 Express가 500을 답한다).
 func broadcast(message Message) {
 	for _, s := range sockets { // sockets.forEach(function (socket) { write(socket, message); })
 		write(s, message)
@@ -477,7 +479,7 @@ type limitedConn struct {
 // bigReads는 16 KiB를 넘는 메시지를 읽고 처리하는 슬롯 둘이다. cpuSlots는 mu 밖에서 CPU를 쓰는 일(받은 메시지와
 // 요청 본문의 파싱, 응답의 직렬화)의 슬롯으로 코어 수만큼이다: 메시지와 요청을 쏟아붓는 피어와 클라이언트가 몇이든 그런
 // 고루틴은 코어 수를 넘지 않아, mu를 잠근 고루틴이 Go의 스케줄러에 밀려나도 곧 다시 돈다 (그러지 않으면 수십 개의
-// 파싱하는 고루틴 뒤에서 기다려 mu를 600 ms 넘게 잠갔다).
+// 파싱하는 고루틴 뒤에서 기다려 mu를 600 ms 넘게 잠갔다: TestLimits).
 var bigReads, cpuSlots = make(chan struct{}, 2), make(chan struct{}, runtime.GOMAXPROCS(0))
 
 // cpu는 cpuSlots의 슬롯 하나를 기다려 얻고, 그 슬롯을 돌려줄 함수를 반환한다: defer cpu()(). mu를 잠근 채로 부르면 안 된다.
@@ -756,7 +758,7 @@ func decodeBlocks(text string) ([]Block, tally, error) {
 // 있어 늘 구한다). 구한 머클 루트가 헤더의 것과 다른 블록은 유효할 수 없으므로 메시지 전체를 거부한다: 의미 없는 data를
 // 해시하게 하려면 보낸 쪽도 그 머클 루트를 구해야 한다. 프레임에서 해시하는 data 값은 maxLeaves 개까지이다.
 func prepareBlocks(blocks []Block) (prepared tally, err error) {
-	prepared.tip, prepared.blocks = &blocks[len(blocks)-1].Data[0], len(blocks)
+	prepared = tally{&blocks[len(blocks)-1].Data[0], len(blocks), cost{}, make(map[*byte]dataFacts, len(blocks))}
 	for i, chained := 0, true; i < len(blocks); i++ {
 		h := blocks[i].Header
 		// 앞 블록의 해시는 이어진 앞부분에서만 구한다: 끊긴 뒤의 블록은 해시하지 않는다
@@ -767,7 +769,7 @@ func prepareBlocks(blocks []Block) (prepared tally, err error) {
 				err = cmp.Or(err, errors.New("the merkle root is not that of the data (the block can never be valid)"))
 				return prepared, fmt.Errorf("RESPONSE_BLOCKCHAIN block %d: %.200v", i, err)
 			}
-			prepared.facts = append(prepared.facts, dataFacts{&blocks[i].Data[0], f.root, f.values})
+			prepared.facts[&blocks[i].Data[0]] = f
 			prepared.total.values += f.values
 		}
 	}

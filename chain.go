@@ -23,8 +23,8 @@ import (
 
 // BlockHeader는 챕터의 class BlockHeader이다. (main.js 7–15행) Hash는 SHA-256의 32바이트이고, JSON에서는 챕터처럼
 // 64자리 대문자 16진수 문자열이다.
-// 챕터와 다른 점: 해시가 64자리 대문자 16진수가 아니거나, index, timestamp가 ±(2^53−1) 안의 정수가 아니거나(1.5, 1.0, 1e3도),
-// version이 256바이트를 넘는 블록이 든 메시지는 통째로 받지 않는다.
+// 챕터와 다른 점: (한계) 해시가 64자리 대문자 16진수가 아니거나, index와 timestamp가 ±(2^53−1) 안의 정수가 아니거나(1.5,
+// 1.0, 1e3도), version이 256바이트를 넘는 블록이 든 메시지는 통째로 받지 않는다.
 type BlockHeader struct {
 	Version      string `json:"version"`
 	Index        int64  `json:"index"`
@@ -36,13 +36,12 @@ type BlockHeader struct {
 // Block은 챕터의 class Block이다. (main.js 17–22행)
 type Block struct {
 	Header BlockHeader     `json:"header"`
-	Data   json.RawMessage `json:"data"` // JSON.stringify가 쓴 [값,값,…] 그대로. 챕터와 다른 점: 배열만, 1 MiB까지
+	Data   json.RawMessage `json:"data"` // JSON.stringify가 쓴 [값,값,…] 그대로. 챕터와 다른 점: (한계) 배열만, 1 MiB까지
 }
 
 // Node는 핸들러를 한 번에 하나씩 실행해서 챕터는 전역 변수를 그냥 쓴다. Go에서는 뮤텍스 mu가 그 "한 번에 하나"를
 // 대신한다. 챕터의 로직은 mu를 잠근 채 실행된다.
-// 챕터와 다른 점: 여러 소켓에서 온 메시지와 HTTP 요청은 다 도착한 차례가 아니라 mu를 얻은 차례로 처리된다 (소켓 하나의
-// 메시지들은 온 차례대로이다).
+// 챕터와 다른 점: 여러 소켓의 메시지와 HTTP 요청은 다 도착한 차례가 아니라 mu를 얻은 차례로 처리된다.
 var (
 	mu         sync.Mutex // blockchain, sockets(p2p.go), 그리고 배너 아래에 "mu로 보호한다"고 적은 값들을 보호한다
 	blockchain = []Block{getGenesisBlock()}
@@ -91,7 +90,7 @@ func getCurrentTimestamp() int64 { return (time.Now().UnixMilli() + 500) / 1000 
 
 // addBlock은 새 블록이 마지막 블록 위에 올 수 있으면 체인에 추가하고 true를 반환한다. (main.js 67–73행)
 func addBlock(newBlock Block) bool {
-	// 챕터와 다른 점: 체인이 메시지 하나(64 MiB, data 값 2^20개, 블록 16,384개)에 들지 않게 되면 추가하지 않는다.
+	// 챕터와 다른 점: (한계) 체인이 메시지 하나(64 MiB, data 값 2^20개, 블록 16,384개)에 들지 않게 되면 추가하지 않는다.
 	if isValidNewBlock(newBlock, getLatestBlock()) && fitsInOneMessage(newBlock) {
 		blockchain = append(blockchain, newBlock)
 		return true
@@ -100,8 +99,7 @@ func addBlock(newBlock Block) bool {
 }
 
 // calculateHash는 version + index + previousHash + timestamp + merkleRoot 문자열의 SHA-256이다. (main.js 75–77행)
-// 챕터에 없는 최적화: 문자열을 +로 잇는 대신 버퍼 하나에 차례로 이어 쓴다. 결과는 같고 메모리를 할당하지 않아서, mu를
-// 잠근 채 긴 체인을 검증하는 동안 GC가 할 일을 만들지 않는다 (README 「지키는 한계」).
+// 챕터에 없는 최적화: +로 잇는 대신 버퍼 하나에 이어 쓴다. 결과는 같고, mu를 잠근 채 긴 체인을 검증해도 할당하지 않는다.
 func calculateHash(version string, index int64, previousHash Hash, timestamp int64, merkleRoot Hash) Hash {
 	text := strconv.AppendInt(append(make([]byte, 0, 512), version...), index, 10) // version + index
 	text = strconv.AppendInt(previousHash.appendHex(text), timestamp, 10)          // + previousHash + timestamp
@@ -133,7 +131,7 @@ func isValidNewBlock(newBlock Block, previousBlock Block) bool {
 		return false
 	} else if (string(newBlock.Data) != "[]" && merkleRootOf(newBlock.Data) != newBlock.Header.MerkleRoot) || // data.length !== 0
 		(string(newBlock.Data) == "[]" && (Hash{}) != newBlock.Header.MerkleRoot) { // '0'.repeat(64): 빈 data의 머클 루트
-		// 챕터와 다른 점: 받은 블록은 받을 때 머클 루트를 검사해서, 이 줄은 출력되지 않는다.
+		// 챕터와 다른 점: 받은 블록은 받을 때 머클 루트를 검사하고 생성한 블록은 늘 맞아서, 이 줄은 출력되지 않는다.
 		log.Println("Invalid merkleRoot")
 		return false
 	}
@@ -141,15 +139,14 @@ func isValidNewBlock(newBlock Block, previousBlock Block) bool {
 }
 
 // isValidBlockStructure는 블록의 각 값이 맞는 타입인지 검사한다. (main.js 112–119행)
-// 챕터와 다른 점: 헤더의 typeof 다섯은 필드의 Go 타입이 대신한다. 그 타입으로 읽히지 않는 블록(index가 1.5 등)은 받을
-// 때 거부한다.
+// 챕터와 다른 점: 헤더의 typeof 다섯은 필드의 Go 타입이 대신한다: 그 타입으로 읽히지 않는 블록(index가 1.5 등)은 받지 않는다.
 func isValidBlockStructure(block Block) bool {
 	// typeof(block.header.version) === 'string'      → Version string
 	// typeof(block.header.index) === 'number'        → Index int64
 	// typeof(block.header.previousHash) === 'string' → PreviousHash Hash
 	// typeof(block.header.timestamp) === 'number'    → Timestamp int64
 	// typeof(block.header.merkleRoot) === 'string'   → MerkleRoot Hash
-	return len(block.Data) >= 2 && block.Data[0] == '[' // 챕터와 다른 점: typeof(block.data) === 'object' 대신 배열인지 본다
+	return bytes.HasPrefix(block.Data, []byte("[")) // 챕터와 다른 점: typeof(block.data) === 'object' 대신 배열인지 본다
 }
 
 // isValidChain은 첫 블록이 제네시스 블록과 같고 모든 블록이 앞 블록 위에 맞게 올라가 있는지 검사한다.
@@ -158,8 +155,7 @@ func isValidChain(blockchainToValidate []Block) bool {
 	if string(stringify(blockchainToValidate[0])) != string(stringify(getGenesisBlock())) {
 		return false
 	}
-	// 챕터에 없는 최적화: tempBlocks는 새 배열 대신 받은 체인의 배열을 함께 쓴다 (append가 블록을 제자리에 다시 쓰고,
-	// 할당하지 않는다).
+	// 챕터에 없는 최적화: tempBlocks는 받은 체인의 배열을 함께 쓴다 (append가 블록을 제자리에 다시 쓴다: 할당이 없다).
 	tempBlocks := blockchainToValidate[:1] // var tempBlocks = [blockchainToValidate[0]]
 	for i := 1; i < len(blockchainToValidate); i++ {
 		if isValidNewBlock(blockchainToValidate[i], tempBlocks[i-1]) {

@@ -26,12 +26,13 @@ import (
 
 // initHttpServer는 ln(main이 미리 연 포트)에서 HTTP API를 연다. 체인과 소켓을 다루는 부분만 mu를 잠근다.
 // (main.js 154–190행)
-// 챕터와 다른 점: 다른 사이트의 POST와 IP·localhost가 아닌 호스트는 거부하고, 요청의 수와 크기에 한계가 있다.
+// 챕터와 다른 점: (한계) 다른 사이트의 POST와 IP·localhost가 아닌 호스트는 거부하고, 요청의 수와 크기에 한계가 있다.
 // 챕터와 다른 점: 경로는 글자가 같아야 하고(노트의 /addpeers만 더 받는다. Express는 /Blocks, /blocks/도 받는다), 다른
-// 메서드는 404 대신 405이고, ETag와 OPTIONS 응답이 없고, GET /(노드의 페이지)와 GET /events가 있다.
+// 메서드는 404 대신 405이고(404와 405는 Express의 HTML 대신 텍스트이다), ETag와 OPTIONS 응답이 없고, GET /(노드의 페이지)와 GET /events가 있다.
 func initHttpServer(ln net.Listener) {
 	app := http.NewServeMux() // const app = express()
-	// 챕터와 다른 점: app.use(bodyParser.json())과 달리 본문은 /mineBlock과 /addPeers에서만 읽는다 (readBody).
+	// 챕터와 다른 점: app.use(bodyParser.json())과 달리 본문은 /mineBlock과 /addPeers에서만 읽는다 (readBody). 챕터는 잘못된
+	// JSON 본문이면 GET /blocks와 POST /stop에도 400을 답한다(멈추지 않는다). application/json이 아닌 본문은 응답 뒤 연결을 닫는다.
 
 	// GET /blocks: 블록체인 전체
 	app.HandleFunc("GET /blocks", func(res http.ResponseWriter, req *http.Request) {
@@ -90,8 +91,9 @@ func initHttpServer(ln net.Listener) {
 	// 노트와 다른 점: 노트는 /addpeers로 적었다. Express는 대소문자를 가리지 않아 챕터도 받으므로 이 철자도 받는다.
 	addPeers := func(res http.ResponseWriter, req *http.Request) {
 		var peers []string
-		// 챕터와 다른 점: 배열이 아니거나 문자열도 null도 아닌 주소가 든 peers(챕터는 500), 64개가 넘는 peers는 400이다.
-		// null과 호스트가 없는 주소는 "Connection failed"를 출력하고 건너뛴다.
+		// 챕터와 다른 점: 배열이 아니거나 문자열도 null도 아닌 주소가 든 peers(챕터는 500)와, (한계) 64개가 넘는 peers는 400이다.
+		// null과 호스트가 없는 주소는 "Connection failed"를 출력하고 건너뛴다 (챕터는 new WebSocket이 예외를 던져 500을 답하고,
+		// 남은 주소에 연결하지 않는다).
 		if !readBody(res, req, "peers", &peers) { // const peers = req.body.peers || []
 			return
 		} else if len(peers) > maxPeers {

@@ -3,8 +3,9 @@
 //
 // 노트와 다른 점(오타는 여기 한 번만 적는다): 노트의 코드에 listeing, intiMessageHandler, MassgeType, we got:, Receied,
 // connection failed, responselaatestMsg로 적은 것은 챕터에서 Listening, initMessageHandler, MessageType, We got:,
-// Received, Connection failed, responseLatestMsg이다. 노트의 ==는 챕터에서 ===이다 (여기서는 결과가 같다). 노트의 설명에
-// "자산의"는 "자신의"이다.
+// Received, Connection failed, responseLatestMsg이다 (노트의 "on:"과 "we got:" 뒤에는 챕터에 있는 공백이 없다). 노트의
+// ==는 챕터에서 ===이다 (여기서는 결과가 같다). 노트의 설명에 "자산의", "갱신해야하나든", "없는드"는 "자신의", "갱신해야
+// 한다는", "없다는"이다.
 package main
 
 import (
@@ -55,8 +56,7 @@ var sockets []*socket
 
 // socket은 웹소켓 하나(챕터의 ws)이다. ws.on(이름, 함수)은 핸들러를 등록하고, ws.send(메시지)는 보낼 대기열에 넣는다.
 // 메시지가 오면 이 소켓의 고루틴이 파싱한 뒤 mu를 잠그고 "message" 핸들러를 부른다 (배너 아래의 readPump).
-// 챕터와 다른 점: 열린 소켓의 에러는 "close"로만 알린다. 압축은 쓰지 않고, 여러 프레임으로 나눈 메시지는 프레임마다
-// 잘못된 메시지로 센다.
+// 챕터와 다른 점: 열린 소켓의 에러는 "close"로만 온다. 압축은 쓰지 않고, 나눈 메시지는 조각마다 잘못된 메시지이다.
 type socket struct {
 	url   string // ws.url: 우리가 연결한 피어면 그 주소, 들어온 연결이면 ""
 	*conn        // 챕터에 없는 필드(배너 아래): 연결과 보낼 대기열. 임베딩해서 ws.addr처럼 conn의 필드를 바로 쓴다
@@ -71,15 +71,15 @@ func getSockets() []*socket { return sockets }
 // (main.js 192–196행)
 // 노트와 다른 점: server.on은 연결을 "대기열"에 올리지 않고, 연결마다 부를 함수를 등록한다.
 func initP2PServer(ln net.Listener) {
-	// 챕터와 다른 점: 이 노드 자신과, Origin 헤더를 보냈는데 http://localhost/가 아닌 연결(웹 페이지 등)은 거부한다. 들어온 연결은
-	// 한 번에 64개까지 받고(더 오면 기다린다), 핸드셰이크는 5초까지이다.
+	// 챕터와 다른 점: 이 노드 자신의 연결과, Origin 헤더를 보냈는데 http://localhost/가 아닌 연결(웹 페이지)은 거부한다.
+	// 챕터와 다른 점: (한계) 들어온 연결은 한 번에 64개까지 받고(더 오면 기다린다), 핸드셰이크는 5초까지이다.
 	newServer(ln, func(ws *socket) { initConnection(ws) }) // new WebSocket.Server(…), server.on("connection", …)
 	// 챕터와 다른 점: 실제로 리슨하는 포트를 출력한다 (-p2p_port 0이면 운영체제가 고른 포트).
 	log.Printf("Listening websocket p2p port on: %d", portOf(ln))
 }
 
 // initConnection은 새 연결을 sockets에 넣고, 핸들러들을 등록하고, 상대에게 최신 블록을 요청한다. (main.js 198–203행)
-// 챕터와 다른 점: 첫 메시지가 5초 안에 오지 않는 연결은 닫는다.
+// 챕터와 다른 점: (한계) 첫 메시지가 5초 안에 오지 않는 연결은 닫는다.
 // 노트와 다른 점: 노트는 서버를 넣고 블록 길이를 보낸다고 적었다. 넣는 것은 소켓이고, 보내는 것은 최신 블록의 요청이다.
 func initConnection(ws *socket) {
 	sockets = append(sockets, ws) // sockets.push(ws)
@@ -92,18 +92,17 @@ func initConnection(ws *socket) {
 // 노트와 다른 점: ws.on은 소켓을 "메세지 대기열"에 올리지 않고, 메시지마다 부를 함수를 등록한다.
 func initMessageHandler(ws *socket) {
 	// const message = JSON.parse(data)는 readMessage가 mu를 잠그기 전에 했다.
-	// 챕터와 다른 점: JSON.stringify가 쓴 그대로의 {"type":정수,"data":null이나 문자열}이 아니거나({"type":0}도, 안의
-	// 블록도 키 차례·공백·더 있는 키까지 그대로여야 한다), UTF-8이 아니거나, 유효할 수 없거나 한계를 넘는 메시지는 처리하지
-	// 않고 "Ignored message …"를 출력한다. 그런 메시지가 다섯 번째이면 연결을 닫는다 (64 MiB를 넘는 프레임은 곧바로).
-	// 16 KiB를 넘는 메시지는 노드 전체에서 한 번에 둘씩, 30초 안에 읽는다.
+	// 챕터와 다른 점: JSON.stringify가 쓴 그대로가 아닌 메시지({"type":0}도, 키 차례나 공백이 다른 블록도)와 유효할 수 없는
+	// 메시지는 처리하지 않고 "Ignored message …"를 출력한다. 다섯 번째면 연결을 닫는다.
 	// 챕터와 다른 점: 챕터의 노드가 만든 블록이라도 data에 짝 없는 \ud800이나 64단계 넘는 중첩이 있으면 받지 않는다.
+	// 챕터와 다른 점: (한계) UTF-8이 아니거나 한계를 넘는 메시지도 그렇다. 16 KiB를 넘는 메시지는 한 번에 둘씩, 30초 안에 읽는다.
 	ws.on("message", func(message Message) {
 		switch message.Type {
 		case QUERY_LATEST:
 			write(ws, responseLatestMsg())
 		case QUERY_ALL:
 			write(ws, responseChainMsg())
-		case RESPONSE_BLOCKCHAIN:
+		case RESPONSE_BLOCKCHAIN: // 노트와 다른 점: 블록체인을 처리하라는 종류가 아니라 블록들을 담은 응답이다
 			handleBlockchainResponse(message)
 		}
 	})
@@ -121,7 +120,9 @@ func closeConnection(ws *socket) {
 	// 챕터와 다른 점: 닫힌 이유와, 들어온 연결이면 ws.url(undefined) 대신 상대의 주소를 출력한다.
 	log.Printf("Connection failed to peer: %.200s (%.200v)", cmp.Or(ws.url, ws.addr), ws.reason())
 	// 챕터와 다른 점: 그 소켓만 뺀다 (챕터는 두 번 불리면 splice(-1, 1)이 다른 소켓을 뺀다).
-	sockets = slices.DeleteFunc(sockets, func(s *socket) bool { return s == ws }) // sockets.splice(sockets.indexOf(ws), 1)
+	if i := slices.Index(sockets, ws); i >= 0 { // sockets.indexOf(ws)
+		sockets = slices.Delete(sockets, i, i+1) // sockets.splice(i, 1)
+	}
 }
 
 // connectToPeers는 받은 피어 주소마다 웹소켓을 열고, 열리면 initConnection을 부른다. (main.js 233–241행)
@@ -138,9 +139,8 @@ func connectToPeers(newPeers []string) {
 
 // handleBlockchainResponse는 받은 블록들로 블록을 추가할지, 체인 전체를 요청할지, 체인을 교체할지 정한다.
 // (main.js 243–273행)
-// 챕터와 다른 점: 잘못된 메시지(빈 배열, 형식이 다른 JSON, data와 맞지 않는 머클 루트처럼 유효할 수 없는 블록)는
-// 여기 오지 않고 "Ignored message"로 세어진다. 챕터는 형식만 다른 JSON은 아래 분기로 처리하고, JSON이 아니거나 data가
-// null이거나 빈 배열이면 잡히지 않은 예외로 프로세스가 죽는다.
+// 챕터와 다른 점: 빈 배열, 다르게 쓴 JSON, 유효할 수 없는 블록(머클 루트가 data와 다른 블록 등)이 든 메시지는 여기 오지
+// 않는다 ("Ignored message"). 챕터는 다르게 쓴 JSON은 아래 분기로 처리하고, data가 빈 배열이나 배열이 아니면 프로세스가 죽는다.
 func handleBlockchainResponse(message Message) {
 	receivedBlocks := message.Data // JSON.parse(message.data)는 readMessage가 mu를 잠그기 전에 했다
 	latestBlockReceived := receivedBlocks[len(receivedBlocks)-1]
@@ -200,9 +200,9 @@ func responseLatestMsg() Message {
 // (main.js 303행)
 // 노트와 다른 점: 서버 소켓만이 아니라, 연결한 쪽도 받은 쪽도 write를 부른다.
 func write(ws *socket, message Message) {
-	// 챕터와 다른 점: 닫힌 소켓과 QUERY_ALL을 이미 보낸 피어에게는 보내지 않고, 너무 밀린 소켓은 닫는다. 모든 대기열이
-	// 128 MiB를 넘게 되면 가장 많이 밀린 소켓(다른 소켓일 수도 있다)을 닫거나, 이 메시지를 보내지 않는다. 프레임 하나를
-	// 30초 안에 보내지 못한 소켓도 닫는다.
+	// 챕터와 다른 점: 닫힌 소켓과 QUERY_ALL을 이미 보낸 피어에게는 보내지 않는다.
+	// 챕터와 다른 점: (한계) 받아 가지 않는 피어는 닫는다: 프레임 1024개가 밀리거나, 한 프레임이 30초 넘게 걸리거나, 모든
+	// 대기열이 128 MiB를 넘게 될 때 가장 많이 밀렸으면 (그래도 자리가 없으면 이 메시지를 보내지 않는다).
 	ws.send(message) // ws.send(JSON.stringify(message))
 }
 
@@ -259,7 +259,7 @@ const (
 // 시간 제한들과 대기열의 바이트 한계는 상수가 아니다: 테스트가 짧게, 작게 줄인다 (시작할 때 한 번). nodeID는 이
 // 노드를 알아보는 무작위 문자열이다: 연결할 때 핸드셰이크 헤더 Node-Id로 보내, 받은 쪽이 자기 것이면 거부한다.
 var (
-	writeTimeout   = 30 * time.Second // 프레임 하나를 보내는 최대 시간 (mu로 보호한다: timeout)
+	writeTimeout   = 30 * time.Second // 프레임 하나를 보내는, 그리고 16 KiB를 넘는 메시지 하나를 받는 최대 시간 (mu로 보호한다: timeout)
 	dialTimeout    = 5 * time.Second  // TCP 연결과 핸드셰이크, 들어온 연결의 요청 헤더, 모든 연결의 첫 메시지에 저마다 주는 최대 시간
 	maxQueuedBytes = 128 << 20        // 모든 대기열에 있는 서로 다른 프레임의 바이트 수의 한계 (나눠 가진 프레임은 한 번 센다)
 	nodeID         = rand.Text()
@@ -270,7 +270,7 @@ var (
 )
 
 // on은 ws.on(event, handler)이다: Node처럼 handler를 그 이벤트의 핸들러들에 더한다. "message" 면 읽는 고루틴(readPump)을 띄우고,
-// "close" 면 소켓이 닫힌 뒤에 부를 함수를 등록한다 (context.AfterFunc). 핸들러는 늘 mu를 잠근 채로 불린다. mu를 잠근 채로 불러야 한다.
+// "close" 면 소켓이 닫힌 뒤에 부를 함수를 등록한다 (context.AfterFunc). 핸들러는 늘 mu를 잠근 채로 불린다. on도 mu를 잠근 채로 불러야 한다.
 func (ws *socket) on(event string, handler any) {
 	ws.handlers[event] = append(ws.handlers[event], handler)
 	if event == "message" && ws.link != nil {
@@ -728,7 +728,7 @@ func decodeBlocks(text string) ([]Block, tally, error) {
 		return nil, tally{}, errors.New("data is not a JSON array of blocks")
 	}
 	// blocks의 크기는 {"header":의 수로 어림한다: data 안의 그런 객체까지 세어 더 클 수 있지만, 블록 하나는 JSON으로
-	// 200바이트가 넘으므로 len(text)/200과 maxBlocks(블록 136바이트씩, 4.4 MB)를 넘지 않는다.
+	// 200바이트가 넘으므로 len(text)/200과 maxBlocks(블록 120바이트씩, 2 MB)를 넘지 않는다.
 	// end는 앞 블록이 끝난 곳이다 (처음에는 '[' 다음): 블록 사이의 공백은 받은 블록의 JSON에 들어가 다시 쓴 것과 달라진다.
 	blocks, end := make([]Block, 0, min(strings.Count(text, `{"header":`), len(text)/200, maxBlocks)), int64(1)
 	// 블록이 maxBlocks개보다 많은 프레임은 그 뒤를 파싱하지 않고 아래에서 거부한다

@@ -23,8 +23,9 @@ import (
 
 // BlockHeader는 챕터의 class BlockHeader이다. (main.js 7–15행) Hash는 SHA-256의 32바이트이고, JSON에서는 챕터처럼
 // 64자리 대문자 16진수 문자열이다.
-// 챕터와 다른 점: (한계) 해시가 64자리 대문자 16진수가 아니거나, index와 timestamp가 ±(2^53−1) 안의 정수가 아니거나(1.5,
-// 1.0, 1e3도), version이 256바이트를 넘는 블록이 든 메시지는 통째로 받지 않는다.
+// 챕터와 다른 점: 해시가 64자리 대문자 16진수가 아닌 블록(유효할 수 없다)이 든 메시지는 통째로 받지 않는다.
+// 챕터와 다른 점: (한계) index와 timestamp가 ±(2^53−1) 안의 정수가 아니거나(1.5, 1.0, 1e3도) version이 256바이트를
+// 넘는 블록도 그렇다.
 type BlockHeader struct {
 	Version      string `json:"version"`
 	Index        int64  `json:"index"`
@@ -41,7 +42,7 @@ type Block struct {
 
 // Node는 핸들러를 한 번에 하나씩 실행해서 챕터는 전역 변수를 그냥 쓴다. Go에서는 뮤텍스 mu가 그 "한 번에 하나"를
 // 대신한다. 챕터의 로직은 mu를 잠근 채 실행된다.
-// 챕터와 다른 점: 여러 소켓의 메시지와 HTTP 요청은 다 도착한 차례가 아니라 mu를 얻은 차례로 처리된다.
+// 챕터와 다른 점: 여러 소켓의 메시지와 HTTP 요청은 도착한 순서가 아니라 mu를 먼저 잡은 순서대로 처리된다.
 var (
 	mu         sync.Mutex // blockchain, sockets(p2p.go), 그리고 배너 아래에 "mu로 보호한다"고 적은 값들을 보호한다
 	blockchain = []Block{getGenesisBlock()}
@@ -90,7 +91,7 @@ func getCurrentTimestamp() int64 { return (time.Now().UnixMilli() + 500) / 1000 
 
 // addBlock은 새 블록이 마지막 블록 위에 올 수 있으면 체인에 추가하고 true를 반환한다. (main.js 67–73행)
 func addBlock(newBlock Block) bool {
-	// 챕터와 다른 점: (한계) 체인이 메시지 하나(64 MiB, data 값 2^20개, 블록 16,384개)에 들지 않게 되면 추가하지 않는다.
+	// 챕터와 다른 점: 체인이 메시지 하나(64 MiB, data 값 2^20개, 블록 16,384개)에 들지 않게 되면 추가하지 않는다.
 	if isValidNewBlock(newBlock, getLatestBlock()) && fitsInOneMessage(newBlock) {
 		blockchain = append(blockchain, newBlock)
 		return true

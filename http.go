@@ -31,8 +31,9 @@ import (
 // 메서드는 404 대신 405이고(404와 405는 Express의 HTML 대신 텍스트이다), ETag와 OPTIONS 응답이 없고, GET /(노드의 페이지)와 GET /events가 있다.
 func initHttpServer(ln net.Listener) {
 	app := http.NewServeMux() // const app = express()
-	// 챕터와 다른 점: app.use(bodyParser.json())과 달리 본문은 /mineBlock과 /addPeers에서만 읽는다 (readBody). 챕터는 잘못된
-	// JSON 본문이면 GET /blocks와 POST /stop에도 400을 답한다(멈추지 않는다). application/json이 아닌 본문은 응답 뒤 연결을 닫는다.
+	// 챕터와 다른 점: app.use(bodyParser.json())과 달리 본문은 /mineBlock과 /addPeers에서만 읽는다 (readBody). 챕터는
+	// application/json인 잘못된 본문이면 GET /blocks와 POST /stop에도 400을 답한다(멈추지 않는다). 여기서는
+	// application/json이 아닌 본문은 읽지 않고, 응답한 뒤 연결을 닫는다.
 
 	// GET /blocks: 블록체인 전체
 	app.HandleFunc("GET /blocks", func(res http.ResponseWriter, req *http.Request) {
@@ -109,7 +110,8 @@ func initHttpServer(ln net.Listener) {
 	app.HandleFunc("POST /addpeers", addPeers)
 
 	// app.listen(http_port, function () { console.log(…) }): 콜백은 챕터처럼 main이 mu를 푼 뒤에 실행된다.
-	// 챕터와 다른 점: 실제로 리슨하는 포트를 출력한다 (-http_port 0이면 운영체제가 고른 포트).
+	// 챕터와 다른 점: 기본으로 이 컴퓨터(127.0.0.1)에서만 리슨하고(main.go의 -http_host), 실제로 리슨하는 포트를 출력한다
+	// (-http_port 0이면 운영체제가 고른 포트).
 	httpServer = serve(ln, app, func() { log.Printf("Listening http port on: %d", portOf(ln)) })
 }
 

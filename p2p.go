@@ -44,8 +44,9 @@ const (
 	RESPONSE_BLOCKCHAIN MessageType = 2
 )
 
-// Message는 웹소켓 프레임 하나에 담기는 {"type":T,"data":D}이다. 응답의 data는 블록 배열을 JSON.stringify 한
-// 문자열이다. Go의 Data는 그 문자열 대신 블록 배열이다. 보낼 때 문자열로 쓰고 받을 때 파싱하며, 둘 다 mu 밖에서 한다.
+// Message는 웹소켓 프레임 하나에 담기는 {"type":T,"data":D}이다. 응답의 data는 블록 배열을 JSON.stringify 한 문자열이다:
+// {"type":2,"data":"[{\"header\":…}]"}. Go의 Data는 그 문자열 대신 블록 배열이다. 보낼 때 ws.send가 문자열로 쓰고(그래서
+// stringify(message)로 바로 쓰면 챕터의 메시지가 아니다) 받을 때 readMessage가 파싱한다.
 type Message struct {
 	Type MessageType `json:"type"`
 	Data []Block     `json:"data"` // 요청이면 nil(null)
@@ -56,7 +57,8 @@ var sockets []*socket
 
 // socket은 웹소켓 하나(챕터의 ws)이다. ws.on(이름, 함수)은 핸들러를 등록하고, ws.send(메시지)는 보낼 대기열에 넣는다.
 // 메시지가 오면 이 소켓의 고루틴이 파싱한 뒤 mu를 잠그고 "message" 핸들러를 부른다 (배너 아래의 readPump).
-// 챕터와 다른 점: 열린 소켓의 에러는 "close"로만 온다. 압축은 쓰지 않고, 나눈 메시지는 조각마다 잘못된 메시지이다.
+// 챕터와 다른 점: 열린 소켓의 에러는 "close"로만 온다. 압축은 쓰지 않고, 여러 프레임으로 나눠 보낸 메시지는 조각마다
+// 잘못된 메시지로 본다.
 type socket struct {
 	url   string // ws.url: 우리가 연결한 피어면 그 주소, 들어온 연결이면 ""
 	*conn        // 챕터에 없는 필드(배너 아래): 연결과 보낼 대기열. 임베딩해서 ws.addr처럼 conn의 필드를 바로 쓴다
@@ -72,6 +74,7 @@ func getSockets() []*socket { return sockets }
 // 노트와 다른 점: server.on은 연결을 "대기열"에 올리지 않고, 연결마다 부를 함수를 등록한다.
 func initP2PServer(ln net.Listener) {
 	// 챕터와 다른 점: 이 노드 자신의 연결과, Origin 헤더를 보냈는데 http://localhost/가 아닌 연결(웹 페이지)은 거부한다.
+	// 리슨하는 주소는 main.go의 -p2p_host이다 (기본은 IPv6까지 모든 주소).
 	// 챕터와 다른 점: (한계) 들어온 연결은 한 번에 64개까지 받고(더 오면 기다린다), 핸드셰이크는 5초까지이다.
 	newServer(ln, func(ws *socket) { initConnection(ws) }) // new WebSocket.Server(…), server.on("connection", …)
 	// 챕터와 다른 점: 실제로 리슨하는 포트를 출력한다 (-p2p_port 0이면 운영체제가 고른 포트).
@@ -79,7 +82,7 @@ func initP2PServer(ln net.Listener) {
 }
 
 // initConnection은 새 연결을 sockets에 넣고, 핸들러들을 등록하고, 상대에게 최신 블록을 요청한다. (main.js 198–203행)
-// 챕터와 다른 점: (한계) 첫 메시지가 5초 안에 오지 않는 연결은 닫는다.
+// 챕터와 다른 점: 첫 메시지가 5초 안에 오지 않는 연결은 닫는다 (손으로 보내 보려면 README의 「P2P 메시지를 손으로 보내 보기」).
 // 노트와 다른 점: 노트는 서버를 넣고 블록 길이를 보낸다고 적었다. 넣는 것은 소켓이고, 보내는 것은 최신 블록의 요청이다.
 func initConnection(ws *socket) {
 	sockets = append(sockets, ws) // sockets.push(ws)
@@ -93,9 +96,10 @@ func initConnection(ws *socket) {
 func initMessageHandler(ws *socket) {
 	// const message = JSON.parse(data)는 readMessage가 mu를 잠그기 전에 했다.
 	// 챕터와 다른 점: JSON.stringify가 쓴 그대로가 아닌 메시지({"type":0}도, 키 차례나 공백이 다른 블록도)와 유효할 수 없는
-	// 메시지는 처리하지 않고 "Ignored message …"를 출력한다. 다섯 번째면 연결을 닫는다.
+	// 메시지는 처리하지 않고 "Ignored message …"를 출력한다. 다섯 번째면 연결을 닫는다. 닫힌 소켓에 온 메시지도 처리하지 않는다.
 	// 챕터와 다른 점: 챕터의 노드가 만든 블록이라도 data에 짝 없는 \ud800이나 64단계 넘는 중첩이 있으면 받지 않는다.
-	// 챕터와 다른 점: (한계) UTF-8이 아니거나 한계를 넘는 메시지도 그렇다. 16 KiB를 넘는 메시지는 한 번에 둘씩, 30초 안에 읽는다.
+	// 챕터와 다른 점: (한계) UTF-8이 아니거나 한계를 넘는 메시지도 그렇다. 16 KiB를 넘는 메시지는 노드 전체에서 두 개까지만 함께,
+	// 30초 안에 읽는다.
 	ws.on("message", func(message Message) {
 		switch message.Type {
 		case QUERY_LATEST:
@@ -140,7 +144,7 @@ func connectToPeers(newPeers []string) {
 // handleBlockchainResponse는 받은 블록들로 블록을 추가할지, 체인 전체를 요청할지, 체인을 교체할지 정한다.
 // (main.js 243–273행)
 // 챕터와 다른 점: 빈 배열, 다르게 쓴 JSON, 유효할 수 없는 블록(머클 루트가 data와 다른 블록 등)이 든 메시지는 여기 오지
-// 않는다 ("Ignored message"). 챕터는 다르게 쓴 JSON은 아래 분기로 처리하고, data가 빈 배열이나 배열이 아니면 프로세스가 죽는다.
+// 않는다 ("Ignored message"). 챕터는 다르게 쓴 JSON은 아래 분기로 처리하고, data가 빈 배열, null, 문자열이나 수이면 프로세스가 죽는다.
 func handleBlockchainResponse(message Message) {
 	receivedBlocks := message.Data // JSON.parse(message.data)는 readMessage가 mu를 잠그기 전에 했다
 	latestBlockReceived := receivedBlocks[len(receivedBlocks)-1]
@@ -201,8 +205,8 @@ func responseLatestMsg() Message {
 // 노트와 다른 점: 서버 소켓만이 아니라, 연결한 쪽도 받은 쪽도 write를 부른다.
 func write(ws *socket, message Message) {
 	// 챕터와 다른 점: 닫힌 소켓과 QUERY_ALL을 이미 보낸 피어에게는 보내지 않는다.
-	// 챕터와 다른 점: (한계) 받아 가지 않는 피어는 닫는다: 프레임 1024개가 밀리거나, 한 프레임이 30초 넘게 걸리거나, 모든
-	// 대기열이 128 MiB를 넘게 될 때 가장 많이 밀렸으면 (그래도 자리가 없으면 이 메시지를 보내지 않는다).
+	// 챕터와 다른 점: (한계) 받아 가지 않는 피어는 닫는다: 프레임 1024개가 밀리거나 한 프레임이 30초 넘게 걸릴 때이다. 모든
+	// 대기열이 128 MiB를 넘게 되면 가장 많이 밀린 소켓부터 닫고, 그래도 자리가 없으면 이 메시지를 보내지 않는다.
 	ws.send(message) // ws.send(JSON.stringify(message))
 }
 

@@ -144,7 +144,8 @@ func connectToPeers(newPeers []string) {
 // handleBlockchainResponse는 받은 블록들로 블록을 추가할지, 체인 전체를 요청할지, 체인을 교체할지 정한다.
 // (main.js 243–273행)
 // 챕터와 다른 점: 빈 배열, 다르게 쓴 JSON, 유효할 수 없는 블록(머클 루트가 data와 다른 블록 등)이 든 메시지는 여기 오지
-// 않는다 ("Ignored message"). 챕터는 다르게 쓴 JSON은 아래 분기로 처리하고, data가 빈 배열, null, 문자열이나 수이면 프로세스가 죽는다.
+// 않는다 ("Ignored message"). 챕터는 다르게 쓴 JSON은 아래 분기로 처리하고, data가 JSON이 아니거나 그 마지막 원소에
+// header가 없으면(빈 배열, null, 수, 문자열도) 잡히지 않은 예외로 프로세스가 죽는다.
 func handleBlockchainResponse(message Message) {
 	receivedBlocks := message.Data // JSON.parse(message.data)는 readMessage가 mu를 잠그기 전에 했다
 	latestBlockReceived := receivedBlocks[len(receivedBlocks)-1]

@@ -94,7 +94,7 @@ func initConnection(ws *socket) {
 // initMessageHandler는 소켓에 메시지가 올 때마다 그 종류에 따라 처리하게 한다. (main.js 205–221행)
 // 노트와 다른 점: ws.on은 소켓을 "메세지 대기열"에 올리지 않고, 메시지마다 부를 함수를 등록한다.
 func initMessageHandler(ws *socket) {
-	// const message = JSON.parse(data)는 readMessage가 mu를 잠그기 전에 했다.
+	// const message = JSON.parse(data)는 받을 때 readMessage가 했다.
 	// 챕터와 다른 점: JSON.stringify가 쓴 그대로가 아닌 메시지({"type":0}도, 키 차례나 공백이 다른 블록도)와 유효할 수 없는
 	// 메시지는 처리하지 않고 "Ignored message …"를 출력한다. 다섯 번째면 연결을 닫는다. 닫힌 소켓에 온 메시지도 처리하지 않는다.
 	// 챕터와 다른 점: 챕터의 노드가 만든 블록이라도 data에 짝 없는 \ud800이나 64단계 넘는 중첩이 있으면 받지 않는다.
@@ -147,7 +147,7 @@ func connectToPeers(newPeers []string) {
 // 않는다 ("Ignored message"). 챕터는 다르게 쓴 JSON은 아래 분기로 처리하고, data가 JSON이 아니거나 그 마지막 원소에
 // header가 없으면(빈 배열, null, 수, 문자열도) 잡히지 않은 예외로 프로세스가 죽는다.
 func handleBlockchainResponse(message Message) {
-	receivedBlocks := message.Data // JSON.parse(message.data)는 readMessage가 mu를 잠그기 전에 했다
+	receivedBlocks := message.Data // JSON.parse(message.data)는 받을 때 readMessage가 했다
 	latestBlockReceived := receivedBlocks[len(receivedBlocks)-1]
 	latestBlockHeld := getLatestBlock()
 

@@ -234,9 +234,10 @@ func sendError(w http.ResponseWriter, status int, msg string) {
 
 // events는 GET /events이다: 이 노드가 주고받는 P2P 메시지의 요약(-trace의 한 줄과 같다, data는 없다)을
 // Server-Sent Events로 보낸다. 스트림은 maxStreams 개까지이고(더 여는 페이지는 슬롯이 날 때까지
-// requestTimeout까지 기다린다), 다른 사이트의 페이지가 연 스트림은 거부하며, streamBuffer 개 넘게 뒤처지면 닫는다.
+// requestTimeout까지 기다린다), 다른 사이트의 페이지가 연 스트림은(Sec-Fetch-Site나 Origin으로) 거부하며, streamBuffer 개 넘게 뒤처지면 닫는다.
 func events(w http.ResponseWriter, r *http.Request) {
-	if site := r.Header.Get("Sec-Fetch-Site"); site != "" && site != "same-origin" && site != "none" {
+	site, origin := r.Header.Get("Sec-Fetch-Site"), r.Header.Get("Origin") // 브라우저가 아니면 둘 다 없다
+	if site != "" && site != "same-origin" && site != "none" || origin != "" && origin != "http://"+r.Host {
 		sendError(w, http.StatusForbidden, "cross-site event stream refused")
 		return
 	}

@@ -1516,6 +1516,7 @@ func TestLimits(t *testing.T) {
 				{"POST", "/mineBlock", "Origin", "http://evil.example", "403"},
 				{"POST", "/addPeers", "Sec-Fetch-Site", "cross-site", "403"},
 				{"GET", "/events", "Sec-Fetch-Site", "cross-site", "403"},
+				{"GET", "/events", "Origin", "http://evil.example", "403"},
 				{"POST", "/mineBlock", "Sec-Fetch-Site", "same-origin", "200"},
 			} {
 				body := map[string]string{"POST": `{"data":["from a web page"]}`}[tt.method]

@@ -40,7 +40,7 @@ type Block struct {
 	Data   json.RawMessage `json:"data"` // JSON.stringify가 쓴 [값,값,…] 그대로. 챕터와 다른 점: (한계) 배열만, 1 MiB까지
 }
 
-// Node는 핸들러를 한 번에 하나씩 실행해서 챕터는 전역 변수를 그냥 쓴다. Go에서는 뮤텍스 mu가 그 "한 번에 하나"를
+// Node는 핸들러를 한 번에 하나씩 실행하므로 챕터는 전역 변수를 그냥 쓴다. Go에서는 뮤텍스 mu가 그 "한 번에 하나"를
 // 대신한다. 챕터의 로직은 mu를 잠근 채 실행된다.
 // 챕터와 다른 점: 여러 소켓의 메시지와 HTTP 요청은 도착한 순서가 아니라 mu를 먼저 잡은 순서대로 처리된다.
 var (
@@ -121,7 +121,7 @@ func calculateHashForBlock(block Block) Hash {
 // isValidNewBlock은 newBlock이 previousBlock 바로 다음 블록으로 맞는지 검사한다. (main.js 89–110행)
 func isValidNewBlock(newBlock Block, previousBlock Block) bool {
 	if !isValidBlockStructure(newBlock) {
-		// 챕터와 다른 점: 받은 블록과 생성할 블록은 먼저 걸러서, 이 줄은 출력되지 않는다.
+		// 챕터와 다른 점: 받은 블록과 생성할 블록은 여기 오기 전에 이미 걸러지므로 이 줄은 출력되지 않는다.
 		log.Printf("invalid block structure: %s", stringify(newBlock))
 		return false
 	} else if previousBlock.Header.Index+1 != newBlock.Header.Index {

@@ -26,7 +26,8 @@ import (
 
 // initHttpServer는 ln(main이 미리 연 포트)에서 HTTP API를 연다. 체인과 소켓을 다루는 부분만 mu를 잠근다.
 // (main.js 154–190행)
-// 챕터와 다른 점: (한계) 다른 사이트의 POST와 IP·localhost가 아닌 호스트는 거부하고, 요청의 수와 크기에 한계가 있다.
+// 챕터와 다른 점: 다른 사이트의 웹 페이지가 보낸 POST는 403, IP 주소나 localhost가 아닌 호스트 이름으로 온 요청은 421이다.
+// 챕터와 다른 점: (한계) 요청의 수와 크기, 시간에 한계가 있다.
 // 챕터와 다른 점: 경로는 글자가 같아야 하고(노트의 /addpeers만 더 받는다. Express는 /Blocks, /blocks/도 받는다), 다른
 // 메서드는 404 대신 405이고(404와 405는 Express의 HTML 대신 텍스트이다), ETag와 OPTIONS 응답이 없고, GET /(노드의 페이지)와 GET /events가 있다.
 func initHttpServer(ln net.Listener) {

@@ -4,7 +4,7 @@
 // 노트와 다른 점(오타는 여기 한 번만 적는다): 노트의 코드에 listeing, intiMessageHandler, MassgeType, we got:, Receied,
 // connection failed, responselaatestMsg로 적은 것은 챕터에서 Listening, initMessageHandler, MessageType, We got:,
 // Received, Connection failed, responseLatestMsg이다 (노트의 "on:"과 "we got:" 뒤에는 챕터에 있는 공백이 없다). 노트의
-// ==는 챕터에서 ===이다 (여기서는 결과가 같다). 노트의 설명에 "자산의", "갱신해야하나든", "없는드"는 "자신의", "갱신해야
+// ==는 챕터에서 ===이다 (정직한 노드의 메시지에서는 결과가 같다). 노트의 설명에 "자산의", "갱신해야하나든", "없는드"는 "자신의", "갱신해야
 // 한다는", "없다는"이다.
 package main
 
@@ -58,7 +58,7 @@ var sockets []*socket
 // socket은 웹소켓 하나(챕터의 ws)이다. ws.on(이름, 함수)은 핸들러를 등록하고, ws.send(메시지)는 보낼 대기열에 넣는다.
 // 메시지가 오면 이 소켓의 고루틴이 파싱한 뒤 mu를 잠그고 "message" 핸들러를 부른다 (배너 아래의 readPump).
 // 챕터와 다른 점: 열린 소켓의 에러는 "close"로만 온다. 압축은 쓰지 않고, 여러 프레임으로 나눠 보낸 메시지는 조각마다
-// 잘못된 메시지로 본다.
+// 잘못된 메시지로 본다. 연결을 닫을 때 닫는 프레임을 보내지 않는다.
 type socket struct {
 	url   string // ws.url: 우리가 연결한 피어면 그 주소, 들어온 연결이면 ""
 	*conn        // 챕터에 없는 필드(배너 아래): 연결과 보낼 대기열. 임베딩해서 ws.addr처럼 conn의 필드를 바로 쓴다
@@ -98,8 +98,8 @@ func initMessageHandler(ws *socket) {
 	// 챕터와 다른 점: JSON.stringify가 쓴 그대로가 아닌 메시지({"type":0}도, 키 차례나 공백이 다른 블록도)와 유효할 수 없는
 	// 메시지는 처리하지 않고 "Ignored message …"를 출력한다. 다섯 번째면 연결을 닫는다. 닫힌 소켓에 온 메시지도 처리하지 않는다.
 	// 챕터와 다른 점: 챕터의 노드가 만든 블록이라도 data에 짝 없는 \ud800이나 64단계 넘는 중첩이 있으면 받지 않는다.
-	// 챕터와 다른 점: (한계) UTF-8이 아니거나 한계를 넘는 메시지도 그렇다. 16 KiB를 넘는 메시지는 노드 전체에서 두 개까지만 함께,
-	// 30초 안에 읽는다.
+	// 챕터와 다른 점: (한계) UTF-8이 아니거나 한계를 넘는 메시지도 그렇다(64 MiB를 넘는 프레임은 곧바로 연결을 닫는다).
+	// 16 KiB를 넘는 메시지는 노드 전체에서 두 개까지만 함께, 30초 안에 읽는다.
 	ws.on("message", func(message Message) {
 		switch message.Type {
 		case QUERY_LATEST:
@@ -206,7 +206,7 @@ func responseLatestMsg() Message {
 // 노트와 다른 점: 서버 소켓만이 아니라, 연결한 쪽도 받은 쪽도 write를 부른다.
 func write(ws *socket, message Message) {
 	// 챕터와 다른 점: 닫힌 소켓과 QUERY_ALL을 이미 보낸 피어에게는 보내지 않는다.
-	// 챕터와 다른 점: (한계) 받아 가지 않는 피어는 닫는다: 프레임 1024개가 밀리거나 한 프레임이 30초 넘게 걸릴 때이다. 모든
+	// 챕터와 다른 점: (한계) 메시지를 읽지 않는 피어는 닫는다: 프레임 1024개가 밀리거나 한 프레임이 30초 넘게 걸릴 때이다. 모든
 	// 대기열이 128 MiB를 넘게 되면 가장 많이 밀린 소켓부터 닫고, 그래도 자리가 없으면 이 메시지를 보내지 않는다.
 	ws.send(message) // ws.send(JSON.stringify(message))
 }

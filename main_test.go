@@ -420,7 +420,7 @@ func TestWrite(t *testing.T) {
 		check(t, "write("+tt.name+")", show(drain(ws)), show([]string{tt.want}))
 	}
 	// 챕터와 다른 점: 닫힌 소켓에는 보내지 않고, -trace와 노드의 페이지(이벤트 스트림)에도 보낸 것으로 보이지 않는다.
-	events := make(chan string, 8)
+	events := make(chan string, 1024) // 앞선 테스트의 소켓이 늦게 닫히며 보내는 이벤트로 가득 차 닫히지 않도록 넉넉히
 	streams.Store(events, true)
 	t.Cleanup(func() { streams.Delete(events) })
 	open, closed := newTestSocket(t, "open"), newTestSocket(t, "closed")

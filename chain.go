@@ -430,6 +430,9 @@ const (
 // 응답에 같은 한계(within)를 둔다.
 type cost struct{ bytes, values int }
 
+// frameBase는 응답 프레임에서 블록들 밖의 바이트 수이다: 블록마다 뒤의 쉼표 하나를 더해 세므로(blockBytes) 하나를 뺀다.
+const frameBase = len(`{"type":2,"data":"[]"}`) - 1
+
 // within은 비용이 Go 노드가 프레임 하나로 받는 한계 안인지 알려준다 (블록 수의 한계 maxBlocks는 decodeBlocks와 fitsInOneMessage가 본다).
 func (c cost) within() bool { return c.bytes <= maxFrameBytes && c.values <= maxLeaves }
 
@@ -459,8 +462,8 @@ func blockBytes(block Block) int {
 // 바꾼 뒤처럼) 블록마다 세어 적는다.
 func chainCost() cost {
 	if !held.of(blockchain) {
-		held = tally{&blockchain[len(blockchain)-1].Data[0], len(blockchain), cost{len(`{"type":2,"data":"[]"}`) - 1, 0}, nil}
-		for _, block := range blockchain { // 블록마다 쉼표 하나를 더해 세므로 위에서 하나를 뺐다
+		held = tally{&blockchain[len(blockchain)-1].Data[0], len(blockchain), cost{frameBase, 0}, nil}
+		for _, block := range blockchain {
 			held.total = cost{held.total.bytes + blockBytes(block), held.total.values + factsOf(block.Data).values}
 		}
 	}
@@ -471,7 +474,8 @@ func chainCost() cost {
 // readBody가 미리 계산한 것(bodies)을 다 썼으므로 지운다: 요청이 끝날 때 지우면 클라이언트가 먼저 끊은 요청은 mu를
 // 잠근 뒤 머클 루트를 다시 구하게 된다.
 func fitsInOneMessage(newBlock Block) bool {
-	c := cost{chainCost().bytes + blockBytes(newBlock), chainCost().values + factsOf(newBlock.Data).values}
+	c := chainCost()
+	c = cost{c.bytes + blockBytes(newBlock), c.values + factsOf(newBlock.Data).values}
 	bodies.Delete(&newBlock.Data[0])
 	if !c.within() || len(blockchain) >= maxBlocks {
 		log.Printf("Not adding block %d: the whole chain would no longer fit in one frame (64 MiB, 2^20 data values, %d blocks)", newBlock.Header.Index, maxBlocks)

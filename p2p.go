@@ -343,7 +343,7 @@ func answer(blocks []Block, prefix, suffix string, escape *strings.Replacer) *fr
 	}
 	key := fmt.Sprint(prefix, len(blocks))
 	if answers[key] == nil {
-		size := len(`{"type":2,"data":"[]"}`) - 1 + blockBytes(blocks[0]) // 마지막 블록 하나. 이스케이프하지 않는 GET /blocks의 본문은 이보다 작다
+		size := frameBase + blockBytes(blocks[0]) // 마지막 블록 하나. 이스케이프하지 않는 GET /blocks의 본문은 이보다 작다
 		if len(blocks) > 1 {
 			size = chainCost().bytes // 지금 체인 전체 (교체한 체인이면 receive가 적은 held)
 		}

@@ -1,5 +1,5 @@
 // chain.go는 챕터 1의 블록 구조이다: 블록, 해시, 머클 루트, 검증, 블록 추가. 챕터 2의 replaceChain은 챕터처럼
-// p2p.go의 끝에 있다. 챕터와 다른 점의 자세한 목록은 README의 「챕터와 다른 점 (함수마다)」 표에 있다.
+// p2p.go의 끝에 있다. 챕터와 다른 점은 README의 「챕터와 다른 점 (함수마다)」 표에 더 자세히 있다.
 package main
 
 import (
@@ -23,9 +23,8 @@ import (
 
 // BlockHeader는 챕터의 class BlockHeader이다. (main.js 7–15행) Hash는 SHA-256의 32바이트이고, JSON에서는 챕터처럼
 // 64자리 대문자 16진수 문자열이다.
-// 챕터와 다른 점: 해시가 64자리 대문자 16진수가 아닌 블록(유효할 수 없다)이 든 메시지는 통째로 받지 않는다.
-// 챕터와 다른 점: (한계) index와 timestamp가 ±(2^53−1) 안의 정수가 아니거나(1.5, 1.0, 1e3도) version이 256바이트를
-// 넘는 블록도 그렇다.
+// 챕터와 다른 점: 해시가 64자리 대문자 16진수가 아닌 블록은 유효할 수 없으므로, 그런 블록이 든 메시지는 받지 않는다.
+// 챕터와 다른 점: (한계) index와 timestamp가 안전한 정수가 아니거나(1.5, 1e3도) version이 256바이트를 넘어도 그렇다.
 type BlockHeader struct {
 	Version      string `json:"version"`
 	Index        int64  `json:"index"`
@@ -42,7 +41,7 @@ type Block struct {
 
 // Node는 핸들러를 한 번에 하나씩 실행하므로 챕터는 전역 변수를 그냥 쓴다. Go에서는 뮤텍스 mu가 그 "한 번에 하나"를
 // 대신한다. 챕터의 로직은 mu를 잠근 채 실행된다.
-// 챕터와 다른 점: 여러 소켓의 메시지와 HTTP 요청은 도착한 순서가 아니라 mu를 먼저 잡은 순서대로 처리된다.
+// 챕터와 다른 점: 메시지와 요청은 Node의 이벤트 루프 차례가 아니라 mu를 얻은 차례대로 처리된다 (그 차례는 공정하지 않다).
 var (
 	mu         sync.Mutex // blockchain, sockets(p2p.go), 그리고 배너 아래에 "mu로 보호한다"고 적은 값들을 보호한다
 	blockchain = []Block{getGenesisBlock()}
@@ -91,7 +90,8 @@ func getCurrentTimestamp() int64 { return (time.Now().UnixMilli() + 500) / 1000 
 
 // addBlock은 새 블록이 마지막 블록 위에 올 수 있으면 체인에 추가하고 true를 반환한다. (main.js 67–73행)
 func addBlock(newBlock Block) bool {
-	// 챕터와 다른 점: 체인이 메시지 하나(64 MiB, data 값 2^20개, 블록 16,384개)에 들지 않게 되면 추가하지 않는다.
+	// 챕터와 다른 점: 체인이 메시지 하나(64 MiB, data 값 2^20개, 블록 16,384개)에 들지 않게 되면 추가하지 않는다
+	// ("Not adding block …").
 	if isValidNewBlock(newBlock, getLatestBlock()) && fitsInOneMessage(newBlock) {
 		blockchain = append(blockchain, newBlock)
 		return true
@@ -100,11 +100,14 @@ func addBlock(newBlock Block) bool {
 }
 
 // calculateHash는 version + index + previousHash + timestamp + merkleRoot 문자열의 SHA-256이다. (main.js 75–77행)
-// 챕터에 없는 최적화: +로 잇는 대신 버퍼 하나에 이어 쓴다. 결과는 같고, mu를 잠근 채 긴 체인을 검증해도 할당하지 않는다.
+// 챕터에 없는 최적화: 문자열을 +로 잇는 대신 버퍼 하나에 차례로 이어 쓴다. 결과는 같고, mu를 잠근 채 긴 체인을
+// 검증해도 할당하지 않는다 (+로 이으면 블록마다 다섯 번 할당한다).
 func calculateHash(version string, index int64, previousHash Hash, timestamp int64, merkleRoot Hash) Hash {
-	text := strconv.AppendInt(append(make([]byte, 0, 512), version...), index, 10) // version + index
-	text = strconv.AppendInt(previousHash.appendHex(text), timestamp, 10)          // + previousHash + timestamp
-	return sha256.Sum256(merkleRoot.appendHex(text))                               // + merkleRoot (.toString().toUpperCase()는 Hash.String)
+	text := append(make([]byte, 0, 512), version...) // version
+	text = strconv.AppendInt(text, index, 10)        // + index
+	text = previousHash.appendHex(text)              // + previousHash (64자리 대문자 16진수)
+	text = strconv.AppendInt(text, timestamp, 10)    // + timestamp
+	return sha256.Sum256(merkleRoot.appendHex(text)) // + merkleRoot
 }
 
 // calculateHashForBlock은 블록 헤더의 다섯 값으로 블록 해시를 구한다. (main.js 79–87행)
@@ -130,7 +133,7 @@ func isValidNewBlock(newBlock Block, previousBlock Block) bool {
 	} else if calculateHashForBlock(previousBlock) != newBlock.Header.PreviousHash {
 		log.Println("Invalid previousHash")
 		return false
-	} else if (string(newBlock.Data) != "[]" && merkleRootOf(newBlock.Data) != newBlock.Header.MerkleRoot) || // data.length !== 0
+	} else if (string(newBlock.Data) != "[]" && merkleRootOf(newBlock.Data) != newBlock.Header.MerkleRoot) || // data.length !== 0 (data는 JSON.stringify의 형식이다)
 		(string(newBlock.Data) == "[]" && (Hash{}) != newBlock.Header.MerkleRoot) { // '0'.repeat(64): 빈 data의 머클 루트
 		// 챕터와 다른 점: 받은 블록은 받을 때 머클 루트를 검사하고 생성한 블록은 늘 맞아서, 이 줄은 출력되지 않는다.
 		log.Println("Invalid merkleRoot")
@@ -156,8 +159,7 @@ func isValidChain(blockchainToValidate []Block) bool {
 	if string(stringify(blockchainToValidate[0])) != string(stringify(getGenesisBlock())) {
 		return false
 	}
-	// 챕터에 없는 최적화: tempBlocks는 받은 체인의 배열을 함께 쓴다 (append가 블록을 제자리에 다시 쓴다: 할당이 없다).
-	tempBlocks := blockchainToValidate[:1] // var tempBlocks = [blockchainToValidate[0]]
+	tempBlocks := []Block{blockchainToValidate[0]} // var tempBlocks = [blockchainToValidate[0]]
 	for i := 1; i < len(blockchainToValidate); i++ {
 		if isValidNewBlock(blockchainToValidate[i], tempBlocks[i-1]) {
 			tempBlocks = append(tempBlocks, blockchainToValidate[i]) // tempBlocks.push(blockchainToValidate[i])
@@ -174,10 +176,10 @@ func isValidChain(blockchainToValidate []Block) bool {
 
 // ── npm merkle 0.6.0을 옮긴 것: 머클 루트 ──
 
-// merkleRootOf는 npm merkle 0.6.0의 merkle("sha256").sync(data).root() || '0'.repeat(64)와 같은 값을 구한다. 계산은
-// 바로 아래의 prepareData(리프 노드: 값마다 jsString의 SHA-256)와 rootOf(트리)가 한다. factsOf는 mu를 잠그기 전에 그렇게
-// 구해 둔 값을 찾을 뿐이다. data는 이미 검사한 것이다(readBody, prepareBlocks): JSON.stringify의 형식이 아닌 data의
-// 루트는 '0' 64개가 되어 버린다.
+// merkleRootOf는 npm merkle 0.6.0의 merkle("sha256").sync(data).root() || '0'.repeat(64)이다. 계산은 바로 아래의
+// prepareData(리프 노드: 값마다 String(value)의 SHA-256)와 rootOf(트리)가 한다. 받은 블록과 생성할 블록은 mu를 잠그기
+// 전에 그렇게 구해 두었으므로 factsOf가 찾아 주고, 나머지(제네시스 블록)는 factsOf가 여기서 구한다. data는 이미 JSON.stringify의
+// 형식으로 검사한 것이다(readBody, readMessage).
 func merkleRootOf(data json.RawMessage) Hash { return factsOf(data).root }
 
 // prepareData는 data 배열의 머클 루트와 값의 수(배열과 객체 안의 값까지)를 구한다. 이스케이프 없는 문자열들로만 된 data가
@@ -422,7 +424,7 @@ const (
 	maxDepth          = 64        // data의 값 안에 배열과 객체가 겹칠 수 있는 깊이의 한계
 	maxFrameBytes     = 64 << 20  // 받는 프레임 하나, 그리고 체인 전체를 담은 응답 프레임의 최대 크기 (챕터의 ws 1.1.5는 들어온 연결에 100 MiB: WebSocketServer.js 40행)
 	maxLeaves         = 1 << 20   // 프레임 하나, 그리고 체인 전체의 응답에서 파싱하고 해시하는 data 값(배열과 객체 안의 값까지) 수의 한계
-	maxBlocks         = 1 << 14   // 받는 프레임 하나와 가진 체인의 블록 수의 한계: 가장 긴 체인을 검증하는 동안에도 mu를 10 ms 쯤만 잠근다 (2코어에서)
+	maxBlocks         = 1 << 14   // 받는 프레임 하나와 가진 체인의 블록 수의 한계: 가장 긴 체인을 검증하는 동안에도 mu를 15 ms 안팎만 잠근다 (2코어에서)
 )
 
 // cost는 블록들을 RESPONSE_BLOCKCHAIN 프레임 하나로 보낼 때의 비용이다: 프레임의 바이트

@@ -1,5 +1,5 @@
-// http.go는 챕터 2의 HTTP API(Express의 app.get, app.post)이다. 노드의 페이지(page.html)도 여기서 보낸다. 챕터와
-// 다른 점의 자세한 목록은 README의 「챕터와 다른 점 (함수마다)」 표에 있다.
+// http.go는 챕터 2의 HTTP API(Express의 app.get, app.post)이다. 노드의 페이지(page.html)도 여기서 보낸다.
+// 챕터와 다른 점은 README의 「챕터와 다른 점 (함수마다)」 표에 더 자세히 있다.
 package main
 
 import (
@@ -27,14 +27,15 @@ import (
 // initHttpServer는 ln(main이 미리 연 포트)에서 HTTP API를 연다. 체인과 소켓을 다루는 부분만 mu를 잠근다.
 // (main.js 154–190행)
 // 챕터와 다른 점: 다른 사이트의 웹 페이지가 보낸 POST는 403, IP 주소나 localhost가 아닌 호스트 이름으로 온 요청은 421이다.
-// 챕터와 다른 점: (한계) 요청의 수와 크기, 시간에 한계가 있다.
-// 챕터와 다른 점: 경로는 글자가 같아야 하고(노트의 /addpeers만 더 받는다. Express는 /Blocks, /blocks/도 받는다), 다른
-// 메서드는 404 대신 405이고(404와 405는 Express의 HTML 대신 텍스트이다), ETag와 OPTIONS 응답이 없고, GET /(노드의 페이지)와 GET /events가 있다.
+// 챕터와 다른 점: 경로는 글자까지 같아야 한다(노트의 /addpeers는 받는다). Express와 달리 /Blocks와 /blocks/는 404이고,
+// //blocks는 307로 /blocks에 보낸다. 다른 메서드는 405이고, 404와 405의 본문은 HTML이 아니라 텍스트이다.
+// 챕터와 다른 점: ETag(304)와 OPTIONS 응답, X-Powered-By 헤더가 없다. GET /(노드의 페이지)와 GET /events가 있다.
+// 챕터와 다른 점: (한계) 요청의 수와 크기, 시간에 한계가 있다 (README 「지키는 한계」).
 func initHttpServer(ln net.Listener) {
 	app := http.NewServeMux() // const app = express()
-	// 챕터와 다른 점: app.use(bodyParser.json())과 달리 본문은 /mineBlock과 /addPeers에서만 읽는다 (readBody). 챕터는
-	// application/json인 잘못된 본문이면 GET /blocks와 POST /stop에도 400을 답한다(멈추지 않는다). 여기서는
-	// application/json이 아닌 본문은 읽지 않고, 응답한 뒤 연결을 닫는다.
+	// 챕터와 다른 점: app.use(bodyParser.json())과 달리 본문은 /mineBlock과 /addPeers에서만 읽는다(readBody). 그래서
+	// 잘못된 application/json 본문에도 GET /blocks와 POST /stop은 챕터의 400 대신 보통 때처럼 답한다
+	// (POST /stop이면 멈춘다).
 
 	// GET /blocks: 블록체인 전체
 	app.HandleFunc("GET /blocks", func(res http.ResponseWriter, req *http.Request) {
@@ -49,7 +50,8 @@ func initHttpServer(ln net.Listener) {
 	app.HandleFunc("POST /mineBlock", func(res http.ResponseWriter, req *http.Request) {
 		var data json.RawMessage
 		// 챕터와 다른 점: 배열이 아니거나 자바스크립트와 똑같이 읽을 수 없는 data("toString" 키, 1e400, \ud800 등)와 압축한
-		// 본문은 400(챕터는 500을 답하거나 블록을 생성한다), utf-8이 아닌 charset은 415이다. 에러는 Express의 HTML 대신 JSON이다.
+		// 본문은 400이다(챕터는 500을 답하거나 블록을 생성한다). utf-8이 아닌 charset은 415이고, 에러는 HTML 대신 JSON이다.
+		// application/json이 아닌 본문은 챕터처럼 읽지 않고(빈 블록을 생성한다), 응답한 뒤 연결을 닫는다.
 		if !readBody(res, req, "data", &data) { // const data = req.body.data || []
 			return
 		}

@@ -1,11 +1,11 @@
-// p2p.go는 챕터 2이다: 웹소켓, 메시지, 브로드캐스트, handleBlockchainResponse, mineBlock, replaceChain. 챕터와 다른
-// 점의 자세한 목록은 README의 「챕터와 다른 점 (함수마다)」 표에 있다.
+// p2p.go는 챕터 2이다: 웹소켓, 메시지, 브로드캐스트, handleBlockchainResponse, mineBlock, replaceChain.
+// 챕터와 다른 점은 README의 「챕터와 다른 점 (함수마다)」 표에 더 자세히 있다.
 //
-// 노트와 다른 점(오타는 여기 한 번만 적는다): 노트의 코드에 listeing, intiMessageHandler, MassgeType, we got:, Receied,
-// connection failed, responselaatestMsg로 적은 것은 챕터에서 Listening, initMessageHandler, MessageType, We got:,
-// Received, Connection failed, responseLatestMsg이다 (노트의 "on:"과 "we got:" 뒤에는 챕터에 있는 공백이 없다). 노트의
-// ==는 챕터에서 ===이다 (정직한 노드의 메시지에서는 결과가 같다). 노트의 설명에 "자산의", "갱신해야하나든", "없는드"는 "자신의", "갱신해야
-// 한다는", "없다는"이다.
+// 노트와 다른 점(오타는 여기 한 번만 적는다): 노트 코드의 listeing, intiMessageHandler, MassgeType, we got:, Receied,
+// connection failed, responselaatestMsg는 챕터에서 Listening, initMessageHandler, MessageType, We got:, Received,
+// Connection failed, responseLatestMsg이다. 노트의 "on:"과 "we got:" 뒤에는 챕터의 공백이 없다. 노트의 ==는 챕터에서
+// ===이다 (정직한 노드의 메시지에서는 결과가 같다). 노트 설명의 "자산의"와, 노트 코드 주석의 "갖오는", "갱신해야하나든",
+// "없는드"는 "자신의", "가져오는", "갱신해야 한다는", "없다는"이다.
 package main
 
 import (
@@ -44,9 +44,9 @@ const (
 	RESPONSE_BLOCKCHAIN MessageType = 2
 )
 
-// Message는 웹소켓 프레임 하나에 담기는 {"type":T,"data":D}이다. 응답의 data는 블록 배열을 JSON.stringify 한 문자열이다:
-// {"type":2,"data":"[{\"header\":…}]"}. Go의 Data는 그 문자열 대신 블록 배열이다. 보낼 때 ws.send가 문자열로 쓰고(그래서
-// stringify(message)로 바로 쓰면 챕터의 메시지가 아니다) 받을 때 readMessage가 파싱한다.
+// Message는 웹소켓 프레임 하나에 담기는 {"type":T,"data":D}이다. 챕터에서 응답의 data는 블록 배열을 JSON.stringify 한
+// 문자열이다: {"type":2,"data":"[{\"header\":…}]"}. Go의 Data는 그 블록 배열 자체이다. 문자열로 쓰는 일은 보낼 때
+// ws.send가 하고, 파싱은 받을 때 readMessage가 한다.
 type Message struct {
 	Type MessageType `json:"type"`
 	Data []Block     `json:"data"` // 요청이면 nil(null)
@@ -55,10 +55,9 @@ type Message struct {
 // sockets는 연결된 웹소켓들이다. blockchain처럼 mu로 보호한다. (main.js 150행)
 var sockets []*socket
 
-// socket은 웹소켓 하나(챕터의 ws)이다. ws.on(이름, 함수)은 핸들러를 등록하고, ws.send(메시지)는 보낼 대기열에 넣는다.
-// 메시지가 오면 이 소켓의 고루틴이 파싱한 뒤 mu를 잠그고 "message" 핸들러를 부른다 (배너 아래의 readPump).
-// 챕터와 다른 점: 열린 소켓의 에러는 "close"로만 온다. 압축은 쓰지 않고, 여러 프레임으로 나눠 보낸 메시지는 조각마다
-// 잘못된 메시지로 본다. 연결을 닫을 때 닫는 프레임을 보내지 않는다.
+// socket은 웹소켓 하나(챕터의 ws)이다. ws.on(이름, 함수)은 핸들러를 등록하고, ws.send(메시지)는 메시지를 보낸다.
+// 챕터와 다른 점: 열린 소켓의 에러는 "close"로만 온다. 압축하지 않고, 닫을 때 닫는 프레임을 보내지 않는다.
+// 여러 프레임으로 나눠 보낸 메시지는 조각마다 잘못된 메시지로 본다.
 type socket struct {
 	url   string // ws.url: 우리가 연결한 피어면 그 주소, 들어온 연결이면 ""
 	*conn        // 챕터에 없는 필드(배너 아래): 연결과 보낼 대기열. 임베딩해서 ws.addr처럼 conn의 필드를 바로 쓴다
@@ -73,17 +72,16 @@ func getSockets() []*socket { return sockets }
 // (main.js 192–196행)
 // 노트와 다른 점: server.on은 연결을 "대기열"에 올리지 않고, 연결마다 부를 함수를 등록한다.
 func initP2PServer(ln net.Listener) {
-	// 챕터와 다른 점: 이 노드 자신의 연결과, Origin 헤더를 보냈는데 http://localhost/가 아닌 연결(웹 페이지)은 거부한다.
-	// 리슨하는 주소는 main.go의 -p2p_host이다 (기본은 IPv6까지 모든 주소).
-	// 챕터와 다른 점: (한계) 들어온 연결은 한 번에 64개까지 받고(더 오면 기다린다), 핸드셰이크는 5초까지이다.
+	// 챕터와 다른 점: 이 노드 자신의 연결과 웹 페이지의 연결(Origin이 http://localhost/가 아니다)은 거부한다.
+	// 챕터와 다른 점: (한계) 연결의 수와 핸드셰이크 시간에 한계가 있다 (README 「지키는 한계」).
 	newServer(ln, func(ws *socket) { initConnection(ws) }) // new WebSocket.Server(…), server.on("connection", …)
 	// 챕터와 다른 점: 실제로 리슨하는 포트를 출력한다 (-p2p_port 0이면 운영체제가 고른 포트).
 	log.Printf("Listening websocket p2p port on: %d", portOf(ln))
 }
 
 // initConnection은 새 연결을 sockets에 넣고, 핸들러들을 등록하고, 상대에게 최신 블록을 요청한다. (main.js 198–203행)
-// 챕터와 다른 점: 첫 메시지가 5초 안에 오지 않는 연결은 닫는다 (손으로 보내 보려면 README의 「P2P 메시지를 손으로 보내 보기」).
-// 노트와 다른 점: 노트는 서버를 넣고 블록 길이를 보낸다고 적었다. 넣는 것은 소켓이고, 보내는 것은 최신 블록의 요청이다.
+// 챕터와 다른 점: 첫 메시지가 5초 안에 오지 않는 연결은 닫는다 (README의 「P2P 메시지를 손으로 보내 보기」).
+// 노트와 다른 점: 노트는 서버를 넣고 블록 길이를 보낸다고 했지만, 넣는 것은 소켓이고 보내는 것은 최신 블록의 요청이다.
 func initConnection(ws *socket) {
 	sockets = append(sockets, ws) // sockets.push(ws)
 	initMessageHandler(ws)
@@ -95,11 +93,10 @@ func initConnection(ws *socket) {
 // 노트와 다른 점: ws.on은 소켓을 "메세지 대기열"에 올리지 않고, 메시지마다 부를 함수를 등록한다.
 func initMessageHandler(ws *socket) {
 	// const message = JSON.parse(data)는 받을 때 readMessage가 했다.
-	// 챕터와 다른 점: JSON.stringify가 쓴 그대로가 아닌 메시지({"type":0}도, 키 차례나 공백이 다른 블록도)와 유효할 수 없는
-	// 메시지는 처리하지 않고 "Ignored message …"를 출력한다. 다섯 번째면 연결을 닫는다. 닫힌 소켓에 온 메시지도 처리하지 않는다.
-	// 챕터와 다른 점: 챕터의 노드가 만든 블록이라도 data에 짝 없는 \ud800이나 64단계 넘는 중첩이 있으면 받지 않는다.
-	// 챕터와 다른 점: (한계) UTF-8이 아니거나 한계를 넘는 메시지도 그렇다(64 MiB를 넘는 프레임은 곧바로 연결을 닫는다).
-	// 16 KiB를 넘는 메시지는 노드 전체에서 두 개까지만 함께, 30초 안에 읽는다.
+	// 챕터와 다른 점: JSON.stringify가 쓴 그대로가 아닌 메시지(공백, 키 차례, null이나 문자열이 아닌 data 등)와 유효할 수
+	// 없는 블록은 처리하지 않고 "Ignored message …"를 출력한다. 다섯 번째면 연결을 닫는다.
+	// 챕터와 다른 점: 챕터의 노드가 생성한 블록이라도 data에 짝 없는 \ud800이나 64단계보다 깊은 중첩이 있으면 받지 않는다.
+	// 챕터와 다른 점: (한계) 메시지의 크기와 값의 수, 읽는 시간에 한계가 있다 (README 「지키는 한계」).
 	ws.on("message", func(message Message) {
 		switch message.Type {
 		case QUERY_LATEST:
@@ -121,7 +118,7 @@ func initErrorHandler(ws *socket) {
 
 // closeConnection은 닫힌 소켓을 sockets에서 뺀다. (main.js 228–231행)
 func closeConnection(ws *socket) {
-	// 챕터와 다른 점: 닫힌 이유와, 들어온 연결이면 ws.url(undefined) 대신 상대의 주소를 출력한다.
+	// 챕터와 다른 점: 닫힌 이유도 출력하고, 들어온 연결이면 ws.url(undefined) 대신 상대의 주소를 출력한다.
 	log.Printf("Connection failed to peer: %.200s (%.200v)", cmp.Or(ws.url, ws.addr), ws.reason())
 	// 챕터와 다른 점: 그 소켓만 뺀다 (챕터는 두 번 불리면 splice(-1, 1)이 다른 소켓을 뺀다).
 	if i := slices.Index(sockets, ws); i >= 0 { // sockets.indexOf(ws)
@@ -133,7 +130,7 @@ func closeConnection(ws *socket) {
 // 노트와 다른 점: peer는 포트 번호가 아니라 ws://… 주소이다.
 func connectToPeers(newPeers []string) {
 	for _, peer := range newPeers {
-		// 챕터와 다른 점: ws://가 아니거나 이미 연결한 주소, 이 노드 자신, 너무 많거나 늦은 연결은 "error"가 된다.
+		// 챕터와 다른 점: ws://가 아닌 주소, 이미 연결한 주소, 이 노드 자신은 "error"가 된다. (한계) 연결 수와 시간에도 한계가 있다.
 		ws := newWebSocket(peer) // const ws = new WebSocket(peer)
 		ws.on("open", func() { initConnection(ws) })
 		// 챕터와 다른 점: 주소와 이유도 출력하고, 열린 뒤의 에러에는 불리지 않는다.
@@ -143,9 +140,8 @@ func connectToPeers(newPeers []string) {
 
 // handleBlockchainResponse는 받은 블록들로 블록을 추가할지, 체인 전체를 요청할지, 체인을 교체할지 정한다.
 // (main.js 243–273행)
-// 챕터와 다른 점: 빈 배열, 다르게 쓴 JSON, 유효할 수 없는 블록(머클 루트가 data와 다른 블록 등)이 든 메시지는 여기 오지
-// 않는다 ("Ignored message"). 챕터는 다르게 쓴 JSON은 아래 분기로 처리하고, data가 JSON이 아니거나 그 마지막 원소에
-// header가 없으면(빈 배열, null, 수, 문자열도) 잡히지 않은 예외로 프로세스가 죽는다.
+// 챕터와 다른 점: 빈 배열, 형식이 다른 JSON, 유효할 수 없는 블록이 든 메시지는 여기 오지 않는다 ("Ignored message").
+// 챕터는 형식이 다른 JSON도 아래 분기로 처리하고, data가 JSON이 아니거나 마지막 원소에 header가 없으면 프로세스가 죽는다.
 func handleBlockchainResponse(message Message) {
 	receivedBlocks := message.Data // JSON.parse(message.data)는 받을 때 readMessage가 했다
 	latestBlockReceived := receivedBlocks[len(receivedBlocks)-1]
@@ -162,16 +158,16 @@ func handleBlockchainResponse(message Message) {
 			}
 		} else if len(receivedBlocks) == 1 {
 			// 체인을 재구성해야 한다. (챕터: Need to reorganize.)
-			// 노트와 다른 점: 노트의 "블록의 오류"가 아니라, 이어지지 않는 블록 하나만 받은 때이다 (연결 직후 QUERY_LATEST의
-			// 응답이나, 둘 이상 뒤처졌거나 다른 포크일 때 받은 새 블록의 알림). 놓친 곳을 찾지 않고 체인 전체를 요청한다.
+			// 노트와 다른 점: "블록의 오류"가 아니라 이어지지 않는 블록 하나만 받았을 때이다. 연결 직후 QUERY_LATEST의 응답이거나,
+			// 둘 이상 뒤처졌거나 다른 포크일 때 받은 새 블록의 알림이다. 놓친 곳을 찾지 않고 체인 전체를 요청한다.
 			log.Println("We have to query the chain from our peer")
-			// 챕터와 다른 점: QUERY_ALL을 보낸 피어에게는, 그 피어가 내 마지막 블록보다 index가 크고 이어지지 않는 블록
-			// 하나를 알려 올 때까지 다시 보내지 않는다.
+			// 챕터와 다른 점: QUERY_ALL을 이미 보낸 피어에게는, 그 피어가 이어지지 않는 새 블록 하나를 알려 올 때까지 다시
+			// 보내지 않는다 (write).
 			broadcast(queryAllMsg())
 		} else {
 			// 체인을 교체한다. (챕터: Replace chain.)
-			// 노트와 다른 점: 노트는 "받은 블록체인 길이가 내가 가진 길이보다 길고", "새로운 블록이 꽤 지난 뒤에 나타난 것"이라
-			// 했지만, 이 분기는 길이를 보지 않고 블록을 여럿 받은 때(대개 QUERY_ALL의 응답)이다. 더 긴지는 replaceChain이 본다.
+			// 노트와 다른 점: 노트는 "블록체인 길이가 내가 가진 길이보다 길고"라고 했지만, 이 분기는 배열의 길이를 보지 않는다.
+			// 블록을 여럿 받았을 때(대개 QUERY_ALL의 응답)이다. 받은 마지막 index가 더 크다는 것은 바깥 if가 이미 보았다.
 			log.Println("Received blockchain is longer than current blockchain")
 			replaceChain(receivedBlocks)
 		}
@@ -201,19 +197,17 @@ func responseLatestMsg() Message {
 	return Message{Type: RESPONSE_BLOCKCHAIN, Data: []Block{getLatestBlock()}}
 }
 
-// write는 메시지를 그 소켓으로 보낸다. 챕터의 ws.send처럼 기다리지 않고, 소켓의 대기열에 넣고 돌아온다.
-// (main.js 303행)
+// write는 메시지를 그 소켓으로 보낸다: 챕터의 ws.send처럼 기다리지 않고, 소켓의 대기열에 넣고 돌아온다. (main.js 303행)
 // 노트와 다른 점: 서버 소켓만이 아니라, 연결한 쪽도 받은 쪽도 write를 부른다.
 func write(ws *socket, message Message) {
-	// 챕터와 다른 점: 닫힌 소켓과 QUERY_ALL을 이미 보낸 피어에게는 보내지 않는다.
-	// 챕터와 다른 점: (한계) 메시지를 읽지 않는 피어는 닫는다: 프레임 1024개가 밀리거나 한 프레임이 30초 넘게 걸릴 때이다. 모든
-	// 대기열이 128 MiB를 넘게 되면 가장 많이 밀린 소켓부터 닫고, 그래도 자리가 없으면 이 메시지를 보내지 않는다.
+	// 챕터와 다른 점: 닫힌 소켓에는 보내지 않고, QUERY_ALL을 이미 보낸 피어에게 QUERY_ALL을 다시 보내지 않을 때가 있다.
+	// 챕터와 다른 점: (한계) 메시지를 제때 읽지 않는 피어는 닫고, 대기열이 모두 차면 보내지 않는다 ("Not sending to …").
 	ws.send(message) // ws.send(JSON.stringify(message))
 }
 
 // broadcast는 연결된 모든 소켓에 write로 메시지를 보낸다. (main.js 305–309행)
-// 챕터와 다른 점: write가 보내지 않는 소켓은 건너뛴다. 챕터의 ws.send는 닫힌 소켓에서 'not opened' 예외를 던져 broadcast가
-// 멈추고, 메시지 핸들러 안이면 프로세스가 죽는다 (/mineBlock 안이면 Express가 500을 답한다).
+// 챕터와 다른 점: write가 보내지 않는 소켓은 건너뛴다. 챕터의 ws.send는 닫힌 소켓에서 'not opened' 예외를 던진다:
+// 메시지 핸들러 안이면 프로세스가 죽고, /mineBlock 안이면 Express가 500을 답한다.
 func broadcast(message Message) {
 	for _, s := range sockets { // sockets.forEach(function (socket) { write(socket, message); })
 		write(s, message)
@@ -765,12 +759,11 @@ func decodeBlocks(text string) ([]Block, tally, error) {
 func prepareBlocks(blocks []Block) (prepared tally, err error) {
 	prepared = tally{&blocks[len(blocks)-1].Data[0], len(blocks), cost{}, make(map[*byte]dataFacts, len(blocks))}
 	for i, chained := 0, true; i < len(blocks); i++ {
-		h := blocks[i].Header
 		// 앞 블록의 해시는 이어진 앞부분에서만 구한다: 끊긴 뒤의 블록은 해시하지 않는다
-		chained = chained && (i == 0 || blocks[i-1].Header.Index+1 == h.Index && calculateHashForBlock(blocks[i-1]) == h.PreviousHash)
+		chained = chained && (i == 0 || blocks[i-1].Header.Index+1 == blocks[i].Header.Index && calculateHashForBlock(blocks[i-1]) == blocks[i].Header.PreviousHash)
 		if chained || i == len(blocks)-1 {
 			f, err := prepareData(blocks[i].Data, maxLeaves-prepared.total.values)
-			if err != nil || f.root != h.MerkleRoot {
+			if err != nil || f.root != blocks[i].Header.MerkleRoot {
 				err = cmp.Or(err, errors.New("the merkle root is not that of the data (the block can never be valid)"))
 				return prepared, fmt.Errorf("RESPONSE_BLOCKCHAIN block %d: %.200v", i, err)
 			}

@@ -1,5 +1,5 @@
-// chain.go는 챕터 1의 블록 구조이다: 블록, 해시, 머클 루트, 검증, 블록 추가. 챕터 2의 replaceChain은 챕터처럼
-// p2p.go의 끝에 있다. 챕터와 다른 점은 README의 「챕터와 다른 점 (함수마다)」 표에 더 자세히 있다.
+// chain.go는 챕터 1의 블록 구조(블록, 해시, 머클 루트, 검증, 블록 추가)이다. 챕터 2의 replaceChain은 챕터처럼
+// p2p.go 끝에 있다. 챕터와 다른 점은 README의 「챕터와 다른 점 (함수마다)」 표에 더 자세히 나온다.
 package main
 
 import (
@@ -21,10 +21,10 @@ import (
 	"unicode/utf8"
 )
 
-// BlockHeader는 챕터의 class BlockHeader이다. (main.js 7–15행) Hash는 SHA-256의 32바이트이고, JSON에서는 챕터처럼
+// BlockHeader는 챕터의 class BlockHeader이다. (main.js 7–15행) Hash는 32바이트 SHA-256 값이고, JSON에서는 챕터처럼
 // 64자리 대문자 16진수 문자열이다.
-// 챕터와 다른 점: 해시가 64자리 대문자 16진수가 아닌 블록은 유효할 수 없으므로, 그런 블록이 든 메시지는 받지 않는다.
-// 챕터와 다른 점: (한계) index와 timestamp가 안전한 정수가 아니거나(1.5, 1e3도) version이 256바이트를 넘어도 그렇다.
+// 챕터와 다른 점: 해시가 64자리 대문자 16진수가 아닌 블록은 유효할 수 없으므로 그런 블록이 든 메시지는 받지 않는다.
+// 챕터와 다른 점: (한계) index나 timestamp가 ±(2^53−1) 안의 정수가 아니거나(1.5 등) version이 256바이트를 넘어도 그렇다.
 type BlockHeader struct {
 	Version      string `json:"version"`
 	Index        int64  `json:"index"`
@@ -39,11 +39,11 @@ type Block struct {
 	Data   json.RawMessage `json:"data"` // JSON.stringify가 쓴 [값,값,…] 그대로. 챕터와 다른 점: (한계) 배열만, 1 MiB까지
 }
 
-// Node는 핸들러를 한 번에 하나씩 실행하므로 챕터는 전역 변수를 그냥 쓴다. Go에서는 뮤텍스 mu가 그 "한 번에 하나"를
+// Node는 핸들러를 한 번에 하나씩 실행하므로 챕터는 전역 변수를 그냥 쓴다. Go에서는 뮤텍스 mu가 이 "한 번에 하나"를
 // 대신한다. 챕터의 로직은 mu를 잠근 채 실행된다.
-// 챕터와 다른 점: 메시지와 요청은 Node의 이벤트 루프 차례가 아니라 mu를 얻은 차례대로 처리된다 (그 차례는 공정하지 않다).
+// 챕터와 다른 점: 메시지와 요청은 Node의 이벤트 루프 순서가 아니라 mu를 얻은 순서대로 처리된다. 이 순서는 공정하지 않다.
 var (
-	mu         sync.Mutex // blockchain, sockets(p2p.go), 그리고 배너 아래에 "mu로 보호한다"고 적은 값들을 보호한다
+	mu         sync.Mutex // blockchain, sockets(p2p.go)와 배너 아래에 "mu로 보호한다"고 적은 값들을 보호한다
 	blockchain = []Block{getGenesisBlock()}
 )
 
@@ -81,11 +81,11 @@ func generateNextBlock(blockData json.RawMessage) Block {
 	return Block{Header: newBlockHeader, Data: blockData}
 }
 
-// getCurrentVersion은 이 노드가 생성하는 블록의 버전, 챕터 2의 package.json에 적힌 "2.1.0"이다. (main.js 57–61행)
+// getCurrentVersion은 이 노드가 생성하는 블록의 버전으로, 챕터 2의 package.json에 적힌 "2.1.0"이다. (main.js 57–61행)
 // 챕터와 다른 점: ./package.json을 읽지 않고 값을 코드에 적었다.
 func getCurrentVersion() string { return "2.1.0" }
 
-// getCurrentTimestamp는 지금 시각을 초 단위로 반환한다 (Math.round(밀리초 / 1000)). (main.js 63–65행)
+// getCurrentTimestamp는 지금 시각을 Math.round(밀리초 / 1000)로 구해 초 단위로 반환한다. (main.js 63–65행)
 func getCurrentTimestamp() int64 { return (time.Now().UnixMilli() + 500) / 1000 }
 
 // addBlock은 새 블록이 마지막 블록 위에 올 수 있으면 체인에 추가하고 true를 반환한다. (main.js 67–73행)
@@ -101,7 +101,7 @@ func addBlock(newBlock Block) bool {
 
 // calculateHash는 version + index + previousHash + timestamp + merkleRoot 문자열의 SHA-256이다. (main.js 75–77행)
 // 챕터에 없는 최적화: 문자열을 +로 잇는 대신 버퍼 하나에 차례로 이어 쓴다. 결과는 같고, mu를 잠근 채 긴 체인을
-// 검증해도 할당하지 않는다 (+로 이으면 블록마다 다섯 번 할당한다).
+// 검증해도 할당하지 않는다. +로 이으면 블록마다 다섯 번 할당한다.
 func calculateHash(version string, index int64, previousHash Hash, timestamp int64, merkleRoot Hash) Hash {
 	text := append(make([]byte, 0, 512), version...) // version
 	text = strconv.AppendInt(text, index, 10)        // + index
@@ -135,7 +135,7 @@ func isValidNewBlock(newBlock Block, previousBlock Block) bool {
 		return false
 	} else if (string(newBlock.Data) != "[]" && merkleRootOf(newBlock.Data) != newBlock.Header.MerkleRoot) || // data.length !== 0 (data는 JSON.stringify의 형식이다)
 		(string(newBlock.Data) == "[]" && (Hash{}) != newBlock.Header.MerkleRoot) { // '0'.repeat(64): 빈 data의 머클 루트
-		// 챕터와 다른 점: 받은 블록은 받을 때 머클 루트를 검사하고 생성한 블록은 늘 맞아서, 이 줄은 출력되지 않는다.
+		// 챕터와 다른 점: 받은 블록은 받을 때 머클 루트를 검사하고 생성한 블록은 늘 맞으므로 이 줄은 출력되지 않는다.
 		log.Println("Invalid merkleRoot")
 		return false
 	}
@@ -143,7 +143,7 @@ func isValidNewBlock(newBlock Block, previousBlock Block) bool {
 }
 
 // isValidBlockStructure는 블록의 각 값이 맞는 타입인지 검사한다. (main.js 112–119행)
-// 챕터와 다른 점: 헤더의 typeof 다섯은 필드의 Go 타입이 대신한다: 그 타입으로 읽히지 않는 블록(index가 1.5 등)은 받지 않는다.
+// 챕터와 다른 점: 헤더의 typeof 다섯 개는 필드의 Go 타입이 대신한다. 그 타입으로 읽히지 않는 블록(index가 1.5 등)은 받지 않는다.
 func isValidBlockStructure(block Block) bool {
 	// typeof(block.header.version) === 'string'      → Version string
 	// typeof(block.header.index) === 'number'        → Index int64
@@ -153,7 +153,7 @@ func isValidBlockStructure(block Block) bool {
 	return bytes.HasPrefix(block.Data, []byte("[")) // 챕터와 다른 점: typeof(block.data) === 'object' 대신 배열인지 본다
 }
 
-// isValidChain은 첫 블록이 제네시스 블록과 같고 모든 블록이 앞 블록 위에 맞게 올라가 있는지 검사한다.
+// isValidChain은 첫 블록이 제네시스 블록과 같고 모든 블록이 앞 블록 위에 바르게 쌓여 있는지 검사한다.
 // (main.js 121–133행)
 func isValidChain(blockchainToValidate []Block) bool {
 	if string(stringify(blockchainToValidate[0])) != string(stringify(getGenesisBlock())) {

@@ -1,5 +1,5 @@
 // http.go는 챕터 2의 HTTP API(Express의 app.get, app.post)이다. 노드의 페이지(page.html)도 여기서 보낸다.
-// 챕터와 다른 점은 README의 「챕터와 다른 점 (함수마다)」 표에 더 자세히 있다.
+// 챕터와 다른 점은 README의 「챕터와 다른 점 (함수마다)」 표에 더 자세히 나온다.
 package main
 
 import (
@@ -27,15 +27,15 @@ import (
 // initHttpServer는 ln(main이 미리 연 포트)에서 HTTP API를 연다. 체인과 소켓을 다루는 부분만 mu를 잠근다.
 // (main.js 154–190행)
 // 챕터와 다른 점: 다른 사이트의 웹 페이지가 보낸 POST는 403, IP 주소나 localhost가 아닌 호스트 이름으로 온 요청은 421이다.
-// 챕터와 다른 점: 경로는 글자까지 같아야 한다(노트의 /addpeers는 받는다). Express와 달리 /Blocks와 /blocks/는 404이고,
+// 챕터와 다른 점: 경로가 정확히 같아야 한다(노트의 /addpeers는 받는다). Express와 달리 /Blocks와 /blocks/는 404이고,
 // //blocks는 307로 /blocks에 보낸다. 다른 메서드는 405이고, 404와 405의 본문은 HTML이 아니라 텍스트이다.
 // 챕터와 다른 점: ETag(304)와 OPTIONS 응답, X-Powered-By 헤더가 없다. GET /(노드의 페이지)와 GET /events가 있다.
 // 챕터와 다른 점: (한계) 요청의 수와 크기, 시간에 한계가 있다 (README 「지키는 한계」).
 func initHttpServer(ln net.Listener) {
 	app := http.NewServeMux() // const app = express()
-	// 챕터와 다른 점: app.use(bodyParser.json())과 달리 본문은 /mineBlock과 /addPeers에서만 읽는다(readBody). 그래서
-	// 잘못된 application/json 본문에도 GET /blocks와 POST /stop은 챕터의 400 대신 보통 때처럼 답한다
-	// (POST /stop이면 멈춘다).
+	// 챕터와 다른 점: app.use(bodyParser.json())과 달리 본문은 /mineBlock과 /addPeers에서만 읽는다(readBody).
+	// 그래서 잘못된 application/json 본문이 와도 GET /blocks와 POST /stop은 챕터의 400 대신 평소대로 답한다.
+	// POST /stop이면 멈춘다.
 
 	// GET /blocks: 블록체인 전체
 	app.HandleFunc("GET /blocks", func(res http.ResponseWriter, req *http.Request) {
@@ -46,12 +46,12 @@ func initHttpServer(ln net.Listener) {
 	})
 
 	// POST /mineBlock {"data":[…]}: 새 블록을 생성해 반환한다
-	// 노트와 다른 점: 노트의 코드는 function (req, res) {/ 로, { 뒤에 /가 하나 더 있다 (문법 오류).
+	// 노트와 다른 점: 노트의 코드에는 function (req, res) {/ 처럼 { 뒤에 /가 하나 더 있어 문법 오류이다.
 	app.HandleFunc("POST /mineBlock", func(res http.ResponseWriter, req *http.Request) {
 		var data json.RawMessage
 		// 챕터와 다른 점: 배열이 아니거나 자바스크립트와 똑같이 읽을 수 없는 data("toString" 키, 1e400, \ud800 등)와 압축한
-		// 본문은 400이다(챕터는 500을 답하거나 블록을 생성한다). utf-8이 아닌 charset은 415이고, 에러는 HTML 대신 JSON이다.
-		// application/json이 아닌 본문은 챕터처럼 읽지 않고(빈 블록을 생성한다), 응답한 뒤 연결을 닫는다.
+		// 본문은 400이다. 챕터는 500을 답하거나 블록을 생성한다. utf-8이 아닌 charset은 415이고, 에러는 HTML 대신 JSON이다.
+		// application/json이 아닌 본문은 챕터처럼 읽지 않고 빈 블록을 생성한다. 다만 응답한 뒤 연결을 닫는다.
 		if !readBody(res, req, "data", &data) { // const data = req.body.data || []
 			return
 		}
@@ -66,7 +66,7 @@ func initHttpServer(ln net.Listener) {
 		respond(res, http.StatusOK, "application/json", stringify(newBlock)) // res.send(newBlock)
 	})
 
-	// GET /version: 이 노드의 버전 문자열 (res.send에 문자열을 주면 Express는 text/html로 보낸다)
+	// GET /version: 이 노드의 버전 문자열. res.send에 문자열을 주면 Express는 text/html로 보낸다
 	app.HandleFunc("GET /version", func(res http.ResponseWriter, req *http.Request) {
 		respond(res, http.StatusOK, "text/html", []byte(getCurrentVersion()))
 	})
@@ -74,7 +74,7 @@ func initHttpServer(ln net.Listener) {
 	// POST /stop: 응답한 뒤 프로세스를 끝낸다
 	app.HandleFunc("POST /stop", func(res http.ResponseWriter, req *http.Request) {
 		respond(res, http.StatusOK, "application/json", stringify(map[string]string{"msg": "Stopping server"}))
-		// 챕터와 다른 점: process.exit() 대신, 응답이 나간 뒤 run(main.go)이 끝낸다 (2초까지 기다리고, 그동안 P2P도 돈다).
+		// 챕터와 다른 점: process.exit() 대신 응답이 나간 뒤 run(main.go)이 끝낸다. 2초까지 기다리고, 그동안 P2P도 돈다.
 		stop()
 	})
 
@@ -96,8 +96,8 @@ func initHttpServer(ln net.Listener) {
 	addPeers := func(res http.ResponseWriter, req *http.Request) {
 		var peers []string
 		// 챕터와 다른 점: 배열이 아니거나 문자열도 null도 아닌 주소가 든 peers(챕터는 500)와, (한계) 64개가 넘는 peers는 400이다.
-		// null과 호스트가 없는 주소는 "Connection failed"를 출력하고 건너뛴다 (챕터는 new WebSocket이 예외를 던져 500을 답하고,
-		// 남은 주소에 연결하지 않는다).
+		// null과 호스트가 없는 주소는 "Connection failed"를 출력하고 건너뛴다. 챕터에서는 new WebSocket이 예외를 던져 500을
+		// 답하고, 남은 주소에 연결하지 않는다.
 		if !readBody(res, req, "peers", &peers) { // const peers = req.body.peers || []
 			return
 		} else if len(peers) > maxPeers {
@@ -112,7 +112,7 @@ func initHttpServer(ln net.Listener) {
 	app.HandleFunc("POST /addPeers", addPeers)
 	app.HandleFunc("POST /addpeers", addPeers)
 
-	// app.listen(http_port, function () { console.log(…) }): 콜백은 챕터처럼 main이 mu를 푼 뒤에 실행된다.
+	// app.listen(http_port, function () { console.log(…) })의 콜백은 챕터처럼 main이 mu를 푼 뒤에 실행된다.
 	// 챕터와 다른 점: 기본으로 이 컴퓨터(127.0.0.1)에서만 리슨하고(main.go의 -http_host), 실제로 리슨하는 포트를 출력한다
 	// (-http_port 0이면 운영체제가 고른 포트).
 	httpServer = serve(ln, app, func() { log.Printf("Listening http port on: %d", portOf(ln)) })

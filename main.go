@@ -17,8 +17,8 @@ import (
 )
 
 // 챕터처럼 포트는 HTTP_PORT, P2P_PORT 환경 변수나 3001, 6001이다. (main.js 141–142행)
-// 챕터와 다른 점: 플래그가 있고, HTTP는 기본으로 이 컴퓨터(127.0.0.1)에서만, P2P는 IPv6 주소에서도 리슨한다 (챕터의
-// ws 1.1.5 서버는 host가 '0.0.0.0'이다: WebSocketServer.js 30행).
+// 챕터와 다른 점: 플래그가 있고, HTTP는 기본으로 이 컴퓨터(127.0.0.1)에서만, P2P는 IPv6 주소에서도 리슨한다.
+// 챕터의 ws 1.1.5 서버는 host가 '0.0.0.0'이다(WebSocketServer.js 30행).
 var (
 	httpHost   = flag.String("http_host", "127.0.0.1", "HTTP API가 리슨할 주소")
 	httpPort   = flag.String("http_port", cmp.Or(os.Getenv("HTTP_PORT"), "3001"), "HTTP API 포트 (0이면 사용 가능한 임의의 포트)") // 챕터의 http_port
@@ -36,15 +36,15 @@ func main() {
 	if err != nil {
 		log.Fatalf("%v (choose other ports with -http_port and -p2p_port, or HTTP_PORT and P2P_PORT)", err)
 	}
-	// Node는 스크립트를 끝까지 실행한 뒤에야 콜백을 처리한다. Go에서는 그동안 mu를 잠가, 연결과 메시지와 요청을 그
-	// 뒤에 처리한다.
+	// Node는 스크립트를 끝까지 실행한 뒤에야 콜백을 처리한다. Go에서는 그동안 mu를 잠가 연결, 메시지, 요청을
+	// 그 뒤에 처리한다.
 	mu.Lock()
 	initHttpServer(httpListener) // initHttpServer();
 	initP2PServer(p2pListener)   // initP2PServer();
-	// 챕터와 다른 점: -peers의 주소들(쉼표나 공백으로 나눈다)에도 연결한다.
+	// 챕터와 다른 점: 쉼표나 공백으로 나눈 -peers의 주소들에도 연결한다.
 	connectToPeers(strings.Fields(strings.ReplaceAll(*startPeers, ",", " ")))
 	mu.Unlock()
-	// 챕터와 다른 점: POST /stop과 Ctrl-C에 응답을 2초까지 마저 보내고 코드 0으로 끝난다.
+	// 챕터와 다른 점: POST /stop이나 Ctrl-C가 오면 응답을 2초까지 마저 보내고 코드 0으로 끝난다.
 	run()
 }
 

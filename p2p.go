@@ -1,11 +1,11 @@
-// p2p.go는 챕터 2이다: 웹소켓, 메시지, 브로드캐스트, handleBlockchainResponse, mineBlock, replaceChain.
-// 챕터와 다른 점은 README의 「챕터와 다른 점 (함수마다)」 표에 더 자세히 있다.
+// p2p.go는 챕터 2의 웹소켓, 메시지, 브로드캐스트, handleBlockchainResponse, mineBlock, replaceChain 부분이다.
+// 챕터와 다른 점은 README의 「챕터와 다른 점 (함수마다)」 표에 더 자세히 나온다.
 //
 // 노트와 다른 점(오타는 여기 한 번만 적는다): 노트 코드의 listeing, intiMessageHandler, MassgeType, we got:, Receied,
 // connection failed, responselaatestMsg는 챕터에서 Listening, initMessageHandler, MessageType, We got:, Received,
-// Connection failed, responseLatestMsg이다. 노트의 "on:"과 "we got:" 뒤에는 챕터의 공백이 없다. 노트의 ==는 챕터에서
-// ===이다 (정직한 노드의 메시지에서는 결과가 같다). 노트 설명의 "자산의"와, 노트 코드 주석의 "갖오는", "갱신해야하나든",
-// "없는드"는 "자신의", "가져오는", "갱신해야 한다는", "없다는"이다.
+// Connection failed, responseLatestMsg이다. 챕터에 있는 공백이 노트의 "on:"과 "we got:" 뒤에는 없다. 노트의 ==는
+// 챕터에서 ===이다. 정직한 노드의 메시지라면 결과는 같다. 노트 설명의 "자산의"와 노트 코드 주석의 "갖오는",
+// "갱신해야하나든", "없는드"는 각각 "자신의", "가져오는", "갱신해야 한다는", "없다는"이다.
 package main
 
 import (
@@ -45,8 +45,8 @@ const (
 )
 
 // Message는 웹소켓 프레임 하나에 담기는 {"type":T,"data":D}이다. 챕터에서 응답의 data는 블록 배열을 JSON.stringify 한
-// 문자열이다: {"type":2,"data":"[{\"header\":…}]"}. Go의 Data는 그 블록 배열 자체이다. 문자열로 쓰는 일은 보낼 때
-// ws.send가 하고, 파싱은 받을 때 readMessage가 한다.
+// 문자열이다. 예: {"type":2,"data":"[{\"header\":…}]"}. Go의 Data는 그 블록 배열 자체이다. 문자열로 바꾸는 일은
+// 보낼 때 ws.send가, 파싱은 받을 때 readMessage가 한다.
 type Message struct {
 	Type MessageType `json:"type"`
 	Data []Block     `json:"data"` // 요청이면 nil(null)
@@ -56,11 +56,11 @@ type Message struct {
 var sockets []*socket
 
 // socket은 웹소켓 하나(챕터의 ws)이다. ws.on(이름, 함수)은 핸들러를 등록하고, ws.send(메시지)는 메시지를 보낸다.
-// 챕터와 다른 점: 열린 소켓의 에러는 "close"로만 온다. 압축하지 않고, 닫을 때 닫는 프레임을 보내지 않는다.
+// 챕터와 다른 점: 열린 소켓의 에러는 "close"로만 온다. 압축하지 않고, 닫을 때 종료 프레임을 보내지 않는다.
 // 여러 프레임으로 나눠 보낸 메시지는 조각마다 잘못된 메시지로 본다.
 type socket struct {
 	url   string // ws.url: 우리가 연결한 피어면 그 주소, 들어온 연결이면 ""
-	*conn        // 챕터에 없는 필드(배너 아래): 연결과 보낼 대기열. 임베딩해서 ws.addr처럼 conn의 필드를 바로 쓴다
+	*conn        // 연결과 보낼 대기열(챕터에 없는 필드, 배너 아래). 임베딩해서 ws.addr처럼 conn의 필드를 바로 쓴다
 }
 
 // getSockets는 연결된 소켓들을 반환한다. (main.js 152행)
@@ -72,16 +72,16 @@ func getSockets() []*socket { return sockets }
 // (main.js 192–196행)
 // 노트와 다른 점: server.on은 연결을 "대기열"에 올리지 않고, 연결마다 부를 함수를 등록한다.
 func initP2PServer(ln net.Listener) {
-	// 챕터와 다른 점: 이 노드 자신의 연결과 웹 페이지의 연결(Origin이 http://localhost/가 아니다)은 거부한다.
-	// 챕터와 다른 점: (한계) 연결의 수와 핸드셰이크 시간에 한계가 있다 (README 「지키는 한계」).
+	// 챕터와 다른 점: 이 노드 자신의 연결과, Origin이 http://localhost/가 아닌 웹 페이지의 연결은 거부한다.
+	// 챕터와 다른 점: (한계) 연결 수와 핸드셰이크 시간에 한계가 있다 (README 「지키는 한계」).
 	newServer(ln, func(ws *socket) { initConnection(ws) }) // new WebSocket.Server(…), server.on("connection", …)
 	// 챕터와 다른 점: 실제로 리슨하는 포트를 출력한다 (-p2p_port 0이면 운영체제가 고른 포트).
 	log.Printf("Listening websocket p2p port on: %d", portOf(ln))
 }
 
-// initConnection은 새 연결을 sockets에 넣고, 핸들러들을 등록하고, 상대에게 최신 블록을 요청한다. (main.js 198–203행)
+// initConnection은 새 연결을 sockets에 넣고 핸들러들을 등록한 뒤, 상대에게 최신 블록을 요청한다. (main.js 198–203행)
 // 챕터와 다른 점: 첫 메시지가 5초 안에 오지 않는 연결은 닫는다 (README의 「P2P 메시지를 손으로 보내 보기」).
-// 노트와 다른 점: 노트는 서버를 넣고 블록 길이를 보낸다고 했지만, 넣는 것은 소켓이고 보내는 것은 최신 블록의 요청이다.
+// 노트와 다른 점: 노트는 서버를 넣고 블록 길이를 보낸다고 했지만, 넣는 것은 소켓이고 보내는 것은 최신 블록 요청이다.
 func initConnection(ws *socket) {
 	sockets = append(sockets, ws) // sockets.push(ws)
 	initMessageHandler(ws)
@@ -93,10 +93,10 @@ func initConnection(ws *socket) {
 // 노트와 다른 점: ws.on은 소켓을 "메세지 대기열"에 올리지 않고, 메시지마다 부를 함수를 등록한다.
 func initMessageHandler(ws *socket) {
 	// const message = JSON.parse(data)는 받을 때 readMessage가 했다.
-	// 챕터와 다른 점: JSON.stringify가 쓴 그대로가 아닌 메시지(공백, 키 차례, null이나 문자열이 아닌 data 등)와 유효할 수
+	// 챕터와 다른 점: JSON.stringify가 쓴 형식과 다른 메시지(공백, 키 순서, null도 문자열도 아닌 data 등)와 유효할 수
 	// 없는 블록은 처리하지 않고 "Ignored message …"를 출력한다. 다섯 번째면 연결을 닫는다.
 	// 챕터와 다른 점: 챕터의 노드가 생성한 블록이라도 data에 짝 없는 \ud800이나 64단계보다 깊은 중첩이 있으면 받지 않는다.
-	// 챕터와 다른 점: (한계) 메시지의 크기와 값의 수, 읽는 시간에 한계가 있다 (README 「지키는 한계」).
+	// 챕터와 다른 점: (한계) 메시지 크기와 값의 수, 읽는 시간에 한계가 있다 (README 「지키는 한계」).
 	ws.on("message", func(message Message) {
 		switch message.Type {
 		case QUERY_LATEST:
@@ -120,7 +120,7 @@ func initErrorHandler(ws *socket) {
 func closeConnection(ws *socket) {
 	// 챕터와 다른 점: 닫힌 이유도 출력하고, 들어온 연결이면 ws.url(undefined) 대신 상대의 주소를 출력한다.
 	log.Printf("Connection failed to peer: %.200s (%.200v)", cmp.Or(ws.url, ws.addr), ws.reason())
-	// 챕터와 다른 점: 그 소켓만 뺀다 (챕터는 두 번 불리면 splice(-1, 1)이 다른 소켓을 뺀다).
+	// 챕터와 다른 점: 그 소켓만 뺀다. 챕터는 두 번 불리면 splice(-1, 1)이 다른 소켓을 뺀다.
 	if i := slices.Index(sockets, ws); i >= 0 { // sockets.indexOf(ws)
 		sockets = slices.Delete(sockets, i, i+1) // sockets.splice(i, 1)
 	}
@@ -153,7 +153,7 @@ func handleBlockchainResponse(message Message) {
 			// 받은 블록이 내 원장의 최신 블록을 가리킨다. (챕터: A received block refers the latest block of my ledger.)
 			log.Println("We can append the received block to our chain")
 			if addBlock(latestBlockReceived) {
-				// 노트와 다른 점: 피어들에게 넣으라고 "요청"하는 것이 아니라 새 블록을 알린다 (넣을지는 받은 피어가 정한다).
+				// 노트와 다른 점: 피어들에게 넣으라고 "요청"하는 것이 아니라 새 블록을 알린다. 넣을지는 받은 피어가 정한다.
 				broadcast(responseLatestMsg())
 			}
 		} else if len(receivedBlocks) == 1 {
@@ -161,13 +161,13 @@ func handleBlockchainResponse(message Message) {
 			// 노트와 다른 점: "블록의 오류"가 아니라 이어지지 않는 블록 하나만 받았을 때이다. 연결 직후 QUERY_LATEST의 응답이거나,
 			// 둘 이상 뒤처졌거나 다른 포크일 때 받은 새 블록의 알림이다. 놓친 곳을 찾지 않고 체인 전체를 요청한다.
 			log.Println("We have to query the chain from our peer")
-			// 챕터와 다른 점: QUERY_ALL을 이미 보낸 피어에게는, 그 피어가 이어지지 않는 새 블록 하나를 알려 올 때까지 다시
+			// 챕터와 다른 점: QUERY_ALL을 이미 보낸 피어에게는 그 피어가 이어지지 않는 새 블록 하나를 알려 올 때까지 다시
 			// 보내지 않는다 (write).
 			broadcast(queryAllMsg())
 		} else {
 			// 체인을 교체한다. (챕터: Replace chain.)
 			// 노트와 다른 점: 노트는 "블록체인 길이가 내가 가진 길이보다 길고"라고 했지만, 이 분기는 배열의 길이를 보지 않는다.
-			// 블록을 여럿 받았을 때(대개 QUERY_ALL의 응답)이다. 받은 마지막 index가 더 크다는 것은 바깥 if가 이미 보았다.
+			// 블록을 여럿 받았을 때로, 대개 QUERY_ALL의 응답이다. 받은 마지막 index가 더 큰지는 바깥 if가 이미 확인했다.
 			log.Println("Received blockchain is longer than current blockchain")
 			replaceChain(receivedBlocks)
 		}
@@ -182,7 +182,7 @@ func handleBlockchainResponse(message Message) {
 // queryAllMsg는 상대의 블록체인 전체를 달라는 요청이다. (main.js 275–280행)
 func queryAllMsg() Message { return Message{Type: QUERY_ALL, Data: nil} }
 
-// queryChainLengthMsg는 상대의 최신 블록을 달라는 요청이다 (이름과 달리 길이가 아니다). (main.js 282–287행)
+// queryChainLengthMsg는 상대의 최신 블록을 달라는 요청이다. 이름과 달리 길이를 묻지 않는다. (main.js 282–287행)
 func queryChainLengthMsg() Message { return Message{Type: QUERY_LATEST, Data: nil} }
 
 // responseChainMsg는 내 블록체인 전체를 담은 응답이다. (main.js 289–294행)
@@ -197,8 +197,8 @@ func responseLatestMsg() Message {
 	return Message{Type: RESPONSE_BLOCKCHAIN, Data: []Block{getLatestBlock()}}
 }
 
-// write는 메시지를 그 소켓으로 보낸다: 챕터의 ws.send처럼 기다리지 않고, 소켓의 대기열에 넣고 돌아온다. (main.js 303행)
-// 노트와 다른 점: 서버 소켓만이 아니라, 연결한 쪽도 받은 쪽도 write를 부른다.
+// write는 메시지를 그 소켓으로 보낸다. 챕터의 ws.send처럼 기다리지 않고 소켓의 대기열에 넣은 뒤 돌아온다. (main.js 303행)
+// 노트와 다른 점: 서버 소켓만이 아니라 연결한 쪽도 받은 쪽도 write를 부른다.
 func write(ws *socket, message Message) {
 	// 챕터와 다른 점: 닫힌 소켓에는 보내지 않고, QUERY_ALL을 이미 보낸 피어에게 QUERY_ALL을 다시 보내지 않을 때가 있다.
 	// 챕터와 다른 점: (한계) 메시지를 제때 읽지 않는 피어는 닫고, 대기열이 모두 차면 보내지 않는다 ("Not sending to …").
@@ -206,7 +206,7 @@ func write(ws *socket, message Message) {
 }
 
 // broadcast는 연결된 모든 소켓에 write로 메시지를 보낸다. (main.js 305–309행)
-// 챕터와 다른 점: write가 보내지 않는 소켓은 건너뛴다. 챕터의 ws.send는 닫힌 소켓에서 'not opened' 예외를 던진다:
+// 챕터와 다른 점: write가 보내지 않는 소켓은 건너뛴다. 챕터의 ws.send는 닫힌 소켓에서 'not opened' 예외를 던진다.
 // 메시지 핸들러 안이면 프로세스가 죽고, /mineBlock 안이면 Express가 500을 답한다.
 func broadcast(message Message) {
 	for _, s := range sockets { // sockets.forEach(function (socket) { write(socket, message); })
@@ -226,9 +226,9 @@ func mineBlock(blockData json.RawMessage) *Block {
 	return nil
 }
 
-// replaceChain은 받은 체인이 유효하고 지금 체인보다 길면 교체하고, 새 마지막 블록을 알린다. (main.js 323–333행)
-// 받은 index가 더 클 때만 불리므로 유효한 체인은 늘 더 길다. 그래서 같은 길이일 때의 동전 던지기는 챕터에서도 실행되지
-// 않는다.
+// replaceChain은 받은 체인이 유효하고 지금 체인보다 길면 교체한 뒤 새 마지막 블록을 알린다. (main.js 323–333행)
+// 받은 index가 더 클 때만 불리므로 유효한 체인은 늘 더 길다. 그래서 같은 길이일 때의 동전 던지기는 챕터에서도
+// 실행되지 않는다.
 func replaceChain(newBlocks []Block) {
 	if isValidChain(newBlocks) &&
 		(len(newBlocks) > len(blockchain) || (len(newBlocks) == len(blockchain) && mathrand.N(2) == 0)) { // 같은 길이면 random.boolean()

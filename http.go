@@ -49,8 +49,8 @@ func initHttpServer(ln net.Listener) {
 	// 노트와 다른 점: 노트의 코드에는 function (req, res) {/ 처럼 { 뒤에 /가 하나 더 있어 문법 오류이다.
 	app.HandleFunc("POST /mineBlock", func(res http.ResponseWriter, req *http.Request) {
 		var data json.RawMessage
-		// 챕터와 다른 점: 배열이 아니거나 자바스크립트와 똑같이 읽을 수 없는 data("toString" 키, 1e400, \ud800 등)와 압축한
-		// 본문은 400이다. 챕터는 500을 답하거나 블록을 생성한다. utf-8이 아닌 charset은 415이고, 에러는 HTML 대신 JSON이다.
+		// 챕터와 다른 점: 배열이 아니거나 자바스크립트와 똑같이 읽을 수 없는 data(1e400, \ud800 등), String()이 예외를
+		// 던질 "toString" 키, 압축한 본문은 400이다. 챕터는 500을 답하거나 블록을 생성한다. utf-8이 아닌 charset은 415이고, 에러는 HTML 대신 JSON이다.
 		// application/json이 아닌 본문은 챕터처럼 읽지 않고 빈 블록을 생성한다. 다만 응답한 뒤 연결을 닫는다.
 		if !readBody(res, req, "data", &data) { // const data = req.body.data || []
 			return
@@ -225,6 +225,7 @@ func readBody(w http.ResponseWriter, r *http.Request, key string, v any) bool {
 // text/html로, 객체를 JSON.stringify 해 application/json으로(끝에 줄바꿈 없이) 보낸다.
 func respond(w http.ResponseWriter, status int, contentType string, body []byte) {
 	w.Header().Set("Content-Type", contentType+"; charset=utf-8")
+	w.Header().Set("Content-Length", fmt.Sprint(len(body))) // Express처럼: 없으면 net/http는 2 KB가 넘는 본문을 chunked로 보낸다
 	w.WriteHeader(status)
 	w.Write(body)
 }

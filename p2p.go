@@ -1,11 +1,13 @@
 // p2p.go는 챕터 2의 웹소켓, 메시지, 브로드캐스트, handleBlockchainResponse, mineBlock, replaceChain 부분이다.
 // 챕터와 다른 점은 README의 「챕터와 다른 점 (함수마다)」 표에 더 자세히 나온다.
 //
-// 노트와 다른 점(오타는 여기 한 번만 적는다): 노트 코드의 listeing, intiMessageHandler, MassgeType, we got:, Receied,
-// connection failed, responselaatestMsg는 챕터에서 Listening, initMessageHandler, MessageType, We got:, Received,
-// Connection failed, responseLatestMsg이다. 챕터에 있는 공백이 노트의 "on:"과 "we got:" 뒤에는 없다. 노트의 ==는
-// 챕터에서 ===이다. 정직한 노드의 메시지라면 결과는 같다. 노트 설명의 "자산의"와 노트 코드 주석의 "갖오는",
-// "갱신해야하나든", "없는드"는 각각 "자신의", "가져오는", "갱신해야 한다는", "없다는"이다.
+// 노트와 다른 점(오타는 여기 한 번만 적는다):
+//   - 노트 코드의 listeing, intiMessageHandler, MassgeType, Receied, responselaatestMsg, we got:, connection failed는
+//     챕터에서 Listening, initMessageHandler, MessageType, Received, responseLatestMsg, We got:, Connection failed이다.
+//   - 노트의 "on:"과 "we got:" 뒤에는 챕터에 있는 공백이 없다.
+//   - 노트의 ==는 챕터에서 ===이다. 정직한 노드의 메시지라면 결과는 같다.
+//   - 노트 설명의 "자산의"는 "자신의"이고, 노트 코드 주석의 "갖오는", "갱신해야하나든", "없는드"는 "가져오는",
+//     "갱신해야 한다는", "없다는"이다.
 package main
 
 import (
@@ -46,7 +48,7 @@ const (
 
 // Message는 웹소켓 프레임 하나에 담기는 {"type":T,"data":D}이다. 챕터에서 응답의 data는 블록 배열을 JSON.stringify 한
 // 문자열이다. 예: {"type":2,"data":"[{\"header\":…}]"}. Go의 Data는 그 블록 배열 자체이다. 문자열로 바꾸는 일은
-// 보낼 때 ws.send가, 파싱은 받을 때 readMessage가 한다.
+// 보낼 때 ws.send가, 파싱은 받을 때 readMessage가 한다. 보내는 바이트는 챕터의 메시지와 같다.
 type Message struct {
 	Type MessageType `json:"type"`
 	Data []Block     `json:"data"` // 요청이면 nil(null)
@@ -72,7 +74,7 @@ func getSockets() []*socket { return sockets }
 // (main.js 192–196행)
 // 노트와 다른 점: server.on은 연결을 "대기열"에 올리지 않고, 연결마다 부를 함수를 등록한다.
 func initP2PServer(ln net.Listener) {
-	// 챕터와 다른 점: 이 노드 자신의 연결과, Origin이 http://localhost/가 아닌 웹 페이지의 연결은 거부한다.
+	// 챕터와 다른 점: 이 노드 자신의 연결과, Origin 헤더가 http://localhost/가 아닌 연결(웹 페이지 등)은 거부한다.
 	// 챕터와 다른 점: (한계) 연결 수와 핸드셰이크 시간에 한계가 있다 (README 「지키는 한계」).
 	newServer(ln, func(ws *socket) { initConnection(ws) }) // new WebSocket.Server(…), server.on("connection", …)
 	// 챕터와 다른 점: 실제로 리슨하는 포트를 출력한다 (-p2p_port 0이면 운영체제가 고른 포트).
@@ -131,6 +133,7 @@ func closeConnection(ws *socket) {
 func connectToPeers(newPeers []string) {
 	for _, peer := range newPeers {
 		// 챕터와 다른 점: ws://가 아닌 주소, 이미 연결한 주소, 이 노드 자신은 "error"가 된다. (한계) 연결 수와 시간에도 한계가 있다.
+		// 챕터와 다른 점: 연결할 때 Origin: http://localhost/와 이 노드의 Node-Id 헤더를 보낸다.
 		ws := newWebSocket(peer) // const ws = new WebSocket(peer)
 		ws.on("open", func() { initConnection(ws) })
 		// 챕터와 다른 점: 주소와 이유도 출력하고, 열린 뒤의 에러에는 불리지 않는다.
@@ -166,7 +169,7 @@ func handleBlockchainResponse(message Message) {
 			broadcast(queryAllMsg())
 		} else {
 			// 체인을 교체한다. (챕터: Replace chain.)
-			// 노트와 다른 점: 노트는 "블록체인 길이가 내가 가진 길이보다 길고"라고 했지만, 이 분기는 배열의 길이를 보지 않는다.
+			// 노트와 다른 점: 노트는 "블록체인 길이가 내가 가진 길이보다 길고"라고 했지만, 이 분기는 내 체인의 길이와 비교하지 않는다.
 			// 블록을 여럿 받았을 때로, 대개 QUERY_ALL의 응답이다. 받은 마지막 index가 더 큰지는 바깥 if가 이미 확인했다.
 			log.Println("Received blockchain is longer than current blockchain")
 			replaceChain(receivedBlocks)
@@ -185,11 +188,10 @@ func queryAllMsg() Message { return Message{Type: QUERY_ALL, Data: nil} }
 // queryChainLengthMsg는 상대의 최신 블록을 달라는 요청이다. 이름과 달리 길이를 묻지 않는다. (main.js 282–287행)
 func queryChainLengthMsg() Message { return Message{Type: QUERY_LATEST, Data: nil} }
 
-// responseChainMsg는 내 블록체인 전체를 담은 응답이다. (main.js 289–294행)
+// responseChainMsg는 내 블록체인 전체를 담은 응답이다. "data"의 JSON.stringify(getBlockchain())는 보낼 때 한다.
+// (main.js 289–294행)
 // 노트와 다른 점: 노트의 JSON.stringify([getBlockchain()])는 체인을 배열로 한 번 더 감싼다.
-func responseChainMsg() Message {
-	return Message{Type: RESPONSE_BLOCKCHAIN, Data: getBlockchain()} // "data": JSON.stringify(getBlockchain())는 보낼 때 한다
-}
+func responseChainMsg() Message { return Message{Type: RESPONSE_BLOCKCHAIN, Data: getBlockchain()} }
 
 // responseLatestMsg는 내 최신 블록 하나를 배열에 담은 응답이다. (main.js 296–301행)
 func responseLatestMsg() Message {
@@ -697,8 +699,7 @@ func readMessage(frame []byte) (message Message, prepared tally, err error) {
 	case wire.Type == RESPONSE_BLOCKCHAIN:
 		message.Data, prepared, err = decodeBlocks(*cmp.Or(wire.Data, new(string)))
 	}
-	message.Type = wire.Type
-	return message, prepared, err
+	return Message{Type: wire.Type, Data: message.Data}, prepared, err
 }
 
 // sameAsStringify는 frame이 {"type":typ,"data":data}를 JSON.stringify가 쓴 바이트와 같은지 알려준다. 큰 data 문자열은

@@ -247,6 +247,18 @@ func TestInitHttpServer(t *testing.T) {
 	// body-parser처럼 JSON이 아닌 본문은 읽지 않는다: 오지 않는 본문을 기다리지 않고 빈 블록을 생성한다.
 	slow := "POST /mineBlock HTTP/1.1\r\nHost: localhost\r\nContent-Type: text/plain\r\nContent-Length: 1000\r\n\r\n"
 	check(t, "status of a text/plain POST /mineBlock whose body never comes, within 5 s", dialStatus(t, n.http, slow), "200")
+	// Express처럼 응답에는 Content-Length가 있다: 2 KB가 넘는 GET /blocks도 chunked로 보내지 않는다.
+	for range 30 {
+		request(client, "POST", n.http+"/mineBlock", `{"data":["`+strings.Repeat("x", 100)+`"]}`, nil)
+	}
+	resp, err := client.Get(n.http + "/blocks")
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, err := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	check(t, "GET /blocks over 2 KB: read, Content-Length is its size, transfer encoding", show(err, len(body) > 2048 && resp.ContentLength == int64(len(body)), resp.TransferEncoding),
+		show(nil, true, []string(nil)))
 }
 
 // 챕터의 P2P 서버는 npm ws처럼 Origin 머리 없이 연결해 와도 받고, 연결되면 바로 QUERY_LATEST를 보낸다.

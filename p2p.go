@@ -455,7 +455,7 @@ func dial(ws *socket, config *websocket.Config) error {
 	tcp.SetDeadline(time.Now().Add(dialTimeout))
 	conn, err := websocket.NewClient(config, limited)
 	if errors.Is(err, websocket.ErrBadStatus) {
-		err = errors.New("handshake refused (403 when the address is this node itself)")
+		err = errors.New("handshake refused: the peer did not answer 101 (this node itself answers 403)")
 	}
 	if err != nil {
 		tcp.Close()

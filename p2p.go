@@ -96,7 +96,8 @@ func initConnection(ws *socket) {
 func initMessageHandler(ws *socket) {
 	// const message = JSON.parse(data)는 받을 때 readMessage가 했다.
 	// 챕터와 다른 점: JSON.stringify가 쓴 형식과 다른 메시지(공백, 키 순서, null도 문자열도 아닌 data 등)와 유효할 수
-	// 없는 블록은 처리하지 않고 "Ignored message …"를 출력한다. 다섯 번째면 연결을 닫는다.
+	// 없는 블록은 처리하지 않고 "Ignored message …"를 출력한다. 다섯 번째면 연결을 닫는다. 그래서 규칙을 어긴 피어가 만든
+	// 그런 블록이 자바스크립트 노드들 사이에 퍼지면, Go 노드는 그 체인과 갈라지고 그 블록을 전하는 정직한 피어도 끊는다.
 	// 챕터와 다른 점: 챕터의 노드가 생성한 블록이라도 data에 짝 없는 \ud800이나 64단계보다 깊은 중첩이 있으면 받지 않는다.
 	// 챕터와 다른 점: (한계) 메시지 크기와 값의 수, 읽는 시간에 한계가 있다 (README 「지키는 한계」).
 	ws.on("message", func(message Message) {
@@ -132,8 +133,8 @@ func closeConnection(ws *socket) {
 // 노트와 다른 점: peer는 포트 번호가 아니라 ws://… 주소이다.
 func connectToPeers(newPeers []string) {
 	for _, peer := range newPeers {
-		// 챕터와 다른 점: ws://가 아닌 주소, 이미 연결한 주소, 이 노드 자신은 "error"가 된다. (한계) 연결 수와 시간에도 한계가 있다.
-		// 챕터와 다른 점: 연결할 때 Origin: http://localhost/와 이 노드의 Node-Id 헤더를 보낸다.
+		// 챕터와 다른 점: ws://가 아닌 주소, 이미 연결한 주소, 이 노드 자신은 "error"가 된다. 연결할 때 Origin과 Node-Id
+		// 헤더를 보낸다. (한계) 연결 수와 시간에도 한계가 있다.
 		ws := newWebSocket(peer) // const ws = new WebSocket(peer)
 		ws.on("open", func() { initConnection(ws) })
 		// 챕터와 다른 점: 주소와 이유도 출력하고, 열린 뒤의 에러에는 불리지 않는다.
@@ -208,7 +209,7 @@ func write(ws *socket, message Message) {
 }
 
 // broadcast는 연결된 모든 소켓에 write로 메시지를 보낸다. (main.js 305–309행)
-// 챕터와 다른 점: write가 보내지 않는 소켓은 건너뛴다. 챕터의 ws.send는 닫힌 소켓에서 'not opened' 예외를 던진다.
+// 챕터와 다른 점: write가 보내지 않는 소켓은 건너뛴다. 챕터의 ws.send는 아직 sockets에 남은, 닫히는 중인 소켓에서 'not opened' 예외를 던진다.
 // 메시지 핸들러 안이면 프로세스가 죽고, /mineBlock 안이면 Express가 500을 답한다.
 func broadcast(message Message) {
 	for _, s := range sockets { // sockets.forEach(function (socket) { write(socket, message); })

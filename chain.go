@@ -1,5 +1,6 @@
 // chain.go는 챕터 1의 블록 구조(블록, 해시, 머클 루트, 검증, 블록 추가)이다. 챕터 2의 replaceChain은 챕터처럼
-// p2p.go 끝에 있다. 챕터와 다른 점은 README의 「챕터와 다른 점 (함수마다)」 표에 더 자세히 나온다.
+// p2p.go 끝에 있다. Go 문법은 README의 「Go를 처음 보면」 표에, 챕터와 다른 점은 「챕터와 다른 점 (함수마다)」 표에
+// 더 자세히 나온다.
 package main
 
 import (
@@ -24,7 +25,7 @@ import (
 // BlockHeader는 챕터의 class BlockHeader이다. (main.js 7–15행) Hash는 32바이트 SHA-256 값이고, JSON에서는 챕터처럼
 // 64자리 대문자 16진수 문자열이다.
 // 챕터와 다른 점: 해시가 64자리 대문자 16진수가 아닌 블록은 유효할 수 없으므로 그런 블록이 든 메시지는 받지 않는다.
-// 챕터와 다른 점: (한계) index나 timestamp가 ±(2^53−1) 안의 정수가 아니거나(1.5 등) version이 256바이트를 넘어도 그렇다.
+// 챕터와 다른 점: (한계) index나 timestamp가 ±(2^53−1) 안의 정수가 아니거나(1.5 등) version이 256바이트를 넘는 블록이 든 메시지도 받지 않는다.
 type BlockHeader struct {
 	Version      string `json:"version"`
 	Index        int64  `json:"index"`
@@ -91,8 +92,8 @@ func getCurrentTimestamp() int64 { return (time.Now().UnixMilli() + 500) / 1000 
 // addBlock은 새 블록이 마지막 블록 위에 올 수 있으면 체인에 추가하고 true를 반환한다. (main.js 67–73행)
 func addBlock(newBlock Block) bool {
 	if isValidNewBlock(newBlock, getLatestBlock()) {
-		// 챕터와 다른 점: 체인이 메시지 하나(64 MiB, data 값 2^20개, 블록 16,384개)에 들지 않게 되면 추가하지 않는다
-		// ("Not adding block …"). 들면 fitsInOneMessage가 새 체인의 비용을 held에 적어 둔다.
+		// 챕터와 다른 점: 체인 전체가 메시지 하나의 한계(64 MiB, data 값 2^20개, 블록 16,384개)를 넘게 되면 추가하지
+		// 않는다 ("Not adding block …").
 		if fitsInOneMessage(newBlock) {
 			blockchain = append(blockchain, newBlock)
 			return true

@@ -74,7 +74,7 @@ func getSockets() []*socket { return sockets }
 // (main.js 192–196행)
 // 노트와 다른 점: server.on은 연결을 "대기열"에 올리지 않고, 연결마다 부를 함수를 등록한다.
 func initP2PServer(ln net.Listener) {
-	// 챕터와 다른 점: 이 노드 자신의 연결과, Origin 헤더가 http://localhost/가 아닌 연결(웹 페이지 등)은 거부한다.
+	// 챕터와 다른 점: 이 노드 자신의 연결과, Origin 헤더를 보냈는데 그것이 http://localhost/가 아닌 연결(웹 페이지 등)은 거부한다.
 	// 챕터와 다른 점: (한계) 연결 수와 핸드셰이크 시간에 한계가 있다 (README 「지키는 한계」).
 	newServer(ln, func(ws *socket) { initConnection(ws) }) // new WebSocket.Server(…), server.on("connection", …)
 	// 챕터와 다른 점: 실제로 리슨하는 포트를 출력한다 (-p2p_port 0이면 운영체제가 고른 포트).
@@ -166,7 +166,7 @@ func handleBlockchainResponse(message Message) {
 			// 둘 이상 뒤처졌거나 다른 포크일 때 받은 새 블록의 알림이다. 놓친 곳을 찾지 않고 체인 전체를 요청한다.
 			log.Println("We have to query the chain from our peer")
 			// 챕터와 다른 점: QUERY_ALL을 이미 보낸 피어에게는 그 피어가 이어지지 않는 새 블록 하나를 알려 올 때까지 다시
-			// 보내지 않는다 (write).
+			// 보내지 않는다.
 			broadcast(queryAllMsg())
 		} else {
 			// 체인을 교체한다. (챕터: Replace chain.)

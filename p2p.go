@@ -209,8 +209,8 @@ func write(ws *socket, message Message) {
 }
 
 // broadcast는 연결된 모든 소켓에 write로 메시지를 보낸다. (main.js 305–309행)
-// 챕터와 다른 점: write가 보내지 않는 소켓은 건너뛴다. 챕터의 ws.send는 아직 sockets에 남은, 닫히는 중인 소켓에서 'not opened' 예외를 던진다.
-// 메시지 핸들러 안이면 프로세스가 죽고, /mineBlock 안이면 Express가 500을 답한다.
+// 챕터와 다른 점: write가 보내지 않는 소켓은 건너뛴다. 챕터의 ws.send는 닫히는 중이라 아직 sockets에 남아 있는 소켓에서
+// 'not opened' 예외를 던진다. 메시지 핸들러 안이면 프로세스가 죽고, /mineBlock 안이면 Express가 500을 답한다.
 func broadcast(message Message) {
 	for _, s := range sockets { // sockets.forEach(function (socket) { write(socket, message); })
 		write(s, message)

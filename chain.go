@@ -25,7 +25,8 @@ import (
 // BlockHeader는 챕터의 class BlockHeader이다. (main.js 7–15행) Hash는 32바이트 SHA-256 값이고, JSON에서는 챕터처럼
 // 64자리 대문자 16진수 문자열이다.
 // 챕터와 다른 점: 해시가 64자리 대문자 16진수가 아닌 블록은 유효할 수 없으므로 그런 블록이 든 메시지는 받지 않는다.
-// 챕터와 다른 점: (한계) index나 timestamp가 ±(2^53−1) 안의 정수가 아니거나(1.5 등) version이 256바이트를 넘는 블록이 든 메시지도 받지 않는다.
+// 챕터와 다른 점: (한계) index나 timestamp가 ±(2^53−1) 안의 정수가 아니거나(1.5 등) version이 256바이트를 넘는
+// 블록이 든 메시지도 받지 않는다.
 type BlockHeader struct {
 	Version      string `json:"version"`
 	Index        int64  `json:"index"`
@@ -42,7 +43,8 @@ type Block struct {
 
 // Node는 핸들러를 한 번에 하나씩 실행하므로 챕터는 전역 변수를 그냥 쓴다. Go에서는 뮤텍스 mu가 이 "한 번에 하나"를
 // 대신한다. 챕터의 로직은 mu를 잠근 채 실행된다.
-// 챕터와 다른 점: 메시지와 요청은 Node의 이벤트 루프 순서가 아니라 mu를 얻은 순서대로 처리된다. 먼저 기다린 쪽이 먼저 얻는다는 보장은 없다.
+// 챕터와 다른 점: 메시지와 요청은 Node의 이벤트 루프 순서가 아니라 mu를 얻은 순서대로 처리된다. 먼저 기다린 쪽이
+// 먼저 얻는다는 보장은 없다.
 var (
 	mu         sync.Mutex // blockchain, sockets(p2p.go)와 배너 아래에 "mu로 보호한다"고 적은 값들을 보호한다
 	blockchain = []Block{getGenesisBlock()}
@@ -183,8 +185,8 @@ func isValidChain(blockchainToValidate []Block) bool {
 
 // merkleRootOf는 npm merkle 0.6.0의 merkle("sha256").sync(data).root() || '0'.repeat(64)이다. 계산은 바로 아래의
 // prepareData(리프 노드: 값마다 String(value)의 SHA-256)와 rootOf(트리)가 한다. 받은 블록과 생성할 블록은 mu를 잠그기
-// 전에 그렇게 구해 두었으므로 factsOf가 찾아 주고, 나머지(제네시스 블록 등)는 factsOf가 여기서 구한다. data는 이미 JSON.stringify의
-// 형식으로 검사한 것이다(readBody, readMessage).
+// 전에 그렇게 구해 두었으므로 factsOf가 찾아 주고, 나머지(제네시스 블록 등)는 factsOf가 여기서 구한다. data는 이미
+// JSON.stringify의 형식으로 검사한 것이다(readBody, readMessage).
 func merkleRootOf(data json.RawMessage) Hash { return factsOf(data).root }
 
 // prepareData는 data 배열의 머클 루트와 값의 수(배열과 객체 안의 값까지)를 구한다. 이스케이프 없는 문자열들로만 된 data가

@@ -50,7 +50,8 @@ func initHttpServer(ln net.Listener) {
 	app.HandleFunc("POST /mineBlock", func(res http.ResponseWriter, req *http.Request) {
 		var data json.RawMessage
 		// 챕터와 다른 점: 배열이 아니거나 자바스크립트와 똑같이 읽을 수 없는 data(1e400, \ud800 등), String()이 예외를
-		// 던질 "toString" 키, 압축한 본문은 400이다. 챕터는 500을 답하거나 블록을 생성한다. utf-8이 아닌 charset은 415이고, 에러는 HTML 대신 JSON이다.
+		// 던질 "toString" 키, 압축한 본문은 400이다. 챕터는 500을 답하거나 블록을 생성한다. utf-8이 아닌 charset은 415이고,
+		// 에러는 HTML 대신 JSON이다.
 		// application/json이 아닌 본문은 챕터처럼 읽지 않고 빈 블록을 생성한다. 다만 응답한 뒤 연결을 닫는다.
 		if !readBody(res, req, "data", &data) { // const data = req.body.data || []
 			return

@@ -108,11 +108,9 @@ func addBlock(newBlock Block) bool {
 // 챕터에 없는 최적화: 문자열을 +로 잇는 대신 버퍼 하나에 차례로 이어 쓴다. 결과는 같고, mu를 잠근 채 긴 체인을
 // 검증해도 할당하지 않는다. +로 이으면 수와 해시를 문자열로 바꾸고 잇느라 블록마다 다섯 번 할당한다.
 func calculateHash(version string, index int64, previousHash Hash, timestamp int64, merkleRoot Hash) Hash {
-	text := append(make([]byte, 0, 512), version...) // version
-	text = strconv.AppendInt(text, index, 10)        // + index
-	text = previousHash.appendHex(text)              // + previousHash (64자리 대문자 16진수)
-	text = strconv.AppendInt(text, timestamp, 10)    // + timestamp
-	return sha256.Sum256(merkleRoot.appendHex(text)) // + merkleRoot
+	text := strconv.AppendInt(append(make([]byte, 0, 512), version...), index, 10) // version + index
+	text = strconv.AppendInt(previousHash.appendHex(text), timestamp, 10)          // + previousHash + timestamp
+	return sha256.Sum256(merkleRoot.appendHex(text))                               // + merkleRoot (해시는 64자리 대문자 16진수로)
 }
 
 // calculateHashForBlock은 블록 헤더의 다섯 값으로 블록 해시를 구한다. (main.js 79–87행)

@@ -189,10 +189,11 @@ func queryAllMsg() Message { return Message{Type: QUERY_ALL, Data: nil} }
 // queryChainLengthMsg는 상대의 최신 블록을 달라는 요청이다. 이름과 달리 길이를 묻지 않는다. (main.js 282–287행)
 func queryChainLengthMsg() Message { return Message{Type: QUERY_LATEST, Data: nil} }
 
-// responseChainMsg는 내 블록체인 전체를 담은 응답이다. "data"의 JSON.stringify(getBlockchain())는 보낼 때 한다.
-// (main.js 289–294행)
+// responseChainMsg는 내 블록체인 전체를 담은 응답이다. (main.js 289–294행)
 // 노트와 다른 점: 노트의 JSON.stringify([getBlockchain()])는 체인을 배열로 한 번 더 감싼다.
-func responseChainMsg() Message { return Message{Type: RESPONSE_BLOCKCHAIN, Data: getBlockchain()} }
+func responseChainMsg() Message {
+	return Message{Type: RESPONSE_BLOCKCHAIN, Data: getBlockchain()} // "data": JSON.stringify(getBlockchain())는 보낼 때 한다
+}
 
 // responseLatestMsg는 내 최신 블록 하나를 배열에 담은 응답이다. (main.js 296–301행)
 func responseLatestMsg() Message {

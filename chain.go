@@ -1,6 +1,6 @@
 // chain.go는 챕터 1의 블록 구조(블록, 해시, 머클 루트, 검증, 블록 추가)이다. 챕터 2의 replaceChain은 챕터처럼
 // p2p.go 끝에 있다. Go 문법은 README의 「Go를 처음 보면」 표에, 챕터와 다른 점은 「챕터와 다른 점 (함수마다)」 표에
-// 더 자세히 나온다.
+// 더 자세히 나온다. 머클 루트를 구하는 npm merkle은 배너 바로 아래(merkleRootOf, prepareData, rootOf)에 옮겼다.
 package main
 
 import (
@@ -22,11 +22,10 @@ import (
 	"unicode/utf8"
 )
 
-// BlockHeader는 챕터의 class BlockHeader이다. (main.js 7–15행) Hash는 32바이트 SHA-256 값이고, JSON에서는 챕터처럼
-// 64자리 대문자 16진수 문자열이다.
-// 챕터와 다른 점: 해시가 64자리 대문자 16진수가 아닌 블록은 유효할 수 없으므로 그런 블록이 든 메시지는 받지 않는다.
-// 챕터와 다른 점: (한계) index나 timestamp가 ±(2^53−1) 안의 정수가 아니거나(1.5 등) version이 256바이트를 넘는
-// 블록이 든 메시지도 받지 않는다.
+// BlockHeader는 챕터의 class BlockHeader이다. (main.js 7–15행) 해시 자리의 값(Hash)은 메모리에서 32바이트이고, JSON에서는
+// 챕터처럼 64자리 대문자 16진수 문자열이다.
+// 챕터와 다른 점: (한계) 해시가 64자리 대문자 16진수가 아니거나, index나 timestamp가 ±(2^53−1) 안의 정수가 아니거나(1.5 등),
+// version이 256바이트를 넘는 블록이 든 메시지는 받지 않는다.
 type BlockHeader struct {
 	Version      string `json:"version"`
 	Index        int64  `json:"index"`
@@ -43,8 +42,7 @@ type Block struct {
 
 // Node는 핸들러를 한 번에 하나씩 실행하므로 챕터는 전역 변수를 그냥 쓴다. Go에서는 뮤텍스 mu가 이 "한 번에 하나"를
 // 대신한다. 챕터의 로직은 mu를 잠근 채 실행된다.
-// 챕터와 다른 점: 메시지와 요청은 Node의 이벤트 루프 순서가 아니라 mu를 얻은 순서대로 처리된다. 먼저 기다린 쪽이
-// 먼저 얻는다는 보장은 없다.
+// 챕터와 다른 점: 메시지와 요청은 도착한 순서가 아니라 mu를 얻은 순서대로 처리된다.
 var (
 	mu         sync.Mutex // blockchain, sockets(p2p.go)와 배너 아래에 "mu로 보호한다"고 적은 값들을 보호한다
 	blockchain = []Block{getGenesisBlock()}
@@ -78,6 +76,7 @@ func generateNextBlock(blockData json.RawMessage) Block {
 	previousHash := calculateHashForBlock(previousBlock)
 	nextTimestamp := getCurrentTimestamp()
 
+	// 챕터에 없는 최적화: 생성할 블록과 받은 블록의 머클 루트는 mu를 잠그기 전에 구해 두고, merkleRootOf는 그것을 찾는다.
 	merkleRoot := merkleRootOf(blockData) // merkle("sha256").sync(blockData).root() || '0'.repeat(64)
 
 	newBlockHeader := BlockHeader{currentVersion, nextIndex, previousHash, nextTimestamp, merkleRoot}
@@ -94,8 +93,7 @@ func getCurrentTimestamp() int64 { return (time.Now().UnixMilli() + 500) / 1000 
 // addBlock은 새 블록이 마지막 블록 위에 올 수 있으면 체인에 추가하고 true를 반환한다. (main.js 67–73행)
 func addBlock(newBlock Block) bool {
 	if isValidNewBlock(newBlock, getLatestBlock()) {
-		// 챕터와 다른 점: 체인 전체가 메시지 하나의 한계(64 MiB, data 값 2^20개, 블록 16,384개)를 넘게 되면 추가하지
-		// 않는다 ("Not adding block …").
+		// 챕터와 다른 점: 체인이 블록 16,384개 등 메시지 하나의 한계를 넘게 되면 추가하지 않는다 ("Not adding block …").
 		if fitsInOneMessage(newBlock) {
 			blockchain = append(blockchain, newBlock)
 			return true
@@ -105,12 +103,11 @@ func addBlock(newBlock Block) bool {
 }
 
 // calculateHash는 version + index + previousHash + timestamp + merkleRoot 문자열의 SHA-256이다. (main.js 75–77행)
-// 챕터에 없는 최적화: 문자열을 +로 잇는 대신 버퍼 하나에 차례로 이어 쓴다. 결과는 같고, mu를 잠근 채 긴 체인을
-// 검증해도 할당하지 않는다. +로 이으면 수와 해시를 문자열로 바꾸고 잇느라 블록마다 다섯 번 할당한다.
+// 챕터에 없는 최적화: +로 새 문자열들을 만드는 대신 버퍼 하나에 차례로 이어 쓴다. 결과는 같고 할당하지 않는다.
 func calculateHash(version string, index int64, previousHash Hash, timestamp int64, merkleRoot Hash) Hash {
 	text := strconv.AppendInt(append(make([]byte, 0, 512), version...), index, 10) // version + index
 	text = strconv.AppendInt(previousHash.appendHex(text), timestamp, 10)          // + previousHash + timestamp
-	return sha256.Sum256(merkleRoot.appendHex(text))                               // + merkleRoot (해시는 64자리 대문자 16진수로)
+	return sha256.Sum256(merkleRoot.appendHex(text))                               // + merkleRoot (해시는 64자리 대문자 16진수)
 }
 
 // calculateHashForBlock은 블록 헤더의 다섯 값으로 블록 해시를 구한다. (main.js 79–87행)
@@ -162,8 +159,8 @@ func isValidChain(blockchainToValidate []Block) bool {
 	if string(stringify(blockchainToValidate[0])) != string(stringify(getGenesisBlock())) {
 		return false
 	}
-	// 챕터에 없는 최적화: tempBlocks는 받은 체인의 배열을 함께 쓴다. append가 같은 블록을 제자리에 다시 쓰므로 결과는 같다.
-	// mu를 잠근 채 새 배열에 담으면(가장 긴 체인이면 배열이 자라며 10 MB를 할당한다) 공격받는 동안 mu가 두 배쯤 길어졌다.
+	// 챕터에 없는 최적화: tempBlocks는 새 배열 대신 받은 체인의 배열을 함께 쓴다(append는 같은 블록을 제자리에 다시 쓴다).
+	// 결과는 같고, mu를 잠근 동안 블록들을 복사하지 않는다.
 	tempBlocks := blockchainToValidate[:1] // var tempBlocks = [blockchainToValidate[0]]
 	for i := 1; i < len(blockchainToValidate); i++ {
 		if isValidNewBlock(blockchainToValidate[i], tempBlocks[i-1]) {

@@ -26,33 +26,30 @@ import (
 
 // initHttpServer는 ln(main이 미리 연 포트)에서 HTTP API를 연다. 체인과 소켓을 다루는 부분만 mu를 잠근다.
 // (main.js 154–190행)
-// 챕터와 다른 점: 다른 사이트의 웹 페이지가 보낸 POST는 403, IP 주소나 localhost가 아닌 호스트 이름으로 온 요청은 421이다.
-// 챕터와 다른 점: 경로가 정확히 같아야 한다(노트의 /addpeers는 받는다). Express와 달리 /Blocks와 /blocks/는 404이고,
-// //blocks는 307로 /blocks에 보낸다. 다른 메서드는 405이고, 404와 405의 본문은 HTML이 아니라 텍스트이다.
-// 챕터와 다른 점: ETag(304)와 OPTIONS 응답, X-Powered-By 헤더가 없다. GET /(노드의 페이지)와 GET /events가 있다.
-// 챕터와 다른 점: (한계) 요청의 수와 크기, 시간에 한계가 있다 (README 「지키는 한계」).
+// 챕터와 다른 점: 노드의 페이지(GET /)와 그 페이지가 보는 GET /events가 더 있다.
+// 챕터와 다른 점: (한계) 경로는 글자 그대로 같아야 하고(/Blocks는 404, //blocks는 307), 다른 메서드는 405이다. 다른 사이트의
+// 웹 페이지가 보낸 POST는 403, IP 주소나 localhost가 아닌 호스트는 421이다. ETag, OPTIONS 응답, X-Powered-By 헤더가
+// 없고, 요청의 수와 크기, 시간에 한계가 있다.
 func initHttpServer(ln net.Listener) {
 	app := http.NewServeMux() // const app = express()
-	// 챕터와 다른 점: app.use(bodyParser.json())과 달리 본문은 /mineBlock과 /addPeers에서만 읽는다(readBody).
-	// 그래서 잘못된 application/json 본문이 와도 GET /blocks와 POST /stop은 챕터의 400 대신 평소대로 답한다.
-	// POST /stop이면 멈춘다.
+	// 챕터와 다른 점: (한계) app.use(bodyParser.json())과 달리 본문은 /mineBlock과 /addPeers에서만 읽는다(readBody). 그래서
+	// 잘못된 JSON 본문이 와도 GET /blocks와 POST /stop은 챕터의 400 대신 평소대로 답한다.
 
 	// GET /blocks: 블록체인 전체
 	app.HandleFunc("GET /blocks", func(res http.ResponseWriter, req *http.Request) {
 		mu.Lock()
-		text := stringifyChain(getBlockchain()) // JSON.stringify(getBlockchain())는 mu를 푼 뒤 text()가 한다
+		body := stringifyChain(getBlockchain()) // JSON.stringify(getBlockchain()): 바이트는 mu를 푼 뒤 body.text()가 만든다
 		mu.Unlock()
-		respond(res, http.StatusOK, "application/json", text()) // res.send(getBlockchain())
+		respond(res, http.StatusOK, "application/json", body.text()) // res.send(getBlockchain())
 	})
 
 	// POST /mineBlock {"data":[…]}: 새 블록을 생성해 반환한다
 	// 노트와 다른 점: 노트의 코드에는 function (req, res) {/ 처럼 { 뒤에 /가 하나 더 있어 문법 오류이다.
 	app.HandleFunc("POST /mineBlock", func(res http.ResponseWriter, req *http.Request) {
 		var data json.RawMessage
-		// 챕터와 다른 점: 배열이 아니거나 자바스크립트와 똑같이 읽을 수 없는 data(1e400, \ud800 등), String()이 예외를
-		// 던질 "toString" 키, 압축한 본문은 400이다. 챕터는 500을 답하거나 블록을 생성한다. utf-8이 아닌 charset은 415이고,
-		// 에러는 HTML 대신 JSON이다.
-		// application/json이 아닌 본문은 챕터처럼 읽지 않고 빈 블록을 생성한다. 다만 응답한 뒤 연결을 닫는다.
+		// 챕터와 다른 점: 배열이 아닌 data는 400이다(챕터는 500). 잘못된 본문에는 HTML 대신 JSON으로 답한다.
+		// 챕터와 다른 점: (한계) 챕터가 블록을 생성하는 1e400과 짝 없는 \ud800, 500을 답하는 "toString" 키, 압축한 본문도
+		// 400이고, utf-8이 아닌 charset은 415이다. application/json이 아닌 본문은 챕터처럼 빈 블록이지만 응답 뒤 연결을 닫는다.
 		if !readBody(res, req, "data", &data) { // const data = req.body.data || []
 			return
 		}
@@ -96,9 +93,9 @@ func initHttpServer(ln net.Listener) {
 	// 노트와 다른 점: 노트는 /addpeers로 적었다. Express는 대소문자를 가리지 않아 챕터도 받으므로 이 철자도 받는다.
 	addPeers := func(res http.ResponseWriter, req *http.Request) {
 		var peers []string
-		// 챕터와 다른 점: 배열이 아니거나 문자열도 null도 아닌 주소가 든 peers(챕터는 500)와, (한계) 64개가 넘는 peers는 400이다.
-		// null과 호스트가 없는 주소는 "Connection failed"를 출력하고 건너뛴다. 챕터에서는 new WebSocket이 예외를 던져 500을
-		// 답하고, 남은 주소에 연결하지 않는다.
+		// 챕터와 다른 점: null과 호스트가 없는 주소는 "Connection failed"를 출력하고 건너뛴다(챕터는 500을 답하고 남은 주소에
+		// 연결하지 않는다). 배열이 아니거나 문자열도 null도 아닌 주소가 든 peers는 400이다(챕터는 500).
+		// 챕터와 다른 점: (한계) 64개가 넘는 peers도 400이다.
 		if !readBody(res, req, "peers", &peers) { // const peers = req.body.peers || []
 			return
 		} else if len(peers) > maxPeers {

@@ -58,10 +58,10 @@ type Message struct {
 var sockets []*socket
 
 // socket은 웹소켓 하나(챕터의 ws)이다. ws.on(이름, 함수)은 핸들러를 등록하고, ws.send(메시지)는 메시지를 보낸다.
-// 챕터와 다른 점: 열린 소켓의 에러는 "close"로만 온다. 압축하지 않고, 닫을 때 종료 프레임을 보내지 않는다.
-// 여러 프레임으로 나눠 보낸 메시지는 조각마다 잘못된 메시지로 본다.
+// 챕터와 다른 점: 열린 소켓의 에러는 "error" 없이 "close"로만 온다.
+// 챕터와 다른 점: (한계) 압축하지 않고, 닫을 때 닫는 프레임을 보내지 않으며, 여러 프레임으로 나눈 메시지는 받지 않는다.
 type socket struct {
-	url   string // ws.url: 우리가 연결한 피어면 그 주소, 들어온 연결이면 ""
+	url   string // ws.url: 우리가 연결한 피어면 그 주소(200글자까지), 들어온 연결이면 ""
 	*conn        // 연결과 보낼 대기열(챕터에 없는 필드, 배너 아래). 임베딩해서 ws.addr처럼 conn의 필드를 바로 쓴다
 }
 
@@ -74,8 +74,8 @@ func getSockets() []*socket { return sockets }
 // (main.js 192–196행)
 // 노트와 다른 점: server.on은 연결을 "대기열"에 올리지 않고, 연결마다 부를 함수를 등록한다.
 func initP2PServer(ln net.Listener) {
-	// 챕터와 다른 점: 이 노드 자신의 연결과, Origin 헤더를 보냈는데 그것이 http://localhost/가 아닌 연결(웹 페이지 등)은 거부한다.
-	// 챕터와 다른 점: (한계) 연결 수와 핸드셰이크 시간에 한계가 있다 (README 「지키는 한계」).
+	// 챕터와 다른 점: 이 노드가 자기 자신에게 연결해 오면 거부한다.
+	// 챕터와 다른 점: (한계) 웹 페이지의 연결(Origin이 http://localhost/가 아닌 연결)은 거부하고, 연결 수와 핸드셰이크 시간에 한계가 있다.
 	newServer(ln, func(ws *socket) { initConnection(ws) }) // new WebSocket.Server(…), server.on("connection", …)
 	// 챕터와 다른 점: 실제로 리슨하는 포트를 출력한다 (-p2p_port 0이면 운영체제가 고른 포트).
 	log.Printf("Listening websocket p2p port on: %d", portOf(ln))
@@ -95,11 +95,10 @@ func initConnection(ws *socket) {
 // 노트와 다른 점: ws.on은 소켓을 "메세지 대기열"에 올리지 않고, 메시지마다 부를 함수를 등록한다.
 func initMessageHandler(ws *socket) {
 	// const message = JSON.parse(data)는 받을 때 readMessage가 했다.
-	// 챕터와 다른 점: JSON.stringify가 쓴 형식과 다른 메시지(공백, 키 순서, null도 문자열도 아닌 data 등)와 유효할 수
-	// 없는 블록은 처리하지 않고 "Ignored message …"를 출력한다. 다섯 번째면 연결을 닫는다. 그래서 규칙을 어긴 피어가 만든
-	// 그런 블록이 자바스크립트 노드들 사이에 퍼지면, Go 노드는 그 체인과 갈라지고 그 블록을 전하는 정직한 피어도 끊는다.
-	// 챕터와 다른 점: 챕터의 노드가 생성한 블록이라도 data에 짝 없는 \ud800이나 64단계보다 깊은 중첩이 있으면 받지 않는다.
-	// 챕터와 다른 점: (한계) 메시지 크기와 값의 수, 읽는 시간에 한계가 있다 (README 「지키는 한계」).
+	// 챕터와 다른 점: 잘못된 메시지는 처리하지 않고 "Ignored message …"를 출력한다. 한 피어의 다섯 번째면 연결을 닫는다.
+	// 챕터와 다른 점: (한계) 챕터가 처리하는 메시지도 잘못된 메시지로 본다: data가 null도 문자열도 아닌 것, JSON.stringify가
+	// 쓰지 않은 형식(공백, 다른 키 차례, 1.0), 유효할 수 없는 블록, 짝 없는 \ud800이나 64단계보다 깊은 data. 그런 블록이
+	// 자바스크립트 노드들 사이에 퍼지면 Go 노드는 그 체인과 갈라진다.
 	ws.on("message", func(message Message) {
 		switch message.Type {
 		case QUERY_LATEST:
@@ -122,7 +121,7 @@ func initErrorHandler(ws *socket) {
 // closeConnection은 닫힌 소켓을 sockets에서 뺀다. (main.js 228–231행)
 func closeConnection(ws *socket) {
 	// 챕터와 다른 점: 닫힌 이유도 출력하고, 들어온 연결이면 ws.url(undefined) 대신 상대의 주소를 출력한다.
-	log.Printf("Connection failed to peer: %.200s (%.200v)", cmp.Or(ws.url, ws.addr), ws.reason())
+	log.Printf("Connection failed to peer: %s (%s)", cmp.Or(ws.url, ws.addr), ws.reason())
 	// 챕터와 다른 점: 그 소켓만 뺀다. 챕터는 두 번 불리면 splice(-1, 1)이 다른 소켓을 뺀다.
 	if i := slices.Index(sockets, ws); i >= 0 { // sockets.indexOf(ws)
 		sockets = slices.Delete(sockets, i, i+1) // sockets.splice(i, 1)
@@ -130,22 +129,21 @@ func closeConnection(ws *socket) {
 }
 
 // connectToPeers는 받은 피어 주소마다 웹소켓을 열고, 열리면 initConnection을 부른다. (main.js 233–241행)
-// 노트와 다른 점: peer는 포트 번호가 아니라 ws://… 주소이다.
+// 노트와 다른 점: peer는 포트 번호가 아니라 ws://… 주소이고, 소켓을 sockets에 넣는 것은 열린 뒤의 initConnection이다.
 func connectToPeers(newPeers []string) {
 	for _, peer := range newPeers {
-		// 챕터와 다른 점: ws://가 아닌 주소, 이미 연결한 주소, 이 노드 자신은 "error"가 된다. 연결할 때 Origin과 Node-Id
-		// 헤더를 보낸다. (한계) 연결 수와 시간에도 한계가 있다.
+		// 챕터와 다른 점: 이미 연결한 주소와 이 노드 자신에게는 연결하지 않고 "error"가 된다.
+		// 챕터와 다른 점: (한계) ws://가 아닌 주소도 "error"이다. Origin과 Node-Id 헤더를 보내고, 연결 수와 시간에 한계가 있다.
 		ws := newWebSocket(peer) // const ws = new WebSocket(peer)
 		ws.on("open", func() { initConnection(ws) })
 		// 챕터와 다른 점: 주소와 이유도 출력하고, 열린 뒤의 에러에는 불리지 않는다.
-		ws.on("error", func() { log.Printf("Connection failed: %.200q: %.200v", peer, ws.reason()) })
+		ws.on("error", func() { log.Printf("Connection failed: %q: %s", ws.url, ws.reason()) })
 	}
 }
 
 // handleBlockchainResponse는 받은 블록들로 블록을 추가할지, 체인 전체를 요청할지, 체인을 교체할지 정한다.
 // (main.js 243–273행)
-// 챕터와 다른 점: 빈 배열, 형식이 다른 JSON, 유효할 수 없는 블록이 든 메시지는 여기 오지 않는다 ("Ignored message").
-// 챕터는 형식이 다른 JSON도 아래 분기로 처리하고, data가 JSON이 아니거나 마지막 원소에 header가 없으면 프로세스가 죽는다.
+// 챕터와 다른 점: (한계) 잘못된 메시지는 여기 오지 않는다(initMessageHandler). 챕터는 빈 배열 등에는 프로세스가 죽는다.
 func handleBlockchainResponse(message Message) {
 	receivedBlocks := message.Data // JSON.parse(message.data)는 받을 때 readMessage가 했다
 	latestBlockReceived := receivedBlocks[len(receivedBlocks)-1]
@@ -162,11 +160,11 @@ func handleBlockchainResponse(message Message) {
 			}
 		} else if len(receivedBlocks) == 1 {
 			// 체인을 재구성해야 한다. (챕터: Need to reorganize.)
-			// 노트와 다른 점: "블록의 오류"가 아니라 이어지지 않는 블록 하나만 받았을 때이다. 연결 직후 QUERY_LATEST의 응답이거나,
-			// 둘 이상 뒤처졌거나 다른 포크일 때 받은 새 블록의 알림이다. 놓친 곳을 찾지 않고 체인 전체를 요청한다.
+			// 노트와 다른 점: "블록의 오류"가 아니라, 둘 이상 뒤처졌거나 다른 포크에 있어서 이어지지 않는 블록 하나를 받았을
+			// 때이다(새 블록의 알림이나 연결 직후 QUERY_LATEST의 응답). 놓친 곳을 찾지 않고 체인 전체를 요청한다.
 			log.Println("We have to query the chain from our peer")
-			// 챕터와 다른 점: QUERY_ALL을 이미 보낸 피어에게는 그 피어가 이어지지 않는 새 블록 하나를 알려 올 때까지 다시
-			// 보내지 않는다.
+			// 챕터와 다른 점: 이미 QUERY_ALL을 보낸 피어에게는, 그 피어가 이 분기에 오는 블록 하나를 다시 알려 오기 전까지
+			// 또 보내지 않는다. 피어 하나가 이웃들에게 체인 전체를 거듭 보내게 하지 못하도록.
 			broadcast(queryAllMsg())
 		} else {
 			// 체인을 교체한다. (챕터: Replace chain.)
@@ -186,7 +184,8 @@ func handleBlockchainResponse(message Message) {
 // queryAllMsg는 상대의 블록체인 전체를 달라는 요청이다. (main.js 275–280행)
 func queryAllMsg() Message { return Message{Type: QUERY_ALL, Data: nil} }
 
-// queryChainLengthMsg는 상대의 최신 블록을 달라는 요청이다. 이름과 달리 길이를 묻지 않는다. (main.js 282–287행)
+// queryChainLengthMsg는 상대의 최신 블록을 달라는 요청이다. 그 index가 체인 길이 − 1이라 "길이"를 묻는다는 이름이다.
+// (main.js 282–287행)
 func queryChainLengthMsg() Message { return Message{Type: QUERY_LATEST, Data: nil} }
 
 // responseChainMsg는 내 블록체인 전체를 담은 응답이다. (main.js 289–294행)
@@ -210,8 +209,8 @@ func write(ws *socket, message Message) {
 }
 
 // broadcast는 연결된 모든 소켓에 write로 메시지를 보낸다. (main.js 305–309행)
-// 챕터와 다른 점: write가 보내지 않는 소켓은 건너뛴다. 챕터의 ws.send는 닫히는 중이라 아직 sockets에 남아 있는 소켓에서
-// 'not opened' 예외를 던진다. 메시지 핸들러 안이면 프로세스가 죽고, /mineBlock 안이면 Express가 500을 답한다.
+// 챕터와 다른 점: 닫히는 중인 소켓은 건너뛴다. 챕터의 ws.send는 그런 소켓에 'not opened' 예외를 던진다(메시지 핸들러
+// 안이면 프로세스가 죽고, /mineBlock 안이면 500이다).
 func broadcast(message Message) {
 	for _, s := range sockets { // sockets.forEach(function (socket) { write(socket, message); })
 		write(s, message)
@@ -283,7 +282,7 @@ func (ws *socket) on(event string, handler any) {
 		context.AfterFunc(ws.ctx, func() {
 			mu.Lock()
 			release(ws)
-			trace("-", ws.addr, fmt.Sprint(ws.reason()))
+			trace("-", ws.addr, ws.reason())
 			handler.(func())()
 			mu.Unlock()
 		})
@@ -371,9 +370,9 @@ func frameOf(message Message) *frame {
 // 만 이스케이프하면 된다 (제어 문자는 이미 이스케이프되어 있다). asIs는 아무것도 바꾸지 않는다 (GET /blocks의 본문).
 var escape, asIs = strings.NewReplacer(`"`, `\"`, `\`, `\\`), strings.NewReplacer()
 
-// stringifyChain은 JSON.stringify(blocks)를 만드는 함수이다: GET /blocks의 본문. 그 함수는 mu 밖에서 부르고, 체인의 한
+// stringifyChain은 JSON.stringify(blocks)를 담을 프레임이다: GET /blocks의 본문. 그 text()는 mu 밖에서 부르고, 체인의 한
 // 버전에 대해 한 번 만든 바이트를 요청들과 소켓들이 나눠 쓴다 (answer). mu를 잠근 채로, 지금 체인으로 불러야 한다.
-func stringifyChain(blocks []Block) func() []byte { return answer(blocks, "[", "]", asIs).text }
+func stringifyChain(blocks []Block) *frame { return answer(blocks, "[", "]", asIs) }
 
 // newServer는 ln에서 웹소켓 서버를 열고, 연결마다 소켓을 만들어 onConnection에 넘긴다 (mu를 잠그고). ln을 닫으면 끝난다.
 func newServer(ln net.Listener, onConnection func(*socket)) {
@@ -417,7 +416,8 @@ func (s *socket) open(ws *websocket.Conn, raw *limitedConn, addr string) {
 // newWebSocket은 new WebSocket(peer)이다: 소켓을 만들고 연결은 고루틴이 한다. 열리면 "open", 못 열면 "error" 핸들러를
 // mu를 잠그고 부른다: 부른 쪽(connectToPeers)이 mu를 잠그고 있으므로 핸들러를 다 등록한 뒤이다.
 func newWebSocket(peer string) *socket {
-	ws := newSocket("", peer)
+	// ws.url은 출력에만 쓰므로 200글자까지만 둔다 (피어 주소는 클라이언트가 보낸 값이다).
+	ws := newSocket("", fmt.Sprintf("%.200s", peer))
 	ws.masks = 1 // 클라이언트 쪽: 보내는 메시지마다 x/net이 마스킹한 사본을 만든다 (enqueue가 센다)
 	config, err := websocket.NewConfig(peer, "http://localhost/")
 	switch {
@@ -540,8 +540,8 @@ func (l rawListener) Accept() (net.Conn, error) {
 	return &limitedConn{Conn: c, limit: bigMessage}, err // 에러면 http.Server는 이 연결을 쓰지 않는다
 }
 
-// reason은 소켓이 닫힌 이유이다.
-func (ws *socket) reason() error { return context.Cause(ws.ctx) }
+// reason은 소켓이 닫힌 이유이다: 피어가 보낸 값이 들어 있을 수 있어 200글자까지만.
+func (ws *socket) reason() string { return fmt.Sprintf("%.200v", context.Cause(ws.ctx)) }
 
 // isClosed는 소켓이 닫혔는지 알려준다.
 func (ws *socket) isClosed() bool { return ws.ctx.Err() != nil }

@@ -1,6 +1,9 @@
 // chain.go는 챕터 1의 블록 구조(블록, 해시, 머클 루트, 검증, 블록 추가)이다. 챕터 2의 replaceChain은 챕터처럼
 // p2p.go 끝에 있다. Go 문법은 README의 「Go를 처음 보면」 표에, 챕터와 다른 점은 「챕터와 다른 점 (함수마다)」 표에
 // 더 자세히 나온다. 머클 루트를 구하는 npm merkle은 배너 바로 아래(merkleRootOf, prepareData, rootOf)에 옮겼다.
+// 챕터에 없는 최적화: 생성할 블록과 받은 블록의 머클 루트는 mu를 잠그기 전에 구해 두고, merkleRootOf는 그것을 찾는다.
+// 표시: "챕터와 다른 점:"은 챕터와 다르게 동작하는 곳이고, 그중 "(한계)"가 붙은 것은 잘못되거나 지나친 입력에만 보인다.
+// "챕터에 없는 최적화:"는 결과가 같은 곳, "노트와 다른 점:"은 노트가 챕터와 다르거나 틀린 곳이다.
 package main
 
 import (
@@ -22,10 +25,9 @@ import (
 	"unicode/utf8"
 )
 
-// BlockHeader는 챕터의 class BlockHeader이다. (main.js 7–15행) 해시 자리의 값(Hash)은 메모리에서 32바이트이고, JSON에서는
+// BlockHeader는 챕터의 class BlockHeader이다. (main.js 7–15행) 해시(Hash 타입)는 메모리에서 32바이트 배열이고, JSON에서는
 // 챕터처럼 64자리 대문자 16진수 문자열이다.
-// 챕터와 다른 점: (한계) 해시가 64자리 대문자 16진수가 아니거나, index나 timestamp가 ±(2^53−1) 안의 정수가 아니거나(1.5 등),
-// version이 256바이트를 넘는 블록이 든 메시지는 받지 않는다.
+// 챕터와 다른 점: (한계) 해시가 64자리 대문자 16진수가 아니거나 index, timestamp, version이 한계 밖인 블록은 받지 않는다.
 type BlockHeader struct {
 	Version      string `json:"version"`
 	Index        int64  `json:"index"`
@@ -76,7 +78,6 @@ func generateNextBlock(blockData json.RawMessage) Block {
 	previousHash := calculateHashForBlock(previousBlock)
 	nextTimestamp := getCurrentTimestamp()
 
-	// 챕터에 없는 최적화: 생성할 블록과 받은 블록의 머클 루트는 mu를 잠그기 전에 구해 두고, merkleRootOf는 그것을 찾는다.
 	merkleRoot := merkleRootOf(blockData) // merkle("sha256").sync(blockData).root() || '0'.repeat(64)
 
 	newBlockHeader := BlockHeader{currentVersion, nextIndex, previousHash, nextTimestamp, merkleRoot}
@@ -159,9 +160,8 @@ func isValidChain(blockchainToValidate []Block) bool {
 	if string(stringify(blockchainToValidate[0])) != string(stringify(getGenesisBlock())) {
 		return false
 	}
-	// 챕터에 없는 최적화: tempBlocks는 새 배열 대신 받은 체인의 배열을 함께 쓴다(append는 같은 블록을 제자리에 다시 쓴다).
-	// 결과는 같고, mu를 잠근 동안 블록들을 복사하지 않는다.
-	tempBlocks := blockchainToValidate[:1] // var tempBlocks = [blockchainToValidate[0]]
+	// var tempBlocks = [blockchainToValidate[0]]: 배열은 처음부터 체인 길이만큼 잡아, 자라면서 다시 할당하지 않는다.
+	tempBlocks := append(make([]Block, 0, len(blockchainToValidate)), blockchainToValidate[0])
 	for i := 1; i < len(blockchainToValidate); i++ {
 		if isValidNewBlock(blockchainToValidate[i], tempBlocks[i-1]) {
 			tempBlocks = append(tempBlocks, blockchainToValidate[i]) // tempBlocks.push(blockchainToValidate[i])

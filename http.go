@@ -1,5 +1,7 @@
 // http.go는 챕터 2의 HTTP API(Express의 app.get, app.post)이다. 노드의 페이지(page.html)도 여기서 보낸다.
 // 챕터와 다른 점은 README의 「챕터와 다른 점 (함수마다)」 표에 더 자세히 나온다.
+// 표시: "챕터와 다른 점:"은 챕터와 다르게 동작하는 곳이고, 그중 "(한계)"가 붙은 것은 잘못되거나 지나친 입력에만 보인다.
+// "챕터에 없는 최적화:"는 결과가 같은 곳, "노트와 다른 점:"은 노트가 챕터와 다르거나 틀린 곳이다.
 package main
 
 import (
@@ -27,9 +29,9 @@ import (
 // initHttpServer는 ln(main이 미리 연 포트)에서 HTTP API를 연다. 체인과 소켓을 다루는 부분만 mu를 잠근다.
 // (main.js 154–190행)
 // 챕터와 다른 점: 노드의 페이지(GET /)와 그 페이지가 보는 GET /events가 더 있다.
-// 챕터와 다른 점: (한계) 경로는 글자 그대로 같아야 하고(/Blocks는 404, //blocks는 307), 다른 메서드는 405이다. 다른 사이트의
-// 웹 페이지가 보낸 POST는 403, IP 주소나 localhost가 아닌 호스트는 421이다. ETag, OPTIONS 응답, X-Powered-By 헤더가
-// 없고, 요청의 수와 크기, 시간에 한계가 있다.
+// 챕터와 다른 점: 경로는 대소문자와 끝의 /까지 같아야 하고(/mineblock, /blocks/는 404), 다른 메서드는 405이다.
+// 챕터와 다른 점: (한계) 다른 사이트의 웹 페이지가 보낸 POST는 403, IP 주소나 localhost가 아닌 호스트는 421, //blocks는
+// 307이다. ETag, OPTIONS 응답, X-Powered-By 헤더가 없고, 요청의 수와 크기, 시간에 한계가 있다.
 func initHttpServer(ln net.Listener) {
 	app := http.NewServeMux() // const app = express()
 	// 챕터와 다른 점: (한계) app.use(bodyParser.json())과 달리 본문은 /mineBlock과 /addPeers에서만 읽는다(readBody). 그래서
@@ -48,8 +50,8 @@ func initHttpServer(ln net.Listener) {
 	app.HandleFunc("POST /mineBlock", func(res http.ResponseWriter, req *http.Request) {
 		var data json.RawMessage
 		// 챕터와 다른 점: 배열이 아닌 data는 400이다(챕터는 500). 잘못된 본문에는 HTML 대신 JSON으로 답한다.
-		// 챕터와 다른 점: (한계) 챕터가 블록을 생성하는 1e400과 짝 없는 \ud800, 500을 답하는 "toString" 키, 압축한 본문도
-		// 400이고, utf-8이 아닌 charset은 415이다. application/json이 아닌 본문은 챕터처럼 빈 블록이지만 응답 뒤 연결을 닫는다.
+		// 챕터와 다른 점: (한계) 챕터가 블록을 생성하는 1e400, 짝 없는 \ud800, 64단계보다 깊은 값과 500을 답하는 "toString"
+		// 키 등도 400이고, utf-8이 아닌 charset은 415이다 (README 표). application/json이 아닌 본문은 챕터처럼 빈 블록이지만 응답 뒤 연결을 닫는다.
 		if !readBody(res, req, "data", &data) { // const data = req.body.data || []
 			return
 		}
@@ -95,7 +97,7 @@ func initHttpServer(ln net.Listener) {
 		var peers []string
 		// 챕터와 다른 점: null과 호스트가 없는 주소는 "Connection failed"를 출력하고 건너뛴다(챕터는 500을 답하고 남은 주소에
 		// 연결하지 않는다). 배열이 아니거나 문자열도 null도 아닌 주소가 든 peers는 400이다(챕터는 500).
-		// 챕터와 다른 점: (한계) 64개가 넘는 peers도 400이다.
+		// 챕터와 다른 점: (한계) 64개가 넘는 peers와 짝 없는 \ud800, UTF-8이 아닌 바이트도 400이다.
 		if !readBody(res, req, "peers", &peers) { // const peers = req.body.peers || []
 			return
 		} else if len(peers) > maxPeers {

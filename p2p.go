@@ -1,5 +1,7 @@
 // p2p.go는 챕터 2의 웹소켓, 메시지, 브로드캐스트, handleBlockchainResponse, mineBlock, replaceChain 부분이다.
 // 챕터와 다른 점은 README의 「챕터와 다른 점 (함수마다)」 표에 더 자세히 나온다.
+// 표시: "챕터와 다른 점:"은 챕터와 다르게 동작하는 곳이고, 그중 "(한계)"가 붙은 것은 잘못되거나 지나친 입력에만 보인다.
+// "챕터에 없는 최적화:"는 결과가 같은 곳, "노트와 다른 점:"은 노트가 챕터와 다르거나 틀린 곳이다.
 //
 // 노트와 다른 점(오타는 여기 한 번만 적는다):
 //   - 노트 코드의 listeing, intiMessageHandler, MassgeType, Receied, responselaatestMsg, we got:, connection failed는
@@ -75,7 +77,7 @@ func getSockets() []*socket { return sockets }
 // 노트와 다른 점: server.on은 연결을 "대기열"에 올리지 않고, 연결마다 부를 함수를 등록한다.
 func initP2PServer(ln net.Listener) {
 	// 챕터와 다른 점: 이 노드가 자기 자신에게 연결해 오면 거부한다.
-	// 챕터와 다른 점: (한계) 웹 페이지의 연결(Origin이 http://localhost/가 아닌 연결)은 거부하고, 연결 수와 핸드셰이크 시간에 한계가 있다.
+	// 챕터와 다른 점: (한계) 웹 페이지의 연결은 거부하고, 연결 수와 핸드셰이크 시간에 한계가 있다.
 	newServer(ln, func(ws *socket) { initConnection(ws) }) // new WebSocket.Server(…), server.on("connection", …)
 	// 챕터와 다른 점: 실제로 리슨하는 포트를 출력한다 (-p2p_port 0이면 운영체제가 고른 포트).
 	log.Printf("Listening websocket p2p port on: %d", portOf(ln))
@@ -96,9 +98,8 @@ func initConnection(ws *socket) {
 func initMessageHandler(ws *socket) {
 	// const message = JSON.parse(data)는 받을 때 readMessage가 했다.
 	// 챕터와 다른 점: 잘못된 메시지는 처리하지 않고 "Ignored message …"를 출력한다. 한 피어의 다섯 번째면 연결을 닫는다.
-	// 챕터와 다른 점: (한계) 챕터가 처리하는 메시지도 잘못된 메시지로 본다: data가 null도 문자열도 아닌 것, JSON.stringify가
-	// 쓰지 않은 형식(공백, 다른 키 차례, 1.0), 유효할 수 없는 블록, 짝 없는 \ud800이나 64단계보다 깊은 data. 그런 블록이
-	// 자바스크립트 노드들 사이에 퍼지면 Go 노드는 그 체인과 갈라진다.
+	// 챕터와 다른 점: (한계) 챕터가 처리하는 메시지도 거부한다: JSON.stringify와 다른 형식(공백, 키 차례, 1.0), 유효할 수 없는
+	// 블록, 짝 없는 \ud800, 64 MiB나 블록 16,384개를 넘는 메시지 등 (README 표). 그런 블록이 퍼지면 Go 노드는 갈라진다.
 	ws.on("message", func(message Message) {
 		switch message.Type {
 		case QUERY_LATEST:
@@ -163,7 +164,7 @@ func handleBlockchainResponse(message Message) {
 			// 노트와 다른 점: "블록의 오류"가 아니라, 둘 이상 뒤처졌거나 다른 포크에 있어서 이어지지 않는 블록 하나를 받았을
 			// 때이다(새 블록의 알림이나 연결 직후 QUERY_LATEST의 응답). 놓친 곳을 찾지 않고 체인 전체를 요청한다.
 			log.Println("We have to query the chain from our peer")
-			// 챕터와 다른 점: 이미 QUERY_ALL을 보낸 피어에게는, 그 피어가 이 분기에 오는 블록 하나를 다시 알려 오기 전까지
+			// 챕터와 다른 점: 이미 QUERY_ALL을 보낸 피어에게는, 그 피어가 내 체인에 이어지지 않는 새 블록을 다시 알려 올 때까지
 			// 또 보내지 않는다. 피어 하나가 이웃들에게 체인 전체를 거듭 보내게 하지 못하도록.
 			broadcast(queryAllMsg())
 		} else {
@@ -184,7 +185,7 @@ func handleBlockchainResponse(message Message) {
 // queryAllMsg는 상대의 블록체인 전체를 달라는 요청이다. (main.js 275–280행)
 func queryAllMsg() Message { return Message{Type: QUERY_ALL, Data: nil} }
 
-// queryChainLengthMsg는 상대의 최신 블록을 달라는 요청이다. 그 index가 체인 길이 − 1이라 "길이"를 묻는다는 이름이다.
+// queryChainLengthMsg는 상대의 최신 블록을 달라는 요청이다. 그 index가 체인 길이 − 1이라 붙은 이름으로 보인다.
 // (main.js 282–287행)
 func queryChainLengthMsg() Message { return Message{Type: QUERY_LATEST, Data: nil} }
 

@@ -104,11 +104,9 @@ func addBlock(newBlock Block) bool {
 }
 
 // calculateHash는 version + index + previousHash + timestamp + merkleRoot 문자열의 SHA-256이다. (main.js 75–77행)
-// 챕터에 없는 최적화: +로 새 문자열들을 만드는 대신 버퍼 하나에 차례로 이어 쓴다. 결과는 같고 할당하지 않는다.
+// 다섯 값을 +처럼 문자열로 이어 해시하는 일은 sha256Of(배너 아래)가 한다.
 func calculateHash(version string, index int64, previousHash Hash, timestamp int64, merkleRoot Hash) Hash {
-	text := strconv.AppendInt(append(make([]byte, 0, 512), version...), index, 10) // version + index
-	text = strconv.AppendInt(previousHash.appendHex(text), timestamp, 10)          // + previousHash + timestamp
-	return sha256.Sum256(merkleRoot.appendHex(text))                               // + merkleRoot (해시는 64자리 대문자 16진수)
+	return sha256Of(version, index, previousHash, timestamp, merkleRoot) // CryptoJS.SHA256(version + index + previousHash + timestamp + merkleRoot)
 }
 
 // calculateHashForBlock은 블록 헤더의 다섯 값으로 블록 해시를 구한다. (main.js 79–87행)
@@ -224,8 +222,7 @@ func rootOf(level []Hash) Hash {
 	for len(level) > 1 {
 		parents := level[:0] // 읽은 위치 뒤에만 쓰므로 같은 배열에 쓴다
 		for i := 0; i+1 < len(level); i += 2 {
-			pair := level[i+1].appendHex(level[i].appendHex(make([]byte, 0, 128))) // left + right: 두 16진수 문자열을 이어 쓴다
-			parents = append(parents, sha256.Sum256(pair))                         // hashFunc(left + right)
+			parents = append(parents, sha256Of(level[i], level[i+1])) // hashFunc(left + right): 두 16진수 문자열을 이어 해시한다
 		}
 		if len(level)%2 == 1 {
 			parents = append(parents, level[len(level)-1])
@@ -271,6 +268,24 @@ func (h Hash) appendHex(b []byte) []byte {
 		b = append(b, "0123456789ABCDEF"[c>>4], "0123456789ABCDEF"[c&15])
 	}
 	return b
+}
+
+// sha256Of는 CryptoJS.SHA256(a + b + …)이다: 값마다 자바스크립트의 +가 만드는 문자열(문자열은 그대로, 정수는 10진수,
+// 해시는 64자리 대문자 16진수)을 버퍼 하나에 차례로 이어 쓰고 그 SHA-256을 구한다.
+// 챕터에 없는 최적화: 새 문자열들을 만들지 않고 스택의 버퍼에 이어 써서, mu를 잠근 채 긴 체인을 검증해도 할당하지 않는다
+// (version은 256바이트까지라 512바이트에 든다).
+func sha256Of(values ...any) Hash {
+	text := make([]byte, 0, 512)
+	for _, v := range values {
+		if s, ok := v.(string); ok {
+			text = append(text, s...)
+		} else if n, ok := v.(int64); ok {
+			text = strconv.AppendInt(text, n, 10)
+		} else if h, ok := v.(Hash); ok {
+			text = h.appendHex(text)
+		}
+	}
+	return sha256.Sum256(text)
 }
 
 // MarshalText는 해시를 JSON 문자열로 쓴다.
@@ -349,9 +364,8 @@ func canonicalValue(dec *json.Decoder, depth int, leaf bool, count *int) ([]byte
 	if token == json.Delim('[') {
 		return append(append([]byte{'['}, bytes.Join(items, []byte(","))...), ']'), nil
 	}
-	slices.SortStableFunc(keys, func(a, b string) int { // 배열 인덱스인 키가 먼저 작은 차례로, 나머지는 처음 나온 차례로
-		return cmp.Compare(arrayIndex(a), arrayIndex(b))
-	})
+	// 배열 인덱스인 키가 먼저 작은 차례로, 나머지는 처음 나온 차례로
+	slices.SortStableFunc(keys, func(a, b string) int { return cmp.Compare(arrayIndex(a), arrayIndex(b)) })
 	for i, key := range keys {
 		keys[i] = string(stringify(key)) + ":" + string(values[key])
 	}
@@ -413,9 +427,6 @@ func factsOf(data json.RawMessage) dataFacts {
 	return f
 }
 
-// known은 챕터의 코드가 지금 다루는 받은 메시지에 대해 미리 계산한 것이다 (receive가 넣고 지운다. mu로 보호한다).
-var known tally
-
 // bodies는 readBody가 생성할 블록의 data에 대해 mu 밖에서 미리 계산한 것들이다: data 배열의 주소마다 dataFacts (fitsInOneMessage가 지운다).
 var bodies sync.Map
 
@@ -432,14 +443,11 @@ const (
 
 // cost는 블록들을 RESPONSE_BLOCKCHAIN 프레임 하나로 보낼 때의 비용이다: 프레임의 바이트
 // 수와 파싱하고 해시할 data 값(배열과 객체 안의 값까지)의 수. 받는 쪽은 프레임 하나에, 가진 쪽은 체인 전체의
-// 응답에 같은 한계(within)를 둔다.
+// 응답에 같은 한계(maxFrameBytes, maxLeaves)를 둔다.
 type cost struct{ bytes, values int }
 
 // frameBase는 응답 프레임에서 블록들 밖의 바이트 수이다: 블록마다 뒤의 쉼표 하나를 더해 세므로(blockBytes) 하나를 뺀다.
 const frameBase = len(`{"type":2,"data":"[]"}`) - 1
-
-// within은 비용이 Go 노드가 프레임 하나로 받는 한계 안인지 알려준다 (블록 수의 한계 maxBlocks는 decodeBlocks와 fitsInOneMessage가 본다).
-func (c cost) within() bool { return c.bytes <= maxFrameBytes && c.values <= maxLeaves }
 
 // tally는 블록들에 대해 세어 둔 것이다: 블록들을 응답 프레임 하나로 보낼 때의 비용(total)과, 받은 블록들이면 mu를 잠그기
 // 전에 블록마다 미리 계산한 dataFacts. 블록들은 블록 수와 마지막 블록의 data 배열 주소로 알아본다 (블록의 data는
@@ -452,11 +460,9 @@ type tally struct {
 }
 
 // held는 지금 체인에 대해 세어 둔 것이다 (mu로 보호한다): 그 비용을 체인을 다시 돌지 않고 안다. fitsInOneMessage가 블록을
-// 추가할 때, receive가 받은 체인으로 교체되었을 때 적는다.
-var held tally
-
-// of는 t가 블록들 b에 대해 세어 둔 것인지 알려준다.
-func (t tally) of(b []Block) bool { return len(b) == t.blocks && &b[len(b)-1].Data[0] == t.tip }
+// 추가할 때, receive가 받은 체인으로 교체되었을 때 적는다. known은 챕터의 코드가 지금 다루는 받은 메시지에 대해 미리
+// 계산한 것이다 (receive가 넣고 지운다. mu로 보호한다).
+var held, known tally
 
 // blockBytes는 블록 하나가 응답 프레임에 더하는 바이트 수이다 (블록 뒤의 쉼표 하나까지).
 func blockBytes(block Block) int {
@@ -466,7 +472,7 @@ func blockBytes(block Block) int {
 // chainCost는 지금 체인 전체를 응답 프레임 하나로 보낼 때의 비용이다: 적어 둔 held가 다른 체인의 것이면(테스트가 체인을
 // 바꾼 뒤처럼) 블록마다 세어 적는다.
 func chainCost() cost {
-	if !held.of(blockchain) {
+	if len(blockchain) != held.blocks || &blockchain[len(blockchain)-1].Data[0] != held.tip {
 		held = tally{&blockchain[len(blockchain)-1].Data[0], len(blockchain), cost{frameBase, 0}, nil}
 		for _, block := range blockchain {
 			held.total = cost{held.total.bytes + blockBytes(block), held.total.values + factsOf(block.Data).values}
@@ -482,7 +488,7 @@ func fitsInOneMessage(newBlock Block) bool {
 	c := chainCost()
 	c = cost{c.bytes + blockBytes(newBlock), c.values + factsOf(newBlock.Data).values}
 	bodies.Delete(&newBlock.Data[0])
-	if !c.within() || len(blockchain) >= maxBlocks {
+	if c.bytes > maxFrameBytes || c.values > maxLeaves || len(blockchain) >= maxBlocks {
 		log.Printf("Not adding block %d: the whole chain would no longer fit in one frame (64 MiB, 2^20 data values, %d blocks)", newBlock.Header.Index, maxBlocks)
 		return false
 	}

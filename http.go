@@ -151,7 +151,8 @@ var page []byte
 func serve(ln net.Listener, app *http.ServeMux, listening func()) *http.Server {
 	app.HandleFunc("GET /{$}", func(w http.ResponseWriter, r *http.Request) { respond(w, http.StatusOK, "text/html", page) })
 	app.HandleFunc("GET /events", events)
-	limited := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	// 다른 사이트의 웹 페이지가 보낸 POST는 403이다. 그 밖의 요청은 경로의 슬롯(slots)을 얻은 뒤 app이 받는다
+	guarded := http.NewCrossOriginProtection().Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if _, pattern := app.Handler(r); slots[pattern] != nil {
 			select {
 			case slots[pattern] <- struct{}{}:
@@ -162,8 +163,7 @@ func serve(ln net.Listener, app *http.ServeMux, listening func()) *http.Server {
 			}
 		}
 		app.ServeHTTP(w, r)
-	})
-	guarded := http.NewCrossOriginProtection().Handler(limited) // 다른 사이트의 웹 페이지가 보낸 POST는 403
+	}))
 	srv := &http.Server{Addr: ln.Addr().String(), Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if host := (&url.URL{Host: r.Host}).Hostname(); net.ParseIP(host) == nil && host != "localhost" {
 			sendError(w, http.StatusMisdirectedRequest, "use an IP address or localhost as the host")

@@ -452,7 +452,7 @@ func TestBroadcast(t *testing.T) {
 	freshChain(t)
 	setChain(makeChain(1, "b"))
 	peers := []*socket{newTestSocket(t, "in"), newTestSocket(t, "out"), newTestSocket(t, "closed")}
-	peers[1].url, peers[1].masks = "ws://127.0.0.1:1", 1 // 우리가 연결한 소켓도 똑같이 받는다
+	peers[1].url = "ws://127.0.0.1:1" // 우리가 연결한 소켓도 똑같이 받는다 (ws.url이 있으면 masks()는 1)
 	peers[2].close(errors.New("gone"))
 	var queued int
 	locked(func() { sockets = slices.Clone(peers); broadcast(responseLatestMsg()); queued = queuedBytes })
@@ -1386,7 +1386,7 @@ func TestLimits(t *testing.T) {
 			// 우리가 연결한 피어가 보내는 중인 버전을 요청하면 프레임은 나눠 갖고 x/net이 만들 마스킹한(masked) 사본만 더 센다.
 			setLimit(t, &maxQueuedBytes, size*5/2)
 			out := newTestSocket(t, "out")
-			locked(func() { out.url, out.masks = "ws://127.0.0.1:1", 1 })
+			locked(func() { out.url = "ws://127.0.0.1:1" }) // masks()는 1
 			before := queuedNow()
 			receive(out, []byte(queryAll))
 			added := queuedNow() - before

@@ -245,6 +245,8 @@ func replaceChain(newBlocks []Block) {
 }
 
 // ---- 챕터에 없는 것 ----
+// 요약: ws.on은 핸들러를 등록하고, ws.send는 보낼 메시지를 소켓의 대기열에 넣는다. 소켓마다 읽는 고루틴(readPump)과 쓰는
+// 고루틴(writePump)이 하나씩 있다. 나머지는 신뢰할 수 없는 피어가 쓰게 할 수 있는 메모리, CPU, 시간에 두는 한계이다.
 // 차례: ws.on과 ws.send(on, send), 보낼 프레임(answer, stringifyChain), new WebSocket.Server(newServer), new
 // WebSocket(newWebSocket), 읽는 바이트의 한계(limitedConn, cpu), 대기열(enqueue, writePump), 받은 메시지(readPump,
 // receive), JSON.parse(readMessage, decodeBlocks), -trace.
@@ -315,7 +317,6 @@ type conn struct {
 	handlers map[string][]any // ws.on(event, handler)로 등록한 핸들러들: "message"는 func(Message), 나머지는 func() (mu로 보호한다)
 	queue    chan *frame      // ws.send의 대기열: 넣고 꺼내는 일은 mu를 잠근 채 한다
 	ready    *sync.Cond       // 대기열에 프레임이 들어왔거나 소켓이 닫혔다고 writePump를 깨운다 (enqueue, release)
-	masks    int              // 우리가 연결한 소켓이면 1: x/net은 클라이언트 쪽에서 보내는 메시지마다 마스킹한(masked) 사본을 따로 만든다
 	ctx      context.Context  // 소켓이 닫히면 끝난다: context.Cause가 처음 닫힌 이유이다
 	cancel   context.CancelCauseFunc
 	askedAll bool // 이 피어에게 QUERY_ALL을 보낸 뒤 그 피어가 아직 내 마지막 블록보다 index가 크고 이어지지 않는 블록 하나를 알리지 않았다 (mu로 보호한다)
@@ -395,9 +396,8 @@ func newServer(ln net.Listener, onConnection func(*socket)) {
 			<-s.ctx.Done() // websocket.Server는 Handler가 돌아오면 연결을 닫는다
 		},
 	}
-	srv := &http.Server{Addr: ln.Addr().String(), Handler: server, ReadHeaderTimeout: dialTimeout, IdleTimeout: dialTimeout, MaxHeaderBytes: maxHeaderBytes,
-		ConnContext: func(ctx context.Context, c net.Conn) context.Context { return context.WithValue(ctx, rawKey{}, c) }}
-	go srv.Serve(rawListener{netutil.LimitListener(ln, maxPeers)})
+	go (&http.Server{Addr: ln.Addr().String(), Handler: server, ReadHeaderTimeout: dialTimeout, IdleTimeout: dialTimeout, MaxHeaderBytes: maxHeaderBytes,
+		ConnContext: func(ctx context.Context, c net.Conn) context.Context { return context.WithValue(ctx, rawKey{}, c) }}).Serve(rawListener{netutil.LimitListener(ln, maxPeers)})
 }
 
 // newSocket은 아직 연결이 없는 소켓을 만든다.
@@ -419,7 +419,6 @@ func (s *socket) open(ws *websocket.Conn, raw *limitedConn, addr string) {
 func newWebSocket(peer string) *socket {
 	// ws.url은 출력에만 쓰므로 200글자까지만 둔다 (피어 주소는 클라이언트가 보낸 값이다).
 	ws := newSocket("", fmt.Sprintf("%.200s", peer))
-	ws.masks = 1 // 클라이언트 쪽: 보내는 메시지마다 x/net이 마스킹한 사본을 만든다 (enqueue가 센다)
 	config, err := websocket.NewConfig(peer, "http://localhost/")
 	switch {
 	case err != nil:
@@ -457,15 +456,14 @@ func dial(ws *socket, config *websocket.Config) error {
 	limited := &limitedConn{Conn: tcp, limit: maxHeaderBytes}
 	tcp.SetDeadline(time.Now().Add(dialTimeout))
 	conn, err := websocket.NewClient(config, limited)
-	if errors.Is(err, websocket.ErrBadStatus) {
+	if err == nil {
+		ws.open(conn, limited, tcp.RemoteAddr().String())
+		return nil
+	} else if errors.Is(err, websocket.ErrBadStatus) {
 		err = errors.New("handshake refused: the peer did not answer 101 (this node itself answers 403)")
 	}
-	if err != nil {
-		tcp.Close()
-		return err
-	}
-	ws.open(conn, limited, tcp.RemoteAddr().String())
-	return nil
+	tcp.Close()
+	return err
 }
 
 // limitedConn은 읽는 바이트를 세는 연결이다. 연결한 피어의 핸드셰이크 응답은
@@ -560,7 +558,7 @@ func (ws *socket) close(reason error) {
 // 가장 많이 밀린 소켓부터 닫아 공간을 만든다. 보내는 중인 프레임은 그 쓰기가 끝나야 해제되므로, 열린 소켓들의 대기열을
 // 모두 비워도 자리가 나지 않으면 아무도 닫지 않고 넣지 않는다 (README의 「남는 한계」). mu를 잠근 채로 불러야 한다.
 func enqueue(ws *socket, f *frame) bool {
-	need := func() int { return f.size * (ws.masks + max(0, 1-f.holders)) } // 새로 셀 바이트: 마스킹한 사본과, 아무도 쥐지 않은 프레임이면 그 프레임
+	need := func() int { return f.size * (ws.masks() + max(0, 1-f.holders)) } // 새로 셀 바이트: 마스킹한 사본과, 아무도 쥐지 않은 프레임이면 그 프레임
 	for queuedBytes+need() > maxQueuedBytes && !ws.isClosed() {
 		fullest, freeable := (*socket)(nil), 0 // 대기열에 가장 많이 밀린 열린 소켓, 대기열들을 비우면 해제될 수 있는 바이트
 		for _, s := range sockets {
@@ -583,7 +581,7 @@ func enqueue(ws *socket, f *frame) bool {
 	}
 	queuedBytes += need()
 	f.holders++
-	ws.backlog += f.size * (1 + ws.masks)
+	ws.backlog += f.size * (1 + ws.masks())
 	ws.queue <- f
 	ws.ready.Signal()
 	return true
@@ -592,11 +590,15 @@ func enqueue(ws *socket, f *frame) bool {
 // sent는 보냈거나 버린 프레임을 소켓 ws가 다 썼을 때 센 값을 줄인다 (마스킹한 사본도). mu를 잠근 채로 불러야 한다.
 func sent(ws *socket, f *frame) {
 	f.holders--
-	queuedBytes -= f.size * (ws.masks + max(0, 1-f.holders)) // enqueue의 need와 같은 셈: 아무도 쥐지 않게 된 프레임이면 그 프레임도
+	queuedBytes -= f.size * (ws.masks() + max(0, 1-f.holders)) // enqueue의 need와 같은 셈: 아무도 쥐지 않게 된 프레임이면 그 프레임도
 }
 
 // take는 대기열에서 프레임 하나를 꺼내고 backlog에서 뺀다 (마스킹한 사본도). mu를 잠근 채로, 대기열이 비지 않았을 때 불러야 한다.
-func (ws *socket) take() *frame { f := <-ws.queue; ws.backlog -= f.size * (1 + ws.masks); return f }
+func (ws *socket) take() *frame { f := <-ws.queue; ws.backlog -= f.size * (1 + ws.masks()); return f }
+
+// masks는 우리가 연결한 소켓(ws.url이 있다)이면 1, 들어온 연결이면 0이다: x/net은 클라이언트 쪽에서 보내는 메시지마다
+// 마스킹한(masked) 사본을 따로 만든다 (enqueue가 센다).
+func (ws *socket) masks() int { return min(len(ws.url), 1) }
 
 // drop은 소켓을 닫고 그 대기열을 곧바로 비운다 (release). mu를 잠근 채로 불러야 한다.
 func (ws *socket) drop(reason error) { ws.close(reason); release(ws) }
@@ -768,8 +770,7 @@ func prepareBlocks(blocks []Block) (prepared tally, err error) {
 		if chained || i == len(blocks)-1 {
 			f, err := prepareData(blocks[i].Data, maxLeaves-prepared.total.values)
 			if err != nil || f.root != blocks[i].Header.MerkleRoot {
-				err = cmp.Or(err, errors.New("the merkle root is not that of the data (the block can never be valid)"))
-				return prepared, fmt.Errorf("RESPONSE_BLOCKCHAIN block %d: %.200v", i, err)
+				return prepared, fmt.Errorf("RESPONSE_BLOCKCHAIN block %d: %.200v", i, cmp.Or(err, errors.New("the merkle root is not that of the data (the block can never be valid)")))
 			}
 			prepared.facts[&blocks[i].Data[0]] = f
 			prepared.total.values += f.values

@@ -171,16 +171,54 @@ func isValidChain(blockchainToValidate []Block) bool {
 }
 
 // ---- 챕터에 없는 것 ----
-// 차례: npm merkle(merkleRootOf, prepareData, rootOf, jsString), JSON.stringify와 JSON.parse(Hash, canonicalJSON, stringify),
-// 미리 계산해 둔 머클 루트(factsOf), 한계와 체인을 한 메시지로 보낼 때의 비용(held, fitsInOneMessage, withinLimits).
+// 차례: 해시와 npm merkle(sha256Of, merkleRootOf, rootOf, prepareData, jsString), JSON.stringify와 JSON.parse(Hash,
+// canonicalJSON, stringify), 미리 계산해 둔 머클 루트(factsOf), 한계와 체인을 한 메시지로 보낼 때의 비용(held,
+// fitsInOneMessage, withinLimits).
 
-// ── npm merkle 0.6.0을 옮긴 것: 머클 루트 ──
+// ── 해시: calculateHash의 +와 npm merkle 0.6.0의 머클 루트 ──
+
+// sha256Of는 CryptoJS.SHA256(a + b + …)이다: 값마다 자바스크립트의 +가 만드는 문자열(문자열은 그대로, 정수는 10진수,
+// 해시는 64자리 대문자 16진수)을 버퍼 하나에 차례로 이어 쓰고 그 SHA-256을 구한다.
+// 챕터에 없는 최적화: 새 문자열들을 만들지 않고 스택의 버퍼에 이어 써서, mu를 잠근 채 긴 체인을 검증해도 할당하지 않는다
+// (version은 256바이트까지라 512바이트에 든다).
+func sha256Of(values ...any) Hash {
+	text := make([]byte, 0, 512)
+	for _, v := range values {
+		if s, ok := v.(string); ok {
+			text = append(text, s...)
+		} else if n, ok := v.(int64); ok {
+			text = strconv.AppendInt(text, n, 10)
+		} else if h, ok := v.(Hash); ok {
+			text = h.appendHex(text)
+		}
+	}
+	return sha256.Sum256(text)
+}
 
 // merkleRootOf는 npm merkle 0.6.0의 merkle("sha256").sync(data).root() || '0'.repeat(64)이다. 계산은 바로 아래의
-// prepareData(리프 노드: 값마다 String(value)의 SHA-256)와 rootOf(트리)가 한다. 받은 블록과 생성할 블록은 mu를 잠그기
+// rootOf(트리)와 prepareData(리프 노드: 값마다 String(value)의 SHA-256)가 한다. 받은 블록과 생성할 블록은 mu를 잠그기
 // 전에 그렇게 구해 두었으므로 factsOf가 찾아 주고, 나머지(제네시스 블록 등)는 factsOf가 여기서 구한다. data는 이미
 // JSON.stringify의 형식으로 검사한 것이다(readBody, readMessage).
 func merkleRootOf(data json.RawMessage) Hash { return factsOf(data).root }
+
+// rootOf는 리프 노드들로 머클 루트를 구한다. 한 층씩 올라가며 이웃 둘의 대문자 16진수 문자열을 이어
+// 붙여 해시하고, 홀수로 남은 마지막 노드는 그대로 올라간다. 리프 노드가 없으면 '0' 64개이다.
+func rootOf(level []Hash) Hash {
+	if len(level) == 0 {
+		return Hash{}
+	}
+	for len(level) > 1 {
+		parents := level[:0] // 읽은 위치 뒤에만 쓰므로 같은 배열에 쓴다
+		for i := 0; i+1 < len(level); i += 2 {
+			parents = append(parents, sha256Of(level[i], level[i+1])) // hashFunc(left + right): 두 16진수 문자열을 이어 해시한다
+		}
+		if len(level)%2 == 1 {
+			parents = append(parents, level[len(level)-1])
+		}
+		level = parents
+	}
+	return level[0]
+}
 
 // prepareData는 data 배열의 머클 루트와 값의 수(배열과 객체 안의 값까지)를 구한다. 이스케이프 없는 문자열들로만 된 data가
 // 아니면 JSON.stringify가 쓰는 형식인지도 보고(canonicalJSON), 값이 limit 개를 넘으면 해시하지 않고 거부한다. 리프 노드는 값을 String(value)로
@@ -211,25 +249,6 @@ func prepareData(data json.RawMessage, limit int) (facts dataFacts, err error) {
 		}
 	}
 	return dataFacts{root: rootOf(leaves), values: facts.values}, nil
-}
-
-// rootOf는 리프 노드들로 머클 루트를 구한다. 한 층씩 올라가며 이웃 둘의 대문자 16진수 문자열을 이어
-// 붙여 해시하고, 홀수로 남은 마지막 노드는 그대로 올라간다. 리프 노드가 없으면 '0' 64개이다.
-func rootOf(level []Hash) Hash {
-	if len(level) == 0 {
-		return Hash{}
-	}
-	for len(level) > 1 {
-		parents := level[:0] // 읽은 위치 뒤에만 쓰므로 같은 배열에 쓴다
-		for i := 0; i+1 < len(level); i += 2 {
-			parents = append(parents, sha256Of(level[i], level[i+1])) // hashFunc(left + right): 두 16진수 문자열을 이어 해시한다
-		}
-		if len(level)%2 == 1 {
-			parents = append(parents, level[len(level)-1])
-		}
-		level = parents
-	}
-	return level[0]
 }
 
 // jsString은 JSON에서 읽은 값 v의 String(v)이다: npm merkle이 리프 노드를 만드는 방법. 문자열은 그
@@ -268,24 +287,6 @@ func (h Hash) appendHex(b []byte) []byte {
 		b = append(b, "0123456789ABCDEF"[c>>4], "0123456789ABCDEF"[c&15])
 	}
 	return b
-}
-
-// sha256Of는 CryptoJS.SHA256(a + b + …)이다: 값마다 자바스크립트의 +가 만드는 문자열(문자열은 그대로, 정수는 10진수,
-// 해시는 64자리 대문자 16진수)을 버퍼 하나에 차례로 이어 쓰고 그 SHA-256을 구한다.
-// 챕터에 없는 최적화: 새 문자열들을 만들지 않고 스택의 버퍼에 이어 써서, mu를 잠근 채 긴 체인을 검증해도 할당하지 않는다
-// (version은 256바이트까지라 512바이트에 든다).
-func sha256Of(values ...any) Hash {
-	text := make([]byte, 0, 512)
-	for _, v := range values {
-		if s, ok := v.(string); ok {
-			text = append(text, s...)
-		} else if n, ok := v.(int64); ok {
-			text = strconv.AppendInt(text, n, 10)
-		} else if h, ok := v.(Hash); ok {
-			text = h.appendHex(text)
-		}
-	}
-	return sha256.Sum256(text)
 }
 
 // MarshalText는 해시를 JSON 문자열로 쓴다.

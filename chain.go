@@ -1,8 +1,7 @@
 // chain.go는 챕터 1의 블록 구조(블록, 해시, 머클 루트, 검증, 블록 추가)이다. 챕터 2의 replaceChain은 챕터처럼
 // p2p.go 끝에 있다. Go 문법은 README의 「Go를 처음 보면」 표에, 챕터와 다른 점은 「챕터와 다른 점 (함수마다)」 표에
-// 더 자세히 나온다. 머클 루트를 구하는 npm merkle은 배너 바로 아래(merkleRootOf, prepareData, rootOf)에 옮겼다.
-// 챕터에 없는 최적화: 생성할 블록과 받은 블록의 머클 루트는 mu를 잠그기 전에 구해 두고, merkleRootOf는 그것을 찾는다.
-// 표시: "챕터와 다른 점:"은 챕터와 다르게 동작하는 곳이고, 그중 "(한계)"가 붙은 것은 잘못되거나 지나친 입력에만 보인다.
+// 더 자세히 나온다. 해시와 머클 루트를 구하는 npm 패키지는 배너 바로 아래(sha256Of, merkleRootOf, rootOf)에 옮겼다.
+// 표시: "챕터와 다른 점:"은 챕터와 다르게 동작하는 곳이고, "(한계)"가 붙은 것은 규칙을 어긴 피어나 지나친 입력에만 보인다.
 // "챕터에 없는 최적화:"는 결과가 같은 곳, "노트와 다른 점:"은 노트가 챕터와 다르거나 틀린 곳이다.
 package main
 
@@ -64,7 +63,7 @@ func getGenesisBlock() Block {
 	const timestamp = 1231006505 // 2009/01/03 6:15pm (UTC)
 	data := json.RawMessage(`["The Times 03/Jan/2009 Chancellor on brink of second bailout for banks"]`)
 
-	merkleRoot := merkleRootOf(data) // merkle("sha256").sync(data).root() || '0'.repeat(64): npm merkle은 배너 아래에 옮겼다
+	merkleRoot := merkleRootOf(data) // merkle("sha256").sync(data).root() || '0'.repeat(64)
 
 	header := BlockHeader{version, index, previousHash, timestamp, merkleRoot}
 	return Block{Header: header, Data: data}
@@ -78,6 +77,7 @@ func generateNextBlock(blockData json.RawMessage) Block {
 	previousHash := calculateHashForBlock(previousBlock)
 	nextTimestamp := getCurrentTimestamp()
 
+	// 챕터에 없는 최적화: 생성할 블록과 받은 블록의 머클 루트는 미리 구해 두고, merkleRootOf는 그 값을 찾는다.
 	merkleRoot := merkleRootOf(blockData) // merkle("sha256").sync(blockData).root() || '0'.repeat(64)
 
 	newBlockHeader := BlockHeader{currentVersion, nextIndex, previousHash, nextTimestamp, merkleRoot}
@@ -158,8 +158,8 @@ func isValidChain(blockchainToValidate []Block) bool {
 	if string(stringify(blockchainToValidate[0])) != string(stringify(getGenesisBlock())) {
 		return false
 	}
-	// var tempBlocks = [blockchainToValidate[0]]: 배열은 처음부터 체인 길이만큼 잡아, 자라면서 다시 할당하지 않는다.
-	tempBlocks := append(make([]Block, 0, len(blockchainToValidate)), blockchainToValidate[0])
+	// 챕터에 없는 최적화: 배열을 처음부터 체인 길이만큼 잡아 둔다. 그 안에 첫 블록 하나를 넣는 것은 챕터와 같다.
+	tempBlocks := append(make([]Block, 0, len(blockchainToValidate)), blockchainToValidate[0]) // var tempBlocks = [blockchainToValidate[0]]
 	for i := 1; i < len(blockchainToValidate); i++ {
 		if isValidNewBlock(blockchainToValidate[i], tempBlocks[i-1]) {
 			tempBlocks = append(tempBlocks, blockchainToValidate[i]) // tempBlocks.push(blockchainToValidate[i])
@@ -171,7 +171,7 @@ func isValidChain(blockchainToValidate []Block) bool {
 }
 
 // ---- 챕터에 없는 것 ----
-// 차례: 해시와 npm merkle(sha256Of, merkleRootOf, rootOf, prepareData, jsString), JSON.stringify와 JSON.parse(Hash,
+// 이 아래에 있는 것: 해시와 npm merkle(sha256Of, merkleRootOf, rootOf, prepareData, jsString), JSON.stringify와 JSON.parse(Hash,
 // canonicalJSON, stringify), 미리 계산해 둔 머클 루트(factsOf), 한계와 체인을 한 메시지로 보낼 때의 비용(held,
 // fitsInOneMessage, withinLimits).
 
@@ -304,7 +304,7 @@ func (h *Hash) UnmarshalText(text []byte) error {
 
 // canonicalJSON은 JSON.stringify(JSON.parse(raw))이다: 자바스크립트가 읽고 다시 쓴 문자열. 공백이 없어지고, 수는
 // 자바스크립트의 형식이 되고(1.0 → 1, 1e21 → 1e+21), 객체의 같은 키는 뒤의 값이 앞의 위치에 남고, 배열 인덱스 같은
-// 키("0", "1", …)는 자바스크립트의 객체처럼 앞에 작은 차례로 온다. Go가 자바스크립트와 같게 읽을 수 없는 값은 에러이다:
+// 키("0", "1", …)는 자바스크립트의 객체처럼 앞에 작은 순서로 온다. Go가 자바스크립트와 같게 읽을 수 없는 값은 에러이다:
 // Infinity가 되는 수, 짝이 없는 서로게이트 이스케이프(\ud800: 자바스크립트는 그대로 두고 Go는 U+FFFD로 읽는다), UTF-8이 아닌 바이트(둘 다 U+FFFD로 읽지만 그 개수가 다를 수
 // 있다), maxDepth보다 깊은 값, String()이 닿는 곳(맨 위나 배열 안)의 객체에
 // 있는 "toString" 키(그 String()은 자바스크립트에서 예외를 던진다). 부르는 곳(/mineBlock, readMessage)이 차이를 적는다.
@@ -342,7 +342,7 @@ func canonicalValue(dec *json.Decoder, depth int, leaf bool, count *int) ([]byte
 	} else if token != json.Delim('[') && token != json.Delim('{') {
 		return stringify(token), nil // 문자열, true, false, null
 	}
-	// items는 배열의 값들, keys는 객체의 키들(처음 나온 차례), values는 객체의 값들(같은 키는 뒤의 값)이다.
+	// items는 배열의 값들, keys는 객체의 키들(처음 나온 순서), values는 객체의 값들(같은 키는 뒤의 값)이다.
 	items, keys, values := [][]byte(nil), []string(nil), map[string][]byte{}
 	for dec.More() {
 		key := "" // 배열의 값에는 키가 없다
@@ -365,7 +365,7 @@ func canonicalValue(dec *json.Decoder, depth int, leaf bool, count *int) ([]byte
 	if token == json.Delim('[') {
 		return append(append([]byte{'['}, bytes.Join(items, []byte(","))...), ']'), nil
 	}
-	// 배열 인덱스인 키가 먼저 작은 차례로, 나머지는 처음 나온 차례로
+	// 배열 인덱스인 키가 먼저 작은 순서로, 나머지는 처음 나온 순서로
 	slices.SortStableFunc(keys, func(a, b string) int { return cmp.Compare(arrayIndex(a), arrayIndex(b)) })
 	for i, key := range keys {
 		keys[i] = string(stringify(key)) + ":" + string(values[key])

@@ -1,7 +1,6 @@
 // http.go는 챕터 2의 HTTP API(Express의 app.get, app.post)이다. 노드의 페이지(page.html)도 여기서 보낸다.
 // 챕터와 다른 점은 README의 「챕터와 다른 점 (함수마다)」 표에 더 자세히 나온다.
-// 표시: "챕터와 다른 점:"은 챕터와 다르게 동작하는 곳이고, 그중 "(한계)"가 붙은 것은 잘못되거나 지나친 입력에만 보인다.
-// "챕터에 없는 최적화:"는 결과가 같은 곳, "노트와 다른 점:"은 노트가 챕터와 다르거나 틀린 곳이다.
+// 주석의 표시("챕터와 다른 점:", "(한계)" 등)는 chain.go의 머리말에 적었다.
 package main
 
 import (
@@ -30,17 +29,17 @@ import (
 // (main.js 154–190행)
 // 챕터와 다른 점: 노드의 페이지(GET /)와 그 페이지가 보는 GET /events가 더 있다.
 // 챕터와 다른 점: 경로는 대소문자와 끝의 /까지 같아야 하고(/mineblock, /blocks/는 404), 다른 메서드는 405이다.
-// 챕터와 다른 점: (한계) 다른 사이트의 웹 페이지가 보낸 POST는 403, IP 주소나 localhost가 아닌 호스트는 421, //blocks는
-// 307이다. ETag, OPTIONS 응답, X-Powered-By 헤더가 없고, 요청의 수와 크기, 시간에 한계가 있다.
+// 챕터와 다른 점: IP 주소나 localhost가 아닌 호스트 이름으로 온 요청은 421이다. ETag가 없어 다시 받아도 304가 아니라 200이다.
+// 챕터와 다른 점: (한계) 다른 사이트의 웹 페이지가 보낸 POST는 403이고, 요청의 수와 크기, 시간에 한계가 있다 (README 표).
 func initHttpServer(ln net.Listener) {
 	app := http.NewServeMux() // const app = express()
-	// 챕터와 다른 점: (한계) app.use(bodyParser.json())과 달리 본문은 /mineBlock과 /addPeers에서만 읽는다(readBody). 그래서
-	// 잘못된 JSON 본문이 와도 GET /blocks와 POST /stop은 챕터의 400 대신 평소대로 답한다.
+	// 챕터와 다른 점: (한계) 본문은 /mineBlock과 /addPeers에서만 읽으므로(readBody), 잘못된 JSON 본문에도 다른 경로는 평소대로 답한다.
 
 	// GET /blocks: 블록체인 전체
 	app.HandleFunc("GET /blocks", func(res http.ResponseWriter, req *http.Request) {
 		mu.Lock()
-		body := stringifyChain(getBlockchain()) // JSON.stringify(getBlockchain()): 바이트는 mu를 푼 뒤 body.text()가 만든다
+		// 챕터에 없는 최적화: JSON.stringify(getBlockchain())의 바이트는 mu를 푼 뒤 체인의 한 버전마다 한 번만 만든다.
+		body := stringifyChain(getBlockchain())
 		mu.Unlock()
 		respond(res, http.StatusOK, "application/json", body.text()) // res.send(getBlockchain())
 	})
@@ -50,8 +49,7 @@ func initHttpServer(ln net.Listener) {
 	app.HandleFunc("POST /mineBlock", func(res http.ResponseWriter, req *http.Request) {
 		var data json.RawMessage
 		// 챕터와 다른 점: 배열이 아닌 data는 400이다(챕터는 500). 잘못된 본문에는 HTML 대신 JSON으로 답한다.
-		// 챕터와 다른 점: (한계) 챕터가 블록을 생성하는 1e400, 짝 없는 \ud800, 64단계보다 깊은 값과 500을 답하는 "toString"
-		// 키 등도 400이고, utf-8이 아닌 charset은 415이다 (README 표). application/json이 아닌 본문은 챕터처럼 빈 블록이지만 응답 뒤 연결을 닫는다.
+		// 챕터와 다른 점: (한계) 1e400, 짝 없는 \ud800, 64단계보다 깊은 값, "toString" 키 등은 400, utf-8이 아닌 charset은 415이다.
 		if !readBody(res, req, "data", &data) { // const data = req.body.data || []
 			return
 		}
@@ -119,7 +117,7 @@ func initHttpServer(ln net.Listener) {
 }
 
 // ---- 챕터에 없는 것 ----
-// 차례: 한계, 노드의 페이지, 요청의 한계와 다른 사이트의 POST(serve), bodyParser.json()(readBody), res.send(respond),
+// 이 아래에 있는 것: 한계, 노드의 페이지, 요청의 한계와 다른 사이트의 POST(serve), bodyParser.json()(readBody), res.send(respond),
 // 노드의 페이지가 받는 이벤트(events).
 
 const (

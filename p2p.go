@@ -1,6 +1,6 @@
 // p2p.go는 챕터 2의 웹소켓, 메시지, 브로드캐스트, handleBlockchainResponse, mineBlock, replaceChain 부분이다.
 // 챕터와 다른 점은 README의 「챕터와 다른 점 (함수마다)」 표에 더 자세히 나온다.
-// 표시: "챕터와 다른 점:"은 챕터와 다르게 동작하는 곳이고, 그중 "(한계)"가 붙은 것은 잘못되거나 지나친 입력에만 보인다.
+// 표시: "챕터와 다른 점:"은 챕터와 다르게 동작하는 곳이고, "(한계)"가 붙은 것은 규칙을 어긴 피어나 지나친 입력에만 보인다.
 // "챕터에 없는 최적화:"는 결과가 같은 곳, "노트와 다른 점:"은 노트가 챕터와 다르거나 틀린 곳이다.
 //
 // 노트와 다른 점(오타는 여기 한 번만 적는다):
@@ -61,7 +61,7 @@ var sockets []*socket
 
 // socket은 웹소켓 하나(챕터의 ws)이다. ws.on(이름, 함수)은 핸들러를 등록하고, ws.send(메시지)는 메시지를 보낸다.
 // 챕터와 다른 점: 열린 소켓의 에러는 "error" 없이 "close"로만 온다.
-// 챕터와 다른 점: (한계) 압축하지 않고, 닫을 때 닫는 프레임을 보내지 않으며, 여러 프레임으로 나눈 메시지는 받지 않는다.
+// 챕터와 다른 점: (한계) 압축하지 않고, 여러 프레임으로 나눈 메시지는 받지 않는다 (README 표).
 type socket struct {
 	url   string // ws.url: 우리가 연결한 피어면 그 주소(200글자까지), 들어온 연결이면 ""
 	*conn        // 연결과 보낼 대기열(챕터에 없는 필드, 배너 아래). 임베딩해서 ws.addr처럼 conn의 필드를 바로 쓴다
@@ -77,7 +77,7 @@ func getSockets() []*socket { return sockets }
 // 노트와 다른 점: server.on은 연결을 "대기열"에 올리지 않고, 연결마다 부를 함수를 등록한다.
 func initP2PServer(ln net.Listener) {
 	// 챕터와 다른 점: 이 노드가 자기 자신에게 연결해 오면 거부한다.
-	// 챕터와 다른 점: (한계) 웹 페이지의 연결은 거부하고, 연결 수와 핸드셰이크 시간에 한계가 있다.
+	// 챕터와 다른 점: (한계) 연결 수, 핸드셰이크 시간, Origin 헤더에 한계가 있다 (README 표).
 	newServer(ln, func(ws *socket) { initConnection(ws) }) // new WebSocket.Server(…), server.on("connection", …)
 	// 챕터와 다른 점: 실제로 리슨하는 포트를 출력한다 (-p2p_port 0이면 운영체제가 고른 포트).
 	log.Printf("Listening websocket p2p port on: %d", portOf(ln))
@@ -98,8 +98,7 @@ func initConnection(ws *socket) {
 func initMessageHandler(ws *socket) {
 	// const message = JSON.parse(data)는 받을 때 readMessage가 했다.
 	// 챕터와 다른 점: 잘못된 메시지는 처리하지 않고 "Ignored message …"를 출력한다. 한 피어의 다섯 번째면 연결을 닫는다.
-	// 챕터와 다른 점: (한계) 챕터가 처리하는 메시지도 거부한다: JSON.stringify와 다른 형식(공백, 키 차례, 1.0), 유효할 수 없는
-	// 블록, 짝 없는 \ud800, 64 MiB나 블록 16,384개를 넘는 메시지 등 (README 표). 그런 블록이 퍼지면 Go 노드는 갈라진다.
+	// 챕터와 다른 점: (한계) JSON.stringify와 다른 형식, 너무 큰 메시지 등 챕터가 처리하는 메시지도 거부한다 (README 표).
 	ws.on("message", func(message Message) {
 		switch message.Type {
 		case QUERY_LATEST:
@@ -134,7 +133,7 @@ func closeConnection(ws *socket) {
 func connectToPeers(newPeers []string) {
 	for _, peer := range newPeers {
 		// 챕터와 다른 점: 이미 연결한 주소와 이 노드 자신에게는 연결하지 않고 "error"가 된다.
-		// 챕터와 다른 점: (한계) ws://가 아닌 주소도 "error"이다. Origin과 Node-Id 헤더를 보내고, 연결 수와 시간에 한계가 있다.
+		// 챕터와 다른 점: (한계) ws://가 아닌 주소도 "error"이고, 연결 수와 시간에 한계가 있다 (README 표).
 		ws := newWebSocket(peer) // const ws = new WebSocket(peer)
 		ws.on("open", func() { initConnection(ws) })
 		// 챕터와 다른 점: 주소와 이유도 출력하고, 열린 뒤의 에러에는 불리지 않는다.
@@ -144,7 +143,7 @@ func connectToPeers(newPeers []string) {
 
 // handleBlockchainResponse는 받은 블록들로 블록을 추가할지, 체인 전체를 요청할지, 체인을 교체할지 정한다.
 // (main.js 243–273행)
-// 챕터와 다른 점: (한계) 잘못된 메시지는 여기 오지 않는다(initMessageHandler). 챕터는 빈 배열 등에는 프로세스가 죽는다.
+// 챕터와 다른 점: (한계) 잘못된 메시지는 여기 오지 않는다 (initMessageHandler).
 func handleBlockchainResponse(message Message) {
 	receivedBlocks := message.Data // JSON.parse(message.data)는 받을 때 readMessage가 했다
 	latestBlockReceived := receivedBlocks[len(receivedBlocks)-1]
@@ -205,13 +204,12 @@ func responseLatestMsg() Message {
 // 노트와 다른 점: 서버 소켓만이 아니라 연결한 쪽도 받은 쪽도 write를 부른다.
 func write(ws *socket, message Message) {
 	// 챕터와 다른 점: 닫힌 소켓에는 보내지 않고, QUERY_ALL을 이미 보낸 피어에게 QUERY_ALL을 다시 보내지 않을 때가 있다.
-	// 챕터와 다른 점: (한계) 메시지를 제때 읽지 않는 피어는 닫고, 대기열이 모두 차면 보내지 않는다 ("Not sending to …").
+	// 챕터와 다른 점: (한계) 보낸 메시지를 제때 읽지 않는 피어는 닫는다 (README 표).
 	ws.send(message) // ws.send(JSON.stringify(message))
 }
 
 // broadcast는 연결된 모든 소켓에 write로 메시지를 보낸다. (main.js 305–309행)
-// 챕터와 다른 점: 닫히는 중인 소켓은 건너뛴다. 챕터의 ws.send는 그런 소켓에 'not opened' 예외를 던진다(메시지 핸들러
-// 안이면 프로세스가 죽고, /mineBlock 안이면 500이다).
+// 챕터와 다른 점: 닫히는 중인 소켓은 write가 건너뛴다. 챕터의 ws.send는 그런 소켓에 'not opened' 예외를 던진다.
 func broadcast(message Message) {
 	for _, s := range sockets { // sockets.forEach(function (socket) { write(socket, message); })
 		write(s, message)
@@ -245,9 +243,10 @@ func replaceChain(newBlocks []Block) {
 }
 
 // ---- 챕터에 없는 것 ----
-// 요약: ws.on은 핸들러를 등록하고, ws.send는 보낼 메시지를 소켓의 대기열에 넣는다. 소켓마다 읽는 고루틴(readPump)과 쓰는
-// 고루틴(writePump)이 하나씩 있다. 나머지는 신뢰할 수 없는 피어가 쓰게 할 수 있는 메모리, CPU, 시간에 두는 한계이다.
-// 차례: ws.on과 ws.send(on, send), 보낼 프레임(answer, stringifyChain), new WebSocket.Server(newServer), new
+// 메시지 하나의 길: 받을 때는 readPump가 프레임을 읽고, receive가 mu 밖에서 파싱한 뒤(readMessage) mu를 잠그고 "message"
+// 핸들러를 부른다. 보낼 때는 write의 ws.send가 프레임을 소켓의 대기열에 넣고(enqueue), writePump가 mu 밖에서
+// JSON.stringify 해 보낸다. 나머지는 신뢰할 수 없는 피어가 쓰게 할 수 있는 메모리, CPU, 시간에 두는 한계이다.
+// 이 아래에 있는 것: ws.on과 ws.send(on, send), 보낼 프레임(answer, stringifyChain), new WebSocket.Server(newServer), new
 // WebSocket(newWebSocket), 읽는 바이트의 한계(limitedConn, cpu), 대기열(enqueue, writePump), 받은 메시지(readPump,
 // receive), JSON.parse(readMessage, decodeBlocks), -trace.
 
@@ -492,7 +491,7 @@ func (c *limitedConn) Read(p []byte) (int, error) {
 	if c.limit > 0 && c.read >= c.limit || c.read > maxFrameBytes+bigMessage { // 핑도 센다: x/net은 핑의 길이를 제한하지 않는다
 		return 0, fmt.Errorf("more than %d bytes in a handshake or in a message with its pings", cmp.Or(c.limit, maxFrameBytes+bigMessage))
 	} else if c.read > bigMessage && !c.big {
-		// 슬롯이 날 때까지 먼저 온 차례대로 기다린다 (채널은 기다리는 쪽을 온 차례대로 깨운다). 기다리는 동안 소켓이
+		// 슬롯이 날 때까지 먼저 온 순서대로 기다린다 (채널은 기다리는 쪽을 온 순서대로 깨운다). 기다리는 동안 소켓이
 		// 닫히면 기다림도 끝난다: 기다리는 고루틴은 열린 소켓 수만큼이다. 슬롯을 얻은 메시지는 writeTimeout 안에 다
 		// 와야 한다.
 		select {
@@ -688,8 +687,8 @@ func receive(ws *socket, data []byte) {
 // 있을 수 없고, 수는 자바스크립트의 형식이며, 잘린 프레임은 JSON이 아니다. 그래서 Go가 읽은 값이 자바스크립트가 읽은
 // 값과 같다. UTF-8이 아닌 바이트만은 따로 본다: Go는 그것을 더 긴 U+FFFD로 읽어, 줄어드는 이스케이프와 길이를 맞출 수
 // 있다. type이 정수가 아니거나 data가 없거나 문자열도 null도 아니면 거부한다. RESPONSE_BLOCKCHAIN이면 data의 블록 배열도
-// 그렇게 파싱하고, 머클 루트와 해시를 미리 계산해 둔다 (decodeBlocks): 빈 배열, 구조가 틀린 블록(isValidBlockStructure와
-// withinLimits: 챕터는 addBlock이나 replaceChain에서야 거부한다), 64자리 대문자 16진수가 아닌 해시나 data와 맞지
+// 그렇게 파싱하고, 머클 루트와 해시를 미리 계산해 둔다 (decodeBlocks): 빈 배열, 구조가 틀린 블록(isValidBlockStructure:
+// 챕터는 addBlock이나 replaceChain에서야 거부한다)과 한계 밖의 블록(withinLimits: 챕터에는 없는 한계), 64자리 대문자 16진수가 아닌 해시나 data와 맞지
 // 않는 머클 루트(유효할 수 없는 블록, prepareBlocks), 16,384개가 넘는 블록이나 2^20개가 넘는 data 값, Go가 자바스크립트와 같게 읽지 못하는
 // data(canonicalJSON: 짝이 없는 \ud800, 중첩 깊이 64단계를 넘는 값)와 "toString" 키가 든 메시지는 통째로 거부한다. 모르는 type은 챕터처럼 받고
 // 넘어간다. 여러 프레임으로 나눈 메시지는 프레임마다 따로 읽어 잘못된 메시지가 된다 (readPump).
@@ -722,11 +721,11 @@ func sameAsStringify(frame []byte, typ MessageType, data *string) bool {
 // decodeBlocks는 블록 배열의 JSON 문자열(RESPONSE_BLOCKCHAIN의 data)을 json.Decoder로
 // 블록 하나씩 파싱한다. 블록마다 다시 쓴 바이트가 받은 바이트와 같아야 하고(readMessage),
 // 틀린 블록을 만나면 그 자리에서 멈춘다. 해시는 prepareBlocks가 구한다.
-// 챕터와 다른 점: 다른 형식으로 쓴 블록(공백, 다른 키 차례나 대소문자, 더 있는 키, 정수 자리에 1.0이나 1.5처럼 쓴 수)은
+// 챕터와 다른 점: 다른 형식으로 쓴 블록(공백, 다른 키 순서나 대소문자, 더 있는 키, 정수 자리에 1.0이나 1.5처럼 쓴 수)은
 // 챕터는 받지만 여기서는 메시지 전체를 거부한다. 챕터의 노드가 생성하는 블록은 늘 이 형식이지만, 규칙을 따르지 않는 피어가 만든
-// 블록을 받아 전할 때는 다른 키 차례, 더 있는 키, 1.5 같은 수를 그대로 남겨 보낸다: 그런 체인은 Go 노드와
-// 갈라진다 (README의 「남는 한계」). 빈 배열(챕터는 예외로 죽는다)과 isValidBlockStructure나 withinLimits에
-// 맞지 않는 블록도 메시지 전체를 거부한다: 챕터는 index를 비교한 뒤에야 isValidNewBlock이 거부한다.
+// 블록을 받아 전할 때는 다른 키 순서, 더 있는 키, 1.5 같은 수를 그대로 남겨 보낸다: 그런 체인은 Go 노드와
+// 갈라진다 (README의 「남는 한계」). 빈 배열(챕터는 예외로 죽는다)과, isValidBlockStructure에
+// 맞지 않거나(챕터는 index를 비교한 뒤에야 isValidNewBlock이 거부한다) withinLimits의 한계 밖인 블록도 메시지 전체를 거부한다.
 func decodeBlocks(text string) ([]Block, tally, error) {
 	dec := json.NewDecoder(strings.NewReader(text))
 	if token, err := dec.Token(); err != nil || token != json.Delim('[') || !strings.HasPrefix(text, "[") {

@@ -63,7 +63,7 @@ var sockets []*socket
 // 챕터와 다른 점: 열린 소켓의 에러는 "error" 없이 "close"로만 온다.
 // 챕터와 다른 점: (한계) 압축하지 않고, 여러 프레임으로 나눈 메시지는 받지 않는다 (README 표).
 type socket struct {
-	url   string // ws.url: 우리가 연결한 피어면 그 주소(200글자까지), 들어온 연결이면 ""
+	url   string // ws.url: 우리가 연결한 피어면 그 주소(이스케이프해 200글자까지), 들어온 연결이면 ""
 	*conn        // 연결과 보낼 대기열(챕터에 없는 필드, 배너 아래). 임베딩해서 ws.addr처럼 conn의 필드를 바로 쓴다
 }
 
@@ -416,8 +416,9 @@ func (s *socket) open(ws *websocket.Conn, raw *limitedConn, addr string) {
 // newWebSocket은 new WebSocket(peer)이다: 소켓을 만들고 연결은 고루틴이 한다. 열리면 "open", 못 열면 "error" 핸들러를
 // mu를 잠그고 부른다: 부른 쪽(connectToPeers)이 mu를 잠그고 있으므로 핸들러를 다 등록한 뒤이다.
 func newWebSocket(peer string) *socket {
-	// ws.url은 출력에만 쓰므로 200글자까지만 둔다 (피어 주소는 클라이언트가 보낸 값이다).
-	ws := newSocket("", fmt.Sprintf("%.200s", peer))
+	// ws.url은 출력에만 쓰므로, 클라이언트가 보낸 주소의 보이지 않는 문자와 ASCII가 아닌 문자는 \u처럼 이스케이프하고
+	// 200글자까지만 둔다: 그 주소가 든 로그 줄은 짧고, 터미널을 속이는 문자를 그대로 내보내지 않는다.
+	ws := newSocket("", fmt.Sprintf("%.200s", strings.Trim(fmt.Sprintf("%+q", peer), `"`)))
 	config, err := websocket.NewConfig(peer, "http://localhost/")
 	switch {
 	case err != nil:

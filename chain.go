@@ -1,6 +1,7 @@
 // chain.go는 챕터 1의 블록 구조(블록, 해시, 머클 루트, 검증, 블록 추가)이다. 챕터 2의 replaceChain은 챕터처럼
 // p2p.go 끝에 있다. Go 문법은 README의 「Go를 처음 보면」 표에, 챕터와 다른 점은 「챕터와 다른 점 (함수마다)」 표에
 // 더 자세히 나온다. 해시와 머클 루트를 구하는 npm 패키지는 배너 바로 아래(sha256Of, merkleRootOf, rootOf)에 옮겼다.
+// 챕터에 없는 최적화: 생성하거나 받은 블록의 머클 루트는 미리 구해 두고, merkleRootOf는 그 값을 꺼내 쓴다.
 // 표시: "챕터와 다른 점:"은 챕터와 다르게 동작하는 곳이고, "(한계)"가 붙은 것은 규칙을 어긴 피어나 지나친 입력에만 보인다.
 // "챕터에 없는 최적화:"는 결과가 같은 곳, "노트와 다른 점:"은 노트가 챕터와 다르거나 틀린 곳이다.
 package main
@@ -43,7 +44,7 @@ type Block struct {
 
 // Node는 핸들러를 한 번에 하나씩 실행하므로 챕터는 전역 변수를 그냥 쓴다. Go에서는 뮤텍스 mu가 이 "한 번에 하나"를
 // 대신한다. 챕터의 로직은 mu를 잠근 채 실행된다.
-// 챕터와 다른 점: 메시지와 요청은 도착한 순서가 아니라 mu를 얻은 순서대로 처리된다.
+// 챕터와 다른 점: 한 피어의 메시지는 온 순서대로 처리되지만, 피어들과 요청들 사이에서는 mu를 얻은 순서대로 처리된다.
 var (
 	mu         sync.Mutex // blockchain, sockets(p2p.go)와 배너 아래에 "mu로 보호한다"고 적은 값들을 보호한다
 	blockchain = []Block{getGenesisBlock()}
@@ -77,7 +78,6 @@ func generateNextBlock(blockData json.RawMessage) Block {
 	previousHash := calculateHashForBlock(previousBlock)
 	nextTimestamp := getCurrentTimestamp()
 
-	// 챕터에 없는 최적화: 생성할 블록과 받은 블록의 머클 루트는 미리 구해 두고, merkleRootOf는 그 값을 찾는다.
 	merkleRoot := merkleRootOf(blockData) // merkle("sha256").sync(blockData).root() || '0'.repeat(64)
 
 	newBlockHeader := BlockHeader{currentVersion, nextIndex, previousHash, nextTimestamp, merkleRoot}
@@ -293,7 +293,7 @@ func (h Hash) appendHex(b []byte) []byte {
 func (h Hash) MarshalText() ([]byte, error) { return h.appendHex(nil), nil }
 
 // UnmarshalText는 64자리 대문자 16진수 문자열만 읽는다.
-// 챕터와 다른 점: 챕터의 previousHash와 merkleRoot는 아무 문자열이나 되지만, 다른 문자열인
+// (BlockHeader에 적은 차이) 챕터의 previousHash와 merkleRoot는 아무 문자열이나 되지만, 다른 문자열인
 // 블록은 유효할 수 없다 (해시와 비교하므로). 여기서는 그 블록을 파싱할 때 거부한다.
 func (h *Hash) UnmarshalText(text []byte) error {
 	if _, err := hex.Decode(h[:], text[:min(len(text), 64)]); err != nil || len(text) != 64 || bytes.ContainsAny(text, "abcdef") {

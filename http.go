@@ -33,7 +33,8 @@ import (
 // 챕터와 다른 점: (한계) 다른 사이트의 웹 페이지가 보낸 POST는 403이고, 요청의 수와 크기, 시간에 한계가 있다 (README 표).
 func initHttpServer(ln net.Listener) {
 	app := http.NewServeMux() // const app = express()
-	// 챕터와 다른 점: (한계) 본문은 /mineBlock과 /addPeers에서만 읽으므로(readBody), 잘못된 JSON 본문에도 다른 경로는 평소대로 답한다.
+	// 챕터와 다른 점: 본문은 /mineBlock과 /addPeers에서만 읽으므로(readBody), 잘못된 JSON 본문에도 다른 경로는 400 대신
+	// 평소대로 답한다.
 
 	// GET /blocks: 블록체인 전체
 	app.HandleFunc("GET /blocks", func(res http.ResponseWriter, req *http.Request) {
@@ -50,6 +51,7 @@ func initHttpServer(ln net.Listener) {
 		var data json.RawMessage
 		// 챕터와 다른 점: 배열이 아닌 data는 400이다(챕터는 500). 잘못된 본문에는 HTML 대신 JSON으로 답한다.
 		// 챕터와 다른 점: (한계) 1e400, 짝 없는 \ud800, 64단계보다 깊은 값, "toString" 키 등은 400, utf-8이 아닌 charset은 415이다.
+		// application/json이 아닌 본문이면 챕터처럼 빈 블록을 생성하지만, 응답한 뒤 연결을 닫는다.
 		if !readBody(res, req, "data", &data) { // const data = req.body.data || []
 			return
 		}
@@ -229,7 +231,7 @@ func respond(w http.ResponseWriter, status int, contentType string, body []byte)
 }
 
 // sendError는 {"error":"…"}로 응답한다.
-// 챕터와 다른 점: 잘못된 본문에 Express는 HTML 에러 페이지를 보낸다. 여기서는 이유를 담은 JSON 한 줄이다.
+// (/mineBlock에 적은 차이) 잘못된 본문에 Express는 HTML 에러 페이지를 보낸다. 여기서는 이유를 담은 JSON 한 줄이다.
 func sendError(w http.ResponseWriter, status int, msg string) {
 	respond(w, status, "application/json", stringify(map[string]string{"error": msg}))
 }

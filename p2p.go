@@ -7,9 +7,7 @@
 //   - 노트 코드의 listeing, intiMessageHandler, MassgeType, Receied, responselaatestMsg, we got:, connection failed는
 //     챕터에서 Listening, initMessageHandler, MessageType, Received, responseLatestMsg, We got:, Connection failed이다.
 //   - 노트의 "on:"과 "we got:" 뒤에는 챕터에 있는 공백이 없다.
-//   - 노트의 ==는 챕터에서 ===이다. 정직한 노드의 메시지라면 결과는 같다.
-//   - 노트 설명의 "자산의"는 "자신의"이고, 노트 코드 주석의 "갖오는", "갱신해야하나든", "없는드"는 "가져오는",
-//     "갱신해야 한다는", "없다는"이다.
+//   - 노트의 ==는 챕터에서 ===이다. 정직한 노드의 메시지라면 결과는 같다. (노트의 한글 맞춤법은 README에 적었다.)
 package main
 
 import (
@@ -76,8 +74,8 @@ func getSockets() []*socket { return sockets }
 // (main.js 192–196행)
 // 노트와 다른 점: server.on은 연결을 "대기열"에 올리지 않고, 연결마다 부를 함수를 등록한다.
 func initP2PServer(ln net.Listener) {
-	// 챕터와 다른 점: 이 노드가 자기 자신에게 연결해 오면 거부한다.
-	// 챕터와 다른 점: (한계) 연결 수, 핸드셰이크 시간, Origin 헤더에 한계가 있다 (README 표).
+	// 챕터와 다른 점: 이 노드 자신의 연결과, 브라우저(웹 페이지)처럼 http://localhost/가 아닌 Origin을 보낸 연결은 403이다.
+	// 챕터와 다른 점: (한계) 연결 수와 핸드셰이크 시간에 한계가 있다 (README 표).
 	newServer(ln, func(ws *socket) { initConnection(ws) }) // new WebSocket.Server(…), server.on("connection", …)
 	// 챕터와 다른 점: 실제로 리슨하는 포트를 출력한다 (-p2p_port 0이면 운영체제가 고른 포트).
 	log.Printf("Listening websocket p2p port on: %d", portOf(ln))
@@ -98,7 +96,10 @@ func initConnection(ws *socket) {
 func initMessageHandler(ws *socket) {
 	// const message = JSON.parse(data)는 받을 때 readMessage가 했다.
 	// 챕터와 다른 점: 잘못된 메시지는 처리하지 않고 "Ignored message …"를 출력한다. 한 피어의 다섯 번째면 연결을 닫는다.
-	// 챕터와 다른 점: (한계) JSON.stringify와 다른 형식, 너무 큰 메시지 등 챕터가 처리하는 메시지도 거부한다 (README 표).
+	// 손으로 보낸 메시지도 JSON.stringify가 쓰는 형식(공백 없이, 챕터의 키 순서)이어야 한다. 그래서 규칙을 어긴 피어가 만든
+	// 다른 형식의 블록이 자바스크립트 노드들 사이에 퍼지면 Go 노드는 갈라진다. 닫히는 중인 소켓에 온 메시지도 처리하지 않는다.
+	// 챕터와 다른 점: (한계) 유효할 수 없는 블록과 너무 큰 메시지도 거부하고, 16 KiB가 넘는 메시지는 노드 전체에서 둘씩만
+	// 읽는다 (README 표).
 	ws.on("message", func(message Message) {
 		switch message.Type {
 		case QUERY_LATEST:
@@ -132,11 +133,12 @@ func closeConnection(ws *socket) {
 // 노트와 다른 점: peer는 포트 번호가 아니라 ws://… 주소이고, 소켓을 sockets에 넣는 것은 열린 뒤의 initConnection이다.
 func connectToPeers(newPeers []string) {
 	for _, peer := range newPeers {
-		// 챕터와 다른 점: 이미 연결한 주소와 이 노드 자신에게는 연결하지 않고 "error"가 된다.
-		// 챕터와 다른 점: (한계) ws://가 아닌 주소도 "error"이고, 연결 수와 시간에 한계가 있다 (README 표).
+		// 챕터와 다른 점: 이미 연결한 주소, 이 노드 자신, ws://가 아닌 주소(wss:// 등)에는 연결하지 않고 "error"가 된다.
+		// 연결할 때 Origin과 Node-Id 헤더를 보낸다.
+		// 챕터와 다른 점: (한계) 연결 수와 시간에 한계가 있다 (README 표).
 		ws := newWebSocket(peer) // const ws = new WebSocket(peer)
 		ws.on("open", func() { initConnection(ws) })
-		// 챕터와 다른 점: 주소와 이유도 출력하고, 열린 뒤의 에러에는 불리지 않는다.
+		// 챕터와 다른 점: 주소(이스케이프해 200글자까지)와 이유도 출력하고, 열린 뒤의 에러에는 불리지 않는다.
 		ws.on("error", func() { log.Printf("Connection failed: %q: %s", ws.url, ws.reason()) })
 	}
 }
@@ -145,7 +147,8 @@ func connectToPeers(newPeers []string) {
 // (main.js 243–273행)
 // 챕터와 다른 점: (한계) 잘못된 메시지는 여기 오지 않는다 (initMessageHandler).
 func handleBlockchainResponse(message Message) {
-	receivedBlocks := message.Data // JSON.parse(message.data)는 받을 때 readMessage가 했다
+	// message.data는 "[{\"header\":…}]" 같은 문자열이고, 받을 때 readMessage가 블록 배열로 파싱해 두었다.
+	receivedBlocks := message.Data // JSON.parse(message.data)
 	latestBlockReceived := receivedBlocks[len(receivedBlocks)-1]
 	latestBlockHeld := getLatestBlock()
 
@@ -170,6 +173,7 @@ func handleBlockchainResponse(message Message) {
 			// 체인을 교체한다. (챕터: Replace chain.)
 			// 노트와 다른 점: 노트는 "블록체인 길이가 내가 가진 길이보다 길고"라고 했지만, 이 분기는 내 체인의 길이와 비교하지 않는다.
 			// 블록을 여럿 받았을 때로, 대개 QUERY_ALL의 응답이다. 받은 마지막 index가 더 큰지는 바깥 if가 이미 확인했다.
+			// 또 노트는 바로 바꾼다고 했지만, replaceChain은 받은 체인이 유효하고 더 길 때만 바꾼다.
 			log.Println("Received blockchain is longer than current blockchain")
 			replaceChain(receivedBlocks)
 		}
@@ -184,7 +188,7 @@ func handleBlockchainResponse(message Message) {
 // queryAllMsg는 상대의 블록체인 전체를 달라는 요청이다. (main.js 275–280행)
 func queryAllMsg() Message { return Message{Type: QUERY_ALL, Data: nil} }
 
-// queryChainLengthMsg는 상대의 최신 블록을 달라는 요청이다. 그 index가 체인 길이 − 1이라 붙은 이름으로 보인다.
+// queryChainLengthMsg는 상대의 최신 블록을 달라는 요청이다. 이름과 달리 길이가 아니라 최신 블록을 묻는다.
 // (main.js 282–287행)
 func queryChainLengthMsg() Message { return Message{Type: QUERY_LATEST, Data: nil} }
 
@@ -204,7 +208,8 @@ func responseLatestMsg() Message {
 // 노트와 다른 점: 서버 소켓만이 아니라 연결한 쪽도 받은 쪽도 write를 부른다.
 func write(ws *socket, message Message) {
 	// 챕터와 다른 점: 닫힌 소켓에는 보내지 않고, QUERY_ALL을 이미 보낸 피어에게 QUERY_ALL을 다시 보내지 않을 때가 있다.
-	// 챕터와 다른 점: (한계) 보낸 메시지를 제때 읽지 않는 피어는 닫는다 (README 표).
+	// 챕터와 다른 점: (한계) 보낸 메시지를 제때 읽지 않는 피어는 닫고, 대기열이 모두 차면 "Not sending to …"를 출력하고
+	// 보내지 않는다 (README 표).
 	ws.send(message) // ws.send(JSON.stringify(message))
 }
 
@@ -244,8 +249,8 @@ func replaceChain(newBlocks []Block) {
 
 // ---- 챕터에 없는 것 ----
 // 메시지 하나의 길: 받을 때는 readPump가 프레임을 읽고, receive가 mu 밖에서 파싱한 뒤(readMessage) mu를 잠그고 "message"
-// 핸들러를 부른다. 보낼 때는 write의 ws.send가 프레임을 소켓의 대기열에 넣고(enqueue), writePump가 mu 밖에서
-// JSON.stringify 해 보낸다. 나머지는 신뢰할 수 없는 피어가 쓰게 할 수 있는 메모리, CPU, 시간에 두는 한계이다.
+// 핸들러를 부른다. 보낼 때는 write의 ws.send가 프레임을 소켓의 대기열에 넣고(enqueue), writePump가 보낸다.
+// 블록을 담은 응답의 JSON.stringify는 writePump가 mu 밖에서 한다 (data가 null인 요청은 작아서 바로 쓴다). 나머지는 신뢰할 수 없는 피어가 쓰게 할 수 있는 메모리, CPU, 시간에 두는 한계이다.
 // 이 아래에 있는 것: ws.on과 ws.send(on, send), 보낼 프레임(answer, stringifyChain), new WebSocket.Server(newServer), new
 // WebSocket(newWebSocket), 읽는 바이트의 한계(limitedConn, cpu), 대기열(enqueue, writePump), 받은 메시지(readPump,
 // receive), JSON.parse(readMessage, decodeBlocks), -trace.
@@ -291,8 +296,8 @@ func (ws *socket) on(event string, handler any) {
 	}
 }
 
-// send는 ws.send(JSON.stringify(message))이다: 메시지의 프레임을 소켓의 대기열에 넣기만 하고 돌아온다. JSON.stringify와
-// 보내는 일은 그 소켓의 writePump가 mu 밖에서 하고, 체인의 한 버전에 대한 응답은 모든 소켓이 한 번 쓴 바이트를 나눠
+// send는 ws.send(JSON.stringify(message))이다: 메시지의 프레임을 소켓의 대기열에 넣기만 하고 돌아온다. 응답의 JSON.stringify와
+// 보내는 일은 그 소켓의 writePump가 mu 밖에서 하고(요청은 작아서 바로 쓴다), 체인의 한 버전에 대한 응답은 모든 소켓이 한 번 쓴 바이트를 나눠
 // 보낸다. 닫힌 소켓에 보내는 것은 버리고, 1024개가 밀린 소켓은 느린 피어로 보고 닫는다. 모든 대기열의 서로 다른
 // 프레임이 128 MiB를 넘게 되면 가장 많이 밀린 소켓부터 닫고, 그래도 공간이 없으면 보내지 않는다 (enqueue). QUERY_ALL을
 // 보낸 피어에게는 그 피어가 내 마지막 블록보다 index가 크고 거기 이어지지 않는 블록 하나를 알릴 때까지(receive) 다시 보내지 않는다. mu를
@@ -722,7 +727,7 @@ func sameAsStringify(frame []byte, typ MessageType, data *string) bool {
 // decodeBlocks는 블록 배열의 JSON 문자열(RESPONSE_BLOCKCHAIN의 data)을 json.Decoder로
 // 블록 하나씩 파싱한다. 블록마다 다시 쓴 바이트가 받은 바이트와 같아야 하고(readMessage),
 // 틀린 블록을 만나면 그 자리에서 멈춘다. 해시는 prepareBlocks가 구한다.
-// 챕터와 다른 점: 다른 형식으로 쓴 블록(공백, 다른 키 순서나 대소문자, 더 있는 키, 정수 자리에 1.0이나 1.5처럼 쓴 수)은
+// (initMessageHandler에 적은 차이) 다른 형식으로 쓴 블록(공백, 다른 키 순서나 대소문자, 더 있는 키, 정수 자리에 1.0이나 1.5처럼 쓴 수)은
 // 챕터는 받지만 여기서는 메시지 전체를 거부한다. 챕터의 노드가 생성하는 블록은 늘 이 형식이지만, 규칙을 따르지 않는 피어가 만든
 // 블록을 받아 전할 때는 다른 키 순서, 더 있는 키, 1.5 같은 수를 그대로 남겨 보낸다: 그런 체인은 Go 노드와
 // 갈라진다 (README의 「남는 한계」). 빈 배열(챕터는 예외로 죽는다)과, isValidBlockStructure에

@@ -28,9 +28,10 @@ import (
 // initHttpServer는 ln(main이 미리 연 포트)에서 HTTP API를 연다. 체인과 소켓을 다루는 부분만 mu를 잠근다.
 // (main.js 154–190행)
 // 챕터와 다른 점: 노드의 페이지(GET /)와 그 페이지가 보는 GET /events가 더 있다.
-// 챕터와 다른 점: 경로는 대소문자와 끝의 /까지 같아야 하고(/mineblock, /blocks/는 404), 다른 메서드는 405이다.
-// 챕터와 다른 점: IP 주소나 localhost가 아닌 호스트 이름으로 온 요청은 421이다. ETag가 없어 다시 받아도 304가 아니라 200이다.
-// 챕터와 다른 점: (한계) 다른 사이트의 웹 페이지가 보낸 POST는 403이고, 요청의 수와 크기, 시간에 한계가 있다 (README 표).
+// 챕터와 다른 점: 경로는 글자 그대로 같아야 한다(/mineblock은 404). 다른 메서드는 405이고, 404와 405의 본문은 텍스트이다.
+// 챕터와 다른 점: localhost가 아닌 호스트 이름으로 온 요청은 421이고, ETag가 없어 조건부 요청에도 304 없이 200이다.
+// 챕터와 다른 점: (한계) 다른 사이트의 POST는 403, //blocks는 307이고, OPTIONS 응답이 없으며, 요청의 수, 크기, 시간에 한계가
+// 있다 (README 표).
 func initHttpServer(ln net.Listener) {
 	app := http.NewServeMux() // const app = express()
 	// 챕터와 다른 점: 본문은 /mineBlock과 /addPeers에서만 읽으므로(readBody), 잘못된 JSON 본문에도 다른 경로는 400 대신
@@ -50,15 +51,14 @@ func initHttpServer(ln net.Listener) {
 	app.HandleFunc("POST /mineBlock", func(res http.ResponseWriter, req *http.Request) {
 		var data json.RawMessage
 		// 챕터와 다른 점: 배열이 아닌 data는 400이다(챕터는 500). 잘못된 본문에는 HTML 대신 JSON으로 답한다.
-		// 챕터와 다른 점: (한계) 1e400, 짝 없는 \ud800, 64단계보다 깊은 값, "toString" 키 등은 400, utf-8이 아닌 charset은 415이다.
-		// application/json이 아닌 본문이면 챕터처럼 빈 블록을 생성하지만, 응답한 뒤 연결을 닫는다.
+		// 챕터와 다른 점: (한계) 1e400, 짝 없는 \ud800, 64단계보다 깊은 값, "toString" 키 등도 400이고, application/json이
+		// 아닌 본문이면 챕터처럼 빈 블록을 생성하지만 응답한 뒤 연결을 닫는다 (README 표).
 		if !readBody(res, req, "data", &data) { // const data = req.body.data || []
 			return
 		}
 		mu.Lock()
 		newBlock := mineBlock(data)
 		mu.Unlock()
-		// 챕터와 다른 점: 체인이 가득 차 addBlock이 거부해도 400이다.
 		if newBlock == nil { // newBlock === null
 			respond(res, http.StatusBadRequest, "text/html", []byte("Bad Request")) // res.status(400).send('Bad Request')
 			return

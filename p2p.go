@@ -1,7 +1,6 @@
 // p2p.go는 챕터 2의 웹소켓, 메시지, 브로드캐스트, handleBlockchainResponse, mineBlock, replaceChain 부분이다.
 // 챕터와 다른 점은 README의 「챕터와 다른 점 (함수마다)」 표에 더 자세히 나온다.
-// 표시: "챕터와 다른 점:"은 챕터와 다르게 동작하는 곳이고, "(한계)"가 붙은 것은 규칙을 어긴 피어나 지나친 입력에만 보인다.
-// "챕터에 없는 최적화:"는 결과가 같은 곳, "노트와 다른 점:"은 노트가 챕터와 다르거나 틀린 곳이다.
+// 주석의 표시("챕터와 다른 점:", "(한계)", "챕터에 없는 최적화:", "노트와 다른 점:")는 chain.go의 머리말에 적었다.
 //
 // 노트와 다른 점(오타는 여기 한 번만 적는다):
 //   - 노트 코드의 listeing, intiMessageHandler, MassgeType, Receied, responselaatestMsg, we got:, connection failed는
@@ -95,11 +94,11 @@ func initConnection(ws *socket) {
 // 노트와 다른 점: ws.on은 소켓을 "메세지 대기열"에 올리지 않고, 메시지마다 부를 함수를 등록한다.
 func initMessageHandler(ws *socket) {
 	// const message = JSON.parse(data)는 받을 때 readMessage가 했다.
-	// 챕터와 다른 점: 잘못된 메시지는 처리하지 않고 "Ignored message …"를 출력한다. 한 피어의 다섯 번째면 연결을 닫는다.
-	// 손으로 보낸 메시지도 JSON.stringify가 쓰는 형식(공백 없이, 챕터의 키 순서)이어야 한다. 그래서 규칙을 어긴 피어가 만든
-	// 다른 형식의 블록이 자바스크립트 노드들 사이에 퍼지면 Go 노드는 갈라진다. 닫히는 중인 소켓에 온 메시지도 처리하지 않는다.
-	// 챕터와 다른 점: (한계) 유효할 수 없는 블록과 너무 큰 메시지도 거부하고, 16 KiB가 넘는 메시지는 노드 전체에서 둘씩만
-	// 읽는다 (README 표).
+	// 챕터와 다른 점: JSON.stringify가 쓰는 형식(공백 없이, 챕터의 키 순서)이 아닌 메시지 등 잘못된 메시지는 처리하지 않고
+	// "Ignored message …"를 출력하며, 한 피어의 다섯 번째면 연결을 닫는다. 손으로 보낸 메시지도 그렇다.
+	// 챕터와 다른 점: 자바스크립트 노드가 생성한 블록이라도 data에 짝 없는 \ud800이나 64단계보다 깊은 값이 있으면
+	// 거부해, 그 체인과 갈라진다.
+	// 챕터와 다른 점: (한계) 유효할 수 없는 블록, 너무 큰 메시지 등도 처리하지 않는다 (README 표).
 	ws.on("message", func(message Message) {
 		switch message.Type {
 		case QUERY_LATEST:
@@ -121,7 +120,7 @@ func initErrorHandler(ws *socket) {
 
 // closeConnection은 닫힌 소켓을 sockets에서 뺀다. (main.js 228–231행)
 func closeConnection(ws *socket) {
-	// 챕터와 다른 점: 닫힌 이유도 출력하고, 들어온 연결이면 ws.url(undefined) 대신 상대의 주소를 출력한다.
+	// 챕터와 다른 점: 닫힌 이유도 출력하고, 들어온 연결이면 ws.url(undefined) 대신 상대의 주소(ws.addr)를 출력한다.
 	log.Printf("Connection failed to peer: %s (%s)", cmp.Or(ws.url, ws.addr), ws.reason())
 	// 챕터와 다른 점: 그 소켓만 뺀다. 챕터는 두 번 불리면 splice(-1, 1)이 다른 소켓을 뺀다.
 	if i := slices.Index(sockets, ws); i >= 0 { // sockets.indexOf(ws)
@@ -133,8 +132,8 @@ func closeConnection(ws *socket) {
 // 노트와 다른 점: peer는 포트 번호가 아니라 ws://… 주소이고, 소켓을 sockets에 넣는 것은 열린 뒤의 initConnection이다.
 func connectToPeers(newPeers []string) {
 	for _, peer := range newPeers {
-		// 챕터와 다른 점: 이미 연결한 주소, 이 노드 자신, ws://가 아닌 주소(wss:// 등)에는 연결하지 않고 "error"가 된다.
-		// 연결할 때 Origin과 Node-Id 헤더를 보낸다.
+		// 챕터와 다른 점: 이 노드가 이미 연결한 주소(글자가 같은 주소)와 ws://가 아닌 주소(wss:// 등)는 "error"가 된다.
+		// 연결할 때 Origin과 Node-Id 헤더를 보내므로, 이 노드 자신에게 연결하면 받는 쪽이 403으로 거부해 "error"가 된다.
 		// 챕터와 다른 점: (한계) 연결 수와 시간에 한계가 있다 (README 표).
 		ws := newWebSocket(peer) // const ws = new WebSocket(peer)
 		ws.on("open", func() { initConnection(ws) })
@@ -166,8 +165,9 @@ func handleBlockchainResponse(message Message) {
 			// 노트와 다른 점: "블록의 오류"가 아니라, 둘 이상 뒤처졌거나 다른 포크에 있어서 이어지지 않는 블록 하나를 받았을
 			// 때이다(새 블록의 알림이나 연결 직후 QUERY_LATEST의 응답). 놓친 곳을 찾지 않고 체인 전체를 요청한다.
 			log.Println("We have to query the chain from our peer")
-			// 챕터와 다른 점: 이미 QUERY_ALL을 보낸 피어에게는, 그 피어가 내 체인에 이어지지 않는 새 블록을 다시 알려 올 때까지
-			// 또 보내지 않는다. 피어 하나가 이웃들에게 체인 전체를 거듭 보내게 하지 못하도록.
+			// 챕터와 다른 점: 이미 QUERY_ALL을 보낸 피어에게는, 그 피어가 이 분기로 오는 블록 하나(내 마지막 블록보다 index가
+			// 크고 거기에 이어지지 않는 블록)를 알려 올 때까지 또 보내지 않는다. 피어 하나가 이웃들에게 체인 전체를 거듭 보내게
+			// 하지 못하도록.
 			broadcast(queryAllMsg())
 		} else {
 			// 체인을 교체한다. (챕터: Replace chain.)
@@ -207,9 +207,8 @@ func responseLatestMsg() Message {
 // write는 메시지를 그 소켓으로 보낸다. 챕터의 ws.send처럼 기다리지 않고 소켓의 대기열에 넣은 뒤 돌아온다. (main.js 303행)
 // 노트와 다른 점: 서버 소켓만이 아니라 연결한 쪽도 받은 쪽도 write를 부른다.
 func write(ws *socket, message Message) {
-	// 챕터와 다른 점: 닫힌 소켓에는 보내지 않고, QUERY_ALL을 이미 보낸 피어에게 QUERY_ALL을 다시 보내지 않을 때가 있다.
-	// 챕터와 다른 점: (한계) 보낸 메시지를 제때 읽지 않는 피어는 닫고, 대기열이 모두 차면 "Not sending to …"를 출력하고
-	// 보내지 않는다 (README 표).
+	// 챕터와 다른 점: 닫힌 소켓에는 보내지 않고, 이미 QUERY_ALL을 보낸 피어에게는 또 보내지 않을 때가 있다.
+	// 챕터와 다른 점: (한계) 제때 읽지 않는 피어는 닫고, 대기열이 모두 차면 "Not sending to …"를 출력한다 (README 표).
 	ws.send(message) // ws.send(JSON.stringify(message))
 }
 

@@ -277,8 +277,9 @@ var (
 	dialed         = map[string]*socket{} // 연결했거나 연결하는 중인 피어 주소(ws.url)와 그 소켓 (mu로 보호한다)
 )
 
-// on은 ws.on(event, handler)이다: Node처럼 handler를 그 이벤트의 핸들러들에 더한다. "message" 면 읽는 고루틴(readPump)을 띄우고,
-// "close" 면 소켓이 닫힌 뒤에 부를 함수를 등록한다 (context.AfterFunc). 핸들러는 늘 mu를 잠근 채로 불린다. on도 mu를 잠근 채로 불러야 한다.
+// on은 ws.on(event, handler)이다. Node처럼 handler를 그 이벤트의 핸들러 목록에 더한다. "message"이면 메시지를 읽는
+// 고루틴(readPump)을 띄우고, "close"이면 소켓이 닫힌 뒤에 handler를 부르게 한다(context.AfterFunc). 핸들러는 늘 mu를 잠근
+// 채로 불린다. on도 mu를 잠근 채로 불러야 한다.
 func (ws *socket) on(event string, handler any) {
 	ws.handlers[event] = append(ws.handlers[event], handler)
 	if event == "message" && ws.link != nil {
@@ -295,12 +296,12 @@ func (ws *socket) on(event string, handler any) {
 	}
 }
 
-// send는 ws.send(JSON.stringify(message))이다: 메시지의 프레임을 소켓의 대기열에 넣기만 하고 돌아온다. 응답의 JSON.stringify와
-// 보내는 일은 그 소켓의 writePump가 mu 밖에서 하고(요청은 작아서 바로 쓴다), 체인의 한 버전에 대한 응답은 모든 소켓이 한 번 쓴 바이트를 나눠
-// 보낸다. 닫힌 소켓에 보내는 것은 버리고, 1024개가 밀린 소켓은 느린 피어로 보고 닫는다. 모든 대기열의 서로 다른
-// 프레임이 128 MiB를 넘게 되면 가장 많이 밀린 소켓부터 닫고, 그래도 공간이 없으면 보내지 않는다 (enqueue). QUERY_ALL을
-// 보낸 피어에게는 그 피어가 내 마지막 블록보다 index가 크고 거기 이어지지 않는 블록 하나를 알릴 때까지(receive) 다시 보내지 않는다. mu를
-// 잠근 채로 불러야 한다.
+// send는 ws.send(JSON.stringify(message))이다. 메시지를 보낼 프레임으로 만들어 소켓의 대기열에 넣고(enqueue) 곧 돌아온다.
+// 프레임을 실제로 쓰는 일은 그 소켓의 writePump가 mu 밖에서 한다. 응답의 JSON.stringify도 그때 하고, 같은 체인에 대한
+// 응답은 모든 소켓이 한 번 만든 바이트를 나눠 쓴다(answer). 요청은 작아서 바로 만든다.
+// 챕터에 없는 규칙: 이미 QUERY_ALL을 보낸 피어에게는, 그 피어가 내 마지막 블록보다 index가 크고 거기에 이어지지 않는
+// 블록 하나를 알려 올 때까지(receive) QUERY_ALL을 다시 보내지 않는다. 대기열의 한계는 enqueue에 있다. mu를 잠근 채로
+// 불러야 한다.
 func (ws *socket) send(message Message) {
 	if !ws.askedAll || message.Type != QUERY_ALL {
 		queued := enqueue(ws, frameOf(message))

@@ -42,9 +42,10 @@ type Block struct {
 	Data   json.RawMessage `json:"data"` // JSON.stringify가 쓴 [값,값,…] 그대로. 챕터와 다른 점: (한계) 배열만, 1 MiB까지
 }
 
-// Node는 핸들러를 한 번에 하나씩 실행하므로 챕터는 전역 변수를 그냥 쓴다. Go에서는 뮤텍스 mu가 이 "한 번에 하나"를
+// Node.js는 핸들러를 한 번에 하나씩 실행하므로 챕터는 전역 변수를 그냥 쓴다. Go에서는 뮤텍스 mu가 이 "한 번에 하나"를
 // 대신한다. 챕터의 로직은 mu를 잠근 채 실행된다.
 // 챕터와 다른 점: 한 피어의 메시지는 온 순서대로 처리되지만, 피어들과 요청들 사이에서는 mu를 얻은 순서대로 처리된다.
+// mu를 잠그기 전에 파싱하므로, 먼저 온 큰 메시지가 뒤에 온 작은 메시지보다 늦게 처리될 수 있다.
 var (
 	mu         sync.Mutex // blockchain, sockets(p2p.go)와 배너 아래에 "mu로 보호한다"고 적은 값들을 보호한다
 	blockchain = []Block{getGenesisBlock()}
@@ -134,7 +135,8 @@ func isValidNewBlock(newBlock Block, previousBlock Block) bool {
 		return false
 	} else if (string(newBlock.Data) != "[]" && merkleRootOf(newBlock.Data) != newBlock.Header.MerkleRoot) || // data.length !== 0 (data는 JSON.stringify의 형식이다)
 		(string(newBlock.Data) == "[]" && (Hash{}) != newBlock.Header.MerkleRoot) { // '0'.repeat(64): 빈 data의 머클 루트
-		// 챕터와 다른 점: 받은 블록은 받을 때 머클 루트를 검사하고 생성한 블록은 늘 맞으므로 이 줄은 출력되지 않는다.
+		// 챕터와 다른 점: 이 줄은 출력되지 않는다. 생성한 블록은 늘 맞고, 받은 블록은 받을 때 머클 루트를 검사한다(앞 블록에
+		// 이어지지 않는 블록은 검사하지 않지만, 그런 블록은 index나 previousHash에서 먼저 걸린다).
 		log.Println("Invalid merkleRoot")
 		return false
 	}

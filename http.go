@@ -51,8 +51,8 @@ func initHttpServer(ln net.Listener) {
 	app.HandleFunc("POST /mineBlock", func(res http.ResponseWriter, req *http.Request) {
 		var data json.RawMessage
 		// 챕터와 다른 점: 배열이 아닌 data는 400이다(챕터는 500). 잘못된 본문에는 HTML 대신 JSON으로 답한다.
-		// 챕터와 다른 점: (한계) 1e400, 짝 없는 \ud800, 64단계보다 깊은 값, "toString" 키 등도 400이고, application/json이
-		// 아닌 본문이면 챕터처럼 빈 블록을 생성하지만 응답한 뒤 연결을 닫는다 (README 표).
+		// 챕터와 다른 점: application/json이 아닌 본문이면 챕터처럼 빈 블록을 생성하지만, 응답한 뒤 연결을 닫는다.
+		// 챕터와 다른 점: (한계) 1e400, 짝 없는 \ud800, 64단계보다 깊은 값, "toString" 키 등도 400이다 (README 표).
 		if !readBody(res, req, "data", &data) { // const data = req.body.data || []
 			return
 		}

@@ -37,7 +37,7 @@ func main() {
 	if err != nil {
 		log.Fatalf("%v (choose other ports with -http_port and -p2p_port, or HTTP_PORT and P2P_PORT)", err)
 	}
-	// Node는 스크립트를 끝까지 실행한 뒤에야 콜백을 처리한다. 그래서 main이 mu를 잠근 동안 들어온 연결, 메시지,
+	// Node.js는 스크립트를 끝까지 실행한 뒤에야 콜백을 처리한다. 그래서 main이 mu를 잠근 동안 들어온 연결, 메시지,
 	// 요청은 mu를 푼 뒤에 처리된다.
 	mu.Lock()
 	initHttpServer(httpListener) // initHttpServer();

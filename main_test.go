@@ -346,9 +346,9 @@ func TestConnectToPeers(t *testing.T) {
 			`Connection failed: "http://127.0.0.1:1": want an address like ws://host:port`},
 		{"챕터와 다른 점: an address given twice is connected once", []string{other.p2p, other.p2p}, 1, `Connection failed: "` + other.p2p + `": skipped`},
 		{"챕터와 다른 점: an address with a newline stays on one line, escaped and cut at 200 characters", []string{"ws://x\n" + strings.Repeat("y", 999)}, 0,
-			`Connection failed: "ws://x\\n` + strings.Repeat("y", 192) + `": `},
+			`Connection failed: "ws://x\n` + strings.Repeat("y", 192) + `": `},
 		{"챕터와 다른 점: invisible characters in an address are escaped (ws.url, which closeConnection prints too)", []string{"ws://127.0.0.1:1/\u202e\u0085"}, 0,
-			`Connection failed: "ws://127.0.0.1:1/\\u202e\\u0085": dial tcp`},
+			`Connection failed: "ws://127.0.0.1:1/\u202e\u0085": dial tcp`},
 	} {
 		closeAllSockets(t)
 		waitFor(t, "the other node to drop the last row's socket", func() bool { return len(other.peers()) == 0 })

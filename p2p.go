@@ -95,7 +95,7 @@ func initConnection(ws *socket) {
 func initMessageHandler(ws *socket) {
 	// const message = JSON.parse(data)는 받을 때 readMessage가 했다.
 	// 챕터와 다른 점: JSON.stringify가 쓰는 형식(공백 없이, 챕터의 키 순서)이 아닌 메시지 등 잘못된 메시지는 처리하지 않고
-	// "Ignored message …"를 출력하며, 한 피어의 다섯 번째면 연결을 닫는다. 손으로 보낸 메시지도 그렇다.
+	// "Ignored message …"를 출력하며, 한 피어에게서 잘못된 메시지를 다섯 번 받으면 연결을 닫는다. 손으로 보낸 메시지도 그렇다.
 	// 챕터와 다른 점: 자바스크립트 노드가 생성한 블록이라도 data에 짝 없는 \ud800이나 64단계보다 깊은 값이 있으면
 	// 거부해, 그 체인과 갈라진다.
 	// 챕터와 다른 점: (한계) 유효할 수 없는 블록, 너무 큰 메시지 등도 처리하지 않는다 (README 표).
@@ -138,7 +138,7 @@ func connectToPeers(newPeers []string) {
 		ws := newWebSocket(peer) // const ws = new WebSocket(peer)
 		ws.on("open", func() { initConnection(ws) })
 		// 챕터와 다른 점: 주소(이스케이프해 200글자까지)와 이유도 출력하고, 열린 뒤의 에러에는 불리지 않는다.
-		ws.on("error", func() { log.Printf("Connection failed: %q: %s", ws.url, ws.reason()) })
+		ws.on("error", func() { log.Printf("Connection failed: \"%s\": %s", ws.url, ws.reason()) })
 	}
 }
 
@@ -155,6 +155,7 @@ func handleBlockchainResponse(message Message) {
 		log.Printf("Blockchain possibly behind. We got: %d,  Peer got: %d", latestBlockHeld.Header.Index, latestBlockReceived.Header.Index)
 		if calculateHashForBlock(latestBlockHeld) == latestBlockReceived.Header.PreviousHash {
 			// 받은 블록이 내 원장의 최신 블록을 가리킨다. (챕터: A received block refers the latest block of my ledger.)
+			// 노트와 다른 점: 새 블록 하나만이 아니라, 마지막 블록이 내 최신 블록에 이어지는 여러 블록을 받아도 이 분기이다.
 			log.Println("We can append the received block to our chain")
 			if addBlock(latestBlockReceived) {
 				// 노트와 다른 점: 피어들에게 넣으라고 "요청"하는 것이 아니라 새 블록을 알린다. 넣을지는 받은 피어가 정한다.
@@ -167,13 +168,13 @@ func handleBlockchainResponse(message Message) {
 			log.Println("We have to query the chain from our peer")
 			// 챕터와 다른 점: 이미 QUERY_ALL을 보낸 피어에게는, 그 피어가 이 분기로 오는 블록 하나(내 마지막 블록보다 index가
 			// 크고 거기에 이어지지 않는 블록)를 알려 올 때까지 또 보내지 않는다. 피어 하나가 이웃들에게 체인 전체를 거듭 보내게
-			// 하지 못하도록.
+			// 하지 못하게 하려는 것이다.
 			broadcast(queryAllMsg())
 		} else {
 			// 체인을 교체한다. (챕터: Replace chain.)
 			// 노트와 다른 점: 노트는 "블록체인 길이가 내가 가진 길이보다 길고"라고 했지만, 이 분기는 내 체인의 길이와 비교하지 않는다.
 			// 블록을 여럿 받았을 때로, 대개 QUERY_ALL의 응답이다. 받은 마지막 index가 더 큰지는 바깥 if가 이미 확인했다.
-			// 또 노트는 바로 바꾼다고 했지만, replaceChain은 받은 체인이 유효하고 더 길 때만 바꾼다.
+			// 또 노트는 바로 바꾼다고 했지만, replaceChain은 받은 체인이 유효하고 (사실상) 더 길 때만 바꾼다.
 			log.Println("Received blockchain is longer than current blockchain")
 			replaceChain(receivedBlocks)
 		}
@@ -213,7 +214,8 @@ func write(ws *socket, message Message) {
 }
 
 // broadcast는 연결된 모든 소켓에 write로 메시지를 보낸다. (main.js 305–309행)
-// 챕터와 다른 점: 닫히는 중인 소켓은 write가 건너뛴다. 챕터의 ws.send는 그런 소켓에 'not opened' 예외를 던진다.
+// 챕터와 다른 점: 닫히는 중인 소켓은 write가 건너뛴다. 챕터의 ws.send는 그런 소켓에 'not opened' 예외를 던져, 메시지
+// 핸들러 안이면 프로세스가 죽고 /mineBlock 안이면 블록을 추가하고도 500을 답한다.
 func broadcast(message Message) {
 	for _, s := range sockets { // sockets.forEach(function (socket) { write(socket, message); })
 		write(s, message)
@@ -277,7 +279,7 @@ var (
 	dialed         = map[string]*socket{} // 연결했거나 연결하는 중인 피어 주소(ws.url)와 그 소켓 (mu로 보호한다)
 )
 
-// on은 ws.on(event, handler)이다. Node처럼 handler를 그 이벤트의 핸들러 목록에 더한다. "message"이면 메시지를 읽는
+// on은 ws.on(event, handler)이다. Node.js처럼 handler를 그 이벤트의 핸들러 목록에 더한다. "message"이면 메시지를 읽는
 // 고루틴(readPump)을 띄우고, "close"이면 소켓이 닫힌 뒤에 handler를 부르게 한다(context.AfterFunc). 핸들러는 늘 mu를 잠근
 // 채로 불린다. on도 mu를 잠근 채로 불러야 한다.
 func (ws *socket) on(event string, handler any) {
@@ -299,9 +301,9 @@ func (ws *socket) on(event string, handler any) {
 // send는 ws.send(JSON.stringify(message))이다. 메시지를 보낼 프레임으로 만들어 소켓의 대기열에 넣고(enqueue) 곧 돌아온다.
 // 프레임을 실제로 쓰는 일은 그 소켓의 writePump가 mu 밖에서 한다. 응답의 JSON.stringify도 그때 하고, 같은 체인에 대한
 // 응답은 모든 소켓이 한 번 만든 바이트를 나눠 쓴다(answer). 요청은 작아서 바로 만든다.
-// 챕터에 없는 규칙: 이미 QUERY_ALL을 보낸 피어에게는, 그 피어가 내 마지막 블록보다 index가 크고 거기에 이어지지 않는
-// 블록 하나를 알려 올 때까지(receive) QUERY_ALL을 다시 보내지 않는다. 대기열의 한계는 enqueue에 있다. mu를 잠근 채로
-// 불러야 한다.
+// QUERY_ALL 규칙(handleBlockchainResponse에 적은 챕터와 다른 점): 이미 QUERY_ALL을 보낸 피어에게는, 그 피어가 내 마지막
+// 블록보다 index가 크고 거기에 이어지지 않는 블록 하나를 알려 올 때까지(receive) QUERY_ALL을 다시 보내지 않는다. 대기열의
+// 한계는 enqueue에 있다. mu를 잠근 채로 불러야 한다.
 func (ws *socket) send(message Message) {
 	if !ws.askedAll || message.Type != QUERY_ALL {
 		queued := enqueue(ws, frameOf(message))

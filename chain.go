@@ -179,10 +179,10 @@ func isValidChain(blockchainToValidate []Block) bool {
 
 // ── 해시: calculateHash의 +와 npm merkle 0.6.0의 머클 루트 ──
 
-// sha256Of는 CryptoJS.SHA256(a + b + …)이다: 값마다 자바스크립트의 +가 만드는 문자열(문자열은 그대로, 정수는 10진수,
-// 해시는 64자리 대문자 16진수)을 버퍼 하나에 차례로 이어 쓰고 그 SHA-256을 구한다.
-// 챕터에 없는 최적화: 새 문자열들을 만들지 않고 스택의 버퍼에 이어 써서, mu를 잠근 채 긴 체인을 검증해도 할당하지 않는다
-// (version은 256바이트까지라 512바이트에 든다).
+// sha256Of는 CryptoJS.SHA256(a + b + …)이다. 값마다 자바스크립트의 +가 만드는 문자열을 버퍼 하나에 차례로 이어 쓰고, 그
+// SHA-256을 구한다. 문자열은 그대로, 정수는 10진수, 해시는 64자리 대문자 16진수로 쓴다.
+// 챕터에 없는 최적화: 새 문자열들을 만들지 않고 스택의 버퍼에 이어 쓴다. 그래서 mu를 잠근 채 긴 체인을 검증해도 할당하지
+// 않는다. version은 256바이트까지라 512바이트에 든다.
 func sha256Of(values ...any) Hash {
 	text := make([]byte, 0, 512)
 	for _, v := range values {
@@ -197,9 +197,9 @@ func sha256Of(values ...any) Hash {
 	return sha256.Sum256(text)
 }
 
-// merkleRootOf는 npm merkle 0.6.0의 merkle("sha256").sync(data).root() || '0'.repeat(64)이다. 계산은 바로 아래의
-// rootOf(트리)와 prepareData(리프 노드: 값마다 String(value)의 SHA-256)가 한다. 받은 블록과 생성할 블록은 mu를 잠그기
-// 전에 그렇게 구해 두었으므로 factsOf가 찾아 주고, 나머지(제네시스 블록 등)는 factsOf가 여기서 구한다. data는 이미
+// merkleRootOf는 npm merkle 0.6.0의 merkle("sha256").sync(data).root() || '0'.repeat(64)이다. 계산은 바로 아래의 rootOf가
+// 트리를, prepareData가 리프 노드를 맡는다. 리프 노드는 값마다 String(value)의 SHA-256이다. 받은 블록과 생성할 블록은 mu를
+// 잠그기 전에 그렇게 구해 두었으므로 factsOf가 찾아 준다. 제네시스 블록 같은 나머지는 factsOf가 여기서 구한다. data는 이미
 // JSON.stringify의 형식으로 검사한 것이다(readBody, readMessage).
 func merkleRootOf(data json.RawMessage) Hash { return factsOf(data).root }
 
@@ -222,10 +222,11 @@ func rootOf(level []Hash) Hash {
 	return level[0]
 }
 
-// prepareData는 data 배열의 머클 루트와 값의 수(배열과 객체 안의 값까지)를 구한다. 이스케이프 없는 문자열들로만 된 data가
-// 아니면 JSON.stringify가 쓰는 형식인지도 보고(canonicalJSON), 값이 limit 개를 넘으면 해시하지 않고 거부한다. 리프 노드는 값을 String(value)로
-// 바꾼 문자열이 이미 64자리 대문자 16진수면 그 값, 아니면 그 문자열의 SHA-256이다 (빈 문자열도 해시한다). npm merkle
-// 0.6.0의 merkle.js 9, 26, 36행: 정규식 ^[0-9a-f]{64}$를 대문자로 바꾼 ^[0-9A-F]{64}$에 맞는 리프 노드는 해시하지 않는다.
+// prepareData는 data 배열의 머클 루트와, 배열과 객체 안의 값까지 센 값의 수를 구한다. data가 이스케이프 없는 문자열들로만
+// 되어 있지 않으면 JSON.stringify가 쓰는 형식인지도 본다(canonicalJSON). 값이 limit 개를 넘으면 해시하지 않고 거부한다.
+// 리프 노드는 값을 String(value)로 바꾼 문자열에서 만든다. 그 문자열이 이미 64자리 대문자 16진수면 그 값이고, 아니면 그
+// 문자열의 SHA-256이다. 빈 문자열도 해시한다. npm merkle 0.6.0의 merkle.js 9, 26, 36행처럼, 정규식 ^[0-9a-f]{64}$를 대문자로
+// 바꾼 ^[0-9A-F]{64}$에 맞는 리프 노드는 해시하지 않는다.
 func prepareData(data json.RawMessage, limit int) (facts dataFacts, err error) {
 	var texts []string // 값마다 String(value). 대부분의 data는 이스케이프 없는 문자열들이라 한 번에 읽는다 (String()은 그 자신)
 	if bytes.IndexByte(data, '\\') >= 0 || bytes.Contains(data, []byte("null")) || json.Unmarshal(data, &texts) != nil {
@@ -253,9 +254,9 @@ func prepareData(data json.RawMessage, limit int) (facts dataFacts, err error) {
 	return dataFacts{root: rootOf(leaves), values: facts.values}, nil
 }
 
-// jsString은 JSON에서 읽은 값 v의 String(v)이다: npm merkle이 리프 노드를 만드는 방법. 문자열은 그
-// 자신, 수와 true, false는 JSON.stringify가 쓴 그대로, null은 "null", 객체는 "[object Object]",
-// 배열은 원소들의 문자열을 쉼표로 이은 것이다 (Array.prototype.join: 원소 null은 빈 문자열).
+// jsString은 JSON에서 읽은 값 v의 String(v)이다. npm merkle은 이것으로 리프 노드를 만든다. 문자열은 그 자신이고, 수와 true,
+// false는 JSON.stringify가 쓴 그대로이다. null은 "null", 객체는 "[object Object]"이다. 배열은 원소들의 문자열을 쉼표로 이은
+// 것이고(Array.prototype.join), 원소 null은 빈 문자열이 된다.
 func jsString(v any) string {
 	switch v := v.(type) {
 	case nil:
@@ -276,8 +277,8 @@ func jsString(v any) string {
 
 // ── JSON.parse와 JSON.stringify를 자바스크립트처럼 ──
 
-// Hash는 SHA-256 값이다. 챕터는 해시를 64자리 대문자 16진수 문자열로 다루고, JSON에서도 그렇게 쓰고 읽는다.
-// 메모리에서는 32바이트로 두어 블록 하나가 96바이트를 덜 쓴다 (64자리 문자열 둘은 문자열 헤더까지 160바이트, 해시 둘은 64바이트).
+// Hash는 SHA-256 값이다. 챕터는 해시를 64자리 대문자 16진수 문자열로 다루고, JSON에서도 그렇게 쓰고 읽는다. 메모리에서는
+// 32바이트로 두어 블록 하나가 96바이트를 덜 쓴다. 64자리 문자열 둘은 문자열 헤더까지 160바이트이고, 해시 둘은 64바이트이다.
 type Hash [32]byte
 
 // String은 64자리 대문자 16진수이다 (crypto-js의 SHA256(…).toString().toUpperCase()).
@@ -295,8 +296,8 @@ func (h Hash) appendHex(b []byte) []byte {
 func (h Hash) MarshalText() ([]byte, error) { return h.appendHex(nil), nil }
 
 // UnmarshalText는 64자리 대문자 16진수 문자열만 읽는다.
-// (BlockHeader에 적은 차이) 챕터의 previousHash와 merkleRoot는 아무 문자열이나 되지만, 다른 문자열인
-// 블록은 유효할 수 없다 (해시와 비교하므로). 여기서는 그 블록을 파싱할 때 거부한다.
+// (BlockHeader에 적은 차이) 챕터의 previousHash와 merkleRoot는 아무 문자열이나 된다. 하지만 다른 문자열인 블록은 해시와
+// 비교하므로 유효할 수 없다. 여기서는 그 블록을 파싱할 때 거부한다.
 func (h *Hash) UnmarshalText(text []byte) error {
 	if _, err := hex.Decode(h[:], text[:min(len(text), 64)]); err != nil || len(text) != 64 || bytes.ContainsAny(text, "abcdef") {
 		return fmt.Errorf("hash %.80q is not 64 uppercase hex digits", text)
@@ -304,13 +305,13 @@ func (h *Hash) UnmarshalText(text []byte) error {
 	return nil
 }
 
-// canonicalJSON은 JSON.stringify(JSON.parse(raw))이다: 자바스크립트가 읽고 다시 쓴 문자열. 공백이 없어지고, 수는
-// 자바스크립트의 형식이 되고(1.0 → 1, 1e21 → 1e+21), 객체의 같은 키는 뒤의 값이 앞의 위치에 남고, 배열 인덱스 같은
-// 키("0", "1", …)는 자바스크립트의 객체처럼 앞에 작은 순서로 온다. Go가 자바스크립트와 같게 읽을 수 없는 값은 에러이다:
-// Infinity가 되는 수, 짝이 없는 서로게이트 이스케이프(\ud800: 자바스크립트는 그대로 두고 Go는 U+FFFD로 읽는다), UTF-8이 아닌 바이트(둘 다 U+FFFD로 읽지만 그 개수가 다를 수
-// 있다), maxDepth보다 깊은 값, String()이 닿는 곳(맨 위나 배열 안)의 객체에
-// 있는 "toString" 키(그 String()은 자바스크립트에서 예외를 던진다). 부르는 곳(/mineBlock, readMessage)이 차이를 적는다.
-// nested는 raw 안의 값의 수이다 (맨 바깥 값은 빼고, 배열과 객체 안의 값까지).
+// canonicalJSON은 JSON.stringify(JSON.parse(raw)), 곧 자바스크립트가 읽고 다시 쓴 문자열이다. 공백이 없어지고, 수는
+// 자바스크립트의 형식이 된다(1.0 → 1, 1e21 → 1e+21). 객체에 같은 키가 있으면 뒤의 값이 앞의 위치에 남는다. 배열 인덱스 같은
+// 키("0", "1", …)는 자바스크립트의 객체처럼 앞에 작은 순서로 온다. Go가 자바스크립트와 같게 읽을 수 없는 값은 에러이다.
+// Infinity가 되는 수, maxDepth보다 깊은 값, 짝이 없는 서로게이트 이스케이프가 그렇다. \ud800 같은 이스케이프를 자바스크립트는
+// 그대로 두고 Go는 U+FFFD로 읽는다. UTF-8이 아닌 바이트는 둘 다 U+FFFD로 읽지만 그 개수가 다를 수 있어 에러이다. String()이
+// 닿는 곳, 곧 맨 위나 배열 안의 객체에 있는 "toString" 키도 에러이다. 그 String()은 자바스크립트에서 예외를 던진다. 부르는
+// 곳(/mineBlock, readMessage)이 차이를 적는다. nested는 raw 안의 값의 수로, 맨 바깥 값은 빼고 배열과 객체 안의 값까지 센다.
 func canonicalJSON(raw []byte) (value json.RawMessage, nested int, err error) {
 	dec := json.NewDecoder(bytes.NewReader(raw))
 	dec.UseNumber()
@@ -323,12 +324,12 @@ func canonicalJSON(raw []byte) (value json.RawMessage, nested int, err error) {
 	return value, nested - 1, err // 맨 바깥 값은 세지 않는다
 }
 
-// escapes는 JSON 문자열의 이스케이프 하나이다: 짝을 이룬 서로게이트, 짝 없는 서로게이트(첫 괄호), 그 밖의 이스케이프(\\
-// 다음의 글은 이스케이프가 아니다). 앞에서부터 찾으므로 "\\ud800"(역슬래시 문자 뒤의 글)은 짝 없는 서로게이트가 아니다. Go는 짝 없는 서로게이트를 U+FFFD로
-// 읽으므로, canonicalJSON은 U+FFFD를 읽은 값에서만 찾는다.
+// escapes는 JSON 문자열의 이스케이프 하나이다. 짝을 이룬 서로게이트, 첫 괄호에 잡히는 짝 없는 서로게이트, 그 밖의 이스케이프
+// 중 하나에 맞는다. \\ 다음의 글은 이스케이프가 아니다. 앞에서부터 찾으므로 역슬래시 문자 뒤의 글인 "\\ud800"은 짝 없는
+// 서로게이트가 아니다. Go는 짝 없는 서로게이트를 U+FFFD로 읽으므로, canonicalJSON은 U+FFFD를 읽은 값에서만 찾는다.
 var escapes = regexp.MustCompile(`(?is)\\(?:ud[89ab][0-9a-f]{2}\\ud[c-f][0-9a-f]{2}|(ud[89a-f][0-9a-f]{2})|.)`)
 
-// canonicalValue는 dec에서 JSON 값 하나를 읽어 canonicalJSON의 형식으로 쓰고, 읽은 값(안의 값까지)의 수를 count에 더한다.
+// canonicalValue는 dec에서 JSON 값 하나를 읽어 canonicalJSON의 형식으로 쓴다. 읽은 값의 수는 안의 값까지 count에 더한다.
 // leaf는 이 값에 String()이 닿는지이다.
 func canonicalValue(dec *json.Decoder, depth int, leaf bool, count *int) ([]byte, error) {
 	token, err := dec.Token()
@@ -384,9 +385,9 @@ func arrayIndex(key string) uint64 {
 	return n
 }
 
-// stringify는 자바스크립트의 JSON.stringify처럼 v를 JSON으로 바꾼다. 그래서 Go 노드가 보내는 바이트는
-// 정직한 노드가 보내는 같은 메시지에 대해 자바스크립트 노드의 바이트와 같다. encoding/json과 다른 두 가지를 맞춘다:
-// <, >, & 를 \u003c처럼 바꾸지 않고(SetEscapeHTML(false)), 줄 구분 문자 U+2028, U+2029를 그대로 둔다.
+// stringify는 자바스크립트의 JSON.stringify처럼 v를 JSON으로 바꾼다. 그래서 정직한 노드가 보내는 같은 메시지라면 Go 노드의
+// 바이트는 자바스크립트 노드의 바이트와 같다. encoding/json과 다른 두 가지를 맞춘다. SetEscapeHTML(false)로 <, >, & 를
+// \u003c처럼 바꾸지 않고, 줄 구분 문자 U+2028, U+2029를 그대로 둔다.
 func stringify(v any) []byte {
 	var buf bytes.Buffer
 	enc := json.NewEncoder(&buf)
@@ -395,29 +396,29 @@ func stringify(v any) []byte {
 	if out := bytes.TrimSuffix(buf.Bytes(), []byte("\n")); !bytes.Contains(out, []byte(`\u202`)) {
 		return out // 줄 구분 문자가 없는 대부분의 경우
 	}
-	// encoding/json이 쓴 \u2028, \u2029를 문자 그대로 되돌린다. 앞에서부터 바꾸므로 \\(역슬래시 문자)가 먼저
-	// 짝지어져, \\u2028(역슬래시 문자 뒤의 "u2028")은 건드리지 않는다.
+	// encoding/json이 쓴 \u2028, \u2029를 문자 그대로 되돌린다. 앞에서부터 바꾸므로 역슬래시 문자인 \\가 먼저 짝지어진다.
+	// 그래서 역슬래시 문자 뒤에 "u2028"이 온 \\u2028은 건드리지 않는다.
 	return []byte(lineSeparators.Replace(strings.TrimSuffix(buf.String(), "\n")))
 }
 
-// lineSeparators는 stringify가 encoding/json의 \u2028, \u2029를 문자 그대로 되돌리는 치환이다: 블록마다 새로 만들지 않는다.
+// lineSeparators는 stringify가 encoding/json의 \u2028, \u2029를 문자 그대로 되돌리는 치환이다. 블록마다 새로 만들지 않는다.
 var lineSeparators = strings.NewReplacer(`\\`, `\\`, `\u2028`, "\u2028", `\u2029`, "\u2029")
 
-// answerSize는 JSON 문자열 s를 RESPONSE_BLOCKCHAIN의 data 문자열 안에 다시 쓴 바이트 수이다:
-// "와 \ 가 두 바이트가 된다 (JSON.stringify가 쓴 JSON에는 제어 문자가 그대로 들어 있지 않다).
+// answerSize는 JSON 문자열 s를 RESPONSE_BLOCKCHAIN의 data 문자열 안에 다시 쓴 바이트 수이다. "와 \ 가 두 바이트가 된다.
+// JSON.stringify가 쓴 JSON에는 제어 문자가 그대로 들어 있지 않다.
 func answerSize(s string) int { return len(s) + strings.Count(s, `"`) + strings.Count(s, `\`) }
 
 // ── 미리 계산해 둔 머클 루트 찾기 ──
 
-// dataFacts는 mu를 잠그기 전에 블록 하나의 data에 대해 미리 계산한 것이다: data의 머클 루트와 값의 수. 블록은 그 data
-// 배열의 주소로 찾는다: 받은 블록과 생성할 블록의 data는 저마다 따로 만든 배열이고, 블록은 만든 뒤에 바뀌지 않는다.
+// dataFacts는 mu를 잠그기 전에 블록 하나의 data에 대해 미리 계산한 것이다. data의 머클 루트와 값의 수이다. 블록은 그 data
+// 배열의 주소로 찾는다. 받은 블록과 생성할 블록의 data는 저마다 따로 만든 배열이고, 블록은 만든 뒤에 바뀌지 않기 때문이다.
 type dataFacts struct {
 	root   Hash
 	values int
 }
 
-// factsOf는 data의 머클 루트와 값의 수이다: 미리 계산한 것(받은 메시지의 known이나 생성할 블록의 bodies)이 있으면
-// 그것을, 없으면 구한다 (제네시스 블록처럼 작은 data). mu를 잠근 채로 불러야 한다.
+// factsOf는 data의 머클 루트와 값의 수이다. 받은 메시지의 known이나 생성할 블록의 bodies에 미리 계산한 것이 있으면 그것을
+// 쓴다. 없으면 구한다. 제네시스 블록처럼 작은 data가 그렇다. mu를 잠근 채로 불러야 한다.
 func factsOf(data json.RawMessage) dataFacts {
 	if len(data) == 0 {
 		return dataFacts{}
@@ -430,7 +431,8 @@ func factsOf(data json.RawMessage) dataFacts {
 	return f
 }
 
-// bodies는 readBody가 생성할 블록의 data에 대해 mu 밖에서 미리 계산한 것들이다: data 배열의 주소마다 dataFacts (fitsInOneMessage가 지운다).
+// bodies는 readBody가 생성할 블록의 data에 대해 mu 밖에서 미리 계산한 것들이다. data 배열의 주소마다 dataFacts가 있고,
+// fitsInOneMessage가 지운다.
 var bodies sync.Map
 
 // ── 한계, 그리고 체인을 한 메시지로 보낼 때의 비용 ──
@@ -439,22 +441,21 @@ const (
 	maxBlockDataBytes = 1 << 20   // 블록 하나의 data를 JSON으로 쓴 크기의 한계 (HTTP 본문 100 KB로 생성할 수 있는 어떤 data보다 크다)
 	maxSafeInteger    = 1<<53 - 1 // 자바스크립트가 정확히 다루는 가장 큰 정수
 	maxDepth          = 64        // data의 값 안에 배열과 객체가 겹칠 수 있는 깊이의 한계
-	maxFrameBytes     = 64 << 20  // 받는 프레임 하나, 그리고 체인 전체를 담은 응답 프레임의 최대 크기 (챕터의 ws 1.1.5는 들어온 연결에 100 MiB: WebSocketServer.js 40행)
+	maxFrameBytes     = 64 << 20  // 받는 프레임 하나, 그리고 체인 전체를 담은 응답 프레임의 최대 크기. 챕터의 ws 1.1.5는 들어온 연결에 100 MiB (WebSocketServer.js 40행)
 	maxLeaves         = 1 << 20   // 프레임 하나, 그리고 체인 전체의 응답에서 파싱하고 해시하는 data 값(배열과 객체 안의 값까지) 수의 한계
-	maxBlocks         = 1 << 14   // 받는 프레임 하나와 가진 체인의 블록 수의 한계: 가장 긴 체인을 검증하는 동안에도 mu를 10 ms 쯤만 잠근다 (2코어에서)
+	maxBlocks         = 1 << 14   // 받는 프레임 하나와 가진 체인의 블록 수의 한계. 가장 긴 체인을 검증하는 동안에도 mu를 10 ms 쯤만 잠근다 (2코어에서)
 )
 
-// cost는 블록들을 RESPONSE_BLOCKCHAIN 프레임 하나로 보낼 때의 비용이다: 프레임의 바이트
-// 수와 파싱하고 해시할 data 값(배열과 객체 안의 값까지)의 수. 받는 쪽은 프레임 하나에, 가진 쪽은 체인 전체의
-// 응답에 같은 한계(maxFrameBytes, maxLeaves)를 둔다.
+// cost는 블록들을 RESPONSE_BLOCKCHAIN 프레임 하나로 보낼 때의 비용이다. 프레임의 바이트 수와, 파싱하고 해시할 data 값의
+// 수이다. data 값에는 배열과 객체 안의 값도 든다. 받는 쪽은 프레임 하나에, 가진 쪽은 체인 전체의 응답에 같은
+// 한계(maxFrameBytes, maxLeaves)를 둔다.
 type cost struct{ bytes, values int }
 
-// frameBase는 응답 프레임에서 블록들 밖의 바이트 수이다: 블록마다 뒤의 쉼표 하나를 더해 세므로(blockBytes) 하나를 뺀다.
+// frameBase는 응답 프레임에서 블록들 밖의 바이트 수이다. 블록마다 뒤의 쉼표 하나를 더해 세므로(blockBytes) 하나를 뺀다.
 const frameBase = len(`{"type":2,"data":"[]"}`) - 1
 
-// tally는 블록들에 대해 세어 둔 것이다: 블록들을 응답 프레임 하나로 보낼 때의 비용(total)과, 받은 블록들이면 mu를 잠그기
-// 전에 블록마다 미리 계산한 dataFacts. 블록들은 블록 수와 마지막 블록의 data 배열 주소로 알아본다 (블록의 data는
-// 저마다 따로 만든 배열이다).
+// tally는 블록들을 응답 프레임 하나로 보낼 때의 비용(total)을 세어 둔 것이다. 받은 블록들이면 mu를 잠그기 전에 블록마다 미리
+// 계산한 dataFacts도 둔다. 블록의 data는 저마다 따로 만든 배열이라, 블록들은 그 수와 마지막 블록의 data 배열 주소로 알아본다.
 type tally struct {
 	tip    *byte
 	blocks int
@@ -462,9 +463,9 @@ type tally struct {
 	facts  map[*byte]dataFacts // data 배열의 주소마다
 }
 
-// held는 지금 체인에 대해 세어 둔 것이다 (mu로 보호한다): 그 비용을 체인을 다시 돌지 않고 안다. fitsInOneMessage가 블록을
-// 추가할 때, receive가 받은 체인으로 교체되었을 때 적는다. known은 챕터의 코드가 지금 다루는 받은 메시지에 대해 미리
-// 계산한 것이다 (receive가 넣고 지운다. mu로 보호한다).
+// held는 지금 체인에 대해 세어 둔 것이고, mu로 보호한다. 그래서 체인을 다시 돌지 않고도 그 비용을 안다. fitsInOneMessage가
+// 블록을 추가할 때 적고, 받은 체인으로 교체되었을 때는 receive가 적는다. known은 챕터의 코드가 지금 다루는 받은 메시지에 대해
+// 미리 계산한 것이다. receive가 넣고 지우며, mu로 보호한다.
 var held, known tally
 
 // blockBytes는 블록 하나가 응답 프레임에 더하는 바이트 수이다 (블록 뒤의 쉼표 하나까지).
@@ -472,8 +473,8 @@ func blockBytes(block Block) int {
 	return answerSize(`{"header":,"data":}`+string(stringify(block.Header))) + answerSize(string(block.Data)) + 1
 }
 
-// chainCost는 지금 체인 전체를 응답 프레임 하나로 보낼 때의 비용이다: 적어 둔 held가 다른 체인의 것이면(테스트가 체인을
-// 바꾼 뒤처럼) 블록마다 세어 적는다.
+// chainCost는 지금 체인 전체를 응답 프레임 하나로 보낼 때의 비용이다. 적어 둔 held가 다른 체인의 것이면 블록마다 세어 적는다.
+// 테스트가 체인을 바꾼 뒤가 그렇다.
 func chainCost() cost {
 	if len(blockchain) != held.blocks || &blockchain[len(blockchain)-1].Data[0] != held.tip {
 		held = tally{&blockchain[len(blockchain)-1].Data[0], len(blockchain), cost{frameBase, 0}, nil}
@@ -484,9 +485,9 @@ func chainCost() cost {
 	return held.total
 }
 
-// fitsInOneMessage는 newBlock을 추가한 체인 전체의 응답이 한계 안인지 알려주고, 들면 그 체인의 비용을 held에 적는다. 생성한 블록이면
-// readBody가 미리 계산한 것(bodies)을 다 썼으므로 지운다: 요청이 끝날 때 지우면 클라이언트가 먼저 끊은 요청은 mu를
-// 잠근 뒤 머클 루트를 다시 구하게 된다.
+// fitsInOneMessage는 newBlock을 추가한 체인 전체의 응답이 한계 안인지 알려준다. 한계 안이면 그 체인의 비용을 held에 적는다.
+// 생성한 블록이면 readBody가 미리 계산한 것(bodies)을 다 썼으므로 지운다. 요청이 끝날 때 지우면, 클라이언트가 먼저 끊은
+// 요청은 mu를 잠근 뒤 머클 루트를 다시 구하게 된다.
 func fitsInOneMessage(newBlock Block) bool {
 	c := chainCost()
 	c = cost{c.bytes + blockBytes(newBlock), c.values + factsOf(newBlock.Data).values}
@@ -499,9 +500,9 @@ func fitsInOneMessage(newBlock Block) bool {
 	return true
 }
 
-// withinLimits는 받은 블록(헤더 h와 data)이 챕터에 없는 한계 안인지 알려준다: version은 256바이트까지, index와
-// timestamp는 자바스크립트가 정확히 다루는 정수(Number.isSafeInteger: ±(2^53-1) 안), data는 JSON으로 1 MiB까지.
-// 이 노드가 생성하는 블록은 늘 그 안이다.
+// withinLimits는 받은 블록(헤더 h와 data)이 챕터에 없는 한계 안인지 알려준다. version은 256바이트까지이다. index와
+// timestamp는 자바스크립트가 정확히 다루는 정수여야 한다. 곧 Number.isSafeInteger처럼 ±(2^53-1) 안이다. data는 JSON으로
+// 1 MiB까지이다. 이 노드가 생성하는 블록은 늘 그 안이다.
 func withinLimits(h BlockHeader, data json.RawMessage) bool {
 	return len(h.Version) <= 256 && -maxSafeInteger <= min(h.Index, h.Timestamp) && max(h.Index, h.Timestamp) <= maxSafeInteger && len(data) <= maxBlockDataBytes
 }

@@ -131,8 +131,8 @@ const (
 
 var (
 	bodyReaders = make(chan struct{}, 4) // 본문을 읽고 일하는 요청(/mineBlock, /addPeers)의 슬롯: 본문과 파싱한 값을 쥔 요청 수의 한계
-	// slots는 한 번에 실행되는 요청 수에 한계가 있는 경로들과 그 슬롯이다. 다른 요청은 슬롯이 날 때까지 기다린다 (serve).
-	// GET /blocks는 둘까지: 느린 클라이언트가 저마다 체인의 한 버전을 쥐지 못하도록.
+	// slots는 한 번에 실행되는 요청 수에 한계가 있는 경로들과 그 슬롯이다. 다른 요청은 슬롯이 날 때까지 기다린다(serve).
+	// GET /blocks는 둘까지이다. 느린 클라이언트가 저마다 체인의 한 버전을 쥐지 못하게 한다.
 	slots = map[string]chan struct{}{"GET /blocks": make(chan struct{}, 2), "POST /mineBlock": bodyReaders, "POST /addPeers": bodyReaders,
 		"POST /addpeers": bodyReaders, "GET /events": make(chan struct{}, maxStreams)}
 	streams        sync.Map      // 노드의 페이지가 연 이벤트 스트림들: chan string마다 true
@@ -144,10 +144,10 @@ var (
 //go:embed page.html
 var page []byte
 
-// serve는 mu를 잠글 수 있게 되면 listening을 부르고, 그 뒤에 ln에서 app으로 HTTP를 받는다. 챕터에 없는 두 경로, 노드의
-// 페이지(GET /)와 그 페이지가 보는 P2P 메시지의 스트림(GET /events)을 더한다. 다른 사이트의 웹 페이지가 보낸 POST는
-// 403, IP 주소나 localhost가 아닌 호스트(DNS 리바인딩으로 그 이름이 이 컴퓨터를 가리키게 한 웹 페이지)는 421이다.
-// 연결 수, 요청 헤더, 읽고 쓰는 시간과 유휴 시간, 경로마다 실행되는 요청 수(slots)에 한계를 둔다.
+// serve는 mu를 잠글 수 있게 되면 listening을 부르고, 그 뒤에 ln에서 app으로 HTTP를 받는다. 챕터에 없는 두 경로를 더한다.
+// 노드의 페이지(GET /)와 그 페이지가 보는 P2P 메시지의 스트림(GET /events)이다. 다른 사이트의 웹 페이지가 보낸 POST는
+// 403이다. IP 주소나 localhost가 아닌 호스트는 421이다. 그런 호스트는 DNS 리바인딩으로 그 이름이 이 컴퓨터를 가리키게 한 웹
+// 페이지일 수 있다. 연결 수, 요청 헤더, 읽고 쓰는 시간과 유휴 시간, 경로마다 실행되는 요청 수(slots)에 한계를 둔다.
 func serve(ln net.Listener, app *http.ServeMux, listening func()) *http.Server {
 	app.HandleFunc("GET /{$}", func(w http.ResponseWriter, r *http.Request) { respond(w, http.StatusOK, "text/html", page) })
 	app.HandleFunc("GET /events", events)
@@ -178,16 +178,16 @@ func serve(ln net.Listener, app *http.ServeMux, listening func()) *http.Server {
 	return srv
 }
 
-// readBody는 req.body[key] || []를 v에 읽는다. 본문은 body-parser의 json()과 JSON.parse처럼 읽는다: Content-Type이
-// application/json이 아니거나 빈 본문은 {}이고, 배열 본문에는 key가 없고, 키는 대소문자까지 같아야 하며 같은 키는
-// 뒤의 것이다. 값이 없거나 거짓(null, false, 0, "")이면 []이고, 아니면 JSON.stringify(JSON.parse(…))의
-// 형식(canonicalJSON)으로 읽는다. 안 되면 400, 413, 415로 응답하고 false를 반환한다.
+// readBody는 req.body[key] || []를 v에 읽는다. 본문은 body-parser의 json()과 JSON.parse처럼 읽는다. Content-Type이
+// application/json이 아니거나 빈 본문은 {}이다. 배열 본문에는 key가 없다. 키는 대소문자까지 같아야 하고, 같은 키는 뒤의
+// 것이다. 값이 없거나 거짓(null, false, 0, "")이면 []이다. 아니면 JSON.stringify(JSON.parse(…))의 형식(canonicalJSON)으로
+// 읽는다. 안 되면 400, 413, 415로 응답하고 false를 반환한다.
 func readBody(w http.ResponseWriter, r *http.Request, key string, v any) bool {
 	contentType := r.Header.Get("Content-Type")
 	mediaType, params, typeErr := mime.ParseMediaType(contentType)
 	if contentType == "" || typeErr == nil && mediaType != "application/json" || strings.HasSuffix(contentType, ";") || strings.Contains(contentType, "\t") {
-		// body-parser의 json()은 이 본문을 읽지 않는다 (type-is가 받지 않는 "application/json;"과 탭이 든 type도):
-		// 챕터는 빈 블록을 생성한다.
+		// body-parser의 json()은 이 본문을 읽지 않는다. type-is가 받지 않는 "application/json;"과 탭이 든 type도 그렇다.
+		// 그러면 챕터는 빈 블록을 생성한다.
 		w.Header().Set("Connection", "close") // 그러면 net/http도 응답하기 전에 남은 본문을 읽지 않는다
 		r.Body = http.NoBody
 	}
@@ -221,8 +221,8 @@ func readBody(w http.ResponseWriter, r *http.Request, key string, v any) bool {
 	return err == nil
 }
 
-// respond는 status와 Content-Type으로 body를 응답한다. Express의 res.send는 문자열을
-// text/html로, 객체를 JSON.stringify 해 application/json으로(끝에 줄바꿈 없이) 보낸다.
+// respond는 status와 Content-Type으로 body를 응답한다. Express의 res.send는 문자열을 text/html로 보낸다. 객체는
+// JSON.stringify 해 끝에 줄바꿈 없이 application/json으로 보낸다.
 func respond(w http.ResponseWriter, status int, contentType string, body []byte) {
 	w.Header().Set("Content-Type", contentType+"; charset=utf-8")
 	w.Header().Set("Content-Length", fmt.Sprint(len(body))) // Express처럼: 없으면 net/http는 2 KB가 넘는 본문을 chunked로 보낸다
@@ -236,9 +236,9 @@ func sendError(w http.ResponseWriter, status int, msg string) {
 	respond(w, status, "application/json", stringify(map[string]string{"error": msg}))
 }
 
-// events는 GET /events이다: 이 노드가 주고받는 P2P 메시지의 요약(-trace의 한 줄과 같다, data는 없다)을
-// Server-Sent Events로 보낸다. 스트림은 maxStreams 개까지이고(더 여는 페이지는 슬롯이 날 때까지
-// requestTimeout까지 기다린다), 다른 사이트의 페이지가 연 스트림은(Sec-Fetch-Site나 Origin으로) 거부하며, streamBuffer 개 넘게 뒤처지면 닫는다.
+// events는 GET /events이다. 이 노드가 주고받는 P2P 메시지의 요약을 Server-Sent Events로 보낸다. 요약은 -trace의 한 줄과 같고,
+// data는 없다. 스트림은 maxStreams 개까지이다. 더 여는 페이지는 슬롯이 날 때까지 requestTimeout까지 기다린다. 다른 사이트의
+// 페이지가 연 스트림은 Sec-Fetch-Site나 Origin으로 알아보고 거부한다. streamBuffer 개 넘게 뒤처진 스트림은 닫는다.
 func events(w http.ResponseWriter, r *http.Request) {
 	site, origin := r.Header.Get("Sec-Fetch-Site"), r.Header.Get("Origin") // 브라우저가 아니면 둘 다 없다
 	if site != "" && site != "same-origin" && site != "none" || origin != "" && origin != "http://"+r.Host {
@@ -255,7 +255,7 @@ func events(w http.ResponseWriter, r *http.Request) {
 		}
 		select {
 		case event, open = <-stream: // 뒤처져서 닫힌 스트림이면 open이 false이다
-		case <-r.Context().Done(): // requestTimeout이 지났거나 노드가 멈췄다(stopping): 서버의 Shutdown은 열린 스트림을 기다린다
+		case <-r.Context().Done(): // requestTimeout이 지났거나 노드가 멈췄다(stopping). 서버의 Shutdown은 열린 스트림을 기다린다
 			return
 		}
 	}

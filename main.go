@@ -51,8 +51,8 @@ func main() {
 
 // ---- 챕터에 없는 것 ----
 
-// setUp은 로그를 console.log처럼 쓰게 하고(날짜 없이 표준 출력으로), Ctrl-C(SIGINT)와 SIGTERM에 POST /stop처럼
-// 멈추게 하고(stop), 두 포트를 연다. 시그널은 포트를 열기 전에 받는다: 시작하자마자 온 Ctrl-C에도 멈추도록.
+// setUp은 로그를 console.log처럼 날짜 없이 표준 출력으로 쓰게 한다. Ctrl-C(SIGINT)와 SIGTERM에는 POST /stop처럼 멈추게
+// 하고(stop), 두 포트를 연다. 시그널은 포트를 열기 전에 받아, 시작하자마자 온 Ctrl-C에도 멈춘다.
 func setUp() (net.Listener, net.Listener, error) {
 	log.SetFlags(0)
 	log.SetOutput(os.Stdout)
@@ -62,16 +62,16 @@ func setUp() (net.Listener, net.Listener, error) {
 	return httpListener, p2pListener, cmp.Or(err, err2)
 }
 
-// portOf는 ln이 리슨하는 포트 번호이다: -http_port나 -p2p_port가 0이면 운영체제가 고른 포트.
+// portOf는 ln이 리슨하는 포트 번호이다. -http_port나 -p2p_port가 0이면 운영체제가 고른 포트이다.
 func portOf(ln net.Listener) int { return ln.Addr().(*net.TCPAddr).Port }
 
 // stopping은 노드가 멈추면 끝나는 context이고 HTTP 요청들의 context이다. POST /stop이 stop을 부르고, Ctrl-C도 끝낸다 (setUp).
 var stopping, stop = context.WithCancel(context.Background())
 
-// httpServer는 initHttpServer가 연 서버이다: run과 테스트가 닫는다.
+// httpServer는 initHttpServer가 연 서버이다. run과 테스트가 닫는다.
 var httpServer *http.Server
 
-// run은 POST /stop이나 Ctrl-C를 기다렸다가 진행 중인 응답(/stop의 응답도)을 2초까지 마저 보낸다. 열려 있는
+// run은 POST /stop이나 Ctrl-C를 기다린다. 그 뒤 /stop의 응답을 비롯해 진행 중인 응답을 2초까지 마저 보낸다. 열려 있는
 // 웹소켓들은 프로세스가 끝나며 닫힌다.
 func run() {
 	<-stopping.Done()

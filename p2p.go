@@ -249,12 +249,13 @@ func replaceChain(newBlocks []Block) {
 }
 
 // ---- 챕터에 없는 것 ----
-// 메시지 하나의 길: 받을 때는 readPump가 프레임을 읽고, receive가 mu 밖에서 파싱한 뒤(readMessage) mu를 잠그고 "message"
-// 핸들러를 부른다. 보낼 때는 write의 ws.send가 프레임을 소켓의 대기열에 넣고(enqueue), writePump가 보낸다.
-// 블록을 담은 응답의 JSON.stringify는 writePump가 mu 밖에서 한다 (data가 null인 요청은 작아서 바로 쓴다). 나머지는 신뢰할 수 없는 피어가 쓰게 할 수 있는 메모리, CPU, 시간에 두는 한계이다.
+// 메시지 하나의 길은 이렇다. 받을 때는 readPump가 프레임을 읽고, receive가 mu 밖에서 파싱하고(readMessage), mu를 잠그고
+// "message" 핸들러를 부른다. 보낼 때는 write의 ws.send가 프레임을 소켓의 대기열에 넣고(enqueue), writePump가 보낸다. 블록을
+// 담은 응답의 JSON.stringify는 writePump가 mu 밖에서 하고, data가 null인 요청은 작아서 바로 쓴다. 나머지는 신뢰할 수 없는
+// 피어가 쓰게 할 수 있는 메모리, CPU, 시간에 두는 한계이다.
 // 이 아래에 있는 것: ws.on과 ws.send(on, send), 보낼 프레임(answer, stringifyChain), new WebSocket.Server(newServer), new
-// WebSocket(newWebSocket), 읽는 바이트의 한계(limitedConn, cpu), 대기열(enqueue, writePump), 받은 메시지(readPump,
-// receive), JSON.parse(readMessage, decodeBlocks), -trace.
+// WebSocket(newWebSocket), 읽는 바이트의 한계(limitedConn, cpu), 대기열(enqueue, writePump), 받은 메시지(readPump, receive),
+// JSON.parse(readMessage, decodeBlocks), -trace.
 
 // 신뢰할 수 없는 피어를 막는 한계들 (README의 「지키는 한계」).
 // 챕터의 P2P에는 ws 1.1.5가 들어온 연결에 두는 프레임 한계(100 MiB)만 있다.
@@ -266,8 +267,8 @@ const (
 	bigMessage     = 16 << 10 // 이보다 큰 메시지는 bigReads의 슬롯을 얻어야 읽는다. 핸드셰이크 전의 연결은 이만큼까지만 읽어 슬롯을 얻지 못한다
 )
 
-// 시간 제한들과 대기열의 바이트 한계는 상수가 아니다: 테스트가 짧게, 작게 줄인다 (시작할 때 한 번). nodeID는 이
-// 노드를 알아보는 무작위 문자열이다: 연결할 때 핸드셰이크 헤더 Node-Id로 보내, 받은 쪽이 자기 것이면 거부한다.
+// 시간 제한들과 대기열의 바이트 한계는 상수가 아니다. 테스트가 시작할 때 한 번 짧게, 작게 줄인다. nodeID는 이 노드를 알아보는
+// 무작위 문자열이다. 연결할 때 핸드셰이크 헤더 Node-Id로 보내고, 받은 쪽은 그것이 자기 것이면 거부한다.
 var (
 	writeTimeout   = 30 * time.Second // 프레임 하나를 보내는, 그리고 16 KiB를 넘는 메시지 하나를 받는 최대 시간 (mu로 보호한다: timeout)
 	dialTimeout    = 5 * time.Second  // TCP 연결과 핸드셰이크, 들어온 연결의 요청 헤더, 모든 연결의 첫 메시지에 저마다 주는 최대 시간
@@ -280,7 +281,7 @@ var (
 )
 
 // on은 ws.on(event, handler)이다. Node.js처럼 handler를 그 이벤트의 핸들러 목록에 더한다. "message"이면 메시지를 읽는
-// 고루틴(readPump)을 띄우고, "close"이면 소켓이 닫힌 뒤에 handler를 부르게 한다(context.AfterFunc). 핸들러는 늘 mu를 잠근
+// 고루틴(readPump)을 띄운다. "close"이면 소켓이 닫힌 뒤에 handler를 부르게 한다(context.AfterFunc). 핸들러는 늘 mu를 잠근
 // 채로 불린다. on도 mu를 잠근 채로 불러야 한다.
 func (ws *socket) on(event string, handler any) {
 	ws.handlers[event] = append(ws.handlers[event], handler)
@@ -299,11 +300,10 @@ func (ws *socket) on(event string, handler any) {
 }
 
 // send는 ws.send(JSON.stringify(message))이다. 메시지를 보낼 프레임으로 만들어 소켓의 대기열에 넣고(enqueue) 곧 돌아온다.
-// 프레임을 실제로 쓰는 일은 그 소켓의 writePump가 mu 밖에서 한다. 응답의 JSON.stringify도 그때 하고, 같은 체인에 대한
-// 응답은 모든 소켓이 한 번 만든 바이트를 나눠 쓴다(answer). 요청은 작아서 바로 만든다.
-// QUERY_ALL 규칙(handleBlockchainResponse에 적은 챕터와 다른 점): 이미 QUERY_ALL을 보낸 피어에게는, 그 피어가 내 마지막
-// 블록보다 index가 크고 거기에 이어지지 않는 블록 하나를 알려 올 때까지(receive) QUERY_ALL을 다시 보내지 않는다. 대기열의
-// 한계는 enqueue에 있다. mu를 잠근 채로 불러야 한다.
+// 프레임 쓰기는 응답의 JSON.stringify까지 그 소켓의 writePump가 mu 밖에서 한다. 같은 체인에 대한 응답은 모든 소켓이 한 번
+// 만든 바이트를 나눠 쓴다(answer). 요청은 작아서 바로 만든다. QUERY_ALL 규칙(handleBlockchainResponse에 적은
+// 챕터와 다른 점)에 따라, 이미 QUERY_ALL을 보낸 피어에게는 그것을 다시 보내지 않는다. 그 피어가 내 마지막 블록보다 index가
+// 크고 거기에 이어지지 않는 블록 하나를 알릴 때까지이다(receive). 대기열의 한계는 enqueue에 있다. mu를 잠근 채로 불러야 한다.
 func (ws *socket) send(message Message) {
 	if !ws.askedAll || message.Type != QUERY_ALL {
 		queued := enqueue(ws, frameOf(message))
@@ -314,8 +314,8 @@ func (ws *socket) send(message Message) {
 	}
 }
 
-// conn은 소켓 하나의 연결과 대기열이다. 구조는 gorilla/websocket의 chat 예제와 비슷하다: 연결마다 읽는 고루틴(readPump)과
-// 쓰는 고루틴(writePump)이 하나씩 있고, ws.send는 프레임을 대기열에 넣기만 하며 writePump가 차례로 보낸다.
+// conn은 소켓 하나의 연결과 대기열이다. 구조는 gorilla/websocket의 chat 예제와 비슷하다. 연결마다 읽는 고루틴(readPump)과
+// 쓰는 고루틴(writePump)이 하나씩 있다. ws.send는 프레임을 대기열에 넣기만 하고, writePump가 차례로 보낸다.
 type conn struct {
 	link     *websocket.Conn  // 웹소켓 연결: 연결하는 중에는 nil
 	raw      *limitedConn     // ws 아래의 연결: 읽는 바이트를 센다
@@ -326,21 +326,21 @@ type conn struct {
 	ctx      context.Context  // 소켓이 닫히면 끝난다: context.Cause가 처음 닫힌 이유이다
 	cancel   context.CancelCauseFunc
 	askedAll bool // 이 피어에게 QUERY_ALL을 보낸 뒤 그 피어가 아직 내 마지막 블록보다 index가 크고 이어지지 않는 블록 하나를 알리지 않았다 (mu로 보호한다)
-	// backlog는 대기열에서 기다리는 프레임의 바이트 수이고(보내는 중인 것은 빼고), bad는 이 피어가 보낸 잘못된 메시지 수이다 (mu로 보호한다).
+	// backlog는 대기열에서 기다리는 프레임의 바이트 수로, 보내는 중인 것은 뺀다. bad는 이 피어가 보낸 잘못된 메시지 수이다.
+	// 둘 다 mu로 보호한다.
 	backlog, bad int
 }
 
 // frame은 보낼 웹소켓 프레임 하나이다. 체인의 한 버전에 대한 같은 응답은 모든 소켓의 대기열이 같은 frame을 나눠 가진다.
-// size는 만들 바이트 수이고(만들기 전에 센다), holders는 이 프레임을 대기열에 두었거나 보내는 중인 소켓 수이다 (mu로 보호한다).
+// size는 만들기 전에 센 바이트 수이다. holders는 이 프레임을 대기열에 두었거나 보내는 중인 소켓 수이다(mu로 보호한다).
 type frame struct {
 	size, holders int
 	text          func() []byte // JSON.stringify(message): 처음 보내는 고루틴이 mu 밖에서 한 번 만든다 (sync.OnceValue)
 }
 
-// answer는 blocks를 JSON.stringify 한 배열을 prefix와 suffix로 감싼 바이트를 보낼 프레임이다.
-// 블록마다 stringify 해 escape를 거쳐 쉼표로 잇는다: 크기를 아는 버퍼 하나에 블록 하나씩 쓰므로,
-// 64 MiB의 응답도 encoding/json의 자라는 버퍼 없이 그만큼만 든다. 바이트는 처음 보내는 고루틴이
-// mu 밖에서 한 번 쓰고, 체인의 같은 버전이면 모든 소켓과 요청이 나눠 쓴다. mu를 잠근 채로 불러야 한다.
+// answer는 blocks를 JSON.stringify 한 배열을 prefix와 suffix로 감싸 보낼 프레임이다. 블록마다 stringify 해 escape를 거쳐,
+// 크기를 아는 버퍼 하나에 쉼표로 이어 쓴다. 그래서 64 MiB의 응답도 encoding/json의 자라는 버퍼 없이 그만큼만 든다. 바이트는
+// 처음 보내는 고루틴이 mu 밖에서 한 번 쓰고, 체인의 같은 버전이면 모든 소켓과 요청이 나눠 쓴다. mu를 잠근 채로 불러야 한다.
 func answer(blocks []Block, prefix, suffix string, escape *strings.Replacer) *frame {
 	if tip := calculateHashForBlock(blocks[len(blocks)-1]); tip != answered { // 체인은 바뀔 때마다 길어지므로 버전마다 다르다
 		clear(answers)
@@ -374,19 +374,19 @@ func frameOf(message Message) *frame {
 	return answer(message.Data, `{"type":2,"data":"[`, `]"}`, escape)
 }
 
-// escape는 JSON.stringify가 쓴 JSON을 JSON 문자열 안에 다시 쓴다: "와 \
-// 만 이스케이프하면 된다 (제어 문자는 이미 이스케이프되어 있다). asIs는 아무것도 바꾸지 않는다 (GET /blocks의 본문).
+// escape는 JSON.stringify가 쓴 JSON을 JSON 문자열 안에 다시 쓴다. 제어 문자는 이미 이스케이프되어 있으므로 "와 \ 만
+// 이스케이프하면 된다. asIs는 아무것도 바꾸지 않는다(GET /blocks의 본문).
 var escape, asIs = strings.NewReplacer(`"`, `\"`, `\`, `\\`), strings.NewReplacer()
 
-// stringifyChain은 JSON.stringify(blocks)를 담을 프레임이다: GET /blocks의 본문. 그 text()는 mu 밖에서 부르고, 체인의 한
-// 버전에 대해 한 번 만든 바이트를 요청들과 소켓들이 나눠 쓴다 (answer). mu를 잠근 채로, 지금 체인으로 불러야 한다.
+// stringifyChain은 JSON.stringify(blocks)를 담을 프레임이고, GET /blocks의 본문이다. 그 text()는 mu 밖에서 부른다. 체인의 한
+// 버전에 대해 한 번 만든 바이트를 요청들과 소켓들이 나눠 쓴다(answer). mu를 잠근 채로, 지금 체인으로 불러야 한다.
 func stringifyChain(blocks []Block) *frame { return answer(blocks, "[", "]", asIs) }
 
-// newServer는 ln에서 웹소켓 서버를 열고, 연결마다 소켓을 만들어 onConnection에 넘긴다 (mu를 잠그고). ln을 닫으면 끝난다.
+// newServer는 ln에서 웹소켓 서버를 연다. 연결마다 소켓을 만들어 mu를 잠그고 onConnection에 넘긴다. ln을 닫으면 끝난다.
 func newServer(ln net.Listener, onConnection func(*socket)) {
 	server := websocket.Server{
-		// npm ws는 Origin 헤더 없이 연결하고, 이 노드는 Origin을 http://localhost/ 로 보낸다 (newWebSocket). 다른 Origin은 모두 거부한다: 브라우저는
-		// 끝에 / 가 없는 Origin을 보내므로 웹 페이지는 피어가 될 수 없다. 이 노드 자신(Node-Id)도 거부한다.
+		// npm ws는 Origin 헤더 없이 연결하고, 이 노드는 Origin을 http://localhost/ 로 보낸다(newWebSocket). 다른 Origin과 이
+		// 노드 자신(Node-Id)은 거부한다. 브라우저는 끝에 / 가 없는 Origin을 보내므로 웹 페이지는 피어가 될 수 없다.
 		Handshake: func(_ *websocket.Config, req *http.Request) error {
 			if origin := req.Header.Get("Origin"); req.Header.Get("Node-Id") == nodeID || origin != "" && origin != "http://localhost/" {
 				return errors.New("a connection from this node itself or from a web page")
@@ -420,11 +420,11 @@ func (s *socket) open(ws *websocket.Conn, raw *limitedConn, addr string) {
 	go writePump(s)
 }
 
-// newWebSocket은 new WebSocket(peer)이다: 소켓을 만들고 연결은 고루틴이 한다. 열리면 "open", 못 열면 "error" 핸들러를
-// mu를 잠그고 부른다: 부른 쪽(connectToPeers)이 mu를 잠그고 있으므로 핸들러를 다 등록한 뒤이다.
+// newWebSocket은 new WebSocket(peer)이다. 소켓을 만들고, 연결은 고루틴이 한다. 열리면 "open" 핸들러를, 못 열면 "error"
+// 핸들러를 mu를 잠그고 부른다. 부른 쪽(connectToPeers)이 mu를 잠그고 있으므로, 그때는 핸들러를 다 등록한 뒤이다.
 func newWebSocket(peer string) *socket {
-	// ws.url은 출력에만 쓰므로, 클라이언트가 보낸 주소의 보이지 않는 문자와 ASCII가 아닌 문자는 \u처럼 이스케이프하고
-	// 200글자까지만 둔다: 그 주소가 든 로그 줄은 짧고, 터미널을 속이는 문자를 그대로 내보내지 않는다.
+	// ws.url은 출력에만 쓴다. 그래서 클라이언트가 보낸 주소의 보이지 않는 문자와 ASCII가 아닌 문자는 \u처럼 이스케이프하고,
+	// 200글자까지만 둔다. 그러면 그 주소가 든 로그 줄은 짧고, 터미널을 속이는 문자를 그대로 내보내지 않는다.
 	ws := newSocket("", fmt.Sprintf("%.200s", strings.Trim(fmt.Sprintf("%+q", peer), `"`)))
 	config, err := websocket.NewConfig(peer, "http://localhost/")
 	switch {
@@ -452,8 +452,8 @@ func newWebSocket(peer string) *socket {
 	return ws
 }
 
-// dial은 시간 제한 안에 TCP로 연결하고 웹소켓 핸드셰이크를 한다. 피어의 응답 헤더는 maxHeaderBytes까지만 읽는다.
-// 핸드셰이크에 Node-Id를 보내므로 이 노드 자신에게 연결하면 받는 쪽(newServer)이 거부한다 (어느 주소로 연결했든).
+// dial은 시간 제한 안에 TCP로 연결하고 웹소켓 핸드셰이크를 한다. 피어의 응답 헤더는 maxHeaderBytes까지만 읽는다. 핸드셰이크에
+// Node-Id를 보내므로, 이 노드 자신에게 연결하면 어느 주소로 연결했든 받는 쪽(newServer)이 거부한다.
 func dial(ws *socket, config *websocket.Config) error {
 	config.Header = http.Header{"Node-Id": {nodeID}}
 	tcp, err := net.DialTimeout("tcp", net.JoinHostPort(config.Location.Hostname(), cmp.Or(config.Location.Port(), "80")), dialTimeout)
@@ -473,25 +473,24 @@ func dial(ws *socket, config *websocket.Config) error {
 	return err
 }
 
-// limitedConn은 읽는 바이트를 세는 연결이다. 연결한 피어의 핸드셰이크 응답은
-// limit(maxHeaderBytes)까지만 읽고, 메시지 하나가 16 KiB를 넘으면 bigReads의 슬롯을
-// 얻은 뒤에야 더 읽는다: 큰 메시지를 읽고 파싱하는 메모리는 연결이 몇 개든 둘 몫이다.
+// limitedConn은 읽는 바이트를 세는 연결이다. 연결한 피어의 핸드셰이크 응답은 limit(maxHeaderBytes)까지만 읽는다. 메시지
+// 하나가 16 KiB를 넘으면 bigReads의 슬롯을 얻어야 더 읽는다. 큰 메시지를 읽고 파싱하는 메모리는 연결이 몇 개든 둘 몫이다.
 type limitedConn struct {
 	net.Conn
-	// limit이 0이 아니면 이만큼 읽은 뒤로는 읽지 않는다: 핸드셰이크가 끝나기(open) 전이다 (한 번에 읽는 버퍼 하나까지 더
-	// 읽힌다). read는 지금 메시지에서 읽은 바이트 수이다 (그 소켓의 읽는 고루틴만 쓴다).
+	// limit이 0이 아니면 이만큼 읽은 뒤로는 읽지 않는다. 핸드셰이크가 끝나기(open) 전이 그렇고, 한 번에 읽는 버퍼 하나까지는
+	// 더 읽힌다. read는 지금 메시지에서 읽은 바이트 수이고, 그 소켓의 읽는 고루틴만 쓴다.
 	limit, read int
 	big         bool            // bigReads의 슬롯을 차지했는지
 	quit        <-chan struct{} // 소켓이 닫히면 닫힌다: 슬롯을 기다리던 읽기도 끝난다
 }
 
-// bigReads는 16 KiB를 넘는 메시지를 읽고 처리하는 슬롯 둘이다. cpuSlots는 mu 밖에서 CPU를 쓰는 일(받은 메시지와
-// 요청 본문의 파싱, 응답의 직렬화)의 슬롯으로 코어 수만큼이다: 메시지와 요청을 쏟아붓는 피어와 클라이언트가 몇이든 그런
-// 고루틴은 코어 수를 넘지 않아, mu를 잠근 고루틴이 Go의 스케줄러에 밀려나도 곧 다시 돈다 (그러지 않으면 수십 개의
-// 파싱하는 고루틴 뒤에서 기다려 mu를 600 ms 넘게 잠갔다: TestLimits).
+// bigReads는 16 KiB를 넘는 메시지를 읽고 처리하는 슬롯 둘이다. cpuSlots는 mu 밖에서 CPU를 쓰는 일의 슬롯이고, 코어 수만큼
+// 있다. 그런 일은 받은 메시지와 요청 본문의 파싱, 응답의 직렬화이다. 메시지와 요청을 쏟아붓는 피어와 클라이언트가 몇이든,
+// 그런 고루틴은 코어 수를 넘지 않는다. 그래서 mu를 잠근 고루틴이 Go의 스케줄러에 밀려나도 곧 다시 돈다. 그러지 않으면 그
+// 고루틴이 수십 개의 파싱하는 고루틴 뒤에서 기다려 mu를 600 ms 넘게 잠갔다(TestLimits).
 var bigReads, cpuSlots = make(chan struct{}, 2), make(chan struct{}, runtime.GOMAXPROCS(0))
 
-// cpu는 cpuSlots의 슬롯 하나를 기다려 얻고, 그 슬롯을 돌려줄 함수를 반환한다: defer cpu()(). mu를 잠근 채로 부르면 안 된다.
+// cpu는 cpuSlots의 슬롯 하나를 기다려 얻고, 돌려줄 함수를 반환한다. defer cpu()()로 쓰며, mu를 잠근 채로 부르면 안 된다.
 func cpu() func() { cpuSlots <- struct{}{}; return func() { <-cpuSlots } }
 
 // Read는 r에서 읽는다. 메시지가 16 KiB를 넘으면 슬롯을 기다려 얻고, 그 메시지의 나머지는 writeTimeout 안에 와야 한다.
@@ -499,9 +498,8 @@ func (c *limitedConn) Read(p []byte) (int, error) {
 	if c.limit > 0 && c.read >= c.limit || c.read > maxFrameBytes+bigMessage { // 핑도 센다: x/net은 핑의 길이를 제한하지 않는다
 		return 0, fmt.Errorf("more than %d bytes in a handshake or in a message with its pings", cmp.Or(c.limit, maxFrameBytes+bigMessage))
 	} else if c.read > bigMessage && !c.big {
-		// 슬롯이 날 때까지 먼저 온 순서대로 기다린다 (채널은 기다리는 쪽을 온 순서대로 깨운다). 기다리는 동안 소켓이
-		// 닫히면 기다림도 끝난다: 기다리는 고루틴은 열린 소켓 수만큼이다. 슬롯을 얻은 메시지는 writeTimeout 안에 다
-		// 와야 한다.
+		// 슬롯이 날 때까지 먼저 온 순서대로 기다린다. 채널은 기다리는 쪽을 온 순서대로 깨운다. 기다리는 동안 소켓이 닫히면
+		// 기다림도 끝나므로, 기다리는 고루틴은 열린 소켓 수만큼이다. 슬롯을 얻은 메시지는 writeTimeout 안에 다 와야 한다.
 		select {
 		case bigReads <- struct{}{}:
 			c.big = true
@@ -515,17 +513,17 @@ func (c *limitedConn) Read(p []byte) (int, error) {
 	return n, err
 }
 
-// Write는 연결에 쓴다. 쓰기마다 writeTimeout의 시간 제한을 새로 걸어, 프레임도 핑에 응답하는 퐁(읽는 고루틴이 쓴다)도
-// 읽지 않는 피어에게 그보다 오래 막히지 않는다: 막힌 퐁은 큰 메시지의 슬롯을 쥔 채 읽기를 멈추게 하기 때문이다.
+// Write는 연결에 쓴다. 쓰기마다 writeTimeout의 시간 제한을 새로 건다. 그래서 읽지 않는 피어에게 프레임도, 핑에 응답하는 퐁도
+// 그보다 오래 막히지 않는다. 퐁은 읽는 고루틴이 쓰므로, 막힌 퐁은 큰 메시지의 슬롯을 쥔 채 읽기를 멈추게 한다.
 func (c *limitedConn) Write(p []byte) (int, error) {
 	c.SetWriteDeadline(time.Now().Add(timeout()))
 	return c.Conn.Write(p)
 }
 
-// timeout은 writeTimeout이다. 테스트가 바꾸는 값이라 mu를 잠그고 읽는다 (mu를 잠근 채로 부르면 안 된다).
+// timeout은 writeTimeout이다. 테스트가 바꾸는 값이라 mu를 잠그고 읽으므로, mu를 잠근 채로 부르면 안 된다.
 func timeout() time.Duration { mu.Lock(); defer mu.Unlock(); return writeTimeout }
 
-// done은 메시지 하나를 처리한 뒤에 부른다: 센 바이트를 지우고, 차지한 슬롯을 반납한다.
+// done은 메시지 하나를 처리한 뒤에 부른다. 센 바이트를 지우고, 차지한 슬롯을 반납한다.
 func (c *limitedConn) done() {
 	c.SetReadDeadline(time.Time{})
 	if c.read = 0; c.big {
@@ -546,24 +544,24 @@ func (l rawListener) Accept() (net.Conn, error) {
 	return &limitedConn{Conn: c, limit: bigMessage}, err // 에러면 http.Server는 이 연결을 쓰지 않는다
 }
 
-// reason은 소켓이 닫힌 이유이다: 피어가 보낸 값이 들어 있을 수 있어 200글자까지만.
+// reason은 소켓이 닫힌 이유이다. 피어가 보낸 값이 들어 있을 수 있어 200글자까지만 둔다.
 func (ws *socket) reason() string { return fmt.Sprintf("%.200v", context.Cause(ws.ctx)) }
 
 // isClosed는 소켓이 닫혔는지 알려준다.
 func (ws *socket) isClosed() bool { return ws.ctx.Err() != nil }
 
-// close는 소켓을 닫는다: 처음 부른 이유가 남고, 기다리는 일이 없다.
+// close는 소켓을 닫는다. 처음 부른 이유가 남고, 기다리는 일이 없다.
 func (ws *socket) close(reason error) {
 	ws.cancel(reason)
-	if ws.raw != nil { // TCP 연결을 닫아 막혀 있는 읽기와 쓰기를 바로 끝낸다 (닫는 프레임은 보내지 않는다:
-		ws.raw.Close() // 챕터의 ws도 끊긴 연결을 close로 받는다)
+	if ws.raw != nil { // TCP 연결을 닫아 막혀 있는 읽기와 쓰기를 바로 끝낸다. 닫는 프레임은 보내지 않는다
+		ws.raw.Close() // 챕터의 ws도 끊긴 연결을 close로 받는다
 	}
 }
 
-// enqueue는 프레임을 소켓의 대기열에 넣고, 넣었는지 알려준다. 대기열에 maxQueued 개가 차 있으면 받아 가지 못하는 느린
-// 피어로 보고 닫는다. 새 프레임으로 모든 대기열의 서로 다른 프레임(과 마스킹한 사본들, masks)이 maxQueuedBytes를 넘게 되면, 넣기 전에 대기열에
-// 가장 많이 밀린 소켓부터 닫아 공간을 만든다. 보내는 중인 프레임은 그 쓰기가 끝나야 해제되므로, 열린 소켓들의 대기열을
-// 모두 비워도 자리가 나지 않으면 아무도 닫지 않고 넣지 않는다 (README의 「남는 한계」). mu를 잠근 채로 불러야 한다.
+// enqueue는 프레임을 소켓의 대기열에 넣고, 넣었는지 알려준다. 대기열에 maxQueued 개가 차 있으면 받아 가지 못하는 느린 피어로
+// 보고 닫는다. 새 프레임으로 모든 대기열의 서로 다른 프레임과 마스킹한 사본들(masks)이 maxQueuedBytes를 넘게 되면, 넣기 전에
+// 가장 많이 밀린 소켓부터 닫아 공간을 만든다. 보내는 중인 프레임은 그 쓰기가 끝나야 해제된다. 그래서 열린 소켓들의 대기열을
+// 모두 비워도 자리가 나지 않으면, 아무도 닫지 않고 넣지도 않는다(README의 「남는 한계」). mu를 잠근 채로 불러야 한다.
 func enqueue(ws *socket, f *frame) bool {
 	need := func() int { return f.size * (ws.masks() + max(0, 1-f.holders)) } // 새로 셀 바이트: 마스킹한 사본과, 아무도 쥐지 않은 프레임이면 그 프레임
 	for queuedBytes+need() > maxQueuedBytes && !ws.isClosed() {
@@ -594,7 +592,7 @@ func enqueue(ws *socket, f *frame) bool {
 	return true
 }
 
-// sent는 보냈거나 버린 프레임을 소켓 ws가 다 썼을 때 센 값을 줄인다 (마스킹한 사본도). mu를 잠근 채로 불러야 한다.
+// sent는 보냈거나 버린 프레임을 소켓 ws가 다 썼을 때 센 값을 줄인다. 마스킹한 사본의 몫도 줄인다. mu를 잠근 채로 불러야 한다.
 func sent(ws *socket, f *frame) {
 	f.holders--
 	queuedBytes -= f.size * (ws.masks() + max(0, 1-f.holders)) // enqueue의 need와 같은 셈: 아무도 쥐지 않게 된 프레임이면 그 프레임도
@@ -603,8 +601,8 @@ func sent(ws *socket, f *frame) {
 // take는 대기열에서 프레임 하나를 꺼내고 backlog에서 뺀다 (마스킹한 사본도). mu를 잠근 채로, 대기열이 비지 않았을 때 불러야 한다.
 func (ws *socket) take() *frame { f := <-ws.queue; ws.backlog -= f.size * (1 + ws.masks()); return f }
 
-// masks는 우리가 연결한 소켓(ws.url이 있다)이면 1, 들어온 연결이면 0이다: x/net은 클라이언트 쪽에서 보내는 메시지마다
-// 마스킹한(masked) 사본을 따로 만든다 (enqueue가 센다).
+// masks는 우리가 연결한 소켓이면 1, 들어온 연결이면 0이다. 우리가 연결한 소켓에는 ws.url이 있다. x/net은 클라이언트 쪽에서
+// 보내는 메시지마다 마스킹한(masked) 사본을 따로 만들고, enqueue가 그것을 센다.
 func (ws *socket) masks() int { return min(len(ws.url), 1) }
 
 // drop은 소켓을 닫고 그 대기열을 곧바로 비운다 (release). mu를 잠근 채로 불러야 한다.
@@ -629,23 +627,23 @@ func writePump(ws *socket) {
 			ws.ready.Wait() // mu를 풀고 기다렸다가 다시 잠근다
 			continue
 		}
-		f := ws.take() // 꺼내는 것과 backlog에서 빼는 것이 mu 안에서 함께 일어난다: enqueue는 보내는 중인 프레임을 대기열의 것으로 세지 않는다
+		f := ws.take() // 꺼내는 것과 backlog에서 빼는 것이 mu 안에서 함께 일어난다. 그래서 enqueue는 보내는 중인 프레임을 대기열의 것으로 세지 않는다
 		mu.Unlock()
 		_, err := ws.link.Write(f.text()) // 텍스트 프레임 하나: 쓰기마다 writeTimeout 안이다 (limitedConn.Write)
 		mu.Lock()
-		sent(ws, f) // 보내는 중인 프레임은 쓰기가 끝나야(닫은 연결이면 곧) 해제된다: 그때까지 그 메모리를 쥐고 있다
+		sent(ws, f) // 보내는 중인 프레임은 쓰기가 끝나야 해제되고(닫은 연결이면 곧), 그때까지 그 메모리를 쥐고 있다
 		if err != nil {
 			ws.close(err)
 		}
 	}
 }
 
-// readPump는 소켓에서 프레임을 하나씩 읽어 receive로 처리한다. 챕터처럼 텍스트 프레임과 바이너리 프레임을
-// 똑같이 읽는다. 이어지는 프레임(continuation)은 따로 읽어 잘못된 메시지가 된다: x/net/websocket은
-// 프레임의 FIN을 보여 주지 않는다 (npm ws는 이어 붙인다. 챕터의 노드는 메시지를 나누어 보내지 않는다). RSV 비트나
-// 예약된 opcode도 x/net/websocket은 보지 않아 그대로 읽는다 (npm ws는 연결을 닫는다).
-// 챕터의 노드는 연결하자마자 QUERY_LATEST를 보내므로 첫 메시지가 dialTimeout 안에 오지 않는 연결은 닫는다. 닫힌 소켓에
-// 온 메시지는 처리하지 않고(receive), 닫은 뒤에는 읽지 않는다. 닫을 때 닫는 프레임은 보내지 않는다 (close).
+// readPump는 소켓에서 프레임을 하나씩 읽어 receive로 처리한다. 챕터처럼 텍스트 프레임과 바이너리 프레임을 똑같이 읽는다.
+// 이어지는 프레임(continuation)은 따로 읽어 잘못된 메시지가 된다. x/net/websocket은 프레임의 FIN을 보여 주지 않기 때문이다.
+// npm ws는 이어 붙이지만, 챕터의 노드는 메시지를 나누어 보내지 않는다. RSV 비트나 예약된 opcode도 x/net/websocket은 보지 않아
+// 그대로 읽는다. npm ws는 이때 연결을 닫는다.
+// 챕터의 노드는 연결하자마자 QUERY_LATEST를 보낸다. 그래서 첫 메시지가 dialTimeout 안에 오지 않는 연결은 닫는다. 닫힌 소켓에
+// 온 메시지는 처리하지 않고(receive), 닫은 뒤에는 읽지 않는다. 닫을 때 닫는 프레임은 보내지 않는다(close).
 func readPump(ws *socket) {
 	defer ws.raw.done() // 읽다가 끊긴 큰 메시지의 슬롯도 반납한다
 	ws.link.SetReadDeadline(time.Now().Add(dialTimeout))
@@ -660,17 +658,17 @@ func readPump(ws *socket) {
 	}
 }
 
-// receive는 받은 프레임 하나를 처리한다: mu 없이 readMessage로
-// 파싱하고 해시와 머클 루트를 구한 뒤, mu를 잠그고 "message" 핸들러를 부른다.
+// receive는 받은 프레임 하나를 처리한다. mu 없이 readMessage로 파싱하고 해시와 머클 루트를 구한다. 그 뒤에 mu를 잠그고
+// "message" 핸들러를 부른다.
 func receive(ws *socket, data []byte) {
-	defer cpu()() // 파싱하고 mu를 기다리는 동안에도 슬롯을 쥔다: CPU를 쓰거나 기다리는 receive는 코어 수까지
+	defer cpu()() // 파싱하고 mu를 기다리는 동안에도 슬롯을 쥔다. 그래서 CPU를 쓰거나 기다리는 receive는 코어 수까지이다
 	message, prepared, err := readMessage(data)
 	mu.Lock()
 	known = prepared // 챕터의 검증은 mu 밖에서 미리 계산한 머클 루트와 비교만 한다
 	defer func() { known = tally{}; mu.Unlock() }()
-	// 이 피어가 내 마지막 블록보다 index가 크고 거기에 이어지지 않는 블록 하나를 알렸다: 그 피어의 체인이 내 것보다
-	// 길고 다르니 다시 QUERY_ALL을 보낼 수 있다 (send). 여러 블록의 응답, 읽지 못한 메시지, 내가 가진 블록이나 바로
-	// 추가할 수 있는 블록을 알린 것으로는 그대로이다.
+	// 이 피어가 내 마지막 블록보다 index가 크고 거기에 이어지지 않는 블록 하나를 알렸다면, 그 피어의 체인은 내 것보다 길고
+	// 다르다. 그러니 다시 QUERY_ALL을 보낼 수 있다(send). 여러 블록의 응답, 읽지 못한 메시지, 내가 가진 블록이나 바로 추가할
+	// 수 있는 블록을 알린 것으로는 그대로이다.
 	latest, d := getLatestBlock(), message.Data
 	ws.askedAll = ws.askedAll && !(err == nil && len(d) == 1 && d[0].Header.Index > latest.Header.Index && d[0].Header.PreviousHash != calculateHashForBlock(latest))
 	// 잘못된 메시지는 한 줄 남기고 센다. maxBadMessages 번째에는 연결을 닫는다
@@ -690,16 +688,17 @@ func receive(ws *socket, data []byte) {
 	}
 }
 
-// readMessage는 받은 프레임을 자바스크립트의 JSON.parse처럼 읽되, JSON.stringify가 쓰는 형식 그대로일 때만 받는다:
-// 파싱한 값을 다시 쓴 바이트가 받은 바이트와 같아야 한다. 그러면 키는 대소문자까지 같고, 같은 키가 둘이거나 다른 키가
-// 있을 수 없고, 수는 자바스크립트의 형식이며, 잘린 프레임은 JSON이 아니다. 그래서 Go가 읽은 값이 자바스크립트가 읽은
-// 값과 같다. UTF-8이 아닌 바이트만은 따로 본다: Go는 그것을 더 긴 U+FFFD로 읽어, 줄어드는 이스케이프와 길이를 맞출 수
-// 있다. type이 정수가 아니거나 data가 없거나 문자열도 null도 아니면 거부한다. RESPONSE_BLOCKCHAIN이면 data의 블록 배열도
-// 그렇게 파싱하고, 머클 루트와 해시를 미리 계산해 둔다 (decodeBlocks): 빈 배열, 구조가 틀린 블록(isValidBlockStructure:
-// 챕터는 addBlock이나 replaceChain에서야 거부한다)과 한계 밖의 블록(withinLimits: 챕터에는 없는 한계), 64자리 대문자 16진수가 아닌 해시나 data와 맞지
-// 않는 머클 루트(유효할 수 없는 블록, prepareBlocks), 16,384개가 넘는 블록이나 2^20개가 넘는 data 값, Go가 자바스크립트와 같게 읽지 못하는
-// data(canonicalJSON: 짝이 없는 \ud800, 중첩 깊이 64단계를 넘는 값)와 "toString" 키가 든 메시지는 통째로 거부한다. 모르는 type은 챕터처럼 받고
-// 넘어간다. 여러 프레임으로 나눈 메시지는 프레임마다 따로 읽어 잘못된 메시지가 된다 (readPump).
+// readMessage는 받은 프레임을 자바스크립트의 JSON.parse처럼 읽는다. 다만 JSON.stringify가 쓰는 형식 그대로일 때만 받는다. 곧
+// 파싱한 값을 다시 쓴 바이트가 받은 바이트와 같아야 한다. 그러면 키는 대소문자까지 같고, 같은 키가 둘이거나 다른 키가 있을 수
+// 없다. 수는 자바스크립트의 형식이고, 잘린 프레임은 JSON이 아니다. 그래서 Go가 읽은 값이 자바스크립트가 읽은 값과 같다.
+// UTF-8이 아닌 바이트만은 따로 본다. Go는 그것을 더 긴 U+FFFD로 읽어, 줄어드는 이스케이프와 길이를 맞출 수 있기 때문이다.
+// type이 정수가 아니거나, data가 없거나, data가 문자열도 null도 아니면 거부한다. RESPONSE_BLOCKCHAIN이면 data의 블록 배열도
+// 그렇게 파싱하고, 머클 루트와 해시를 미리 계산해 둔다(decodeBlocks). 이때 다음이 든 메시지는 통째로 거부한다. 빈 배열과
+// 구조가 틀린 블록(isValidBlockStructure)이 그렇다. 챕터는 그런 블록을 addBlock이나 replaceChain에서야 거부한다. 챕터에는
+// 없는 한계 밖의 블록(withinLimits)도 그렇다. 64자리 대문자 16진수가 아닌 해시나 data와 맞지 않는 머클 루트도 그렇다. 그런
+// 블록은 유효할 수 없다(prepareBlocks). 16,384개가 넘는 블록이나 2^20개가 넘는 data 값도 그렇다. Go가 자바스크립트와 같게
+// 읽지 못하는 data(canonicalJSON)와 "toString" 키도 그렇다. 그런 data는 짝이 없는 \ud800이나 중첩 깊이 64단계를 넘는 값이다.
+// 모르는 type은 챕터처럼 받고 넘어간다. 여러 프레임으로 나눈 메시지는 프레임마다 따로 읽어 잘못된 메시지가 된다(readPump).
 func readMessage(frame []byte) (message Message, prepared tally, err error) {
 	var wire struct {
 		Type MessageType `json:"type"`
@@ -714,10 +713,10 @@ func readMessage(frame []byte) (message Message, prepared tally, err error) {
 	return Message{Type: wire.Type, Data: message.Data}, prepared, err
 }
 
-// sameAsStringify는 frame이 {"type":typ,"data":data}를 JSON.stringify가 쓴 바이트와 같은지 알려준다. 큰 data 문자열은
-// 다시 쓰지 않고 길이로 비교한다: JSON.stringify는 그 문자열에 따옴표를 붙이고 "와 \ 만 이스케이프해 쓰며(answerSize:
-// 블록 배열의 JSON에는 제어 문자가 없다), 같은 문자열을 다르게 쓴 것(다른 이스케이프, 공백, 더 쓴 키)은 더 길다.
-// 제어 문자가 든 data 문자열은 JSON.stringify가 쓴 것이어도 길이가 달라 거부한다 (블록 배열일 수 없는 data이다).
+// sameAsStringify는 frame이 {"type":typ,"data":data}를 JSON.stringify가 쓴 바이트와 같은지 알려준다. 큰 data 문자열은 다시
+// 쓰지 않고 길이로 비교한다. JSON.stringify는 그 문자열에 따옴표를 붙이고 "와 \ 만 이스케이프해 쓴다(answerSize). 블록 배열의
+// JSON에는 제어 문자가 없기 때문이다. 같은 문자열을 다른 이스케이프, 공백, 더 쓴 키로 다르게 쓴 것은 더 길다. 제어 문자가 든
+// data 문자열은 JSON.stringify가 쓴 것이어도 길이가 달라 거부한다. 그런 data는 블록 배열일 수 없다.
 func sameAsStringify(frame []byte, typ MessageType, data *string) bool {
 	if data == nil {
 		return string(frame) == fmt.Sprintf(`{"type":%d,"data":null}`, typ)
@@ -726,22 +725,22 @@ func sameAsStringify(frame []byte, typ MessageType, data *string) bool {
 	return bytes.HasPrefix(frame, prefix) && bytes.HasSuffix(frame, []byte(`"}`)) && len(frame) == len(prefix)+answerSize(*data)+2
 }
 
-// decodeBlocks는 블록 배열의 JSON 문자열(RESPONSE_BLOCKCHAIN의 data)을 json.Decoder로
-// 블록 하나씩 파싱한다. 블록마다 다시 쓴 바이트가 받은 바이트와 같아야 하고(readMessage),
-// 틀린 블록을 만나면 그 자리에서 멈춘다. 해시는 prepareBlocks가 구한다.
-// (initMessageHandler에 적은 차이) 다른 형식으로 쓴 블록(공백, 다른 키 순서나 대소문자, 더 있는 키, 정수 자리에 1.0이나 1.5처럼 쓴 수)은
-// 챕터는 받지만 여기서는 메시지 전체를 거부한다. 챕터의 노드가 생성하는 블록은 늘 이 형식이지만, 규칙을 따르지 않는 피어가 만든
-// 블록을 받아 전할 때는 다른 키 순서, 더 있는 키, 1.5 같은 수를 그대로 남겨 보낸다: 그런 체인은 Go 노드와
-// 갈라진다 (README의 「남는 한계」). 빈 배열(챕터는 예외로 죽는다)과, isValidBlockStructure에
-// 맞지 않거나(챕터는 index를 비교한 뒤에야 isValidNewBlock이 거부한다) withinLimits의 한계 밖인 블록도 메시지 전체를 거부한다.
+// decodeBlocks는 블록 배열의 JSON 문자열(RESPONSE_BLOCKCHAIN의 data)을 json.Decoder로 블록 하나씩 파싱한다. 블록마다 다시 쓴
+// 바이트가 받은 바이트와 같아야 한다(readMessage). 틀린 블록을 만나면 그 자리에서 멈춘다. 해시는 prepareBlocks가 구한다.
+// (initMessageHandler에 적은 차이) 다른 형식으로 쓴 블록을 챕터는 받지만, 여기서는 메시지 전체를 거부한다. 공백, 다른 키
+// 순서나 대소문자, 더 있는 키, 정수 자리에 1.0이나 1.5처럼 쓴 수가 그런 형식이다. 챕터의 노드가 생성하는 블록은 늘 이
+// 형식이다. 하지만 규칙을 따르지 않는 피어가 만든 블록을 받아 전할 때는 다른 키 순서, 더 있는 키, 1.5 같은 수를 그대로 남겨
+// 보낸다. 그런 체인은 Go 노드와 갈라진다(README의 「남는 한계」). 빈 배열도 메시지 전체를 거부한다. 챕터는 빈 배열에 예외로
+// 죽는다. isValidBlockStructure에 맞지 않거나 withinLimits의 한계 밖인 블록도 메시지 전체를 거부한다. 앞의 블록은 챕터에서
+// index를 비교한 뒤에야 isValidNewBlock이 거부한다.
 func decodeBlocks(text string) ([]Block, tally, error) {
 	dec := json.NewDecoder(strings.NewReader(text))
 	if token, err := dec.Token(); err != nil || token != json.Delim('[') || !strings.HasPrefix(text, "[") {
 		return nil, tally{}, errors.New("data is not a JSON array of blocks")
 	}
-	// blocks의 크기는 {"header":의 수로 어림한다: data 안의 그런 객체까지 세어 더 클 수 있지만, 블록 하나는 JSON으로
-	// 200바이트가 넘으므로 len(text)/200과 maxBlocks(블록 120바이트씩, 2 MB)를 넘지 않는다.
-	// end는 앞 블록이 끝난 곳이다 (처음에는 '[' 다음): 블록 사이의 공백은 받은 블록의 JSON에 들어가 다시 쓴 것과 달라진다.
+	// blocks의 크기는 {"header":의 수로 어림한다. data 안의 그런 객체까지 세어 더 클 수 있다. 하지만 블록 하나는 JSON으로
+	// 200바이트가 넘으므로 len(text)/200을 넘지 않고, maxBlocks도 넘지 않는다. maxBlocks개는 블록 120바이트씩 2 MB이다.
+	// end는 앞 블록이 끝난 곳이고, 처음에는 '[' 다음이다. 블록 사이의 공백은 받은 블록의 JSON에 들어가 다시 쓴 것과 달라진다.
 	blocks, end := make([]Block, 0, min(strings.Count(text, `{"header":`), len(text)/200, maxBlocks)), int64(1)
 	// 블록이 maxBlocks개보다 많은 프레임은 그 뒤를 파싱하지 않고 아래에서 거부한다
 	for ; dec.More() && len(blocks) < maxBlocks; end = dec.InputOffset() {
@@ -766,9 +765,9 @@ func decodeBlocks(text string) ([]Block, tally, error) {
 }
 
 // prepareBlocks는 받은 블록들의 머클 루트와 data 값의 수를 mu 밖에서 미리 계산해 둔다. 챕터의 isValidChain은 앞 블록에
-// 이어지지 않는 곳에서 멈추므로, 그 뒤 블록의 data는 파싱하고 해시하지 않는다(마지막 블록은 addBlock이 볼 수
-// 있어 늘 구한다). 구한 머클 루트가 헤더의 것과 다른 블록은 유효할 수 없으므로 메시지 전체를 거부한다: 의미 없는 data를
-// 해시하게 하려면 보낸 쪽도 그 머클 루트를 구해야 한다. 프레임에서 해시하는 data 값은 maxLeaves 개까지이다.
+// 이어지지 않는 곳에서 멈춘다. 그래서 그 뒤 블록의 data는 파싱하고 해시하지 않는다. 마지막 블록만은 addBlock이 볼 수 있어 늘
+// 구한다. 구한 머클 루트가 헤더의 것과 다른 블록은 유효할 수 없으므로 메시지 전체를 거부한다. 의미 없는 data를 해시하게
+// 하려면 보낸 쪽도 그 머클 루트를 구해야 한다. 프레임에서 해시하는 data 값은 maxLeaves 개까지이다.
 func prepareBlocks(blocks []Block) (prepared tally, err error) {
 	prepared = tally{&blocks[len(blocks)-1].Data[0], len(blocks), cost{}, make(map[*byte]dataFacts, len(blocks))}
 	for i, chained := 0, true; i < len(blocks); i++ {

@@ -124,7 +124,7 @@ func calculateHashForBlock(block Block) Hash {
 // isValidNewBlock은 newBlock이 previousBlock 바로 다음 블록으로 맞는지 검사한다. (main.js 89–110행)
 func isValidNewBlock(newBlock Block, previousBlock Block) bool {
 	if !isValidBlockStructure(newBlock) {
-		// 챕터와 다른 점: 받은 블록과 생성할 블록은 여기 오기 전에 이미 걸러지므로 이 줄은 출력되지 않는다.
+		// 챕터와 다른 점: 받은 블록과 생성한 블록은 여기 오기 전에 이미 걸러지므로 이 줄은 출력되지 않는다.
 		log.Printf("invalid block structure: %s", stringify(newBlock))
 		return false
 	} else if previousBlock.Header.Index+1 != newBlock.Header.Index {
@@ -181,8 +181,8 @@ func isValidChain(blockchainToValidate []Block) bool {
 
 // sha256Of는 CryptoJS.SHA256(a + b + …)이다. 값마다 자바스크립트의 +가 만드는 문자열을 버퍼 하나에 차례로 이어 쓰고, 그
 // SHA-256을 구한다. 문자열은 그대로, 정수는 10진수, 해시는 64자리 대문자 16진수로 쓴다.
-// 챕터에 없는 최적화: 새 문자열들을 만들지 않고 스택의 버퍼에 이어 쓴다. 그래서 mu를 잠근 채 긴 체인을 검증해도 할당하지
-// 않는다. version은 256바이트까지라 512바이트에 든다.
+// 챕터에 없는 최적화: 새 문자열들을 만들지 않고 스택의 버퍼에 이어 쓴다. 그래서 mu를 잠근 채 긴 체인을 검증해도 블록 해시를
+// 구하는 데는 할당하지 않는다. version은 256바이트까지라 512바이트에 든다.
 func sha256Of(values ...any) Hash {
 	text := make([]byte, 0, 512)
 	for _, v := range values {
@@ -305,12 +305,12 @@ func (h *Hash) UnmarshalText(text []byte) error {
 	return nil
 }
 
-// canonicalJSON은 JSON.stringify(JSON.parse(raw)), 곧 자바스크립트가 읽고 다시 쓴 문자열이다. 공백이 없어지고, 수는
+// canonicalJSON은 JSON.stringify(JSON.parse(raw)), 즉 자바스크립트가 읽고 다시 쓴 문자열이다. 공백이 없어지고, 수는
 // 자바스크립트의 형식이 된다(1.0 → 1, 1e21 → 1e+21). 객체에 같은 키가 있으면 뒤의 값이 앞의 위치에 남는다. 배열 인덱스 같은
 // 키("0", "1", …)는 자바스크립트의 객체처럼 앞에 작은 순서로 온다. Go가 자바스크립트와 같게 읽을 수 없는 값은 에러이다.
 // Infinity가 되는 수, maxDepth보다 깊은 값, 짝이 없는 서로게이트 이스케이프가 그렇다. \ud800 같은 이스케이프를 자바스크립트는
 // 그대로 두고 Go는 U+FFFD로 읽는다. UTF-8이 아닌 바이트는 둘 다 U+FFFD로 읽지만 그 개수가 다를 수 있어 에러이다. String()이
-// 닿는 곳, 곧 맨 위나 배열 안의 객체에 있는 "toString" 키도 에러이다. 그 String()은 자바스크립트에서 예외를 던진다. 부르는
+// 닿는 곳, 즉 맨 위나 배열 안의 객체에 있는 "toString" 키도 에러이다. 그 String()은 자바스크립트에서 예외를 던진다. 부르는
 // 곳(/mineBlock, readMessage)이 차이를 적는다. nested는 raw 안의 값의 수로, 맨 바깥 값은 빼고 배열과 객체 안의 값까지 센다.
 func canonicalJSON(raw []byte) (value json.RawMessage, nested int, err error) {
 	dec := json.NewDecoder(bytes.NewReader(raw))
@@ -501,7 +501,7 @@ func fitsInOneMessage(newBlock Block) bool {
 }
 
 // withinLimits는 받은 블록(헤더 h와 data)이 챕터에 없는 한계 안인지 알려준다. version은 256바이트까지이다. index와
-// timestamp는 자바스크립트가 정확히 다루는 정수여야 한다. 곧 Number.isSafeInteger처럼 ±(2^53-1) 안이다. data는 JSON으로
+// timestamp는 자바스크립트가 정확히 다루는 정수여야 한다. 즉 Number.isSafeInteger처럼 ±(2^53-1) 안이다. data는 JSON으로
 // 1 MiB까지이다. 이 노드가 생성하는 블록은 늘 그 안이다.
 func withinLimits(h BlockHeader, data json.RawMessage) bool {
 	return len(h.Version) <= 256 && -maxSafeInteger <= min(h.Index, h.Timestamp) && max(h.Index, h.Timestamp) <= maxSafeInteger && len(data) <= maxBlockDataBytes

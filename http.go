@@ -30,8 +30,8 @@ import (
 // 챕터와 다른 점: 노드의 페이지(GET /)와 그 페이지가 보는 GET /events가 더 있다.
 // 챕터와 다른 점: 경로는 글자 그대로 같아야 한다(/mineblock은 404). 다른 메서드는 405이고, 404와 405의 본문은 텍스트이다.
 // 챕터와 다른 점: localhost가 아닌 호스트 이름으로 온 요청은 421이고, ETag가 없어 조건부 요청에도 304 없이 200이다.
-// 챕터와 다른 점: (한계) 다른 사이트의 POST는 403, //blocks는 307이고, OPTIONS 응답이 없으며, 요청의 수, 크기, 시간에 한계가
-// 있다 (README 표).
+// OPTIONS에 자동으로 답하지 않는다.
+// 챕터와 다른 점: (한계) 다른 사이트의 POST는 403, //blocks는 307이고, 요청의 수, 크기, 시간에 한계가 있다 (README 표).
 func initHttpServer(ln net.Listener) {
 	app := http.NewServeMux() // const app = express()
 	// 챕터와 다른 점: 본문은 /mineBlock과 /addPeers에서만 읽으므로(readBody), 잘못된 JSON 본문에도 다른 경로는 400 대신

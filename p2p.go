@@ -58,7 +58,8 @@ var sockets []*socket
 
 // socket은 웹소켓 하나(챕터의 ws)이다. ws.on(이름, 함수)은 핸들러를 등록하고, ws.send(메시지)는 메시지를 보낸다.
 // 챕터와 다른 점: 열린 소켓의 에러는 "error" 없이 "close"로만 온다.
-// 챕터와 다른 점: (한계) 압축하지 않고, 여러 프레임으로 나눈 메시지는 받지 않는다 (README 표).
+// 챕터와 다른 점: 압축(permessage-deflate)하지 않는다. 주고받는 메시지는 같다.
+// 챕터와 다른 점: (한계) 여러 프레임으로 나눈 메시지는 받지 않는다 (README 표).
 type socket struct {
 	url   string // ws.url: 우리가 연결한 피어면 그 주소(이스케이프해 200글자까지), 들어온 연결이면 ""
 	*conn        // 연결과 보낼 대기열(챕터에 없는 필드, 배너 아래). 임베딩해서 ws.addr처럼 conn의 필드를 바로 쓴다
@@ -167,8 +168,8 @@ func handleBlockchainResponse(message Message) {
 			// 때이다(새 블록의 알림이나 연결 직후 QUERY_LATEST의 응답). 놓친 곳을 찾지 않고 체인 전체를 요청한다.
 			log.Println("We have to query the chain from our peer")
 			// 챕터와 다른 점: 이미 QUERY_ALL을 보낸 피어에게는, 그 피어가 이 분기로 오는 블록 하나(내 마지막 블록보다 index가
-			// 크고 거기에 이어지지 않는 블록)를 알려 올 때까지 또 보내지 않는다. 피어 하나가 이웃들에게 체인 전체를 거듭 보내게
-			// 하지 못하게 하려는 것이다.
+			// 크고 거기에 이어지지 않는 블록)를 알려 올 때까지 또 보내지 않는다. 피어 하나가 이웃들이 체인 전체를 거듭 보내게
+			// 만드는 것을 막으려는 것이다.
 			broadcast(queryAllMsg())
 		} else {
 			// 체인을 교체한다. (챕터: Replace chain.)

@@ -99,6 +99,7 @@ func initMessageHandler(ws *socket) {
 	// "Ignored message …"를 출력하며, 한 피어에게서 잘못된 메시지를 다섯 번 받으면 연결을 닫는다. 손으로 보낸 메시지도 그렇다.
 	// 챕터와 다른 점: 자바스크립트 노드가 생성한 블록이라도 data에 짝 없는 \ud800이나 64단계보다 깊은 값이 있으면
 	// 거부해, 그 체인과 갈라진다.
+	// 챕터와 다른 점: 닫히는 중인 소켓에 온 메시지는 처리하지 않는다.
 	// 챕터와 다른 점: (한계) 유효할 수 없는 블록, 너무 큰 메시지 등도 처리하지 않는다 (README 표).
 	ws.on("message", func(message Message) {
 		switch message.Type {

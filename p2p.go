@@ -1,12 +1,8 @@
 // p2p.go는 챕터 2의 웹소켓, 메시지, 브로드캐스트, handleBlockchainResponse, mineBlock, replaceChain 부분이다.
 // 챕터와 다른 점은 README의 「챕터와 다른 점 (함수마다)」 표에 더 자세히 나온다.
 // 주석의 표시("챕터와 다른 점:", "(한계)", "챕터에 없는 최적화:", "노트와 다른 점:")는 chain.go의 머리말에 적었다.
-//
-// 노트와 다른 점(오타는 여기 한 번만 적는다):
-//   - 노트 코드의 listeing, intiMessageHandler, MassgeType, Receied, responselaatestMsg, we got:, connection failed는
-//     챕터에서 Listening, initMessageHandler, MessageType, Received, responseLatestMsg, We got:, Connection failed이다.
-//   - 노트의 "on:"과 "we got:" 뒤에는 챕터에 있는 공백이 없다.
-//   - 노트의 ==는 챕터에서 ===이다. 정직한 노드의 메시지라면 결과는 같다. (노트의 한글 맞춤법은 README에 적었다.)
+// 노트와 다른 점: 노트 코드의 오타(intiMessageHandler, MassgeType, responselaatestMsg 등)와 ==는 챕터의 이름과 ===로
+// 적었다. 오타 목록은 README의 「노트를 읽을 때」에 있다.
 package main
 
 import (
@@ -165,18 +161,16 @@ func handleBlockchainResponse(message Message) {
 			}
 		} else if len(receivedBlocks) == 1 {
 			// 체인을 재구성해야 한다. (챕터: Need to reorganize.)
-			// 노트와 다른 점: "블록의 오류"가 아니라, 둘 이상 뒤처졌거나 다른 포크에 있어서 이어지지 않는 블록 하나를 받았을
-			// 때이다(새 블록의 알림이나 연결 직후 QUERY_LATEST의 응답). 놓친 곳을 찾지 않고 체인 전체를 요청한다.
+			// 노트와 다른 점: "블록의 오류"가 아니다. 둘 이상 뒤처졌거나 다른 포크에 있어 이어지지 않는 블록 하나를 받은 때이고,
+			// 놓친 곳을 찾지 않고 체인 전체를 요청한다.
 			log.Println("We have to query the chain from our peer")
-			// 챕터와 다른 점: 이미 QUERY_ALL을 보낸 피어에게는, 그 피어가 이 분기로 오는 블록 하나(내 마지막 블록보다 index가
-			// 크고 거기에 이어지지 않는 블록)를 알려 올 때까지 또 보내지 않는다. 피어 하나가 이웃들이 체인 전체를 거듭 보내게
-			// 만드는 것을 막으려는 것이다.
+			// 챕터와 다른 점: 이미 QUERY_ALL을 보낸 피어에게는, 그 피어가 이 분기로 오는 블록 하나를 다시 알려 올 때까지 또
+			// 보내지 않는다. 피어 하나가 이웃들에게 체인 전체를 거듭 보내게 하지 못하도록.
 			broadcast(queryAllMsg())
 		} else {
 			// 체인을 교체한다. (챕터: Replace chain.)
-			// 노트와 다른 점: 노트는 "블록체인 길이가 내가 가진 길이보다 길고"라고 했지만, 이 분기는 내 체인의 길이와 비교하지 않는다.
-			// 블록을 여럿 받았을 때로, 대개 QUERY_ALL의 응답이다. 받은 마지막 index가 더 큰지는 바깥 if가 이미 확인했다.
-			// 또 노트는 바로 바꾼다고 했지만, replaceChain은 받은 체인이 유효하고 (사실상) 더 길 때만 바꾼다.
+			// 노트와 다른 점: 노트는 "길이가 내가 가진 길이보다 길고"라고 했지만 이 분기는 길이를 비교하지 않는다. 블록을 여럿
+			// 받은 때(대개 QUERY_ALL의 응답)이고, replaceChain은 받은 체인이 유효하고 (사실상) 더 길 때만 바꾼다.
 			log.Println("Received blockchain is longer than current blockchain")
 			replaceChain(receivedBlocks)
 		}

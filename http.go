@@ -51,6 +51,7 @@ func initHttpServer(ln net.Listener) {
 	app.HandleFunc("POST /mineBlock", func(res http.ResponseWriter, req *http.Request) {
 		var data json.RawMessage
 		// 챕터와 다른 점: 배열이 아닌 data는 400이다(챕터는 500). 잘못된 본문에는 HTML 대신 JSON으로 답한다.
+		// 챕터와 다른 점: data에 UTF-8이 아닌 바이트(EUC-KR 등)가 있거나 압축한 본문은 400, utf-8이 아닌 charset은 415이다.
 		// 챕터와 다른 점: application/json이 아닌 본문이면 챕터처럼 빈 블록을 생성하지만, 응답한 뒤 연결을 닫는다.
 		// 챕터와 다른 점: (한계) 1e400, 짝 없는 \ud800, 64단계보다 깊은 값, "toString" 키 등도 400이다 (README 표).
 		if !readBody(res, req, "data", &data) { // const data = req.body.data || []
@@ -97,7 +98,8 @@ func initHttpServer(ln net.Listener) {
 		var peers []string
 		// 챕터와 다른 점: null과 호스트가 없는 주소는 "Connection failed"를 출력하고 건너뛴다(챕터는 500을 답하고 남은 주소에
 		// 연결하지 않는다). 배열이 아니거나 문자열도 null도 아닌 주소가 든 peers는 400이다(챕터는 500).
-		// 챕터와 다른 점: (한계) 64개가 넘는 peers와 짝 없는 \ud800, UTF-8이 아닌 바이트도 400이다.
+		// 챕터와 다른 점: peers에 UTF-8이 아닌 바이트(EUC-KR 등)가 있으면 400이다(챕터는 깨진 글자로 읽는다).
+		// 챕터와 다른 점: (한계) 64개가 넘는 peers와 짝 없는 \ud800도 400이다.
 		if !readBody(res, req, "peers", &peers) { // const peers = req.body.peers || []
 			return
 		} else if len(peers) > maxPeers {

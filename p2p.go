@@ -1,8 +1,12 @@
 // p2p.go는 챕터 2의 웹소켓, 메시지, 브로드캐스트, handleBlockchainResponse, mineBlock, replaceChain 부분이다.
 // 챕터와 다른 점은 README의 「챕터와 다른 점 (함수마다)」 표에 더 자세히 나온다.
 // 주석의 표시("챕터와 다른 점:", "(한계)", "챕터에 없는 최적화:", "노트와 다른 점:")는 chain.go의 머리말에 적었다.
-// 노트와 다른 점: 노트 코드의 오타(intiMessageHandler, MassgeType, responselaatestMsg 등)와 ==는 챕터의 이름과 ===로
-// 적었다. 오타 목록은 README의 「노트를 읽을 때」에 있다.
+//
+// 노트와 다른 점(오타는 여기 한 번만 적는다):
+//   - 노트 코드의 listeing, intiMessageHandler, MassgeType, Receied, responselaatestMsg, we got:, connection failed는
+//     챕터에서 Listening, initMessageHandler, MessageType, Received, responseLatestMsg, We got:, Connection failed이다.
+//   - 노트의 "on:"과 "we got:" 뒤에는 챕터에 있는 공백이 없다.
+//   - 노트의 ==는 챕터에서 ===이다(Go에서는 ==). 정직한 노드의 메시지라면 결과는 같다.
 package main
 
 import (
@@ -120,7 +124,7 @@ func initErrorHandler(ws *socket) {
 func closeConnection(ws *socket) {
 	// 챕터와 다른 점: 닫힌 이유도 출력하고, 들어온 연결이면 ws.url(undefined) 대신 상대의 주소(ws.addr)를 출력한다.
 	log.Printf("Connection failed to peer: %s (%s)", cmp.Or(ws.url, ws.addr), ws.reason())
-	// 챕터와 다른 점: 그 소켓만 뺀다. 챕터는 두 번 불리면 splice(-1, 1)이 다른 소켓을 뺀다.
+	// 챕터와 다른 점: 그 소켓만 뺀다. 챕터는 두 번 불리면 splice(-1, 1)이 남은 마지막 소켓을 뺀다.
 	if i := slices.Index(sockets, ws); i >= 0 { // sockets.indexOf(ws)
 		sockets = slices.Delete(sockets, i, i+1) // sockets.splice(i, 1)
 	}

@@ -100,7 +100,8 @@ func initMessageHandler(ws *socket) {
 	// 챕터와 다른 점: 자바스크립트 노드가 생성한 블록이라도 data에 짝 없는 \ud800이나 64단계보다 깊은 값이 있으면
 	// 거부해, 그 체인과 갈라진다.
 	// 챕터와 다른 점: 닫히는 중인 소켓에 온 메시지는 처리하지 않는다.
-	// 챕터와 다른 점: (한계) 유효할 수 없는 블록, 너무 큰 메시지 등도 처리하지 않는다 (README 표).
+	// 챕터와 다른 점: (한계) 유효할 수 없는 블록, 너무 큰 메시지 등도 처리하지 않고, 16 KiB가 넘는 메시지는 노드 전체에서
+	// 둘씩 30초 안에 읽는다 (README 표).
 	ws.on("message", func(message Message) {
 		switch message.Type {
 		case QUERY_LATEST:

@@ -115,6 +115,8 @@ func initHttpServer(ln net.Listener) {
 	app.HandleFunc("POST /addpeers", addPeers)
 
 	// app.listen(http_port, function () { console.log(…) })의 콜백은 챕터처럼 main이 mu를 푼 뒤에 실행된다.
+	// 챕터와 다른 점: Node.js는 이 콜백을 어느 연결보다 먼저 부르지만, 여기서는 그사이 먼저 온 P2P 연결이나 메시지가 mu를
+	// 먼저 얻을 수 있어 로그에서 이 줄보다 앞설 수 있다.
 	// 챕터와 다른 점: 기본으로 이 컴퓨터(127.0.0.1)에서만 리슨하고(main.go의 -http_host), 실제로 리슨하는 포트를 출력한다
 	// (-http_port 0이면 운영체제가 고른 포트).
 	httpServer = serve(ln, app, func() { log.Printf("Listening http port on: %d", portOf(ln)) })

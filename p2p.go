@@ -426,7 +426,7 @@ func (s *socket) open(ws *websocket.Conn, raw *limitedConn, addr string) {
 func newWebSocket(peer string) *socket {
 	// ws.url은 출력에만 쓴다. 그래서 클라이언트가 보낸 주소의 보이지 않는 문자와 ASCII가 아닌 문자는 \u처럼 이스케이프하고,
 	// 200글자까지만 둔다. 그러면 그 주소가 든 로그 줄은 짧고, 터미널을 속이는 문자를 그대로 내보내지 않는다.
-	ws := newSocket("", fmt.Sprintf("%.200s", strings.Trim(fmt.Sprintf("%+q", peer), `"`)))
+	ws := newSocket("", fmt.Sprintf("%.200s", strings.Trim(fmt.Sprintf("%+.200q", peer), `"`)))
 	config, err := websocket.NewConfig(peer, "http://localhost/")
 	switch {
 	case err != nil:

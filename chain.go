@@ -1,9 +1,6 @@
-// chain.go는 챕터 1의 블록 구조(블록, 해시, 머클 루트, 검증, 블록 추가)이다. 챕터 2의 replaceChain은 챕터처럼
-// p2p.go 끝에 있다. Go 문법은 README의 「Go를 처음 보면」 표에, 챕터와 다른 점은 「챕터와 다른 점 (함수마다)」 표에
-// 더 자세히 나온다. 해시와 머클 루트를 구하는 npm 패키지는 배너 바로 아래(sha256Of, merkleRootOf, rootOf)에 옮겼다.
-// 챕터에 없는 최적화: 생성하거나 받은 블록의 머클 루트는 미리 구해 두고, merkleRootOf는 그 값을 꺼내 쓴다.
-// 표시: "챕터와 다른 점:"은 챕터와 다르게 동작하는 곳이고, "(한계)"가 붙은 것은 규칙을 어긴 피어나 지나친 입력에만 보인다.
-// "챕터에 없는 최적화:"는 결과가 같은 곳, "노트와 다른 점:"은 노트가 챕터와 다르거나 틀린 곳이다.
+// chain.go는 챕터 1의 블록 구조(블록, 해시, 머클 루트, 검증, 블록 추가)이다. Go 문법은 README의 「Go를 처음 보면」에 있다.
+// 주석의 표시: "챕터와 다른 점:"은 챕터와 다르게 동작하는 곳이고, 그중 "(한계)"는 규칙을 어긴 피어나 지나친 입력에만 보인다
+// (값은 README의 「지키는 한계」 표). "챕터에 없는 최적화:"는 결과가 같은 곳, "노트와 다른 점:"은 노트가 챕터와 다른 곳이다.
 package main
 
 import (
@@ -25,9 +22,8 @@ import (
 	"unicode/utf8"
 )
 
-// BlockHeader는 챕터의 class BlockHeader이다. (main.js 7–15행) 해시(Hash 타입)는 메모리에서 32바이트 배열이고, JSON에서는
-// 챕터처럼 64자리 대문자 16진수 문자열이다.
-// 챕터와 다른 점: (한계) 해시가 64자리 대문자 16진수가 아니거나 index, timestamp, version이 한계 밖인 블록은 받지 않는다.
+// BlockHeader는 챕터의 class BlockHeader이다. (main.js 7–15행) 해시는 JSON에서 챕터처럼 64자리 대문자 16진수 문자열이다.
+// 챕터와 다른 점: (한계) 해시가 64자리 대문자 16진수가 아니거나 수가 한계 밖인 블록은 받지 않는다.
 type BlockHeader struct {
 	Version      string `json:"version"`
 	Index        int64  `json:"index"`
@@ -42,12 +38,10 @@ type Block struct {
 	Data   json.RawMessage `json:"data"` // JSON.stringify가 쓴 [값,값,…] 그대로. 챕터와 다른 점: (한계) 배열만, 1 MiB까지
 }
 
-// Node.js는 핸들러를 한 번에 하나씩 실행하므로 챕터는 전역 변수를 그냥 쓴다. Go에서는 뮤텍스 mu가 이 "한 번에 하나"를
-// 대신한다. 챕터의 로직은 mu를 잠근 채 실행된다.
-// 챕터와 다른 점: 한 피어의 메시지는 온 순서대로 처리되지만, 피어들과 요청들 사이에서는 mu를 얻은 순서대로 처리된다.
-// mu를 잠그기 전에 파싱하므로, 먼저 온 큰 메시지가 뒤에 온 작은 메시지보다 늦게 처리될 수 있다.
+// Node.js는 핸들러를 한 번에 하나씩 실행하므로 챕터는 전역 변수를 그냥 쓴다. Go에서는 뮤텍스 mu가 그 일을 한다.
+// 챕터와 다른 점: 메시지는 mu를 잠그기 전에 파싱하므로, 다른 피어가 먼저 보낸 큰 메시지가 뒤에 처리될 수 있다.
 var (
-	mu         sync.Mutex // blockchain, sockets(p2p.go)와 배너 아래에 "mu로 보호한다"고 적은 값들을 보호한다
+	mu         sync.Mutex // blockchain과 sockets(p2p.go), 배너 아래의 몇 값을 보호한다
 	blockchain = []Block{getGenesisBlock()}
 )
 
@@ -105,7 +99,7 @@ func addBlock(newBlock Block) bool {
 }
 
 // calculateHash는 version + index + previousHash + timestamp + merkleRoot 문자열의 SHA-256이다. (main.js 75–77행)
-// 다섯 값을 +처럼 문자열로 이어 해시하는 일은 sha256Of(배너 아래)가 한다.
+// 값을 +처럼 이어 붙여 해시하는 일은 배너 아래의 sha256Of가 한다.
 func calculateHash(version string, index int64, previousHash Hash, timestamp int64, merkleRoot Hash) Hash {
 	return sha256Of(version, index, previousHash, timestamp, merkleRoot) // CryptoJS.SHA256(version + index + previousHash + timestamp + merkleRoot)
 }
@@ -124,7 +118,7 @@ func calculateHashForBlock(block Block) Hash {
 // isValidNewBlock은 newBlock이 previousBlock 바로 다음 블록으로 맞는지 검사한다. (main.js 89–110행)
 func isValidNewBlock(newBlock Block, previousBlock Block) bool {
 	if !isValidBlockStructure(newBlock) {
-		// 챕터와 다른 점: 받은 블록과 생성한 블록은 여기 오기 전에 이미 걸러지므로 이 줄은 출력되지 않는다.
+		// 챕터와 다른 점: 이 줄은 출력되지 않는다. 구조가 틀린 블록은 받거나 생성하기 전에 거부한다.
 		log.Printf("invalid block structure: %s", stringify(newBlock))
 		return false
 	} else if previousBlock.Header.Index+1 != newBlock.Header.Index {
@@ -135,8 +129,7 @@ func isValidNewBlock(newBlock Block, previousBlock Block) bool {
 		return false
 	} else if (string(newBlock.Data) != "[]" && merkleRootOf(newBlock.Data) != newBlock.Header.MerkleRoot) || // data.length !== 0 (data는 JSON.stringify의 형식이다)
 		(string(newBlock.Data) == "[]" && (Hash{}) != newBlock.Header.MerkleRoot) { // '0'.repeat(64): 빈 data의 머클 루트
-		// 챕터와 다른 점: 이 줄은 출력되지 않는다. 생성한 블록은 늘 맞고, 받은 블록은 받을 때 머클 루트를 검사한다(앞 블록에
-		// 이어지지 않는 블록은 검사하지 않지만, 그런 블록은 index나 previousHash에서 먼저 걸린다).
+		// 챕터와 다른 점: 이 줄은 출력되지 않는다. 받은 블록의 머클 루트는 받을 때 검사한다.
 		log.Println("Invalid merkleRoot")
 		return false
 	}
@@ -144,7 +137,7 @@ func isValidNewBlock(newBlock Block, previousBlock Block) bool {
 }
 
 // isValidBlockStructure는 블록의 각 값이 맞는 타입인지 검사한다. (main.js 112–119행)
-// 챕터와 다른 점: 헤더의 typeof 다섯 개는 필드의 Go 타입이 대신한다. 그 타입으로 읽히지 않는 블록(index가 1.5 등)은 받지 않는다.
+// 챕터와 다른 점: 헤더의 typeof 다섯 개는 필드의 Go 타입이 대신한다. index가 1.5인 블록처럼 그 타입으로 읽히지 않으면 받지 않는다.
 func isValidBlockStructure(block Block) bool {
 	// typeof(block.header.version) === 'string'      → Version string
 	// typeof(block.header.index) === 'number'        → Index int64
@@ -160,7 +153,7 @@ func isValidChain(blockchainToValidate []Block) bool {
 	if string(stringify(blockchainToValidate[0])) != string(stringify(getGenesisBlock())) {
 		return false
 	}
-	// 챕터에 없는 최적화: 배열을 처음부터 체인 길이만큼 잡아 둔다. 그 안에 첫 블록 하나를 넣는 것은 챕터와 같다.
+	// 챕터에 없는 최적화: 배열을 처음부터 체인 길이만큼 잡아 둔다.
 	tempBlocks := append(make([]Block, 0, len(blockchainToValidate)), blockchainToValidate[0]) // var tempBlocks = [blockchainToValidate[0]]
 	for i := 1; i < len(blockchainToValidate); i++ {
 		if isValidNewBlock(blockchainToValidate[i], tempBlocks[i-1]) {

@@ -17,9 +17,8 @@ import (
 )
 
 // 챕터처럼 포트는 HTTP_PORT, P2P_PORT 환경 변수나 3001, 6001이다. (main.js 141–142행)
-// 챕터와 다른 점: 플래그가 있고, HTTP는 기본으로 이 컴퓨터(127.0.0.1)에서만, P2P는 IPv6 주소에서도 리슨한다(포트를
-// 열고 연결을 기다린다).
-// 챕터의 ws 1.1.5 서버는 host가 '0.0.0.0'이다(WebSocketServer.js 30행).
+// 챕터와 다른 점: 플래그가 있고, HTTP는 기본으로 이 컴퓨터(127.0.0.1)에서만 리슨한다. P2P는 IPv4 주소(챕터의 ws 1.1.5는
+// '0.0.0.0')만이 아니라 IPv6 주소에서도 리슨한다.
 var (
 	httpHost   = flag.String("http_host", "127.0.0.1", "HTTP API가 리슨할 주소")
 	httpPort   = flag.String("http_port", cmp.Or(os.Getenv("HTTP_PORT"), "3001"), "HTTP API 포트 (0이면 사용 가능한 임의의 포트)") // 챕터의 http_port

@@ -1,12 +1,6 @@
-// p2p.go는 챕터 2의 웹소켓, 메시지, 브로드캐스트, handleBlockchainResponse, mineBlock, replaceChain 부분이다.
-// 챕터와 다른 점은 README의 「챕터와 다른 점 (함수마다)」 표에 더 자세히 나온다.
-// 주석의 표시("챕터와 다른 점:", "(한계)", "챕터에 없는 최적화:", "노트와 다른 점:")는 chain.go의 머리말에 적었다.
-//
-// 노트와 다른 점(오타는 여기 한 번만 적는다):
-//   - 노트 코드의 listeing, intiMessageHandler, MassgeType, Receied, responselaatestMsg, we got:, connection failed는
-//     챕터에서 Listening, initMessageHandler, MessageType, Received, responseLatestMsg, We got:, Connection failed이다.
-//   - 노트의 "on:"과 "we got:" 뒤에는 챕터에 있는 공백이 없다.
-//   - 노트의 ==는 챕터에서 ===이다(Go에서는 ==). 정직한 노드의 메시지라면 결과는 같다.
+// p2p.go는 챕터 2의 P2P 부분(웹소켓, 메시지, 브로드캐스트, 체인 교체)이다. 주석의 표시는 chain.go 머리말에 적었다.
+// 노트와 다른 점: 노트 코드의 오타(listeing, intiMessageHandler, MassgeType, Receied, responselaatestMsg, we got:,
+// connection failed)는 챕터의 철자로 썼다. 노트의 ==는 챕터에서 ===이다. 자세한 것은 README의 「노트를 읽을 때」에 있다.
 package main
 
 import (
@@ -45,9 +39,8 @@ const (
 	RESPONSE_BLOCKCHAIN MessageType = 2
 )
 
-// Message는 웹소켓 프레임 하나에 담기는 {"type":T,"data":D}이다. 챕터에서 응답의 data는 블록 배열을 JSON.stringify 한
-// 문자열이다. 예: {"type":2,"data":"[{\"header\":…}]"}. Go의 Data는 그 블록 배열 자체이다. 문자열로 바꾸는 일은
-// 보낼 때 ws.send가, 파싱은 받을 때 readMessage가 한다. 보내는 바이트는 챕터의 메시지와 같다.
+// Message는 웹소켓 메시지 {"type":T,"data":D}이다. 챕터의 응답은 data에 블록 배열을 JSON.stringify 한 문자열을 담는다.
+// Go의 Data는 그 블록 배열이고, 문자열로 바꾸는 일은 ws.send가, 되돌리는 일은 받을 때 한다. 주고받는 바이트는 같다.
 type Message struct {
 	Type MessageType `json:"type"`
 	Data []Block     `json:"data"` // 요청이면 nil(null)
@@ -56,13 +49,12 @@ type Message struct {
 // sockets는 연결된 웹소켓들이다. blockchain처럼 mu로 보호한다. (main.js 150행)
 var sockets []*socket
 
-// socket은 웹소켓 하나(챕터의 ws)이다. ws.on(이름, 함수)은 핸들러를 등록하고, ws.send(메시지)는 메시지를 보낸다.
-// 챕터와 다른 점: 열린 소켓의 에러는 "error" 없이 "close"로만 온다.
-// 챕터와 다른 점: 압축(permessage-deflate)하지 않는다. 주고받는 메시지는 같다.
-// 챕터와 다른 점: (한계) 여러 프레임으로 나눈 메시지는 받지 않는다 (README 표).
+// socket은 웹소켓 하나(챕터의 ws)이다. ws.on(이름, 함수)으로 핸들러를 등록하고, ws.send(메시지)로 보낸다.
+// 챕터와 다른 점: 압축(permessage-deflate)하지 않고, 열린 소켓의 에러는 "error" 없이 "close"로만 온다.
+// 챕터와 다른 점: (한계) 여러 프레임으로 나눈 메시지는 받지 않는다.
 type socket struct {
-	url   string // ws.url: 우리가 연결한 피어면 그 주소(이스케이프해 200글자까지), 들어온 연결이면 ""
-	*conn        // 연결과 보낼 대기열(챕터에 없는 필드, 배너 아래). 임베딩해서 ws.addr처럼 conn의 필드를 바로 쓴다
+	url   string // ws.url: 우리가 연결한 피어의 주소(로그에 쓰려고 200글자까지), 들어온 연결이면 ""
+	*conn        // 연결과 보낼 대기열(배너 아래). 임베딩해서 ws.addr처럼 conn의 필드를 바로 쓴다
 }
 
 // getSockets는 연결된 소켓들을 반환한다. (main.js 152행)
@@ -70,19 +62,18 @@ func getSockets() []*socket { return sockets }
 
 // initHttpServer(main.js 154–190행)는 http.go에 있다.
 
-// initP2PServer는 ln(main이 미리 연 포트)에서 웹소켓 서버를 열고, 연결마다 initConnection을 부른다.
-// (main.js 192–196행)
-// 노트와 다른 점: server.on은 연결을 "대기열"에 올리지 않고, 연결마다 부를 함수를 등록한다.
+// initP2PServer는 ln(main이 미리 연 포트)에서 웹소켓 서버를 열고, 연결마다 initConnection을 부른다. (main.js 192–196행)
+// 노트와 다른 점: server.on은 연결을 대기열에 올리지 않고, 연결마다 부를 함수를 등록한다.
 func initP2PServer(ln net.Listener) {
-	// 챕터와 다른 점: 이 노드 자신의 연결과, 브라우저(웹 페이지)처럼 http://localhost/가 아닌 Origin을 보낸 연결은 403이다.
-	// 챕터와 다른 점: (한계) 연결 수와 핸드셰이크 시간에 한계가 있다 (README 표).
+	// 챕터와 다른 점: 이 노드 자신의 연결과 웹 페이지의 연결(http://localhost/가 아닌 Origin)은 403이다.
+	// 챕터와 다른 점: (한계) 연결 수와 핸드셰이크 시간에 한계가 있다.
 	newServer(ln, func(ws *socket) { initConnection(ws) }) // new WebSocket.Server(…), server.on("connection", …)
-	// 챕터와 다른 점: 실제로 리슨하는 포트를 출력한다 (-p2p_port 0이면 운영체제가 고른 포트).
+	// 챕터와 다른 점: 실제로 리슨하는 포트를 출력한다(-p2p_port 0이면 운영체제가 고른 포트).
 	log.Printf("Listening websocket p2p port on: %d", portOf(ln))
 }
 
-// initConnection은 새 연결을 sockets에 넣고 핸들러들을 등록한 뒤, 상대에게 최신 블록을 요청한다. (main.js 198–203행)
-// 챕터와 다른 점: 첫 메시지가 5초 안에 오지 않는 연결은 닫는다 (README의 「P2P 메시지를 손으로 보내 보기」).
+// initConnection은 소켓을 sockets에 넣고 핸들러를 등록한 뒤, 상대에게 최신 블록을 요청한다. (main.js 198–203행)
+// 챕터와 다른 점: 5초 안에 첫 메시지가 오지 않는 연결은 닫는다.
 // 노트와 다른 점: 노트는 서버를 넣고 블록 길이를 보낸다고 했지만, 넣는 것은 소켓이고 보내는 것은 최신 블록 요청이다.
 func initConnection(ws *socket) {
 	sockets = append(sockets, ws) // sockets.push(ws)
@@ -92,23 +83,20 @@ func initConnection(ws *socket) {
 }
 
 // initMessageHandler는 소켓에 메시지가 올 때마다 그 종류에 따라 처리하게 한다. (main.js 205–221행)
-// 노트와 다른 점: ws.on은 소켓을 "메세지 대기열"에 올리지 않고, 메시지마다 부를 함수를 등록한다.
+// 노트와 다른 점: ws.on은 소켓을 메시지 대기열에 올리지 않고, 메시지마다 부를 함수를 등록한다.
 func initMessageHandler(ws *socket) {
-	// const message = JSON.parse(data)는 받을 때 readMessage가 했다.
-	// 챕터와 다른 점: JSON.stringify가 쓰는 형식(공백 없이, 챕터의 키 순서)이 아닌 메시지 등 잘못된 메시지는 처리하지 않고
-	// "Ignored message …"를 출력하며, 한 피어에게서 잘못된 메시지를 다섯 번 받으면 연결을 닫는다. 손으로 보낸 메시지도 그렇다.
-	// 챕터와 다른 점: 자바스크립트 노드가 생성한 블록이라도 data에 짝 없는 \ud800이나 64단계보다 깊은 값이 있으면
-	// 거부해, 그 체인과 갈라진다.
-	// 챕터와 다른 점: 닫히는 중인 소켓에 온 메시지는 처리하지 않는다.
-	// 챕터와 다른 점: (한계) 유효할 수 없는 블록, 너무 큰 메시지 등도 처리하지 않고, 16 KiB가 넘는 메시지는 노드 전체에서
-	// 둘씩 30초 안에 읽는다 (README 표).
+	// const message = JSON.parse(data)는 메시지를 받을 때 readMessage가 했다.
+	// 챕터와 다른 점: JSON.stringify가 쓰는 형식(공백 없음, 챕터의 키 순서)이 아닌 메시지는 처리하지 않고 "Ignored message …"를
+	// 출력한다. 한 피어가 다섯 번 보내면 연결을 닫는다. 닫히는 중인 소켓의 메시지도 처리하지 않는다.
+	// 챕터와 다른 점: data에 짝 없는 \ud800이나 64단계보다 깊은 값이 든 블록은 자바스크립트 노드가 생성했어도 받지 않는다.
+	// 챕터와 다른 점: (한계) 너무 큰 메시지 등도 처리하지 않고, 16 KiB가 넘는 메시지는 노드 전체에서 둘씩 30초 안에 읽는다.
 	ws.on("message", func(message Message) {
 		switch message.Type {
 		case QUERY_LATEST:
 			write(ws, responseLatestMsg())
 		case QUERY_ALL:
 			write(ws, responseChainMsg())
-		case RESPONSE_BLOCKCHAIN: // 노트와 다른 점: 블록체인을 처리하라는 종류가 아니라 블록들을 담은 응답이다
+		case RESPONSE_BLOCKCHAIN: // 노트와 다른 점: 블록체인을 처리하라는 요청이 아니라 블록들을 담은 응답이다
 			handleBlockchainResponse(message)
 		}
 	})
@@ -123,7 +111,7 @@ func initErrorHandler(ws *socket) {
 
 // closeConnection은 닫힌 소켓을 sockets에서 뺀다. (main.js 228–231행)
 func closeConnection(ws *socket) {
-	// 챕터와 다른 점: 닫힌 이유도 출력하고, 들어온 연결이면 ws.url(undefined) 대신 상대의 주소(ws.addr)를 출력한다.
+	// 챕터와 다른 점: 닫힌 이유도 출력하고, 들어온 연결이면 ws.url(undefined) 대신 상대의 주소를 출력한다.
 	log.Printf("Connection failed to peer: %s (%s)", cmp.Or(ws.url, ws.addr), ws.reason())
 	// 챕터와 다른 점: 그 소켓만 뺀다. 챕터는 두 번 불리면 splice(-1, 1)이 남은 마지막 소켓을 뺀다.
 	if i := slices.Index(sockets, ws); i >= 0 { // sockets.indexOf(ws)
@@ -131,51 +119,44 @@ func closeConnection(ws *socket) {
 	}
 }
 
-// connectToPeers는 받은 피어 주소마다 웹소켓을 열고, 열리면 initConnection을 부른다. (main.js 233–241행)
+// connectToPeers는 피어 주소마다 웹소켓을 열고, 열리면 initConnection을 부른다. (main.js 233–241행)
 // 노트와 다른 점: peer는 포트 번호가 아니라 ws://… 주소이고, 소켓을 sockets에 넣는 것은 열린 뒤의 initConnection이다.
 func connectToPeers(newPeers []string) {
 	for _, peer := range newPeers {
-		// 챕터와 다른 점: 이 노드가 이미 연결한 주소(글자가 같은 주소)와 ws://가 아닌 주소(wss:// 등)는 "error"가 된다.
-		// 연결할 때 Origin과 Node-Id 헤더를 보내므로, 이 노드 자신에게 연결하면 받는 쪽이 403으로 거부해 "error"가 된다.
-		// 챕터와 다른 점: (한계) 연결 수와 시간에 한계가 있다 (README 표).
+		// 챕터와 다른 점: 이미 연결한 주소(글자가 같은 주소), ws://가 아닌 주소(wss:// 등), 이 노드 자신은 "error"가 된다.
+		// 자신은 연결할 때 보내는 Node-Id 헤더로 알아본다. (한계) 연결 수와 시간에도 한계가 있다.
 		ws := newWebSocket(peer) // const ws = new WebSocket(peer)
 		ws.on("open", func() { initConnection(ws) })
-		// 챕터와 다른 점: 주소(이스케이프해 200글자까지)와 이유도 출력하고, 열린 뒤의 에러에는 불리지 않는다.
+		// 챕터와 다른 점: 주소와 이유도 출력하고, 열린 뒤의 에러에는 불리지 않는다.
 		ws.on("error", func() { log.Printf("Connection failed: \"%s\": %s", ws.url, ws.reason()) })
 	}
 }
 
 // handleBlockchainResponse는 받은 블록들로 블록을 추가할지, 체인 전체를 요청할지, 체인을 교체할지 정한다.
 // (main.js 243–273행)
-// 챕터와 다른 점: (한계) 잘못된 메시지는 여기 오지 않는다 (initMessageHandler).
 func handleBlockchainResponse(message Message) {
-	// message.data는 "[{\"header\":…}]" 같은 문자열이고, 받을 때 readMessage가 블록 배열로 파싱해 두었다.
-	receivedBlocks := message.Data // JSON.parse(message.data)
+	receivedBlocks := message.Data // JSON.parse(message.data): 받을 때 readMessage가 파싱해 두었다
 	latestBlockReceived := receivedBlocks[len(receivedBlocks)-1]
 	latestBlockHeld := getLatestBlock()
 
 	if latestBlockReceived.Header.Index > latestBlockHeld.Header.Index {
 		log.Printf("Blockchain possibly behind. We got: %d,  Peer got: %d", latestBlockHeld.Header.Index, latestBlockReceived.Header.Index)
 		if calculateHashForBlock(latestBlockHeld) == latestBlockReceived.Header.PreviousHash {
-			// 받은 블록이 내 원장의 최신 블록을 가리킨다. (챕터: A received block refers the latest block of my ledger.)
+			// 받은 블록이 내 원장의 최신 블록을 가리킨다 (챕터의 주석)
 			// 노트와 다른 점: 새 블록 하나만이 아니라, 마지막 블록이 내 최신 블록에 이어지는 여러 블록을 받아도 이 분기이다.
 			log.Println("We can append the received block to our chain")
 			if addBlock(latestBlockReceived) {
-				// 노트와 다른 점: 피어들에게 넣으라고 "요청"하는 것이 아니라 새 블록을 알린다. 넣을지는 받은 피어가 정한다.
-				broadcast(responseLatestMsg())
+				broadcast(responseLatestMsg()) // 노트와 다른 점: 피어들에게 넣으라고 요청하지 않고 새 블록을 알린다
 			}
 		} else if len(receivedBlocks) == 1 {
-			// 체인을 재구성해야 한다. (챕터: Need to reorganize.)
-			// 노트와 다른 점: "블록의 오류"가 아니다. 둘 이상 뒤처졌거나 다른 포크에 있어 이어지지 않는 블록 하나를 받은 때이고,
-			// 놓친 곳을 찾지 않고 체인 전체를 요청한다.
+			// 체인을 재구성해야 한다 (챕터의 주석)
+			// 노트와 다른 점: 블록의 오류가 아니라, 이어지지 않는 블록 하나를 받은 때이다(둘 이상 뒤처졌거나 다른 포크).
 			log.Println("We have to query the chain from our peer")
-			// 챕터와 다른 점: 이미 QUERY_ALL을 보낸 피어에게는, 그 피어가 이 분기로 오는 블록 하나를 다시 알려 올 때까지 또
-			// 보내지 않는다. 피어 하나가 이웃들에게 체인 전체를 거듭 보내게 하지 못하도록.
+			// 챕터와 다른 점: 이미 QUERY_ALL을 보낸 피어에게는 그 피어가 이 분기의 블록을 다시 알려 올 때까지 또 보내지 않는다.
 			broadcast(queryAllMsg())
 		} else {
-			// 체인을 교체한다. (챕터: Replace chain.)
-			// 노트와 다른 점: 노트는 "길이가 내가 가진 길이보다 길고"라고 했지만 이 분기는 길이를 비교하지 않는다. 블록을 여럿
-			// 받은 때(대개 QUERY_ALL의 응답)이고, replaceChain은 받은 체인이 유효하고 (사실상) 더 길 때만 바꾼다.
+			// 체인을 교체한다 (챕터의 주석)
+			// 노트와 다른 점: 노트는 길이가 더 길면이라고 했지만, 길이는 replaceChain이 본다.
 			log.Println("Received blockchain is longer than current blockchain")
 			replaceChain(receivedBlocks)
 		}
@@ -184,8 +165,7 @@ func handleBlockchainResponse(message Message) {
 	}
 }
 
-// 노트와 다른 점: 노트는 아래 네 함수가 데이터를 "객체로 보낸다"고 적었다. 네 함수는 메시지를 만들 뿐이고 보내는 것은
-// write이다. 두 요청의 data는 null이고, 두 응답의 data는 블록 배열을 JSON.stringify 한 문자열이다.
+// 아래 네 함수는 메시지를 만들기만 한다. 보내는 것은 write이다. 노트와 다른 점: 노트는 "객체로 보낸다"고 적었다.
 
 // queryAllMsg는 상대의 블록체인 전체를 달라는 요청이다. (main.js 275–280행)
 func queryAllMsg() Message { return Message{Type: QUERY_ALL, Data: nil} }
@@ -197,26 +177,25 @@ func queryChainLengthMsg() Message { return Message{Type: QUERY_LATEST, Data: ni
 // responseChainMsg는 내 블록체인 전체를 담은 응답이다. (main.js 289–294행)
 // 노트와 다른 점: 노트의 JSON.stringify([getBlockchain()])는 체인을 배열로 한 번 더 감싼다.
 func responseChainMsg() Message {
-	return Message{Type: RESPONSE_BLOCKCHAIN, Data: getBlockchain()} // "data": JSON.stringify(getBlockchain())는 보낼 때 한다
+	return Message{Type: RESPONSE_BLOCKCHAIN, Data: getBlockchain()} // "data": JSON.stringify(getBlockchain())는 ws.send가 한다
 }
 
 // responseLatestMsg는 내 최신 블록 하나를 배열에 담은 응답이다. (main.js 296–301행)
 func responseLatestMsg() Message {
-	// "data": JSON.stringify([getLatestBlock()])는 보낼 때 한다
-	return Message{Type: RESPONSE_BLOCKCHAIN, Data: []Block{getLatestBlock()}}
+	return Message{Type: RESPONSE_BLOCKCHAIN, Data: []Block{getLatestBlock()}} // "data": JSON.stringify([getLatestBlock()])는 ws.send가 한다
 }
 
-// write는 메시지를 그 소켓으로 보낸다. 챕터의 ws.send처럼 기다리지 않고 소켓의 대기열에 넣은 뒤 돌아온다. (main.js 303행)
+// write는 메시지를 그 소켓으로 보낸다. 챕터의 ws.send처럼 기다리지 않고 돌아온다. (main.js 303행)
 // 노트와 다른 점: 서버 소켓만이 아니라 연결한 쪽도 받은 쪽도 write를 부른다.
 func write(ws *socket, message Message) {
-	// 챕터와 다른 점: 닫힌 소켓에는 보내지 않고, 이미 QUERY_ALL을 보낸 피어에게는 또 보내지 않을 때가 있다.
-	// 챕터와 다른 점: (한계) 제때 읽지 않는 피어는 닫고, 대기열이 모두 차면 "Not sending to …"를 출력한다 (README 표).
+	// 챕터와 다른 점: 닫힌 소켓에는 보내지 않고, QUERY_ALL은 위의 규칙대로 보내지 않을 때가 있다.
+	// 챕터와 다른 점: (한계) 제때 받아 가지 않는 피어는 닫고, 대기열이 모두 차면 "Not sending to …"를 출력한다.
 	ws.send(message) // ws.send(JSON.stringify(message))
 }
 
 // broadcast는 연결된 모든 소켓에 write로 메시지를 보낸다. (main.js 305–309행)
-// 챕터와 다른 점: 닫히는 중인 소켓은 write가 건너뛴다. 챕터의 ws.send는 그런 소켓에 'not opened' 예외를 던져, 메시지
-// 핸들러 안이면 프로세스가 죽고 /mineBlock 안이면 블록을 추가하고도 500을 답한다.
+// 챕터와 다른 점: 닫히는 중인 소켓은 write가 건너뛴다. 챕터의 ws.send는 그런 소켓에 예외를 던져, 메시지 핸들러 안이면
+// 프로세스가 죽고 /mineBlock 안이면 블록을 추가하고도 500을 답한다.
 func broadcast(message Message) {
 	for _, s := range sockets { // sockets.forEach(function (socket) { write(socket, message); })
 		write(s, message)
@@ -236,8 +215,7 @@ func mineBlock(blockData json.RawMessage) *Block {
 }
 
 // replaceChain은 받은 체인이 유효하고 지금 체인보다 길면 교체한 뒤 새 마지막 블록을 알린다. (main.js 323–333행)
-// 받은 index가 더 클 때만 불리므로 유효한 체인은 늘 더 길다. 그래서 같은 길이일 때의 동전 던지기는 챕터에서도
-// 실행되지 않는다.
+// 받은 index가 더 클 때만 불리므로 유효한 체인은 늘 더 길고, 같은 길이일 때의 동전 던지기는 챕터에서도 실행되지 않는다.
 func replaceChain(newBlocks []Block) {
 	if isValidChain(newBlocks) &&
 		(len(newBlocks) > len(blockchain) || (len(newBlocks) == len(blockchain) && mathrand.N(2) == 0)) { // 같은 길이면 random.boolean()

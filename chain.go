@@ -1,6 +1,7 @@
 // chain.go는 챕터 1의 블록 구조(블록, 해시, 머클 루트, 검증, 블록 추가)이다. Go 문법은 README의 「Go를 처음 보면」에 있다.
-// 주석의 표시: "챕터와 다른 점:"은 챕터와 다르게 동작하는 곳이고, 그중 "(한계)"는 규칙을 어긴 피어나 지나친 입력에만 보인다
-// (값은 README의 「지키는 한계」 표). "챕터에 없는 최적화:"는 결과가 같은 곳, "노트와 다른 점:"은 노트가 챕터와 다른 곳이다.
+// 주석의 표시: "챕터와 다른 점:"은 챕터와 다르게 동작하는 곳이다. 그중 "(한계)"가 붙은 것은 잘못되거나 지나친 입력(규칙을 어긴
+// 피어, 이상한 요청)에만 보이므로 처음에는 건너뛰어도 된다(자세한 것은 README 표). "챕터에 없는 최적화:"는 결과가 같은 곳,
+// "노트와 다른 점:"은 노트가 챕터와 다르거나 틀린 곳이다.
 package main
 
 import (
@@ -22,8 +23,9 @@ import (
 	"unicode/utf8"
 )
 
-// BlockHeader는 챕터의 class BlockHeader이다. (main.js 7–15행) 해시는 JSON에서 챕터처럼 64자리 대문자 16진수 문자열이다.
-// 챕터와 다른 점: (한계) 해시가 64자리 대문자 16진수가 아니거나 수가 한계 밖인 블록은 받지 않는다.
+// BlockHeader는 챕터의 class BlockHeader이다. (main.js 7–15행) 해시(Hash, 배너 아래)는 메모리에서 32바이트 배열이고,
+// JSON에서는 챕터처럼 64자리 대문자 16진수 문자열이다.
+// 챕터와 다른 점: (한계) 해시가 64자리 대문자 16진수가 아니거나 version, index, timestamp가 한계 밖인 블록은 받지 않는다.
 type BlockHeader struct {
 	Version      string `json:"version"`
 	Index        int64  `json:"index"`
@@ -39,7 +41,7 @@ type Block struct {
 }
 
 // Node.js는 핸들러를 한 번에 하나씩 실행하므로 챕터는 전역 변수를 그냥 쓴다. Go에서는 뮤텍스 mu가 그 일을 한다.
-// 챕터와 다른 점: 메시지는 mu를 잠그기 전에 파싱하므로, 다른 피어가 먼저 보낸 큰 메시지가 뒤에 처리될 수 있다.
+// 챕터와 다른 점: 메시지는 mu를 잠그기 전에 파싱하므로, 먼저 다 받은 큰 메시지가 뒤에 받은 작은 메시지보다 늦게 처리될 수 있다.
 var (
 	mu         sync.Mutex // blockchain과 sockets(p2p.go), 배너 아래의 몇 값을 보호한다
 	blockchain = []Block{getGenesisBlock()}
@@ -89,7 +91,7 @@ func getCurrentTimestamp() int64 { return (time.Now().UnixMilli() + 500) / 1000 
 // addBlock은 새 블록이 마지막 블록 위에 올 수 있으면 체인에 추가하고 true를 반환한다. (main.js 67–73행)
 func addBlock(newBlock Block) bool {
 	if isValidNewBlock(newBlock, getLatestBlock()) {
-		// 챕터와 다른 점: 체인이 블록 16,384개 등 메시지 하나의 한계를 넘게 되면 추가하지 않는다 ("Not adding block …").
+		// 챕터와 다른 점: 이 블록을 더한 체인이 블록 16,384개나 64 MiB 등 메시지 하나의 한계를 넘으면 추가하지 않는다.
 		if fitsInOneMessage(newBlock) {
 			blockchain = append(blockchain, newBlock)
 			return true
@@ -118,7 +120,7 @@ func calculateHashForBlock(block Block) Hash {
 // isValidNewBlock은 newBlock이 previousBlock 바로 다음 블록으로 맞는지 검사한다. (main.js 89–110행)
 func isValidNewBlock(newBlock Block, previousBlock Block) bool {
 	if !isValidBlockStructure(newBlock) {
-		// 챕터와 다른 점: 이 줄은 출력되지 않는다. 구조가 틀린 블록은 받거나 생성하기 전에 거부한다.
+		// 챕터와 다른 점: (한계) 이 줄은 출력되지 않는다. 구조가 틀린 블록은 받거나 생성하기 전에 거부한다.
 		log.Printf("invalid block structure: %s", stringify(newBlock))
 		return false
 	} else if previousBlock.Header.Index+1 != newBlock.Header.Index {
@@ -129,7 +131,7 @@ func isValidNewBlock(newBlock Block, previousBlock Block) bool {
 		return false
 	} else if (string(newBlock.Data) != "[]" && merkleRootOf(newBlock.Data) != newBlock.Header.MerkleRoot) || // data.length !== 0 (data는 JSON.stringify의 형식이다)
 		(string(newBlock.Data) == "[]" && (Hash{}) != newBlock.Header.MerkleRoot) { // '0'.repeat(64): 빈 data의 머클 루트
-		// 챕터와 다른 점: 이 줄은 출력되지 않는다. 받은 블록의 머클 루트는 받을 때 검사한다.
+		// 챕터와 다른 점: (한계) 이 줄은 출력되지 않는다. 앞 블록에 이어지는 블록의 머클 루트는 받을 때 이미 검사했다.
 		log.Println("Invalid merkleRoot")
 		return false
 	}
@@ -137,14 +139,15 @@ func isValidNewBlock(newBlock Block, previousBlock Block) bool {
 }
 
 // isValidBlockStructure는 블록의 각 값이 맞는 타입인지 검사한다. (main.js 112–119행)
-// 챕터와 다른 점: 헤더의 typeof 다섯 개는 필드의 Go 타입이 대신한다. index가 1.5인 블록처럼 그 타입으로 읽히지 않으면 받지 않는다.
+// 헤더의 typeof 다섯 개는 필드의 Go 타입이 대신한다.
+// 챕터와 다른 점: (한계) index가 1.5인 블록처럼 그 타입으로 읽히지 않는 블록은 받지 않는다.
 func isValidBlockStructure(block Block) bool {
 	// typeof(block.header.version) === 'string'      → Version string
 	// typeof(block.header.index) === 'number'        → Index int64
 	// typeof(block.header.previousHash) === 'string' → PreviousHash Hash
 	// typeof(block.header.timestamp) === 'number'    → Timestamp int64
 	// typeof(block.header.merkleRoot) === 'string'   → MerkleRoot Hash
-	return bytes.HasPrefix(block.Data, []byte("[")) // 챕터와 다른 점: typeof(block.data) === 'object' 대신 배열인지 본다
+	return bytes.HasPrefix(block.Data, []byte("[")) // 챕터와 다른 점: (한계) typeof(block.data) === 'object' 대신 배열인지 본다
 }
 
 // isValidChain은 첫 블록이 제네시스 블록과 같고 모든 블록이 앞 블록 위에 바르게 쌓여 있는지 검사한다.
@@ -191,9 +194,8 @@ func sha256Of(values ...any) Hash {
 }
 
 // merkleRootOf는 npm merkle 0.6.0의 merkle("sha256").sync(data).root() || '0'.repeat(64)이다. 계산은 바로 아래의 rootOf가
-// 트리를, prepareData가 리프 노드를 맡는다. 리프 노드는 값마다 String(value)의 SHA-256이다. 받은 블록과 생성할 블록은 mu를
-// 잠그기 전에 그렇게 구해 두었으므로 factsOf가 찾아 준다. 제네시스 블록 같은 나머지는 factsOf가 여기서 구한다. data는 이미
-// JSON.stringify의 형식으로 검사한 것이다(readBody, readMessage).
+// 트리를, prepareData가 리프 노드(값마다 String(value)의 SHA-256)를 맡는다. 받은 블록과 생성할 블록은 대개 mu를 잠그기 전에
+// 구해 두었으므로 factsOf가 그 값을 찾고, 없으면(제네시스 블록 등) 그 자리에서 구한다.
 func merkleRootOf(data json.RawMessage) Hash { return factsOf(data).root }
 
 // rootOf는 리프 노드들로 머클 루트를 구한다. 한 층씩 올라가며 이웃 둘의 대문자 16진수 문자열을 이어
@@ -303,7 +305,7 @@ func (h *Hash) UnmarshalText(text []byte) error {
 // 키("0", "1", …)는 자바스크립트의 객체처럼 앞에 작은 순서로 온다. Go가 자바스크립트와 같게 읽을 수 없는 값은 에러이다.
 // Infinity가 되는 수, maxDepth보다 깊은 값, 짝이 없는 서로게이트 이스케이프가 그렇다. \ud800 같은 이스케이프를 자바스크립트는
 // 그대로 두고 Go는 U+FFFD로 읽는다. UTF-8이 아닌 바이트는 둘 다 U+FFFD로 읽지만 그 개수가 다를 수 있어 에러이다. String()이
-// 닿는 곳, 즉 맨 위나 배열 안의 객체에 있는 "toString" 키도 에러이다. 그 String()은 자바스크립트에서 예외를 던진다. 부르는
+// 불리는 객체, 즉 맨 위나 배열 안의 객체에 있는 "toString" 키도 에러이다. 그 String()은 자바스크립트에서 예외를 던진다. 부르는
 // 곳(/mineBlock, readMessage)이 차이를 적는다. nested는 raw 안의 값의 수로, 맨 바깥 값은 빼고 배열과 객체 안의 값까지 센다.
 func canonicalJSON(raw []byte) (value json.RawMessage, nested int, err error) {
 	dec := json.NewDecoder(bytes.NewReader(raw))

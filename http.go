@@ -25,37 +25,37 @@ import (
 )
 
 // initHttpServer는 ln(main이 미리 연 포트)에서 HTTP API를 연다. 체인과 소켓을 다루는 부분만 mu를 잠근다. (main.js 154–190행)
-// 챕터와 다른 점: 노드의 페이지(GET /)와 그 페이지가 보는 GET /events가 더 있다.
-// 챕터와 다른 점: 경로는 글자 그대로 같아야 하고(/mineblock은 404), 다른 메서드는 405이다. 404와 405의 본문은 텍스트이다.
-// 챕터와 다른 점: localhost가 아닌 호스트 이름은 421이다. ETag(304)와 OPTIONS 자동 응답이 없다.
-// 챕터와 다른 점: (한계) 다른 사이트의 POST는 403, //blocks는 307이고, 요청의 수, 크기, 시간에 한계가 있다.
+// 챕터와 다른 점: 노드의 페이지(GET /)와 그 페이지가 보는 GET /events가 더 있다. 경로는 글자 그대로 같아야 하고(/mineblock은
+// 404), 다른 메서드는 405이며, 404와 405의 본문은 텍스트이다. ETag(304)와 OPTIONS 자동 응답이 없다.
+// 챕터와 다른 점: 본문은 /mineBlock과 /addPeers에서만 읽는다(readBody). 다른 경로는 잘못된 JSON 본문에도 400 없이 답한다.
+// 챕터와 다른 점: (한계) localhost가 아닌 호스트 이름은 421, 다른 사이트의 POST는 403, //blocks는 307이고, 요청의 수, 크기,
+// 시간에 한계가 있다.
 func initHttpServer(ln net.Listener) {
-	app := http.NewServeMux() // const app = express()
-	// 챕터와 다른 점: 본문은 /mineBlock과 /addPeers에서만 읽는다. 다른 경로는 잘못된 JSON 본문에도 400 없이 답한다.
+	app := http.NewServeMux() // const app = express(). app.use(bodyParser.json())은 readBody가 한다
 
 	// GET /blocks: 블록체인 전체
 	app.HandleFunc("GET /blocks", func(res http.ResponseWriter, req *http.Request) {
 		mu.Lock()
-		body := stringifyChain(getBlockchain()) // 챕터에 없는 최적화: 바이트는 mu를 푼 뒤, 체인의 한 버전마다 한 번만 만든다
+		body := stringifyChain(getBlockchain()) // 챕터에 없는 최적화: 응답 JSON은 mu 밖에서, 체인이 바뀔 때만 새로 만든다
 		mu.Unlock()
 		respond(res, http.StatusOK, "application/json", body.text()) // res.send(getBlockchain())
 	})
 
 	// POST /mineBlock {"data":[…]}: 새 블록을 생성해 반환한다
 	// 노트와 다른 점: 노트의 코드에는 function (req, res) {/ 처럼 { 뒤에 /가 하나 더 있어 문법 오류이다.
+	// 챕터와 다른 점: Content-Type이 application/json이 아니면 챕터처럼 빈 블록을 생성하지만, 응답한 뒤 연결을 닫는다.
+	// 챕터와 다른 점: 본문에 UTF-8이 아닌 바이트(EUC-KR 등)가 있으면 400이다. 잘못된 본문에는 HTML 대신 JSON으로 답한다.
+	// 챕터와 다른 점: (한계) 배열이 아닌 data(챕터는 500), 1e400, 짝 없는 \ud800, 64단계보다 깊은 값, "toString" 키, 압축한
+	// 본문도 400이고, utf-8이 아닌 charset은 415이다.
 	app.HandleFunc("POST /mineBlock", func(res http.ResponseWriter, req *http.Request) {
 		var data json.RawMessage
-		// 챕터와 다른 점: Content-Type이 application/json이 아니면 챕터처럼 빈 블록을 생성하지만, 응답한 뒤 연결을 닫는다.
-		// 챕터와 다른 점: 배열이 아닌 data는 400이다(챕터는 500). 잘못된 본문에는 HTML 대신 JSON으로 답한다.
-		// 챕터와 다른 점: UTF-8이 아닌 바이트(EUC-KR 등)나 압축한 본문은 400, utf-8이 아닌 charset은 415이다.
-		// 챕터와 다른 점: (한계) 1e400, 짝 없는 \ud800, 64단계보다 깊은 값, "toString" 키 등도 400이다.
 		if !readBody(res, req, "data", &data) { // const data = req.body.data || []
 			return
 		}
 		mu.Lock()
 		newBlock := mineBlock(data)
 		mu.Unlock()
-		if newBlock == nil { // newBlock === null
+		if newBlock == nil { // newBlock === null (노트와 다른 점: 노트는 ==)
 			respond(res, http.StatusBadRequest, "text/html", []byte("Bad Request")) // res.status(400).send('Bad Request')
 			return
 		}
@@ -87,14 +87,12 @@ func initHttpServer(ln net.Listener) {
 		respond(res, http.StatusOK, "application/json", stringify(peers))
 	})
 
-	// POST /addPeers {"peers":[…]}: 피어마다 웹소켓을 연다.
-	// 노트와 다른 점: 노트는 /addpeers로 적었다. Express는 대소문자를 가리지 않으므로 이 철자도 받는다.
+	// POST /addPeers {"peers":[…]}: 피어마다 웹소켓을 연다. 노트의 철자 /addpeers도 챕터(Express)처럼 받는다.
+	// 챕터와 다른 점: null과 호스트가 없는 주소는 "Connection failed"를 출력하고 건너뛴다(챕터는 500을 답하고 그 뒤의 주소에는
+	// 연결하지 않는다). 본문에 UTF-8이 아닌 바이트(EUC-KR 등)가 있으면 400이다(챕터는 깨진 글자로 읽는다).
+	// 챕터와 다른 점: (한계) 배열이 아닌 peers, 문자열도 null도 아닌 주소(챕터는 500), 64개가 넘는 주소, 짝 없는 \ud800은 400이다.
 	addPeers := func(res http.ResponseWriter, req *http.Request) {
 		var peers []string
-		// 챕터와 다른 점: null과 호스트가 없는 주소는 "Connection failed"를 출력하고 건너뛴다(챕터는 500을 답하고 나머지에도
-		// 연결하지 않는다). 배열이 아닌 peers와 문자열도 null도 아닌 주소는 400이다(챕터는 500).
-		// 챕터와 다른 점: UTF-8이 아닌 바이트(EUC-KR 등)는 400이다(챕터는 깨진 글자로 읽는다).
-		// 챕터와 다른 점: (한계) 64개가 넘는 주소와 짝 없는 \ud800도 400이다.
 		if !readBody(res, req, "peers", &peers) { // const peers = req.body.peers || []
 			return
 		} else if len(peers) > maxPeers {
@@ -110,8 +108,8 @@ func initHttpServer(ln net.Listener) {
 	app.HandleFunc("POST /addpeers", addPeers)
 
 	// app.listen(http_port, function () { console.log(…) })의 콜백은 챕터처럼 main이 mu를 푼 뒤에 실행된다.
-	// 챕터와 다른 점: 기본으로 이 컴퓨터(127.0.0.1)에서만 리슨하고(-http_host), 실제로 리슨하는 포트를 출력한다.
-	// 챕터와 다른 점: 그사이 먼저 온 P2P 연결이나 메시지가 이 줄보다 먼저 로그에 나올 수 있다(Node.js는 이 콜백이 먼저이다).
+	// 챕터와 다른 점: 기본으로 이 컴퓨터(127.0.0.1)에서만 리슨하고(-http_host), 실제로 리슨하는 포트를 출력한다. 먼저 온 P2P
+	// 연결이나 메시지가 이 줄보다 먼저 로그에 나올 수 있다(Node.js는 이 콜백을 먼저 부른다).
 	httpServer = serve(ln, app, func() { log.Printf("Listening http port on: %d", portOf(ln)) })
 }
 

@@ -1,6 +1,5 @@
 // p2p.go는 챕터 2의 P2P 부분(웹소켓, 메시지, 브로드캐스트, 체인 교체)이다. 주석의 표시는 chain.go 머리말에 적었다.
-// 노트와 다른 점: 노트 코드의 오타(listeing, intiMessageHandler, MassgeType, Receied, responselaatestMsg, we got:,
-// connection failed)는 챕터의 철자로 썼다. 노트의 ==는 챕터에서 ===이다. 자세한 것은 README의 「노트를 읽을 때」에 있다.
+// 노트 코드의 오타는 그 줄에 "노트와 다른 점:"으로 적었다. 모아 본 것은 README의 「노트를 읽을 때」에 있다.
 package main
 
 import (
@@ -49,11 +48,12 @@ type Message struct {
 // sockets는 연결된 웹소켓들이다. blockchain처럼 mu로 보호한다. (main.js 150행)
 var sockets []*socket
 
-// socket은 웹소켓 하나(챕터의 ws)이다. ws.on(이름, 함수)으로 핸들러를 등록하고, ws.send(메시지)로 보낸다.
+// socket은 웹소켓 하나(챕터의 ws)이다. ws.on(이름, 함수)으로 핸들러를 등록하고, ws.send(메시지)로 보낸다. 그 속은 배너 아래에
+// 있고, 열어 보지 않아도 챕터를 다 읽을 수 있다.
 // 챕터와 다른 점: 압축(permessage-deflate)하지 않고, 열린 소켓의 에러는 "error" 없이 "close"로만 온다.
 // 챕터와 다른 점: (한계) 여러 프레임으로 나눈 메시지는 받지 않는다.
 type socket struct {
-	url   string // ws.url: 우리가 연결한 피어의 주소(로그에 쓰려고 200글자까지), 들어온 연결이면 ""
+	url   string // ws.url: 우리가 연결한 피어의 주소(로그용으로 이스케이프해 200글자까지), 들어온 연결이면 ""
 	*conn        // 연결과 보낼 대기열(배너 아래). 임베딩해서 ws.addr처럼 conn의 필드를 바로 쓴다
 }
 
@@ -69,7 +69,7 @@ func initP2PServer(ln net.Listener) {
 	// 챕터와 다른 점: (한계) 연결 수와 핸드셰이크 시간에 한계가 있다.
 	newServer(ln, func(ws *socket) { initConnection(ws) }) // new WebSocket.Server(…), server.on("connection", …)
 	// 챕터와 다른 점: 실제로 리슨하는 포트를 출력한다(-p2p_port 0이면 운영체제가 고른 포트).
-	log.Printf("Listening websocket p2p port on: %d", portOf(ln))
+	log.Printf("Listening websocket p2p port on: %d", portOf(ln)) // 노트와 다른 점: 노트의 listeing은 오타이다
 }
 
 // initConnection은 소켓을 sockets에 넣고 핸들러를 등록한 뒤, 상대에게 최신 블록을 요청한다. (main.js 198–203행)
@@ -77,26 +77,26 @@ func initP2PServer(ln net.Listener) {
 // 노트와 다른 점: 노트는 서버를 넣고 블록 길이를 보낸다고 했지만, 넣는 것은 소켓이고 보내는 것은 최신 블록 요청이다.
 func initConnection(ws *socket) {
 	sockets = append(sockets, ws) // sockets.push(ws)
-	initMessageHandler(ws)
+	initMessageHandler(ws)        // 노트와 다른 점: 노트의 intiMessageHandler는 오타이다
 	initErrorHandler(ws)
 	write(ws, queryChainLengthMsg())
 }
 
 // initMessageHandler는 소켓에 메시지가 올 때마다 그 종류에 따라 처리하게 한다. (main.js 205–221행)
 // 노트와 다른 점: ws.on은 소켓을 메시지 대기열에 올리지 않고, 메시지마다 부를 함수를 등록한다.
+// 챕터와 다른 점: JSON.stringify가 쓰는 형식(공백 없이, 챕터의 키 순서)이 아닌 메시지는 처리하지 않고 "Ignored message …"를
+// 출력하며, 한 피어의 다섯 번째에는 연결을 닫는다. 자바스크립트 노드가 생성한 블록이라도 data에 짝 없는 \ud800이나 64단계보다
+// 깊은 값이 있으면 그렇다. 16 KiB가 넘는 메시지는 노드 전체에서 한 번에 둘까지, 30초 안에 읽는다.
+// 챕터와 다른 점: (한계) 빈 블록 배열, 유효할 수 없는 블록(틀린 구조나 해시 형식, data와 맞지 않는 머클 루트), 너무 큰
+// 메시지, 닫히는 중인 소켓의 메시지도 처리하지 않는다.
 func initMessageHandler(ws *socket) {
-	// const message = JSON.parse(data)는 메시지를 받을 때 readMessage가 했다.
-	// 챕터와 다른 점: JSON.stringify가 쓰는 형식(공백 없음, 챕터의 키 순서)이 아닌 메시지는 처리하지 않고 "Ignored message …"를
-	// 출력한다. 한 피어가 다섯 번 보내면 연결을 닫는다. 닫히는 중인 소켓의 메시지도 처리하지 않는다.
-	// 챕터와 다른 점: data에 짝 없는 \ud800이나 64단계보다 깊은 값이 든 블록은 자바스크립트 노드가 생성했어도 받지 않는다.
-	// 챕터와 다른 점: (한계) 너무 큰 메시지 등도 처리하지 않고, 16 KiB가 넘는 메시지는 노드 전체에서 둘씩 30초 안에 읽는다.
-	ws.on("message", func(message Message) {
+	ws.on("message", func(message Message) { // const message = JSON.parse(data)는 메시지를 받을 때 이미 했다
 		switch message.Type {
 		case QUERY_LATEST:
 			write(ws, responseLatestMsg())
 		case QUERY_ALL:
 			write(ws, responseChainMsg())
-		case RESPONSE_BLOCKCHAIN: // 노트와 다른 점: 블록체인을 처리하라는 요청이 아니라 블록들을 담은 응답이다
+		case RESPONSE_BLOCKCHAIN: // 노트와 다른 점: 노트의 MassgeType은 오타이다
 			handleBlockchainResponse(message)
 		}
 	})
@@ -127,45 +127,50 @@ func connectToPeers(newPeers []string) {
 		// 자신은 연결할 때 보내는 Node-Id 헤더로 알아본다. (한계) 연결 수와 시간에도 한계가 있다.
 		ws := newWebSocket(peer) // const ws = new WebSocket(peer)
 		ws.on("open", func() { initConnection(ws) })
-		// 챕터와 다른 점: 주소와 이유도 출력하고, 열린 뒤의 에러에는 불리지 않는다.
+		// 챕터와 다른 점: 주소와 이유도 출력하고, 열린 뒤의 에러에는 불리지 않는다. 노트와 다른 점: 노트의 connection failed는 오타이다.
 		ws.on("error", func() { log.Printf("Connection failed: \"%s\": %s", ws.url, ws.reason()) })
 	}
 }
 
 // handleBlockchainResponse는 받은 블록들로 블록을 추가할지, 체인 전체를 요청할지, 체인을 교체할지 정한다.
 // (main.js 243–273행)
+// 챕터와 다른 점: (한계) 빈 블록 배열이나 유효할 수 없는 블록이 든 메시지는 여기 오지 않는다(initMessageHandler).
 func handleBlockchainResponse(message Message) {
-	receivedBlocks := message.Data // JSON.parse(message.data): 받을 때 readMessage가 파싱해 두었다
+	receivedBlocks := message.Data // JSON.parse(message.data)는 메시지를 받을 때 이미 했다
 	latestBlockReceived := receivedBlocks[len(receivedBlocks)-1]
 	latestBlockHeld := getLatestBlock()
 
 	if latestBlockReceived.Header.Index > latestBlockHeld.Header.Index {
+		// 노트와 다른 점: 노트의 " we got:"은 챕터에서 " We got: "이다. 아래 if의 ==는 챕터에서 ===이다(노트의 ==와 결과는 같다).
 		log.Printf("Blockchain possibly behind. We got: %d,  Peer got: %d", latestBlockHeld.Header.Index, latestBlockReceived.Header.Index)
 		if calculateHashForBlock(latestBlockHeld) == latestBlockReceived.Header.PreviousHash {
 			// 받은 블록이 내 원장의 최신 블록을 가리킨다 (챕터의 주석)
 			// 노트와 다른 점: 새 블록 하나만이 아니라, 마지막 블록이 내 최신 블록에 이어지는 여러 블록을 받아도 이 분기이다.
 			log.Println("We can append the received block to our chain")
 			if addBlock(latestBlockReceived) {
-				broadcast(responseLatestMsg()) // 노트와 다른 점: 피어들에게 넣으라고 요청하지 않고 새 블록을 알린다
+				broadcast(responseLatestMsg())
 			}
 		} else if len(receivedBlocks) == 1 {
 			// 체인을 재구성해야 한다 (챕터의 주석)
-			// 노트와 다른 점: 블록의 오류가 아니라, 이어지지 않는 블록 하나를 받은 때이다(둘 이상 뒤처졌거나 다른 포크).
+			// 노트와 다른 점: 블록의 오류가 아니라, 이어지지 않는 블록 하나를 받은 때이다(둘 이상 뒤처졌거나 다른 포크). 놓친 곳을
+			// 찾지 않고 체인 전체를 요청한다.
 			log.Println("We have to query the chain from our peer")
-			// 챕터와 다른 점: 이미 QUERY_ALL을 보낸 피어에게는 그 피어가 이 분기의 블록을 다시 알려 올 때까지 또 보내지 않는다.
+			// 챕터와 다른 점: 이미 QUERY_ALL을 보낸 피어에게는, 그 피어가 내 최신 블록에 이어지지 않고 index가 더 큰 블록 하나를
+			// 다시 알려 올 때까지 또 보내지 않는다. 피어 하나가 이웃들에게 체인 전체를 거듭 보내게 하지 못하도록.
 			broadcast(queryAllMsg())
 		} else {
 			// 체인을 교체한다 (챕터의 주석)
-			// 노트와 다른 점: 노트는 길이가 더 길면이라고 했지만, 길이는 replaceChain이 본다.
+			// 노트와 다른 점: 길이를 비교하는 분기가 아니라 블록을 여럿 받은 때(대개 QUERY_ALL의 응답)이다.
 			log.Println("Received blockchain is longer than current blockchain")
 			replaceChain(receivedBlocks)
 		}
 	} else {
-		log.Println("Received blockchain is not longer than current blockchain. Do nothing")
+		log.Println("Received blockchain is not longer than current blockchain. Do nothing") // 노트와 다른 점: 노트의 Receied는 오타이다
 	}
 }
 
-// 아래 네 함수는 메시지를 만들기만 한다. 보내는 것은 write이다. 노트와 다른 점: 노트는 "객체로 보낸다"고 적었다.
+// 아래 네 함수는 메시지를 만들기만 하고, 보내는 것은 write이다.
+// 노트와 다른 점: 노트는 네 함수가 블록 데이터를 보낸다고 적었지만, 두 요청(queryAllMsg, queryChainLengthMsg)의 data는 null이다.
 
 // queryAllMsg는 상대의 블록체인 전체를 달라는 요청이다. (main.js 275–280행)
 func queryAllMsg() Message { return Message{Type: QUERY_ALL, Data: nil} }
@@ -187,15 +192,15 @@ func responseLatestMsg() Message {
 
 // write는 메시지를 그 소켓으로 보낸다. 챕터의 ws.send처럼 기다리지 않고 돌아온다. (main.js 303행)
 // 노트와 다른 점: 서버 소켓만이 아니라 연결한 쪽도 받은 쪽도 write를 부른다.
+// 챕터와 다른 점: 닫힌 소켓에는 보내지 않고, QUERY_ALL은 handleBlockchainResponse에 적은 대로 보내지 않을 때가 있다.
+// 챕터와 다른 점: (한계) 제때 받아 가지 않는 피어는 닫고, 대기열이 모두 차면 "Not sending to …"를 출력한다.
 func write(ws *socket, message Message) {
-	// 챕터와 다른 점: 닫힌 소켓에는 보내지 않고, QUERY_ALL은 위의 규칙대로 보내지 않을 때가 있다.
-	// 챕터와 다른 점: (한계) 제때 받아 가지 않는 피어는 닫고, 대기열이 모두 차면 "Not sending to …"를 출력한다.
 	ws.send(message) // ws.send(JSON.stringify(message))
 }
 
 // broadcast는 연결된 모든 소켓에 write로 메시지를 보낸다. (main.js 305–309행)
-// 챕터와 다른 점: 닫히는 중인 소켓은 write가 건너뛴다. 챕터의 ws.send는 그런 소켓에 예외를 던져, 메시지 핸들러 안이면
-// 프로세스가 죽고 /mineBlock 안이면 블록을 추가하고도 500을 답한다.
+// 챕터와 다른 점: 닫히는 중인 소켓은 건너뛴다. 챕터의 ws.send는 그런 소켓에 예외를 던져, 메시지 핸들러 안이면 프로세스가
+// 죽고 /mineBlock 안이면 블록을 추가하고도 500을 답한다.
 func broadcast(message Message) {
 	for _, s := range sockets { // sockets.forEach(function (socket) { write(socket, message); })
 		write(s, message)
@@ -208,7 +213,7 @@ func mineBlock(blockData json.RawMessage) *Block {
 	newBlock := generateNextBlock(blockData)
 
 	if addBlock(newBlock) {
-		broadcast(responseLatestMsg())
+		broadcast(responseLatestMsg()) // 노트와 다른 점: 노트의 responselaatestMsg는 오타이다
 		return &newBlock
 	}
 	return nil

@@ -23,9 +23,9 @@ import (
 	"unicode/utf8"
 )
 
-// BlockHeader는 챕터의 class BlockHeader이다. (main.js 7–15행) 해시(Hash, 배너 아래)는 메모리에서 32바이트 배열이고,
-// JSON에서는 챕터처럼 64자리 대문자 16진수 문자열이다.
-// 챕터와 다른 점: (한계) 해시가 64자리 대문자 16진수가 아니거나 version, index, timestamp가 한계 밖인 블록은 받지 않는다.
+// BlockHeader는 챕터의 class BlockHeader이다. (main.js 7–15행) 해시(Hash)는 메모리에서 32바이트 배열이고, JSON에서는 챕터처럼
+// 64자리 대문자 16진수 문자열이다. Hash{}는 '0'.repeat(64)이다.
+// 챕터와 다른 점: (한계) 해시 형식이 틀리거나 값이 한계 밖인 블록은 받지 않는다 (README 표).
 type BlockHeader struct {
 	Version      string `json:"version"`
 	Index        int64  `json:"index"`
@@ -41,7 +41,7 @@ type Block struct {
 }
 
 // Node.js는 핸들러를 한 번에 하나씩 실행하므로 챕터는 전역 변수를 그냥 쓴다. Go에서는 뮤텍스 mu가 그 일을 한다.
-// 챕터와 다른 점: 메시지는 mu를 잠그기 전에 파싱하므로, 먼저 다 받은 큰 메시지가 뒤에 받은 작은 메시지보다 늦게 처리될 수 있다.
+// 챕터와 다른 점: 메시지는 mu를 잠그기 전에 파싱하므로, 먼저 다 받은 큰 메시지가 다른 피어의 작은 메시지보다 늦게 처리될 수 있다.
 var (
 	mu         sync.Mutex // blockchain과 sockets(p2p.go), 배너 아래의 몇 값을 보호한다
 	blockchain = []Block{getGenesisBlock()}
@@ -89,13 +89,11 @@ func getCurrentVersion() string { return "2.1.0" }
 func getCurrentTimestamp() int64 { return (time.Now().UnixMilli() + 500) / 1000 }
 
 // addBlock은 새 블록이 마지막 블록 위에 올 수 있으면 체인에 추가하고 true를 반환한다. (main.js 67–73행)
+// 챕터와 다른 점: 이 블록을 더한 체인이 블록 16,384개나 64 MiB 등 메시지 하나의 한계를 넘으면 추가하지 않는다.
 func addBlock(newBlock Block) bool {
-	if isValidNewBlock(newBlock, getLatestBlock()) {
-		// 챕터와 다른 점: 이 블록을 더한 체인이 블록 16,384개나 64 MiB 등 메시지 하나의 한계를 넘으면 추가하지 않는다.
-		if fitsInOneMessage(newBlock) {
-			blockchain = append(blockchain, newBlock)
-			return true
-		}
+	if isValidNewBlock(newBlock, getLatestBlock()) && fitsInOneMessage(newBlock) {
+		blockchain = append(blockchain, newBlock)
+		return true
 	}
 	return false
 }
@@ -120,7 +118,7 @@ func calculateHashForBlock(block Block) Hash {
 // isValidNewBlock은 newBlock이 previousBlock 바로 다음 블록으로 맞는지 검사한다. (main.js 89–110행)
 func isValidNewBlock(newBlock Block, previousBlock Block) bool {
 	if !isValidBlockStructure(newBlock) {
-		// 챕터와 다른 점: (한계) 이 줄은 출력되지 않는다. 구조가 틀린 블록은 받거나 생성하기 전에 거부한다.
+		// 챕터와 다른 점: (한계) 이 줄은 출력되지 않는다. 구조가 틀린 블록은 받을 때 거부한다.
 		log.Printf("invalid block structure: %s", stringify(newBlock))
 		return false
 	} else if previousBlock.Header.Index+1 != newBlock.Header.Index {
@@ -131,7 +129,7 @@ func isValidNewBlock(newBlock Block, previousBlock Block) bool {
 		return false
 	} else if (string(newBlock.Data) != "[]" && merkleRootOf(newBlock.Data) != newBlock.Header.MerkleRoot) || // data.length !== 0 (data는 JSON.stringify의 형식이다)
 		(string(newBlock.Data) == "[]" && (Hash{}) != newBlock.Header.MerkleRoot) { // '0'.repeat(64): 빈 data의 머클 루트
-		// 챕터와 다른 점: (한계) 이 줄은 출력되지 않는다. 앞 블록에 이어지는 블록의 머클 루트는 받을 때 이미 검사했다.
+		// 챕터와 다른 점: (한계) 이 줄은 출력되지 않는다. 앞 블록에 이어진 블록의 머클 루트는 받을 때 검사했다.
 		log.Println("Invalid merkleRoot")
 		return false
 	}
@@ -139,8 +137,7 @@ func isValidNewBlock(newBlock Block, previousBlock Block) bool {
 }
 
 // isValidBlockStructure는 블록의 각 값이 맞는 타입인지 검사한다. (main.js 112–119행)
-// 헤더의 typeof 다섯 개는 필드의 Go 타입이 대신한다.
-// 챕터와 다른 점: (한계) index가 1.5인 블록처럼 그 타입으로 읽히지 않는 블록은 받지 않는다.
+// 챕터와 다른 점: (한계) 헤더의 typeof 다섯 개는 필드의 Go 타입이 대신하므로, timestamp가 1.5인 블록 등은 받지 않는다.
 func isValidBlockStructure(block Block) bool {
 	// typeof(block.header.version) === 'string'      → Version string
 	// typeof(block.header.index) === 'number'        → Index int64

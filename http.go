@@ -25,11 +25,10 @@ import (
 )
 
 // initHttpServer는 ln(main이 미리 연 포트)에서 HTTP API를 연다. 체인과 소켓을 다루는 부분만 mu를 잠근다. (main.js 154–190행)
-// 챕터와 다른 점: 노드의 페이지(GET /)와 그 페이지가 보는 GET /events가 더 있다. 경로는 글자 그대로 같아야 하고(/mineblock은
-// 404), 다른 메서드는 405이며, 404와 405의 본문은 텍스트이다. ETag(304)와 OPTIONS 자동 응답이 없다.
-// 챕터와 다른 점: 본문은 /mineBlock과 /addPeers에서만 읽는다(readBody). 다른 경로는 잘못된 JSON 본문에도 400 없이 답한다.
-// 챕터와 다른 점: (한계) localhost가 아닌 호스트 이름은 421, 다른 사이트의 POST는 403, //blocks는 307이고, 요청의 수, 크기,
-// 시간에 한계가 있다.
+// 챕터와 다른 점: 경로는 대소문자까지 같아야 한다(/mineblock은 404). ETag(304)와 OPTIONS 자동 응답이 없고, 노드의
+// 페이지(GET /)와 GET /events가 더 있다.
+// 챕터와 다른 점: localhost나 IP 주소가 아닌 호스트 이름으로 온 요청은 421, 다른 사이트의 웹 페이지가 보낸 POST는 403이다.
+// 챕터와 다른 점: (한계) 잘못된 요청에 답하는 방법(405, 307, 텍스트 본문 등)과 요청의 수, 크기, 시간이 다르다 (README 표).
 func initHttpServer(ln net.Listener) {
 	app := http.NewServeMux() // const app = express(). app.use(bodyParser.json())은 readBody가 한다
 
@@ -43,10 +42,10 @@ func initHttpServer(ln net.Listener) {
 
 	// POST /mineBlock {"data":[…]}: 새 블록을 생성해 반환한다
 	// 노트와 다른 점: 노트의 코드에는 function (req, res) {/ 처럼 { 뒤에 /가 하나 더 있어 문법 오류이다.
-	// 챕터와 다른 점: Content-Type이 application/json이 아니면 챕터처럼 빈 블록을 생성하지만, 응답한 뒤 연결을 닫는다.
-	// 챕터와 다른 점: 본문에 UTF-8이 아닌 바이트(EUC-KR 등)가 있으면 400이다. 잘못된 본문에는 HTML 대신 JSON으로 답한다.
-	// 챕터와 다른 점: (한계) 배열이 아닌 data(챕터는 500), 1e400, 짝 없는 \ud800, 64단계보다 깊은 값, "toString" 키, 압축한
-	// 본문도 400이고, utf-8이 아닌 charset은 415이다.
+	// 챕터와 다른 점: Content-Type이 application/json이 아니면 응답한 뒤 연결을 닫는다(빈 블록을 생성하는 것은 챕터와 같다).
+	// 챕터와 다른 점: data 안에 UTF-8이 아닌 바이트(EUC-KR 등)가 있으면 400이다.
+	// 챕터와 다른 점: (한계) 배열이 아닌 data(챕터는 500)와 Go가 자바스크립트처럼 읽지 못하는 data(1e400, 짝 없는 \ud800 등)는
+	// 400이고, 잘못된 본문에는 HTML 대신 JSON으로 답한다 (README 표).
 	app.HandleFunc("POST /mineBlock", func(res http.ResponseWriter, req *http.Request) {
 		var data json.RawMessage
 		if !readBody(res, req, "data", &data) { // const data = req.body.data || []
@@ -89,8 +88,8 @@ func initHttpServer(ln net.Listener) {
 
 	// POST /addPeers {"peers":[…]}: 피어마다 웹소켓을 연다. 노트의 철자 /addpeers도 챕터(Express)처럼 받는다.
 	// 챕터와 다른 점: null과 호스트가 없는 주소는 "Connection failed"를 출력하고 건너뛴다(챕터는 500을 답하고 그 뒤의 주소에는
-	// 연결하지 않는다). 본문에 UTF-8이 아닌 바이트(EUC-KR 등)가 있으면 400이다(챕터는 깨진 글자로 읽는다).
-	// 챕터와 다른 점: (한계) 배열이 아닌 peers, 문자열도 null도 아닌 주소(챕터는 500), 64개가 넘는 주소, 짝 없는 \ud800은 400이다.
+	// 연결하지 않는다). peers 안에 UTF-8이 아닌 바이트(EUC-KR 등)가 있으면 400이다. Content-Type은 /mineBlock과 같다.
+	// 챕터와 다른 점: (한계) 배열이 아닌 peers, 문자열이 아닌 주소(챕터는 500), 64개가 넘는 주소 등은 400이다 (README 표).
 	addPeers := func(res http.ResponseWriter, req *http.Request) {
 		var peers []string
 		if !readBody(res, req, "peers", &peers) { // const peers = req.body.peers || []

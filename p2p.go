@@ -66,10 +66,10 @@ func getSockets() []*socket { return sockets }
 // 노트와 다른 점: server.on은 연결을 대기열에 올리지 않고, 연결마다 부를 함수를 등록한다.
 func initP2PServer(ln net.Listener) {
 	// 챕터와 다른 점: 이 노드 자신의 연결과 웹 페이지의 연결(http://localhost/가 아닌 Origin)은 403이다.
-	// 챕터와 다른 점: (한계) 연결 수와 핸드셰이크 시간에 한계가 있다.
+	// 챕터와 다른 점: (한계) 연결 수와 핸드셰이크 시간에 한계가 있다 (README 표).
 	newServer(ln, func(ws *socket) { initConnection(ws) }) // new WebSocket.Server(…), server.on("connection", …)
 	// 챕터와 다른 점: 실제로 리슨하는 포트를 출력한다(-p2p_port 0이면 운영체제가 고른 포트).
-	log.Printf("Listening websocket p2p port on: %d", portOf(ln)) // 노트와 다른 점: 노트의 listeing은 오타이다
+	log.Printf("Listening websocket p2p port on: %d", portOf(ln)) // 노트와 다른 점: 노트는 listeing(오타)이고 on: 뒤에 공백이 없다
 }
 
 // initConnection은 소켓을 sockets에 넣고 핸들러를 등록한 뒤, 상대에게 최신 블록을 요청한다. (main.js 198–203행)
@@ -85,10 +85,10 @@ func initConnection(ws *socket) {
 // initMessageHandler는 소켓에 메시지가 올 때마다 그 종류에 따라 처리하게 한다. (main.js 205–221행)
 // 노트와 다른 점: ws.on은 소켓을 메시지 대기열에 올리지 않고, 메시지마다 부를 함수를 등록한다.
 // 챕터와 다른 점: JSON.stringify가 쓰는 형식(공백 없이, 챕터의 키 순서)이 아닌 메시지는 처리하지 않고 "Ignored message …"를
-// 출력하며, 한 피어의 다섯 번째에는 연결을 닫는다. 자바스크립트 노드가 생성한 블록이라도 data에 짝 없는 \ud800이나 64단계보다
-// 깊은 값이 있으면 그렇다. 16 KiB가 넘는 메시지는 노드 전체에서 한 번에 둘까지, 30초 안에 읽는다.
-// 챕터와 다른 점: (한계) 빈 블록 배열, 유효할 수 없는 블록(틀린 구조나 해시 형식, data와 맞지 않는 머클 루트), 너무 큰
-// 메시지, 닫히는 중인 소켓의 메시지도 처리하지 않는다.
+// 출력한다. 한 피어가 잘못된 메시지를 다섯 번 보내면 연결을 닫는다. 자바스크립트 노드가 생성했어도 data에 짝 없는 \ud800이나
+// 64단계보다 깊은 값이 든 블록도 그렇게 거부한다.
+// 챕터와 다른 점: (한계) 그 밖의 잘못된 메시지(data가 없는 {"type":0}, 빈 블록 배열, 유효할 수 없는 블록 등)와 너무 큰 메시지도
+// 처리하지 않는다. 16 KiB가 넘는 메시지는 노드 전체에서 한 번에 둘까지 읽는다 (README 표).
 func initMessageHandler(ws *socket) {
 	ws.on("message", func(message Message) { // const message = JSON.parse(data)는 메시지를 받을 때 이미 했다
 		switch message.Type {
@@ -96,7 +96,7 @@ func initMessageHandler(ws *socket) {
 			write(ws, responseLatestMsg())
 		case QUERY_ALL:
 			write(ws, responseChainMsg())
-		case RESPONSE_BLOCKCHAIN: // 노트와 다른 점: 노트의 MassgeType은 오타이다
+		case RESPONSE_BLOCKCHAIN: // 노트와 다른 점: 노트의 MassgeType은 오타라 노트의 코드는 여기서 ReferenceError를 던진다
 			handleBlockchainResponse(message)
 		}
 	})
@@ -105,7 +105,7 @@ func initMessageHandler(ws *socket) {
 // initErrorHandler는 소켓이 닫히거나 에러가 나면 closeConnection을 부른다. (main.js 223–226행)
 func initErrorHandler(ws *socket) {
 	ws.on("close", func() { closeConnection(ws) })
-	// 챕터와 다른 점: 열린 소켓의 에러도 "close"로 오므로 이 핸들러는 불리지 않는다.
+	// 챕터와 다른 점: 열린 소켓의 에러도 "close"로 오므로 이 핸들러는 불리지 않는다. 챕터와 모양을 맞추려고 남겨 두었다.
 	ws.on("error", func() { closeConnection(ws) })
 }
 
@@ -124,7 +124,7 @@ func closeConnection(ws *socket) {
 func connectToPeers(newPeers []string) {
 	for _, peer := range newPeers {
 		// 챕터와 다른 점: 이미 연결한 주소(글자가 같은 주소), ws://가 아닌 주소(wss:// 등), 이 노드 자신은 "error"가 된다.
-		// 자신은 연결할 때 보내는 Node-Id 헤더로 알아본다. (한계) 연결 수와 시간에도 한계가 있다.
+		// 자신은 연결할 때 보내는 Node-Id 헤더로 알아본다. (한계) 연결 수와 시간에도 한계가 있다 (README 표).
 		ws := newWebSocket(peer) // const ws = new WebSocket(peer)
 		ws.on("open", func() { initConnection(ws) })
 		// 챕터와 다른 점: 주소와 이유도 출력하고, 열린 뒤의 에러에는 불리지 않는다. 노트와 다른 점: 노트의 connection failed는 오타이다.
@@ -134,38 +134,40 @@ func connectToPeers(newPeers []string) {
 
 // handleBlockchainResponse는 받은 블록들로 블록을 추가할지, 체인 전체를 요청할지, 체인을 교체할지 정한다.
 // (main.js 243–273행)
-// 챕터와 다른 점: (한계) 빈 블록 배열이나 유효할 수 없는 블록이 든 메시지는 여기 오지 않는다(initMessageHandler).
+// 챕터와 다른 점: (한계) 잘못된 메시지는 여기 오지 않는다(initMessageHandler).
+//
+// 노트와 다른 점: 노트 코드의 " we got:", Receied, ==는 챕터에서 " We got: ", Received, ===이다(==와 결과는 같다). 노트의
+// 「3. 처리과정」의 세 경우는 이렇다.
+//  1. 새 블록 하나만이 아니라, 마지막 블록이 내 최신 블록에 이어지는 블록 여럿을 받아도 첫째 분기이다.
+//  2. 블록의 오류가 아니라, 이어지지 않는 블록 하나를 받은 때이다(둘 이상 뒤처졌거나 다른 포크). 놓친 곳을 찾지 않고 체인
+//     전체를 요청한다.
+//  3. 길이와 상관없이, 마지막 블록이 이어지지 않는 블록 여럿을 받은 때(대개 QUERY_ALL의 응답)이다. 길이는 replaceChain이 본다.
 func handleBlockchainResponse(message Message) {
 	receivedBlocks := message.Data // JSON.parse(message.data)는 메시지를 받을 때 이미 했다
 	latestBlockReceived := receivedBlocks[len(receivedBlocks)-1]
 	latestBlockHeld := getLatestBlock()
 
 	if latestBlockReceived.Header.Index > latestBlockHeld.Header.Index {
-		// 노트와 다른 점: 노트의 " we got:"은 챕터에서 " We got: "이다. 아래 if의 ==는 챕터에서 ===이다(노트의 ==와 결과는 같다).
 		log.Printf("Blockchain possibly behind. We got: %d,  Peer got: %d", latestBlockHeld.Header.Index, latestBlockReceived.Header.Index)
 		if calculateHashForBlock(latestBlockHeld) == latestBlockReceived.Header.PreviousHash {
 			// 받은 블록이 내 원장의 최신 블록을 가리킨다 (챕터의 주석)
-			// 노트와 다른 점: 새 블록 하나만이 아니라, 마지막 블록이 내 최신 블록에 이어지는 여러 블록을 받아도 이 분기이다.
 			log.Println("We can append the received block to our chain")
 			if addBlock(latestBlockReceived) {
 				broadcast(responseLatestMsg())
 			}
 		} else if len(receivedBlocks) == 1 {
 			// 체인을 재구성해야 한다 (챕터의 주석)
-			// 노트와 다른 점: 블록의 오류가 아니라, 이어지지 않는 블록 하나를 받은 때이다(둘 이상 뒤처졌거나 다른 포크). 놓친 곳을
-			// 찾지 않고 체인 전체를 요청한다.
 			log.Println("We have to query the chain from our peer")
-			// 챕터와 다른 점: 이미 QUERY_ALL을 보낸 피어에게는, 그 피어가 내 최신 블록에 이어지지 않고 index가 더 큰 블록 하나를
-			// 다시 알려 올 때까지 또 보내지 않는다. 피어 하나가 이웃들에게 체인 전체를 거듭 보내게 하지 못하도록.
+			// 챕터와 다른 점: 이미 QUERY_ALL을 보낸 피어는 건너뛴다. 그 피어가 내 최신 블록에 이어지지 않는 더 높은 블록 하나를
+			// 다시 알려 오면 다시 보낸다. 피어 하나가 이웃마다 체인 전체를 거듭 보내게 하지 못하게 하는 규칙이다.
 			broadcast(queryAllMsg())
 		} else {
 			// 체인을 교체한다 (챕터의 주석)
-			// 노트와 다른 점: 길이를 비교하는 분기가 아니라 블록을 여럿 받은 때(대개 QUERY_ALL의 응답)이다.
 			log.Println("Received blockchain is longer than current blockchain")
 			replaceChain(receivedBlocks)
 		}
 	} else {
-		log.Println("Received blockchain is not longer than current blockchain. Do nothing") // 노트와 다른 점: 노트의 Receied는 오타이다
+		log.Println("Received blockchain is not longer than current blockchain. Do nothing")
 	}
 }
 
@@ -193,7 +195,7 @@ func responseLatestMsg() Message {
 // write는 메시지를 그 소켓으로 보낸다. 챕터의 ws.send처럼 기다리지 않고 돌아온다. (main.js 303행)
 // 노트와 다른 점: 서버 소켓만이 아니라 연결한 쪽도 받은 쪽도 write를 부른다.
 // 챕터와 다른 점: 닫힌 소켓에는 보내지 않고, QUERY_ALL은 handleBlockchainResponse에 적은 대로 보내지 않을 때가 있다.
-// 챕터와 다른 점: (한계) 제때 받아 가지 않는 피어는 닫고, 대기열이 모두 차면 "Not sending to …"를 출력한다.
+// 챕터와 다른 점: (한계) 제때 받아 가지 않는 피어는 닫고, 대기열이 모두 차면 "Not sending to …"를 출력한다 (README 표).
 func write(ws *socket, message Message) {
 	ws.send(message) // ws.send(JSON.stringify(message))
 }

@@ -1,7 +1,8 @@
 // chain.go는 챕터 1의 블록 구조(블록, 해시, 머클 루트, 검증, 블록 추가)이다. Go 문법은 README의 「Go를 처음 보면」에 있다.
 // 주석의 표시: "챕터와 다른 점:"은 챕터와 다르게 동작하는 곳이다. 그중 "(한계)"가 붙은 것은 잘못되거나 지나친 입력(규칙을 어긴
 // 피어, 이상한 요청)에만 보이므로 처음에는 건너뛰어도 된다(자세한 것은 README 표). "챕터에 없는 최적화:"는 결과가 같은 곳,
-// "노트와 다른 점:"은 노트가 챕터와 다르거나 틀린 곳이다.
+// "노트와 다른 점:"은 노트가 챕터와 다르거나 틀린 곳이다. 해시와 머클 루트(sha256Of, merkleRootOf)는 npm 패키지를 옮긴
+// 것이라 배너 아래에 있다. 미리 구해 둔 값을 찾기도 하지만 결과는 늘 그 값들만으로 정해진다.
 package main
 
 import (
@@ -89,7 +90,7 @@ func getCurrentVersion() string { return "2.1.0" }
 func getCurrentTimestamp() int64 { return (time.Now().UnixMilli() + 500) / 1000 }
 
 // addBlock은 새 블록이 마지막 블록 위에 올 수 있으면 체인에 추가하고 true를 반환한다. (main.js 67–73행)
-// 챕터와 다른 점: 이 블록을 더한 체인이 블록 16,384개나 64 MiB 등 메시지 하나의 한계를 넘으면 추가하지 않는다.
+// 챕터와 다른 점: (한계) 체인이 블록 16,384개나 64 MiB 등 메시지 하나의 한계를 넘게 될 블록은 추가하지 않는다.
 func addBlock(newBlock Block) bool {
 	if isValidNewBlock(newBlock, getLatestBlock()) && fitsInOneMessage(newBlock) {
 		blockchain = append(blockchain, newBlock)
@@ -174,8 +175,8 @@ func isValidChain(blockchainToValidate []Block) bool {
 
 // sha256Of는 CryptoJS.SHA256(a + b + …)이다. 값마다 자바스크립트의 +가 만드는 문자열을 버퍼 하나에 차례로 이어 쓰고, 그
 // SHA-256을 구한다. 문자열은 그대로, 정수는 10진수, 해시는 64자리 대문자 16진수로 쓴다.
-// 챕터에 없는 최적화: 새 문자열들을 만들지 않고 스택의 버퍼에 이어 쓴다. 그래서 mu를 잠근 채 긴 체인을 검증해도 블록 해시를
-// 구하는 데는 할당하지 않는다. version은 256바이트까지라 512바이트에 든다.
+// 챕터에 없는 최적화: 문자열을 새로 만들지 않고 스택의 버퍼(version이 256바이트까지라 512바이트면 된다)에 이어 쓰므로,
+// mu를 잠근 채 긴 체인을 검증해도 할당하지 않는다.
 func sha256Of(values ...any) Hash {
 	text := make([]byte, 0, 512)
 	for _, v := range values {
@@ -202,7 +203,7 @@ func rootOf(level []Hash) Hash {
 		return Hash{}
 	}
 	for len(level) > 1 {
-		parents := level[:0] // 읽은 위치 뒤에만 쓰므로 같은 배열에 쓴다
+		parents := level[:0] // 이미 읽은 자리에만 쓰므로 같은 배열에 쓴다
 		for i := 0; i+1 < len(level); i += 2 {
 			parents = append(parents, sha256Of(level[i], level[i+1])) // hashFunc(left + right): 두 16진수 문자열을 이어 해시한다
 		}

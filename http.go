@@ -25,10 +25,10 @@ import (
 )
 
 // initHttpServer는 ln(main이 미리 연 포트)에서 HTTP API를 연다. 체인과 소켓을 다루는 부분만 mu를 잠근다. (main.js 154–190행)
-// 챕터와 다른 점: 경로는 대소문자까지 같아야 한다(/mineblock은 404). ETag(304)와 OPTIONS 자동 응답이 없고, 노드의
-// 페이지(GET /)와 GET /events가 더 있다.
+// 챕터와 다른 점: 경로는 글자 그대로 같아야 한다(/mineblock과 /blocks/는 404, /addpeers만 따로 받는다). ETag(304)와
+// OPTIONS 자동 응답이 없고, 노드의 페이지(GET /)와 GET /events가 더 있다.
 // 챕터와 다른 점: localhost나 IP 주소가 아닌 호스트 이름으로 온 요청은 421, 다른 사이트의 웹 페이지가 보낸 POST는 403이다.
-// 챕터와 다른 점: (한계) 잘못된 요청에 답하는 방법(405, 307, 텍스트 본문 등)과 요청의 수, 크기, 시간이 다르다 (README 표).
+// 챕터와 다른 점: (한계) 잘못된 요청에는 다르게 답하고(405, 307 등), 요청의 수, 크기, 시간에 한계가 있다 (README 표).
 func initHttpServer(ln net.Listener) {
 	app := http.NewServeMux() // const app = express(). app.use(bodyParser.json())은 readBody가 한다
 
@@ -44,8 +44,7 @@ func initHttpServer(ln net.Listener) {
 	// 노트와 다른 점: 노트의 코드에는 function (req, res) {/ 처럼 { 뒤에 /가 하나 더 있어 문법 오류이다.
 	// 챕터와 다른 점: Content-Type이 application/json이 아니면 응답한 뒤 연결을 닫는다(빈 블록을 생성하는 것은 챕터와 같다).
 	// 챕터와 다른 점: data 안에 UTF-8이 아닌 바이트(EUC-KR 등)가 있으면 400이다.
-	// 챕터와 다른 점: (한계) 배열이 아닌 data(챕터는 500)와 Go가 자바스크립트처럼 읽지 못하는 data(1e400, 짝 없는 \ud800 등)는
-	// 400이고, 잘못된 본문에는 HTML 대신 JSON으로 답한다 (README 표).
+	// 챕터와 다른 점: (한계) 배열이 아닌 data, 1e400, 짝 없는 \ud800, 다른 charset 등에는 400이나 415를 JSON으로 답한다 (README 표).
 	app.HandleFunc("POST /mineBlock", func(res http.ResponseWriter, req *http.Request) {
 		var data json.RawMessage
 		if !readBody(res, req, "data", &data) { // const data = req.body.data || []
@@ -86,7 +85,8 @@ func initHttpServer(ln net.Listener) {
 		respond(res, http.StatusOK, "application/json", stringify(peers))
 	})
 
-	// POST /addPeers {"peers":[…]}: 피어마다 웹소켓을 연다. 노트의 철자 /addpeers도 챕터(Express)처럼 받는다.
+	// POST /addPeers {"peers":[…]}: 피어마다 웹소켓을 연다.
+	// 노트와 다른 점: 노트는 /addpeers로 적었다. Express는 대소문자를 가리지 않아 챕터도 받으므로 이 철자도 받는다.
 	// 챕터와 다른 점: null과 호스트가 없는 주소는 "Connection failed"를 출력하고 건너뛴다(챕터는 500을 답하고 그 뒤의 주소에는
 	// 연결하지 않는다). peers 안에 UTF-8이 아닌 바이트(EUC-KR 등)가 있으면 400이다. Content-Type은 /mineBlock과 같다.
 	// 챕터와 다른 점: (한계) 배열이 아닌 peers, 문자열이 아닌 주소(챕터는 500), 64개가 넘는 주소 등은 400이다 (README 표).

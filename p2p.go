@@ -50,7 +50,8 @@ var sockets []*socket
 
 // socket은 웹소켓 하나(챕터의 ws)이다. ws.on(이름, 함수)으로 핸들러를 등록하고, ws.send(메시지)로 보낸다. 그 속은 배너 아래에
 // 있고, 열어 보지 않아도 챕터를 다 읽을 수 있다.
-// 챕터와 다른 점: 압축(permessage-deflate)하지 않고, 열린 소켓의 에러는 "error" 없이 "close"로만 온다.
+// 챕터와 다른 점: 압축(permessage-deflate)하지 않고, 닫을 때 닫는 프레임을 보내지 않으며, 열린 소켓의 에러는 "error" 없이
+// "close"로만 온다.
 // 챕터와 다른 점: (한계) 여러 프레임으로 나눈 메시지는 받지 않는다.
 type socket struct {
 	url   string // ws.url: 우리가 연결한 피어의 주소(로그용으로 이스케이프해 200글자까지), 들어온 연결이면 ""
@@ -77,7 +78,7 @@ func initP2PServer(ln net.Listener) {
 // 노트와 다른 점: 노트는 서버를 넣고 블록 길이를 보낸다고 했지만, 넣는 것은 소켓이고 보내는 것은 최신 블록 요청이다.
 func initConnection(ws *socket) {
 	sockets = append(sockets, ws) // sockets.push(ws)
-	initMessageHandler(ws)        // 노트와 다른 점: 노트의 intiMessageHandler는 오타이다
+	initMessageHandler(ws)        // 노트와 다른 점: 노트는 intiMessageHandler(오타지만 노트 안에서는 철자가 같아 동작한다)
 	initErrorHandler(ws)
 	write(ws, queryChainLengthMsg())
 }
@@ -85,10 +86,8 @@ func initConnection(ws *socket) {
 // initMessageHandler는 소켓에 메시지가 올 때마다 그 종류에 따라 처리하게 한다. (main.js 205–221행)
 // 노트와 다른 점: ws.on은 소켓을 메시지 대기열에 올리지 않고, 메시지마다 부를 함수를 등록한다.
 // 챕터와 다른 점: JSON.stringify가 쓰는 형식(공백 없이, 챕터의 키 순서)이 아닌 메시지는 처리하지 않고 "Ignored message …"를
-// 출력한다. 한 피어가 잘못된 메시지를 다섯 번 보내면 연결을 닫는다. 자바스크립트 노드가 생성했어도 data에 짝 없는 \ud800이나
-// 64단계보다 깊은 값이 든 블록도 그렇게 거부한다.
-// 챕터와 다른 점: (한계) 그 밖의 잘못된 메시지(data가 없는 {"type":0}, 빈 블록 배열, 유효할 수 없는 블록 등)와 너무 큰 메시지도
-// 처리하지 않는다. 16 KiB가 넘는 메시지는 노드 전체에서 한 번에 둘까지 읽는다 (README 표).
+// 출력하며, 한 피어가 다섯 번 보내면 연결을 닫는다. data에 짝 없는 \ud800이나 64단계보다 깊은 값이 든 블록도 그렇다.
+// 챕터와 다른 점: (한계) 그 밖의 잘못된 메시지와 큰 메시지도 다르게 다룬다 (README 표).
 func initMessageHandler(ws *socket) {
 	ws.on("message", func(message Message) { // const message = JSON.parse(data)는 메시지를 받을 때 이미 했다
 		switch message.Type {
@@ -96,7 +95,7 @@ func initMessageHandler(ws *socket) {
 			write(ws, responseLatestMsg())
 		case QUERY_ALL:
 			write(ws, responseChainMsg())
-		case RESPONSE_BLOCKCHAIN: // 노트와 다른 점: 노트의 MassgeType은 오타라 노트의 코드는 여기서 ReferenceError를 던진다
+		case RESPONSE_BLOCKCHAIN: // 노트와 다른 점: 노트의 MassgeType은 오타라, 노트의 코드는 type 2 메시지에서 죽는다
 			handleBlockchainResponse(message)
 		}
 	})
@@ -127,7 +126,7 @@ func connectToPeers(newPeers []string) {
 		// 자신은 연결할 때 보내는 Node-Id 헤더로 알아본다. (한계) 연결 수와 시간에도 한계가 있다 (README 표).
 		ws := newWebSocket(peer) // const ws = new WebSocket(peer)
 		ws.on("open", func() { initConnection(ws) })
-		// 챕터와 다른 점: 주소와 이유도 출력하고, 열린 뒤의 에러에는 불리지 않는다. 노트와 다른 점: 노트의 connection failed는 오타이다.
+		// 챕터와 다른 점: 주소와 이유도 출력하고, 열린 뒤의 에러에는 불리지 않는다. 노트와 다른 점: 노트는 connection failed이다.
 		ws.on("error", func() { log.Printf("Connection failed: \"%s\": %s", ws.url, ws.reason()) })
 	}
 }
@@ -136,7 +135,8 @@ func connectToPeers(newPeers []string) {
 // (main.js 243–273행)
 // 챕터와 다른 점: (한계) 잘못된 메시지는 여기 오지 않는다(initMessageHandler).
 //
-// 노트와 다른 점: 노트 코드의 " we got:", Receied, ==는 챕터에서 " We got: ", Received, ===이다(==와 결과는 같다). 노트의
+// 노트와 다른 점: 노트 코드의 " we got:", Receied, ==는 챕터에서 " We got: ", Received, ===이다(정직한 피어의 메시지라면 ==와
+// 결과는 같다). 노트의
 // 「3. 처리과정」의 세 경우는 이렇다.
 //  1. 새 블록 하나만이 아니라, 마지막 블록이 내 최신 블록에 이어지는 블록 여럿을 받아도 첫째 분기이다.
 //  2. 블록의 오류가 아니라, 이어지지 않는 블록 하나를 받은 때이다(둘 이상 뒤처졌거나 다른 포크). 놓친 곳을 찾지 않고 체인
@@ -159,7 +159,8 @@ func handleBlockchainResponse(message Message) {
 			// 체인을 재구성해야 한다 (챕터의 주석)
 			log.Println("We have to query the chain from our peer")
 			// 챕터와 다른 점: 이미 QUERY_ALL을 보낸 피어는 건너뛴다. 그 피어가 내 최신 블록에 이어지지 않는 더 높은 블록 하나를
-			// 다시 알려 오면 다시 보낸다. 피어 하나가 이웃마다 체인 전체를 거듭 보내게 하지 못하게 하는 규칙이다.
+			// 다시 알려 오면 다시 보낸다. 규칙을 어긴 피어가 같은 블록을 되풀이해 알려, 이웃 모두가 체인 전체를 거듭 보내게 되는
+			// 일을 막는다.
 			broadcast(queryAllMsg())
 		} else {
 			// 체인을 교체한다 (챕터의 주석)
@@ -172,7 +173,8 @@ func handleBlockchainResponse(message Message) {
 }
 
 // 아래 네 함수는 메시지를 만들기만 하고, 보내는 것은 write이다.
-// 노트와 다른 점: 노트는 네 함수가 블록 데이터를 보낸다고 적었지만, 두 요청(queryAllMsg, queryChainLengthMsg)의 data는 null이다.
+// 노트와 다른 점: 노트의 코드 주석은 네 함수가 블록 데이터를 보낸다고 했지만, 두 요청(queryAllMsg, queryChainLengthMsg)의
+// data는 null이다.
 
 // queryAllMsg는 상대의 블록체인 전체를 달라는 요청이다. (main.js 275–280행)
 func queryAllMsg() Message { return Message{Type: QUERY_ALL, Data: nil} }
@@ -194,15 +196,14 @@ func responseLatestMsg() Message {
 
 // write는 메시지를 그 소켓으로 보낸다. 챕터의 ws.send처럼 기다리지 않고 돌아온다. (main.js 303행)
 // 노트와 다른 점: 서버 소켓만이 아니라 연결한 쪽도 받은 쪽도 write를 부른다.
-// 챕터와 다른 점: 닫힌 소켓에는 보내지 않고, QUERY_ALL은 handleBlockchainResponse에 적은 대로 보내지 않을 때가 있다.
-// 챕터와 다른 점: (한계) 제때 받아 가지 않는 피어는 닫고, 대기열이 모두 차면 "Not sending to …"를 출력한다 (README 표).
+// 챕터와 다른 점: 닫히는 중인 소켓에는 보내지 않는다. 챕터의 ws.send는 예외를 던져, 메시지 핸들러 안이면 프로세스가 죽고
+// /mineBlock 안이면 블록을 추가하고도 500을 답한다. QUERY_ALL은 handleBlockchainResponse에 적은 대로 보내지 않을 때가 있다.
+// 챕터와 다른 점: 제때 받아 가지 않는 피어는 닫고, 대기열이 모두 차면 "Not sending to …"를 출력한다 (README 표).
 func write(ws *socket, message Message) {
 	ws.send(message) // ws.send(JSON.stringify(message))
 }
 
 // broadcast는 연결된 모든 소켓에 write로 메시지를 보낸다. (main.js 305–309행)
-// 챕터와 다른 점: 닫히는 중인 소켓은 건너뛴다. 챕터의 ws.send는 그런 소켓에 예외를 던져, 메시지 핸들러 안이면 프로세스가
-// 죽고 /mineBlock 안이면 블록을 추가하고도 500을 답한다.
 func broadcast(message Message) {
 	for _, s := range sockets { // sockets.forEach(function (socket) { write(socket, message); })
 		write(s, message)
@@ -215,7 +216,7 @@ func mineBlock(blockData json.RawMessage) *Block {
 	newBlock := generateNextBlock(blockData)
 
 	if addBlock(newBlock) {
-		broadcast(responseLatestMsg()) // 노트와 다른 점: 노트의 responselaatestMsg는 오타이다
+		broadcast(responseLatestMsg()) // 노트와 다른 점: 노트의 responselaatestMsg는 없는 이름이라 노트의 코드는 여기서 죽는다
 		return &newBlock
 	}
 	return nil
@@ -235,7 +236,7 @@ func replaceChain(newBlocks []Block) {
 }
 
 // ---- 챕터에 없는 것 ----
-// 메시지 하나의 길은 이렇다. 받을 때는 readPump가 프레임을 읽고, receive가 mu 밖에서 파싱하고(readMessage), mu를 잠그고
+// 메시지가 지나가는 길은 이렇다. 받을 때는 readPump가 프레임을 읽고, receive가 mu 밖에서 파싱하고(readMessage), mu를 잠그고
 // "message" 핸들러를 부른다. 보낼 때는 write의 ws.send가 프레임을 소켓의 대기열에 넣고(enqueue), writePump가 보낸다. 블록을
 // 담은 응답의 JSON.stringify는 writePump가 mu 밖에서 하고, data가 null인 요청은 작아서 바로 쓴다. 나머지는 신뢰할 수 없는
 // 피어가 쓰게 할 수 있는 메모리, CPU, 시간에 두는 한계이다.
@@ -285,11 +286,9 @@ func (ws *socket) on(event string, handler any) {
 	}
 }
 
-// send는 ws.send(JSON.stringify(message))이다. 메시지를 보낼 프레임으로 만들어 소켓의 대기열에 넣고(enqueue) 곧 돌아온다.
-// 프레임 쓰기는 응답의 JSON.stringify까지 그 소켓의 writePump가 mu 밖에서 한다. 같은 체인에 대한 응답은 모든 소켓이 한 번
-// 만든 바이트를 나눠 쓴다(answer). 요청은 작아서 바로 만든다. QUERY_ALL 규칙(handleBlockchainResponse에 적은
-// 챕터와 다른 점)에 따라, 이미 QUERY_ALL을 보낸 피어에게는 그것을 다시 보내지 않는다. 그 피어가 내 마지막 블록보다 index가
-// 크고 거기에 이어지지 않는 블록 하나를 알릴 때까지이다(receive). 대기열의 한계는 enqueue에 있다. mu를 잠근 채로 불러야 한다.
+// send는 ws.send(JSON.stringify(message))이다. 프레임을 소켓의 대기열에 넣고(enqueue) 곧 돌아오며, 응답의 JSON.stringify와
+// 쓰기는 writePump가 mu 밖에서 한다. 이미 QUERY_ALL을 보낸 피어에게는 receive가 askedAll을 지울 때까지 다시 보내지 않는다
+// (handleBlockchainResponse의 규칙). mu를 잠근 채로 불러야 한다.
 func (ws *socket) send(message Message) {
 	if !ws.askedAll || message.Type != QUERY_ALL {
 		queued := enqueue(ws, frameOf(message))
@@ -624,12 +623,9 @@ func writePump(ws *socket) {
 	}
 }
 
-// readPump는 소켓에서 프레임을 하나씩 읽어 receive로 처리한다. 챕터처럼 텍스트 프레임과 바이너리 프레임을 똑같이 읽는다.
-// 이어지는 프레임(continuation)은 따로 읽어 잘못된 메시지가 된다. x/net/websocket은 프레임의 FIN을 보여 주지 않기 때문이다.
-// npm ws는 이어 붙이지만, 챕터의 노드는 메시지를 나누어 보내지 않는다. RSV 비트나 예약된 opcode도 x/net/websocket은 보지 않아
-// 그대로 읽는다. npm ws는 이때 연결을 닫는다.
-// 챕터의 노드는 연결하자마자 QUERY_LATEST를 보낸다. 그래서 첫 메시지가 dialTimeout 안에 오지 않는 연결은 닫는다. 닫힌 소켓에
-// 온 메시지는 처리하지 않고(receive), 닫은 뒤에는 읽지 않는다. 닫을 때 닫는 프레임은 보내지 않는다(close).
+// readPump는 소켓에서 프레임을 하나씩 읽어 receive로 처리한다. 텍스트와 바이너리 프레임은 챕터처럼 똑같이 읽는다.
+// x/net/websocket은 FIN을 보여 주지 않아, 나눈 메시지의 이어지는 프레임은 따로 읽혀 잘못된 메시지가 된다(챕터의 노드는 나누어
+// 보내지 않는다). 챕터의 노드는 연결하자마자 QUERY_LATEST를 보내므로, 첫 메시지가 dialTimeout 안에 오지 않는 연결은 닫는다.
 func readPump(ws *socket) {
 	defer ws.raw.done() // 읽다가 끊긴 큰 메시지의 슬롯도 반납한다
 	ws.link.SetReadDeadline(time.Now().Add(dialTimeout))
@@ -674,17 +670,10 @@ func receive(ws *socket, data []byte) {
 	}
 }
 
-// readMessage는 받은 프레임을 자바스크립트의 JSON.parse처럼 읽는다. 다만 JSON.stringify가 쓰는 형식 그대로일 때만 받는다. 곧
-// 파싱한 값을 다시 쓴 바이트가 받은 바이트와 같아야 한다. 그러면 키는 대소문자까지 같고, 같은 키가 둘이거나 다른 키가 있을 수
-// 없다. 수는 자바스크립트의 형식이고, 잘린 프레임은 JSON이 아니다. 그래서 Go가 읽은 값이 자바스크립트가 읽은 값과 같다.
-// UTF-8이 아닌 바이트만은 따로 본다. Go는 그것을 더 긴 U+FFFD로 읽어, 줄어드는 이스케이프와 길이를 맞출 수 있기 때문이다.
-// type이 정수가 아니거나, data가 없거나, data가 문자열도 null도 아니면 거부한다. RESPONSE_BLOCKCHAIN이면 data의 블록 배열도
-// 그렇게 파싱하고, 머클 루트와 해시를 미리 계산해 둔다(decodeBlocks). 이때 다음이 든 메시지는 통째로 거부한다. 빈 배열과
-// 구조가 틀린 블록(isValidBlockStructure)이 그렇다. 챕터는 그런 블록을 addBlock이나 replaceChain에서야 거부한다. 챕터에는
-// 없는 한계 밖의 블록(withinLimits)도 그렇다. 64자리 대문자 16진수가 아닌 해시나 data와 맞지 않는 머클 루트도 그렇다. 그런
-// 블록은 유효할 수 없다(prepareBlocks). 16,384개가 넘는 블록이나 2^20개가 넘는 data 값도 그렇다. Go가 자바스크립트와 같게
-// 읽지 못하는 data(canonicalJSON)와 "toString" 키도 그렇다. 그런 data는 짝이 없는 \ud800이나 중첩 깊이 64단계를 넘는 값이다.
-// 모르는 type은 챕터처럼 받고 넘어간다. 여러 프레임으로 나눈 메시지는 프레임마다 따로 읽어 잘못된 메시지가 된다(readPump).
+// readMessage는 받은 프레임을 JSON.parse처럼 읽되, JSON.stringify가 쓰는 형식 그대로일 때만 받는다. 다시 쓴 바이트가 받은
+// 바이트와 같아야 하므로, 키(대소문자, 같은 키 둘, 더 있는 키)와 수와 잘린 프레임을 Go가 자바스크립트와 다르게 읽을 수 없다.
+// UTF-8이 아닌 바이트는 Go가 더 긴 U+FFFD로 읽어 길이를 맞출 수 있어 따로 본다. RESPONSE_BLOCKCHAIN의 블록들은 decodeBlocks가
+// 파싱하고 미리 해시한다. 모르는 type은 챕터처럼 받고 넘어간다.
 func readMessage(frame []byte) (message Message, prepared tally, err error) {
 	var wire struct {
 		Type MessageType `json:"type"`
@@ -711,14 +700,9 @@ func sameAsStringify(frame []byte, typ MessageType, data *string) bool {
 	return bytes.HasPrefix(frame, prefix) && bytes.HasSuffix(frame, []byte(`"}`)) && len(frame) == len(prefix)+answerSize(*data)+2
 }
 
-// decodeBlocks는 블록 배열의 JSON 문자열(RESPONSE_BLOCKCHAIN의 data)을 json.Decoder로 블록 하나씩 파싱한다. 블록마다 다시 쓴
-// 바이트가 받은 바이트와 같아야 한다(readMessage). 틀린 블록을 만나면 그 자리에서 멈춘다. 해시는 prepareBlocks가 구한다.
-// (initMessageHandler에 적은 차이) 다른 형식으로 쓴 블록을 챕터는 받지만, 여기서는 메시지 전체를 거부한다. 공백, 다른 키
-// 순서나 대소문자, 더 있는 키, 정수 자리에 1.0이나 1.5처럼 쓴 수가 그런 형식이다. 챕터의 노드가 생성하는 블록은 늘 이
-// 형식이다. 하지만 규칙을 따르지 않는 피어가 만든 블록을 받아 전할 때는 다른 키 순서, 더 있는 키, 1.5 같은 수를 그대로 남겨
-// 보낸다. 그런 체인은 Go 노드와 갈라진다(README의 「남는 한계」). 빈 배열도 메시지 전체를 거부한다. 챕터는 빈 배열에 예외로
-// 죽는다. isValidBlockStructure에 맞지 않거나 withinLimits의 한계 밖인 블록도 메시지 전체를 거부한다. 앞의 블록은 챕터에서
-// index를 비교한 뒤에야 isValidNewBlock이 거부한다.
+// decodeBlocks는 RESPONSE_BLOCKCHAIN의 data 문자열을 json.Decoder로 블록 하나씩 파싱한다. 블록마다 다시 쓴 바이트가 받은
+// 바이트와 같고 구조와 한계(isValidBlockStructure, withinLimits)에 맞아야 하며, 틀린 블록이나 빈 배열은 메시지 전체를
+// 거부한다(initMessageHandler의 차이). 해시는 prepareBlocks가 구한다.
 func decodeBlocks(text string) ([]Block, tally, error) {
 	dec := json.NewDecoder(strings.NewReader(text))
 	if token, err := dec.Token(); err != nil || token != json.Delim('[') || !strings.HasPrefix(text, "[") {

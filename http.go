@@ -44,7 +44,8 @@ func initHttpServer(ln net.Listener) {
 	// 노트와 다른 점: 노트의 코드에는 function (req, res) {/ 처럼 { 뒤에 /가 하나 더 있어 문법 오류이다.
 	// 챕터와 다른 점: Content-Type이 application/json이 아니면 응답한 뒤 연결을 닫는다(빈 블록을 생성하는 것은 챕터와 같다).
 	// 챕터와 다른 점: data 안에 UTF-8이 아닌 바이트(EUC-KR 등)가 있으면 400이다.
-	// 챕터와 다른 점: (한계) 배열이 아닌 data, 1e400, 짝 없는 \ud800, 다른 charset 등에는 400이나 415를 JSON으로 답한다 (README 표).
+	// 챕터와 다른 점: (한계) 배열이 아닌 data, 1e400, 짝 없는 \ud800, 잘못된 Content-Type 등에는 400이나 415를 JSON으로 답한다
+	// (README 표).
 	app.HandleFunc("POST /mineBlock", func(res http.ResponseWriter, req *http.Request) {
 		var data json.RawMessage
 		if !readBody(res, req, "data", &data) { // const data = req.body.data || []
@@ -159,7 +160,7 @@ func serve(ln net.Listener, app *http.ServeMux, listening func()) *http.Server {
 		app.ServeHTTP(w, r)
 	}))
 	srv := &http.Server{Addr: ln.Addr().String(), Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if host := (&url.URL{Host: r.Host}).Hostname(); net.ParseIP(host) == nil && host != "localhost" {
+		if host := (&url.URL{Host: r.Host}).Hostname(); net.ParseIP(host) == nil && host != "localhost" && host != "" { // ""는 Host가 없는 HTTP/1.0
 			sendError(w, http.StatusMisdirectedRequest, "use an IP address or localhost as the host")
 			return
 		}
@@ -167,7 +168,7 @@ func serve(ln net.Listener, app *http.ServeMux, listening func()) *http.Server {
 		defer cancel()
 		guarded.ServeHTTP(w, r.WithContext(ctx))
 	}), MaxHeaderBytes: maxHeaderBytes, ReadHeaderTimeout: 5 * time.Second, ReadTimeout: requestTimeout, WriteTimeout: requestTimeout,
-		IdleTimeout: 5 * time.Second, BaseContext: func(net.Listener) context.Context { return stopping }}
+		IdleTimeout: 5 * time.Second, BaseContext: func(net.Listener) context.Context { return stopping }, DisableGeneralOptionsHandler: true}
 	go func() { mu.Lock(); listening(); mu.Unlock(); srv.Serve(netutil.LimitListener(ln, maxHTTPConns)) }() // 챕터처럼 콜백 뒤에 요청을 받는다
 	return srv
 }

@@ -345,10 +345,12 @@ func TestConnectToPeers(t *testing.T) {
 		{"챕터와 다른 점: an address that is not ws:// is skipped", []string{"http://127.0.0.1:1"}, 0,
 			`Connection failed: "http://127.0.0.1:1": want an address like ws://host:port`},
 		{"챕터와 다른 점: an address given twice is connected once", []string{other.p2p, other.p2p}, 1, `Connection failed: "` + other.p2p + `": skipped`},
-		{"챕터와 다른 점: an address with a newline stays on one line, escaped and cut at 200 characters", []string{"ws://x\n" + strings.Repeat("y", 999)}, 0,
-			`Connection failed: "ws://x\n` + strings.Repeat("y", 192) + `": `},
+		{"챕터와 다른 점: an address with a newline stays on one line: its first 200 characters, escaped", []string{"ws://x\n" + strings.Repeat("y", 999)}, 0,
+			`Connection failed: "ws://x\n` + strings.Repeat("y", 193) + `": `},
 		{"챕터와 다른 점: invisible characters in an address are escaped (ws.url, which closeConnection prints too)", []string{"ws://127.0.0.1:1/\u202e\u0085"}, 0,
 			`Connection failed: "ws://127.0.0.1:1/\u202e\u0085": dial tcp`},
+		{"챕터와 다른 점: invisible characters the reason repeats from the address are escaped too", []string{"ws://[::1%25\u202e]:1/"}, 0,
+			`Connection failed: "ws://[::1%25\u202e]:1/": dial tcp [::1%\u202e]:1`},
 	} {
 		closeAllSockets(t)
 		waitFor(t, "the other node to drop the last row's socket", func() bool { return len(other.peers()) == 0 })
@@ -1543,6 +1545,8 @@ func TestLimits(t *testing.T) {
 			}
 			evil := dialStatus(t, n.http, "POST /mineBlock HTTP/1.1\r\nHost: evil.example\r\nContent-Type: application/json\r\nContent-Length: 11\r\n\r\n{\"data\":[]}")
 			check(t, "POST /mineBlock to Host evil.example: status, blocks (only the same-origin POST added one)", show(evil, len(chainNow())), show("421", 2))
+			check(t, "OPTIONS * to Host evil.example (not Go's automatic OPTIONS answer)", dialStatus(t, n.http, "OPTIONS * HTTP/1.1\r\nHost: evil.example\r\n\r\n"), "421")
+			check(t, "HTTP/1.0 with no Host (no browser sends it)", dialStatus(t, n.http, "GET /version HTTP/1.0\r\n\r\n"), "200")
 			// 웹 페이지는 P2P 피어가 될 수 없다: 브라우저가 보내는 Origin은 거부하고, x/net의 http://localhost/ 와 Origin이 없는 것(npm ws)은 받는다.
 			for origin, want := range map[string]string{"http://evil.example": "403", "http://localhost/": "101", "": "101"} {
 				header := map[bool]string{true: "Origin: " + origin + "\r\n"}[origin != ""]

@@ -54,7 +54,7 @@ var sockets []*socket
 // "close"로만 온다.
 // 챕터와 다른 점: (한계) 여러 프레임으로 나눈 메시지는 받지 않는다.
 type socket struct {
-	url   string // ws.url: 우리가 연결한 피어의 주소(로그용으로 이스케이프해 200글자까지), 들어온 연결이면 ""
+	url   string // ws.url: 우리가 연결한 피어의 주소(로그용으로 앞 200글자를 이스케이프한 것), 들어온 연결이면 ""
 	*conn        // 연결과 보낼 대기열(배너 아래). 임베딩해서 ws.addr처럼 conn의 필드를 바로 쓴다
 }
 
@@ -70,7 +70,7 @@ func initP2PServer(ln net.Listener) {
 	// 챕터와 다른 점: (한계) 연결 수와 핸드셰이크 시간에 한계가 있다 (README 표).
 	newServer(ln, func(ws *socket) { initConnection(ws) }) // new WebSocket.Server(…), server.on("connection", …)
 	// 챕터와 다른 점: 실제로 리슨하는 포트를 출력한다(-p2p_port 0이면 운영체제가 고른 포트).
-	log.Printf("Listening websocket p2p port on: %d", portOf(ln)) // 노트와 다른 점: 노트는 listeing(오타)이고 on: 뒤에 공백이 없다
+	log.Printf("Listening websocket p2p port on: %d", portOf(ln)) // 노트와 다른 점: 노트는 "listeing … on:"(공백 없이)이다
 }
 
 // initConnection은 소켓을 sockets에 넣고 핸들러를 등록한 뒤, 상대에게 최신 블록을 요청한다. (main.js 198–203행)
@@ -87,6 +87,7 @@ func initConnection(ws *socket) {
 // 노트와 다른 점: ws.on은 소켓을 메시지 대기열에 올리지 않고, 메시지마다 부를 함수를 등록한다.
 // 챕터와 다른 점: JSON.stringify가 쓰는 형식(공백 없이, 챕터의 키 순서)이 아닌 메시지는 처리하지 않고 "Ignored message …"를
 // 출력하며, 한 피어가 다섯 번 보내면 연결을 닫는다. data에 짝 없는 \ud800이나 64단계보다 깊은 값이 든 블록도 그렇다.
+// 챕터와 다른 점: 메시지는 mu를 잠그기 전에 파싱하므로, 먼저 다 받은 큰 메시지가 다른 피어의 작은 메시지보다 늦게 처리될 수 있다.
 // 챕터와 다른 점: (한계) 그 밖의 잘못된 메시지와 큰 메시지도 다르게 다룬다 (README 표).
 func initMessageHandler(ws *socket) {
 	ws.on("message", func(message Message) { // const message = JSON.parse(data)는 메시지를 받을 때 이미 했다
@@ -95,7 +96,7 @@ func initMessageHandler(ws *socket) {
 			write(ws, responseLatestMsg())
 		case QUERY_ALL:
 			write(ws, responseChainMsg())
-		case RESPONSE_BLOCKCHAIN: // 노트와 다른 점: 노트의 MassgeType은 오타라, 노트의 코드는 type 2 메시지에서 죽는다
+		case RESPONSE_BLOCKCHAIN: // 노트와 다른 점: 노트의 MassgeType은 오타라, 노트의 코드는 type이 0도 1도 아니면 죽는다
 			handleBlockchainResponse(message)
 		}
 	})
@@ -110,7 +111,8 @@ func initErrorHandler(ws *socket) {
 
 // closeConnection은 닫힌 소켓을 sockets에서 뺀다. (main.js 228–231행)
 func closeConnection(ws *socket) {
-	// 챕터와 다른 점: 닫힌 이유도 출력하고, 들어온 연결이면 ws.url(undefined) 대신 상대의 주소를 출력한다.
+	// 챕터와 다른 점: 닫힌 이유도 출력하고(주소와 이유는 이스케이프한다), 들어온 연결이면 ws.url(undefined) 대신 상대의 주소를
+	// 출력한다.
 	log.Printf("Connection failed to peer: %s (%s)", cmp.Or(ws.url, ws.addr), ws.reason())
 	// 챕터와 다른 점: 그 소켓만 뺀다. 챕터는 두 번 불리면 splice(-1, 1)이 남은 마지막 소켓을 뺀다.
 	if i := slices.Index(sockets, ws); i >= 0 { // sockets.indexOf(ws)
@@ -133,11 +135,11 @@ func connectToPeers(newPeers []string) {
 
 // handleBlockchainResponse는 받은 블록들로 블록을 추가할지, 체인 전체를 요청할지, 체인을 교체할지 정한다.
 // (main.js 243–273행)
-// 챕터와 다른 점: (한계) 잘못된 메시지는 여기 오지 않는다(initMessageHandler).
+// 챕터와 다른 점: (한계) 잘못된 메시지는 여기 오지 않는다(initMessageHandler). 그래서 머클 루트가 틀린 블록 하나처럼 챕터라면
+// QUERY_ALL을 보낼 메시지에도 아무것도 하지 않는다.
 //
 // 노트와 다른 점: 노트 코드의 " we got:", Receied, ==는 챕터에서 " We got: ", Received, ===이다(정직한 피어의 메시지라면 ==와
-// 결과는 같다). 노트의
-// 「3. 처리과정」의 세 경우는 이렇다.
+// 결과는 같다). 노트의 「3. 처리과정」의 세 경우는 이렇다.
 //  1. 새 블록 하나만이 아니라, 마지막 블록이 내 최신 블록에 이어지는 블록 여럿을 받아도 첫째 분기이다.
 //  2. 블록의 오류가 아니라, 이어지지 않는 블록 하나를 받은 때이다(둘 이상 뒤처졌거나 다른 포크). 놓친 곳을 찾지 않고 체인
 //     전체를 요청한다.
@@ -184,7 +186,7 @@ func queryAllMsg() Message { return Message{Type: QUERY_ALL, Data: nil} }
 func queryChainLengthMsg() Message { return Message{Type: QUERY_LATEST, Data: nil} }
 
 // responseChainMsg는 내 블록체인 전체를 담은 응답이다. (main.js 289–294행)
-// 노트와 다른 점: 노트의 JSON.stringify([getBlockchain()])는 체인을 배열로 한 번 더 감싼다.
+// 노트와 다른 점: 노트의 JSON.stringify([getBlockchain()])는 체인을 배열로 한 번 더 감싸, 받는 노드가 .header에서 죽는다.
 func responseChainMsg() Message {
 	return Message{Type: RESPONSE_BLOCKCHAIN, Data: getBlockchain()} // "data": JSON.stringify(getBlockchain())는 ws.send가 한다
 }
@@ -216,7 +218,9 @@ func mineBlock(blockData json.RawMessage) *Block {
 	newBlock := generateNextBlock(blockData)
 
 	if addBlock(newBlock) {
-		broadcast(responseLatestMsg()) // 노트와 다른 점: 노트의 responselaatestMsg는 없는 이름이라 노트의 코드는 여기서 죽는다
+		// 노트와 다른 점: 노트의 responselaatestMsg는 없는 이름이라, 노트의 코드는 블록을 추가한 뒤 여기서 ReferenceError를 던진다.
+		// 블록은 알리지 못하고 /mineBlock은 500을 답한다.
+		broadcast(responseLatestMsg())
 		return &newBlock
 	}
 	return nil
@@ -408,9 +412,7 @@ func (s *socket) open(ws *websocket.Conn, raw *limitedConn, addr string) {
 // newWebSocket은 new WebSocket(peer)이다. 소켓을 만들고, 연결은 고루틴이 한다. 열리면 "open" 핸들러를, 못 열면 "error"
 // 핸들러를 mu를 잠그고 부른다. 부른 쪽(connectToPeers)이 mu를 잠그고 있으므로, 그때는 핸들러를 다 등록한 뒤이다.
 func newWebSocket(peer string) *socket {
-	// ws.url은 출력에만 쓴다. 그래서 클라이언트가 보낸 주소의 보이지 않는 문자와 ASCII가 아닌 문자는 \u처럼 이스케이프하고,
-	// 200글자까지만 둔다. 그러면 그 주소가 든 로그 줄은 짧고, 터미널을 속이는 문자를 그대로 내보내지 않는다.
-	ws := newSocket("", fmt.Sprintf("%.200s", strings.Trim(fmt.Sprintf("%+.200q", peer), `"`)))
+	ws := newSocket("", logSafe(peer)) // ws.url은 출력에만 쓴다
 	config, err := websocket.NewConfig(peer, "http://localhost/")
 	switch {
 	case err != nil:
@@ -529,8 +531,12 @@ func (l rawListener) Accept() (net.Conn, error) {
 	return &limitedConn{Conn: c, limit: bigMessage}, err // 에러면 http.Server는 이 연결을 쓰지 않는다
 }
 
-// reason은 소켓이 닫힌 이유이다. 피어가 보낸 값이 들어 있을 수 있어 200글자까지만 둔다.
-func (ws *socket) reason() string { return fmt.Sprintf("%.200v", context.Cause(ws.ctx)) }
+// reason은 소켓이 닫힌 이유이다. 피어나 클라이언트가 보낸 값(주소 등)이 들어 있을 수 있어 logSafe로 쓴다.
+func (ws *socket) reason() string { return logSafe(fmt.Sprint(context.Cause(ws.ctx))) }
+
+// logSafe는 s의 앞 200글자를 로그 한 줄에 쓸 수 있게 만든다. 줄바꿈, 보이지 않는 문자, ASCII가 아닌 문자는 \u처럼
+// 이스케이프해 터미널을 속이는 문자를 그대로 내보내지 않는다. 앞 200글자만 보므로 긴 주소에도 mu를 오래 잠그지 않는다.
+func logSafe(s string) string { return strings.Trim(fmt.Sprintf("%+.200q", s), `"`) }
 
 // isClosed는 소켓이 닫혔는지 알려준다.
 func (ws *socket) isClosed() bool { return ws.ctx.Err() != nil }

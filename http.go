@@ -28,6 +28,8 @@ import (
 // 챕터와 다른 점: 경로는 글자 그대로 같아야 한다(/mineblock과 /blocks/는 404, /addpeers만 따로 받는다). ETag(304)와
 // OPTIONS 자동 응답이 없고, 노드의 페이지(GET /)와 GET /events가 더 있다.
 // 챕터와 다른 점: localhost나 IP 주소가 아닌 호스트 이름으로 온 요청은 421, 다른 사이트의 웹 페이지가 보낸 POST는 403이다.
+// 챕터와 다른 점: 본문은 /mineBlock과 /addPeers에서만 읽는다. 챕터는 모든 경로에서 읽어, 잘못된 JSON 본문이면 GET도 400이고
+// /stop은 멈추지 않는다.
 // 챕터와 다른 점: (한계) 잘못된 요청에는 다르게 답하고(405, 307 등), 요청의 수, 크기, 시간에 한계가 있다 (README 표).
 func initHttpServer(ln net.Listener) {
 	app := http.NewServeMux() // const app = express(). app.use(bodyParser.json())은 readBody가 한다
@@ -88,7 +90,7 @@ func initHttpServer(ln net.Listener) {
 
 	// POST /addPeers {"peers":[…]}: 피어마다 웹소켓을 연다.
 	// 노트와 다른 점: 노트는 /addpeers로 적었다. Express는 대소문자를 가리지 않아 챕터도 받으므로 이 철자도 받는다.
-	// 챕터와 다른 점: null과 호스트가 없는 주소는 "Connection failed"를 출력하고 건너뛴다(챕터는 500을 답하고 그 뒤의 주소에는
+	// 챕터와 다른 점: null과 호스트가 없는 주소는 "Connection failed"를 출력하고 건너뛴다(챕터는 500으로 응답하고 그 뒤의 주소에는
 	// 연결하지 않는다). peers 안에 UTF-8이 아닌 바이트(EUC-KR 등)가 있으면 400이다. Content-Type은 /mineBlock과 같다.
 	// 챕터와 다른 점: (한계) 배열이 아닌 peers, 문자열이 아닌 주소(챕터는 500), 64개가 넘는 주소 등은 400이다 (README 표).
 	addPeers := func(res http.ResponseWriter, req *http.Request) {

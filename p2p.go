@@ -138,7 +138,7 @@ func connectToPeers(newPeers []string) {
 // 챕터와 다른 점: (한계) 잘못된 메시지는 여기 오지 않는다(initMessageHandler). 그래서 머클 루트가 틀린 블록 하나처럼 챕터라면
 // QUERY_ALL을 보낼 메시지에도 아무것도 하지 않는다.
 //
-// 노트와 다른 점: 노트 코드의 " we got:", Receied, ==는 챕터에서 " We got: ", Received, ===이다(정직한 피어의 메시지라면 ==와
+// 노트와 다른 점: 노트 코드의 " we got:", Receied, ==는 챕터에서 " We got: ", Received, ===이다(두 값이 다 문자열이면 ==와
 // 결과는 같다). 노트의 「3. 처리과정」의 세 경우는 이렇다.
 //  1. 새 블록 하나만이 아니라, 마지막 블록이 내 최신 블록에 이어지는 블록 여럿을 받아도 첫째 분기이다.
 //  2. 블록의 오류가 아니라, 이어지지 않는 블록 하나를 받은 때이다(둘 이상 뒤처졌거나 다른 포크). 놓친 곳을 찾지 않고 체인
@@ -186,7 +186,7 @@ func queryAllMsg() Message { return Message{Type: QUERY_ALL, Data: nil} }
 func queryChainLengthMsg() Message { return Message{Type: QUERY_LATEST, Data: nil} }
 
 // responseChainMsg는 내 블록체인 전체를 담은 응답이다. (main.js 289–294행)
-// 노트와 다른 점: 노트의 JSON.stringify([getBlockchain()])는 체인을 배열로 한 번 더 감싸, 받는 노드가 .header에서 죽는다.
+// 노트와 다른 점: 노트의 JSON.stringify([getBlockchain()])는 체인을 배열로 한 번 더 감싸, 받는 노드가 .header.index에서 죽는다.
 func responseChainMsg() Message {
 	return Message{Type: RESPONSE_BLOCKCHAIN, Data: getBlockchain()} // "data": JSON.stringify(getBlockchain())는 ws.send가 한다
 }
@@ -199,7 +199,7 @@ func responseLatestMsg() Message {
 // write는 메시지를 그 소켓으로 보낸다. 챕터의 ws.send처럼 기다리지 않고 돌아온다. (main.js 303행)
 // 노트와 다른 점: 서버 소켓만이 아니라 연결한 쪽도 받은 쪽도 write를 부른다.
 // 챕터와 다른 점: 닫히는 중인 소켓에는 보내지 않는다. 챕터의 ws.send는 예외를 던져, 메시지 핸들러 안이면 프로세스가 죽고
-// /mineBlock 안이면 블록을 추가하고도 500을 답한다. QUERY_ALL은 handleBlockchainResponse에 적은 대로 보내지 않을 때가 있다.
+// /mineBlock 안이면 블록을 추가하고도 500으로 응답한다. QUERY_ALL은 handleBlockchainResponse에 적은 대로 보내지 않을 때가 있다.
 // 챕터와 다른 점: 제때 받아 가지 않는 피어는 닫고, 대기열이 모두 차면 "Not sending to …"를 출력한다 (README 표).
 func write(ws *socket, message Message) {
 	ws.send(message) // ws.send(JSON.stringify(message))
@@ -218,8 +218,8 @@ func mineBlock(blockData json.RawMessage) *Block {
 	newBlock := generateNextBlock(blockData)
 
 	if addBlock(newBlock) {
-		// 노트와 다른 점: 노트의 responselaatestMsg는 없는 이름이라, 노트의 코드는 블록을 추가한 뒤 여기서 ReferenceError를 던진다.
-		// 블록은 알리지 못하고 /mineBlock은 500을 답한다.
+		// 노트와 다른 점: 노트의 responselaatestMsg는 없는 이름이라, 노트의 코드는 ({/ 문법 오류를 고쳐도) 블록을 추가한 뒤 여기서
+		// ReferenceError를 던진다. 블록은 알리지 못하고 /mineBlock은 500으로 응답한다.
 		broadcast(responseLatestMsg())
 		return &newBlock
 	}
@@ -772,7 +772,7 @@ func describe(t MessageType, blocks []Block) string {
 	return name
 }
 
-// trace는 P2P에서 일어난 일 하나(보냄 →, 받음 ←, 열림 +, 닫힘 -)를 -trace 면 로그에 한 줄 출력하고, 노드의
+// trace는 P2P에서 일어난 일 하나(보냄 →, 받음 ←, 열림 +, 닫힘 -)를 -trace이면 로그에 한 줄 출력하고, 노드의
 // 페이지를 보는 열린 스트림마다 넣는다. 넣을 공간이 없는(뒤처진) 스트림은 닫는다. mu를 잠근 채로 불러야 한다.
 func trace(dir, peer, text string) {
 	if *tracing && (dir == "→" || dir == "←") {

@@ -1,5 +1,5 @@
-// http.go는 챕터 2의 HTTP API(Express의 app.get, app.post)이다. 노드의 페이지(page.html)도 여기서 보낸다.
-// 주석의 표시는 chain.go 머리말에 적었다.
+// http.go에는 챕터 2의 HTTP API(Express의 app.get, app.post)가 들어 있다. 노드의 페이지(page.html)도 여기서 보낸다.
+// 주석의 표시는 chain.go 머리말에 있다.
 package main
 
 import (

@@ -130,7 +130,7 @@ func isValidNewBlock(newBlock Block, previousBlock Block) bool {
 		return false
 	} else if (string(newBlock.Data) != "[]" && merkleRootOf(newBlock.Data) != newBlock.Header.MerkleRoot) || // data.length !== 0 (data는 JSON.stringify의 형식이다)
 		(string(newBlock.Data) == "[]" && (Hash{}) != newBlock.Header.MerkleRoot) { // '0'.repeat(64): 빈 data의 머클 루트
-		// 챕터와 다른 점: (한계) 이 줄은 출력되지 않는다. 앞 블록에 이어진 블록의 머클 루트는 받을 때 검사했다.
+		// 챕터와 다른 점: (한계) 이 줄은 출력되지 않는다. 이어진 앞부분과 마지막 블록의 머클 루트는 받을 때 검사했다.
 		log.Println("Invalid merkleRoot")
 		return false
 	}

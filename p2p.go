@@ -39,7 +39,7 @@ const (
 )
 
 // Message는 웹소켓 메시지 {"type":T,"data":D}이다. 챕터의 응답은 data에 블록 배열을 JSON.stringify 한 문자열을 담는다.
-// Go의 Data는 그 블록 배열이고, 문자열로 바꾸는 일은 ws.send가, 되돌리는 일은 받을 때 한다. 주고받는 바이트는 같다.
+// Go의 Data는 그 블록 배열이고, 문자열로 바꾸는 일은 보낼 때, 되돌리는 일은 받을 때 한다. 주고받는 바이트는 같다.
 type Message struct {
 	Type MessageType `json:"type"`
 	Data []Block     `json:"data"` // 요청이면 nil(null)
@@ -85,8 +85,9 @@ func initConnection(ws *socket) {
 
 // initMessageHandler는 소켓에 메시지가 올 때마다 그 종류에 따라 처리하게 한다. (main.js 205–221행)
 // 노트와 다른 점: ws.on은 소켓을 메시지 대기열에 올리지 않고, 메시지마다 부를 함수를 등록한다.
-// 챕터와 다른 점: JSON.stringify가 쓰는 형식(공백 없이, 챕터의 키 순서)이 아닌 메시지는 처리하지 않고 "Ignored message …"를
-// 출력하며, 한 피어가 다섯 번 보내면 연결을 닫는다. data에 짝 없는 \ud800이나 64단계보다 깊은 값이 든 블록도 그렇다.
+// 챕터와 다른 점: JSON.stringify가 쓰는 형식(공백 없이, 챕터의 키 순서, 정수 type과 null이나 문자열인 data)이 아닌 메시지는
+// 처리하지 않고 "Ignored message …"를 출력하며, 한 피어가 다섯 번 보내면 연결을 닫는다. data에 짝 없는 \ud800이나
+// 64단계보다 깊은 값이 든 블록도 그렇다.
 // 챕터와 다른 점: 메시지는 mu를 잠그기 전에 파싱하므로, 먼저 다 받은 큰 메시지가 다른 피어의 작은 메시지보다 늦게 처리될 수 있다.
 // 챕터와 다른 점: (한계) 그 밖의 잘못된 메시지와 큰 메시지도 다르게 다룬다 (README 표).
 func initMessageHandler(ws *socket) {
@@ -96,7 +97,7 @@ func initMessageHandler(ws *socket) {
 			write(ws, responseLatestMsg())
 		case QUERY_ALL:
 			write(ws, responseChainMsg())
-		case RESPONSE_BLOCKCHAIN: // 노트와 다른 점: 노트의 MassgeType은 오타라, 노트의 코드는 type이 0도 1도 아니면 죽는다
+		case RESPONSE_BLOCKCHAIN: // 노트와 다른 점: 노트의 MassgeType은 오타라, 노트의 코드는 블록을 받을 때마다(type이 0도 1도 아니면) 죽는다
 			handleBlockchainResponse(message)
 		}
 	})
@@ -138,7 +139,7 @@ func connectToPeers(newPeers []string) {
 // 챕터와 다른 점: (한계) 잘못된 메시지는 여기 오지 않는다(initMessageHandler). 그래서 머클 루트가 틀린 블록 하나처럼 챕터라면
 // QUERY_ALL을 보낼 메시지에도 아무것도 하지 않는다.
 //
-// 노트와 다른 점: 노트 코드의 " we got:", Receied, ==는 챕터에서 " We got: ", Received, ===이다(두 값이 다 문자열이면 ==와
+// 노트와 다른 점: 노트 코드의 " we got:", Receied, ==는 챕터에서 " We got: ", Received, ===이다(두 값의 타입이 같으면 ==와
 // 결과는 같다). 노트의 「3. 처리과정」의 세 경우는 이렇다.
 //  1. 새 블록 하나만이 아니라, 마지막 블록이 내 최신 블록에 이어지는 블록 여럿을 받아도 첫째 분기이다.
 //  2. 블록의 오류가 아니라, 이어지지 않는 블록 하나를 받은 때이다(둘 이상 뒤처졌거나 다른 포크). 놓친 곳을 찾지 않고 체인
@@ -188,12 +189,12 @@ func queryChainLengthMsg() Message { return Message{Type: QUERY_LATEST, Data: ni
 // responseChainMsg는 내 블록체인 전체를 담은 응답이다. (main.js 289–294행)
 // 노트와 다른 점: 노트의 JSON.stringify([getBlockchain()])는 체인을 배열로 한 번 더 감싸, 받는 노드가 .header.index에서 죽는다.
 func responseChainMsg() Message {
-	return Message{Type: RESPONSE_BLOCKCHAIN, Data: getBlockchain()} // "data": JSON.stringify(getBlockchain())는 ws.send가 한다
+	return Message{Type: RESPONSE_BLOCKCHAIN, Data: getBlockchain()} // "data": JSON.stringify(getBlockchain())는 보낼 때 한다
 }
 
 // responseLatestMsg는 내 최신 블록 하나를 배열에 담은 응답이다. (main.js 296–301행)
 func responseLatestMsg() Message {
-	return Message{Type: RESPONSE_BLOCKCHAIN, Data: []Block{getLatestBlock()}} // "data": JSON.stringify([getLatestBlock()])는 ws.send가 한다
+	return Message{Type: RESPONSE_BLOCKCHAIN, Data: []Block{getLatestBlock()}} // "data": JSON.stringify([getLatestBlock()])는 보낼 때 한다
 }
 
 // write는 메시지를 그 소켓으로 보낸다. 챕터의 ws.send처럼 기다리지 않고 돌아온다. (main.js 303행)
@@ -218,7 +219,7 @@ func mineBlock(blockData json.RawMessage) *Block {
 	newBlock := generateNextBlock(blockData)
 
 	if addBlock(newBlock) {
-		// 노트와 다른 점: 노트의 responselaatestMsg는 없는 이름이라, 노트의 코드는 ({/ 문법 오류를 고쳐도) 블록을 추가한 뒤 여기서
+		// 노트와 다른 점: 노트의 responselaatestMsg는 없는 이름이라, 노트의 코드는 (노트의 {/ 문법 오류를 고쳐도) 블록을 추가한 뒤 여기서
 		// ReferenceError를 던진다. 블록은 알리지 못하고 /mineBlock은 500으로 응답한다.
 		broadcast(responseLatestMsg())
 		return &newBlock
@@ -728,7 +729,7 @@ func decodeBlocks(text string) ([]Block, tally, error) {
 			err = fmt.Errorf("%.200q is not a block as JSON.stringify writes it", raw)
 		}
 		if err != nil {
-			return nil, tally{}, fmt.Errorf("RESPONSE_BLOCKCHAIN block %d: %.200v", len(blocks), err) // 6천만 자리 수의 에러도 200글자로
+			return nil, tally{}, fmt.Errorf("RESPONSE_BLOCKCHAIN block %d: %.200v", len(blocks), err) // 수 하나가 6천만 자리여도 에러는 200글자까지
 		}
 		blocks = append(blocks, block)
 	}

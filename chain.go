@@ -43,6 +43,7 @@ type Block struct {
 
 // Node.js는 핸들러를 한 번에 하나씩 실행하므로 챕터는 전역 변수를 그냥 쓴다. Go에서는 뮤텍스 mu가 그 일을 한다. HTTP 핸들러와
 // 받은 메시지의 처리는 mu를 잠근 채 챕터의 함수를 부른다(p2p.go의 함수들은 부르는 쪽이 이미 잠갔다).
+// 챕터와 다른 점: 요청과 메시지는 도착한 차례가 아니라 mu를 얻은 차례로 처리된다. 한 피어의 메시지끼리는 온 차례이다.
 var (
 	mu         sync.Mutex // blockchain과 sockets(p2p.go), 배너 아래의 몇 값을 보호한다
 	blockchain = []Block{getGenesisBlock()}
@@ -119,7 +120,7 @@ func calculateHashForBlock(block Block) Hash {
 // isValidNewBlock은 newBlock이 previousBlock 바로 다음 블록으로 맞는지 검사한다. (main.js 89–110행)
 func isValidNewBlock(newBlock Block, previousBlock Block) bool {
 	if !isValidBlockStructure(newBlock) {
-		// 챕터와 다른 점: (한계) 이 줄은 출력되지 않는다. 구조가 틀린 블록은 받을 때 거부한다.
+		// 챕터와 다른 점: (한계) 이 줄은 출력되지 않는다. 구조가 틀린 블록은 받거나 생성하기 전에 거부한다.
 		log.Printf("invalid block structure: %s", stringify(newBlock))
 		return false
 	} else if previousBlock.Header.Index+1 != newBlock.Header.Index {

@@ -136,8 +136,8 @@ func connectToPeers(newPeers []string) {
 
 // handleBlockchainResponse는 받은 블록들로 블록을 추가할지, 체인 전체를 요청할지, 체인을 교체할지 정한다.
 // (main.js 243–273행)
-// 챕터와 다른 점: (한계) 잘못된 메시지는 여기 오지 않는다(initMessageHandler). 그래서 머클 루트가 틀린 블록 하나처럼 챕터라면
-// QUERY_ALL을 보낼 메시지에도 아무것도 하지 않는다.
+// 챕터와 다른 점: (한계) 잘못된 메시지는 여기 오지 않고 "Ignored message …"만 남는다(initMessageHandler). 예를 들어 머클
+// 루트가 틀린 블록 하나에 챕터는 이 함수의 분기를 타지만, 여기서는 잘못된 메시지로 센다.
 //
 // 노트와 다른 점: 노트 코드의 " we got:", Receied, ==는 챕터에서 " We got: ", Received, ===이다(두 값의 타입이 같으면 ==와
 // 결과는 같다). 노트의 「3. 처리과정」의 세 경우는 이렇다.

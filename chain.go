@@ -193,8 +193,8 @@ func sha256Of(values ...any) Hash {
 }
 
 // merkleRootOf는 npm merkle 0.6.0의 merkle("sha256").sync(data).root() || '0'.repeat(64)이다. 계산은 바로 아래의 rootOf가
-// 트리를, prepareData가 리프 노드(값마다 String(value)의 SHA-256)를 맡는다. 받은 블록과 생성할 블록은 대개 mu를 잠그기 전에
-// 구해 두었으므로 factsOf가 그 값을 찾고, 없으면(제네시스 블록 등) 그 자리에서 구한다.
+// 트리를, prepareData가 리프 노드(값마다 String(value)의 SHA-256)를 맡는다. factsOf는 속도를 위한 캐시일 뿐이다. 받은 블록과
+// 생성할 블록은 대개 mu를 잠그기 전에 구해 두었으므로 그 값을 찾고, 없으면(제네시스 블록 등) 그 자리에서 구한다.
 func merkleRootOf(data json.RawMessage) Hash { return factsOf(data).root }
 
 // rootOf는 리프 노드들로 머클 루트를 구한다. 한 층씩 올라가며 이웃 둘의 대문자 16진수 문자열을 이어
@@ -402,7 +402,7 @@ var lineSeparators = strings.NewReplacer(`\\`, `\\`, `\u2028`, "\u2028", `\u2029
 // JSON.stringify가 쓴 JSON에는 제어 문자가 그대로 들어 있지 않다.
 func answerSize(s string) int { return len(s) + strings.Count(s, `"`) + strings.Count(s, `\`) }
 
-// ── 미리 계산해 둔 머클 루트 찾기 ──
+// ── 미리 계산해 둔 머클 루트 찾기 (속도를 위한 것: 값은 prepareData와 rootOf가 구한 것과 같다) ──
 
 // dataFacts는 mu를 잠그기 전에 블록 하나의 data에 대해 미리 계산한 것이다. data의 머클 루트와 값의 수이다. 블록은 그 data
 // 배열의 주소로 찾는다. 받은 블록과 생성할 블록의 data는 저마다 따로 만든 배열이고, 블록은 만든 뒤에 바뀌지 않기 때문이다.

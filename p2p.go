@@ -89,7 +89,7 @@ func initConnection(ws *socket) {
 // 처리하지 않고 "Ignored message …"를 출력하며, 한 피어가 다섯 번 보내면 연결을 닫는다. 자바스크립트 노드가 생성했어도
 // data에 짝 없는 \ud800이나 64단계보다 깊은 값이 든 블록도 그렇게 거부한다.
 // 챕터와 다른 점: 메시지는 mu를 잠그기 전에 파싱하므로, 먼저 다 받은 큰 메시지가 다른 피어의 작은 메시지보다 늦게 처리될 수 있다.
-// 챕터와 다른 점: (한계) 그 밖의 잘못된 메시지와 큰 메시지도 다르게 다룬다 (README 표).
+// 챕터와 다른 점: (한계) 그 밖의 잘못된 메시지, 큰 메시지, 닫히는 중인 소켓에 온 메시지도 다르게 다룬다 (README 표).
 func initMessageHandler(ws *socket) {
 	ws.on("message", func(message Message) { // const message = JSON.parse(data)는 메시지를 받을 때 이미 했다
 		switch message.Type {

@@ -91,7 +91,8 @@ func getCurrentVersion() string { return "2.1.0" }
 func getCurrentTimestamp() int64 { return (time.Now().UnixMilli() + 500) / 1000 }
 
 // addBlock은 새 블록이 마지막 블록 위에 올 수 있으면 체인에 추가하고 true를 반환한다. (main.js 67–73행)
-// 챕터와 다른 점: (한계) 체인이 블록 16,384개나 64 MiB 등 메시지 하나의 한계를 넘게 될 블록은 추가하지 않는다.
+// 챕터와 다른 점: 체인이 블록 16,384개나 64 MiB 등 메시지 하나의 한계를 넘게 될 블록은 추가하지 않는다. 그보다 긴 체인도 받지
+// 않는다(자바스크립트 노드와 갈라진다). 블록을 계속 생성하면 정직하게 써도 닿는 한계이다.
 func addBlock(newBlock Block) bool {
 	if isValidNewBlock(newBlock, getLatestBlock()) && fitsInOneMessage(newBlock) {
 		blockchain = append(blockchain, newBlock)

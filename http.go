@@ -43,7 +43,7 @@ func initHttpServer(ln net.Listener) {
 	})
 
 	// POST /mineBlock {"data":[…]}: 새 블록을 생성해 반환한다
-	// 노트와 다른 점: 노트의 코드에는 function (req, res) {/ 처럼 { 뒤에 /가 하나 더 있어 문법 오류이다.
+	// 노트와 다른 점: 노트의 코드 function (req, res) {/ … }에는 여는 중괄호 뒤에 /가 하나 더 있어 문법 오류이다.
 	// 챕터와 다른 점: Content-Type이 application/json이 아니면 응답한 뒤 연결을 닫는다(빈 블록을 생성하는 것은 챕터와 같다).
 	// 챕터와 다른 점: data 안에 UTF-8이 아닌 바이트(EUC-KR 등)가 있으면 400이다.
 	// 챕터와 다른 점: (한계) 배열이 아닌 data, 1e400, 짝 없는 \ud800, 잘못된 Content-Type 등에는 400이나 415를 JSON으로 답한다

@@ -219,7 +219,7 @@ func mineBlock(blockData json.RawMessage) *Block {
 	newBlock := generateNextBlock(blockData)
 
 	if addBlock(newBlock) {
-		// 노트와 다른 점: 노트의 responselaatestMsg는 없는 이름이라, 노트의 코드는 (노트의 {/ 문법 오류를 고쳐도) 블록을 추가한 뒤 여기서
+		// 노트와 다른 점: 노트의 responselaatestMsg는 없는 이름이라, 노트의 코드는 (노트 /mineBlock의 문법 오류를 고쳐도) 블록을 추가한 뒤 여기서
 		// ReferenceError를 던진다. 블록은 알리지 못하고 /mineBlock은 500으로 응답한다.
 		broadcast(responseLatestMsg())
 		return &newBlock

@@ -43,9 +43,9 @@ type Block struct {
 
 // Node.js는 핸들러를 한 번에 하나씩 실행하므로 챕터는 전역 변수를 그냥 쓴다. Go에서는 뮤텍스 mu가 그 일을 한다. HTTP 핸들러와
 // 받은 메시지의 처리는 mu를 잠근 채 챕터의 함수를 부른다(p2p.go의 함수들은 부르는 쪽이 이미 잠갔다).
-// 챕터와 다른 점: 요청과 메시지는 도착한 차례가 아니라 mu를 얻은 차례로 처리된다. 한 피어의 메시지끼리는 온 차례이다.
+// 챕터와 다른 점: 요청과 메시지는 도착한 차례가 아니라 mu를 얻은 차례로 처리된다. 같은 피어가 보낸 메시지는 온 차례대로이다.
 var (
-	mu         sync.Mutex // blockchain과 sockets(p2p.go), 배너 아래의 몇 값을 보호한다
+	mu         sync.Mutex // blockchain과 sockets(p2p.go), 그리고 배너 아래의 몇몇 값을 보호한다
 	blockchain = []Block{getGenesisBlock()}
 )
 
@@ -91,8 +91,9 @@ func getCurrentVersion() string { return "2.1.0" }
 func getCurrentTimestamp() int64 { return (time.Now().UnixMilli() + 500) / 1000 }
 
 // addBlock은 새 블록이 마지막 블록 위에 올 수 있으면 체인에 추가하고 true를 반환한다. (main.js 67–73행)
-// 챕터와 다른 점: 체인이 블록 16,384개나 64 MiB 등 메시지 하나의 한계를 넘게 될 블록은 추가하지 않는다. 그보다 긴 체인도 받지
-// 않는다(자바스크립트 노드와 갈라진다). 블록을 계속 생성하면 정직하게 써도 닿는 한계이다.
+// 챕터와 다른 점: 체인 전체를 메시지 하나로 보낼 수 없게 만드는 블록(블록 16,384개, 64 MiB, data 값 2^20개를 넘는 체인)은 추가하지 않고
+// "Not adding block …"을 출력한다(/mineBlock은 400). 그보다 긴 체인도 받지 않는다(자바스크립트 노드와 갈라진다). 정상적으로
+// 블록을 계속 생성해도 언젠가 닿는 한계이다.
 func addBlock(newBlock Block) bool {
 	if isValidNewBlock(newBlock, getLatestBlock()) && fitsInOneMessage(newBlock) {
 		blockchain = append(blockchain, newBlock)
@@ -121,7 +122,7 @@ func calculateHashForBlock(block Block) Hash {
 // isValidNewBlock은 newBlock이 previousBlock 바로 다음 블록으로 맞는지 검사한다. (main.js 89–110행)
 func isValidNewBlock(newBlock Block, previousBlock Block) bool {
 	if !isValidBlockStructure(newBlock) {
-		// 챕터와 다른 점: (한계) 이 줄은 출력되지 않는다. 구조가 틀린 블록은 받거나 생성하기 전에 거부한다.
+		// 챕터와 다른 점: (한계) Go 노드에서는 여기 오지 않는다. 구조가 틀린 블록은 받거나 생성하기 전에 거부한다.
 		log.Printf("invalid block structure: %s", stringify(newBlock))
 		return false
 	} else if previousBlock.Header.Index+1 != newBlock.Header.Index {
@@ -132,7 +133,7 @@ func isValidNewBlock(newBlock Block, previousBlock Block) bool {
 		return false
 	} else if (string(newBlock.Data) != "[]" && merkleRootOf(newBlock.Data) != newBlock.Header.MerkleRoot) || // data.length !== 0 (data는 JSON.stringify의 형식이다)
 		(string(newBlock.Data) == "[]" && (Hash{}) != newBlock.Header.MerkleRoot) { // '0'.repeat(64): 빈 data의 머클 루트
-		// 챕터와 다른 점: (한계) 이 줄은 출력되지 않는다. 이어진 앞부분과 마지막 블록의 머클 루트는 받을 때 검사했다.
+		// 챕터와 다른 점: (한계) Go 노드에서는 여기 오지 않는다. 이어진 앞부분과 마지막 블록의 머클 루트는 받을 때 검사했다.
 		log.Println("Invalid merkleRoot")
 		return false
 	}

@@ -213,6 +213,7 @@ func TestInitHttpServer(t *testing.T) {
 		{"POST /addPeers with no peers", "POST", "/addPeers", `{"peers":[]}`, nil, 200, ""},
 		{"POST /addpeers, the note's spelling", "POST", "/addpeers", `{}`, nil, 200, ""},
 		{"POST /mineBlock with no body: data || []", "POST", "/mineBlock", "", nil, 200, "block 1 []"},
+		{"… and with data false, 0, -0 or \"\": they are falsy, so || [] too", "POST", "/mineBlock", `{"data":-0}`, nil, 200, "block 1 []"},
 		{"POST /mineBlock: data of any JSON values, written as JSON.stringify(JSON.parse(…))", "POST", "/mineBlock",
 			`{"data":[1.0, "<&>", null, {"b":1,"b":2}]}`, nil, 200, `block 1 [1,"<&>",null,{"b":2}]`},
 		{"a body without Content-Type: application/json is not read, as body-parser: an empty block", "POST", "/mineBlock",
@@ -1632,6 +1633,7 @@ var interopKinds = []struct{ name, body, data string }{
 	{"empty data", `{"data":[]}`, `[]`},
 	{"no data", `{}`, `[]`}, // req.body.data || []
 	{"null data", `{"data":null}`, `[]`},
+	{"falsy data", `{"data":0}`, `[]`}, // 0, "", false도 || []
 }
 
 // TestInteropWithJSNode는 연결의 모양마다 다른 포크의 노드가 따라잡고, 양쪽에서 생성한 모든 종류의 data가 블록, GET /blocks, QUERY_ALL의 응답까지 바이트로 같은지 본다.

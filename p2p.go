@@ -42,7 +42,7 @@ const (
 // Go의 Data는 그 블록 배열이고, 문자열로 바꾸는 일은 보낼 때, 되돌리는 일은 받을 때 한다. 주고받는 바이트는 같다.
 type Message struct {
 	Type MessageType `json:"type"`
-	Data []Block     `json:"data"` // 요청이면 nil(null)
+	Data []Block     `json:"data"` // 요청이면 nil(null). 보낼 때는 블록 배열을 JSON.stringify 한 문자열로 나간다
 }
 
 // sockets는 연결된 웹소켓들이다. blockchain처럼 mu로 보호한다. (main.js 150행)
@@ -78,7 +78,7 @@ func initP2PServer(ln net.Listener) {
 // 노트와 다른 점: 노트는 서버를 넣고 블록 길이를 보낸다고 했지만, 넣는 것은 소켓이고 보내는 것은 최신 블록 요청이다.
 func initConnection(ws *socket) {
 	sockets = append(sockets, ws) // sockets.push(ws)
-	initMessageHandler(ws)        // 노트와 다른 점: 노트는 intiMessageHandler(오타지만 노트 안에서는 철자가 같아 동작한다)
+	initMessageHandler(ws)        // 노트와 다른 점: 노트는 intiMessageHandler로 썼다(오타지만 노트 안에서는 철자가 같아 동작한다)
 	initErrorHandler(ws)
 	write(ws, queryChainLengthMsg())
 }
@@ -135,43 +135,45 @@ func connectToPeers(newPeers []string) {
 }
 
 // handleBlockchainResponse는 받은 블록들로 블록을 추가할지, 체인 전체를 요청할지, 체인을 교체할지 정한다.
-// (main.js 243–273행)
-// 챕터와 다른 점: (한계) 잘못된 메시지는 여기 오지 않고 "Ignored message …"만 남는다(initMessageHandler). 예를 들어 머클
-// 루트가 틀린 블록 하나에 챕터는 이 함수의 분기를 타지만, 여기서는 잘못된 메시지로 센다.
-//
-// 노트와 다른 점: 노트 코드의 " we got:", Receied, ==는 챕터에서 " We got: ", Received, ===이다(두 값의 타입이 같으면 ==와
-// 결과는 같다). 노트의 「3. 처리과정」의 세 경우는 이렇다.
-//  1. 새 블록 하나만이 아니라, 마지막 블록이 내 최신 블록에 이어지는 블록 여럿을 받아도 첫째 분기이다.
-//  2. 블록의 오류가 아니라, 이어지지 않는 블록 하나를 받은 때이다(둘 이상 뒤처졌거나 다른 포크). 놓친 곳을 찾지 않고 체인
-//     전체를 요청한다.
-//  3. 길이와 상관없이, 마지막 블록이 이어지지 않는 블록 여럿을 받은 때(대개 QUERY_ALL의 응답)이다. 길이는 replaceChain이 본다.
+// (main.js 243–273행) 노트의 「3. 처리과정」과 다른 곳은 분기마다 적었다.
+// 챕터와 다른 점: (한계) 잘못된 메시지는 여기 오지 않는다(initMessageHandler). 머클 루트가 틀린 블록도 그렇다 (README 표).
 func handleBlockchainResponse(message Message) {
 	receivedBlocks := message.Data // JSON.parse(message.data)는 메시지를 받을 때 이미 했다
 	latestBlockReceived := receivedBlocks[len(receivedBlocks)-1]
 	latestBlockHeld := getLatestBlock()
 
 	if latestBlockReceived.Header.Index > latestBlockHeld.Header.Index {
+		// 노트와 다른 점: 노트의 " we got:"은 챕터에서 " We got: "이다(그래서 쉼표 뒤에 공백이 둘이다)
 		log.Printf("Blockchain possibly behind. We got: %d,  Peer got: %d", latestBlockHeld.Header.Index, latestBlockReceived.Header.Index)
-		if calculateHashForBlock(latestBlockHeld) == latestBlockReceived.Header.PreviousHash {
+		if calculateHashForBlock(latestBlockHeld) == latestBlockReceived.Header.PreviousHash { // 노트와 다른 점: 노트의 ==는 챕터에서 ===이다
 			// 받은 블록이 내 원장의 최신 블록을 가리킨다 (챕터의 주석)
+			// 노트와 다른 점: 새 블록 하나만이 아니다. 이어지는 블록 여럿을 받아도 여기 오고, 그중 마지막 블록만 추가한다.
 			log.Println("We can append the received block to our chain")
 			if addBlock(latestBlockReceived) {
-				broadcast(responseLatestMsg())
+				broadcast(responseLatestMsg()) // 노트와 다른 점: 넣으라고 요청하는 것이 아니라 새 최신 블록을 알린다
 			}
-		} else if len(receivedBlocks) == 1 {
+		} else if len(receivedBlocks) == 1 { // 노트와 다른 점: 노트의 ==는 챕터에서 ===이다
 			// 체인을 재구성해야 한다 (챕터의 주석)
+			// 노트와 다른 점: 블록의 오류가 아니라, 이어지지 않는 블록 하나를 받았을 때이다(둘 이상 뒤처졌거나 다른 포크).
+			// 어디서 놓쳤는지 찾지 않고 체인 전체를 요청한다.
 			log.Println("We have to query the chain from our peer")
-			// 챕터와 다른 점: 이미 QUERY_ALL을 보낸 피어는 건너뛴다. 그 피어가 내 최신 블록에 이어지지 않는 더 높은 블록 하나를
-			// 다시 알려 오면 다시 보낸다. 규칙을 어긴 피어가 같은 블록을 되풀이해 알려, 이웃 모두가 체인 전체를 거듭 보내게 되는
-			// 일을 막는다.
-			broadcast(queryAllMsg())
+			// 챕터와 다른 점: 모든 소켓이 아니라, QUERY_ALL을 보낸 표시(askedAll)가 없는 소켓에만 보낸다. 표시는 send가
+			// 보낼 때 두고, 그 피어가 이 분기를 일으키는 블록을 알려 오면 receive가 지운다. 같은 블록을 되풀이해 알리는 피어
+			// 하나가 이웃 모두에게 체인 전체를 거듭 보내게 하지 못한다.
+			for _, s := range sockets { // broadcast(queryAllMsg())
+				if !s.askedAll {
+					write(s, queryAllMsg())
+				}
+			}
 		} else {
 			// 체인을 교체한다 (챕터의 주석)
+			// 노트와 다른 점: 받은 블록이 여럿이고 마지막 블록이 이어지지 않을 때(대개 QUERY_ALL의 응답)이다. 바로 바꾸지
+			// 않는다. replaceChain이 isValidChain으로 검증하고 더 길 때만 바꾼다.
 			log.Println("Received blockchain is longer than current blockchain")
 			replaceChain(receivedBlocks)
 		}
 	} else {
-		log.Println("Received blockchain is not longer than current blockchain. Do nothing")
+		log.Println("Received blockchain is not longer than current blockchain. Do nothing") // 노트와 다른 점: 노트는 Receied
 	}
 }
 
@@ -200,8 +202,8 @@ func responseLatestMsg() Message {
 // write는 메시지를 그 소켓으로 보낸다. 챕터의 ws.send처럼 기다리지 않고 돌아온다. (main.js 303행)
 // 노트와 다른 점: 서버 소켓만이 아니라 연결한 쪽도 받은 쪽도 write를 부른다.
 // 챕터와 다른 점: 닫히는 중인 소켓에는 보내지 않는다. 챕터의 ws.send는 예외를 던져, 메시지 핸들러 안이면 프로세스가 죽고
-// /mineBlock 안이면 블록을 추가하고도 500으로 응답한다. QUERY_ALL은 handleBlockchainResponse에 적은 대로 보내지 않을 때가 있다.
-// 챕터와 다른 점: 제때 받아 가지 않는 피어는 닫고, 대기열이 모두 차면 "Not sending to …"를 출력한다 (README 표).
+// /mineBlock 안이면 블록을 추가하고도 500으로 응답한다.
+// 챕터와 다른 점: 보낸 메시지를 제때 읽지 않는 피어와는 연결을 끊고, 대기열이 모두 차면 "Not sending to …"를 출력한다 (README 표).
 func write(ws *socket, message Message) {
 	ws.send(message) // ws.send(JSON.stringify(message))
 }
@@ -292,15 +294,12 @@ func (ws *socket) on(event string, handler any) {
 }
 
 // send는 ws.send(JSON.stringify(message))이다. 프레임을 소켓의 대기열에 넣고(enqueue) 곧 돌아오며, 응답의 JSON.stringify와
-// 쓰기는 writePump가 mu 밖에서 한다. 이미 QUERY_ALL을 보낸 피어에게는 receive가 askedAll을 지울 때까지 다시 보내지 않는다
-// (handleBlockchainResponse의 규칙). mu를 잠근 채로 불러야 한다.
+// 쓰기는 writePump가 mu 밖에서 한다. QUERY_ALL을 대기열에 넣으면 askedAll 표시를 둔다(handleBlockchainResponse의 규칙).
+// mu를 잠근 채로 불러야 한다.
 func (ws *socket) send(message Message) {
-	if !ws.askedAll || message.Type != QUERY_ALL {
-		queued := enqueue(ws, frameOf(message))
-		ws.askedAll = queued && message.Type == QUERY_ALL || ws.askedAll // 넣지 못한 QUERY_ALL은 보낸 것으로 세지 않는다
-		if queued {
-			trace("→", ws.addr, describe(message.Type, message.Data)) // -trace와 노드의 페이지에는 대기열에 넣은 메시지만 보인다
-		}
+	if enqueue(ws, frameOf(message)) { // 넣지 못한 QUERY_ALL은 보낸 것으로 세지 않는다
+		ws.askedAll = ws.askedAll || message.Type == QUERY_ALL
+		trace("→", ws.addr, describe(message.Type, message.Data)) // -trace와 노드의 페이지에는 대기열에 넣은 메시지만 보인다
 	}
 }
 

@@ -143,7 +143,7 @@ func handleBlockchainResponse(message Message) {
 	latestBlockHeld := getLatestBlock()
 
 	if latestBlockReceived.Header.Index > latestBlockHeld.Header.Index {
-		// 노트와 다른 점: 노트의 " we got:"은 챕터에서 " We got: "이다(그래서 쉼표 뒤에 공백이 둘이다)
+		// 노트와 다른 점: 노트의 " we got:"은 챕터에서 " We got: "이다(대문자 W, 콜론 뒤의 공백)
 		log.Printf("Blockchain possibly behind. We got: %d,  Peer got: %d", latestBlockHeld.Header.Index, latestBlockReceived.Header.Index)
 		if calculateHashForBlock(latestBlockHeld) == latestBlockReceived.Header.PreviousHash { // 노트와 다른 점: 노트의 ==는 챕터에서 ===이다
 			// 받은 블록이 내 원장의 최신 블록을 가리킨다 (챕터의 주석)
@@ -157,18 +157,13 @@ func handleBlockchainResponse(message Message) {
 			// 노트와 다른 점: 블록의 오류가 아니라, 이어지지 않는 블록 하나를 받았을 때이다(둘 이상 뒤처졌거나 다른 포크).
 			// 어디서 놓쳤는지 찾지 않고 체인 전체를 요청한다.
 			log.Println("We have to query the chain from our peer")
-			// 챕터와 다른 점: 모든 소켓이 아니라, QUERY_ALL을 보낸 표시(askedAll)가 없는 소켓에만 보낸다. 표시는 send가
-			// 보낼 때 두고, 그 피어가 이 분기를 일으키는 블록을 알려 오면 receive가 지운다. 같은 블록을 되풀이해 알리는 피어
-			// 하나가 이웃 모두에게 체인 전체를 거듭 보내게 하지 못한다.
-			for _, s := range sockets { // broadcast(queryAllMsg())
-				if !s.askedAll {
-					write(s, queryAllMsg())
-				}
-			}
+			// 챕터와 다른 점: 이미 QUERY_ALL을 보낸 소켓은 건너뛴다(배너 아래의 send). 그 피어가 이 분기를 일으키는 블록을 알려
+			// 오면 다시 보낸다. 같은 블록을 되풀이해 알리는 피어 하나가 이웃 모두에게 체인 전체를 거듭 보내게 하지 못한다.
+			broadcast(queryAllMsg())
 		} else {
 			// 체인을 교체한다 (챕터의 주석)
-			// 노트와 다른 점: 받은 블록이 여럿이고 마지막 블록이 이어지지 않을 때(대개 QUERY_ALL의 응답)이다. 바로 바꾸지
-			// 않는다. replaceChain이 isValidChain으로 검증하고 더 길 때만 바꾼다.
+			// 노트와 다른 점: "꽤 지난 뒤에 나타난" 블록이 아니라, 받은 블록이 여럿이고 마지막 블록이 이어지지 않을 때(대개
+			// QUERY_ALL의 응답)이다. 바로 바꾸지 않는다. replaceChain이 isValidChain으로 검증하고 더 길 때만 바꾼다.
 			log.Println("Received blockchain is longer than current blockchain")
 			replaceChain(receivedBlocks)
 		}
@@ -202,7 +197,7 @@ func responseLatestMsg() Message {
 // write는 메시지를 그 소켓으로 보낸다. 챕터의 ws.send처럼 기다리지 않고 돌아온다. (main.js 303행)
 // 노트와 다른 점: 서버 소켓만이 아니라 연결한 쪽도 받은 쪽도 write를 부른다.
 // 챕터와 다른 점: 닫히는 중인 소켓에는 보내지 않는다. 챕터의 ws.send는 예외를 던져, 메시지 핸들러 안이면 프로세스가 죽고
-// /mineBlock 안이면 블록을 추가하고도 500으로 응답한다.
+// /mineBlock 안이면 블록을 추가하고도 500으로 응답한다. QUERY_ALL은 handleBlockchainResponse에 적은 대로 건너뛸 때가 있다.
 // 챕터와 다른 점: 보낸 메시지를 제때 읽지 않는 피어와는 연결을 끊고, 대기열이 모두 차면 "Not sending to …"를 출력한다 (README 표).
 func write(ws *socket, message Message) {
 	ws.send(message) // ws.send(JSON.stringify(message))
@@ -294,10 +289,12 @@ func (ws *socket) on(event string, handler any) {
 }
 
 // send는 ws.send(JSON.stringify(message))이다. 프레임을 소켓의 대기열에 넣고(enqueue) 곧 돌아오며, 응답의 JSON.stringify와
-// 쓰기는 writePump가 mu 밖에서 한다. QUERY_ALL을 대기열에 넣으면 askedAll 표시를 둔다(handleBlockchainResponse의 규칙).
-// mu를 잠근 채로 불러야 한다.
+// 쓰기는 writePump가 mu 밖에서 한다. 이미 QUERY_ALL을 보낸 소켓에는 receive가 askedAll을 지울 때까지 다시 보내지 않는다
+// (handleBlockchainResponse의 규칙). mu를 잠근 채로 불러야 한다.
 func (ws *socket) send(message Message) {
-	if enqueue(ws, frameOf(message)) { // 넣지 못한 QUERY_ALL은 보낸 것으로 세지 않는다
+	if message.Type == QUERY_ALL && ws.askedAll {
+		return
+	} else if enqueue(ws, frameOf(message)) { // 넣지 못한 QUERY_ALL은 보낸 것으로 세지 않는다
 		ws.askedAll = ws.askedAll || message.Type == QUERY_ALL
 		trace("→", ws.addr, describe(message.Type, message.Data)) // -trace와 노드의 페이지에는 대기열에 넣은 메시지만 보인다
 	}

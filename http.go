@@ -46,8 +46,7 @@ func initHttpServer(ln net.Listener) {
 	// 노트와 다른 점: 노트의 코드 function (req, res) {/ … }에는 여는 중괄호 뒤에 /가 하나 더 있어 문법 오류이다.
 	// 챕터와 다른 점: Content-Type이 application/json이 아니면 응답한 뒤 연결을 닫는다(빈 블록을 생성하는 것은 챕터와 같다).
 	// 챕터와 다른 점: data 안에 UTF-8이 아닌 바이트(EUC-KR 등)가 있으면 400이다.
-	// 챕터와 다른 점: (한계) 배열이 아닌 data(챕터처럼 0, "", false, null은 []), 1e400, 짝 없는 \ud800, 잘못된 Content-Type
-	// 등에는 400이나 415를 JSON으로 답한다 (README 표).
+	// 챕터와 다른 점: (한계) 배열이 아닌 data(0, "", false, null은 챕터처럼 []), 1e400 등에는 400이나 415로 답한다 (README 표).
 	app.HandleFunc("POST /mineBlock", func(res http.ResponseWriter, req *http.Request) {
 		var data json.RawMessage
 		if !readBody(res, req, "data", &data) { // const data = req.body.data || []
@@ -92,8 +91,7 @@ func initHttpServer(ln net.Listener) {
 	// 노트와 다른 점: 노트는 /addpeers로 적었다. Express는 대소문자를 가리지 않아 챕터도 받으므로 이 철자도 받는다.
 	// 챕터와 다른 점: null과 호스트가 없는 주소는 "Connection failed"를 출력하고 건너뛴다(챕터는 500으로 응답하고 그 뒤의 주소에는
 	// 연결하지 않는다). peers 안에 UTF-8이 아닌 바이트(EUC-KR 등)가 있으면 400이다. Content-Type은 /mineBlock과 같다.
-	// 챕터와 다른 점: (한계) 배열이 아닌 peers(챕터처럼 0, "", false, null은 []), 문자열이 아닌 주소(챕터는 500을 내지만 그 앞의
-	// 주소에는 연결한다. Go는 어디에도 연결하지 않는다), 64개가 넘는 주소 등은 400이다 (README 표).
+	// 챕터와 다른 점: (한계) 배열이 아닌 peers(0, "", false, null은 챕터처럼 []), 문자열이 아닌 주소 등은 400이다 (README 표).
 	addPeers := func(res http.ResponseWriter, req *http.Request) {
 		var peers []string
 		if !readBody(res, req, "peers", &peers) { // const peers = req.body.peers || []

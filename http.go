@@ -37,7 +37,8 @@ func initHttpServer(ln net.Listener) {
 	// GET /blocks: 블록체인 전체
 	app.HandleFunc("GET /blocks", func(res http.ResponseWriter, req *http.Request) {
 		mu.Lock()
-		body := stringifyChain(getBlockchain()) // 챕터에 없는 최적화: 응답의 바이트는 mu를 푼 뒤 body.text()가 만든다(체인이 바뀌었을 때만 새로)
+		// 챕터에 없는 최적화: 응답의 바이트는 mu를 푼 뒤 body.text()가 만든다(체인이 바뀌었을 때만 새로).
+		body := stringifyChain(getBlockchain())
 		mu.Unlock()
 		respond(res, http.StatusOK, "application/json", body.text()) // res.send(getBlockchain())
 	})

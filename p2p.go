@@ -75,7 +75,8 @@ func initP2PServer(ln net.Listener) {
 
 // initConnection은 소켓을 sockets에 넣고 핸들러를 등록한 뒤, 상대에게 최신 블록을 요청한다. (main.js 198–203행)
 // 챕터와 다른 점: 5초 안에 첫 메시지가 오지 않는 연결은 닫는다.
-// 노트와 다른 점: 노트는 서버를 넣고 블록 길이를 보낸다고 했지만, 넣는 것은 소켓이고 보내는 것은 최신 블록 요청이다.
+// 노트와 다른 점: 노트는 서버를 넣고 "클라이언트(어플)"에게 블록 길이를 보낸다고 했지만, 넣는 것은 소켓이고 보내는 것은 상대
+// 노드(피어)에게 최신 블록 요청이다.
 func initConnection(ws *socket) {
 	sockets = append(sockets, ws) // sockets.push(ws)
 	initMessageHandler(ws)        // 노트와 다른 점: 노트는 intiMessageHandler로 썼다(오타지만 노트 안에서는 철자가 같아 동작한다)
@@ -136,7 +137,8 @@ func connectToPeers(newPeers []string) {
 
 // handleBlockchainResponse는 받은 블록들로 블록을 추가할지, 체인 전체를 요청할지, 체인을 교체할지 정한다.
 // (main.js 243–273행) 노트의 「3. 처리과정」과 다른 곳은 분기마다 적었다.
-// 챕터와 다른 점: (한계) 잘못된 메시지는 여기 오지 않는다(initMessageHandler). 머클 루트가 틀린 블록도 그렇다 (README 표).
+// 챕터와 다른 점: (한계) 잘못된 메시지는 여기 오지 않는다(initMessageHandler). 이어진 앞부분이나 마지막 블록의 머클 루트가 틀린
+// 메시지도 그렇다 (README 표).
 func handleBlockchainResponse(message Message) {
 	receivedBlocks := message.Data // JSON.parse(message.data)는 메시지를 받을 때 이미 했다
 	latestBlockReceived := receivedBlocks[len(receivedBlocks)-1]
@@ -186,12 +188,14 @@ func queryChainLengthMsg() Message { return Message{Type: QUERY_LATEST, Data: ni
 // responseChainMsg는 내 블록체인 전체를 담은 응답이다. (main.js 289–294행)
 // 노트와 다른 점: 노트의 JSON.stringify([getBlockchain()])는 체인을 배열로 한 번 더 감싸, 받는 노드가 .header.index에서 죽는다.
 func responseChainMsg() Message {
-	return Message{Type: RESPONSE_BLOCKCHAIN, Data: getBlockchain()} // "data": JSON.stringify(getBlockchain())는 보낼 때 한다
+	// "data": JSON.stringify(getBlockchain())는 보낼 때 한다
+	return Message{Type: RESPONSE_BLOCKCHAIN, Data: getBlockchain()}
 }
 
 // responseLatestMsg는 내 최신 블록 하나를 배열에 담은 응답이다. (main.js 296–301행)
 func responseLatestMsg() Message {
-	return Message{Type: RESPONSE_BLOCKCHAIN, Data: []Block{getLatestBlock()}} // "data": JSON.stringify([getLatestBlock()])는 보낼 때 한다
+	// "data": JSON.stringify([getLatestBlock()])는 보낼 때 한다
+	return Message{Type: RESPONSE_BLOCKCHAIN, Data: []Block{getLatestBlock()}}
 }
 
 // write는 메시지를 그 소켓으로 보낸다. 챕터의 ws.send처럼 기다리지 않고 돌아온다. (main.js 303행)
@@ -216,8 +220,8 @@ func mineBlock(blockData json.RawMessage) *Block {
 	newBlock := generateNextBlock(blockData)
 
 	if addBlock(newBlock) {
-		// 노트와 다른 점: 노트의 responselaatestMsg는 없는 이름이라, 노트의 코드는 (노트 /mineBlock의 문법 오류를 고쳐도) 블록을 추가한 뒤 여기서
-		// ReferenceError를 던진다. 블록은 알리지 못하고 /mineBlock은 500으로 응답한다.
+		// 노트와 다른 점: 노트의 responselaatestMsg는 없는 이름이라, 노트의 코드는 (노트 /mineBlock의 문법 오류를 고쳐도)
+		// 블록을 추가한 뒤 여기서 ReferenceError를 던진다. 블록은 알리지 못하고 /mineBlock은 500으로 응답한다.
 		broadcast(responseLatestMsg())
 		return &newBlock
 	}

@@ -2,11 +2,8 @@
 // 있다. 주석의 표시는 이렇다.
 //   - 챕터와 다른 점: 챕터와 다르게 동작하는 곳. "(한계)"가 붙은 것은 잘못되거나 지나친 입력에만 보이므로 처음에는 건너뛰어도
 //     된다(자세한 것은 README 표).
-//   - 챕터에 없는 최적화: 결과는 같고 빠르게 쓴 곳.
+//   - 챕터에 없는 최적화: 결과는 같지만 더 빠르게 쓴 곳.
 //   - 노트와 다른 점: 노트가 챕터와 다르거나 틀린 곳.
-//
-// 주석의 낱말: 리슨(포트를 열고 연결을 기다림), 프레임(웹소켓 메시지 하나), 핸드셰이크(웹소켓 연결을 여는 HTTP 요청과 응답),
-// 대기열(보낼 프레임을 차례로 쌓아 두는 곳).
 package main
 
 import (
@@ -136,9 +133,9 @@ func isValidNewBlock(newBlock Block, previousBlock Block) bool {
 	} else if calculateHashForBlock(previousBlock) != newBlock.Header.PreviousHash {
 		log.Println("Invalid previousHash")
 		return false
-		// 아래 string(newBlock.Data) != "[]"는 data.length !== 0이고, Hash{}는 '0'.repeat(64)(빈 data의 머클 루트)이다.
 	} else if (string(newBlock.Data) != "[]" && merkleRootOf(newBlock.Data) != newBlock.Header.MerkleRoot) ||
 		(string(newBlock.Data) == "[]" && (Hash{}) != newBlock.Header.MerkleRoot) {
+		// 위의 string(newBlock.Data) != "[]"는 data.length !== 0이고, Hash{}는 '0'.repeat(64)(빈 data의 머클 루트)이다.
 		// 챕터와 다른 점: (한계) Go 노드에서는 여기 오지 않는다. 이어진 앞부분과 마지막 블록의 머클 루트는 받을 때 검사했다.
 		log.Println("Invalid merkleRoot")
 		return false
@@ -298,7 +295,7 @@ func (h Hash) appendHex(b []byte) []byte {
 func (h Hash) MarshalText() ([]byte, error) { return h.appendHex(nil), nil }
 
 // UnmarshalText는 64자리 대문자 16진수 문자열만 읽는다.
-// (BlockHeader에 적은 차이) 챕터의 previousHash와 merkleRoot는 아무 문자열이나 된다. 하지만 다른 문자열인 블록은 해시와
+// (BlockHeader에 적은 차이) 챕터의 previousHash와 merkleRoot는 아무 문자열이나 된다. 하지만 그런 문자열을 가진 블록은 해시와
 // 비교하므로 유효할 수 없다. 여기서는 그 블록을 파싱할 때 거부한다.
 func (h *Hash) UnmarshalText(text []byte) error {
 	if _, err := hex.Decode(h[:], text[:min(len(text), 64)]); err != nil || len(text) != 64 || bytes.ContainsAny(text, "abcdef") {

@@ -25,9 +25,9 @@ import (
 )
 
 // initHttpServer는 ln(main이 미리 연 포트)에서 HTTP API를 연다. 체인과 소켓을 다루는 부분만 mu를 잠근다. (main.js 154–190행)
-// 챕터와 다른 점: 경로는 글자 그대로 같아야 한다(/mineblock과 /blocks/는 404, /addpeers만 따로 받는다). ETag(304)와
-// OPTIONS 자동 응답이 없고, 노드의 페이지(GET /)와 GET /events가 더 있다.
-// 챕터와 다른 점: localhost나 IP 주소가 아닌 호스트 이름으로 온 요청은 421, 다른 사이트의 웹 페이지가 보낸 POST는 403이다.
+// 챕터와 다른 점: 경로는 글자 그대로 같아야 한다(/mineblock과 /blocks/는 404, /addpeers만 따로 받는다). ETag(304),
+// OPTIONS 자동 응답, X-Powered-By 헤더가 없고, 노드의 페이지(GET /)와 GET /events가 더 있다.
+// 챕터와 다른 점: (한계) localhost나 IP 주소가 아닌 호스트 이름으로 온 요청은 421, 다른 사이트의 웹 페이지가 보낸 POST는 403이다.
 // 챕터와 다른 점: 본문은 /mineBlock과 /addPeers에서만 읽는다. 챕터는 모든 경로에서 읽으므로, application/json 본문이
 // 잘못되면 GET도 400이고 /stop은 멈추지 않는다.
 // 챕터와 다른 점: (한계) 잘못된 요청에는 다르게 답하고(405, 307 등), 요청의 수, 크기, 시간에 한계가 있다 (README 표).
@@ -46,7 +46,7 @@ func initHttpServer(ln net.Listener) {
 	// POST /mineBlock {"data":[…]}: 새 블록을 생성해 반환한다
 	// 노트와 다른 점: 노트의 코드 function (req, res) {/ … }에는 여는 중괄호 뒤에 /가 하나 더 있어 문법 오류이다.
 	// 챕터와 다른 점: Content-Type이 application/json이 아니면 응답한 뒤 연결을 닫는다(빈 블록을 생성하는 것은 챕터와 같다).
-	// 챕터와 다른 점: data 안에 UTF-8이 아닌 바이트(EUC-KR 등)가 있으면 400이다.
+	// 챕터와 다른 점: (한계) data 안에 UTF-8이 아닌 바이트(EUC-KR 등)가 있으면 400이다.
 	// 챕터와 다른 점: (한계) 배열이 아닌 data(0, "", false, null은 챕터처럼 []), 1e400 등에는 400이나 415로 답한다 (README 표).
 	app.HandleFunc("POST /mineBlock", func(res http.ResponseWriter, req *http.Request) {
 		var data json.RawMessage
@@ -91,13 +91,14 @@ func initHttpServer(ln net.Listener) {
 	// POST /addPeers {"peers":[…]}: 피어마다 웹소켓을 연다.
 	// 노트와 다른 점: 노트는 /addpeers로 적었다. Express는 대소문자를 가리지 않아 챕터도 받으므로 이 철자도 받는다.
 	// 챕터와 다른 점: null과 호스트가 없는 주소는 "Connection failed"를 출력하고 건너뛴다(챕터는 500으로 응답하고 그 뒤의 주소에는
-	// 연결하지 않는다). peers 안에 UTF-8이 아닌 바이트(EUC-KR 등)가 있으면 400이다. Content-Type은 /mineBlock과 같다.
-	// 챕터와 다른 점: (한계) 배열이 아닌 peers(0, "", false, null은 챕터처럼 []), 문자열이 아닌 주소 등은 400이다 (README 표).
+	// 연결하지 않는다). Content-Type은 /mineBlock과 같다.
+	// 챕터와 다른 점: (한계) 배열이 아닌 peers(0, "", false, null은 챕터처럼 []), 문자열이 아닌 주소, UTF-8이 아닌 바이트 등은
+	// 400이다 (README 표).
 	addPeers := func(res http.ResponseWriter, req *http.Request) {
 		var peers []string
 		if !readBody(res, req, "peers", &peers) { // const peers = req.body.peers || []
 			return
-		} else if len(peers) > maxPeers {
+		} else if len(peers) > maxPeers { // 챕터와 다른 점: (한계) 주소가 64개를 넘으면 400
 			sendError(res, http.StatusBadRequest, fmt.Sprintf("at most %d peers in one request", maxPeers))
 			return
 		}

@@ -44,7 +44,7 @@ func main() {
 	// 챕터와 다른 점: 쉼표나 공백으로 나눈 -peers의 주소들에도 연결한다.
 	connectToPeers(strings.Fields(strings.ReplaceAll(*startPeers, ",", " ")))
 	mu.Unlock()
-	// 챕터와 다른 점: POST /stop이나 Ctrl-C가 오면 응답을 2초까지 마저 보내고 코드 0으로 끝난다.
+	// 챕터와 다른 점: POST /stop이나 Ctrl-C(SIGTERM도)가 오면 응답을 2초까지 마저 보내고 코드 0으로 끝난다.
 	run()
 }
 

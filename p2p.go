@@ -1,4 +1,6 @@
 // p2p.go에는 챕터 2의 P2P 부분(웹소켓, 메시지, 브로드캐스트, 체인 교체)이 들어 있다. 주석의 표시는 chain.go 머리말에 있다.
+// 주석의 낱말: 리슨(포트를 열고 연결을 기다림), 프레임(웹소켓 메시지 하나), 핸드셰이크(웹소켓 연결을 여는 HTTP 요청과 응답),
+// 대기열(보낼 프레임을 차례로 쌓아 두는 곳).
 // 노트 코드의 오타는 그 줄에 "노트와 다른 점:"으로 적었다. 모아 본 것은 README의 「노트를 읽을 때」에 있다.
 package main
 
@@ -66,7 +68,7 @@ func getSockets() []*socket { return sockets }
 // initP2PServer는 ln(main이 미리 연 포트)에서 웹소켓 서버를 열고, 연결마다 initConnection을 부른다. (main.js 192–196행)
 // 노트와 다른 점: server.on은 연결을 대기열에 올리지 않고, 연결마다 부를 함수를 등록한다.
 func initP2PServer(ln net.Listener) {
-	// 챕터와 다른 점: 이 노드 자신의 연결과 웹 페이지의 연결(http://localhost/가 아닌 Origin)은 403이다.
+	// 챕터와 다른 점: (한계) 이 노드 자신의 연결과 웹 페이지의 연결(http://localhost/가 아닌 Origin)은 403이다.
 	// 챕터와 다른 점: (한계) 연결 수와 핸드셰이크 시간에 한계가 있다 (README 표).
 	newServer(ln, func(ws *socket) { initConnection(ws) }) // new WebSocket.Server(…), server.on("connection", …)
 	// 챕터와 다른 점: 실제로 리슨하는 포트를 출력한다(-p2p_port 0이면 운영체제가 고른 포트).
@@ -74,7 +76,7 @@ func initP2PServer(ln net.Listener) {
 }
 
 // initConnection은 소켓을 sockets에 넣고 핸들러를 등록한 뒤, 상대에게 최신 블록을 요청한다. (main.js 198–203행)
-// 챕터와 다른 점: 5초 안에 첫 메시지가 오지 않는 연결은 닫는다.
+// 챕터와 다른 점: (한계) 5초 안에 첫 메시지가 오지 않는 연결은 닫는다(노드끼리는 연결하자마자 QUERY_LATEST를 보낸다).
 // 노트와 다른 점: 노트는 서버를 넣고 "클라이언트(어플)"에게 블록 길이를 보낸다고 했지만, 넣는 것은 소켓이고 보내는 것은 상대
 // 노드(피어)에게 최신 블록 요청이다.
 func initConnection(ws *socket) {
@@ -149,7 +151,7 @@ func handleBlockchainResponse(message Message) {
 		log.Printf("Blockchain possibly behind. We got: %d,  Peer got: %d", latestBlockHeld.Header.Index, latestBlockReceived.Header.Index)
 		if calculateHashForBlock(latestBlockHeld) == latestBlockReceived.Header.PreviousHash { // 노트와 다른 점: 노트의 ==는 챕터에서 ===이다
 			// 받은 블록이 내 원장의 최신 블록을 가리킨다 (챕터의 주석)
-			// 노트와 다른 점: 새 블록 하나만이 아니다. 이어지는 블록 여럿을 받아도 여기 오고, 그중 마지막 블록만 추가한다.
+			// 받은 블록이 여럿이어도(QUERY_ALL의 응답) 마지막 블록이 내 최신 블록에 이어지면 여기 오고, 그 블록만 추가한다.
 			log.Println("We can append the received block to our chain")
 			if addBlock(latestBlockReceived) {
 				broadcast(responseLatestMsg()) // 노트와 다른 점: 넣으라고 요청하는 것이 아니라 새 최신 블록을 알린다
@@ -160,7 +162,7 @@ func handleBlockchainResponse(message Message) {
 			// 어디서 놓쳤는지 찾지 않고 체인 전체를 요청한다.
 			log.Println("We have to query the chain from our peer")
 			// 챕터와 다른 점: 이미 QUERY_ALL을 보낸 소켓은 건너뛴다(배너 아래의 send). 그 피어가 이 분기를 일으키는 블록을 알려
-			// 오면 다시 보낸다. 같은 블록을 되풀이해 알리는 피어 하나가 이웃 모두에게 체인 전체를 거듭 보내게 하지 못한다.
+			// 오면 다시 보낸다. 같은 블록을 되풀이해 알리는 피어 하나 때문에 이웃 모두가 이 노드에게 체인 전체를 거듭 보내는 일을 막는다.
 			broadcast(queryAllMsg())
 		} else {
 			// 체인을 교체한다 (챕터의 주석)
@@ -202,7 +204,8 @@ func responseLatestMsg() Message {
 // 노트와 다른 점: 서버 소켓만이 아니라 연결한 쪽도 받은 쪽도 write를 부른다.
 // 챕터와 다른 점: 닫히는 중인 소켓에는 보내지 않는다. 챕터의 ws.send는 예외를 던져, 메시지 핸들러 안이면 프로세스가 죽고
 // /mineBlock 안이면 블록을 추가하고도 500으로 응답한다. QUERY_ALL은 handleBlockchainResponse에 적은 대로 건너뛸 때가 있다.
-// 챕터와 다른 점: 보낸 메시지를 제때 읽지 않는 피어와는 연결을 끊고, 대기열이 모두 차면 "Not sending to …"를 출력한다 (README 표).
+// 챕터와 다른 점: 보낸 메시지를 제때 읽지 않는 피어와는 연결을 끊는다. 모든 대기열을 합쳐 128 MiB가 넘으면 가장 많이 밀린
+// 피어부터 끊고, 그래도 자리가 없으면 "Not sending to …"를 출력하고 보내지 않는다 (README 표).
 func write(ws *socket, message Message) {
 	ws.send(message) // ws.send(JSON.stringify(message))
 }
@@ -315,7 +318,7 @@ type conn struct {
 	ready    *sync.Cond       // 대기열에 프레임이 들어왔거나 소켓이 닫혔다고 writePump를 깨운다 (enqueue, release)
 	ctx      context.Context  // 소켓이 닫히면 끝난다: context.Cause가 처음 닫힌 이유이다
 	cancel   context.CancelCauseFunc
-	askedAll bool // 이 피어에게 QUERY_ALL을 보낸 뒤 그 피어가 아직 내 마지막 블록보다 index가 크고 이어지지 않는 블록 하나를 알리지 않았다 (mu로 보호한다)
+	askedAll bool // 이 피어에게 QUERY_ALL을 보냈고, 아직 다시 보낼 까닭(이어지지 않는 더 높은 블록 하나)을 알려 오지 않았다 (mu로 보호한다)
 	// backlog는 대기열에서 기다리는 프레임의 바이트 수로, 보내는 중인 것은 뺀다. bad는 이 피어가 보낸 잘못된 메시지 수이다.
 	// 둘 다 mu로 보호한다.
 	backlog, bad int

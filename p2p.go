@@ -1,6 +1,6 @@
 // p2p.go에는 챕터 2의 P2P 부분(웹소켓, 메시지, 브로드캐스트, 체인 교체)이 들어 있다. 주석의 표시는 chain.go 머리말에 있다.
-// 주석의 낱말: 리슨(포트를 열고 연결을 기다림), 프레임(웹소켓 메시지 하나), 핸드셰이크(웹소켓 연결을 여는 HTTP 요청과 응답),
-// 대기열(보낼 프레임을 차례로 쌓아 두는 곳).
+// 주석의 낱말: 리슨(포트를 열고 연결을 기다림), 프레임(웹소켓으로 보내는 단위. 메시지 하나는 보통 프레임 하나이다),
+// 핸드셰이크(웹소켓 연결을 여는 HTTP 요청과 응답), 대기열(보낼 프레임을 차례로 쌓아 두는 곳).
 // 노트 코드의 오타는 그 줄에 "노트와 다른 점:"으로 적었다. 모아 본 것은 README의 「노트를 읽을 때」에 있다.
 package main
 
@@ -68,7 +68,7 @@ func getSockets() []*socket { return sockets }
 // initP2PServer는 ln(main이 미리 연 포트)에서 웹소켓 서버를 열고, 연결마다 initConnection을 부른다. (main.js 192–196행)
 // 노트와 다른 점: server.on은 연결을 대기열에 올리지 않고, 연결마다 부를 함수를 등록한다.
 func initP2PServer(ln net.Listener) {
-	// 챕터와 다른 점: (한계) 이 노드 자신의 연결과 웹 페이지의 연결(http://localhost/가 아닌 Origin)은 403이다.
+	// 챕터와 다른 점: (한계) 이 노드 자신의 연결과, Origin 헤더가 있는데 http://localhost/가 아닌 연결(웹 페이지 등)은 403이다.
 	// 챕터와 다른 점: (한계) 연결 수와 핸드셰이크 시간에 한계가 있다 (README 표).
 	newServer(ln, func(ws *socket) { initConnection(ws) }) // new WebSocket.Server(…), server.on("connection", …)
 	// 챕터와 다른 점: 실제로 리슨하는 포트를 출력한다(-p2p_port 0이면 운영체제가 고른 포트).
@@ -128,7 +128,8 @@ func closeConnection(ws *socket) {
 // 노트와 다른 점: peer는 포트 번호가 아니라 ws://… 주소이고, 소켓을 sockets에 넣는 것은 열린 뒤의 initConnection이다.
 func connectToPeers(newPeers []string) {
 	for _, peer := range newPeers {
-		// 챕터와 다른 점: 이미 연결한 주소(글자가 같은 주소), ws://가 아닌 주소(wss:// 등), 이 노드 자신은 "error"가 된다.
+		// 챕터와 다른 점: 이 노드가 이미 연결한 주소(글자가 같은 주소. 들어온 연결은 보지 않는다), ws://가 아닌 주소(wss:// 등),
+		// 이 노드 자신은 "error"가 된다.
 		// 자신은 연결할 때 보내는 Node-Id 헤더로 알아본다. (한계) 연결 수와 시간에도 한계가 있다 (README 표).
 		ws := newWebSocket(peer) // const ws = new WebSocket(peer)
 		ws.on("open", func() { initConnection(ws) })
@@ -158,11 +159,12 @@ func handleBlockchainResponse(message Message) {
 			}
 		} else if len(receivedBlocks) == 1 { // 노트와 다른 점: 노트의 ==는 챕터에서 ===이다
 			// 체인을 재구성해야 한다 (챕터의 주석)
-			// 노트와 다른 점: 블록의 오류가 아니라, 이어지지 않는 블록 하나를 받았을 때이다(둘 이상 뒤처졌거나 다른 포크).
-			// 어디서 놓쳤는지 찾지 않고 체인 전체를 요청한다.
+			// 노트와 다른 점: 블록의 오류라고 단정할 수 없다. 이어지지 않는 블록 하나를 받았을 때이고, 둘 이상 뒤처졌거나 다른
+			// 포크일 수 있다. 어디서 놓쳤는지 찾지 않고 체인 전체를 요청한다.
 			log.Println("We have to query the chain from our peer")
-			// 챕터와 다른 점: 이미 QUERY_ALL을 보낸 소켓은 건너뛴다(배너 아래의 send). 그 피어가 이 분기를 일으키는 블록을 알려
-			// 오면 다시 보낸다. 같은 블록을 되풀이해 알리는 피어 하나 때문에 이웃 모두가 이 노드에게 체인 전체를 거듭 보내는 일을 막는다.
+			// 챕터와 다른 점: 이미 QUERY_ALL을 보낸 소켓은 건너뛴다(배너 아래의 send). 체인을 보내 와도 그대로이고, 그 피어가 이
+			// 분기를 일으키는 블록을 알려 와야 다시 보낸다. 같은 블록을 되풀이해 알리는 피어 하나 때문에 이웃 모두가 이 노드에게
+			// 체인 전체를 거듭 보내는 일을 막는다.
 			broadcast(queryAllMsg())
 		} else {
 			// 체인을 교체한다 (챕터의 주석)

@@ -27,7 +27,7 @@ import (
 // initHttpServer는 ln(main이 미리 연 포트)에서 HTTP API를 연다. 체인과 소켓을 다루는 부분만 mu를 잠근다. (main.js 154–190행)
 // 챕터와 다른 점: 경로는 글자 그대로 같아야 한다(/mineblock과 /blocks/는 404, /addpeers만 따로 받는다). ETag(304),
 // OPTIONS 자동 응답, X-Powered-By 헤더가 없고, 노드의 페이지(GET /)와 GET /events가 더 있다.
-// 챕터와 다른 점: (한계) localhost나 IP 주소가 아닌 호스트 이름으로 온 요청은 421, 다른 사이트의 웹 페이지가 보낸 POST는 403이다.
+// 챕터와 다른 점: localhost나 IP 주소가 아닌 호스트 이름으로 온 요청은 421, 다른 사이트의 웹 페이지가 보낸 POST는 403이다.
 // 챕터와 다른 점: 본문은 /mineBlock과 /addPeers에서만 읽는다. 챕터는 모든 경로에서 읽으므로, application/json 본문이
 // 잘못되면 GET도 400이고 /stop은 멈추지 않는다.
 // 챕터와 다른 점: (한계) 잘못된 요청에는 다르게 답하고(405, 307 등), 요청의 수, 크기, 시간에 한계가 있다 (README 표).

@@ -1,5 +1,6 @@
 // blocknode는 책의 챕터 2(브로드캐스트) 블록체인 노드를 Go로 옮긴 것이다. HTTP API로 블록을 생성하고, 웹소켓으로
-// 다른 노드(Go든 챕터의 자바스크립트든)와 체인을 공유한다. Go 문법은 README의 「Go를 처음 보면」 표에 있다.
+// 다른 노드(Go든 챕터의 자바스크립트든)와 체인을 공유한다. Go 문법은 README의 「Go를 처음 보면」 표에, 주석의 표시는
+// chain.go 머리말에 있다.
 package main
 
 import (
@@ -50,8 +51,8 @@ func main() {
 
 // ---- 챕터에 없는 것 ----
 
-// setUp은 로그를 console.log처럼 날짜 없이 표준 출력으로 쓰게 한다. Ctrl-C(SIGINT)와 SIGTERM에는 POST /stop처럼 멈추게
-// 하고(stop), 두 포트를 연다. 시그널은 포트를 열기 전에 받아, 시작하자마자 온 Ctrl-C에도 멈춘다.
+// setUp은 로그를 console.log처럼 날짜 없이 표준 출력으로 쓰게 한다. Ctrl-C(SIGINT)와 SIGTERM도 POST /stop처럼 노드를
+// 멈추게 하고(stopping을 끝낸다), 두 포트를 연다. 시그널은 포트를 열기 전에 받아, 시작하자마자 온 Ctrl-C에도 멈춘다.
 func setUp() (net.Listener, net.Listener, error) {
 	log.SetFlags(0)
 	log.SetOutput(os.Stdout)

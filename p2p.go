@@ -68,7 +68,7 @@ func getSockets() []*socket { return sockets }
 // initP2PServer는 ln(main이 미리 연 포트)에서 웹소켓 서버를 열고, 연결마다 initConnection을 부른다. (main.js 192–196행)
 // 노트와 다른 점: server.on은 연결을 대기열에 올리지 않고, 연결마다 부를 함수를 등록한다.
 func initP2PServer(ln net.Listener) {
-	// 챕터와 다른 점: (한계) 이 노드 자신의 연결과, Origin 헤더가 있는데 http://localhost/가 아닌 연결(웹 페이지 등)은 403이다.
+	// 챕터와 다른 점: 이 노드 자신의 연결과, Origin 헤더가 있는데 http://localhost/가 아닌 연결(웹 페이지 등)은 403이다.
 	// 챕터와 다른 점: (한계) 연결 수와 핸드셰이크 시간에 한계가 있다 (README 표).
 	newServer(ln, func(ws *socket) { initConnection(ws) }) // new WebSocket.Server(…), server.on("connection", …)
 	// 챕터와 다른 점: 실제로 리슨하는 포트를 출력한다(-p2p_port 0이면 운영체제가 고른 포트).
@@ -76,7 +76,7 @@ func initP2PServer(ln net.Listener) {
 }
 
 // initConnection은 소켓을 sockets에 넣고 핸들러를 등록한 뒤, 상대에게 최신 블록을 요청한다. (main.js 198–203행)
-// 챕터와 다른 점: (한계) 5초 안에 첫 메시지가 오지 않는 연결은 닫는다(노드끼리는 연결하자마자 QUERY_LATEST를 보낸다).
+// 챕터와 다른 점: 5초 안에 첫 메시지가 오지 않는 연결은 닫는다(노드끼리는 연결하자마자 QUERY_LATEST를 보낸다).
 // 노트와 다른 점: 노트는 서버를 넣고 "클라이언트(어플)"에게 블록 길이를 보낸다고 했지만, 넣는 것은 소켓이고 보내는 것은 상대
 // 노드(피어)에게 최신 블록 요청이다.
 func initConnection(ws *socket) {
@@ -140,7 +140,7 @@ func connectToPeers(newPeers []string) {
 
 // handleBlockchainResponse는 받은 블록들로 블록을 추가할지, 체인 전체를 요청할지, 체인을 교체할지 정한다.
 // (main.js 243–273행) 노트의 「3. 처리과정」과 다른 곳은 분기마다 적었다.
-// 챕터와 다른 점: (한계) 잘못된 메시지는 여기 오지 않는다(initMessageHandler). 이어진 앞부분이나 마지막 블록의 머클 루트가 틀린
+// 챕터와 다른 점: (한계) 잘못된 메시지는 여기 오지 않는다(initMessageHandler). 첫 블록부터 해시로 이어지는 블록들이나 마지막 블록의 머클 루트가 틀린
 // 메시지도 그렇다 (README 표).
 func handleBlockchainResponse(message Message) {
 	receivedBlocks := message.Data // JSON.parse(message.data)는 메시지를 받을 때 이미 했다
@@ -162,9 +162,9 @@ func handleBlockchainResponse(message Message) {
 			// 노트와 다른 점: 블록의 오류라고 단정할 수 없다. 이어지지 않는 블록 하나를 받았을 때이고, 둘 이상 뒤처졌거나 다른
 			// 포크일 수 있다. 어디서 놓쳤는지 찾지 않고 체인 전체를 요청한다.
 			log.Println("We have to query the chain from our peer")
-			// 챕터와 다른 점: 이미 QUERY_ALL을 보낸 소켓은 건너뛴다(배너 아래의 send). 체인을 보내 와도 그대로이고, 그 피어가 이
-			// 분기를 일으키는 블록을 알려 와야 다시 보낸다. 같은 블록을 되풀이해 알리는 피어 하나 때문에 이웃 모두가 이 노드에게
-			// 체인 전체를 거듭 보내는 일을 막는다.
+			// 챕터와 다른 점: 이미 QUERY_ALL을 보낸 피어에게는 다시 보내지 않는다(배너 아래의 send). 그 피어가 나중에 이 분기를
+			// 일으키는 블록(이어지지 않는 더 높은 블록 하나)을 알려 오면 다시 보낸다. 같은 블록을 되풀이해 알리는 피어 하나
+			// 때문에 이웃 모두가 이 노드에게 체인 전체를 거듭 보내는 일을 막는다.
 			broadcast(queryAllMsg())
 		} else {
 			// 체인을 교체한다 (챕터의 주석)

@@ -128,9 +128,9 @@ func closeConnection(ws *socket) {
 // 노트와 다른 점: peer는 포트 번호가 아니라 ws://… 주소이고, 소켓을 sockets에 넣는 것은 열린 뒤의 initConnection이다.
 func connectToPeers(newPeers []string) {
 	for _, peer := range newPeers {
-		// 챕터와 다른 점: 이 노드가 이미 연결한 주소(글자가 같은 주소. 들어온 연결은 보지 않는다), ws://가 아닌 주소(wss:// 등),
-		// 이 노드 자신은 "error"가 된다.
-		// 자신은 연결할 때 보내는 Node-Id 헤더로 알아본다. (한계) 연결 수와 시간에도 한계가 있다 (README 표).
+		// 챕터와 다른 점: 이 노드가 이미 연결했거나 연결하는 중인 주소(글자가 같은 주소. 들어온 연결은 보지 않는다), ws://가
+		// 아닌 주소(wss:// 등), 이 노드 자신은 "error"가 된다. 자신은 연결할 때 보내는 Node-Id 헤더로 알아본다.
+		// 챕터와 다른 점: (한계) 연결 수와 시간에도 한계가 있다 (README 표).
 		ws := newWebSocket(peer) // const ws = new WebSocket(peer)
 		ws.on("open", func() { initConnection(ws) })
 		// 챕터와 다른 점: 주소와 이유도 출력하고, 열린 뒤의 에러에는 불리지 않는다. 노트와 다른 점: 노트는 connection failed이다.
@@ -721,7 +721,8 @@ func decodeBlocks(text string) ([]Block, tally, error) {
 		return nil, tally{}, errors.New("data is not a JSON array of blocks")
 	}
 	// blocks의 크기는 {"header":의 수로 어림한다. data 안의 그런 객체까지 세어 더 클 수 있다. 하지만 블록 하나는 JSON으로
-	// 200바이트가 넘으므로 len(text)/200을 넘지 않고, maxBlocks도 넘지 않는다. maxBlocks개는 블록 120바이트씩 2 MB이다.
+	// 200바이트가 넘으므로 len(text)/200을 넘지 않고, maxBlocks도 넘지 않는다. 메모리에서 Block 값 하나는 120바이트쯤이라
+	// maxBlocks개를 담는 배열은 2 MB이다.
 	// end는 앞 블록이 끝난 곳이고, 처음에는 '[' 다음이다. 블록 사이의 공백은 받은 블록의 JSON에 들어가 다시 쓴 것과 달라진다.
 	blocks, end := make([]Block, 0, min(strings.Count(text, `{"header":`), len(text)/200, maxBlocks)), int64(1)
 	// 블록이 maxBlocks개보다 많은 프레임은 그 뒤를 파싱하지 않고 아래에서 거부한다

@@ -93,8 +93,8 @@ func getCurrentTimestamp() int64 { return (time.Now().UnixMilli() + 500) / 1000 
 
 // addBlock은 새 블록이 마지막 블록 위에 올 수 있으면 체인에 추가하고 true를 반환한다. (main.js 67–73행)
 // 챕터와 다른 점: 체인 전체의 응답이 Go 노드가 받는 프레임 하나의 한계(블록 16,384개, 64 MiB, data 값 2^20개)를 넘게 할
-// 블록은 추가하지 않고 "Not adding block …"을 출력한다(/mineBlock은 400). 그보다 긴 체인도 받지 않는다(자바스크립트 노드와 갈라진다). 정상적으로
-// 블록을 계속 생성해도 언젠가 닿는 한계이다.
+// 블록은 추가하지 않고 "Not adding block …"을 출력한다(/mineBlock은 400). 그보다 긴 체인도 받지 않는다(자바스크립트 노드와
+// 갈라진다). 정상적으로 블록을 계속 생성해도 언젠가 닿는 한계이다.
 func addBlock(newBlock Block) bool {
 	if isValidNewBlock(newBlock, getLatestBlock()) && fitsInOneMessage(newBlock) {
 		blockchain = append(blockchain, newBlock)
@@ -137,7 +137,8 @@ func isValidNewBlock(newBlock Block, previousBlock Block) bool {
 		(string(newBlock.Data) == "[]" && (Hash{}) != newBlock.Header.MerkleRoot) {
 		// 위의 string(newBlock.Data) != "[]"는 data.length !== 0이고(data는 JSON.stringify가 쓴 그대로이다), Hash{}는
 		// '0'.repeat(64)(빈 data의 머클 루트)이다. merkleRootOf는 mu 밖에서 미리 구해 둔 값을 찾기도 한다(챕터에 없는 최적화).
-		// 챕터와 다른 점: (한계) Go 노드에서는 여기 오지 않는다. 첫 블록부터 해시로 이어지는 블록들과 마지막 블록의 머클 루트는 받을 때 검사했다.
+		// 챕터와 다른 점: (한계) Go 노드에서는 여기 오지 않는다. 첫 블록부터 해시로 이어지는 블록들과 마지막 블록의 머클
+		// 루트는 받을 때 검사했다.
 		log.Println("Invalid merkleRoot")
 		return false
 	}

@@ -140,8 +140,8 @@ func connectToPeers(newPeers []string) {
 
 // handleBlockchainResponse는 받은 블록들로 블록을 추가할지, 체인 전체를 요청할지, 체인을 교체할지 정한다.
 // (main.js 243–273행) 노트의 「3. 처리과정」과 다른 곳은 분기마다 적었다.
-// 챕터와 다른 점: (한계) 잘못된 메시지는 여기 오지 않는다(initMessageHandler). 첫 블록부터 해시로 이어지는 블록들이나 마지막 블록의 머클 루트가 틀린
-// 메시지도 그렇다 (README 표).
+// 챕터와 다른 점: (한계) 잘못된 메시지는 여기 오지 않는다(initMessageHandler). 첫 블록부터 해시로 이어지는 블록들이나
+// 마지막 블록의 머클 루트가 틀린 메시지도 그렇다 (README 표).
 func handleBlockchainResponse(message Message) {
 	receivedBlocks := message.Data // JSON.parse(message.data)는 메시지를 받을 때 이미 했다
 	latestBlockReceived := receivedBlocks[len(receivedBlocks)-1]
